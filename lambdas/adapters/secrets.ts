@@ -1,0 +1,27 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretStore } from '../core/ports';
+
+/** Secrets Manager name of a provider's secret: `<prefix>/<provider>/<name>`. */
+export const secretName = (prefix: string, provider: string, name: string): string => `${prefix}/${provider}/${name}`;
+
+/**
+ * Secrets Manager through Powertools Parameters, cached for `maxAgeSeconds`, so a rotated value
+ * is picked up within that time without a redeploy.
+ */
+export class AwsSecretStore implements SecretStore {
+  private readonly provider: SecretsProvider;
+
+  constructor(private readonly prefix: string, opts: { client?: SecretsManagerClient; maxAgeSeconds?: number } = {}) {
+    this.provider = new SecretsProvider(opts.client ? { awsSdkV3Client: opts.client } : {});
+    this.maxAge = opts.maxAgeSeconds ?? 300;
+  }
+
+  private readonly maxAge: number;
+
+  async get(provider: string, name: string): Promise<string> {
+    const value = await this.provider.get(secretName(this.prefix, provider, name), { maxAge: this.maxAge });
+    if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${provider}/${name} has no string value`);
+    return value;
+  }
+}

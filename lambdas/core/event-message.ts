@@ -1,0 +1,59 @@
+import type { QueueMessage } from './ports';
+import type { WebhookEvent } from '../providers/types';
+
+/** Message attribute names shared by the ingest path (writer) and the processor (reader). */
+export const ATTR = {
+  provider: 'provider',
+  eventId: 'eventId',
+  traceId: 'traceId',
+  receivedAt: 'receivedAt',
+  headers: 'headers',
+  failureKind: 'failureKind',
+  failureReason: 'failureReason',
+  receiveCount: 'receiveCount',
+} as const;
+
+export interface EventEnvelope {
+  provider: string;
+  eventId: string;
+  traceId: string;
+  receivedAt: number;
+  headers: Record<string, string>;
+  rawBody: string;
+}
+
+export function toQueueMessage(e: EventEnvelope): QueueMessage {
+  return {
+    body: e.rawBody,
+    attributes: {
+      [ATTR.provider]: e.provider,
+      [ATTR.eventId]: e.eventId,
+      [ATTR.traceId]: e.traceId,
+      [ATTR.receivedAt]: String(e.receivedAt),
+      [ATTR.headers]: JSON.stringify(e.headers),
+    },
+  };
+}
+
+/** Reads a queued message back; throws a plain Error naming the missing part (a permanent fault). */
+export function fromQueueMessage(body: string, attributes: Record<string, string | undefined>): EventEnvelope {
+  const need = (name: string): string => {
+    const v = attributes[name];
+    if (!v) throw new Error(`message attribute ${name} is missing`);
+    return v;
+  };
+  const receivedAt = Number(need(ATTR.receivedAt));
+  const headers: unknown = JSON.parse(attributes[ATTR.headers] ?? '{}');
+  return {
+    provider: need(ATTR.provider),
+    eventId: need(ATTR.eventId),
+    traceId: attributes[ATTR.traceId] ?? need(ATTR.eventId),
+    receivedAt: Number.isFinite(receivedAt) ? receivedAt : 0,
+    headers: headers && typeof headers === 'object' ? (headers as Record<string, string>) : {},
+    rawBody: body,
+  };
+}
+
+export function toWebhookEvent(e: EventEnvelope): WebhookEvent {
+  return { provider: e.provider, eventId: e.eventId, receivedAt: e.receivedAt, headers: e.headers, rawBody: e.rawBody, body: JSON.parse(e.rawBody) };
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { normalizeHeaders, type HeaderInput } from './headers';
+import { toQueueMessage } from './event-message';
+import type { QueueSender, SecretStore, Telemetry } from './ports';
+import { secretValues } from './secret-values';
+import { verifyWebhook } from './signatures';
+import { describeError } from './errors';
+import type { Registry } from '../providers';
+import type { WebhookInput } from '../providers/types';
+
+export interface IngestRequest {
+  provider: string;
+  method: string;
+  headers: HeaderInput;
+  rawBody: Buffer;
+  /** The public URL the provider called. */
+  url?: string;
+}
+
+export interface IngestResponse {
+  statusCode: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface IngestDeps {
+  registry: Registry;
+  secrets: SecretStore;
+  queueFor(provider: string): QueueSender | undefined;
+  telemetry: Telemetry;
+  now(): Date;
+  newId(): string;
+}
+
+const json = (statusCode: number, body: Record<string, unknown>, headers?: Record<string, string>): IngestResponse => ({
+  statusCode,
+  body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', ...headers },
+});
+
+// Strict decoding: a JSON body must be UTF-8 (RFC 8259), and re-encoding must not change a byte.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The webhook ingest path: verify on raw bytes, parse, enqueue, acknowledge. No provider processing.
+ *
+ * @example
+ * const res = await ingest({ provider: 'github', method: 'POST', headers, rawBody }, deps);
+ * // res.statusCode: 200 queued, 401 bad signature, 400 not JSON, 404 unknown provider, 405 wrong method
+ */
+export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
+  const def = deps.registry(req.provider);
+  const spec = def?.webhook;
+  if (!def || !spec) return json(404, { error: 'unknown_provider' });
+  const dims = { provider: def.name, operation: 'webhook' };
+  if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: 'POST' });
+
+  let secrets: string[];
+  try {
+    secrets = secretValues(await deps.secrets.get(def.name, spec.secret));
+  } catch (err) {
+    deps.telemetry.log('error', 'webhook secret unavailable', { provider: def.name, error_code: describeError(err).kind });
+    return json(503, { error: 'unavailable' });
+  }
+
+  const headers = normalizeHeaders(req.headers);
+  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url: req.url }, secrets, {
+    now: deps.now(),
+    toleranceSeconds: spec.toleranceSeconds,
+    hmac: spec.hmac,
+  });
+  if (!verdict.ok) {
+    deps.telemetry.metric('SignatureRejected', 1, 'Count', { ...dims, reason: verdict.reason });
+    deps.telemetry.log('warn', 'webhook signature rejected', { provider: def.name, reason: verdict.reason });
+    return json(401, { error: 'invalid_signature', reason: verdict.reason });
+  }
+
+  let input: WebhookInput;
+  try {
+    const rawBody = utf8.decode(req.rawBody);
+    input = { headers, rawBody, body: JSON.parse(rawBody) };
+  } catch {
+    deps.telemetry.metric('WebhooksMalformed', 1, 'Count', dims);
+    deps.telemetry.log('warn', 'webhook body is not JSON', { provider: def.name, bytes: req.rawBody.length });
+    return json(400, { error: 'malformed_payload' });
+  }
+
+  const handshake = spec.handshake?.(input);
+  if (handshake) {
+    return { statusCode: handshake.statusCode, body: handshake.body ?? '', headers: handshake.headers };
+  }
+
+  const providerId = spec.eventId(input);
+  const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
+  const traceId = providerId || deps.newId();
+  const forwarded: Record<string, string> = {};
+  for (const name of spec.forwardHeaders ?? []) {
+    const value = headers[name];
+    if (value !== undefined) forwarded[name] = value;
+  }
+  const queue = deps.queueFor(def.name);
+  if (!queue) return json(404, { error: 'unknown_provider' });
+  try {
+    await queue.send(toQueueMessage({ provider: def.name, eventId, traceId, receivedAt: deps.now().getTime(), headers: forwarded, rawBody: input.rawBody }));
+  } catch (err) {
+    // Not acknowledged, so the provider's own retry delivers it again: nothing is lost.
+    deps.telemetry.log('error', 'webhook enqueue failed', { provider: def.name, trace_id: traceId, error_code: describeError(err).kind });
+    return json(503, { error: 'unavailable' });
+  }
+  deps.telemetry.metric('WebhooksReceived', 1, 'Count', dims);
+  deps.telemetry.log('info', 'webhook accepted', { provider: def.name, trace_id: traceId, event_id: eventId, bytes: req.rawBody.length });
+  return json(200, { received: true, eventId });
+}

@@ -1,0 +1,29 @@
+/**
+ * The small interfaces core depends on; adapters implement them for AWS, the local stack for one machine.
+ */
+
+export interface QueueMessage {
+  body: string;
+  /** String message attributes (SQS allows 10). */
+  attributes: Record<string, string>;
+}
+
+export interface QueueSender {
+  send(message: QueueMessage): Promise<void>;
+}
+
+export interface SecretStore {
+  /** The raw value of a provider's secret; may hold several values for rotation (see secretValues). */
+  get(provider: string, name: string): Promise<string>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes';
+
+/** Where core reports what happened; one adapter turns it into Powertools logs and EMF metrics. */
+export interface Telemetry {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  metric(name: string, value: number, unit: MetricUnit, dimensions: Record<string, string>): void;
+}
+
+export const silentTelemetry: Telemetry = { log() {}, metric() {} };

@@ -1,0 +1,46 @@
+import { IntegrationError } from './errors';
+import { toWebhookEvent, type EventEnvelope } from './event-message';
+import type { Telemetry } from './ports';
+import type { RecordStore, UpsertOutcome } from './records';
+import type { Registry } from '../providers';
+
+export interface ProcessDeps {
+  registry: Registry;
+  records: RecordStore;
+  telemetry: Telemetry;
+  now(): number;
+}
+
+export type ProcessSummary = Record<UpsertOutcome, number>;
+
+const OUTCOME_METRIC: Record<UpsertOutcome, string> = {
+  written: 'RecordsWritten',
+  stale: 'StaleSkipped',
+  duplicate: 'DuplicatesSkipped',
+};
+
+/**
+ * Applies one queued webhook event: the provider's mapping, then upsert-if-newer per entity.
+ * Throws IntegrationError('invalid_payload') for events no retry can fix.
+ */
+export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): Promise<ProcessSummary> {
+  const def = deps.registry(envelope.provider);
+  if (!def?.webhook) throw new IntegrationError('invalid_payload', `unknown provider ${envelope.provider}`);
+  let event;
+  try {
+    event = toWebhookEvent(envelope);
+  } catch {
+    throw new IntegrationError('invalid_payload', 'queued body is not JSON');
+  }
+  const changes = def.webhook.map(event);
+  const summary: ProcessSummary = { written: 0, stale: 0, duplicate: 0 };
+  const dims = { provider: def.name, operation: 'webhook' };
+  for (const change of changes) {
+    const outcome = await deps.records.upsertIfNewer(def.name, change, { eventId: envelope.eventId, receivedAt: envelope.receivedAt, now: deps.now() });
+    summary[outcome] += 1;
+    deps.telemetry.metric(OUTCOME_METRIC[outcome], 1, 'Count', dims);
+  }
+  const eventTime = def.webhook.eventTime?.(event) ?? envelope.receivedAt;
+  deps.telemetry.metric('EventLagMs', Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
+  return summary;
+}

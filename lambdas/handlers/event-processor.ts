@@ -1,0 +1,128 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { DynamoRecordStore } from '../adapters/record-store';
+import { SqsQueueSender } from '../adapters/sqs-queue';
+import { describeError, IntegrationError, isPermanent } from '../core/errors';
+import { ATTR, fromQueueMessage, type EventEnvelope } from '../core/event-message';
+import type { QueueSender } from '../core/ports';
+import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
+import { getProvider } from '../providers';
+import { awsTelemetry, ENV, once, required } from './wiring';
+
+export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export interface ProcessorDeps extends ProcessDeps {
+  persistenceStore: BasePersistenceLayer;
+  /** The queue's DLQ: permanent failures and last attempts go there with their reason. */
+  dlq?: QueueSender;
+  /** The queue's maxReceiveCount; the attempt that reaches it moves the message itself. */
+  maxReceiveCount: number;
+  /** How long a processed event id is remembered (default 24 h). */
+  idempotencySeconds?: number;
+  flush?(): void;
+}
+
+function attributesOf(record: SQSRecord): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(record.messageAttributes ?? {}).map(([k, v]) => [k, v.stringValue]));
+}
+
+/**
+ * The event-processor Lambda: SQS batches with partial failures, each event applied once
+ * (Powertools idempotency on `provider#eventId`), then upsert-if-newer per entity.
+ *
+ * @example
+ * const handle = createProcessorHandler({ registry: getProvider, records, persistenceStore, telemetry, now: Date.now, maxReceiveCount: 5 });
+ * const { batchItemFailures } = await handle(sqsEvent, context);
+ */
+export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    expiresAfterSeconds: deps.idempotencySeconds ?? 86_400,
+    responseHook: (response) => {
+      const provider = (response as { provider?: string } | null)?.provider;
+      if (provider) deps.telemetry.metric('DuplicatesSkipped', 1, 'Count', { provider, operation: 'webhook' });
+      return { ...(response as Record<string, unknown>), replayed: true } as typeof response;
+    },
+  });
+  const applyOnce = makeIdempotent(
+    async (input: { idempotencyKey: string; envelope: EventEnvelope }): Promise<ProcessSummary & { provider: string; replayed?: boolean }> => ({
+      provider: input.envelope.provider,
+      ...(await processEvent(input.envelope, deps)),
+    }),
+    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event' },
+  );
+
+  const moveToDlq = async (record: SQSRecord, err: unknown, receiveCount: number): Promise<boolean> => {
+    if (!deps.dlq) return false;
+    const { kind, message } = describeError(err);
+    const attrs = Object.fromEntries(Object.entries(attributesOf(record)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    await deps.dlq.send({
+      body: record.body,
+      attributes: { ...attrs, [ATTR.failureKind]: kind, [ATTR.failureReason]: message.slice(0, 1000), [ATTR.receiveCount]: String(receiveCount) },
+    });
+    return true;
+  };
+
+  const handleRecord = async (record: SQSRecord) => {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const attrs = attributesOf(record);
+    const log = { provider: attrs[ATTR.provider], trace_id: attrs[ATTR.traceId], event_id: attrs[ATTR.eventId], message_id: record.messageId, attempt: receiveCount };
+    try {
+      let envelope: EventEnvelope;
+      try {
+        envelope = fromQueueMessage(record.body, attrs);
+      } catch (err) {
+        throw new IntegrationError('invalid_payload', `unreadable message: ${describeError(err).message}`);
+      }
+      const result = await applyOnce({ idempotencyKey: `${envelope.provider}#${envelope.eventId}`, envelope });
+      if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', log);
+      else deps.telemetry.log('info', 'event processed', { ...log, ...result });
+      return result;
+    } catch (err) {
+      const { kind, message } = describeError(err);
+      const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
+      const dims = { provider: attrs[ATTR.provider] ?? 'unknown', operation: 'webhook' };
+      if (final && (await moveToDlq(record, err, receiveCount))) {
+        deps.telemetry.metric('EventsDeadLettered', 1, 'Count', dims);
+        deps.telemetry.log('error', 'event moved to DLQ', { ...log, error_code: kind, error_message: message });
+        return { deadLettered: true };
+      }
+      deps.telemetry.metric('EventsFailed', 1, 'Count', dims);
+      deps.telemetry.log('warn', 'event failed, will retry', { ...log, error_code: kind, error_message: message });
+      throw err;
+    }
+  };
+
+  return async (event, context) => {
+    config.registerLambdaContext(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      deps.flush?.();
+    }
+  };
+}
+
+const aws = once(() => {
+  const telemetry = awsTelemetry('event-processor');
+  const dynamo = createDynamoClient();
+  const sqs = new SQSClient({});
+  return createProcessorHandler({
+    registry: getProvider,
+    records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),
+    dlq: new SqsQueueSender(sqs, required(ENV.dlqUrl)),
+    maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
+    telemetry,
+    now: Date.now,
+    flush: () => telemetry.flush(),
+  });
+});
+
+export const handler: ProcessorHandler = (event, context) => aws()(event, context);

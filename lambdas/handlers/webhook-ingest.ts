@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AwsSecretStore } from '../adapters/secrets';
+import { SqsQueueSender } from '../adapters/sqs-queue';
+import { ingest, type IngestDeps, type IngestRequest } from '../core/ingest';
+import { getProvider } from '../providers';
+import { awsTelemetry, ENV, once, required } from './wiring';
+
+export type IngestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function toIngestRequest(event: APIGatewayProxyEventV2): IngestRequest {
+  const body = event.body ?? '';
+  const host = event.headers?.host ?? event.requestContext?.domainName ?? 'localhost';
+  return {
+    // `{provider}` routes give a path parameter; per-provider routes only the path.
+    provider: event.pathParameters?.provider ?? /^\/webhooks\/([^/]+)/.exec(event.rawPath ?? '')?.[1] ?? '',
+    method: event.requestContext?.http?.method ?? 'POST',
+    headers: event.headers ?? {},
+    rawBody: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+    url: `https://${host}${event.rawPath ?? ''}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`,
+  };
+}
+
+/**
+ * The webhook-ingest Lambda, built from its dependencies; the local stack builds it with local ones.
+ *
+ * @example
+ * const handle = createIngestHandler({ registry: getProvider, secrets, queueFor, telemetry, now: () => new Date(), newId: randomUUID });
+ * const res = await handle(apiGatewayV2Event);
+ */
+export function createIngestHandler(deps: IngestDeps & { flush?(): void }): IngestHandler {
+  return async (event) => {
+    try {
+      return await ingest(toIngestRequest(event), deps);
+    } finally {
+      deps.flush?.();
+    }
+  };
+}
+
+const aws = once(() => {
+  const telemetry = awsTelemetry('webhook-ingest');
+  const provider = required(ENV.provider);
+  const queue = new SqsQueueSender(new SQSClient({}), required(ENV.queueUrl));
+  return createIngestHandler({
+    // One function per provider: it serves and can read only its own provider's route, queue and secret.
+    registry: (name) => (name === provider ? getProvider(name) : undefined),
+    secrets: new AwsSecretStore(required(ENV.secretPrefix), { maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300) }),
+    queueFor: (name) => (name === provider ? queue : undefined),
+    telemetry,
+    now: () => new Date(),
+    newId: randomUUID,
+    flush: () => telemetry.flush(),
+  });
+});
+
+export const handler: IngestHandler = (event) => aws()(event);

@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ProviderDefinition } from '../lambdas/providers/types';
+import { ENV } from '../lambdas/core/env-contract';
+import { HandlerFunction } from './lambda-function';
+
+export interface WebhookIntegrationProps {
+  provider: ProviderDefinition;
+  api: HttpApi;
+  secrets: Record<string, ISecret>;
+  secretPrefix: string;
+  namespace: string;
+  idempotencyTable: ITable;
+  recordsTable: ITable;
+  /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
+  processor?: { timeout?: Duration; batchSize?: number; maxConcurrency?: number; maxReceiveCount?: number };
+}
+
+/**
+ * One provider's webhook path: route -> ingest λ -> queue (+DLQ) -> processor λ -> records.
+ * Each function can touch only this provider's queue and secret.
+ */
+export class WebhookIntegration extends Construct {
+  readonly queue: Queue;
+  readonly dlq: Queue;
+  readonly ingest: HandlerFunction;
+  readonly processor: HandlerFunction;
+  readonly path: string;
+
+  constructor(scope: Construct, id: string, props: WebhookIntegrationProps) {
+    super(scope, id);
+    const { provider } = props;
+    const webhook = provider.webhook;
+    if (!webhook) throw new Error(`${provider.name} has no webhook`);
+    const timeout = props.processor?.timeout ?? Duration.seconds(30);
+    const maxReceiveCount = props.processor?.maxReceiveCount ?? 5;
+
+    this.dlq = new Queue(this, 'Dlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      // AWS guidance: at least 6x the consumer's timeout, so retries never overlap a running batch.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount },
+    });
+
+    const common = { [ENV.provider]: provider.name, [ENV.namespace]: props.namespace };
+    this.ingest = new HandlerFunction(this, 'Ingest', {
+      handler: 'webhook-ingest',
+      timeout: Duration.seconds(10),
+      environment: { ...common, [ENV.queueUrl]: this.queue.queueUrl, [ENV.secretPrefix]: props.secretPrefix },
+    });
+    this.queue.grantSendMessages(this.ingest);
+    const signingSecret = props.secrets[webhook.secret];
+    if (!signingSecret) throw new Error(`${provider.name}: secret ${webhook.secret} is not declared in secrets`);
+    signingSecret.grantRead(this.ingest);
+
+    this.processor = new HandlerFunction(this, 'Processor', {
+      handler: 'event-processor',
+      timeout,
+      environment: {
+        ...common,
+        [ENV.dlqUrl]: this.dlq.queueUrl,
+        [ENV.idempotencyTable]: props.idempotencyTable.tableName,
+        [ENV.recordsTable]: props.recordsTable.tableName,
+        [ENV.maxReceiveCount]: String(maxReceiveCount),
+      },
+    });
+    this.processor.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.processor?.batchSize ?? 10,
+        maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency: props.processor?.maxConcurrency ?? 5,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.dlq.grantSendMessages(this.processor);
+    props.idempotencyTable.grantReadWriteData(this.processor);
+    props.recordsTable.grantReadWriteData(this.processor);
+
+    this.path = `/webhooks/${provider.name}`;
+    // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.
+    props.api.addRoutes({
+      path: this.path,
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),
+    });
+  }
+}

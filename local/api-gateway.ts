@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** HTTP API's payload limit; bigger requests get 413 as API Gateway answers them. */
+export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json|[\w.+-]+\+xml))/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Route {
+  method: string;
+  path: string;
+  handler: HttpHandler;
+}
+
+/** Headers as API Gateway v2 passes them: lower-case names, repeated values joined by commas. */
+function eventHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
+}
+
+/** Text bodies as strings, binary (or invalid UTF-8) base64-encoded with isBase64Encoded, as HTTP APIs do. */
+function eventBody(raw: Buffer, contentType: string | undefined): { body?: string; isBase64Encoded: boolean } {
+  if (raw.length === 0) return { isBase64Encoded: false };
+  if (contentType && TEXT_TYPES.test(contentType)) {
+    try {
+      return { body: utf8.decode(raw), isBase64Encoded: false };
+    } catch {
+      // not UTF-8: keep every byte
+    }
+  }
+  return { body: raw.toString('base64'), isBase64Encoded: true };
+}
+
+/**
+ * API Gateway HTTP API (payload format 2.0) on one machine: requests become the same
+ * APIGatewayProxyEventV2 events the deployed handlers receive, results become responses.
+ */
+export class LocalApiGateway {
+  private readonly routes: Route[] = [];
+  private server?: Server;
+  /** Plain node handlers for local-only pages (dashboard, health). */
+  private readonly extras: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>)[] = [];
+
+  addRoute(method: string, path: string, handler: HttpHandler): void {
+    this.routes.push({ method: method.toUpperCase(), path, handler });
+  }
+
+  addPage(handler: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>): void {
+    this.extras.push(handler);
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    return { port: address.port, url: `http://${host}:${address.port}` };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const raw = await readBody(req);
+      if (raw === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+      for (const extra of this.extras) if (await extra(req, res, raw)) return;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const route = this.routes.find((r) => r.path === url.pathname && (r.method === 'ANY' || r.method === method));
+      if (!route) return send(res, 404, { message: 'Not Found' });
+      const result = await route.handler(toEvent(req, raw, url, method, route));
+      const headers = { ...(result.headers ?? {}) } as Record<string, string>;
+      res.writeHead(result.statusCode ?? 200, headers);
+      res.end(method === 'HEAD' ? undefined : result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
+    } catch {
+      // API Gateway answers 500 when the integration fails; details stay in the function's logs.
+      send(res, 500, { message: 'Internal Server Error' });
+    }
+  }
+}
+
+function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route): APIGatewayProxyEventV2 {
+  const headers = eventHeaders(req);
+  const now = Date.now();
+  const routeKey = `${route.method} ${route.path}`;
+  const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    queryStringParameters: query,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    ...eventBody(raw, headers['content-type']),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooBig = false;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > API_PAYLOAD_LIMIT) tooBig = true;
+    else chunks.push(chunk as Buffer);
+  }
+  return tooBig ? undefined : Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SecretStore } from '../lambdas/core/ports';
+import type { ProviderDefinition } from '../lambdas/providers/types';
+
+export type SecretsFile = Record<string, Record<string, string>>;
+
+/** A development value shaped like the provider's real secrets (Standard Webhooks wants `whsec_<base64>`). */
+export function devSecret(provider: ProviderDefinition, name: string): string {
+  const bytes = randomBytes(24);
+  if (provider.webhook?.secret === name && provider.webhook.scheme === 'standard-webhooks') return `whsec_${bytes.toString('base64')}`;
+  return bytes.toString('hex');
+}
+
+/**
+ * `.local/secrets.json`: `{ "<provider>": { "<name>": "<value>" } }`. Created with random development
+ * values on first run; re-read when it changes, so editing it rotates a secret like Secrets Manager does.
+ */
+export class FileSecretStore implements SecretStore {
+  private cache?: { at: number; data: SecretsFile };
+
+  constructor(private readonly path: string, private readonly maxAgeMs = 1000) {}
+
+  /** Makes sure every provider secret has a value; keeps existing ones. */
+  ensure(providers: readonly ProviderDefinition[]): void {
+    const data: SecretsFile = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as SecretsFile) : {};
+    let changed = !existsSync(this.path);
+    for (const p of providers) {
+      const entry = (data[p.name] ??= {});
+      for (const name of p.secrets) {
+        if (!entry[name]) {
+          entry[name] = devSecret(p, name);
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      writeFileSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+    }
+    this.cache = undefined;
+  }
+
+  read(): SecretsFile {
+    if (this.cache && Date.now() - this.cache.at < this.maxAgeMs) return this.cache.data;
+    const data = JSON.parse(readFileSync(this.path, 'utf8')) as SecretsFile;
+    this.cache = { at: Date.now(), data };
+    return data;
+  }
+
+  async get(provider: string, name: string): Promise<string> {
+    const value = this.read()[provider]?.[name];
+    if (!value) throw new Error(`secret ${provider}/${name} is not in the local secrets file`);
+    return value;
+  }
+}

@@ -1,0 +1,37 @@
+import type { QueueMessage, QueueSender, SecretStore, Telemetry } from '../../lambdas/core/ports';
+
+export class MemoryQueue implements QueueSender {
+  readonly messages: QueueMessage[] = [];
+  failing = false;
+  async send(message: QueueMessage): Promise<void> {
+    if (this.failing) throw new Error('queue unavailable');
+    this.messages.push(message);
+  }
+}
+
+export class MemorySecrets implements SecretStore {
+  constructor(private readonly values: Record<string, Record<string, string>>) {}
+  async get(provider: string, name: string): Promise<string> {
+    const v = this.values[provider]?.[name];
+    if (!v) throw new Error(`no secret ${provider}/${name}`);
+    return v;
+  }
+}
+
+/** Records what core reports; `text()` is everything it would have logged, for secret scans. */
+export class RecordingTelemetry implements Telemetry {
+  readonly logs: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  readonly metrics: { name: string; value: number; dims: Record<string, string> }[] = [];
+  log(level: string, message: string, fields?: Record<string, unknown>): void {
+    this.logs.push({ level, message, fields });
+  }
+  metric(name: string, value: number, _unit: string, dims: Record<string, string>): void {
+    this.metrics.push({ name, value, dims });
+  }
+  count(name: string, where: Record<string, string> = {}): number {
+    return this.metrics.filter((m) => m.name === name && Object.entries(where).every(([k, v]) => m.dims[k] === v)).reduce((s, m) => s + m.value, 0);
+  }
+  text(): string {
+    return JSON.stringify([this.logs, this.metrics]);
+  }
+}
