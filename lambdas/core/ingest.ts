@@ -5,6 +5,7 @@ import type { QueueSender, SecretStore, Telemetry } from './ports';
 import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
 import { describeError } from './errors';
+import { emitMetric, METRIC } from './metrics';
 import type { Registry } from '../providers';
 import type { WebhookInput } from '../providers/types';
 
@@ -70,7 +71,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     hmac: spec.hmac,
   });
   if (!verdict.ok) {
-    deps.telemetry.metric('SignatureRejected', 1, 'Count', { ...dims, reason: verdict.reason });
+    emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', { ...dims, reason: verdict.reason });
     deps.telemetry.log('warn', 'webhook signature rejected', { provider: def.name, reason: verdict.reason });
     return json(401, { error: 'invalid_signature', reason: verdict.reason });
   }
@@ -80,7 +81,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     const rawBody = utf8.decode(req.rawBody);
     input = { headers, rawBody, body: JSON.parse(rawBody) };
   } catch {
-    deps.telemetry.metric('WebhooksMalformed', 1, 'Count', dims);
+    emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', dims);
     deps.telemetry.log('warn', 'webhook body is not JSON', { provider: def.name, bytes: req.rawBody.length });
     return json(400, { error: 'malformed_payload' });
   }
@@ -107,7 +108,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     deps.telemetry.log('error', 'webhook enqueue failed', { provider: def.name, trace_id: traceId, error_code: describeError(err).kind });
     return json(503, { error: 'unavailable' });
   }
-  deps.telemetry.metric('WebhooksReceived', 1, 'Count', dims);
+  emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', dims);
   deps.telemetry.log('info', 'webhook accepted', { provider: def.name, trace_id: traceId, event_id: eventId, bytes: req.rawBody.length });
   return json(200, { received: true, eventId });
 }

@@ -1,4 +1,5 @@
 import { IntegrationError } from './errors';
+import { emitMetric, METRIC } from './metrics';
 import { toWebhookEvent, type EventEnvelope } from './event-message';
 import type { Telemetry } from './ports';
 import type { RecordStore, UpsertOutcome } from './records';
@@ -13,11 +14,11 @@ export interface ProcessDeps {
 
 export type ProcessSummary = Record<UpsertOutcome, number>;
 
-const OUTCOME_METRIC: Record<UpsertOutcome, string> = {
-  written: 'RecordsWritten',
-  stale: 'StaleSkipped',
-  duplicate: 'DuplicatesSkipped',
-};
+const OUTCOME_METRIC = {
+  written: METRIC.RecordsWritten,
+  stale: METRIC.StaleSkipped,
+  duplicate: METRIC.DuplicatesSkipped,
+} as const satisfies Record<UpsertOutcome, string>;
 
 /**
  * Applies one queued webhook event: the provider's mapping, then upsert-if-newer per entity.
@@ -38,9 +39,9 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
   for (const change of changes) {
     const outcome = await deps.records.upsertIfNewer(def.name, change, { eventId: envelope.eventId, receivedAt: envelope.receivedAt, now: deps.now() });
     summary[outcome] += 1;
-    deps.telemetry.metric(OUTCOME_METRIC[outcome], 1, 'Count', dims);
+    emitMetric(deps.telemetry, OUTCOME_METRIC[outcome], 1, 'Count', dims);
   }
   const eventTime = def.webhook.eventTime?.(event) ?? envelope.receivedAt;
-  deps.telemetry.metric('EventLagMs', Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
+  emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
   return summary;
 }

@@ -8,6 +8,7 @@ import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { SqsQueueSender } from '../adapters/sqs-queue';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
+import { emitMetric, METRIC } from '../core/metrics';
 import { ATTR, fromQueueMessage, type EventEnvelope } from '../core/event-message';
 import type { QueueSender } from '../core/ports';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
@@ -45,7 +46,7 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
     expiresAfterSeconds: deps.idempotencySeconds ?? 86_400,
     responseHook: (response) => {
       const provider = (response as { provider?: string } | null)?.provider;
-      if (provider) deps.telemetry.metric('DuplicatesSkipped', 1, 'Count', { provider, operation: 'webhook' });
+      if (provider) emitMetric(deps.telemetry, METRIC.DuplicatesSkipped, 1, 'Count', { provider, operation: 'webhook' });
       return { ...(response as Record<string, unknown>), replayed: true } as typeof response;
     },
   });
@@ -88,11 +89,11 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
       const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
       const dims = { provider: attrs[ATTR.provider] ?? 'unknown', operation: 'webhook' };
       if (final && (await moveToDlq(record, err, receiveCount))) {
-        deps.telemetry.metric('EventsDeadLettered', 1, 'Count', dims);
+        emitMetric(deps.telemetry, METRIC.EventsDeadLettered, 1, 'Count', dims);
         deps.telemetry.log('error', 'event moved to DLQ', { ...log, error_code: kind, error_message: message });
         return { deadLettered: true };
       }
-      deps.telemetry.metric('EventsFailed', 1, 'Count', dims);
+      emitMetric(deps.telemetry, METRIC.EventsFailed, 1, 'Count', dims);
       deps.telemetry.log('warn', 'event failed, will retry', { ...log, error_code: kind, error_message: message });
       throw err;
     }

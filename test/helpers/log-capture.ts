@@ -13,12 +13,14 @@ export class LogCapture {
     return this.entries().filter((e) => !e._aws && (message === undefined || e.message === message));
   }
 
-  /** Sum of one EMF metric across documents, optionally filtered by dimensions. */
-  metric(name: string, dims: Record<string, string> = {}): number {
+  /** Sum of one EMF metric across documents under exactly this dimension set (besides `service`). */
+  metric(name: string, dims: Record<string, string>): number {
     let total = 0;
     for (const e of this.entries()) {
       if (!e._aws || !(name in e)) continue;
-      if (!Object.entries(dims).every(([k, v]) => e[k] === v)) continue;
+      const set = (e._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions[0] ?? [];
+      const keys = set.filter((k) => k !== 'service');
+      if (keys.length !== Object.keys(dims).length || !Object.entries(dims).every(([k, v]) => e[k] === v)) continue;
       const value = e[name] as number | number[];
       total += Array.isArray(value) ? value.reduce((a, b) => a + b, 0) : value;
     }

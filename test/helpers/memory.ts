@@ -28,8 +28,10 @@ export class RecordingTelemetry implements Telemetry {
   metric(name: string, value: number, _unit: string, dims: Record<string, string>): void {
     this.metrics.push({ name, value, dims });
   }
-  count(name: string, where: Record<string, string> = {}): number {
-    return this.metrics.filter((m) => m.name === name && Object.entries(where).every(([k, v]) => m.dims[k] === v)).reduce((s, m) => s + m.value, 0);
+  /** Sum of a metric under exactly this dimension set (each metric is emitted under several). */
+  count(name: string, dims: Record<string, string>): number {
+    const same = (d: Record<string, string>) => Object.keys(d).length === Object.keys(dims).length && Object.entries(dims).every(([k, v]) => d[k] === v);
+    return this.metrics.filter((m) => m.name === name && same(m.dims)).reduce((s, m) => s + m.value, 0);
   }
   text(): string {
     return JSON.stringify([this.logs, this.metrics]);

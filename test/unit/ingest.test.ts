@@ -53,8 +53,8 @@ describe('webhook ingest', () => {
     expect([missing.statusCode, wrong.statusCode]).toEqual([401, 401]);
     expect(JSON.parse(missing.body)).toEqual({ error: 'invalid_signature', reason: 'missing_header' });
     expect(JSON.parse(wrong.body)).toEqual({ error: 'invalid_signature', reason: 'signature_mismatch' });
-    expect(telemetry.count('SignatureRejected', { reason: 'signature_mismatch' })).toBe(1);
-    expect(telemetry.count('SignatureRejected', { reason: 'missing_header' })).toBe(1);
+    expect(telemetry.count('SignatureRejected', { provider: 'github', reason: 'signature_mismatch' })).toBe(1);
+    expect(telemetry.count('SignatureRejected', { provider: 'github', reason: 'missing_header' })).toBe(1);
     expect(queue.messages).toHaveLength(0);
     expect(telemetry.text()).not.toContain(SECRET);
     expect(telemetry.text()).not.toContain(forged.slice(7));

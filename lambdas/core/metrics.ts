@@ -1,0 +1,68 @@
+import type { MetricUnit, Telemetry } from './ports';
+
+/** Every metric the stack emits (one CloudWatch namespace). Alarms and dashboards refer to these names. */
+export const METRIC = {
+  // outbound client, per attempt
+  Requests: 'Requests',
+  Http4xx: 'Http4xx',
+  Http429: 'Http429',
+  Http5xx: 'Http5xx',
+  Timeouts: 'Timeouts',
+  NetworkErrors: 'NetworkErrors',
+  LatencyMs: 'LatencyMs',
+  RetryAttempts: 'RetryAttempts',
+  CircuitOpen: 'CircuitOpen',
+  // webhooks
+  WebhooksReceived: 'WebhooksReceived',
+  WebhooksMalformed: 'WebhooksMalformed',
+  SignatureRejected: 'SignatureRejected',
+  EventLagMs: 'EventLagMs',
+  EventsFailed: 'EventsFailed',
+  EventsDeadLettered: 'EventsDeadLettered',
+  // records
+  StaleSkipped: 'StaleSkipped',
+  DuplicatesSkipped: 'DuplicatesSkipped',
+  RecordsWritten: 'RecordsWritten',
+  RecordsUnchanged: 'RecordsUnchanged',
+  RecordsQuarantined: 'RecordsQuarantined',
+  // sync and writes
+  GapsOpen: 'GapsOpen',
+  CommandsFailed: 'CommandsFailed',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});
+
+export type StatusClass = '2xx' | '3xx' | '4xx' | '429' | '5xx' | 'timeout' | 'network';
+
+export interface MetricDimensions {
+  provider: string;
+  /** Endpoint, poll or command operation; `webhook` for the ingest path. */
+  operation?: string;
+  status_class?: StatusClass;
+  /** Why something was rejected (SignatureRejected). */
+  reason?: string;
+}
+
+/**
+ * Emits one metric under the dimension sets alarms and dashboards query:
+ * `{provider}` (per-provider alarms), `{provider, operation}` (per-operation alarms and widgets),
+ * plus `{provider, operation, status_class}` and `{provider, reason}` when given (breakdowns).
+ *
+ * @example
+ * emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /repos', status_class: '2xx' });
+ */
+export function emitMetric(t: Telemetry, name: MetricName, value: number, unit: MetricUnit, dims: MetricDimensions): void {
+  t.metric(name, value, unit, { provider: dims.provider });
+  if (dims.operation) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation });
+  if (dims.operation && dims.status_class) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, status_class: dims.status_class });
+  if (dims.reason) t.metric(name, value, unit, { provider: dims.provider, reason: dims.reason });
+}
+
+/** The status class of an HTTP status, as metrics and dashboards group it. */
+export function statusClass(status: number): StatusClass {
+  if (status === 429) return '429';
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  return '2xx';
+}
