@@ -1,0 +1,45 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
+import { SecretsManagerContract } from '../contracts/secrets-manager';
+
+const contract = new SecretsManagerContract();
+let client: SecretsManagerClient;
+
+beforeAll(async () => {
+  const endpoint = await contract.start();
+  client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+});
+afterAll(async () => {
+  client.destroy();
+  await contract.stop();
+});
+afterEach(() => vi.useRealTimers());
+
+describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () => {
+  it('reads `<prefix>/<provider>/<name>` and caches it for the TTL', async () => {
+    contract.values.set('integration/github/webhookSecret', 'v1-secret');
+    const store = new AwsSecretStore('integration', { client, maxAgeSeconds: 300 });
+    expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
+    expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
+    expect(contract.calls.filter((c) => c.endsWith('integration/github/webhookSecret'))).toHaveLength(1);
+  });
+
+  it('picks up a rotated value once the cache TTL has passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    contract.values.set('integration/slack/signingSecret', 'old');
+    const store = new AwsSecretStore('integration', { client, maxAgeSeconds: 60 });
+    expect(await store.get('slack', 'signingSecret')).toBe('old');
+    contract.values.set('integration/slack/signingSecret', 'new');
+    vi.advanceTimersByTime(30_000);
+    expect(await store.get('slack', 'signingSecret')).toBe('old');
+    vi.advanceTimersByTime(31_000);
+    expect(await store.get('slack', 'signingSecret')).toBe('new');
+  });
+
+  it('fails with an error naming the secret, never its value, when it does not exist', async () => {
+    const store = new AwsSecretStore('integration', { client });
+    await expect(store.get('nope', 'token')).rejects.toThrow();
+    expect(secretName('dev', 'github', 'token')).toBe('dev/github/token');
+  });
+});

@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Secrets Manager's GetSecretValue over its real wire protocol (JSON 1.1, `X-Amz-Target`),
+ * enough for the real SDK client to run against it. Answers ResourceNotFoundException as AWS does.
+ */
+export class SecretsManagerContract {
+  readonly values = new Map<string, string>();
+  readonly calls: string[] = [];
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
+        this.calls.push(`${target} ${body.SecretId ?? ''}`);
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        if (target !== 'secretsmanager.GetSecretValue') {
+          res.writeHead(400).end(JSON.stringify({ __type: 'InvalidRequestException', message: `unsupported ${target}` }));
+          return;
+        }
+        const value = body.SecretId ? this.values.get(body.SecretId) : undefined;
+        if (value === undefined) {
+          res.writeHead(400).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+          return;
+        }
+        res.writeHead(200).end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`, Name: body.SecretId, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000 }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
