@@ -9,7 +9,7 @@ const callback = z.looseObject({
   type: z.literal('event_callback'),
   event_id: z.string(),
   event_time: z.number(),
-  event: z.looseObject({ type: z.string(), event_ts: z.optional(z.string()) }),
+  event: z.looseObject({ type: z.string(), event_ts: z.optional(z.string()), ts: z.optional(z.string()) }),
 });
 const message = z.looseObject({
   channel: z.string(),
@@ -21,21 +21,27 @@ const message = z.looseObject({
 
 /**
  * Epoch ms of a Slack time: `event_time` is documented in seconds (some doc examples show microseconds),
- * `ts`/`event_ts` are "seconds.micros" strings (or bare micros in older examples).
+ * `ts`/`event_ts` are "seconds.micros" strings (or bare micros in older examples). Built from the digits,
+ * so "1515449522.000016" is exactly 1515449522000.016 wherever it is read.
  */
 export function slackTimeMs(value: unknown): number | undefined {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return undefined;
-  if (typeof value === 'string' && value.includes('.')) return n * 1000;
-  if (n >= 1e14) return n / 1000;
-  if (n >= 1e11) return n;
-  return n * 1000;
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value : '';
+  const match = /^(\d{1,16})(?:\.(\d{1,6}))?$/.exec(text);
+  if (!match) return undefined;
+  const [, whole = '', fraction] = match;
+  if (fraction !== undefined) {
+    const micros = fraction.padEnd(6, '0');
+    return Number(`${whole}${micros.slice(0, 3)}.${micros.slice(3)}`);
+  }
+  const n = Number(whole);
+  if (n >= 1e14) return Number(`${whole.slice(0, -3)}.${whole.slice(-3)}`);
+  return n >= 1e11 ? n : n * 1000;
 }
 
 /**
  * Messages (and app mentions, which are messages) are keyed by channel and message ts, so an edit or a
- * delete lands on the message it changes; versioned by `event_ts` (microseconds, so a post and its edit in
- * the same second still order), else `event_time`. Other events are kept once each, by event id.
+ * delete lands on the message it changes; versioned by the event's own `event_ts`/`ts` (microseconds, so
+ * a post and its edit in the same second still order), else the envelope's `event_time`. Other events are kept once each, by event id.
  */
 function mapSlack(event: WebhookEvent): EntityChange[] {
   const { type } = parsePayload('slack', 'envelope', envelope, event.body);
@@ -43,7 +49,7 @@ function mapSlack(event: WebhookEvent): EntityChange[] {
   if (type === 'url_verification') return [];
   if (type !== 'event_callback') return [{ type: `envelope:${type}`, key: event.eventId, version: 0, data: { type } }];
   const cb = parsePayload('slack', 'event_callback', callback, event.body);
-  const version = slackTimeMs(cb.event.event_ts) ?? slackTimeMs(cb.event_time);
+  const version = slackTimeMs(cb.event.event_ts) ?? slackTimeMs(cb.event.ts) ?? slackTimeMs(cb.event_time);
   if (version === undefined) throw new IntegrationError('invalid_payload', 'slack event_time is not a time');
   if (cb.event.type === 'message' || cb.event.type === 'app_mention') {
     const m = parsePayload('slack', cb.event.type, message, cb.event);
