@@ -62,9 +62,13 @@ export class WebhookIntegration extends Construct {
       environment: { ...common, [ENV.queueUrl]: this.queue.queueUrl, [ENV.secretPrefix]: props.secretPrefix },
     });
     this.queue.grantSendMessages(this.ingest);
-    const signingSecret = props.secrets[webhook.secret];
-    if (!signingSecret) throw new Error(`${provider.name}: secret ${webhook.secret} is not declared in secrets`);
-    signingSecret.grantRead(this.ingest);
+    // The signing secret, and the signed callback URL where the provider signs one (Trello).
+    for (const name of [webhook.secret, webhook.callbackUrlSecret]) {
+      if (name === undefined) continue;
+      const secret = props.secrets[name];
+      if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);
+      secret.grantRead(this.ingest);
+    }
 
     this.processor = new HandlerFunction(this, 'Processor', {
       handler: 'event-processor',

@@ -8,6 +8,8 @@ export type SecretsFile = Record<string, Record<string, string>>;
 
 /** A development value shaped like the provider's real secrets (Standard Webhooks wants `whsec_<base64>`). */
 export function devSecret(provider: ProviderDefinition, name: string): string {
+  // Not a URL, so the ingest verifies against the URL each request came to; put the real callbackURL here to pin it.
+  if (provider.webhook?.callbackUrlSecret === name) return 'auto';
   const bytes = randomBytes(24);
   if (provider.webhook?.secret === name && provider.webhook.scheme === 'standard-webhooks') return `whsec_${bytes.toString('base64')}`;
   return bytes.toString('hex');
@@ -39,6 +41,14 @@ export class FileSecretStore implements SecretStore {
       mkdirSync(dirname(this.path), { recursive: true });
       writeFileSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     }
+    this.cache = undefined;
+  }
+
+  /** Sets one value (as editing the file does): rotations and callback URLs in tests and tools. */
+  put(provider: string, name: string, value: string): void {
+    const data = JSON.parse(readFileSync(this.path, 'utf8')) as SecretsFile;
+    (data[provider] ??= {})[name] = value;
+    writeFileSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     this.cache = undefined;
   }
 

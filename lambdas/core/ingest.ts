@@ -42,19 +42,32 @@ const json = (statusCode: number, body: Record<string, unknown>, headers?: Recor
 // Strict decoding: a JSON body must be UTF-8 (RFC 8259), and re-encoding must not change a byte.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** The URL configured for a provider that signs it (Trello), when its secret holds one; else undefined. */
+async function configuredUrl(secrets: SecretStore, provider: string, name: string): Promise<string | undefined> {
+  try {
+    const value = (await secrets.get(provider, name)).trim();
+    return /^https?:\/\/\S+$/.test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The webhook ingest path: verify on raw bytes, parse, enqueue, acknowledge. No provider processing.
  *
  * @example
  * const res = await ingest({ provider: 'github', method: 'POST', headers, rawBody }, deps);
- * // res.statusCode: 200 queued, 401 bad signature, 400 not JSON, 404 unknown provider, 405 wrong method
+ * // res.statusCode: 200 queued (or HEAD where allowed, or a handshake's own answer), 401 bad signature,
+ * // 400 not JSON, 404 unknown provider, 405 wrong method
  */
 export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const def = deps.registry(req.provider);
   const spec = def?.webhook;
   if (!def || !spec) return json(404, { error: 'unknown_provider' });
   const dims = { provider: def.name, operation: 'webhook' };
-  if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: 'POST' });
+  // Trello probes its callback URL with a bodiless, unsigned HEAD before it creates a webhook.
+  if (req.method === 'HEAD' && spec.allowHead) return { statusCode: 200, body: '' };
+  if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
 
   let secrets: string[];
   try {
@@ -65,7 +78,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   }
 
   const headers = normalizeHeaders(req.headers);
-  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url: req.url }, secrets, {
+  const url = (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
+  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, secrets, {
     now: deps.now(),
     toleranceSeconds: spec.toleranceSeconds,
     hmac: spec.hmac,

@@ -5,6 +5,8 @@ export type AuthSpec =
   | { kind: 'none' }
   | { kind: 'apiKey'; in: 'header' | 'query'; name: string; secret: string }
   | { kind: 'bearer'; secret: string }
+  /** Several keys sent together, each from its own secret (Trello: `?key=...&token=...`). */
+  | { kind: 'apiKeys'; in: 'header' | 'query'; keys: { name: string; secret: string }[] }
   | {
       kind: 'oauth2-client-credentials';
       tokenUrl: string;
@@ -61,6 +63,14 @@ export interface WebhookSpec {
   eventTime?(input: WebhookInput): number | undefined;
   /** A verified request the provider expects answered directly (challenges, pings) instead of queued. */
   handshake?(input: WebhookInput): HandshakeResponse | undefined;
+  /** Answer `HEAD` with 200, unverified: the provider probes the URL before it sends (Trello, on webhook creation). */
+  allowHead?: boolean;
+  /**
+   * Secret name whose value is the exact URL the provider signs (Trello signs its callbackURL). Used when
+   * the value is an http(s) URL; any other value (the deploy placeholder) means the URL the request came
+   * to, which differs from what was registered behind a custom domain or a path mapping.
+   */
+  callbackUrlSecret?: string;
   /** Maps a verified event to entity changes. Throws IntegrationError('invalid_payload') when it cannot. */
   map(event: WebhookEvent): EntityChange[];
 }

@@ -105,6 +105,15 @@ describe('IntegrationStack', () => {
     expect(processor).toContain('dynamodb:PutItem');
   });
 
+  it("lets Trello's ingest function read its signing secret and signed callback URL, not its API credentials", () => {
+    const policies = Object.entries(resources('AWS::IAM::Policy')).map(([id, p]) => [id, JSON.stringify(p.Properties)] as const);
+    const ingest = policies.find(([id]) => id.startsWith('WebhooktrelloIngestServiceRole'))![1];
+    expect(ingest).toContain('SecrettrelloappSecret');
+    expect(ingest).toContain('SecrettrellocallbackUrl');
+    expect(ingest).not.toContain('SecrettrelloapiKey');
+    expect(ingest).not.toContain('Secrettrellotoken');
+  });
+
   it('outputs each provider webhook URL', () => {
     template.hasOutput('WebhookUrlgithub', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
   });

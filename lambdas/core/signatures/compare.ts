@@ -12,10 +12,11 @@ export function digestEquals(expected: Buffer, candidate: Buffer): boolean {
   return expected.length === candidate.length && timingSafeEqual(expected, candidate);
 }
 
-const HEX = /^[0-9a-fA-F]+$/;
+// Lower-case only, as every provider sends it: a case flip is a changed signature, never an equal one.
+const HEX = /^[0-9a-f]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** Decodes a hex digest strictly; undefined when it is not hex of even length. */
+/** Decodes a lower-case hex digest strictly; undefined when it is not hex of even length. */
 export function fromHex(text: string): Buffer | undefined {
   return text.length % 2 === 0 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
 }

@@ -34,3 +34,8 @@ export interface HmacOptions {
 
 /** One scheme: a pure function of the request, the candidate secrets and the options. */
 export type Verifier = (req: SignedRequest, secrets: string[], opts: VerifyOptions) => VerifyResult;
+
+export const ACCEPT: VerifyResult = { ok: true };
+
+/** A rejection with its reason (what the 401 body and the SignatureRejected metric carry). */
+export const reject = (reason: RejectReason): VerifyResult => ({ ok: false, reason });

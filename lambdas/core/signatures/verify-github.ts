@@ -8,7 +8,7 @@ import type { Verifier } from './types';
 export const verifyGithub: Verifier = (req, secrets) => {
   const header = req.headers['x-hub-signature-256'];
   if (!header) return { ok: false, reason: 'missing_header' };
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
+  const match = /^sha256=([0-9a-f]{64})$/.exec(header);
   const candidate = match?.[1] ? fromHex(match[1]) : undefined;
   if (!candidate) return { ok: false, reason: 'malformed_header' };
   for (const secret of secrets) {

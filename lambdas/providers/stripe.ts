@@ -1,0 +1,52 @@
+// zod/mini: the same schemas, tree-shaken to a few KB instead of ~450 KB in every Lambda bundle.
+import * as z from 'zod/mini';
+import { parsePayload, pick, pickString } from './payload';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+
+// The Event object's fields the mapping reads: https://docs.stripe.com/api/events/object
+const stripeEvent = z.looseObject({
+  id: z.string(),
+  object: z.literal('event'),
+  type: z.string(),
+  created: z.number(),
+  data: z.looseObject({ object: z.looseObject({ object: z.string(), id: z.optional(z.string()) }) }),
+});
+
+/**
+ * A Stripe event is a snapshot of `data.object` at `created`: the entity is that object (type + id),
+ * versioned by `created`, so the out-of-order delivery Stripe documents never rolls an object back.
+ * `created` has one-second resolution: of two events about one object in the same second, the first
+ * to arrive is kept (counted as a duplicate); fetch the object when its final state matters.
+ */
+function mapStripe(event: WebhookEvent): EntityChange[] {
+  const e = parsePayload('stripe', 'event', stripeEvent, event.body);
+  const version = e.created * 1000;
+  const object = e.data.object;
+  if (!object.id) {
+    // Objects without an id (balance) have no entity to keep: the event itself is recorded once.
+    return [{ type: `event:${e.type}`, key: e.id, version, data: { type: e.type, object: object.object } }];
+  }
+  const deleted = e.type.endsWith('.deleted') ? { deleted: true } : {};
+  return [{ type: object.object, key: object.id, version, data: { ...object, ...deleted, event_type: e.type } }];
+}
+
+export const stripe: ProviderDefinition = {
+  name: 'stripe',
+  displayName: 'Stripe',
+  baseUrl: 'https://api.stripe.com/v1',
+  apiVersion: { value: '2025-03-31.basil', in: 'header', header: 'Stripe-Version' },
+  auth: { kind: 'bearer', secret: 'secretKey' },
+  secrets: ['webhookSecret', 'secretKey'],
+  // Stripe allows 100 read requests/s in live mode and 25 in test mode; stay under the lower one.
+  rateLimit: { requestsPerSecond: 25 },
+  webhook: {
+    scheme: 'stripe',
+    secret: 'webhookSecret',
+    eventId: ({ body }) => pickString(body, 'id'),
+    eventTime: ({ body }) => {
+      const created = pick(body, 'created');
+      return typeof created === 'number' && Number.isFinite(created) ? created * 1000 : undefined;
+    },
+    map: mapStripe,
+  },
+};
