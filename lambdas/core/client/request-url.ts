@@ -1,0 +1,36 @@
+import type { ProviderDefinition } from '../../providers/types';
+import { IntegrationError } from '../errors';
+import type { ClientRequest } from './types';
+
+/** The base every request of a provider starts from: the (overridden) base URL plus a path version. */
+export function apiBase(def: ProviderDefinition, baseUrl?: string): string {
+  let base = (baseUrl ?? def.baseUrl).replace(/\/+$/, '');
+  if (def.apiVersion?.in === 'path') base += `/${def.apiVersion.value.replace(/^\/+|\/+$/g, '')}`;
+  return base;
+}
+
+/**
+ * The URL of one request. An absolute `path` (a next link) must be on the provider's own origin:
+ * credentials are never sent anywhere else.
+ *
+ * @example
+ * requestUrl('https://api.x.com/v3', { path: '/fixtures', query: { page: 2 } }) // https://api.x.com/v3/fixtures?page=2
+ */
+export function requestUrl(base: string, req: ClientRequest, extraQuery: Record<string, string> = {}): URL {
+  let url: URL;
+  if (/^https?:\/\//i.test(req.path)) {
+    url = new URL(req.path);
+    if (url.origin !== new URL(base).origin) throw new IntegrationError('permanent', 'refusing a URL on another origin than the provider');
+  } else {
+    url = new URL(`${base}/${req.path.replace(/^\/+/, '')}`);
+  }
+  for (const [name, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+  for (const [name, value] of Object.entries(extraQuery)) url.searchParams.set(name, value);
+  return url;
+}
+
+/** The endpoint name used in logs and metrics when the caller gives none: method and path, no query, no origin. */
+export function operationOf(req: ClientRequest): string {
+  const path = /^https?:\/\//i.test(req.path) ? new URL(req.path).pathname : req.path.split('?')[0]!;
+  return `${(req.method ?? 'GET').toUpperCase()} /${path.replace(/^\/+/, '')}`;
+}
