@@ -155,8 +155,6 @@ export class ProviderSimulator {
       this.respond(res, out);
     };
 
-    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token')) return finish(this.issueToken(sreq, this.auth));
-
     const limit = this.faults.rateLimit();
     if (limit.limited) return finish({ status: 429, headers: limit.headers, body: { error: 'rate_limited', message: 'Too many requests' } }, 'rate_limited');
 
@@ -184,6 +182,7 @@ export class ProviderSimulator {
       }
     }
 
+    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token')) return finish(this.issueToken(sreq, this.auth));
     if (!this.authorized(sreq)) return finish({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: 'invalid_token' } }, 'unauthorized');
 
     const match = this.match(sreq);
