@@ -87,6 +87,7 @@ export class ProviderSimulator {
   private readonly tokens = new Map<string, number>();
   private server?: Server;
   private baseUrl = '';
+  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest) => void>();
 
   constructor(opts: SimulatorOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -103,6 +104,12 @@ export class ProviderSimulator {
   route(method: string, path: string, handler: SimHandler): this {
     this.routes.push({ method: method.toUpperCase(), parts: path.split('/').filter(Boolean), handler });
     return this;
+  }
+
+  /** Tells a test when a fault is injected (e.g. to expire a virtual clock's timeouts when a request hangs). */
+  onFault(listener: (kind: Fault['kind'], req: SimRequest) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
   }
 
   setAuth(auth: SimAuth): void {
@@ -161,6 +168,7 @@ export class ProviderSimulator {
     const fault = this.faults.take(sreq.method, sreq.path);
     if (fault) {
       entry.fault = fault.kind;
+      for (const l of this.faultListeners) l(fault.kind, sreq);
       switch (fault.kind) {
         case 'hang':
           return; // the connection stays open until the client gives up or the simulator closes

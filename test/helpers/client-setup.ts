@@ -26,6 +26,8 @@ export async function clientRig(opts: { definition?: Partial<ProviderDefinition>
   const time = new VirtualTime(undefined, { syncDate: opts.syncDate });
   const sim = new RecordsSimulator({ count: 1_000, auth: { kind: 'bearer', token: TOKEN }, now: time.now, ...opts.sim });
   await sim.listen();
+  // A hanging request times out at once in virtual time, never after real seconds.
+  sim.onFault((kind) => kind === 'hang' && setImmediate(() => time.expireTimeouts()));
   const events: ClientEvent[] = [];
   const definition = simProvider(opts.definition);
   const client = createClient({

@@ -3,8 +3,8 @@ import type { Time } from '../../lambdas/core/client/time';
 
 /**
  * A virtual clock for the client: `sleep` advances it at once (and records the wait), so retries and
- * rate-limit waits take no real time. Attempt timeouts need real I/O to abort, so they fire after
- * `ioTimeoutCapMs` of real time at most, and move the clock to when they were due.
+ * rate-limit waits take no real time. Attempt timeouts abort real I/O: `expireTimeouts()` fires them
+ * (the rig calls it when the simulator hangs a request) and moves the clock to when they were due.
  * `syncDate` also moves a faked `Date` (cockatiel's breaker reads Date.now).
  */
 export class VirtualTime implements Time {
@@ -12,7 +12,9 @@ export class VirtualTime implements Time {
   readonly sleeps: number[] = [];
   /** Values `random()` returns in turn; the last one repeats. */
   randoms: number[] = [0.5];
-  ioTimeoutCapMs = 5_000;
+  /** A safety net only: tests expire timeouts when the simulator hangs a request (`expireTimeouts`). */
+  ioTimeoutCapMs = 10_000;
+  private readonly pending = new Set<() => void>();
   private readonly syncDate: boolean;
 
   constructor(start = Date.UTC(2025, 0, 6, 12, 0, 0), opts: { syncDate?: boolean } = {}) {
@@ -36,14 +38,24 @@ export class VirtualTime implements Time {
   timeout = (ms: number): AbortSignal => {
     const due = this.t + ms;
     const controller = new AbortController();
-    const timer = setTimeout(() => {
+    const fire = () => {
+      clearTimeout(timer);
+      this.pending.delete(fire);
       this.t = Math.max(this.t, due);
       if (this.syncDate) vi.setSystemTime(this.t);
       controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
-    }, Math.min(ms, this.ioTimeoutCapMs));
+    };
+    const timer = setTimeout(fire, Math.min(ms, this.ioTimeoutCapMs));
     timer.unref();
+    this.pending.add(fire);
+    controller.signal.addEventListener('abort', () => this.pending.delete(fire));
     return controller.signal;
   };
+
+  /** Fires every pending attempt timeout now, as if its time had passed (the request hangs). */
+  expireTimeouts(): void {
+    for (const fire of [...this.pending]) fire();
+  }
 
   advance(ms: number): void {
     this.t += Math.max(0, ms);

@@ -129,6 +129,14 @@ export function createClient(deps: ClientDeps): Client {
     def.auth.kind === 'oauth2-client-credentials' && tokenUrl
       ? new OAuthTokens({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
       : undefined;
+  // An API key in the query string must not travel on in response URLs, next links or checkpoints.
+  const credentialParams = def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : [];
+  const scrub = (href: string): string => {
+    if (credentialParams.length === 0) return href;
+    const u = new URL(href);
+    for (const name of credentialParams) u.searchParams.delete(name);
+    return u.toString();
+  };
   const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
 
   async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
@@ -168,7 +176,7 @@ export function createClient(deps: ClientDeps): Client {
       text = await res.text();
     } catch (err) {
       const c = classifyThrown(err);
-      return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url: url.toString(), token: creds.token };
+      return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url: scrub(url.toString()), token: creds.token };
     }
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
@@ -181,7 +189,7 @@ export function createClient(deps: ClientDeps): Client {
       body: verdict.kind === 'json' ? verdict.body : undefined,
       requestId: requestIdHeaders.map((h) => resHeaders[h]).find((v) => v !== undefined),
       durationMs: took(),
-      url: url.toString(),
+      url: scrub(url.toString()),
       token: creds.token,
     };
   }
@@ -308,7 +316,7 @@ export function createClient(deps: ClientDeps): Client {
     provider: def.name,
     definition: def,
     request,
-    paginate: (req, spec, ctx, opts) => paginatePages({ provider: def.name, request, emit, now: () => time.now() }, req, spec, ctx, opts),
+    paginate: (req, spec, ctx, opts) => paginatePages({ provider: def.name, request, emit, now: () => time.now(), scrub }, req, spec, ctx, opts),
     circuitState: () => circuitStateName(breaker.state),
     onEvent(listener) {
       listeners.add(listener);

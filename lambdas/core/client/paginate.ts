@@ -20,6 +20,8 @@ interface Pager {
   request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>>;
   emit(event: ClientEvent): void;
   now(): number;
+  /** Removes credential query parameters from a URL (next links may echo them). */
+  scrub?(url: string): string;
 }
 
 function firstPosition(spec: PaginationSpec, start?: PagePosition): PagePosition {
@@ -128,7 +130,8 @@ export async function* paginatePages<T>(pager: Pager, req: ClientRequest, spec: 
       yield { ok: false, error: parsed.error, number, position };
       return;
     }
-    const next = parsed.raw.length === 0 ? undefined : nextPosition(spec, position, res.value, parsed.raw);
+    let next = parsed.raw.length === 0 ? undefined : nextPosition(spec, position, res.value, parsed.raw);
+    if (next?.url && pager.scrub) next = { ...next, url: pager.scrub(next.url) };
     let stop: StopReason | undefined;
     if (parsed.raw.length === 0) stop = 'empty';
     else if (!next) stop = 'end';

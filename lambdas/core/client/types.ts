@@ -31,7 +31,7 @@ export interface ClientResponse {
   body: unknown;
   requestId?: string;
   attempts: number;
-  /** The URL that answered (its query may hold credentials: never log it). */
+  /** The URL that answered, without credential query parameters. */
   url: string;
 }
 
