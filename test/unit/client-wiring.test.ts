@@ -27,7 +27,7 @@ describe('client wiring for handlers', () => {
     const res = await client.request({ path: '/v1/items/rec_000001' }, { traceId: 'w-1', remainingMs: () => 30_000 });
     expect(res.ok).toBe(true);
     expect(telemetry.logs.some((l) => l.message === 'provider call' && l.fields?.trace_id === 'w-1')).toBe(true);
-    expect(telemetry.count('Requests', { provider: 'records', operation: 'GET /v1/items/rec_000001', status_class: '2xx' })).toBe(1);
+    expect(telemetry.count('Requests', { provider: 'records', operation: 'GET /v1/items/{id}', status_class: '2xx' })).toBe(1);
     expect(telemetry.text()).not.toContain('tok_wiring_99');
   });
 });

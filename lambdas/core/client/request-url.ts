@@ -29,8 +29,16 @@ export function requestUrl(base: string, req: ClientRequest, extraQuery: Record<
   return url;
 }
 
-/** The endpoint name used in logs and metrics when the caller gives none: method and path, no query, no origin. */
+/**
+ * The endpoint name used in logs and metrics when the caller gives none: method and path, no query,
+ * no origin, and id-like segments (numbers, or longer segments with digits) as `{id}`, so a metric
+ * dimension never gets one value per entity.
+ *
+ * @example
+ * operationOf({ method: 'get', path: '/v1/items/rec_000001?expand=all' }) // 'GET /v1/items/{id}'
+ */
 export function operationOf(req: ClientRequest): string {
   const path = /^https?:\/\//i.test(req.path) ? new URL(req.path).pathname : req.path.split('?')[0]!;
-  return `${(req.method ?? 'GET').toUpperCase()} /${path.replace(/^\/+/, '')}`;
+  const segments = path.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) || (seg.length > 3 && /\d/.test(seg)) ? '{id}' : seg));
+  return `${(req.method ?? 'GET').toUpperCase()} /${segments.join('/')}`;
 }
