@@ -1,4 +1,5 @@
 import type { Scenario } from '../figure';
+import { rateLimitedSync } from './rate-limited-sync';
 
 /** Every benchmark scenario; each lives in its own file in this folder. */
-export const scenarios: Scenario[] = [];
+export const scenarios: Scenario[] = [rateLimitedSync];

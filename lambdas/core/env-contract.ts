@@ -14,3 +14,11 @@ export const ENV = {
 
 /** CloudWatch namespace of every metric the stack emits. */
 export const DEFAULT_NAMESPACE = 'IntegrationStack';
+
+const envPrefix = (provider: string): string => provider.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** `<PROVIDER>_BASE_URL`: overrides a provider's base URL (sandboxes, simulators, tests). */
+export const baseUrlEnv = (provider: string): string => `${envPrefix(provider)}_BASE_URL`;
+
+/** `<PROVIDER>_TOKEN_URL`: overrides an OAuth provider's token endpoint when it is not on the API's origin. */
+export const tokenUrlEnv = (provider: string): string => `${envPrefix(provider)}_TOKEN_URL`;

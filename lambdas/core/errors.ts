@@ -13,17 +13,35 @@ export type ErrorKind =
   | 'invalid_signature'
   | 'invalid_payload';
 
+export interface IntegrationErrorOptions {
+  status?: number;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+  requestId?: string;
+  attempts?: number;
+  resumeAt?: number;
+}
+
 export class IntegrationError extends Error {
   readonly kind: ErrorKind;
   readonly status?: number;
   readonly details?: Record<string, unknown>;
+  /** The provider's request id of the last response, when it sent one (outbound client). */
+  readonly requestId?: string;
+  /** How many attempts the call made (outbound client). */
+  readonly attempts?: number;
+  /** For `rate_limited`: when the provider accepts calls again (epoch ms), so a sync can checkpoint and resume. */
+  readonly resumeAt?: number;
 
-  constructor(kind: ErrorKind, message: string, opts: { status?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'IntegrationError';
     this.kind = kind;
     this.status = opts.status;
     this.details = opts.details;
+    this.requestId = opts.requestId;
+    this.attempts = opts.attempts;
+    this.resumeAt = opts.resumeAt;
   }
 }
 

@@ -13,6 +13,10 @@ export type AuthSpec =
       clientIdSecret: string;
       clientSecretSecret: string;
       scopes?: string[];
+      /** How the client authenticates at the token endpoint (RFC 6749 2.3.1): HTTP Basic (default) or form fields. */
+      clientAuth?: 'basic' | 'body';
+      /** Extra form fields some token endpoints require (e.g. `audience`); never secrets. */
+      params?: Record<string, string>;
     };
 
 /** What the ingest path knows of one verified delivery. */
@@ -75,6 +79,60 @@ export interface WebhookSpec {
   map(event: WebhookEvent): EntityChange[];
 }
 
+/** Where a provider reports its limits, when it does not use the common `X-RateLimit-*` / `RateLimit` names. */
+export interface RateLimitHeaderNames {
+  /** Requests left in the window (default `x-ratelimit-remaining`). */
+  remaining?: string;
+  /** When the window resets (default `x-ratelimit-reset`). */
+  reset?: string;
+  /** How `reset` counts; `auto` (default) reads small numbers as seconds from now, large ones as epoch seconds or ms. */
+  resetUnit?: 'auto' | 'delta-seconds' | 'epoch-seconds' | 'epoch-ms';
+}
+
+/** Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429. */
+export interface RetrySpec {
+  baseMs?: number;
+  capMs?: number;
+  /** Attempts in all for transient failures (5xx, 408, timeouts, resets). */
+  attempts?: number;
+  /** How many times one call waits out a 429 before it returns `rate_limited`. */
+  rateLimitWaits?: number;
+}
+
+/** The per-provider circuit breaker. Defaults: 5 consecutive failures, or 50% of the last 20 calls (10 at least); probe after 30 s. */
+export interface CircuitBreakerSpec {
+  consecutiveFailures?: number;
+  failureRate?: number;
+  window?: number;
+  minimumCalls?: number;
+  halfOpenAfterMs?: number;
+}
+
+/** How a list endpoint pages. Stops on no next, an empty page, a cursor or link seen before, or `maxPages`. */
+export type PaginationSpec = (
+  | { style: 'page'; pageParam?: string; firstPage?: number; sizeParam?: string; pageSize?: number; totalPagesPath?: string }
+  | { style: 'offset'; offsetParam?: string; limitParam?: string; limit: number; totalPath?: string }
+  | {
+      style: 'cursor';
+      /** Query parameter that carries the cursor. */
+      cursorParam: string;
+      /** Dot path of the next cursor: in the body, or in the last record (`from: 'lastRecord'`, as Stripe's `starting_after`). */
+      cursorPath: string;
+      from?: 'body' | 'lastRecord';
+      /** Dot path of a "more pages" flag (e.g. `has_more`); false stops. */
+      hasMorePath?: string;
+      sizeParam?: string;
+      pageSize?: number;
+    }
+  | { style: 'link'; sizeParam?: string; pageSize?: number }
+  | { style: 'next-url'; nextPath: string; sizeParam?: string; pageSize?: number }
+) & {
+  /** Dot path of the records array in the body; the body itself when unset. */
+  recordsPath?: string;
+  /** At most this many pages per run (default 1000). */
+  maxPages?: number;
+};
+
 export interface ProviderDefinition {
   /** Lower-case, URL-safe: used in routes, resource names and metrics. */
   name: string;
@@ -85,7 +143,17 @@ export interface ProviderDefinition {
   auth: AuthSpec;
   /** Every secret name this provider reads (auth and webhook). */
   secrets: string[];
-  rateLimit?: { requestsPerSecond: number; burst?: number };
-  timeouts?: { attemptMs?: number };
+  /** Client-side token bucket; the client also follows what the provider reports in its headers. */
+  rateLimit?: { requestsPerSecond: number; burst?: number; headers?: RateLimitHeaderNames };
+  /** Per attempt (default 8 s) and per call (default 60 s, never past the Lambda's remaining time minus `safetyMarginMs`, default 2 s). */
+  timeouts?: { attemptMs?: number; callMs?: number; safetyMarginMs?: number };
+  retry?: RetrySpec;
+  /** Calls in flight at once to this provider, per process (default 8). */
+  concurrency?: number;
+  circuitBreaker?: CircuitBreakerSpec;
+  /** Header that carries an idempotency key on writes (e.g. Stripe's `Idempotency-Key`); unset when the provider has none. */
+  idempotencyKeyHeader?: string;
+  /** Response headers that carry the provider's request id, first found wins (common names are always tried). */
+  requestIdHeaders?: string[];
   webhook?: WebhookSpec;
 }

@@ -1,0 +1,46 @@
+import type { ErrorKind } from '../errors';
+import type { BodyVerdict } from './read-body';
+import type { AttemptOutcome } from './types';
+
+export interface Classified {
+  outcome: AttemptOutcome;
+  /** The error kind the call ends with if it stops here. */
+  kind?: ErrorKind;
+  message?: string;
+  /** Counts against the provider's circuit breaker. */
+  breakerFailure: boolean;
+}
+
+const RETRYABLE = new Set([408, 500, 502, 503, 504]);
+
+/**
+ * The retry rules, by status and body: 429 waits what the provider says; 408/500/502/503/504 back off;
+ * other 4xx are permanent (401 is `auth`); a body that is not JSON is `malformed_response`.
+ *
+ * @example
+ * classifyResponse(503, { kind: 'json', body: {} }) // { outcome: 'retryable', kind: 'retryable', breakerFailure: true }
+ */
+export function classifyResponse(status: number, body: BodyVerdict): Classified {
+  const notJson = body.kind === 'html' || body.kind === 'malformed';
+  const what = body.kind === 'html' ? 'an HTML page' : 'a body that is not JSON';
+  if (status >= 200 && status < 300) {
+    return notJson ? { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: false } : { outcome: 'ok', breakerFailure: false };
+  }
+  if (status === 429) return { outcome: 'rate_limited', kind: 'rate_limited', message: 'rate limited (429)', breakerFailure: false };
+  if (status === 401) return { outcome: 'auth', kind: 'auth', message: 'unauthorized (401)', breakerFailure: false };
+  if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
+    if (notJson && status >= 500) return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: true };
+    return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: status >= 500 };
+  }
+  if (status >= 300 && status < 400) return { outcome: 'permanent', kind: 'permanent', message: `unexpected redirect (${status})`, breakerFailure: false };
+  return { outcome: 'permanent', kind: 'permanent', message: `provider answered ${status}`, breakerFailure: false };
+}
+
+/** A thrown fetch: our own timeout, or a network failure (reset, refused, closed mid-body). */
+export function classifyThrown(err: unknown): Classified {
+  const name = (err as Error | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out', breakerFailure: true };
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const detail = cause?.code ?? cause?.message ?? (err as Error | undefined)?.message ?? 'unknown';
+  return { outcome: 'network', kind: 'retryable', message: `network error: ${detail}`, breakerFailure: true };
+}

@@ -1,0 +1,335 @@
+import { bulkhead, BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
+import { IntegrationError, type ErrorKind } from '../errors';
+import { normalizeHeaders } from '../headers';
+import type { SecretStore } from '../ports';
+import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
+import { backoffMs } from './backoff';
+import { circuitStateName, providerBreaker } from './breaker';
+import { classifyResponse, classifyThrown, type Classified } from './classify';
+import { credentials, type Credentials } from './credentials';
+import { OAuthTokens } from './oauth-token';
+import { paginatePages, type PaginateOptions } from './paginate';
+import { rateLimitState } from './rate-limit-headers';
+import { judgeBody } from './read-body';
+import { Redactor } from './redact';
+import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-url';
+import { retryAfterMs } from './retry-after';
+import type { Time } from './time';
+import { TokenBucket } from './token-bucket';
+import type { AttemptEvent, CallContext, ClientEvent, ClientListener, ClientRequest, ClientResponse, PageResult, Result } from './types';
+
+export const CLIENT_DEFAULTS = {
+  attemptMs: 8_000,
+  callMs: 60_000,
+  safetyMarginMs: 2_000,
+  baseMs: 200,
+  capMs: 20_000,
+  attempts: 4,
+  rateLimitWaits: 5,
+  concurrency: 8,
+} as const;
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+export interface ClientDeps {
+  definition: ProviderDefinition;
+  secrets: SecretStore;
+  time: Time;
+  fetch?: typeof fetch;
+  /** Overrides the definition's base URL (the handler reads `<PROVIDER>_BASE_URL` and passes it here). */
+  baseUrl?: string;
+  /** Overrides the OAuth token endpoint (`<PROVIDER>_TOKEN_URL`). */
+  tokenUrl?: string;
+  onEvent?: ClientListener | ClientListener[];
+}
+
+export interface Client {
+  readonly provider: string;
+  readonly definition: ProviderDefinition;
+  /** One call with retries, waits and the breaker; resolves to a value or a classified error, never rejects. */
+  request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>>;
+  /** Walks a list endpoint (see paginatePages); each page is one `request` with the same rules. */
+  paginate<T = unknown>(req: ClientRequest, spec: PaginationSpec, ctx: CallContext, opts?: PaginateOptions<T>): AsyncGenerator<PageResult<T>>;
+  circuitState(): 'closed' | 'open' | 'half-open';
+  /** Adds an observer; returns a function that removes it. */
+  onEvent(listener: ClientListener): () => void;
+}
+
+interface AttemptResult extends Classified {
+  status?: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  requestId?: string;
+  durationMs: number;
+  url?: string;
+  token?: string;
+  /** For the breaker's predicate. */
+  failed: boolean;
+}
+
+/** Where the token endpoint is: an override, or the definition's (moved to the overridden origin when it shared the API's). */
+function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | undefined {
+  if (def.auth.kind !== 'oauth2-client-credentials') return undefined;
+  if (deps.tokenUrl) return deps.tokenUrl;
+  const url = new URL(def.auth.tokenUrl, `${def.baseUrl.replace(/\/+$/, '')}/`);
+  if (deps.baseUrl && url.origin === new URL(def.baseUrl).origin) {
+    const over = new URL(deps.baseUrl);
+    url.protocol = over.protocol;
+    url.host = over.host;
+  }
+  return url.toString();
+}
+
+/**
+ * The outbound client of one provider, built from its definition: auth, pinned version, correlation
+ * and idempotency headers, per-attempt timeout and call deadline, retries by the provider's rules,
+ * rate shaping, a bulkhead and a circuit breaker. Build it once per provider per process and reuse it:
+ * the bucket, bulkhead, breaker and token cache live in it.
+ *
+ * @example
+ * const client = createClient({ definition: github, secrets, time: realTime, onEvent: telemetryObserver(telemetry, 'poller') });
+ * const res = await client.request({ path: '/repos/o/r/issues', query: { state: 'all' } }, { traceId, remainingMs: () => context.getRemainingTimeInMillis() });
+ * if (!res.ok) switch (res.error.kind) { case 'rate_limited': checkpoint(res.error.resumeAt); ... }
+ */
+export function createClient(deps: ClientDeps): Client {
+  const def = deps.definition;
+  const { time } = deps;
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const listeners = new Set<ClientListener>([deps.onEvent ?? []].flat());
+  const emit = (event: ClientEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch {
+        // an observer's failure never fails a call
+      }
+    }
+  };
+  const s = {
+    attemptMs: def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
+    callMs: def.timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
+    safetyMarginMs: def.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
+    baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
+    capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
+    attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
+    rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
+  };
+  const base = apiBase(def, deps.baseUrl);
+  // A base URL may name a secret in braces (Shopify: `https://{shop}.myshopify.com`), filled once.
+  let filled: Promise<string> | undefined;
+  const filledBase = (): Promise<string> =>
+    (filled ??= fillPlaceholders(base, (name) => deps.secrets.get(def.name, name)).catch((err: unknown) => {
+      filled = undefined;
+      throw err;
+    }));
+  const redactor = new Redactor();
+  const bucket = new TokenBucket(time, def.rateLimit);
+  const slots = bulkhead(def.concurrency ?? CLIENT_DEFAULTS.concurrency, Number.MAX_SAFE_INTEGER);
+  const breaker = providerBreaker(def.circuitBreaker);
+  breaker.onBreak(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'open' }));
+  breaker.onHalfOpen(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'half-open' }));
+  breaker.onReset(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'closed' }));
+  const tokenUrl = tokenEndpoint(def, deps);
+  const tokens =
+    def.auth.kind === 'oauth2-client-credentials' && tokenUrl
+      ? new OAuthTokens({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
+      : undefined;
+  // An API key in the query string must not travel on in response URLs, next links or checkpoints.
+  const credentialParams = def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : [];
+  const scrub = (href: string): string => {
+    if (credentialParams.length === 0) return href;
+    const u = new URL(href);
+    for (const name of credentialParams) u.searchParams.delete(name);
+    return u.toString();
+  };
+  const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
+
+  async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
+    const started = time.now();
+    const took = () => time.now() - started;
+    let creds: Credentials;
+    let baseUrl: string;
+    try {
+      creds = await credentials(def.name, def.auth, deps.secrets, redactor, tokens);
+      baseUrl = await filledBase();
+    } catch (err) {
+      const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
+      const outcome = kind === 'retryable' ? 'retryable' : kind === 'timeout' ? 'timeout' : kind === 'malformed_response' ? 'malformed' : 'auth';
+      const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
+      return { outcome, kind, message, status: err instanceof IntegrationError ? err.status : undefined, breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+    }
+    let url: URL;
+    try {
+      url = requestUrl(baseUrl, req, creds.query);
+    } catch (err) {
+      return { outcome: 'permanent', kind: 'permanent', message: (err as Error).message, breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+    }
+    const headers: Record<string, string> = { accept: 'application/json', [CORRELATION_HEADER]: traceId };
+    if (def.apiVersion?.in === 'header') headers[def.apiVersion.header] = def.apiVersion.value;
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    } else if (req.form) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if (req.idempotencyKey && def.idempotencyKeyHeader) headers[def.idempotencyKeyHeader] = req.idempotencyKey;
+    Object.assign(headers, req.headers, creds.headers);
+    let res: Response;
+    let text: string;
+    try {
+      res = await doFetch(url, { method, headers, body, signal: time.timeout(timeoutMs), redirect: 'manual' });
+      text = await res.text();
+    } catch (err) {
+      const c = classifyThrown(err);
+      return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url: scrub(url.toString()), token: creds.token };
+    }
+    const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
+    const verdict = judgeBody(text, resHeaders['content-type']);
+    const c = classifyResponse(res.status, verdict);
+    return {
+      ...c,
+      failed: c.breakerFailure,
+      status: res.status,
+      headers: resHeaders,
+      body: verdict.kind === 'json' ? verdict.body : undefined,
+      requestId: requestIdHeaders.map((h) => resHeaders[h]).find((v) => v !== undefined),
+      durationMs: took(),
+      url: scrub(url.toString()),
+      token: creds.token,
+    };
+  }
+
+  async function request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const operation = req.operation ?? operationOf(req);
+    const traceId = ctx.traceId;
+    const budget = ctx.remainingMs ? Math.min(s.callMs, ctx.remainingMs() - s.safetyMarginMs) : s.callMs;
+    const deadline = time.now() + budget;
+    const retryable = IDEMPOTENT.has(method) || Boolean(req.idempotencyKey && def.idempotencyKeyHeader);
+    let attempt = 0;
+    let transient = 0;
+    let malformed = 0;
+    let rateWaits = 0;
+    let refreshed = false;
+    let last: IntegrationError | undefined;
+
+    const error = (kind: ErrorKind, message: string, opts: { status?: number; requestId?: string; resumeAt?: number } = {}): IntegrationError =>
+      new IntegrationError(kind, redactor.text(`${def.name} ${operation}: ${message}`), { ...opts, attempts: attempt });
+    const fail = (e: IntegrationError): Result<ClientResponse> => ({ ok: false, error: e });
+    const endWithout = (kind: ErrorKind, message: string, resumeAt?: number): Result<ClientResponse> => {
+      const e = last && kind === 'timeout' ? last : error(kind, message, { resumeAt });
+      emit({ type: 'call_ended', at: time.now(), provider: def.name, operation, traceId, attempt, errorCode: e.kind, errorMessage: e.message, resumeAt: e.resumeAt });
+      return fail(e);
+    };
+
+    for (;;) {
+      if (time.now() >= deadline) return endWithout('timeout', 'no time left before the deadline');
+      const sendAt = bucket.reserve();
+      if (sendAt > deadline) {
+        bucket.release();
+        return endWithout('rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
+      }
+      if (sendAt > time.now()) await time.sleep(sendAt - time.now());
+      attempt += 1;
+      const timeoutMs = Math.max(1, Math.min(s.attemptMs, deadline - time.now()));
+      let r: AttemptResult;
+      try {
+        r = await slots.execute(() => breaker.execute(() => attemptOnce(req, method, traceId, timeoutMs)));
+      } catch (err) {
+        if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+          attempt -= 1;
+          last = undefined;
+          return endWithout('circuit_open', 'circuit open: failing fast');
+        }
+        throw err;
+      }
+      const now = time.now();
+      if (r.status !== undefined) bucket.observe(rateLimitState(r.headers, now, def.rateLimit?.headers));
+
+      let waitMs: number | undefined;
+      let resumeAt: number | undefined;
+      switch (r.outcome) {
+        case 'ok':
+          break;
+        case 'auth':
+          if (tokens && r.token && r.status === 401 && !refreshed) {
+            refreshed = true;
+            tokens.invalidate(r.token);
+            waitMs = 0;
+          }
+          break;
+        case 'rate_limited': {
+          const limit = rateLimitState(r.headers, now, def.rateLimit?.headers);
+          const hinted = retryAfterMs(r.headers['retry-after'], now) ?? (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
+          const wait = hinted ?? backoffMs(rateWaits + 1, s, time.random);
+          resumeAt = now + wait;
+          bucket.pauseUntil(resumeAt);
+          if (retryable && rateWaits < s.rateLimitWaits && resumeAt <= deadline) {
+            rateWaits += 1;
+            waitMs = wait;
+          }
+          break;
+        }
+        case 'retryable':
+        case 'timeout':
+        case 'network':
+        case 'malformed': {
+          transient += 1;
+          if (r.outcome === 'malformed') malformed += 1;
+          // A non-JSON 5xx is retried once; a non-JSON 2xx is never retried.
+          const allowed = r.outcome !== 'malformed' || (r.status !== undefined && r.status >= 500 && malformed < 2);
+          if (!retryable || !allowed || transient >= s.attempts) break;
+          const wait = Math.max(backoffMs(transient, s, time.random), retryAfterMs(r.headers['retry-after'], now) ?? 0);
+          if (now + wait < deadline) waitMs = wait;
+          break;
+        }
+        case 'permanent':
+          break;
+      }
+
+      const message = r.message ? redactor.text(r.message) : undefined;
+      const event: AttemptEvent = {
+        type: 'attempt',
+        at: now,
+        provider: def.name,
+        operation,
+        traceId,
+        method,
+        attempt,
+        status: r.status,
+        requestId: r.requestId,
+        durationMs: r.durationMs,
+        outcome: r.outcome,
+        errorCode: r.kind,
+        errorMessage: message,
+        retrying: waitMs !== undefined,
+        waitMs,
+      };
+      emit(event);
+      if (r.outcome === 'ok') {
+        return { ok: true, value: { status: r.status!, headers: r.headers, body: r.body, requestId: r.requestId, attempts: attempt, url: r.url! } };
+      }
+      if (waitMs === undefined) {
+        return fail(error(r.kind ?? 'permanent', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined }));
+      }
+      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId });
+      if (waitMs > 0) await time.sleep(waitMs);
+    }
+  }
+
+  return {
+    provider: def.name,
+    definition: def,
+    request,
+    paginate: (req, spec, ctx, opts) => paginatePages({ provider: def.name, request, emit, now: () => time.now(), scrub }, req, spec, ctx, opts),
+    circuitState: () => circuitStateName(breaker.state),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

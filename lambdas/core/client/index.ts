@@ -1,0 +1,9 @@
+/** The outbound client: one per provider, built from its definition. */
+export { createClient, CLIENT_DEFAULTS, CORRELATION_HEADER, type Client, type ClientDeps } from './client';
+export { telemetryObserver } from './observer';
+export { realTime, type Time } from './time';
+export { DEFAULT_MAX_PAGES, type PaginateOptions } from './paginate';
+export { pageRecords, type PageSchema, type PageRecords } from './validate-page';
+export { retryAfterMs } from './retry-after';
+export { rateLimitState, type RateLimitState } from './rate-limit-headers';
+export type * from './types';

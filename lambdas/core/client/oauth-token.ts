@@ -1,0 +1,117 @@
+import { IntegrationError } from '../errors';
+import type { SecretStore } from '../ports';
+import type { AuthSpec } from '../../providers/types';
+import type { Redactor } from './redact';
+import type { Time } from './time';
+import type { ClientListener } from './types';
+
+type OAuthSpec = Extract<AuthSpec, { kind: 'oauth2-client-credentials' }>;
+
+export interface OAuthTokensOptions {
+  provider: string;
+  spec: OAuthSpec;
+  tokenUrl: string;
+  secrets: SecretStore;
+  fetch: typeof fetch;
+  time: Time;
+  redactor: Redactor;
+  attemptMs: number;
+  emit: ClientListener;
+}
+
+/** Tokens without `expires_in` are kept this long; a 401 refreshes them sooner. */
+const DEFAULT_LIFETIME_MS = 3600_000;
+
+/**
+ * OAuth 2.0 client credentials (RFC 6749 4.4): one cached access token per provider, refreshed
+ * shortly before it expires (a minute, or a tenth of a short lifetime) or when a call gets a 401.
+ * Concurrent callers share one token request.
+ *
+ * @example
+ * const tokens = new OAuthTokens({ provider, spec, tokenUrl, secrets, fetch, time, redactor, attemptMs: 8000, emit });
+ * const token = await tokens.get();      // throws IntegrationError('auth' | 'retryable' | 'timeout' | 'malformed_response')
+ * tokens.invalidate(token);              // after a 401: the next get() fetches a new one
+ */
+export class OAuthTokens {
+  private cached?: { token: string; refreshAt: number };
+  private inflight?: Promise<string>;
+
+  constructor(private readonly o: OAuthTokensOptions) {}
+
+  async get(): Promise<string> {
+    if (this.cached && this.o.time.now() < this.cached.refreshAt) return this.cached.token;
+    this.inflight ??= this.request().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Forgets `token` if it is still the current one, so many 401s for it cause one refresh. */
+  invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = undefined;
+  }
+
+  private async request(): Promise<string> {
+    const { spec, secrets, provider, time, redactor } = this.o;
+    const [clientId, clientSecret] = await Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]);
+    redactor.add(clientId);
+    redactor.add(clientSecret);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', ...spec.params });
+    if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (spec.clientAuth === 'body') {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret);
+    } else {
+      // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
+      const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+      redactor.add(basic);
+      headers.authorization = `Basic ${basic}`;
+    }
+    const started = time.now();
+    const done = (ok: boolean, status?: number, errorCode?: string) =>
+      this.o.emit({ type: 'token', at: time.now(), provider, ok, status, durationMs: time.now() - started, errorCode });
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.o.fetch(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: time.timeout(this.o.attemptMs), redirect: 'manual' });
+      text = await res.text();
+    } catch (err) {
+      const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+      done(false, undefined, timedOut ? 'timeout' : 'retryable');
+      throw new IntegrationError(timedOut ? 'timeout' : 'retryable', `token request failed: ${redactor.text(String((err as Error)?.message ?? err))}`);
+    }
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      done(false, res.status, 'retryable');
+      throw new IntegrationError('retryable', `token endpoint answered ${res.status}`, { status: res.status });
+    }
+    if (res.status !== 200) {
+      // invalid_client, invalid_scope, unauthorized_client: no retry fixes these (RFC 6749 5.2).
+      let code = '';
+      try {
+        code = String((JSON.parse(text) as { error?: unknown }).error ?? '');
+      } catch {
+        // not JSON: the status says enough
+      }
+      done(false, res.status, 'auth');
+      throw new IntegrationError('auth', `token endpoint refused the client credentials (${res.status}${code ? ` ${redactor.text(code.slice(0, 40))}` : ''})`, { status: res.status });
+    }
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      done(false, res.status, 'malformed_response');
+      throw new IntegrationError('malformed_response', 'token response is not JSON', { status: res.status });
+    }
+    if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
+      done(false, res.status, 'malformed_response');
+      throw new IntegrationError('malformed_response', 'token response has no access_token', { status: res.status });
+    }
+    redactor.add(body.access_token);
+    const seconds = Number(body.expires_in);
+    const lifetime = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_LIFETIME_MS;
+    this.cached = { token: body.access_token, refreshAt: time.now() + lifetime - Math.min(60_000, lifetime / 10) };
+    done(true, res.status);
+    return body.access_token;
+  }
+}

@@ -1,0 +1,22 @@
+/** The longest wait any header can ask for; a deadline normally cuts far shorter. */
+export const MAX_HEADER_WAIT_MS = 24 * 60 * 60 * 1000;
+
+const clamp = (ms: number, capMs: number): number => Math.min(Math.max(0, Math.ceil(ms)), capMs);
+
+/**
+ * Milliseconds to wait from a `Retry-After` value (RFC 9110 10.2.3): delay-seconds or an HTTP-date.
+ * Never negative (a past date means now), never past `capMs`; undefined when absent or unreadable.
+ *
+ * @example
+ * retryAfterMs('120', now)                              // 120000
+ * retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', now)    // ms until then, 0 if past
+ */
+export function retryAfterMs(value: string | null | undefined, now: number, capMs = MAX_HEADER_WAIT_MS): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  // delay-seconds is digits only; a decimal is tolerated because some servers send one.
+  if (/^\d+(\.\d+)?$/.test(text)) return clamp(Number(text) * 1000, capMs);
+  if (!/[a-z]/i.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? clamp(at - now, capMs) : undefined;
+}

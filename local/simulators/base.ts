@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultState, waitHeaders, type Fault, type FaultSettings } from './faults';
+
+/** The credentials a simulator's protected routes require, as the real provider would. */
+export type SimAuth =
+  | { kind: 'none' }
+  | { kind: 'apiKey'; in: 'header' | 'query'; name: string; value: string }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'oauth2'; clientId: string; clientSecret: string; tokenPath?: string; expiresIn?: number };
+
+export interface SimRequest {
+  method: string;
+  path: string;
+  url: URL;
+  query: URLSearchParams;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  body: string;
+  /** Path parameters of the matched route (`/v1/items/:id`). */
+  params: Record<string, string>;
+}
+
+export interface SimResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Serialised as JSON unless `raw` is given. */
+  body?: unknown;
+  raw?: string;
+}
+
+export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+export interface LoggedRequest {
+  /** Simulator clock. */
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+  status?: number;
+  fault?: Fault['kind'] | 'rate_limited' | 'unauthorized';
+}
+
+export interface SimulatorOptions {
+  /** The simulator's clock: rate windows, Retry-After dates, token expiry (default Date.now). */
+  now?: () => number;
+  auth?: SimAuth;
+  faults?: FaultSettings;
+}
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: SimHandler;
+}
+
+const CONTROL = '/_';
+const SENSITIVE = /^(authorization|x-api-key|api-key|cookie)$/i;
+
+/**
+ * A provider simulator: a real HTTP server on 127.0.0.1 (ephemeral port) with fault knobs, an auth
+ * check like the real provider's, an OAuth client-credentials token endpoint, and a request log.
+ * Subclasses add the provider's own routes with `route()` and page through data with `servePage`.
+ * Faults are set in process (`sim.faults.add(...)`) or over HTTP (`POST /_faults`), so the local
+ * stack's ops and a browser test can flip them at runtime.
+ *
+ * @example
+ * class AcmeSimulator extends ProviderSimulator {
+ *   constructor(opts: SimulatorOptions = {}) {
+ *     super(opts);
+ *     this.route('GET', '/v2/widgets/:id', (req) => ({ body: { id: req.params.id } }));
+ *   }
+ * }
+ * const sim = new AcmeSimulator({ auth: { kind: 'bearer', token: 't0k3n' } });
+ * const url = await sim.listen();
+ * sim.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 2 } });
+ */
+export class ProviderSimulator {
+  readonly faults: FaultState;
+  readonly requests: LoggedRequest[] = [];
+  readonly now: () => number;
+  protected auth: SimAuth;
+  private readonly routes: Route[] = [];
+  private readonly tokens = new Map<string, number>();
+  private server?: Server;
+  private baseUrl = '';
+  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest) => void>();
+
+  constructor(opts: SimulatorOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.auth = opts.auth ?? { kind: 'none' };
+    this.faults = new FaultState(this.now);
+    if (opts.faults) this.faults.set(opts.faults);
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  /** Adds a route; `:name` segments become `req.params.name`. */
+  route(method: string, path: string, handler: SimHandler): this {
+    this.routes.push({ method: method.toUpperCase(), parts: path.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  /** Tells a test when a fault is injected (e.g. to expire a virtual clock's timeouts when a request hangs). */
+  onFault(listener: (kind: Fault['kind'], req: SimRequest) => void): () => void {
+    this.faultListeners.add(listener);
+    return () => this.faultListeners.delete(listener);
+  }
+
+  setAuth(auth: SimAuth): void {
+    this.auth = auth;
+  }
+
+  /** Invalidates every issued OAuth token: the next call with one gets 401. */
+  revokeTokens(): void {
+    this.tokens.clear();
+  }
+
+  /** Requests to the provider's routes (control routes excluded), optionally only one path prefix. */
+  log(path?: string): LoggedRequest[] {
+    return this.requests.filter((r) => !path || r.path.startsWith(path));
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    this.baseUrl = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const sreq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, url, query: url.searchParams, headers, body: Buffer.concat(chunks).toString('utf8'), params: {} };
+    if (sreq.path.startsWith(CONTROL)) return this.respond(res, this.control(sreq));
+
+    const entry: LoggedRequest = { at: this.now(), method: sreq.method, path: sreq.path, query: Object.fromEntries(url.searchParams), headers, body: sreq.body };
+    this.requests.push(entry);
+    const finish = async (out: SimResponse, fault?: LoggedRequest['fault']) => {
+      entry.status = out.status ?? 200;
+      if (fault) entry.fault = fault;
+      const latency = this.faults.settings.latencyMs ?? 0;
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      this.respond(res, out);
+    };
+
+    const limit = this.faults.rateLimit();
+    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: { error: 'rate_limited', message: 'Too many requests' } }, 'rate_limited');
+
+    const fault = this.faults.take(sreq.method, sreq.path);
+    if (fault) {
+      entry.fault = fault.kind;
+      for (const l of this.faultListeners) l(fault.kind, sreq);
+      switch (fault.kind) {
+        case 'hang':
+          return; // the connection stays open until the client gives up or the simulator closes
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'malformed':
+          return finish({ status: fault.status ?? 200, headers: { 'content-type': 'application/json' }, raw: '{"data": [{"id": "rec_0' }, 'malformed');
+        case 'html':
+          return finish({ status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw: `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>` }, 'html');
+        case 'latency':
+          await new Promise((r) => setTimeout(r, fault.ms));
+          break;
+        case 'status': {
+          const now = this.now();
+          const wait = { ...(fault.retryAfter ? waitHeaders(now, fault.retryAfter.seconds * 1000, { retryAfter: fault.retryAfter.as ?? 'seconds' }) : {}), ...(fault.reset ? waitHeaders(now, fault.reset.seconds * 1000, { retryAfter: 'none', reset: fault.reset.as, remaining: fault.reset.remaining ?? 0 }) : {}) };
+          return finish({ status: fault.status, headers: { ...wait, ...fault.headers }, body: fault.body ?? { error: `simulated ${fault.status}` } }, 'status');
+        }
+      }
+    }
+
+    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token')) return finish(this.issueToken(sreq, this.auth));
+    if (!this.authorized(sreq)) return finish({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: 'invalid_token' } }, 'unauthorized');
+
+    const match = this.match(sreq);
+    if (!match) return finish({ status: 404, body: { error: 'not_found' } });
+    sreq.params = match.params;
+    let out: SimResponse;
+    try {
+      out = await match.route.handler(sreq);
+    } catch (err) {
+      out = { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
+    }
+    out.headers = { ...limit.headers, ...out.headers };
+    return finish(out);
+  }
+
+  private match(req: SimRequest): { route: Route; params: Record<string, string> } | undefined {
+    const parts = req.path.split('/').filter(Boolean);
+    for (const route of this.routes) {
+      if (route.method !== req.method || route.parts.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      if (route.parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(parts[i]!)), true) : p === parts[i]))) return { route, params };
+    }
+    return undefined;
+  }
+
+  private authorized(req: SimRequest): boolean {
+    const a = this.auth;
+    switch (a.kind) {
+      case 'none':
+        return true;
+      case 'apiKey':
+        return (a.in === 'header' ? req.headers[a.name.toLowerCase()] : req.query.get(a.name)) === a.value;
+      case 'bearer':
+        return req.headers.authorization === `Bearer ${a.token}`;
+      case 'oauth2': {
+        const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const expiresAt = token ? this.tokens.get(token) : undefined;
+        return expiresAt !== undefined && expiresAt > this.now();
+      }
+    }
+  }
+
+  // RFC 6749 4.4: client credentials by HTTP Basic (form-urlencoded, 2.3.1) or in the form body.
+  private issueToken(req: SimRequest, a: Extract<SimAuth, { kind: 'oauth2' }>): SimResponse {
+    const form = new URLSearchParams(req.body);
+    let id = form.get('client_id');
+    let secret = form.get('client_secret');
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (basic) {
+      const [u, p] = Buffer.from(basic, 'base64').toString('utf8').split(':');
+      id = decodeURIComponent(u ?? '');
+      secret = decodeURIComponent(p ?? '');
+    }
+    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (id !== a.clientId || secret !== a.clientSecret) return { status: 401, headers: { 'www-authenticate': 'Basic' }, body: { error: 'invalid_client' } };
+    const token = `sim_${randomBytes(16).toString('hex')}`;
+    const expiresIn = a.expiresIn ?? 3600;
+    this.tokens.set(token, this.now() + expiresIn * 1000);
+    return { status: 200, headers: { 'cache-control': 'no-store' }, body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: form.get('scope') ?? undefined } };
+  }
+
+  /** `GET|POST|DELETE /_faults` and `GET|DELETE /_requests`: runtime control for the local stack, ops and browser tests. */
+  private control(req: SimRequest): SimResponse {
+    if (req.path === '/_faults') {
+      if (req.method === 'GET') return { body: this.faults.settings };
+      if (req.method === 'DELETE') {
+        this.faults.clear();
+        return { body: this.faults.settings };
+      }
+      if (req.method === 'POST' || req.method === 'PUT') {
+        try {
+          this.faults.set(JSON.parse(req.body || '{}') as FaultSettings);
+        } catch {
+          return { status: 400, body: { error: 'body must be JSON fault settings' } };
+        }
+        return { body: this.faults.settings };
+      }
+    }
+    if (req.path === '/_requests') {
+      if (req.method === 'DELETE') this.requests.length = 0;
+      // Credentials stay out of what the control route shows.
+      return { body: this.requests.map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, SENSITIVE.test(k) ? '[redacted]' : v])) })) };
+    }
+    return { status: 404, body: { error: 'not_found' } };
+  }
+
+  private respond(res: ServerResponse, out: SimResponse): void {
+    if (res.destroyed) return;
+    const body = out.raw ?? (out.body === undefined ? '' : JSON.stringify(out.body));
+    res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers });
+    res.end(body);
+  }
+}
