@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** HTTP API's payload limit; bigger requests get 413 as API Gateway answers them. */
-export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+/** HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers them. */
+export { API_PAYLOAD_LIMIT };
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json|[\w.+-]+\+xml))/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
