@@ -1,15 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DeadLetter } from '../lambdas/core/dead-letter';
 import type { QueueMessage } from '../lambdas/core/ports';
 import type { LocalQueue, StoredMessage } from './queue';
-
-/** What a dead-lettered message looks like to `npm run ops -- dlq` (AWS and local alike). */
-export interface DeadLetter {
-  messageId: string;
-  sentAt: number;
-  attributes: Record<string, string>;
-  bodyBytes: number;
-}
 
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
   messageId: m.messageId,
