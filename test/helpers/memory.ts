@@ -37,3 +37,21 @@ export class RecordingTelemetry implements Telemetry {
     return JSON.stringify([this.logs, this.metrics]);
   }
 }
+
+/** A BlobStore in memory, for unit tests of code that stores bodies or archives. */
+export class MemoryBlobs {
+  readonly objects = new Map<string, Buffer>();
+  failing = false;
+  async put(key: string, body: Buffer | string): Promise<void> {
+    if (this.failing) throw new Error('blob store unavailable');
+    this.objects.set(key, Buffer.from(body));
+  }
+  async get(key: string): Promise<Buffer> {
+    const v = this.objects.get(key);
+    if (!v) throw new Error(`no blob ${key}`);
+    return v;
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+}
