@@ -56,6 +56,9 @@ export interface LocalStack {
   adminUrl: string;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
+  /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
+  pauseProcessing(): Promise<void>;
+  resumeProcessing(): void;
   stop(): Promise<void>;
 }
 
@@ -163,6 +166,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     blobs,
     adminUrl: admin.url,
     drained,
+    pauseProcessing: async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    },
+    resumeProcessing: () => {
+      for (const m of mappings) m.start();
+    },
     stop: async () => {
       await api.close();
       await admin.close();

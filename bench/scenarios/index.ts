@@ -1,4 +1,5 @@
 import type { Scenario } from '../figure';
+import { webhookIngest } from './webhook-ingest';
 
 /** Every benchmark scenario; each lives in its own file in this folder. */
-export const scenarios: Scenario[] = [];
+export const scenarios: Scenario[] = [webhookIngest];
