@@ -1,4 +1,5 @@
-import type { QueueMessage, QueueSender, SecretStore, Telemetry } from '../../lambdas/core/ports';
+import { IntegrationError } from '../../lambdas/core/errors';
+import type { ListableBlobStore, QueueMessage, QueueSender, SecretStore, Telemetry } from '../../lambdas/core/ports';
 
 export class MemoryQueue implements QueueSender {
   readonly messages: QueueMessage[] = [];
@@ -39,7 +40,7 @@ export class RecordingTelemetry implements Telemetry {
 }
 
 /** A BlobStore in memory, for unit tests of code that stores bodies or archives. */
-export class MemoryBlobs {
+export class MemoryBlobs implements ListableBlobStore {
   readonly objects = new Map<string, Buffer>();
   failing = false;
   async put(key: string, body: Buffer | string): Promise<void> {
@@ -48,7 +49,7 @@ export class MemoryBlobs {
   }
   async get(key: string): Promise<Buffer> {
     const v = this.objects.get(key);
-    if (!v) throw new Error(`no blob ${key}`);
+    if (!v) throw new IntegrationError('permanent', `blob ${key} does not exist (expired or never written)`);
     return v;
   }
   async list(prefix: string): Promise<string[]> {
