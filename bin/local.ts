@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { logFileSink } from '../local/log-file';
 import { startLocalStack } from '../local/stack';
 import { sampleGithubIssue } from '../local/samples';
 
@@ -16,10 +17,11 @@ const { values } = parseArgs({
 
 const dataDir = resolve(values['data-dir']!);
 const logFile = resolve(dataDir, 'logs.jsonl');
+const logLines = logFileSink(logFile);
 
 /** Every line goes to logs.jsonl; log lines (not EMF metrics) are also shown, one short line each. */
 function sink(line: string): void {
-  appendFileSync(logFile, `${line}\n`);
+  logLines.write(line);
   if (values.quiet) return;
   try {
     const entry = JSON.parse(line) as Record<string, unknown>;
@@ -36,7 +38,7 @@ const stack = await startLocalStack({ port: Number(values.port), host: values.ho
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
-writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, pid: process.pid }));
+writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid }));
 const body = JSON.stringify(sampleGithubIssue());
 const sign = `node -p "require('crypto').createHmac('sha256', require('${secretsFile}').github.webhookSecret).update(process.argv[1]).digest('hex')" "$BODY"`;
 
@@ -67,6 +69,7 @@ const stop = async () => {
   stopping = true;
   console.log('\nStopping...');
   await stack.stop();
+  await logLines.close();
   rmSync(stateFile, { force: true });
   process.exit(0);
 };

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,29 +8,83 @@ import { getProvider } from '../lambdas/providers';
 import { FileSecretStore } from '../local/secrets';
 import { signAs } from '../local/sign';
 import { sampleGithubIssue } from '../local/samples';
+import { dlq, dlqText } from './ops/dlq';
+import { redrive, redriveText } from './ops/redrive';
+import { replay, replayText } from './ops/replay';
+import { LocalOpsTarget, runningStack } from './ops/local-target';
+import type { OpsTarget } from './ops/target';
 
 const USAGE = `npm run ops -- <command> [options]
 
 Commands (local stack; start it with npm start):
   send <provider>        send one correctly signed sample webhook
   records <provider>     list the provider's records
+  dlq <provider>         list dead-lettered messages with their failure reasons (--limit N, default 100)
+  redrive <provider>     move the provider's DLQ back to its queue (--no-wait: start it and return, AWS)
+  replay <provider> --from ISO --to ISO
+                         re-enqueue archived events received in [from, to) (--dry-run: only count)
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
+  --aws                  dlq, redrive and replay act on a deployed stack (AWS credentials and region
+                         from the usual variables or profile); --stack NAME (default IntegrationStack)
   --json                 machine-readable output`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'data-dir': { type: 'string', default: '.local' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  options: {
+    'data-dir': { type: 'string', default: '.local' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+    aws: { type: 'boolean', default: false },
+    stack: { type: 'string', default: 'IntegrationStack' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    limit: { type: 'string', default: '100' },
+    'dry-run': { type: 'boolean', default: false },
+    'no-wait': { type: 'boolean', default: false },
+  },
 });
 const [command, providerName] = positionals;
 const dataDir = resolve(values['data-dir']!);
 
-function running(): { url: string; dynamoEndpoint: string } {
-  const file = resolve(dataDir, 'stack.json');
-  if (!existsSync(file)) fail('the local stack is not running: start it with `npm start`');
-  return JSON.parse(readFileSync(file, 'utf8')) as { url: string; dynamoEndpoint: string };
+function running(): { url: string; dynamoEndpoint: string; adminUrl: string } {
+  try {
+    return runningStack(dataDir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
 }
+
+async function target(): Promise<OpsTarget> {
+  if (values.aws) {
+    const { AwsOpsTarget } = await import('./ops/aws-target');
+    return AwsOpsTarget.connect(values.stack!);
+  }
+  const { adminUrl } = running();
+  if (!adminUrl) fail('the running local stack has no admin API: restart it with `npm start`');
+  return new LocalOpsTarget(adminUrl, dataDir);
+}
+
+function print<T>(result: T, text: (r: T) => string): void {
+  console.log(values.json ? JSON.stringify(result) : text(result));
+}
+
+function date(flag: 'from' | 'to'): Date {
+  const value = values[flag];
+  const d = value ? new Date(value) : undefined;
+  if (!d || Number.isNaN(d.getTime())) fail(`--${flag} needs an ISO date, e.g. --${flag} 2024-05-01T00:00:00Z`);
+  return d;
+}
+
+const opsCommands = {
+  dlq: async (name: string | undefined) => print(await dlq(await target(), provider(name).name, { limit: Math.max(1, Number(values.limit) || 100) }), dlqText),
+  redrive: async (name: string | undefined) => print(await redrive(await target(), provider(name).name, { wait: !values['no-wait'] }), redriveText),
+  replay: async (name: string | undefined) => {
+    const def = provider(name);
+    print(await replay(await target(), def.name, { from: date('from'), to: date('to'), now: new Date(), dryRun: values['dry-run'] }), replayText);
+  },
+};
 
 function fail(message: string): never {
   console.error(message);
@@ -73,9 +126,13 @@ async function records(name: string | undefined): Promise<void> {
   console.log(`${items.length} record(s)`);
 }
 
-const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records };
+const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, ...opsCommands };
 if (values.help || !command || !commands[command]) {
   console.log(USAGE);
   process.exit(command && !values.help ? 2 : 0);
 }
-await commands[command]!(providerName);
+try {
+  await commands[command]!(providerName);
+} catch (err) {
+  fail(`${command} failed: ${(err as Error).message}`);
+}

@@ -8,7 +8,8 @@ import type { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
-import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
+import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
+import { BlobBucket } from './blob-bucket';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -20,6 +21,8 @@ export interface IntegrationStackProps extends StackProps {
   processor?: WebhookIntegrationProps['processor'];
   /** Removal policy of tables and secrets; RETAIN unless a stage says otherwise. */
   removalPolicy?: RemovalPolicy;
+  /** Days archived webhooks are kept for `npm run ops -- replay` (default 7). */
+  archiveRetentionDays?: number;
 }
 
 /**
@@ -31,6 +34,7 @@ export class IntegrationStack extends Stack {
   readonly tables: Record<keyof typeof TABLES, Table>;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
+  readonly blobs: BlobBucket;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -83,6 +87,15 @@ export class IntegrationStack extends Stack {
       },
     });
 
+    this.blobs = new BlobBucket(this, 'Blobs', {
+      archiveRetentionDays: props.archiveRetentionDays,
+      // The processor re-sends to the DLQ itself, so a message can live out both retentions.
+      maxMessageLifetimeDays: QUEUE_RETENTION_DAYS + DLQ_RETENTION_DAYS,
+      removalPolicy,
+    });
+    // `npm run ops -- ... --aws` finds the bucket and queues through these outputs.
+    new CfnOutput(this, 'BlobBucketName', { value: this.blobs.bucket.bucketName, description: 'Claim-checked payloads and the event archive' });
+
     for (const provider of props.providers) {
       if (!provider.webhook) continue;
       const integration = new WebhookIntegration(this, `Webhook-${provider.name}`, {
@@ -93,8 +106,11 @@ export class IntegrationStack extends Stack {
         namespace,
         idempotencyTable: this.tables.idempotency,
         recordsTable: this.tables.records,
+        blobs: this.blobs,
         processor: props.processor,
       });
+      new CfnOutput(this, `QueueUrl-${provider.name}`, { value: integration.queue.queueUrl });
+      new CfnOutput(this, `DlqUrl-${provider.name}`, { value: integration.dlq.queueUrl });
       this.webhooks[provider.name] = integration;
       new CfnOutput(this, `WebhookUrl-${provider.name}`, {
         description: `Paste into ${provider.displayName}'s webhook settings`,

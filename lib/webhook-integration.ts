@@ -9,6 +9,11 @@ import { Construct } from 'constructs';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { ENV } from '../lambdas/core/env-contract';
 import { HandlerFunction } from './lambda-function';
+import type { BlobBucket } from './blob-bucket';
+
+/** Queue and DLQ retention (days): the blob bucket keeps claim-checked bodies at least this long. */
+export const QUEUE_RETENTION_DAYS = 4;
+export const DLQ_RETENTION_DAYS = 14;
 
 export interface WebhookIntegrationProps {
   provider: ProviderDefinition;
@@ -18,6 +23,8 @@ export interface WebhookIntegrationProps {
   namespace: string;
   idempotencyTable: ITable;
   recordsTable: ITable;
+  /** Claim-checked payloads and the event archive; without it big bodies get 413 and nothing is archived. */
+  blobs?: BlobBucket;
   /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
   processor?: { timeout?: Duration; batchSize?: number; maxConcurrency?: number; maxReceiveCount?: number };
 }
@@ -44,18 +51,22 @@ export class WebhookIntegration extends Construct {
     this.dlq = new Queue(this, 'Dlq', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
       // AWS guidance: at least 6x the consumer's timeout, so retries never overlap a running batch.
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.dlq, maxReceiveCount },
     });
 
-    const common = { [ENV.provider]: provider.name, [ENV.namespace]: props.namespace };
+    const common = {
+      [ENV.provider]: provider.name,
+      [ENV.namespace]: props.namespace,
+      ...(props.blobs ? { [ENV.blobBucket]: props.blobs.bucket.bucketName } : {}),
+    };
     this.ingest = new HandlerFunction(this, 'Ingest', {
       handler: 'webhook-ingest',
       timeout: Duration.seconds(10),
@@ -92,6 +103,11 @@ export class WebhookIntegration extends Construct {
     this.dlq.grantSendMessages(this.processor);
     props.idempotencyTable.grantReadWriteData(this.processor);
     props.recordsTable.grantReadWriteData(this.processor);
+    if (props.blobs) {
+      props.blobs.grantPutPayloads(this.ingest, provider.name);
+      props.blobs.grantGetPayloads(this.processor, provider.name);
+      props.blobs.grantPutArchive(this.processor, provider.name);
+    }
 
     this.path = `/webhooks/${provider.name}`;
     // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.

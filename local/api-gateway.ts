@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** HTTP API's payload limit; bigger requests get 413 as API Gateway answers them. */
-export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+/** HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers them. */
+export { API_PAYLOAD_LIMIT };
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json|[\w.+-]+\+xml))/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -123,16 +124,20 @@ function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, ro
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooBig = false;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > API_PAYLOAD_LIMIT) tooBig = true;
-    else chunks.push(chunk as Buffer);
-  }
-  return tooBig ? undefined : Buffer.concat(chunks);
+// Event listeners, not `for await`: the async iterator cost a promise per chunk on the hot path.
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > API_PAYLOAD_LIMIT) tooBig = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooBig ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

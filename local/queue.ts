@@ -83,6 +83,13 @@ export class LocalQueue extends EventEmitter implements QueueSender {
     return false;
   }
 
+  /** Deletes every message, as SQS PurgeQueue does; returns how many. */
+  purge(): number {
+    const n = this.messages.size;
+    this.messages.clear();
+    return n;
+  }
+
   /** Removes a message whatever its state (ops: redrive). */
   remove(messageId: string): boolean {
     return this.messages.delete(messageId);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoRecordStore } from '../lambdas/adapters/record-store';
@@ -14,6 +14,9 @@ import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
 import { FileSecretStore } from './secrets';
+import { startAdminApi } from './admin-api';
+import { FileBlobStore } from './file-blob-store';
+import { logFileSink } from './log-file';
 
 export interface LocalStackOptions {
   port?: number;
@@ -29,6 +32,8 @@ export interface LocalStackOptions {
   processor?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
   /** Receives every JSON log line and EMF document the handlers emit. Default: `<dataDir>/logs.jsonl`. */
   sink?: (line: string) => void;
+  /** Archive every received event under `<dataDir>/blobs/archive/` (default true). */
+  archive?: boolean;
 }
 
 export interface ProviderQueues {
@@ -45,8 +50,15 @@ export interface LocalStack {
   records: DynamoRecordStore;
   queues: Record<string, ProviderQueues>;
   api: LocalApiGateway;
+  /** The S3 stand-in: claim-checked bodies and the event archive, under `<dataDir>/blobs/`. */
+  blobs: FileBlobStore;
+  /** The admin API `npm run ops` talks to (127.0.0.1 only; see admin-api.ts). */
+  adminUrl: string;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
+  /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
+  pauseProcessing(): Promise<void>;
+  resumeProcessing(): void;
   stop(): Promise<void>;
 }
 
@@ -65,8 +77,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const providers = opts.providers ?? allProviders;
   const registry = (name: string) => providers.find((p) => p.name === name);
   mkdirSync(dataDir, { recursive: true });
-  const logFile = join(dataDir, 'logs.jsonl');
-  const sink = opts.sink ?? ((line: string) => appendFileSync(logFile, `${line}\n`));
+  const logFile = opts.sink ? undefined : logFileSink(join(dataDir, 'logs.jsonl'));
+  const sink = opts.sink ?? logFile!.write;
+  const blobs = new FileBlobStore(join(dataDir, 'blobs'));
+  const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
 
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
@@ -93,6 +107,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       persistenceStore,
       dlq,
       maxReceiveCount,
+      blobs,
+      archive,
       telemetry: processorTelemetry,
       now: Date.now,
       flush: () => processorTelemetry.flush(),
@@ -111,6 +127,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     registry,
     secrets,
     queueFor: (name) => queues[name]?.queue,
+    blobs,
     telemetry: ingestTelemetry,
     now: () => new Date(),
     newId: randomUUID,
@@ -125,6 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     return true;
   });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
+  const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
 
   const drained = async (): Promise<void> => {
@@ -145,11 +163,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     records,
     queues,
     api,
+    blobs,
+    adminUrl: admin.url,
     drained,
+    pauseProcessing: async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    },
+    resumeProcessing: () => {
+      for (const m of mappings) m.start();
+    },
     stop: async () => {
       await api.close();
+      await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));
       await dynamo.close();
+      await logFile?.close();
     },
   };
 }

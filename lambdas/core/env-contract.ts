@@ -9,6 +9,8 @@ export const ENV = {
   recordsTable: 'RECORDS_TABLE',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   secretsMaxAge: 'SECRETS_MAX_AGE_SECONDS',
+  /** The blob bucket (claim-checked payloads, event archive). */
+  blobBucket: 'BLOB_BUCKET',
 } as const;
 
 

@@ -11,6 +11,10 @@ export const ATTR = {
   failureKind: 'failureKind',
   failureReason: 'failureReason',
   receiveCount: 'receiveCount',
+  /** Claim check: the blob key holding the body (the message body is then only a placeholder). */
+  bodyRef: 'bodyRef',
+  /** Set on re-enqueued archived events: the replay run's id (see the processor's idempotency key). */
+  replay: 'replay',
 } as const;
 
 export interface EventEnvelope {
@@ -20,6 +24,10 @@ export interface EventEnvelope {
   receivedAt: number;
   headers: Record<string, string>;
   rawBody: string;
+  /** Where a claim-checked body lives (the archive keeps the pointer, not the body). */
+  bodyRef?: string;
+  /** The replay run that re-enqueued this event, if any. */
+  replay?: string;
 }
 
 export function toQueueMessage(e: EventEnvelope): QueueMessage {
@@ -31,6 +39,8 @@ export function toQueueMessage(e: EventEnvelope): QueueMessage {
       [ATTR.traceId]: e.traceId,
       [ATTR.receivedAt]: String(e.receivedAt),
       [ATTR.headers]: JSON.stringify(e.headers),
+      ...(e.bodyRef ? { [ATTR.bodyRef]: e.bodyRef } : {}),
+      ...(e.replay ? { [ATTR.replay]: e.replay } : {}),
     },
   };
 }
@@ -51,6 +61,8 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
     receivedAt: Number.isFinite(receivedAt) ? receivedAt : 0,
     headers: headers && typeof headers === 'object' ? (headers as Record<string, string>) : {},
     rawBody: body,
+    ...(attributes[ATTR.bodyRef] ? { bodyRef: attributes[ATTR.bodyRef] } : {}),
+    ...(attributes[ATTR.replay] ? { replay: attributes[ATTR.replay] } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { normalizeHeaders, type HeaderInput } from './headers';
 import { toQueueMessage } from './event-message';
-import type { QueueSender, SecretStore, Telemetry } from './ports';
+import type { BlobStore, QueueSender, SecretStore, Telemetry } from './ports';
+import { API_PAYLOAD_LIMIT } from './blob-layout';
+import { claimCheck, payloadKey } from './claim-check';
 import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
 import { describeError } from './errors';
@@ -31,6 +33,10 @@ export interface IngestDeps {
   telemetry: Telemetry;
   now(): Date;
   newId(): string;
+  /** Where bodies too big for a queue message go (claim check); without it such bodies get 413. */
+  blobs?: BlobStore;
+  /** The largest body accepted (default: API Gateway's 10 MB), so the handler answers as the API does. */
+  maxBodyBytes?: number;
 }
 
 const json = (statusCode: number, body: Record<string, unknown>, headers?: Record<string, string>): IngestResponse => ({
@@ -68,6 +74,12 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   // Trello probes its callback URL with a bodiless, unsigned HEAD before it creates a webhook.
   if (req.method === 'HEAD' && spec.allowHead) return { statusCode: 200, body: '' };
   if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
+  const tooLarge = () => {
+    emitMetric(deps.telemetry, METRIC.WebhooksTooLarge, 1, 'Count', dims);
+    deps.telemetry.log('warn', 'webhook body too large', { provider: def.name, bytes: req.rawBody.length });
+    return json(413, { error: 'payload_too_large' });
+  };
+  if (req.rawBody.length > (deps.maxBodyBytes ?? API_PAYLOAD_LIMIT)) return tooLarge();
 
   let secrets: string[];
   try {
@@ -116,7 +128,12 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const queue = deps.queueFor(def.name);
   if (!queue) return json(404, { error: 'unknown_provider' });
   try {
-    await queue.send(toQueueMessage({ provider: def.name, eventId, traceId, receivedAt: deps.now().getTime(), headers: forwarded, rawBody: input.rawBody }));
+    const receivedAt = deps.now();
+    const message = toQueueMessage({ provider: def.name, eventId, traceId, receivedAt: receivedAt.getTime(), headers: forwarded, rawBody: input.rawBody });
+    // Bodies above the queue's limit go to the blob store; the message carries the key.
+    const sendable = await claimCheck(message, { blobs: deps.blobs, key: () => payloadKey(def.name, receivedAt, deps.newId()) });
+    if (!sendable) return tooLarge();
+    await queue.send(sendable);
   } catch (err) {
     // Not acknowledged, so the provider's own retry delivers it again: nothing is lost.
     deps.telemetry.log('error', 'webhook enqueue failed', { provider: def.name, trace_id: traceId, error_code: describeError(err).kind });

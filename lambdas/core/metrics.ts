@@ -15,6 +15,8 @@ export const METRIC = {
   // webhooks
   WebhooksReceived: 'WebhooksReceived',
   WebhooksMalformed: 'WebhooksMalformed',
+  WebhooksTooLarge: 'WebhooksTooLarge',
+  EventsArchived: 'EventsArchived',
   SignatureRejected: 'SignatureRejected',
   EventLagMs: 'EventLagMs',
   EventsFailed: 'EventsFailed',

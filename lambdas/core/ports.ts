@@ -27,3 +27,19 @@ export interface Telemetry {
 }
 
 export const silentTelemetry: Telemetry = { log() {}, metric() {} };
+
+/**
+ * An object store for payloads too big for a queue message and for the event archive
+ * (S3 in AWS, a folder under `.local/blobs/` in the local stack). `get` of a missing key throws
+ * IntegrationError('permanent'): no retry brings an expired object back.
+ */
+export interface BlobStore {
+  put(key: string, body: Buffer | string, opts?: { contentType?: string }): Promise<void>;
+  get(key: string): Promise<Buffer>;
+}
+
+/** A BlobStore that can list keys under a prefix (ops: replay reads the archive). */
+export interface ListableBlobStore extends BlobStore {
+  /** Every key that starts with `prefix`, in key order. */
+  list(prefix: string): Promise<string[]>;
+}

@@ -2,7 +2,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { randomUUID } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3BlobStore } from '../adapters/s3-blob-store';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
@@ -10,7 +13,9 @@ import { SqsQueueSender } from '../adapters/sqs-queue';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
 import { emitMetric, METRIC } from '../core/metrics';
 import { ATTR, fromQueueMessage, type EventEnvelope } from '../core/event-message';
-import type { QueueSender } from '../core/ports';
+import type { BlobStore, QueueSender } from '../core/ports';
+import { archiveEntry, writeArchive, type ArchiveEntry } from '../core/archive';
+import { claimedBody } from '../core/claim-check';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
 import { getProvider } from '../providers';
 import { awsTelemetry, ENV, once, required } from './wiring';
@@ -25,6 +30,10 @@ export interface ProcessorDeps extends ProcessDeps {
   maxReceiveCount: number;
   /** How long a processed event id is remembered (default 24 h). */
   idempotencySeconds?: number;
+  /** Loads claim-checked bodies (messages with a `bodyRef` attribute). */
+  blobs?: BlobStore;
+  /** Archives every received event (one object per batch) before processing it; see archive.ts. */
+  archive?: { blobs: BlobStore; newId(): string };
   flush?(): void;
 }
 
@@ -80,7 +89,12 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
       } catch (err) {
         throw new IntegrationError('invalid_payload', `unreadable message: ${describeError(err).message}`);
       }
-      const result = await applyOnce({ idempotencyKey: `${envelope.provider}#${envelope.eventId}`, envelope });
+      envelope = { ...envelope, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
+      // A replay gets its own idempotency key, so an event processed within the last 24 h is applied
+      // again (e.g. after a mapping fix) while a redelivery of the same replay message still dedupes.
+      // Safe because records are written only if newer: replaying cannot roll an entity back.
+      const key = `${envelope.provider}#${envelope.eventId}${envelope.replay ? `#replay:${envelope.replay}` : ''}`;
+      const result = await applyOnce({ idempotencyKey: key, envelope });
       if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', log);
       else deps.telemetry.log('info', 'event processed', { ...log, ...result });
       return result;
@@ -99,10 +113,32 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
     }
   };
 
+  // Every received event is archived before it is processed, so poison events can be replayed after
+  // a fix. A failed archive write fails the whole batch (retried): an acknowledged event is never
+  // deleted unarchived. Retries archive again; readArchive keeps one copy per event id.
+  const archiveBatch = async (records: SQSRecord[]): Promise<void> => {
+    if (!deps.archive) return;
+    const entries: ArchiveEntry[] = [];
+    for (const record of records) {
+      try {
+        const envelope = fromQueueMessage(record.body, attributesOf(record));
+        if (!envelope.replay) entries.push(archiveEntry(envelope));
+      } catch {
+        // unreadable: handleRecord dead-letters it with the reason
+      }
+    }
+    if (entries.length === 0) return;
+    await writeArchive(entries, deps.archive);
+    const counts = new Map<string, number>();
+    for (const e of entries) counts.set(e.provider, (counts.get(e.provider) ?? 0) + 1);
+    for (const [provider, n] of counts) emitMetric(deps.telemetry, METRIC.EventsArchived, n, 'Count', { provider });
+  };
+
   return async (event, context) => {
     config.registerLambdaContext(context);
     const processor = new BatchProcessor(EventType.SQS);
     try {
+      await archiveBatch(event.Records);
       return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
     } finally {
       deps.flush?.();
@@ -114,7 +150,11 @@ const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
   const dynamo = createDynamoClient();
   const sqs = new SQSClient({});
+  const bucket = process.env[ENV.blobBucket];
+  const blobs = bucket ? new S3BlobStore(new S3Client({}), bucket) : undefined;
   return createProcessorHandler({
+    blobs,
+    archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),

@@ -18,9 +18,13 @@ export class LogCapture {
     let total = 0;
     for (const e of this.entries()) {
       if (!e._aws || !(name in e)) continue;
-      const set = (e._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions[0] ?? [];
-      const keys = set.filter((k) => k !== 'service');
-      if (keys.length !== Object.keys(dims).length || !Object.entries(dims).every(([k, v]) => e[k] === v)) continue;
+      // A document may publish its metrics under several dimension sets; count it once if one matches.
+      const sets = (e._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions ?? [];
+      const matches = sets.some((set) => {
+        const keys = set.filter((k) => k !== 'service');
+        return keys.length === Object.keys(dims).length && Object.entries(dims).every(([k, v]) => keys.includes(k) && e[k] === v);
+      });
+      if (!matches) continue;
       const value = e[name] as number | number[];
       total += Array.isArray(value) ? value.reduce((a, b) => a + b, 0) : value;
     }

@@ -1,4 +1,5 @@
-import type { QueueMessage, QueueSender, SecretStore, Telemetry } from '../../lambdas/core/ports';
+import { IntegrationError } from '../../lambdas/core/errors';
+import type { ListableBlobStore, QueueMessage, QueueSender, SecretStore, Telemetry } from '../../lambdas/core/ports';
 
 export class MemoryQueue implements QueueSender {
   readonly messages: QueueMessage[] = [];
@@ -35,5 +36,23 @@ export class RecordingTelemetry implements Telemetry {
   }
   text(): string {
     return JSON.stringify([this.logs, this.metrics]);
+  }
+}
+
+/** A BlobStore in memory, for unit tests of code that stores bodies or archives. */
+export class MemoryBlobs implements ListableBlobStore {
+  readonly objects = new Map<string, Buffer>();
+  failing = false;
+  async put(key: string, body: Buffer | string): Promise<void> {
+    if (this.failing) throw new Error('blob store unavailable');
+    this.objects.set(key, Buffer.from(body));
+  }
+  async get(key: string): Promise<Buffer> {
+    const v = this.objects.get(key);
+    if (!v) throw new IntegrationError('permanent', `blob ${key} does not exist (expired or never written)`);
+    return v;
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
 }

@@ -1,0 +1,90 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { BLOB_PREFIX } from './blob-layout';
+import type { EventEnvelope } from './event-message';
+import type { BlobStore, ListableBlobStore } from './ports';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** One archived event: what the processor received, with the body inline or a pointer to its claim-checked copy. */
+export interface ArchiveEntry {
+  provider: string;
+  eventId: string;
+  traceId: string;
+  receivedAt: number;
+  headers: Record<string, string>;
+  body?: string;
+  bodyRef?: string;
+}
+
+export function archiveEntry(e: EventEnvelope): ArchiveEntry {
+  const base = { provider: e.provider, eventId: e.eventId, traceId: e.traceId, receivedAt: e.receivedAt, headers: e.headers };
+  return e.bodyRef ? { ...base, bodyRef: e.bodyRef } : { ...base, body: e.rawBody };
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+const dayPath = (d: Date): string => `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`;
+
+/** `archive/<provider>/<yyyy>/<mm>/<dd>/<hh>/<receivedAt>-<id>.jsonl.gz`: listable by day, filterable by hour. */
+export function archiveKey(provider: string, receivedAt: number, id: string): string {
+  const d = new Date(receivedAt);
+  return `${BLOB_PREFIX.archive}${provider}/${dayPath(d)}/${pad(d.getUTCHours())}/${receivedAt}-${id}.jsonl.gz`;
+}
+
+export async function encodeArchive(entries: readonly ArchiveEntry[]): Promise<Buffer> {
+  return gzipAsync(entries.map((e) => JSON.stringify(e)).join('\n'));
+}
+
+export async function decodeArchive(data: Buffer): Promise<ArchiveEntry[]> {
+  const text = (await gunzipAsync(data)).toString('utf8');
+  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as ArchiveEntry);
+}
+
+/**
+ * Writes a batch of events as one gzipped JSON-lines object per provider and hour (usually one),
+ * so an S3 PUT covers a whole batch instead of one event. Returns the number of objects written.
+ *
+ * @example
+ * await writeArchive(batch.map(archiveEntry), { blobs, newId: randomUUID });
+ */
+export async function writeArchive(entries: readonly ArchiveEntry[], deps: { blobs: BlobStore; newId(): string }): Promise<number> {
+  const groups = new Map<string, ArchiveEntry[]>();
+  for (const e of entries) {
+    const hour = Math.floor(e.receivedAt / 3_600_000);
+    const group = groups.get(`${e.provider}\n${hour}`);
+    if (group) group.push(e);
+    else groups.set(`${e.provider}\n${hour}`, [e]);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const first = Math.min(...group.map((e) => e.receivedAt));
+      await deps.blobs.put(archiveKey(group[0]!.provider, first, deps.newId()), await encodeArchive(group), { contentType: 'application/x-ndjson' });
+    }),
+  );
+  return groups.size;
+}
+
+/**
+ * Archived events of a provider received in [from, to), oldest first, each event id once
+ * (an event retried before it succeeded may have been archived more than once).
+ *
+ * @example
+ * const events = await readArchive(blobs, 'github', new Date('2024-05-01T00:00Z'), new Date('2024-05-02T00:00Z'));
+ */
+export async function readArchive(blobs: ListableBlobStore, provider: string, from: Date, to: Date): Promise<ArchiveEntry[]> {
+  const start = from.getTime();
+  const end = to.getTime();
+  const seen = new Map<string, ArchiveEntry>();
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < end; day += 86_400_000) {
+    for (const key of await blobs.list(`${BLOB_PREFIX.archive}${provider}/${dayPath(new Date(day))}/`)) {
+      const hour = Number(/\/(\d{2})\/[^/]+$/.exec(key)?.[1]);
+      const hourStart = day + hour * 3_600_000;
+      if (!Number.isFinite(hour) || hourStart + 3_600_000 <= start || hourStart >= end) continue;
+      for (const entry of await decodeArchive(await blobs.get(key))) {
+        if (entry.receivedAt >= start && entry.receivedAt < end && !seen.has(entry.eventId)) seen.set(entry.eventId, entry);
+      }
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.receivedAt - b.receivedAt);
+}

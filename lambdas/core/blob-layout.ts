@@ -1,0 +1,22 @@
+/**
+ * Where things live in the blob bucket, and the size limits that decide when a body goes there
+ * (data only: CDK builds lifecycle rules and IAM grants from it, handlers build keys from it).
+ */
+export const BLOB_PREFIX = {
+  /** Claim-checked bodies: `payloads/<provider>/<yyyy-mm-dd>/<id>`. */
+  payloads: 'payloads/',
+  /** Event archive: `archive/<provider>/<yyyy>/<mm>/<dd>/<hh>/<receivedAt>-<id>.jsonl.gz`. */
+  archive: 'archive/',
+} as const;
+
+/** How long archived events are kept for replay. */
+export const DEFAULT_ARCHIVE_RETENTION_DAYS = 7;
+
+/** SQS's message size limit, body and attributes together (1 MiB). */
+export const SQS_MESSAGE_LIMIT = 1_048_576;
+
+/** Above this (body + attributes) a body is claim-checked; the margin leaves room for attributes added later (DLQ reason, replay marker). */
+export const CLAIM_CHECK_THRESHOLD = SQS_MESSAGE_LIMIT - 64 * 1024;
+
+/** API Gateway HTTP API's request payload limit (10 MB); bigger requests get 413. */
+export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;

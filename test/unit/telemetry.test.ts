@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
+import { emitMetric } from '../../lambdas/core/metrics';
+
+type Emf = { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>;
+
+function capture() {
+  const lines: string[] = [];
+  const telemetry = new PowertoolsTelemetry({ serviceName: 'test', namespace: 'Test', sink: (l) => lines.push(l) });
+  const emf = () => lines.map((l) => JSON.parse(l) as Emf).filter((e) => e._aws);
+  return { telemetry, lines, emf };
+}
+
+describe('Powertools telemetry adapter', () => {
+  it('publishes a metric emitted under several dimension sets as one EMF document listing every set', () => {
+    const { telemetry, emf } = capture();
+    emitMetric(telemetry, 'WebhooksReceived', 1, 'Count', { provider: 'github', operation: 'webhook' });
+    telemetry.flush();
+    const docs = emf();
+    expect(docs).toHaveLength(1);
+    expect(docs[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider'], ['service', 'provider', 'operation']]);
+    expect(docs[0]).toMatchObject({ provider: 'github', operation: 'webhook', WebhooksReceived: 1, service: 'integration-stack' });
+  });
+
+  it('keeps sets with different metrics in separate documents, so no metric lands under a set it was not emitted for', () => {
+    const { telemetry, emf } = capture();
+    emitMetric(telemetry, 'SignatureRejected', 1, 'Count', { provider: 'github', operation: 'webhook', reason: 'missing_header' });
+    telemetry.metric('EventsArchived', 3, 'Count', { provider: 'github' });
+    telemetry.flush();
+    const byDims = Object.fromEntries(emf().map((d) => [JSON.stringify(d._aws.CloudWatchMetrics[0]!.Dimensions), d._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)]));
+    expect(byDims).toEqual({
+      '[["service","provider"]]': ['SignatureRejected', 'EventsArchived'],
+      '[["service","provider","operation"],["service","provider","reason"]]': ['SignatureRejected'],
+    });
+  });
+
+  it('publishes nothing twice: each flush sends only what was emitted since the last one', () => {
+    const { telemetry, emf } = capture();
+    emitMetric(telemetry, 'WebhooksReceived', 1, 'Count', { provider: 'github', operation: 'webhook' });
+    telemetry.flush();
+    telemetry.flush();
+    emitMetric(telemetry, 'WebhooksReceived', 1, 'Count', { provider: 'github', operation: 'webhook' });
+    telemetry.flush();
+    expect(emf().map((d) => d.WebhooksReceived)).toEqual([1, 1]);
+  });
+
+  it('never merges sets that disagree on a dimension value (two status classes stay two documents)', () => {
+    const { telemetry, emf } = capture();
+    telemetry.metric('Requests', 1, 'Count', { provider: 'p', operation: 'op', status_class: '5xx' });
+    telemetry.metric('Requests', 1, 'Count', { provider: 'p', operation: 'op', status_class: '2xx' });
+    telemetry.flush();
+    const docs = emf();
+    expect(docs.map((d) => d.status_class).sort()).toEqual(['2xx', '5xx']);
+    for (const d of docs) expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider', 'operation', 'status_class']]);
+  });
+});
