@@ -8,6 +8,8 @@ import type { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { AlarmSettings } from '../lambdas/core/alarm-rules';
+import { Observability, type OnCallProps } from './observability/observability';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 
 export interface IntegrationStackProps extends StackProps {
@@ -20,6 +22,12 @@ export interface IntegrationStackProps extends StackProps {
   processor?: WebhookIntegrationProps['processor'];
   /** Removal policy of tables and secrets; RETAIN unless a stage says otherwise. */
   removalPolicy?: RemovalPolicy;
+  /** Alarm threshold overrides per rule; defaults in lambdas/core/alarm-rules.ts. */
+  alarms?: AlarmSettings;
+  /** On-call subscriptions; default from context `oncallEmails` / `oncallUrls`. */
+  oncall?: OnCallProps;
+  /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL). */
+  runbookBaseUrl?: string;
 }
 
 /**
@@ -31,6 +39,7 @@ export class IntegrationStack extends Stack {
   readonly tables: Record<keyof typeof TABLES, Table>;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -67,6 +76,16 @@ export class IntegrationStack extends Stack {
       this.secrets[provider.name] = perProvider;
     }
 
+    this.observability = new Observability(this, 'Observability', {
+      namespace,
+      alarms: props.alarms,
+      oncall: props.oncall,
+      runbookBaseUrl: props.runbookBaseUrl,
+      removalPolicy,
+    });
+    // Outbound-call alarms for every provider; missing data never breaches, so idle providers stay OK.
+    for (const provider of props.providers) this.observability.provider(provider.name, provider.displayName).client();
+
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false, description: 'Webhook receiver for third-party providers' });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, 'DefaultStage', {
@@ -83,6 +102,7 @@ export class IntegrationStack extends Stack {
       },
     });
 
+    this.observability.httpApi(this.api);
     for (const provider of props.providers) {
       if (!provider.webhook) continue;
       const integration = new WebhookIntegration(this, `Webhook-${provider.name}`, {
@@ -94,6 +114,7 @@ export class IntegrationStack extends Stack {
         idempotencyTable: this.tables.idempotency,
         recordsTable: this.tables.records,
         processor: props.processor,
+        observability: this.observability,
       });
       this.webhooks[provider.name] = integration;
       new CfnOutput(this, `WebhookUrl-${provider.name}`, {

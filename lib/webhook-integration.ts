@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { ENV } from '../lambdas/core/env-contract';
 import { HandlerFunction } from './lambda-function';
+import type { Observability } from './observability/observability';
 
 export interface WebhookIntegrationProps {
   provider: ProviderDefinition;
@@ -20,6 +21,8 @@ export interface WebhookIntegrationProps {
   recordsTable: ITable;
   /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
   processor?: { timeout?: Duration; batchSize?: number; maxConcurrency?: number; maxReceiveCount?: number };
+  /** Alarms and dashboard section for this provider's webhook path. */
+  observability?: Observability;
 }
 
 /**
@@ -96,5 +99,7 @@ export class WebhookIntegration extends Construct {
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),
     });
+
+    props.observability?.provider(provider.name, provider.displayName).webhook({ queue: this.queue, dlq: this.dlq }).lambda('ingest', this.ingest).lambda('processor', this.processor);
   }
 }

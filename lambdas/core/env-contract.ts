@@ -14,3 +14,6 @@ export const ENV = {
 
 /** CloudWatch namespace of every metric the stack emits. */
 export const DEFAULT_NAMESPACE = 'IntegrationStack';
+
+/** The constant `service` dimension on every EMF document, so alarms see one metric per provider and operation. */
+export const METRICS_SERVICE = 'integration-stack';
