@@ -78,10 +78,16 @@ export class MetricStore {
     return true;
   }
 
-  /** Values of one exact series (dimension set without `service`) with from <= time < to. */
+  /** Values of one exact series (dimension set without `service`) with from < time <= to: a window ending now includes now. */
   values(namespace: string, name: string, dims: Dimensions, from: number, to: number): number[] {
     const s = this.series.get(keyOf(namespace, name, dims));
-    return s ? window(s, from, to) : [];
+    const out: number[] = [];
+    if (!s) return out;
+    for (let i = 0; i < s.times.length; i += 1) {
+      const t = s.times[i]!;
+      if (t > from && t <= to) out.push(s.values[i]!);
+    }
+    return out;
   }
 
   /** Every series of a metric whose dimensions pass `match`. */
@@ -104,6 +110,7 @@ export class MetricStore {
   }
 }
 
+/** Values of a series with from <= time < to (a chart bucket). */
 export function window(s: Series, from: number, to: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < s.times.length; i += 1) {
