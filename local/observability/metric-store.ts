@@ -51,8 +51,11 @@ export class MetricStore {
       s = { namespace, name, dims: kept, times: [], values: [] };
       this.series.set(key, s);
     }
-    s.times.push(at);
-    s.values.push(value);
+    // Kept sorted by time (documents from concurrent invocations can arrive a few ms out of order).
+    let i = s.times.length;
+    while (i > 0 && s.times[i - 1]! > at) i -= 1;
+    s.times.splice(i, 0, at);
+    s.values.splice(i, 0, value);
   }
 
   /** Takes one log line; returns whether it was an EMF document (metrics) rather than a log entry. */
@@ -81,13 +84,8 @@ export class MetricStore {
   /** Values of one exact series (dimension set without `service`) with from < time <= to: a window ending now includes now. */
   values(namespace: string, name: string, dims: Dimensions, from: number, to: number): number[] {
     const s = this.series.get(keyOf(namespace, name, dims));
-    const out: number[] = [];
-    if (!s) return out;
-    for (let i = 0; i < s.times.length; i += 1) {
-      const t = s.times[i]!;
-      if (t > from && t <= to) out.push(s.values[i]!);
-    }
-    return out;
+    if (!s) return [];
+    return s.values.slice(firstAfter(s.times, from), firstAfter(s.times, to));
   }
 
   /** Every series of a metric whose dimensions pass `match`. */
@@ -99,8 +97,7 @@ export class MetricStore {
   prune(): void {
     const oldest = this.now() - this.retentionMs;
     for (const [key, s] of this.series) {
-      let i = 0;
-      while (i < s.times.length && s.times[i]! < oldest) i += 1;
+      const i = firstAtOrAfter(s.times, oldest);
       if (i === s.times.length) this.series.delete(key);
       else if (i > 0) {
         s.times.splice(0, i);
@@ -112,12 +109,31 @@ export class MetricStore {
 
 /** Values of a series with from <= time < to (a chart bucket). */
 export function window(s: Series, from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.times.length; i += 1) {
-    const t = s.times[i]!;
-    if (t >= from && t < to) out.push(s.values[i]!);
+  return s.values.slice(firstAtOrAfter(s.times, from), firstAtOrAfter(s.times, to));
+}
+
+/** Index of the first time >= t in sorted times (binary search). */
+function firstAtOrAfter(times: number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
+  return lo;
+}
+
+/** Index of the first time > t in sorted times. */
+function firstAfter(times: number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

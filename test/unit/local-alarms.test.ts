@@ -97,7 +97,14 @@ describe('metric store', () => {
     expect(sum({ provider: 'github', reason: 'signature_mismatch' }, METRIC.SignatureRejected)).toBe(1);
   });
 
-  it('forgets datapoints older than its retention', () => {
+  it('keeps datapoints in time order when documents arrive out of order', () => {
+    const store = new MetricStore(MIN, () => T0);
+    for (const at of [T0 - 10, T0 - 30, T0 - 20, T0 - 40]) store.add(NS, METRIC.Requests, github, T0 - at, at);
+    expect(store.values(NS, METRIC.Requests, github, T0 - 35, T0 - 15)).toEqual([30, 20]);
+    expect(store.values(NS, METRIC.Requests, github, T0 - 30, T0)).toEqual([20, 10]);
+  });
+
+    it('forgets datapoints older than its retention', () => {
     let now = T0;
     const store = new MetricStore(MIN, () => now);
     store.add(NS, METRIC.Requests, github, 1);
