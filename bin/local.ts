@@ -20,6 +20,10 @@ const { values } = parseArgs({
 });
 const demo = !values['no-demo'];
 const timeScale = Number(values['time-scale'] ?? (demo ? 10 : 1));
+if (!(timeScale > 0)) {
+  console.error(`--time-scale must be a positive number (got ${values['time-scale']})`);
+  process.exit(2);
+}
 
 const dataDir = resolve(values['data-dir']!);
 const logFile = resolve(dataDir, 'logs.jsonl');
