@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { logFileSink } from '../local/log-file';
 import { startLocalStack } from '../local/stack';
 import { sampleGithubIssue } from '../local/samples';
+import { defaultDemoDrivers, startDemo } from '../local/demo';
 
 const { values } = parseArgs({
   options: {
@@ -12,8 +13,18 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '.local' },
     memory: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    // Gentle demo traffic by default; --no-demo runs the stack alone (real providers, .local/secrets.json).
+    'no-demo': { type: 'boolean', default: false },
+    // Alarm periods last period / N; the demo uses 10 so an alarm fires and clears within a minute.
+    'time-scale': { type: 'string' },
   },
 });
+const demo = !values['no-demo'];
+const timeScale = Number(values['time-scale'] ?? (demo ? 10 : 1));
+if (!(timeScale > 0)) {
+  console.error(`--time-scale must be a positive number (got ${values['time-scale']})`);
+  process.exit(2);
+}
 
 const dataDir = resolve(values['data-dir']!);
 const logFile = resolve(dataDir, 'logs.jsonl');
@@ -34,7 +45,7 @@ function sink(line: string): void {
   }
 }
 
-const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink });
+const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale } });
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
@@ -48,6 +59,8 @@ Integration stack (local) is running at ${stack.url}
   DynamoDB:  ${stack.dynamo.endpoint} (dynalite${values.memory ? ', in memory' : `, data in ${dataDir}/dynamodb`})
   secrets:   ${secretsFile}
   logs:      ${logFile}
+  dashboard: ${stack.url}/_dashboard   (alarms and charts; alarm periods x1/${timeScale})
+  demo:      ${demo ? 'on: signed GitHub webhooks every 2 s, a forged one now and then, a forged burst every 3 min (--no-demo to stop it)' : 'off'}
 
 Send a correctly signed GitHub webhook (paste into another terminal):
 
@@ -63,11 +76,14 @@ or: npm run ops -- send github    and then: npm run ops -- records github
 Ctrl-C to stop.
 `);
 
+const traffic = demo ? startDemo(stack, defaultDemoDrivers(), { say: (m) => console.log(m) }) : undefined;
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping...');
+  await traffic?.stop();
   await stack.stop();
   await logLines.close();
   rmSync(stateFile, { force: true });

@@ -10,6 +10,8 @@ import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { BlobBucket } from './blob-bucket';
+import type { AlarmSettings } from '../lambdas/core/alarm-rules';
+import { Observability, type OnCallProps } from './observability/observability';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -23,6 +25,12 @@ export interface IntegrationStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** Days archived webhooks are kept for `npm run ops -- replay` (default 7). */
   archiveRetentionDays?: number;
+  /** Alarm threshold overrides per rule; defaults in lambdas/core/alarm-rules.ts. */
+  alarms?: AlarmSettings;
+  /** On-call subscriptions; default from context `oncallEmails` / `oncallUrls`. */
+  oncall?: OnCallProps;
+  /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL). */
+  runbookBaseUrl?: string;
 }
 
 /**
@@ -35,6 +43,7 @@ export class IntegrationStack extends Stack {
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
   readonly blobs: BlobBucket;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -71,6 +80,16 @@ export class IntegrationStack extends Stack {
       this.secrets[provider.name] = perProvider;
     }
 
+    this.observability = new Observability(this, 'Observability', {
+      namespace,
+      alarms: props.alarms,
+      oncall: props.oncall,
+      runbookBaseUrl: props.runbookBaseUrl,
+      removalPolicy,
+    });
+    // Outbound-call alarms for every provider; missing data never breaches, so idle providers stay OK.
+    for (const provider of props.providers) this.observability.provider(provider.name, provider.displayName).client();
+
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false, description: 'Webhook receiver for third-party providers' });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, 'DefaultStage', {
@@ -96,6 +115,7 @@ export class IntegrationStack extends Stack {
     // `npm run ops -- ... --aws` finds the bucket and queues through these outputs.
     new CfnOutput(this, 'BlobBucketName', { value: this.blobs.bucket.bucketName, description: 'Claim-checked payloads and the event archive' });
 
+    this.observability.httpApi(this.api);
     for (const provider of props.providers) {
       if (!provider.webhook) continue;
       const integration = new WebhookIntegration(this, `Webhook-${provider.name}`, {
@@ -108,6 +128,7 @@ export class IntegrationStack extends Stack {
         recordsTable: this.tables.records,
         blobs: this.blobs,
         processor: props.processor,
+        observability: this.observability,
       });
       new CfnOutput(this, `QueueUrl-${provider.name}`, { value: integration.queue.queueUrl });
       new CfnOutput(this, `DlqUrl-${provider.name}`, { value: integration.dlq.queueUrl });

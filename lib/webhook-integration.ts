@@ -14,6 +14,7 @@ import type { BlobBucket } from './blob-bucket';
 /** Queue and DLQ retention (days): the blob bucket keeps claim-checked bodies at least this long. */
 export const QUEUE_RETENTION_DAYS = 4;
 export const DLQ_RETENTION_DAYS = 14;
+import type { Observability } from './observability/observability';
 
 export interface WebhookIntegrationProps {
   provider: ProviderDefinition;
@@ -27,6 +28,8 @@ export interface WebhookIntegrationProps {
   blobs?: BlobBucket;
   /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
   processor?: { timeout?: Duration; batchSize?: number; maxConcurrency?: number; maxReceiveCount?: number };
+  /** Alarms and dashboard section for this provider's webhook path. */
+  observability?: Observability;
 }
 
 /**
@@ -116,5 +119,7 @@ export class WebhookIntegration extends Construct {
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),
     });
+
+    props.observability?.provider(provider.name, provider.displayName).webhook({ queue: this.queue, dlq: this.dlq }).lambda('ingest', this.ingest).lambda('processor', this.processor);
   }
 }

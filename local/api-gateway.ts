@@ -49,6 +49,8 @@ export class LocalApiGateway {
   private server?: Server;
   /** Plain node handlers for local-only pages (dashboard, health). */
   private readonly extras: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>)[] = [];
+  /** Told the status of every API response (not local pages), as API Gateway's Count/4xx/5xx metrics count them. */
+  private readonly observers: ((response: { method: string; path: string; status: number }) => void)[] = [];
 
   addRoute(method: string, path: string, handler: HttpHandler): void {
     this.routes.push({ method: method.toUpperCase(), path, handler });
@@ -56,6 +58,14 @@ export class LocalApiGateway {
 
   addPage(handler: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>): void {
     this.extras.push(handler);
+  }
+
+  observe(observer: (response: { method: string; path: string; status: number }) => void): void {
+    this.observers.push(observer);
+  }
+
+  private notify(method: string, path: string, status: number): void {
+    for (const o of this.observers) o({ method, path, status });
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
@@ -77,20 +87,29 @@ export class LocalApiGateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       const raw = await readBody(req);
-      if (raw === undefined) return send(res, 413, { message: 'Request Entity Too Large' });
+      if (raw === undefined) {
+        this.notify(method, path, 413);
+        return send(res, 413, { message: 'Request Entity Too Large' });
+      }
       for (const extra of this.extras) if (await extra(req, res, raw)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const method = (req.method ?? 'GET').toUpperCase();
       const route = this.routes.find((r) => r.path === url.pathname && (r.method === 'ANY' || r.method === method));
-      if (!route) return send(res, 404, { message: 'Not Found' });
+      if (!route) {
+        this.notify(method, path, 404);
+        return send(res, 404, { message: 'Not Found' });
+      }
       const result = await route.handler(toEvent(req, raw, url, method, route));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
       res.end(method === 'HEAD' ? undefined : result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
+      this.notify(method, path, result.statusCode ?? 200);
     } catch {
       // API Gateway answers 500 when the integration fails; details stay in the function's logs.
+      this.notify(method, path, 500);
       send(res, 500, { message: 'Internal Server Error' });
     }
   }

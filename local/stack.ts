@@ -9,10 +9,13 @@ import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { LocalApiGateway } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
+import { dashboardPage } from './observability/dashboard-page';
+import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
 import { startAdminApi } from './admin-api';
 import { FileBlobStore } from './file-blob-store';
@@ -34,6 +37,8 @@ export interface LocalStackOptions {
   sink?: (line: string) => void;
   /** Archive every received event under `<dataDir>/blobs/archive/` (default true). */
   archive?: boolean;
+  /** The local dashboard's alarm evaluation: `timeScale` 60 makes a one-minute period last a second. */
+  observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
 }
 
 export interface ProviderQueues {
@@ -54,6 +59,8 @@ export interface LocalStack {
   blobs: FileBlobStore;
   /** The admin API `npm run ops` talks to (127.0.0.1 only; see admin-api.ts). */
   adminUrl: string;
+  /** Metrics, alarm states and the dashboard at `${url}/_dashboard`. */
+  monitor: LocalMonitor;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -78,9 +85,23 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const registry = (name: string) => providers.find((p) => p.name === name);
   mkdirSync(dataDir, { recursive: true });
   const logFile = opts.sink ? undefined : logFileSink(join(dataDir, 'logs.jsonl'));
-  const sink = opts.sink ?? logFile!.write;
+  const output = opts.sink ?? logFile!.write;
   const blobs = new FileBlobStore(join(dataDir, 'blobs'));
   const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
+  // Every line also feeds the local CloudWatch: EMF documents become datapoints for alarms and charts.
+  const alarmLog = new PowertoolsTelemetry({ serviceName: 'local-alarms', namespace: DEFAULT_NAMESPACE, sink: output });
+  const monitor = new LocalMonitor({
+    namespace: DEFAULT_NAMESPACE,
+    ...opts.observability,
+    onTransition: (a, from) =>
+      alarmLog.log(a.state === 'ALARM' ? 'warn' : 'info', `alarm ${a.state === 'ALARM' ? 'fired' : 'cleared'}`, {
+        alarm: a.key, state: a.state, previous: from, provider: a.provider, value: a.value, threshold: a.threshold, runbook: a.runbook,
+      }),
+  });
+  const sink = (line: string): void => {
+    monitor.ingest(line);
+    output(line);
+  };
 
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
@@ -101,6 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const dlq = new LocalQueue({ name: `${provider.name}-webhooks-dlq`, visibilityTimeoutMs });
     const queue = new LocalQueue({ name: `${provider.name}-webhooks`, visibilityTimeoutMs, maxReceiveCount, deadLetterQueue: dlq });
     queues[provider.name] = { queue, dlq };
+    monitor.provider(provider.name).webhook({ queue, dlq }).lambda('ingest', `${provider.name}-webhook-ingest`).lambda('processor', `${provider.name}-event-processor`);
     const processor = createProcessorHandler({
       registry,
       records,
@@ -118,7 +140,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       batchSize: opts.processor?.batchSize ?? 10,
       maxConcurrency: opts.processor?.maxConcurrency ?? 5,
       functionTimeoutMs: timeoutMs,
-      onError: (err) => processorTelemetry.log('error', 'processor invocation failed', { provider: provider.name, error_message: (err as Error)?.message }),
+      onError: (err) => {
+        monitor.recordFunctionError(`${provider.name}-event-processor`);
+        processorTelemetry.log('error', 'processor invocation failed', { provider: provider.name, error_message: (err as Error)?.message });
+      },
     });
     mappings.push(mapping);
   }
@@ -133,8 +158,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     newId: randomUUID,
     flush: () => ingestTelemetry.flush(),
   });
+  for (const provider of providers) monitor.provider(provider.name).client();
+  monitor.httpApi();
   const api = new LocalApiGateway();
-  for (const name of Object.keys(queues)) api.addRoute('ANY', `/webhooks/${name}`, ingest);
+  api.observe(({ status }) => monitor.recordApiResponse(status));
+  for (const name of Object.keys(queues)) {
+    api.addRoute('ANY', `/webhooks/${name}`, async (event) => {
+      try {
+        return await ingest(event);
+      } catch (err) {
+        monitor.recordFunctionError(`${name}-webhook-ingest`);
+        throw err;
+      }
+    });
+  }
+  api.addPage(dashboardPage(monitor));
   api.addPage((req, res) => {
     if (req.url !== '/_health') return false;
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -144,6 +182,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
+  monitor.start();
 
   const drained = async (): Promise<void> => {
     // Polls state, not time: returns as soon as every queue is empty.
@@ -165,6 +204,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     api,
     blobs,
     adminUrl: admin.url,
+    monitor,
     drained,
     pauseProcessing: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
@@ -173,6 +213,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       for (const m of mappings) m.start();
     },
     stop: async () => {
+      monitor.stop();
       await api.close();
       await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));

@@ -1,6 +1,7 @@
 import type { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_SERVICE } from '../core/env-contract';
 import type { LogLevel, MetricUnit as Unit, Telemetry } from '../core/ports';
 
 export interface TelemetryOptions {
@@ -11,7 +12,7 @@ export interface TelemetryOptions {
   sink?: (line: string) => void;
 }
 
-export const METRICS_SERVICE = 'integration-stack';
+export { METRICS_SERVICE };
 
 const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,

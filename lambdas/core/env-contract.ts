@@ -24,3 +24,5 @@ export const baseUrlEnv = (provider: string): string => `${envPrefix(provider)}_
 
 /** `<PROVIDER>_TOKEN_URL`: overrides an OAuth provider's token endpoint when it is not on the API's origin. */
 export const tokenUrlEnv = (provider: string): string => `${envPrefix(provider)}_TOKEN_URL`;
+/** The constant `service` dimension on every EMF document, so alarms see one metric per provider and operation. */
+export const METRICS_SERVICE = 'integration-stack';

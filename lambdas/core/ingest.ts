@@ -98,7 +98,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   });
   if (!verdict.ok) {
     emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', { ...dims, reason: verdict.reason });
-    deps.telemetry.log('warn', 'webhook signature rejected', { provider: def.name, reason: verdict.reason });
+    deps.telemetry.log('warn', 'webhook signature rejected', { provider: def.name, trace_id: deps.newId(), reason: verdict.reason });
     return json(401, { error: 'invalid_signature', reason: verdict.reason });
   }
 
@@ -108,7 +108,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     input = { headers, rawBody, body: JSON.parse(rawBody) };
   } catch {
     emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', dims);
-    deps.telemetry.log('warn', 'webhook body is not JSON', { provider: def.name, bytes: req.rawBody.length });
+    deps.telemetry.log('warn', 'webhook body is not JSON', { provider: def.name, trace_id: deps.newId(), bytes: req.rawBody.length });
     return json(400, { error: 'malformed_payload' });
   }
 

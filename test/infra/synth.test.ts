@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,14 @@ describe('cdk synth', () => {
   it('synthesizes offline, without credentials, and bundles every handler with esbuild', () => {
     const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', CDK_DEFAULT_ACCOUNT: '', CI: 'true' };
     execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { env, stdio: 'pipe', timeout: 180_000 });
-    const template = JSON.parse(readFileSync(join(out, 'IntegrationStack.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const template = JSON.parse(readFileSync(join(out, 'IntegrationStack.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { AlarmDescription?: string } }> };
+    // Every alarm of the real template links a runbook that exists.
+    const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) {
+      const runbook = /Runbook: (docs\/runbooks\/[a-z0-9-]+\.md)$/.exec(a.Properties?.AlarmDescription ?? '')?.[1];
+      expect(runbook && existsSync(runbook), a.Properties?.AlarmDescription).toBeTruthy();
+    }
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(2);
     const bundles = readdirSync(out).filter((d) => d.startsWith('asset.')).map((d) => join(out, d, 'index.mjs'));

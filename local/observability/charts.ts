@@ -1,0 +1,89 @@
+import type { Statistic } from '../../lambdas/core/alarm-rules';
+import { METRIC } from '../../lambdas/core/metrics';
+import { AWS_NAMESPACE } from './evaluate';
+import { statistic, window, type Dimensions, type MetricStore, type Series } from './metric-store';
+
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+}
+
+export interface Chart {
+  id: string;
+  title: string;
+  unit: string;
+  series: ChartSeries[];
+}
+
+const exactly = (...keys: string[]) => (dims: Dimensions) => {
+  const have = Object.keys(dims);
+  return have.length === keys.length && keys.every((k) => k in dims);
+};
+
+interface Query {
+  namespace: string;
+  name: string;
+  match: (dims: Dimensions) => boolean;
+  label: (dims: Dimensions) => string;
+  stat: Statistic;
+  /** Counts: a bucket without datapoints is 0, not a gap. */
+  zero?: boolean;
+  scale?: number;
+}
+
+function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: number): ChartSeries[] {
+  const groups = new Map<string, Series[]>();
+  for (const s of store.select(q.namespace, q.name, q.match)) {
+    const label = q.label(s.dims);
+    groups.set(label, [...(groups.get(label) ?? []), s]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, list]) => ({
+      label,
+      values: starts.map((t) => {
+        const v = statistic(q.stat, list.flatMap((s) => window(s, t, t + bucketMs)));
+        return v === undefined ? (q.zero ? 0 : null) : v * (q.scale ?? 1);
+      }),
+    }));
+}
+
+/**
+ * The local dashboard's charts over the store, one bucket per `bucketMs`: requests by status class, 429s and
+ * timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps (the CloudWatch dashboard's widgets).
+ */
+export function buildCharts(store: MetricStore, namespace: string, starts: number[], bucketMs: number): Chart[] {
+  const q = (partial: Omit<Query, 'namespace'> & { namespace?: string }): Query => ({ namespace, ...partial });
+  const chart = (id: string, title: string, unit: string, queries: Query[]): Chart => ({
+    id,
+    title,
+    unit,
+    series: queries.flatMap((query) => seriesFor(store, query, starts, bucketMs)),
+  });
+  const sqs = AWS_NAMESPACE.queue;
+  return [
+    chart('requests', 'Outbound requests by status class', 'count', [
+      q({ name: METRIC.Requests, match: exactly('provider', 'operation', 'status_class'), label: (d) => `${d.provider} ${d.status_class}`, stat: 'Sum', zero: true }),
+    ]),
+    chart('throttling', '429s and timeouts', 'count', [
+      q({ name: METRIC.Http429, match: exactly('provider'), label: (d) => `${d.provider} 429`, stat: 'Sum', zero: true }),
+      q({ name: METRIC.Timeouts, match: exactly('provider'), label: (d) => `${d.provider} timeouts`, stat: 'Sum', zero: true }),
+    ]),
+    chart('latency', 'p95 latency by operation', 'ms', [
+      q({ name: METRIC.LatencyMs, match: exactly('provider', 'operation'), label: (d) => `${d.provider} ${d.operation}`, stat: 'p95' }),
+    ]),
+    chart('webhooks', 'Webhooks: received, rejected, dead-lettered', 'count', [
+      q({ name: METRIC.WebhooksReceived, match: exactly('provider'), label: (d) => `${d.provider} received`, stat: 'Sum', zero: true }),
+      q({ name: METRIC.SignatureRejected, match: exactly('provider'), label: (d) => `${d.provider} signature rejected`, stat: 'Sum', zero: true }),
+      q({ name: METRIC.EventsDeadLettered, match: exactly('provider'), label: (d) => `${d.provider} dead-lettered`, stat: 'Sum', zero: true }),
+    ]),
+    chart('queues', 'Queue and DLQ depth', 'messages', [
+      q({ namespace: sqs, name: 'ApproximateNumberOfMessagesVisible', match: () => true, label: (d) => d.QueueName ?? '?', stat: 'Maximum' }),
+    ]),
+    chart('lag', 'Lag: p95 event lag and oldest queued message', 'ms', [
+      q({ name: METRIC.EventLagMs, match: exactly('provider'), label: (d) => `${d.provider} p95 event lag`, stat: 'p95' }),
+      q({ namespace: sqs, name: 'ApproximateAgeOfOldestMessage', match: (d) => !/dlq$/.test(d.QueueName ?? ''), label: (d) => `${d.QueueName} oldest`, stat: 'Maximum', scale: 1000 }),
+    ]),
+    chart('gaps', 'Sync gaps open', 'gaps', [q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' })]),
+  ];
+}

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LocalMonitor } from './monitor';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const require = createRequire(import.meta.url);
+
+// uPlot from node_modules, served by the stack itself: the page needs no network.
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'uPlot.iife.min.js': { file: join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.min.css': { file: join(dirname(require.resolve('uplot')), 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
+};
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): true {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+  return true;
+}
+
+/**
+ * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page), `/_dashboard/state`
+ * (alarms and chart series as JSON, polled by the page), `/_dashboard/assets/*` (uPlot) and
+ * `/_dashboard/runbooks/<rule>.md` (the runbook each alarm links to).
+ *
+ * @example
+ * api.addPage(dashboardPage(monitor));
+ */
+export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/_dashboard' && !path.startsWith('/_dashboard/')) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
+    if (path === '/_dashboard' || path === '/_dashboard/') return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
+    if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
+    const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
+    if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));
+    const runbook = /^\/_dashboard\/runbooks\/([a-z0-9-]+)\.md$/.exec(path)?.[1];
+    const file = runbook ? join(ROOT, 'docs', 'runbooks', `${runbook}.md`) : undefined;
+    if (file && existsSync(file)) return send(res, 200, 'text/markdown; charset=utf-8', readFileSync(file));
+    return send(res, 404, 'application/json', JSON.stringify({ message: 'Not Found' }));
+  };
+}
