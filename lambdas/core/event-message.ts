@@ -1,3 +1,4 @@
+import { parseWebhookBody } from './parse-body';
 import type { QueueMessage } from './ports';
 import type { WebhookEvent } from '../providers/types';
 
@@ -67,5 +68,5 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
 }
 
 export function toWebhookEvent(e: EventEnvelope): WebhookEvent {
-  return { provider: e.provider, eventId: e.eventId, receivedAt: e.receivedAt, headers: e.headers, rawBody: e.rawBody, body: JSON.parse(e.rawBody) };
+  return { provider: e.provider, eventId: e.eventId, receivedAt: e.receivedAt, headers: e.headers, rawBody: e.rawBody, body: parseWebhookBody(e.rawBody, e.headers['content-type']) };
 }

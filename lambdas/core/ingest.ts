@@ -8,6 +8,7 @@ import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
 import { describeError } from './errors';
 import { emitMetric, METRIC } from './metrics';
+import { parseWebhookBody } from './parse-body';
 import type { Registry } from '../providers';
 import type { WebhookInput } from '../providers/types';
 
@@ -105,10 +106,10 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   let input: WebhookInput;
   try {
     const rawBody = utf8.decode(req.rawBody);
-    input = { headers, rawBody, body: JSON.parse(rawBody) };
+    input = { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
   } catch {
     emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', dims);
-    deps.telemetry.log('warn', 'webhook body is not JSON', { provider: def.name, trace_id: deps.newId(), bytes: req.rawBody.length });
+    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', { provider: def.name, trace_id: deps.newId(), bytes: req.rawBody.length });
     return json(400, { error: 'malformed_payload' });
   }
 
@@ -121,6 +122,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
   const traceId = providerId || deps.newId();
   const forwarded: Record<string, string> = {};
+  // Only a form body needs its content type to be read again; JSON (the default) carries none.
+  if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? '')) forwarded['content-type'] = headers['content-type']!;
   for (const name of spec.forwardHeaders ?? []) {
     const value = headers[name];
     if (value !== undefined) forwarded[name] = value;

@@ -44,6 +44,13 @@ export function slackTimeMs(value: unknown): number | undefined {
  * a post and its edit in the same second still order), else the envelope's `event_time`. Other events are kept once each, by event id.
  */
 function mapSlack(event: WebhookEvent): EntityChange[] {
+  // Slash commands arrive as a form with no `type`: kept once each, without the token or response_url.
+  const command = pickString(event.body, 'command');
+  if (command !== undefined && pick(event.body, 'type') === undefined) {
+    const field = (name: string) => pickString(event.body, name);
+    const data = { command, text: field('text'), team_id: field('team_id'), channel_id: field('channel_id'), user_id: field('user_id') };
+    return [{ type: 'slash_command', key: field('trigger_id') ?? event.eventId, version: 0, data }];
+  }
   const { type } = parsePayload('slack', 'envelope', envelope, event.body);
   // Answered at the ingest; nothing to keep if one is replayed.
   if (type === 'url_verification') return [];
