@@ -48,11 +48,20 @@ export class IntegrationStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.pointInTimeRecovery },
         removalPolicy,
       });
+      for (const index of spec.indexes ?? []) {
+        t.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+        });
+      }
       return t;
     };
     this.tables = {
       idempotency: table('IdempotencyTable', TABLES.idempotency),
       records: table('RecordsTable', TABLES.records),
+      externalIds: table('ExternalIdsTable', TABLES.externalIds),
+      commands: table('CommandsTable', TABLES.commands),
     };
 
     for (const provider of props.providers) {

@@ -9,6 +9,8 @@ export const ENV = {
   recordsTable: 'RECORDS_TABLE',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   secretsMaxAge: 'SECRETS_MAX_AGE_SECONDS',
+  externalIdsTable: 'EXTERNAL_IDS_TABLE',
+  commandsTable: 'COMMANDS_TABLE',
 } as const;
 
 
