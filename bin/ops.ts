@@ -9,12 +9,17 @@ import { getProvider } from '../lambdas/providers';
 import { FileSecretStore } from '../local/secrets';
 import { signAs } from '../local/sign';
 import { sampleGithubIssue } from '../local/samples';
+import { DynamoCommandStore } from '../lambdas/adapters/command-store';
+import { commandsText, listCommands, sendCommand, sentText } from './ops/commands';
 
 const USAGE = `npm run ops -- <command> [options]
 
 Commands (local stack; start it with npm start):
   send <provider>        send one correctly signed sample webhook
   records <provider>     list the provider's records
+  command <provider> <operation> --input JSON [--id ID]
+                         send one write command (POST /commands/<provider>); a new id unless --id
+  commands --provider P  list the provider's command outcomes (status, provider id, attempts, last error)
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
@@ -22,7 +27,14 @@ Options:
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'data-dir': { type: 'string', default: '.local' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  options: {
+    'data-dir': { type: 'string', default: '.local' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+    input: { type: 'string' },
+    id: { type: 'string' },
+    provider: { type: 'string' },
+  },
 });
 const [command, providerName] = positionals;
 const dataDir = resolve(values['data-dir']!);
@@ -73,7 +85,29 @@ async function records(name: string | undefined): Promise<void> {
   console.log(`${items.length} record(s)`);
 }
 
-const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records };
+async function sendOneCommand(name: string | undefined): Promise<void> {
+  const operation = positionals[2];
+  if (!name || !operation || values.input === undefined) fail('usage: npm run ops -- command <provider> <operation> --input JSON [--id ID]');
+  let input: unknown;
+  try {
+    input = JSON.parse(values.input);
+  } catch {
+    fail('--input must be JSON');
+  }
+  const res = await sendCommand(running().url, name, operation, input, { id: values.id });
+  console.log(values.json ? JSON.stringify(res) : sentText(res));
+  if (res.status !== 202) process.exit(1);
+}
+
+async function commandOutcomes(name: string | undefined): Promise<void> {
+  const def = provider(values.provider ?? name);
+  const { dynamoEndpoint } = running();
+  const doc = createDocumentClient(createDynamoClient({ endpoint: dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const outcomes = await listCommands(new DynamoCommandStore(doc, TABLES.commands.name), def.name);
+  console.log(values.json ? JSON.stringify(outcomes) : commandsText(outcomes));
+}
+
+const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, command: sendOneCommand, commands: commandOutcomes };
 if (values.help || !command || !commands[command]) {
   console.log(USAGE);
   process.exit(command && !values.help ? 2 : 0);

@@ -14,6 +14,7 @@ import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
 import { FileSecretStore } from './secrets';
+import { startLocalWrites, type LocalWrites } from './writes';
 
 export interface LocalStackOptions {
   port?: number;
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
   processor?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
   /** Receives every JSON log line and EMF document the handlers emit. Default: `<dataDir>/logs.jsonl`. */
   sink?: (line: string) => void;
+  /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
+  writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number; env?: Record<string, string | undefined> };
 }
 
 export interface ProviderQueues {
@@ -45,6 +48,8 @@ export interface LocalStack {
   records: DynamoRecordStore;
   queues: Record<string, ProviderQueues>;
   api: LocalApiGateway;
+  /** Outbound writes: command queues, simulators, the mapping and outcome stores. */
+  writes: LocalWrites;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -124,13 +129,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   for (const m of mappings) m.start();
+  writes.start();
 
   const drained = async (): Promise<void> => {
     // Polls state, not time: returns as soon as every queue is empty.
     for (;;) {
-      const busy = Object.values(queues).some(({ queue }) => queue.depth().total > 0);
+      const busy = [...Object.values(queues), ...Object.values(writes.queues)].some(({ queue }) => queue.depth().total > 0);
       if (!busy) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -145,10 +152,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     records,
     queues,
     api,
+    writes,
     drained,
     stop: async () => {
       await api.close();
       await Promise.all(mappings.map((m) => m.stop()));
+      await writes.stop();
       await dynamo.close();
     },
   };
