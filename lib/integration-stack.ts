@@ -9,6 +9,7 @@ import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
+import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -18,6 +19,7 @@ export interface IntegrationStackProps extends StackProps {
   /** API Gateway stage throttling; defaults 100 requests/s, burst 200. */
   throttle?: { rateLimit: number; burstLimit: number };
   processor?: WebhookIntegrationProps['processor'];
+  writer?: CommandIntegrationProps['writer'];
   /** Removal policy of tables and secrets; RETAIN unless a stage says otherwise. */
   removalPolicy?: RemovalPolicy;
 }
@@ -31,6 +33,8 @@ export class IntegrationStack extends Stack {
   readonly tables: Record<keyof typeof TABLES, Table>;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
+  /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
+  readonly commands: Record<string, CommandIntegration> = {};
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -109,6 +113,23 @@ export class IntegrationStack extends Stack {
         description: `Paste into ${provider.displayName}'s webhook settings`,
         value: `${this.api.apiEndpoint}${integration.path}`,
       });
+    }
+
+    for (const provider of props.providers) {
+      if (!provider.writes) continue;
+      const writes = new CommandIntegration(this, `Commands-${provider.name}`, {
+        provider,
+        api: this.api,
+        secrets: this.secrets[provider.name] ?? {},
+        secretPrefix,
+        namespace,
+        idempotencyTable: this.tables.idempotency,
+        externalIdsTable: this.tables.externalIds,
+        commandsTable: this.tables.commands,
+        writer: props.writer,
+      });
+      this.commands[provider.name] = writes;
+      new CfnOutput(this, `CommandUrl-${provider.name}`, { description: `POST ${provider.displayName} write commands here (IAM, SigV4)`, value: `${this.api.apiEndpoint}${writes.path}` });
     }
   }
 }
