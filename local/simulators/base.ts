@@ -89,7 +89,7 @@ export class ProviderSimulator {
   private readonly tokens = new Map<string, number>();
   private server?: Server;
   private baseUrl = '';
-  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest) => void>();
+  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest, fault: Fault) => void>();
 
   constructor(opts: SimulatorOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -109,7 +109,7 @@ export class ProviderSimulator {
   }
 
   /** Tells a test when a fault is injected (e.g. to expire a virtual clock's timeouts when a request hangs). */
-  onFault(listener: (kind: Fault['kind'], req: SimRequest) => void): () => void {
+  onFault(listener: (kind: Fault['kind'], req: SimRequest, fault: Fault) => void): () => void {
     this.faultListeners.add(listener);
     return () => this.faultListeners.delete(listener);
   }
@@ -173,7 +173,7 @@ export class ProviderSimulator {
     const fault = committing ? undefined : taken;
     if (fault) {
       entry.fault = fault.kind;
-      for (const l of this.faultListeners) l(fault.kind, sreq);
+      for (const l of this.faultListeners) l(fault.kind, sreq, fault);
       switch (fault.kind) {
         case 'hang':
           return; // the connection stays open until the client gives up or the simulator closes
@@ -213,7 +213,7 @@ export class ProviderSimulator {
     if (committing) {
       entry.fault = 'commit-then-fail';
       entry.status = out.status ?? 200;
-      for (const l of this.faultListeners) l(committing.kind, sreq);
+      for (const l of this.faultListeners) l(committing.kind, sreq, committing);
       if (committing.drop === 'reset') return void req.socket.destroy();
       if (committing.drop === 'hang') return;
       const status = committing.status ?? 502;
