@@ -30,6 +30,9 @@ export const SECRET_VALUES = Object.values(SECRETS).flatMap((s) => Object.values
 
 type Name = 'stripe' | 'trello';
 
+/** A breaker that stays closed, for tests that need every delivery to reach a failing provider. */
+export const LENIENT_BREAKER = { consecutiveFailures: 100, failureRate: 0.99, window: 100, minimumCalls: 99 };
+
 export interface WriterRig {
   dynamo: LocalDynamo;
   stripe: StripeSimulator;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ATTR } from '../../../lambdas/core/event-message';
 import type { Command } from '../../../lambdas/core/writes/command';
 import { STRIPE_REF_METADATA } from '../../../lambdas/providers/stripe-writes';
-import { SECRET_VALUES, writerRig, type WriterRig } from '../../helpers/writer-rig';
+import { LENIENT_BREAKER, SECRET_VALUES, writerRig, type WriterRig } from '../../helpers/writer-rig';
 
 let rig: WriterRig;
 afterEach(async () => {
@@ -194,7 +194,7 @@ describe("Stripe's idempotency errors", () => {
 
   it('retries a provider that stays down, then dead-letters the command on the last receive with the reason', async () => {
     // A breaker that stays closed, so every delivery reaches the provider.
-    rig = await writerRig({ maxReceiveCount: 2, definitions: { stripe: { circuitBreaker: { consecutiveFailures: 100, failureRate: 0.99, window: 100, minimumCalls: 99 } } } });
+    rig = await writerRig({ maxReceiveCount: 2, definitions: { stripe: { circuitBreaker: LENIENT_BREAKER } } });
     rig.stripe.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST' }, times: Infinity });
     const command = create();
     expect(await run(command)).toMatchObject({ status: 'failed', attempts: 2, lastError: { kind: 'retryable', message: expect.stringContaining('503') } });
