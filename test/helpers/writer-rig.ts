@@ -13,7 +13,7 @@ import { trello as trelloDef } from '../../lambdas/providers/trello';
 import type { ProviderDefinition } from '../../lambdas/providers/types';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
-import { LocalQueue } from '../../local/queue';
+import { LocalQueue, type StoredMessage } from '../../local/queue';
 import { StripeSimulator } from '../../local/simulators/stripe';
 import { TrelloSimulator } from '../../local/simulators/trello';
 import type { ProviderSimulator } from '../../local/simulators/base';
@@ -49,6 +49,8 @@ export interface WriterRig {
   send(provider: Name, command: Command | string): void;
   /** One invocation with what is visible on the queue (up to `batchSize`), as the event source: deletes what succeeded. */
   deliver(provider: Name, batchSize?: number): Promise<SQSBatchResponse>;
+  /** One invocation per visible message, all at once (several Lambda instances each got one copy). */
+  deliverApart(provider: Name): Promise<SQSBatchResponse[]>;
   /** Invocations until the queue is empty (failed messages are visible again at once: no real waiting), at most `rounds`. */
   drain(provider: Name, rounds?: number): Promise<number>;
   close(): Promise<void>;
@@ -104,16 +106,18 @@ export async function writerRig(opts: { maxReceiveCount?: number; definitions?: 
     flush: () => telemetry.flush(),
   });
 
-  const deliver = async (provider: Name, batchSize = 10): Promise<SQSBatchResponse> => {
+  const invoke = async (provider: Name, messages: StoredMessage[]): Promise<SQSBatchResponse> => {
     const { queue } = queues[provider];
-    const batch = queue.receive(batchSize);
-    if (batch.length === 0) return { batchItemFailures: [] };
     dlqFor = provider;
-    const records = batch.map((m) => queue.toRecord(m));
+    const records = messages.map((m) => queue.toRecord(m));
     const result = await handler({ Records: records }, lambdaContext(`${provider}-command-writer`, 60_000));
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
     for (const r of records) if (!failed.has(r.messageId)) queue.delete(r.receiptHandle);
     return result;
+  };
+  const deliver = async (provider: Name, batchSize = 10): Promise<SQSBatchResponse> => {
+    const batch = queues[provider].queue.receive(batchSize);
+    return batch.length === 0 ? { batchItemFailures: [] } : invoke(provider, batch);
   };
 
   return {
@@ -130,6 +134,7 @@ export async function writerRig(opts: { maxReceiveCount?: number; definitions?: 
     clients,
     send: (provider, command) => void queues[provider].queue.send(typeof command === 'string' ? { body: command, attributes: {} } : toCommandMessage(command)),
     deliver,
+    deliverApart: (provider) => Promise.all(queues[provider].queue.receive(10).map((m) => invoke(provider, [m]))),
     drain: async (provider, rounds = 20) => {
       let n = 0;
       while (queues[provider].queue.depth().total > 0 && n < rounds) {
