@@ -80,6 +80,29 @@ describe('every client fault on a create: retried with the same key, exactly one
     expect(rig.stripe.customers.size).toBe(1);
   });
 
+  it.each([
+    ['a Retry-After date', { retryAfter: { seconds: 9, as: 'date' } }, 9000],
+    ['an X-RateLimit-Reset epoch', { reset: { seconds: 4, as: 'epoch' } }, 4000],
+    ['a RateLimit draft header', { reset: { seconds: 3, as: 'draft' } }, 3000],
+  ] as const)('waits out a 429 with %s', async (_name, wait, ms) => {
+    rig = await writerRig();
+    rig.stripe.faults.add({ kind: 'status', status: 429, ...wait }, { match: { method: 'POST' } });
+    expect(await run(create())).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(rig.time.sleeps).toContain(ms);
+    expect(rig.stripe.customers.size).toBe(1);
+  });
+
+  it('paces a batch of creates through a fixed rate limit, one customer each', async () => {
+    rig = await writerRig();
+    rig.stripe.faults.update({ rateLimit: { limit: 3, windowMs: 10_000 } });
+    const commands = Array.from({ length: 8 }, () => create());
+    for (const c of commands) rig.send('stripe', c);
+    await rig.drain('stripe');
+    expect(rig.stripe.customers.size).toBe(8);
+    for (const c of commands) expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(rig.stripe.log().some((r) => r.status === 429)).toBe(true);
+  });
+
   it.each([500, 502, 503, 504])('retries %i with the same Idempotency-Key', async (status) => {
     rig = await writerRig();
     rig.stripe.faults.add({ kind: 'status', status }, { match: { method: 'POST' }, times: 2 });

@@ -155,6 +155,19 @@ describe('every client fault on a create without keys: look, then create again o
     expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(0);
   });
 
+  it('paces a batch of creates through a fixed rate limit (100 per 10 s at Trello), one card each', async () => {
+    rig = await writerRig();
+    rig.trello.faults.update({ rateLimit: { limit: 3, windowMs: 10_000 } });
+    const commands = Array.from({ length: 6 }, () => create());
+    for (const c of commands) rig.send('trello', c);
+    await rig.drain('trello');
+    for (const c of commands) {
+      expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+      expect(cardsOf((c.input as { ref: string }).ref)).toHaveLength(1);
+    }
+    expect(rig.trello.log().some((r) => r.status === 429)).toBe(true);
+  });
+
   it('gives up after the attempts in the definition and lets the next delivery reconcile first', async () => {
     rig = await writerRig();
     rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST', path: '/1/cards' }, times: 4 });
