@@ -128,10 +128,10 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
       const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
       const dims = { provider: command?.provider ?? attrs[CMD_ATTR.provider] ?? 'unknown', operation: command?.operation ?? 'unknown' };
       // The outcome of an id that belongs to another input, or of a twin still running, is not this delivery's to write.
-      const record_ = command && reason !== 'input_mismatch' && reason !== 'in_progress';
+      const owned = command && reason !== 'input_mismatch' && reason !== 'in_progress';
       const status = final ? 'failed' : 'retrying';
       const calls = err instanceof IntegrationError ? Number(err.details?.providerCalls ?? 0) : 0;
-      if (record_) await deps.outcomes.fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now())).catch(() => undefined);
+      if (owned) await deps.outcomes.fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now())).catch(() => undefined);
       if (final && (await moveToDlq(record, err, receiveCount))) {
         emitMetric(deps.telemetry, METRIC.CommandsFailed, 1, 'Count', dims);
         deps.telemetry.log('error', 'command moved to DLQ', { ...log(), error_code: kind, error_message: message });
