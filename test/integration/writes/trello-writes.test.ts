@@ -44,6 +44,10 @@ describe('Trello createCard: POST /1/cards with our id as a marker', () => {
     expect(post!.headers['idempotency-key']).toBeUndefined();
     expect(result).toMatchObject({ status: 'succeeded', action: 'created', providerId: card!.id, providerCalls: 1 });
     expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'mapped', providerId: card!.id });
+    // The simulator's control route shows requests without their credentials.
+    const shown = await (await fetch(`${rig.trello.url}/_requests`)).text();
+    expect(shown).toContain('"key":"[redacted]"');
+    expect(SECRET_VALUES.filter((v) => shown.includes(v))).toEqual([]);
   });
 
   it('makes a create for a mapped ref an update that sends only what differs', async () => {
