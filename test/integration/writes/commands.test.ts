@@ -40,13 +40,14 @@ describe('the same command delivered twice at once: exactly one resource at the 
       rig.send('trello', command);
       rig.send('trello', command);
       const results = await rig.deliverApart('trello');
-      // One copy ran; its twin found it running and was handed back to the queue.
-      expect(results.map((r) => r.batchItemFailures.length).sort()).toEqual([0, 1]);
+      // One copy ran; its twin found it running (or done) and never reached Trello.
+      expect(results.flatMap((r) => r.batchItemFailures).length).toBeLessThanOrEqual(1);
       await rig.drain('trello');
       expect(rig.trello.cardsWith(trelloMarker(`twin-${round}`))).toHaveLength(1);
       expect(await rig.commands.get(command.commandId)).toMatchObject({ status: 'succeeded' });
     }
     expect(rig.logs.logs('command already done, skipped')).toHaveLength(10);
+    expect(rig.logs.logs('command failed, will retry').filter((l) => String(l.error_message).endsWith('is already running')).length).toBeGreaterThan(0);
     expect(dead('trello')).toEqual([]);
   });
 
