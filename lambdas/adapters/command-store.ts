@@ -10,6 +10,10 @@ const SAME_INPUT = 'attribute_not_exists(commandId) OR inputHash = :h';
 /**
  * Command outcomes in DynamoDB, one item per command id, bound to the first input hash it was seen with;
  * the `byProvider` index lists a provider's commands by last update.
+ *
+ * @example
+ * const outcomes = new DynamoCommandStore(doc, process.env.COMMANDS_TABLE!);
+ * await outcomes.list('stripe', { limit: 20 }); // newest first
  */
 export class DynamoCommandStore implements CommandOutcomeStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}

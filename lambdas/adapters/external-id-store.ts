@@ -6,6 +6,10 @@ export const isConditionFailure = (err: unknown): boolean => (err as Error | und
 /**
  * The external-id mapping in DynamoDB, one item per entity (`provider#entity#ref`). Every transition is a
  * conditional write, so two commands can never both create one entity.
+ *
+ * @example
+ * const ids = new DynamoExternalIdStore(doc, process.env.EXTERNAL_IDS_TABLE!);
+ * const claim = await ids.claim({ provider: 'trello', entity: 'card', ref: 'T-1' }, commandId, new Date()); // { kind: 'claimed', unconfirmed: 0 }
  */
 export class DynamoExternalIdStore implements ExternalIdStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}

@@ -27,7 +27,12 @@ const updateInput = z
   .check(z.refine((v) => Object.keys(v).length > 1, { message: 'nothing to update' }));
 type CardFields = { ref: string; idList?: string; name?: string; desc?: string; due?: string | null; closed?: boolean };
 
-/** The line that carries our id in a card's description: how a create whose answer was lost is found again. */
+/**
+ * The line that carries our id in a card's description: how a create whose answer was lost is found again.
+ *
+ * @example
+ * withMarker('Broken export', 'T-1') // 'Broken export\n\n[integration-ref: T-1]'; hasMarker(thatText, 'T-1') // true
+ */
 export const trelloMarker = (ref: string): string => `[integration-ref: ${ref}]`;
 
 /** The description we write: the caller's text, then the marker on its own line. */

@@ -32,7 +32,12 @@ export interface AcceptDeps {
 
 const json = (statusCode: number, body: Record<string, unknown>): AcceptResponse => ({ statusCode, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
-/** The queued form of a command: its JSON, and attributes for logs and the DLQ. */
+/**
+ * The queued form of a command: its JSON, and attributes for logs and the DLQ. Any sender may queue commands this way.
+ *
+ * @example
+ * await queue.send(toCommandMessage({ commandId: 'c-1', provider: 'stripe', operation: 'createCustomer', input: { ref: 'U-1' } }));
+ */
 export function toCommandMessage(command: Command): QueueMessage {
   return {
     body: JSON.stringify(command),

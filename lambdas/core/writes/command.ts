@@ -29,7 +29,12 @@ export interface Command {
 /** Message attributes of a queued command (the body is the command's JSON). */
 export const CMD_ATTR = { provider: 'provider', commandId: 'commandId', operation: 'operation', traceId: 'traceId' } as const;
 
-/** Why a zod/mini schema rejected a value: paths, codes and key names, never the values (they may be personal data). */
+/**
+ * Why a zod/mini schema rejected a value: paths, codes and key names, never the values (they may be personal data).
+ *
+ * @example
+ * describeIssues(z.safeParse(schema, input).error!.issues, 'input') // 'input.email invalid_format; input unrecognized_keys (color)'
+ */
 export function describeIssues(issues: readonly { path: PropertyKey[]; code: string; expected?: unknown; keys?: string[]; message?: string }[], prefix = ''): string {
   return issues
     .slice(0, 5)
@@ -55,7 +60,12 @@ export function parseCommand(value: unknown): Command {
   return result.data;
 }
 
-/** A queued message body back to a command; throws invalid_payload when it is not one. */
+/**
+ * A queued message body back to a command; throws invalid_payload when it is not one.
+ *
+ * @example
+ * const command = commandFromMessage(record.body);
+ */
 export function commandFromMessage(body: string): Command {
   let value: unknown;
   try {

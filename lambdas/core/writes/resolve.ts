@@ -34,7 +34,12 @@ export function resolveCommand(command: Command, registry: Registry): Resolved {
   return { definition, operation, input: result.data };
 }
 
-/** The reason a resolve or parse failure carries, if any. */
+/**
+ * The reason a resolve or parse failure carries, if any.
+ *
+ * @example
+ * rejectReason(err) // 'unknown_operation'
+ */
 export function rejectReason(err: unknown): RejectReason | 'invalid_command' | undefined {
   const reason = err instanceof IntegrationError ? err.details?.reason : undefined;
   return typeof reason === 'string' ? (reason as RejectReason | 'invalid_command') : undefined;

@@ -16,7 +16,12 @@ export interface RunDeps {
   time: Time;
 }
 
-/** The outcome item's fixed fields for a command (entity and ref once resolved). */
+/**
+ * The outcome item's fixed fields for a command (entity and ref once resolved).
+ *
+ * @example
+ * await outcomes.fail(outcomeBase(command), 'failed', { kind, message }, 0, new Date());
+ */
 export function outcomeBase(command: Command, resolved?: Resolved): OutcomeBase {
   return {
     commandId: command.commandId,
