@@ -5,6 +5,7 @@ import { logFileSink } from '../local/log-file';
 import { startLocalStack } from '../local/stack';
 import { sampleGithubIssue } from '../local/samples';
 import { defaultDemoDrivers, startDemo } from '../local/demo';
+import { TRELLO_SEED } from '../local/simulators/trello';
 
 const { values } = parseArgs({
   options: {
@@ -72,6 +73,12 @@ curl -i ${stack.url}/webhooks/github \\
   --data "$BODY"
 
 or: npm run ops -- send github    and then: npm run ops -- records github
+
+Outbound writes (commands):  ${Object.keys(stack.writes.queues).map((p) => `${stack.url}/commands/${p}`).join('  ')}
+  simulators: ${Object.entries(stack.writes.simulators).map(([p, sim]) => `${p} ${sim.url}`).join(', ') || 'none (base URLs set)'}
+  npm run ops -- command trello createCard --input '{"ref":"T-1","idList":"${TRELLO_SEED.lists.todo}","name":"Hello"}'
+  npm run ops -- command stripe createCustomer --input '{"ref":"U-1","email":"ann@example.com"}'
+  npm run ops -- commands --provider trello
 
 Ctrl-C to stop.
 `);

@@ -13,6 +13,8 @@ import { redrive, redriveText } from './ops/redrive';
 import { replay, replayText } from './ops/replay';
 import { LocalOpsTarget, runningStack } from './ops/local-target';
 import type { OpsTarget } from './ops/target';
+import { DynamoCommandStore } from '../lambdas/adapters/command-store';
+import { commandsText, listCommands, sendCommand, sentText } from './ops/commands';
 
 const USAGE = `npm run ops -- <command> [options]
 
@@ -23,6 +25,9 @@ Commands (local stack; start it with npm start):
   redrive <provider>     move the provider's DLQ back to its queue (--no-wait: start it and return, AWS)
   replay <provider> --from ISO --to ISO
                          re-enqueue archived events received in [from, to) (--dry-run: only count)
+  command <provider> <operation> --input JSON [--id ID]
+                         send one write command (POST /commands/<provider>); a new id unless --id
+  commands --provider P  list the provider's command outcomes (status, provider id, attempts, last error)
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
@@ -43,6 +48,9 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string', default: '100' },
     'dry-run': { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false },
+    input: { type: 'string' },
+    id: { type: 'string' },
+    provider: { type: 'string' },
   },
 });
 const [command, providerName] = positionals;
@@ -126,7 +134,29 @@ async function records(name: string | undefined): Promise<void> {
   console.log(`${items.length} record(s)`);
 }
 
-const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, ...opsCommands };
+async function sendOneCommand(name: string | undefined): Promise<void> {
+  const operation = positionals[2];
+  if (!name || !operation || values.input === undefined) fail('usage: npm run ops -- command <provider> <operation> --input JSON [--id ID]');
+  let input: unknown;
+  try {
+    input = JSON.parse(values.input);
+  } catch {
+    fail('--input must be JSON');
+  }
+  const res = await sendCommand(running().url, name, operation, input, { id: values.id });
+  console.log(values.json ? JSON.stringify(res) : sentText(res));
+  if (res.status !== 202) process.exit(1);
+}
+
+async function commandOutcomes(name: string | undefined): Promise<void> {
+  const def = provider(values.provider ?? name);
+  const { dynamoEndpoint } = running();
+  const doc = createDocumentClient(createDynamoClient({ endpoint: dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const outcomes = await listCommands(new DynamoCommandStore(doc, TABLES.commands.name), def.name);
+  console.log(values.json ? JSON.stringify(outcomes) : commandsText(outcomes));
+}
+
+const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, ...opsCommands, command: sendOneCommand, commands: commandOutcomes };
 if (values.help || !command || !commands[command]) {
   console.log(USAGE);
   process.exit(command && !values.help ? 2 : 0);

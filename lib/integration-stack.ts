@@ -12,6 +12,7 @@ import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type Webh
 import { BlobBucket } from './blob-bucket';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { Observability, type OnCallProps } from './observability/observability';
+import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -21,6 +22,7 @@ export interface IntegrationStackProps extends StackProps {
   /** API Gateway stage throttling; defaults 100 requests/s, burst 200. */
   throttle?: { rateLimit: number; burstLimit: number };
   processor?: WebhookIntegrationProps['processor'];
+  writer?: CommandIntegrationProps['writer'];
   /** Removal policy of tables and secrets; RETAIN unless a stage says otherwise. */
   removalPolicy?: RemovalPolicy;
   /** Days archived webhooks are kept for `npm run ops -- replay` (default 7). */
@@ -44,6 +46,8 @@ export class IntegrationStack extends Stack {
   readonly webhooks: Record<string, WebhookIntegration> = {};
   readonly blobs: BlobBucket;
   readonly observability: Observability;
+  /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
+  readonly commands: Record<string, CommandIntegration> = {};
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -61,11 +65,20 @@ export class IntegrationStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.pointInTimeRecovery },
         removalPolicy,
       });
+      for (const index of spec.indexes ?? []) {
+        t.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+        });
+      }
       return t;
     };
     this.tables = {
       idempotency: table('IdempotencyTable', TABLES.idempotency),
       records: table('RecordsTable', TABLES.records),
+      externalIds: table('ExternalIdsTable', TABLES.externalIds),
+      commands: table('CommandsTable', TABLES.commands),
     };
 
     for (const provider of props.providers) {
@@ -137,6 +150,24 @@ export class IntegrationStack extends Stack {
         description: `Paste into ${provider.displayName}'s webhook settings`,
         value: `${this.api.apiEndpoint}${integration.path}`,
       });
+    }
+
+    for (const provider of props.providers) {
+      if (!provider.writes) continue;
+      const writes = new CommandIntegration(this, `Commands-${provider.name}`, {
+        provider,
+        api: this.api,
+        secrets: this.secrets[provider.name] ?? {},
+        secretPrefix,
+        namespace,
+        idempotencyTable: this.tables.idempotency,
+        externalIdsTable: this.tables.externalIds,
+        commandsTable: this.tables.commands,
+        writer: props.writer,
+      });
+      this.commands[provider.name] = writes;
+      this.observability.provider(provider.name, provider.displayName).writes().queue('command-dlq-not-empty', writes.dlq).lambda('writer', writes.writer).lambda('command-accept', writes.accept);
+      new CfnOutput(this, `CommandUrl-${provider.name}`, { description: `POST ${provider.displayName} write commands here (IAM, SigV4)`, value: `${this.api.apiEndpoint}${writes.path}` });
     }
   }
 }

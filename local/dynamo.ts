@@ -15,14 +15,19 @@ export interface LocalDynamo {
 }
 
 async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
-  const keys = [{ name: spec.partitionKey, type: 'HASH' as const }, ...(spec.sortKey ? [{ name: spec.sortKey, type: 'RANGE' as const }] : [])];
+  const keySchema = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
+  const indexes = spec.indexes ?? [];
+  const names = new Set([spec.partitionKey, spec.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])].filter((n): n is string => Boolean(n)));
   try {
     await client.send(
       new CreateTableCommand({
         TableName: spec.name,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: 'S' })),
-        KeySchema: keys.map((k) => ({ AttributeName: k.name, KeyType: k.type })),
+        AttributeDefinitions: [...names].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: keySchema(spec.partitionKey, spec.sortKey),
+        GlobalSecondaryIndexes: indexes.length
+          ? indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' } }))
+          : undefined,
       }),
     );
   } catch (err) {

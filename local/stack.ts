@@ -20,6 +20,7 @@ import { FileSecretStore } from './secrets';
 import { startAdminApi } from './admin-api';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
+import { startLocalWrites, type LocalWrites } from './writes';
 
 export interface LocalStackOptions {
   port?: number;
@@ -39,6 +40,8 @@ export interface LocalStackOptions {
   archive?: boolean;
   /** The local dashboard's alarm evaluation: `timeScale` 60 makes a one-minute period last a second. */
   observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
+  /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
+  writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number; env?: Record<string, string | undefined> };
 }
 
 export interface ProviderQueues {
@@ -61,6 +64,8 @@ export interface LocalStack {
   adminUrl: string;
   /** Metrics, alarm states and the dashboard at `${url}/_dashboard`. */
   monitor: LocalMonitor;
+  /** Outbound writes: command queues, simulators, the mapping and outcome stores. */
+  writes: LocalWrites;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -179,15 +184,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
   monitor.start();
+  for (const [name, { dlq }] of Object.entries(writes.queues)) monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
+  writes.start();
 
   const drained = async (): Promise<void> => {
     // Polls state, not time: returns as soon as every queue is empty.
     for (;;) {
-      const busy = Object.values(queues).some(({ queue }) => queue.depth().total > 0);
+      const busy = [...Object.values(queues), ...Object.values(writes.queues)].some(({ queue }) => queue.depth().total > 0);
       if (!busy) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -205,6 +213,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     blobs,
     adminUrl: admin.url,
     monitor,
+    writes,
     drained,
     pauseProcessing: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
@@ -217,6 +226,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await api.close();
       await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));
+      await writes.stop();
       await dynamo.close();
       await logFile?.close();
     },

@@ -11,6 +11,8 @@ export const ENV = {
   secretsMaxAge: 'SECRETS_MAX_AGE_SECONDS',
   /** The blob bucket (claim-checked payloads, event archive). */
   blobBucket: 'BLOB_BUCKET',
+  externalIdsTable: 'EXTERNAL_IDS_TABLE',
+  commandsTable: 'COMMANDS_TABLE',
 } as const;
 
 

@@ -30,6 +30,13 @@ export const METRIC = {
   // sync and writes
   GapsOpen: 'GapsOpen',
   CommandsFailed: 'CommandsFailed',
+  // writes (commands): accepted at the route, rejected there (400/404/409), done, retried, reconciled, no-op
+  CommandsAccepted: 'CommandsAccepted',
+  CommandsRejected: 'CommandsRejected',
+  CommandsSucceeded: 'CommandsSucceeded',
+  CommandsRetried: 'CommandsRetried',
+  CommandsReconciled: 'CommandsReconciled',
+  WritesUnchanged: 'WritesUnchanged',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});

@@ -9,11 +9,22 @@ export interface TableSpec {
   sortKey?: string;
   ttlAttribute?: string;
   pointInTimeRecovery: boolean;
+  /** Global secondary indexes (string keys, all attributes projected). */
+  indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
 }
 
 export const TABLES = {
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: false },
   records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
+  // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
+  externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
+  commands: {
+    name: 'commands',
+    partitionKey: 'commandId',
+    ttlAttribute: 'expiresAt',
+    pointInTimeRecovery: false,
+    indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

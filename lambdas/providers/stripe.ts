@@ -1,6 +1,7 @@
 // zod/mini: the same schemas, tree-shaken to a few KB instead of ~450 KB in every Lambda bundle.
 import * as z from 'zod/mini';
 import { parsePayload, pick, pickString } from './payload';
+import { stripeErrorCode, stripeWrites } from './stripe-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
 
 // The Event object's fields the mapping reads: https://docs.stripe.com/api/events/object
@@ -39,6 +40,11 @@ export const stripe: ProviderDefinition = {
   secrets: ['webhookSecret', 'secretKey'],
   // Stripe allows 100 read requests/s in live mode and 25 in test mode; stay under the lower one.
   rateLimit: { requestsPerSecond: 25 },
+  // Writes: POSTs carry an idempotency key; 409 is a concurrent request with the same key, retried.
+  idempotencyKeyHeader: 'Idempotency-Key',
+  retry: { retryStatuses: [409] },
+  errorCode: stripeErrorCode,
+  writes: stripeWrites,
   webhook: {
     scheme: 'stripe',
     secret: 'webhookSecret',

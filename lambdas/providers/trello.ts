@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs, pickString } from './payload';
+import { trelloWrites } from './trello-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
 
 const ref = z.looseObject({ id: z.string() });
@@ -43,6 +44,8 @@ export const trello: ProviderDefinition = {
   secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl'],
   // 100 requests per 10 seconds per token.
   rateLimit: { requestsPerSecond: 10, burst: 100 },
+  // Writes: no idempotency keys; creates are reconciled by a marker in the card (trello-writes.ts).
+  writes: trelloWrites,
   webhook: {
     scheme: 'trello',
     // Trello signs with the application's OAuth secret (trello.com/app-key), not the API key or a token.

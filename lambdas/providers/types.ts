@@ -1,4 +1,5 @@
 import type { HmacOptions, SignatureScheme } from '../core/signatures';
+import type { WritesSpec } from '../core/writes/types';
 
 /** How the client authenticates; values are secret names, never secrets. */
 export type AuthSpec =
@@ -97,6 +98,8 @@ export interface RetrySpec {
   attempts?: number;
   /** How many times one call waits out a 429 before it returns `rate_limited`. */
   rateLimitWaits?: number;
+  /** Other statuses the provider documents as worth retrying (Stripe: 409, a concurrent request with the same idempotency key). */
+  retryStatuses?: number[];
 }
 
 /** The per-provider circuit breaker. Defaults: 5 consecutive failures, or 50% of the last 20 calls (10 at least); probe after 30 s. */
@@ -155,5 +158,9 @@ export interface ProviderDefinition {
   idempotencyKeyHeader?: string;
   /** Response headers that carry the provider's request id, first found wins (common names are always tried). */
   requestIdHeaders?: string[];
+  /** The provider's error code in an error response body (Stripe: `error.code` or `error.type`), added to the error message. */
+  errorCode?(body: unknown): string | undefined;
   webhook?: WebhookSpec;
+  /** Outbound writes this provider accepts as commands, by operation name (README, "Outbound writes"). */
+  writes?: WritesSpec;
 }

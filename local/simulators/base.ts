@@ -8,6 +8,8 @@ export type SimAuth =
   | { kind: 'none' }
   | { kind: 'apiKey'; in: 'header' | 'query'; name: string; value: string }
   | { kind: 'bearer'; token: string }
+  /** Several keys at once (Trello: `?key=...&token=...`). */
+  | { kind: 'apiKeys'; in: 'header' | 'query'; keys: { name: string; value: string }[] }
   | { kind: 'oauth2'; clientId: string; clientSecret: string; tokenPath?: string; expiresIn?: number };
 
 export interface SimRequest {
@@ -87,7 +89,7 @@ export class ProviderSimulator {
   private readonly tokens = new Map<string, number>();
   private server?: Server;
   private baseUrl = '';
-  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest) => void>();
+  private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest, fault: Fault) => void>();
 
   constructor(opts: SimulatorOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -107,7 +109,7 @@ export class ProviderSimulator {
   }
 
   /** Tells a test when a fault is injected (e.g. to expire a virtual clock's timeouts when a request hangs). */
-  onFault(listener: (kind: Fault['kind'], req: SimRequest) => void): () => void {
+  onFault(listener: (kind: Fault['kind'], req: SimRequest, fault: Fault) => void): () => void {
     this.faultListeners.add(listener);
     return () => this.faultListeners.delete(listener);
   }
@@ -165,10 +167,13 @@ export class ProviderSimulator {
     const limit = this.faults.rateLimit();
     if (limit.limited) return finish({ status: 429, headers: limit.headers, body: { error: 'rate_limited', message: 'Too many requests' } }, 'rate_limited');
 
-    const fault = this.faults.take(sreq.method, sreq.path);
+    const taken = this.faults.take(sreq.method, sreq.path);
+    // Commit-then-fail runs the route first, so it is applied after it (below).
+    const committing = taken?.kind === 'commit-then-fail' ? taken : undefined;
+    const fault = committing ? undefined : taken;
     if (fault) {
       entry.fault = fault.kind;
-      for (const l of this.faultListeners) l(fault.kind, sreq);
+      for (const l of this.faultListeners) l(fault.kind, sreq, fault);
       switch (fault.kind) {
         case 'hang':
           return; // the connection stays open until the client gives up or the simulator closes
@@ -181,6 +186,8 @@ export class ProviderSimulator {
           return finish({ status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw: `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>` }, 'html');
         case 'latency':
           await new Promise((r) => setTimeout(r, fault.ms));
+          break;
+        case 'commit-then-fail':
           break;
         case 'status': {
           const now = this.now();
@@ -203,6 +210,15 @@ export class ProviderSimulator {
       out = { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
     }
     out.headers = { ...limit.headers, ...out.headers };
+    if (committing) {
+      entry.fault = 'commit-then-fail';
+      entry.status = out.status ?? 200;
+      for (const l of this.faultListeners) l(committing.kind, sreq, committing);
+      if (committing.drop === 'reset') return void req.socket.destroy();
+      if (committing.drop === 'hang') return;
+      const status = committing.status ?? 502;
+      return finish({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw: `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1></body></html>` }, 'commit-then-fail');
+    }
     return finish(out);
   }
 
@@ -225,6 +241,8 @@ export class ProviderSimulator {
         return (a.in === 'header' ? req.headers[a.name.toLowerCase()] : req.query.get(a.name)) === a.value;
       case 'bearer':
         return req.headers.authorization === `Bearer ${a.token}`;
+      case 'apiKeys':
+        return a.keys.every((k) => (a.in === 'header' ? req.headers[k.name.toLowerCase()] : req.query.get(k.name)) === k.value);
       case 'oauth2': {
         const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         const expiresAt = token ? this.tokens.get(token) : undefined;
@@ -272,7 +290,9 @@ export class ProviderSimulator {
     if (req.path === '/_requests') {
       if (req.method === 'DELETE') this.requests.length = 0;
       // Credentials stay out of what the control route shows.
-      return { body: this.requests.map((r) => ({ ...r, headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, SENSITIVE.test(k) ? '[redacted]' : v])) })) };
+      const queryKeys = new Set(this.auth.kind === 'apiKeys' ? this.auth.keys.map((k) => k.name) : this.auth.kind === 'apiKey' && this.auth.in === 'query' ? [this.auth.name] : []);
+      const redact = (entries: Record<string, string>, secret: (k: string) => boolean) => Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, secret(k) ? '[redacted]' : v]));
+      return { body: this.requests.map((r) => ({ ...r, headers: redact(r.headers, (k) => SENSITIVE.test(k)), query: redact(r.query, (k) => queryKeys.has(k)) })) };
     }
     return { status: 404, body: { error: 'not_found' } };
   }

@@ -18,7 +18,12 @@ export type Fault =
   /** An HTML error page, as gateways and CDNs send. */
   | { kind: 'html'; status: number }
   /** Answers normally after `ms` of real time. */
-  | { kind: 'latency'; ms: number };
+  | { kind: 'latency'; ms: number }
+  /**
+   * The route runs (a create commits, an idempotent response is saved), then the answer is lost: a `status`
+   * (default 502, an HTML gateway page) or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
+   */
+  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' };
 
 export interface FaultRule {
   fault: Fault;

@@ -15,12 +15,15 @@ const RETRYABLE = new Set([408, 500, 502, 503, 504]);
 
 /**
  * The retry rules, by status and body: 429 waits what the provider says; 408/500/502/503/504 back off;
- * other 4xx are permanent (401 is `auth`); a body that is not JSON is `malformed_response`.
+ * other 4xx are permanent (401 is `auth`) unless the provider documents them as retryable (`extraRetryable`,
+ * e.g. Stripe's 409 for a concurrent request with the same idempotency key); a body that is not JSON is
+ * `malformed_response`.
  *
  * @example
  * classifyResponse(503, { kind: 'json', body: {} }) // { outcome: 'retryable', kind: 'retryable', breakerFailure: true }
+ * classifyResponse(409, { kind: 'json', body: {} }, [409]) // { outcome: 'retryable', kind: 'retryable', breakerFailure: false }
  */
-export function classifyResponse(status: number, body: BodyVerdict): Classified {
+export function classifyResponse(status: number, body: BodyVerdict, extraRetryable: readonly number[] = []): Classified {
   const notJson = body.kind === 'html' || body.kind === 'malformed';
   const what = body.kind === 'html' ? 'an HTML page' : 'a body that is not JSON';
   if (status >= 200 && status < 300) {
@@ -32,6 +35,7 @@ export function classifyResponse(status: number, body: BodyVerdict): Classified 
     if (notJson && status >= 500) return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: true };
     return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: status >= 500 };
   }
+  if (extraRetryable.includes(status)) return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: false };
   if (status >= 300 && status < 400) return { outcome: 'permanent', kind: 'permanent', message: `unexpected redirect (${status})`, breakerFailure: false };
   return { outcome: 'permanent', kind: 'permanent', message: `provider answered ${status}`, breakerFailure: false };
 }

@@ -69,6 +69,11 @@ interface AttemptResult extends Classified {
   failed: boolean;
 }
 
+/** A provider error code fit for a log line: short, plain characters only. */
+function safeCode(code: unknown): string | undefined {
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
+}
+
 /** Where the token endpoint is: an override, or the definition's (moved to the overridden origin when it shared the API's). */
 function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | undefined {
   if (def.auth.kind !== 'oauth2-client-credentials') return undefined;
@@ -189,7 +194,10 @@ export function createClient(deps: ClientDeps): Client {
     }
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
-    const c = classifyResponse(res.status, verdict);
+    const c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
+    // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
+    const code = c.outcome !== 'ok' && verdict.kind === 'json' ? safeCode(def.errorCode?.(verdict.body)) : undefined;
+    if (code) c.message = `${c.message} (${code})`;
     return {
       ...c,
       failed: c.breakerFailure,

@@ -1,0 +1,146 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CommandOutcome, CommandOutcomeStore, OutcomeBase, WriteAction } from '../core/writes/outcomes';
+import { isConditionFailure } from './external-id-store';
+
+/** Outcomes are kept 30 days (TTL), long past any redelivery or redrive. */
+const KEEP_SECONDS = 30 * 24 * 3600;
+
+const SAME_INPUT = 'attribute_not_exists(commandId) OR inputHash = :h';
+
+/**
+ * Command outcomes in DynamoDB, one item per command id, bound to the first input hash it was seen with;
+ * the `byProvider` index lists a provider's commands by last update.
+ *
+ * @example
+ * const outcomes = new DynamoCommandStore(doc, process.env.COMMANDS_TABLE!);
+ * await outcomes.list('stripe', { limit: 20 }); // newest first
+ */
+export class DynamoCommandStore implements CommandOutcomeStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  private fixed(base: OutcomeBase, at: Date): Record<string, unknown> {
+    const values: Record<string, unknown> = { ':p': base.provider, ':o': base.operation, ':h': base.inputHash, ':at': at.toISOString(), ':exp': Math.floor(at.getTime() / 1000) + KEEP_SECONDS };
+    if (base.correlationId) values[':corr'] = base.correlationId;
+    if (base.entity) values[':e'] = base.entity;
+    if (base.ref) values[':r'] = base.ref;
+    return values;
+  }
+
+  private setFixed(base: OutcomeBase): string {
+    return [
+      'provider = :p, operation = :o, inputHash = :h, updatedAt = :at, createdAt = if_not_exists(createdAt, :at), expiresAt = :exp',
+      base.correlationId ? ', correlationId = :corr' : '',
+      base.entity ? ', entity = :e' : '',
+      base.ref ? ', #ref = :r' : '',
+    ].join('');
+  }
+
+  async accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { commandId: base.commandId, provider: base.provider, operation: base.operation, inputHash: base.inputHash, correlationId: base.correlationId, status: 'queued', attempts: 0, createdAt: at.toISOString(), updatedAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS },
+          ConditionExpression: 'attribute_not_exists(commandId)',
+        }),
+      );
+      return 'new';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.get(base.commandId);
+      return current?.inputHash === base.inputHash ? 'known' : 'conflict';
+    }
+  }
+
+  async discard(commandId: string, inputHash: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { commandId }, ConditionExpression: '#s = :q AND inputHash = :h', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash } }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { commandId: base.commandId },
+          UpdateExpression: `SET ${this.setFixed(base)}, #s = :running, attempts = if_not_exists(attempts, :zero) + :one`,
+          ConditionExpression: SAME_INPUT,
+          ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
+          ExpressionAttributeValues: { ...this.fixed(base, at), ':running': 'running', ':zero': 0, ':one': 1 },
+        }),
+      );
+      return 'ok';
+    } catch (err) {
+      if (isConditionFailure(err)) return 'conflict';
+      throw err;
+    }
+  }
+
+  async succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { commandId },
+        UpdateExpression: 'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
+        ConditionExpression: 'inputHash = :h',
+        ExpressionAttributeNames: { '#s': 'status', '#action': 'action' },
+        ExpressionAttributeValues: { ':done': 'succeeded', ':a': result.action, ':id': result.providerId, ':at': at.toISOString(), ':zero': 0, ':n': result.providerCalls, ':h': inputHash },
+      }),
+    );
+  }
+
+  async fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { commandId: base.commandId },
+          UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
+          ConditionExpression: SAME_INPUT,
+          ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
+          ExpressionAttributeValues: { ...this.fixed(base, at), ':s': status, ':err': { kind: error.kind, message: error.message.slice(0, 1000) }, ':zero': 0, ':n': providerCalls },
+        }),
+      );
+    } catch (err) {
+      // Another input owns this command id: its outcome is not ours to change.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async get(commandId: string): Promise<CommandOutcome | undefined> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { commandId }, ConsistentRead: true }));
+    return res.Item ? strip(res.Item) : undefined;
+  }
+
+  async list(provider: string, opts: { limit?: number } = {}): Promise<CommandOutcome[]> {
+    const out: CommandOutcome[] = [];
+    const limit = opts.limit ?? 100;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byProvider',
+          KeyConditionExpression: 'provider = :p',
+          ExpressionAttributeValues: { ':p': provider },
+          ScanIndexForward: false,
+          Limit: limit - out.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(strip));
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+}
+
+function strip(item: Record<string, unknown>): CommandOutcome {
+  const { expiresAt: _e, ...rest } = item;
+  return rest as unknown as CommandOutcome;
+}

@@ -1,0 +1,89 @@
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { entityKey, type Claim, type EntityKey, type ExternalId, type ExternalIdStore } from '../core/writes/external-ids';
+
+export const isConditionFailure = (err: unknown): boolean => (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * The external-id mapping in DynamoDB, one item per entity (`provider#entity#ref`). Every transition is a
+ * conditional write, so two commands can never both create one entity.
+ *
+ * @example
+ * const ids = new DynamoExternalIdStore(doc, process.env.EXTERNAL_IDS_TABLE!);
+ * const claim = await ids.claim({ provider: 'trello', entity: 'card', ref: 'T-1' }, commandId, new Date()); // { kind: 'claimed', unconfirmed: 0 }
+ */
+export class DynamoExternalIdStore implements ExternalIdStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async get(key: EntityKey): Promise<ExternalId | undefined> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: entityKey(key) }, ConsistentRead: true }));
+    if (!res.Item) return undefined;
+    const { pk: _pk, ...item } = res.Item as ExternalId & { pk: string };
+    return { ...item, unconfirmed: item.unconfirmed ?? 0 };
+  }
+
+  async claim(key: EntityKey, commandId: string, at: Date): Promise<Claim> {
+    try {
+      const res = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: entityKey(key) },
+          UpdateExpression: 'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero)',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
+          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
+          ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString(), ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'claimed', unconfirmed: Number(res.Attributes?.unconfirmed ?? 0) };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.get(key);
+      if (current?.state === 'mapped' && current.providerId) return { kind: 'mapped', providerId: current.providerId };
+      if (current?.owner) return { kind: 'busy', owner: current.owner };
+      // Released between the write and the read: the next delivery claims it.
+      return { kind: 'busy', owner: 'unknown' };
+    }
+  }
+
+  async countSent(key: EntityKey, commandId: string, delta: 1 | -1): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: entityKey(key) },
+        UpdateExpression: 'ADD unconfirmed :d',
+        ConditionExpression: '#owner = :c',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':d': delta, ':c': commandId },
+      }),
+    );
+  }
+
+  async map(key: EntityKey, providerId: string, commandId: string, at: Date): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: entityKey(key) },
+        UpdateExpression: 'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
+        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :c',
+        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
+        ExpressionAttributeValues: { ':mapped': 'mapped', ':id': providerId, ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async release(key: EntityKey, commandId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: entityKey(key) },
+          ConditionExpression: '#state = :creating AND #owner = :c',
+          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+}

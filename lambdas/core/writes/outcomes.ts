@@ -1,0 +1,51 @@
+/** Where a command is: queued at the route, running, waiting for a retry, done, or failed for good (in the DLQ). */
+export type CommandStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
+
+/** What a successful command did at the provider. */
+export type WriteAction = 'created' | 'updated' | 'unchanged' | 'reconciled';
+
+export interface CommandOutcome {
+  commandId: string;
+  provider: string;
+  operation: string;
+  entity?: string;
+  ref?: string;
+  correlationId?: string;
+  status: CommandStatus;
+  action?: WriteAction;
+  providerId?: string;
+  /** Deliveries that ran the command. */
+  attempts: number;
+  /** HTTP requests to the provider, all deliveries together. */
+  providerCalls?: number;
+  lastError?: { kind: string; message: string };
+  inputHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OutcomeBase {
+  commandId: string;
+  provider: string;
+  operation: string;
+  inputHash: string;
+  correlationId?: string;
+  entity?: string;
+  ref?: string;
+}
+
+/** The command outcomes table. A command id is bound to its first input hash: writes for another hash are refused. */
+export interface CommandOutcomeStore {
+  /** The route accepted a command: `new`, `known` (same id and input again), or `conflict` (same id, other input). */
+  accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'>;
+  /** Forgets a `queued` command the route could not enqueue. */
+  discard(commandId: string, inputHash: string): Promise<void>;
+  /** A delivery starts: `running`, attempts + 1; `conflict` when the id belongs to another input. */
+  start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'>;
+  succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void>;
+  /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input. */
+  fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void>;
+  get(commandId: string): Promise<CommandOutcome | undefined>;
+  /** The provider's commands, most recently updated first. */
+  list(provider: string, opts?: { limit?: number }): Promise<CommandOutcome[]>;
+}

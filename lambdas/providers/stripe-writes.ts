@@ -1,0 +1,71 @@
+import * as z from 'zod/mini';
+import { refSchema } from '../core/writes/command';
+import { writeOperation, type WritesSpec } from '../core/writes/types';
+import { pickString } from './payload';
+
+/** Metadata key that carries our id on every customer we write, as Stripe suggests for reconciling (docs.stripe.com/error-low-level). */
+export const STRIPE_REF_METADATA = 'integration_ref';
+
+// Customer parameters and limits: https://docs.stripe.com/api/customers/create
+const metadata = z.record(z.string().check(z.regex(/^[^[\]]{1,40}$/)), z.string().check(z.maxLength(500)));
+const customerFields = {
+  email: z.optional(z.email().check(z.maxLength(512))),
+  name: z.optional(z.string().check(z.maxLength(256))),
+  description: z.optional(z.string().check(z.maxLength(5000))),
+  phone: z.optional(z.string().check(z.maxLength(20))),
+  metadata: z.optional(metadata),
+};
+const createInput = z.strictObject({ ref: refSchema, ...customerFields });
+const updateInput = z.strictObject({ ref: refSchema, ...customerFields }).check(z.refine((v) => Object.keys(v).length > 1, { message: 'nothing to update' }));
+type CustomerInput = z.infer<typeof createInput>;
+
+/** Stripe's form encoding: nested fields as `metadata[key]`; our id always in the metadata. */
+function customerForm(input: CustomerInput): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const field of ['email', 'name', 'description', 'phone'] as const) if (input[field] !== undefined) form[field] = input[field];
+  for (const [k, v] of Object.entries(input.metadata ?? {})) form[`metadata[${k}]`] = v;
+  form[`metadata[${STRIPE_REF_METADATA}]`] = input.ref;
+  return form;
+}
+
+const idFrom = (body: unknown): string | undefined => {
+  const id = pickString(body, 'id');
+  return id && pickString(body, 'object') === 'customer' ? id : undefined;
+};
+
+// An update is a POST too: the command's idempotency key makes it safe to retry; no read needed first.
+const update = (input: CustomerInput, providerId: string) => ({
+  method: 'POST',
+  path: `/customers/${encodeURIComponent(providerId)}`,
+  form: customerForm(input),
+  operation: 'POST /v1/customers/{id}',
+});
+
+/**
+ * Stripe writes: customers, made safe by idempotency keys. `createCustomer` sends `POST /v1/customers` with
+ * the command's key (a retry after a lost response gets Stripe's replay, never a second customer) and,
+ * when our id is already mapped, updates the customer instead. `updateCustomer` needs the mapping.
+ */
+export const stripeWrites: WritesSpec = {
+  createCustomer: writeOperation({
+    description: 'Create a customer (an update when this ref already has one)',
+    input: createInput,
+    entity: 'customer',
+    mode: 'create',
+    create: (input) => ({ method: 'POST', path: '/customers', form: customerForm(input), operation: 'POST /v1/customers' }),
+    idFrom,
+    update,
+    reconcile: { strategy: 'idempotency-key' },
+  }),
+  updateCustomer: writeOperation({
+    description: 'Update the customer mapped to this ref',
+    input: updateInput,
+    entity: 'customer',
+    mode: 'update',
+    update,
+    reconcile: { strategy: 'idempotency-key' },
+  }),
+};
+
+/** Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none (`idempotency_error`). */
+export const stripeErrorCode = (body: unknown): string | undefined => pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');

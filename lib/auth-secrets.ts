@@ -1,0 +1,22 @@
+import type { ProviderDefinition } from '../lambdas/providers/types';
+
+/**
+ * The secrets a provider's outbound client reads: its credentials and any `{name}` in its base URL.
+ * Functions that call the provider are granted these and no others (never the webhook signing secret).
+ *
+ * @example
+ * clientSecretNames(trello) // ['apiKey', 'token']
+ */
+export function clientSecretNames(def: ProviderDefinition): string[] {
+  const auth = def.auth;
+  const names =
+    auth.kind === 'bearer' || auth.kind === 'apiKey'
+      ? [auth.secret]
+      : auth.kind === 'apiKeys'
+        ? auth.keys.map((k) => k.secret)
+        : auth.kind === 'oauth2-client-credentials'
+          ? [auth.clientIdSecret, auth.clientSecretSecret]
+          : [];
+  const placeholders = [...def.baseUrl.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
+  return [...new Set([...names, ...placeholders])];
+}

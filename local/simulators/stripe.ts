@@ -1,0 +1,224 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ProviderSimulator, type SimRequest, type SimResponse, type SimulatorOptions } from './base';
+
+export interface StripeSimulatorOptions extends Omit<SimulatorOptions, 'auth'> {
+  /** The secret key callers must send as `Authorization: Bearer sk_...`. */
+  secretKey: string;
+}
+
+/** The Customer object: https://docs.stripe.com/api/customers/object */
+export interface StripeCustomer {
+  id: string;
+  object: 'customer';
+  address: null;
+  balance: number;
+  created: number;
+  currency: null;
+  default_source: null;
+  delinquent: boolean;
+  description: string | null;
+  discount: null;
+  email: string | null;
+  invoice_prefix: string;
+  invoice_settings: { custom_fields: null; default_payment_method: null; footer: null; rendering_options: null };
+  livemode: boolean;
+  metadata: Record<string, string>;
+  name: string | null;
+  next_invoice_sequence: number;
+  phone: string | null;
+  preferred_locales: string[];
+  shipping: null;
+  tax_exempt: 'none' | 'exempt' | 'reverse';
+  test_clock: null;
+}
+
+interface SavedResult {
+  method: string;
+  path: string;
+  params: string;
+  at: number;
+  requestId: string;
+  response?: SimResponse;
+}
+
+const CUSTOMER_PARAMS = new Set(['description', 'email', 'metadata', 'name', 'phone', 'balance', 'preferred_locales', 'tax_exempt', 'expand']);
+const KEY_TTL_MS = 24 * 3600 * 1000;
+
+const stripeError = (status: number, error: Record<string, unknown>): SimResponse => ({ status, body: { error: { ...error, doc_url: error.code ? `https://docs.stripe.com/error-codes/${String(error.code).replace(/_/g, '-')}` : undefined } } });
+
+/** `a=1&metadata[k]=v` as Stripe reads it: bracketed keys nest one level. */
+function parseForm(body: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    const m = /^([a-z_]+)\[([^\]]*)\]$/.exec(name);
+    if (!m) out[name] = value;
+    else if (m[2] === '') ((out[m[1]!] ??= []) as string[]).push(value);
+    else ((out[m[1]!] ??= {}) as Record<string, string>)[m[2]!] = value;
+  }
+  return out;
+}
+
+/**
+ * Stripe's customers API with its documented idempotency (docs.stripe.com/api/idempotent_requests and
+ * docs.stripe.com/error-low-level): the first result for an `Idempotency-Key` is saved once the endpoint
+ * runs and replayed for 24 hours (`Idempotent-Replayed: true`); the same key with another endpoint or other
+ * parameters is a 400 `idempotency_error`; a key held by a request still running is a 409
+ * `idempotency_key_in_use` (`lockKey` simulates one); parameter errors are not saved. Errors have Stripe's
+ * `{ error: { type, code, message, param } }` shape; every response has a `Request-Id`.
+ *
+ * @example
+ * const sim = new StripeSimulator({ secretKey: 'sk_test_123' });
+ * const url = await sim.listen(); // the client's base URL is `${url}/v1`
+ * sim.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST', path: '/v1/customers' } });
+ */
+export class StripeSimulator extends ProviderSimulator {
+  readonly customers = new Map<string, StripeCustomer>();
+  private readonly saved = new Map<string, SavedResult>();
+  private readonly locks = new Map<string, number>();
+
+  constructor(opts: StripeSimulatorOptions) {
+    super({ ...opts, auth: { kind: 'bearer', token: opts.secretKey } });
+    this.route('POST', '/v1/customers', (req) => this.idempotent(req, () => this.create(req)));
+    this.route('POST', '/v1/customers/:id', (req) => this.idempotent(req, () => this.update(req)));
+    this.route('GET', '/v1/customers/:id', (req) => this.withRequestId(this.retrieve(req.params.id!)));
+    this.route('GET', '/v1/customers', (req) => this.withRequestId(this.list(req)));
+  }
+
+  /** The next `times` requests with this key answer 409, as while another request with it is running. */
+  lockKey(key: string, times = 1): void {
+    this.locks.set(key, times);
+  }
+
+  /** Saves a result under a key, as if someone had sent `params` with it first (to provoke `idempotency_error`). */
+  useKey(key: string, method: string, path: string, params: Record<string, string>): void {
+    this.saved.set(key, { method, path, params: canonicalForm(new URLSearchParams(params).toString()), at: this.now(), requestId: requestId(), response: { status: 200, body: {} } });
+  }
+
+  private withRequestId(out: SimResponse): SimResponse {
+    return { ...out, headers: { 'request-id': requestId(), ...out.headers } };
+  }
+
+  private idempotent(req: SimRequest, run: () => SimResponse): SimResponse {
+    const key = req.headers['idempotency-key'];
+    if (key === undefined) return this.withRequestId(run());
+    if (key.length > 255) return this.withRequestId(stripeError(400, { type: 'invalid_request_error', message: 'Idempotency keys are at most 255 characters long.' }));
+    const locked = this.locks.get(key) ?? 0;
+    const saved = this.saved.get(key);
+    if (saved && this.now() - saved.at > KEY_TTL_MS) this.saved.delete(key);
+    const current = this.saved.get(key);
+    if (locked > 0 || (current && !current.response)) {
+      if (locked > 0) this.locks.set(key, locked - 1);
+      return this.withRequestId({ ...stripeError(409, { type: 'invalid_request_error', code: 'idempotency_key_in_use', message: `Another request with the idempotency key ${key} is still in progress; retry later.` }), headers: { 'stripe-should-retry': 'true' } });
+    }
+    const params = canonicalForm(req.body);
+    if (current) {
+      if (current.method !== req.method || current.path !== req.path || current.params !== params) {
+        return this.withRequestId(stripeError(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Use a key other than '${key}' for a different request.` }));
+      }
+      return { ...current.response!, headers: { ...current.response!.headers, 'idempotent-replayed': 'true', 'original-request': current.requestId, 'request-id': requestId() } };
+    }
+    const entry: SavedResult = { method: req.method, path: req.path, params, at: this.now(), requestId: requestId() };
+    this.saved.set(key, entry);
+    const out = run();
+    // Parameter errors fail before the endpoint runs, so nothing is saved and the key stays free.
+    if (out.status === 400) {
+      this.saved.delete(key);
+      return { ...out, headers: { ...out.headers, 'request-id': entry.requestId } };
+    }
+    entry.response = { ...out, headers: { ...out.headers, 'request-id': entry.requestId } };
+    return entry.response;
+  }
+
+  private validate(params: Record<string, unknown>): SimResponse | undefined {
+    for (const name of Object.keys(params)) {
+      if (!CUSTOMER_PARAMS.has(name)) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_unknown', param: name, message: `Received unknown parameter: ${name}` });
+    }
+    const email = params.email;
+    if (typeof email === 'string' && email !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return stripeError(400, { type: 'invalid_request_error', code: 'email_invalid', param: 'email', message: 'Invalid email address' });
+    const metadata = params.metadata;
+    if (metadata !== undefined && (typeof metadata !== 'object' || Array.isArray(metadata) || Object.keys(metadata as object).length > 50)) return stripeError(400, { type: 'invalid_request_error', param: 'metadata', message: 'Invalid metadata: at most 50 keys' });
+    return undefined;
+  }
+
+  private apply(customer: StripeCustomer, params: Record<string, unknown>): void {
+    for (const field of ['description', 'email', 'name', 'phone'] as const) {
+      if (typeof params[field] === 'string') customer[field] = params[field] === '' ? null : (params[field] as string);
+    }
+    if (typeof params.balance === 'string') customer.balance = Number(params.balance);
+    for (const [k, v] of Object.entries((params.metadata as Record<string, string> | undefined) ?? {})) {
+      // An empty value unsets the key.
+      if (v === '') delete customer.metadata[k];
+      else customer.metadata[k] = v;
+    }
+  }
+
+  private create(req: SimRequest): SimResponse {
+    const params = parseForm(req.body);
+    const invalid = this.validate(params);
+    if (invalid) return invalid;
+    const customer: StripeCustomer = {
+      id: `cus_${randomBytes(7).toString('hex')}`,
+      object: 'customer',
+      address: null,
+      balance: 0,
+      created: Math.floor(this.now() / 1000),
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      description: null,
+      discount: null,
+      email: null,
+      invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      livemode: false,
+      metadata: {},
+      name: null,
+      next_invoice_sequence: 1,
+      phone: null,
+      preferred_locales: [],
+      shipping: null,
+      tax_exempt: 'none',
+      test_clock: null,
+    };
+    this.apply(customer, params);
+    this.customers.set(customer.id, customer);
+    return { status: 200, body: customer };
+  }
+
+  private update(req: SimRequest): SimResponse {
+    const customer = this.customers.get(req.params.id!);
+    if (!customer) return this.missing(req.params.id!);
+    const params = parseForm(req.body);
+    const invalid = this.validate(params);
+    if (invalid) return invalid;
+    this.apply(customer, params);
+    return { status: 200, body: customer };
+  }
+
+  private retrieve(id: string): SimResponse {
+    const customer = this.customers.get(id);
+    return customer ? { body: customer } : this.missing(id);
+  }
+
+  private missing(id: string): SimResponse {
+    return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such customer: '${id}'` });
+  }
+
+  // Newest first, `limit` (1-100, default 10) and `starting_after`, as Stripe's list endpoints.
+  private list(req: SimRequest): SimResponse {
+    const all = [...this.customers.values()].reverse().filter((c) => !req.query.get('email') || c.email === req.query.get('email'));
+    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
+    const after = req.query.get('starting_after');
+    const start = after ? all.findIndex((c) => c.id === after) + 1 : 0;
+    const data = all.slice(start, start + limit);
+    return { body: { object: 'list', data, has_more: start + limit < all.length, url: '/v1/customers' } };
+  }
+}
+
+const requestId = (): string => `req_${randomBytes(7).toString('hex')}`;
+
+/** Parameters in a stable order, so the same request compares equal however its fields were ordered. */
+function canonicalForm(body: string): string {
+  const pairs = [...new URLSearchParams(body)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(pairs)).digest('hex');
+}

@@ -1,0 +1,242 @@
+import { ProviderSimulator, type SimRequest, type SimResponse, type SimulatorOptions } from './base';
+
+export interface TrelloSimulatorOptions extends Omit<SimulatorOptions, 'auth'> {
+  /** Query credentials callers must send (`?key=...&token=...`). */
+  apiKey: string;
+  token: string;
+}
+
+export interface TrelloBoard {
+  id: string;
+  name: string;
+  closed: boolean;
+  url: string;
+}
+
+export interface TrelloList {
+  id: string;
+  name: string;
+  closed: boolean;
+  idBoard: string;
+  pos: number;
+}
+
+/** The Card object (the fields a create returns): https://developer.atlassian.com/cloud/trello/rest/api-group-cards/ */
+export interface TrelloCard {
+  id: string;
+  badges: Record<string, unknown>;
+  checkItemStates: unknown[];
+  closed: boolean;
+  dueComplete: boolean;
+  dateLastActivity: string;
+  desc: string;
+  descData: { emoji: Record<string, unknown> };
+  due: string | null;
+  dueReminder: number | null;
+  email: string | null;
+  idBoard: string;
+  idChecklists: string[];
+  idList: string;
+  idMembers: string[];
+  idMembersVoted: string[];
+  idShort: number;
+  idAttachmentCover: string | null;
+  labels: unknown[];
+  idLabels: string[];
+  manualCoverAttachment: boolean;
+  name: string;
+  pos: number;
+  shortLink: string;
+  shortUrl: string;
+  start: string | null;
+  subscribed: boolean;
+  url: string;
+  isTemplate: boolean;
+  cardRole: string | null;
+}
+
+/** The ids the simulator seeds, fixed so the local stack can print them. */
+export const TRELLO_SEED = {
+  board: '5f3c0a1b2c3d4e5f60718293',
+  lists: { todo: '5f3c0a1b2c3d4e5f60718294', doing: '5f3c0a1b2c3d4e5f60718295', done: '5f3c0a1b2c3d4e5f60718296' },
+} as const;
+
+const ID = /^[0-9a-fA-F]{24}$/;
+// Trello answers errors as short plain-text bodies.
+const text = (status: number, message: string): SimResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, raw: message });
+const NOT_FOUND = () => text(404, 'The requested resource was not found.');
+
+function pickFields<T extends object>(value: T, fields: string | null): Partial<T> {
+  if (!fields || fields === 'all') return value;
+  const wanted = new Set(['id', ...fields.split(',').map((f) => f.trim())]);
+  return Object.fromEntries(Object.entries(value).filter(([k]) => wanted.has(k))) as Partial<T>;
+}
+
+/** Parameters from the query string and the body (form or JSON), as Trello reads them. */
+function params(req: SimRequest): Record<string, string> {
+  const out: Record<string, string> = Object.fromEntries(req.query);
+  if (!req.body) return out;
+  if ((req.headers['content-type'] ?? '').includes('json')) {
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(body)) out[k] = v === null ? '' : String(v);
+  } else {
+    for (const [k, v] of new URLSearchParams(req.body)) out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Trello's boards, lists and cards: `POST /1/cards`, `PUT /1/cards/{id}`, `GET /1/cards/{id}`,
+ * `GET /1/lists/{id}`, `GET /1/lists/{id}/cards`, `GET /1/boards/{id}/lists`, `GET /1/boards/{id}/cards/{filter}`,
+ * with `key`/`token` query auth, `fields` selection, Trello's plain-text errors (`invalid id`, 404s), and no
+ * idempotency keys: a create sent twice makes two cards. Seeds one board with To Do, Doing and Done lists.
+ *
+ * @example
+ * const sim = new TrelloSimulator({ apiKey, token });
+ * const url = await sim.listen();
+ * sim.faults.add({ kind: 'commit-then-fail', drop: 'reset' }, { match: { method: 'POST', path: '/1/cards' } });
+ */
+export class TrelloSimulator extends ProviderSimulator {
+  readonly boards = new Map<string, TrelloBoard>();
+  readonly lists = new Map<string, TrelloList>();
+  readonly cards = new Map<string, TrelloCard>();
+  private sequence = 0;
+
+  constructor(opts: TrelloSimulatorOptions) {
+    super({ ...opts, auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', value: opts.apiKey }, { name: 'token', value: opts.token }] } });
+    this.boards.set(TRELLO_SEED.board, { id: TRELLO_SEED.board, name: 'Integration board', closed: false, url: 'https://trello.com/b/sImBoArD/integration-board' });
+    Object.values(TRELLO_SEED.lists).forEach((id, i) => this.lists.set(id, { id, name: ['To Do', 'Doing', 'Done'][i]!, closed: false, idBoard: TRELLO_SEED.board, pos: (i + 1) * 16384 }));
+
+    this.route('POST', '/1/cards', (req) => this.create(params(req)));
+    this.route('PUT', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => this.update(card, params(req))));
+    this.route('GET', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => ({ body: pickFields(card, req.query.get('fields')) })));
+    this.route('GET', '/1/lists/:id', (req) => this.withList(req.params.id!, (list) => ({ body: pickFields(list, req.query.get('fields')) })));
+    this.route('GET', '/1/lists/:id/cards', (req) =>
+      this.withList(req.params.id!, (list) => ({ body: this.cardsWhere((c) => c.idList === list.id && !c.closed).map((c) => pickFields(c, req.query.get('fields'))) })),
+    );
+    this.route('GET', '/1/boards/:id/lists', (req) => this.withBoard(req.params.id!, (board) => ({ body: [...this.lists.values()].filter((l) => l.idBoard === board.id && !l.closed) })));
+    this.route('GET', '/1/boards/:id/cards/:filter', (req) =>
+      this.withBoard(req.params.id!, (board) => {
+        const filter = req.params.filter!;
+        const keep = filter === 'all' ? () => true : filter === 'closed' ? (c: TrelloCard) => c.closed : filter === 'open' || filter === 'visible' ? (c: TrelloCard) => !c.closed : undefined;
+        if (!keep) return text(400, 'invalid value for filter');
+        return { body: this.cardsWhere((c) => c.idBoard === board.id && keep(c)).map((c) => pickFields(c, req.query.get('fields'))) };
+      }),
+    );
+  }
+
+  /** Cards whose description carries this text (tests: how many cards one ref ended up with). */
+  cardsWith(text: string): TrelloCard[] {
+    return this.cardsWhere((c) => c.desc.includes(text));
+  }
+
+  private cardsWhere(keep: (c: TrelloCard) => boolean): TrelloCard[] {
+    return [...this.cards.values()].filter(keep).sort((a, b) => a.pos - b.pos);
+  }
+
+  // Trello ids are MongoDB ObjectIds: 4 bytes of seconds, then a counter.
+  private newId(): string {
+    this.sequence += 1;
+    return Math.floor(this.now() / 1000).toString(16).padStart(8, '0').slice(-8) + this.sequence.toString(16).padStart(16, '0');
+  }
+
+  private withCard(id: string, fn: (card: TrelloCard) => SimResponse): SimResponse {
+    if (!ID.test(id)) return text(400, 'invalid id');
+    const card = this.cards.get(id);
+    return card ? fn(card) : NOT_FOUND();
+  }
+
+  private withList(id: string, fn: (list: TrelloList) => SimResponse): SimResponse {
+    if (!ID.test(id)) return text(400, 'invalid id');
+    const list = this.lists.get(id);
+    return list ? fn(list) : NOT_FOUND();
+  }
+
+  private withBoard(id: string, fn: (board: TrelloBoard) => SimResponse): SimResponse {
+    if (!ID.test(id)) return text(400, 'invalid id');
+    const board = this.boards.get(id);
+    return board ? fn(board) : NOT_FOUND();
+  }
+
+  private position(idList: string, pos: string | undefined): number | undefined {
+    const onList = this.cardsWhere((c) => c.idList === idList);
+    if (pos === undefined || pos === 'bottom') return (onList.at(-1)?.pos ?? 0) + 16384;
+    if (pos === 'top') return (onList[0]?.pos ?? 32768) / 2;
+    const n = Number(pos);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  }
+
+  private create(p: Record<string, string>): SimResponse {
+    const list = p.idList && ID.test(p.idList) ? this.lists.get(p.idList) : undefined;
+    if (!list) return text(400, 'invalid value for idList');
+    const due = this.due(p.due);
+    if (due === false) return text(400, 'invalid value for due');
+    const pos = this.position(list.id, p.pos);
+    if (pos === undefined) return text(400, 'invalid value for pos');
+    const id = this.newId();
+    const idShort = this.cardsWhere((c) => c.idBoard === list.idBoard).length + 1;
+    const shortLink = Buffer.from(id.slice(-12), 'hex').toString('base64url').slice(0, 8);
+    const name = p.name ?? '';
+    const card: TrelloCard = {
+      id,
+      badges: { attachments: 0, checkItems: 0, checkItemsChecked: 0, comments: 0, description: Boolean(p.desc), due, dueComplete: false, location: false, subscribed: false, viewingMemberVoted: false, votes: 0 },
+      checkItemStates: [],
+      closed: p.closed === 'true',
+      dueComplete: false,
+      dateLastActivity: new Date(this.now()).toISOString(),
+      desc: p.desc ?? '',
+      descData: { emoji: {} },
+      due,
+      dueReminder: null,
+      email: null,
+      idBoard: list.idBoard,
+      idChecklists: [],
+      idList: list.id,
+      idMembers: [],
+      idMembersVoted: [],
+      idShort,
+      idAttachmentCover: null,
+      labels: [],
+      idLabels: [],
+      manualCoverAttachment: false,
+      name,
+      pos,
+      shortLink,
+      shortUrl: `https://trello.com/c/${shortLink}`,
+      start: null,
+      subscribed: false,
+      url: `https://trello.com/c/${shortLink}/${idShort}-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`,
+      isTemplate: false,
+      cardRole: null,
+    };
+    this.cards.set(id, card);
+    return { body: { ...card, attachments: [], stickers: [], limits: {} } };
+  }
+
+  private update(card: TrelloCard, p: Record<string, string>): SimResponse {
+    if (p.idList !== undefined) {
+      const list = ID.test(p.idList) ? this.lists.get(p.idList) : undefined;
+      if (!list) return text(400, 'invalid value for idList');
+      card.idList = list.id;
+      card.idBoard = list.idBoard;
+    }
+    if (p.due !== undefined) {
+      const due = this.due(p.due);
+      if (due === false) return text(400, 'invalid value for due');
+      card.due = due;
+    }
+    if (p.name !== undefined) card.name = p.name;
+    if (p.desc !== undefined) card.desc = p.desc;
+    if (p.closed !== undefined) card.closed = p.closed === 'true';
+    if (p.pos !== undefined) card.pos = this.position(card.idList, p.pos) ?? card.pos;
+    card.dateLastActivity = new Date(this.now()).toISOString();
+    return { body: card };
+  }
+
+  /** A due date as Trello stores it (ISO with milliseconds), null when cleared, false when not a date. */
+  private due(value: string | undefined): string | null | false {
+    if (value === undefined || value === '' || value === 'null') return null;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? false : new Date(ms).toISOString();
+  }
+}

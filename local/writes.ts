@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoCommandStore } from '../lambdas/adapters/command-store';
+import { DynamoExternalIdStore } from '../lambdas/adapters/external-id-store';
+import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
+import { createClient, realTime, telemetryObserver, type Client, type Time } from '../lambdas/core/client';
+import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
+import type { SecretStore } from '../lambdas/core/ports';
+import { createAcceptHandler } from '../lambdas/handlers/command-accept';
+import { endpointOverrides } from '../lambdas/handlers/client-wiring';
+import { createWriterHandler } from '../lambdas/handlers/command-writer';
+import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { LocalApiGateway } from './api-gateway';
+import type { LocalDynamo } from './dynamo';
+import { EventSourceMapping } from './event-source';
+import { LocalQueue } from './queue';
+import { StripeSimulator } from './simulators/stripe';
+import { TrelloSimulator } from './simulators/trello';
+import type { ProviderSimulator } from './simulators/base';
+
+export interface LocalWritesOptions {
+  providers: readonly ProviderDefinition[];
+  secrets: SecretStore;
+  dynamo: LocalDynamo;
+  api: LocalApiGateway;
+  persistenceStore: BasePersistenceLayer;
+  sink: (line: string) => void;
+  /** `<PROVIDER>_BASE_URL` overrides (default process.env): a provider with one is not simulated. */
+  env?: Record<string, string | undefined>;
+  visibilityTimeoutMs: number;
+  maxReceiveCount: number;
+  writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
+  /** The writers' clients' clock (default the real one). */
+  time?: Time;
+}
+
+export interface CommandQueues {
+  queue: LocalQueue;
+  dlq: LocalQueue;
+}
+
+export interface LocalWrites {
+  queues: Record<string, CommandQueues>;
+  simulators: { stripe?: StripeSimulator; trello?: TrelloSimulator };
+  clients: Record<string, Client>;
+  externalIds: DynamoExternalIdStore;
+  commands: DynamoCommandStore;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Simulators for the providers that have writes, and where the client's base URL is on them. */
+const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderSimulator>; basePath: string }> = {
+  stripe: { start: async (s) => new StripeSimulator({ secretKey: await s.get('stripe', 'secretKey') }), basePath: '/v1' },
+  trello: { start: async (s) => new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token') }), basePath: '' },
+};
+
+/**
+ * Outbound writes on one machine: per provider with writes, a command queue and DLQ, the writer behind
+ * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe and
+ * Trello get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` point elsewhere.
+ *
+ * @example
+ * const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore, sink, visibilityTimeoutMs: 30_000, maxReceiveCount: 5 });
+ * writes.start();
+ */
+export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalWrites> {
+  const env = opts.env ?? process.env;
+  const time = opts.time ?? realTime;
+  const externalIds = new DynamoExternalIdStore(opts.dynamo.doc, opts.dynamo.tableName('externalIds'));
+  const commands = new DynamoCommandStore(opts.dynamo.doc, opts.dynamo.tableName('commands'));
+  const writerTelemetry = new PowertoolsTelemetry({ serviceName: 'command-writer', namespace: DEFAULT_NAMESPACE, sink: opts.sink });
+  const acceptTelemetry = new PowertoolsTelemetry({ serviceName: 'command-accept', namespace: DEFAULT_NAMESPACE, sink: opts.sink });
+  const writers = opts.providers.filter((p) => p.writes);
+  const queues: Record<string, CommandQueues> = {};
+  const simulators: LocalWrites['simulators'] = {};
+  const clients: Record<string, Client> = {};
+  const mappings: EventSourceMapping[] = [];
+  const started: ProviderSimulator[] = [];
+
+  for (const def of writers) {
+    let { baseUrl, tokenUrl } = endpointOverrides(def.name, env);
+    const simulated = SIMULATED[def.name];
+    if (!baseUrl && simulated) {
+      const sim = await simulated.start(opts.secrets);
+      baseUrl = `${await sim.listen()}${simulated.basePath}`;
+      started.push(sim);
+      (simulators as Record<string, ProviderSimulator>)[def.name] = sim;
+    }
+    clients[def.name] = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent: telemetryObserver(writerTelemetry) });
+    const dlq = new LocalQueue({ name: `${def.name}-commands-dlq`, visibilityTimeoutMs: opts.visibilityTimeoutMs });
+    const queue = new LocalQueue({ name: `${def.name}-commands`, visibilityTimeoutMs: opts.visibilityTimeoutMs, maxReceiveCount: opts.maxReceiveCount, deadLetterQueue: dlq });
+    queues[def.name] = { queue, dlq };
+    const writer = createWriterHandler({
+      registry: (name) => (name === def.name ? def : undefined),
+      clientFor: (name) => (name === def.name ? clients[def.name] : undefined),
+      externalIds,
+      outcomes: commands,
+      persistenceStore: opts.persistenceStore,
+      dlq,
+      maxReceiveCount: opts.maxReceiveCount,
+      telemetry: writerTelemetry,
+      time,
+      flush: () => writerTelemetry.flush(),
+    });
+    mappings.push(
+      new EventSourceMapping(queue, writer, {
+        functionName: `${def.name}-command-writer`,
+        batchSize: opts.writer?.batchSize ?? 10,
+        maxConcurrency: opts.writer?.maxConcurrency ?? 5,
+        functionTimeoutMs: opts.writer?.timeoutMs ?? 60_000,
+        onError: (err) => writerTelemetry.log('error', 'writer invocation failed', { provider: def.name, error_message: (err as Error)?.message }),
+      }),
+    );
+  }
+
+  const accept = createAcceptHandler({
+    registry: (name) => writers.find((p) => p.name === name),
+    queueFor: (name) => queues[name]?.queue,
+    outcomes: commands,
+    telemetry: acceptTelemetry,
+    now: () => new Date(),
+    newId: randomUUID,
+    flush: () => acceptTelemetry.flush(),
+  });
+  for (const def of writers) opts.api.addRoute('POST', `/commands/${def.name}`, accept);
+
+  return {
+    queues,
+    simulators,
+    clients,
+    externalIds,
+    commands,
+    start: () => mappings.forEach((m) => m.start()),
+    stop: async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+      await Promise.all(started.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ATTR } from '../../../lambdas/core/event-message';
+import type { Command } from '../../../lambdas/core/writes/command';
+import { trelloMarker } from '../../../lambdas/providers/trello-writes';
+import { TRELLO_SEED } from '../../../local/simulators/trello';
+import { LENIENT_BREAKER, SECRET_VALUES, SECRETS, writerRig, type WriterRig } from '../../helpers/writer-rig';
+
+let rig: WriterRig;
+afterEach(async () => {
+  expect(rig.logs.leaked(SECRET_VALUES)).toEqual([]);
+  await rig.close();
+});
+
+let n = 0;
+const ref = () => `ticket-${n}`;
+const create = (input: Record<string, unknown> = {}, commandId = `cmd-trello-${++n}`): Command => ({
+  commandId,
+  provider: 'trello',
+  operation: 'createCard',
+  input: { ref: `ticket-${n}`, idList: TRELLO_SEED.lists.todo, name: `Ticket ${n}`, desc: 'Customer reports a broken export.', ...input },
+});
+const update = (input: Record<string, unknown>, commandId = `cmd-trello-upd-${++n}`): Command => ({ commandId, provider: 'trello', operation: 'updateCard', input });
+const requests = (method: string, path: string) => rig.trello.log(path).filter((r) => r.method === method);
+const cardsOf = (r: string) => rig.trello.cardsWith(trelloMarker(r));
+const outcome = (command: Command) => rig.commands.get(command.commandId);
+
+async function run(command: Command) {
+  rig.send('trello', command);
+  await rig.drain('trello');
+  return outcome(command);
+}
+
+describe('Trello createCard: POST /1/cards with our id as a marker', () => {
+  it('creates one card with key/token query auth and the marker in its description, and maps our id to it', async () => {
+    rig = await writerRig();
+    const command = create();
+    const result = await run(command);
+    const [card, ...more] = cardsOf(ref());
+    expect(more).toEqual([]);
+    expect(card).toMatchObject({ name: `Ticket ${n}`, idList: TRELLO_SEED.lists.todo, desc: `Customer reports a broken export.\n\n${trelloMarker(ref())}` });
+    const [post] = requests('POST', '/1/cards');
+    expect(post!.query).toMatchObject({ key: SECRETS.trello.apiKey, token: SECRETS.trello.token });
+    expect(post!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(post!.headers['idempotency-key']).toBeUndefined();
+    expect(result).toMatchObject({ status: 'succeeded', action: 'created', providerId: card!.id, providerCalls: 1 });
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'mapped', providerId: card!.id });
+    // The simulator's control route shows requests without their credentials.
+    const shown = await (await fetch(`${rig.trello.url}/_requests`)).text();
+    expect(shown).toContain('"key":"[redacted]"');
+    expect(SECRET_VALUES.filter((v) => shown.includes(v))).toEqual([]);
+  });
+
+  it('makes a create for a mapped ref an update that sends only what differs', async () => {
+    rig = await writerRig();
+    await run(create());
+    const again = await run(create({ ref: ref(), name: 'Renamed' }, 'cmd-trello-again'));
+    const [card, ...more] = cardsOf(ref());
+    expect(more).toEqual([]);
+    expect(card!.name).toBe('Renamed');
+    expect(again).toMatchObject({ action: 'updated', providerId: card!.id });
+    const [put] = requests('PUT', `/1/cards/${card!.id}`);
+    expect(Object.fromEntries(new URLSearchParams(put!.body))).toEqual({ name: 'Renamed' });
+  });
+});
+
+describe('updates compare before writing', () => {
+  it('reads the card and sends only the changed fields with PUT /1/cards/{id}', async () => {
+    rig = await writerRig();
+    await run(create());
+    const [card] = cardsOf(ref());
+    const result = await run(update({ ref: ref(), idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00Z', name: `Ticket ${n}` }));
+    expect(result).toMatchObject({ status: 'succeeded', action: 'updated', providerCalls: 2 });
+    expect(rig.trello.cards.get(card!.id)).toMatchObject({ idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00.000Z' });
+    const [put] = requests('PUT', `/1/cards/${card!.id}`);
+    expect(Object.fromEntries(new URLSearchParams(put!.body))).toEqual({ idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00Z' });
+  });
+
+  it('skips a write that would change nothing (no PUT), and records it as unchanged', async () => {
+    rig = await writerRig();
+    await run(create({ due: '2025-03-01T12:00:00.000Z' }));
+    const same = await run(update({ ref: ref(), name: `Ticket ${n}`, desc: 'Customer reports a broken export.', due: '2025-03-01T12:00:00Z', closed: false }));
+    expect(same).toMatchObject({ status: 'succeeded', action: 'unchanged', providerCalls: 1 });
+    expect(rig.trello.log().filter((r) => r.method === 'PUT')).toEqual([]);
+    expect(rig.logs.metric('WritesUnchanged', { provider: 'trello', operation: 'updateCard' })).toBe(1);
+  });
+
+  it('dead-letters an update whose mapped card no longer exists', async () => {
+    rig = await writerRig();
+    await run(create());
+    const [card] = cardsOf(ref());
+    rig.trello.cards.delete(card!.id);
+    expect(await run(update({ ref: ref(), name: 'x' }))).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('no longer has') } });
+  });
+});
+
+describe('commit, then fail: Trello created the card and the answer was lost', () => {
+  it.each([
+    ['a 502 after the commit', { kind: 'commit-then-fail', status: 502 }],
+    ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }],
+    ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }],
+  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault) => {
+    rig = await writerRig();
+    rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
+    const command = create();
+    const result = await run(command);
+    const [card, ...more] = cardsOf(ref());
+    expect(more).toEqual([]);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(1);
+    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 1 });
+    expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
+  });
+
+  it('finds the card on the next delivery when the first one could not look (the send was counted before it went out)', async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    // The first delivery's create commits and its answer is lost; the board lookups fail for the rest of that delivery.
+    rig.trello.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST', path: '/1/cards' } });
+    rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'GET', path: '/1/lists' }, times: 4 });
+    const command = create();
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { message: expect.stringContaining('reconcile lookup failed, not creating again') } });
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'creating', owner: command.commandId, unconfirmed: 1 });
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', attempts: 2 });
+  });
+});
+
+describe('every client fault on a create without keys: look, then create again only if nothing is there', () => {
+  it.each([
+    ['a 500 before anything was created', { kind: 'status', status: 500 }],
+    ['a 503 before anything was created', { kind: 'status', status: 503 }],
+    ['a reset before anything was created', { kind: 'reset' }],
+    ['a hang (timeout) before anything was created', { kind: 'hang' }],
+    ['an HTML 502 page', { kind: 'html', status: 502 }],
+    ['a malformed 200 body', { kind: 'malformed', status: 200 }],
+  ] as const)('%s: the lookup finds nothing, the create is sent again, one card', async (_name, fault) => {
+    rig = await writerRig();
+    rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
+    const result = await run(create());
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('POST', '/1/cards')).toHaveLength(2);
+    expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: 1 });
+    // POST without an idempotency key: the client never retried it itself.
+    expect(rig.events.filter((e) => e.type === 'attempt' && e.operation === 'POST /1/cards').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 1]);
+  });
+
+  it('waits out a 429 (nothing was created, so no lookup) and creates once', async () => {
+    rig = await writerRig();
+    rig.trello.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 5 } }, { match: { method: 'POST', path: '/1/cards' } });
+    const command = create();
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('429') } });
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(0);
+  });
+
+  it('paces a batch of creates through a fixed rate limit (100 per 10 s at Trello), one card each', async () => {
+    rig = await writerRig();
+    rig.trello.faults.update({ rateLimit: { limit: 3, windowMs: 10_000 } });
+    const commands = Array.from({ length: 6 }, () => create());
+    for (const c of commands) rig.send('trello', c);
+    await rig.drain('trello');
+    for (const c of commands) {
+      expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+      expect(cardsOf((c.input as { ref: string }).ref)).toHaveLength(1);
+    }
+    expect(rig.trello.log().some((r) => r.status === 429)).toBe(true);
+  });
+
+  it('gives up after the attempts in the definition and lets the next delivery reconcile first', async () => {
+    rig = await writerRig();
+    rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST', path: '/1/cards' }, times: 4 });
+    const command = create();
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(requests('POST', '/1/cards')).toHaveLength(4);
+    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { message: expect.stringContaining('create outcome unknown') } });
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(4);
+  });
+
+  it('finds a card a person moved to another list before the lookup', async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    const command = create();
+    rig.trello.faults.add({ kind: 'commit-then-fail', drop: 'reset' }, { match: { method: 'POST', path: '/1/cards' } });
+    // The lookup's first step fails once; meanwhile the card is moved to Doing.
+    rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'GET', path: '/1/lists' }, times: 4 });
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    const [card] = cardsOf(ref());
+    card!.idList = TRELLO_SEED.lists.doing;
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id });
+  });
+
+  it('dead-letters a create Trello refuses (400 invalid value) at once, and frees the entity', async () => {
+    rig = await writerRig();
+    const command = create({ idList: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
+    expect(await run(command)).toMatchObject({ status: 'failed', attempts: 1, lastError: { kind: 'permanent', message: expect.stringContaining('400') } });
+    const [dead] = rig.queues.trello.dlq.list();
+    expect(dead!.attributes[ATTR.failureKind]).toBe('permanent');
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toBeUndefined();
+  });
+});
