@@ -11,6 +11,8 @@ export const ENV = {
   secretsMaxAge: 'SECRETS_MAX_AGE_SECONDS',
   /** The blob bucket (claim-checked payloads, event archive). */
   blobBucket: 'BLOB_BUCKET',
+  /** Where the outbound client records endpoints in use and their deprecation notices (`npm run ops -- versions`). */
+  apiNoticesTable: 'API_NOTICES_TABLE',
 } as const;
 
 

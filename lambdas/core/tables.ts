@@ -14,6 +14,8 @@ export interface TableSpec {
 export const TABLES = {
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: false },
   records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
+  /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
+  apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -155,5 +155,10 @@ export interface ProviderDefinition {
   idempotencyKeyHeader?: string;
   /** Response headers that carry the provider's request id, first found wins (common names are always tried). */
   requestIdHeaders?: string[];
+  /**
+   * Response headers by which the provider announces API changes besides the standard `Deprecation`, `Sunset`
+   * and `Warning` (e.g. Shopify's `X-Shopify-API-Deprecated-Reason`); each one seen is recorded as a notice.
+   */
+  noticeHeaders?: string[];
   webhook?: WebhookSpec;
 }
