@@ -1,11 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { IntegrationStack } from '../lib/integration-stack';
+import { DEFAULT_STAGE, stackName, stageConfig, stageEnv } from '../lib/stages';
 import { providers } from '../lambdas/providers';
 
+// `npx cdk deploy -c stage=dev|staging|prod` (default dev): one independent stack per stage, from lib/stages.ts.
 const app = new App();
-new IntegrationStack(app, 'IntegrationStack', {
+const stage = stageConfig(String(app.node.tryGetContext('stage') ?? DEFAULT_STAGE));
+new IntegrationStack(app, stackName(stage.name), {
   providers,
-  // Account and region from the standard CDK variables; synth needs neither.
-  env: process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
-  description: 'Serverless integration stack: verified webhooks, queues with DLQs, idempotent processing',
+  stage,
+  // The stage file's account and region, else the standard CDK variables; synth needs neither.
+  env: stageEnv(stage),
+  description: `Serverless integration stack (${stage.name}): verified webhooks, queues with DLQs, idempotent processing`,
 });
