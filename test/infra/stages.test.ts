@@ -1,26 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
 import { HandlerFunction } from '../../lib/lambda-function';
+import { addStageStack } from '../../lib/stage-app';
 import { StageSettings } from '../../lib/stage-settings';
 import { parseStage, stackName, stageConfig, STAGE_NAMES, type StageName } from '../../lib/stages';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown };
 
-// One synth per stage, no bundling (the synth test bundles for real).
+// One synth per stage as the CDK app makes it from `-c stage=<name>` (bin/app.ts), no bundling (the synth test bundles for real).
 const templates = {} as Record<StageName, Template>;
+const stacks = {} as Record<StageName, IntegrationStack>;
 beforeAll(() => {
   for (const name of STAGE_NAMES) {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    templates[name] = Template.fromStack(new IntegrationStack(app, stackName(name), { providers, stage: stageConfig(name) }));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage: name } });
+    stacks[name] = addStageStack(app, {});
+    templates[name] = Template.fromStack(stacks[name]);
   }
 });
 
@@ -116,25 +114,31 @@ describe('stages differ', () => {
     expect(stageConfig('prod').removal).toBe('retain');
   });
 
-  it('subscribe on-call per stage: the stage file, plus -c oncallEmails at deploy time', () => {
+});
+
+describe('a staging stack with on-call and an added poller', () => {
+  let t: Template;
+  let stack: IntegrationStack;
+  let poller: HandlerFunction;
+  beforeAll(() => {
     const stage = parseStage({ ...stageConfig('staging'), oncall: { emails: ['staging-oncall@example.com'], urls: ['https://events.pagerduty.example/integration/abc/enqueue'] } });
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], oncallEmails: 'lead@example.com' } });
-    const t = Template.fromStack(new IntegrationStack(app, stackName('staging'), { providers, stage }));
+    stack = new IntegrationStack(app, stackName('staging'), { providers, stage });
+    // What a poller or writer construct does: a HandlerFunction, plus one line to record API notices.
+    poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
+    stack.recordApiNotices(poller);
+    t = Template.fromStack(stack);
+  });
+
+  it('subscribes on-call per stage: the stage file, plus -c oncallEmails at deploy time', () => {
     const subs = values(t, 'AWS::SNS::Subscription').map((s) => `${s.Properties.Protocol}:${s.Properties.Endpoint}`).sort();
     expect(subs).toEqual(['email:lead@example.com', 'email:staging-oncall@example.com', 'https:https://events.pagerduty.example/integration/abc/enqueue']);
     expect(values(templates.dev, 'AWS::SNS::Subscription')).toHaveLength(0);
   });
-});
 
-describe('constructs added to a stage stack (pollers, writers)', () => {
-  it('follow the stage without a line of their own: log retention and the secrets deny; one line records API notices', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new IntegrationStack(app, stackName('staging'), { providers, stage: stageConfig('staging') });
-    const poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
-    stack.recordApiNotices(poller);
+  it('gives added constructs the stage without a line of their own (log retention, secrets deny); one line records API notices', () => {
     expect(StageSettings.of(poller)).toBe(stack.stage);
     expect(stack.stage.secretName('github', 'token')).toBe('staging/github/token');
-    const t = Template.fromStack(stack);
     const [, fn] = resources(t, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Poller'))!;
     expect(fn.Properties.Environment.Variables.API_NOTICES_TABLE).toEqual({ Ref: expect.stringMatching(/^ApiNoticesTable/) });
     const [, logs] = resources(t, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('PollerLogs'))!;
@@ -147,20 +151,17 @@ describe('constructs added to a stage stack (pollers, writers)', () => {
 });
 
 describe('the CDK app (bin/app.ts)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'stage-synth-'));
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
-  // CDK_OUTDIR and CDK_CONTEXT_JSON are how the CDK CLI runs the app; no credentials, no bundling.
-  const run = (context: Record<string, unknown>, dir: string) =>
-    promisify(execFile)('npx', ['tsx', 'bin/app.ts'], {
-      env: { ...process.env, CDK_OUTDIR: dir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }), CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', AWS_ACCESS_KEY_ID: '', AWS_PROFILE: '' },
-    });
+  it('names each stack IntegrationStack-<stage>, environment-agnostic without credentials, pinned where the stage or CDK variables say', () => {
+    for (const name of STAGE_NAMES) {
+      expect(stacks[name].stackName).toBe(`IntegrationStack-${name}`);
+      expect(stacks[name].environment).toBe('aws://unknown-account/unknown-region');
+    }
+    const pinned = addStageStack(new App({ context: { 'aws:cdk:bundling-stacks': [], stage: 'prod' } }), { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' });
+    expect(pinned.environment).toBe('aws://123456789012/eu-west-1');
+    expect(() => addStageStack(new App({ context: { stage: 'qa' } }), {})).toThrow('unknown stage "qa"; one of dev, staging, prod');
+  });
 
-  it('deploys -c stage=staging as IntegrationStack-staging, environment-agnostic without credentials', async () => {
-    await run({ stage: 'staging' }, out);
-    expect(readdirSync(out).filter((f) => f.endsWith('.template.json'))).toEqual(['IntegrationStack-staging.template.json']);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { environment?: string }> };
-    expect(manifest.artifacts['IntegrationStack-staging']?.environment).toBe('aws://unknown-account/unknown-region');
-    const template = JSON.parse(readFileSync(join(out, 'IntegrationStack-staging.template.json'), 'utf8')) as { Outputs: Record<string, { Value: unknown }> };
-    expect(template.Outputs.Stage?.Value).toBe('staging');
-  }, 60_000);
+  it('defaults to dev', () => {
+    expect(addStageStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {}).stage.name).toBe('dev');
+  });
 });
