@@ -89,7 +89,12 @@ export function versionsReport(definitions: readonly ProviderDefinition[], recor
 
 const day = (isoDate: string | undefined): string => isoDate?.slice(0, 10) ?? '?';
 
-/** The report as text: one block per provider, a `!` line per notice. */
+/**
+ * The report as text: one block per provider, a `!` line per notice.
+ *
+ * @example
+ * console.log(versionsText(versionsReport(providers, records, { now: Date.now(), where: 'local stack' })));
+ */
 export function versionsText(r: VersionsReport): string {
   const lines: string[] = [];
   let inUse = 0;

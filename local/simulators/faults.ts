@@ -57,7 +57,12 @@ export interface NoticeKnob {
   headers?: Record<string, string>;
 }
 
-/** The response headers a notice knob adds. */
+/**
+ * The response headers a notice knob adds.
+ *
+ * @example
+ * noticeHeaders({ sunset: '2025-01-31T00:00:00Z' }, '/v1/items') // { sunset: 'Fri, 31 Jan 2025 00:00:00 GMT' }
+ */
 export function noticeHeaders(knob: NoticeKnob | undefined, path: string): Record<string, string> {
   if (!knob || (knob.path && !path.startsWith(knob.path))) return {};
   const h: Record<string, string> = { ...knob.headers };

@@ -139,6 +139,7 @@ describe('a staging stack with on-call and an added poller', () => {
   it('gives added constructs the stage without a line of their own (log retention, secrets deny); one line records API notices', () => {
     expect(StageSettings.of(poller)).toBe(stack.stage);
     expect(stack.stage.secretName('github', 'token')).toBe('staging/github/token');
+    expect(stack.stage.resourceName('poller')).toBe('IntegrationStack-staging-poller');
     const [, fn] = resources(t, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Poller'))!;
     expect(fn.Properties.Environment.Variables.API_NOTICES_TABLE).toEqual({ Ref: expect.stringMatching(/^ApiNoticesTable/) });
     const [, logs] = resources(t, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('PollerLogs'))!;

@@ -49,6 +49,9 @@ function sunsetDate(value: string): number | undefined {
  * `Warning` values (RFC 7234 5.5): `warn-code SP warn-agent SP "warn-text" [SP "warn-date"]`, comma-separated.
  * Codes 1xx/2xx other than 199/299 are caching notes (stale, transformed), not API notices.
  * Hand-written: the field is obsolete (RFC 9111) and no maintained parser exists; quoted strings need care.
+ *
+ * @example
+ * warningTexts('299 - "Deprecated: use /v2/items"') // ['Deprecated: use /v2/items']
  */
 export function warningTexts(value: string): string[] {
   const out: string[] = [];
