@@ -1,11 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { IntegrationStack } from '../lib/integration-stack';
-import { providers } from '../lambdas/providers';
+import { addStageStack } from '../lib/stage-app';
 
-const app = new App();
-new IntegrationStack(app, 'IntegrationStack', {
-  providers,
-  // Account and region from the standard CDK variables; synth needs neither.
-  env: process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
-  description: 'Serverless integration stack: verified webhooks, queues with DLQs, idempotent processing',
-});
+// `npx cdk deploy -c stage=dev|staging|prod` (default dev): one independent stack per stage, from lib/stages.ts.
+addStageStack(new App());

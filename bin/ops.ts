@@ -4,7 +4,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient } from '../lambdas/adapters/dynamodb';
 import { secretValues } from '../lambdas/core/secret-values';
 import { TABLES } from '../lambdas/core/tables';
-import { getProvider } from '../lambdas/providers';
+import { getProvider, providers } from '../lambdas/providers';
+import { DEFAULT_STAGE, stackName } from '../lib/stages';
+import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { FileSecretStore } from '../local/secrets';
 import { signAs } from '../local/sign';
 import { sampleGithubIssue } from '../local/samples';
@@ -15,6 +17,7 @@ import { LocalOpsTarget, runningStack } from './ops/local-target';
 import type { OpsTarget } from './ops/target';
 import { DynamoCommandStore } from '../lambdas/adapters/command-store';
 import { commandsText, listCommands, sendCommand, sentText } from './ops/commands';
+import { versionsReport, versionsText } from './ops/versions';
 
 const USAGE = `npm run ops -- <command> [options]
 
@@ -28,11 +31,13 @@ Commands (local stack; start it with npm start):
   command <provider> <operation> --input JSON [--id ID]
                          send one write command (POST /commands/<provider>); a new id unless --id
   commands --provider P  list the provider's command outcomes (status, provider id, attempts, last error)
+  versions [provider]    pinned API versions, endpoints in use, deprecations and sunsets seen
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
-  --aws                  dlq, redrive and replay act on a deployed stack (AWS credentials and region
-                         from the usual variables or profile); --stack NAME (default IntegrationStack)
+  --aws                  dlq, redrive, replay and versions act on a deployed stage (AWS credentials and
+                         region from the usual variables or profile)
+  --stage NAME           which stage with --aws (default dev: stack IntegrationStack-dev); --stack NAME overrides
   --json                 machine-readable output`;
 
 const { values, positionals } = parseArgs({
@@ -42,7 +47,8 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
     aws: { type: 'boolean', default: false },
-    stack: { type: 'string', default: 'IntegrationStack' },
+    stage: { type: 'string', default: DEFAULT_STAGE },
+    stack: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     limit: { type: 'string', default: '100' },
@@ -67,11 +73,15 @@ function running(): { url: string; dynamoEndpoint: string; adminUrl: string } {
 async function target(): Promise<OpsTarget> {
   if (values.aws) {
     const { AwsOpsTarget } = await import('./ops/aws-target');
-    return AwsOpsTarget.connect(values.stack!);
+    return AwsOpsTarget.connect(awsStack());
   }
   const { adminUrl } = running();
   if (!adminUrl) fail('the running local stack has no admin API: restart it with `npm start`');
   return new LocalOpsTarget(adminUrl, dataDir);
+}
+
+function awsStack(): string {
+  return values.stack ?? stackName(values.stage!);
 }
 
 function print<T>(result: T, text: (r: T) => string): void {
@@ -156,7 +166,32 @@ async function commandOutcomes(name: string | undefined): Promise<void> {
   console.log(values.json ? JSON.stringify(outcomes) : commandsText(outcomes));
 }
 
-const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, ...opsCommands, command: sendOneCommand, commands: commandOutcomes };
+async function versions(name: string | undefined): Promise<void> {
+  const defs = name ? [provider(name)] : providers;
+  let store: DynamoApiNoticeStore | undefined;
+  let where: string;
+  if (values.aws) {
+    const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+    const { readOutputs } = await import('./ops/aws-target');
+    const table = (await readOutputs(new CloudFormationClient({}), awsStack())).ApiNoticesTableName;
+    if (!table) fail(`stack ${awsStack()} has no output ApiNoticesTableName: deploy this version first`);
+    store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table);
+    where = `AWS stack ${awsStack()}`;
+  } else {
+    let endpoint: string | undefined;
+    try {
+      endpoint = runningStack(dataDir).dynamoEndpoint;
+    } catch {
+      endpoint = undefined;
+    }
+    where = endpoint ? 'local stack' : 'the local stack is not running (npm start), or add --aws for a deployed stage';
+    if (endpoint) store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })), TABLES.apiNotices.name);
+  }
+  const records = store ? await store.list(name ? defs[0]!.name : undefined) : undefined;
+  print(versionsReport(defs, records, { now: Date.now(), where }), versionsText);
+}
+
+const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, versions, ...opsCommands, command: sendOneCommand, commands: commandOutcomes };
 if (values.help || !command || !commands[command]) {
   console.log(USAGE);
   process.exit(command && !values.help ? 2 : 0);

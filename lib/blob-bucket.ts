@@ -11,6 +11,8 @@ export interface BlobBucketProps {
   /** Longest a claim-checked message can wait in its queue and then its DLQ (days). */
   maxMessageLifetimeDays: number;
   removalPolicy?: RemovalPolicy;
+  /** Empty the bucket when it is removed (dev stages; needs removalPolicy DESTROY). */
+  autoDeleteObjects?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export class BlobBucket extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.autoDeleteObjects ?? false,
       lifecycleRules: [
         { id: 'archive-retention', prefix: BLOB_PREFIX.archive, expiration: Duration.days(archiveDays) },
         // Archive lines and DLQ messages point at payloads: keep them as long as either can refer to one.

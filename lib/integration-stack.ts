@@ -1,11 +1,13 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
+import { ENV } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
@@ -13,33 +15,44 @@ import { BlobBucket } from './blob-bucket';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { Observability, type OnCallProps } from './observability/observability';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
+import { StageSettings } from './stage-settings';
+import { stageConfig, type StageConfig } from './stages';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
-  /** Secrets Manager names are `<secretPrefix>/<provider>/<name>`. */
-  secretPrefix?: string;
+  /**
+   * Every stage-dependent setting (lib/stages.ts): secret names `<stage>/<provider>/<name>`, metrics namespace,
+   * removal policies, log retention, throttling, archive retention, alarm overrides, on-call. Default: `dev`.
+   * The props below override single settings of it.
+   */
+  stage?: StageConfig;
   namespace?: string;
-  /** API Gateway stage throttling; defaults 100 requests/s, burst 200. */
+  /** API Gateway stage throttling; default the stage's. */
   throttle?: { rateLimit: number; burstLimit: number };
   processor?: WebhookIntegrationProps['processor'];
   writer?: CommandIntegrationProps['writer'];
-  /** Removal policy of tables and secrets; RETAIN unless a stage says otherwise. */
+  /** Removal policy of tables, bucket, secrets and the topic key; default the stage's. */
   removalPolicy?: RemovalPolicy;
-  /** Days archived webhooks are kept for `npm run ops -- replay` (default 7). */
+  /** Days archived webhooks are kept for `npm run ops -- replay`; default the stage's. */
   archiveRetentionDays?: number;
-  /** Alarm threshold overrides per rule; defaults in lambdas/core/alarm-rules.ts. */
+  /** Alarm threshold overrides per rule, on top of the stage's; defaults in lambdas/core/alarm-rules.ts. */
   alarms?: AlarmSettings;
-  /** On-call subscriptions; default from context `oncallEmails` / `oncallUrls`. */
+  /** On-call subscriptions; default the stage's plus context `oncallEmails` / `oncallUrls`. */
   oncall?: OnCallProps;
   /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL). */
   runbookBaseUrl?: string;
 }
 
 /**
- * The whole integration stack: an HTTP API, shared tables, one secret per provider secret name,
+ * The whole integration stack of one stage: an HTTP API, shared tables, one secret per provider secret name,
  * and one WebhookIntegration per provider that receives webhooks.
+ *
+ * @example
+ * new IntegrationStack(app, stackName('prod'), { providers, stage: stageConfig('prod') });
  */
 export class IntegrationStack extends Stack {
+  /** The stage's settings, for every construct added to the stack (also `StageSettings.of(construct)`). */
+  readonly stage: StageSettings;
   readonly api: HttpApi;
   readonly tables: Record<keyof typeof TABLES, Table>;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
@@ -51,9 +64,12 @@ export class IntegrationStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
-    const secretPrefix = props.secretPrefix ?? 'integration';
-    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Attached first: constructs below read it through StageSettings.of(this).
+    this.stage = new StageSettings(props.stage ?? stageConfig()).attach(this);
+    const stage = this.stage;
+    const secretPrefix = stage.secretPrefix;
+    const namespace = props.namespace ?? stage.namespace;
+    const removalPolicy = props.removalPolicy ?? stage.removalPolicy;
 
     const table = (logicalId: string, spec: TableSpec): Table => {
       const t = new Table(this, logicalId, {
@@ -79,13 +95,14 @@ export class IntegrationStack extends Stack {
       records: table('RecordsTable', TABLES.records),
       externalIds: table('ExternalIdsTable', TABLES.externalIds),
       commands: table('CommandsTable', TABLES.commands),
+      apiNotices: table('ApiNoticesTable', TABLES.apiNotices),
     };
 
     for (const provider of props.providers) {
       const perProvider: Record<string, ISecret> = {};
       for (const name of provider.secrets) {
         perProvider[name] = new Secret(this, `Secret-${provider.name}-${name}`, {
-          secretName: `${secretPrefix}/${provider.name}/${name}`,
+          secretName: stage.secretName(provider.name, name),
           description: `${provider.displayName} ${name}: set its value after deploy (README, "Secrets")`,
           removalPolicy,
         });
@@ -93,10 +110,14 @@ export class IntegrationStack extends Stack {
       this.secrets[provider.name] = perProvider;
     }
 
+    const oncallContext = (key: string): string[] => [this.node.tryGetContext(key) ?? []].flat().flatMap((v: unknown) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
     this.observability = new Observability(this, 'Observability', {
       namespace,
-      alarms: props.alarms,
-      oncall: props.oncall,
+      alarms: { ...stage.config.alarms, 'api-sunset-soon': { threshold: stage.config.sunsetWarningDays, ...stage.config.alarms['api-sunset-soon'] }, ...props.alarms },
+      oncall: props.oncall ?? {
+        emails: [...stage.config.oncall.emails, ...oncallContext('oncallEmails')],
+        urls: [...stage.config.oncall.urls, ...oncallContext('oncallUrls')],
+      },
       runbookBaseUrl: props.runbookBaseUrl,
       removalPolicy,
     });
@@ -104,12 +125,12 @@ export class IntegrationStack extends Stack {
     for (const provider of props.providers) this.observability.provider(provider.name, provider.displayName).client();
 
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false, description: 'Webhook receiver for third-party providers' });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: stage.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      throttle: props.throttle ?? stage.config.throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.jsonWithStandardFields({
@@ -120,13 +141,18 @@ export class IntegrationStack extends Stack {
     });
 
     this.blobs = new BlobBucket(this, 'Blobs', {
-      archiveRetentionDays: props.archiveRetentionDays,
+      archiveRetentionDays: props.archiveRetentionDays ?? stage.config.archiveRetentionDays,
       // The processor re-sends to the DLQ itself, so a message can live out both retentions.
       maxMessageLifetimeDays: QUEUE_RETENTION_DAYS + DLQ_RETENTION_DAYS,
       removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY && stage.config.autoDeleteObjects,
     });
     // `npm run ops -- ... --aws` finds the bucket and queues through these outputs.
     new CfnOutput(this, 'BlobBucketName', { value: this.blobs.bucket.bucketName, description: 'Claim-checked payloads and the event archive' });
+    new CfnOutput(this, 'ApiNoticesTableName', { value: this.tables.apiNotices.tableName, description: 'Endpoints in use and deprecations seen (npm run ops -- versions --aws)' });
+    new CfnOutput(this, 'Stage', { value: stage.name, description: 'The stage this stack is (lib/stages.ts)' });
+    new CfnOutput(this, 'SecretPrefix', { value: `${secretPrefix}/`, description: 'Every secret of this stage is named <prefix><provider>/<name>' });
+    new CfnOutput(this, 'MetricsNamespace', { value: namespace, description: 'CloudWatch namespace of this stage\'s metrics' });
 
     this.observability.httpApi(this.api);
     for (const provider of props.providers) {
@@ -166,8 +192,21 @@ export class IntegrationStack extends Stack {
         writer: props.writer,
       });
       this.commands[provider.name] = writes;
+      this.recordApiNotices(writes.writer);
       this.observability.provider(provider.name, provider.displayName).writes().queue('command-dlq-not-empty', writes.dlq).lambda('writer', writes.writer).lambda('command-accept', writes.accept);
       new CfnOutput(this, `CommandUrl-${provider.name}`, { description: `POST ${provider.displayName} write commands here (IAM, SigV4)`, value: `${this.api.apiEndpoint}${writes.path}` });
     }
+  }
+
+  /**
+   * Lets a function that calls providers record the endpoints it uses and their deprecation notices
+   * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that table only.
+   *
+   * @example
+   * stack.recordApiNotices(pollerFn);
+   */
+  recordApiNotices(fn: LambdaFunction & IGrantable): void {
+    fn.addEnvironment(ENV.apiNoticesTable, this.tables.apiNotices.tableName);
+    this.tables.apiNotices.grant(fn, 'dynamodb:UpdateItem');
   }
 }

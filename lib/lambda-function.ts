@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { StageSettings } from './stage-settings';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -14,6 +16,7 @@ export interface HandlerFunctionProps {
   environment?: Record<string, string>;
   timeout?: Duration;
   memorySize?: number;
+  /** Default: the stage's (lib/stages.ts), else one month. */
   logRetention?: RetentionDays;
   overrides?: Partial<NodejsFunctionProps>;
 }
@@ -23,12 +26,14 @@ export const RUNTIME = Runtime.NODEJS_22_X;
 
 /**
  * A handler as a Lambda: esbuild bundle (ESM, minified, source maps), AWS SDK left to the runtime,
- * its own log group with a retention, X-Ray active. Secure and small by default, overridable by props.
+ * its own log group with the stage's retention, X-Ray active, and no read of another stage's secrets
+ * whatever else it is granted. Secure and small by default, overridable by props.
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    const stage = StageSettings.of(scope);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? stage?.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     super(scope, id, {
@@ -59,5 +64,9 @@ export class HandlerFunction extends NodejsFunction {
       },
       ...props.overrides,
     });
+    // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.
+    if (stage) {
+      this.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], notResources: [stage.secretsArn(this)] }));
+    }
   }
 }

@@ -12,6 +12,8 @@ import { createWriterHandler } from '../lambdas/handlers/command-writer';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import type { LocalApiGateway } from './api-gateway';
 import type { LocalDynamo } from './dynamo';
+import { apiNoticeRecorder } from '../lambdas/core/api-notices';
+import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
 import { StripeSimulator } from './simulators/stripe';
@@ -87,7 +89,9 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
       started.push(sim);
       (simulators as Record<string, ProviderSimulator>)[def.name] = sim;
     }
-    clients[def.name] = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent: telemetryObserver(writerTelemetry) });
+    // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed writer records them.
+    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices')), { apiVersion: def.apiVersion?.value });
+    clients[def.name] = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent: [telemetryObserver(writerTelemetry), notices.listener] });
     const dlq = new LocalQueue({ name: `${def.name}-commands-dlq`, visibilityTimeoutMs: opts.visibilityTimeoutMs });
     const queue = new LocalQueue({ name: `${def.name}-commands`, visibilityTimeoutMs: opts.visibilityTimeoutMs, maxReceiveCount: opts.maxReceiveCount, deadLetterQueue: dlq });
     queues[def.name] = { queue, dlq };

@@ -14,10 +14,15 @@ export interface StackOutputs {
   dlqUrl(provider: string): string;
 }
 
+/** Every output of a deployed stack, by key. */
+export async function readOutputs(client: CloudFormationClient, stackName: string): Promise<Record<string, string>> {
+  const res = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+  return Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+}
+
 /** Reads `BlobBucketName`, `QueueUrl<provider>` and `DlqUrl<provider>` from CloudFormation. */
 export async function stackOutputs(client: CloudFormationClient, stackName: string): Promise<StackOutputs> {
-  const res = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  const outputs = await readOutputs(client, stackName);
   const need = (key: string): string => {
     const v = outputs[key];
     if (!v) throw new Error(`stack ${stackName} has no output ${key}: is the provider deployed?`);

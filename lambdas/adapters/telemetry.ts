@@ -18,6 +18,7 @@ const UNITS: Record<Unit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   Count: MetricUnit.Count,
   Milliseconds: MetricUnit.Milliseconds,
   Bytes: MetricUnit.Bytes,
+  None: MetricUnit.NoUnit,
 };
 
 // Powertools writes one string per call (a JSON log line or an EMF document), so a plain object

@@ -54,7 +54,7 @@ export interface AlarmRule {
   scope: AlarmScope;
   measure: Measure;
   /** Unit of the measured value, for descriptions and the dashboards. */
-  unit: '%' | 'count' | 'ms' | 's';
+  unit: '%' | 'count' | 'ms' | 's' | 'days';
   periodSeconds: number;
   evaluationPeriods: number;
   /** Breaching datapoints among the last `evaluationPeriods` that fire the alarm ("M of N"). */
@@ -155,6 +155,21 @@ export const ALARM_RULES = [
     datapointsToAlarm: 5,
     threshold: 3000,
     comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'api-sunset-soon',
+    group: 'client',
+    title: 'Provider endpoint sunset soon',
+    summary: "An endpoint we call answered with a Sunset date within the stage's warning window (30 days by default): it stops working then unless we move off it.",
+    scope: 'provider',
+    // Minimum over the hour: the nearest sunset of any endpoint called; an endpoint no longer called stops counting.
+    measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.SunsetDays, statistic: 'Minimum' } },
+    unit: 'days',
+    periodSeconds: 60 * minute,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 30,
+    comparison: 'LessThanOrEqualToThreshold',
   },
   {
     id: 'signature-rejections',

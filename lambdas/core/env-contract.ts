@@ -13,6 +13,8 @@ export const ENV = {
   blobBucket: 'BLOB_BUCKET',
   externalIdsTable: 'EXTERNAL_IDS_TABLE',
   commandsTable: 'COMMANDS_TABLE',
+  /** Where the outbound client records endpoints in use and their deprecation notices (`npm run ops -- versions`). */
+  apiNoticesTable: 'API_NOTICES_TABLE',
 } as const;
 
 

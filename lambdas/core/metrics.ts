@@ -12,6 +12,10 @@ export const METRIC = {
   LatencyMs: 'LatencyMs',
   RetryAttempts: 'RetryAttempts',
   CircuitOpen: 'CircuitOpen',
+  // provider API changes (Deprecation, Sunset, Warning and provider notice headers)
+  DeprecationSeen: 'DeprecationSeen',
+  /** Days from the response to the endpoint's Sunset date (negative once past); a gauge. */
+  SunsetDays: 'SunsetDays',
   // webhooks
   WebhooksReceived: 'WebhooksReceived',
   WebhooksMalformed: 'WebhooksMalformed',

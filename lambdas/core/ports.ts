@@ -18,7 +18,7 @@ export interface SecretStore {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes';
+export type MetricUnit = 'Count' | 'Milliseconds' | 'Bytes' | 'None';
 
 /** Where core reports what happened; one adapter turns it into Powertools logs and EMF metrics. */
 export interface Telemetry {

@@ -25,6 +25,8 @@ export const TABLES = {
     pointInTimeRecovery: false,
     indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
   },
+  /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
+  apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

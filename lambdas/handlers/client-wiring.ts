@@ -1,4 +1,7 @@
+import { DynamoApiNoticeStore } from '../adapters/api-notice-store';
+import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type ApiNoticeStore } from '../core/api-notices';
 import { createClient, realTime, telemetryObserver, type Client } from '../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
@@ -12,6 +15,8 @@ export interface ProviderClientOptions {
   /** Default: process.env (the local stack passes its own). */
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
+  /** Where endpoints in use and deprecation notices go; default DynamoDB `API_NOTICES_TABLE` when set, else none. */
+  notices?: ApiNoticeStore;
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
@@ -20,6 +25,13 @@ export function endpointOverrides(provider: string, env: Record<string, string |
 }
 
 const clients = new Map<string, Client>();
+const recorders = new Set<ApiNoticeRecorder>();
+
+function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): ApiNoticeStore | undefined {
+  if (opts.notices) return opts.notices;
+  const table = env[ENV.apiNoticesTable];
+  return table ? new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table) : undefined;
+}
 
 /**
  * The outbound client of one provider for a handler: `<PROVIDER>_BASE_URL` / `<PROVIDER>_TOKEN_URL`
@@ -45,11 +57,26 @@ export function providerClient(definition: ProviderDefinition, opts: ProviderCli
     ...endpointOverrides(definition.name, env),
     onEvent: telemetryObserver(opts.telemetry),
   });
+  const store = noticeStore(opts, env);
+  if (store) {
+    const recorder = apiNoticeRecorder(store, {
+      apiVersion: definition.apiVersion?.value,
+      onError: (err) => opts.telemetry.log('warn', 'api notice not recorded', { third_party: definition.name, error_message: (err as Error).message }),
+    });
+    client.onEvent(recorder.listener);
+    recorders.add(recorder);
+  }
   clients.set(definition.name, client);
   return client;
+}
+
+/** Resolves when every endpoint and notice write started by any provider client has finished. */
+export async function apiNoticesSettled(): Promise<void> {
+  await Promise.all([...recorders].map((r) => r.settled()));
 }
 
 /** Forgets the cached clients (tests). */
 export function resetProviderClients(): void {
   clients.clear();
+  recorders.clear();
 }

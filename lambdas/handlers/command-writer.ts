@@ -20,7 +20,7 @@ import type { WriteResult } from '../core/writes/perform-write';
 import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider, type Registry } from '../providers';
-import { providerClient } from './client-wiring';
+import { apiNoticesSettled, providerClient } from './client-wiring';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -177,4 +177,11 @@ const aws = once(() => {
   });
 });
 
-export const handler: WriterHandler = (event, context) => aws()(event, context);
+export const handler: WriterHandler = async (event, context) => {
+  try {
+    return await aws()(event, context);
+  } finally {
+    // Endpoint and deprecation records are written in the background; finish them before Lambda freezes.
+    await apiNoticesSettled();
+  }
+};

@@ -69,6 +69,8 @@ export const shopify: ProviderDefinition = {
   secrets: ['clientSecret', 'accessToken', 'shop'],
   // REST Admin API: a leaky bucket of 40 requests refilled at 2 per second.
   rateLimit: { requestsPerSecond: 2, burst: 40 },
+  // Calls that use a deprecated resource or field answer with this header (Shopify's API deprecation practices).
+  noticeHeaders: ['X-Shopify-API-Deprecated-Reason'],
   webhook: {
     scheme: 'shopify',
     // Shopify signs with the app's client secret.

@@ -160,6 +160,11 @@ export interface ProviderDefinition {
   requestIdHeaders?: string[];
   /** The provider's error code in an error response body (Stripe: `error.code` or `error.type`), added to the error message. */
   errorCode?(body: unknown): string | undefined;
+  /**
+   * Response headers by which the provider announces API changes besides the standard `Deprecation`, `Sunset`
+   * and `Warning` (e.g. Shopify's `X-Shopify-API-Deprecated-Reason`); each one seen is recorded as a notice.
+   */
+  noticeHeaders?: string[];
   webhook?: WebhookSpec;
   /** Outbound writes this provider accepts as commands, by operation name (README, "Outbound writes"). */
   writes?: WritesSpec;

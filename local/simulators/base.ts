@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultState, waitHeaders, type Fault, type FaultSettings } from './faults';
+import { FaultState, noticeHeaders, waitHeaders, type Fault, type FaultSettings } from './faults';
 
 /** The credentials a simulator's protected routes require, as the real provider would. */
 export type SimAuth =
@@ -209,7 +209,7 @@ export class ProviderSimulator {
     } catch (err) {
       out = { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
     }
-    out.headers = { ...limit.headers, ...out.headers };
+    out.headers = { ...limit.headers, ...noticeHeaders(this.faults.settings.notices, sreq.path), ...out.headers };
     if (committing) {
       entry.fault = 'commit-then-fail';
       entry.status = out.status ?? 200;

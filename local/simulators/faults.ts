@@ -43,6 +43,42 @@ export interface RateLimitKnob {
   headers?: 'x-ratelimit' | 'x-ratelimit-delta' | 'draft' | 'none';
 }
 
+/**
+ * Deprecation signals on every answer of the provider's routes (or of those under `path`), as a provider
+ * announces an API change: RFC 9745 `Deprecation`, RFC 8594 `Sunset`, their `Link` relations, a `Warning`.
+ */
+export interface NoticeKnob {
+  /** Only paths starting with this. */
+  path?: string;
+  /** When the endpoint is (or was) deprecated, ISO date (sent as `@<epoch seconds>`), or `true` for the drafts' boolean. */
+  deprecation?: string | true;
+  /** When it stops answering, ISO date (sent as an HTTP-date). */
+  sunset?: string;
+  /** Sent as `Link: <url>; rel="deprecation"` (and rel="sunset" when `sunset` is set). */
+  link?: string;
+  /** Sent as `Warning: 299 - "<text>"`. */
+  warning?: string;
+  /** Any other headers, e.g. a provider's own notice header. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The response headers a notice knob adds.
+ *
+ * @example
+ * noticeHeaders({ sunset: '2025-01-31T00:00:00Z' }, '/v1/items') // { sunset: 'Fri, 31 Jan 2025 00:00:00 GMT' }
+ */
+export function noticeHeaders(knob: NoticeKnob | undefined, path: string): Record<string, string> {
+  if (!knob || (knob.path && !path.startsWith(knob.path))) return {};
+  const h: Record<string, string> = { ...knob.headers };
+  if (knob.deprecation === true) h.deprecation = 'true';
+  else if (knob.deprecation) h.deprecation = `@${Math.floor(Date.parse(knob.deprecation) / 1000)}`;
+  if (knob.sunset) h.sunset = new Date(Date.parse(knob.sunset)).toUTCString();
+  if (knob.link) h.link = [`<${knob.link}>; rel="deprecation"; type="text/html"`, ...(knob.sunset ? [`<${knob.link}>; rel="sunset"; type="text/html"`] : [])].join(', ');
+  if (knob.warning) h.warning = `299 - "${knob.warning.replace(/["\\]/g, '\\$&')}"`;
+  return h;
+}
+
 /** Everything settable per test, in process or by `POST /_faults`. */
 export interface FaultSettings {
   rules?: FaultRule[];
@@ -53,6 +89,8 @@ export interface FaultSettings {
   cursorLoopAfter?: number;
   /** Real latency added to every response. */
   latencyMs?: number;
+  /** Deprecation and sunset headers on the provider's answers. */
+  notices?: NoticeKnob;
 }
 
 const httpDate = (ms: number): string => new Date(Math.ceil(ms / 1000) * 1000).toUTCString();

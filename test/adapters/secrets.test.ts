@@ -18,19 +18,19 @@ afterEach(() => vi.useRealTimers());
 
 describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () => {
   it('reads `<prefix>/<provider>/<name>` and caches it for the TTL', async () => {
-    contract.values.set('integration/github/webhookSecret', 'v1-secret');
-    const store = new AwsSecretStore('integration', { client, maxAgeSeconds: 300 });
+    contract.values.set('dev/github/webhookSecret', 'v1-secret');
+    const store = new AwsSecretStore('dev', { client, maxAgeSeconds: 300 });
     expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
     expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
-    expect(contract.calls.filter((c) => c.endsWith('integration/github/webhookSecret'))).toHaveLength(1);
+    expect(contract.calls.filter((c) => c.endsWith('dev/github/webhookSecret'))).toHaveLength(1);
   });
 
   it('picks up a rotated value once the cache TTL has passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    contract.values.set('integration/slack/signingSecret', 'old');
-    const store = new AwsSecretStore('integration', { client, maxAgeSeconds: 60 });
+    contract.values.set('dev/slack/signingSecret', 'old');
+    const store = new AwsSecretStore('dev', { client, maxAgeSeconds: 60 });
     expect(await store.get('slack', 'signingSecret')).toBe('old');
-    contract.values.set('integration/slack/signingSecret', 'new');
+    contract.values.set('dev/slack/signingSecret', 'new');
     vi.advanceTimersByTime(30_000);
     expect(await store.get('slack', 'signingSecret')).toBe('old');
     vi.advanceTimersByTime(31_000);
@@ -38,7 +38,7 @@ describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () =>
   });
 
   it('fails with an error naming the secret, never its value, when it does not exist', async () => {
-    const store = new AwsSecretStore('integration', { client });
+    const store = new AwsSecretStore('dev', { client });
     await expect(store.get('nope', 'token')).rejects.toThrow();
     expect(secretName('dev', 'github', 'token')).toBe('dev/github/token');
   });

@@ -3,12 +3,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
+import { stageConfig } from '../../lib/stages';
 
 let template: Template;
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  template = Template.fromStack(new IntegrationStack(app, 'Test', { providers }));
+  // Staging keeps the default archive retention and its bucket (no auto-delete function).
+  template = Template.fromStack(new IntegrationStack(app, 'Test', { providers, stage: stageConfig('staging') }));
 });
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;

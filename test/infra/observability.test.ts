@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_RULES } from '../../lambdas/core/alarm-rules';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack, type IntegrationStackProps } from '../../lib/integration-stack';
+import { stageConfig } from '../../lib/stages';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +16,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function synth(props: Partial<IntegrationStackProps> = {}, context: Record<string, unknown> = {}, extend?: (s: IntegrationStack) => void): Template {
   // No bundling here: the synth test bundles for real.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new IntegrationStack(app, 'Test', { providers, ...props });
+  // The prod stage: default thresholds (dev relaxes some); lib/stages.ts namespaces each stage's metrics.
+  const stack = new IntegrationStack(app, 'Test', { providers, stage: stageConfig('prod'), ...props });
   extend?.(stack);
   return Template.fromStack(stack);
 }
@@ -69,7 +71,7 @@ describe('alarms', () => {
     expect(expr.Expression).toBe('IF(den >= 20, 100 * FILL(num, 0) / den, 0)');
     for (const [id, name] of [['num', 'Http5xx'], ['den', 'Requests']] as const) {
       const m = query(p, id).MetricStat;
-      expect(m).toMatchObject({ Period: 60, Stat: 'Sum', Metric: { MetricName: name, Namespace: 'IntegrationStack' } });
+      expect(m).toMatchObject({ Period: 60, Stat: 'Sum', Metric: { MetricName: name, Namespace: 'IntegrationStack/prod' } });
       expect(dims(m.Metric)).toEqual({ provider: 'github', service: 'integration-stack' });
     }
   });
@@ -95,7 +97,7 @@ describe('alarms', () => {
     const p = alarm(template, name);
     expect(p).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold', DatapointsToAlarm: datapoints, EvaluationPeriods: evaluations, TreatMissingData: 'notBreaching' });
     const m = single(p);
-    expect(m).toMatchObject({ Period: period, Stat: stat, MetricName: metric, Namespace: 'IntegrationStack' });
+    expect(m).toMatchObject({ Period: period, Stat: stat, MetricName: metric, Namespace: 'IntegrationStack/prod' });
     expect(dims(m)).toEqual({ provider: 'github', service: 'integration-stack' });
   });
 
@@ -180,7 +182,7 @@ describe('dashboard', () => {
   it('breaks each provider down by operation, status class and reason, with queues, DLQ, lag and gaps', () => {
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
     for (const part of [
-      'SEARCH(\'{IntegrationStack,service,provider,operation,status_class} MetricName=\\\\\\"Requests\\\\\\" provider=\\\\\\"github\\\\\\"',
+      'SEARCH(\'{IntegrationStack/prod,service,provider,operation,status_class} MetricName=\\\\\\"Requests\\\\\\" provider=\\\\\\"github\\\\\\"',
       'Error rates (%)',
       'p95 latency by operation',
       'ApproximateAgeOfOldestMessage',

@@ -143,6 +143,7 @@ describe('local monitor', () => {
     now += 10;
     monitor.tick();
     expect(monitor.alarms().map((a) => a.key).sort()).toEqual([
+      'api-sunset-soon:github',
       'circuit-open:github',
       'operation-latency-p95:github-GET_issues',
       'provider-429-rate:github',

@@ -3,6 +3,7 @@ import { IntegrationError, type ErrorKind } from '../errors';
 import { normalizeHeaders } from '../headers';
 import type { SecretStore } from '../ports';
 import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
+import { apiNotice } from './api-notice';
 import { backoffMs } from './backoff';
 import { circuitStateName, providerBreaker } from './breaker';
 import { classifyResponse, classifyThrown, type Classified } from './classify';
@@ -300,6 +301,12 @@ export function createClient(deps: ClientDeps): Client {
       }
 
       const message = r.message ? redactor.text(r.message) : undefined;
+      // Deprecation signals ride on any response, failed ones too; emitted right before the attempt they belong to.
+      const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, def.noticeHeaders) : undefined;
+      if (notice) {
+        const links = { deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation), sunset: notice.links.sunset && redactor.text(notice.links.sunset) };
+        emit({ type: 'api_notice', at: now, provider: def.name, operation, method, traceId, status: r.status!, notice: { ...notice, links, warnings: notice.warnings.map((w) => redactor.text(w)), notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])) } });
+      }
       const event: AttemptEvent = {
         type: 'attempt',
         at: now,

@@ -1,6 +1,7 @@
 /** The outbound client: one per provider, built from its definition. */
 export { createClient, CLIENT_DEFAULTS, CORRELATION_HEADER, type Client, type ClientDeps } from './client';
 export { telemetryObserver } from './observer';
+export { apiNotice, noticeSignature, type ApiNotice } from './api-notice';
 export { realTime, type Time } from './time';
 export { DEFAULT_MAX_PAGES, type PaginateOptions } from './paginate';
 export { pageRecords, type PageSchema, type PageRecords } from './validate-page';

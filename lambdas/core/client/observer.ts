@@ -1,11 +1,37 @@
 import { emitMetric, METRIC, statusClass, type StatusClass } from '../metrics';
 import type { LogLevel, Telemetry } from '../ports';
-import type { AttemptEvent, ClientEvent, ClientListener } from './types';
+import { noticeSignature } from './api-notice';
+import type { ApiNoticeEvent, AttemptEvent, ClientEvent, ClientListener } from './types';
 
 function classOf(e: AttemptEvent): StatusClass | undefined {
   if (e.outcome === 'timeout') return 'timeout';
   if (e.outcome === 'network') return 'network';
   return e.status === undefined ? undefined : statusClass(e.status);
+}
+
+const DAY_MS = 86_400_000;
+/** A notice unchanged since it was last logged is logged again after this long (metrics go out every time). */
+const NOTICE_LOG_EVERY_MS = 60 * 60 * 1000;
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** The log fields of a deprecation notice: the endpoint, its dates and where to read more. */
+function noticeFields(e: ApiNoticeEvent): Record<string, unknown> {
+  const n = e.notice;
+  return {
+    third_party: e.provider,
+    endpoint: e.operation,
+    trace_id: e.traceId,
+    http_status: e.status,
+    deprecated: n.deprecated,
+    deprecation_date: iso(n.deprecatedAt),
+    sunset_date: iso(n.sunsetAt),
+    ...(n.sunsetAt !== undefined ? { sunset_in_days: Math.floor((n.sunsetAt - e.at) / DAY_MS) } : {}),
+    ...(n.links.deprecation ? { deprecation_link: n.links.deprecation } : {}),
+    ...(n.links.sunset ? { sunset_link: n.links.sunset } : {}),
+    ...(n.warnings.length > 0 ? { warnings: n.warnings } : {}),
+    ...(Object.keys(n.notices).length > 0 ? { notices: n.notices } : {}),
+  };
 }
 
 const STATUS_METRIC: Partial<Record<StatusClass, string>> = {
@@ -21,15 +47,31 @@ const STATUS_METRIC: Partial<Record<StatusClass, string>> = {
  * `third_party, endpoint, trace_id, attempt, http_status, request_id, duration_ms, error_code,
  * error_message` (the logger adds `timestamp` and `service`), and the metrics Requests{status_class},
  * Http4xx/Http429/Http5xx/Timeouts/NetworkErrors, LatencyMs and RetryAttempts; a breaker opening is
- * CircuitOpen; each page is a log line naming its position, and RecordsQuarantined.
+ * CircuitOpen; each page is a log line naming its position, and RecordsQuarantined; a deprecation notice is
+ * DeprecationSeen and the SunsetDays gauge on every response, and a warn line with the endpoint and dates
+ * when first seen, when it changes, and hourly after that.
  * Event texts are sanitised by the client already; nothing here reads a header or a URL's query.
  *
  * @example
  * const client = createClient({ definition, secrets, time: realTime, onEvent: telemetryObserver(telemetry) });
  */
 export function telemetryObserver(telemetry: Telemetry): ClientListener {
+  const noticeLogged = new Map<string, { signature: string; at: number }>();
   return (event: ClientEvent) => {
     switch (event.type) {
+      case 'api_notice': {
+        const dims = { provider: event.provider, operation: event.operation };
+        emitMetric(telemetry, METRIC.DeprecationSeen, 1, 'Count', dims);
+        if (event.notice.sunsetAt !== undefined) emitMetric(telemetry, METRIC.SunsetDays, (event.notice.sunsetAt - event.at) / DAY_MS, 'None', dims);
+        const key = `${event.provider} ${event.operation}`;
+        const signature = noticeSignature(event.notice);
+        const last = noticeLogged.get(key);
+        if (!last || last.signature !== signature || event.at - last.at >= NOTICE_LOG_EVERY_MS) {
+          noticeLogged.set(key, { signature, at: event.at });
+          telemetry.log('warn', 'provider deprecation notice', noticeFields(event));
+        }
+        return;
+      }
       case 'attempt': {
         const level: LogLevel = event.outcome === 'ok' ? 'info' : event.retrying ? 'warn' : 'error';
         telemetry.log(level, event.outcome === 'ok' ? 'provider call' : event.retrying ? 'provider call failed, retrying' : 'provider call failed', {

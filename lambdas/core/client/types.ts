@@ -1,4 +1,5 @@
 import type { IntegrationError } from '../errors';
+import type { ApiNotice } from './api-notice';
 
 /** What one call sends. `path` is relative to the base URL (and version path), or an absolute URL on the same origin. */
 export interface ClientRequest {
@@ -107,7 +108,22 @@ export interface PageEvent {
   errorMessage?: string;
 }
 
-export type ClientEvent = AttemptEvent | CallEndedEvent | CircuitEvent | TokenEvent | PageEvent;
+/**
+ * A response that said its endpoint is deprecated, has a sunset date, or carried a warning or a provider's
+ * notice header. Emitted just before the `attempt` event of the same response.
+ */
+export interface ApiNoticeEvent {
+  type: 'api_notice';
+  at: number;
+  provider: string;
+  operation: string;
+  method: string;
+  traceId: string;
+  status: number;
+  notice: ApiNotice;
+}
+
+export type ClientEvent = AttemptEvent | CallEndedEvent | CircuitEvent | TokenEvent | PageEvent | ApiNoticeEvent;
 export type ClientListener = (event: ClientEvent) => void;
 
 /** Where a page starts: enough to resume a run there (checkpoints store it). */

@@ -1,0 +1,105 @@
+import { paginateQuery, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApiNoticeStore, EndpointRecord, EndpointSighting } from '../core/api-notices';
+
+/** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
+const KEEP_DAYS = 90;
+
+const NOTICE_FIELDS = ['deprecated', 'deprecatedAt', 'sunsetAt', 'deprecationLink', 'sunsetLink', 'warnings', 'notices', 'noticeLastSeenAt'] as const;
+
+interface Item {
+  provider: string;
+  endpoint: string;
+  method: string;
+  lastSeenAt: number;
+  lastStatus: number;
+  apiVersion?: string;
+  deprecated?: boolean;
+  deprecatedAt?: number;
+  sunsetAt?: number;
+  deprecationLink?: string;
+  sunsetLink?: string;
+  warnings?: string[];
+  notices?: Record<string, string>;
+  noticeFirstSeenAt?: number;
+  noticeLastSeenAt?: number;
+}
+
+function toRecord(item: Item): EndpointRecord {
+  const record: EndpointRecord = { provider: item.provider, endpoint: item.endpoint, method: item.method, lastSeenAt: item.lastSeenAt, lastStatus: item.lastStatus, apiVersion: item.apiVersion };
+  if (item.noticeLastSeenAt !== undefined) {
+    record.notice = {
+      deprecated: item.deprecated ?? false,
+      deprecatedAt: item.deprecatedAt,
+      sunsetAt: item.sunsetAt,
+      links: { deprecation: item.deprecationLink, sunset: item.sunsetLink },
+      warnings: item.warnings ?? [],
+      notices: item.notices ?? {},
+      firstSeenAt: item.noticeFirstSeenAt ?? item.noticeLastSeenAt,
+      lastSeenAt: item.noticeLastSeenAt,
+    };
+  }
+  return record;
+}
+
+/**
+ * The api-notices table (lambdas/core/tables.ts): one item per provider and endpoint, updated in place.
+ * A sighting with a notice replaces the stored notice fields (first-seen kept); one without only moves
+ * `lastSeenAt`, so a notice stays visible once seen.
+ *
+ * @example
+ * const store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), process.env.API_NOTICES_TABLE!);
+ * await store.list('github');
+ */
+export class DynamoApiNoticeStore implements ApiNoticeStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async record(s: EndpointSighting): Promise<void> {
+    const values: Record<string, unknown> = {
+      method: s.method,
+      lastSeenAt: s.at,
+      lastStatus: s.status,
+      expiresAt: Math.floor(s.at / 1000) + KEEP_DAYS * 86_400,
+      ...(s.apiVersion ? { apiVersion: s.apiVersion } : {}),
+    };
+    const remove: string[] = [];
+    if (s.notice) {
+      const n = s.notice;
+      const fields: Record<(typeof NOTICE_FIELDS)[number], unknown> = {
+        deprecated: n.deprecated,
+        deprecatedAt: n.deprecatedAt,
+        sunsetAt: n.sunsetAt,
+        deprecationLink: n.links.deprecation,
+        sunsetLink: n.links.sunset,
+        warnings: n.warnings.length > 0 ? n.warnings : undefined,
+        notices: Object.keys(n.notices).length > 0 ? n.notices : undefined,
+        noticeLastSeenAt: s.at,
+      };
+      for (const [name, value] of Object.entries(fields)) {
+        if (value === undefined) remove.push(name);
+        else values[name] = value;
+      }
+    }
+    // Every name aliased: DynamoDB reserves hundreds of words.
+    const set = Object.keys(values).map((name) => `#${name} = :${name}`);
+    if (s.notice) set.push('#noticeFirstSeenAt = if_not_exists(#noticeFirstSeenAt, :lastSeenAt)');
+    const names = [...Object.keys(values), ...remove, ...(s.notice ? ['noticeFirstSeenAt'] : [])];
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { provider: s.provider, endpoint: s.endpoint },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k}`, v])),
+      }),
+    );
+  }
+
+  async list(provider?: string): Promise<EndpointRecord[]> {
+    const items: Item[] = [];
+    const pages = provider
+      ? paginateQuery({ client: this.doc }, { TableName: this.tableName, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'provider' }, ExpressionAttributeValues: { ':p': provider } })
+      : paginateScan({ client: this.doc }, { TableName: this.tableName });
+    for await (const page of pages) items.push(...((page.Items ?? []) as Item[]));
+    return items.map(toRecord).sort((a, b) => a.provider.localeCompare(b.provider) || a.endpoint.localeCompare(b.endpoint));
+  }
+}
