@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Figure } from './figure';
 import { scenarios } from './scenarios';
 
-const { values } = parseArgs({ options: { scenario: { type: 'string', multiple: true } } });
+const { values } = parseArgs({ options: { scenario: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } } });
 const wanted = values.scenario ?? scenarios.map((s) => s.id);
 const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
 if (unknown.length > 0) {
@@ -17,7 +17,7 @@ const results: Figure[] = [];
 for (const scenario of scenarios.filter((s) => wanted.includes(s.id))) {
   const started = Date.now();
   console.error(`> ${scenario.id}: ${scenario.description}`);
-  results.push(...(await scenario.run()));
+  results.push(...(await scenario.run({ quick: values.quick })));
   console.error(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -1,0 +1,45 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** DynamoDB requests one client sent, by operation, and the bytes of the write requests' bodies. */
+export interface RequestCounts {
+  byOperation: Map<string, number>;
+  writes: number;
+  writeBytes: number;
+  reset(): void;
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
+/**
+ * Counts what the processor really sends (an SDK middleware after serialization), so "writes per
+ * event" is measured, not assumed from reading the code.
+ *
+ * @example
+ * const counts = countRequests(client); await work(); counts.writes / events;
+ */
+export function countRequests(client: DynamoDBClient): RequestCounts {
+  const counts: RequestCounts = {
+    byOperation: new Map(),
+    writes: 0,
+    writeBytes: 0,
+    reset() {
+      this.byOperation.clear();
+      this.writes = 0;
+      this.writeBytes = 0;
+    },
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      counts.byOperation.set(op, (counts.byOperation.get(op) ?? 0) + 1);
+      if (WRITES.has(op)) {
+        counts.writes += 1;
+        const body = (args.request as { body?: unknown }).body;
+        counts.writeBytes += typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchCountRequests' },
+  );
+  return counts;
+}

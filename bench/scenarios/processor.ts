@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
+import { figure, type Figure, type RunOptions, type Scenario } from '../figure';
+import { sqsBatches } from '../processor/batches';
+import { countRequests } from '../processor/count-requests';
+import { processBatches, processorUnderTest, rawConditionalPuts } from '../processor/run-processor';
+import { startServer } from '../webhook-ingest/load';
+
+const HERE = join(fileURLToPath(import.meta.url), '..', '..', 'processor');
+const BATCH_SIZE = 10;
+/** The event source mapping's maximum concurrency: 5 batches in flight. */
+const CONCURRENCY = 5;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * Processor throughput: SQS batches of 10 GitHub webhooks (2-5 KB, distinct delivery ids) through
+ * the event-processor handler (Powertools batch + idempotency, records upsert-if-newer, archive) on
+ * dynalite, 5 invocations at once. Ceiling, in the same run and alternating rounds: dynalite's raw
+ * conditional PutItem throughput at the same number of requests in flight, divided by the DynamoDB
+ * writes the processor sends per event (counted on the wire).
+ *
+ * Fair on a shared 2-core machine: dynalite runs in its own process (in AWS the store is not on the
+ * Lambda's CPU); the processor and the raw-write baseline run in this process on the same SDK client
+ * setup. The 5 "Lambdas" share one core here, where AWS would give each its own.
+ * Profile: `node --cpu-prof --import tsx bench/run.ts --scenario processor`.
+ */
+export const processor: Scenario = {
+  id: 'processor',
+  description: 'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
+  async run(opts: RunOptions = {}): Promise<Figure[]> {
+    const rounds = opts.quick ? 1 : 3;
+    const perRound = opts.quick ? 200 : 800;
+    const warmup = opts.quick ? 100 : 300;
+    const store = await startServer<{ endpoint: string }>(join(HERE, 'dynalite-server.ts'));
+    const connect = () => createDynamoClient({ endpoint: store.info.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const processorClient = connect();
+    const baselineClient = connect();
+    try {
+      const counts = countRequests(processorClient);
+      const { handle, deadLettered } = processorUnderTest(processorClient);
+      const warm = await sqsBatches(warmup, BATCH_SIZE, 1);
+      const measured = await Promise.all(Array.from({ length: rounds }, (_, r) => sqsBatches(perRound, BATCH_SIZE, warmup + 1 + r * perRound)));
+
+      await processBatches(handle, warm, CONCURRENCY);
+      const writesPerEvent = counts.writes / warmup;
+      const bytesPerWrite = counts.writeBytes / counts.writes;
+      const operations = [...counts.byOperation].map(([op, n]) => `${op} ${(n / warmup).toFixed(2)}`).join(', ');
+      // As many requests in flight as the processor can have: 5 invocations x 10 records in parallel.
+      const inFlight = CONCURRENCY * BATCH_SIZE;
+      const putsPerRound = Math.round(perRound * writesPerEvent);
+      await rawConditionalPuts(baselineClient, { count: warmup, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: 'bench-warm' });
+
+      const eventsPerSecond: number[] = [];
+      const putsPerSecond: number[] = [];
+      // CPU of this process per event / per raw put: the processor's own cost, whatever the store's speed.
+      const cpu = { processor: 0, raw: 0 };
+      const cpuOf = async (key: keyof typeof cpu, work: () => Promise<number>): Promise<number> => {
+        const start = process.cpuUsage();
+        const seconds = await work();
+        const used = process.cpuUsage(start);
+        cpu[key] += used.user + used.system;
+        return seconds;
+      };
+      counts.reset();
+      for (let r = 0; r < rounds; r += 1) {
+        const raw = async () => {
+          const seconds = await cpuOf('raw', () => rawConditionalPuts(baselineClient, { count: putsPerRound, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: `bench-${r}` }));
+          putsPerSecond.push(putsPerRound / seconds);
+        };
+        const proc = async () => {
+          const seconds = await cpuOf('processor', () => processBatches(handle, measured[r]!, CONCURRENCY));
+          eventsPerSecond.push(perRound / seconds);
+        };
+        if (r % 2 === 0) await raw().then(proc);
+        else await proc().then(raw);
+      }
+      if (deadLettered.length > 0) throw new Error(`${deadLettered.length} events were dead-lettered: ${deadLettered[0]!.attributes.failureReason}`);
+      const measuredWrites = counts.writes / (rounds * perRound);
+      if (Math.abs(measuredWrites - writesPerEvent) > 0.01) throw new Error(`writes per event changed between warmup (${writesPerEvent}) and measurement (${measuredWrites})`);
+      const ceiling = median(putsPerSecond) / writesPerEvent;
+      const id = 'processor' as const;
+      console.error(`  processor DynamoDB requests per event: ${operations}; ${Math.round(bytesPerWrite)} B per write`);
+      return [
+        figure(id, `DynamoDB writes per event (${operations})`, writesPerEvent, 'writes'),
+        figure(id, `dynalite raw conditional PutItem, ${inFlight} in flight`, median(putsPerSecond), 'writes/s'),
+        figure(id, 'processor CPU per event (baseline = SDK CPU of its raw writes)', cpu.processor / (rounds * perRound), 'us', { baseline: (writesPerEvent * cpu.raw) / (rounds * putsPerRound) }),
+        figure(id, `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`, median(eventsPerSecond), 'events/s', { baseline: ceiling, target: '>= 0.7 ratio' }),
+      ];
+    } finally {
+      processorClient.destroy();
+      baselineClient.destroy();
+      await store.stop();
+    }
+  },
+};
