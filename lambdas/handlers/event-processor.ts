@@ -4,7 +4,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { randomUUID } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3BlobStore } from '../adapters/s3-blob-store';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
@@ -149,7 +148,6 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
 const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
   const dynamo = createDynamoClient();
-  const sqs = new SQSClient({});
   const bucket = process.env[ENV.blobBucket];
   const blobs = bucket ? new S3BlobStore(new S3Client({}), bucket) : undefined;
   return createProcessorHandler({
@@ -158,7 +156,8 @@ const aws = once(() => {
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),
-    dlq: new SqsQueueSender(sqs, required(ENV.dlqUrl)),
+    // The DLQ is the rare path: its SQS client is imported when a message first goes there.
+    dlq: new SqsQueueSender(() => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})), required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     now: Date.now,
