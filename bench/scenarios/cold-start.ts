@@ -32,7 +32,7 @@ export const coldStart: Scenario = {
   id: 'cold-start',
   description: 'each Lambda bundle from cdk synth: size and import time in a fresh node, vs the same handler with the AWS SDK bundled in',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
-    const runs = opts.quick ? 3 : 7;
+    const runs = opts.quick ? 3 : 5;
     const work = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
     const nodeModules = join(ROOT, 'node_modules');
     const id = 'cold-start' as const;

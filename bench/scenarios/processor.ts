@@ -33,7 +33,7 @@ export const processor: Scenario = {
   description: 'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const rounds = opts.quick ? 1 : 3;
-    const perRound = opts.quick ? 200 : 800;
+    const perRound = opts.quick ? 200 : 500;
     const warmup = opts.quick ? 100 : 300;
     const store = await startServer<{ endpoint: string }>(join(HERE, 'dynalite-server.ts'));
     const connect = () => createDynamoClient({ endpoint: store.info.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
