@@ -5,6 +5,8 @@ export interface RequestCounts {
   byOperation: Map<string, number>;
   writes: number;
   writeBytes: number;
+  /** Request-seconds in flight since the last reset: divided by the elapsed seconds, the mean number in flight. */
+  inFlightSeconds: number;
   reset(): void;
 }
 
@@ -22,10 +24,12 @@ export function countRequests(client: DynamoDBClient): RequestCounts {
     byOperation: new Map(),
     writes: 0,
     writeBytes: 0,
+    inFlightSeconds: 0,
     reset() {
       this.byOperation.clear();
       this.writes = 0;
       this.writeBytes = 0;
+      this.inFlightSeconds = 0;
     },
   };
   client.middlewareStack.add(
@@ -37,7 +41,12 @@ export function countRequests(client: DynamoDBClient): RequestCounts {
         const body = (args.request as { body?: unknown }).body;
         counts.writeBytes += typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
       }
-      return next(args);
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        counts.inFlightSeconds += (performance.now() - started) / 1000;
+      }
     },
     { step: 'finalizeRequest', name: 'benchCountRequests' },
   );

@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import { createDynamoClient } from '../lambdas/adapters/dynamodb';
+import { sqsBatches } from './processor/batches';
+import { processBatches, processorUnderTest } from './processor/run-processor';
+import { startServer } from './webhook-ingest/load';
+const store = await startServer<{ endpoint: string }>(join(import.meta.dirname, 'processor', 'dynalite-server.ts'));
+const client = createDynamoClient({ endpoint: store.info.endpoint, region: 'local', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+const { handle } = processorUnderTest(client);
+const warm = await sqsBatches(300, 10, 1);
+const batches = await sqsBatches(1500, 10, 1000);
+await processBatches(handle, warm, 5);
+const c0 = process.cpuUsage();
+const s = await processBatches(handle, batches, 5);
+const c = process.cpuUsage(c0);
+console.log('events/s', (1500 / s).toFixed(0), 'cpu share', ((c.user + c.system) / 1e6 / s).toFixed(2));
+client.destroy(); await store.stop();
