@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
@@ -11,6 +12,15 @@ const HERE = join(fileURLToPath(import.meta.url), '..', '..', 'processor');
 const BATCH_SIZE = 10;
 /** The event source mapping's maximum concurrency: 5 batches in flight. */
 const CONCURRENCY = 5;
+// utime + stime of a process from /proc (Linux), in microseconds; 0 where /proc is absent.
+function childCpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return 0;
+  }
+}
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -52,18 +62,24 @@ export const processor: Scenario = {
       // As many requests in flight as the processor can have: 5 invocations x 10 records in parallel.
       const inFlight = CONCURRENCY * BATCH_SIZE;
       const putsPerRound = Math.round(perRound * writesPerEvent);
-      await rawConditionalPuts(baselineClient, { count: warmup, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: 'bench-warm' });
+      await rawConditionalPuts(baselineClient, { count: putsPerRound, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: 'bench-warm' });
 
       const eventsPerSecond: number[] = [];
       let processorSeconds = 0;
       const putsPerSecond: number[] = [];
-      // CPU of this process per event / per raw put: the processor's own cost, whatever the store's speed.
+      // CPU of this process per event / per raw put: the processor's own cost, whatever the store's speed;
+      // and dynalite's CPU, to tell which side limits each phase.
       const cpu = { processor: 0, raw: 0 };
+      const storeCpu = { processor: 0, raw: 0 };
+      const wall = { processor: 0, raw: 0 };
       const cpuOf = async (key: keyof typeof cpu, work: () => Promise<number>): Promise<number> => {
         const start = process.cpuUsage();
+        const storeStart = childCpuMicros(store.child.pid);
         const seconds = await work();
         const used = process.cpuUsage(start);
         cpu[key] += used.user + used.system;
+        storeCpu[key] += childCpuMicros(store.child.pid) - storeStart;
+        wall[key] += seconds;
         return seconds;
       };
       counts.reset();
@@ -86,11 +102,17 @@ export const processor: Scenario = {
       const ceiling = median(putsPerSecond) / writesPerEvent;
       const id = 'processor' as const;
       // Fewer than `inFlight` on average: an invocation ends with its slowest record, then the next batch starts.
+      const share = (key: keyof typeof cpu, of: Record<keyof typeof cpu, number>) => `${((of[key] / 1e6 / wall[key]) * 100).toFixed(0)} %`;
       console.error(`  processor DynamoDB requests per event: ${operations}; ${Math.round(bytesPerWrite)} B per write; ${(counts.inFlightSeconds / processorSeconds).toFixed(1)} requests in flight on average (baseline: ${inFlight})`);
+      if (counts.retries > 0) console.error(`  ${counts.retries} requests were retried by the SDK (not counted as writes)`);
+      console.error(`  per round: events/s ${eventsPerSecond.map(Math.round).join(', ')}; raw writes/s ${putsPerSecond.map(Math.round).join(', ')}`);
+      console.error(`  CPU of a core, processor rounds: bench ${share('processor', cpu)}, dynalite ${share('processor', storeCpu)}; raw-write rounds: bench ${share('raw', cpu)}, dynalite ${share('raw', storeCpu)}`);
       return [
         figure(id, 'DynamoDB writes per event, counted on the wire', writesPerEvent, 'writes'),
         figure(id, `dynalite raw conditional PutItem, ${inFlight} in flight`, median(putsPerSecond), 'writes/s'),
         figure(id, 'processor CPU per event (baseline = SDK CPU of its raw writes)', cpu.processor / (rounds * perRound), 'us', { baseline: (writesPerEvent * cpu.raw) / (rounds * putsPerRound) }),
+        // Load-independent: when other work starves both processes, throughput follows CPU granted / CPU needed.
+        figure(id, 'CPU per event, processor + dynalite (baseline = its raw writes)', (cpu.processor + storeCpu.processor) / (rounds * perRound), 'us', { baseline: (writesPerEvent * (cpu.raw + storeCpu.raw)) / (rounds * putsPerRound) }),
         figure(id, `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`, median(eventsPerSecond), 'events/s', { baseline: ceiling, target: '>= 0.7 ratio' }),
       ];
     } finally {
