@@ -14,10 +14,15 @@ export interface Figure {
 
 export type ScenarioId = 'webhook-ingest' | 'rate-limited-sync' | 'backfill' | 'processor' | 'cold-start' | 'cost';
 
+export interface RunOptions {
+  /** A smoke run: fewer rounds and requests, figures only indicative. */
+  quick?: boolean;
+}
+
 export interface Scenario {
   id: ScenarioId;
   description: string;
-  run(): Promise<Figure[]>;
+  run(opts?: RunOptions): Promise<Figure[]>;
 }
 
 export function figure(scenario: ScenarioId, name: string, value: number, unit: string, opts: { baseline?: number | null; target?: string } = {}): Figure {

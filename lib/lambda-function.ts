@@ -21,6 +21,18 @@ export interface HandlerFunctionProps {
   overrides?: Partial<NodejsFunctionProps>;
 }
 
+/** How every handler is bundled; `npm run bench` (cold-start) rebuilds with the same options to explain sizes. */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies call require(); ESM bundles need it defined.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  externalModules: ['@aws-sdk/*'],
+} as const satisfies NodejsFunctionProps['bundling'];
+
 /** Runtime all handlers use; the bundle targets the same Node.js version. */
 export const RUNTIME = Runtime.NODEJS_22_X;
 
@@ -52,16 +64,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require(); ESM bundles need it defined.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: BUNDLING,
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { createClient, realTime } from '../../lambdas/core/client';
 import { RecordsSimulator, SIM_PAGINATION, simProvider } from '../../local/simulators';
-import { figure, type Figure, type Scenario } from '../figure';
+import { figure, type Figure, type RunOptions, type Scenario } from '../figure';
 
 const PAGES = 420;
 const PAGE_SIZE = 25;
@@ -65,18 +65,19 @@ async function naive(sim: RecordsSimulator): Promise<number> {
 export const rateLimitedSync: Scenario = {
   id: 'rate-limited-sync',
   description: `pull ${PAGES} pages from a simulator that allows ${RATE} requests/s (429 with Retry-After beyond it)`,
-  async run(): Promise<Figure[]> {
-    const sim = new RecordsSimulator({ count: PAGES * PAGE_SIZE, pageSize: PAGE_SIZE, auth: { kind: 'bearer', token: TOKEN } });
+  async run(opts: RunOptions = {}): Promise<Figure[]> {
+    const pages = opts.quick ? 60 : PAGES;
+    const sim = new RecordsSimulator({ count: pages * PAGE_SIZE, pageSize: PAGE_SIZE, auth: { kind: 'bearer', token: TOKEN } });
     await sim.listen();
     try {
       const a = await measure(sim, () => ours(sim));
       const b = await measure(sim, () => naive(sim));
-      if (a.pages !== PAGES || b.pages !== PAGES) throw new Error(`expected ${PAGES} pages, got ${a.pages} and ${b.pages}`);
-      const floor = PAGES / RATE;
+      if (a.pages !== pages || b.pages !== pages) throw new Error(`expected ${pages} pages, got ${a.pages} and ${b.pages}`);
+      const floor = pages / RATE;
       const share = (r: Run) => (100 * r.throttled) / r.requests;
       const id = 'rate-limited-sync' as const;
       return [
-        figure(id, `floor: ${PAGES} pages / ${RATE} req/s`, floor, 's'),
+        figure(id, `floor: ${pages} pages / ${RATE} req/s`, floor, 's'),
         figure(id, 'ours: wall time (baseline = floor)', a.seconds, 's', { baseline: floor, target: '<= 1.10 ratio' }),
         figure(id, 'ours: 429s received', a.throttled, 'responses', { target: '' }),
         figure(id, 'ours: 429s share of requests', share(a), '%', { target: '<= 1 %' }),

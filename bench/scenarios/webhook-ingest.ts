@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { figure, type Figure, type Scenario } from '../figure';
+import { figure, type Figure, type RunOptions, type Scenario } from '../figure';
 import { signedDeliveries } from '../webhook-ingest/deliveries';
 import { handlerCpu } from '../webhook-ingest/handler-cpu';
 import { load, startServer, type LoadResult } from '../webhook-ingest/load';
@@ -36,7 +36,9 @@ function check(name: string, r: LoadResult): LoadResult {
 export const webhookIngest: Scenario = {
   id: 'webhook-ingest',
   description: 'signed 2 KB GitHub webhooks: local stack vs a minimal verify-and-enqueue server at 20 connections; handler CPU per webhook',
-  async run(): Promise<Figure[]> {
+  async run(opts: RunOptions = {}): Promise<Figure[]> {
+    const roundCount = opts.quick ? 1 : ROUNDS;
+    const roundSeconds = opts.quick ? 1 : ROUND_SECONDS;
     const stack = await startServer<{ url: string; secret: string }>(join(HERE, 'stack-server.ts'), [], profile);
     const deliveries = signedDeliveries(stack.info.secret, 2000);
     const minimal = await startServer<{ url: string }>(join(HERE, 'minimal-server.ts'), [stack.info.secret]);
@@ -44,16 +46,16 @@ export const webhookIngest: Scenario = {
     const rounds: Record<keyof typeof targets, LoadResult[]> = { minimal: [], stack: [] };
     const fixed: Partial<Record<keyof typeof targets, LoadResult>> = {};
     try {
-      for (const url of Object.values(targets)) await load(url, deliveries, { connections: CONNECTIONS, seconds: 2 });
-      for (let r = 0; r < ROUNDS; r += 1) {
+      for (const url of Object.values(targets)) await load(url, deliveries, { connections: CONNECTIONS, seconds: opts.quick ? 1 : 2 });
+      for (let r = 0; r < roundCount; r += 1) {
         const order = r % 2 === 0 ? (['minimal', 'stack'] as const) : (['stack', 'minimal'] as const);
-        for (const name of order) rounds[name].push(check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: ROUND_SECONDS })));
+        for (const name of order) rounds[name].push(check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds })));
       }
-      for (const name of ['minimal', 'stack'] as const) fixed[name] = check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: ROUND_SECONDS, rate: FIXED_RATE }));
+      for (const name of ['minimal', 'stack'] as const) fixed[name] = check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds, rate: FIXED_RATE }));
     } finally {
       await Promise.all([minimal.stop(), stack.stop()]);
     }
-    const cpu = await handlerCpu(deliveries, stack.info.secret, 20_000);
+    const cpu = await handlerCpu(deliveries, stack.info.secret, opts.quick ? 2_000 : 20_000);
     const m = (name: keyof typeof targets, f: (r: LoadResult) => number) => median(rounds[name].map(f));
     const id = 'webhook-ingest' as const;
     return [

@@ -1,24 +1,36 @@
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { IntegrationError } from '../core/errors';
 import type { ListableBlobStore } from '../core/ports';
+import { clientFrom, lazy, type ClientSource } from './lazy';
+
+// Imported on first use: at ingest, S3 serves only oversized bodies (see lazy.ts).
+const sdk = lazy(() => import('@aws-sdk/client-s3'));
 
 /**
  * The blob store on one S3 bucket (SSE-S3 by bucket default, so no KMS call per object).
  *
  * @example
  * const blobs = new S3BlobStore(new S3Client({}), process.env.BLOB_BUCKET!);
+ * // or, importing the S3 client only when a blob is first read or written:
+ * const rare = new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket);
  * await blobs.put('payloads/github/2024-05-01/abc', body);
  */
 export class S3BlobStore implements ListableBlobStore {
-  constructor(private readonly client: S3Client, private readonly bucket: string) {}
+  private readonly client: () => Promise<S3Client>;
+
+  constructor(client: ClientSource<S3Client>, private readonly bucket: string) {
+    this.client = clientFrom(client);
+  }
 
   async put(key: string, body: Buffer | string, opts: { contentType?: string } = {}): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
+    const [{ PutObjectCommand }, client] = await Promise.all([sdk(), this.client()]);
+    await client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
   }
 
   async get(key: string): Promise<Buffer> {
+    const [{ GetObjectCommand, NoSuchKey }, client] = await Promise.all([sdk(), this.client()]);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!res.Body) throw new IntegrationError('permanent', `blob ${key} has no body`);
       return Buffer.from(await res.Body.transformToByteArray());
     } catch (err) {
@@ -30,10 +42,11 @@ export class S3BlobStore implements ListableBlobStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    const [{ ListObjectsV2Command }, client] = await Promise.all([sdk(), this.client()]);
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

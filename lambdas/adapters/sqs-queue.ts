@@ -1,12 +1,28 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueMessage, QueueSender } from '../core/ports';
+import { clientFrom, lazy, type ClientSource } from './lazy';
 
-/** Sends to one SQS queue; attributes become String message attributes. */
+// Imported on first use: the processor sends only to its DLQ, rarely (see lazy.ts).
+const sdk = lazy(() => import('@aws-sdk/client-sqs'));
+
+/**
+ * Sends to one SQS queue; attributes become String message attributes.
+ *
+ * @example
+ * const queue = new SqsQueueSender(new SQSClient({}), process.env.QUEUE_URL!);
+ * const dlq = new SqsQueueSender(() => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})), dlqUrl);
+ * await queue.send({ body, attributes: { provider: 'github' } });
+ */
 export class SqsQueueSender implements QueueSender {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  private readonly client: () => Promise<SQSClient>;
+
+  constructor(client: ClientSource<SQSClient>, private readonly queueUrl: string) {
+    this.client = clientFrom(client);
+  }
 
   async send(message: QueueMessage): Promise<void> {
-    await this.client.send(
+    const [{ SendMessageCommand }, client] = await Promise.all([sdk(), this.client()]);
+    await client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: message.body,

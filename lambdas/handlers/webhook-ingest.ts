@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3BlobStore } from '../adapters/s3-blob-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -47,7 +46,8 @@ const aws = once(() => {
   const queue = new SqsQueueSender(new SQSClient({}), required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];
   return createIngestHandler({
-    blobs: bucket ? new S3BlobStore(new S3Client({}), bucket) : undefined,
+    // Only bodies above the queue's limit go to S3: its client is imported when one first does.
+    blobs: bucket ? new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket) : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
     secrets: new AwsSecretStore(required(ENV.secretPrefix), { maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300) }),

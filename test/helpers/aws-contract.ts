@@ -118,6 +118,13 @@ export class AwsContract {
         }
         return json(200, { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] });
       }
+      case 'SendMessage': {
+        const q = byUrl(input.QueueUrl);
+        if (!q) return error('QueueDoesNotExist', 'The specified queue does not exist.');
+        const attributes = (input.MessageAttributes ?? {}) as Record<string, { StringValue: string }>;
+        this.put(q, String(input.MessageBody), Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, v.StringValue])));
+        return json(200, { MessageId: q.messages.at(-1)!.id, MD5OfMessageBody: md5(String(input.MessageBody)) });
+      }
       case 'SendMessageBatch': {
         const q = byUrl(input.QueueUrl);
         if (!q) return error('QueueDoesNotExist', 'The specified queue does not exist.');

@@ -24,11 +24,19 @@ describe('cdk synth', () => {
     // Our handlers are ESM bundles; CDK's own assets (dev's bucket auto-delete provider) are not.
     const bundles = readdirSync(out).filter((d) => d.startsWith('asset.')).map((d) => join(out, d, 'index.mjs')).filter((f) => existsSync(f));
     expect(bundles.length).toBeGreaterThanOrEqual(2);
+    const rarelyUsed: Record<string, string> = { 'webhook-ingest': '@aws-sdk/client-s3', 'event-processor': '@aws-sdk/client-sqs' };
     for (const bundle of bundles) {
       const code = readFileSync(bundle, 'utf8');
       // The AWS SDK comes from the Lambda runtime: imported, not bundled.
       expect(code).toMatch(/from\s*"@aws-sdk\//);
       expect(statSync(bundle).size).toBeLessThan(400_000);
+      // A client only a rare path needs (claim check at ingest, DLQ at the processor) is imported on first use, not at init.
+      const sources = (JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] }).sources;
+      for (const [handler, sdk] of Object.entries(rarelyUsed)) {
+        if (!sources.some((src) => src.endsWith(`lambdas/handlers/${handler}.ts`))) continue;
+        expect(code).toContain(`import("${sdk}")`);
+        expect(code).not.toMatch(new RegExp(`from\\s*"${sdk}"`));
+      }
     }
   }, 240_000);
 });

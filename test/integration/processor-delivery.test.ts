@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -76,5 +78,16 @@ describe('event processor: archive and claim check', () => {
     expect(p.dlq.messages).toHaveLength(1);
     expect(p.dlq.messages[0]!.attributes).toMatchObject({ [ATTR.failureKind]: 'permanent', [ATTR.bodyRef]: 'payloads/github/2024-05-01/gone' });
     expect(p.dlq.messages[0]!.attributes[ATTR.failureReason]).toContain('does not exist');
+  });
+
+  it('stores each event under the idempotency key id earlier versions used, so their records still deduplicate', async () => {
+    const p = processor({ archive: new MemoryBlobs() });
+    const r = record(231);
+    expect((await p.run([r])).batchItemFailures).toEqual([]);
+    // Powertools' id: `<keyPrefix>#` + base64 md5 of the JSON of the key (`provider#eventId`).
+    const id = `webhook-event#${createHash('md5').update(JSON.stringify(`github#evt-${seq}`)).digest('base64')}`;
+    const { Item } = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('idempotency'), Key: { id } }));
+    expect(Item).toMatchObject({ id, status: 'COMPLETED' });
+    expect(Item!.data).toMatchObject({ provider: 'github', written: 1 });
   });
 });

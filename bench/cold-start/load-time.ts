@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface LoadSample {
+  /** Import of the bundle, module-scope init included, timed inside the child (node's own startup excluded). */
+  importMs: number;
+  /** Of which: importing the runtime's SDK packages the bundle imports statically. */
+  sdkMs: number;
+  /** Spawn to exit, timed by the parent: node's startup plus the import. */
+  processMs: number;
+}
+
+// Lambda's init: import the handler module (its module scope builds the AWS clients when
+// AWS_LAMBDA_FUNCTION_NAME is set, see wiring.ts once()). ESM loads a module's static imports before
+// running its body, so importing those SDK packages first, then the bundle, splits the same work in two.
+const CHILD = `
+const [bundle, ...sdk] = process.argv.slice(1);
+const t0 = performance.now();
+for (const p of sdk) await import(p);
+const t1 = performance.now();
+await import(bundle);
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t2 - t0, sdkMs: t1 - t0 }));`;
+
+/**
+ * Copies a bundle into `dir` as Lambda lays out /var/task (index.mjs alone), with `node_modules`
+ * linked to the project's so `@aws-sdk/*` resolves as the runtime's preinstalled SDK does.
+ */
+export function stageBundle(bundle: string, dir: string, nodeModules: string): string {
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, 'index.mjs');
+  copyFileSync(bundle, target);
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(nodeModules, join(dir, 'node_modules'), 'dir');
+  return target;
+}
+
+/**
+ * One cold load of a bundle in a fresh `node` with a Lambda-like environment (only PATH, the
+ * function's variables, region and credentials placeholders); `sdk` lists the bundle's static
+ * `@aws-sdk/*` imports, timed apart.
+ *
+ * @example
+ * const { importMs, processMs } = await loadOnce('/tmp/x/index.mjs', { AWS_LAMBDA_FUNCTION_NAME: 'f' });
+ */
+export function loadOnce(bundle: string, environment: Record<string, string>, sdk: readonly string[] = []): Promise<LoadSample> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench-cold-start',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...environment,
+  };
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // Run in the bundle's folder: `-e` code resolves bare specifiers from there, as the bundle does.
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk], { cwd: dirname(bundle), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const processMs = performance.now() - started;
+      if (code !== 0) return reject(new Error(`loading ${bundle} exited with ${code}: ${err.trim().slice(0, 500)}`));
+      resolve({ ...(JSON.parse(out) as { importMs: number; sdkMs: number }), processMs });
+    });
+  });
+}

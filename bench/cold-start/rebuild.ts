@@ -1,0 +1,56 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { BUNDLING } from '../../lib/lambda-function';
+
+export interface Rebuilt {
+  bundle: string;
+  bytes: number;
+  metafile: Metafile;
+}
+
+/** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
+export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk: boolean }): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: BUNDLING.target,
+    format: BUNDLING.format,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    mainFields: [...BUNDLING.mainFields],
+    banner: { js: BUNDLING.banner },
+    external: opts.bundleSdk ? [] : [...BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * Builds a handler as the stack does, or with the AWS SDK bundled in (the baseline), into `dir`,
+ * with esbuild's metafile to tell what fills the bundle.
+ *
+ * @example
+ * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { bundleSdk: false });
+ */
+export async function rebuild(entry: string, dir: string, opts: { bundleSdk: boolean }): Promise<Rebuilt> {
+  mkdirSync(dir, { recursive: true });
+  const bundle = join(dir, 'index.mjs');
+  const result = await build(esbuildOptions(entry, bundle, opts));
+  return { bundle, bytes: statSync(bundle).size, metafile: result.metafile! };
+}
+
+/** The output's bytes by npm package (or project folder), largest first. */
+export function bytesByPackage(metafile: Metafile): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const name = m ? m[1]! : path.split('/').slice(0, 2).join('/');
+      totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...totals].sort((a, b) => b[1] - a[1]);
+}
