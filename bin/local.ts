@@ -11,6 +11,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '.local' },
     memory: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    'poll-every': { type: 'string', default: '60' },
   },
 });
 
@@ -32,11 +33,15 @@ function sink(line: string): void {
   }
 }
 
-const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink });
+const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, polls: { everyMs: Number(values['poll-every']) * 1000 } });
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
-writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, pid: process.pid }));
+const simulators = Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([name, sim]) => [name, sim.url]));
+writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, pid: process.pid, simulators }));
+const pollLines = (stack.polls?.scheduler.schedules ?? []).map(
+  ({ event, everyMs }) => `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${simulators[event.provider] ? `its simulator ${simulators[event.provider]}` : 'the real API'}`,
+);
 const body = JSON.stringify(sampleGithubIssue());
 const sign = `node -p "require('crypto').createHmac('sha256', require('${secretsFile}').github.webhookSecret).update(process.argv[1]).digest('hex')" "$BODY"`;
 
@@ -46,6 +51,8 @@ Integration stack (local) is running at ${stack.url}
   DynamoDB:  ${stack.dynamo.endpoint} (dynalite${values.memory ? ', in memory' : `, data in ${dataDir}/dynamodb`})
   secrets:   ${secretsFile}
   logs:      ${logFile}
+  polls:     ${pollLines.join('\n             ') || 'none'}
+  records:   ${stack.url}/records/football/fixture   (the last known data, with its fetch time)
 
 Send a correctly signed GitHub webhook (paste into another terminal):
 
@@ -57,6 +64,7 @@ curl -i ${stack.url}/webhooks/github \\
   --data "$BODY"
 
 or: npm run ops -- send github    and then: npm run ops -- records github
+Backfill: npm run sync -- --provider football --poll fixtures --from 2024-08-01 --to 2024-08-31
 
 Ctrl-C to stop.
 `);

@@ -53,6 +53,9 @@ export class IntegrationStack extends Stack {
     this.tables = {
       idempotency: table('IdempotencyTable', TABLES.idempotency),
       records: table('RecordsTable', TABLES.records),
+      checkpoints: table('CheckpointsTable', TABLES.checkpoints),
+      gaps: table('GapsTable', TABLES.gaps),
+      quarantine: table('QuarantineTable', TABLES.quarantine),
     };
 
     for (const provider of props.providers) {

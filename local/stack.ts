@@ -12,6 +12,7 @@ import type { ProviderDefinition } from '../lambdas/providers/types';
 import { LocalApiGateway } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
+import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
 import { LocalQueue } from './queue';
 import { FileSecretStore } from './secrets';
 
@@ -29,6 +30,10 @@ export interface LocalStackOptions {
   processor?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
   /** Receives every JSON log line and EMF document the handlers emit. Default: `<dataDir>/logs.jsonl`. */
   sink?: (line: string) => void;
+  /** Run providers' polls on a local schedule against their simulators (`npm start` does); off unless given. */
+  polls?: LocalPollsOptions;
+  /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ProviderQueues {
@@ -45,6 +50,8 @@ export interface LocalStack {
   records: DynamoRecordStore;
   queues: Record<string, ProviderQueues>;
   api: LocalApiGateway;
+  /** Scheduled polls, simulators and the `GET /records/{provider}/{type}` page, when `polls` was given. */
+  polls?: LocalPolls;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -118,6 +125,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const api = new LocalApiGateway();
   for (const name of Object.keys(queues)) api.addRoute('ANY', `/webhooks/${name}`, ingest);
+  const polls = opts.polls ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls) : undefined;
+  if (polls) api.addPage((req, res) => polls.recordsPage(req, res));
   api.addPage((req, res) => {
     if (req.url !== '/_health') return false;
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -145,9 +154,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     records,
     queues,
     api,
+    polls,
     drained,
     stop: async () => {
       await api.close();
+      await polls?.stop();
       await Promise.all(mappings.map((m) => m.stop()));
       await dynamo.close();
     },

@@ -9,6 +9,9 @@ export const ENV = {
   recordsTable: 'RECORDS_TABLE',
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   secretsMaxAge: 'SECRETS_MAX_AGE_SECONDS',
+  checkpointsTable: 'CHECKPOINTS_TABLE',
+  gapsTable: 'GAPS_TABLE',
+  quarantineTable: 'QUARANTINE_TABLE',
 } as const;
 
 

@@ -14,6 +14,10 @@ export interface TableSpec {
 export const TABLES = {
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: false },
   records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
+  // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
+  checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
+  gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },
+  quarantine: { name: 'quarantine', partitionKey: 'poll', sortKey: 'id', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -4,6 +4,8 @@ import type { AttemptEvent, ClientEvent, ClientListener } from './types';
 
 function classOf(e: AttemptEvent): StatusClass | undefined {
   if (e.outcome === 'timeout') return 'timeout';
+  // A rate limit reported in a 200 body (API-Football) counts as the 429 it stands for.
+  if (e.outcome === 'rate_limited') return '429';
   if (e.outcome === 'network') return 'network';
   return e.status === undefined ? undefined : statusClass(e.status);
 }
