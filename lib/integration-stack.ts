@@ -1,13 +1,15 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
+import { PollIntegration } from './poll-integration';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 
 export interface IntegrationStackProps extends StackProps {
@@ -31,6 +33,9 @@ export class IntegrationStack extends Stack {
   readonly tables: Record<keyof typeof TABLES, Table>;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
+  readonly polls: Record<string, PollIntegration> = {};
+  /** Failed schedule deliveries and failed poller runs (alarm on its depth); absent when no provider polls. */
+  readonly schedulerDlq?: Queue;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -102,6 +107,26 @@ export class IntegrationStack extends Stack {
       new CfnOutput(this, `WebhookUrl-${provider.name}`, {
         description: `Paste into ${provider.displayName}'s webhook settings`,
         value: `${this.api.apiEndpoint}${integration.path}`,
+      });
+    }
+
+    const polling = props.providers.filter((p) => (p.polls?.length ?? 0) > 0);
+    if (polling.length > 0) {
+      this.schedulerDlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    }
+    for (const provider of polling) {
+      const integration = new PollIntegration(this, `Poll-${provider.name}`, {
+        provider,
+        secrets: this.secrets[provider.name] ?? {},
+        secretPrefix,
+        namespace,
+        tables: this.tables,
+        dlq: this.schedulerDlq!,
+      });
+      this.polls[provider.name] = integration;
+      new CfnOutput(this, `PollerFunction-${provider.name}`, {
+        description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
+        value: integration.poller.functionName,
       });
     }
   }

@@ -42,7 +42,7 @@ export interface LocalPolls {
 }
 
 /** Simulators the local stack runs for providers without a `<PROVIDER>_BASE_URL`, keyed by provider. */
-const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<ProviderSimulator>> = {
+export const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<ProviderSimulator>> = {
   // The limits of API-Football's Pro plan.
   football: async (secrets) => new FootballSimulator({ key: await secrets.get('football', 'apiKey'), limits: { perMinute: 300, dailyQuota: 7500 } }),
 };

@@ -6,20 +6,11 @@ import type { Telemetry } from '../ports';
 import type { SyncRecord, SyncRecordStore } from '../records';
 import type { PollSpec, ProviderDefinition, SyncWindow } from '../../providers/types';
 import { contentHash } from './content-hash';
+import { SYNC_DEFAULTS } from './defaults';
 import type { Checkpoint, Gap, QuarantineEntry, SyncStateStore } from './state';
 import { instant, planWindows, scheduledSpan, windowId } from './windows';
 
-export const SYNC_DEFAULTS = {
-  gapsPerRun: 5,
-  /** A run starts no new page with less time than this left. */
-  stopMarginMs: 10_000,
-  /** Kept back from each call's deadline to store its page and the checkpoint. */
-  writeReserveMs: 5_000,
-  /** A long window saves its page position this often, so a crash repeats at most this many pages. */
-  progressEveryPages: 25,
-  /** Longest lease a run takes; renewed after each window. */
-  leaseMs: 15 * 60_000,
-} as const;
+export { SYNC_DEFAULTS };
 
 /** Why a run ended before its plan did. */
 export type RunStop = 'deadline' | 'rate_limited' | 'quota_exhausted' | 'circuit_open' | 'auth' | 'busy' | 'paused';
