@@ -96,6 +96,8 @@ export const football: ProviderDefinition = {
   secrets: ['apiKey'],
   // The Pro plan's 300 requests per minute; the client also follows X-RateLimit-Remaining.
   rateLimit: { requestsPerSecond: 5, burst: 5 },
+  // A call may wait out a spent per-minute window (up to a minute, no reset header) and still send.
+  timeouts: { callMs: 120_000 },
   inspectResponse: footballProblem,
   polls: [fixturesPoll],
 };
