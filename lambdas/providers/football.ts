@@ -44,7 +44,8 @@ const nextUtcMidnight = (now: number): number => (Math.floor(now / DAY) + 1) * D
 const nextMinute = (now: number): number => (Math.floor(now / 60_000) + 1) * 60_000;
 
 /**
- * API-Football answers errors with HTTP 200 and an `errors` object (`[]` when there are none):
+ * API-Football answers errors with HTTP 200 and an `errors` object (`[]` when there are none), and
+ * documents 499 Time Out as a status of its own (retried here):
  * `requests` is the daily quota (it resets at 00:00 UTC: stop until then, never retry), `rateLimit`
  * the per-minute limit (no reset header: wait for the next minute), `token`/`access` a bad or
  * suspended key, anything else (a parameter the endpoint rejects, a plan limit) permanent.
@@ -53,6 +54,8 @@ const nextMinute = (now: number): number => (Math.floor(now / 60_000) + 1) * 60_
  * footballProblem({ status: 200, headers: {}, body: { errors: { rateLimit: 'Too many requests.' } } }, now) // { kind: 'rate_limited', ... }
  */
 export function footballProblem(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined {
+  // Documented for every endpoint next to 200, 204 and 500: the API gave up on the request; try again.
+  if (res.status === 499) return { kind: 'retryable', message: 'API-Football timed out (499)' };
   const errors = (res.body as { errors?: unknown } | null)?.errors;
   if (errors === undefined || errors === null) return undefined;
   const entries: [string, unknown][] = Array.isArray(errors) ? errors.map((e, i) => [String(i), e]) : typeof errors === 'object' ? Object.entries(errors) : [['error', errors]];
@@ -71,7 +74,11 @@ export function footballProblem(res: { status: number; headers: Record<string, s
 /** The stable key of a fixture: its id and kick-off date (UTC), so re-fetching never duplicates it. */
 export const fixtureKey = (f: Fixture): string => `${f.fixture.id}#${new Date(f.fixture.timestamp * 1000).toISOString().slice(0, 10)}`;
 
-/** Fixtures by day: one request per UTC day (`date`), paged by `page` where the API pages. */
+/**
+ * Fixtures by day: one request per UTC day (`date`). `/fixtures` documents no `page` parameter and
+ * answers `paging: { current: 1, total: 1 }`, so the first page goes without one; were it ever to
+ * page, `page=2...` would follow `paging.total`.
+ */
 export const fixturesPoll: PollSpec<Fixture> = {
   name: 'fixtures',
   description: 'Fixtures of every league by day: results, live scores and upcoming matches',

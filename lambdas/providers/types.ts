@@ -168,8 +168,10 @@ export interface ProviderDefinition {
   requestIdHeaders?: string[];
   webhook?: WebhookSpec;
   /**
-   * Reads a 2xx JSON body for errors the provider reports with a success status (API-Football's
-   * `errors` object); undefined when the body is a success. Runs in the client before pagination.
+   * Reads a response for errors the provider reports its own way: a 2xx body with an error inside
+   * (API-Football's `errors` object), or a 4xx the common rules call permanent that the provider
+   * documents as transient (API-Football's 499 Time Out). Undefined keeps the common rules. Runs in
+   * the client, before retries and pagination.
    */
   inspectResponse?(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined;
   /** Scheduled syncs of this provider's list endpoints (one EventBridge schedule each). */

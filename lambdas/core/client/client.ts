@@ -146,11 +146,11 @@ export function createClient(deps: ClientDeps): Client {
   };
   const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
 
-  // The provider's hook reads errors a success status hides (API-Football's `errors` object).
-  function inspected(status: number, headers: Record<string, string>, body: unknown): Classified {
+  // The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
+  function inspected(status: number, headers: Record<string, string>, body: unknown): Classified | undefined {
     try {
       const problem = def.inspectResponse!({ status, headers, body }, time.now());
-      return problem ? classifyProblem(problem) : { outcome: 'ok', breakerFailure: false };
+      return problem ? classifyProblem(problem) : undefined;
     } catch {
       return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with a body the provider's inspectResponse could not read`, breakerFailure: false };
     }
@@ -200,7 +200,9 @@ export function createClient(deps: ClientDeps): Client {
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
     let c = classifyResponse(res.status, verdict);
-    if (c.outcome === 'ok' && verdict.kind === 'json' && def.inspectResponse) c = inspected(res.status, resHeaders, verdict.body);
+    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
+      c = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined) ?? c;
+    }
     return {
       ...c,
       failed: c.breakerFailure,
