@@ -3,8 +3,8 @@ import { prng } from './dataset';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
-/** Real API-Football league ids first; more leagues get synthetic ids. */
-const LEAGUES: [id: number, name: string, country: string][] = [
+/** Real API-Football league ids first; more leagues get synthetic ids. The last four play a calendar-year season (March to November). */
+const LEAGUES: [id: number, name: string, country: string, calendarYear?: boolean][] = [
   [39, 'Premier League', 'England'],
   [140, 'La Liga', 'Spain'],
   [135, 'Serie A', 'Italy'],
@@ -17,6 +17,10 @@ const LEAGUES: [id: number, name: string, country: string][] = [
   [179, 'Premiership', 'Scotland'],
   [40, 'Championship', 'England'],
   [141, 'Segunda División', 'Spain'],
+  [71, 'Serie A', 'Brazil', true],
+  [253, 'Major League Soccer', 'USA', true],
+  [98, 'J1 League', 'Japan', true],
+  [113, 'Allsvenskan', 'Sweden', true],
 ];
 
 const PLACES = ['Ashford', 'Brindle', 'Caldera', 'Dunmore', 'Eastvale', 'Fairport', 'Glenrock', 'Harrow', 'Ironbridge', 'Juniper', 'Kingsmere', 'Lakeside', 'Marlow', 'Northgate', 'Oakridge', 'Pinehurst', 'Queensbury', 'Riverton', 'Stonefield', 'Thornbury'];
@@ -41,6 +45,8 @@ export interface SimLeague {
   id: number;
   name: string;
   country: string;
+  /** Its season runs March to November of one year instead of August to May. */
+  calendarYear: boolean;
   teams: { id: number; name: string }[];
 }
 
@@ -69,7 +75,8 @@ function roundRobin(n: number): [number, number][][] {
 
 /**
  * A deterministic football world: `leagues` leagues of 20 teams, each season a double round robin
- * from mid-August, one round a week; leagues start on different weekdays so every day has fixtures.
+ * from mid-August (or March, for calendar-year leagues), one round a week; leagues start on different
+ * weekdays so most days have fixtures, and some league plays in every month.
  * Scores and postponements are seeded; statuses come from the clock when served.
  *
  * @example
@@ -80,16 +87,16 @@ export function footballWorld(opts: FootballDataOptions): { leagues: SimLeague[]
   const rand = prng(opts.seed ?? 7);
   const count = opts.leagues ?? LEAGUES.length;
   const leagues: SimLeague[] = Array.from({ length: count }, (_, i) => {
-    const [id, name, country] = LEAGUES[i] ?? [1000 + i, `League ${i + 1}`, 'Simland'];
+    const [id, name, country, calendarYear = false] = LEAGUES[i] ?? [1000 + i, `League ${i + 1}`, 'Simland'];
     const teams = Array.from({ length: 20 }, (_, t) => ({ id: 10_000 + i * 20 + t, name: `${PLACES[(t + i) % PLACES.length]} ${SUFFIXES[(t * 7 + i) % SUFFIXES.length]}` }));
-    return { id, name, country, teams };
+    return { id, name, country, calendarYear, teams };
   });
   const schedule = roundRobin(20);
   const fixtures: SimFixtureRow[] = [];
   let nextId = 1_000_000;
   for (const season of [...opts.seasons].sort()) {
-    const opening = Date.UTC(season, 7, 9);
-    leagues.forEach((_, leagueIndex) => {
+    leagues.forEach((league, leagueIndex) => {
+      const opening = league.calendarYear ? Date.UTC(season, 2, 1) : Date.UTC(season, 7, 9);
       const firstDay = opening + (leagueIndex % 7) * DAY;
       schedule.forEach((pairs, round) => {
         pairs.forEach(([home, away], match) => {

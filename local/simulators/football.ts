@@ -24,7 +24,7 @@ export interface FootballSimulatorOptions extends SimulatorOptions {
   seed?: number;
   /** Seasons served (a season starts in August); default the current one by the clock and the two before. */
   seasons?: number[];
-  /** Leagues of 20 teams (default 12; the first 12 carry real API-Football ids). */
+  /** Leagues of 20 teams (default 16, with real API-Football ids; the last four play March to November). */
   leagues?: number;
   /** Fixtures per page (default 20). */
   pageSize?: number;
