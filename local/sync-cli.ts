@@ -239,7 +239,17 @@ async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { f
 
 /** With --aws: the deployed poller, once per window (continuing a window a run left), a few at once. */
 async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { from: number; to: number } | undefined, opts: { functionName: string; concurrency: number; endpoint?: string; env: CliIO['env'] }, onProgress: (s: Readonly<RunSummary>) => void): Promise<{ summary: RunSummary; failures: string[] }> {
-  const invoker = new LambdaInvoker(new LambdaClient({ endpoint: opts.endpoint, maxAttempts: 5, region: opts.env.AWS_REGION ?? (opts.endpoint ? 'us-east-1' : undefined) }));
+  const lambda = new LambdaInvoker(new LambdaClient({ endpoint: opts.endpoint, maxAttempts: 5, region: opts.env.AWS_REGION ?? (opts.endpoint ? 'us-east-1' : undefined) }));
+  // An invocation that could not be made (no such function, no credentials) is a failure to report, like a function error.
+  const invoker = {
+    invoke: async <T>(name: string, payload: unknown): Promise<InvokeResult<T>> => {
+      try {
+        return await lambda.invoke<T>(name, payload);
+      } catch (err) {
+        return { ok: false, error: { type: (err as Error).name || 'Error', message: (err as Error).message } };
+      }
+    },
+  };
   const failures: string[] = [];
   if (!range) {
     const res = await invoker.invoke<RunSummary>(opts.functionName, { provider: provider.name, poll: poll.name });
