@@ -281,6 +281,9 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         }
         failed(gap, out);
         await recordGap(gap, why(out, gap), true);
+        if (out.error && gap.attempts + 1 >= 3) {
+          deps.telemetry.log('error', 'sync gap keeps failing', { ...log, window: windowId(gap), attempts: gap.attempts + 1, error_code: out.error.kind, first_failed_at: new Date(gap.firstFailedAt).toISOString() });
+        }
         if (out.stop) return stop('deadline');
         const halt = stopFor(out.error!);
         if (halt) {
