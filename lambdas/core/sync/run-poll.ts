@@ -226,8 +226,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   const OUT_OF_TIME = 'the run ran out of time inside this window';
   const why = (out: Extract<WindowOutcome, { ok: false }>, previous?: Gap) =>
     out.error
-      ? { kind: out.error.kind, message: out.error.message, position: out.position, countAttempt: true }
-      : { kind: previous?.errorKind ?? 'deadline', message: previous?.lastError ?? OUT_OF_TIME, position: out.position, countAttempt: false };
+      ? { kind: out.error.kind, message: out.error.message, position: out.position ?? previous?.position, countAttempt: true }
+      : { kind: previous?.errorKind ?? 'deadline', message: previous?.lastError ?? OUT_OF_TIME, position: out.position ?? previous?.position, countAttempt: false };
 
   const stopFor = (error: IntegrationError): RunStop | undefined => (STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined);
 
