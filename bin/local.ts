@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'no-demo': { type: 'boolean', default: false },
     // Alarm periods last period / N; the demo uses 10 so an alarm fires and clears within a minute.
     'time-scale': { type: 'string' },
+    'poll-every': { type: 'string', default: '60' },
   },
 });
 const demo = !values['no-demo'];
@@ -46,11 +47,15 @@ function sink(line: string): void {
   }
 }
 
-const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale } });
+const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale }, polls: { everyMs: Number(values['poll-every']) * 1000 } });
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
-writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid }));
+const simulators = Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([name, sim]) => [name, sim.url]));
+writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid, simulators }));
+const pollLines = (stack.polls?.scheduler.schedules ?? []).map(
+  ({ event, everyMs }) => `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${simulators[event.provider] ? `its simulator ${simulators[event.provider]}` : 'the real API'}`,
+);
 const body = JSON.stringify(sampleGithubIssue());
 const sign = `node -p "require('crypto').createHmac('sha256', require('${secretsFile}').github.webhookSecret).update(process.argv[1]).digest('hex')" "$BODY"`;
 
@@ -62,6 +67,8 @@ Integration stack (local) is running at ${stack.url}
   logs:      ${logFile}
   dashboard: ${stack.url}/_dashboard   (alarms and charts; alarm periods x1/${timeScale})
   demo:      ${demo ? 'on: signed GitHub webhooks every 2 s, a forged one now and then, a forged burst every 3 min (--no-demo to stop it)' : 'off'}
+  polls:     ${pollLines.join('\n             ') || 'none'}
+  records:   ${stack.url}/records/football/fixture   (the last known data, with its fetch time)
 
 Send a correctly signed GitHub webhook (paste into another terminal):
 
@@ -73,6 +80,7 @@ curl -i ${stack.url}/webhooks/github \\
   --data "$BODY"
 
 or: npm run ops -- send github    and then: npm run ops -- records github
+Backfill: npm run sync -- --provider football --poll fixtures --from 2024-08-01 --to 2024-08-31
 
 Outbound writes (commands):  ${Object.keys(stack.writes.queues).map((p) => `${stack.url}/commands/${p}`).join('  ')}
   simulators: ${Object.entries(stack.writes.simulators).map(([p, sim]) => `${p} ${sim.url}`).join(', ') || 'none (base URLs set)'}

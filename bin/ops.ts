@@ -23,7 +23,7 @@ const USAGE = `npm run ops -- <command> [options]
 
 Commands (local stack; start it with npm start):
   send <provider>        send one correctly signed sample webhook
-  records <provider>     list the provider's records
+  records <provider>     list the provider's records (polled ones with their fetch time)
   dlq <provider>         list dead-lettered messages with their failure reasons (--limit N, default 100)
   redrive <provider>     move the provider's DLQ back to its queue (--no-wait: start it and return, AWS)
   replay <provider> --from ISO --to ISO
@@ -140,7 +140,10 @@ async function records(name: string | undefined): Promise<void> {
     start = page.LastEvaluatedKey;
   } while (start);
   if (values.json) return console.log(JSON.stringify(items.map(({ data, ...rest }) => rest)));
-  for (const item of items) console.log(`${item.type}\t${item.key}\tversion=${new Date(Number(item.version)).toISOString()}\tevent=${item.eventId}`);
+  // Webhook records carry a version and an event; polled ones the time they were fetched.
+  const when = (item: Record<string, unknown>) =>
+    item.fetchedAt !== undefined ? `fetched=${new Date(Number(item.fetchedAt)).toISOString()}\tpoll=${String(item.source)}` : `version=${new Date(Number(item.version)).toISOString()}\tevent=${String(item.eventId)}`;
+  for (const item of items) console.log(`${item.type}\t${item.key}\t${when(item)}`);
   console.log(`${items.length} record(s)`);
 }
 

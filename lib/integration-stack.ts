@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -6,6 +6,7 @@ import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apig
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
@@ -17,6 +18,7 @@ import { Observability, type OnCallProps } from './observability/observability';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
+import { PollIntegration } from './poll-integration';
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -61,6 +63,9 @@ export class IntegrationStack extends Stack {
   readonly observability: Observability;
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
+  readonly polls: Record<string, PollIntegration> = {};
+  /** Failed schedule deliveries and failed poller runs (alarm on its depth); absent when no provider polls. */
+  readonly schedulerDlq?: Queue;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -96,6 +101,9 @@ export class IntegrationStack extends Stack {
       externalIds: table('ExternalIdsTable', TABLES.externalIds),
       commands: table('CommandsTable', TABLES.commands),
       apiNotices: table('ApiNoticesTable', TABLES.apiNotices),
+      checkpoints: table('CheckpointsTable', TABLES.checkpoints),
+      gaps: table('GapsTable', TABLES.gaps),
+      quarantine: table('QuarantineTable', TABLES.quarantine),
     };
 
     for (const provider of props.providers) {
@@ -178,6 +186,28 @@ export class IntegrationStack extends Stack {
       });
     }
 
+    const polling = props.providers.filter((p) => (p.polls?.length ?? 0) > 0);
+    if (polling.length > 0) {
+      this.schedulerDlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    }
+    for (const provider of polling) {
+      const integration = new PollIntegration(this, `Poll-${provider.name}`, {
+        provider,
+        secrets: this.secrets[provider.name] ?? {},
+        secretPrefix,
+        namespace,
+        tables: this.tables,
+        dlq: this.schedulerDlq!,
+      });
+      this.polls[provider.name] = integration;
+      this.recordApiNotices(integration.poller);
+      const monitoring = this.observability.provider(provider.name, provider.displayName).sync().lambda('poller', integration.poller);
+      for (const poll of provider.polls ?? []) monitoring.queue('scheduler-dlq-not-empty', this.schedulerDlq!, poll.name);
+      new CfnOutput(this, `PollerFunction-${provider.name}`, {
+        description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
+        value: integration.poller.functionName,
+      });
+    }
     for (const provider of props.providers) {
       if (!provider.writes) continue;
       const writes = new CommandIntegration(this, `Commands-${provider.name}`, {

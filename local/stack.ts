@@ -13,6 +13,7 @@ import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { LocalApiGateway } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
+import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
 import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
@@ -42,6 +43,10 @@ export interface LocalStackOptions {
   observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
   /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
   writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number; env?: Record<string, string | undefined> };
+  /** Run providers' polls on a local schedule against their simulators (`npm start` does); off unless given. */
+  polls?: LocalPollsOptions;
+  /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ProviderQueues {
@@ -66,6 +71,8 @@ export interface LocalStack {
   monitor: LocalMonitor;
   /** Outbound writes: command queues, simulators, the mapping and outcome stores. */
   writes: LocalWrites;
+  /** Scheduled polls, simulators and the `GET /records/{provider}/{type}` page, when `polls` was given. */
+  polls?: LocalPolls;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -178,6 +185,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
   }
   api.addPage(dashboardPage(monitor));
+  const polls = opts.polls ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls) : undefined;
+  if (polls) {
+    api.addPage((req, res) => polls.recordsPage(req, res));
+    for (const provider of providers) {
+      for (const poll of provider.polls ?? []) monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
+    }
+  }
   api.addPage((req, res) => {
     if (req.url !== '/_health') return false;
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -214,6 +228,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     adminUrl: admin.url,
     monitor,
     writes,
+    polls,
     drained,
     pauseProcessing: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
@@ -224,6 +239,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stop: async () => {
       monitor.stop();
       await api.close();
+      await polls?.stop();
       await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));
       await writes.stop();

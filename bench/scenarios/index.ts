@@ -1,8 +1,9 @@
 import type { Scenario } from '../figure';
 import { coldStart } from './cold-start';
 import { processor } from './processor';
+import { backfill } from './backfill';
 import { rateLimitedSync } from './rate-limited-sync';
 import { webhookIngest } from './webhook-ingest';
 
 /** Every benchmark scenario; each lives in its own file in this folder. */
-export const scenarios: Scenario[] = [webhookIngest, rateLimitedSync, processor, coldStart];
+export const scenarios: Scenario[] = [webhookIngest, rateLimitedSync, backfill, processor, coldStart];

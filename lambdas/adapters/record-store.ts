@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { recordKey, type RecordStore, type StoredRecord, type UpsertOutcome } from '../core/records';
+import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import { recordKey, type RecordStore, type StoredRecord, type SyncRecord, type SyncRecordStore, type SyncWriteOutcome, type UpsertOutcome } from '../core/records';
 import type { EntityChange } from '../providers/types';
 
 /** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields. */
@@ -13,8 +14,30 @@ function boundedData(data: Record<string, unknown>): string {
   return JSON.stringify({ ...scalars, _truncated: true });
 }
 
-/** Records table: one item per entity, written with a conditional put on `version`. */
-export class DynamoRecordStore implements RecordStore {
+const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+
+/** BatchGetItem's limit per call. */
+const BATCH_GET = 100;
+/** Conditional puts in flight at once per call. */
+const PUTS_IN_FLIGHT = 8;
+
+type Current = Pick<StoredRecord, 'contentHash' | 'fetchedAt' | 'version'>;
+
+/** What the sync write rule decides from the stored item, before any write. */
+function judge(current: Current | undefined, record: SyncRecord, fetchedAt: number): SyncWriteOutcome | 'write' {
+  if (!current) return 'write';
+  if (current.contentHash === record.hash) return 'unchanged';
+  if (current.fetchedAt !== undefined && current.fetchedAt > fetchedAt) return 'stale';
+  if (record.version !== undefined && current.version !== undefined && current.version > record.version) return 'stale';
+  return 'write';
+}
+
+/**
+ * Records table: one item per entity. Webhooks write with a conditional put on `version`
+ * (upsert-if-newer); polls with `putIfChanged` on `contentHash` and `fetchedAt` (and `version` when
+ * the poll has one), so both paths share items without undoing each other.
+ */
+export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
   async upsertIfNewer(provider: string, change: EntityChange, meta: { eventId: string; receivedAt: number; now: number }): Promise<UpsertOutcome> {
@@ -34,23 +57,123 @@ export class DynamoRecordStore implements RecordStore {
             receivedAt: meta.receivedAt,
             writtenAt: meta.now,
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR #version < :version',
+          // An item a poll wrote without a version yields to any webhook version.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#version) OR #version < :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': change.version },
         }),
       );
       return 'written';
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException) && (err as Error)?.name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionFailure(err)) throw err;
       const current = await this.get(provider, change.type, change.key);
       return current && current.version === change.version ? 'duplicate' : 'stale';
     }
   }
 
+  /**
+   * The sync write rule. Reads the stored hash, fetch time and version of every record first
+   * (BatchGetItem, strongly consistent), then puts only what is new or changed, each with a
+   * condition that re-checks the rule, so a run racing another (a backfill and a scheduled run) can
+   * neither put older content back nor write the same content twice. Why read first: on-demand
+   * DynamoDB bills a failed conditional put a full write unit per KB, and a read unit covers 4 KB at a
+   * fifth of the price, so re-fetching unchanged records (every lookback window) costs reads, not writes.
+   *
+   * @example
+   * const outcomes = await store.putIfChanged('football', 'fixture', [{ key: '1035037#2024-08-16', data, hash: contentHash(data) }], { fetchedAt, source: 'fixtures', now });
+   * // ['written'] the first time, ['unchanged'] after
+   */
+  async putIfChanged(provider: string, type: string, records: SyncRecord[], meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome[]> {
+    const pks = records.map((r) => recordKey(provider, type, r.key));
+    if (new Set(pks).size !== pks.length) throw new Error('putIfChanged: keys must be unique within one call');
+    const current = await this.currentOf(pks);
+    const outcomes = records.map((r, i) => judge(current.get(pks[i]!), r, meta.fetchedAt));
+    const limit = pLimit(PUTS_IN_FLIGHT);
+    await Promise.all(
+      records.map((record, i) =>
+        outcomes[i] !== 'write'
+          ? undefined
+          : limit(async () => {
+              outcomes[i] = await this.putChanged(provider, type, pks[i]!, record, meta);
+            }),
+      ),
+    );
+    return outcomes as SyncWriteOutcome[];
+  }
+
+  private async putChanged(provider: string, type: string, pk: string, record: SyncRecord, meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome> {
+    const versioned = record.version !== undefined;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk,
+            provider,
+            type,
+            key: record.key,
+            ...(versioned ? { version: record.version } : {}),
+            data: boundedData(record.data),
+            contentHash: record.hash,
+            fetchedAt: meta.fetchedAt,
+            source: meta.source,
+            writtenAt: meta.now,
+          },
+          ConditionExpression: `attribute_not_exists(pk) OR ((attribute_not_exists(contentHash) OR contentHash <> :hash) AND (attribute_not_exists(fetchedAt) OR fetchedAt <= :fetchedAt)${versioned ? ' AND (attribute_not_exists(#version) OR #version <= :version)' : ''})`,
+          ExpressionAttributeNames: versioned ? { '#version': 'version' } : undefined,
+          ExpressionAttributeValues: { ':hash': record.hash, ':fetchedAt': meta.fetchedAt, ...(versioned ? { ':version': record.version } : {}) },
+        }),
+      );
+      return 'written';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // Another run wrote between our read and our put: same content, or something later.
+      const now = await this.get(provider, type, record.key);
+      return now?.contentHash === record.hash ? 'unchanged' : 'stale';
+    }
+  }
+
+  private async currentOf(pks: string[]): Promise<Map<string, Current>> {
+    const found = new Map<string, Current>();
+    for (let i = 0; i < pks.length; i += BATCH_GET) {
+      let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + BATCH_GET).map((pk) => ({ pk }));
+      for (let round = 0; keys && keys.length > 0; round += 1) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
+        if (round > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+        const res: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, contentHash, fetchedAt, #version', ExpressionAttributeNames: { '#version': 'version' } },
+            },
+          }),
+        );
+        for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.pk as string, item as Current);
+        keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  async list(provider: string, type: string, opts: { limit?: number } = {}): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': recordKey(provider, type, '') } }),
+      );
+      for (const item of page.Items ?? []) out.push(parsed(item));
+      start = page.LastEvaluatedKey;
+    } while (start && (opts.limit === undefined || out.length < opts.limit));
+    return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  }
+
   async get(provider: string, type: string, key: string): Promise<StoredRecord | undefined> {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: recordKey(provider, type, key) }, ConsistentRead: true }));
-    if (!res.Item) return undefined;
-    const item = res.Item as Omit<StoredRecord, 'data'> & { data: string };
-    return { ...item, data: JSON.parse(item.data) as Record<string, unknown> };
+    return res.Item ? parsed(res.Item) : undefined;
   }
+}
+
+function parsed(item: Record<string, unknown>): StoredRecord {
+  const { data, ...rest } = item as Omit<StoredRecord, 'data'> & { data: string };
+  return { ...rest, data: JSON.parse(data) as Record<string, unknown> };
 }

@@ -15,6 +15,9 @@ export const ENV = {
   commandsTable: 'COMMANDS_TABLE',
   /** Where the outbound client records endpoints in use and their deprecation notices (`npm run ops -- versions`). */
   apiNoticesTable: 'API_NOTICES_TABLE',
+  checkpointsTable: 'CHECKPOINTS_TABLE',
+  gapsTable: 'GAPS_TABLE',
+  quarantineTable: 'QUARANTINE_TABLE',
 } as const;
 
 

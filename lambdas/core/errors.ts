@@ -6,6 +6,8 @@ export type ErrorKind =
   | 'retryable'
   | 'permanent'
   | 'rate_limited'
+  /** A quota that resets at `resumeAt` (API-Football's daily requests): never retried before then. */
+  | 'quota_exhausted'
   | 'timeout'
   | 'circuit_open'
   | 'malformed_response'
@@ -30,7 +32,7 @@ export class IntegrationError extends Error {
   readonly requestId?: string;
   /** How many attempts the call made (outbound client). */
   readonly attempts?: number;
-  /** For `rate_limited`: when the provider accepts calls again (epoch ms), so a sync can checkpoint and resume. */
+  /** For `rate_limited` and `quota_exhausted`: when the provider accepts calls again (epoch ms), so a sync can checkpoint and resume. */
   readonly resumeAt?: number;
 
   constructor(kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) {

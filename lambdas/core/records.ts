@@ -7,13 +7,20 @@ export interface StoredRecord {
   provider: string;
   type: string;
   key: string;
-  version: number;
+  /** The provider's version; a polled record has one only when its poll defines it. */
+  version?: number;
   data: Record<string, unknown>;
-  /** The event that produced this state. */
-  eventId: string;
-  /** When that event reached us, and when we wrote it (epoch ms). */
-  receivedAt: number;
+  /** The event that produced this state (webhooks). */
+  eventId?: string;
+  /** When that event reached us (webhooks), and when we wrote it (epoch ms). */
+  receivedAt?: number;
   writtenAt: number;
+  /** Polled records: when the fetch that brought this content happened (epoch ms). */
+  fetchedAt?: number;
+  /** Polled records: hash of `data` (and version), to skip writing what did not change. */
+  contentHash?: string;
+  /** Polled records: the poll that wrote it. */
+  source?: string;
 }
 
 export interface RecordStore {
@@ -23,3 +30,27 @@ export interface RecordStore {
 }
 
 export const recordKey = (provider: string, type: string, key: string): string => `${provider}#${type}#${key}`;
+
+/** One polled record, ready to store. */
+export interface SyncRecord {
+  key: string;
+  version?: number;
+  data: Record<string, unknown>;
+  /** contentHash(data, version). */
+  hash: string;
+}
+
+/** `written`: new or changed; `unchanged`: same content stored, no write; `stale`: a later fetch (or newer version) is stored. */
+export type SyncWriteOutcome = 'written' | 'unchanged' | 'stale';
+
+export interface SyncRecordStore {
+  /**
+   * Writes each record only if it is new or its content changed, and never over one fetched later
+   * (or with a newer provider version): reads first, then a conditional put per changed record.
+   * Outcomes are in the order of `records`; keys must be unique within one call.
+   */
+  putIfChanged(provider: string, type: string, records: SyncRecord[], meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome[]>;
+  get(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
+  /** Every record of one type (a scan: for local reads and small tables; read by key in production). */
+  list(provider: string, type: string, opts?: { limit?: number }): Promise<StoredRecord[]>;
+}

@@ -27,6 +27,10 @@ export const TABLES = {
   },
   /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
   apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
+  // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
+  checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
+  gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },
+  quarantine: { name: 'quarantine', partitionKey: 'poll', sortKey: 'id', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -1,3 +1,4 @@
+import { football } from './football';
 import { github } from './github';
 import { shopify } from './shopify';
 import { slack } from './slack';
@@ -9,7 +10,7 @@ import type { ProviderDefinition } from './types';
 export type { ProviderDefinition } from './types';
 
 /** Every provider the stack knows. Adding one: write its file, list it here. */
-export const providers: readonly ProviderDefinition[] = [github, slack, stripe, shopify, trello, standard];
+export const providers: readonly ProviderDefinition[] = [github, slack, stripe, shopify, trello, standard, football];
 
 export function getProvider(name: string): ProviderDefinition | undefined {
   return providers.find((p) => p.name === name);

@@ -1,3 +1,5 @@
+import type { PageSchema } from '../core/client/validate-page';
+import type { ClientRequest } from '../core/client/types';
 import type { HmacOptions, SignatureScheme } from '../core/signatures';
 import type { WritesSpec } from '../core/writes/types';
 
@@ -113,7 +115,16 @@ export interface CircuitBreakerSpec {
 
 /** How a list endpoint pages. Stops on no next, an empty page, a cursor or link seen before, or `maxPages`. */
 export type PaginationSpec = (
-  | { style: 'page'; pageParam?: string; firstPage?: number; sizeParam?: string; pageSize?: number; totalPagesPath?: string }
+  | {
+      style: 'page';
+      pageParam?: string;
+      firstPage?: number;
+      sizeParam?: string;
+      pageSize?: number;
+      totalPagesPath?: string;
+      /** Request the first page without the page parameter (API-Football's endpoints that do not page reject it). */
+      omitFirstPage?: boolean;
+    }
   | { style: 'offset'; offsetParam?: string; limitParam?: string; limit: number; totalPath?: string }
   | {
       style: 'cursor';
@@ -168,4 +179,76 @@ export interface ProviderDefinition {
   webhook?: WebhookSpec;
   /** Outbound writes this provider accepts as commands, by operation name (README, "Outbound writes"). */
   writes?: WritesSpec;
+  /**
+   * Reads a response for errors the provider reports its own way: a 2xx body with an error inside
+   * (API-Football's `errors` object), or a 4xx the common rules call permanent that the provider
+   * documents as transient (API-Football's 499 Time Out). Undefined keeps the common rules. Runs in
+   * the client, before retries and pagination.
+   */
+  inspectResponse?(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined;
+  /** Scheduled syncs of this provider's list endpoints (one EventBridge schedule each). */
+  polls?: readonly PollSpec[];
+}
+
+/** An error a provider reported inside a success response, as the client should treat it. */
+export interface ResponseProblem {
+  kind: 'rate_limited' | 'quota_exhausted' | 'auth' | 'permanent' | 'retryable' | 'malformed_response';
+  /** The provider's own words, for logs and gaps; never a credential. */
+  message: string;
+  /** When calls work again (epoch ms): a rate limit's reset, a daily quota's next day. */
+  resumeAt?: number;
+}
+
+/** A half-open span of provider time `[from, to)` in epoch ms: a poll makes one request (and its pages) per window. */
+export interface SyncWindow {
+  from: number;
+  to: number;
+}
+
+/** An EventBridge Scheduler expression: `rate(15 minutes)` or `cron(0 3 * * ? *)` (UTC). */
+export type ScheduleExpression = `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})` | `cron(${string})`;
+
+/** What a poll stores for one valid record. */
+export interface PolledRecord {
+  /** Stable across fetches: re-fetching the same entity finds the same item (dedupe). */
+  key: string;
+  /** The provider's own version (its updated-at, epoch ms) when it has one: nothing older overwrites it. */
+  version?: number;
+  /** What is stored; its content hash decides whether a re-fetch writes. */
+  data: Record<string, unknown>;
+}
+
+/**
+ * One scheduled sync of a list endpoint: the poller reads its checkpoint, plans windows, pages through
+ * each with the client, validates, and writes what changed. See README, "Scheduled sync and backfill".
+ */
+export interface PollSpec<T = unknown> {
+  /** Lower-case, URL-safe; with the provider's name it names the schedule, checkpoint and gaps. */
+  name: string;
+  description?: string;
+  schedule: ScheduleExpression;
+  /** The record type in the records table (`<provider>#<type>#<key>`). */
+  type: string;
+  /** The request for one window; the paginator adds its page parameters. */
+  request(window: SyncWindow): ClientRequest;
+  /** How the endpoint pages; `recordsPath` says where the records are. */
+  pagination: PaginationSpec;
+  /** Invalid records are quarantined, an invalid envelope fails the page (`malformed_response`). */
+  schema: PageSchema<T>;
+  /** Maps one valid record to its stable key, version and stored data. */
+  record(record: T): PolledRecord;
+  window: {
+    /** Width of one window (one day for API-Football's `date`). */
+    sizeMs: number;
+    /** The first run starts here (ISO date or date-time, UTC); windows are aligned to it. */
+    start: string;
+    /** Each run re-fetches this much before now: providers correct recent data (scores, statuses). Default 0. */
+    lookbackMs?: number;
+    /** And this much after now (upcoming fixtures). Default 0. */
+    aheadMs?: number;
+  };
+  /** Gaps retried per run, oldest first, before new windows (default 5). */
+  gapsPerRun?: number;
+  /** The poller Lambda's timeout (default 300 s); the client's deadline is the remaining time minus its safety margin. */
+  timeoutSeconds?: number;
 }

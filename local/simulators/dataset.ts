@@ -9,7 +9,7 @@ export interface SimRecord {
 }
 
 // mulberry32: a tiny seeded PRNG, so every run serves the same data (Math.random cannot be seeded).
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

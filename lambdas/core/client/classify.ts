@@ -1,5 +1,6 @@
 import type { ErrorKind } from '../errors';
 import type { BodyVerdict } from './read-body';
+import type { ResponseProblem } from '../../providers/types';
 import type { AttemptOutcome } from './types';
 
 export interface Classified {
@@ -9,6 +10,8 @@ export interface Classified {
   message?: string;
   /** Counts against the provider's circuit breaker. */
   breakerFailure: boolean;
+  /** When the provider says calls work again (epoch ms), from a body the provider's `inspectResponse` read. */
+  resumeAt?: number;
 }
 
 const RETRYABLE = new Set([408, 500, 502, 503, 504]);
@@ -47,4 +50,28 @@ export function classifyThrown(err: unknown): Classified {
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error | undefined)?.message ?? 'unknown';
   return { outcome: 'network', kind: 'retryable', message: `network error: ${detail}`, breakerFailure: true };
+}
+
+/**
+ * A 2xx JSON body the provider's `inspectResponse` says is an error (errors-in-200, as API-Football
+ * answers): classified as the hook says. A hook that throws makes the body `malformed_response`.
+ *
+ * @example
+ * classifyProblem({ kind: 'rate_limited', message: 'rateLimit: Too many requests' }) // { outcome: 'rate_limited', ... }
+ */
+export function classifyProblem(problem: ResponseProblem): Classified {
+  const base = { kind: problem.kind, message: problem.message, resumeAt: problem.resumeAt };
+  switch (problem.kind) {
+    case 'rate_limited':
+    case 'quota_exhausted':
+      return { ...base, outcome: 'rate_limited', breakerFailure: false };
+    case 'auth':
+      return { ...base, outcome: 'auth', breakerFailure: false };
+    case 'retryable':
+      return { ...base, outcome: 'retryable', breakerFailure: true };
+    case 'malformed_response':
+      return { ...base, outcome: 'malformed', breakerFailure: false };
+    case 'permanent':
+      return { ...base, outcome: 'permanent', breakerFailure: false };
+  }
 }

@@ -6,7 +6,7 @@ import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
 import { apiNotice } from './api-notice';
 import { backoffMs } from './backoff';
 import { circuitStateName, providerBreaker } from './breaker';
-import { classifyResponse, classifyThrown, type Classified } from './classify';
+import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
 import { credentials, type Credentials } from './credentials';
 import { OAuthTokens } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
@@ -152,6 +152,16 @@ export function createClient(deps: ClientDeps): Client {
   };
   const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
 
+  // The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
+  function inspected(status: number, headers: Record<string, string>, body: unknown): Classified | undefined {
+    try {
+      const problem = def.inspectResponse!({ status, headers, body }, time.now());
+      return problem ? classifyProblem(problem) : undefined;
+    } catch {
+      return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with a body the provider's inspectResponse could not read`, breakerFailure: false };
+    }
+  }
+
   async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
     const started = time.now();
     const took = () => time.now() - started;
@@ -195,7 +205,10 @@ export function createClient(deps: ClientDeps): Client {
     }
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
-    const c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
+    let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
+    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
+      c = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined) ?? c;
+    }
     // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
     const code = c.outcome !== 'ok' && verdict.kind === 'json' ? safeCode(def.errorCode?.(verdict.body)) : undefined;
     if (code) c.message = `${c.message} (${code})`;
@@ -273,11 +286,15 @@ export function createClient(deps: ClientDeps): Client {
           break;
         case 'rate_limited': {
           const limit = rateLimitState(r.headers, now, def.rateLimit?.headers);
-          const hinted = retryAfterMs(r.headers['retry-after'], now) ?? (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
+          const hinted =
+            (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
+            retryAfterMs(r.headers['retry-after'], now) ??
+            (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
           const wait = hinted ?? backoffMs(rateWaits + 1, s, time.random);
           resumeAt = now + wait;
           bucket.pauseUntil(resumeAt);
-          if (retryable && rateWaits < s.rateLimitWaits && resumeAt <= deadline) {
+          // A spent quota (a daily one) is never waited out within a call.
+          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt <= deadline) {
             rateWaits += 1;
             waitMs = wait;
           }

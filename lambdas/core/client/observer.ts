@@ -5,6 +5,8 @@ import type { ApiNoticeEvent, AttemptEvent, ClientEvent, ClientListener } from '
 
 function classOf(e: AttemptEvent): StatusClass | undefined {
   if (e.outcome === 'timeout') return 'timeout';
+  // A rate limit reported in a 200 body (API-Football) counts as the 429 it stands for.
+  if (e.outcome === 'rate_limited') return '429';
   if (e.outcome === 'network') return 'network';
   return e.status === undefined ? undefined : statusClass(e.status);
 }

@@ -37,9 +37,11 @@ function pageRequest(req: ClientRequest, spec: PaginationSpec, position: PagePos
   const query = { ...req.query };
   const size = 'sizeParam' in spec && spec.sizeParam && spec.pageSize ? { [spec.sizeParam]: spec.pageSize } : {};
   switch (spec.style) {
-    case 'page':
-      Object.assign(query, { [spec.pageParam ?? 'page']: position.page }, size);
+    case 'page': {
+      const first = position.page === undefined || position.page === (spec.firstPage ?? 1);
+      Object.assign(query, spec.omitFirstPage && first ? {} : { [spec.pageParam ?? 'page']: position.page }, size);
       break;
+    }
     case 'offset':
       Object.assign(query, { [spec.offsetParam ?? 'offset']: position.offset, [spec.limitParam ?? 'limit']: spec.limit });
       break;

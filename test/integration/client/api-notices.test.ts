@@ -160,7 +160,7 @@ describe('API-change readiness, driven through the provider simulator', () => {
       expect(stdout).toContain('shopify (Shopify): API version 2026-04 (path)');
       expect(stdout).toContain('! x-shopify-api-deprecated-reason: https://shopify.dev/changelog/page-filter-removed');
       const json = JSON.parse((await run('--json')).stdout) as { providers: { provider: string; endpoints: unknown[] }[] };
-      expect(json.providers.map((p) => p.provider)).toEqual(['github', 'slack', 'stripe', 'shopify', 'trello', 'standard']);
+      expect(json.providers.map((p) => p.provider)).toEqual(['github', 'slack', 'stripe', 'shopify', 'trello', 'standard', 'football']);
       expect(json.providers.find((p) => p.provider === 'github')).toMatchObject({ apiVersion: '2022-11-28 (header X-GitHub-Api-Version)', endpoints: [] });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

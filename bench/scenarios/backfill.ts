@@ -1,0 +1,90 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
+import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
+import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
+import { createClient, realTime } from '../../lambdas/core/client';
+import { silentTelemetry } from '../../lambdas/core/ports';
+import { runPoll, type RunSummary } from '../../lambdas/core/sync/run-poll';
+import { instant } from '../../lambdas/core/sync/windows';
+import { football } from '../../lambdas/providers/football';
+import { FootballSimulator, type FootballFaultSettings } from '../../local/simulators';
+import { figure, type Figure, type Scenario } from '../figure';
+
+// API-Football's Mega plan: 900 requests a minute, which the client paces at 15 a second.
+const PER_MINUTE = 900;
+const RATE = PER_MINUTE / 60;
+const LEAGUES = 30;
+const PAGE_SIZE = 5;
+const FROM = '2024-09-01';
+const TO = '2024-10-01';
+const KEY = 'bench-apisports-key';
+
+/** dynalite in a child process; resolves to its endpoint and a way to stop it. */
+async function remoteDynamo(): Promise<{ endpoint: string; stop(): void }> {
+  const child = fork(fileURLToPath(new URL('../dynalite-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { endpoint: string }).endpoint));
+    child.once('error', reject);
+  });
+  return { endpoint, stop: () => child.disconnect() };
+}
+
+export const backfill: Scenario = {
+  id: 'backfill',
+  description: `a month of fixtures (${LEAGUES} leagues, ${PAGE_SIZE} per page) from the API-Football simulator allowing ${PER_MINUTE} requests/minute, twice`,
+  async run(): Promise<Figure[]> {
+    const sim = new FootballSimulator({ key: KEY, seasons: [2024], leagues: LEAGUES, pageSize: PAGE_SIZE });
+    await sim.listen();
+    sim.faults.update({ football: { perMinute: PER_MINUTE } } as FootballFaultSettings);
+    const dynamo = await remoteDynamo();
+    const client = createDynamoClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const puts: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => {
+      if (context.commandName === 'PutCommand' || context.commandName === 'PutItemCommand') puts.push('put');
+      return next(args);
+    }, { step: 'initialize', name: 'countPuts' });
+    const doc = createDocumentClient(client);
+    const definition = { ...football, rateLimit: { requestsPerSecond: RATE, burst: RATE } };
+    const api = createClient({ definition, secrets: { get: async () => KEY }, time: realTime, baseUrl: sim.url });
+    const deps = {
+      client: api,
+      records: new DynamoRecordStore(doc, 'records'),
+      state: new DynamoSyncState(doc, { checkpoints: 'checkpoints', gaps: 'gaps', quarantine: 'quarantine' }),
+      telemetry: silentTelemetry,
+      now: Date.now,
+    };
+    const range = { from: instant(FROM), to: instant(TO) };
+    const timed = async (traceId: string): Promise<{ s: RunSummary; seconds: number; puts: number }> => {
+      puts.length = 0;
+      const started = performance.now();
+      const s = await runPoll({ provider: definition, poll: definition.polls![0]!, range }, { ...deps, traceId });
+      return { s, seconds: (performance.now() - started) / 1000, puts: puts.length };
+    };
+    try {
+      const first = await timed('backfill-1');
+      const second = await timed('backfill-2');
+      for (const { s } of [first, second]) if (s.gapsOpen > 0 || s.windows !== 30) throw new Error(`backfill incomplete: ${JSON.stringify(s)}`);
+      const id = 'backfill' as const;
+      // The client may send its first burst at once, then one request every 1/RATE s.
+      const floor = (first.s.requests - RATE) / RATE;
+      const fetched = (r: RunSummary) => r.recordsWritten + r.recordsUnchanged + r.recordsStale;
+      return [
+        figure(id, `pages in the month (${fetched(first.s)} fixtures, ${first.s.windows} days)`, first.s.pages, 'pages'),
+        figure(id, `rate-limit floor: (requests - burst) at ${PER_MINUTE} per minute`, floor, 's'),
+        figure(id, 'first run: wall time (baseline = floor)', first.seconds, 's', { baseline: floor, target: '<= 1.3 ratio' }),
+        figure(id, 'first run: records written per second', first.s.recordsWritten / first.seconds, 'records/s'),
+        figure(id, 'first run: requests per record written', first.s.requests / first.s.recordsWritten, 'requests'),
+        figure(id, 'first run: 429s (rate limit in a 200) received', first.s.http429, 'responses'),
+        figure(id, 'second run: wall time (baseline = floor)', second.seconds, 's', { baseline: floor }),
+        figure(id, 'second run: records written (baseline = records fetched)', second.s.recordsWritten, 'records', { baseline: fetched(second.s), target: '~0' }),
+        figure(id, 'second run: DynamoDB puts (baseline = first run)', second.puts, 'puts', { baseline: first.puts, target: '0' }),
+        figure(id, 'writes saved by dedupe on the second run', (100 * (fetched(second.s) - second.puts)) / fetched(second.s), '%', { target: '>= 99 %' }),
+      ];
+    } finally {
+      await sim.close();
+      client.destroy();
+      dynamo.stop();
+    }
+  },
+};

@@ -1,0 +1,61 @@
+import type { PollSpec, SyncWindow } from '../../providers/types';
+
+/** At most this many windows in one plan: a guard against a tiny window size over a long span. */
+export const MAX_WINDOWS = 100_000;
+
+/**
+ * Epoch ms of an ISO date (`2024-08-01`, read as UTC midnight) or date-time; throws on anything else.
+ *
+ * @example
+ * instant('2024-08-01') // 1722470400000
+ */
+export function instant(iso: string): number {
+  const value = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? Date.parse(`${iso}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : Number.NaN;
+  if (!Number.isFinite(value)) throw new RangeError(`not an ISO date: ${iso}`);
+  return value;
+}
+
+/** The grid point at or before `t` (windows start at `anchor + n * size`). */
+export const alignDown = (t: number, anchor: number, size: number): number => anchor + Math.floor((t - anchor) / size) * size;
+
+/** The grid point at or after `t`. */
+export const alignUp = (t: number, anchor: number, size: number): number => anchor + Math.ceil((t - anchor) / size) * size;
+
+/**
+ * The windows that exactly cover `[from, to)` widened to the grid of `size` anchored at `anchor`:
+ * consecutive, no overlap, no hole, each one `size` wide. Gaps and checkpoints name windows by their
+ * start, so every plan of the same poll lands on the same grid.
+ *
+ * @example
+ * planWindows(instant('2024-08-01'), instant('2024-08-03'), DAY, instant('2024-01-01'))
+ * // [{ from: Aug 1, to: Aug 2 }, { from: Aug 2, to: Aug 3 }]
+ */
+export function planWindows(from: number, to: number, size: number, anchor = from): SyncWindow[] {
+  if (!(size > 0) || !Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError('planWindows needs finite bounds and a positive size');
+  const start = alignDown(from, anchor, size);
+  const end = alignUp(to, anchor, size);
+  if (end <= start) return [];
+  const count = Math.round((end - start) / size);
+  if (count > MAX_WINDOWS) throw new RangeError(`${count} windows exceed the limit of ${MAX_WINDOWS}; use a larger window size or a shorter span`);
+  return Array.from({ length: count }, (_, i) => ({ from: start + i * size, to: start + (i + 1) * size }));
+}
+
+/**
+ * What a scheduled run covers: from the checkpoint (or the start date on the first run), widened back by
+ * the lookback from now, to now plus what the poll looks ahead. Lookback counts from now, not from the
+ * checkpoint, so a backfill that spans many runs never repeats a finished window.
+ *
+ * @example
+ * scheduledSpan(poll, { cursor: instant('2024-08-10') }, Date.now())
+ */
+export function scheduledSpan(poll: PollSpec, cursor: number | undefined, now: number, startAt?: number): { from: number; to: number; anchor: number } {
+  const anchor = startAt ?? instant(poll.window.start);
+  const size = poll.window.sizeMs;
+  const recent = alignDown(now - (poll.window.lookbackMs ?? 0), anchor, size);
+  const from = Math.max(anchor, Math.min(cursor ?? anchor, recent));
+  const to = alignUp(now + (poll.window.aheadMs ?? 0), anchor, size);
+  return { from, to: Math.max(from, to), anchor };
+}
+
+/** A window's name in gaps and logs: its start as an ISO date-time. */
+export const windowId = (w: { from: number }): string => new Date(w.from).toISOString();

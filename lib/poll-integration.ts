@@ -1,0 +1,111 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/core/env-contract';
+import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
+import type { AuthSpec, ProviderDefinition } from '../lambdas/providers/types';
+import { HandlerFunction } from './lambda-function';
+
+export interface PollIntegrationProps {
+  provider: ProviderDefinition;
+  secrets: Record<string, ISecret>;
+  secretPrefix: string;
+  namespace: string;
+  tables: { records: ITable; checkpoints: ITable; gaps: ITable; quarantine: ITable };
+  /** Where schedules that cannot invoke the poller, and poller invocations that fail, end up. */
+  dlq: IQueue;
+  /** Scheduler retries of a failed invocation request (default 3) within `maxEventAge` (default 1 hour). */
+  retryAttempts?: number;
+  maxEventAge?: Duration;
+}
+
+// The client's defaults (lambdas/core/client/client.ts CLIENT_DEFAULTS), for the timeout check below.
+const ATTEMPT_MS = 8_000;
+const SAFETY_MARGIN_MS = 2_000;
+
+/** Secret names the provider's outbound auth reads (not its webhook secrets), and those its base URL names in braces. */
+export function clientSecretNames(provider: ProviderDefinition): string[] {
+  const auth: AuthSpec = provider.auth;
+  const names =
+    auth.kind === 'apiKey' || auth.kind === 'bearer'
+      ? [auth.secret]
+      : auth.kind === 'apiKeys'
+        ? auth.keys.map((k) => k.secret)
+        : auth.kind === 'oauth2-client-credentials'
+          ? [auth.clientIdSecret, auth.clientSecretSecret]
+          : [];
+  const placeholders = [...provider.baseUrl.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  return [...new Set([...names, ...placeholders])];
+}
+
+/**
+ * One provider's scheduled syncs: a poller Lambda and, per poll, an EventBridge Scheduler schedule that
+ * invokes it with `{ provider, poll }`, with retries and a DLQ (Scheduler has neither by default).
+ * The poller's timeout is the longest of its polls' `timeoutSeconds`; the client inside ends each call
+ * before the remaining time runs out, and the run stops starting pages 10 s before it. The function
+ * reads only the provider's client secrets and touches the sync tables with the few actions it uses.
+ *
+ * @example
+ * new PollIntegration(stack, 'Poll-football', { provider: football, secrets, secretPrefix, namespace, tables, dlq });
+ */
+export class PollIntegration extends Construct {
+  readonly poller: HandlerFunction;
+  readonly schedules: Record<string, Schedule> = {};
+
+  constructor(scope: Construct, id: string, props: PollIntegrationProps) {
+    super(scope, id);
+    const { provider } = props;
+    const polls = provider.polls ?? [];
+    if (polls.length === 0) throw new Error(`${provider.name} has no polls`);
+    const timeoutSeconds = Math.max(...polls.map((p) => p.timeoutSeconds ?? SYNC_DEFAULTS.timeoutSeconds));
+    const minimum = (provider.timeouts?.attemptMs ?? ATTEMPT_MS) + (provider.timeouts?.safetyMarginMs ?? SAFETY_MARGIN_MS) + SYNC_DEFAULTS.stopMarginMs + SYNC_DEFAULTS.writeReserveMs;
+    if (timeoutSeconds * 1000 < minimum || timeoutSeconds > 900) {
+      throw new Error(`${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`);
+    }
+
+    this.poller = new HandlerFunction(this, 'Poller', {
+      handler: 'poller',
+      timeout: Duration.seconds(timeoutSeconds),
+      memorySize: 512,
+      environment: {
+        [ENV.provider]: provider.name,
+        [ENV.namespace]: props.namespace,
+        [ENV.secretPrefix]: props.secretPrefix,
+        [ENV.recordsTable]: props.tables.records.tableName,
+        [ENV.checkpointsTable]: props.tables.checkpoints.tableName,
+        [ENV.gapsTable]: props.tables.gaps.tableName,
+        [ENV.quarantineTable]: props.tables.quarantine.tableName,
+      },
+    });
+    // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
+    this.poller.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(props.dlq) });
+
+    props.tables.records.grant(this.poller, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.tables.checkpoints.grant(this.poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.tables.gaps.grant(this.poller, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    props.tables.quarantine.grant(this.poller, 'dynamodb:UpdateItem');
+    for (const name of clientSecretNames(provider)) {
+      const secret = props.secrets[name];
+      if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);
+      secret.grantRead(this.poller);
+    }
+
+    for (const poll of polls) {
+      this.schedules[poll.name] = new Schedule(this, `Schedule-${poll.name}`, {
+        description: `${provider.displayName} ${poll.name}: ${poll.description ?? 'scheduled sync'}`,
+        schedule: ScheduleExpression.expression(poll.schedule, TimeZone.ETC_UTC),
+        target: new LambdaInvoke(this.poller, {
+          input: ScheduleTargetInput.fromObject({ provider: provider.name, poll: poll.name }),
+          deadLetterQueue: props.dlq,
+          retryAttempts: props.retryAttempts ?? 3,
+          maxEventAge: props.maxEventAge ?? Duration.hours(1),
+        }),
+      });
+    }
+  }
+}
