@@ -1,7 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -12,6 +11,7 @@ import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { BlobBucket } from './blob-bucket';
+import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { Observability, type OnCallProps } from './observability/observability';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
@@ -138,10 +138,7 @@ export class IntegrationStack extends Stack {
       throttle: props.throttle ?? stage.config.throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.jsonWithStandardFields({
-          caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true,
-          resourcePath: true, responseLength: true, status: true, user: false,
-        }),
+        format: HTTP_API_ACCESS_LOG_FORMAT,
       },
     });
 
