@@ -38,7 +38,7 @@ export class HandlerFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's log group only.
-    const role = new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    const role = props.overrides?.role ?? new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     super(scope, id, {
       entry: path.join(ROOT, 'lambdas', 'handlers', `${props.handler}.ts`),
