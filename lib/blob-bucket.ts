@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { BLOB_PREFIX, DEFAULT_ARCHIVE_RETENTION_DAYS } from '../lambdas/core/blob-layout';
 
@@ -43,6 +44,10 @@ export class BlobBucket extends Construct {
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: "No server access logs: only this stack's function roles reach the bucket (each one provider's key prefix, TLS only, public access blocked); CloudTrail S3 data events are the audit trail where one is required, without a second bucket per stack to secure.",
+    });
   }
 
   /** Lets `grantee` write claim-checked bodies of one provider only. */
@@ -61,6 +66,15 @@ export class BlobBucket extends Construct {
   }
 
   private allow(grantee: IGrantable, actions: string[], keyPattern: string): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(keyPattern)] }));
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(keyPattern)] }));
+    // cdk-nag names the finding by the bucket's logical id, as it renders the resource.
+    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    if ('node' in principal) {
+      Validations.of(principal as unknown as IConstruct).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${keyPattern}]`,
+        reason: `Object keys are made per delivery, so the grant covers one provider's key prefix (${keyPattern}) and nothing else in the bucket.`,
+      });
+    }
   }
 }

@@ -12,6 +12,7 @@ import { ENV } from '../lambdas/core/env-contract';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { clientSecretNames } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { grantItemAccess } from './table-grants';
 
 export interface CommandIntegrationProps {
   provider: ProviderDefinition;
@@ -67,7 +68,7 @@ export class CommandIntegration extends Construct {
       environment: { ...common, [ENV.queueUrl]: this.queue.queueUrl, [ENV.commandsTable]: props.commandsTable.tableName },
     });
     this.queue.grantSendMessages(this.accept);
-    props.commandsTable.grantReadWriteData(this.accept);
+    grantItemAccess(props.commandsTable, this.accept);
 
     this.writer = new HandlerFunction(this, 'Writer', {
       handler: 'command-writer',
@@ -92,9 +93,9 @@ export class CommandIntegration extends Construct {
       }),
     );
     this.dlq.grantSendMessages(this.writer);
-    props.idempotencyTable.grantReadWriteData(this.writer);
-    props.externalIdsTable.grantReadWriteData(this.writer);
-    props.commandsTable.grantReadWriteData(this.writer);
+    grantItemAccess(props.idempotencyTable, this.writer);
+    grantItemAccess(props.externalIdsTable, this.writer);
+    grantItemAccess(props.commandsTable, this.writer);
     for (const name of clientSecretNames(provider)) {
       const secret = props.secrets[name];
       if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);

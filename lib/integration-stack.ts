@@ -1,7 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -13,12 +12,17 @@ import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { BlobBucket } from './blob-bucket';
+import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { Observability, type OnCallProps } from './observability/observability';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
 import { PollIntegration } from './poll-integration';
+
+/** Why provider secrets have no rotation schedule (cdk-nag SMG4). */
+const THIRD_PARTY_SECRET =
+  "Issued by the third party (API keys, OAuth client secrets, webhook signing secrets): no rotation Lambda can mint a new value. Rotated by hand at the provider (README, 'Secrets'): signing secrets accept several values during the switch, and functions read a new value within the cache TTL.";
 
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
@@ -64,8 +68,6 @@ export class IntegrationStack extends Stack {
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
   readonly polls: Record<string, PollIntegration> = {};
-  /** Failed schedule deliveries and failed poller runs (alarm on its depth); absent when no provider polls. */
-  readonly schedulerDlq?: Queue;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -114,6 +116,7 @@ export class IntegrationStack extends Stack {
           description: `${provider.displayName} ${name}: set its value after deploy (README, "Secrets")`,
           removalPolicy,
         });
+        Validations.of(perProvider[name]).acknowledge({ id: 'AwsSolutions-SMG4', reason: THIRD_PARTY_SECRET });
       }
       this.secrets[provider.name] = perProvider;
     }
@@ -141,10 +144,7 @@ export class IntegrationStack extends Stack {
       throttle: props.throttle ?? stage.config.throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.jsonWithStandardFields({
-          caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true,
-          resourcePath: true, responseLength: true, status: true, user: false,
-        }),
+        format: HTTP_API_ACCESS_LOG_FORMAT,
       },
     });
 
@@ -187,9 +187,6 @@ export class IntegrationStack extends Stack {
     }
 
     const polling = props.providers.filter((p) => (p.polls?.length ?? 0) > 0);
-    if (polling.length > 0) {
-      this.schedulerDlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    }
     for (const provider of polling) {
       const integration = new PollIntegration(this, `Poll-${provider.name}`, {
         provider,
@@ -197,12 +194,11 @@ export class IntegrationStack extends Stack {
         secretPrefix,
         namespace,
         tables: this.tables,
-        dlq: this.schedulerDlq!,
       });
       this.polls[provider.name] = integration;
       this.recordApiNotices(integration.poller);
       const monitoring = this.observability.provider(provider.name, provider.displayName).sync().lambda('poller', integration.poller);
-      for (const poll of provider.polls ?? []) monitoring.queue('scheduler-dlq-not-empty', this.schedulerDlq!, poll.name);
+      for (const poll of provider.polls ?? []) monitoring.queue('scheduler-dlq-not-empty', integration.dlq, poll.name);
       new CfnOutput(this, `PollerFunction-${provider.name}`, {
         description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
         value: integration.poller.functionName,

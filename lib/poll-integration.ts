@@ -1,10 +1,11 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
@@ -18,7 +19,8 @@ export interface PollIntegrationProps {
   namespace: string;
   tables: { records: ITable; checkpoints: ITable; gaps: ITable; quarantine: ITable };
   /** Where schedules that cannot invoke the poller, and poller invocations that fail, end up. */
-  dlq: IQueue;
+  /** Where failed schedule deliveries and failed runs go; default: a DLQ of this provider's own. */
+  dlq?: IQueue;
   /** Scheduler retries of a failed invocation request (default 3) within `maxEventAge` (default 1 hour). */
   retryAttempts?: number;
   maxEventAge?: Duration;
@@ -51,10 +53,12 @@ export function clientSecretNames(provider: ProviderDefinition): string[] {
  * reads only the provider's client secrets and touches the sync tables with the few actions it uses.
  *
  * @example
- * new PollIntegration(stack, 'Poll-football', { provider: football, secrets, secretPrefix, namespace, tables, dlq });
+ * new PollIntegration(stack, 'Poll-football', { provider: football, secrets, secretPrefix, namespace, tables });
  */
 export class PollIntegration extends Construct {
   readonly poller: HandlerFunction;
+  /** Failed schedule deliveries and failed poller runs of this provider (alarm on its depth). */
+  readonly dlq: IQueue;
   readonly schedules: Record<string, Schedule> = {};
 
   constructor(scope: Construct, id: string, props: PollIntegrationProps) {
@@ -66,6 +70,16 @@ export class PollIntegration extends Construct {
     const minimum = (provider.timeouts?.attemptMs ?? ATTEMPT_MS) + (provider.timeouts?.safetyMarginMs ?? SAFETY_MARGIN_MS) + SYNC_DEFAULTS.stopMarginMs + SYNC_DEFAULTS.writeReserveMs;
     if (timeoutSeconds * 1000 < minimum || timeoutSeconds > 900) {
       throw new Error(`${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`);
+    }
+
+    if (props.dlq) this.dlq = props.dlq;
+    else {
+      const dlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",
+      });
+      this.dlq = dlq;
     }
 
     this.poller = new HandlerFunction(this, 'Poller', {
@@ -83,7 +97,7 @@ export class PollIntegration extends Construct {
       },
     });
     // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
-    this.poller.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(props.dlq) });
+    this.poller.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(this.dlq) });
 
     props.tables.records.grant(this.poller, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
     props.tables.checkpoints.grant(this.poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
@@ -95,13 +109,23 @@ export class PollIntegration extends Construct {
       secret.grantRead(this.poller);
     }
 
+    // One role for this provider's schedules, limited to this account's Scheduler (confused-deputy guard).
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: `Invokes the ${provider.displayName} poller for its schedules`,
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.poller.node.defaultChild as never)}.Arn>:*]`,
+      reason: "lambda:InvokeFunction from grantInvoke covers this one poller's versions and aliases (`<poller>:*`), nothing else.",
+    });
     for (const poll of polls) {
       this.schedules[poll.name] = new Schedule(this, `Schedule-${poll.name}`, {
         description: `${provider.displayName} ${poll.name}: ${poll.description ?? 'scheduled sync'}`,
         schedule: ScheduleExpression.expression(poll.schedule, TimeZone.ETC_UTC),
         target: new LambdaInvoke(this.poller, {
+          role: schedulerRole,
           input: ScheduleTargetInput.fromObject({ provider: provider.name, poll: poll.name }),
-          deadLetterQueue: props.dlq,
+          deadLetterQueue: this.dlq,
           retryAttempts: props.retryAttempts ?? 3,
           maxEventAge: props.maxEventAge ?? Duration.hours(1),
         }),

@@ -1,6 +1,7 @@
-import { ArnFormat, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { FunctionLogGroups } from './function-log-groups';
 import { metricsNamespace, secretPrefix, SERVICE, stackName, type StageConfig } from './stages';
 
 const attached = new WeakMap<Stack, StageSettings>();
@@ -37,10 +38,11 @@ export class StageSettings {
     return attached.get(Stack.of(scope));
   }
 
-  /** Makes this the stage of `stack` and tags every resource in it with `stage` and `service`. */
+  /** Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a log group with the stage's retention. */
   attach(stack: Stack): this {
     attached.set(stack, this);
     this.stack = stack;
+    Aspects.of(stack).add(new FunctionLogGroups(this.logRetention));
     Tags.of(stack).add('stage', this.name);
     Tags.of(stack).add('service', SERVICE);
     for (const [key, value] of Object.entries(this.config.tags)) Tags.of(stack).add(key, value);

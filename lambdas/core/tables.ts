@@ -8,13 +8,14 @@ export interface TableSpec {
   partitionKey: string;
   sortKey?: string;
   ttlAttribute?: string;
+  /** On for every table: billed by table size (TTL keeps these small) and restores what a bad deploy or script deletes. cdk-nag DDB3 checks it. */
   pointInTimeRecovery: boolean;
   /** Global secondary indexes (string keys, all attributes projected). */
   indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
 }
 
 export const TABLES = {
-  idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: false },
+  idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: true },
   records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
   // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
   externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
@@ -22,15 +23,15 @@ export const TABLES = {
     name: 'commands',
     partitionKey: 'commandId',
     ttlAttribute: 'expiresAt',
-    pointInTimeRecovery: false,
+    pointInTimeRecovery: true,
     indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
   },
   /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
-  apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
+  apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: true },
   // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
   checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
   gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },
-  quarantine: { name: 'quarantine', partitionKey: 'poll', sortKey: 'id', ttlAttribute: 'expiresAt', pointInTimeRecovery: false },
+  quarantine: { name: 'quarantine', partitionKey: 'poll', sortKey: 'id', ttlAttribute: 'expiresAt', pointInTimeRecovery: true },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

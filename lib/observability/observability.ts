@@ -200,7 +200,7 @@ export class ProviderMonitoring {
 
   /**
    * A queue-scoped rule on one queue, e.g. `queue('command-dlq-not-empty', commandDlq)` or
-   * `queue('scheduler-dlq-not-empty', schedulerDlq, 'fixtures')`.
+   * `queue('scheduler-dlq-not-empty', polls.football.dlq, 'fixtures')`.
    */
   queue(rule: AlarmId, queue: IQueue, name?: string): this {
     return this.once(`queue:${rule}:${name ?? ''}`, () => {

@@ -25,7 +25,7 @@ describe('scheduled polls', () => {
   it('one EventBridge schedule per poll, invoking the poller with { provider, poll }, with retries and a DLQ', () => {
     const polls = providers.flatMap((p) => (p.polls ?? []).map((poll) => [p, poll] as const));
     expect(Object.keys(resources('AWS::Scheduler::Schedule'))).toHaveLength(polls.length);
-    const dlq = id(stack.schedulerDlq!);
+    const dlq = id(stack.polls.football!.dlq);
     const poller = id(stack.polls.football!.poller);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
@@ -42,7 +42,7 @@ describe('scheduled polls', () => {
   });
 
   it('an encrypted, TLS-only scheduler DLQ that also takes failed poller runs', () => {
-    const dlq = id(stack.schedulerDlq!);
+    const dlq = id(stack.polls.football!.dlq);
     expect(resources('AWS::SQS::Queue')[dlq]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     const policy = Object.values(resources('AWS::SQS::QueuePolicy')).find((p) => JSON.stringify(p.Properties.Queues).includes(dlq))!;
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');

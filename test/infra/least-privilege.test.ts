@@ -1,0 +1,253 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getProvider, providers } from '../../lambdas/providers';
+import { clientSecretNames } from '../../lib/auth-secrets';
+import { HandlerFunction } from '../../lib/lambda-function';
+import { STAGE_NAMES, type StageName } from '../../lib/stages';
+import { ITEM_ACTIONS } from '../../lib/table-grants';
+import { functionAccess, managedPolicies, target, wildcardFindings, type Allowance, type FunctionAccess } from '../helpers/iam-audit';
+import { list, ofType, render, synthStage, type StageSynth } from '../helpers/stage-stacks';
+
+/**
+ * Every wildcard an identity policy of this stack may grant, and why. Anything else with a `*` in an action
+ * or a resource fails the suite, whichever construct adds it.
+ */
+const WILDCARD_ALLOWANCES: readonly Allowance[] = [
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords)$/,
+    resource: /^\*$/,
+    reason: 'X-Ray tracing (Tracing.ACTIVE on every HandlerFunction): these two actions support no resource-level permissions',
+  },
+  {
+    actions: /^s3:(GetObject|PutObject)$/,
+    resource: /^<BlobsBucket[0-9A-F]{8}\.Arn>\/(payloads|archive)\/[a-z0-9-]+\/\*$/,
+    reason: "one provider's key prefix in the blob bucket: object keys are made per delivery, so a grant names the prefix",
+  },
+  {
+    actions: /^lambda:InvokeFunction$/,
+    resource: /^<[A-Za-z0-9]+\.Arn>:\*$/,
+    reason: "the versions and aliases of one named function, as CDK's grantInvoke writes it (a schedule invoking a poller)",
+  },
+];
+
+/** AWS managed policies a role may carry, and why; our own functions carry none. */
+const MANAGED_POLICY_ALLOWANCES: Record<string, string> = {
+  'service-role/AWSLambdaBasicExecutionRole': "CDK's own singleton custom resource providers (the dev bucket's auto-delete function) come with it; it grants CloudWatch Logs writes only",
+};
+
+const SEND = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+const CONSUME = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const READ_SECRET = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+const ITEMS = [...ITEM_ACTIONS];
+
+const stages = {} as Record<StageName, StageSynth>;
+beforeAll(() => {
+  for (const name of STAGE_NAMES) stages[name] = synthStage(name);
+});
+
+/** What a function's role grants beyond its own log group and X-Ray. */
+function ownGrants(fn: FunctionAccess): Map<string, Set<string>> {
+  return new Map([...fn.grants].filter(([resource]) => resource !== '*' && resource !== `<${fn.logGroup}.Arn>`));
+}
+
+/** What each of our function kinds may touch, per resource, and with which actions. */
+function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]> | undefined {
+  const p = fn.provider!;
+  const st = s.stack;
+  const arn = (c: IConstruct) => `<${s.idOf(c)}.Arn>`;
+  const secret = (name: string) => `<${s.idOf(st.secrets[p]![name]!)}>`;
+  const bucket = arn(st.blobs.bucket);
+  const def = getProvider(p)!;
+  switch (fn.kind) {
+    case 'webhook-ingest':
+      return new Map([
+        [arn(st.webhooks[p]!.queue), SEND],
+        ...[def.webhook!.secret, def.webhook!.callbackUrlSecret].filter((n) => n !== undefined).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+        [`${bucket}/payloads/${p}/*`, ['s3:PutObject']],
+      ]);
+    case 'event-processor':
+      return new Map([
+        [arn(st.webhooks[p]!.queue), CONSUME],
+        [arn(st.webhooks[p]!.dlq), SEND],
+        [arn(st.tables.idempotency), ITEMS],
+        [arn(st.tables.records), ITEMS],
+        [`${bucket}/payloads/${p}/*`, ['s3:GetObject']],
+        [`${bucket}/archive/${p}/*`, ['s3:PutObject']],
+      ]);
+    case 'command-accept':
+      return new Map([
+        [arn(st.commands[p]!.queue), SEND],
+        [arn(st.tables.commands), ITEMS],
+      ]);
+    case 'command-writer':
+      return new Map([
+        [arn(st.commands[p]!.queue), CONSUME],
+        [arn(st.commands[p]!.dlq), SEND],
+        [arn(st.tables.idempotency), ITEMS],
+        [arn(st.tables.externalIds), ITEMS],
+        [arn(st.tables.commands), ITEMS],
+        [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+      ]);
+    default:
+      return undefined;
+  }
+}
+
+/** The provider a resource belongs to, from its construct path (`.../Webhook-github/Queue/Resource`) or secret name; undefined when shared. */
+function ownerOf(s: StageSynth, id: string): string | undefined {
+  const r = s.resources[id]!;
+  if (r.Type === 'AWS::SecretsManager::Secret') return (r.Properties.Name as string).split('/')[1];
+  const segments = s.pathOf(id).split('/');
+  return providers.map((p) => p.name).find((p) => segments.some((seg) => seg.endsWith(`-${p}`)));
+}
+
+/**
+ * Cross-provider and out-of-place access of any function of a provider, whatever it is (pollers included):
+ * queues, secrets and key prefixes of its own provider only; shared tables by their ARN (no index wildcard);
+ * its own log group; nothing of another type.
+ */
+function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
+  const findings: string[] = [];
+  for (const resource of ownGrants(fn).keys()) {
+    const t = target(resource);
+    const r = t && s.resources[t.id];
+    if (!t || !r) {
+      if (resource !== '*') findings.push(`${fn.id}: ${resource} is not a resource of this stack`);
+      continue;
+    }
+    const where = `${fn.id} (${fn.provider}) -> ${resource}`;
+    switch (r.Type) {
+      case 'AWS::SQS::Queue':
+      case 'AWS::SecretsManager::Secret':
+        if (ownerOf(s, t.id) !== fn.provider) findings.push(`${where}: another provider's ${r.Type}`);
+        break;
+      case 'AWS::S3::Bucket':
+        if (!new RegExp(`^/[a-z]+/${fn.provider}/\\*$`).test(t.rest)) findings.push(`${where}: outside the provider's key prefixes`);
+        break;
+      case 'AWS::DynamoDB::Table':
+        if (t.rest !== '') findings.push(`${where}: more than the table itself`);
+        break;
+      case 'AWS::Logs::LogGroup':
+        findings.push(`${where}: another function's log group`);
+        break;
+      default:
+        findings.push(`${where}: ${r.Type} is not something a provider function touches; add it here with a reason`);
+    }
+  }
+  return findings;
+}
+
+describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
+  const s = () => stages[name];
+  const ours = () => functionAccess(s()).filter((f) => f.kind);
+
+  it('grants no wildcard action or resource outside the allow-list, and no Allow with NotAction or NotResource', () => {
+    expect(wildcardFindings(s(), WILDCARD_ALLOWANCES)).toEqual([]);
+  });
+
+  it("attaches no AWS managed policy to our functions' roles; CDK's own providers only the allowed ones", () => {
+    const functionRoles = new Set(ours().map((f) => f.role));
+    for (const [role, names] of managedPolicies(s())) {
+      if (functionRoles.has(role)) expect(names, role).toEqual([]);
+      for (const policy of names) expect(MANAGED_POLICY_ALLOWANCES, `${role}: ${policy}`).toHaveProperty([policy]);
+    }
+  });
+
+  it('lets every role be assumed by one AWS service only, never by an account or anyone', () => {
+    for (const [id, role] of ofType(s(), 'AWS::IAM::Role')) {
+      for (const st of role.Properties.AssumeRolePolicyDocument.Statement as { Principal: Record<string, unknown> }[]) {
+        expect(Object.keys(st.Principal), id).toEqual(['Service']);
+        expect(render(st.Principal.Service), id).toMatch(/^[a-z-]+\.amazonaws\.com$/);
+      }
+    }
+  });
+
+  it('gives each provider one function of each kind it needs, each with its own role', () => {
+    const count = (kind: string) => ours().filter((f) => f.kind === kind).length;
+    expect(count('webhook-ingest')).toBe(providers.filter((p) => p.webhook).length);
+    expect(count('event-processor')).toBe(providers.filter((p) => p.webhook).length);
+    expect(count('command-accept')).toBe(providers.filter((p) => p.writes).length);
+    expect(count('command-writer')).toBe(providers.filter((p) => p.writes).length);
+    expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
+  });
+
+  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer'])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
+    const fns = ours().filter((f) => f.kind === kind);
+    expect(fns.length).toBeGreaterThan(0);
+    for (const fn of fns) {
+      const expected = expectedAccess(s(), fn)!;
+      const granted = ownGrants(fn);
+      expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
+      for (const [resource, actions] of granted) expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
+    }
+  });
+
+  it("lets no function of a provider reach another provider's queues, secrets or key prefixes (any function, pollers included)", () => {
+    const withProvider = ours().filter((f) => f.provider);
+    expect(withProvider.length).toBeGreaterThan(0);
+    expect(withProvider.flatMap((fn) => isolationFindings(s(), fn))).toEqual([]);
+  });
+
+  it('lets every function write only its own log group, and trace to X-Ray', () => {
+    for (const fn of ours()) {
+      expect(fn.logGroup, fn.id).toBeDefined();
+      expect(s().resources[fn.logGroup!]?.Type).toBe('AWS::Logs::LogGroup');
+      const logs = [...fn.grants].filter(([, actions]) => [...actions].some((a) => a.startsWith('logs:')));
+      expect(logs, fn.id).toEqual([[`<${fn.logGroup}.Arn>`, new Set(['logs:CreateLogStream', 'logs:PutLogEvents'])]]);
+      expect(fn.grants.get('*'), fn.id).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    }
+  });
+
+  it('lets no resource policy allow anyone anonymous; only Deny statements name every principal', () => {
+    const docs: [string, { Statement: { Effect: string; Principal?: unknown }[] }][] = [
+      ...['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy'].flatMap((type) => ofType(s(), type).map(([id, r]) => [id, r.Properties.PolicyDocument] as [string, any])),
+      ...ofType(s(), 'AWS::KMS::Key').map(([id, r]) => [id, r.Properties.KeyPolicy] as [string, any]),
+    ];
+    expect(docs.length).toBeGreaterThan(0);
+    for (const [id, doc] of docs) {
+      for (const st of doc.Statement.filter((x) => x.Effect === 'Allow')) {
+        const principals = JSON.stringify(st.Principal);
+        expect(principals, id).not.toMatch(/^"\*"$|"AWS":"\*"|"AWS":\["\*"\]/);
+      }
+    }
+  });
+
+  it('observability: only CloudWatch (and the account, as key admin) may use the on-call key; no function may publish to on-call or use the key', () => {
+    const key = s().resources[s().idOf(s().stack.observability.topic.node.findChild('Resource') as IConstruct)]!.Properties.KmsMasterKeyId;
+    const keyId = render(key).replace(/^<(.+)\.Arn>$/, '$1');
+    const statements = s().resources[keyId]!.Properties.KeyPolicy.Statement as { Effect: string; Principal: Record<string, unknown>; Action: string | string[] }[];
+    const allowed = statements.filter((st) => st.Effect === 'Allow').map((st) => ({ who: render(st.Principal.Service ?? st.Principal.AWS), actions: list(st.Action) }));
+    expect(allowed).toEqual([
+      { who: expect.stringMatching(/^arn:<AWS::Partition>:iam::<AWS::AccountId>:root$/), actions: ['kms:*'] },
+      { who: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] },
+    ]);
+    for (const fn of ours()) {
+      expect([...fn.grants.values()].flatMap((a) => [...a]).filter((a) => /^(sns|kms):/.test(a)), fn.id).toEqual([]);
+    }
+  });
+});
+
+describe('the audit itself', () => {
+  it('catches a wildcard grant and a cross-provider grant on any function, not only the known kinds', () => {
+    // Without cdk-nag, which fails this synth on the same wildcards (test/infra/nag.test.ts).
+    const s = synthStage('dev', {
+      nag: false,
+      extend: (stack) => {
+        const poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor', environment: { PROVIDER: 'github' } });
+        poller.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }));
+        stack.secrets.stripe!.secretKey!.grantRead(poller);
+        stack.tables.commands.grantReadData(poller);
+      },
+    });
+    const findings = wildcardFindings(s, WILDCARD_ALLOWANCES);
+    expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/^PollerServiceRole\w+: action dynamodb:\*$/), expect.stringMatching(/^PollerServiceRole\w+: (\S+,)?dynamodb:\*,\S* on \*$/)]));
+    expect(findings.filter((f) => f.includes('/index/*'))).toHaveLength(1);
+    const poller = functionAccess(s).find((f) => f.id.startsWith('Poller'))!;
+    expect(isolationFindings(s, poller).sort()).toEqual([
+      expect.stringMatching(/CommandsTable\w+\.Arn>\/index\/\*: more than the table itself$/),
+      expect.stringMatching(/SecretstripesecretKey\w+>: another provider's AWS::SecretsManager::Secret$/),
+    ]);
+  });
+});
