@@ -20,6 +20,12 @@ import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
 import { PollIntegration } from './poll-integration';
 
+/** One JSON line per API request in the stage's access log (`npm run bench -- --scenario cost` prices its bytes). */
+export const API_ACCESS_LOG_FORMAT = AccessLogFormat.jsonWithStandardFields({
+  caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true,
+  resourcePath: true, responseLength: true, status: true, user: false,
+});
+
 export interface IntegrationStackProps extends StackProps {
   providers: readonly ProviderDefinition[];
   /**
@@ -141,10 +147,7 @@ export class IntegrationStack extends Stack {
       throttle: props.throttle ?? stage.config.throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.jsonWithStandardFields({
-          caller: false, httpMethod: true, ip: true, protocol: true, requestTime: true,
-          resourcePath: true, responseLength: true, status: true, user: false,
-        }),
+        format: API_ACCESS_LOG_FORMAT,
       },
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addUsage, apiRequests, billedGbSeconds, emptyUsage, priceUsage, readUnits, scaleUsage, sqsRequests, total, writeUnits, xraySampled } from '../../bench/cost/pricing';
+import { atBatch, batchModel, meanBatch, withTraffic } from '../../bench/cost/model';
 import { GB, PRICES } from '../../bench/prices';
 
 describe('cost arithmetic (counts -> dollars at the stated prices)', () => {
@@ -79,5 +80,31 @@ describe('cost arithmetic (counts -> dollars at the stated prices)', () => {
   it('states the date and region of its prices', () => {
     expect(PRICES.region).toBe('us-east-1');
     expect(PRICES.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('splits usage into per-event and per-batch parts from two batch sizes, and re-prices any batch fill', () => {
+    // 1 API request per event; 1 S3 PUT per batch.
+    const at = (b: number) => ({ ...emptyUsage(), apiRequests: 1, s3Puts: 1 / b });
+    const m = batchModel({ usage: at(8), batch: 8 }, { usage: at(1), batch: 1 });
+    expect(m.perEvent.apiRequests).toBeCloseTo(1, 10);
+    expect(m.perEvent.s3Puts).toBeCloseTo(0, 10);
+    expect(m.perBatch.s3Puts).toBeCloseTo(1, 10);
+    expect(atBatch(m, 10).s3Puts).toBeCloseTo(0.1, 10);
+    expect(() => batchModel({ usage: at(2), batch: 2 }, { usage: at(2), batch: 2 })).toThrow();
+  });
+
+  it('fills a batch with what arrives within the window, up to the batch size', () => {
+    expect(meanBatch(0.064, 1, 10)).toBeCloseTo(1.064, 10);
+    expect(meanBatch(10, 1, 10)).toBe(10);
+    expect(meanBatch(0.064, 60, 10)).toBeCloseTo(4.84, 10);
+  });
+
+  it('adds secret fetches per cache TTL and X-Ray traces for a traffic profile', () => {
+    const p = { name: 'p', label: 'p', perProvider: 10, providers: 6 };
+    const u = withTraffic(emptyUsage(), p, { batch: 10, secretsCallsPerTtl: 6, ttlSeconds: 300, tracing: true });
+    expect(u.secretsManagerCalls).toBeCloseTo(6 / (300 * 60), 12);
+    // ingest: 14.5 % of webhooks; processor: its one batch a second, every one.
+    expect(u.xrayTraces).toBeCloseTo(0.145 + 0.1, 10);
+    expect(withTraffic(emptyUsage(), p, { batch: 10, secretsCallsPerTtl: 6, ttlSeconds: 300, tracing: false }).xrayTraces).toBe(0);
   });
 });
