@@ -33,14 +33,17 @@ export const BUNDLING = {
   externalModules: ['@aws-sdk/*'],
 } as const satisfies NodejsFunctionProps['bundling'];
 
+/** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */
+export const DEFAULT_MEMORY_MB = 256;
+
 /** Runtime all handlers use; the bundle targets the same Node.js version. */
 export const RUNTIME = Runtime.NODEJS_22_X;
 
 /**
  * A handler as a Lambda: esbuild bundle (ESM, minified, source maps), AWS SDK left to the runtime,
  * its own log group with the stage's retention, its own role that may write only that log group
- * (no AWS managed policy), X-Ray active, and no read of another stage's secrets whatever else it is
- * granted. Secure and small by default, overridable by props.
+ * (no AWS managed policy), X-Ray if the stage enables it, and no read of another stage's secrets
+ * whatever else it is granted. Secure and small by default, overridable by props.
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
@@ -59,14 +62,15 @@ export class HandlerFunction extends NodejsFunction {
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
+      // X-Ray only where the stage asks for it (lib/stages.ts `tracing`: what it costs).
+      tracing: stage?.config.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       role,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.handler,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
       bundling: BUNDLING,

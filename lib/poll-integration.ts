@@ -26,6 +26,9 @@ export interface PollIntegrationProps {
   maxEventAge?: Duration;
 }
 
+/** The poller's memory (MB): a run holds pages and a window's records. */
+export const POLLER_MEMORY_MB = 512;
+
 // The client's defaults (lambdas/core/client/client.ts CLIENT_DEFAULTS), for the timeout check below.
 const ATTEMPT_MS = 8_000;
 const SAFETY_MARGIN_MS = 2_000;
@@ -85,7 +88,7 @@ export class PollIntegration extends Construct {
     this.poller = new HandlerFunction(this, 'Poller', {
       handler: 'poller',
       timeout: Duration.seconds(timeoutSeconds),
-      memorySize: 512,
+      memorySize: POLLER_MEMORY_MB,
       environment: {
         [ENV.provider]: provider.name,
         [ENV.namespace]: props.namespace,

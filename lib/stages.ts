@@ -40,6 +40,19 @@ export const stageSchema = z
     logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
     /** API Gateway stage throttling (requests per second, burst). */
     throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }),
+    /**
+     * X-Ray active tracing on every function. Off by default: Lambda records the first invocation each
+     * second and 5 % of the rest ($5 per million traces), so at a few webhooks a second nearly every one
+     * is traced, more than the rest of the stack costs per webhook (`npm run bench -- --scenario cost`);
+     * the traces hold only Lambda's own segments, and every log line already carries the trace id.
+     */
+    tracing: z.boolean().default(false),
+    /**
+     * Every function's log level (Powertools). INFO writes one line per webhook at ingest and one per event
+     * at the processor (about 0.6 KB, $0.34 per million webhooks); WARN keeps problems only, and the
+     * per-event Logs Insights queries in docs/runbooks then find nothing (metrics still count everything).
+     */
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
     /** The api-sunset-soon alarm fires when an endpoint in use has a sunset date this close (days). */

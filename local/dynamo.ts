@@ -14,7 +14,8 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
+/** Creates one of the stack's tables (on-demand, its keys and indexes); an existing table is left as it is. */
+export async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
   const keySchema = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
   const indexes = spec.indexes ?? [];
   const names = new Set([spec.partitionKey, spec.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])].filter((n): n is string => Boolean(n)));

@@ -53,8 +53,9 @@ export async function synthBundles(root: string, out: string): Promise<SynthBund
     for (const [id, resource] of Object.entries(template.Resources)) {
       const asset = resource.Metadata?.['aws:asset:path'];
       if (resource.Type !== 'AWS::Lambda::Function' || typeof asset !== 'string') continue;
-      const bundle = ['index.mjs', 'index.js'].map((f) => join(out, asset, f)).find((f) => existsSync(f));
-      if (!bundle) continue;
+      // Only our handlers (ESM bundles with a POWERTOOLS_SERVICE_NAME); CDK's own helpers (bucket auto-delete) are not ours to measure.
+      const bundle = join(out, asset, 'index.mjs');
+      if (!existsSync(bundle) || !resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME) continue;
       const known = bundles.get(bundle);
       if (known) {
         known.functions.push(id);

@@ -87,6 +87,15 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
     expect(bucket!.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: config.archiveRetentionDays }));
   });
 
+  it("traces with X-Ray only where the stage enables it, and logs at the stage's level", () => {
+    const functions = values(t(), 'AWS::Lambda::Function').filter((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const f of functions) {
+      expect(f.Properties.TracingConfig?.Mode).toBe(config.tracing ? 'Active' : undefined);
+      expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe(config.logLevel);
+    }
+  });
+
   it("names alarms and the dashboard after the stage's stack, with the stage's thresholds, and outputs what operators need", () => {
     const alarms = values(t(), 'AWS::CloudWatch::Alarm');
     for (const a of alarms) expect(a.Properties.AlarmName).toMatch(new RegExp(`^IntegrationStack-${name}-`));
@@ -121,13 +130,18 @@ describe('a staging stack with on-call and an added poller', () => {
   let stack: IntegrationStack;
   let poller: HandlerFunction;
   beforeAll(() => {
-    const stage = parseStage({ ...stageConfig('staging'), oncall: { emails: ['staging-oncall@example.com'], urls: ['https://events.pagerduty.example/integration/abc/enqueue'] } });
+    const stage = parseStage({ ...stageConfig('staging'), tracing: true, logLevel: 'WARN', oncall: { emails: ['staging-oncall@example.com'], urls: ['https://events.pagerduty.example/integration/abc/enqueue'] } });
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], oncallEmails: 'lead@example.com' } });
     stack = new IntegrationStack(app, stackName('staging'), { providers, stage });
     // What a poller or writer construct does: a HandlerFunction, plus one line to record API notices.
     poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
     stack.recordApiNotices(poller);
     t = Template.fromStack(stack);
+  });
+
+  it('turns on X-Ray active tracing and the log level the stage asks for, on every function including added ones', () => {
+    const functions = values(t, 'AWS::Lambda::Function').filter((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    for (const f of functions) expect(f.Properties).toMatchObject({ TracingConfig: { Mode: 'Active' }, Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'WARN' } } });
   });
 
   it('subscribes on-call per stage: the stage file, plus -c oncallEmails at deploy time', () => {

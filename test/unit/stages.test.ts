@@ -13,7 +13,7 @@ describe('the stage file (lib/stages.ts)', () => {
   });
 
   it('fills defaults for what a stage leaves out', () => {
-    expect(parseStage(base)).toMatchObject({ autoDeleteObjects: false, archiveRetentionDays: 7, sunsetWarningDays: 30, alarms: {}, oncall: { emails: [], urls: [] }, tags: {} });
+    expect(parseStage(base)).toMatchObject({ autoDeleteObjects: false, archiveRetentionDays: 7, sunsetWarningDays: 30, alarms: {}, oncall: { emails: [], urls: [] }, tags: {}, tracing: false, logLevel: 'INFO' });
   });
 
   it('refuses an unknown stage by name, listing the known ones', () => {
