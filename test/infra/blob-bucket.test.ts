@@ -8,7 +8,7 @@ import { stageConfig } from '../../lib/stages';
 let template: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   // Staging keeps the default archive retention and its bucket (no auto-delete function).
   template = Template.fromStack(new IntegrationStack(app, 'Test', { providers, stage: stageConfig('staging') }));
 });
@@ -41,7 +41,7 @@ describe('blob bucket (claim check and archive)', () => {
   });
 
   it('keeps archive retention configurable', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
     const t = Template.fromStack(new IntegrationStack(app, 'Short', { providers, archiveRetentionDays: 3 }));
     t.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'archive/', ExpirationInDays: 3 })]) } });
   });

@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function synth(props: Partial<IntegrationStackProps> = {}, context: Record<string, unknown> = {}, extend?: (s: IntegrationStack) => void): Template {
   // No bundling here: the synth test bundles for real.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   // The prod stage: default thresholds (dev relaxes some); lib/stages.ts namespaces each stage's metrics.
   const stack = new IntegrationStack(app, 'Test', { providers, stage: stageConfig('prod'), ...props });
   extend?.(stack);

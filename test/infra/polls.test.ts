@@ -11,7 +11,7 @@ let template: Template;
 
 beforeAll(() => {
   // No bundling here: the synth test bundles for real.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   stack = new IntegrationStack(app, 'Test', { providers });
   template = Template.fromStack(stack);
 });
@@ -68,9 +68,9 @@ describe('scheduled polls', () => {
 
   it('refuses a poll timeout too short for one attempt and the margins, or longer than Lambda allows', () => {
     const short: ProviderDefinition = { ...football, polls: [{ ...(fixturesPoll as PollSpec), timeoutSeconds: 10 }] };
-    expect(() => new IntegrationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Short', { providers: [short] })).toThrow(/between 25 s .* and 900 s/);
+    expect(() => new IntegrationStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }), 'Short', { providers: [short] })).toThrow(/between 25 s .* and 900 s/);
     const long: ProviderDefinition = { ...football, polls: [{ ...(fixturesPoll as PollSpec), timeoutSeconds: 1000 }] };
-    expect(() => new IntegrationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Long', { providers: [long] })).toThrow(/900 s/);
+    expect(() => new IntegrationStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }), 'Long', { providers: [long] })).toThrow(/900 s/);
   });
 
   it('state tables: checkpoints by provider#poll, gaps by window, quarantined records expiring', () => {

@@ -9,7 +9,7 @@ let template: Template;
 
 beforeAll(() => {
   // No bundling here: the synth test bundles for real.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   template = Template.fromStack(new IntegrationStack(app, 'Test', { providers, stage: stageConfig('prod') }));
 });
 

@@ -16,7 +16,7 @@ const templates = {} as Record<StageName, Template>;
 const stacks = {} as Record<StageName, IntegrationStack>;
 beforeAll(() => {
   for (const name of STAGE_NAMES) {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage: name } });
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], stage: name } });
     stacks[name] = addStageStack(app, {});
     templates[name] = Template.fromStack(stacks[name]);
   }
@@ -131,7 +131,7 @@ describe('a staging stack with on-call and an added poller', () => {
   let poller: HandlerFunction;
   beforeAll(() => {
     const stage = parseStage({ ...stageConfig('staging'), tracing: true, logLevel: 'WARN', oncall: { emails: ['staging-oncall@example.com'], urls: ['https://events.pagerduty.example/integration/abc/enqueue'] } });
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], oncallEmails: 'lead@example.com' } });
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], oncallEmails: 'lead@example.com' } });
     stack = new IntegrationStack(app, stackName('staging'), { providers, stage });
     // What a poller or writer construct does: a HandlerFunction, plus one line to record API notices.
     poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
@@ -171,12 +171,12 @@ describe('the CDK app (bin/app.ts)', () => {
       expect(stacks[name].stackName).toBe(`IntegrationStack-${name}`);
       expect(stacks[name].environment).toBe('aws://unknown-account/unknown-region');
     }
-    const pinned = addStageStack(new App({ context: { 'aws:cdk:bundling-stacks': [], stage: 'prod' } }), { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' });
+    const pinned = addStageStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], stage: 'prod' } }), { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' });
     expect(pinned.environment).toBe('aws://123456789012/eu-west-1');
-    expect(() => addStageStack(new App({ context: { stage: 'qa' } }), {})).toThrow('unknown stage "qa"; one of dev, staging, prod');
+    expect(() => addStageStack(new App({ builtinCloudFormationValidation: false, context: { stage: 'qa' } }), {})).toThrow('unknown stage "qa"; one of dev, staging, prod');
   });
 
   it('defaults to dev', () => {
-    expect(addStageStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {}).stage.name).toBe('dev');
+    expect(addStageStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }), {}).stage.name).toBe('dev');
   });
 });
