@@ -68,15 +68,27 @@ function listedValues(schema: unknown): unknown[] | undefined {
   return undefined;
 }
 
+const unionValues = new WeakMap<object, Set<unknown>>();
+/** Every value the enum and literal options of a union list (cached per schema: a union is walked per record). */
+function unionListed(schema: unknown, options: readonly unknown[]): Set<unknown> {
+  let set = unionValues.get(schema as object);
+  if (!set) {
+    set = new Set(options.flatMap((o) => listedValues(o) ?? []));
+    unionValues.set(schema as object, set);
+  }
+  return set;
+}
+
 // zod reports unknown keys only for strict objects and has no walker for "passed, but carried more";
 // this reads the schema's own definition (`_zod.def`: shape, catchall, entries, options) alongside the value.
+function report(out: Map<string, DriftFinding>, field: string, kind: DriftKind, v: unknown): void {
+  const f = field.slice(0, MAX_FIELD) || '(root)';
+  if (!out.has(f)) out.set(f, { field: f, kind, valueType: valueType(v) });
+}
+
 function walk(schema: unknown, value: unknown, path: string, out: Map<string, DriftFinding>, depth: number): void {
   if (depth > MAX_DEPTH || value === undefined) return;
   const def = defOf(schema);
-  const report = (field: string, kind: DriftKind, v: unknown) => {
-    const f = field.slice(0, MAX_FIELD) || '(root)';
-    if (!out.has(f)) out.set(f, { field: f, kind, valueType: valueType(v) });
-  };
   switch (def.type) {
     case 'optional':
     case 'nullable':
@@ -88,7 +100,7 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       return;
     case 'catch': {
       const listed = listedValues(def.innerType);
-      if (listed && !listed.includes(value)) return report(path, 'unknown_enum_value', value);
+      if (listed && !listed.includes(value)) return report(out, path, 'unknown_enum_value', value);
       if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
       return;
     }
@@ -99,19 +111,20 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
     case 'enum':
     case 'literal': {
       const listed = listedValues(schema)!;
-      if (!listed.includes(value)) report(path, 'unknown_enum_value', value);
+      if (!listed.includes(value)) report(out, path, 'unknown_enum_value', value);
       return;
     }
     case 'union': {
       const options = def.options as z.ZodMiniType[];
-      const accepting = options.filter((o) => z.safeParse(o, value).success);
-      if (accepting.length === 0) return;
-      const listed = options.map(listedValues).filter((l): l is unknown[] => l !== undefined);
+      const listed = unionListed(schema, options);
       // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
-      if (listed.length > 0 && (typeof value === 'string' || typeof value === 'number') && !listed.some((l) => l.includes(value))) {
-        return report(path, 'unknown_enum_value', value);
+      if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
+        if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success)) report(out, path, 'unknown_enum_value', value);
+        return;
       }
-      return walk(accepting[0], value, path, out, depth + 1);
+      const accepting = options.find((o) => z.safeParse(o, value).success);
+      if (accepting) walk(accepting, value, path, out, depth + 1);
+      return;
     }
     case 'object': {
       if (!isPlainObject(value)) return;
@@ -120,7 +133,7 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       for (const [key, v] of Object.entries(value)) {
         const field = join(path, key);
         if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
-        else if (catchall === undefined) report(field, 'unknown_field', v);
+        else if (catchall === undefined) report(out, field, 'unknown_field', v);
         else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never') walk(def.catchall, v, field, out, depth + 1);
       }
       return;
@@ -131,10 +144,10 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
     case 'tuple': {
       if (!Array.isArray(value)) return;
       const items = def.items as unknown[];
-      value.forEach((item, i) => {
+      for (let i = 0; i < value.length; i += 1) {
         const s = i < items.length ? items[i] : def.rest;
-        if (s) walk(s, item, `${path}[]`, out, depth + 1);
-      });
+        if (s) walk(s, value[i], `${path}[]`, out, depth + 1);
+      }
       return;
     }
     case 'record':
