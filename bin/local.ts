@@ -30,8 +30,12 @@ const { values } = parseArgs({
 });
 const demo = !values['no-demo'];
 const demoSpeed = Number(values['demo-speed']);
-const pollEvery = Number(values['poll-every'] ?? (demo ? 20 / (demoSpeed > 0 ? demoSpeed : 1) : 60));
+const pollEvery = Number(values['poll-every'] ?? (demo ? 20 / demoSpeed : 60));
 const timeScale = Number(values['time-scale'] ?? (demo ? 10 : 1));
+if (!(pollEvery > 0) || !(demoSpeed > 0)) {
+  console.error(`--poll-every and --demo-speed must be positive numbers (got ${values['poll-every']}, ${values['demo-speed']})`);
+  process.exit(2);
+}
 if (!(timeScale > 0)) {
   console.error(`--time-scale must be a positive number (got ${values['time-scale']})`);
   process.exit(2);
