@@ -6,6 +6,8 @@ import { startLocalStack } from '../local/stack';
 import { sampleGithubIssue } from '../local/samples';
 import { defaultDemoDrivers, startDemo } from '../local/demo';
 import { TRELLO_SEED } from '../local/simulators/trello';
+import { prng } from '../local/simulators/dataset';
+import { consoleLine } from '../local/console-lines';
 
 const { values } = parseArgs({
   options: {
@@ -14,15 +16,26 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '.local' },
     memory: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    // Every log line on the terminal (each outbound call, each page), not only the notable ones.
+    verbose: { type: 'boolean', default: false },
     // Gentle demo traffic by default; --no-demo runs the stack alone (real providers, .local/secrets.json).
     'no-demo': { type: 'boolean', default: false },
+    // The demo this many times faster (tests).
+    'demo-speed': { type: 'string', default: '1' },
     // Alarm periods last period / N; the demo uses 10 so an alarm fires and clears within a minute.
     'time-scale': { type: 'string' },
-    'poll-every': { type: 'string', default: '60' },
+    // Seconds between poll runs; default 20 with the demo, 60 without.
+    'poll-every': { type: 'string' },
   },
 });
 const demo = !values['no-demo'];
+const demoSpeed = Number(values['demo-speed']);
+const pollEvery = Number(values['poll-every'] ?? (demo ? 20 / demoSpeed : 60));
 const timeScale = Number(values['time-scale'] ?? (demo ? 10 : 1));
+if (!(pollEvery > 0) || !(demoSpeed > 0)) {
+  console.error(`--poll-every and --demo-speed must be positive numbers (got ${values['poll-every']}, ${values['demo-speed']})`);
+  process.exit(2);
+}
 if (!(timeScale > 0)) {
   console.error(`--time-scale must be a positive number (got ${values['time-scale']})`);
   process.exit(2);
@@ -32,22 +45,15 @@ const dataDir = resolve(values['data-dir']!);
 const logFile = resolve(dataDir, 'logs.jsonl');
 const logLines = logFileSink(logFile);
 
-/** Every line goes to logs.jsonl; log lines (not EMF metrics) are also shown, one short line each. */
+/** Every line goes to logs.jsonl; the terminal shows notable INFO lines and every WARN/ERROR (all with --verbose). */
 function sink(line: string): void {
   logLines.write(line);
   if (values.quiet) return;
-  try {
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    if (entry._aws) return;
-    const { level, message, timestamp, service, sampling_rate: _s, xray_trace_id: _x, ...rest } = entry;
-    const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-    console.log(`${String(timestamp).slice(11, 19)} ${String(level).padEnd(5)} ${service}: ${message} ${fields}`);
-  } catch {
-    console.log(line);
-  }
+  const text = consoleLine(line, { verbose: values.verbose });
+  if (text) console.log(text);
 }
 
-const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale }, polls: { everyMs: Number(values['poll-every']) * 1000 } });
+const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale }, polls: { everyMs: pollEvery * 1000 } });
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
@@ -66,7 +72,9 @@ Integration stack (local) is running at ${stack.url}
   secrets:   ${secretsFile}
   logs:      ${logFile}
   dashboard: ${stack.url}/_dashboard   (alarms and charts; alarm periods x1/${timeScale})
-  demo:      ${demo ? 'on: signed GitHub webhooks every 2 s, a forged one now and then, a forged burst every 3 min (--no-demo to stop it)' : 'off'}
+  demo:      ${demo ? `on${demoSpeed !== 1 ? ` (x${demoSpeed})` : ''}: webhooks from every provider (a forged, duplicate or late one now and then), a Stripe or Trello command every 20 s,
+             a fault on the football simulator 30 s in and every 75 s (5xx burst, 429 storm, schema drift), a forged GitHub burst every 3 min (--no-demo: none of it)` : 'off (the polls still run, against the simulator unless <PROVIDER>_BASE_URL is set)'}
+  console:   ${values.quiet ? 'quiet' : values.verbose ? 'every log line' : 'notable events, warnings and errors (--verbose: every line; all of them are in the log file)'}
   polls:     ${pollLines.join('\n             ') || 'none'}
   records:   ${stack.url}/records/football/fixture   (the last known data, with its fetch time)
 
@@ -91,7 +99,8 @@ Outbound writes (commands):  ${Object.keys(stack.writes.queues).map((p) => `${st
 Ctrl-C to stop.
 `);
 
-const traffic = demo ? startDemo(stack, defaultDemoDrivers(), { say: (m) => console.log(m) }) : undefined;
+// Seeded: the same run of forged, duplicate and late deliveries each time.
+const traffic = demo ? startDemo(stack, defaultDemoDrivers({ speed: demoSpeed }), { say: (m) => console.log(m), random: prng(7) }) : undefined;
 
 let stopping = false;
 const stop = async () => {

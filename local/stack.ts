@@ -198,7 +198,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
+  // Its own persistence layer, as each Lambda has: Powertools keeps the first idempotency config a layer sees,
+  // so a shared one made the processor hash every event with the writer's key path (all one key).
+  const writerPersistence = new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client });
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore: writerPersistence, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();

@@ -34,6 +34,8 @@ export const METRIC = {
   // sync and writes
   GapsOpen: 'GapsOpen',
   CommandsFailed: 'CommandsFailed',
+  /** Records that passed validation but carried a field or enum value the schema does not know (per field). */
+  SchemaDrift: 'SchemaDrift',
   // writes (commands): accepted at the route, rejected there (400/404/409), done, retried, reconciled, no-op
   CommandsAccepted: 'CommandsAccepted',
   CommandsRejected: 'CommandsRejected',
@@ -54,12 +56,14 @@ export interface MetricDimensions {
   status_class?: StatusClass;
   /** Why something was rejected (SignatureRejected). */
   reason?: string;
+  /** Which record field drifted (SchemaDrift); bounded per run by the caller. */
+  field?: string;
 }
 
 /**
  * Emits one metric under the dimension sets alarms and dashboards query:
  * `{provider}` (per-provider alarms), `{provider, operation}` (per-operation alarms and widgets),
- * plus `{provider, operation, status_class}` and `{provider, reason}` when given (breakdowns).
+ * plus `{provider, operation, status_class}`, `{provider, reason}` and `{provider, operation, field}` when given (breakdowns).
  *
  * @example
  * emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /repos', status_class: '2xx' });
@@ -69,6 +73,7 @@ export function emitMetric(t: Telemetry, name: MetricName, value: number, unit: 
   if (dims.operation) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation });
   if (dims.operation && dims.status_class) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, status_class: dims.status_class });
   if (dims.reason) t.metric(name, value, unit, { provider: dims.provider, reason: dims.reason });
+  if (dims.operation && dims.field) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, field: dims.field });
 }
 
 /** The status class of an HTTP status, as metrics and dashboards group it. */

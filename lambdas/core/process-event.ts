@@ -3,6 +3,7 @@ import { emitMetric, METRIC } from './metrics';
 import { toWebhookEvent, type EventEnvelope } from './event-message';
 import type { Telemetry } from './ports';
 import type { RecordStore, UpsertOutcome } from './records';
+import { collectDrift, DriftTally, RecentFields, reportDrift } from './schema-drift';
 import type { Registry } from '../providers';
 
 export interface ProcessDeps {
@@ -10,6 +11,8 @@ export interface ProcessDeps {
   records: RecordStore;
   telemetry: Telemetry;
   now(): number;
+  /** Which drifted fields were logged lately (one per handler): a field's warn line once per window, not per event. */
+  driftLog?: RecentFields;
 }
 
 export type ProcessSummary = Record<UpsertOutcome, number>;
@@ -33,9 +36,14 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
   } catch {
     throw new IntegrationError('invalid_payload', 'queued body is not JSON');
   }
-  const changes = def.webhook.map(event);
+  const { value: changes, drift } = collectDrift(() => def.webhook!.map(event));
   const summary: ProcessSummary = { written: 0, stale: 0, duplicate: 0 };
   const dims = { provider: def.name, operation: 'webhook' };
+  if (drift.length > 0) {
+    const tally = new DriftTally();
+    tally.add(drift);
+    reportDrift(deps.telemetry, tally.counts(), dims, { event_id: envelope.eventId }, (field) => deps.driftLog?.first(`${def.name}:${field}`, deps.now()) ?? true);
+  }
   for (const change of changes) {
     const outcome = await deps.records.upsertIfNewer(def.name, change, { eventId: envelope.eventId, receivedAt: envelope.receivedAt, now: deps.now() });
     summary[outcome] += 1;

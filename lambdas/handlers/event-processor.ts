@@ -16,6 +16,7 @@ import type { BlobStore, QueueSender } from '../core/ports';
 import { archiveEntry, writeArchive, type ArchiveEntry } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
+import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
@@ -49,6 +50,8 @@ function attributesOf(record: SQSRecord): Record<string, string | undefined> {
  * const { batchItemFailures } = await handle(sqsEvent, context);
  */
 export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
+  // A drifted field's warn line once per 10 minutes per container; the metric counts every event.
+  const processDeps: ProcessDeps = { ...deps, driftLog: deps.driftLog ?? new RecentFields(600_000) };
   // The key is the idempotent function's first argument (no JMESPath: Powertools builds a new
   // interpreter per search, a few % of the processor's CPU); the hash is the same as it was with
   // `eventKeyJmesPath: 'idempotencyKey'`, so records stored before still match.
@@ -63,7 +66,7 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   const applyOnce = makeIdempotent(
     async (_idempotencyKey: string, envelope: EventEnvelope): Promise<ProcessSummary & { provider: string; replayed?: boolean }> => ({
       provider: envelope.provider,
-      ...(await processEvent(envelope, deps)),
+      ...(await processEvent(envelope, processDeps)),
     }),
     { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event', dataIndexArgument: 0 },
   );

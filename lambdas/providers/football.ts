@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { openEnum } from '../core/schema-drift';
 import type { PollSpec, ProviderDefinition, ResponseProblem } from './types';
 
 const DAY = 86_400_000;
@@ -9,8 +10,12 @@ export const FOOTBALL_BASE_URL = 'https://v3.football.api-sports.io';
 const team = z.object({ id: z.number(), name: z.string(), logo: z.optional(z.string()), winner: z.nullable(z.boolean()) });
 const score = z.object({ home: z.nullable(z.number()), away: z.nullable(z.number()) });
 
+/** `fixture.status.short` as API-Football documents it; a code not listed here is counted as schema drift. */
+export const FIXTURE_STATUS = ['TBD', 'NS', '1H', 'HT', '2H', 'ET', 'BT', 'P', 'SUSP', 'INT', 'FT', 'AET', 'PEN', 'PST', 'CANC', 'ABD', 'AWD', 'WO', 'LIVE'] as const;
+
 /**
- * One fixture of `GET /fixtures`, the fields the mapping stores: fixture id, date, timestamp and
+ * One fixture of `GET /fixtures`: every field API-Football documents for it (so an undocumented one is
+ * counted as schema drift), required where the mapping relies on it: fixture id, date, timestamp and
  * status; league id and season; teams; goals (null until kick-off). Unknown fields are dropped.
  */
 export const fixtureSchema = z.object({
@@ -20,10 +25,20 @@ export const fixtureSchema = z.object({
     timezone: z.optional(z.string()),
     date: z.iso.datetime({ offset: true }),
     timestamp: z.number(),
+    periods: z.optional(z.object({ first: z.nullable(z.number()), second: z.nullable(z.number()) })),
     venue: z.optional(z.object({ id: z.nullable(z.number()), name: z.nullable(z.string()), city: z.nullable(z.string()) })),
-    status: z.object({ long: z.string(), short: z.string(), elapsed: z.nullable(z.number()) }),
+    status: z.object({ long: z.string(), short: openEnum(FIXTURE_STATUS), elapsed: z.nullable(z.number()), extra: z.optional(z.nullable(z.number())) }),
   }),
-  league: z.object({ id: z.number(), season: z.number(), name: z.optional(z.string()), country: z.optional(z.string()), round: z.optional(z.nullable(z.string())) }),
+  league: z.object({
+    id: z.number(),
+    season: z.number(),
+    name: z.optional(z.string()),
+    country: z.optional(z.string()),
+    logo: z.optional(z.nullable(z.string())),
+    flag: z.optional(z.nullable(z.string())),
+    round: z.optional(z.nullable(z.string())),
+    standings: z.optional(z.boolean()),
+  }),
   teams: z.object({ home: team, away: team }),
   goals: score,
   score: z.optional(z.object({ halftime: score, fulltime: score, extratime: z.optional(score), penalty: z.optional(score) })),

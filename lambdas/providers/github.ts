@@ -1,6 +1,8 @@
 // zod/mini: the same schemas, tree-shaken to a few KB instead of ~450 KB in every Lambda bundle.
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
+import { openEnum } from '../core/schema-drift';
+import { parsePayload } from './payload';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
 
 // Only the fields the mapping reads; everything else in GitHub's payloads passes through.
@@ -8,22 +10,24 @@ const repository = z.looseObject({ id: z.number(), full_name: z.string(), pushed
 const timestamped = z.looseObject({ id: z.number(), updated_at: z.string() });
 const numbered = z.extend(timestamped, { number: z.number() });
 
+// The activity types GitHub documents per event (docs.github.com, "Webhook events and payloads"); the
+// mapping stores `action`, so a new one is counted as schema drift (SchemaDrift, field `issues.action`).
+const ISSUES_ACTIONS = ['assigned', 'closed', 'deleted', 'demilestoned', 'edited', 'labeled', 'locked', 'milestoned', 'opened', 'pinned', 'reopened', 'transferred', 'typed', 'unassigned', 'unlabeled', 'unlocked', 'unpinned', 'untyped'] as const;
+const PULL_REQUEST_ACTIONS = [
+  'assigned', 'auto_merge_disabled', 'auto_merge_enabled', 'closed', 'converted_to_draft', 'demilestoned', 'dequeued', 'edited', 'enqueued', 'labeled', 'locked', 'milestoned',
+  'opened', 'ready_for_review', 'reopened', 'review_request_removed', 'review_requested', 'synchronize', 'unassigned', 'unlabeled', 'unlocked',
+] as const;
+const ISSUE_COMMENT_ACTIONS = ['created', 'deleted', 'edited'] as const;
+
 const schemas = {
-  issues: z.looseObject({ action: z.string(), issue: numbered, repository }),
-  pull_request: z.looseObject({ action: z.string(), pull_request: numbered, repository }),
-  issue_comment: z.looseObject({ action: z.string(), comment: timestamped, repository }),
+  issues: z.looseObject({ action: openEnum(ISSUES_ACTIONS), issue: numbered, repository }),
+  pull_request: z.looseObject({ action: openEnum(PULL_REQUEST_ACTIONS), pull_request: numbered, repository }),
+  issue_comment: z.looseObject({ action: openEnum(ISSUE_COMMENT_ACTIONS), comment: timestamped, repository }),
   push: z.looseObject({ ref: z.string(), after: z.string(), repository }),
   ping: z.looseObject({ hook_id: z.number(), hook: z.looseObject({ updated_at: z.string() }) }),
 };
 
-function parse<T extends z.ZodMiniType>(schema: T, event: WebhookEvent, name: string): z.infer<T> {
-  const result = z.safeParse(schema, event.body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new IntegrationError('invalid_payload', `github ${name} payload: ${issue?.path.join('.') || '(root)'} ${issue?.code ?? 'invalid'}`);
-  }
-  return result.data;
-}
+const parse = <T extends z.ZodMiniType>(schema: T, event: WebhookEvent, name: string): z.infer<T> => parsePayload('github', name, schema, event.body);
 
 const epochMs = (iso: string, field: string): number => {
   const ms = Date.parse(iso);

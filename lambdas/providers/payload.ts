@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
+import { findDrift, noteDrift } from '../core/schema-drift';
 
 /**
  * Validates a payload against the fields a mapping reads; anything else is a payload no retry can fix.
+ * A valid payload's schema drift (an unlisted value of an `openEnum`, an unknown key at a `z.object`
+ * level; never the keys a `z.looseObject` passes through) is noted as `<what>.<path>` for the processor.
  *
  * @example
  * const event = parsePayload('stripe', 'event', stripeEvent, body);
@@ -13,6 +16,7 @@ export function parsePayload<T extends z.ZodMiniType>(provider: string, what: st
     const issue = result.error.issues[0];
     throw new IntegrationError('invalid_payload', `${provider} ${what} payload: ${issue?.path.join('.') || '(root)'} ${issue?.code ?? 'invalid'}`);
   }
+  noteDrift(() => findDrift(schema, body, what));
   return result.data;
 }
 

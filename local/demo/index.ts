@@ -1,12 +1,34 @@
 import type { LocalStack } from '../stack';
+import { commandsDemo } from './commands';
+import { footballFaultsDemo } from './football-faults';
 import { githubWebhookDemo } from './github-webhooks';
+import { providerWebhooksDemo } from './provider-webhooks';
 import type { DemoDriver } from './types';
 
 export type { DemoContext, DemoDriver } from './types';
 
-/** The drivers `npm start` runs; the client, sync and writes demos are added here as they land. */
-export function defaultDemoDrivers(): DemoDriver[] {
-  return [githubWebhookDemo()];
+export interface DemoOptions {
+  /** Runs every driver this many times faster (default 1; tests use 50 or more). */
+  speed?: number;
+}
+
+/**
+ * The drivers `npm start` runs, gentle by default (about one request a second in all): signed GitHub
+ * webhooks every 2 s (a forged burst every 3 min), another provider's every 3 s (an occasional duplicate
+ * or out-of-order one), a Stripe or Trello command every 20 s, and a football simulator fault 30 s in, then every 75 s.
+ *
+ * @example
+ * const demo = startDemo(stack, defaultDemoDrivers({ speed: 50 }));
+ */
+export function defaultDemoDrivers(opts: DemoOptions = {}): DemoDriver[] {
+  const speed = opts.speed && opts.speed > 0 ? opts.speed : 1;
+  const ms = (n: number) => Math.max(1, Math.round(n / speed));
+  return [
+    githubWebhookDemo({ intervalMs: ms(2000), burstEveryMs: ms(180_000) }),
+    providerWebhooksDemo({ intervalMs: ms(3000) }),
+    commandsDemo({ intervalMs: ms(20_000) }),
+    footballFaultsDemo({ everyMs: ms(75_000), firstAfterMs: ms(30_000) }),
+  ];
 }
 
 /**

@@ -50,7 +50,7 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
 
 /**
  * The local dashboard's charts over the store, one bucket per `bucketMs`: requests by status class, 429s and
- * timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps (the CloudWatch dashboard's widgets).
+ * timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps, schema drift (the CloudWatch dashboard's widgets).
  */
 export function buildCharts(store: MetricStore, namespace: string, starts: number[], bucketMs: number): Chart[] {
   const q = (partial: Omit<Query, 'namespace'> & { namespace?: string }): Query => ({ namespace, ...partial });
@@ -85,5 +85,8 @@ export function buildCharts(store: MetricStore, namespace: string, starts: numbe
       q({ namespace: sqs, name: 'ApproximateAgeOfOldestMessage', match: (d) => !/dlq$/.test(d.QueueName ?? ''), label: (d) => `${d.QueueName} oldest`, stat: 'Maximum', scale: 1000 }),
     ]),
     chart('gaps', 'Sync gaps open', 'gaps', [q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' })]),
+    chart('drift', 'Schema drift: records with fields or values the schema does not know', 'records', [
+      q({ name: METRIC.SchemaDrift, match: exactly('provider', 'operation', 'field'), label: (d) => `${d.provider} ${d.field}`, stat: 'Sum', zero: true }),
+    ]),
   ];
 }

@@ -14,6 +14,28 @@ export interface FootballKnobs {
   dailyQuota?: number;
   /** The per-minute limit answers 200 with `errors` (default, as API-Football does) or 429. */
   rateLimitStatus?: 200 | 429;
+  /** API changes the records still validate with (schema drift): see DriftKnob. */
+  drift?: DriftKnob;
+}
+
+/**
+ * Schema drift, as a provider's unannounced change brings it: on every `every`-th fixture (by id;
+ * default every one), an undocumented field at `field` (a dot path, e.g. `fixture.attendance`, holding
+ * `value`, default 0) and/or a status code API-Football does not document (`status`, e.g. `VAR`).
+ */
+export interface DriftKnob {
+  field?: string;
+  value?: unknown;
+  status?: string;
+  every?: number;
+}
+
+/** A copy of `json` with `value` at the dot `path` (intermediate objects copied, created when missing). */
+function withField(json: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = path.split('.');
+  if (!head) return json;
+  const inner = json[head];
+  return { ...json, [head]: rest.length === 0 ? value : withField(typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {}, rest.join('.'), value) };
 }
 
 export type FootballFaultSettings = FaultSettings & { football?: FootballKnobs };
@@ -174,6 +196,11 @@ export class FootballSimulator extends ProviderSimulator {
     let json = fixtureJson(f, this.leagues, now);
     const edit = this.edits.get(f.id);
     if (edit) json = edit(json);
+    const drift = this.knobs().drift;
+    if (drift && f.id % Math.max(1, drift.every ?? 1) === 0) {
+      if (drift.field) json = withField(json, drift.field, drift.value ?? 0);
+      if (drift.status) json = withField(json, 'fixture.status.short', drift.status);
+    }
     const every = this.faults.settings.invalidEvery;
     // A provider bug: ids as strings, goals as text.
     if (every && f.id % every === 0) json = { ...json, fixture: { ...(json.fixture as object), id: String(f.id) }, goals: 'n/a' };

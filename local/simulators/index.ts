@@ -5,4 +5,4 @@ export { servePage, type PageStyle, type PageOptions } from './pages';
 export { RecordsSimulator, simProvider, simRecordSchema, SIM_PAGINATION, PAGE_STYLES, type RecordsSimulatorOptions } from './records-api';
 export { StripeSimulator, type StripeCustomer, type StripeSimulatorOptions } from './stripe';
 export { TrelloSimulator, TRELLO_SEED, type TrelloBoard, type TrelloCard, type TrelloList, type TrelloSimulatorOptions } from './trello';
-export { FootballSimulator, seasonOf, type FootballSimulatorOptions, type FootballKnobs, type FootballFaultSettings } from './football';
+export { FootballSimulator, seasonOf, type FootballSimulatorOptions, type FootballKnobs, type FootballFaultSettings, type DriftKnob } from './football';

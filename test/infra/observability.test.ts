@@ -190,6 +190,8 @@ describe('dashboard', () => {
       'Event lag (ms)',
       'Gaps open',
       'rejected: ${PROP(\'Dim.reason\')}',
+      'Schema drift (records with unknown fields or values)',
+      'operation,field} MetricName=\\\\\\"SchemaDrift\\\\\\"',
     ]) {
       expect(body).toContain(part);
     }

@@ -46,6 +46,18 @@ describe('API-Football v3 fixtures', () => {
     expect(footballProblem({ status: 200, headers: {}, body: DOCUMENTED }, now)).toBeUndefined();
   });
 
+  it('finds no schema drift in the documented fixture, and counts an undocumented field or status code per field', () => {
+    expect(pageRecords(DOCUMENTED, 'response', fixturesPoll.schema)).toMatchObject({ ok: true, drift: [] });
+    const f = DOCUMENTED.response[0]!;
+    const changed = { ...DOCUMENTED, response: [f, { ...f, fixture: { ...f.fixture, attendance: 5100, status: { ...f.fixture.status, short: 'VAR' } } }] };
+    const page = pageRecords(changed, 'response', fixturesPoll.schema);
+    expect(page.ok && page.quarantined).toEqual([]);
+    expect(page.ok && page.drift).toEqual([
+      { field: 'fixture.status.short', kind: 'unknown_enum_value', valueType: 'string', records: 1 },
+      { field: 'fixture.attendance', kind: 'unknown_field', valueType: 'number', records: 1 },
+    ]);
+  });
+
   it('asks for one day per window, by date, with the key in x-apisports-key', () => {
     expect(fixturesPoll.request({ from: Date.UTC(2024, 7, 17), to: Date.UTC(2024, 7, 18) })).toMatchObject({ path: '/fixtures', query: { date: '2024-08-17' } });
     expect(football.auth).toEqual({ kind: 'apiKey', in: 'header', name: 'x-apisports-key', secret: 'apiKey' });

@@ -142,7 +142,7 @@ export async function* paginatePages<T>(pager: Pager, req: ClientRequest, spec: 
     report(number, position, parsed.records.length, parsed.quarantined.length, { stop });
     yield {
       ok: true,
-      page: { number, position, records: parsed.records, quarantined: parsed.quarantined, response: res.value, next: stop && stop !== 'max_pages' ? undefined : next, stop },
+      page: { number, position, records: parsed.records, quarantined: parsed.quarantined, drift: parsed.drift, response: res.value, next: stop && stop !== 'max_pages' ? undefined : next, stop },
     };
     if (stop) return;
     seen.add(keyOf(next!));

@@ -1,3 +1,4 @@
+import type { DriftCount } from '../schema-drift';
 import type { IntegrationError } from '../errors';
 import type { ApiNotice } from './api-notice';
 
@@ -150,6 +151,8 @@ export interface Page<T = unknown> {
   position: PagePosition;
   records: T[];
   quarantined: Quarantined[];
+  /** Fields and enum values the valid records carried that the record schema does not know (see schema-drift.ts). */
+  drift?: DriftCount[];
   response: ClientResponse;
   /** Where the next page starts; undefined on the last page (kept when `max_pages` stopped the run, to resume there). */
   next?: PagePosition;

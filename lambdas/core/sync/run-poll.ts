@@ -3,6 +3,7 @@ import type { CallContext, ClientEvent, Page, PagePosition } from '../client/typ
 import { IntegrationError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
 import type { Telemetry } from '../ports';
+import { DriftTally, reportDrift } from '../schema-drift';
 import type { SyncRecord, SyncRecordStore } from '../records';
 import type { PollSpec, ProviderDefinition, SyncWindow } from '../../providers/types';
 import { contentHash } from './content-hash';
@@ -32,6 +33,8 @@ export interface RunSummary {
   /** Not written: a later fetch (or a newer provider version) is stored. */
   recordsStale: number;
   recordsQuarantined: number;
+  /** Valid records that carried a field or enum value the schema does not know, per field (bounded; see schema-drift.ts). */
+  schemaDrift?: Record<string, number>;
   gapsOpened: number;
   gapsClosed: number;
   /** Open gaps after the run: the poll's (scheduled), or within the range. */
@@ -124,6 +127,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     if (resumeAt !== undefined) s.resumeAt = resumeAt;
   };
 
+  const drift = new DriftTally();
+
   const offEvents = deps.client.onEvent((e: ClientEvent) => {
     if (e.type !== 'attempt' || e.traceId !== deps.traceId) return;
     s.requests += 1;
@@ -133,6 +138,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
 
   /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
   async function storePage(window: SyncWindow, page: Page, fetchedAt: number): Promise<void> {
+    if (page.drift?.length) drift.merge(page.drift);
     const bad: QuarantineEntry[] = page.quarantined.map((q) => ({ ...q, window, position: page.position, id: contentHash(q.record) }));
     const byKey = new Map<string, SyncRecord>();
     page.records.forEach((raw, index) => {
@@ -399,6 +405,10 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   emitMetric(deps.telemetry, METRIC.RecordsWritten, s.recordsWritten, 'Count', dims);
   emitMetric(deps.telemetry, METRIC.RecordsUnchanged, s.recordsUnchanged, 'Count', dims);
   if (s.recordsStale > 0) emitMetric(deps.telemetry, METRIC.StaleSkipped, s.recordsStale, 'Count', dims);
+  // Once per run per field: a provider's change shows up in the metric and the log before it breaks a mapping.
+  const drifted = drift.counts();
+  if (drifted.length > 0) s.schemaDrift = Object.fromEntries(drifted.map((c) => [c.field, c.records]));
+  reportDrift(deps.telemetry, drifted, dims, { poll: poll.name, trace_id: deps.traceId });
   deps.telemetry.log(s.stopped && s.stopped !== 'busy' && s.stopped !== 'paused' ? 'warn' : 'info', s.stopped ? `sync run stopped: ${s.stopped}` : 'sync run finished', {
     ...log,
     mode: s.mode,
@@ -410,6 +420,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     records_unchanged: s.recordsUnchanged,
     records_stale: s.recordsStale,
     records_quarantined: s.recordsQuarantined,
+    ...(s.schemaDrift ? { schema_drift: s.schemaDrift } : {}),
     gaps_open: s.gapsOpen,
     resume_at: s.resumeAt ? new Date(s.resumeAt).toISOString() : null,
     duration_ms: s.durationMs,
