@@ -19,6 +19,7 @@ import { CommandIntegration, type CommandIntegrationProps } from './command-inte
 import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
 import { PollIntegration } from './poll-integration';
+import { RecordsApi } from './records-api';
 
 /** Why provider secrets have no rotation schedule (cdk-nag SMG4). */
 const THIRD_PARTY_SECRET =
@@ -61,6 +62,8 @@ export class IntegrationStack extends Stack {
   readonly stage: StageSettings;
   readonly api: HttpApi;
   readonly tables: Record<keyof typeof TABLES, Table>;
+  /** `GET /records/{provider}/{type}` (IAM): last known data with fetch times, whether providers are up or not. */
+  readonly records: RecordsApi;
   readonly secrets: Record<string, Record<string, ISecret>> = {};
   readonly webhooks: Record<string, WebhookIntegration> = {};
   readonly blobs: BlobBucket;
@@ -186,6 +189,9 @@ export class IntegrationStack extends Stack {
       });
     }
 
+    this.records = new RecordsApi(this, 'Records', { api: this.api, namespace, tables: this.tables });
+    this.observability.provider('records', 'Records API').lambda('records-read', this.records.reader);
+    new CfnOutput(this, 'RecordsUrl', { description: 'GET <this>/<provider>/<type>[?key=] (IAM, SigV4): last known data with fetch times', value: `${this.api.apiEndpoint}/records` });
     const polling = props.providers.filter((p) => (p.polls?.length ?? 0) > 0);
     for (const provider of polling) {
       const integration = new PollIntegration(this, `Poll-${provider.name}`, {

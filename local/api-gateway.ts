@@ -97,7 +97,7 @@ export class LocalApiGateway {
       }
       for (const extra of this.extras) if (await extra(req, res, raw)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = this.routes.find((r) => r.path === url.pathname && (r.method === 'ANY' || r.method === method));
+      const route = this.routes.find((r) => matchPath(r.path, url.pathname) && (r.method === 'ANY' || r.method === method));
       if (!route) {
         this.notify(method, path, 404);
         return send(res, 404, { message: 'Not Found' });
@@ -115,8 +115,21 @@ export class LocalApiGateway {
   }
 }
 
+/** Path parameters when `pattern` (API Gateway syntax, `/records/{provider}/{type}`) matches `path`, else undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const m = new RegExp(`^${source}$`).exec(path);
+  if (!m) return undefined;
+  return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+}
+
 function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
+  const pathParameters = matchPath(route.path, url.pathname);
   const now = Date.now();
   const routeKey = `${route.method} ${route.path}`;
   const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;
@@ -127,6 +140,7 @@ function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, ro
     rawQueryString: url.search.replace(/^\?/, ''),
     headers,
     queryStringParameters: query,
+    ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamoRecordStore } from '../lambdas/adapters/record-store';
 import { DynamoSyncState } from '../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
@@ -6,7 +5,6 @@ import { createClient, realTime, telemetryObserver, type Client } from '../lambd
 import { apiNoticeRecorder } from '../lambdas/core/api-notices';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
-import { lastKnown } from '../lambdas/core/sync/read-records';
 import { alignDown, instant } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
 import { createPollerHandler, type PollerHandler } from '../lambdas/handlers/poller';
@@ -38,8 +36,6 @@ export interface LocalPolls {
   clients: Record<string, Client>;
   /** Failed poller invocations (the CDK stack's scheduler DLQ). */
   dlq: LocalQueue;
-  /** `GET /records/{provider}/{type}[?key=K&limit=N]`: the last known records with their fetch times. */
-  recordsPage(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -112,19 +108,6 @@ export async function startLocalPolls(
   }
   if (opts.autoStart ?? true) scheduler.start();
 
-  const recordsPage = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const m = /^\/records\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-    if (!m || req.method !== 'GET') return false;
-    const body = await lastKnown(
-      { records, state, registry: (name) => deps.providers.find((p) => p.name === name) },
-      { provider: decodeURIComponent(m[1]!), type: decodeURIComponent(m[2]!), key: url.searchParams.get('key') ?? undefined, limit: Number(url.searchParams.get('limit') ?? 100) },
-    );
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-    return true;
-  };
-
   return {
     simulators,
     scheduler,
@@ -133,7 +116,6 @@ export async function startLocalPolls(
     records,
     clients,
     dlq,
-    recordsPage,
     stop: async () => {
       await scheduler.stop();
       await Promise.all(Object.values(simulators).map((s) => s.close()));

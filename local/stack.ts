@@ -7,6 +7,7 @@ import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
+import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
@@ -187,7 +188,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   api.addPage(dashboardPage(monitor));
   const polls = opts.polls ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls) : undefined;
   if (polls) {
-    api.addPage((req, res) => polls.recordsPage(req, res));
+    // The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here).
+    api.addRoute('GET', '/records/{provider}/{type}', createRecordsReadHandler({ records: polls.records, state: polls.state, registry }));
     for (const provider of providers) {
       for (const poll of provider.polls ?? []) monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
     }

@@ -1,0 +1,47 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { DynamoRecordStore } from '../adapters/record-store';
+import { DynamoSyncState } from '../adapters/sync-state';
+import { ENV } from '../core/env-contract';
+import type { SyncRecordStore } from '../core/records';
+import type { SyncStateStore } from '../core/sync/state';
+import { lastKnown } from '../core/sync/read-records';
+import { getProvider, type Registry } from '../providers';
+import { once, required } from './wiring';
+
+export type RecordsReadHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+/**
+ * `GET /records/{provider}/{type}[?key=K][&limit=N]`: the last known records with their fetch times,
+ * from our table alone, so consumers keep reading while a provider is down (graceful degradation).
+ *
+ * @example
+ * const read = createRecordsReadHandler({ records, state, registry: getProvider });
+ * await read(apiGatewayV2Event); // 200 { provider, type, lastSyncedAt, records: [...] }
+ */
+export function createRecordsReadHandler(deps: { records: SyncRecordStore; state: SyncStateStore; registry: Registry }): RecordsReadHandler {
+  return async (event) => {
+    const fromPath = /^\/records\/([^/]+)\/([^/]+)$/.exec(event.rawPath ?? '');
+    const provider = event.pathParameters?.provider ?? (fromPath ? decodeURIComponent(fromPath[1]!) : undefined);
+    const type = event.pathParameters?.type ?? (fromPath ? decodeURIComponent(fromPath[2]!) : undefined);
+    if (!provider || !type || !deps.registry(provider)) return json(404, { error: 'unknown_provider' });
+    const limit = Number(event.queryStringParameters?.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return json(400, { error: 'limit must be an integer from 1 to 1000' });
+    const key = event.queryStringParameters?.key;
+    return json(200, await lastKnown(deps, { provider, type, key, limit }));
+  };
+}
+
+const aws = once(() => {
+  const doc = createDocumentClient(createDynamoClient());
+  const tables = { checkpoints: required(ENV.checkpointsTable), gaps: required(ENV.gapsTable), quarantine: required(ENV.quarantineTable) };
+  return createRecordsReadHandler({ records: new DynamoRecordStore(doc, required(ENV.recordsTable)), state: new DynamoSyncState(doc, tables), registry: getProvider });
+});
+
+export const handler: RecordsReadHandler = (event) => aws()(event);
