@@ -126,7 +126,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   const ingestTelemetry = new PowertoolsTelemetry({ serviceName: 'webhook-ingest', namespace: DEFAULT_NAMESPACE, sink });
   const processorTelemetry = new PowertoolsTelemetry({ serviceName: 'event-processor', namespace: DEFAULT_NAMESPACE, sink });
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client });
 
   const queues: Record<string, ProviderQueues> = {};
   const mappings: EventSourceMapping[] = [];
@@ -139,7 +138,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const processor = createProcessorHandler({
       registry,
       records,
-      persistenceStore,
+      // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client }),
       dlq,
       maxReceiveCount,
       blobs,
@@ -200,10 +200,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
-  // Its own persistence layer, as each Lambda has: Powertools keeps the first idempotency config a layer sees,
-  // so a shared one made the processor hash every event with the writer's key path (all one key).
-  const writerPersistence = new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client });
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore: writerPersistence, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();

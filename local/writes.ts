@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoCommandStore } from '../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../lambdas/adapters/external-id-store';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
@@ -25,7 +25,6 @@ export interface LocalWritesOptions {
   secrets: SecretStore;
   dynamo: LocalDynamo;
   api: LocalApiGateway;
-  persistenceStore: BasePersistenceLayer;
   sink: (line: string) => void;
   /** `<PROVIDER>_BASE_URL` overrides (default process.env): a provider with one is not simulated. */
   env?: Record<string, string | undefined>;
@@ -63,7 +62,7 @@ const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderS
  * Trello get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` point elsewhere.
  *
  * @example
- * const writes = await startLocalWrites({ providers, secrets, dynamo, api, persistenceStore, sink, visibilityTimeoutMs: 30_000, maxReceiveCount: 5 });
+ * const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, visibilityTimeoutMs: 30_000, maxReceiveCount: 5 });
  * writes.start();
  */
 export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalWrites> {
@@ -100,7 +99,8 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
       clientFor: (name) => (name === def.name ? clients[def.name] : undefined),
       externalIds,
       outcomes: commands,
-      persistenceStore: opts.persistenceStore,
+      // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an instance.
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: opts.dynamo.tableName('idempotency'), awsSdkV3Client: opts.dynamo.client }),
       dlq,
       maxReceiveCount: opts.maxReceiveCount,
       telemetry: writerTelemetry,

@@ -101,13 +101,14 @@ export class DynamoCommandStore implements CommandOutcomeStore {
           TableName: this.tableName,
           Key: { commandId: base.commandId },
           UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
-          ConditionExpression: SAME_INPUT,
+          // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must not undo that.
+          ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
           ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
-          ExpressionAttributeValues: { ...this.fixed(base, at), ':s': status, ':err': { kind: error.kind, message: error.message.slice(0, 1000) }, ':zero': 0, ':n': providerCalls },
+          ExpressionAttributeValues: { ...this.fixed(base, at), ':s': status, ':err': { kind: error.kind, message: error.message.slice(0, 1000) }, ':zero': 0, ':n': providerCalls, ':done': 'succeeded' },
         }),
       );
     } catch (err) {
-      // Another input owns this command id: its outcome is not ours to change.
+      // Another input owns this command id, or it already succeeded: its outcome is not ours to change.
       if (!isConditionFailure(err)) throw err;
     }
   }

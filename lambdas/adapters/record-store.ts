@@ -5,21 +5,36 @@ import pLimit from 'p-limit';
 import { recordKey, type RecordStore, type StoredRecord, type SyncRecord, type SyncRecordStore, type SyncWriteOutcome, type UpsertOutcome } from '../core/records';
 import type { EntityChange } from '../providers/types';
 
-/** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields. */
+/** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut. */
 const MAX_DATA_BYTES = 300_000;
 /**
  * Entity data above this is stored gzipped (a binary `data`): DynamoDB bills a write unit per KB of
  * item, and webhook entities of a few KB gzip 2 to 5 times (AWS's DynamoDB guidance on large attributes).
  */
 const GZIP_ABOVE_BYTES = 1024;
+/** A kept string field of truncated data keeps this many characters. */
+const MAX_KEPT_CHARS = 1024;
 
-/** `data` as stored: JSON text, or its gzip when that is larger than `gzipAbove` bytes. */
-function storedData(data: Record<string, unknown>, gzipAbove: number): string | Uint8Array {
-  let text = JSON.stringify(data);
-  if (Buffer.byteLength(text) > MAX_DATA_BYTES) {
-    const scalars = Object.fromEntries(Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object'));
-    text = JSON.stringify({ ...scalars, _truncated: true });
+function boundedData(data: Record<string, unknown>): string {
+  const text = JSON.stringify(data);
+  if (Buffer.byteLength(text) <= MAX_DATA_BYTES) return text;
+  // One long scalar (an issue body, an order note) can exceed the limit alone: cut strings too, and stop adding fields at the limit.
+  const kept: Record<string, unknown> = { _truncated: true };
+  let bytes = Buffer.byteLength(JSON.stringify(kept));
+  for (const [key, value] of Object.entries(data)) {
+    if (value !== null && typeof value === 'object') continue;
+    const v = typeof value === 'string' && value.length > MAX_KEPT_CHARS ? `${value.slice(0, MAX_KEPT_CHARS)}...` : value;
+    const size = Buffer.byteLength(JSON.stringify({ [key]: v })) - 1;
+    if (bytes + size > MAX_DATA_BYTES) break;
+    kept[key] = v;
+    bytes += size;
   }
+  return JSON.stringify(kept);
+}
+
+/** `data` as stored: bounded JSON text, or its gzip when that is larger than `gzipAbove` bytes. */
+function storedData(data: Record<string, unknown>, gzipAbove: number): string | Uint8Array {
+  const text = boundedData(data);
   return Buffer.byteLength(text) > gzipAbove ? gzipSync(text) : text;
 }
 

@@ -43,7 +43,7 @@ export interface CommandOutcomeStore {
   /** A delivery starts: `running`, attempts + 1; `conflict` when the id belongs to another input. */
   start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'>;
   succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void>;
-  /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input. */
+  /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input, and once the command succeeded. */
   fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void>;
   get(commandId: string): Promise<CommandOutcome | undefined>;
   /** The provider's commands, most recently updated first. */

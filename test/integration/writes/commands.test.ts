@@ -148,3 +148,32 @@ describe('bad commands through the queue: the DLQ at once with the reason, nothi
     expect(rig.stripe.log()).toEqual([]);
   });
 });
+
+// Found by the chaos run: a second delivery that failed before it ran (its idempotency record could not be
+// saved) wrote `retrying` over the first delivery's `succeeded`, and the next one, skipped as done, never set it back.
+describe('a succeeded command stays succeeded', () => {
+  it('when a later delivery of it fails before running', async () => {
+    rig = await writerRig();
+    const command = customer('done-then-flaky', 'flaky-1');
+    rig.send('stripe', command);
+    await rig.drain('stripe');
+    let failNext = true;
+    rig.dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const table = (args.input as { TableName?: string }).TableName;
+        if (failNext && context.commandName === 'PutItemCommand' && table === rig.dynamo.tableName('idempotency')) {
+          failNext = false;
+          throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: {} });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failOnePut' },
+    );
+    rig.send('stripe', command);
+    await rig.drain('stripe');
+    expect(rig.logs.logs('command failed, will retry')).toHaveLength(1);
+    expect(rig.logs.logs('command already done, skipped')).toHaveLength(1);
+    expect(await rig.commands.get('done-then-flaky')).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(customersWith('flaky-1')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { chaosTable } from '../../local/chaos/report';
+import { runChaos } from '../../local/chaos/run';
+
+// The chaos run of `npm run chaos`, shorter: a few hundred events, every fault kind, the same checks.
+describe('a short seeded chaos run', () => {
+  it('loses nothing, duplicates nothing, lets nothing forged in, and logs no secret', async () => {
+    const result = await runChaos({ seed: 7, events: 300, writes: 40, pages: 30, oversized: 1, replayMarginMs: 8000, visibilityTimeoutMs: 5000 });
+    const f = result.figures;
+    if (!result.pass) console.log(chaosTable(result));
+    expect({ lost: f.lost, duplicated: f.duplicated, stale_overwrites: f.stale_overwrites, forged_accepted: f.forged_accepted, secrets_found_in_logs: f.secrets_found_in_logs }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      stale_overwrites: 0,
+      forged_accepted: 0,
+      secrets_found_in_logs: 0,
+    });
+    expect(f.records_found).toBe(f.records_expected);
+    expect(f.provider_resources_found).toBe(f.writes_expected);
+    // Every event applied or dead-lettered with its reason; every fault kind was exercised.
+    expect(f.events_applied).toBe(f.events_sent - result.details.poisonSent);
+    expect(f.poison_in_dlq_with_reason).toBe(result.details.poisonSent + result.details.quarantined);
+    expect(result.details.unexpectedAnswers).toEqual([]);
+    expect(result.details.unexpectedDeadLetters).toEqual([]);
+    expect(f.forged_sent).toBeGreaterThan(0);
+    expect(result.stats.dynamo.failed).toBeGreaterThan(0);
+    expect(result.stats.dynamo.surfaced).toBeGreaterThan(0);
+    expect(result.stats.dynamo.crashes).toBeGreaterThan(0);
+    expect(result.pass).toBe(true);
+  }, 120_000);
+});
