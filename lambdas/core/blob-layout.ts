@@ -18,5 +18,12 @@ export const SQS_MESSAGE_LIMIT = 1_048_576;
 /** Above this (body + attributes) a body is claim-checked; the margin leaves room for attributes added later (DLQ reason, replay marker). */
 export const CLAIM_CHECK_THRESHOLD = SQS_MESSAGE_LIMIT - 64 * 1024;
 
-/** API Gateway HTTP API's request payload limit (10 MB); bigger requests get 413. */
+/** API Gateway HTTP API's request payload limit (10 MB); bigger requests get 413 from the gateway. */
 export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * The largest webhook body the ingest function accepts (5 MiB); bigger ones get 413. Lambda's synchronous
+ * invoke payload is 6 MB for the whole event, where the body is a JSON-escaped string (quotes double) plus
+ * headers: 5 MiB of JSON fits with room to spare, so every body under it is answered by our code.
+ */
+export const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;

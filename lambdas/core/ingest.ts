@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { normalizeHeaders, type HeaderInput } from './headers';
 import { toQueueMessage } from './event-message';
 import type { BlobStore, QueueSender, SecretStore, Telemetry } from './ports';
-import { API_PAYLOAD_LIMIT } from './blob-layout';
+import { WEBHOOK_BODY_LIMIT } from './blob-layout';
 import { claimCheck, payloadKey } from './claim-check';
 import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
@@ -36,7 +36,7 @@ export interface IngestDeps {
   newId(): string;
   /** Where bodies too big for a queue message go (claim check); without it such bodies get 413. */
   blobs?: BlobStore;
-  /** The largest body accepted (default: API Gateway's 10 MB), so the handler answers as the API does. */
+  /** The largest body accepted (default `WEBHOOK_BODY_LIMIT`, 5 MiB: what surely fits Lambda's 6 MB invoke payload). */
   maxBodyBytes?: number;
 }
 
@@ -80,7 +80,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     deps.telemetry.log('warn', 'webhook body too large', { provider: def.name, bytes: req.rawBody.length });
     return json(413, { error: 'payload_too_large' });
   };
-  if (req.rawBody.length > (deps.maxBodyBytes ?? API_PAYLOAD_LIMIT)) return tooLarge();
+  if (req.rawBody.length > (deps.maxBodyBytes ?? WEBHOOK_BODY_LIMIT)) return tooLarge();
 
   let secrets: string[];
   try {

@@ -75,10 +75,14 @@ describe('big payloads', () => {
     expect(archived?.body).toBeUndefined();
   });
 
-  it('answers 413 above the API payload limit and queues nothing', async () => {
+  it('answers 413 above the API payload limit and above what fits a Lambda invoke, and queues nothing', async () => {
     const before = logs.logs('webhook accepted').length;
     const res = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"pad":"${'x'.repeat(10 * 1024 * 1024)}"}` });
     expect(res.status).toBe(413);
+    // 6 MB passes API Gateway's 10 MB but not Lambda's 6 MB event: the ingest function answers it.
+    const sixMb = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}` });
+    expect(sixMb.status).toBe(413);
+    expect(await sixMb.json()).toEqual({ error: 'payload_too_large' });
     expect(logs.logs('webhook accepted').length).toBe(before);
   });
 });

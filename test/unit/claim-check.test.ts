@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { API_PAYLOAD_LIMIT, CLAIM_CHECK_THRESHOLD, SQS_MESSAGE_LIMIT } from '../../lambdas/core/blob-layout';
+import { WEBHOOK_BODY_LIMIT, CLAIM_CHECK_THRESHOLD, SQS_MESSAGE_LIMIT } from '../../lambdas/core/blob-layout';
 import { claimCheck, claimedBody, messageBytes } from '../../lambdas/core/claim-check';
 import { ATTR, fromQueueMessage } from '../../lambdas/core/event-message';
 import { ingest, type IngestDeps } from '../../lambdas/core/ingest';
@@ -79,7 +79,7 @@ describe('claim check', () => {
 
   it('answers 413 above the API limit before verifying anything, as API Gateway does', async () => {
     const { deps } = setup({ blobs: new MemoryBlobs() });
-    expect((await ingest(post(bodyOf(API_PAYLOAD_LIMIT + 1)), deps)).statusCode).toBe(413);
+    expect((await ingest(post(bodyOf(WEBHOOK_BODY_LIMIT + 1)), deps)).statusCode).toBe(413);
     expect((await ingest(post(bodyOf(5000)), { ...deps, maxBodyBytes: 4000 })).statusCode).toBe(413);
   });
 
