@@ -126,7 +126,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const writePlan = planWrites(rng.fork('writes'), opts.writes);
 
   const logLines: string[] = [];
-  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 8000;
+  // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before its timeout.
+  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 20_000;
   const processorTimeoutMs = Math.round(visibilityTimeoutMs * 0.6);
   let stack: LocalStack | undefined;
   const schedules: Record<string, FaultSchedule> = {};
@@ -138,6 +139,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       providers,
       sink: (line) => logLines.push(line),
       visibilityTimeoutMs,
+      // Deployed: 5 receives x 360 s. Here visibility is scaled to 8 s but Retry-After waits and breaker probes are not,
+      // so 10 receives (80 s) is still a far smaller budget in time than the deployed one (30 min); with 5, commands
+      // behind a 429 storm run out of receives before the provider lets them through.
       maxReceiveCount: 10,
       // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a batch's time under its timeout.
       processor: { timeoutMs: processorTimeoutMs, maxConcurrency: 2 },
@@ -219,7 +223,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     return {
       figures,
       details,
-      pass: passed(figures) && details.unexpectedAnswers.length === 0 && details.unexpectedRecords.length === 0,
+      pass:
+        passed(figures) &&
+        figures.events_applied === figures.events_sent - details.poisonSent &&
+        details.unexpectedAnswers.length === 0 &&
+        details.unexpectedRecords.length === 0 &&
+        details.unexpectedDeadLetters.length === 0,
       durationMs: Date.now() - started,
       stats: {
         deliveries,
