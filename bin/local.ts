@@ -63,7 +63,11 @@ const pollLines = (stack.polls?.scheduler.schedules ?? []).map(
   ({ event, everyMs }) => `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${simulators[event.provider] ? `its simulator ${simulators[event.provider]}` : 'the real API'}`,
 );
 const body = JSON.stringify(sampleGithubIssue());
-const sign = `node -p "require('crypto').createHmac('sha256', require('${secretsFile}').github.webhookSecret).update(process.argv[1]).digest('hex')" "$BODY"`;
+// Signs with the first value when the secret holds several (rotation: a JSON array, or one value per line).
+const firstSecret = `v=require('${secretsFile}').github.webhookSecret;v=Array.isArray(v)?v[0]:/^\\s*\\[/.test(v)?JSON.parse(v)[0]:v.trim().split('\\n')[0]`;
+const sign = `node -p "${firstSecret};require('crypto').createHmac('sha256',v).update(process.argv[1]).digest('hex')" "$BODY"`;
+// Single-quoted for the shell: each ' in the body becomes '\'' (close, escaped quote, reopen).
+const shellQuoted = `'${body.replace(/'/g, "'\\''")}'`;
 
 console.log(`
 Integration stack (local) is running at ${stack.url}
@@ -80,7 +84,7 @@ Integration stack (local) is running at ${stack.url}
 
 Send a correctly signed GitHub webhook (paste into another terminal):
 
-BODY='${body}'
+BODY=${shellQuoted}
 curl -i ${stack.url}/webhooks/github \\
   -H 'content-type: application/json' -H 'x-github-event: issues' \\
   -H "x-github-delivery: $(node -p 'crypto.randomUUID()')" \\

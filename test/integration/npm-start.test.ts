@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,5 +115,14 @@ describe('npm start', () => {
     expect(((await (await fetch(`${sim}/_faults`)).json()) as { rules: unknown[] }).rules).toEqual([]);
     const paths = ((await (await fetch(`${sim}/_requests`)).json()) as { path: string }[]).map((r) => r.path);
     expect(new Set(paths)).toEqual(new Set(['/fixtures']));
+  });
+
+  it('prints a signed-webhook command that, pasted into bash, gets 200 and a record', async () => {
+    const s = await npmStart(['--no-demo']);
+    const printed = /^BODY=[\s\S]*?--data "\$BODY"$/m.exec(s.output())?.[0];
+    expect(printed).toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-c', printed!], { cwd: tmpdir() });
+    expect(stdout).toMatch(/^HTTP\/1\.1 200/);
+    await waitFor(() => (messages(s, 'event processed').length > 0 ? true : undefined), 'the event processed', { exitCode: null } as ChildProcess, s.output);
   });
 });
