@@ -54,9 +54,16 @@ function ownGrants(fn: FunctionAccess): Map<string, Set<string>> {
 
 /** What each of our function kinds may touch, per resource, and with which actions. */
 function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]> | undefined {
-  const p = fn.provider!;
   const st = s.stack;
   const arn = (c: IConstruct) => `<${s.idOf(c)}.Arn>`;
+  // The records read API serves every provider: the records it reads and the checkpoints it reports, read only.
+  if (fn.kind === 'records-read') {
+    return new Map([
+      [arn(st.tables.records), ['dynamodb:GetItem', 'dynamodb:Scan']],
+      [arn(st.tables.checkpoints), ['dynamodb:GetItem']],
+    ]);
+  }
+  const p = fn.provider!;
   const secret = (name: string) => `<${s.idOf(st.secrets[p]![name]!)}>`;
   const bucket = arn(st.blobs.bucket);
   const def = getProvider(p)!;
@@ -88,6 +95,16 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.idempotency), ITEMS],
         [arn(st.tables.externalIds), ITEMS],
         [arn(st.tables.commands), ITEMS],
+        [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+      ]);
+    case 'poller':
+      return new Map([
+        [arn(st.polls[p]!.dlq), SEND],
+        [arn(st.tables.records), ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']],
+        [arn(st.tables.checkpoints), ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+        [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+        [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
@@ -174,7 +191,7 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
   });
 
-  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer'])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
+  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer', 'poller', 'records-read'])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
     const fns = ours().filter((f) => f.kind === kind);
     expect(fns.length).toBeGreaterThan(0);
     for (const fn of fns) {
