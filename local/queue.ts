@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { SQS_MESSAGE_LIMIT } from '../lambdas/core/blob-layout';
 import type { QueueMessage, QueueSender } from '../lambdas/core/ports';
 
 export interface LocalQueueOptions {
@@ -41,8 +42,14 @@ export class LocalQueue extends EventEmitter implements QueueSender {
     return this.opts.name;
   }
 
+  /** Refuses a message over SQS's limit (body, attribute names and values together), as SendMessage does. */
   async send(message: QueueMessage): Promise<void> {
-    this.put({ body: message.body, attributes: { ...message.attributes } });
+    const attributes = message.attributes;
+    const size = Buffer.byteLength(message.body) + Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 'String'.length, 0);
+    if (size > SQS_MESSAGE_LIMIT) {
+      throw Object.assign(new Error(`Message must be shorter than ${SQS_MESSAGE_LIMIT} bytes (was ${size})`), { name: 'InvalidParameterValue' });
+    }
+    this.put({ body: message.body, attributes: { ...attributes } });
   }
 
   /** Adds a message as sent now; returns its id. */

@@ -30,6 +30,12 @@ export interface AcceptDeps {
   newId(): string;
 }
 
+/**
+ * The largest command body accepted (256 KiB): a command is a few fields of input, and this keeps every one
+ * a single SQS message (1 MiB) with room for its attributes and DLQ reason.
+ */
+export const COMMAND_BODY_LIMIT = 256 * 1024;
+
 const json = (statusCode: number, body: Record<string, unknown>): AcceptResponse => ({ statusCode, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 /**
@@ -48,8 +54,9 @@ export function toCommandMessage(command: Command): QueueMessage {
 /**
  * `POST /commands/{provider}` with `{ commandId?, operation, input, correlationId? }`: validates the command
  * against its operation's schema and queues it. 202 `{ commandId, status: 'queued' }`; 400 for a body or
- * input that fails validation, 404 for an unknown provider or operation, 409 for a command id already used
- * with another input (nothing is queued in any of these), 503 when the queue is unavailable.
+ * input that fails validation, 413 for a body over 256 KiB, 404 for an unknown provider or operation,
+ * 409 for a command id already used with another input (nothing is queued in any of these), 503 when
+ * the queue is unavailable.
  *
  * @example
  * const res = await acceptCommand({ provider: 'trello', method: 'POST', body: '{"operation":"createCard","input":{...}}' }, deps);
@@ -65,6 +72,7 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
     return json(status, { error, message });
   };
 
+  if (Buffer.byteLength(req.body) > COMMAND_BODY_LIMIT) return rejected(413, 'payload_too_large', `the body is over ${COMMAND_BODY_LIMIT} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(req.body);

@@ -85,6 +85,13 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
     expect(JSON.stringify(res.body)).not.toContain('secret-looking');
   });
 
+  it('answers 413 for a body over the command limit, and queues nothing', async () => {
+    const before = queued();
+    const res = await post('trello', { commandId: 'route-big', operation: 'createCard', input: cardInput('R-big', { desc: 'x'.repeat(300 * 1024) }) });
+    expect(res).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+    expect(queued()).toBe(before);
+  });
+
   it('answers 404 for a provider without writes or no provider at all', async () => {
     expect((await post('github', { operation: 'createIssue', input: {} })).status).toBe(404);
     expect((await post('nope', { operation: 'x', input: {} })).status).toBe(404);
