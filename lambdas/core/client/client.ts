@@ -17,6 +17,7 @@ import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-ur
 import { retryAfterMs } from './retry-after';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
+import { untilAborted } from './until-aborted';
 import type { AttemptEvent, CallContext, ClientEvent, ClientListener, ClientRequest, ClientResponse, PageResult, Result } from './types';
 
 export const CLIENT_DEFAULTS = {
@@ -165,12 +166,17 @@ export function createClient(deps: ClientDeps): Client {
   async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
     const started = time.now();
     const took = () => time.now() - started;
+    // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
+    const signal = time.timeout(timeoutMs);
     let creds: Credentials;
     let baseUrl: string;
     try {
-      creds = await credentials(def.name, def.auth, deps.secrets, redactor, tokens);
-      baseUrl = await filledBase();
+      creds = await untilAborted(credentials(def.name, def.auth, deps.secrets, redactor, tokens, signal), signal);
+      baseUrl = await untilAborted(filledBase(), signal);
     } catch (err) {
+      if (signal.aborted && !(err instanceof IntegrationError)) {
+        return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out reading credentials', breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+      }
       const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
       const outcome = kind === 'retryable' ? 'retryable' : kind === 'timeout' ? 'timeout' : kind === 'malformed_response' ? 'malformed' : 'auth';
       const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
@@ -197,7 +203,7 @@ export function createClient(deps: ClientDeps): Client {
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(url, { method, headers, body, signal: time.timeout(timeoutMs), redirect: 'manual' });
+      res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
       text = await res.text();
     } catch (err) {
       const c = classifyThrown(err);
@@ -256,18 +262,27 @@ export function createClient(deps: ClientDeps): Client {
         return endWithout('rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
       }
       if (sendAt > time.now()) await time.sleep(sendAt - time.now());
-      attempt += 1;
-      const timeoutMs = Math.max(1, Math.min(s.attemptMs, deadline - time.now()));
-      let r: AttemptResult;
+      let r: AttemptResult | undefined;
       try {
-        r = await slots.execute(() => breaker.execute(() => attemptOnce(req, method, traceId, timeoutMs)));
+        r = await slots.execute(() => {
+          // Time queued for a slot counts: the attempt gets what is left of the deadline, if anything.
+          const leftMs = deadline - time.now();
+          if (leftMs <= 0) return undefined;
+          return breaker.execute(() => {
+            attempt += 1;
+            return attemptOnce(req, method, traceId, Math.min(s.attemptMs, leftMs));
+          });
+        });
       } catch (err) {
         if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
-          attempt -= 1;
           last = undefined;
           return endWithout('circuit_open', 'circuit open: failing fast');
         }
         throw err;
+      }
+      if (!r) {
+        bucket.release();
+        return endWithout('timeout', 'no time left before the deadline after waiting for a free slot');
       }
       const now = time.now();
       if (r.status !== undefined) bucket.observe(rateLimitState(r.headers, now, def.rateLimit?.headers));
