@@ -28,6 +28,7 @@ export const CLIENT_DEFAULTS = {
   capMs: 20_000,
   attempts: 4,
   rateLimitWaits: 5,
+  minRateLimitWaitMs: 5_000,
   concurrency: 8,
 } as const;
 
@@ -122,6 +123,7 @@ export function createClient(deps: ClientDeps): Client {
     capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
     attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
     rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
+    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
   };
   const base = apiBase(def, deps.baseUrl);
   // A base URL may name a secret in braces (Shopify: `https://{shop}.myshopify.com`), filled once.
@@ -212,7 +214,7 @@ export function createClient(deps: ClientDeps): Client {
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
     let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
-    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
+    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
       c = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined) ?? c;
     }
     // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
@@ -305,11 +307,12 @@ export function createClient(deps: ClientDeps): Client {
             (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
             retryAfterMs(r.headers['retry-after'], now) ??
             (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
-          const wait = hinted ?? backoffMs(rateWaits + 1, s, time.random);
+          // A 429 that names no time still means "slow down": wait a floor that doubles, never a short backoff.
+          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** rateWaits;
           resumeAt = now + wait;
           bucket.pauseUntil(resumeAt);
           // A spent quota (a daily one) is never waited out within a call.
-          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt <= deadline) {
+          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt < deadline) {
             rateWaits += 1;
             waitMs = wait;
           }
@@ -363,7 +366,7 @@ export function createClient(deps: ClientDeps): Client {
       if (waitMs === undefined) {
         return fail(error(r.kind ?? 'permanent', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined }));
       }
-      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId });
+      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined });
       if (waitMs > 0) await time.sleep(waitMs);
     }
   }
