@@ -145,8 +145,9 @@ export function createClient(deps: ClientDeps): Client {
     def.auth.kind === 'oauth2-client-credentials' && tokenUrl
       ? new OAuthTokens({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
       : undefined;
-  // An API key in the query string must not travel on in response URLs, next links or checkpoints.
-  const credentialParams = def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : [];
+  // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
+  const credentialParams =
+    def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : def.auth.kind === 'apiKeys' && def.auth.in === 'query' ? def.auth.keys.map((k) => k.name) : [];
   const scrub = (href: string): string => {
     if (credentialParams.length === 0) return href;
     const u = new URL(href);
