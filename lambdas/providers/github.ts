@@ -1,9 +1,11 @@
 // zod/mini: the same schemas, tree-shaken to a few KB instead of ~450 KB in every Lambda bundle.
 import * as z from 'zod/mini';
+import { resetAt } from '../core/client/rate-limit-headers';
+import { retryAfterMs } from '../core/client/retry-after';
 import { IntegrationError } from '../core/errors';
 import { openEnum } from '../core/schema-drift';
 import { parsePayload } from './payload';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from './types';
 
 // Only the fields the mapping reads; everything else in GitHub's payloads passes through.
 const repository = z.looseObject({ id: z.number(), full_name: z.string(), pushed_at: z.optional(z.union([z.number(), z.string(), z.null()])) });
@@ -73,6 +75,32 @@ function mapGithub(event: WebhookEvent): EntityChange[] {
   }
 }
 
+/** GitHub's "otherwise, wait for at least one minute before retrying" after a secondary rate limit. */
+const SECONDARY_WAIT_MS = 60_000;
+
+/**
+ * GitHub's rate limits, as "Rate limits for the REST API" (Exceeding the rate limit) documents them: a 403
+ * or 429 with `x-ratelimit-remaining: 0` (primary) or a message about a secondary rate limit. Resume after
+ * `retry-after` seconds, else at `x-ratelimit-reset` (epoch seconds) when none remain, else a minute later.
+ * A 403 without these signals (no permission, SSO, a blocked resource) stays permanent.
+ *
+ * @example
+ * githubProblem({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1735689600' }, body: { message: 'API rate limit exceeded for user ID 1.' } }, now)
+ * // { kind: 'rate_limited', message: 'rate limited (403): API rate limit exceeded for user ID 1.', resumeAt: 1735689600000 }
+ */
+export function githubProblem(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined {
+  if (res.status !== 403 && res.status !== 429) return undefined;
+  const said = (res.body as { message?: unknown } | null | undefined)?.message;
+  const message = typeof said === 'string' ? said.slice(0, 200) : '';
+  const retryAfter = retryAfterMs(res.headers['retry-after'], now);
+  const spent = res.headers['x-ratelimit-remaining']?.trim() === '0';
+  if (res.status === 403 && !spent && retryAfter === undefined && !/rate limit/i.test(message)) return undefined;
+  const reset = res.headers['x-ratelimit-reset']?.trim();
+  const resume =
+    retryAfter !== undefined ? now + retryAfter : spent && reset && /^\d+$/.test(reset) ? resetAt(Number(reset), now, 'epoch-seconds') : now + SECONDARY_WAIT_MS;
+  return { kind: 'rate_limited', message: `rate limited (${res.status})${message ? `: ${message}` : ''}`, resumeAt: resume };
+}
+
 export const github: ProviderDefinition = {
   name: 'github',
   displayName: 'GitHub',
@@ -81,6 +109,9 @@ export const github: ProviderDefinition = {
   auth: { kind: 'bearer', secret: 'token' },
   secrets: ['webhookSecret', 'token'],
   rateLimit: { requestsPerSecond: 1 },
+  // A 429 with no JSON for githubProblem to read still waits GitHub's minute.
+  retry: { minRateLimitWaitMs: SECONDARY_WAIT_MS },
+  inspectResponse: githubProblem,
   webhook: {
     scheme: 'github',
     secret: 'webhookSecret',

@@ -92,7 +92,7 @@ export interface RateLimitHeaderNames {
   resetUnit?: 'auto' | 'delta-seconds' | 'epoch-seconds' | 'epoch-ms';
 }
 
-/** Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429. */
+/** Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429 (5 s at least when it names no time). */
 export interface RetrySpec {
   baseMs?: number;
   capMs?: number;
@@ -100,6 +100,8 @@ export interface RetrySpec {
   attempts?: number;
   /** How many times one call waits out a 429 before it returns `rate_limited`. */
   rateLimitWaits?: number;
+  /** The first wait after a 429 that names no time (no Retry-After, no reset), doubled on each repeat (default 5 s). */
+  minRateLimitWaitMs?: number;
   /** Other statuses the provider documents as worth retrying (Stripe: 409, a concurrent request with the same idempotency key). */
   retryStatuses?: number[];
 }
@@ -181,9 +183,10 @@ export interface ProviderDefinition {
   writes?: WritesSpec;
   /**
    * Reads a response for errors the provider reports its own way: a 2xx body with an error inside
-   * (API-Football's `errors` object), or a 4xx the common rules call permanent that the provider
-   * documents as transient (API-Football's 499 Time Out). Undefined keeps the common rules. Runs in
-   * the client, before retries and pagination.
+   * (API-Football's `errors` object), a 4xx the common rules call permanent that the provider
+   * documents as transient (API-Football's 499 Time Out, GitHub's rate-limit 403), or when a 429 may
+   * retry (GitHub's secondary limits). Undefined keeps the common rules. Runs in the client, before
+   * retries and pagination.
    */
   inspectResponse?(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined;
   /** Scheduled syncs of this provider's list endpoints (one EventBridge schedule each). */

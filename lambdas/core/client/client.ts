@@ -17,6 +17,7 @@ import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-ur
 import { retryAfterMs } from './retry-after';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
+import { untilAborted } from './until-aborted';
 import type { AttemptEvent, CallContext, ClientEvent, ClientListener, ClientRequest, ClientResponse, PageResult, Result } from './types';
 
 export const CLIENT_DEFAULTS = {
@@ -27,6 +28,7 @@ export const CLIENT_DEFAULTS = {
   capMs: 20_000,
   attempts: 4,
   rateLimitWaits: 5,
+  minRateLimitWaitMs: 5_000,
   concurrency: 8,
 } as const;
 
@@ -121,6 +123,7 @@ export function createClient(deps: ClientDeps): Client {
     capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
     attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
     rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
+    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
   };
   const base = apiBase(def, deps.baseUrl);
   // A base URL may name a secret in braces (Shopify: `https://{shop}.myshopify.com`), filled once.
@@ -142,8 +145,9 @@ export function createClient(deps: ClientDeps): Client {
     def.auth.kind === 'oauth2-client-credentials' && tokenUrl
       ? new OAuthTokens({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
       : undefined;
-  // An API key in the query string must not travel on in response URLs, next links or checkpoints.
-  const credentialParams = def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : [];
+  // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
+  const credentialParams =
+    def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : def.auth.kind === 'apiKeys' && def.auth.in === 'query' ? def.auth.keys.map((k) => k.name) : [];
   const scrub = (href: string): string => {
     if (credentialParams.length === 0) return href;
     const u = new URL(href);
@@ -165,12 +169,17 @@ export function createClient(deps: ClientDeps): Client {
   async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
     const started = time.now();
     const took = () => time.now() - started;
+    // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
+    const signal = time.timeout(timeoutMs);
     let creds: Credentials;
     let baseUrl: string;
     try {
-      creds = await credentials(def.name, def.auth, deps.secrets, redactor, tokens);
-      baseUrl = await filledBase();
+      creds = await untilAborted(credentials(def.name, def.auth, deps.secrets, redactor, tokens, signal), signal);
+      baseUrl = await untilAborted(filledBase(), signal);
     } catch (err) {
+      if (signal.aborted && !(err instanceof IntegrationError)) {
+        return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out reading credentials', breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+      }
       const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
       const outcome = kind === 'retryable' ? 'retryable' : kind === 'timeout' ? 'timeout' : kind === 'malformed_response' ? 'malformed' : 'auth';
       const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
@@ -197,7 +206,7 @@ export function createClient(deps: ClientDeps): Client {
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(url, { method, headers, body, signal: time.timeout(timeoutMs), redirect: 'manual' });
+      res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
       text = await res.text();
     } catch (err) {
       const c = classifyThrown(err);
@@ -206,7 +215,7 @@ export function createClient(deps: ClientDeps): Client {
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
     let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
-    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
+    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
       c = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined) ?? c;
     }
     // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
@@ -256,18 +265,27 @@ export function createClient(deps: ClientDeps): Client {
         return endWithout('rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
       }
       if (sendAt > time.now()) await time.sleep(sendAt - time.now());
-      attempt += 1;
-      const timeoutMs = Math.max(1, Math.min(s.attemptMs, deadline - time.now()));
-      let r: AttemptResult;
+      let r: AttemptResult | undefined;
       try {
-        r = await slots.execute(() => breaker.execute(() => attemptOnce(req, method, traceId, timeoutMs)));
+        r = await slots.execute(() => {
+          // Time queued for a slot counts: the attempt gets what is left of the deadline, if anything.
+          const leftMs = deadline - time.now();
+          if (leftMs <= 0) return undefined;
+          return breaker.execute(() => {
+            attempt += 1;
+            return attemptOnce(req, method, traceId, Math.min(s.attemptMs, leftMs));
+          });
+        });
       } catch (err) {
         if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
-          attempt -= 1;
           last = undefined;
           return endWithout('circuit_open', 'circuit open: failing fast');
         }
         throw err;
+      }
+      if (!r) {
+        bucket.release();
+        return endWithout('timeout', 'no time left before the deadline after waiting for a free slot');
       }
       const now = time.now();
       if (r.status !== undefined) bucket.observe(rateLimitState(r.headers, now, def.rateLimit?.headers));
@@ -290,11 +308,12 @@ export function createClient(deps: ClientDeps): Client {
             (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
             retryAfterMs(r.headers['retry-after'], now) ??
             (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
-          const wait = hinted ?? backoffMs(rateWaits + 1, s, time.random);
+          // A 429 that names no time still means "slow down": wait a floor that doubles, never a short backoff.
+          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** rateWaits;
           resumeAt = now + wait;
           bucket.pauseUntil(resumeAt);
           // A spent quota (a daily one) is never waited out within a call.
-          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt <= deadline) {
+          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt < deadline) {
             rateWaits += 1;
             waitMs = wait;
           }
@@ -348,7 +367,7 @@ export function createClient(deps: ClientDeps): Client {
       if (waitMs === undefined) {
         return fail(error(r.kind ?? 'permanent', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined }));
       }
-      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId });
+      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined });
       if (waitMs > 0) await time.sleep(waitMs);
     }
   }

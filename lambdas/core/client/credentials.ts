@@ -15,9 +15,9 @@ export interface Credentials {
  * Every value read is registered with the redactor so no log line can carry it.
  *
  * @example
- * const creds = await credentials(def.name, def.auth, secrets, redactor, tokens);
+ * const creds = await credentials(def.name, def.auth, secrets, redactor, tokens, signal);
  */
-export async function credentials(provider: string, auth: AuthSpec, secrets: SecretStore, redactor: Redactor, tokens?: OAuthTokens): Promise<Credentials> {
+export async function credentials(provider: string, auth: AuthSpec, secrets: SecretStore, redactor: Redactor, tokens?: OAuthTokens, signal?: AbortSignal): Promise<Credentials> {
   switch (auth.kind) {
     case 'none':
       return { headers: {}, query: {} };
@@ -43,7 +43,7 @@ export async function credentials(provider: string, auth: AuthSpec, secrets: Sec
     }
     case 'oauth2-client-credentials': {
       if (!tokens) throw new Error('oauth2 provider without a token cache');
-      const token = await tokens.get();
+      const token = await tokens.get(signal);
       return { headers: { authorization: `Bearer ${token}` }, query: {}, token };
     }
   }

@@ -4,6 +4,7 @@ import type { AuthSpec } from '../../providers/types';
 import type { Redactor } from './redact';
 import type { Time } from './time';
 import type { ClientListener } from './types';
+import { untilAborted } from './until-aborted';
 
 type OAuthSpec = Extract<AuthSpec, { kind: 'oauth2-client-credentials' }>;
 
@@ -15,6 +16,7 @@ export interface OAuthTokensOptions {
   fetch: typeof fetch;
   time: Time;
   redactor: Redactor;
+  /** Bounds a token request made without a signal. */
   attemptMs: number;
   emit: ClientListener;
 }
@@ -25,11 +27,12 @@ const DEFAULT_LIFETIME_MS = 3600_000;
 /**
  * OAuth 2.0 client credentials (RFC 6749 4.4): one cached access token per provider, refreshed
  * shortly before it expires (a minute, or a tenth of a short lifetime) or when a call gets a 401.
- * Concurrent callers share one token request.
+ * Concurrent callers share one token request. A caller's `signal` (its attempt's budget) bounds its wait,
+ * and the request it starts: a refresh never outlives the call that needed it.
  *
  * @example
  * const tokens = new OAuthTokens({ provider, spec, tokenUrl, secrets, fetch, time, redactor, attemptMs: 8000, emit });
- * const token = await tokens.get();      // throws IntegrationError('auth' | 'retryable' | 'timeout' | 'malformed_response')
+ * const token = await tokens.get(signal); // throws IntegrationError('auth' | 'retryable' | 'timeout' | 'malformed_response')
  * tokens.invalidate(token);              // after a 401: the next get() fetches a new one
  */
 export class OAuthTokens {
@@ -38,12 +41,19 @@ export class OAuthTokens {
 
   constructor(private readonly o: OAuthTokensOptions) {}
 
-  async get(): Promise<string> {
+  async get(signal?: AbortSignal): Promise<string> {
     if (this.cached && this.o.time.now() < this.cached.refreshAt) return this.cached.token;
-    this.inflight ??= this.request().finally(() => {
+    // The caller that starts the request lends it its signal; a caller that joins bounds only its own wait.
+    this.inflight ??= this.request(signal ?? this.o.time.timeout(this.o.attemptMs)).finally(() => {
       this.inflight = undefined;
     });
-    return this.inflight;
+    if (!signal) return this.inflight;
+    try {
+      return await untilAborted(this.inflight, signal);
+    } catch (err) {
+      if (err instanceof IntegrationError) throw err;
+      throw new IntegrationError('timeout', 'token request timed out');
+    }
   }
 
   /** Forgets `token` if it is still the current one, so many 401s for it cause one refresh. */
@@ -51,9 +61,11 @@ export class OAuthTokens {
     if (this.cached?.token === token) this.cached = undefined;
   }
 
-  private async request(): Promise<string> {
+  private async request(signal: AbortSignal): Promise<string> {
     const { spec, secrets, provider, time, redactor } = this.o;
-    const [clientId, clientSecret] = await Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]);
+    const [clientId, clientSecret] = await untilAborted(Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]), signal).catch((err: unknown) => {
+      throw signal.aborted ? new IntegrationError('timeout', 'timed out reading the client credentials') : err;
+    });
     redactor.add(clientId);
     redactor.add(clientSecret);
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...spec.params });
@@ -74,7 +86,7 @@ export class OAuthTokens {
     let res: Response;
     let text: string;
     try {
-      res = await this.o.fetch(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: time.timeout(this.o.attemptMs), redirect: 'manual' });
+      res = await this.o.fetch(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal, redirect: 'manual' });
       text = await res.text();
     } catch (err) {
       const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';

@@ -10,6 +10,7 @@ const clamp = (ms: number, capMs: number): number => Math.min(Math.max(0, Math.c
  * @example
  * retryAfterMs('120', now)                              // 120000
  * retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', now)    // ms until then, 0 if past
+ * retryAfterMs('Wed Oct 21 07:28:00 2015', now)        // the same instant: asctime is GMT too
  */
 export function retryAfterMs(value: string | null | undefined, now: number, capMs = MAX_HEADER_WAIT_MS): number | undefined {
   const text = value?.trim();
@@ -17,6 +18,7 @@ export function retryAfterMs(value: string | null | undefined, now: number, capM
   // delay-seconds is digits only; a decimal is tolerated because some servers send one.
   if (/^\d+(\.\d+)?$/.test(text)) return clamp(Number(text) * 1000, capMs);
   if (!/[a-z]/i.test(text)) return undefined;
-  const at = Date.parse(text);
+  // Every HTTP-date is GMT (RFC 9110 5.6.7); asctime has no zone, and Date.parse would read it as local time.
+  const at = Date.parse(/(?:[a-z]|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text} GMT`);
   return Number.isFinite(at) ? clamp(at - now, capMs) : undefined;
 }

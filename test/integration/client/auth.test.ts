@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { trello } from '../../../lambdas/providers/trello';
 import type { AuthSpec } from '../../../lambdas/providers/types';
 import { clientRig, ctx, TOKEN, type ClientRig } from '../../helpers/client-setup';
 
@@ -55,6 +56,29 @@ describe('request shape', () => {
     });
     expect((await rig.client.request({ path: '/v1/items/rec_000001', query: { expand: 'all' } }, ctx)).ok).toBe(true);
     expect(rig.sim.log()[0]!.query).toEqual({ expand: 'all', key: 'ak_query_5e8d' });
+  });
+
+  it("keeps several query keys (Trello's key and token) out of response URLs and next-page positions", async () => {
+    const keys = { apiKey: 'trello-key-0b7c1e', token: 'trello-token-ATTA9f2d41' };
+    rig = await clientRig({
+      definition: { auth: trello.auth },
+      secrets: keys,
+      sim: { count: 250, auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', value: keys.apiKey }, { name: 'token', value: keys.token }] } },
+    });
+    const res = await rig.client.request({ path: '/v1/items/rec_000001', query: { fields: 'name' } }, ctx);
+    expect(res.ok && new URL(res.value.url).search).toBe('?fields=name');
+    const positions: string[] = [];
+    for await (const page of rig.client.paginate({ path: '/v1/link/items' }, { style: 'link' }, ctx)) {
+      expect(page.ok).toBe(true);
+      if (!page.ok) break;
+      positions.push(page.page.response.url, ...(page.page.next?.url ? [page.page.next.url] : []));
+    }
+    expect(positions.length).toBeGreaterThan(3);
+    const seen = JSON.stringify([positions, rig.events]);
+    expect(seen).not.toContain(keys.apiKey);
+    expect(seen).not.toContain(keys.token);
+    // The keys were sent on every page all the same.
+    expect(rig.sim.log().every((r) => r.query.key === keys.apiKey && r.query.token === keys.token)).toBe(true);
   });
 
   it('refuses to follow a URL on another origin with the credentials', async () => {

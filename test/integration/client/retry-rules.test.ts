@@ -60,6 +60,23 @@ describe('429: wait what the provider says', () => {
     expect(rig.sim.log()).toHaveLength(1);
   });
 
+  it('waits at least a few seconds after a 429 that names no time, doubling on each repeat', async () => {
+    rig = await clientRig();
+    rig.sim.faults.add({ kind: 'status', status: 429 }, { times: 2 });
+    expect((await get()).ok).toBe(true);
+    expect(rig.time.sleeps).toEqual([5000, 10_000]);
+  });
+
+  it('takes the floor after a hint-less 429 from the definition, and stops at the deadline with the time to resume', async () => {
+    rig = await clientRig({ definition: { retry: { minRateLimitWaitMs: 20_000 } } });
+    rig.sim.faults.add({ kind: 'status', status: 429 }, { times: 5 });
+    const started = rig.time.now();
+    const res = await rig.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't', remainingMs: () => 50_000 - rig.time.slept() });
+    // Deadline 48 s: waits 20 s, then the 40 s wait would pass it.
+    expect(rig.time.sleeps).toEqual([20_000]);
+    expect(!res.ok && res.error).toMatchObject({ kind: 'rate_limited', attempts: 2, resumeAt: started + 20_000 + 40_000 });
+  });
+
   it('holds other calls to the provider until the resume time', async () => {
     rig = await clientRig();
     rig.sim.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 600 } });

@@ -18,6 +18,22 @@ describe('Retry-After (RFC 9110 10.2.3)', () => {
     expect(retryAfterMs('Fri, 31 Dec 1999 23:59:59 GMT', now)).toBe(0);
   });
 
+  it("reads all three HTTP-date formats as GMT, asctime's zoneless one too, whatever the local zone", () => {
+    const tz = process.env.TZ;
+    // Node reads TZ anew when it changes: Date.parse of a zoneless date would now be New York time.
+    process.env.TZ = 'America/New_York';
+    try {
+      const at = Date.UTC(1994, 10, 6, 8, 49, 37);
+      // RFC 9110 5.6.7's examples: IMF-fixdate, obsolete RFC 850, and ANSI C's asctime().
+      for (const date of ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT', 'Sun Nov  6 08:49:37 1994']) {
+        expect(retryAfterMs(date, at - 5000)).toBe(5000);
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   it('ignores what it cannot read', () => {
     for (const v of [undefined, '', 'soon', '-5', '1e3', '12abc']) expect(retryAfterMs(v, now)).toBeUndefined();
   });
