@@ -1,4 +1,5 @@
 import LinkHeader from 'http-link-header';
+import { httpDate } from './retry-after';
 
 /** What a response said about the future of its endpoint; every text is bounded and free of control characters. */
 export interface ApiNotice {
@@ -32,17 +33,12 @@ function deprecationDate(value: string): number | undefined {
   const v = value.trim();
   const sf = /^@(-?\d{1,15})$/.exec(v);
   if (sf) return Number(sf[1]) * 1000;
-  if (/[a-z]/i.test(v) && v.toLowerCase() !== 'true') {
-    const at = Date.parse(v);
-    if (Number.isFinite(at)) return at;
-  }
-  return undefined;
+  return v.toLowerCase() === 'true' ? undefined : httpDate(v);
 }
 
 /** `Sunset` (RFC 8594 3): an HTTP-date. */
 function sunsetDate(value: string): number | undefined {
-  const at = Date.parse(value.trim());
-  return Number.isFinite(at) ? at : undefined;
+  return httpDate(value);
 }
 
 /**

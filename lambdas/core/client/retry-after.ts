@@ -17,8 +17,20 @@ export function retryAfterMs(value: string | null | undefined, now: number, capM
   if (!text) return undefined;
   // delay-seconds is digits only; a decimal is tolerated because some servers send one.
   if (/^\d+(\.\d+)?$/.test(text)) return clamp(Number(text) * 1000, capMs);
+  const at = httpDate(text);
+  return at !== undefined ? clamp(at - now, capMs) : undefined;
+}
+
+/**
+ * Epoch ms of an HTTP-date in any of RFC 9110's three formats; undefined when unreadable.
+ *
+ * @example
+ * httpDate('Sun Nov  6 08:49:37 1994') // Date.UTC(1994, 10, 6, 8, 49, 37)
+ */
+export function httpDate(value: string): number | undefined {
+  const text = value.trim();
   if (!/[a-z]/i.test(text)) return undefined;
   // Every HTTP-date is GMT (RFC 9110 5.6.7); asctime has no zone, and Date.parse would read it as local time.
   const at = Date.parse(/(?:[a-z]|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text} GMT`);
-  return Number.isFinite(at) ? clamp(at - now, capMs) : undefined;
+  return Number.isFinite(at) ? at : undefined;
 }

@@ -16,6 +16,12 @@ describe('deprecation signals of a response', () => {
     expect(n).toMatchObject({ deprecated: false, sunsetAt: Date.UTC(2018, 11, 31, 23, 59, 59), links: { sunset: 'https://api.example.com/docs/sunset-policy' } });
   });
 
+  it('reads every HTTP-date form as GMT, asctime included (RFC 9110 5.6.7)', () => {
+    for (const sunset of ['Sun, 06 Nov 1994 08:49:37 GMT', 'Sunday, 06-Nov-94 08:49:37 GMT', 'Sun Nov  6 08:49:37 1994']) {
+      expect(apiNotice({ sunset }, URL_)?.sunsetAt, sunset).toBe(Date.UTC(1994, 10, 6, 8, 49, 37));
+    }
+  });
+
   it("accepts the drafts' forms still in use: `true` (deprecated, no date) and an HTTP-date", () => {
     expect(apiNotice({ deprecation: 'true' }, URL_)).toMatchObject({ deprecated: true, deprecatedAt: undefined });
     expect(apiNotice({ deprecation: 'Sun, 11 Nov 2018 23:59:59 GMT' }, URL_)?.deprecatedAt).toBe(Date.UTC(2018, 10, 11, 23, 59, 59));
