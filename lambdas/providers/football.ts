@@ -116,8 +116,9 @@ export const football: ProviderDefinition = {
   baseUrl: FOOTBALL_BASE_URL,
   auth: { kind: 'apiKey', in: 'header', name: 'x-apisports-key', secret: 'apiKey' },
   secrets: ['apiKey'],
-  // The Pro plan's 300 requests per minute; the client also follows X-RateLimit-Remaining.
-  rateLimit: { requestsPerSecond: 5, burst: 5 },
+  // The Pro plan's 300 requests per minute; the client also follows X-RateLimit-Remaining (per minute, no reset
+  // header: at 0 it holds calls a minute) and x-ratelimit-requests-remaining (per day: at 0 nothing is sent until 00:00 UTC).
+  rateLimit: { requestsPerSecond: 5, burst: 5, headers: { windowMs: 60_000, dailyRemaining: 'x-ratelimit-requests-remaining' } },
   // A call may wait out a spent per-minute window (up to a minute, no reset header) and still send.
   timeouts: { callMs: 120_000 },
   inspectResponse: footballProblem,

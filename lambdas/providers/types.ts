@@ -90,6 +90,10 @@ export interface RateLimitHeaderNames {
   reset?: string;
   /** How `reset` counts; `auto` (default) reads small numbers as seconds from now, large ones as epoch seconds or ms. */
   resetUnit?: 'auto' | 'delta-seconds' | 'epoch-seconds' | 'epoch-ms';
+  /** The window of `remaining` when no reset header names its end: at 0 left, calls wait this long. */
+  windowMs?: number;
+  /** A daily quota's remaining-requests header (resets at 00:00 UTC): at 0, calls fail `quota_exhausted` unsent until then. */
+  dailyRemaining?: string;
 }
 
 /** Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429 (5 s at least when it names no time). */

@@ -10,7 +10,7 @@ import { classifyProblem, classifyResponse, classifyThrown, type Classified } fr
 import { credentials, type Credentials } from './credentials';
 import { OAuthTokens } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
-import { rateLimitState } from './rate-limit-headers';
+import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
 import { judgeBody } from './read-body';
 import { Redactor } from './redact';
 import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-url';
@@ -135,6 +135,9 @@ export function createClient(deps: ClientDeps): Client {
     }));
   const redactor = new Redactor();
   const bucket = new TokenBucket(time, def.rateLimit);
+  const limitHeaders = def.rateLimit?.headers;
+  // A spent daily quota (its remaining-requests header at 0): no call is sent before this (epoch ms).
+  let quotaUntil = 0;
   const slots = bulkhead(def.concurrency ?? CLIENT_DEFAULTS.concurrency, Number.MAX_SAFE_INTEGER);
   const breaker = providerBreaker(def.circuitBreaker);
   breaker.onBreak(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'open' }));
@@ -155,6 +158,16 @@ export function createClient(deps: ClientDeps): Client {
     return u.toString();
   };
   const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
+
+  /** Follows what a response says of the limits: the window's remaining requests, and a daily quota's. */
+  function observeLimits(headers: Record<string, string>, now: number): void {
+    const state = rateLimitState(headers, now, limitHeaders);
+    // None left and no reset named (API-Football's per-minute limit): hold calls for the window, not a 200 ms refill.
+    if (state.remaining === 0 && state.resetAt === undefined && limitHeaders?.windowMs) state.resetAt = now + limitHeaders.windowMs;
+    bucket.observe(state);
+    const daily = limitHeaders?.dailyRemaining ? headers[limitHeaders.dailyRemaining.toLowerCase()] : undefined;
+    if (daily !== undefined && /^\s*-?\d+\s*$/.test(daily) && Number(daily) <= 0) quotaUntil = nextUtcMidnight(now);
+  }
 
   // The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
   function inspected(status: number, headers: Record<string, string>, body: unknown): Classified | undefined {
@@ -259,6 +272,7 @@ export function createClient(deps: ClientDeps): Client {
 
     for (;;) {
       if (time.now() >= deadline) return endWithout('timeout', 'no time left before the deadline');
+      if (quotaUntil > time.now()) return endWithout('quota_exhausted', `daily request quota spent (${limitHeaders?.dailyRemaining}: 0), not sending until 00:00 UTC`, quotaUntil);
       const sendAt = bucket.reserve();
       if (sendAt > deadline) {
         bucket.release();
@@ -288,7 +302,7 @@ export function createClient(deps: ClientDeps): Client {
         return endWithout('timeout', 'no time left before the deadline after waiting for a free slot');
       }
       const now = time.now();
-      if (r.status !== undefined) bucket.observe(rateLimitState(r.headers, now, def.rateLimit?.headers));
+      if (r.status !== undefined) observeLimits(r.headers, now);
 
       let waitMs: number | undefined;
       let resumeAt: number | undefined;
@@ -312,7 +326,8 @@ export function createClient(deps: ClientDeps): Client {
           const wait = hinted ?? s.minRateLimitWaitMs * 2 ** rateWaits;
           resumeAt = now + wait;
           bucket.pauseUntil(resumeAt);
-          // A spent quota (a daily one) is never waited out within a call.
+          // A spent quota (a daily one) is never waited out within a call, and no later call is sent before it resets.
+          if (r.kind === 'quota_exhausted') quotaUntil = Math.max(quotaUntil, resumeAt);
           if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt < deadline) {
             rateWaits += 1;
             waitMs = wait;

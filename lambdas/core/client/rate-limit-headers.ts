@@ -8,6 +8,9 @@ export interface RateLimitState {
   resetAt?: number;
 }
 
+/** The next 00:00 UTC after `now` (epoch ms), when daily quotas reset. */
+export const nextUtcMidnight = (now: number): number => (Math.floor(now / 86_400_000) + 1) * 86_400_000;
+
 const number = (v: string | undefined): number | undefined => {
   if (v === undefined || !/^\s*-?\d+(\.\d+)?\s*$/.test(v)) return undefined;
   return Number(v);

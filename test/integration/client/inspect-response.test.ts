@@ -28,8 +28,11 @@ const get = (client: Client) => client.request({ path: '/fixtures', query: { dat
 const attempts = (events: ClientEvent[]) => events.filter((e): e is Extract<ClientEvent, { type: 'attempt' }> => e.type === 'attempt');
 
 describe("the provider's inspectResponse hook", () => {
+  // Without football's header mapping, the limits are seen only in the 200's `errors`.
+  const bodyOnly = { rateLimit: { requestsPerSecond: 5, burst: 5 } };
+
   it('turns a rate limit reported in a 200 into a wait until the time it gives, then a retry', async () => {
-    const { client, events } = await rig();
+    const { client, events } = await rig(bodyOnly);
     sim.faults.update({ football: { perMinute: 1 } } as FootballFaultSettings);
     expect((await get(client)).ok).toBe(true);
     const res = await get(client);
@@ -42,15 +45,40 @@ describe("the provider's inspectResponse hook", () => {
   });
 
   it('never retries a spent daily quota, and holds every later call until the next day', async () => {
-    const { client, events } = await rig();
+    const { client, events } = await rig(bodyOnly);
     sim.faults.update({ football: { dailyQuota: 1 } } as FootballFaultSettings);
     await get(client);
     const res = await get(client);
     expect(!res.ok && res.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 1 });
     const later = await get(client);
-    expect(!later.ok && later.error).toMatchObject({ kind: 'rate_limited', resumeAt: Date.UTC(2024, 8, 2) });
+    expect(!later.ok && later.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 0 });
     expect(attempts(events)).toHaveLength(2);
     expect(sim.log('/fixtures')).toHaveLength(2);
+  });
+
+  it('reads the daily quota header: once it says 0 left, no call is sent until 00:00 UTC', async () => {
+    const { client, events } = await rig();
+    sim.faults.update({ football: { dailyQuota: 1 } } as FootballFaultSettings);
+    expect((await get(client)).ok).toBe(true);
+    const res = await get(client);
+    expect(!res.ok && res.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 0 });
+    expect(!res.ok && res.error.message).toContain('x-ratelimit-requests-remaining');
+    expect(attempts(events)).toHaveLength(1);
+    expect(sim.log('/fixtures')).toHaveLength(1);
+    // The next day the quota is back.
+    time.advance(Date.UTC(2024, 8, 2, 0, 0, 1) - time.now());
+    expect((await get(client)).ok).toBe(true);
+  });
+
+  it('reads the per-minute header: at 0 left, the next call waits the minute instead of being refused', async () => {
+    const { client, events } = await rig();
+    sim.faults.update({ football: { perMinute: 1 } } as FootballFaultSettings);
+    expect((await get(client)).ok).toBe(true);
+    const started = time.now();
+    const res = await get(client);
+    expect(res.ok).toBe(true);
+    expect(attempts(events).map((a) => a.outcome)).toEqual(['ok', 'ok']);
+    expect(attempts(events)[1]!.at - started).toBe(60_000);
   });
 
   it('makes errors.token an auth error, without a retry and without the key in the message', async () => {
