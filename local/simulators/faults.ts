@@ -23,7 +23,13 @@ export type Fault =
    * The route runs (a create commits, an idempotent response is saved), then the answer is lost: a `status`
    * (default 502, an HTML gateway page) or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
    */
-  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' };
+  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' }
+  /**
+   * The answer is lost first (`drop`: `reset` by default, or `hang`) and the route runs `afterMs` later on the
+   * simulator's clock: a request the provider was still working on when the client gave up, which commits after
+   * the client has already looked for it. It runs at the first request after it is due (or on a real timer).
+   */
+  | { kind: 'commit-late'; afterMs: number; drop?: 'reset' | 'hang' };
 
 export interface FaultRule {
   fault: Fault;

@@ -30,6 +30,12 @@ export interface WriteResult {
 /** Kinds after which the provider has certainly not created anything: it refused, or no request went out. */
 const NOT_CREATED: ReadonlySet<ErrorKind> = new Set(['permanent', 'auth', 'rate_limited', 'circuit_open', 'invalid_payload']);
 
+/**
+ * No answer came back (our attempt timeout, a dropped connection, a gateway's 504): the provider may still be
+ * working on the request and commit it after any lookup we could make now.
+ */
+const unanswered = (err: IntegrationError): boolean => (err.status === undefined ? err.kind === 'timeout' || err.kind === 'retryable' : err.status === 504);
+
 /** A client error as the writer passes it on: permanent stays permanent, anything else is worth another delivery. */
 function carry(err: IntegrationError, prefix = ''): IntegrationError {
   const kind: ErrorKind = err.kind === 'permanent' || err.kind === 'invalid_payload' ? 'permanent' : 'retryable';
@@ -74,7 +80,8 @@ async function update(run: Run, providerId: string): Promise<WriteResult> {
 /**
  * Creates a claimed entity. An answer that says nothing was created ends it (a refusal releases the claim);
  * an unknown outcome is left to the key (the next delivery re-sends it) or, without keys, looked up before
- * the next round creates again.
+ * the next round creates again. Without keys, a create that got no answer at all is never looked up in the
+ * same invocation: it may still land after the lookup, so the redelivery (a visibility timeout later) looks.
  */
 async function create(run: Run, unconfirmed: number): Promise<WriteResult> {
   const { req, deps, key } = run;
@@ -109,6 +116,7 @@ async function create(run: Run, unconfirmed: number): Promise<WriteResult> {
       throw carry(error);
     }
     unconfirmed += 1;
+    if (!run.keyed && unanswered(error)) throw carry(error, 'create outcome unknown, no answer (it may still land): the next delivery looks for it first: ');
     const remaining = req.ctx.remainingMs?.();
     const wait = backoffMs(round, backoff, deps.time.random);
     if (run.keyed || round >= maxRounds || (remaining !== undefined && remaining < wait + 2 * attemptMs)) throw carry(error, 'create outcome unknown: ');

@@ -95,10 +95,12 @@ describe('updates compare before writing', () => {
 
 describe('commit, then fail: Trello created the card and the answer was lost', () => {
   it.each([
-    ['a 502 after the commit', { kind: 'commit-then-fail', status: 502 }],
-    ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }],
-    ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }],
-  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault) => {
+    // A 502 is an answer: the request is over, so the same invocation can look at once.
+    ['a 502 after the commit', { kind: 'commit-then-fail', status: 502 }, 1],
+    // No answer at all: the request may still be running, so only the redelivery looks.
+    ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }, 2],
+    ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }, 2],
+  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault, attempts) => {
     rig = await writerRig();
     rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
     const command = create();
@@ -107,8 +109,32 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     expect(more).toEqual([]);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
     expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(1);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 1 });
+    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts });
     expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
+  });
+
+  it.each([
+    ['a reset', 'reset'],
+    ['a timeout', 'hang'],
+  ] as const)('commit late (Trello commits after %s cut the answer): never creates again in that invocation, exactly one card', async (_name, drop) => {
+    rig = await writerRig();
+    // Trello is still working on the create when the answer is lost, and commits 5 s later on its clock.
+    rig.trello.faults.add({ kind: 'commit-late', afterMs: 5_000, drop }, { match: { method: 'POST', path: '/1/cards' } });
+    const command = create();
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('no answer (it may still land)') } });
+    // Looking (then creating) a backoff later, as before, would have missed the card that was about to land.
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(rig.trello.log().filter((r) => r.method === 'GET')).toEqual([]);
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'creating', unconfirmed: 1 });
+    // The redelivery comes a visibility timeout later (6 min in the CDK stack); by then the late commit has landed.
+    rig.time.advance(6 * 60_000);
+    await rig.drain('trello');
+    const [card, ...more] = cardsOf(ref());
+    expect(more).toEqual([]);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 2 });
   });
 
   it('finds the card on the next delivery when the first one could not look (the send was counted before it went out)', async () => {
@@ -135,6 +161,7 @@ describe('every client fault on a create without keys: look, then create again o
     ['a reset before anything was created', { kind: 'reset' }],
     ['a hang (timeout) before anything was created', { kind: 'hang' }],
     ['an HTML 502 page', { kind: 'html', status: 502 }],
+    ['a 504 from a gateway', { kind: 'status', status: 504 }],
     ['a malformed 200 body', { kind: 'malformed', status: 200 }],
   ] as const)('%s: the lookup finds nothing, the create is sent again, one card', async (_name, fault) => {
     rig = await writerRig();
@@ -142,7 +169,9 @@ describe('every client fault on a create without keys: look, then create again o
     const result = await run(create());
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('POST', '/1/cards')).toHaveLength(2);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: 1 });
+    // Without an answer (reset, timeout, a gateway's 504) the look and the second create wait for the redelivery.
+    const answered = fault.kind !== 'reset' && fault.kind !== 'hang' && !(fault.kind === 'status' && fault.status === 504);
+    expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: answered ? 1 : 2 });
     // POST without an idempotency key: the client never retried it itself.
     expect(rig.events.filter((e) => e.type === 'attempt' && e.operation === 'POST /1/cards').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 1]);
   });
