@@ -59,8 +59,8 @@ const done = (run: Run, action: WriteAction, providerId: string): WriteResult =>
 export const KEY_EXPIRY_MARGIN_MS = 3_600_000;
 
 /** Looks the entity up by our id and maps what it finds; undefined when nothing is there. A failed lookup never lets the create go on. */
-async function adopt(run: Run, find: FindByRef<WriteInput>): Promise<WriteResult | undefined> {
-  const found = await find(run.req.input, run.call);
+async function adopt(run: Run, find: FindByRef<WriteInput>, firstSentAt: string | undefined): Promise<WriteResult | undefined> {
+  const found = await find(run.req.input, run.call, { since: firstSentAt === undefined ? undefined : new Date(firstSentAt) });
   if (!found.ok) throw carry(found.error, 'reconcile lookup failed, not creating again: ');
   if (!found.value) return undefined;
   await run.deps.externalIds.map(run.key, found.value, run.req.commandId, new Date(run.deps.time.now()));
@@ -109,7 +109,7 @@ async function create(run: Run, claim: Extract<Claim, { kind: 'claimed' }>): Pro
     // A command redriven a day later: the provider may have dropped the key and would create again.
     const age = deps.time.now() - Date.parse(claim.firstSentAt);
     if (age >= rc.keyKeptMs - KEY_EXPIRY_MARGIN_MS) {
-      const adopted = await adopt(run, rc.find);
+      const adopted = await adopt(run, rc.find, claim.firstSentAt);
       if (adopted) return adopted;
     }
   }
@@ -117,7 +117,7 @@ async function create(run: Run, claim: Extract<Claim, { kind: 'claimed' }>): Pro
   for (let round = 1; ; round += 1) {
     if (rc.strategy === 'lookup' && unconfirmed > 0) {
       // An earlier create may have landed: look before creating again.
-      const adopted = await adopt(run, rc.find);
+      const adopted = await adopt(run, rc.find, claim.firstSentAt);
       if (adopted) return adopted;
     }
     if (!run.keyed) await deps.externalIds.countSent(key, commandId, 1);

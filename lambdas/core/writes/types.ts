@@ -9,8 +9,13 @@ export interface WriteInput {
   ref: string;
 }
 
+/** What a lookup knows besides the input: `since`, the earliest a create for this entity can have been sent (its first claim). */
+export interface FindContext {
+  since?: Date;
+}
+
 /** Finds the provider's id of an entity a lost create may have made, by our id embedded in it; undefined when there is none. */
-export type FindByRef<I> = (input: I, call: Call) => Promise<Result<string | undefined>>;
+export type FindByRef<I> = (input: I, call: Call, ctx: FindContext) => Promise<Result<string | undefined>>;
 
 /**
  * How a create whose outcome is unknown (timeout, reset, 5xx after sending) is settled:

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTR } from '../../../lambdas/core/event-message';
 import type { Command } from '../../../lambdas/core/writes/command';
-import { trelloMarker } from '../../../lambdas/providers/trello-writes';
+import { TRELLO_LOOKUP_PAGES, trelloMarker } from '../../../lambdas/providers/trello-writes';
 import { TRELLO_SEED } from '../../../local/simulators/trello';
 import { LENIENT_BREAKER, SECRET_VALUES, SECRETS, writerRig, type WriterRig } from '../../helpers/writer-rig';
 
@@ -108,7 +108,11 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     const [card, ...more] = cardsOf(ref());
     expect(more).toEqual([]);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
-    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(1);
+    // Found in its list (open and archived cards, newest first): the board is never read.
+    const [look, ...again] = requests('GET', `/1/lists/${TRELLO_SEED.lists.todo}/cards`);
+    expect(again).toEqual([]);
+    expect(look!.query).toMatchObject({ filter: 'all', limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toEqual([]);
     expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts });
     expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
   });
@@ -151,6 +155,67 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
     expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', attempts: 2 });
+  });
+});
+
+describe('the marker lookup on a big board: a page of 1000 at a time, never one request for every card', () => {
+  const HOUR = 3_600_000;
+  const boardReads = () => requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`);
+
+  /** A create whose answer is lost (502 after the commit) while every lookup of that delivery fails: the next delivery looks. */
+  async function lostCreate(command: Command) {
+    rig.trello.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST', path: '/1/cards' } });
+    rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'GET', path: '/1/lists' }, times: 4 });
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying' });
+  }
+
+  it('Trello refuses one request for more cards than it returns at once (API_TOO_MANY_CARDS_REQUESTED)', async () => {
+    rig = await writerRig();
+    rig.trello.addCards(1500, { idList: TRELLO_SEED.lists.done });
+    const res = await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/cards/all?key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'API_TOO_MANY_CARDS_REQUESTED' });
+  });
+
+  it('finds a card moved to another list by paging the board back from the newest, only as far as the first send', async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    // 3000 cards older than the command, which the lookup never reads.
+    rig.trello.addCards(3000, { idList: TRELLO_SEED.lists.done, spacingMs: 1000 });
+    rig.time.advance(2 * HOUR);
+    const command = create();
+    await lostCreate(command);
+    const [card] = cardsOf(ref());
+    // Before the redelivery a person moves the card, and 1500 more cards are made on the board.
+    card!.idList = TRELLO_SEED.lists.doing;
+    rig.time.advance(60_000);
+    rig.trello.addCards(1500, { idList: TRELLO_SEED.lists.done, spacingMs: 10 });
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id });
+    const [first, second, ...more] = boardReads();
+    expect(more).toEqual([]);
+    expect(first!.query).toMatchObject({ limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    expect(first!.query.before).toBeUndefined();
+    expect(second!.query).toMatchObject({ limit: '1000', since: first!.query.since, before: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    // `since` is an hour before the first send: the 3000 older cards are outside it.
+    expect(parseInt(first!.query.since!.slice(0, 8), 16) * 1000).toBeGreaterThan(Date.UTC(2025, 0, 6, 12) + HOUR - 1000);
+  });
+
+  it(`never creates when more cards were made since the first send than ${TRELLO_LOOKUP_PAGES} pages hold: the DLQ with the reason`, async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    const command = create();
+    await lostCreate(command);
+    cardsOf(ref())[0]!.idList = TRELLO_SEED.lists.doing;
+    rig.trello.addCards(TRELLO_LOOKUP_PAGES * 1000 + 1, { idList: TRELLO_SEED.lists.done });
+    await rig.drain('trello');
+    expect(boardReads()).toHaveLength(TRELLO_LOOKUP_PAGES);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('cannot rule out a card') } });
+    expect(rig.queues.trello.dlq.list()[0]!.attributes[ATTR.failureKind]).toBe('permanent');
   });
 });
 
