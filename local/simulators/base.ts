@@ -178,7 +178,9 @@ export class ProviderSimulator {
     };
 
     const limit = this.faults.rateLimit();
-    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: { error: 'rate_limited', message: 'Too many requests' } }, 'rate_limited');
+    // Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits
+    const limitedBody = this.faults.settings.rateLimit?.headers === 'trello' ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' } : { error: 'rate_limited', message: 'Too many requests' };
+    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: limitedBody }, 'rate_limited');
 
     const taken = this.faults.take(sreq.method, sreq.path);
     // Commit-then-fail runs the route first, so it is applied after it (below); commit-late holds it for later.

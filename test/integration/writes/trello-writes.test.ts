@@ -266,6 +266,25 @@ describe('every client fault on a create without keys: look, then create again o
     expect(rig.trello.log().some((r) => r.status === 429)).toBe(true);
   });
 
+  it("spends only what Trello's x-rate-limit-api-token-remaining says is left, when another writer instance used the rest", async () => {
+    rig = await writerRig();
+    // Trello's own limit and headers: 100 requests per 10 s per token, no reset time, no Retry-After.
+    rig.trello.faults.update({ rateLimit: { limit: 100, windowMs: 10_000, headers: 'trello', retryAfter: 'none' } });
+    rig.time.advance(9_900);
+    // The other writer instance (its own bucket) has sent 97 requests with the same token in this window.
+    const auth = `key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`;
+    for (let i = 0; i < 97; i += 1) await (await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/lists?${auth}`)).arrayBuffer();
+    const first = [create(), create(), create()];
+    for (const c of first) rig.send('trello', c);
+    await rig.deliver('trello');
+    const last = create();
+    await run(last);
+    for (const c of [...first, last]) expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(rig.trello.log().filter((r) => r.status === 429)).toEqual([]);
+    // Trello said none were left: the fourth create waited for the bucket, into the next window.
+    expect(requests('POST', '/1/cards').at(-1)!.at).toBeGreaterThanOrEqual(Date.UTC(2025, 0, 6, 12, 0, 10));
+  });
+
   it('gives up after the attempts in the definition and lets the next delivery reconcile first', async () => {
     rig = await writerRig();
     rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST', path: '/1/cards' }, times: 4 });
