@@ -27,14 +27,15 @@ export class DynamoExternalIdStore implements ExternalIdStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: entityKey(key) },
-          UpdateExpression: 'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero)',
+          UpdateExpression: 'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
           ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
           ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString(), ':zero': 0 },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { kind: 'claimed', unconfirmed: Number(res.Attributes?.unconfirmed ?? 0) };
+      const firstSentAt = res.Attributes?.firstSentAt;
+      return { kind: 'claimed', unconfirmed: Number(res.Attributes?.unconfirmed ?? 0), ...(typeof firstSentAt === 'string' ? { firstSentAt } : {}) };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const current = await this.get(key);

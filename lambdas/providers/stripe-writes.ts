@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { refSchema } from '../core/writes/command';
-import { writeOperation, type WritesSpec } from '../core/writes/types';
-import { pickString } from './payload';
+import { writeOperation, type Call, type WritesSpec } from '../core/writes/types';
+import { pick, pickString } from './payload';
 
 /** Metadata key that carries our id on every customer we write, as Stripe suggests for reconciling (docs.stripe.com/error-low-level). */
 export const STRIPE_REF_METADATA = 'integration_ref';
@@ -42,9 +42,31 @@ const update = (input: CustomerInput, providerId: string) => ({
 });
 
 /**
+ * Finds the customer a create made, by our id in its metadata, with the Search API
+ * (docs.stripe.com/api/customers/search). Search lags writes by up to a minute (an hour in outages), so it is
+ * only asked about creates sent a day ago, when the key may be gone; the oldest match wins.
+ *
+ * @example
+ * await findCustomerByRef({ ref: 'user-1' }, call) // { ok: true, value: 'cus_...' } or { ok: true, value: undefined }
+ */
+export async function findCustomerByRef(input: { ref: string }, call: Call) {
+  const quoted = input.ref.replace(/['\\]/g, '\\$&');
+  const res = await call({ path: '/customers/search', query: { query: `metadata['${STRIPE_REF_METADATA}']:'${quoted}'`, limit: '10' }, operation: 'GET /v1/customers/search' });
+  if (!res.ok) return res;
+  const data = pick(res.value.body, 'data');
+  const ours = (Array.isArray(data) ? data : []).filter((c) => pickString(c, 'metadata', STRIPE_REF_METADATA) === input.ref && idFrom(c));
+  ours.sort((a, b) => Number(pick(a, 'created') ?? 0) - Number(pick(b, 'created') ?? 0));
+  return { ok: true as const, value: ours[0] === undefined ? undefined : idFrom(ours[0]) };
+}
+
+/** Stripe keeps an idempotency key at least 24 h; after that a reused key runs as a new request (docs.stripe.com/api/idempotent_requests). */
+const STRIPE_KEY_KEPT_MS = 24 * 3_600_000;
+
+/**
  * Stripe writes: customers, made safe by idempotency keys. `createCustomer` sends `POST /v1/customers` with
  * the command's key (a retry after a lost response gets Stripe's replay, never a second customer) and,
- * when our id is already mapped, updates the customer instead. `updateCustomer` needs the mapping.
+ * when our id is already mapped, updates the customer instead; a create first sent 23 h ago or more is looked
+ * up by our id (Search API) before the key is sent again. `updateCustomer` needs the mapping.
  */
 export const stripeWrites: WritesSpec = {
   createCustomer: writeOperation({
@@ -55,7 +77,8 @@ export const stripeWrites: WritesSpec = {
     create: (input) => ({ method: 'POST', path: '/customers', form: customerForm(input), operation: 'POST /v1/customers' }),
     idFrom,
     update,
-    reconcile: { strategy: 'idempotency-key' },
+    // A command redriven after Stripe may have dropped its key looks the customer up before creating.
+    reconcile: { strategy: 'idempotency-key', keyKeptMs: STRIPE_KEY_KEPT_MS, find: findCustomerByRef },
   }),
   updateCustomer: writeOperation({
     description: 'Update the customer mapped to this ref',

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import type { ClientRequest } from '../core/client/types';
+import { IntegrationError } from '../core/errors';
 import { refSchema } from '../core/writes/command';
-import { writeOperation, type Call, type WritesSpec } from '../core/writes/types';
+import { writeOperation, type Call, type FindContext, type WritesSpec } from '../core/writes/types';
 import { pick, pickString } from './payload';
 
 const trelloId = z.string().check(z.regex(/^[0-9a-fA-F]{24}$/));
@@ -61,20 +62,59 @@ const update = (input: CardFields, id: string, current: unknown): ClientRequest 
   return Object.keys(form).length === 0 ? undefined : { method: 'PUT', path: `/cards/${encodeURIComponent(id)}`, form, operation: 'PUT /1/cards/{id}' };
 };
 
+const CARD_FIELDS = 'id,desc,idList,closed';
+/** Trello returns at most 1000 cards a call (`limit`), newest first, and pages back with `before` (a card id). */
+const PAGE = 1000;
+/** Pages of the board read at most: 5000 cards made since the first send; more and the writer stops rather than guess. */
+export const TRELLO_LOOKUP_PAGES = 5;
+/** Our clock and Trello's may disagree: cards are read from an hour before the first send. */
+const SKEW_MS = 3_600_000;
+
 /**
- * Finds the card a lost create may have made: the board of the list, then every card on that board (open
- * and archived), matched by the marker line. Listing, not `/1/search`: search is indexed asynchronously
- * and can miss a card created seconds ago; listing also finds a card moved to another list since.
+ * A Mongo ObjectId for a moment: Trello ids start with their creation time in seconds, so `since=<this>`
+ * keeps only cards created after it.
+ *
+ * @example
+ * objectIdAt(Date.UTC(2025, 0, 6)) // '677b1d000000000000000000'
  */
-async function findByMarker(input: { ref: string; idList: string }, call: Call) {
+export const objectIdAt = (ms: number): string => Math.max(0, Math.floor(ms / 1000)).toString(16).padStart(8, '0') + '0'.repeat(16);
+
+type Cards = { ok: true; value: { found?: string; ids: string[] } } | { ok: false; error: IntegrationError };
+
+async function cardPage(call: Call, path: string, operation: string, ref: string, query: Record<string, string>): Promise<Cards> {
+  const res = await call({ path, query: { fields: CARD_FIELDS, limit: String(PAGE), ...query }, operation });
+  if (!res.ok) return res;
+  const cards = Array.isArray(res.value.body) ? res.value.body : [];
+  const found = pickString(cards.find((c) => hasMarker(pick(c, 'desc'), ref)), 'id');
+  return { ok: true, value: { found, ids: cards.map((c) => pickString(c, 'id')).filter((id): id is string => id !== undefined) } };
+}
+
+/**
+ * Finds the card a lost create may have made, by the marker line: first the cards of the target list (open
+ * and archived), where it almost always is; then the board's cards (a person may have moved it), a page of
+ * 1000 at a time, newest first, back to an hour before the first send, at most `TRELLO_LOOKUP_PAGES` pages:
+ * a board with more cards made since then is an error, never a guess. Listing, not `/1/search`: search is
+ * indexed asynchronously and can miss a card created seconds ago.
+ */
+async function findByMarker(input: { ref: string; idList: string }, call: Call, ctx: FindContext) {
+  const since: Record<string, string> = ctx.since ? { since: objectIdAt(ctx.since.getTime() - SKEW_MS) } : {};
+  const inList = await cardPage(call, `/lists/${input.idList}/cards`, 'GET /1/lists/{id}/cards', input.ref, { filter: 'all', ...since });
+  if (!inList.ok) return inList;
+  if (inList.value.found) return { ok: true as const, value: inList.value.found };
   const list = await call({ path: `/lists/${input.idList}`, query: { fields: 'idBoard' }, operation: 'GET /1/lists/{id}' });
   if (!list.ok) return list;
   const board = pickString(list.value.body, 'idBoard');
   if (!board) return { ok: true as const, value: undefined };
-  const cards = await call({ path: `/boards/${board}/cards/all`, query: { fields: 'id,desc,idList,closed' }, operation: 'GET /1/boards/{id}/cards/all' });
-  if (!cards.ok) return cards;
-  const found = (Array.isArray(cards.value.body) ? cards.value.body : []).find((c) => hasMarker(pick(c, 'desc'), input.ref));
-  return { ok: true as const, value: pickString(found, 'id') };
+  let before: string | undefined;
+  for (let page = 1; page <= TRELLO_LOOKUP_PAGES; page += 1) {
+    const cards = await cardPage(call, `/boards/${board}/cards/all`, 'GET /1/boards/{id}/cards/all', input.ref, { ...since, ...(before ? { before } : {}) });
+    if (!cards.ok) return cards;
+    if (cards.value.found) return { ok: true as const, value: cards.value.found };
+    if (cards.value.ids.length < PAGE) return { ok: true as const, value: undefined };
+    before = cards.value.ids.reduce((a, b) => (a < b ? a : b));
+  }
+  const when = ctx.since ? `since ${ctx.since.toISOString()}` : 'in all';
+  return { ok: false as const, error: new IntegrationError('permanent', `trello board ${board} has more than ${TRELLO_LOOKUP_PAGES * PAGE} cards made ${when}: cannot rule out a card for ${input.ref}, not creating again`) };
 }
 
 /**

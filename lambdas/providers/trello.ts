@@ -35,6 +35,16 @@ function mapTrello(event: WebhookEvent): EntityChange[] {
   return [{ type: `event:${action.type}`, key: action.id, version, data: about }];
 }
 
+/** Trello allows 100 requests per 10 s per token (300 per key): developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits */
+export const TRELLO_TOKEN_LIMIT = { requests: 100, windowMs: 10_000 };
+/** Writer instances that may run at once, each with its own bucket: the command queue's `maxConcurrency` (lib/command-integration.ts, default 2). */
+export const TRELLO_INSTANCES = 2;
+/** Requests one instance sends at once before it has read Trello's count: one batch of commands (5). */
+const BURST = 5;
+// Each instance gets its share of the window less two bursts: its own, and slack for an instance that replaces
+// another mid-window and sends its first batch before it has read Trello's remaining count. 4/s, burst 5.
+const perSecond = (TRELLO_TOKEN_LIMIT.requests / TRELLO_INSTANCES - 2 * BURST) / (TRELLO_TOKEN_LIMIT.windowMs / 1000);
+
 export const trello: ProviderDefinition = {
   name: 'trello',
   displayName: 'Trello',
@@ -42,8 +52,9 @@ export const trello: ProviderDefinition = {
   apiVersion: { value: '1', in: 'path' },
   auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', secret: 'apiKey' }, { name: 'token', secret: 'token' }] },
   secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl'],
-  // 100 requests per 10 seconds per token.
-  rateLimit: { requestsPerSecond: 10, burst: 100 },
+  // Every instance together under the token's limit; each also caps itself at what Trello says remains in the
+  // window (the header has no reset time, so none left means waiting for the bucket to refill).
+  rateLimit: { requestsPerSecond: perSecond, burst: BURST, headers: { remaining: 'x-rate-limit-api-token-remaining' } },
   // Writes: no idempotency keys; creates are reconciled by a marker in the card (trello-writes.ts).
   writes: trelloWrites,
   webhook: {

@@ -90,6 +90,8 @@ export class ProviderSimulator {
   private server?: Server;
   private baseUrl = '';
   private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest, fault: Fault) => void>();
+  /** Routes held by `commit-late` faults, run once the simulator's clock reaches `due`. */
+  private late: { due: number; run: () => Promise<unknown> }[] = [];
 
   constructor(opts: SimulatorOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -128,6 +130,15 @@ export class ProviderSimulator {
     return this.requests.filter((r) => !path || r.path.startsWith(path));
   }
 
+  /** Runs the held `commit-late` routes that are due (all of them with `all`); returns how many ran. */
+  async commitLate(opts: { all?: boolean } = {}): Promise<number> {
+    const now = this.now();
+    const due = this.late.filter((l) => opts.all || l.due <= now);
+    this.late = this.late.filter((l) => !due.includes(l));
+    for (const l of due) await l.run().catch(() => undefined);
+    return due.length;
+  }
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -154,6 +165,8 @@ export class ProviderSimulator {
     const sreq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, url, query: url.searchParams, headers, body: Buffer.concat(chunks).toString('utf8'), params: {} };
     if (sreq.path.startsWith(CONTROL)) return this.respond(res, this.control(sreq));
 
+    // A create held by `commit-late` lands before whatever comes next once it is due.
+    await this.commitLate();
     const entry: LoggedRequest = { at: this.now(), method: sreq.method, path: sreq.path, query: Object.fromEntries(url.searchParams), headers, body: sreq.body };
     this.requests.push(entry);
     const finish = async (out: SimResponse, fault?: LoggedRequest['fault']) => {
@@ -165,11 +178,13 @@ export class ProviderSimulator {
     };
 
     const limit = this.faults.rateLimit();
-    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: { error: 'rate_limited', message: 'Too many requests' } }, 'rate_limited');
+    // Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits
+    const limitedBody = this.faults.settings.rateLimit?.headers === 'trello' ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' } : { error: 'rate_limited', message: 'Too many requests' };
+    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: limitedBody }, 'rate_limited');
 
     const taken = this.faults.take(sreq.method, sreq.path);
-    // Commit-then-fail runs the route first, so it is applied after it (below).
-    const committing = taken?.kind === 'commit-then-fail' ? taken : undefined;
+    // Commit-then-fail runs the route first, so it is applied after it (below); commit-late holds it for later.
+    const committing = taken?.kind === 'commit-then-fail' || taken?.kind === 'commit-late' ? taken : undefined;
     const fault = committing ? undefined : taken;
     if (fault) {
       entry.fault = fault.kind;
@@ -188,6 +203,7 @@ export class ProviderSimulator {
           await new Promise((r) => setTimeout(r, fault.ms));
           break;
         case 'commit-then-fail':
+        case 'commit-late':
           break;
         case 'status': {
           const now = this.now();
@@ -203,6 +219,16 @@ export class ProviderSimulator {
     const match = this.match(sreq);
     if (!match) return finish({ status: 404, body: { error: 'not_found' } });
     sreq.params = match.params;
+    if (committing?.kind === 'commit-late') {
+      entry.fault = 'commit-late';
+      for (const l of this.faultListeners) l(committing.kind, sreq, committing);
+      const due = this.now() + committing.afterMs;
+      this.late.push({ due, run: async () => match.route.handler(sreq) });
+      // With a real clock nothing else may arrive to trigger it; with a virtual one the timer finds it not due yet.
+      setTimeout(() => void this.commitLate(), committing.afterMs).unref();
+      if (committing.drop === 'hang') return;
+      return void req.socket.destroy();
+    }
     let out: SimResponse;
     try {
       out = await match.route.handler(sreq);

@@ -23,7 +23,13 @@ export type Fault =
    * The route runs (a create commits, an idempotent response is saved), then the answer is lost: a `status`
    * (default 502, an HTML gateway page) or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
    */
-  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' };
+  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' }
+  /**
+   * The answer is lost first (`drop`: `reset` by default, or `hang`) and the route runs `afterMs` later on the
+   * simulator's clock: a request the provider was still working on when the client gave up, which commits after
+   * the client has already looked for it. It runs at the first request after it is due (or on a real timer).
+   */
+  | { kind: 'commit-late'; afterMs: number; drop?: 'reset' | 'hang' };
 
 export interface FaultRule {
   fault: Fault;
@@ -39,8 +45,11 @@ export interface RateLimitKnob {
   windowMs: number;
   /** How a 429 says when to come back (default seconds). */
   retryAfter?: 'seconds' | 'date' | 'none';
-  /** Which headers report the window on every response (default x-ratelimit, reset in epoch seconds). */
-  headers?: 'x-ratelimit' | 'x-ratelimit-delta' | 'draft' | 'none';
+  /**
+   * Which headers report the window on every response (default x-ratelimit, reset in epoch seconds); `trello`
+   * sends Trello's `x-rate-limit-api-token-{interval-ms,max,remaining}` (no reset time) and its 429 body.
+   */
+  headers?: 'x-ratelimit' | 'x-ratelimit-delta' | 'draft' | 'none' | 'trello';
 }
 
 /**
@@ -165,6 +174,10 @@ export class FaultState {
     if (!limited) this.window.count += 1;
     const waitMs = start + knob.windowMs - now;
     const style = knob.headers ?? 'x-ratelimit';
+    if (style === 'trello') {
+      const headers: Record<string, string> = { 'x-rate-limit-api-token-interval-ms': String(knob.windowMs), 'x-rate-limit-api-token-max': String(knob.limit), 'x-rate-limit-api-token-remaining': String(knob.limit - this.window.count) };
+      return { limited, headers: { ...headers, ...(limited ? waitHeaders(now, waitMs, { retryAfter: knob.retryAfter ?? 'seconds' }) : {}) } };
+    }
     const reset = style === 'x-ratelimit' ? 'epoch' : style === 'x-ratelimit-delta' ? 'delta' : style;
     const headers = waitHeaders(now, waitMs, { retryAfter: limited ? knob.retryAfter ?? 'seconds' : 'none', reset, remaining: knob.limit - this.window.count, limit: knob.limit });
     return { limited, headers };

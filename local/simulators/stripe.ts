@@ -64,7 +64,8 @@ function parseForm(body: string): Record<string, unknown> {
  * runs and replayed for 24 hours (`Idempotent-Replayed: true`); the same key with another endpoint or other
  * parameters is a 400 `idempotency_error`; a key held by a request still running is a 409
  * `idempotency_key_in_use` (`lockKey` simulates one); parameter errors are not saved. Errors have Stripe's
- * `{ error: { type, code, message, param } }` shape; every response has a `Request-Id`.
+ * `{ error: { type, code, message, param } }` shape; every response has a `Request-Id`. Customers can be listed
+ * and searched (`GET /v1/customers/search?query=metadata['k']:'v'`).
  *
  * @example
  * const sim = new StripeSimulator({ secretKey: 'sk_test_123' });
@@ -80,6 +81,8 @@ export class StripeSimulator extends ProviderSimulator {
     super({ ...opts, auth: { kind: 'bearer', token: opts.secretKey } });
     this.route('POST', '/v1/customers', (req) => this.idempotent(req, () => this.create(req)));
     this.route('POST', '/v1/customers/:id', (req) => this.idempotent(req, () => this.update(req)));
+    // Before `/:id`, which would take `search` for an id.
+    this.route('GET', '/v1/customers/search', (req) => this.withRequestId(this.search(req)));
     this.route('GET', '/v1/customers/:id', (req) => this.withRequestId(this.retrieve(req.params.id!)));
     this.route('GET', '/v1/customers', (req) => this.withRequestId(this.list(req)));
   }
@@ -204,6 +207,27 @@ export class StripeSimulator extends ProviderSimulator {
     return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such customer: '${id}'` });
   }
 
+  /**
+   * `GET /v1/customers/search` (docs.stripe.com/search#search-query-language): clauses `field:'value'` (exact)
+   * or `field~'value'` (substring) on email, name, phone, description or `metadata['key']`, joined by AND or by
+   * OR (never both, as Stripe requires); `limit` (1-100, default 10) and the `page` cursor from `next_page`.
+   */
+  private search(req: SimRequest): SimResponse {
+    const query = req.query.get('query');
+    if (!query) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'query', message: 'Missing required param: query.' });
+    const clauses = parseSearch(query);
+    if (!clauses) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_invalid', param: 'query', message: `Invalid search query: ${query}` });
+    const test = (c: StripeCustomer, cl: SearchClause) => {
+      const value = cl.metadata !== undefined ? c.metadata[cl.metadata] : c[cl.field as 'email' | 'name' | 'phone' | 'description'];
+      return typeof value === 'string' && (cl.op === ':' ? value === cl.value : value.toLowerCase().includes(cl.value.toLowerCase()));
+    };
+    const all = [...this.customers.values()].reverse().filter((c) => (clauses.join === 'OR' ? clauses.list.some((cl) => test(c, cl)) : clauses.list.every((cl) => test(c, cl))));
+    const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
+    const start = Number(req.query.get('page') ?? 0) || 0;
+    const more = start + limit < all.length;
+    return { body: { object: 'search_result', url: '/v1/customers/search', has_more: more, next_page: more ? String(start + limit) : null, data: all.slice(start, start + limit) } };
+  }
+
   // Newest first, `limit` (1-100, default 10) and `starting_after`, as Stripe's list endpoints.
   private list(req: SimRequest): SimResponse {
     const all = [...this.customers.values()].reverse().filter((c) => !req.query.get('email') || c.email === req.query.get('email'));
@@ -216,6 +240,38 @@ export class StripeSimulator extends ProviderSimulator {
 }
 
 const requestId = (): string => `req_${randomBytes(7).toString('hex')}`;
+
+interface SearchClause {
+  field: string;
+  metadata?: string;
+  op: ':' | '~';
+  value: string;
+}
+
+const SEARCH_FIELDS = new Set(['email', 'name', 'phone', 'description']);
+
+/** Stripe's search query language, the part the customers fields use; undefined when the query is not valid. */
+function parseSearch(query: string): { join: 'AND' | 'OR'; list: SearchClause[] } | undefined {
+  const clause = /^\s*(?:(metadata)\['((?:[^'\\]|\\.)+)'\]|([a-z_]+))\s*([:~])\s*'((?:[^'\\]|\\.)*)'\s*/;
+  const list: SearchClause[] = [];
+  const joins = new Set<string>();
+  let rest = query;
+  for (;;) {
+    const m = clause.exec(rest);
+    if (!m) return undefined;
+    const field = m[1] ?? m[3]!;
+    if (!m[1] && !SEARCH_FIELDS.has(field)) return undefined;
+    const unescape = (v: string) => v.replace(/\\(.)/g, '$1');
+    list.push({ field, metadata: m[2] === undefined ? undefined : unescape(m[2]), op: m[4] as ':' | '~', value: unescape(m[5]!) });
+    rest = rest.slice(m[0].length);
+    if (rest === '') break;
+    const join = /^(AND|OR)\s+/.exec(rest);
+    if (!join) return undefined;
+    joins.add(join[1]!);
+    rest = rest.slice(join[0].length);
+  }
+  return joins.size > 1 ? undefined : { join: joins.has('OR') ? 'OR' : 'AND', list };
+}
 
 /** Parameters in a stable order, so the same request compares equal however its fields were ordered. */
 function canonicalForm(body: string): string {

@@ -4,6 +4,8 @@ export interface TrelloSimulatorOptions extends Omit<SimulatorOptions, 'auth'> {
   /** Query credentials callers must send (`?key=...&token=...`). */
   apiKey: string;
   token: string;
+  /** Most cards one request may return before Trello refuses it with `API_TOO_MANY_CARDS_REQUESTED` (default 1000). */
+  maxCardsPerRequest?: number;
 }
 
 export interface TrelloBoard {
@@ -88,8 +90,9 @@ function params(req: SimRequest): Record<string, string> {
 /**
  * Trello's boards, lists and cards: `POST /1/cards`, `PUT /1/cards/{id}`, `GET /1/cards/{id}`,
  * `GET /1/lists/{id}`, `GET /1/lists/{id}/cards`, `GET /1/boards/{id}/lists`, `GET /1/boards/{id}/cards/{filter}`,
- * with `key`/`token` query auth, `fields` selection, Trello's plain-text errors (`invalid id`, 404s), and no
- * idempotency keys: a create sent twice makes two cards. Seeds one board with To Do, Doing and Done lists.
+ * with `key`/`token` query auth, `fields` selection, card paging (`limit` up to 1000, newest first, `before`/`since`;
+ * too many cards without a limit is `API_TOO_MANY_CARDS_REQUESTED`), Trello's plain-text errors (`invalid id`,
+ * 404s), and no idempotency keys: a create sent twice makes two cards. Seeds one board with To Do, Doing and Done lists.
  *
  * @example
  * const sim = new TrelloSimulator({ apiKey, token });
@@ -111,18 +114,61 @@ export class TrelloSimulator extends ProviderSimulator {
     this.route('PUT', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => this.update(card, params(req))));
     this.route('GET', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => ({ body: pickFields(card, req.query.get('fields')) })));
     this.route('GET', '/1/lists/:id', (req) => this.withList(req.params.id!, (list) => ({ body: pickFields(list, req.query.get('fields')) })));
-    this.route('GET', '/1/lists/:id/cards', (req) =>
-      this.withList(req.params.id!, (list) => ({ body: this.cardsWhere((c) => c.idList === list.id && !c.closed).map((c) => pickFields(c, req.query.get('fields'))) })),
-    );
+    this.route('GET', '/1/lists/:id/cards', (req) => this.withList(req.params.id!, (list) => this.cardList(req, req.query.get('filter') ?? 'open', (c) => c.idList === list.id)));
     this.route('GET', '/1/boards/:id/lists', (req) => this.withBoard(req.params.id!, (board) => ({ body: [...this.lists.values()].filter((l) => l.idBoard === board.id && !l.closed) })));
-    this.route('GET', '/1/boards/:id/cards/:filter', (req) =>
-      this.withBoard(req.params.id!, (board) => {
-        const filter = req.params.filter!;
-        const keep = filter === 'all' ? () => true : filter === 'closed' ? (c: TrelloCard) => c.closed : filter === 'open' || filter === 'visible' ? (c: TrelloCard) => !c.closed : undefined;
-        if (!keep) return text(400, 'invalid value for filter');
-        return { body: this.cardsWhere((c) => c.idBoard === board.id && keep(c)).map((c) => pickFields(c, req.query.get('fields'))) };
-      }),
-    );
+    this.route('GET', '/1/boards/:id/cards/:filter', (req) => this.withBoard(req.params.id!, (board) => this.cardList(req, req.params.filter!, (c) => c.idBoard === board.id)));
+    this.maxCards = opts.maxCardsPerRequest ?? 1000;
+  }
+
+  private readonly maxCards: number;
+
+  /**
+   * Adds `count` cards to a list at once, as other people's work (a big board for tests); each `spacingMs`
+   * apart on the simulator's clock, ending now. Returns their ids, oldest first.
+   */
+  addCards(count: number, opts: { idList: string; name?: string; closed?: boolean; spacingMs?: number }): string[] {
+    const list = this.lists.get(opts.idList);
+    if (!list) throw new Error(`no list ${opts.idList}`);
+    const spacing = opts.spacingMs ?? 0;
+    const end = this.now();
+    let pos = (this.cardsWhere((c) => c.idList === list.id).at(-1)?.pos ?? 0) + 16384;
+    const onBoard = this.cardsWhere((c) => c.idBoard === list.idBoard).length;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const id = this.newId(end - (count - 1 - i) * spacing);
+      this.cards.set(id, { ...this.blankCard(id, list, opts.name ?? `Card ${i + 1}`, pos, onBoard + i + 1), closed: opts.closed ?? false });
+      pos += 16384;
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Cards by filter (`all`, `closed`, `open`, `visible`), with `fields`, and Trello's paging: `limit` (at
+   * most 1000) returns the newest cards first, `before`/`since` (a card id or a date) bound them by creation.
+   * Without a limit, a request for more than `maxCardsPerRequest` cards is refused as Trello refuses it.
+   */
+  private cardList(req: SimRequest, filter: string, where: (c: TrelloCard) => boolean): SimResponse {
+    const keep = filter === 'all' ? () => true : filter === 'closed' ? (c: TrelloCard) => c.closed : filter === 'open' || filter === 'visible' ? (c: TrelloCard) => !c.closed : undefined;
+    if (!keep) return text(400, 'invalid value for filter');
+    const bound = (name: string): string | undefined | false => {
+      const v = req.query.get(name);
+      if (v === null) return undefined;
+      if (ID.test(v)) return v.toLowerCase();
+      const ms = Date.parse(v);
+      return Number.isNaN(ms) ? false : Math.floor(ms / 1000).toString(16).padStart(8, '0') + '0'.repeat(16);
+    };
+    const before = bound('before');
+    const since = bound('since');
+    if (before === false) return text(400, 'invalid value for before');
+    if (since === false) return text(400, 'invalid value for since');
+    const rawLimit = req.query.get('limit');
+    const limit = rawLimit === null ? undefined : Number(rawLimit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) return text(400, 'invalid value for limit');
+    let cards = this.cardsWhere((c) => where(c) && keep(c) && (before === undefined || c.id < before) && (since === undefined || c.id > since));
+    if (limit !== undefined) cards = cards.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
+    else if (cards.length > this.maxCards) return { status: 403, body: { message: 'Requested too many cards, use a limit', error: 'API_TOO_MANY_CARDS_REQUESTED' } };
+    return { body: cards.map((c) => pickFields(c, req.query.get('fields'))) };
   }
 
   /** Cards whose description carries this text (tests: how many cards one ref ended up with). */
@@ -135,9 +181,9 @@ export class TrelloSimulator extends ProviderSimulator {
   }
 
   // Trello ids are MongoDB ObjectIds: 4 bytes of seconds, then a counter.
-  private newId(): string {
+  private newId(at = this.now()): string {
     this.sequence += 1;
-    return Math.floor(this.now() / 1000).toString(16).padStart(8, '0').slice(-8) + this.sequence.toString(16).padStart(16, '0');
+    return Math.floor(at / 1000).toString(16).padStart(8, '0').slice(-8) + this.sequence.toString(16).padStart(16, '0');
   }
 
   private withCard(id: string, fn: (card: TrelloCard) => SimResponse): SimResponse {
@@ -175,18 +221,26 @@ export class TrelloSimulator extends ProviderSimulator {
     if (pos === undefined) return text(400, 'invalid value for pos');
     const id = this.newId();
     const idShort = this.cardsWhere((c) => c.idBoard === list.idBoard).length + 1;
+    const card: TrelloCard = { ...this.blankCard(id, list, p.name ?? '', pos, idShort), closed: p.closed === 'true', desc: p.desc ?? '', due };
+    card.badges.description = Boolean(p.desc);
+    card.badges.due = due;
+    this.cards.set(id, card);
+    return { body: { ...card, attachments: [], stickers: [], limits: {} } };
+  }
+
+  /** A card as Trello makes it, open, with nothing on it. */
+  private blankCard(id: string, list: TrelloList, name: string, pos: number, idShort: number): TrelloCard {
     const shortLink = Buffer.from(id.slice(-12), 'hex').toString('base64url').slice(0, 8);
-    const name = p.name ?? '';
-    const card: TrelloCard = {
+    return {
       id,
-      badges: { attachments: 0, checkItems: 0, checkItemsChecked: 0, comments: 0, description: Boolean(p.desc), due, dueComplete: false, location: false, subscribed: false, viewingMemberVoted: false, votes: 0 },
+      badges: { attachments: 0, checkItems: 0, checkItemsChecked: 0, comments: 0, description: false, due: null, dueComplete: false, location: false, subscribed: false, viewingMemberVoted: false, votes: 0 },
       checkItemStates: [],
-      closed: p.closed === 'true',
+      closed: false,
       dueComplete: false,
       dateLastActivity: new Date(this.now()).toISOString(),
-      desc: p.desc ?? '',
+      desc: '',
       descData: { emoji: {} },
-      due,
+      due: null,
       dueReminder: null,
       email: null,
       idBoard: list.idBoard,
@@ -209,8 +263,6 @@ export class TrelloSimulator extends ProviderSimulator {
       isTemplate: false,
       cardRole: null,
     };
-    this.cards.set(id, card);
-    return { body: { ...card, attachments: [], stickers: [], limits: {} } };
   }
 
   private update(card: TrelloCard, p: Record<string, string>): SimResponse {

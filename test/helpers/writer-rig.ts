@@ -76,7 +76,7 @@ export async function writerRig(opts: { maxReceiveCount?: number; definitions?: 
   const sims: ProviderSimulator[] = [stripe, trello];
   await Promise.all(sims.map((s) => s.listen()));
   // A request the simulator leaves hanging times out at once in virtual time.
-  for (const sim of sims) sim.onFault((kind, _req, fault) => (kind === 'hang' || (fault.kind === 'commit-then-fail' && fault.drop === 'hang')) && setImmediate(() => time.expireTimeouts()));
+  for (const sim of sims) sim.onFault((kind, _req, fault) => (kind === 'hang' || ((fault.kind === 'commit-then-fail' || fault.kind === 'commit-late') && fault.drop === 'hang')) && setImmediate(() => time.expireTimeouts()));
   const secrets = new MemorySecrets(SECRETS);
   const events: ClientEvent[] = [];
   const definitions: Record<Name, ProviderDefinition> = { stripe: { ...stripeDef, ...opts.definitions?.stripe }, trello: { ...trelloDef, ...opts.definitions?.trello } };

@@ -18,11 +18,13 @@ export interface ExternalId extends EntityKey {
   unconfirmed: number;
   /** The command that created (or reconciled) the mapping. */
   commandId?: string;
+  /** When the entity was first claimed for a create, right before its first create request (never later): how old an idempotency key is. */
+  firstSentAt?: string;
   updatedAt: string;
 }
 
-/** What claiming an entity for a create found: ours to create, already mapped, or being created by another command. */
-export type Claim = { kind: 'claimed'; unconfirmed: number } | { kind: 'mapped'; providerId: string } | { kind: 'busy'; owner: string };
+/** What claiming an entity for a create found: ours to create (since `firstSentAt`), already mapped, or being created by another command. */
+export type Claim = { kind: 'claimed'; unconfirmed: number; firstSentAt?: string } | { kind: 'mapped'; providerId: string } | { kind: 'busy'; owner: string };
 
 /** The mapping table; the DynamoDB adapter makes every step a conditional write. */
 export interface ExternalIdStore {

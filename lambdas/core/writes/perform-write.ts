@@ -2,9 +2,9 @@ import { CLIENT_DEFAULTS, type Client, type Time } from '../client';
 import { backoffMs } from '../client/backoff';
 import type { CallContext } from '../client/types';
 import { IntegrationError, type ErrorKind } from '../errors';
-import type { EntityKey, ExternalIdStore } from './external-ids';
+import type { Claim, EntityKey, ExternalIdStore } from './external-ids';
 import type { WriteAction } from './outcomes';
-import type { Call, WriteInput, WriteOperation } from './types';
+import type { Call, FindByRef, WriteInput, WriteOperation } from './types';
 
 export interface PerformDeps {
   client: Client;
@@ -30,6 +30,12 @@ export interface WriteResult {
 /** Kinds after which the provider has certainly not created anything: it refused, or no request went out. */
 const NOT_CREATED: ReadonlySet<ErrorKind> = new Set(['permanent', 'auth', 'rate_limited', 'circuit_open', 'invalid_payload']);
 
+/**
+ * No answer came back (our attempt timeout, a dropped connection, a gateway's 504): the provider may still be
+ * working on the request and commit it after any lookup we could make now.
+ */
+const unanswered = (err: IntegrationError): boolean => (err.status === undefined ? err.kind === 'timeout' || err.kind === 'retryable' : err.status === 504);
+
 /** A client error as the writer passes it on: permanent stays permanent, anything else is worth another delivery. */
 function carry(err: IntegrationError, prefix = ''): IntegrationError {
   const kind: ErrorKind = err.kind === 'permanent' || err.kind === 'invalid_payload' ? 'permanent' : 'retryable';
@@ -48,6 +54,18 @@ interface Run {
 }
 
 const done = (run: Run, action: WriteAction, providerId: string): WriteResult => ({ action, providerId, providerCalls: run.calls() });
+
+/** How long before the provider may drop a key we stop trusting it: clock skew, and the time until the request arrives. */
+export const KEY_EXPIRY_MARGIN_MS = 3_600_000;
+
+/** Looks the entity up by our id and maps what it finds; undefined when nothing is there. A failed lookup never lets the create go on. */
+async function adopt(run: Run, find: FindByRef<WriteInput>, firstSentAt: string | undefined): Promise<WriteResult | undefined> {
+  const found = await find(run.req.input, run.call, { since: firstSentAt === undefined ? undefined : new Date(firstSentAt) });
+  if (!found.ok) throw carry(found.error, 'reconcile lookup failed, not creating again: ');
+  if (!found.value) return undefined;
+  await run.deps.externalIds.map(run.key, found.value, run.req.commandId, new Date(run.deps.time.now()));
+  return done(run, 'reconciled', found.value);
+}
 
 // The same key on every delivery of this command: the provider replays instead of writing twice.
 const idempotencyKey = (run: Run, step: 'create' | 'update'): string | undefined => (run.keyed ? `${run.req.commandId}:${step}` : undefined);
@@ -74,9 +92,10 @@ async function update(run: Run, providerId: string): Promise<WriteResult> {
 /**
  * Creates a claimed entity. An answer that says nothing was created ends it (a refusal releases the claim);
  * an unknown outcome is left to the key (the next delivery re-sends it) or, without keys, looked up before
- * the next round creates again.
+ * the next round creates again. Without keys, a create that got no answer at all is never looked up in the
+ * same invocation: it may still land after the lookup, so the redelivery (a visibility timeout later) looks.
  */
-async function create(run: Run, unconfirmed: number): Promise<WriteResult> {
+async function create(run: Run, claim: Extract<Claim, { kind: 'claimed' }>): Promise<WriteResult> {
   const { req, deps, key } = run;
   const { operation: op, input, commandId } = req;
   const def = deps.client.definition;
@@ -85,15 +104,21 @@ async function create(run: Run, unconfirmed: number): Promise<WriteResult> {
   const maxRounds = Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts);
   const backoff = { baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs, capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs };
   const attemptMs = def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs;
+  const rc = op.reconcile;
+  if (rc.strategy === 'idempotency-key' && rc.find && rc.keyKeptMs !== undefined && claim.firstSentAt) {
+    // A command redriven a day later: the provider may have dropped the key and would create again.
+    const age = deps.time.now() - Date.parse(claim.firstSentAt);
+    if (age >= rc.keyKeptMs - KEY_EXPIRY_MARGIN_MS) {
+      const adopted = await adopt(run, rc.find, claim.firstSentAt);
+      if (adopted) return adopted;
+    }
+  }
+  let unconfirmed = claim.unconfirmed;
   for (let round = 1; ; round += 1) {
-    if (op.reconcile.strategy === 'lookup' && unconfirmed > 0) {
+    if (rc.strategy === 'lookup' && unconfirmed > 0) {
       // An earlier create may have landed: look before creating again.
-      const found = await op.reconcile.find(input, run.call);
-      if (!found.ok) throw carry(found.error, 'reconcile lookup failed, not creating again: ');
-      if (found.value) {
-        await deps.externalIds.map(key, found.value, commandId, now());
-        return done(run, 'reconciled', found.value);
-      }
+      const adopted = await adopt(run, rc.find, claim.firstSentAt);
+      if (adopted) return adopted;
     }
     if (!run.keyed) await deps.externalIds.countSent(key, commandId, 1);
     const res = await run.call({ ...op.create(input), idempotencyKey: idempotencyKey(run, 'create') });
@@ -109,6 +134,7 @@ async function create(run: Run, unconfirmed: number): Promise<WriteResult> {
       throw carry(error);
     }
     unconfirmed += 1;
+    if (!run.keyed && unanswered(error)) throw carry(error, 'create outcome unknown, no answer (it may still land): the next delivery looks for it first: ');
     const remaining = req.ctx.remainingMs?.();
     const wait = backoffMs(round, backoff, deps.time.random);
     if (run.keyed || round >= maxRounds || (remaining !== undefined && remaining < wait + 2 * attemptMs)) throw carry(error, 'create outcome unknown: ');
@@ -155,7 +181,7 @@ export async function performWrite(req: WriteRequest, deps: PerformDeps): Promis
     const claim = await deps.externalIds.claim(run.key, commandId, new Date(deps.time.now()));
     if (claim.kind === 'mapped') return await update(run, claim.providerId);
     if (claim.kind === 'busy') throw new IntegrationError('retryable', `${run.what} is being created by command ${claim.owner}`);
-    return await create(run, claim.unconfirmed);
+    return await create(run, claim);
   } catch (err) {
     // The calls made before a failure still count in the command's outcome.
     if (!(err instanceof IntegrationError)) throw err;

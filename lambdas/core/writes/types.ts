@@ -9,16 +9,26 @@ export interface WriteInput {
   ref: string;
 }
 
+/** What a lookup knows besides the input: `since`, the earliest a create for this entity can have been sent (its first claim). */
+export interface FindContext {
+  since?: Date;
+}
+
+/** Finds the provider's id of an entity a lost create may have made, by our id embedded in it; undefined when there is none. */
+export type FindByRef<I> = (input: I, call: Call, ctx: FindContext) => Promise<Result<string | undefined>>;
+
 /**
  * How a create whose outcome is unknown (timeout, reset, 5xx after sending) is settled:
  * - `idempotency-key`: the provider replays the first result for a repeated key (Stripe); the command id
- *   becomes the key, so a retry can never create twice.
+ *   becomes the key, so a retry can never create twice while the provider keeps the key. It keeps it for
+ *   `keyKeptMs` at least (Stripe: 24 h), then a reused key runs as a new request: a create first claimed
+ *   more than an hour short of that ago is looked up with `find` before it is sent again.
  * - `lookup`: the provider has no keys (Trello); our id is embedded in what we create and, before a create
  *   is sent again, `find` looks for it. A lookup that fails stops the create: never guess.
  */
 export type Reconcile<I> =
-  | { strategy: 'idempotency-key' }
-  | { strategy: 'lookup'; find(input: I, call: Call): Promise<Result<string | undefined>> };
+  | { strategy: 'idempotency-key'; keyKeptMs?: number; find?: FindByRef<I> }
+  | { strategy: 'lookup'; find: FindByRef<I> };
 
 /**
  * One write a provider accepts as a command. `create` operations create the entity when no provider id is

@@ -180,6 +180,79 @@ describe('commit, then fail: Stripe created the customer and the answer was lost
   });
 });
 
+describe('a command redriven after Stripe may have dropped its key (kept at least 24 h)', () => {
+  const DAY = 24 * 3_600_000;
+  const searches = () => rig.stripe.log('/v1/customers/search');
+
+  it('looks the customer up by our id first and adopts it: the reused key would have created a second one', async () => {
+    rig = await writerRig();
+    // Both attempts of the first delivery commit and lose their answer; the command then waits in the DLQ for a day.
+    rig.stripe.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST' }, times: 2 });
+    const command = create();
+    rig.send('stripe', command);
+    await rig.deliver('stripe');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying' });
+    const [customer] = [...rig.stripe.customers.values()];
+    rig.time.advance(DAY + 3_600_000);
+    await rig.drain('stripe');
+    expect(rig.stripe.customers.size).toBe(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: customer!.id });
+    expect(posts()).toHaveLength(2);
+    const [search] = searches();
+    expect(search!.query.query).toBe(`metadata['${STRIPE_REF_METADATA}']:'user-${n}'`);
+    expect(search!.headers['stripe-version']).toBe('2025-03-31.basil');
+    expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toMatchObject({ state: 'mapped', providerId: customer!.id });
+  });
+
+  it('creates once when the lookup finds nothing (the first attempt never created)', async () => {
+    rig = await writerRig();
+    rig.stripe.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST' }, times: 4 });
+    const command = create();
+    rig.send('stripe', command);
+    await rig.deliver('stripe');
+    expect(rig.stripe.customers.size).toBe(0);
+    rig.time.advance(DAY - 3_600_000);
+    await rig.drain('stripe');
+    expect(searches()).toHaveLength(1);
+    expect(rig.stripe.customers.size).toBe(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'created' });
+  });
+
+  it('trusts the key without a lookup while it is less than 23 h old', async () => {
+    rig = await writerRig();
+    rig.stripe.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST' }, times: 2 });
+    const command = create();
+    rig.send('stripe', command);
+    await rig.deliver('stripe');
+    rig.time.advance(DAY - 3_600_000 - 60_000);
+    await rig.drain('stripe');
+    expect(searches()).toEqual([]);
+    expect(posts().at(-1)!.headers['idempotency-key']).toBe(`${command.commandId}:create`);
+    expect(rig.stripe.customers.size).toBe(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'created' });
+  });
+
+  it('keeps the first claim time across redeliveries, so a day of retries still counts as a day', async () => {
+    rig = await writerRig({ definitions: { stripe: { circuitBreaker: LENIENT_BREAKER } } });
+    rig.stripe.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST' }, times: 2 });
+    const command = create();
+    rig.send('stripe', command);
+    await rig.deliver('stripe');
+    const key = { provider: 'stripe', entity: 'customer', ref: `user-${n}` };
+    const first = (await rig.externalIds.get(key))!.firstSentAt;
+    // Redeliveries 12 h apart that fail before any create request (Stripe answers 503s before the key is saved).
+    rig.stripe.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST' }, times: 4 });
+    rig.time.advance(12 * 3_600_000);
+    await rig.deliver('stripe');
+    expect((await rig.externalIds.get(key))!.firstSentAt).toBe(first);
+    rig.time.advance(12 * 3_600_000);
+    await rig.drain('stripe');
+    expect(searches()).toHaveLength(1);
+    expect(rig.stripe.customers.size).toBe(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled' });
+  });
+});
+
 describe("Stripe's idempotency errors", () => {
   it('retries a 409 idempotency_key_in_use (a concurrent request with the key) until the key is free', async () => {
     rig = await writerRig();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ATTR } from '../../../lambdas/core/event-message';
 import type { Command } from '../../../lambdas/core/writes/command';
-import { trelloMarker } from '../../../lambdas/providers/trello-writes';
+import { TRELLO_LOOKUP_PAGES, trelloMarker } from '../../../lambdas/providers/trello-writes';
 import { TRELLO_SEED } from '../../../local/simulators/trello';
 import { LENIENT_BREAKER, SECRET_VALUES, SECRETS, writerRig, type WriterRig } from '../../helpers/writer-rig';
 
@@ -95,10 +95,12 @@ describe('updates compare before writing', () => {
 
 describe('commit, then fail: Trello created the card and the answer was lost', () => {
   it.each([
-    ['a 502 after the commit', { kind: 'commit-then-fail', status: 502 }],
-    ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }],
-    ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }],
-  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault) => {
+    // A 502 is an answer: the request is over, so the same invocation can look at once.
+    ['a 502 after the commit', { kind: 'commit-then-fail', status: 502 }, 1],
+    // No answer at all: the request may still be running, so only the redelivery looks.
+    ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }, 2],
+    ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }, 2],
+  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault, attempts) => {
     rig = await writerRig();
     rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
     const command = create();
@@ -106,9 +108,37 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     const [card, ...more] = cardsOf(ref());
     expect(more).toEqual([]);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
-    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(1);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 1 });
+    // Found in its list (open and archived cards, newest first): the board is never read.
+    const [look, ...again] = requests('GET', `/1/lists/${TRELLO_SEED.lists.todo}/cards`);
+    expect(again).toEqual([]);
+    expect(look!.query).toMatchObject({ filter: 'all', limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toEqual([]);
+    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts });
     expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
+  });
+
+  it.each([
+    ['a reset', 'reset'],
+    ['a timeout', 'hang'],
+  ] as const)('commit late (Trello commits after %s cut the answer): never creates again in that invocation, exactly one card', async (_name, drop) => {
+    rig = await writerRig();
+    // Trello is still working on the create when the answer is lost, and commits 5 s later on its clock.
+    rig.trello.faults.add({ kind: 'commit-late', afterMs: 5_000, drop }, { match: { method: 'POST', path: '/1/cards' } });
+    const command = create();
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('no answer (it may still land)') } });
+    // Looking (then creating) a backoff later, as before, would have missed the card that was about to land.
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(rig.trello.log().filter((r) => r.method === 'GET')).toEqual([]);
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'creating', unconfirmed: 1 });
+    // The redelivery comes a visibility timeout later (6 min in the CDK stack); by then the late commit has landed.
+    rig.time.advance(6 * 60_000);
+    await rig.drain('trello');
+    const [card, ...more] = cardsOf(ref());
+    expect(more).toEqual([]);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 2 });
   });
 
   it('finds the card on the next delivery when the first one could not look (the send was counted before it went out)', async () => {
@@ -128,6 +158,67 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
   });
 });
 
+describe('the marker lookup on a big board: a page of 1000 at a time, never one request for every card', () => {
+  const HOUR = 3_600_000;
+  const boardReads = () => requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`);
+
+  /** A create whose answer is lost (502 after the commit) while every lookup of that delivery fails: the next delivery looks. */
+  async function lostCreate(command: Command) {
+    rig.trello.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST', path: '/1/cards' } });
+    rig.trello.faults.add({ kind: 'status', status: 503 }, { match: { method: 'GET', path: '/1/lists' }, times: 4 });
+    rig.send('trello', command);
+    await rig.deliver('trello');
+    expect(await outcome(command)).toMatchObject({ status: 'retrying' });
+  }
+
+  it('Trello refuses one request for more cards than it returns at once (API_TOO_MANY_CARDS_REQUESTED)', async () => {
+    rig = await writerRig();
+    rig.trello.addCards(1500, { idList: TRELLO_SEED.lists.done });
+    const res = await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/cards/all?key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'API_TOO_MANY_CARDS_REQUESTED' });
+  });
+
+  it('finds a card moved to another list by paging the board back from the newest, only as far as the first send', async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    // 3000 cards older than the command, which the lookup never reads.
+    rig.trello.addCards(3000, { idList: TRELLO_SEED.lists.done, spacingMs: 1000 });
+    rig.time.advance(2 * HOUR);
+    const command = create();
+    await lostCreate(command);
+    const [card] = cardsOf(ref());
+    // Before the redelivery a person moves the card, and 1500 more cards are made on the board.
+    card!.idList = TRELLO_SEED.lists.doing;
+    rig.time.advance(60_000);
+    rig.trello.addCards(1500, { idList: TRELLO_SEED.lists.done, spacingMs: 10 });
+    await rig.drain('trello');
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id });
+    const [first, second, ...more] = boardReads();
+    expect(more).toEqual([]);
+    expect(first!.query).toMatchObject({ limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    expect(first!.query.before).toBeUndefined();
+    expect(second!.query).toMatchObject({ limit: '1000', since: first!.query.since, before: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    // `since` is an hour before the first send: the 3000 older cards are outside it.
+    expect(parseInt(first!.query.since!.slice(0, 8), 16) * 1000).toBeGreaterThan(Date.UTC(2025, 0, 6, 12) + HOUR - 1000);
+  });
+
+  it(`never creates when more cards were made since the first send than ${TRELLO_LOOKUP_PAGES} pages hold: the DLQ with the reason`, async () => {
+    rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
+    const command = create();
+    await lostCreate(command);
+    cardsOf(ref())[0]!.idList = TRELLO_SEED.lists.doing;
+    rig.trello.addCards(TRELLO_LOOKUP_PAGES * 1000 + 1, { idList: TRELLO_SEED.lists.done });
+    await rig.drain('trello');
+    expect(boardReads()).toHaveLength(TRELLO_LOOKUP_PAGES);
+    expect(requests('POST', '/1/cards')).toHaveLength(1);
+    expect(cardsOf(ref())).toHaveLength(1);
+    expect(await outcome(command)).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('cannot rule out a card') } });
+    expect(rig.queues.trello.dlq.list()[0]!.attributes[ATTR.failureKind]).toBe('permanent');
+  });
+});
+
 describe('every client fault on a create without keys: look, then create again only if nothing is there', () => {
   it.each([
     ['a 500 before anything was created', { kind: 'status', status: 500 }],
@@ -135,6 +226,7 @@ describe('every client fault on a create without keys: look, then create again o
     ['a reset before anything was created', { kind: 'reset' }],
     ['a hang (timeout) before anything was created', { kind: 'hang' }],
     ['an HTML 502 page', { kind: 'html', status: 502 }],
+    ['a 504 from a gateway', { kind: 'status', status: 504 }],
     ['a malformed 200 body', { kind: 'malformed', status: 200 }],
   ] as const)('%s: the lookup finds nothing, the create is sent again, one card', async (_name, fault) => {
     rig = await writerRig();
@@ -142,7 +234,9 @@ describe('every client fault on a create without keys: look, then create again o
     const result = await run(create());
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('POST', '/1/cards')).toHaveLength(2);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: 1 });
+    // Without an answer (reset, timeout, a gateway's 504) the look and the second create wait for the redelivery.
+    const answered = fault.kind !== 'reset' && fault.kind !== 'hang' && !(fault.kind === 'status' && fault.status === 504);
+    expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: answered ? 1 : 2 });
     // POST without an idempotency key: the client never retried it itself.
     expect(rig.events.filter((e) => e.type === 'attempt' && e.operation === 'POST /1/cards').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 1]);
   });
@@ -170,6 +264,25 @@ describe('every client fault on a create without keys: look, then create again o
       expect(cardsOf((c.input as { ref: string }).ref)).toHaveLength(1);
     }
     expect(rig.trello.log().some((r) => r.status === 429)).toBe(true);
+  });
+
+  it("spends only what Trello's x-rate-limit-api-token-remaining says is left, when another writer instance used the rest", async () => {
+    rig = await writerRig();
+    // Trello's own limit and headers: 100 requests per 10 s per token, no reset time, no Retry-After.
+    rig.trello.faults.update({ rateLimit: { limit: 100, windowMs: 10_000, headers: 'trello', retryAfter: 'none' } });
+    rig.time.advance(9_900);
+    // The other writer instance (its own bucket) has sent 97 requests with the same token in this window.
+    const auth = `key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`;
+    for (let i = 0; i < 97; i += 1) await (await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/lists?${auth}`)).arrayBuffer();
+    const first = [create(), create(), create()];
+    for (const c of first) rig.send('trello', c);
+    await rig.deliver('trello');
+    const last = create();
+    await run(last);
+    for (const c of [...first, last]) expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(rig.trello.log().filter((r) => r.status === 429)).toEqual([]);
+    // Trello said none were left: the fourth create waited for the bucket, into the next window.
+    expect(requests('POST', '/1/cards').at(-1)!.at).toBeGreaterThanOrEqual(Date.UTC(2025, 0, 6, 12, 0, 10));
   });
 
   it('gives up after the attempts in the definition and lets the next delivery reconcile first', async () => {
