@@ -53,8 +53,8 @@ export const trello: ProviderDefinition = {
   auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', secret: 'apiKey' }, { name: 'token', secret: 'token' }] },
   secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl'],
   // Every instance together under the token's limit; each also caps itself at what Trello says remains in the
-  // window (the header has no reset time, so none left means waiting for the bucket to refill).
-  rateLimit: { requestsPerSecond: perSecond, burst: BURST, headers: { remaining: 'x-rate-limit-api-token-remaining' } },
+  // window (the header names no reset time: none left holds calls for the 10 s window).
+  rateLimit: { requestsPerSecond: perSecond, burst: BURST, headers: { remaining: 'x-rate-limit-api-token-remaining', windowMs: 10_000 } },
   // Writes: no idempotency keys; creates are reconciled by a marker in the card (trello-writes.ts).
   writes: trelloWrites,
   webhook: {

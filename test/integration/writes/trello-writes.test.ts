@@ -281,7 +281,7 @@ describe('every client fault on a create without keys: look, then create again o
     await run(last);
     for (const c of [...first, last]) expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
     expect(rig.trello.log().filter((r) => r.status === 429)).toEqual([]);
-    // Trello said none were left: the fourth create waited for the bucket, into the next window.
+    // Trello said none were left: the fourth create waited out the 10 s window (rateLimit.headers.windowMs).
     expect(requests('POST', '/1/cards').at(-1)!.at).toBeGreaterThanOrEqual(Date.UTC(2025, 0, 6, 12, 0, 10));
   });
 
