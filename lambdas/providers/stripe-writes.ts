@@ -56,6 +56,7 @@ export const stripeWrites: WritesSpec = {
     idFrom,
     update,
     reconcile: { strategy: 'idempotency-key' },
+    endpoints: ['POST /v1/customers', 'POST /v1/customers/{id}'],
   }),
   updateCustomer: writeOperation({
     description: 'Update the customer mapped to this ref',
@@ -64,6 +65,7 @@ export const stripeWrites: WritesSpec = {
     mode: 'update',
     update,
     reconcile: { strategy: 'idempotency-key' },
+    endpoints: ['POST /v1/customers/{id}'],
   }),
 };
 
