@@ -1,4 +1,5 @@
 import type { Client } from '../client/client';
+import { operationOf } from '../client/request-url';
 import type { CallContext, ClientEvent, Page, PagePosition } from '../client/types';
 import { IntegrationError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
@@ -137,7 +138,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   });
 
   /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
-  async function storePage(window: SyncWindow, page: Page, fetchedAt: number): Promise<void> {
+  async function storePage(window: SyncWindow, page: Page, fetchedAt: number, operation: string): Promise<void> {
     if (page.drift?.length) drift.merge(page.drift);
     const bad: QuarantineEntry[] = page.quarantined.map((q) => ({ ...q, window, position: page.position, id: contentHash(q.record) }));
     const byKey = new Map<string, SyncRecord>();
@@ -148,7 +149,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         byKey.set(r.key, { key: r.key, version: r.version, data: r.data, hash: contentHash(r.data, r.version) });
       } catch (err) {
         bad.push({ index, record: raw, reason: `mapping: ${(err as Error).message}`.slice(0, 300), window, position: page.position, id: contentHash(raw) });
-        emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', dims);
+        // Under the request's operation, as the client counts the records the schema refused.
+        emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', { provider: provider.name, operation });
       }
     });
     const records = [...byKey.values()];
@@ -167,6 +169,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   /** Pages through one window from `start`; follows `max_pages` on; stops before a page when time runs short. */
   async function syncWindow(window: SyncWindow, start: PagePosition | undefined, saveEvery?: (position: PagePosition, pages: number) => Promise<void>): Promise<WindowOutcome> {
     const request = poll.request(window);
+    const operation = request.operation ?? operationOf(request);
     let position = start;
     let pages = 0;
     let fetched = 0;
@@ -174,7 +177,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     let writing: Promise<void> = Promise.resolve();
     const write = async (page: Page, fetchedAt: number) => {
       await writing;
-      const p = storePage(window, page, fetchedAt).then(() => {
+      const p = storePage(window, page, fetchedAt, operation).then(() => {
         pages += 1;
         s.pages += 1;
         progress();
