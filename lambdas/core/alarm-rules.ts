@@ -132,12 +132,14 @@ export const ALARM_RULES = [
     id: 'circuit-open',
     group: 'client',
     title: 'Circuit breaker open',
-    summary: 'The client stopped calling the provider after repeated failures and fails fast until a probe succeeds.',
+    summary: 'The client stopped calling the provider after repeated failures and fails fast until a probe succeeds; clears 20 minutes after the last call it refused.',
     scope: 'provider',
+    // Counted when the breaker opens and on every call it refuses: 1 of 4 five-minute periods fires at once and
+    // stays red while anything (a poll every 15 minutes, a write) still finds the breaker open.
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.CircuitOpen, statistic: 'Sum' } },
     unit: 'count',
-    periodSeconds: minute,
-    evaluationPeriods: 1,
+    periodSeconds: 5 * minute,
+    evaluationPeriods: 4,
     datapointsToAlarm: 1,
     threshold: 0,
     comparison: 'GreaterThanThreshold',

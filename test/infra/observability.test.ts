@@ -90,7 +90,7 @@ describe('alarms', () => {
 
   it.each([
     ['Test-provider-timeouts-github', 'Timeouts', 'Sum', 60, 5, 1, 1],
-    ['Test-circuit-open-github', 'CircuitOpen', 'Sum', 60, 0, 1, 1],
+    ['Test-circuit-open-github', 'CircuitOpen', 'Sum', 300, 0, 1, 4],
     ['Test-signature-rejections-github', 'SignatureRejected', 'Sum', 300, 10, 1, 1],
     ['Test-event-lag-p95-github', 'EventLagMs', 'p95', 60, 60_000, 5, 5],
     ['Test-gaps-open-github', 'GapsOpen', 'Minimum', 3600, 0, 1, 1],

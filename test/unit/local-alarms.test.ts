@@ -73,11 +73,23 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
     expect(evaluateRule(rule('operation-latency-p95'), store, github, NS, T0).state).toBe('OK');
   });
 
+  it('keeps circuit-open red while refused calls recur every 15 minutes (a poll run), and clears 20 minutes after the last', () => {
+    const store = new MetricStore(120 * MIN, () => T0);
+    const r = rule('circuit-open');
+    // The breaker opens at T0, then a scheduled run every 15 minutes for an hour finds it open again.
+    for (let m = 0; m <= 60; m += 15) store.add(NS, METRIC.CircuitOpen, github, 1, T0 + m * MIN + 1000);
+    for (let m = 1; m <= 80; m += 1) {
+      const state = evaluateRule(r, store, github, NS, T0 + m * MIN).state;
+      expect(state, `minute ${m}`).toBe(m <= 60 + 20 ? 'ALARM' : 'OK');
+    }
+    expect(evaluateRule(r, store, github, NS, T0 + 82 * MIN).state).toBe('OK');
+  });
+
   it('applies the same overrides the stack props take', () => {
     const strict: AlarmRule = resolveRule('provider-5xx-rate', { 'provider-5xx-rate': { minDenominator: 2, threshold: 10 } })!;
     expect(evaluateRule(strict, traffic(Array(5).fill([3, 1])), github, NS, T0).state).toBe('ALARM');
     expect(resolveRule('circuit-open', { 'circuit-open': { enabled: false } })).toBeUndefined();
-    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 3 } })).toThrow(/datapointsToAlarm/);
+    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 5 } })).toThrow(/datapointsToAlarm/);
   });
 });
 
