@@ -93,7 +93,8 @@ describe('alarms', () => {
     ['Test-circuit-open-github', 'CircuitOpen', 'Sum', 300, 0, 1, 4],
     ['Test-signature-rejections-github', 'SignatureRejected', 'Sum', 300, 10, 1, 1],
     ['Test-event-lag-p95-github', 'EventLagMs', 'p95', 60, 60_000, 5, 5],
-    ['Test-gaps-open-github', 'GapsOpen', 'Minimum', 3600, 0, 1, 1],
+    ['Test-gaps-open-github', 'OldestGapAgeMs', 'Maximum', 900, 3_600_000, 1, 4],
+    ['Test-gaps-failing-github', 'GapsFailing', 'Maximum', 900, 0, 1, 4],
   ])('%s watches %s (%s) per provider: period %i s, threshold %i, %i of %i', (name, metric, stat, period, threshold, datapoints, evaluations) => {
     const p = alarm(template, name);
     expect(p).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold', DatapointsToAlarm: datapoints, EvaluationPeriods: evaluations, TreatMissingData: 'notBreaching' });

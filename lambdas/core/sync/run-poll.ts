@@ -290,7 +290,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         }
         failed(gap, out);
         await recordGap(gap, why(out, gap), true);
-        if (out.error && gap.attempts + 1 >= 3) {
+        if (out.error && gap.attempts + 1 >= o.gapFailingAttempts) {
           deps.telemetry.log('error', 'sync gap keeps failing', { ...log, window: windowId(gap), attempts: gap.attempts + 1, error_code: out.error.kind, first_failed_at: new Date(gap.firstFailedAt).toISOString() });
         }
         if (out.stop) return stop('deadline');
@@ -401,6 +401,10 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     const all = await deps.state.gaps(provider.name, poll.name);
     s.gapsOpen = req.range ? all.filter((g: Gap) => g.from < req.range!.to && g.to > req.range!.from).length : all.length;
     emitMetric(deps.telemetry, METRIC.GapsOpen, all.length, 'Count', dims);
+    // Gauges after every run: how long the oldest gap has been open, and how many keep failing.
+    const oldest = all.reduce((min, g) => Math.min(min, g.firstFailedAt), deps.now());
+    emitMetric(deps.telemetry, METRIC.OldestGapAgeMs, deps.now() - oldest, 'Milliseconds', dims);
+    emitMetric(deps.telemetry, METRIC.GapsFailing, all.filter((g) => g.attempts >= o.gapFailingAttempts).length, 'Count', dims);
   } finally {
     offEvents();
   }
