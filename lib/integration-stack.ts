@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
+import { requestOperations } from '../lambdas/providers/operations';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS, WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { BlobBucket } from './blob-bucket';
 import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
@@ -135,8 +136,12 @@ export class IntegrationStack extends Stack {
       runbookBaseUrl: props.runbookBaseUrl,
       removalPolicy,
     });
-    // Outbound-call alarms for every provider; missing data never breaches, so idle providers stay OK.
-    for (const provider of props.providers) this.observability.provider(provider.name, provider.displayName).client();
+    // Outbound-call alarms for every provider, and p95 latency per operation its polls and writes call;
+    // missing data never breaches, so idle providers stay OK.
+    for (const provider of props.providers) {
+      const monitoring = this.observability.provider(provider.name, provider.displayName).client();
+      for (const operation of requestOperations(provider)) monitoring.operation(operation);
+    }
 
     this.api = new HttpApi(this, 'Api', { createDefaultStage: false, description: 'Webhook receiver for third-party providers' });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: stage.logRetention, removalPolicy: RemovalPolicy.DESTROY });

@@ -35,6 +35,30 @@ function redirect(target: object, console: Console): void {
   (target as { console: Console }).console = console;
 }
 
+// Powertools publishes by itself (and drops the added dimension sets) on the 100th value of one metric
+// or the 101st metric name; documents below both limits are published only by us, whole.
+const MAX_VALUES_PER_METRIC = 99;
+const MAX_METRICS_PER_DOCUMENT = 100;
+
+/** Splits values into documents Powertools never has to publish early. */
+function chunks(values: [string, Unit, number][]): [string, Unit, number][][] {
+  const out: [string, Unit, number][][] = [];
+  let chunk: [string, Unit, number][] = [];
+  let counts = new Map<string, number>();
+  for (const v of values) {
+    const n = counts.get(v[0]) ?? 0;
+    if (n >= MAX_VALUES_PER_METRIC || (n === 0 && counts.size >= MAX_METRICS_PER_DOCUMENT)) {
+      out.push(chunk);
+      chunk = [];
+      counts = new Map();
+    }
+    chunk.push(v);
+    counts.set(v[0], (counts.get(v[0]) ?? 0) + 1);
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
+}
+
 /**
  * Powertools Logger (JSON) and Metrics (EMF). Metrics are buffered by dimension set and
  * published by `flush()` at the end of each invocation; sets with identical metrics share a document.
@@ -104,11 +128,14 @@ export class PowertoolsTelemetry implements Telemetry {
       if (this.console) redirect(metrics, this.console);
       this.publishers.set(key, metrics);
     }
-    if (sets.length > 1) {
-      for (const d of sets) metrics.addDimensions(Object.fromEntries(Object.entries(d).filter(([k]) => !(k in shared))));
+    for (const chunk of chunks(values)) {
+      // Powertools clears added dimension sets on every publish, so each document adds them again.
+      if (sets.length > 1) {
+        for (const d of sets) metrics.addDimensions(Object.fromEntries(Object.entries(d).filter(([k]) => !(k in shared))));
+      }
+      for (const [name, unit, value] of chunk) metrics.addMetric(name, UNITS[unit], value);
+      metrics.publishStoredMetrics();
     }
-    for (const [name, unit, value] of values) metrics.addMetric(name, UNITS[unit], value);
-    metrics.publishStoredMetrics();
   }
 
 }

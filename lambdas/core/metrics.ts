@@ -33,6 +33,10 @@ export const METRIC = {
   RecordsQuarantined: 'RecordsQuarantined',
   // sync and writes
   GapsOpen: 'GapsOpen',
+  /** Age of the poll's oldest open gap (0 when none), after every run: what the gaps-open alarm watches. */
+  OldestGapAgeMs: 'OldestGapAgeMs',
+  /** Open gaps that failed `SYNC_DEFAULTS.gapFailingAttempts` times or more, after every run. */
+  GapsFailing: 'GapsFailing',
   CommandsFailed: 'CommandsFailed',
   /** Records that passed validation but carried a field or enum value the schema does not know (per field). */
   SchemaDrift: 'SchemaDrift',

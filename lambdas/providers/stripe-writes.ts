@@ -79,6 +79,7 @@ export const stripeWrites: WritesSpec = {
     update,
     // A command redriven after Stripe may have dropped its key looks the customer up before creating.
     reconcile: { strategy: 'idempotency-key', keyKeptMs: STRIPE_KEY_KEPT_MS, find: findCustomerByRef },
+    endpoints: ['POST /v1/customers', 'POST /v1/customers/{id}', 'GET /v1/customers/search'],
   }),
   updateCustomer: writeOperation({
     description: 'Update the customer mapped to this ref',
@@ -87,6 +88,7 @@ export const stripeWrites: WritesSpec = {
     mode: 'update',
     update,
     reconcile: { strategy: 'idempotency-key' },
+    endpoints: ['POST /v1/customers/{id}'],
   }),
 };
 

@@ -139,6 +139,7 @@ export const trelloWrites: WritesSpec = {
     read,
     update,
     reconcile: { strategy: 'lookup', find: findByMarker },
+    endpoints: ['POST /1/cards', 'GET /1/cards/{id}', 'PUT /1/cards/{id}', 'GET /1/lists/{id}', 'GET /1/lists/{id}/cards', 'GET /1/boards/{id}/cards/all'],
   }),
   updateCard: writeOperation<z.infer<typeof updateInput>>({
     description: 'Update the card mapped to this ref (only the fields that differ)',
@@ -149,5 +150,6 @@ export const trelloWrites: WritesSpec = {
     update,
     // Updates never create, so there is nothing to reconcile; PUT is idempotent and retried by the client.
     reconcile: { strategy: 'lookup', find: async () => ({ ok: true, value: undefined }) },
+    endpoints: ['GET /1/cards/{id}', 'PUT /1/cards/{id}'],
   }),
 };

@@ -124,7 +124,7 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
   }
   const extra: IWidget[] = [];
   if (s.client) extra.push(graph('API deprecations: notices and days to sunset', [metric(METRIC.DeprecationSeen, 'Sum', 'deprecated responses')], { right: [metric(METRIC.SunsetDays, 'Minimum', 'days to sunset')], rightLabel: 'days' }));
-  if (s.sync) extra.push(graph('Gaps open', [metric(METRIC.GapsOpen, 'Maximum', 'gaps open')]));
+  if (s.sync) extra.push(graph('Gaps open', [metric(METRIC.GapsOpen, 'Maximum', 'gaps open'), metric(METRIC.GapsFailing, 'Maximum', 'keep failing')], { right: [metric(METRIC.OldestGapAgeMs, 'Maximum', 'oldest (ms)')], rightLabel: 'ms' }));
   if (s.sync || s.webhook) extra.push(graph('Schema drift (records with unknown fields or values)', [metric(METRIC.SchemaDrift, 'Sum', 'all fields'), search('service,provider,operation,field', METRIC.SchemaDrift, 'Sum', "${PROP('Dim.field')}")]));
   if (s.writes) extra.push(graph('Commands failed', [metric(METRIC.CommandsFailed, 'Sum', 'failed')]));
   if (s.queues.length > 0) extra.push(graph('Other queues and DLQs: depth', s.queues.map(({ label, queue }) => queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label }))));

@@ -84,7 +84,10 @@ export function buildCharts(store: MetricStore, namespace: string, starts: numbe
       q({ name: METRIC.EventLagMs, match: exactly('provider'), label: (d) => `${d.provider} p95 event lag`, stat: 'p95' }),
       q({ namespace: sqs, name: 'ApproximateAgeOfOldestMessage', match: (d) => !/dlq$/.test(d.QueueName ?? ''), label: (d) => `${d.QueueName} oldest`, stat: 'Maximum', scale: 1000 }),
     ]),
-    chart('gaps', 'Sync gaps open', 'gaps', [q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' })]),
+    chart('gaps', 'Sync gaps open', 'gaps', [
+      q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' }),
+      q({ name: METRIC.GapsFailing, match: exactly('provider'), label: (d) => `${d.provider} keep failing`, stat: 'Maximum' }),
+    ]),
     chart('drift', 'Schema drift: records with fields or values the schema does not know', 'records', [
       q({ name: METRIC.SchemaDrift, match: exactly('provider', 'operation', 'field'), label: (d) => `${d.provider} ${d.field}`, stat: 'Sum', zero: true }),
     ]),

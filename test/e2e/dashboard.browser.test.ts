@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { football } from '../../lambdas/providers/football';
 import { github } from '../../lambdas/providers/github';
+import { EPISODES } from '../../local/demo/football-faults';
 import { sampleGithubIssue } from '../../local/samples';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
@@ -25,8 +27,9 @@ let profile: string;
 
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
-  // x300: the signature-rejections period (5 min) lasts 1 s, so it fires and clears in seconds.
-  ({ stack, close } = await testStack({ providers: [github], observability: { timeScale: 300 } }));
+  // x300: the signature-rejections and circuit-open periods (5 min) last 1 s, so they fire and clear in seconds.
+  // The football poll runs only when a test invokes it, against its simulator, from a day back.
+  ({ stack, close } = await testStack({ providers: [github, football], polls: { autoStart: false, startBackMs: 86_400_000 }, observability: { timeScale: 300 } }));
   profile = mkdtempSync(join(tmpdir(), 'chromium-'));
   browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
   page = browser.pages()[0] ?? (await browser.newPage());
@@ -43,7 +46,14 @@ async function forge(): Promise<void> {
   await res.arrayBuffer();
 }
 
-const row = (state: string) => `tr[data-alarm="signature-rejections:github"][data-state="${state}"]`;
+const row = (state: string, alarm = 'signature-rejections:github') => `tr[data-alarm="${alarm}"][data-state="${state}"]`;
+
+/** Sets (or, without settings, clears) faults on the football simulator over its HTTP control route. */
+async function footballFaults(method: 'POST' | 'DELETE', settings?: unknown): Promise<void> {
+  const res = await fetch(`${stack.polls!.simulators.football!.url}/_faults`, { method, headers: { 'content-type': 'application/json' }, body: settings ? JSON.stringify(settings) : undefined });
+  expect(res.ok).toBe(true);
+  await res.arrayBuffer();
+}
 
 describe.skipIf(!HAVE_CHROMIUM)('local dashboard in a browser', () => {
   it('shows the signature-rejections alarm turn red under forged webhooks and back to OK when they stop', async () => {
@@ -69,5 +79,23 @@ describe.skipIf(!HAVE_CHROMIUM)('local dashboard in a browser', () => {
     await page.waitForSelector('#chart-webhooks canvas');
     expect(Number(await page.getAttribute('#chart-webhooks', 'data-series'))).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#chart-webhooks .u-legend').textContent()).toContain('github signature rejected');
+  });
+
+  it('shows the circuit-open alarm turn red under a football 5xx burst set through the simulator, and back to OK once the fault ends', async () => {
+    const circuit = (state: string) => row(state, 'circuit-open:football');
+    await page.goto(`${stack.url}/_dashboard`);
+    await page.waitForSelector(circuit('OK'));
+    expect(await page.getAttribute(`${circuit('OK')} a`, 'href')).toBe('/_dashboard/runbooks/circuit-open.md');
+
+    // 503s on /fixtures, then a poll run: retries, a gap, the breaker opens and refuses the next window.
+    await footballFaults('POST', EPISODES['5xx-burst'].settings);
+    const run = await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' });
+    expect(run?.stopped).toBe('circuit_open');
+    await page.waitForSelector(circuit('ALARM'), { timeout: 30_000 });
+    // The outbound requests chart shows the 5xx answers that opened it.
+    await page.locator('#chart-requests .u-legend', { hasText: 'football 5xx' }).waitFor({ timeout: 30_000 });
+
+    await footballFaults('DELETE');
+    await page.waitForSelector(circuit('OK'), { timeout: 30_000 });
   });
 });

@@ -5,10 +5,11 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_RULES } from '../../lambdas/core/alarm-rules';
+import { ALARM_RULES, subjectSlug } from '../../lambdas/core/alarm-rules';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack, type IntegrationStackProps } from '../../lib/integration-stack';
 import { stageConfig } from '../../lib/stages';
+import { synthStage } from '../helpers/stage-stacks';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,10 +90,11 @@ describe('alarms', () => {
 
   it.each([
     ['Test-provider-timeouts-github', 'Timeouts', 'Sum', 60, 5, 1, 1],
-    ['Test-circuit-open-github', 'CircuitOpen', 'Sum', 60, 0, 1, 1],
+    ['Test-circuit-open-github', 'CircuitOpen', 'Sum', 300, 0, 1, 4],
     ['Test-signature-rejections-github', 'SignatureRejected', 'Sum', 300, 10, 1, 1],
     ['Test-event-lag-p95-github', 'EventLagMs', 'p95', 60, 60_000, 5, 5],
-    ['Test-gaps-open-github', 'GapsOpen', 'Minimum', 3600, 0, 1, 1],
+    ['Test-gaps-open-github', 'OldestGapAgeMs', 'Maximum', 900, 3_600_000, 1, 4],
+    ['Test-gaps-failing-github', 'GapsFailing', 'Maximum', 900, 0, 1, 4],
   ])('%s watches %s (%s) per provider: period %i s, threshold %i, %i of %i', (name, metric, stat, period, threshold, datapoints, evaluations) => {
     const p = alarm(template, name);
     expect(p).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold', DatapointsToAlarm: datapoints, EvaluationPeriods: evaluations, TreatMissingData: 'notBreaching' });
@@ -101,7 +103,7 @@ describe('alarms', () => {
     expect(dims(m)).toEqual({ provider: 'github', service: 'integration-stack' });
   });
 
-  it('watches p95 latency per operation', () => {
+  it('watches p95 latency per operation a provider facade is given', () => {
     const p = alarm(template, 'Test-operation-latency-p95-github-GET_repos_owner_repo_issues');
     expect(p).toMatchObject({ Threshold: 3000, EvaluationPeriods: 5, DatapointsToAlarm: 5 });
     const m = single(p);
@@ -155,6 +157,32 @@ describe('alarms', () => {
     expect(single(sig).Period).toBe(600);
     expect((alarm(t, 'Test-provider-5xx-rate-github').Metrics as { Expression?: string }[])[0]!.Expression).toContain('den >= 100');
     expect(alarmsOf(t).some((a) => a.Properties.AlarmName === 'Test-circuit-open-github')).toBe(false);
+  });
+});
+
+describe('p95 latency alarms of a real stage', () => {
+  // The prod stage as `cdk synth -c stage=prod` makes it: nothing registered by hand.
+  let prod: Template;
+  beforeAll(() => {
+    prod = synthStage('prod').template;
+  });
+  const latencyAlarms = () =>
+    alarmsOf(prod)
+      .filter((a) => String(a.Properties.AlarmName).includes('-operation-latency-p95-'))
+      .map((a) => dims(single(a.Properties)));
+
+  it.each([
+    ['football', ['GET /fixtures']],
+    ['trello', ['POST /1/cards', 'GET /1/cards/{id}', 'PUT /1/cards/{id}', 'GET /1/lists/{id}', 'GET /1/boards/{id}/cards/all']],
+    ['stripe', ['POST /v1/customers', 'POST /v1/customers/{id}']],
+  ])('has one per operation %s polls and writes call, on the operation dimension the client emits', (provider, operations) => {
+    const ops = latencyAlarms()
+      .filter((d) => d.provider === provider)
+      .map((d) => d.operation);
+    expect(ops.sort()).toEqual([...operations].sort());
+    const p = alarm(prod, `IntegrationStack-prod-operation-latency-p95-${provider}-${subjectSlug(operations[0])}`);
+    expect(p).toMatchObject({ Threshold: 3000, EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'notBreaching' });
+    expect(single(p)).toMatchObject({ Period: 60, Stat: 'p95', MetricName: 'LatencyMs', Namespace: 'IntegrationStack/prod' });
   });
 });
 

@@ -73,11 +73,47 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
     expect(evaluateRule(rule('operation-latency-p95'), store, github, NS, T0).state).toBe('OK');
   });
 
+  it('keeps circuit-open red while refused calls recur every 15 minutes (a poll run), and clears 20 minutes after the last', () => {
+    const store = new MetricStore(120 * MIN, () => T0);
+    const r = rule('circuit-open');
+    // The breaker opens at T0, then a scheduled run every 15 minutes for an hour finds it open again.
+    for (let m = 0; m <= 60; m += 15) store.add(NS, METRIC.CircuitOpen, github, 1, T0 + m * MIN + 1000);
+    for (let m = 1; m <= 80; m += 1) {
+      const state = evaluateRule(r, store, github, NS, T0 + m * MIN).state;
+      expect(state, `minute ${m}`).toBe(m <= 60 + 20 ? 'ALARM' : 'OK');
+    }
+    expect(evaluateRule(r, store, github, NS, T0 + 82 * MIN).state).toBe('OK');
+  });
+
+  it('fires gaps-open at the first run that reports a gap older than an hour, runs 15 minutes apart, and clears an hour after the gap heals', () => {
+    const store = new MetricStore(180 * MIN, () => T0);
+    // A gap opened at T0 and healed by the run at T0 + 90 min: each run reports the oldest gap's age.
+    const ages = [0, 15, 30, 45, 60, 75, 90].map((m) => (m < 90 ? m * MIN : 0));
+    ages.forEach((age, i) => store.add(NS, METRIC.OldestGapAgeMs, github, age, T0 + i * 15 * MIN + 20_000));
+    const r = rule('gaps-open');
+    const at = (m: number) => evaluateRule(r, store, github, NS, T0 + m * MIN).state;
+    expect(at(75)).toBe('OK'); // the 75-minute report is not in yet
+    expect(at(76)).toBe('ALARM');
+    expect(at(90 + 30)).toBe('ALARM');
+    expect(at(75 + 61)).toBe('OK');
+  });
+
+  it('fires gaps-failing on the first report of a gap failed 3 times, and clears an hour after the last', () => {
+    const store = new MetricStore(180 * MIN, () => T0);
+    // Runs 15 minutes apart (one a minute late); the gap heals in the run at minute 61.
+    for (const [m, failing] of [[1, 0], [16, 1], [31, 1], [47, 1], [61, 0]] as const) store.add(NS, METRIC.GapsFailing, github, failing, T0 + m * MIN);
+    const r = rule('gaps-failing');
+    const at = (m: number) => evaluateRule(r, store, github, NS, T0 + m * MIN).state;
+    expect(at(15)).toBe('OK');
+    for (const m of [17, 30, 45, 60, 75, 90, 105]) expect(at(m), `minute ${m}`).toBe('ALARM');
+    expect(at(108)).toBe('OK');
+  });
+
   it('applies the same overrides the stack props take', () => {
     const strict: AlarmRule = resolveRule('provider-5xx-rate', { 'provider-5xx-rate': { minDenominator: 2, threshold: 10 } })!;
     expect(evaluateRule(strict, traffic(Array(5).fill([3, 1])), github, NS, T0).state).toBe('ALARM');
     expect(resolveRule('circuit-open', { 'circuit-open': { enabled: false } })).toBeUndefined();
-    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 3 } })).toThrow(/datapointsToAlarm/);
+    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 5 } })).toThrow(/datapointsToAlarm/);
   });
 });
 

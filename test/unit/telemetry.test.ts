@@ -54,3 +54,48 @@ describe('Powertools telemetry adapter', () => {
     for (const d of docs) expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider', 'operation', 'status_class']]);
   });
 });
+
+describe('Powertools telemetry adapter, large flushes', () => {
+  /** Sums each metric's values per dimension set over every EMF document (a document lists values once per set). */
+  function totals(docs: Emf[], metric: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const d of docs) {
+      const raw = d[metric];
+      if (raw === undefined) continue;
+      const sum = ([raw].flat() as number[]).reduce((a, b) => a + b, 0);
+      for (const set of d._aws.CloudWatchMetrics[0]!.Dimensions) {
+        const key = set.join(',');
+        out[key] = (out[key] ?? 0) + sum;
+      }
+    }
+    return out;
+  }
+
+  it('keeps every dimension set on every value when one metric collects more than 100 values in a flush', () => {
+    const { telemetry, emf } = capture();
+    for (let i = 0; i < 250; i++) {
+      emitMetric(telemetry, 'Requests', 1, 'Count', { provider: 'football', operation: 'GET /fixtures' });
+      emitMetric(telemetry, 'LatencyMs', 10, 'Milliseconds', { provider: 'football', operation: 'GET /fixtures' });
+    }
+    telemetry.flush();
+    const docs = emf();
+    expect(totals(docs, 'Requests')).toEqual({ 'service,provider': 250, 'service,provider,operation': 250 });
+    expect(totals(docs, 'LatencyMs')).toEqual({ 'service,provider': 2500, 'service,provider,operation': 2500 });
+    for (const d of docs) expect(d).toMatchObject({ provider: 'football', operation: 'GET /fixtures' });
+  });
+
+  it('keeps a single-set metric whole past 100 values too', () => {
+    const { telemetry, emf } = capture();
+    for (let i = 0; i < 150; i++) telemetry.metric('EventsArchived', 2, 'Count', { provider: 'github' });
+    telemetry.flush();
+    expect(totals(emf(), 'EventsArchived')).toEqual({ 'service,provider': 300 });
+  });
+
+  it('keeps every dimension set when a flush carries more than 100 metric names', () => {
+    const { telemetry, emf } = capture();
+    for (let i = 0; i < 120; i++) emitMetric(telemetry, `Metric${i}`, 1, 'Count', { provider: 'p', operation: 'op' });
+    telemetry.flush();
+    const docs = emf();
+    for (const i of [0, 99, 100, 119]) expect(totals(docs, `Metric${i}`), `Metric${i}`).toEqual({ 'service,provider': 1, 'service,provider,operation': 1 });
+  });
+});

@@ -48,8 +48,8 @@ const STATUS_METRIC: Partial<Record<StatusClass, string>> = {
  * The one place client events become logs and metrics. Each attempt is one log line with
  * `third_party, endpoint, trace_id, attempt, http_status, request_id, duration_ms, error_code,
  * error_message` (the logger adds `timestamp` and `service`), and the metrics Requests{status_class},
- * Http4xx/Http429/Http5xx/Timeouts/NetworkErrors, LatencyMs and RetryAttempts; a breaker opening is
- * CircuitOpen; each page is a log line naming its position, and RecordsQuarantined; a deprecation notice is
+ * Http4xx/Http429/Http5xx/Timeouts/NetworkErrors, LatencyMs and RetryAttempts; a breaker opening, and each
+ * call an open breaker refuses, is CircuitOpen; each page is a log line naming its position, and RecordsQuarantined; a deprecation notice is
  * DeprecationSeen and the SunsetDays gauge on every response, and a warn line with the endpoint and dates
  * when first seen, when it changes, and hourly after that.
  * Event texts are sanitised by the client already; nothing here reads a header or a URL's query.
@@ -99,6 +99,8 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
         return;
       }
       case 'call_ended':
+        // Every refused call counts, not only the opening: the circuit-open alarm stays red while the provider is down.
+        if (event.errorCode === 'circuit_open') emitMetric(telemetry, METRIC.CircuitOpen, 1, 'Count', { provider: event.provider, operation: event.operation });
         telemetry.log(event.errorCode === 'circuit_open' ? 'warn' : 'error', 'provider call not attempted', {
           third_party: event.provider,
           endpoint: event.operation,

@@ -1,6 +1,8 @@
 /** Timing of a sync run (data only: CDK sizes the poller from it, the runner runs by it). */
 export const SYNC_DEFAULTS = {
   gapsPerRun: 5,
+  /** A gap failed this many times keeps failing: logged as an error and counted in GapsFailing. */
+  gapFailingAttempts: 3,
   /** A run starts no new page with less time than this left. */
   stopMarginMs: 10_000,
   /** Kept back from each call's deadline to store its page and the checkpoint. */

@@ -1,4 +1,5 @@
 import type { Client } from '../client/client';
+import { operationOf } from '../client/request-url';
 import type { CallContext, ClientEvent, Page, PagePosition } from '../client/types';
 import { IntegrationError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
@@ -137,7 +138,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   });
 
   /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
-  async function storePage(window: SyncWindow, page: Page, fetchedAt: number): Promise<void> {
+  async function storePage(window: SyncWindow, page: Page, fetchedAt: number, operation: string): Promise<void> {
     if (page.drift?.length) drift.merge(page.drift);
     const bad: QuarantineEntry[] = page.quarantined.map((q) => ({ ...q, window, position: page.position, id: contentHash(q.record) }));
     const byKey = new Map<string, SyncRecord>();
@@ -148,7 +149,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         byKey.set(r.key, { key: r.key, version: r.version, data: r.data, hash: contentHash(r.data, r.version) });
       } catch (err) {
         bad.push({ index, record: raw, reason: `mapping: ${(err as Error).message}`.slice(0, 300), window, position: page.position, id: contentHash(raw) });
-        emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', dims);
+        // Under the request's operation, as the client counts the records the schema refused.
+        emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', { provider: provider.name, operation });
       }
     });
     const records = [...byKey.values()];
@@ -167,6 +169,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   /** Pages through one window from `start`; follows `max_pages` on; stops before a page when time runs short. */
   async function syncWindow(window: SyncWindow, start: PagePosition | undefined, saveEvery?: (position: PagePosition, pages: number) => Promise<void>): Promise<WindowOutcome> {
     const request = poll.request(window);
+    const operation = request.operation ?? operationOf(request);
     let position = start;
     let pages = 0;
     let fetched = 0;
@@ -174,7 +177,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     let writing: Promise<void> = Promise.resolve();
     const write = async (page: Page, fetchedAt: number) => {
       await writing;
-      const p = storePage(window, page, fetchedAt).then(() => {
+      const p = storePage(window, page, fetchedAt, operation).then(() => {
         pages += 1;
         s.pages += 1;
         progress();
@@ -287,7 +290,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         }
         failed(gap, out);
         await recordGap(gap, why(out, gap), true);
-        if (out.error && gap.attempts + 1 >= 3) {
+        if (out.error && gap.attempts + 1 >= o.gapFailingAttempts) {
           deps.telemetry.log('error', 'sync gap keeps failing', { ...log, window: windowId(gap), attempts: gap.attempts + 1, error_code: out.error.kind, first_failed_at: new Date(gap.firstFailedAt).toISOString() });
         }
         if (out.stop) return stop('deadline');
@@ -398,6 +401,10 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     const all = await deps.state.gaps(provider.name, poll.name);
     s.gapsOpen = req.range ? all.filter((g: Gap) => g.from < req.range!.to && g.to > req.range!.from).length : all.length;
     emitMetric(deps.telemetry, METRIC.GapsOpen, all.length, 'Count', dims);
+    // Gauges after every run: how long the oldest gap has been open, and how many keep failing.
+    const oldest = all.reduce((min, g) => Math.min(min, g.firstFailedAt), deps.now());
+    emitMetric(deps.telemetry, METRIC.OldestGapAgeMs, deps.now() - oldest, 'Milliseconds', dims);
+    emitMetric(deps.telemetry, METRIC.GapsFailing, all.filter((g) => g.attempts >= o.gapFailingAttempts).length, 'Count', dims);
   } finally {
     offEvents();
   }

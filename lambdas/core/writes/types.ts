@@ -50,6 +50,11 @@ export interface WriteOperation<I extends WriteInput = WriteInput> {
   /** The update request, or undefined when `current` (what `read` returned) already matches the input. */
   update(input: I, providerId: string, current: unknown): ClientRequest | undefined;
   reconcile: Reconcile<I>;
+  /**
+   * The operation names (`operation` of each request) of every call this write can make, as logs and
+   * metrics name them: the stack alarms on each one's p95 latency (lambdas/providers/operations.ts).
+   */
+  endpoints?: readonly string[];
 }
 
 /** A provider's writes, by operation name (what a command's `operation` says). */

@@ -73,10 +73,34 @@ describe('the observer', () => {
     expect(logs.metric('Requests', { ...op, status_class: '429' })).toBe(1);
     expect(logs.metric('Timeouts', op)).toBe(1);
     expect(logs.metric('NetworkErrors', op)).toBe(1);
-    expect(logs.metric('CircuitOpen', { provider: 'records' })).toBe(1);
+    // The opening, and the call the open breaker refused.
+    expect(logs.metric('CircuitOpen', { provider: 'records' })).toBe(2);
+    expect(logs.metric('CircuitOpen', op)).toBe(1);
     expect(logs.metric('RecordsQuarantined', { provider: 'records', operation: 'list' })).toBe(4);
     expect(logs.logs('page fetched').map((l) => l.page)).toEqual([1, 2, 3, 4]);
     expect(logs.logs('provider call not attempted')[0]).toMatchObject({ error_code: 'circuit_open' });
+  });
+});
+
+describe('circuit open, for as long as it refuses calls', () => {
+  it('counts CircuitOpen on every call the open breaker refuses, not only when it opens', async () => {
+    const { client, logs, telemetry } = await observed({ auth: { kind: 'none' }, retry: { attempts: 1 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 3_600_000 } }, { kind: 'none' }, {});
+    sim.faults.add({ kind: 'status', status: 503 }, { times: 2 });
+    const call = () => client.request({ path: '/v1/items/rec_000001', operation: 'GET /v1/items/{id}' }, { traceId: 't' });
+    await call();
+    await call();
+    telemetry.flush();
+    expect(logs.metric('CircuitOpen', { provider: 'records' })).toBe(1);
+    // The provider stays down (for all we know): each run that tries again keeps the count, and the alarm, going.
+    for (let run = 0; run < 3; run += 1) {
+      time.advance(15 * 60_000);
+      const refused = await call();
+      expect(!refused.ok && refused.error.kind).toBe('circuit_open');
+      telemetry.flush();
+    }
+    expect(logs.metric('CircuitOpen', { provider: 'records' })).toBe(4);
+    expect(logs.metric('CircuitOpen', { provider: 'records', operation: 'GET /v1/items/{id}' })).toBe(3);
+    expect(sim.log()).toHaveLength(2);
   });
 });
 

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FootballFaultSettings } from '../../../local/simulators';
+import { fixturesPoll } from '../../../lambdas/providers/football';
 import { DAY, day, KEY, syncRig, type SyncRig } from '../../helpers/sync-rig';
 
 let rig: SyncRig;
@@ -91,6 +92,29 @@ describe('bad responses', () => {
     expect(Items).toHaveLength(bad.length);
     expect(Items![0]).toMatchObject({ reason: expect.stringMatching(/fixture\.id invalid_type/), seen: 1, window: { from: expect.any(Number) } });
     expect(rig.telemetry.count('RecordsQuarantined', { provider: 'football' })).toBe(bad.length);
+  });
+
+  it('counts records quarantined by the schema and by the mapping under the operation the requests use', async () => {
+    // The mapping refuses fixtures whose id ends in 7; the schema refuses every fifth.
+    rig = await syncRig({
+      poll: {
+        record: (f: unknown) => {
+          const fixture = f as Parameters<typeof fixturesPoll.record>[0];
+          if (fixture.fixture.id % 10 === 7) throw new Error('unmappable fixture');
+          return fixturesPoll.record(fixture);
+        },
+      },
+    });
+    rig.sim.faults.update({ invalidEvery: 5 });
+    const s = await rig.run({ range: range('2024-08-09', '2024-08-16') });
+    const inRange = rig.sim.fixtures.filter((f) => f.kickoff >= day('2024-08-09') && f.kickoff < day('2024-08-16'));
+    const unmappable = inRange.filter((f) => f.id % 5 !== 0 && f.id % 10 === 7).length;
+    expect(unmappable).toBeGreaterThan(0);
+    expect(s.recordsQuarantined).toBe(inRange.filter((f) => f.id % 5 === 0).length + unmappable);
+    const requests = new Set(rig.telemetry.metrics.filter((m) => m.name === 'Requests' && m.dims.operation).map((m) => m.dims.operation));
+    expect([...requests]).toEqual(['GET /fixtures']);
+    expect(rig.telemetry.count('RecordsQuarantined', { provider: 'football', operation: 'GET /fixtures' })).toBe(s.recordsQuarantined);
+    expect(rig.telemetry.count('RecordsQuarantined', { provider: 'football' })).toBe(s.recordsQuarantined);
   });
 });
 

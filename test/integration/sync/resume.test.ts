@@ -99,6 +99,27 @@ describe('runs that stop and start again', () => {
   });
 });
 
+describe('gaps that keep failing', () => {
+  it('reports the oldest gap\'s age and the gaps failed 3 times after every run, and logs each one that keeps failing', async () => {
+    rig = await syncRig({ poll: since('2024-09-01') });
+    // API-Football's errors-in-200 for a bad parameter: permanent, so the window fails without a retry.
+    const refuse = () => rig.sim.faults.add({ kind: 'status', status: 200, body: { get: 'fixtures', parameters: [], errors: { league: 'The League field must contain an integer.' }, results: 0, paging: { current: 1, total: 1 }, response: [] } }, { match: { path: '/fixtures' } });
+    refuse();
+    await rig.run({ range: { from: day('2024-08-09'), to: day('2024-08-10') } });
+    // Scheduled runs 15 minutes apart drain the gap first: it fails four more times, then heals.
+    for (let run = 1; run <= 5; run += 1) {
+      rig.time.advance(15 * 60_000);
+      if (run < 5) refuse();
+      await rig.run();
+    }
+    const gauge = (name: string) => rig.telemetry.metrics.filter((m) => m.name === name && m.dims.operation === 'fixtures').map((m) => m.value);
+    expect(gauge('GapsOpen')).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(gauge('OldestGapAgeMs')).toEqual([0, 15, 30, 45, 60, 0].map((m) => m * 60_000));
+    expect(gauge('GapsFailing')).toEqual([0, 0, 1, 1, 1, 0]);
+    expect(rig.telemetry.logs.filter((l) => l.message === 'sync gap keeps failing').map((l) => l.fields?.attempts)).toEqual([3, 4, 5]);
+  });
+});
+
 describe('two runs at once', () => {
   it('a scheduled run and a backfill over the same days: no duplicate, every record written once', async () => {
     rig = await syncRig({ poll: since('2024-08-25') });
