@@ -173,8 +173,8 @@ describe('p95 latency alarms of a real stage', () => {
 
   it.each([
     ['football', ['GET /fixtures']],
-    ['trello', ['POST /1/cards', 'GET /1/cards/{id}', 'PUT /1/cards/{id}', 'GET /1/lists/{id}', 'GET /1/boards/{id}/cards/all']],
-    ['stripe', ['POST /v1/customers', 'POST /v1/customers/{id}']],
+    ['trello', ['POST /1/cards', 'GET /1/cards/{id}', 'PUT /1/cards/{id}', 'GET /1/lists/{id}', 'GET /1/lists/{id}/cards', 'GET /1/boards/{id}/cards/all']],
+    ['stripe', ['POST /v1/customers', 'POST /v1/customers/{id}', 'GET /v1/customers/search']],
   ])('has one per operation %s polls and writes call, on the operation dimension the client emits', (provider, operations) => {
     const ops = latencyAlarms()
       .filter((d) => d.provider === provider)

@@ -43,7 +43,11 @@ describe('the operations the stack alarms on are the ones the runtime emits', ()
     writer.send('trello', card('createCard', { idList: TRELLO_SEED.lists.todo, name: 'Export broken' }, 'ops-c1'));
     writer.send('trello', card('updateCard', { name: 'Export fixed' }, 'ops-u1'));
     await writer.drain('trello');
-    expect([...latencyOperations(writer, 'trello')].sort()).toEqual(requestOperations(providers.find((p) => p.name === 'trello')!).sort());
+    // Every call made is one the stack alarms on (the board is paged only when the list lacks the card).
+    const declared = requestOperations(providers.find((p) => p.name === 'trello')!);
+    const emitted = [...latencyOperations(writer, 'trello')];
+    expect(declared).toEqual(expect.arrayContaining(emitted));
+    expect(emitted).toEqual(expect.arrayContaining(['POST /1/cards', 'GET /1/lists/{id}/cards', 'PUT /1/cards/{id}']));
   });
 
   it('names every call of Stripe writes: create and update', async () => {
@@ -53,7 +57,11 @@ describe('the operations the stack alarms on are the ones the runtime emits', ()
     await writer.drain('stripe');
     writer.send('stripe', customer('updateCustomer', { phone: '+15555550100' }, 'ops-u2'));
     await writer.drain('stripe');
-    expect([...latencyOperations(writer, 'stripe')].sort()).toEqual(requestOperations(providers.find((p) => p.name === 'stripe')!).sort());
+    // The customer search runs only for a create whose key Stripe may have dropped (23 h on): not here.
+    const declared = requestOperations(providers.find((p) => p.name === 'stripe')!);
+    const emitted = [...latencyOperations(writer, 'stripe')];
+    expect(declared).toEqual(expect.arrayContaining(emitted));
+    expect(emitted.sort()).toEqual(['POST /v1/customers', 'POST /v1/customers/{id}']);
   });
 
   it('knows the calls of every write operation of every provider', () => {
