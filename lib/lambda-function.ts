@@ -45,7 +45,7 @@ export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
 
 /**
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
- * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-25 KB
+ * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
  * less per bundle; without PROVIDER (records-read), all.
  *
  * @example
