@@ -6,6 +6,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/core/env-contract';
 import { StageSettings } from './stage-settings';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +32,28 @@ export const BUNDLING = {
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   externalModules: ['@aws-sdk/*'],
+  esbuildArgs: {
+    // Powertools idempotency's JMESPath engine (~23 KB) swapped for the bare-field subset this stack uses (see that file).
+    '--alias': `@aws-lambda-powertools/jmespath=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'jmespath')}`,
+    // Bundled packages' preserved comments (only `v8 ignore` hints today) go to index.mjs.LEGAL.txt, not into the code.
+    '--legal-comments': 'external',
+  },
 } as const satisfies NodejsFunctionProps['bundling'];
+
+/** The expression lambdas/providers/index.ts tests; defined per function so its bundle holds only its provider. */
+export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
+
+/**
+ * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
+ * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
+ * less per bundle; without PROVIDER (records-read), all.
+ *
+ * @example
+ * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
+ */
+export function bundlingFor(provider: string | undefined): NodejsFunctionProps['bundling'] & typeof BUNDLING {
+  return provider ? { ...BUNDLING, define: { [BUNDLED_PROVIDER]: JSON.stringify(provider) } } : BUNDLING;
+}
 
 /** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */
 export const DEFAULT_MEMORY_MB = 256;
@@ -73,7 +95,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: BUNDLING,
+      bundling: bundlingFor(props.environment?.[ENV.provider]),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

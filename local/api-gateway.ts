@@ -15,6 +15,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 interface Route {
   method: string;
   path: string;
+  /** The path's pattern, compiled once: a regex per request and route was the gateway's largest cost under load. */
+  match: (path: string) => Record<string, string> | undefined;
   handler: HttpHandler;
 }
 
@@ -53,7 +55,7 @@ export class LocalApiGateway {
   private readonly observers: ((response: { method: string; path: string; status: number }) => void)[] = [];
 
   addRoute(method: string, path: string, handler: HttpHandler): void {
-    this.routes.push({ method: method.toUpperCase(), path, handler });
+    this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler });
   }
 
   addPage(handler: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>): void {
@@ -88,7 +90,8 @@ export class LocalApiGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     try {
       const raw = await readBody(req);
       if (raw === undefined) {
@@ -96,13 +99,21 @@ export class LocalApiGateway {
         return send(res, 413, { message: 'Request Entity Too Large' });
       }
       for (const extra of this.extras) if (await extra(req, res, raw)) return;
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = this.routes.find((r) => matchPath(r.path, url.pathname) && (r.method === 'ANY' || r.method === method));
+      let route: Route | undefined;
+      let params: Record<string, string> | undefined;
+      for (const r of this.routes) {
+        if (r.method !== 'ANY' && r.method !== method) continue;
+        params = r.match(path);
+        if (params) {
+          route = r;
+          break;
+        }
+      }
       if (!route) {
         this.notify(method, path, 404);
         return send(res, 404, { message: 'Not Found' });
       }
-      const result = await route.handler(toEvent(req, raw, url, method, route));
+      const result = await route.handler(toEvent(req, raw, url, method, route, params!));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
       res.end(method === 'HEAD' ? undefined : result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
@@ -115,21 +126,27 @@ export class LocalApiGateway {
   }
 }
 
-/** Path parameters when `pattern` (API Gateway syntax, `/records/{provider}/{type}`) matches `path`, else undefined. */
-export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+/** A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches, else undefined. */
+function pathMatcher(pattern: string): (path: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
     names.push(name);
     return '([^/]+)';
   });
-  const m = new RegExp(`^${source}$`).exec(path);
-  if (!m) return undefined;
-  return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+  const re = new RegExp(`^${source}$`);
+  return (path) => {
+    const m = re.exec(path);
+    return m ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) : undefined;
+  };
 }
 
-function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route): APIGatewayProxyEventV2 {
+/** Path parameters when `pattern` (API Gateway syntax, `/records/{provider}/{type}`) matches `path`, else undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  return pathMatcher(pattern)(path);
+}
+
+function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
-  const pathParameters = matchPath(route.path, url.pathname);
   const now = Date.now();
   const routeKey = `${route.method} ${route.path}`;
   const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;

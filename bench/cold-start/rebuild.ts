@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { BUNDLING } from '../../lib/lambda-function';
+import { bundlingFor } from '../../lib/lambda-function';
 
 export interface Rebuilt {
   bundle: string;
@@ -10,7 +10,10 @@ export interface Rebuilt {
 }
 
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
-export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk: boolean }): BuildOptions {
+export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk: boolean; provider?: string }): BuildOptions {
+  const BUNDLING = bundlingFor(opts.provider);
+  const args = BUNDLING.esbuildArgs;
+  const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
   return {
     entryPoints: [entry],
     outfile,
@@ -23,6 +26,9 @@ export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
     external: opts.bundleSdk ? [] : [...BUNDLING.externalModules],
+    define: BUNDLING.define,
+    alias: { [aliasFrom]: aliasTo },
+    legalComments: args['--legal-comments'],
     metafile: true,
     logLevel: 'silent',
   };
@@ -33,9 +39,9 @@ export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk
  * with esbuild's metafile to tell what fills the bundle.
  *
  * @example
- * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { bundleSdk: false });
+ * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { bundleSdk: false, provider: 'github' });
  */
-export async function rebuild(entry: string, dir: string, opts: { bundleSdk: boolean }): Promise<Rebuilt> {
+export async function rebuild(entry: string, dir: string, opts: { bundleSdk: boolean; provider?: string }): Promise<Rebuilt> {
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'index.mjs');
   const result = await build(esbuildOptions(entry, bundle, opts));

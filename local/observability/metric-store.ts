@@ -54,8 +54,13 @@ export class MetricStore {
     // Kept sorted by time (documents from concurrent invocations can arrive a few ms out of order).
     let i = s.times.length;
     while (i > 0 && s.times[i - 1]! > at) i -= 1;
-    s.times.splice(i, 0, at);
-    s.values.splice(i, 0, value);
+    if (i === s.times.length) {
+      s.times.push(at);
+      s.values.push(value);
+    } else {
+      s.times.splice(i, 0, at);
+      s.values.splice(i, 0, value);
+    }
   }
 
   /** Takes one log line; returns whether it was an EMF document (metrics) rather than a log entry. */
