@@ -31,11 +31,14 @@ export class DynamoExternalIdStore implements ExternalIdStore {
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
           ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
           ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString(), ':zero': 0 },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      const firstSentAt = res.Attributes?.firstSentAt;
-      return { kind: 'claimed', unconfirmed: Number(res.Attributes?.unconfirmed ?? 0), ...(typeof firstSentAt === 'string' ? { firstSentAt } : {}) };
+      // The item as it was: none means this is the first claim (sent from now); a claim of ours without
+      // firstSentAt (written before it existed) is of unknown age, so it reports none.
+      const old = res.Attributes;
+      const firstSentAt = old ? old.firstSentAt : at.toISOString();
+      return { kind: 'claimed', unconfirmed: Number(old?.unconfirmed ?? 0), ...(typeof firstSentAt === 'string' ? { firstSentAt } : {}) };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const current = await this.get(key);

@@ -32,7 +32,8 @@ const NOT_CREATED: ReadonlySet<ErrorKind> = new Set(['permanent', 'auth', 'rate_
 
 /**
  * No answer came back (our attempt timeout, a dropped connection, a gateway's 504): the provider may still be
- * working on the request and commit it after any lookup we could make now.
+ * working on the request and commit it after any lookup we could make now. A 500-503 is an answer: the
+ * request ended (committed or not) before it came, so a lookup now sees what it did.
  */
 const unanswered = (err: IntegrationError): boolean => (err.status === undefined ? err.kind === 'timeout' || err.kind === 'retryable' : err.status === 504);
 
@@ -105,9 +106,10 @@ async function create(run: Run, claim: Extract<Claim, { kind: 'claimed' }>): Pro
   const backoff = { baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs, capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs };
   const attemptMs = def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs;
   const rc = op.reconcile;
-  if (rc.strategy === 'idempotency-key' && rc.find && rc.keyKeptMs !== undefined && claim.firstSentAt) {
-    // A command redriven a day later: the provider may have dropped the key and would create again.
-    const age = deps.time.now() - Date.parse(claim.firstSentAt);
+  if (rc.strategy === 'idempotency-key' && rc.find && rc.keyKeptMs !== undefined) {
+    // A command redriven a day later: the provider may have dropped the key and would create again. A claim
+    // of unknown age (no firstSentAt) is treated as that old.
+    const age = claim.firstSentAt === undefined ? Infinity : deps.time.now() - Date.parse(claim.firstSentAt);
     if (age >= rc.keyKeptMs - KEY_EXPIRY_MARGIN_MS) {
       const adopted = await adopt(run, rc.find, claim.firstSentAt);
       if (adopted) return adopted;

@@ -1,4 +1,6 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { entityKey } from '../../../lambdas/core/writes/external-ids';
 import { ATTR } from '../../../lambdas/core/event-message';
 import type { Command } from '../../../lambdas/core/writes/command';
 import { STRIPE_REF_METADATA } from '../../../lambdas/providers/stripe-writes';
@@ -216,6 +218,20 @@ describe('a command redriven after Stripe may have dropped its key (kept at leas
     expect(searches()).toHaveLength(1);
     expect(rig.stripe.customers.size).toBe(1);
     expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'created' });
+  });
+
+  it('looks up first when the claim has no first send time (a claim older than the field): its age is unknown', async () => {
+    rig = await writerRig();
+    rig.stripe.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST' }, times: 2 });
+    const command = create();
+    rig.send('stripe', command);
+    await rig.deliver('stripe');
+    const key = { provider: 'stripe', entity: 'customer', ref: `user-${n}` };
+    await rig.dynamo.doc.send(new UpdateCommand({ TableName: rig.dynamo.tableName('externalIds'), Key: { pk: entityKey(key) }, UpdateExpression: 'REMOVE firstSentAt' }));
+    await rig.drain('stripe');
+    expect(searches()).toHaveLength(1);
+    expect(rig.stripe.customers.size).toBe(1);
+    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled' });
   });
 
   it('trusts the key without a lookup while it is less than 23 h old', async () => {
