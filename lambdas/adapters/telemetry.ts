@@ -35,10 +35,10 @@ function redirect(target: object, console: Console): void {
   (target as { console: Console }).console = console;
 }
 
-// Powertools publishes by itself (and drops the added dimension sets) on the 100th value of one metric
-// or the 101st metric name; documents below both limits are published only by us, whole.
+// Powertools publishes by itself (and drops the added dimension sets) on the 100th value of one metric,
+// or on any value once 100 names are stored; documents below both limits are published only by us, whole.
 const MAX_VALUES_PER_METRIC = 99;
-const MAX_METRICS_PER_DOCUMENT = 100;
+const MAX_METRICS_PER_DOCUMENT = 99;
 
 /** Splits values into documents Powertools never has to publish early. */
 function chunks(values: [string, Unit, number][]): [string, Unit, number][][] {

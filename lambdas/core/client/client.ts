@@ -229,7 +229,9 @@ export function createClient(deps: ClientDeps): Client {
     const verdict = judgeBody(text, resHeaders['content-type']);
     let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
     if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
-      c = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined) ?? c;
+      const hook = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined);
+      // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is spent.
+      if (hook && (c.outcome !== 'rate_limited' || hook.outcome === 'rate_limited')) c = hook;
     }
     // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
     const code = c.outcome !== 'ok' && verdict.kind === 'json' ? safeCode(def.errorCode?.(verdict.body)) : undefined;
@@ -322,8 +324,8 @@ export function createClient(deps: ClientDeps): Client {
             (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
             retryAfterMs(r.headers['retry-after'], now) ??
             (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
-          // A 429 that names no time still means "slow down": wait a floor that doubles, never a short backoff.
-          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** rateWaits;
+          // A 429 that names no time still means "slow down": wait a floor that doubles (up to 8 times it), never a short backoff.
+          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** Math.min(rateWaits, 3);
           resumeAt = now + wait;
           bucket.pauseUntil(resumeAt);
           // A spent quota (a daily one) is never waited out within a call, and no later call is sent before it resets.

@@ -89,6 +89,14 @@ describe("the provider's inspectResponse hook", () => {
     expect(!res.ok && res.error.message).not.toContain(KEY);
   });
 
+  it('keeps a 429 a rate limit when its body holds an error the hook would call permanent', async () => {
+    const { client, events } = await rig();
+    sim.faults.add({ kind: 'status', status: 429, body: { errors: { plan: 'Upgrade your plan.' } } });
+    const res = await get(client);
+    expect(res.ok).toBe(true);
+    expect(attempts(events).map((a) => a.outcome)).toEqual(['rate_limited', 'ok']);
+  });
+
   it("retries API-Football's documented 499 Time Out", async () => {
     const { client } = await rig();
     sim.faults.add({ kind: 'status', status: 499, body: { message: 'Time Out' } });
