@@ -8,7 +8,7 @@ import { DynamoCommandStore } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
 import { SqsQueueSender } from '../adapters/sqs-queue';
-import { realTime, type Client, type Time } from '../core/client';
+import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
 import { ATTR } from '../core/event-message';
 import { emitMetric, METRIC } from '../core/metrics';
@@ -20,7 +20,7 @@ import type { WriteResult } from '../core/writes/perform-write';
 import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider, type Registry } from '../providers';
-import { apiNoticesSettled, providerClient } from './client-wiring';
+import { apiNoticesSettled, providerRequestClient } from './client-wiring';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -28,7 +28,7 @@ export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBa
 export interface WriterDeps {
   registry: Registry;
   /** The outbound client of a provider this writer serves; undefined for any other. */
-  clientFor(provider: string): Client | undefined;
+  clientFor(provider: string): RequestClient | undefined;
   externalIds: ExternalIdStore;
   outcomes: CommandOutcomeStore;
   persistenceStore: BasePersistenceLayer;
@@ -161,7 +161,7 @@ const aws = once(() => {
   const definition = getProvider(provider);
   const dynamo = createDynamoClient();
   const doc = createDocumentClient(dynamo);
-  const client = definition ? providerClient(definition, { telemetry }) : undefined;
+  const client = definition ? providerRequestClient(definition, { telemetry }) : undefined;
   return createWriterHandler({
     // One function per provider: it holds only that provider's credentials.
     registry: (name) => (name === provider ? definition : undefined),
