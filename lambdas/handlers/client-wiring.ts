@@ -1,7 +1,7 @@
-import { DynamoApiNoticeStore } from '../adapters/api-notice-store';
+import { DynamoEndpointSightings } from '../adapters/api-notice-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type ApiNoticeStore } from '../core/api-notices';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
 import { createClient, createRequestClient, OAuthTokens, realTime, telemetryObserver, type Client, type ClientDeps, type RequestClient } from '../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
@@ -16,7 +16,7 @@ export interface ProviderClientOptions {
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
   /** Where endpoints in use and deprecation notices go; default DynamoDB `API_NOTICES_TABLE` when set, else none. */
-  notices?: ApiNoticeStore;
+  notices?: EndpointSightings;
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
@@ -32,10 +32,10 @@ const recorders = new Set<ApiNoticeRecorder>();
 const oauthTokens: ClientDeps['oauthTokens'] =
   (process.env.BUNDLED_AUTH ?? 'oauth2-client-credentials') === 'oauth2-client-credentials' ? (o) => new OAuthTokens(o) : undefined;
 
-function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): ApiNoticeStore | undefined {
+function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): EndpointSightings | undefined {
   if (opts.notices) return opts.notices;
   const table = env[ENV.apiNoticesTable];
-  return table ? new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table) : undefined;
+  return table ? new DynamoEndpointSightings(createDocumentClient(createDynamoClient()), table) : undefined;
 }
 
 /** One client per provider and kind per process, built by `create` and wired to the environment. */
