@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { getProvider } from '../lambdas/providers';
 import { StageSettings } from './stage-settings';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,17 +43,21 @@ export const BUNDLING = {
 
 /** The expression lambdas/providers/index.ts tests; defined per function so its bundle holds only its provider. */
 export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
+/** The expression lambdas/handlers/client-wiring.ts tests: that provider's auth kind, so only OAuth providers bundle OAuth code. */
+export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 
 /**
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
  * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
- * less per bundle; without PROVIDER (records-read), all.
+ * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER (records-read), all.
  *
  * @example
  * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
  */
 export function bundlingFor(provider: string | undefined): NodejsFunctionProps['bundling'] & typeof BUNDLING {
-  return provider ? { ...BUNDLING, define: { [BUNDLED_PROVIDER]: JSON.stringify(provider) } } : BUNDLING;
+  if (!provider) return BUNDLING;
+  const auth = getProvider(provider)?.auth.kind;
+  return { ...BUNDLING, define: { [BUNDLED_PROVIDER]: JSON.stringify(provider), ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}) } };
 }
 
 /** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */

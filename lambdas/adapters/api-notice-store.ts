@@ -1,5 +1,5 @@
 import { paginateQuery, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ApiNoticeStore, EndpointRecord, EndpointSighting } from '../core/api-notices';
+import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSightings } from '../core/api-notices';
 
 /** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
 const KEEP_DAYS = 90;
@@ -42,16 +42,15 @@ function toRecord(item: Item): EndpointRecord {
 }
 
 /**
- * The api-notices table (lambdas/core/tables.ts): one item per provider and endpoint, updated in place.
+ * Writes to the api-notices table (lambdas/core/tables.ts): one item per provider and endpoint, updated in place.
  * A sighting with a notice replaces the stored notice fields (first-seen kept); one without only moves
- * `lastSeenAt`, so a notice stays visible once seen.
+ * `lastSeenAt`, so a notice stays visible once seen. A class of its own so handlers' bundles hold no reads.
  *
  * @example
- * const store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), process.env.API_NOTICES_TABLE!);
- * await store.list('github');
+ * const recorder = apiNoticeRecorder(new DynamoEndpointSightings(doc, process.env.API_NOTICES_TABLE!));
  */
-export class DynamoApiNoticeStore implements ApiNoticeStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+export class DynamoEndpointSightings implements EndpointSightings {
+  constructor(protected readonly doc: DynamoDBDocumentClient, protected readonly tableName: string) {}
 
   async record(s: EndpointSighting): Promise<void> {
     const values: Record<string, unknown> = {
@@ -93,7 +92,16 @@ export class DynamoApiNoticeStore implements ApiNoticeStore {
       }),
     );
   }
+}
 
+/**
+ * The api-notices table, written (DynamoEndpointSightings) and read.
+ *
+ * @example
+ * const store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), process.env.API_NOTICES_TABLE!);
+ * await store.list('github');
+ */
+export class DynamoApiNoticeStore extends DynamoEndpointSightings implements ApiNoticeStore {
   async list(provider?: string): Promise<EndpointRecord[]> {
     const items: Item[] = [];
     const pages = provider

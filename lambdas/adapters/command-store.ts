@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CommandOutcome, CommandOutcomeStore, OutcomeBase, WriteAction } from '../core/writes/outcomes';
+import type { CommandOutcome, CommandOutcomeStore, CommandRunStore, OutcomeBase, WriteAction } from '../core/writes/outcomes';
 import { isConditionFailure } from './external-id-store';
 
 /** Outcomes are kept 30 days (TTL), long past any redelivery or redrive. */
@@ -8,15 +8,15 @@ const KEEP_SECONDS = 30 * 24 * 3600;
 const SAME_INPUT = 'attribute_not_exists(commandId) OR inputHash = :h';
 
 /**
- * Command outcomes in DynamoDB, one item per command id, bound to the first input hash it was seen with;
- * the `byProvider` index lists a provider's commands by last update.
+ * What a command's deliveries write to the outcomes table: the command writer's part of DynamoCommandStore,
+ * a class of its own so the writer's bundle holds no more of it.
  *
  * @example
- * const outcomes = new DynamoCommandStore(doc, process.env.COMMANDS_TABLE!);
- * await outcomes.list('stripe', { limit: 20 }); // newest first
+ * const outcomes = new DynamoCommandRuns(doc, process.env.COMMANDS_TABLE!);
+ * if ((await outcomes.start(base, new Date())) === 'conflict') ...
  */
-export class DynamoCommandStore implements CommandOutcomeStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+export class DynamoCommandRuns implements CommandRunStore {
+  constructor(protected readonly doc: DynamoDBDocumentClient, protected readonly tableName: string) {}
 
   private fixed(base: OutcomeBase, at: Date): Record<string, unknown> {
     const values: Record<string, unknown> = { ':p': base.provider, ':o': base.operation, ':h': base.inputHash, ':at': at.toISOString(), ':exp': Math.floor(at.getTime() / 1000) + KEEP_SECONDS };
@@ -33,33 +33,6 @@ export class DynamoCommandStore implements CommandOutcomeStore {
       base.entity ? ', entity = :e' : '',
       base.ref ? ', #ref = :r' : '',
     ].join('');
-  }
-
-  async accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { commandId: base.commandId, provider: base.provider, operation: base.operation, inputHash: base.inputHash, correlationId: base.correlationId, status: 'queued', attempts: 0, createdAt: at.toISOString(), updatedAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS },
-          ConditionExpression: 'attribute_not_exists(commandId)',
-        }),
-      );
-      return 'new';
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const current = await this.get(base.commandId);
-      return current?.inputHash === base.inputHash ? 'known' : 'conflict';
-    }
-  }
-
-  async discard(commandId: string, inputHash: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { commandId }, ConditionExpression: '#s = :q AND inputHash = :h', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash } }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
   }
 
   async start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'> {
@@ -109,6 +82,43 @@ export class DynamoCommandStore implements CommandOutcomeStore {
       );
     } catch (err) {
       // Another input owns this command id, or it already succeeded: its outcome is not ours to change.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+}
+
+/**
+ * Command outcomes in DynamoDB, one item per command id, bound to the first input hash it was seen with;
+ * the `byProvider` index lists a provider's commands by last update.
+ *
+ * @example
+ * const outcomes = new DynamoCommandStore(doc, process.env.COMMANDS_TABLE!);
+ * await outcomes.list('stripe', { limit: 20 }); // newest first
+ */
+export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutcomeStore {
+  async accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { commandId: base.commandId, provider: base.provider, operation: base.operation, inputHash: base.inputHash, correlationId: base.correlationId, status: 'queued', attempts: 0, createdAt: at.toISOString(), updatedAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS },
+          ConditionExpression: 'attribute_not_exists(commandId)',
+        }),
+      );
+      return 'new';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.get(base.commandId);
+      return current?.inputHash === base.inputHash ? 'known' : 'conflict';
+    }
+  }
+
+  async discard(commandId: string, inputHash: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { commandId }, ConditionExpression: '#s = :q AND inputHash = :h', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash } }),
+      );
+    } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
   }

@@ -27,12 +27,16 @@ export interface EndpointRecord {
   notice?: ApiNotice & { firstSeenAt: number; lastSeenAt: number };
 }
 
+/** Where the recorder writes what a client saw (a handler needs no more of the store). */
+export interface EndpointSightings {
+  record(sighting: EndpointSighting): Promise<void>;
+}
+
 /**
  * Where endpoints in use and their notices are kept (a DynamoDB table in AWS and in the local stack).
  * `record` with a notice replaces the stored notice; without one it only moves `lastSeenAt`.
  */
-export interface ApiNoticeStore {
-  record(sighting: EndpointSighting): Promise<void>;
+export interface ApiNoticeStore extends EndpointSightings {
   /** Every endpoint of one provider, or of all when none is given. */
   list(provider?: string): Promise<EndpointRecord[]>;
 }
@@ -56,7 +60,7 @@ export interface ApiNoticeRecorder {
  * client.onEvent(recorder.listener);
  * ... await recorder.settled();
  */
-export function apiNoticeRecorder(store: ApiNoticeStore, opts: { apiVersion?: string; onError?: (err: unknown) => void } = {}): ApiNoticeRecorder {
+export function apiNoticeRecorder(store: EndpointSightings, opts: { apiVersion?: string; onError?: (err: unknown) => void } = {}): ApiNoticeRecorder {
   const written = new Map<string, { day: number; signature: string }>();
   const inFlight = new Set<Promise<void>>();
   // The client emits a response's api_notice synchronously right before its attempt event.

@@ -258,7 +258,8 @@ export class RecentFields {
   }
 }
 
-let collecting: DriftFinding[] | undefined;
+// The finder comes with the collector, so a bundle that never collects (the command writer) holds none of it.
+let collecting: { findings: DriftFinding[]; find: typeof findDrift } | undefined;
 
 /**
  * Runs a synchronous mapping and gathers the drift its payload parses note (see noteDrift): the
@@ -270,7 +271,7 @@ let collecting: DriftFinding[] | undefined;
 export function collectDrift<T>(fn: () => T): { value: T; drift: DriftFinding[] } {
   const outer = collecting;
   const mine: DriftFinding[] = [];
-  collecting = mine;
+  collecting = { findings: mine, find: findDrift };
   try {
     return { value: fn(), drift: mine };
   } finally {
@@ -278,7 +279,12 @@ export function collectDrift<T>(fn: () => T): { value: T; drift: DriftFinding[] 
   }
 }
 
-/** Notes findings for the enclosing collectDrift; computed only when someone collects. */
-export function noteDrift(find: () => DriftFinding[]): void {
-  if (collecting) collecting.push(...find());
+/**
+ * Notes the drift of a parsed value (findDrift) for the enclosing collectDrift; computed only when someone collects.
+ *
+ * @example
+ * noteDrift(stripeEvent, body, 'event'); // inside collectDrift(() => ...): its findings join the collected drift
+ */
+export function noteDrift(schema: z.ZodMiniType, value: unknown, prefix = ''): void {
+  if (collecting) collecting.findings.push(...collecting.find(schema, value, prefix));
 }

@@ -1,8 +1,8 @@
-import { DynamoApiNoticeStore } from '../adapters/api-notice-store';
+import { DynamoEndpointSightings } from '../adapters/api-notice-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type ApiNoticeStore } from '../core/api-notices';
-import { createClient, realTime, telemetryObserver, type Client } from '../core/client';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
+import { createClient, createRequestClient, OAuthTokens, realTime, telemetryObserver, type Client, type ClientDeps, type RequestClient } from '../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
 import type { ProviderDefinition } from '../providers/types';
@@ -16,7 +16,7 @@ export interface ProviderClientOptions {
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
   /** Where endpoints in use and deprecation notices go; default DynamoDB `API_NOTICES_TABLE` when set, else none. */
-  notices?: ApiNoticeStore;
+  notices?: EndpointSightings;
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
@@ -24,13 +24,48 @@ export function endpointOverrides(provider: string, env: Record<string, string |
   return { baseUrl: env[baseUrlEnv(provider)] || undefined, tokenUrl: env[tokenUrlEnv(provider)] || undefined };
 }
 
-const clients = new Map<string, Client>();
+const clients = new Map<string, RequestClient>();
 const recorders = new Set<ApiNoticeRecorder>();
 
-function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): ApiNoticeStore | undefined {
+// A one-provider bundle has its provider's auth kind defined (lib/lambda-function.ts): the OAuth token code goes only
+// where it is used. Spelled out as providers/index.ts does, so esbuild folds it; unset (local stack, tests): OAuth.
+const oauthTokens: ClientDeps['oauthTokens'] =
+  (process.env.BUNDLED_AUTH ?? 'oauth2-client-credentials') === 'oauth2-client-credentials' ? (o) => new OAuthTokens(o) : undefined;
+
+function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): EndpointSightings | undefined {
   if (opts.notices) return opts.notices;
   const table = env[ENV.apiNoticesTable];
-  return table ? new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table) : undefined;
+  return table ? new DynamoEndpointSightings(createDocumentClient(createDynamoClient()), table) : undefined;
+}
+
+/** One client per provider and kind per process, built by `create` and wired to the environment. */
+function wired<C extends RequestClient>(kind: 'full' | 'request', definition: ProviderDefinition, opts: ProviderClientOptions, create: (deps: ClientDeps) => C): C {
+  const key = `${kind} ${definition.name}`;
+  const cached = clients.get(key);
+  if (cached) return cached as C;
+  const env = opts.env ?? process.env;
+  const secrets =
+    opts.secrets ?? new AwsSecretStore(env[ENV.secretPrefix] ?? required(ENV.secretPrefix), { maxAgeSeconds: Number(env[ENV.secretsMaxAge] ?? 300) });
+  const client = create({
+    definition,
+    secrets,
+    time: realTime,
+    fetch: opts.fetch,
+    ...endpointOverrides(definition.name, env),
+    onEvent: telemetryObserver(opts.telemetry),
+    oauthTokens,
+  });
+  const store = noticeStore(opts, env);
+  if (store) {
+    const recorder = apiNoticeRecorder(store, {
+      apiVersion: definition.apiVersion?.value,
+      onError: (err) => opts.telemetry.log('warn', 'api notice not recorded', { third_party: definition.name, error_message: (err as Error).message }),
+    });
+    client.onEvent(recorder.listener);
+    recorders.add(recorder);
+  }
+  clients.set(key, client);
+  return client;
 }
 
 /**
@@ -44,30 +79,19 @@ function noticeStore(opts: ProviderClientOptions, env: Record<string, string | u
  * const res = await client.request({ path: '/repos/o/r/issues' }, { traceId, remainingMs: () => context.getRemainingTimeInMillis() });
  */
 export function providerClient(definition: ProviderDefinition, opts: ProviderClientOptions): Client {
-  const cached = clients.get(definition.name);
-  if (cached) return cached;
-  const env = opts.env ?? process.env;
-  const secrets =
-    opts.secrets ?? new AwsSecretStore(env[ENV.secretPrefix] ?? required(ENV.secretPrefix), { maxAgeSeconds: Number(env[ENV.secretsMaxAge] ?? 300) });
-  const client = createClient({
-    definition,
-    secrets,
-    time: realTime,
-    fetch: opts.fetch,
-    ...endpointOverrides(definition.name, env),
-    onEvent: telemetryObserver(opts.telemetry),
-  });
-  const store = noticeStore(opts, env);
-  if (store) {
-    const recorder = apiNoticeRecorder(store, {
-      apiVersion: definition.apiVersion?.value,
-      onError: (err) => opts.telemetry.log('warn', 'api notice not recorded', { third_party: definition.name, error_message: (err as Error).message }),
-    });
-    client.onEvent(recorder.listener);
-    recorders.add(recorder);
-  }
-  clients.set(definition.name, client);
-  return client;
+  return wired('full', definition, opts, createClient);
+}
+
+/**
+ * providerClient without pagination, for a handler that never lists (the command writer): a smaller bundle.
+ * Cached apart from providerClient's; a handler uses one or the other.
+ *
+ * @example
+ * const client = providerRequestClient(getProvider('stripe')!, { telemetry: awsTelemetry('command-writer') });
+ * const res = await client.request({ method: 'POST', path: '/v1/customers', form: { email }, idempotencyKey }, { traceId });
+ */
+export function providerRequestClient(definition: ProviderDefinition, opts: ProviderClientOptions): RequestClient {
+  return wired('request', definition, opts, createRequestClient);
 }
 
 /** Resolves when every endpoint and notice write started by any provider client has finished. */

@@ -4,23 +4,23 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoCommandStore } from '../adapters/command-store';
+import { DynamoCommandRuns } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
 import { SqsQueueSender } from '../adapters/sqs-queue';
-import { realTime, type Client, type Time } from '../core/client';
+import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
 import { ATTR } from '../core/event-message';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { QueueSender, Telemetry } from '../core/ports';
 import { CMD_ATTR, commandFromMessage, type Command } from '../core/writes/command';
 import type { ExternalIdStore } from '../core/writes/external-ids';
-import type { CommandOutcomeStore } from '../core/writes/outcomes';
+import type { CommandRunStore } from '../core/writes/outcomes';
 import type { WriteResult } from '../core/writes/perform-write';
 import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider, type Registry } from '../providers';
-import { apiNoticesSettled, providerClient } from './client-wiring';
+import { apiNoticesSettled, providerRequestClient } from './client-wiring';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -28,9 +28,9 @@ export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBa
 export interface WriterDeps {
   registry: Registry;
   /** The outbound client of a provider this writer serves; undefined for any other. */
-  clientFor(provider: string): Client | undefined;
+  clientFor(provider: string): RequestClient | undefined;
   externalIds: ExternalIdStore;
-  outcomes: CommandOutcomeStore;
+  outcomes: CommandRunStore;
   persistenceStore: BasePersistenceLayer;
   /** The command queue's DLQ: permanent failures and last attempts go there with their reason. */
   dlq?: QueueSender;
@@ -161,13 +161,13 @@ const aws = once(() => {
   const definition = getProvider(provider);
   const dynamo = createDynamoClient();
   const doc = createDocumentClient(dynamo);
-  const client = definition ? providerClient(definition, { telemetry }) : undefined;
+  const client = definition ? providerRequestClient(definition, { telemetry }) : undefined;
   return createWriterHandler({
     // One function per provider: it holds only that provider's credentials.
     registry: (name) => (name === provider ? definition : undefined),
     clientFor: (name) => (name === provider ? client : undefined),
     externalIds: new DynamoExternalIdStore(doc, required(ENV.externalIdsTable)),
-    outcomes: new DynamoCommandStore(doc, required(ENV.commandsTable)),
+    outcomes: new DynamoCommandRuns(doc, required(ENV.commandsTable)),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),
     dlq: new SqsQueueSender(new SQSClient({}), required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),

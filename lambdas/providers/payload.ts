@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
-import { findDrift, noteDrift } from '../core/schema-drift';
+import { noteDrift } from '../core/schema-drift';
 
 /**
  * Validates a payload against the fields a mapping reads; anything else is a payload no retry can fix.
@@ -16,7 +16,7 @@ export function parsePayload<T extends z.ZodMiniType>(provider: string, what: st
     const issue = result.error.issues[0];
     throw new IntegrationError('invalid_payload', `${provider} ${what} payload: ${issue?.path.join('.') || '(root)'} ${issue?.code ?? 'invalid'}`);
   }
-  noteDrift(() => findDrift(schema, body, what));
+  noteDrift(schema, body, what);
   return result.data;
 }
 

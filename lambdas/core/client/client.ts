@@ -8,7 +8,7 @@ import { backoffMs } from './backoff';
 import { circuitStateName, providerBreaker } from './breaker';
 import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
 import { credentials, type Credentials } from './credentials';
-import { OAuthTokens } from './oauth-token';
+import { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
 import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
 import { judgeBody } from './read-body';
@@ -46,18 +46,34 @@ export interface ClientDeps {
   /** Overrides the OAuth token endpoint (`<PROVIDER>_TOKEN_URL`). */
   tokenUrl?: string;
   onEvent?: ClientListener | ClientListener[];
+  /**
+   * Builds an OAuth provider's token cache. `createClient` defaults to OAuthTokens; `createRequestClient` has no
+   * default, so a bundle that never passes it (its provider uses no OAuth) leaves that code out.
+   */
+  oauthTokens?: (options: OAuthTokensOptions) => OAuthTokens;
 }
 
-export interface Client {
+/** A client that only sends calls (the command writer's): no pagination, so its bundle holds none. */
+export interface RequestClient {
   readonly provider: string;
   readonly definition: ProviderDefinition;
   /** One call with retries, waits and the breaker; resolves to a value or a classified error, never rejects. */
   request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>>;
-  /** Walks a list endpoint (see paginatePages); each page is one `request` with the same rules. */
-  paginate<T = unknown>(req: ClientRequest, spec: PaginationSpec, ctx: CallContext, opts?: PaginateOptions<T>): AsyncGenerator<PageResult<T>>;
   circuitState(): 'closed' | 'open' | 'half-open';
   /** Adds an observer; returns a function that removes it. */
   onEvent(listener: ClientListener): () => void;
+}
+
+export interface Client extends RequestClient {
+  /** Walks a list endpoint (see paginatePages); each page is one `request` with the same rules. */
+  paginate<T = unknown>(req: ClientRequest, spec: PaginationSpec, ctx: CallContext, opts?: PaginateOptions<T>): AsyncGenerator<PageResult<T>>;
+}
+
+/** A request client and what pagination needs of its insides: its event stream and its credential scrubber. */
+interface ClientParts {
+  client: RequestClient;
+  emit: ClientListener;
+  scrub: (href: string) => string;
 }
 
 interface AttemptResult extends Classified {
@@ -102,6 +118,26 @@ function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | unde
  * if (!res.ok) switch (res.error.kind) { case 'rate_limited': checkpoint(res.error.resumeAt); ... }
  */
 export function createClient(deps: ClientDeps): Client {
+  const { client, emit, scrub } = buildClient({ ...deps, oauthTokens: deps.oauthTokens ?? ((o) => new OAuthTokens(o)) });
+  return {
+    ...client,
+    paginate: (req, spec, ctx, opts) => paginatePages({ provider: client.provider, request: client.request, emit, now: () => deps.time.now(), scrub }, req, spec, ctx, opts),
+  };
+}
+
+/**
+ * The same client without `paginate`, for code that never lists (the command writer): its bundle leaves
+ * pagination and page validation out, and OAuth unless `deps.oauthTokens` is given.
+ *
+ * @example
+ * const client = createRequestClient({ definition: stripe, secrets, time: realTime, onEvent: telemetryObserver(telemetry) });
+ * const res = await client.request({ method: 'POST', path: '/v1/customers', form: { email }, idempotencyKey }, { traceId });
+ */
+export function createRequestClient(deps: ClientDeps): RequestClient {
+  return buildClient(deps).client;
+}
+
+function buildClient(deps: ClientDeps): ClientParts {
   const def = deps.definition;
   const { time } = deps;
   const doFetch = deps.fetch ?? globalThis.fetch;
@@ -144,9 +180,10 @@ export function createClient(deps: ClientDeps): Client {
   breaker.onHalfOpen(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'half-open' }));
   breaker.onReset(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'closed' }));
   const tokenUrl = tokenEndpoint(def, deps);
+  if (tokenUrl && !deps.oauthTokens) throw new Error(`${def.name} uses OAuth: its client needs deps.oauthTokens`);
   const tokens =
     def.auth.kind === 'oauth2-client-credentials' && tokenUrl
-      ? new OAuthTokens({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
+      ? deps.oauthTokens!({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
       : undefined;
   // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
   const credentialParams =
@@ -389,15 +426,15 @@ export function createClient(deps: ClientDeps): Client {
     }
   }
 
-  return {
+  const client: RequestClient = {
     provider: def.name,
     definition: def,
     request,
-    paginate: (req, spec, ctx, opts) => paginatePages({ provider: def.name, request, emit, now: () => time.now(), scrub }, req, spec, ctx, opts),
     circuitState: () => circuitStateName(breaker.state),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
+  return { client, emit, scrub };
 }

@@ -1,5 +1,6 @@
 /** The outbound client: one per provider, built from its definition. */
-export { createClient, CLIENT_DEFAULTS, CORRELATION_HEADER, type Client, type ClientDeps } from './client';
+export { createClient, createRequestClient, CLIENT_DEFAULTS, CORRELATION_HEADER, type Client, type ClientDeps, type RequestClient } from './client';
+export { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 export { telemetryObserver } from './observer';
 export { apiNotice, noticeSignature, type ApiNotice } from './api-notice';
 export { realTime, type Time } from './time';

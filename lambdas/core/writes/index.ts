@@ -2,7 +2,7 @@
 export { COMMAND_ID, CMD_ATTR, refSchema, parseCommand, commandFromMessage, inputHash, describeIssues, type Command } from './command';
 export { writeOperation, type Call, type FindByRef, type FindContext, type Reconcile, type WriteInput, type WriteOperation, type WritesSpec } from './types';
 export { entityKey, type Claim, type EntityKey, type ExternalId, type ExternalIdStore } from './external-ids';
-export type { CommandOutcome, CommandOutcomeStore, CommandStatus, OutcomeBase, WriteAction } from './outcomes';
+export type { CommandOutcome, CommandOutcomeStore, CommandRunStore, CommandStatus, OutcomeBase, WriteAction } from './outcomes';
 export { resolveCommand, rejectReason, type RejectReason, type Resolved } from './resolve';
 export { performWrite, type PerformDeps, type WriteRequest, type WriteResult } from './perform-write';
 export { runCommand, outcomeBase, type RunDeps } from './run-command';

@@ -34,17 +34,21 @@ export interface OutcomeBase {
   ref?: string;
 }
 
-/** The command outcomes table. A command id is bound to its first input hash: writes for another hash are refused. */
-export interface CommandOutcomeStore {
-  /** The route accepted a command: `new`, `known` (same id and input again), or `conflict` (same id, other input). */
-  accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'>;
-  /** Forgets a `queued` command the route could not enqueue. */
-  discard(commandId: string, inputHash: string): Promise<void>;
+/** What a delivery of a command writes to the outcomes table (the command writer needs no more). */
+export interface CommandRunStore {
   /** A delivery starts: `running`, attempts + 1; `conflict` when the id belongs to another input. */
   start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'>;
   succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void>;
   /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input, and once the command succeeded. */
   fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void>;
+}
+
+/** The command outcomes table. A command id is bound to its first input hash: writes for another hash are refused. */
+export interface CommandOutcomeStore extends CommandRunStore {
+  /** The route accepted a command: `new`, `known` (same id and input again), or `conflict` (same id, other input). */
+  accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'>;
+  /** Forgets a `queued` command the route could not enqueue. */
+  discard(commandId: string, inputHash: string): Promise<void>;
   get(commandId: string): Promise<CommandOutcome | undefined>;
   /** The provider's commands, most recently updated first. */
   list(provider: string, opts?: { limit?: number }): Promise<CommandOutcome[]>;

@@ -1,4 +1,4 @@
-import { CLIENT_DEFAULTS, type Client, type Time } from '../client';
+import { CLIENT_DEFAULTS, type RequestClient, type Time } from '../client';
 import { backoffMs } from '../client/backoff';
 import type { CallContext } from '../client/types';
 import { IntegrationError, type ErrorKind } from '../errors';
@@ -7,7 +7,7 @@ import type { WriteAction } from './outcomes';
 import type { Call, FindByRef, WriteInput, WriteOperation } from './types';
 
 export interface PerformDeps {
-  client: Client;
+  client: RequestClient;
   externalIds: ExternalIdStore;
   /** The client's clock: waits between lookup-and-create rounds. */
   time: Time;

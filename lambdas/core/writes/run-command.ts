@@ -1,17 +1,17 @@
 import { IntegrationError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
 import type { Telemetry } from '../ports';
-import type { Client, Time } from '../client';
+import type { RequestClient, Time } from '../client';
 import { inputHash, type Command } from './command';
 import type { ExternalIdStore } from './external-ids';
-import type { CommandOutcomeStore, OutcomeBase } from './outcomes';
+import type { CommandRunStore, OutcomeBase } from './outcomes';
 import { performWrite, type WriteResult } from './perform-write';
 import type { Resolved } from './resolve';
 
 export interface RunDeps {
-  client: Client;
+  client: RequestClient;
   externalIds: ExternalIdStore;
-  outcomes: CommandOutcomeStore;
+  outcomes: CommandRunStore;
   telemetry: Telemetry;
   time: Time;
 }

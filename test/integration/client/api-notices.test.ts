@@ -127,7 +127,7 @@ describe('API-change readiness, driven through the provider simulator', () => {
     const writes: EndpointSighting[] = [];
     const errors: unknown[] = [];
     const flaky = apiNoticeRecorder(
-      { record: async (s) => { if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException'); writes.push(s); }, list: async () => [] },
+      { record: async (s) => { if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException'); writes.push(s); } },
       { onError: (e) => errors.push(e) },
     );
     const off = client.onEvent(flaky.listener);
