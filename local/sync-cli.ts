@@ -12,7 +12,7 @@ import { DynamoSyncState } from '../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { createClient, realTime, telemetryObserver } from '../lambdas/core/client';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
-import { runPoll, type RunSummary } from '../lambdas/core/sync/run-poll';
+import { emptySummary, runPoll, SUMMARY_COUNTS, type RunSummary } from '../lambdas/core/sync/run-poll';
 import { instant, planWindows } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
 import { endpointOverrides } from '../lambdas/handlers/client-wiring';
@@ -150,49 +150,11 @@ function describe(s: SyncJsonSummary, extra: RunSummary | undefined): string {
 }
 
 function add(a: RunSummary, b: RunSummary): RunSummary {
-  const n = (k: keyof RunSummary) => (a[k] as number) + (b[k] as number);
-  return {
-    ...a,
-    windows: n('windows'),
-    windowsPlanned: n('windowsPlanned'),
-    windowsFailed: n('windowsFailed'),
-    pages: n('pages'),
-    requests: n('requests'),
-    http429: n('http429'),
-    retries: n('retries'),
-    recordsWritten: n('recordsWritten'),
-    recordsUnchanged: n('recordsUnchanged'),
-    recordsStale: n('recordsStale'),
-    recordsQuarantined: n('recordsQuarantined'),
-    gapsOpened: n('gapsOpened'),
-    gapsClosed: n('gapsClosed'),
-    gapsOpen: n('gapsOpen'),
-    stopped: a.stopped ?? b.stopped,
-    resumeAt: a.resumeAt ?? b.resumeAt,
-    error: a.error ?? b.error,
-  };
+  const sums = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, a[k] + b[k]]));
+  return { ...a, ...sums, stopped: a.stopped ?? b.stopped, resumeAt: a.resumeAt ?? b.resumeAt, error: a.error ?? b.error };
 }
 
-const empty = (provider: string, poll: string): RunSummary => ({
-  provider,
-  poll,
-  mode: 'range',
-  windows: 0,
-  windowsPlanned: 0,
-  windowsFailed: 0,
-  pages: 0,
-  requests: 0,
-  http429: 0,
-  retries: 0,
-  recordsWritten: 0,
-  recordsUnchanged: 0,
-  recordsStale: 0,
-  recordsQuarantined: 0,
-  gapsOpened: 0,
-  gapsClosed: 0,
-  gapsOpen: 0,
-  durationMs: 0,
-});
+const empty = (provider: string, poll: string): RunSummary => emptySummary(provider, poll, 'range');
 
 /** One local run: DynamoDB of the running stack (or the data folder's), the simulator unless a base URL is set. */
 async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { from: number; to: number } | undefined, dataDir: string, io: CliIO, onProgress: (s: Readonly<RunSummary>) => void): Promise<RunSummary> {

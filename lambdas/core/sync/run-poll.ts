@@ -51,6 +51,20 @@ export interface RunSummary {
   durationMs: number;
 }
 
+/** The counts of a summary, which runs add up (sync-cli sums a backfill's invocations). */
+export const SUMMARY_COUNTS = ['windows', 'windowsPlanned', 'windowsFailed', 'pages', 'requests', 'http429', 'retries', 'recordsWritten', 'recordsUnchanged', 'recordsStale', 'recordsQuarantined', 'gapsOpened', 'gapsClosed', 'gapsOpen'] as const satisfies readonly (keyof RunSummary)[];
+
+/**
+ * A summary with every count at zero.
+ *
+ * @example
+ * const s = emptySummary('football', 'fixtures', 'range');
+ */
+export function emptySummary(provider: string, poll: string, mode: RunSummary['mode']): RunSummary {
+  const counts = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, 0])) as Record<(typeof SUMMARY_COUNTS)[number], number>;
+  return { provider, poll, mode, ...counts, durationMs: 0 };
+}
+
 export interface PollRunRequest {
   provider: ProviderDefinition;
   poll: PollSpec;
@@ -97,26 +111,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   const { provider, poll } = req;
   const o = { ...SYNC_DEFAULTS, ...deps.options };
   const started = deps.now();
-  const s: RunSummary = {
-    provider: provider.name,
-    poll: poll.name,
-    mode: req.range ? 'range' : 'scheduled',
-    windows: 0,
-    windowsPlanned: 0,
-    windowsFailed: 0,
-    pages: 0,
-    requests: 0,
-    http429: 0,
-    retries: 0,
-    recordsWritten: 0,
-    recordsUnchanged: 0,
-    recordsStale: 0,
-    recordsQuarantined: 0,
-    gapsOpened: 0,
-    gapsClosed: 0,
-    gapsOpen: 0,
-    durationMs: 0,
-  };
+  const s = emptySummary(provider.name, poll.name, req.range ? 'range' : 'scheduled');
   const dims = { provider: provider.name, operation: poll.name };
   const log = { provider: provider.name, poll: poll.name, trace_id: deps.traceId };
   const progress = () => deps.onProgress?.({ ...s, durationMs: deps.now() - started });
