@@ -1,3 +1,5 @@
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 
 /**
@@ -19,4 +21,19 @@ export function clientSecretNames(def: ProviderDefinition): string[] {
           : [];
   const placeholders = [...def.baseUrl.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
   return [...new Set([...names, ...placeholders])];
+}
+
+/**
+ * Grants `grantee` read of the named secrets of a provider, and of no other; a name the provider did not
+ * declare is a synth error.
+ *
+ * @example
+ * grantSecretReads(poller, football, secrets, clientSecretNames(football));
+ */
+export function grantSecretReads(grantee: IGrantable, def: ProviderDefinition, secrets: Record<string, ISecret>, names: readonly string[]): void {
+  for (const name of names) {
+    const secret = secrets[name];
+    if (!secret) throw new Error(`${def.name}: secret ${name} is not declared in secrets`);
+    secret.grantRead(grantee);
+  }
 }

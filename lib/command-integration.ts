@@ -10,7 +10,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import type { ProviderDefinition } from '../lambdas/providers/types';
-import { clientSecretNames } from './auth-secrets';
+import { clientSecretNames, grantSecretReads } from './auth-secrets';
+import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './webhook-integration';
 import { HandlerFunction } from './lambda-function';
 import { grantItemAccess } from './table-grants';
 
@@ -51,11 +52,11 @@ export class CommandIntegration extends Construct {
     const timeout = props.writer?.timeout ?? Duration.seconds(60);
     const maxReceiveCount = props.writer?.maxReceiveCount ?? 5;
 
-    this.dlq = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.dlq = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
       // At least 6x the writer's timeout, so a redelivery never overlaps a running batch.
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.dlq, maxReceiveCount },
@@ -96,11 +97,7 @@ export class CommandIntegration extends Construct {
     grantItemAccess(props.idempotencyTable, this.writer);
     grantItemAccess(props.externalIdsTable, this.writer);
     grantItemAccess(props.commandsTable, this.writer);
-    for (const name of clientSecretNames(provider)) {
-      const secret = props.secrets[name];
-      if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);
-      secret.grantRead(this.writer);
-    }
+    grantSecretReads(this.writer, provider, props.secrets, clientSecretNames(provider));
 
     this.path = `/commands/${provider.name}`;
     [this.route] = props.api.addRoutes({

@@ -7,10 +7,13 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
-import type { AuthSpec, ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/providers/types';
+import { clientSecretNames, grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { DLQ_RETENTION_DAYS } from './webhook-integration';
 
 export interface PollIntegrationProps {
   provider: ProviderDefinition;
@@ -18,7 +21,6 @@ export interface PollIntegrationProps {
   secretPrefix: string;
   namespace: string;
   tables: { records: ITable; checkpoints: ITable; gaps: ITable; quarantine: ITable };
-  /** Where schedules that cannot invoke the poller, and poller invocations that fail, end up. */
   /** Where failed schedule deliveries and failed runs go; default: a DLQ of this provider's own. */
   dlq?: IQueue;
   /** Scheduler retries of a failed invocation request (default 3) within `maxEventAge` (default 1 hour). */
@@ -28,25 +30,6 @@ export interface PollIntegrationProps {
 
 /** The poller's memory (MB): a run holds pages and a window's records. */
 export const POLLER_MEMORY_MB = 512;
-
-// The client's defaults (lambdas/core/client/client.ts CLIENT_DEFAULTS), for the timeout check below.
-const ATTEMPT_MS = 8_000;
-const SAFETY_MARGIN_MS = 2_000;
-
-/** Secret names the provider's outbound auth reads (not its webhook secrets), and those its base URL names in braces. */
-export function clientSecretNames(provider: ProviderDefinition): string[] {
-  const auth: AuthSpec = provider.auth;
-  const names =
-    auth.kind === 'apiKey' || auth.kind === 'bearer'
-      ? [auth.secret]
-      : auth.kind === 'apiKeys'
-        ? auth.keys.map((k) => k.secret)
-        : auth.kind === 'oauth2-client-credentials'
-          ? [auth.clientIdSecret, auth.clientSecretSecret]
-          : [];
-  const placeholders = [...provider.baseUrl.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-  return [...new Set([...names, ...placeholders])];
-}
 
 /**
  * One provider's scheduled syncs: a poller Lambda and, per poll, an EventBridge Scheduler schedule that
@@ -70,14 +53,14 @@ export class PollIntegration extends Construct {
     const polls = provider.polls ?? [];
     if (polls.length === 0) throw new Error(`${provider.name} has no polls`);
     const timeoutSeconds = Math.max(...polls.map((p) => p.timeoutSeconds ?? SYNC_DEFAULTS.timeoutSeconds));
-    const minimum = (provider.timeouts?.attemptMs ?? ATTEMPT_MS) + (provider.timeouts?.safetyMarginMs ?? SAFETY_MARGIN_MS) + SYNC_DEFAULTS.stopMarginMs + SYNC_DEFAULTS.writeReserveMs;
+    const minimum = (provider.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs) + (provider.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs) + SYNC_DEFAULTS.stopMarginMs + SYNC_DEFAULTS.writeReserveMs;
     if (timeoutSeconds * 1000 < minimum || timeoutSeconds > 900) {
       throw new Error(`${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`);
     }
 
     if (props.dlq) this.dlq = props.dlq;
     else {
-      const dlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+      const dlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
       Validations.of(dlq).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason: "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",
@@ -106,11 +89,7 @@ export class PollIntegration extends Construct {
     props.tables.checkpoints.grant(this.poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.tables.gaps.grant(this.poller, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.tables.quarantine.grant(this.poller, 'dynamodb:UpdateItem');
-    for (const name of clientSecretNames(provider)) {
-      const secret = props.secrets[name];
-      if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);
-      secret.grantRead(this.poller);
-    }
+    grantSecretReads(this.poller, provider, props.secrets, clientSecretNames(provider));
 
     // One role for this provider's schedules, limited to this account's Scheduler (confused-deputy guard).
     const schedulerRole = new Role(this, 'SchedulerRole', {

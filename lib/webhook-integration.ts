@@ -8,6 +8,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { ENV } from '../lambdas/core/env-contract';
+import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { grantItemAccess } from './table-grants';
 import type { BlobBucket } from './blob-bucket';
@@ -78,12 +79,7 @@ export class WebhookIntegration extends Construct {
     });
     this.queue.grantSendMessages(this.ingest);
     // The signing secret, and the signed callback URL where the provider signs one (Trello).
-    for (const name of [webhook.secret, webhook.callbackUrlSecret]) {
-      if (name === undefined) continue;
-      const secret = props.secrets[name];
-      if (!secret) throw new Error(`${provider.name}: secret ${name} is not declared in secrets`);
-      secret.grantRead(this.ingest);
-    }
+    grantSecretReads(this.ingest, provider, props.secrets, [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined));
 
     this.processor = new HandlerFunction(this, 'Processor', {
       handler: 'event-processor',

@@ -1,4 +1,3 @@
-import type { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_SERVICE } from '../core/env-contract';

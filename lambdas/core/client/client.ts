@@ -20,17 +20,9 @@ import { TokenBucket } from './token-bucket';
 import { untilAborted } from './until-aborted';
 import type { AttemptEvent, CallContext, ClientEvent, ClientListener, ClientRequest, ClientResponse, PageResult, Result } from './types';
 
-export const CLIENT_DEFAULTS = {
-  attemptMs: 8_000,
-  callMs: 60_000,
-  safetyMarginMs: 2_000,
-  baseMs: 200,
-  capMs: 20_000,
-  attempts: 4,
-  rateLimitWaits: 5,
-  minRateLimitWaitMs: 5_000,
-  concurrency: 8,
-} as const;
+import { CLIENT_DEFAULTS } from './defaults';
+
+export { CLIENT_DEFAULTS };
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
