@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CommandOutcome, CommandOutcomeStore, CommandRunStore, OutcomeBase, WriteAction } from '../core/writes/outcomes';
-import { isConditionFailure } from './external-id-store';
+import { isConditionFailure } from './dynamodb';
 
 /** Outcomes are kept 30 days (TTL), long past any redelivery or redrive. */
 const KEEP_SECONDS = 30 * 24 * 3600;

@@ -1,7 +1,6 @@
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { entityKey, type Claim, type EntityKey, type ExternalId, type ExternalIdStore } from '../core/writes/external-ids';
-
-export const isConditionFailure = (err: unknown): boolean => (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './dynamodb';
 
 /**
  * The external-id mapping in DynamoDB, one item per entity (`provider#entity#ref`). Every transition is a

@@ -1,9 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { recordKey, type RecordStore, type StoredRecord, type SyncRecord, type SyncRecordStore, type SyncWriteOutcome, type UpsertOutcome } from '../core/records';
 import type { EntityChange } from '../providers/types';
+import { isConditionFailure } from './dynamodb';
 
 /** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut. */
 const MAX_DATA_BYTES = 300_000;
@@ -37,8 +37,6 @@ function storedData(data: Record<string, unknown>, gzipAbove: number): string | 
   const text = boundedData(data);
   return Buffer.byteLength(text) > gzipAbove ? gzipSync(text) : text;
 }
-
-const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 
 /** BatchGetItem's limit per call. */
 const BATCH_GET = 100;

@@ -1,10 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { PagePosition } from '../core/client/types';
 import type { Checkpoint, Gap, InProgress, QuarantineEntry, SyncStateStore } from '../core/sync/state';
-
-const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './dynamodb';
 
 /** Quarantined records are kept this long (TTL), then DynamoDB deletes them. */
 export const QUARANTINE_DAYS = 30;
