@@ -140,11 +140,6 @@ function pathMatcher(pattern: string): (path: string) => Record<string, string> 
   };
 }
 
-/** Path parameters when `pattern` (API Gateway syntax, `/records/{provider}/{type}`) matches `path`, else undefined. */
-export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  return pathMatcher(pattern)(path);
-}
-
 function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
   const now = Date.now();

@@ -154,8 +154,6 @@ function add(a: RunSummary, b: RunSummary): RunSummary {
   return { ...a, ...sums, stopped: a.stopped ?? b.stopped, resumeAt: a.resumeAt ?? b.resumeAt, error: a.error ?? b.error };
 }
 
-const empty = (provider: string, poll: string): RunSummary => emptySummary(provider, poll, 'range');
-
 /** One local run: DynamoDB of the running stack (or the data folder's), the simulator unless a base URL is set. */
 async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { from: number; to: number } | undefined, dataDir: string, io: CliIO, onProgress: (s: Readonly<RunSummary>) => void): Promise<RunSummary> {
   mkdirSync(dataDir, { recursive: true });
@@ -215,11 +213,11 @@ async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { fro
   const failures: string[] = [];
   if (!range) {
     const res = await invoker.invoke<RunSummary>(opts.functionName, { provider: provider.name, poll: poll.name });
-    if (!res.ok) return { summary: empty(provider.name, poll.name), failures: [`${res.error.type}: ${res.error.message}`] };
+    if (!res.ok) return { summary: emptySummary(provider.name, poll.name, 'range'), failures: [`${res.error.type}: ${res.error.message}`] };
     return { summary: res.payload, failures };
   }
   const windows = planWindows(range.from, range.to, poll.window.sizeMs, instant(poll.window.start));
-  let total: RunSummary = { ...empty(provider.name, poll.name), windowsPlanned: windows.length };
+  let total: RunSummary = { ...emptySummary(provider.name, poll.name, 'range'), windowsPlanned: windows.length };
   onProgress(total);
   const limit = pLimit(Math.max(1, opts.concurrency));
   await Promise.all(
@@ -232,7 +230,7 @@ async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { fro
           const res: InvokeResult<RunSummary> = await invoker.invoke<RunSummary>(opts.functionName, start ? { ...event, start: start.position } : event);
           if (!res.ok) {
             failures.push(`${event.from}: ${res.error.type}: ${res.error.message}`);
-            total = add(total, { ...empty(provider.name, poll.name), windowsFailed: 1, gapsOpen: 1 });
+            total = add(total, { ...emptySummary(provider.name, poll.name, 'range'), windowsFailed: 1, gapsOpen: 1 });
             break;
           }
           const { windowsPlanned: _planned, ...got } = res.payload;

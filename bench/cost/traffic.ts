@@ -9,6 +9,7 @@ import {
   TRELLO_VOTE_ON_CARD,
 } from '../../local/documented-payloads';
 import { sampleGithubIssue } from '../../local/samples';
+import { prng } from '../../local/simulators/dataset';
 import { signAs } from '../../local/sign';
 import type { ProviderDefinition } from '../../lambdas/providers/types';
 
@@ -45,18 +46,6 @@ export interface SignedEvent extends MixEvent {
   body: string;
 }
 
-// Deterministic mix: the same events every run (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = (
   'the order was shipped late because the warehouse ran out of boxes and the customer asked whether a partial refund ' +
   'could cover the delay while support reviewed the tracking number invoice line items discount code address billing ' +
@@ -81,7 +70,7 @@ function prose(random: () => number, bytes: number): string {
  * const delivery = signEvent(events[0]!, getProvider(events[0]!.provider)!, secret);
  */
 export function mixEvents(count: number, seed = 7): { events: MixEvent[]; split: number } {
-  const random = rng(seed);
+  const random = prng(seed);
   const providers = Object.entries(PROVIDER_SHARE) as [MixProvider, number][];
   const pick = (): MixProvider => {
     let r = random();
@@ -171,7 +160,7 @@ function payload(e: MixEvent, text: string): { body: string; headers: Record<str
  */
 export function signEvent(e: MixEvent, def: ProviderDefinition, secret: string, opts: { bytes?: number; now?: Date } = {}): SignedEvent {
   const target = opts.bytes ?? 5 * 1024;
-  const random = rng(e.entity * 7919 + Math.floor(e.version / 1000));
+  const random = prng(e.entity * 7919 + Math.floor(e.version / 1000));
   const base = payload(e, '');
   const text = prose(random, target - Buffer.byteLength(base.body));
   const { body, headers } = payload(e, text);

@@ -141,6 +141,7 @@ describe('a staging stack with on-call and an added poller', () => {
 
   it('turns on X-Ray active tracing and the log level the stage asks for, on every function including added ones', () => {
     const functions = values(t, 'AWS::Lambda::Function').filter((f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(functions.length).toBeGreaterThan(1);
     for (const f of functions) expect(f.Properties).toMatchObject({ TracingConfig: { Mode: 'Active' }, Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'WARN' } } });
   });
 

@@ -56,6 +56,11 @@ describe('findDrift', () => {
   it('prefixes paths and bounds long keys', () => {
     expect(findDrift(item, { ...base, ['k'.repeat(500)]: 1 }, 'issues')[0]!.field).toBe(`issues.${'k'.repeat(64)}`);
   });
+
+  it('caps a whole path at 160 characters', () => {
+    const prefix = 'p'.repeat(155);
+    expect(findDrift(item, { ...base, surprise: 1 }, prefix)[0]!.field).toBe(`${prefix}.surp`);
+  });
 });
 
 describe('DriftTally', () => {
