@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoEndpointSightings } from '../adapters/api-notice-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
@@ -17,6 +18,8 @@ export interface ProviderClientOptions {
   fetch?: typeof fetch;
   /** Where endpoints in use and deprecation notices go; default DynamoDB `API_NOTICES_TABLE` when set, else none. */
   notices?: EndpointSightings;
+  /** The function's own DynamoDB client, for that default (else one more client, and connection, per process). */
+  doc?: DynamoDBDocumentClient;
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
@@ -35,7 +38,7 @@ const oauthTokens: ClientDeps['oauthTokens'] =
 function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): EndpointSightings | undefined {
   if (opts.notices) return opts.notices;
   const table = env[ENV.apiNoticesTable];
-  return table ? new DynamoEndpointSightings(createDocumentClient(createDynamoClient()), table) : undefined;
+  return table ? new DynamoEndpointSightings(opts.doc ?? createDocumentClient(createDynamoClient()), table) : undefined;
 }
 
 /** One client per provider and kind per process, built by `create` and wired to the environment. */

@@ -77,18 +77,17 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
     expiresAfterSeconds: deps.idempotencySeconds ?? 7 * 86_400,
     responseHook: (response) => ({ ...(response as Record<string, unknown>), replayed: true }) as typeof response,
   });
-  // Built per invocation: the client's deadline follows this invocation's context.
-  const runner = (context: Context) =>
-    makeIdempotent(
-      async (run: { idempotencyKey: string; inputHash: string; command: Command }): Promise<Done> => {
-        const resolved = resolveCommand(run.command, deps.registry);
-        const client = deps.clientFor(run.command.provider);
-        if (!client) throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, { details: { reason: 'unknown_provider' } });
-        const result = await runCommand(run.command, resolved, { remainingMs: () => context.getRemainingTimeInMillis() }, { ...deps, client });
-        return { commandId: run.command.commandId, ...result };
-      },
-      { persistenceStore: deps.persistenceStore, config, keyPrefix: 'command' },
-    );
+  // The key and hash come from the first argument; the resolved command and the invocation's context (the
+  // client's deadline follows it) pass through.
+  const runOnce = makeIdempotent(
+    async (run: { idempotencyKey: string; inputHash: string; command: Command }, resolved: Resolved, context: Context): Promise<Done> => {
+      const client = deps.clientFor(run.command.provider);
+      if (!client) throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, { details: { reason: 'unknown_provider' } });
+      const result = await runCommand(run.command, resolved, { remainingMs: () => context.getRemainingTimeInMillis() }, { ...deps, client });
+      return { commandId: run.command.commandId, ...result };
+    },
+    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'command', dataIndexArgument: 0 },
+  );
 
   const moveToDlq = async (record: SQSRecord, err: unknown, receiveCount: number): Promise<boolean> => {
     if (!deps.dlq) return false;
@@ -100,7 +99,7 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
     return true;
   };
 
-  const handleRecord = async (record: SQSRecord, runOnce: ReturnType<typeof runner>): Promise<Done | { deadLettered: true }> => {
+  const handleRecord = async (record: SQSRecord, context: Context): Promise<Done | { deadLettered: true }> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     const attrs = attributesOf(record);
     let command: Command | undefined;
@@ -117,7 +116,7 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
       command = commandFromMessage(record.body);
       resolved = resolveCommand(command, deps.registry);
       const base = outcomeBase(command, resolved);
-      const result = await runOnce({ idempotencyKey: `${command.provider}#${command.commandId}`, inputHash: base.inputHash, command });
+      const result = await runOnce({ idempotencyKey: `${command.provider}#${command.commandId}`, inputHash: base.inputHash, command }, resolved, context);
       if (result.replayed) deps.telemetry.log('info', 'command already done, skipped', { ...log(), action: result.action, provider_id: result.providerId });
       else deps.telemetry.log('info', 'command done', { ...log(), action: result.action, provider_id: result.providerId, provider_calls: result.providerCalls });
       return result;
@@ -145,10 +144,9 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
 
   return async (event, context) => {
     config.registerLambdaContext(context);
-    const runOnce = runner(context);
     const processor = new BatchProcessor(EventType.SQS);
     try {
-      return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, runOnce), processor, { context, throwOnFullBatchFailure: false });
+      return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, { context, throwOnFullBatchFailure: false });
     } finally {
       deps.flush?.();
     }
@@ -161,7 +159,7 @@ const aws = once(() => {
   const definition = getProvider(provider);
   const dynamo = createDynamoClient();
   const doc = createDocumentClient(dynamo);
-  const client = definition ? providerRequestClient(definition, { telemetry }) : undefined;
+  const client = definition ? providerRequestClient(definition, { telemetry, doc }) : undefined;
   return createWriterHandler({
     // One function per provider: it holds only that provider's credentials.
     registry: (name) => (name === provider ? definition : undefined),

@@ -94,7 +94,7 @@ const aws = once(() => {
   return createPollerHandler({
     // One function per provider: it runs and can read only its own provider's polls and secrets.
     registry: (name) => (name === required(ENV.provider) ? getProvider(name) : undefined),
-    clientFor: (definition) => providerClient(definition, { telemetry }),
+    clientFor: (definition) => providerClient(definition, { telemetry, doc }),
     records: new DynamoRecordStore(doc, required(ENV.recordsTable)),
     state: new DynamoSyncState(doc, { checkpoints: required(ENV.checkpointsTable), gaps: required(ENV.gapsTable), quarantine: required(ENV.quarantineTable) }),
     telemetry,
