@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -10,6 +10,10 @@ import { instant } from '../../lambdas/core/sync/windows';
 import { football } from '../../lambdas/providers/football';
 import { FootballSimulator, type FootballFaultSettings } from '../../local/simulators';
 import { figure, type Figure, type Scenario } from '../figure';
+import { startServer } from '../webhook-ingest/load';
+
+// dynalite in a process of its own, as DynamoDB is remote: its CPU does not compete with the sync's.
+const DYNALITE = join(fileURLToPath(import.meta.url), '..', '..', 'processor', 'dynalite-server.ts');
 
 // API-Football's Mega plan: 900 requests a minute, which the client paces at 15 a second.
 const PER_MINUTE = 900;
@@ -20,16 +24,6 @@ const FROM = '2024-09-01';
 const TO = '2024-10-01';
 const KEY = 'bench-apisports-key';
 
-/** dynalite in a child process; resolves to its endpoint and a way to stop it. */
-async function remoteDynamo(): Promise<{ endpoint: string; stop(): void }> {
-  const child = fork(fileURLToPath(new URL('../dynalite-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { endpoint: string }).endpoint));
-    child.once('error', reject);
-  });
-  return { endpoint, stop: () => child.disconnect() };
-}
-
 export const backfill: Scenario = {
   id: 'backfill',
   description: `a month of fixtures (${LEAGUES} leagues, ${PAGE_SIZE} per page) from the API-Football simulator allowing ${PER_MINUTE} requests/minute, twice`,
@@ -37,8 +31,8 @@ export const backfill: Scenario = {
     const sim = new FootballSimulator({ key: KEY, seasons: [2024], leagues: LEAGUES, pageSize: PAGE_SIZE });
     await sim.listen();
     sim.faults.update({ football: { perMinute: PER_MINUTE } } as FootballFaultSettings);
-    const dynamo = await remoteDynamo();
-    const client = createDynamoClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const dynamo = await startServer<{ endpoint: string }>(DYNALITE);
+    const client = createDynamoClient({ endpoint: dynamo.info.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const puts: string[] = [];
     client.middlewareStack.add((next, context) => (args) => {
       if (context.commandName === 'PutCommand' || context.commandName === 'PutItemCommand') puts.push('put');
@@ -84,7 +78,7 @@ export const backfill: Scenario = {
     } finally {
       await sim.close();
       client.destroy();
-      dynamo.stop();
+      await dynamo.stop();
     }
   },
 };
