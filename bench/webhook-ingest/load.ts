@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { Delivery } from './deliveries';
 
@@ -48,22 +46,4 @@ export async function load(url: string, deliveries: Delivery[], opts: { connecti
   };
 }
 
-/** Starts a server script in its own node process (tsx loader) and returns its first stdout line, parsed. */
-export async function startServer<T>(script: string, args: string[] = [], nodeArgs: string[] = []): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
-  return {
-    info: JSON.parse(first) as T,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+export { startServer } from '../../local/child-server';

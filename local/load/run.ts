@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { WebhookProvider } from '../chaos/webhook-payloads';
+import { startServer } from '../child-server';
 import { loadDeliveries } from './deliveries';
 
 export interface LoadOptions {
@@ -58,13 +57,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const script = fileURLToPath(new URL('./stack-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const stack = await startServer<{ url: string; secrets: Record<WebhookProvider, string> }>(script);
   try {
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the stack exited with ${code} before it was ready`)));
-    });
-    const { url, secrets } = JSON.parse(first) as { url: string; secrets: Record<WebhookProvider, string> };
+    const { url, secrets } = stack.info;
     const status = async (): Promise<Status> => (await (await fetch(`${url}/_load/status`)).json()) as Status;
     const deliveries = loadDeliveries(secrets, url.replace(/^http:/, 'https:'), Math.ceil(opts.rate * opts.seconds * 1.05) + 100);
     let next = 0;
@@ -117,11 +112,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       stackRssMb: drained.rssMb,
     };
   } finally {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    await stack.stop();
   }
 }
 
