@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { synthStage } from '../helpers/stage-stacks';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
 import { HandlerFunction } from '../../lib/lambda-function';
@@ -11,14 +12,14 @@ import { parseStage, stackName, stageConfig, STAGE_NAMES, type StageName } from 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown };
 
-// One synth per stage as the CDK app makes it from `-c stage=<name>` (bin/app.ts), no bundling (the synth test bundles for real).
+// One synth per stage as the CDK app makes it from `-c stage=<name>` (bin/app.ts) with cdk.json's context, no bundling (the synth test bundles for real).
 const templates = {} as Record<StageName, Template>;
 const stacks = {} as Record<StageName, IntegrationStack>;
 beforeAll(() => {
   for (const name of STAGE_NAMES) {
-    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], stage: name } });
-    stacks[name] = addStageStack(app, {});
-    templates[name] = Template.fromStack(stacks[name]);
+    const synth = synthStage(name);
+    stacks[name] = synth.stack;
+    templates[name] = synth.template;
   }
 });
 
@@ -80,8 +81,8 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
     expect(values(t(), 'Custom::S3AutoDeleteObjects')).toHaveLength(config.autoDeleteObjects ? 1 : 0);
   });
 
-  it('sets log retention, API throttling and archive retention from the stage', () => {
-    for (const g of values(t(), 'AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(config.logRetentionDays);
+  // Log retention per stage: data-protection.test.ts.
+  it('sets API throttling and archive retention from the stage', () => {
     t().hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: config.throttle.rateLimit, ThrottlingBurstLimit: config.throttle.burstLimit } });
     const [bucket] = values(t(), 'AWS::S3::Bucket');
     expect(bucket!.Properties.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: config.archiveRetentionDays }));
