@@ -10,7 +10,6 @@ import { DynamoExternalIdStore } from '../adapters/external-id-store';
 import { SqsQueueSender } from '../adapters/sqs-queue';
 import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
-import { ATTR } from '../core/event-message';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { QueueSender, Telemetry } from '../core/ports';
 import { CMD_ATTR, commandFromMessage, type Command } from '../core/writes/command';
@@ -22,6 +21,7 @@ import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider, type Registry } from '../providers';
 import { apiNoticesSettled, providerRequestClient } from './client-wiring';
 import { awsTelemetry, ENV, once, required } from './wiring';
+import { deadLetter, messageAttributes } from './dead-letter';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -44,12 +44,6 @@ export interface WriterDeps {
 }
 
 type Done = WriteResult & { commandId: string; replayed?: boolean };
-
-function attributesOf(record: SQSRecord): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record.messageAttributes ?? {})) if (typeof v.stringValue === 'string') out[k] = v.stringValue;
-  return out;
-}
 
 /** Powertools idempotency errors as the writer's: another input under the same id is permanent; a running twin is retried. */
 function translate(err: unknown, commandId: string): unknown {
@@ -89,19 +83,9 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
     { persistenceStore: deps.persistenceStore, config, keyPrefix: 'command', dataIndexArgument: 0 },
   );
 
-  const moveToDlq = async (record: SQSRecord, err: unknown, receiveCount: number): Promise<boolean> => {
-    if (!deps.dlq) return false;
-    const { kind, message } = describeError(err);
-    await deps.dlq.send({
-      body: record.body,
-      attributes: { ...attributesOf(record), [ATTR.failureKind]: kind, [ATTR.failureReason]: message.slice(0, 1000), [ATTR.receiveCount]: String(receiveCount) },
-    });
-    return true;
-  };
-
   const handleRecord = async (record: SQSRecord, context: Context): Promise<Done | { deadLettered: true }> => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    const attrs = attributesOf(record);
+    const attrs = messageAttributes(record);
     let command: Command | undefined;
     let resolved: Resolved | undefined;
     const log = (): Record<string, unknown> => ({
@@ -131,7 +115,7 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
       const status = final ? 'failed' : 'retrying';
       const calls = err instanceof IntegrationError ? Number(err.details?.providerCalls ?? 0) : 0;
       if (owned) await deps.outcomes.fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now())).catch(() => undefined);
-      if (final && (await moveToDlq(record, err, receiveCount))) {
+      if (final && (await deadLetter(deps.dlq, record, err, receiveCount))) {
         emitMetric(deps.telemetry, METRIC.CommandsFailed, 1, 'Count', dims);
         deps.telemetry.log('error', 'command moved to DLQ', { ...log(), error_code: kind, error_message: message });
         return { deadLettered: true };

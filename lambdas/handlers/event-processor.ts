@@ -19,6 +19,7 @@ import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/pro
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
 import { awsTelemetry, ENV, once, required } from './wiring';
+import { deadLetter, messageAttributes } from './dead-letter';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -35,10 +36,6 @@ export interface ProcessorDeps extends ProcessDeps {
   /** Archives every received event (one object per batch) before processing it; see archive.ts. */
   archive?: { blobs: BlobStore; newId(): string };
   flush?(): void;
-}
-
-function attributesOf(record: SQSRecord): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(record.messageAttributes ?? {}).map(([k, v]) => [k, v.stringValue]));
 }
 
 /**
@@ -71,20 +68,9 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
     { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event', dataIndexArgument: 0 },
   );
 
-  const moveToDlq = async (record: SQSRecord, err: unknown, receiveCount: number): Promise<boolean> => {
-    if (!deps.dlq) return false;
-    const { kind, message } = describeError(err);
-    const attrs = Object.fromEntries(Object.entries(attributesOf(record)).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    await deps.dlq.send({
-      body: record.body,
-      attributes: { ...attrs, [ATTR.failureKind]: kind, [ATTR.failureReason]: message.slice(0, 1000), [ATTR.receiveCount]: String(receiveCount) },
-    });
-    return true;
-  };
-
   const handleRecord = async (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    const attrs = attributesOf(record);
+    const attrs = messageAttributes(record);
     const log = { provider: attrs[ATTR.provider], trace_id: attrs[ATTR.traceId], event_id: attrs[ATTR.eventId], message_id: record.messageId, attempt: receiveCount };
     try {
       let envelope: EventEnvelope;
@@ -106,7 +92,7 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
       const { kind, message } = describeError(err);
       const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
       const dims = { provider: attrs[ATTR.provider] ?? 'unknown', operation: 'webhook' };
-      if (final && (await moveToDlq(record, err, receiveCount))) {
+      if (final && (await deadLetter(deps.dlq, record, err, receiveCount))) {
         emitMetric(deps.telemetry, METRIC.EventsDeadLettered, 1, 'Count', dims);
         deps.telemetry.log('error', 'event moved to DLQ', { ...log, error_code: kind, error_message: message });
         return { deadLettered: true };
@@ -125,7 +111,7 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
     const entries: ArchiveEntry[] = [];
     for (const record of records) {
       try {
-        const envelope = fromQueueMessage(record.body, attributesOf(record));
+        const envelope = fromQueueMessage(record.body, messageAttributes(record));
         if (!envelope.replay) entries.push(archiveEntry(envelope));
       } catch {
         // unreadable: handleRecord dead-letters it with the reason
