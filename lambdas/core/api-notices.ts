@@ -63,18 +63,10 @@ export interface ApiNoticeRecorder {
 export function apiNoticeRecorder(store: EndpointSightings, opts: { apiVersion?: string; onError?: (err: unknown) => void } = {}): ApiNoticeRecorder {
   const written = new Map<string, { day: number; signature: string }>();
   const inFlight = new Set<Promise<void>>();
-  // The client emits a response's api_notice synchronously right before its attempt event.
-  let pending: { key: string; notice: ApiNotice } | undefined;
-
   const listener = (event: ClientEvent): void => {
-    if (event.type === 'api_notice') {
-      pending = { key: `${event.provider} ${event.operation}`, notice: event.notice };
-      return;
-    }
     if (event.type !== 'attempt' || event.status === undefined) return;
     const key = `${event.provider} ${event.operation}`;
-    const notice = pending?.key === key ? pending.notice : undefined;
-    pending = undefined;
+    const notice = event.notice;
     const day = Math.floor(event.at / DAY_MS);
     const last = written.get(key);
     const signature = notice ? noticeSignature(notice) : last?.signature ?? '';

@@ -383,12 +383,9 @@ function buildClient(deps: ClientDeps): ClientParts {
       }
 
       const message = r.message ? redactor.text(r.message) : undefined;
-      // Deprecation signals ride on any response, failed ones too; emitted right before the attempt they belong to.
+      // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
       const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, def.noticeHeaders) : undefined;
-      if (notice) {
-        const links = { deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation), sunset: notice.links.sunset && redactor.text(notice.links.sunset) };
-        emit({ type: 'api_notice', at: now, provider: def.name, operation, method, traceId, status: r.status!, notice: { ...notice, links, warnings: notice.warnings.map((w) => redactor.text(w)), notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])) } });
-      }
+      const links = notice && { deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation), sunset: notice.links.sunset && redactor.text(notice.links.sunset) };
       const event: AttemptEvent = {
         type: 'attempt',
         at: now,
@@ -405,6 +402,9 @@ function buildClient(deps: ClientDeps): ClientParts {
         errorMessage: message,
         retrying: waitMs !== undefined,
         waitMs,
+        ...(notice && links
+          ? { notice: { ...notice, links, warnings: notice.warnings.map((w) => redactor.text(w)), notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])) } }
+          : {}),
       };
       emit(event);
       if (r.outcome === 'ok') {

@@ -1,7 +1,8 @@
 import { emitMetric, METRIC, statusClass, type StatusClass } from '../metrics';
 import type { LogLevel, Telemetry } from '../ports';
 import { noticeSignature } from './api-notice';
-import type { ApiNoticeEvent, AttemptEvent, ClientEvent, ClientListener } from './types';
+import type { ApiNotice } from './api-notice';
+import type { AttemptEvent, ClientEvent, ClientListener } from './types';
 
 function classOf(e: AttemptEvent): StatusClass | undefined {
   if (e.outcome === 'timeout') return 'timeout';
@@ -18,8 +19,7 @@ const NOTICE_LOG_EVERY_MS = 60 * 60 * 1000;
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** The log fields of a deprecation notice: the endpoint, its dates and where to read more. */
-function noticeFields(e: ApiNoticeEvent): Record<string, unknown> {
-  const n = e.notice;
+function noticeFields(e: AttemptEvent, n: ApiNotice): Record<string, unknown> {
   return {
     third_party: e.provider,
     endpoint: e.operation,
@@ -59,22 +59,22 @@ const STATUS_METRIC: Partial<Record<StatusClass, string>> = {
  */
 export function telemetryObserver(telemetry: Telemetry): ClientListener {
   const noticeLogged = new Map<string, { signature: string; at: number }>();
+  const noticeSeen = (event: AttemptEvent, notice: ApiNotice): void => {
+    const dims = { provider: event.provider, operation: event.operation };
+    emitMetric(telemetry, METRIC.DeprecationSeen, 1, 'Count', dims);
+    if (notice.sunsetAt !== undefined) emitMetric(telemetry, METRIC.SunsetDays, (notice.sunsetAt - event.at) / DAY_MS, 'None', dims);
+    const key = `${event.provider} ${event.operation}`;
+    const signature = noticeSignature(notice);
+    const last = noticeLogged.get(key);
+    if (!last || last.signature !== signature || event.at - last.at >= NOTICE_LOG_EVERY_MS) {
+      noticeLogged.set(key, { signature, at: event.at });
+      telemetry.log('warn', 'provider deprecation notice', noticeFields(event, notice));
+    }
+  };
   return (event: ClientEvent) => {
     switch (event.type) {
-      case 'api_notice': {
-        const dims = { provider: event.provider, operation: event.operation };
-        emitMetric(telemetry, METRIC.DeprecationSeen, 1, 'Count', dims);
-        if (event.notice.sunsetAt !== undefined) emitMetric(telemetry, METRIC.SunsetDays, (event.notice.sunsetAt - event.at) / DAY_MS, 'None', dims);
-        const key = `${event.provider} ${event.operation}`;
-        const signature = noticeSignature(event.notice);
-        const last = noticeLogged.get(key);
-        if (!last || last.signature !== signature || event.at - last.at >= NOTICE_LOG_EVERY_MS) {
-          noticeLogged.set(key, { signature, at: event.at });
-          telemetry.log('warn', 'provider deprecation notice', noticeFields(event));
-        }
-        return;
-      }
       case 'attempt': {
+        if (event.notice) noticeSeen(event, event.notice);
         const level: LogLevel = event.outcome === 'ok' ? 'info' : event.retrying ? 'warn' : 'error';
         telemetry.log(level, event.outcome === 'ok' ? 'provider call' : event.retrying ? 'provider call failed, retrying' : 'provider call failed', {
           third_party: event.provider,

@@ -61,6 +61,8 @@ export interface AttemptEvent {
   /** The client will try again after `waitMs`. */
   retrying: boolean;
   waitMs?: number;
+  /** The response said its endpoint is deprecated, has a sunset date, or carried a warning or a provider's notice header. */
+  notice?: ApiNotice;
 }
 
 /** A call that ended without (another) attempt: open circuit, no time left, a rate-limit wait past the deadline. */
@@ -109,22 +111,7 @@ export interface PageEvent {
   errorMessage?: string;
 }
 
-/**
- * A response that said its endpoint is deprecated, has a sunset date, or carried a warning or a provider's
- * notice header. Emitted just before the `attempt` event of the same response.
- */
-export interface ApiNoticeEvent {
-  type: 'api_notice';
-  at: number;
-  provider: string;
-  operation: string;
-  method: string;
-  traceId: string;
-  status: number;
-  notice: ApiNotice;
-}
-
-export type ClientEvent = AttemptEvent | CallEndedEvent | CircuitEvent | TokenEvent | PageEvent | ApiNoticeEvent;
+export type ClientEvent = AttemptEvent | CallEndedEvent | CircuitEvent | TokenEvent | PageEvent;
 export type ClientListener = (event: ClientEvent) => void;
 
 /** Where a page starts: enough to resume a run there (checkpoints store it). */
