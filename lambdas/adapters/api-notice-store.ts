@@ -6,13 +6,8 @@ const KEEP_DAYS = 90;
 
 const NOTICE_FIELDS = ['deprecated', 'deprecatedAt', 'sunsetAt', 'deprecationLink', 'sunsetLink', 'warnings', 'notices', 'noticeLastSeenAt'] as const;
 
-interface Item {
-  provider: string;
-  endpoint: string;
-  method: string;
-  lastSeenAt: number;
-  lastStatus: number;
-  apiVersion?: string;
+/** The record with its notice flattened into attributes. */
+interface Item extends Omit<EndpointRecord, 'notice'> {
   deprecated?: boolean;
   deprecatedAt?: number;
   sunsetAt?: number;
