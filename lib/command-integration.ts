@@ -6,12 +6,12 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
-import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './webhook-integration';
+import { workQueue } from './work-queue';
 import { HandlerFunction } from './lambda-function';
 import { grantItemAccess } from './table-grants';
 
@@ -52,15 +52,7 @@ export class CommandIntegration extends Construct {
     const timeout = props.writer?.timeout ?? Duration.seconds(60);
     const maxReceiveCount = props.writer?.maxReceiveCount ?? 5;
 
-    this.dlq = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
-      // At least 6x the writer's timeout, so a redelivery never overlaps a running batch.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount },
-    });
+    ({ queue: this.queue, dlq: this.dlq } = workQueue(this, timeout, maxReceiveCount));
 
     const common = { [ENV.provider]: provider.name, [ENV.namespace]: props.namespace };
     this.accept = new HandlerFunction(this, 'Accept', {

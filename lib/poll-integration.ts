@@ -5,7 +5,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
@@ -13,7 +13,7 @@ import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
-import { DLQ_RETENTION_DAYS } from './webhook-integration';
+import { deadLetterQueue } from './work-queue';
 
 export interface PollIntegrationProps {
   provider: ProviderDefinition;
@@ -60,7 +60,7 @@ export class PollIntegration extends Construct {
 
     if (props.dlq) this.dlq = props.dlq;
     else {
-      const dlq = new Queue(this, 'SchedulerDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
+      const dlq = deadLetterQueue(this, 'SchedulerDlq');
       Validations.of(dlq).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason: "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",

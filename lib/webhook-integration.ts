@@ -4,18 +4,16 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { ENV } from '../lambdas/core/env-contract';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { workQueue } from './work-queue';
 import { grantItemAccess } from './table-grants';
 import type { BlobBucket } from './blob-bucket';
 
-/** Queue and DLQ retention (days): the blob bucket keeps claim-checked bodies at least this long. */
-export const QUEUE_RETENTION_DAYS = 4;
-export const DLQ_RETENTION_DAYS = 14;
 import type { Observability } from './observability/observability';
 
 export interface WebhookIntegrationProps {
@@ -53,19 +51,7 @@ export class WebhookIntegration extends Construct {
     const timeout = props.processor?.timeout ?? Duration.seconds(30);
     const maxReceiveCount = props.processor?.maxReceiveCount ?? 5;
 
-    this.dlq = new Queue(this, 'Dlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
-      // AWS guidance: at least 6x the consumer's timeout, so retries never overlap a running batch.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.dlq, maxReceiveCount },
-    });
+    ({ queue: this.queue, dlq: this.dlq } = workQueue(this, timeout, maxReceiveCount));
 
     const common = {
       [ENV.provider]: provider.name,

@@ -1,0 +1,38 @@
+import { Duration } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** How long a work queue keeps a message (days). */
+export const QUEUE_RETENTION_DAYS = 4;
+/** How long a DLQ keeps a message for redrive (days): SQS's maximum. */
+export const DLQ_RETENTION_DAYS = 14;
+
+/**
+ * A DLQ for failures: encrypted, TLS only, kept 14 days.
+ *
+ * @example
+ * const dlq = deadLetterQueue(this, 'SchedulerDlq');
+ */
+export function deadLetterQueue(scope: Construct, id: string): Queue {
+  return new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
+}
+
+/**
+ * A work queue and its DLQ for a Lambda consumer with `consumerTimeout`: encrypted, TLS only; visibility
+ * 6x the timeout (AWS guidance: a redelivery never overlaps a running batch); `maxReceiveCount` receives
+ * before the DLQ.
+ *
+ * @example
+ * const { queue, dlq } = workQueue(this, Duration.seconds(30), 5);
+ */
+export function workQueue(scope: Construct, consumerTimeout: Duration, maxReceiveCount: number): { queue: Queue; dlq: Queue } {
+  const dlq = deadLetterQueue(scope, 'Dlq');
+  const queue = new Queue(scope, 'Queue', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
+    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
+    deadLetterQueue: { queue: dlq, maxReceiveCount },
+  });
+  return { queue, dlq };
+}
