@@ -25,7 +25,13 @@ export interface Scenario {
   run(opts?: RunOptions): Promise<Figure[]>;
 }
 
-export function figure(scenario: ScenarioId, name: string, value: number, unit: string, opts: { baseline?: number | null; target?: string } = {}): Figure {
+export function figure(
+  scenario: ScenarioId,
+  name: string,
+  value: number,
+  unit: string,
+  opts: { baseline?: number | null; target?: string } = {},
+): Figure {
   const baseline = opts.baseline ?? null;
   return {
     scenario,

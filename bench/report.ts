@@ -22,11 +22,24 @@ export function meetsTarget(f: Figure): boolean | undefined {
  * console.log(formatTable([figure('processor', 'throughput', 180, 'events/s', { baseline: 200, target: '>= 0.7 ratio' })]));
  */
 export function formatTable(results: readonly Figure[]): string {
-  const verdict = (f: Figure) => ({ true: 'met', false: 'MISSED', undefined: '' })[String(meetsTarget(f)) as 'true' | 'false' | 'undefined'];
-  const rows = results.map((r) => [r.scenario, r.figure, `${r.value} ${r.unit}`, r.baseline === null ? '' : `${r.baseline} ${r.unit}`, r.ratio === null ? '' : `${r.ratio}x`, r.target, verdict(r)]);
+  const verdict = (f: Figure) =>
+    ({ true: 'met', false: 'MISSED', undefined: '' })[String(meetsTarget(f)) as 'true' | 'false' | 'undefined'];
+  const rows = results.map((r) => [
+    r.scenario,
+    r.figure,
+    `${r.value} ${r.unit}`,
+    r.baseline === null ? '' : `${r.baseline} ${r.unit}`,
+    r.ratio === null ? '' : `${r.ratio}x`,
+    r.target,
+    verdict(r),
+  ]);
   const head = ['scenario', 'figure', 'value', 'baseline', 'ratio', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -47,7 +60,11 @@ export interface RunReport {
  * @example
  * const { results, failures } = await runScenarios(scenarios, { quick: true });
  */
-export async function runScenarios(list: readonly Scenario[], opts: RunOptions = {}, log: (line: string) => void = (l) => console.error(l)): Promise<RunReport> {
+export async function runScenarios(
+  list: readonly Scenario[],
+  opts: RunOptions = {},
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<RunReport> {
   const report: RunReport = { results: [], failures: [] };
   const started = performance.now();
   for (const scenario of list) {
@@ -58,7 +75,9 @@ export async function runScenarios(list: readonly Scenario[], opts: RunOptions =
       log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (error) {
       report.failures.push({ id: scenario.id, error });
-      log(`  FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log(
+        `  FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
   log(`all scenarios in ${((performance.now() - started) / 1000).toFixed(1)} s`);

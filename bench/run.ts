@@ -5,7 +5,9 @@ import { formatTable, runScenarios, writeResults } from './report';
 import { scenarios } from './scenarios';
 
 // npm run bench [-- --scenario ID [--scenario ID2]] [--quick]
-const { values } = parseArgs({ options: { scenario: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { scenario: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } },
+});
 const wanted = values.scenario ?? scenarios.map((s) => s.id);
 const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
 if (unknown.length > 0) {

@@ -32,7 +32,9 @@ if (values.help) {
   process.exit(0);
 }
 const opts = { seed: num('seed'), events: num('events'), writes: num('writes'), pages: num('pages') };
-console.log(`chaos run: seed ${opts.seed}, ${opts.events} events, ${opts.writes} commands, ${opts.pages} backfill pages`);
+console.log(
+  `chaos run: seed ${opts.seed}, ${opts.events} events, ${opts.writes} commands, ${opts.pages} backfill pages`,
+);
 const result = await runChaos({ ...opts, onProgress: (line) => console.log(`  ${line}`) });
 console.log(`\n${chaosTable(result)}`);
 writeChaosFiles(values.out!, result, { ...opts, finishedAt: new Date().toISOString() });

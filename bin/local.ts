@@ -33,7 +33,9 @@ const demoSpeed = Number(values['demo-speed']);
 const pollEvery = Number(values['poll-every'] ?? (demo ? 20 / demoSpeed : 60));
 const timeScale = Number(values['time-scale'] ?? (demo ? 10 : 1));
 if (!(pollEvery > 0) || !(demoSpeed > 0)) {
-  console.error(`--poll-every and --demo-speed must be positive numbers (got ${values['poll-every']}, ${values['demo-speed']})`);
+  console.error(
+    `--poll-every and --demo-speed must be positive numbers (got ${values['poll-every']}, ${values['demo-speed']})`,
+  );
   process.exit(2);
 }
 if (!(timeScale > 0)) {
@@ -53,14 +55,34 @@ function sink(line: string): void {
   if (text) console.log(text);
 }
 
-const stack = await startLocalStack({ port: Number(values.port), host: values.host, dataDir, memory: values.memory, sink, observability: { timeScale }, polls: { everyMs: pollEvery * 1000 } });
+const stack = await startLocalStack({
+  port: Number(values.port),
+  host: values.host,
+  dataDir,
+  memory: values.memory,
+  sink,
+  observability: { timeScale },
+  polls: { everyMs: pollEvery * 1000 },
+});
 const secretsFile = resolve(dataDir, 'secrets.json');
 // Tells `npm run ops` where this running stack listens.
 const stateFile = resolve(dataDir, 'stack.json');
-const simulators = Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([name, sim]) => [name, sim.url]));
-writeFileSync(stateFile, JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid, simulators }));
+const simulators = Object.fromEntries(
+  Object.entries(stack.polls?.simulators ?? {}).map(([name, sim]) => [name, sim.url]),
+);
+writeFileSync(
+  stateFile,
+  JSON.stringify({
+    url: stack.url,
+    dynamoEndpoint: stack.dynamo.endpoint,
+    adminUrl: stack.adminUrl,
+    pid: process.pid,
+    simulators,
+  }),
+);
 const pollLines = (stack.polls?.scheduler.schedules ?? []).map(
-  ({ event, everyMs }) => `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${simulators[event.provider] ? `its simulator ${simulators[event.provider]}` : 'the real API'}`,
+  ({ event, everyMs }) =>
+    `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${simulators[event.provider] ? `its simulator ${simulators[event.provider]}` : 'the real API'}`,
 );
 const body = JSON.stringify(sampleGithubIssue());
 // Signs with the first value when the secret holds several (rotation: a JSON array, or one value per line).
@@ -71,13 +93,19 @@ const shellQuoted = `'${body.replace(/'/g, "'\\''")}'`;
 
 console.log(`
 Integration stack (local) is running at ${stack.url}
-  webhooks:  ${Object.keys(stack.queues).map((p) => `${stack.url}/webhooks/${p}`).join('\n             ')}
+  webhooks:  ${Object.keys(stack.queues)
+    .map((p) => `${stack.url}/webhooks/${p}`)
+    .join('\n             ')}
   DynamoDB:  ${stack.dynamo.endpoint} (dynalite${values.memory ? ', in memory' : `, data in ${dataDir}/dynamodb`})
   secrets:   ${secretsFile}
   logs:      ${logFile}
   dashboard: ${stack.url}/_dashboard   (alarms and charts; alarm periods x1/${timeScale})
-  demo:      ${demo ? `on${demoSpeed !== 1 ? ` (x${demoSpeed})` : ''}: webhooks from every provider (a forged, duplicate or late one now and then), a Stripe or Trello command every 20 s,
-             a fault on the football simulator 30 s in and every 75 s (5xx burst, 429 storm, schema drift), a forged GitHub burst every 3 min (--no-demo: none of it)` : 'off (the polls still run, against the simulator unless <PROVIDER>_BASE_URL is set)'}
+  demo:      ${
+    demo
+      ? `on${demoSpeed !== 1 ? ` (x${demoSpeed})` : ''}: webhooks from every provider (a forged, duplicate or late one now and then), a Stripe or Trello command every 20 s,
+             a fault on the football simulator 30 s in and every 75 s (5xx burst, 429 storm, schema drift), a forged GitHub burst every 3 min (--no-demo: none of it)`
+      : 'off (the polls still run, against the simulator unless <PROVIDER>_BASE_URL is set)'
+  }
   console:   ${values.quiet ? 'quiet' : values.verbose ? 'every log line' : 'notable events, warnings and errors (--verbose: every line; all of them are in the log file)'}
   polls:     ${pollLines.join('\n             ') || 'none'}
   records:   ${stack.url}/records/football/fixture   (the last known data, with its fetch time)
@@ -94,8 +122,14 @@ curl -i ${stack.url}/webhooks/github \\
 or: npm run ops -- send github    and then: npm run ops -- records github
 Backfill: npm run sync -- --provider football --poll fixtures --from 2024-08-01 --to 2024-08-31
 
-Outbound writes (commands):  ${Object.keys(stack.writes.queues).map((p) => `${stack.url}/commands/${p}`).join('  ')}
-  simulators: ${Object.entries(stack.writes.simulators).map(([p, sim]) => `${p} ${sim.url}`).join(', ') || 'none (base URLs set)'}
+Outbound writes (commands):  ${Object.keys(stack.writes.queues)
+  .map((p) => `${stack.url}/commands/${p}`)
+  .join('  ')}
+  simulators: ${
+    Object.entries(stack.writes.simulators)
+      .map(([p, sim]) => `${p} ${sim.url}`)
+      .join(', ') || 'none (base URLs set)'
+  }
   npm run ops -- command trello createCard --input '{"ref":"T-1","idList":"${TRELLO_SEED.lists.todo}","name":"Hello"}'
   npm run ops -- command stripe createCustomer --input '{"ref":"U-1","email":"ann@example.com"}'
   npm run ops -- commands --provider trello
@@ -104,7 +138,9 @@ Ctrl-C to stop.
 `);
 
 // Seeded: the same run of forged, duplicate and late deliveries each time.
-const traffic = demo ? startDemo(stack, defaultDemoDrivers({ speed: demoSpeed }), { say: (m) => console.log(m), random: prng(7) }) : undefined;
+const traffic = demo
+  ? startDemo(stack, defaultDemoDrivers({ speed: demoSpeed }), { say: (m) => console.log(m), random: prng(7) })
+  : undefined;
 
 let stopping = false;
 const stop = async () => {

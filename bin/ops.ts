@@ -96,11 +96,21 @@ function date(flag: 'from' | 'to'): Date {
 }
 
 const opsCommands = {
-  dlq: async (name: string | undefined) => print(await dlq(await target(), provider(name).name, { limit: Math.max(1, Number(values.limit) || 100) }), dlqText),
-  redrive: async (name: string | undefined) => print(await redrive(await target(), provider(name).name, { wait: !values['no-wait'] }), redriveText),
+  dlq: async (name: string | undefined) =>
+    print(await dlq(await target(), provider(name).name, { limit: Math.max(1, Number(values.limit) || 100) }), dlqText),
+  redrive: async (name: string | undefined) =>
+    print(await redrive(await target(), provider(name).name, { wait: !values['no-wait'] }), redriveText),
   replay: async (name: string | undefined) => {
     const def = provider(name);
-    print(await replay(await target(), def.name, { from: date('from'), to: date('to'), now: new Date(), dryRun: values['dry-run'] }), replayText);
+    print(
+      await replay(await target(), def.name, {
+        from: date('from'),
+        to: date('to'),
+        now: new Date(),
+        dryRun: values['dry-run'],
+      }),
+      replayText,
+    );
   },
 };
 
@@ -119,37 +129,61 @@ async function send(name: string | undefined): Promise<void> {
   const def = provider(name);
   if (!def.webhook) fail(`${def.name} has no webhook`);
   const { url } = running();
-  const secret = secretValues(await new FileSecretStore(resolve(dataDir, 'secrets.json')).get(def.name, def.webhook.secret))[0] ?? '';
+  const secret =
+    secretValues(await new FileSecretStore(resolve(dataDir, 'secrets.json')).get(def.name, def.webhook.secret))[0] ??
+    '';
   const body = JSON.stringify(sampleGithubIssue({ number: Math.floor(Math.random() * 1000) + 1 }));
   const signed = signAs(def.webhook.scheme, body, secret, { headers: { 'x-github-event': 'issues' } });
-  const res = await fetch(`${url}/webhooks/${def.name}`, { method: 'POST', headers: signed.headers, body: signed.body });
+  const res = await fetch(`${url}/webhooks/${def.name}`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
   const text = await res.text();
-  console.log(values.json ? JSON.stringify({ status: res.status, body: JSON.parse(text) as unknown }) : `${res.status} ${text}`);
+  console.log(
+    values.json ? JSON.stringify({ status: res.status, body: JSON.parse(text) as unknown }) : `${res.status} ${text}`,
+  );
   if (!res.ok) process.exit(1);
 }
 
 async function records(name: string | undefined): Promise<void> {
   const def = provider(name);
   const { dynamoEndpoint } = running();
-  const doc = createDocumentClient(createDynamoClient({ endpoint: dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const doc = createDocumentClient(
+    createDynamoClient({
+      endpoint: dynamoEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await doc.send(new ScanCommand({ TableName: TABLES.records.name, ExclusiveStartKey: start, FilterExpression: 'provider = :p', ExpressionAttributeValues: { ':p': def.name } }));
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: TABLES.records.name,
+        ExclusiveStartKey: start,
+        FilterExpression: 'provider = :p',
+        ExpressionAttributeValues: { ':p': def.name },
+      }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
   if (values.json) return console.log(JSON.stringify(items.map(({ data, ...rest }) => rest)));
   // Webhook records carry a version and an event; polled ones the time they were fetched.
   const when = (item: Record<string, unknown>) =>
-    item.fetchedAt !== undefined ? `fetched=${new Date(Number(item.fetchedAt)).toISOString()}\tpoll=${String(item.source)}` : `version=${new Date(Number(item.version)).toISOString()}\tevent=${String(item.eventId)}`;
+    item.fetchedAt !== undefined
+      ? `fetched=${new Date(Number(item.fetchedAt)).toISOString()}\tpoll=${String(item.source)}`
+      : `version=${new Date(Number(item.version)).toISOString()}\tevent=${String(item.eventId)}`;
   for (const item of items) console.log(`${item.type}\t${item.key}\t${when(item)}`);
   console.log(`${items.length} record(s)`);
 }
 
 async function sendOneCommand(name: string | undefined): Promise<void> {
   const operation = positionals[2];
-  if (!name || !operation || values.input === undefined) fail('usage: npm run ops -- command <provider> <operation> --input JSON [--id ID]');
+  if (!name || !operation || values.input === undefined)
+    fail('usage: npm run ops -- command <provider> <operation> --input JSON [--id ID]');
   let input: unknown;
   try {
     input = JSON.parse(values.input);
@@ -164,7 +198,13 @@ async function sendOneCommand(name: string | undefined): Promise<void> {
 async function commandOutcomes(name: string | undefined): Promise<void> {
   const def = provider(values.provider ?? name);
   const { dynamoEndpoint } = running();
-  const doc = createDocumentClient(createDynamoClient({ endpoint: dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const doc = createDocumentClient(
+    createDynamoClient({
+      endpoint: dynamoEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
   const outcomes = await listCommands(new DynamoCommandStore(doc, TABLES.commands.name), def.name);
   console.log(values.json ? JSON.stringify(outcomes) : commandsText(outcomes));
 }
@@ -188,13 +228,30 @@ async function versions(name: string | undefined): Promise<void> {
       endpoint = undefined;
     }
     where = endpoint ? 'local stack' : 'the local stack is not running (npm start), or add --aws for a deployed stage';
-    if (endpoint) store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })), TABLES.apiNotices.name);
+    if (endpoint)
+      store = new DynamoApiNoticeStore(
+        createDocumentClient(
+          createDynamoClient({
+            endpoint,
+            region: 'local',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }),
+        ),
+        TABLES.apiNotices.name,
+      );
   }
   const records = store ? await store.list(name ? defs[0]!.name : undefined) : undefined;
   print(versionsReport(defs, records, { now: Date.now(), where }), versionsText);
 }
 
-const commands: Record<string, (name: string | undefined) => Promise<void>> = { send, records, versions, ...opsCommands, command: sendOneCommand, commands: commandOutcomes };
+const commands: Record<string, (name: string | undefined) => Promise<void>> = {
+  send,
+  records,
+  versions,
+  ...opsCommands,
+  command: sendOneCommand,
+  commands: commandOutcomes,
+};
 if (values.help || !command || !commands[command]) {
   console.log(USAGE);
   process.exit(command && !values.help ? 2 : 0);

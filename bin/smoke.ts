@@ -44,20 +44,26 @@ async function signingSecret(): Promise<string> {
   const raw = process.env.SMOKE_WEBHOOK_SECRET || (await fromSecretsManager());
   // The first value of a rotation list is the one the sender signs with.
   const secret = secretValues(raw)[0];
-  if (!secret) throw new Error(`no signing secret: set SMOKE_WEBHOOK_SECRET or ${secretPrefix(stage)}/standard/${secretName}`);
+  if (!secret)
+    throw new Error(`no signing secret: set SMOKE_WEBHOOK_SECRET or ${secretPrefix(stage)}/standard/${secretName}`);
   return secret;
 }
 
 async function fromSecretsManager(): Promise<string> {
   const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const res = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: `${secretPrefix(stage)}/standard/${secretName}` }));
+  const res = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: `${secretPrefix(stage)}/standard/${secretName}` }),
+  );
   return res.SecretString ?? '';
 }
 
 try {
   const result = await smokeCheck({ url: await webhookUrl(), secret: await signingSecret(), ref: values.ref });
   if (values.json) console.log(JSON.stringify({ stage, ...result }));
-  else console.log(`smoke ${stage}: ${result.ok ? 'OK' : 'FAILED'}, HTTP ${result.status ?? '-'} after ${result.attempts} attempt(s), event ${result.eventId}: ${result.detail}`);
+  else
+    console.log(
+      `smoke ${stage}: ${result.ok ? 'OK' : 'FAILED'}, HTTP ${result.status ?? '-'} after ${result.attempts} attempt(s), event ${result.eventId}: ${result.detail}`,
+    );
   process.exit(result.ok ? 0 : 1);
 } catch (err) {
   console.error(`smoke ${stage}: ${(err as Error).message}`);

@@ -30,7 +30,12 @@ export function clientSecretNames(def: ProviderDefinition): string[] {
  * @example
  * grantSecretReads(poller, football, secrets, clientSecretNames(football));
  */
-export function grantSecretReads(grantee: IGrantable, def: ProviderDefinition, secrets: Record<string, ISecret>, names: readonly string[]): void {
+export function grantSecretReads(
+  grantee: IGrantable,
+  def: ProviderDefinition,
+  secrets: Record<string, ISecret>,
+  names: readonly string[],
+): void {
   for (const name of names) {
     const secret = secrets[name];
     if (!secret) throw new Error(`${def.name}: secret ${name} is not declared in secrets`);

@@ -40,13 +40,18 @@ export class BlobBucket extends Construct {
       lifecycleRules: [
         { id: 'archive-retention', prefix: BLOB_PREFIX.archive, expiration: Duration.days(archiveDays) },
         // Archive lines and DLQ messages point at payloads: keep them as long as either can refer to one.
-        { id: 'payload-expiry', prefix: BLOB_PREFIX.payloads, expiration: Duration.days(Math.max(archiveDays, props.maxMessageLifetimeDays) + 1) },
+        {
+          id: 'payload-expiry',
+          prefix: BLOB_PREFIX.payloads,
+          expiration: Duration.days(Math.max(archiveDays, props.maxMessageLifetimeDays) + 1),
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: "No server access logs: only this stack's function roles reach the bucket (each one provider's key prefix, TLS only, public access blocked); CloudTrail S3 data events are the audit trail where one is required, without a second bucket per stack to secure.",
+      reason:
+        "No server access logs: only this stack's function roles reach the bucket (each one provider's key prefix, TLS only, public access blocked); CloudTrail S3 data events are the audit trail where one is required, without a second bucket per stack to secure.",
     });
   }
 
@@ -67,7 +72,9 @@ export class BlobBucket extends Construct {
 
   private allow(grantee: IGrantable, actions: string[], keyPattern: string): void {
     const principal = grantee.grantPrincipal;
-    principal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(keyPattern)] }));
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(keyPattern)] }),
+    );
     // cdk-nag names the finding by the bucket's logical id, as it renders the resource.
     const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
     if ('node' in principal) {

@@ -58,7 +58,11 @@ export class CommandIntegration extends Construct {
     this.accept = new HandlerFunction(this, 'Accept', {
       handler: 'command-accept',
       timeout: Duration.seconds(10),
-      environment: { ...common, [ENV.queueUrl]: this.queue.queueUrl, [ENV.commandsTable]: props.commandsTable.tableName },
+      environment: {
+        ...common,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.commandsTable]: props.commandsTable.tableName,
+      },
     });
     this.queue.grantSendMessages(this.accept);
     grantItemAccess(props.commandsTable, this.accept);

@@ -18,11 +18,15 @@ export class FunctionLogGroups implements IAspect {
   constructor(private readonly retention: RetentionDays) {}
 
   visit(node: IConstruct): void {
-    if (!CfnResource.isCfnResource(node) || node.cfnResourceType !== 'AWS::Lambda::Function' || this.done.has(node)) return;
+    if (!CfnResource.isCfnResource(node) || node.cfnResourceType !== 'AWS::Lambda::Function' || this.done.has(node))
+      return;
     this.done.add(node);
     // CDK's custom resource providers are raw CfnResources and never set LoggingConfig.
     if (node instanceof CfnFunction && node.loggingConfig !== undefined) return;
-    const logs = new LogGroup(node.node.scope!, `${node.node.id}Logs`, { retention: this.retention, removalPolicy: RemovalPolicy.DESTROY });
+    const logs = new LogGroup(node.node.scope!, `${node.node.id}Logs`, {
+      retention: this.retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     node.addPropertyOverride('LoggingConfig.LogGroup', logs.logGroupName);
   }
 }

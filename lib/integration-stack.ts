@@ -125,10 +125,19 @@ export class IntegrationStack extends Stack {
       this.secrets[provider.name] = perProvider;
     }
 
-    const oncallContext = (key: string): string[] => [this.node.tryGetContext(key) ?? []].flat().flatMap((v: unknown) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+    const oncallContext = (key: string): string[] =>
+      [this.node.tryGetContext(key) ?? []]
+        .flat()
+        .flatMap((v: unknown) => String(v).split(','))
+        .map((v) => v.trim())
+        .filter(Boolean);
     this.observability = new Observability(this, 'Observability', {
       namespace,
-      alarms: { ...stage.config.alarms, 'api-sunset-soon': { threshold: stage.config.sunsetWarningDays, ...stage.config.alarms['api-sunset-soon'] }, ...props.alarms },
+      alarms: {
+        ...stage.config.alarms,
+        'api-sunset-soon': { threshold: stage.config.sunsetWarningDays, ...stage.config.alarms['api-sunset-soon'] },
+        ...props.alarms,
+      },
       oncall: props.oncall ?? {
         emails: [...stage.config.oncall.emails, ...oncallContext('oncallEmails')],
         urls: [...stage.config.oncall.urls, ...oncallContext('oncallUrls')],
@@ -143,8 +152,14 @@ export class IntegrationStack extends Stack {
       for (const operation of requestOperations(provider)) monitoring.operation(operation);
     }
 
-    this.api = new HttpApi(this, 'Api', { createDefaultStage: false, description: 'Webhook receiver for third-party providers' });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: stage.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new HttpApi(this, 'Api', {
+      createDefaultStage: false,
+      description: 'Webhook receiver for third-party providers',
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: stage.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -164,11 +179,23 @@ export class IntegrationStack extends Stack {
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY && stage.config.autoDeleteObjects,
     });
     // `npm run ops -- ... --aws` finds the bucket and queues through these outputs.
-    new CfnOutput(this, 'BlobBucketName', { value: this.blobs.bucket.bucketName, description: 'Claim-checked payloads and the event archive' });
-    new CfnOutput(this, 'ApiNoticesTableName', { value: this.tables.apiNotices.tableName, description: 'Endpoints in use and deprecations seen (npm run ops -- versions --aws)' });
+    new CfnOutput(this, 'BlobBucketName', {
+      value: this.blobs.bucket.bucketName,
+      description: 'Claim-checked payloads and the event archive',
+    });
+    new CfnOutput(this, 'ApiNoticesTableName', {
+      value: this.tables.apiNotices.tableName,
+      description: 'Endpoints in use and deprecations seen (npm run ops -- versions --aws)',
+    });
     new CfnOutput(this, 'Stage', { value: stage.name, description: 'The stage this stack is (lib/stages.ts)' });
-    new CfnOutput(this, 'SecretPrefix', { value: `${secretPrefix}/`, description: 'Every secret of this stage is named <prefix><provider>/<name>' });
-    new CfnOutput(this, 'MetricsNamespace', { value: namespace, description: 'CloudWatch namespace of this stage\'s metrics' });
+    new CfnOutput(this, 'SecretPrefix', {
+      value: `${secretPrefix}/`,
+      description: 'Every secret of this stage is named <prefix><provider>/<name>',
+    });
+    new CfnOutput(this, 'MetricsNamespace', {
+      value: namespace,
+      description: "CloudWatch namespace of this stage's metrics",
+    });
 
     this.observability.httpApi(this.api);
     for (const provider of props.providers) {
@@ -196,7 +223,10 @@ export class IntegrationStack extends Stack {
 
     this.records = new RecordsApi(this, 'Records', { api: this.api, namespace, tables: this.tables });
     this.observability.provider('records', 'Records API').lambda('records-read', this.records.reader);
-    new CfnOutput(this, 'RecordsUrl', { description: 'GET <this>/<provider>/<type>[?key=] (IAM, SigV4): last known data with fetch times', value: `${this.api.apiEndpoint}/records` });
+    new CfnOutput(this, 'RecordsUrl', {
+      description: 'GET <this>/<provider>/<type>[?key=] (IAM, SigV4): last known data with fetch times',
+      value: `${this.api.apiEndpoint}/records`,
+    });
     const polling = props.providers.filter((p) => (p.polls?.length ?? 0) > 0);
     for (const provider of polling) {
       const integration = new PollIntegration(this, `Poll-${provider.name}`, {
@@ -208,7 +238,10 @@ export class IntegrationStack extends Stack {
       });
       this.polls[provider.name] = integration;
       this.recordApiNotices(integration.poller);
-      const monitoring = this.observability.provider(provider.name, provider.displayName).sync().lambda('poller', integration.poller);
+      const monitoring = this.observability
+        .provider(provider.name, provider.displayName)
+        .sync()
+        .lambda('poller', integration.poller);
       for (const poll of provider.polls ?? []) monitoring.queue('scheduler-dlq-not-empty', integration.dlq, poll.name);
       new CfnOutput(this, `PollerFunction-${provider.name}`, {
         description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
@@ -230,8 +263,16 @@ export class IntegrationStack extends Stack {
       });
       this.commands[provider.name] = writes;
       this.recordApiNotices(writes.writer);
-      this.observability.provider(provider.name, provider.displayName).writes().queue('command-dlq-not-empty', writes.dlq).lambda('writer', writes.writer).lambda('command-accept', writes.accept);
-      new CfnOutput(this, `CommandUrl-${provider.name}`, { description: `POST ${provider.displayName} write commands here (IAM, SigV4)`, value: `${this.api.apiEndpoint}${writes.path}` });
+      this.observability
+        .provider(provider.name, provider.displayName)
+        .writes()
+        .queue('command-dlq-not-empty', writes.dlq)
+        .lambda('writer', writes.writer)
+        .lambda('command-accept', writes.accept);
+      new CfnOutput(this, `CommandUrl-${provider.name}`, {
+        description: `POST ${provider.displayName} write commands here (IAM, SigV4)`,
+        value: `${this.api.apiEndpoint}${writes.path}`,
+      });
     }
   }
 

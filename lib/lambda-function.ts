@@ -57,7 +57,10 @@ export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 export function bundlingFor(provider: string | undefined): NodejsFunctionProps['bundling'] & typeof BUNDLING {
   if (!provider) return BUNDLING;
   const auth = getProvider(provider)?.auth.kind;
-  return { ...BUNDLING, define: { [BUNDLED_PROVIDER]: JSON.stringify(provider), ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}) } };
+  return {
+    ...BUNDLING,
+    define: { [BUNDLED_PROVIDER]: JSON.stringify(provider), ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}) },
+  };
 }
 
 /** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */
@@ -80,7 +83,9 @@ export class HandlerFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's log group only.
-    const role = props.overrides?.role ?? new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    const role =
+      props.overrides?.role ??
+      new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     super(scope, id, {
       entry: path.join(ROOT, 'lambdas', 'handlers', `${props.handler}.ts`),
@@ -105,11 +110,18 @@ export class HandlerFunction extends NodejsFunction {
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.
     if (stage) {
-      this.addToRolePolicy(new PolicyStatement({ effect: Effect.DENY, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], notResources: [stage.secretsArn(this)] }));
+      this.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          notResources: [stage.secretsArn(this)],
+        }),
+      );
     }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; test/infra/least-privilege.test.ts allows Resource "*" for these X-Ray actions only.',
+      reason:
+        'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; test/infra/least-privilege.test.ts allows Resource "*" for these X-Ray actions only.',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

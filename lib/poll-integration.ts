@@ -53,9 +53,15 @@ export class PollIntegration extends Construct {
     const polls = provider.polls ?? [];
     if (polls.length === 0) throw new Error(`${provider.name} has no polls`);
     const timeoutSeconds = Math.max(...polls.map((p) => p.timeoutSeconds ?? SYNC_DEFAULTS.timeoutSeconds));
-    const minimum = (provider.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs) + (provider.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs) + SYNC_DEFAULTS.stopMarginMs + SYNC_DEFAULTS.writeReserveMs;
+    const minimum =
+      (provider.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs) +
+      (provider.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs) +
+      SYNC_DEFAULTS.stopMarginMs +
+      SYNC_DEFAULTS.writeReserveMs;
     if (timeoutSeconds * 1000 < minimum || timeoutSeconds > 900) {
-      throw new Error(`${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`);
+      throw new Error(
+        `${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`,
+      );
     }
 
     if (props.dlq) this.dlq = props.dlq;
@@ -63,7 +69,8 @@ export class PollIntegration extends Construct {
       const dlq = deadLetterQueue(this, 'SchedulerDlq');
       Validations.of(dlq).acknowledge({
         id: 'AwsSolutions-SQS3',
-        reason: "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",
+        reason:
+          "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",
       });
       this.dlq = dlq;
     }
@@ -83,7 +90,11 @@ export class PollIntegration extends Construct {
       },
     });
     // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
-    this.poller.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1), onFailure: new SqsDestination(this.dlq) });
+    this.poller.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.dlq),
+    });
 
     props.tables.records.grant(this.poller, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
     props.tables.checkpoints.grant(this.poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
@@ -93,12 +104,15 @@ export class PollIntegration extends Construct {
 
     // One role for this provider's schedules, limited to this account's Scheduler (confused-deputy guard).
     const schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: `Invokes the ${provider.displayName} poller for its schedules`,
     });
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.poller.node.defaultChild as never)}.Arn>:*]`,
-      reason: "lambda:InvokeFunction from grantInvoke covers this one poller's versions and aliases (`<poller>:*`), nothing else.",
+      reason:
+        "lambda:InvokeFunction from grantInvoke covers this one poller's versions and aliases (`<poller>:*`), nothing else.",
     });
     for (const poll of polls) {
       this.schedules[poll.name] = new Schedule(this, `Schedule-${poll.name}`, {

@@ -61,7 +61,12 @@ export class StageSettings {
 
   /** ARN pattern of every secret of this stage (Secrets Manager appends `-XXXXXX` to names). */
   secretsArn(scope: IConstruct): string {
-    return Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${this.secretPrefix}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return Stack.of(scope).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.secretPrefix}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   /** A physical name unique to the stage, for names people read (alarms, dashboards): `<stack>-<part>`. */

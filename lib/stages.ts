@@ -11,7 +11,9 @@ export const SERVICE = 'integration-stack';
 const STACK_PREFIX = 'IntegrationStack';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const ALARM_IDS = ALARM_RULES.map((r) => r.id) as [AlarmId, ...AlarmId[]];
 
@@ -30,14 +32,22 @@ export const stageSchema = z
     /** Lower-case: the secret prefix, a tag value and part of every name. */
     name: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lower-case letters, digits and dashes, 2-16 long'),
     /** Pin the stage to one account and region; otherwise CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION (or none: an environment-agnostic synth). */
-    account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+      .optional(),
     /** `retain` keeps tables, the bucket, secrets and the topic key when the stack or a resource goes; `destroy` deletes them. */
     removal: z.enum(['retain', 'destroy']),
     /** Empty the bucket on delete (a custom resource does it); only with `removal: destroy`. */
     autoDeleteObjects: z.boolean().default(false),
     /** Of every function's and the API's log group. */
-    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
+    logRetentionDays: z
+      .number()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
     /** API Gateway stage throttling (requests per second, burst). */
     throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }),
     /**
@@ -60,14 +70,26 @@ export const stageSchema = z
     /** Threshold and evaluation overrides per alarm rule (defaults in lambdas/core/alarm-rules.ts). */
     alarms: z.partialRecord(z.enum(ALARM_IDS), alarmOverride).default({}),
     /** On-call subscriptions to the stage's alarm topic; `-c oncallEmails=...` adds more at deploy time. */
-    oncall: z.strictObject({ emails: z.array(z.email()).default([]), urls: z.array(z.url({ protocol: /^https$/ })).default([]) }).default({ emails: [], urls: [] }),
+    oncall: z
+      .strictObject({
+        emails: z.array(z.email()).default([]),
+        urls: z.array(z.url({ protocol: /^https$/ })).default([]),
+      })
+      .default({ emails: [], urls: [] }),
     /** Extra tags on every resource (`stage` and `service` are always set). */
     tags: z.record(z.string(), z.string()).default({}),
   })
   .superRefine((s, ctx) => {
-    if (s.autoDeleteObjects && s.removal !== 'destroy') ctx.addIssue({ code: 'custom', path: ['autoDeleteObjects'], message: 'autoDeleteObjects needs removal: destroy' });
-    if (s.name === 'prod' && s.removal !== 'retain') ctx.addIssue({ code: 'custom', path: ['removal'], message: 'prod must retain its data' });
-    if (s.name === 'prod' && s.autoDeleteObjects) ctx.addIssue({ code: 'custom', path: ['autoDeleteObjects'], message: 'prod never empties its bucket' });
+    if (s.autoDeleteObjects && s.removal !== 'destroy')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['autoDeleteObjects'],
+        message: 'autoDeleteObjects needs removal: destroy',
+      });
+    if (s.name === 'prod' && s.removal !== 'retain')
+      ctx.addIssue({ code: 'custom', path: ['removal'], message: 'prod must retain its data' });
+    if (s.name === 'prod' && s.autoDeleteObjects)
+      ctx.addIssue({ code: 'custom', path: ['autoDeleteObjects'], message: 'prod never empties its bucket' });
   });
 
 export type StageInput = z.input<typeof stageSchema>;
@@ -114,7 +136,8 @@ export const DEFAULT_STAGE: StageName = 'dev';
  */
 export function parseStage(input: StageInput): StageConfig {
   const result = stageSchema.safeParse(input);
-  if (!result.success) throw new Error(`stage ${String((input as { name?: unknown }).name)}: ${z.prettifyError(result.error)}`);
+  if (!result.success)
+    throw new Error(`stage ${String((input as { name?: unknown }).name)}: ${z.prettifyError(result.error)}`);
   return result.data as StageConfig;
 }
 
@@ -125,7 +148,8 @@ export function parseStage(input: StageInput): StageConfig {
  * stageConfig('prod').removal // 'retain'
  */
 export function stageConfig(name: string = DEFAULT_STAGE): StageConfig {
-  if (!Object.hasOwn(STAGE_INPUTS, name)) throw new Error(`unknown stage "${name}"; one of ${STAGE_NAMES.join(', ')} (lib/stages.ts)`);
+  if (!Object.hasOwn(STAGE_INPUTS, name))
+    throw new Error(`unknown stage "${name}"; one of ${STAGE_NAMES.join(', ')} (lib/stages.ts)`);
   return parseStage(STAGE_INPUTS[name as StageName]);
 }
 
@@ -142,7 +166,10 @@ export const secretPrefix = (stage: string): string => stage;
  * Where a stage deploys: the stage file's account and region, else the standard CDK variables; undefined
  * (environment-agnostic, no credentials needed) when neither says.
  */
-export function stageEnv(stage: StageConfig, env: Record<string, string | undefined> = process.env): { account?: string; region?: string } | undefined {
+export function stageEnv(
+  stage: StageConfig,
+  env: Record<string, string | undefined> = process.env,
+): { account?: string; region?: string } | undefined {
   const account = stage.account ?? (env.CDK_DEFAULT_ACCOUNT || undefined);
   const region = stage.region ?? (env.CDK_DEFAULT_REGION || undefined);
   return account || region ? { account, region } : undefined;

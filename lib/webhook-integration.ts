@@ -65,7 +65,12 @@ export class WebhookIntegration extends Construct {
     });
     this.queue.grantSendMessages(this.ingest);
     // The signing secret, and the signed callback URL where the provider signs one (Trello).
-    grantSecretReads(this.ingest, provider, props.secrets, [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined));
+    grantSecretReads(
+      this.ingest,
+      provider,
+      props.secrets,
+      [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined),
+    );
 
     this.processor = new HandlerFunction(this, 'Processor', {
       handler: 'event-processor',
@@ -104,9 +109,14 @@ export class WebhookIntegration extends Construct {
     });
     Validations.of(route!).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Webhook routes are public by nature (providers cannot sign AWS requests); the ingest function authenticates every request by its provider signature over the raw body (constant-time HMAC, timestamp tolerance) and answers 401 before anything is queued.',
+      reason:
+        'Webhook routes are public by nature (providers cannot sign AWS requests); the ingest function authenticates every request by its provider signature over the raw body (constant-time HMAC, timestamp tolerance) and answers 401 before anything is queued.',
     });
 
-    props.observability?.provider(provider.name, provider.displayName).webhook({ queue: this.queue, dlq: this.dlq }).lambda('ingest', this.ingest).lambda('processor', this.processor);
+    props.observability
+      ?.provider(provider.name, provider.displayName)
+      .webhook({ queue: this.queue, dlq: this.dlq })
+      .lambda('ingest', this.ingest)
+      .lambda('processor', this.processor);
   }
 }

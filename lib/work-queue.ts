@@ -14,7 +14,11 @@ export const DLQ_RETENTION_DAYS = 14;
  * const dlq = deadLetterQueue(this, 'SchedulerDlq');
  */
 export function deadLetterQueue(scope: Construct, id: string): Queue {
-  return new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DLQ_RETENTION_DAYS) });
+  return new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+  });
 }
 
 /**
@@ -25,7 +29,11 @@ export function deadLetterQueue(scope: Construct, id: string): Queue {
  * @example
  * const { queue, dlq } = workQueue(this, Duration.seconds(30), 5);
  */
-export function workQueue(scope: Construct, consumerTimeout: Duration, maxReceiveCount: number): { queue: Queue; dlq: Queue } {
+export function workQueue(
+  scope: Construct,
+  consumerTimeout: Duration,
+  maxReceiveCount: number,
+): { queue: Queue; dlq: Queue } {
   const dlq = deadLetterQueue(scope, 'Dlq');
   const queue = new Queue(scope, 'Queue', {
     encryption: QueueEncryption.SQS_MANAGED,

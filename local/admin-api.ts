@@ -37,13 +37,21 @@ const MAX_ADMIN_BODY = 64 * 1024 * 1024;
  * const admin = await startAdminApi(queues);
  * await fetch(`${admin.url}/_local/queues/github/redrive`, { method: 'POST' });
  */
-export async function startAdminApi(queues: Record<string, { queue: LocalQueue; dlq: LocalQueue }>): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => void handle(req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message })));
+export async function startAdminApi(
+  queues: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(
+    (req, res) => void handle(req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message })),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && url.pathname === '/_local/queues') {
-      return send(res, 200, Object.entries(queues).map(([provider, q]) => ({ provider, queue: q.queue.depth(), dlq: q.dlq.depth() })));
+      return send(
+        res,
+        200,
+        Object.entries(queues).map(([provider, q]) => ({ provider, queue: q.queue.depth(), dlq: q.dlq.depth() })),
+      );
     }
     const match = /^\/_local\/queues\/([^/]+)\/(dlq|redrive|messages)$/.exec(url.pathname);
     const q = match ? queues[decodeURIComponent(match[1]!)] : undefined;
@@ -51,7 +59,10 @@ export async function startAdminApi(queues: Record<string, { queue: LocalQueue; 
     const action = match[2];
     if (action === 'dlq' && req.method === 'GET') {
       const limit = Number(url.searchParams.get('limit') ?? 100);
-      const messages = q.dlq.list().slice(0, Number.isFinite(limit) ? limit : 100).map(deadLetter);
+      const messages = q.dlq
+        .list()
+        .slice(0, Number.isFinite(limit) ? limit : 100)
+        .map(deadLetter);
       return send(res, 200, { messages, total: q.dlq.depth().total });
     }
     if (action === 'redrive' && req.method === 'POST') return send(res, 200, { moved: redriveLocal(q.dlq, q.queue) });

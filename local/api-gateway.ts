@@ -50,7 +50,8 @@ export class LocalApiGateway {
   private readonly routes: Route[] = [];
   private server?: Server;
   /** Plain node handlers for local-only pages (dashboard, health). */
-  private readonly extras: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>)[] = [];
+  private readonly extras: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>)[] =
+    [];
   /** Told the status of every API response (not local pages), as API Gateway's Count/4xx/5xx metrics count them. */
   private readonly observers: ((response: { method: string; path: string; status: number }) => void)[] = [];
 
@@ -116,7 +117,13 @@ export class LocalApiGateway {
       const result = await route.handler(toEvent(req, raw, url, method, route, params!));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
-      res.end(method === 'HEAD' ? undefined : result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body ?? '');
+      res.end(
+        method === 'HEAD'
+          ? undefined
+          : result.isBase64Encoded
+            ? Buffer.from(result.body ?? '', 'base64')
+            : (result.body ?? ''),
+      );
       this.notify(method, path, result.statusCode ?? 200);
     } catch {
       // API Gateway answers 500 when the integration fails; details stay in the function's logs.
@@ -140,7 +147,14 @@ function pathMatcher(pattern: string): (path: string) => Record<string, string> 
   };
 }
 
-function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, route: Route, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  raw: Buffer,
+  url: URL,
+  method: string,
+  route: Route,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
   const now = Date.now();
   const routeKey = `${route.method} ${route.path}`;
@@ -158,7 +172,13 @@ function toEvent(req: IncomingMessage, raw: Buffer, url: URL, method: string, ro
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',

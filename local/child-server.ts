@@ -10,8 +10,15 @@ import { createInterface } from 'node:readline';
  * const stack = await startServer<{ url: string }>('local/load/stack-server.ts');
  * await stack.stop();
  */
-export async function startServer<T>(script: string, args: string[] = [], nodeArgs: string[] = []): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+export async function startServer<T>(
+  script: string,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<{ info: T; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+  });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);

@@ -37,7 +37,11 @@ export function consoleLine(line: string, opts: { verbose?: boolean } = {}): str
   if (entry._aws) return undefined;
   const level = String(entry.level ?? '').toUpperCase();
   const message = String(entry.message ?? '');
-  const shown = opts.verbose || (level !== 'INFO' && level !== 'DEBUG') || NOTABLE_INFO.has(message) || NOTABLE_PREFIXES.some((p) => message.startsWith(p));
+  const shown =
+    opts.verbose ||
+    (level !== 'INFO' && level !== 'DEBUG') ||
+    NOTABLE_INFO.has(message) ||
+    NOTABLE_PREFIXES.some((p) => message.startsWith(p));
   if (!shown) return undefined;
   const fields = Object.entries(entry)
     .filter(([k]) => !HIDDEN.has(k))

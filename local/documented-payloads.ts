@@ -33,7 +33,11 @@ export const STRIPE_SETUP_INTENT_CREATED = {
       payment_method_options: {
         acss_debit: {
           currency: 'cad',
-          mandate_options: { interval_description: 'First day of every month', payment_schedule: 'interval', transaction_type: 'personal' },
+          mandate_options: {
+            interval_description: 'First day of every month',
+            payment_schedule: 'interval',
+            transaction_type: 'personal',
+          },
           verification_method: 'automatic',
         },
       },
@@ -82,12 +86,18 @@ export const SLACK_DOCUMENT_MENTION = {
   event: {
     user: 'UA1BCD3EF',
     subtype: 'document_mention',
-    document_mention: { file_id: 'F123ABCDEFG', section_id: 'temp:C:GQL71204e5bd23942c79f0a22a51', mentioning_user_ids: ['UA1BCD3EF'] },
+    document_mention: {
+      file_id: 'F123ABCDEFG',
+      section_id: 'temp:C:GQL71204e5bd23942c79f0a22a51',
+      mentioning_user_ids: ['UA1BCD3EF'],
+    },
     type: 'app_mention',
     ts: '1716411280.657549',
     text: '<@U123456ABC7> was mentioned in a canvas',
     team: 'T1ABC2DE3',
-    blocks: [{ type: 'section', block_id: 'gcn3v', text: { type: 'mrkdwn', text: '>>>Hey <@U123456ABC7>', verbatim: false } }],
+    blocks: [
+      { type: 'section', block_id: 'gcn3v', text: { type: 'mrkdwn', text: '>>>Hey <@U123456ABC7>', verbatim: false } },
+    ],
     channel: 'C012ABCDEFG',
     event_ts: '1716411280.657549',
   },
@@ -106,14 +116,27 @@ export const SLACK_MESSAGE_CHANGED = {
     hidden: true,
     channel: 'C123ABC456',
     ts: '1358878755.000001',
-    message: { type: 'message', user: 'U123ABC456', text: 'Hello, world!', ts: '1355517523.000005', edited: { user: 'U123ABC456', ts: '1358878755.000001' } },
+    message: {
+      type: 'message',
+      user: 'U123ABC456',
+      text: 'Hello, world!',
+      ts: '1355517523.000005',
+      edited: { user: 'U123ABC456', ts: '1358878755.000001' },
+    },
   },
 };
 
 /** Slack, the `message_deleted` event (api.slack.com/events/message/message_deleted) inside the wrapper example. */
 export const SLACK_MESSAGE_DELETED = {
   ...SLACK_EVENT_WRAPPER,
-  event: { type: 'message', subtype: 'message_deleted', hidden: true, channel: 'C123ABC456', ts: '1358878755.000001', deleted_ts: '1358878749.000002' },
+  event: {
+    type: 'message',
+    subtype: 'message_deleted',
+    hidden: true,
+    channel: 'C123ABC456',
+    ts: '1358878755.000001',
+    deleted_ts: '1358878749.000002',
+  },
 };
 
 /** Slack, the `url_verification` request (api.slack.com/events/url_verification). */
@@ -163,7 +186,13 @@ export const TRELLO_VOTE_ON_CARD = {
     },
     type: 'voteOnCard',
     date: '2013-07-31T16:58:51.949Z',
-    memberCreator: { id: '4fc78a59a885233f4b349bd9', avatarHash: '2da34d23b5f1ac1a20e2a01157bfa9fe', fullName: 'Doug Patti', initials: 'DP', username: 'doug' },
+    memberCreator: {
+      id: '4fc78a59a885233f4b349bd9',
+      avatarHash: '2da34d23b5f1ac1a20e2a01157bfa9fe',
+      fullName: 'Doug Patti',
+      initials: 'DP',
+      username: 'doug',
+    },
   },
   model: {
     id: '4d5ea62fd76aa1136000000c',
@@ -173,8 +202,26 @@ export const TRELLO_VOTE_ON_CARD = {
     idOrganization: '4e1452614e4b8698470000e0',
     pinned: true,
     url: 'https://trello.com/b/nC8QJJoZ/trello-development',
-    prefs: { permissionLevel: 'public', voting: 'public', comments: 'public', invitations: 'members', selfJoin: false, cardCovers: true, canBePublic: false, canBeOrg: false, canBePrivate: false, canInvite: true },
-    labelNames: { yellow: 'Infrastructure', red: 'Bug', purple: "Repro'd", orange: 'Feature', green: 'Mobile', blue: 'Verified' },
+    prefs: {
+      permissionLevel: 'public',
+      voting: 'public',
+      comments: 'public',
+      invitations: 'members',
+      selfJoin: false,
+      cardCovers: true,
+      canBePublic: false,
+      canBeOrg: false,
+      canBePrivate: false,
+      canInvite: true,
+    },
+    labelNames: {
+      yellow: 'Infrastructure',
+      red: 'Bug',
+      purple: "Repro'd",
+      orange: 'Feature',
+      green: 'Mobile',
+      blue: 'Verified',
+    },
   },
 };
 
@@ -197,7 +244,11 @@ export const STANDARD_CONTACT_CREATED = {
 };
 
 /** Standard Webhooks spec, the "example payload" (spec/standard-webhooks.md, "Payload structure"). */
-export const STANDARD_EXAMPLE_EVENT = { type: 'example.event', timestamp: '2022-11-03T20:26:10.344522Z', data: { foo: 'bar', fizzbuzz: 2 } };
+export const STANDARD_EXAMPLE_EVENT = {
+  type: 'example.event',
+  timestamp: '2022-11-03T20:26:10.344522Z',
+  data: { foo: 'bar', fizzbuzz: 2 },
+};
 
 /** Standard Webhooks spec, the example `webhook-id` (spec/standard-webhooks.md, "Webhook headers"). */
 export const STANDARD_MESSAGE_ID = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';

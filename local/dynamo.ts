@@ -16,9 +16,16 @@ export interface LocalDynamo {
 
 /** Creates one of the stack's tables (on-demand, its keys and indexes); an existing table is left as it is. */
 export async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
-  const keySchema = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
+  const keySchema = (hash: string, range?: string) => [
+    { AttributeName: hash, KeyType: 'HASH' as const },
+    ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+  ];
   const indexes = spec.indexes ?? [];
-  const names = new Set([spec.partitionKey, spec.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])].filter((n): n is string => Boolean(n)));
+  const names = new Set(
+    [spec.partitionKey, spec.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])].filter((n): n is string =>
+      Boolean(n),
+    ),
+  );
   try {
     await client.send(
       new CreateTableCommand({
@@ -27,7 +34,11 @@ export async function createTable(client: DynamoDBClient, spec: TableSpec): Prom
         AttributeDefinitions: [...names].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: keySchema(spec.partitionKey, spec.sortKey),
         GlobalSecondaryIndexes: indexes.length
-          ? indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' } }))
+          ? indexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: keySchema(i.partitionKey, i.sortKey),
+              Projection: { ProjectionType: 'ALL' },
+            }))
           : undefined,
       }),
     );
@@ -49,7 +60,11 @@ export async function startDynamo(opts: { dir?: string } = {}): Promise<LocalDyn
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = createDynamoClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = createDynamoClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   for (const spec of Object.values(TABLES)) await createTable(client, spec);
   return {
     endpoint,

@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext } from './lambda-context';
 import type { LocalQueue } from './queue';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface EventSourceOptions {
   functionName: string;
@@ -24,7 +24,11 @@ export class EventSourceMapping {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly wake = () => this.pump();
 
-  constructor(private readonly queue: LocalQueue, private readonly handler: SqsHandler, private readonly opts: EventSourceOptions) {}
+  constructor(
+    private readonly queue: LocalQueue,
+    private readonly handler: SqsHandler,
+    private readonly opts: EventSourceOptions,
+  ) {}
 
   start(): void {
     if (this.running) return;
@@ -49,7 +53,7 @@ export class EventSourceMapping {
       this.inFlight += 1;
       void this.invoke(batch.map((m) => this.queue.toRecord(m))).finally(() => {
         this.inFlight -= 1;
-        if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         this.pump();
       });
     }
@@ -72,10 +76,15 @@ export class EventSourceMapping {
       const result = await Promise.race([
         this.handler({ Records: records }, context),
         new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`${this.opts.functionName} timed out`)), this.opts.functionTimeoutMs);
+          timeout = setTimeout(
+            () => reject(new Error(`${this.opts.functionName} timed out`)),
+            this.opts.functionTimeoutMs,
+          );
         }),
       ]);
-      const failed = new Set((result && 'batchItemFailures' in result ? result.batchItemFailures : []).map((f) => f.itemIdentifier));
+      const failed = new Set(
+        (result && 'batchItemFailures' in result ? result.batchItemFailures : []).map((f) => f.itemIdentifier),
+      );
       for (const record of records) if (!failed.has(record.messageId)) this.queue.delete(record.receiptHandle);
     } catch (err) {
       this.opts.onError?.(err);

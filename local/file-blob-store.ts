@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { IntegrationError } from '../lambdas/core/errors';
@@ -35,7 +36,8 @@ export class FileBlobStore implements ListableBlobStore {
     try {
       return await readFile(this.path(key));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new IntegrationError('permanent', `blob ${key} does not exist (expired or never written)`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new IntegrationError('permanent', `blob ${key} does not exist (expired or never written)`);
       throw err;
     }
   }
@@ -45,7 +47,7 @@ export class FileBlobStore implements ListableBlobStore {
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
     const keys: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (err) {

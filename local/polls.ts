@@ -42,7 +42,11 @@ export interface LocalPolls {
 /** Simulators the local stack runs for providers without a `<PROVIDER>_BASE_URL`, keyed by provider. */
 export const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<ProviderSimulator>> = {
   // The limits of API-Football's Pro plan.
-  football: async (secrets) => new FootballSimulator({ key: await secrets.get('football', 'apiKey'), limits: { perMinute: 300, dailyQuota: 7500 } }),
+  football: async (secrets) =>
+    new FootballSimulator({
+      key: await secrets.get('football', 'apiKey'),
+      limits: { perMinute: 300, dailyQuota: 7500 },
+    }),
 };
 
 /**
@@ -54,14 +58,24 @@ export const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<Pr
  * const polls = await startLocalPolls({ providers, dynamo, secrets, sink, env: process.env }, { everyMs: 60_000 });
  */
 export async function startLocalPolls(
-  deps: { providers: readonly ProviderDefinition[]; dynamo: LocalDynamo; secrets: FileSecretStore; sink: (line: string) => void; env?: Record<string, string | undefined> },
+  deps: {
+    providers: readonly ProviderDefinition[];
+    dynamo: LocalDynamo;
+    secrets: FileSecretStore;
+    sink: (line: string) => void;
+    env?: Record<string, string | undefined>;
+  },
   opts: LocalPollsOptions = {},
 ): Promise<LocalPolls> {
   const env = deps.env ?? process.env;
   const withPolls = deps.providers.filter((p) => (p.polls?.length ?? 0) > 0);
   const telemetry = new PowertoolsTelemetry({ serviceName: 'poller', namespace: DEFAULT_NAMESPACE, sink: deps.sink });
   const records = new DynamoRecordStore(deps.dynamo.doc, TABLES.records.name);
-  const state = new DynamoSyncState(deps.dynamo.doc, { checkpoints: TABLES.checkpoints.name, gaps: TABLES.gaps.name, quarantine: TABLES.quarantine.name });
+  const state = new DynamoSyncState(deps.dynamo.doc, {
+    checkpoints: TABLES.checkpoints.name,
+    gaps: TABLES.gaps.name,
+    quarantine: TABLES.quarantine.name,
+  });
   const simulators: Record<string, ProviderSimulator> = {};
   const clients: Record<string, Client> = {};
   for (const provider of withPolls) {
@@ -73,8 +87,17 @@ export async function startLocalPolls(
       simulators[provider.name] = sim;
     }
     // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed poller records them.
-    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(deps.dynamo.doc, deps.dynamo.tableName('apiNotices')), { apiVersion: provider.apiVersion?.value });
-    clients[provider.name] = createClient({ definition: provider, secrets: deps.secrets, time: realTime, baseUrl, tokenUrl, onEvent: [telemetryObserver(telemetry), notices.listener] });
+    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(deps.dynamo.doc, deps.dynamo.tableName('apiNotices')), {
+      apiVersion: provider.apiVersion?.value,
+    });
+    clients[provider.name] = createClient({
+      definition: provider,
+      secrets: deps.secrets,
+      time: realTime,
+      baseUrl,
+      tokenUrl,
+      onEvent: [telemetryObserver(telemetry), notices.listener],
+    });
   }
   const now = Date.now();
   const startBack = opts.startBackMs ?? 3 * DAY;
@@ -82,7 +105,14 @@ export async function startLocalPolls(
   for (const provider of withPolls) {
     for (const poll of provider.polls!) {
       // On the poll's own grid, so windows (and gaps) line up with any other run of it.
-      startAt.set(`${provider.name}/${poll.name}`, alignDown(Math.max(instant(poll.window.start), now - startBack), instant(poll.window.start), poll.window.sizeMs));
+      startAt.set(
+        `${provider.name}/${poll.name}`,
+        alignDown(
+          Math.max(instant(poll.window.start), now - startBack),
+          instant(poll.window.start),
+          poll.window.sizeMs,
+        ),
+      );
     }
   }
   const dlq = new LocalQueue({ name: 'scheduler-dlq', visibilityTimeoutMs: 30_000 });
@@ -96,15 +126,27 @@ export async function startLocalPolls(
     startAt: (provider, poll) => startAt.get(`${provider}/${poll}`),
     flush: () => telemetry.flush(),
   });
-  const timeoutMs = Math.max(...withPolls.flatMap((p) => p.polls!.map((q) => (q.timeoutSeconds ?? 300) * 1000)), 60_000);
+  const timeoutMs = Math.max(
+    ...withPolls.flatMap((p) => p.polls!.map((q) => (q.timeoutSeconds ?? 300) * 1000)),
+    60_000,
+  );
   const scheduler = new LocalScheduler(poller, {
     functionName: 'poller',
     timeoutMs,
     dlq,
-    onError: (event, err) => telemetry.log('error', 'poller invocation failed', { provider: event.provider, poll: event.poll, error_message: (err as Error)?.message }),
+    onError: (event, err) =>
+      telemetry.log('error', 'poller invocation failed', {
+        provider: event.provider,
+        poll: event.poll,
+        error_message: (err as Error)?.message,
+      }),
   });
   for (const provider of withPolls) {
-    for (const poll of provider.polls!) scheduler.add({ provider: provider.name, poll: poll.name }, opts.everyMs ?? Math.min(rateMs(poll.schedule) ?? 60_000, 60_000));
+    for (const poll of provider.polls!)
+      scheduler.add(
+        { provider: provider.name, poll: poll.name },
+        opts.everyMs ?? Math.min(rateMs(poll.schedule) ?? 60_000, 60_000),
+      );
   }
   if (opts.autoStart ?? true) scheduler.start();
 

@@ -45,9 +45,16 @@ export class LocalQueue extends EventEmitter implements QueueSender {
   /** Refuses a message over SQS's limit (body, attribute names and values together), as SendMessage does. */
   async send(message: QueueMessage): Promise<void> {
     const attributes = message.attributes;
-    const size = Buffer.byteLength(message.body) + Object.entries(attributes).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 'String'.length, 0);
+    const size =
+      Buffer.byteLength(message.body) +
+      Object.entries(attributes).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 'String'.length,
+        0,
+      );
     if (size > SQS_MESSAGE_LIMIT) {
-      throw Object.assign(new Error(`Message must be shorter than ${SQS_MESSAGE_LIMIT} bytes (was ${size})`), { name: 'InvalidParameterValue' });
+      throw Object.assign(new Error(`Message must be shorter than ${SQS_MESSAGE_LIMIT} bytes (was ${size})`), {
+        name: 'InvalidParameterValue',
+      });
     }
     this.put({ body: message.body, attributes: { ...attributes } });
   }
@@ -56,7 +63,14 @@ export class LocalQueue extends EventEmitter implements QueueSender {
   put(message: { body: string; attributes: Record<string, string>; sentAt?: number }): string {
     const messageId = randomUUID();
     const now = this.now();
-    this.messages.set(messageId, { messageId, body: message.body, attributes: message.attributes, sentAt: message.sentAt ?? now, receiveCount: 0, visibleAt: now });
+    this.messages.set(messageId, {
+      messageId,
+      body: message.body,
+      attributes: message.attributes,
+      sentAt: message.sentAt ?? now,
+      receiveCount: 0,
+      visibleAt: now,
+    });
     this.emit('message');
     return messageId;
   }

@@ -1,5 +1,7 @@
 /** A GitHub `issues` event shaped like GitHub's documented example (Codertocat/Hello-World). */
-export function sampleGithubIssue(opts: { number?: number; title?: string; updatedAt?: string; action?: string } = {}): Record<string, unknown> {
+export function sampleGithubIssue(
+  opts: { number?: number; title?: string; updatedAt?: string; action?: string } = {},
+): Record<string, unknown> {
   const number = opts.number ?? 1;
   return {
     action: opts.action ?? 'opened',
@@ -21,7 +23,13 @@ export function sampleGithubIssue(opts: { number?: number; title?: string; updat
       author_association: 'OWNER',
       body: "It looks like you accidently spelled 'commit' with two 't's.",
     },
-    repository: { id: 186853002, node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=', name: 'Hello-World', full_name: 'Codertocat/Hello-World', private: false },
+    repository: {
+      id: 186853002,
+      node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=',
+      name: 'Hello-World',
+      full_name: 'Codertocat/Hello-World',
+      private: false,
+    },
     sender: { login: 'Codertocat', id: 21031067, type: 'User' },
   };
 }

@@ -38,7 +38,10 @@ export class LocalScheduler {
   private readonly running = new Set<Promise<unknown>>();
   private started = false;
 
-  constructor(private readonly handler: PollerHandler, private readonly opts: LocalScheduleOptions) {}
+  constructor(
+    private readonly handler: PollerHandler,
+    private readonly opts: LocalScheduleOptions,
+  ) {}
 
   add(event: PollEvent, everyMs: number): this {
     this.entries.push({ event, everyMs });
@@ -74,10 +77,17 @@ export class LocalScheduler {
         body: JSON.stringify({
           version: '1.0',
           timestamp: new Date().toISOString(),
-          requestContext: { functionArn: `arn:aws:lambda:local:000000000000:function:${this.opts.functionName}`, condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+          requestContext: {
+            functionArn: `arn:aws:lambda:local:000000000000:function:${this.opts.functionName}`,
+            condition: 'RetriesExhausted',
+            approximateInvokeCount: 1,
+          },
           requestPayload: event,
           responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-          responsePayload: { errorType: (err as Error)?.name ?? 'Error', errorMessage: (err as Error)?.message ?? String(err) },
+          responsePayload: {
+            errorType: (err as Error)?.name ?? 'Error',
+            errorMessage: (err as Error)?.message ?? String(err),
+          },
         }),
         attributes: {},
       });

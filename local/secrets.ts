@@ -11,7 +11,8 @@ export function devSecret(provider: ProviderDefinition, name: string): string {
   // Not a URL, so the ingest verifies against the URL each request came to; put the real callbackURL here to pin it.
   if (provider.webhook?.callbackUrlSecret === name) return 'auto';
   const bytes = randomBytes(24);
-  if (provider.webhook?.secret === name && provider.webhook.scheme === 'standard-webhooks') return `whsec_${bytes.toString('base64')}`;
+  if (provider.webhook?.secret === name && provider.webhook.scheme === 'standard-webhooks')
+    return `whsec_${bytes.toString('base64')}`;
   return bytes.toString('hex');
 }
 
@@ -22,14 +23,18 @@ export function devSecret(provider: ProviderDefinition, name: string): string {
 export class FileSecretStore implements SecretStore {
   private cache?: { at: number; data: SecretsFile };
 
-  constructor(private readonly path: string, private readonly maxAgeMs = 1000) {}
+  constructor(
+    private readonly path: string,
+    private readonly maxAgeMs = 1000,
+  ) {}
 
   /** Makes sure every provider secret has a value; keeps existing ones. */
   ensure(providers: readonly ProviderDefinition[]): void {
     const data: SecretsFile = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as SecretsFile) : {};
     let changed = !existsSync(this.path);
     for (const p of providers) {
-      const entry = (data[p.name] ??= {});
+      const entry = data[p.name] ?? {};
+      data[p.name] = entry;
       for (const name of p.secrets) {
         if (!entry[name]) {
           entry[name] = devSecret(p, name);
@@ -47,7 +52,7 @@ export class FileSecretStore implements SecretStore {
   /** Sets one value (as editing the file does): rotations and callback URLs in tests and tools. */
   put(provider: string, name: string, value: string): void {
     const data = JSON.parse(readFileSync(this.path, 'utf8')) as SecretsFile;
-    (data[provider] ??= {})[name] = value;
+    data[provider] = { ...data[provider], [name]: value };
     writeFileSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     this.cache = undefined;
   }

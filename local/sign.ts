@@ -18,7 +18,8 @@ export interface SignOptions {
   hmac?: HmacOptions;
 }
 
-const mac = (algorithm: 'sha256' | 'sha1', key: string | Buffer, content: string) => createHmac(algorithm, key).update(content, 'utf8');
+const mac = (algorithm: 'sha256' | 'sha1', key: string | Buffer, content: string) =>
+  createHmac(algorithm, key).update(content, 'utf8');
 
 /**
  * Signs a body the way each provider does, for simulators, tests, the chaos run and `ops send`.
@@ -45,9 +46,11 @@ export function signAs(scheme: SignatureScheme, body: string, secret: string, op
       headers['x-slack-signature'] = `v0=${mac('sha256', secret, `v0:${seconds}:${body}`).digest('hex')}`;
       break;
     case 'standard-webhooks': {
-      const id = (headers['webhook-id'] ??= `msg_${randomUUID().replaceAll('-', '')}`);
+      headers['webhook-id'] ??= `msg_${randomUUID().replaceAll('-', '')}`;
+      const id = headers['webhook-id'];
       headers['webhook-timestamp'] = seconds;
-      headers['webhook-signature'] = `v1,${mac('sha256', standardWebhooksKey(secret), `${id}.${seconds}.${body}`).digest('base64')}`;
+      headers['webhook-signature'] =
+        `v1,${mac('sha256', standardWebhooksKey(secret), `${id}.${seconds}.${body}`).digest('base64')}`;
       break;
     }
     case 'shopify':

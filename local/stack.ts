@@ -43,7 +43,12 @@ export interface LocalStackOptions {
   /** The local dashboard's alarm evaluation: `timeScale` 60 makes a one-minute period last a second. */
   observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
   /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
-  writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number; env?: Record<string, string | undefined> };
+  writer?: {
+    batchSize?: number;
+    maxConcurrency?: number;
+    timeoutMs?: number;
+    env?: Record<string, string | undefined>;
+  };
   /** Run providers' polls on a local schedule against their simulators (`npm start` does); off unless given. */
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
@@ -108,7 +113,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ...opts.observability,
     onTransition: (a, from) =>
       alarmLog.log(a.state === 'ALARM' ? 'warn' : 'info', `alarm ${a.state === 'ALARM' ? 'fired' : 'cleared'}`, {
-        alarm: a.key, state: a.state, previous: from, provider: a.provider, value: a.value, threshold: a.threshold, runbook: a.runbook,
+        alarm: a.key,
+        state: a.state,
+        previous: from,
+        provider: a.provider,
+        value: a.value,
+        threshold: a.threshold,
+        runbook: a.runbook,
       }),
   });
   const sink = (line: string): void => {
@@ -124,22 +135,42 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 30_000;
   const timeoutMs = opts.processor?.timeoutMs ?? 30_000;
 
-  const ingestTelemetry = new PowertoolsTelemetry({ serviceName: 'webhook-ingest', namespace: DEFAULT_NAMESPACE, sink });
-  const processorTelemetry = new PowertoolsTelemetry({ serviceName: 'event-processor', namespace: DEFAULT_NAMESPACE, sink });
+  const ingestTelemetry = new PowertoolsTelemetry({
+    serviceName: 'webhook-ingest',
+    namespace: DEFAULT_NAMESPACE,
+    sink,
+  });
+  const processorTelemetry = new PowertoolsTelemetry({
+    serviceName: 'event-processor',
+    namespace: DEFAULT_NAMESPACE,
+    sink,
+  });
 
   const queues: Record<string, ProviderQueues> = {};
   const mappings: EventSourceMapping[] = [];
   for (const provider of providers) {
     if (!provider.webhook) continue;
     const dlq = new LocalQueue({ name: `${provider.name}-webhooks-dlq`, visibilityTimeoutMs });
-    const queue = new LocalQueue({ name: `${provider.name}-webhooks`, visibilityTimeoutMs, maxReceiveCount, deadLetterQueue: dlq });
+    const queue = new LocalQueue({
+      name: `${provider.name}-webhooks`,
+      visibilityTimeoutMs,
+      maxReceiveCount,
+      deadLetterQueue: dlq,
+    });
     queues[provider.name] = { queue, dlq };
-    monitor.provider(provider.name).webhook({ queue, dlq }).lambda('ingest', `${provider.name}-webhook-ingest`).lambda('processor', `${provider.name}-event-processor`);
+    monitor
+      .provider(provider.name)
+      .webhook({ queue, dlq })
+      .lambda('ingest', `${provider.name}-webhook-ingest`)
+      .lambda('processor', `${provider.name}-event-processor`);
     const processor = createProcessorHandler({
       registry,
       records,
       // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client }),
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: dynamo.tableName('idempotency'),
+        awsSdkV3Client: dynamo.client,
+      }),
       dlq,
       maxReceiveCount,
       blobs,
@@ -155,7 +186,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       functionTimeoutMs: timeoutMs,
       onError: (err) => {
         monitor.recordFunctionError(`${provider.name}-event-processor`);
-        processorTelemetry.log('error', 'processor invocation failed', { provider: provider.name, error_message: (err as Error)?.message });
+        processorTelemetry.log('error', 'processor invocation failed', {
+          provider: provider.name,
+          error_message: (err as Error)?.message,
+        });
       },
     });
     mappings.push(mapping);
@@ -186,12 +220,19 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     });
   }
   api.addPage(dashboardPage(monitor));
-  const polls = opts.polls ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls) : undefined;
+  const polls = opts.polls
+    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
+    : undefined;
   if (polls) {
     // The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here).
-    api.addRoute('GET', '/records/{provider}/{type}', createRecordsReadHandler({ records: polls.records, state: polls.state, registry }));
+    api.addRoute(
+      'GET',
+      '/records/{provider}/{type}',
+      createRecordsReadHandler({ records: polls.records, state: polls.state, registry }),
+    );
     for (const provider of providers) {
-      for (const poll of provider.polls ?? []) monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
+      for (const poll of provider.polls ?? [])
+        monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
     }
   }
   api.addPage((req, res) => {
@@ -200,18 +241,31 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer });
+  const writes = await startLocalWrites({
+    providers,
+    secrets,
+    dynamo,
+    api,
+    sink,
+    env: opts.writer?.env,
+    visibilityTimeoutMs,
+    maxReceiveCount,
+    writer: opts.writer,
+  });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
   monitor.start();
-  for (const [name, { dlq }] of Object.entries(writes.queues)) monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
+  for (const [name, { dlq }] of Object.entries(writes.queues))
+    monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
   writes.start();
 
   const drained = async (): Promise<void> => {
     // Polls state, not time: returns as soon as every queue is empty.
     for (;;) {
-      const busy = [...Object.values(queues), ...Object.values(writes.queues)].some(({ queue }) => queue.depth().total > 0);
+      const busy = [...Object.values(queues), ...Object.values(writes.queues)].some(
+        ({ queue }) => queue.depth().total > 0,
+      );
       if (!busy) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

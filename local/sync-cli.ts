@@ -83,7 +83,11 @@ export function jsonSummary(s: RunSummary, durationMs: number): SyncJsonSummary 
 class UsageError extends Error {}
 
 /** `--to 2024-08-31` includes that day; a date-time is exclusive. */
-function parseRange(from: string | undefined, to: string | undefined, now: number): { from: number; to: number } | undefined {
+function parseRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: number,
+): { from: number; to: number } | undefined {
   if (from === undefined && to === undefined) return undefined;
   if (from === undefined) throw new UsageError('--to needs --from');
   try {
@@ -119,7 +123,8 @@ function runningStack(dataDir: string): RunningStack | undefined {
 function progressBar(io: CliIO): { update(s: Readonly<RunSummary>): void; stop(): void } | undefined {
   if (!io.stdout.isTTY) return undefined;
   const bar = new SingleBar({
-    format: '{bar} {value}/{total} windows | {records} records | {requests} requests | {http429} 429s | ETA {eta_formatted}',
+    format:
+      '{bar} {value}/{total} windows | {records} records | {requests} requests | {http429} 429s | ETA {eta_formatted}',
     hideCursor: true,
     etaBuffer: 20,
     stream: io.stdout as NodeJS.WritableStream,
@@ -127,7 +132,11 @@ function progressBar(io: CliIO): { update(s: Readonly<RunSummary>): void; stop()
   let started = false;
   return {
     update(s) {
-      const payload = { records: s.recordsWritten + s.recordsUnchanged + s.recordsStale, requests: s.requests, http429: s.http429 };
+      const payload = {
+        records: s.recordsWritten + s.recordsUnchanged + s.recordsStale,
+        requests: s.requests,
+        http429: s.http429,
+      };
       if (!started) {
         bar.start(Math.max(1, s.windowsPlanned), 0, payload);
         started = true;
@@ -145,25 +154,48 @@ function describe(s: SyncJsonSummary, extra: RunSummary | undefined): string {
     `records: ${s.records_written} written, ${s.records_unchanged} unchanged, ${s.records_quarantined} quarantined`,
     `gaps open: ${s.gaps_open}`,
   ];
-  if (extra?.stopped) lines.push(`stopped: ${extra.stopped}${extra.resumeAt ? ` until ${new Date(extra.resumeAt).toISOString()}` : ''}${extra.error ? ` (${extra.error.message})` : ''}`);
+  if (extra?.stopped)
+    lines.push(
+      `stopped: ${extra.stopped}${extra.resumeAt ? ` until ${new Date(extra.resumeAt).toISOString()}` : ''}${extra.error ? ` (${extra.error.message})` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
 function add(a: RunSummary, b: RunSummary): RunSummary {
   const sums = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, a[k] + b[k]]));
-  return { ...a, ...sums, stopped: a.stopped ?? b.stopped, resumeAt: a.resumeAt ?? b.resumeAt, error: a.error ?? b.error };
+  return {
+    ...a,
+    ...sums,
+    stopped: a.stopped ?? b.stopped,
+    resumeAt: a.resumeAt ?? b.resumeAt,
+    error: a.error ?? b.error,
+  };
 }
 
 /** One local run: DynamoDB of the running stack (or the data folder's), the simulator unless a base URL is set. */
-async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { from: number; to: number } | undefined, dataDir: string, io: CliIO, onProgress: (s: Readonly<RunSummary>) => void): Promise<RunSummary> {
+async function runLocal(
+  provider: ProviderDefinition,
+  poll: PollSpec,
+  range: { from: number; to: number } | undefined,
+  dataDir: string,
+  io: CliIO,
+  onProgress: (s: Readonly<RunSummary>) => void,
+): Promise<RunSummary> {
   mkdirSync(dataDir, { recursive: true });
   const running = runningStack(dataDir);
   let local: LocalDynamo | undefined;
   let sim: ProviderSimulator | undefined;
   try {
+    if (!running) local = await startDynamo({ dir: join(dataDir, 'dynamodb') });
     const doc = running
-      ? createDocumentClient(createDynamoClient({ endpoint: running.dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }))
-      : (local = await startDynamo({ dir: join(dataDir, 'dynamodb') })).doc;
+      ? createDocumentClient(
+          createDynamoClient({
+            endpoint: running.dynamoEndpoint,
+            region: 'local',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }),
+        )
+      : local!.doc;
     const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
     secrets.ensure(providers);
     let { baseUrl, tokenUrl } = endpointOverrides(provider.name, io.env);
@@ -173,15 +205,30 @@ async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { f
       baseUrl = await sim.listen();
     }
     const logFile = join(dataDir, 'logs.jsonl');
-    const telemetry = new PowertoolsTelemetry({ serviceName: 'sync-cli', namespace: DEFAULT_NAMESPACE, sink: (line) => appendFileSync(logFile, `${line}\n`) });
-    const client = createClient({ definition: provider, secrets, time: realTime, baseUrl, tokenUrl, onEvent: telemetryObserver(telemetry) });
+    const telemetry = new PowertoolsTelemetry({
+      serviceName: 'sync-cli',
+      namespace: DEFAULT_NAMESPACE,
+      sink: (line) => appendFileSync(logFile, `${line}\n`),
+    });
+    const client = createClient({
+      definition: provider,
+      secrets,
+      time: realTime,
+      baseUrl,
+      tokenUrl,
+      onEvent: telemetryObserver(telemetry),
+    });
     try {
       return await runPoll(
         { provider, poll, range },
         {
           client,
           records: new DynamoRecordStore(doc, TABLES.records.name),
-          state: new DynamoSyncState(doc, { checkpoints: TABLES.checkpoints.name, gaps: TABLES.gaps.name, quarantine: TABLES.quarantine.name }),
+          state: new DynamoSyncState(doc, {
+            checkpoints: TABLES.checkpoints.name,
+            gaps: TABLES.gaps.name,
+            quarantine: TABLES.quarantine.name,
+          }),
           telemetry,
           now: Date.now,
           traceId: randomUUID(),
@@ -198,8 +245,20 @@ async function runLocal(provider: ProviderDefinition, poll: PollSpec, range: { f
 }
 
 /** With --aws: the deployed poller, once per window (continuing a window a run left), a few at once. */
-async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { from: number; to: number } | undefined, opts: { functionName: string; concurrency: number; endpoint?: string; env: CliIO['env'] }, onProgress: (s: Readonly<RunSummary>) => void): Promise<{ summary: RunSummary; failures: string[] }> {
-  const lambda = new LambdaInvoker(new LambdaClient({ endpoint: opts.endpoint, maxAttempts: 5, region: opts.env.AWS_REGION ?? (opts.endpoint ? 'us-east-1' : undefined) }));
+async function runAws(
+  provider: ProviderDefinition,
+  poll: PollSpec,
+  range: { from: number; to: number } | undefined,
+  opts: { functionName: string; concurrency: number; endpoint?: string; env: CliIO['env'] },
+  onProgress: (s: Readonly<RunSummary>) => void,
+): Promise<{ summary: RunSummary; failures: string[] }> {
+  const lambda = new LambdaInvoker(
+    new LambdaClient({
+      endpoint: opts.endpoint,
+      maxAttempts: 5,
+      region: opts.env.AWS_REGION ?? (opts.endpoint ? 'us-east-1' : undefined),
+    }),
+  );
   // An invocation that could not be made (no such function, no credentials) is a failure to report, like a function error.
   const invoker = {
     invoke: async <T>(name: string, payload: unknown): Promise<InvokeResult<T>> => {
@@ -213,7 +272,11 @@ async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { fro
   const failures: string[] = [];
   if (!range) {
     const res = await invoker.invoke<RunSummary>(opts.functionName, { provider: provider.name, poll: poll.name });
-    if (!res.ok) return { summary: emptySummary(provider.name, poll.name, 'range'), failures: [`${res.error.type}: ${res.error.message}`] };
+    if (!res.ok)
+      return {
+        summary: emptySummary(provider.name, poll.name, 'range'),
+        failures: [`${res.error.type}: ${res.error.message}`],
+      };
     return { summary: res.payload, failures };
   }
   const windows = planWindows(range.from, range.to, poll.window.sizeMs, instant(poll.window.start));
@@ -223,11 +286,19 @@ async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { fro
   await Promise.all(
     windows.map((w) =>
       limit(async () => {
-        const event = { provider: provider.name, poll: poll.name, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() };
-        let start: RunSummary['resume'] = undefined;
+        const event = {
+          provider: provider.name,
+          poll: poll.name,
+          from: new Date(w.from).toISOString(),
+          to: new Date(w.to).toISOString(),
+        };
+        let start: RunSummary['resume'];
         // A window longer than one invocation continues where the last one stopped.
         for (let round = 0; round < 100; round += 1) {
-          const res: InvokeResult<RunSummary> = await invoker.invoke<RunSummary>(opts.functionName, start ? { ...event, start: start.position } : event);
+          const res: InvokeResult<RunSummary> = await invoker.invoke<RunSummary>(
+            opts.functionName,
+            start ? { ...event, start: start.position } : event,
+          );
           if (!res.ok) {
             failures.push(`${event.from}: ${res.error.type}: ${res.error.message}`);
             total = add(total, { ...emptySummary(provider.name, poll.name, 'range'), windowsFailed: 1, gapsOpen: 1 });
@@ -254,7 +325,10 @@ async function runAws(provider: ProviderDefinition, poll: PollSpec, range: { fro
  * @example
  * const code = await syncCommand(['--provider', 'football', '--from', '2024-08-01', '--to', '2024-08-31', '--json']);
  */
-export async function syncCommand(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function syncCommand(
+  argv: string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -283,11 +357,21 @@ export async function syncCommand(argv: string[], io: CliIO = { stdout: process.
   }
   try {
     const provider = providers.find((p) => p.name === values.provider);
-    if (!provider?.polls?.length) throw new UsageError(`unknown provider with polls: ${String(values.provider ?? '(none)')}; known: ${providers.filter((p) => p.polls?.length).map((p) => p.name).join(', ')}`);
+    if (!provider?.polls?.length)
+      throw new UsageError(
+        `unknown provider with polls: ${String(values.provider ?? '(none)')}; known: ${providers
+          .filter((p) => p.polls?.length)
+          .map((p) => p.name)
+          .join(', ')}`,
+      );
     const poll = values.poll ? provider.polls.find((p) => p.name === values.poll) : provider.polls[0];
-    if (!poll) throw new UsageError(`unknown poll ${String(values.poll)} of ${provider.name}; known: ${provider.polls.map((p) => p.name).join(', ')}`);
+    if (!poll)
+      throw new UsageError(
+        `unknown poll ${String(values.poll)} of ${provider.name}; known: ${provider.polls.map((p) => p.name).join(', ')}`,
+      );
     const range = parseRange(values.from as string | undefined, values.to as string | undefined, Date.now());
-    if (values.aws && !values.function) throw new UsageError('--aws needs --function (the CloudFormation output PollerFunction<provider>)');
+    if (values.aws && !values.function)
+      throw new UsageError('--aws needs --function (the CloudFormation output PollerFunction<provider>)');
 
     const started = Date.now();
     const bar = values.json ? undefined : progressBar(io);
@@ -295,9 +379,22 @@ export async function syncCommand(argv: string[], io: CliIO = { stdout: process.
     let failures: string[] = [];
     try {
       if (values.aws) {
-        ({ summary, failures } = await runAws(provider, poll, range, { functionName: values.function as string, concurrency: Number(values.concurrency), endpoint: values['endpoint-url'] as string | undefined, env: io.env }, (s) => bar?.update(s)));
+        ({ summary, failures } = await runAws(
+          provider,
+          poll,
+          range,
+          {
+            functionName: values.function as string,
+            concurrency: Number(values.concurrency),
+            endpoint: values['endpoint-url'] as string | undefined,
+            env: io.env,
+          },
+          (s) => bar?.update(s),
+        ));
       } else {
-        summary = await runLocal(provider, poll, range, resolve(values['data-dir'] as string), io, (s) => bar?.update(s));
+        summary = await runLocal(provider, poll, range, resolve(values['data-dir'] as string), io, (s) =>
+          bar?.update(s),
+        );
       }
     } finally {
       bar?.stop();
@@ -306,7 +403,8 @@ export async function syncCommand(argv: string[], io: CliIO = { stdout: process.
     if (values.json) io.stdout.write(`${JSON.stringify(out)}\n`);
     else io.stdout.write(describe(out, summary));
     for (const f of failures) io.stderr.write(`invocation failed: ${f}\n`);
-    const paused = summary.stopped === 'rate_limited' || summary.stopped === 'quota_exhausted' || summary.stopped === 'paused';
+    const paused =
+      summary.stopped === 'rate_limited' || summary.stopped === 'quota_exhausted' || summary.stopped === 'paused';
     return out.gaps_open === 0 && !paused && failures.length === 0 ? 0 : 1;
   } catch (err) {
     if (err instanceof UsageError) {

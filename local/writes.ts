@@ -52,8 +52,15 @@ export interface LocalWrites {
 
 /** Simulators for the providers that have writes, and where the client's base URL is on them. */
 const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderSimulator>; basePath: string }> = {
-  stripe: { start: async (s) => new StripeSimulator({ secretKey: await s.get('stripe', 'secretKey') }), basePath: '/v1' },
-  trello: { start: async (s) => new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token') }), basePath: '' },
+  stripe: {
+    start: async (s) => new StripeSimulator({ secretKey: await s.get('stripe', 'secretKey') }),
+    basePath: '/v1',
+  },
+  trello: {
+    start: async (s) =>
+      new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token') }),
+    basePath: '',
+  },
 };
 
 /**
@@ -70,8 +77,16 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
   const time = opts.time ?? realTime;
   const externalIds = new DynamoExternalIdStore(opts.dynamo.doc, opts.dynamo.tableName('externalIds'));
   const commands = new DynamoCommandStore(opts.dynamo.doc, opts.dynamo.tableName('commands'));
-  const writerTelemetry = new PowertoolsTelemetry({ serviceName: 'command-writer', namespace: DEFAULT_NAMESPACE, sink: opts.sink });
-  const acceptTelemetry = new PowertoolsTelemetry({ serviceName: 'command-accept', namespace: DEFAULT_NAMESPACE, sink: opts.sink });
+  const writerTelemetry = new PowertoolsTelemetry({
+    serviceName: 'command-writer',
+    namespace: DEFAULT_NAMESPACE,
+    sink: opts.sink,
+  });
+  const acceptTelemetry = new PowertoolsTelemetry({
+    serviceName: 'command-accept',
+    namespace: DEFAULT_NAMESPACE,
+    sink: opts.sink,
+  });
   const writers = opts.providers.filter((p) => p.writes);
   const queues: Record<string, CommandQueues> = {};
   const simulators: LocalWrites['simulators'] = {};
@@ -89,10 +104,24 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
       (simulators as Record<string, ProviderSimulator>)[def.name] = sim;
     }
     // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed writer records them.
-    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices')), { apiVersion: def.apiVersion?.value });
-    clients[def.name] = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent: [telemetryObserver(writerTelemetry), notices.listener] });
+    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices')), {
+      apiVersion: def.apiVersion?.value,
+    });
+    clients[def.name] = createClient({
+      definition: def,
+      secrets: opts.secrets,
+      time,
+      baseUrl,
+      tokenUrl,
+      onEvent: [telemetryObserver(writerTelemetry), notices.listener],
+    });
     const dlq = new LocalQueue({ name: `${def.name}-commands-dlq`, visibilityTimeoutMs: opts.visibilityTimeoutMs });
-    const queue = new LocalQueue({ name: `${def.name}-commands`, visibilityTimeoutMs: opts.visibilityTimeoutMs, maxReceiveCount: opts.maxReceiveCount, deadLetterQueue: dlq });
+    const queue = new LocalQueue({
+      name: `${def.name}-commands`,
+      visibilityTimeoutMs: opts.visibilityTimeoutMs,
+      maxReceiveCount: opts.maxReceiveCount,
+      deadLetterQueue: dlq,
+    });
     queues[def.name] = { queue, dlq };
     const writer = createWriterHandler({
       registry: (name) => (name === def.name ? def : undefined),
@@ -100,7 +129,10 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
       externalIds,
       outcomes: commands,
       // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an instance.
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: opts.dynamo.tableName('idempotency'), awsSdkV3Client: opts.dynamo.client }),
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: opts.dynamo.tableName('idempotency'),
+        awsSdkV3Client: opts.dynamo.client,
+      }),
       dlq,
       maxReceiveCount: opts.maxReceiveCount,
       telemetry: writerTelemetry,
@@ -113,7 +145,11 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
         batchSize: opts.writer?.batchSize ?? 10,
         maxConcurrency: opts.writer?.maxConcurrency ?? 5,
         functionTimeoutMs: opts.writer?.timeoutMs ?? 60_000,
-        onError: (err) => writerTelemetry.log('error', 'writer invocation failed', { provider: def.name, error_message: (err as Error)?.message }),
+        onError: (err) =>
+          writerTelemetry.log('error', 'writer invocation failed', {
+            provider: def.name,
+            error_message: (err as Error)?.message,
+          }),
       }),
     );
   }
@@ -135,7 +171,9 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     clients,
     externalIds,
     commands,
-    start: () => mappings.forEach((m) => m.start()),
+    start: () => {
+      for (const m of mappings) m.start();
+    },
     stop: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
       await Promise.all(started.map((s) => s.close()));

@@ -44,7 +44,11 @@ export function stageBundle(bundle: string, dir: string, nodeModules: string): s
  * @example
  * const { importMs, processMs } = await loadOnce('/tmp/x/index.mjs', { AWS_LAMBDA_FUNCTION_NAME: 'f' });
  */
-export function loadOnce(bundle: string, environment: Record<string, string>, sdk: readonly string[] = []): Promise<LoadSample> {
+export function loadOnce(
+  bundle: string,
+  environment: Record<string, string>,
+  sdk: readonly string[] = [],
+): Promise<LoadSample> {
   const env = {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'eu-west-1',
@@ -59,7 +63,11 @@ export function loadOnce(bundle: string, environment: Record<string, string>, sd
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // Run in the bundle's folder: `-e` code resolves bare specifiers from there, as the bundle does.
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk], { cwd: dirname(bundle), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk], {
+      cwd: dirname(bundle),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));

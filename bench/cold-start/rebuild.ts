@@ -10,7 +10,11 @@ export interface Rebuilt {
 }
 
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
-export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk: boolean; provider?: string }): BuildOptions {
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  opts: { bundleSdk: boolean; provider?: string },
+): BuildOptions {
   const BUNDLING = bundlingFor(opts.provider);
   const args = BUNDLING.esbuildArgs;
   const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
@@ -41,7 +45,11 @@ export function esbuildOptions(entry: string, outfile: string, opts: { bundleSdk
  * @example
  * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { bundleSdk: false, provider: 'github' });
  */
-export async function rebuild(entry: string, dir: string, opts: { bundleSdk: boolean; provider?: string }): Promise<Rebuilt> {
+export async function rebuild(
+  entry: string,
+  dir: string,
+  opts: { bundleSdk: boolean; provider?: string },
+): Promise<Rebuilt> {
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'index.mjs');
   const result = await build(esbuildOptions(entry, bundle, opts));

@@ -43,13 +43,29 @@ function entryOf(root: string, bundle: string, service: string | undefined): str
  * for (const b of await synthBundles(root, tmp)) console.log(b.handler, b.bytes);
  */
 export async function synthBundles(root: string, out: string): Promise<SynthBundle[]> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', CDK_DEFAULT_ACCOUNT: '', CI: 'true' };
-  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: root, env, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
-  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: { templateFile?: string } }> };
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_PROFILE: '',
+    CDK_DEFAULT_ACCOUNT: '',
+    CI: 'true',
+  };
+  await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+    cwd: root,
+    env,
+    timeout: 240_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
   const bundles = new Map<string, SynthBundle>();
   for (const artifact of Object.values(manifest.artifacts)) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-    const template = JSON.parse(readFileSync(join(out, artifact.properties.templateFile), 'utf8')) as { Resources: Record<string, TemplateFunction> };
+    const template = JSON.parse(readFileSync(join(out, artifact.properties.templateFile), 'utf8')) as {
+      Resources: Record<string, TemplateFunction>;
+    };
     for (const [id, resource] of Object.entries(template.Resources)) {
       const asset = resource.Metadata?.['aws:asset:path'];
       if (resource.Type !== 'AWS::Lambda::Function' || typeof asset !== 'string') continue;
@@ -62,9 +78,13 @@ export async function synthBundles(root: string, out: string): Promise<SynthBund
         continue;
       }
       const variables = resource.Properties.Environment?.Variables ?? {};
-      const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `placeholder-${k.toLowerCase()}`]));
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `placeholder-${k.toLowerCase()}`]),
+      );
       const entry = entryOf(root, bundle, environment.POWERTOOLS_SERVICE_NAME);
-      const handler = entry ? relative(join(root, 'lambdas', 'handlers'), entry).replace(/\.ts$/, '') : asset.slice(0, 14);
+      const handler = entry
+        ? relative(join(root, 'lambdas', 'handlers'), entry).replace(/\.ts$/, '')
+        : asset.slice(0, 14);
       bundles.set(bundle, { handler, entry, bundle, bytes: statSync(bundle).size, functions: [id], environment });
     }
   }

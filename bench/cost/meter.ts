@@ -11,7 +11,14 @@ import { billedGbSeconds, emptyUsage, sqsRequests, writeUnits, type Usage } from
  * Typical in-region service latencies (assumed, not measured here): they are slept inside the metered
  * calls so handler durations, and so Lambda GB-seconds, include the waits a deployed handler has.
  */
-export const LATENCY_MS = { dynamodb: 5, sqsSend: 8, s3Put: 25, s3Get: 15, secretsManager: 20, providerApi: 150 } as const;
+export const LATENCY_MS = {
+  dynamodb: 5,
+  sqsSend: 8,
+  s3Put: 25,
+  s3Get: 15,
+  secretsManager: 20,
+  providerApi: 150,
+} as const;
 
 /** CloudWatch Logs meters each log event's bytes plus 26 bytes of overhead. */
 const LOG_EVENT_OVERHEAD = 26;
@@ -19,7 +26,16 @@ const LOG_EVENT_OVERHEAD = 26;
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const DATA_OPS = new Set([...READS, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 // lib-dynamodb's commands carry their own names (PutCommand); the wire operation is the same.
-const OPERATION: Record<string, string> = { Put: 'PutItem', Get: 'GetItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem', TransactWrite: 'TransactWriteItems', TransactGet: 'TransactGetItems' };
+const OPERATION: Record<string, string> = {
+  Put: 'PutItem',
+  Get: 'GetItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactWrite: 'TransactWriteItems',
+  TransactGet: 'TransactGetItems',
+};
 
 export interface TableUse {
   wru: number;
@@ -30,8 +46,15 @@ export interface TableUse {
 
 // dynalite sizes items in its wire form (binary as base64).
 const wire = (v: AttributeValue): unknown =>
-  v.B ? { B: Buffer.from(v.B).toString('base64') } : v.M ? { M: Object.fromEntries(Object.entries(v.M).map(([k, x]) => [k, wire(x)])) } : v.L ? { L: v.L.map(wire) } : v;
-export const itemBytes = (item: Record<string, AttributeValue>): number => itemSize(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, wire(v)])));
+  v.B
+    ? { B: Buffer.from(v.B).toString('base64') }
+    : v.M
+      ? { M: Object.fromEntries(Object.entries(v.M).map(([k, x]) => [k, wire(x)])) }
+      : v.L
+        ? { L: v.L.map(wire) }
+        : v;
+export const itemBytes = (item: Record<string, AttributeValue>): number =>
+  itemSize(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, wire(v)])));
 
 /**
  * DynamoDB request units as DynamoDB bills them, counted on the SDK client while the real handlers run
@@ -46,20 +69,29 @@ export const itemBytes = (item: Record<string, AttributeValue>): number => itemS
 export class DynamoMeter {
   readonly tables = new Map<string, TableUse>();
 
-  constructor(private readonly client: DynamoDBClient, private readonly peek: DynamoDBClient, private readonly latencyMs: number = LATENCY_MS.dynamodb) {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly peek: DynamoDBClient,
+    private readonly latencyMs: number = LATENCY_MS.dynamodb,
+  ) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (DATA_OPS.has(this.operation(context.commandName))) (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        if (DATA_OPS.has(this.operation(context.commandName)))
+          (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
         return next(args);
       },
       { step: 'initialize', name: 'benchCostCapacity' },
     );
     // At build, the input is in wire form (lib-dynamodb marshals just before serializing).
-    client.middlewareStack.add((next, context) => async (args) => this.send(this.operation(context.commandName), args.input as Record<string, unknown>, () => next(args)), {
-      step: 'build',
-      priority: 'high',
-      name: 'benchCostMeter',
-    });
+    client.middlewareStack.add(
+      (next, context) => async (args) =>
+        this.send(this.operation(context.commandName), args.input as Record<string, unknown>, () => next(args)),
+      {
+        step: 'build',
+        priority: 'high',
+        name: 'benchCostMeter',
+      },
+    );
   }
 
   /** Stops metering this client (another meter may take it over). */
@@ -95,7 +127,9 @@ export class DynamoMeter {
     } catch (err) {
       if ((err as Error)?.name === 'ConditionalCheckFailedException' && !READS.has(op)) {
         use.failedConditions += 1;
-        const key = (input.Key as Record<string, AttributeValue> | undefined) ?? this.keyOf(table, input.Item as Record<string, AttributeValue>);
+        const key =
+          (input.Key as Record<string, AttributeValue> | undefined) ??
+          this.keyOf(table, input.Item as Record<string, AttributeValue>);
         const { Item } = await this.peek.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
         use.wru += writeUnits({ newBytes: 0, oldBytes: Item ? itemBytes(Item) : undefined, conditionFailed: true });
       }
@@ -131,10 +165,21 @@ export interface RequestCounts {
   s3PutBytes: number;
 }
 
-export const emptyCounts = (): RequestCounts => ({ sqsSends: 0, sqsReceives: 0, sqsDeletes: 0, s3Puts: 0, s3Gets: 0, s3PutBytes: 0 });
+export const emptyCounts = (): RequestCounts => ({
+  sqsSends: 0,
+  sqsReceives: 0,
+  sqsDeletes: 0,
+  s3Puts: 0,
+  s3Gets: 0,
+  s3PutBytes: 0,
+});
 
 /** A queue sender that counts SendMessage requests (one per 64 KB chunk) and waits SQS's latency. */
-export function meteredQueue(inner: QueueSender, counts: RequestCounts, latencyMs: number = LATENCY_MS.sqsSend): QueueSender {
+export function meteredQueue(
+  inner: QueueSender,
+  counts: RequestCounts,
+  latencyMs: number = LATENCY_MS.sqsSend,
+): QueueSender {
   return {
     send: async (m: QueueMessage) => {
       counts.sqsSends += sqsRequests(messageBytes(m));
@@ -198,7 +243,9 @@ export function platformLines(requestId: string, durationMs: number, memoryMb: n
   return [
     `START RequestId: ${requestId} Version: $LATEST`,
     `END RequestId: ${requestId}`,
-    traced ? `${report}\nXRAY TraceId: 1-6745d1a2-0c7e3f5a9b2d4c6e8f0a1b2c\tSegmentId: 3f9a2b7c1d4e5f60\tSampled: true\t` : report,
+    traced
+      ? `${report}\nXRAY TraceId: 1-6745d1a2-0c7e3f5a9b2d4c6e8f0a1b2c\tSegmentId: 3f9a2b7c1d4e5f60\tSampled: true\t`
+      : report,
   ];
 }
 
@@ -223,7 +270,10 @@ export class LambdaMeter {
   gbSeconds = 0;
   readonly durations: number[] = [];
 
-  constructor(readonly memoryMb: number, private readonly logs?: { meter: LogMeter; source: LogSource }) {}
+  constructor(
+    readonly memoryMb: number,
+    private readonly logs?: { meter: LogMeter; source: LogSource },
+  ) {}
 
   /** Runs one invocation, timing it as Lambda bills it, and logs its platform lines. */
   async invoke<T>(work: () => Promise<T>): Promise<T> {
@@ -236,13 +286,21 @@ export class LambdaMeter {
       this.gbSeconds += billedGbSeconds(ms, this.memoryMb);
       this.durations.push(ms);
       // Without X-Ray (the stack's default): no XRAY line in REPORT.
-      for (const line of platformLines('0c6b1f3e-8a2d-4e5b-9c7f-1a2b3c4d5e6f', ms, this.memoryMb, false)) this.logs?.meter.add(`${this.logs.source}:platform`, line);
+      for (const line of platformLines('0c6b1f3e-8a2d-4e5b-9c7f-1a2b3c4d5e6f', ms, this.memoryMb, false))
+        this.logs?.meter.add(`${this.logs.source}:platform`, line);
     }
   }
 }
 
 /** Usage of one part of a run, before pricing; X-Ray and scheduler counts are filled by the caller. */
-export function usageOf(parts: { api?: { requests: number; transferOutBytes: number }; lambdas: LambdaMeter[]; counts: RequestCounts; dynamo: { wru: number; rru: number }; secretsCalls: number; logBytes: number }): Usage {
+export function usageOf(parts: {
+  api?: { requests: number; transferOutBytes: number };
+  lambdas: LambdaMeter[];
+  counts: RequestCounts;
+  dynamo: { wru: number; rru: number };
+  secretsCalls: number;
+  logBytes: number;
+}): Usage {
   const u = emptyUsage();
   u.apiRequests = parts.api?.requests ?? 0;
   u.transferOutBytes = parts.api?.transferOutBytes ?? 0;

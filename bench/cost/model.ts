@@ -41,7 +41,8 @@ export interface Profile {
  * The mean batch the event source mapping hands the processor: what arrives within the batching
  * window after the first message, up to the batch size (steady Poisson arrivals; bursts fill more).
  */
-export const meanBatch = (perProvider: number, windowSeconds: number, batchSize: number): number => Math.min(batchSize, 1 + perProvider * windowSeconds);
+export const meanBatch = (perProvider: number, windowSeconds: number, batchSize: number): number =>
+  Math.min(batchSize, 1 + perProvider * windowSeconds);
 
 /**
  * What the measured runs cannot show, added for a profile: Secrets Manager calls (each provider's warm
@@ -49,7 +50,11 @@ export const meanBatch = (perProvider: number, windowSeconds: number, batchSize:
  * tracing, X-Ray traces (Lambda records the first invocation each second and 5 % of the rest, per
  * function: ingest per webhook, processor per batch).
  */
-export function withTraffic(u: Usage, p: Profile, opts: { batch: number; secretsCallsPerTtl: number; ttlSeconds: number; tracing: boolean }): Usage {
+export function withTraffic(
+  u: Usage,
+  p: Profile,
+  opts: { batch: number; secretsCallsPerTtl: number; ttlSeconds: number; tracing: boolean },
+): Usage {
   const rate = p.perProvider * p.providers;
   const traced = opts.tracing ? xraySampled(p.perProvider) + xraySampled(p.perProvider / opts.batch) / opts.batch : 0;
   return { ...u, secretsManagerCalls: opts.secretsCallsPerTtl / (opts.ttlSeconds * rate), xrayTraces: traced };

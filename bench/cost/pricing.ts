@@ -22,7 +22,18 @@ export interface Usage {
   schedulerInvocations: number;
 }
 
-export const SERVICES = ['apiGateway', 'lambda', 'sqs', 'dynamodb', 's3', 'secretsManager', 'logs', 'xray', 'scheduler', 'transferOut'] as const;
+export const SERVICES = [
+  'apiGateway',
+  'lambda',
+  'sqs',
+  'dynamodb',
+  's3',
+  'secretsManager',
+  'logs',
+  'xray',
+  'scheduler',
+  'transferOut',
+] as const;
 export type Service = (typeof SERVICES)[number];
 export type Breakdown = Record<Service, number>;
 
@@ -91,13 +102,16 @@ export function priceUsage(u: Usage, p: Prices = PRICES): Breakdown {
 export const total = (b: Breakdown): number => SERVICES.reduce((sum, s) => sum + b[s], 0);
 
 /** Lambda's billed GB-seconds for one invocation: duration rounded up to the millisecond, times memory. */
-export const billedGbSeconds = (durationMs: number, memoryMb: number): number => (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
+export const billedGbSeconds = (durationMs: number, memoryMb: number): number =>
+  (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
 
 /** SQS requests one call costs: one per 64 KB chunk of its payload, at least one. */
-export const sqsRequests = (payloadBytes: number, p: Prices = PRICES): number => Math.max(1, Math.ceil(payloadBytes / p.sqs.chunkBytes));
+export const sqsRequests = (payloadBytes: number, p: Prices = PRICES): number =>
+  Math.max(1, Math.ceil(payloadBytes / p.sqs.chunkBytes));
 
 /** API Gateway requests one call costs: HTTP APIs meter in 512 KB increments. */
-export const apiRequests = (requestBytes: number, p: Prices = PRICES): number => Math.max(1, Math.ceil(requestBytes / p.apiGateway.meteredBytes));
+export const apiRequests = (requestBytes: number, p: Prices = PRICES): number =>
+  Math.max(1, Math.ceil(requestBytes / p.apiGateway.meteredBytes));
 
 /**
  * Write request units of a write, by DynamoDB's rules: 1 per KB of the larger of the old and new item;
@@ -110,10 +124,12 @@ export function writeUnits(w: { newBytes: number; oldBytes?: number; conditionFa
 }
 
 /** Read request units of reading one item: 1 per 4 KB, strongly consistent; half that eventually consistent. */
-export const readUnits = (itemBytes: number, consistent: boolean): number => Math.max(1, Math.ceil(itemBytes / 4096)) * (consistent ? 1 : 0.5);
+export const readUnits = (itemBytes: number, consistent: boolean): number =>
+  Math.max(1, Math.ceil(itemBytes / 4096)) * (consistent ? 1 : 0.5);
 
 /**
  * The share of invocations X-Ray active tracing records at `perSecond` invocations a second: Lambda's
  * fixed rule, the first each second plus 5 % of the rest (the rate is per function).
  */
-export const xraySampled = (perSecond: number): number => (perSecond <= 1 ? 1 : (1 + 0.05 * (perSecond - 1)) / perSecond);
+export const xraySampled = (perSecond: number): number =>
+  perSecond <= 1 ? 1 : (1 + 0.05 * (perSecond - 1)) / perSecond;

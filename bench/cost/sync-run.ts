@@ -51,7 +51,12 @@ export async function runSync(opts: { endpoint: string; days: number }): Promise
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const client = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
   const peek = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
-  const secretsClient = new SecretsManagerClient({ endpoint: secretsEndpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const secretsClient = new SecretsManagerClient({
+    endpoint: secretsEndpoint,
+    region: 'us-east-1',
+    credentials,
+    maxAttempts: 1,
+  });
   const doc = createDocumentClient(client);
   const poll = football.polls![0]!;
   // Not the simulator's limit under test here: fast enough that the run waits on the API, not the bucket.
@@ -62,24 +67,50 @@ export async function runSync(opts: { endpoint: string; days: number }): Promise
     const dynamo = new DynamoMeter(client, peek);
     const logs = new LogMeter();
     const lambda = new LambdaMeter(POLLER_MEMORY_MB, { meter: logs, source: 'poller' });
-    const telemetry = new PowertoolsTelemetry({ serviceName: 'poller', namespace: DEFAULT_NAMESPACE, sink: logs.sink('poller') });
+    const telemetry = new PowertoolsTelemetry({
+      serviceName: 'poller',
+      namespace: DEFAULT_NAMESPACE,
+      sink: logs.sink('poller'),
+    });
     const calls = contract.calls.length;
     const poller = createPollerHandler({
       registry: (name) => (name === 'football' ? definition : undefined),
       // A new container's client: its secret cache is empty, as 15 minutes after the last run.
-      clientFor: () => createClient({ definition, secrets: new AwsSecretStore('bench', { client: secretsClient, maxAgeSeconds: 300 }), time: realTime, baseUrl: url, onEvent: telemetryObserver(telemetry) }),
+      clientFor: () =>
+        createClient({
+          definition,
+          secrets: new AwsSecretStore('bench', { client: secretsClient, maxAgeSeconds: 300 }),
+          time: realTime,
+          baseUrl: url,
+          onEvent: telemetryObserver(telemetry),
+        }),
       records: new DynamoRecordStore(doc, TABLES.records.name),
-      state: new DynamoSyncState(doc, { checkpoints: TABLES.checkpoints.name, gaps: TABLES.gaps.name, quarantine: TABLES.quarantine.name }),
+      state: new DynamoSyncState(doc, {
+        checkpoints: TABLES.checkpoints.name,
+        gaps: TABLES.gaps.name,
+        quarantine: TABLES.quarantine.name,
+      }),
       telemetry,
       now: Date.now,
       startAt: () => startAt,
       flush: () => telemetry.flush(),
     });
     const started = performance.now();
-    const summary = await lambda.invoke(() => poller({ provider: 'football', poll: 'fixtures' }, lambdaContext('football-poller', (poll.timeoutSeconds ?? 300) * 1000)));
+    const summary = await lambda.invoke(() =>
+      poller(
+        { provider: 'football', poll: 'fixtures' },
+        lambdaContext('football-poller', (poll.timeoutSeconds ?? 300) * 1000),
+      ),
+    );
     const durationMs = performance.now() - started;
     if (summary.error || summary.gapsOpen > 0) throw new Error(`sync run failed: ${JSON.stringify(summary)}`);
-    const usage = usageOf({ lambdas: [lambda], counts: emptyCounts(), dynamo: dynamo.total(), secretsCalls: contract.calls.length - calls, logBytes: logs.sum() });
+    const usage = usageOf({
+      lambdas: [lambda],
+      counts: emptyCounts(),
+      dynamo: dynamo.total(),
+      secretsCalls: contract.calls.length - calls,
+      logBytes: logs.sum(),
+    });
     usage.schedulerInvocations = 1;
     dynamo.detach();
     return { summary, usage, tables: dynamo.tables, durationMs };

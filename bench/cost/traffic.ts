@@ -14,7 +14,14 @@ import { signAs } from '../../local/sign';
 import type { ProviderDefinition } from '../../lambdas/providers/types';
 
 /** Share of the mix per provider (most traffic from code hosting and payments, as in a typical integration hub). */
-export const PROVIDER_SHARE = { github: 0.35, stripe: 0.25, shopify: 0.15, slack: 0.1, trello: 0.1, standard: 0.05 } as const;
+export const PROVIDER_SHARE = {
+  github: 0.35,
+  stripe: 0.25,
+  shopify: 0.15,
+  slack: 0.1,
+  trello: 0.1,
+  standard: 0.05,
+} as const;
 export type MixProvider = keyof typeof PROVIDER_SHARE;
 
 /** How each event relates to what came before: the duplicate and out-of-order rates providers document as possible, made explicit. */
@@ -98,13 +105,25 @@ export function mixEvents(count: number, seed = 7): { events: MixEvent[]; split:
     if (stale.has(i) && known.length > 0) {
       const [key, v] = known[Math.floor(random() * known.length)]!;
       // Older than anything stored: the processor must skip it.
-      events.push({ provider, kind: 'stale', entity: Number(key.split('#')[1]), version: v.first - 60_000, eventId: randomUUID() });
+      events.push({
+        provider,
+        kind: 'stale',
+        entity: Number(key.split('#')[1]),
+        version: v.first - 60_000,
+        eventId: randomUUID(),
+      });
       continue;
     }
     if (random() < MIX.update && known.length > 0) {
       const [key, v] = known[Math.floor(random() * known.length)]!;
       v.latest += (1 + Math.floor(random() * 600)) * 1000;
-      events.push({ provider, kind: 'update', entity: Number(key.split('#')[1]), version: v.latest, eventId: randomUUID() });
+      events.push({
+        provider,
+        kind: 'update',
+        entity: Number(key.split('#')[1]),
+        version: v.latest,
+        eventId: randomUUID(),
+      });
       continue;
     }
     const entity = nextEntity++;
@@ -124,32 +143,86 @@ function payload(e: MixEvent, text: string): { body: string; headers: Record<str
   const id = e.eventId.replaceAll('-', '');
   switch (e.provider) {
     case 'github': {
-      const sample = sampleGithubIssue({ number: e.entity, updatedAt: isoSeconds(e.version), action: (e.of ?? e.kind) === 'new' ? 'opened' : 'edited' });
+      const sample = sampleGithubIssue({
+        number: e.entity,
+        updatedAt: isoSeconds(e.version),
+        action: (e.of ?? e.kind) === 'new' ? 'opened' : 'edited',
+      });
       (sample.issue as Record<string, unknown>).body = text;
-      return { body: JSON.stringify(sample), headers: { 'x-github-event': 'issues', 'x-github-hook-id': '292430182', 'x-github-delivery': e.eventId } };
+      return {
+        body: JSON.stringify(sample),
+        headers: { 'x-github-event': 'issues', 'x-github-hook-id': '292430182', 'x-github-delivery': e.eventId },
+      };
     }
     case 'stripe': {
-      const object = { ...STRIPE_SETUP_INTENT_CREATED.data.object, id: `seti_${String(e.entity).padStart(24, '0')}`, description: text };
-      return { body: JSON.stringify({ ...STRIPE_SETUP_INTENT_CREATED, id: `evt_${id.slice(0, 24)}`, type: 'setup_intent.succeeded', created: seconds, data: { object } }), headers: {} };
+      const object = {
+        ...STRIPE_SETUP_INTENT_CREATED.data.object,
+        id: `seti_${String(e.entity).padStart(24, '0')}`,
+        description: text,
+      };
+      return {
+        body: JSON.stringify({
+          ...STRIPE_SETUP_INTENT_CREATED,
+          id: `evt_${id.slice(0, 24)}`,
+          type: 'setup_intent.succeeded',
+          created: seconds,
+          data: { object },
+        }),
+        headers: {},
+      };
     }
     case 'shopify': {
-      const order = JSON.parse(SHOPIFY_ORDERS_CREATE_RAW.replaceAll('820982911946154508', String(9_000_000 + e.entity))) as Record<string, unknown>;
+      const order = JSON.parse(
+        SHOPIFY_ORDERS_CREATE_RAW.replaceAll('820982911946154508', String(9_000_000 + e.entity)),
+      ) as Record<string, unknown>;
       const body = JSON.stringify({ ...order, updated_at: iso(e.version), note: text });
-      return { body, headers: { ...SHOPIFY_HEADERS, 'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': e.eventId, 'x-shopify-event-id': e.eventId, 'x-shopify-triggered-at': iso(e.version) } };
+      return {
+        body,
+        headers: {
+          ...SHOPIFY_HEADERS,
+          'x-shopify-topic': 'orders/updated',
+          'x-shopify-webhook-id': e.eventId,
+          'x-shopify-event-id': e.eventId,
+          'x-shopify-triggered-at': iso(e.version),
+        },
+      };
     }
     case 'slack': {
       const ts = `${1_700_000_000 + e.entity}.000100`;
       const event = { ...SLACK_APP_MENTION.event, ts, event_ts: `${seconds}.000200`, text };
-      return { body: JSON.stringify({ ...SLACK_APP_MENTION, event_id: `Ev${id.slice(0, 10).toUpperCase()}`, event_time: seconds, event }), headers: {} };
+      return {
+        body: JSON.stringify({
+          ...SLACK_APP_MENTION,
+          event_id: `Ev${id.slice(0, 10).toUpperCase()}`,
+          event_time: seconds,
+          event,
+        }),
+        headers: {},
+      };
     }
     case 'trello': {
       const action = TRELLO_VOTE_ON_CARD.action;
       const card = { ...action.data.card, id: `${String(e.entity).padStart(24, 'a')}`, desc: text };
-      return { body: JSON.stringify({ ...TRELLO_VOTE_ON_CARD, action: { ...action, id: id.slice(0, 24), date: iso(e.version), type: 'updateCard', data: { ...action.data, card } } }), headers: {} };
+      return {
+        body: JSON.stringify({
+          ...TRELLO_VOTE_ON_CARD,
+          action: {
+            ...action,
+            id: id.slice(0, 24),
+            date: iso(e.version),
+            type: 'updateCard',
+            data: { ...action.data, card },
+          },
+        }),
+        headers: {},
+      };
     }
     case 'standard': {
       const data = { ...STANDARD_CONTACT_CREATED.data, id: `contact-${e.entity}`, notes: text };
-      return { body: JSON.stringify({ ...STANDARD_CONTACT_CREATED, type: 'contact.updated', timestamp: iso(e.version), data }), headers: { 'webhook-id': `msg_${id}` } };
+      return {
+        body: JSON.stringify({ ...STANDARD_CONTACT_CREATED, type: 'contact.updated', timestamp: iso(e.version), data }),
+        headers: { 'webhook-id': `msg_${id}` },
+      };
     }
   }
 }
@@ -158,14 +231,24 @@ function payload(e: MixEvent, text: string): { body: string; headers: Record<str
  * Signs an event as its provider does, its free text sized so the body is `bytes` long (default 5 KB).
  * The signing time is `now` (a retry is signed again); the payload's times are the event's own.
  */
-export function signEvent(e: MixEvent, def: ProviderDefinition, secret: string, opts: { bytes?: number; now?: Date } = {}): SignedEvent {
+export function signEvent(
+  e: MixEvent,
+  def: ProviderDefinition,
+  secret: string,
+  opts: { bytes?: number; now?: Date } = {},
+): SignedEvent {
   const target = opts.bytes ?? 5 * 1024;
   const random = prng(e.entity * 7919 + Math.floor(e.version / 1000));
   const base = payload(e, '');
   const text = prose(random, target - Buffer.byteLength(base.body));
   const { body, headers } = payload(e, text);
   const webhook = def.webhook!;
-  const signed = signAs(webhook.scheme, body, secret, { now: opts.now ?? new Date(), url: TRELLO_CALLBACK_URL, headers: { 'content-type': 'application/json', ...headers }, hmac: webhook.hmac });
+  const signed = signAs(webhook.scheme, body, secret, {
+    now: opts.now ?? new Date(),
+    url: TRELLO_CALLBACK_URL,
+    headers: { 'content-type': 'application/json', ...headers },
+    hmac: webhook.hmac,
+  });
   return { ...e, headers: signed.headers, body: signed.body };
 }
 

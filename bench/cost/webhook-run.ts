@@ -24,7 +24,17 @@ import { lambdaContext } from '../../local/lambda-context';
 import { LocalQueue } from '../../local/queue';
 import { devSecret } from '../../local/secrets';
 import { SecretsManagerContract } from '../../test/contracts/secrets-manager';
-import { accessLogLine, DynamoMeter, emptyCounts, LambdaMeter, LATENCY_MS, LogMeter, meteredBlobs, meteredQueue, type RequestCounts } from './meter';
+import {
+  accessLogLine,
+  DynamoMeter,
+  emptyCounts,
+  LambdaMeter,
+  LATENCY_MS,
+  LogMeter,
+  meteredBlobs,
+  meteredQueue,
+  type RequestCounts,
+} from './meter';
 import { apiRequests, sqsRequests } from './pricing';
 import { PROVIDER_SHARE, signEvent, TRELLO_CALLBACK_URL, type MixEvent, type MixProvider } from './traffic';
 
@@ -74,9 +84,16 @@ function apiEvent(provider: string, d: { headers: Record<string, string>; body: 
     rawQueryString: '',
     headers: { ...d.headers, host: domainName, 'content-length': String(Buffer.byteLength(d.body)) },
     requestContext: {
-      accountId: '000000000000', apiId: 'abc123', domainName, domainPrefix: 'abc123',
+      accountId: '000000000000',
+      apiId: 'abc123',
+      domainName,
+      domainPrefix: 'abc123',
       http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '140.82.115.1', userAgent: 'bench' },
-      requestId: randomUUID(), routeKey: `ANY ${path}`, stage: '$default', time: new Date(now).toISOString(), timeEpoch: now,
+      requestId: randomUUID(),
+      routeKey: `ANY ${path}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
     },
     body: d.body,
     isBase64Encoded: false,
@@ -85,9 +102,11 @@ function apiEvent(provider: string, d: { headers: Record<string, string>; body: 
 
 async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 /** Secret values of every webhook provider in the mix, in a Secrets Manager contract server (real wire protocol). */
@@ -134,7 +153,11 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
   const api = { requests: 0, transferOutBytes: 0 };
   const outcomes = { written: 0, stale: 0, duplicate: 0, replayed: 0 };
   const blobs = meteredBlobs(new FileBlobStore(blobDir), counts);
-  const store = new DynamoRecordStore(createDocumentClient(client), TABLES.records.name, opts.gzipRecords ? {} : { gzipAboveBytes: Infinity });
+  const store = new DynamoRecordStore(
+    createDocumentClient(client),
+    TABLES.records.name,
+    opts.gzipRecords ? {} : { gzipAboveBytes: Infinity },
+  );
   // What each event came to (events the idempotency layer skipped never reach the store).
   const records: RecordStore = {
     upsertIfNewer: async (...args) => {
@@ -147,19 +170,40 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency.name, awsSdkV3Client: client });
   const secretsClients: SecretsManagerClient[] = [];
 
-  const functions = new Map<MixProvider, { def: ProviderDefinition; queue: LocalQueue; ingest: IngestHandler; process: ProcessorHandler }>();
+  const functions = new Map<
+    MixProvider,
+    { def: ProviderDefinition; queue: LocalQueue; ingest: IngestHandler; process: ProcessorHandler }
+  >();
   for (const name of Object.keys(PROVIDER_SHARE) as MixProvider[]) {
     const def = getProvider(name)!;
     const dlq = new LocalQueue({ name: `${name}-dlq`, visibilityTimeoutMs: 3_600_000 });
     const queue = new LocalQueue({ name: `${name}-webhooks`, visibilityTimeoutMs: 3_600_000 });
-    const secretsClient = new SecretsManagerClient({ endpoint: secretsEndpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-    secretsClient.middlewareStack.add((next) => async (args) => {
-      await sleep(LATENCY_MS.secretsManager);
-      return next(args);
-    }, { step: 'build', name: 'benchLatency' });
+    const secretsClient = new SecretsManagerClient({
+      endpoint: secretsEndpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
+    secretsClient.middlewareStack.add(
+      (next) => async (args) => {
+        await sleep(LATENCY_MS.secretsManager);
+        return next(args);
+      },
+      { step: 'build', name: 'benchLatency' },
+    );
     secretsClients.push(secretsClient);
-    const ingestTelemetry = new PowertoolsTelemetry({ serviceName: 'webhook-ingest', namespace: DEFAULT_NAMESPACE, logLevel: opts.logLevel, sink: logs.sink('ingest') });
-    const processorTelemetry = new PowertoolsTelemetry({ serviceName: 'event-processor', namespace: DEFAULT_NAMESPACE, logLevel: opts.logLevel, sink: logs.sink('processor') });
+    const ingestTelemetry = new PowertoolsTelemetry({
+      serviceName: 'webhook-ingest',
+      namespace: DEFAULT_NAMESPACE,
+      logLevel: opts.logLevel,
+      sink: logs.sink('ingest'),
+    });
+    const processorTelemetry = new PowertoolsTelemetry({
+      serviceName: 'event-processor',
+      namespace: DEFAULT_NAMESPACE,
+      logLevel: opts.logLevel,
+      sink: logs.sink('processor'),
+    });
     const ingest = createIngestHandler({
       registry: (n) => (n === name ? def : undefined),
       secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: 300 }),
@@ -188,17 +232,28 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
   // One warm container per provider function, each handling one request at a time, as Lambda does;
   // so each container fetches its secrets once per cache TTL.
   const ingestWave = (events: MixEvent[]) =>
-    pool([...functions.keys()], functions.size, (provider) => pool(events.filter((e) => e.provider === provider), 1, async (e) => {
-      const f = functions.get(e.provider)!;
-      const delivery = signEvent(e, f.def, signing.get(e.provider)!);
-      const res = await ingestMeter.invoke(() => f.ingest(apiEvent(e.provider, delivery)));
-      if (res.statusCode !== 200) throw new Error(`${e.provider} ingest answered ${res.statusCode}: ${res.body}`);
-      const requestBytes = Buffer.byteLength(delivery.body) + Object.entries(delivery.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
-      const responseLength = Buffer.byteLength(res.body ?? '');
-      api.requests += apiRequests(requestBytes);
-      api.transferOutBytes += responseLength + RESPONSE_HEADER_BYTES;
-      logs.add('api:access', accessLogLine({ path: `/webhooks/${e.provider}`, status: res.statusCode ?? 200, responseLength }));
-    }));
+    pool([...functions.keys()], functions.size, (provider) =>
+      pool(
+        events.filter((e) => e.provider === provider),
+        1,
+        async (e) => {
+          const f = functions.get(e.provider)!;
+          const delivery = signEvent(e, f.def, signing.get(e.provider)!);
+          const res = await ingestMeter.invoke(() => f.ingest(apiEvent(e.provider, delivery)));
+          if (res.statusCode !== 200) throw new Error(`${e.provider} ingest answered ${res.statusCode}: ${res.body}`);
+          const requestBytes =
+            Buffer.byteLength(delivery.body) +
+            Object.entries(delivery.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+          const responseLength = Buffer.byteLength(res.body ?? '');
+          api.requests += apiRequests(requestBytes);
+          api.transferOutBytes += responseLength + RESPONSE_HEADER_BYTES;
+          logs.add(
+            'api:access',
+            accessLogLine({ path: `/webhooks/${e.provider}`, status: res.statusCode ?? 200, responseLength }),
+          );
+        },
+      ),
+    );
 
   let batches = 0;
   const drain = async () => {
@@ -215,7 +270,8 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
     batches += work.length;
     await pool(work, Math.max(1, Math.floor(DYNAMO_IN_FLIGHT / opts.batchSize)), async ({ queue, process, event }) => {
       const res = await processorMeter.invoke(() => process(event, lambdaContext('event-processor', 30_000)));
-      if (res.batchItemFailures.length > 0) throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
+      if (res.batchItemFailures.length > 0)
+        throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
       // The mapping deletes what succeeded with one DeleteMessageBatch (up to 10 entries).
       counts.sqsDeletes += Math.ceil(event.Records.length / 10);
       for (const r of event.Records) queue.delete(r.receiptHandle);

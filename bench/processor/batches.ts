@@ -28,7 +28,10 @@ export async function sqsBatches(count: number, batchSize: number, first: number
   });
   for (let i = 0; i < count; i += 1) {
     const number = first + i;
-    const sample = sampleGithubIssue({ number, updatedAt: new Date(Date.UTC(2024, 4, 1) + number * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    const sample = sampleGithubIssue({
+      number,
+      updatedAt: new Date(Date.UTC(2024, 4, 1) + number * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
     const issue = sample.issue as Record<string, unknown>;
     const pad = SIZES[i % SIZES.length]! - JSON.stringify(sample).length - 1;
     issue.body = `${String(issue.body)} ${'x'.repeat(Math.max(0, pad))}`;

@@ -41,13 +41,18 @@ export function countRequests(client: DynamoDBClient): RequestCounts {
     (next, context) => async (args) => {
       const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       // The SDK numbers attempts in this header (`attempt=1; max=3`); a retry is not another write the processor needs.
-      const attempt = Number(/attempt=(\d+)/.exec(String((args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-request'] ?? ''))?.[1] ?? 1);
+      const attempt = Number(
+        /attempt=(\d+)/.exec(
+          String((args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-request'] ?? ''),
+        )?.[1] ?? 1,
+      );
       if (attempt > 1) counts.retries += 1;
       else counts.byOperation.set(op, (counts.byOperation.get(op) ?? 0) + 1);
       if (WRITES.has(op) && attempt === 1) {
         counts.writes += 1;
         const body = (args.request as { body?: unknown }).body;
-        counts.writeBytes += typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
+        counts.writeBytes +=
+          typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0;
       }
       const started = performance.now();
       try {

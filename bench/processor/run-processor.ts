@@ -25,7 +25,11 @@ const discardingBlobs: BlobStore = {
  * records store, the archive, Powertools telemetry (written to a discarding sink instead of stdout).
  */
 export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorHandler; deadLettered: QueueMessage[] } {
-  const telemetry = new PowertoolsTelemetry({ serviceName: 'event-processor', namespace: DEFAULT_NAMESPACE, sink: () => {} });
+  const telemetry = new PowertoolsTelemetry({
+    serviceName: 'event-processor',
+    namespace: DEFAULT_NAMESPACE,
+    sink: () => {},
+  });
   const deadLettered: QueueMessage[] = [];
   const handle = createProcessorHandler({
     registry: getProvider,
@@ -43,7 +47,11 @@ export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorH
 }
 
 /** Runs `tasks` with at most `concurrency` at once; returns the wall time in seconds. */
-export async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<number> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -55,10 +63,15 @@ export async function pool<T>(items: readonly T[], concurrency: number, task: (i
 }
 
 /** Invokes the handler on every batch, `concurrency` invocations at once (the event source mapping's maximum concurrency). */
-export async function processBatches(handle: ProcessorHandler, batches: readonly SQSEvent[], concurrency: number): Promise<number> {
+export async function processBatches(
+  handle: ProcessorHandler,
+  batches: readonly SQSEvent[],
+  concurrency: number,
+): Promise<number> {
   return pool(batches, concurrency, async (event) => {
     const res = await handle(event, lambdaContext('github-event-processor', 30_000));
-    if (res.batchItemFailures.length > 0) throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
+    if (res.batchItemFailures.length > 0)
+      throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
   });
 }
 
@@ -66,7 +79,10 @@ export async function processBatches(handle: ProcessorHandler, batches: readonly
  * The store's own limit: `count` conditional PutItems (attribute_not_exists on a fresh key, as the
  * idempotency and records writes are) of `itemBytes` each, `concurrency` in flight, on the same SDK.
  */
-export async function rawConditionalPuts(client: DynamoDBClient, opts: { count: number; concurrency: number; itemBytes: number; prefix: string }): Promise<number> {
+export async function rawConditionalPuts(
+  client: DynamoDBClient,
+  opts: { count: number; concurrency: number; itemBytes: number; prefix: string },
+): Promise<number> {
   const data = 'x'.repeat(Math.max(0, opts.itemBytes - 200));
   const keys = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}#${i}`);
   return pool(keys, opts.concurrency, async (pk) => {

@@ -32,12 +32,19 @@ export const backfill: Scenario = {
     await sim.listen();
     sim.faults.update({ football: { perMinute: PER_MINUTE } } as FootballFaultSettings);
     const dynamo = await startServer<{ endpoint: string }>(DYNALITE);
-    const client = createDynamoClient({ endpoint: dynamo.info.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = createDynamoClient({
+      endpoint: dynamo.info.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const puts: string[] = [];
-    client.middlewareStack.add((next, context) => (args) => {
-      if (context.commandName === 'PutCommand' || context.commandName === 'PutItemCommand') puts.push('put');
-      return next(args);
-    }, { step: 'initialize', name: 'countPuts' });
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'PutCommand' || context.commandName === 'PutItemCommand') puts.push('put');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countPuts' },
+    );
     const doc = createDocumentClient(client);
     const definition = { ...football, rateLimit: { requestsPerSecond: RATE, burst: RATE } };
     const api = createClient({ definition, secrets: { get: async () => KEY }, time: realTime, baseUrl: sim.url });
@@ -58,22 +65,43 @@ export const backfill: Scenario = {
     try {
       const first = await timed('backfill-1');
       const second = await timed('backfill-2');
-      for (const { s } of [first, second]) if (s.gapsOpen > 0 || s.windows !== 30) throw new Error(`backfill incomplete: ${JSON.stringify(s)}`);
+      for (const { s } of [first, second])
+        if (s.gapsOpen > 0 || s.windows !== 30) throw new Error(`backfill incomplete: ${JSON.stringify(s)}`);
       const id = 'backfill' as const;
       // The client may send its first burst at once, then one request every 1/RATE s.
       const floor = (first.s.requests - RATE) / RATE;
       const fetched = (r: RunSummary) => r.recordsWritten + r.recordsUnchanged + r.recordsStale;
       return [
-        figure(id, `pages in the month (${fetched(first.s)} fixtures, ${first.s.windows} days)`, first.s.pages, 'pages'),
+        figure(
+          id,
+          `pages in the month (${fetched(first.s)} fixtures, ${first.s.windows} days)`,
+          first.s.pages,
+          'pages',
+        ),
         figure(id, `rate-limit floor: (requests - burst) at ${PER_MINUTE} per minute`, floor, 's'),
-        figure(id, 'first run: wall time (baseline = floor)', first.seconds, 's', { baseline: floor, target: '<= 1.3 ratio' }),
+        figure(id, 'first run: wall time (baseline = floor)', first.seconds, 's', {
+          baseline: floor,
+          target: '<= 1.3 ratio',
+        }),
         figure(id, 'first run: records written per second', first.s.recordsWritten / first.seconds, 'records/s'),
         figure(id, 'first run: requests per record written', first.s.requests / first.s.recordsWritten, 'requests'),
         figure(id, 'first run: 429s (rate limit in a 200) received', first.s.http429, 'responses'),
         figure(id, 'second run: wall time (baseline = floor)', second.seconds, 's', { baseline: floor }),
-        figure(id, 'second run: records written (baseline = records fetched)', second.s.recordsWritten, 'records', { baseline: fetched(second.s), target: '~0' }),
-        figure(id, 'second run: DynamoDB puts (baseline = first run)', second.puts, 'puts', { baseline: first.puts, target: '0' }),
-        figure(id, 'writes saved by dedupe on the second run', (100 * (fetched(second.s) - second.puts)) / fetched(second.s), '%', { target: '>= 99 %' }),
+        figure(id, 'second run: records written (baseline = records fetched)', second.s.recordsWritten, 'records', {
+          baseline: fetched(second.s),
+          target: '~0',
+        }),
+        figure(id, 'second run: DynamoDB puts (baseline = first run)', second.puts, 'puts', {
+          baseline: first.puts,
+          target: '0',
+        }),
+        figure(
+          id,
+          'writes saved by dedupe on the second run',
+          (100 * (fetched(second.s) - second.puts)) / fetched(second.s),
+          '%',
+          { target: '>= 99 %' },
+        ),
       ];
     } finally {
       await sim.close();

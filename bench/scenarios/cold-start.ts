@@ -17,7 +17,9 @@ const kb = (bytes: number): number => bytes / 1024;
 
 /** The `@aws-sdk/*` packages a bundle imports statically, i.e. at init (dynamic imports load later, on use). */
 export function staticSdkImports(code: string): string[] {
-  return [...new Set([...code.matchAll(/(?:^|[;\s}])import\s*(?:[^;"'()]*?from\s*)?"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!))].sort();
+  return [
+    ...new Set([...code.matchAll(/(?:^|[;\s}])import\s*(?:[^;"'()]*?from\s*)?"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!)),
+  ].sort();
 }
 
 /**
@@ -31,7 +33,8 @@ export function staticSdkImports(code: string): string[] {
  */
 export const coldStart: Scenario = {
   id: 'cold-start',
-  description: "each handler's largest Lambda bundle from cdk synth: size and import time in a fresh node, vs the same handler with the AWS SDK bundled in",
+  description:
+    "each handler's largest Lambda bundle from cdk synth: size and import time in a fresh node, vs the same handler with the AWS SDK bundled in",
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const runs = opts.quick ? 3 : 5;
     const work = mkdtempSync(join(tmpdir(), 'bench-cold-start-'));
@@ -47,7 +50,10 @@ export const coldStart: Scenario = {
       for (const b of all) byHandler.set(b.handler, [...(byHandler.get(b.handler) ?? []), b]);
       const bundles = [...byHandler.values()].map((list) => {
         const sorted = [...list].sort((a, b) => b.bytes - a.bytes);
-        if (sorted.length > 1) console.error(`  ${sorted[0]!.handler}: ${sorted.length} bundles, by provider: ${sorted.map((x) => `${x.environment[ENV.provider] ?? 'all'} ${kb(x.bytes).toFixed(1)}`).join(', ')} KB`);
+        if (sorted.length > 1)
+          console.error(
+            `  ${sorted[0]!.handler}: ${sorted.length} bundles, by provider: ${sorted.map((x) => `${x.environment[ENV.provider] ?? 'all'} ${kb(x.bytes).toFixed(1)}`).join(', ')} KB`,
+          );
         return { ...sorted[0]!, functions: sorted.flatMap((x) => x.functions) };
       });
       for (const b of bundles) {
@@ -58,9 +64,17 @@ export const coldStart: Scenario = {
         let baselineBytes: number | null = null;
         if (b.entry) {
           const same = await rebuild(b.entry, join(work, 'rebuild', b.handler), { bundleSdk: false, provider });
-          const parts = bytesByPackage(same.metafile).slice(0, 6).map(([name, bytes]) => `${name} ${kb(bytes).toFixed(1)}`).join(', ');
-          console.error(`  ${b.handler}${provider ? ` (${provider})` : ''}: ${kb(b.bytes).toFixed(1)} KB${same.bytes === b.bytes ? '' : ` (rebuild: ${kb(same.bytes).toFixed(1)} KB, options differ)`}; largest: ${parts} KB; SDK at init: ${sdk.join(', ') || 'none'}`);
-          const withSdk = await rebuild(b.entry, join(work, 'with-sdk-build', b.handler), { bundleSdk: true, provider });
+          const parts = bytesByPackage(same.metafile)
+            .slice(0, 6)
+            .map(([name, bytes]) => `${name} ${kb(bytes).toFixed(1)}`)
+            .join(', ');
+          console.error(
+            `  ${b.handler}${provider ? ` (${provider})` : ''}: ${kb(b.bytes).toFixed(1)} KB${same.bytes === b.bytes ? '' : ` (rebuild: ${kb(same.bytes).toFixed(1)} KB, options differ)`}; largest: ${parts} KB; SDK at init: ${sdk.join(', ') || 'none'}`,
+          );
+          const withSdk = await rebuild(b.entry, join(work, 'with-sdk-build', b.handler), {
+            bundleSdk: true,
+            provider,
+          });
           baseline = stageBundle(withSdk.bundle, join(work, 'with-sdk', b.handler), nodeModules);
           baselineBytes = withSdk.bytes;
         }
@@ -74,15 +88,26 @@ export const coldStart: Scenario = {
           samples.ours.push(a);
           if (c) samples.baseline.push(c);
         }
-        const m = (key: keyof typeof samples, f: (s: LoadSample) => number): number | null => (samples[key].length ? median(samples[key].map(f)) : null);
+        const m = (key: keyof typeof samples, f: (s: LoadSample) => number): number | null =>
+          samples[key].length ? median(samples[key].map(f)) : null;
         const who = b.handler;
-        console.error(`  ${who}: ${b.functions.length} function(s); ${runs} loads each of the largest bundle, alternating`);
+        console.error(
+          `  ${who}: ${b.functions.length} function(s); ${runs} loads each of the largest bundle, alternating`,
+        );
         figures.push(
-          figure(id, `${who}: bundle size, largest (baseline = SDK bundled)`, kb(b.bytes), 'KB', { baseline: baselineBytes === null ? null : kb(baselineBytes), target: '<= 150 KB' }),
-          figure(id, `${who}: import + init, median (baseline = SDK bundled)`, m('ours', (s) => s.importMs)!, 'ms', { baseline: m('baseline', (s) => s.importMs), target: '<= 50 ms' }),
+          figure(id, `${who}: bundle size, largest (baseline = SDK bundled)`, kb(b.bytes), 'KB', {
+            baseline: baselineBytes === null ? null : kb(baselineBytes),
+            target: '<= 150 KB',
+          }),
+          figure(id, `${who}: import + init, median (baseline = SDK bundled)`, m('ours', (s) => s.importMs)!, 'ms', {
+            baseline: m('baseline', (s) => s.importMs),
+            target: '<= 50 ms',
+          }),
           figure(id, `${who}: of which the runtime SDK packages it imports`, m('ours', (s) => s.sdkMs)!, 'ms'),
           figure(id, `${who}: of which its own code and init`, m('ours', (s) => s.importMs - s.sdkMs)!, 'ms'),
-          figure(id, `${who}: whole node process (baseline = SDK bundled)`, m('ours', (s) => s.processMs)!, 'ms', { baseline: m('baseline', (s) => s.processMs) }),
+          figure(id, `${who}: whole node process (baseline = SDK bundled)`, m('ours', (s) => s.processMs)!, 'ms', {
+            baseline: m('baseline', (s) => s.processMs),
+          }),
         );
       }
       return figures;

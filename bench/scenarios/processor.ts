@@ -40,20 +40,28 @@ const median = (xs: number[]): number => {
  */
 export const processor: Scenario = {
   id: 'processor',
-  description: 'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
+  description:
+    'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const rounds = opts.quick ? 1 : 5;
     const perRound = opts.quick ? 200 : 300;
     const warmup = opts.quick ? 100 : 300;
     const store = await startServer<{ endpoint: string }>(join(HERE, 'dynalite-server.ts'));
-    const connect = () => createDynamoClient({ endpoint: store.info.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const connect = () =>
+      createDynamoClient({
+        endpoint: store.info.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
     const processorClient = connect();
     const baselineClient = connect();
     try {
       const counts = countRequests(processorClient);
       const { handle, deadLettered } = processorUnderTest(processorClient);
       const warm = await sqsBatches(warmup, BATCH_SIZE, 1);
-      const measured = await Promise.all(Array.from({ length: rounds }, (_, r) => sqsBatches(perRound, BATCH_SIZE, warmup + 1 + r * perRound)));
+      const measured = await Promise.all(
+        Array.from({ length: rounds }, (_, r) => sqsBatches(perRound, BATCH_SIZE, warmup + 1 + r * perRound)),
+      );
 
       await processBatches(handle, warm, CONCURRENCY);
       const writesPerEvent = counts.writes / warmup;
@@ -62,7 +70,12 @@ export const processor: Scenario = {
       // As many requests in flight as the processor can have: 5 invocations x 10 records in parallel.
       const inFlight = CONCURRENCY * BATCH_SIZE;
       const putsPerRound = Math.round(perRound * writesPerEvent);
-      await rawConditionalPuts(baselineClient, { count: putsPerRound, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: 'bench-warm' });
+      await rawConditionalPuts(baselineClient, {
+        count: putsPerRound,
+        concurrency: inFlight,
+        itemBytes: bytesPerWrite,
+        prefix: 'bench-warm',
+      });
 
       const eventsPerSecond: number[] = [];
       let processorSeconds = 0;
@@ -85,7 +98,14 @@ export const processor: Scenario = {
       counts.reset();
       for (let r = 0; r < rounds; r += 1) {
         const raw = async () => {
-          const seconds = await cpuOf('raw', () => rawConditionalPuts(baselineClient, { count: putsPerRound, concurrency: inFlight, itemBytes: bytesPerWrite, prefix: `bench-${r}` }));
+          const seconds = await cpuOf('raw', () =>
+            rawConditionalPuts(baselineClient, {
+              count: putsPerRound,
+              concurrency: inFlight,
+              itemBytes: bytesPerWrite,
+              prefix: `bench-${r}`,
+            }),
+          );
           putsPerSecond.push(putsPerRound / seconds);
         };
         const proc = async () => {
@@ -96,24 +116,56 @@ export const processor: Scenario = {
         if (r % 2 === 0) await raw().then(proc);
         else await proc().then(raw);
       }
-      if (deadLettered.length > 0) throw new Error(`${deadLettered.length} events were dead-lettered: ${deadLettered[0]!.attributes.failureReason}`);
+      if (deadLettered.length > 0)
+        throw new Error(
+          `${deadLettered.length} events were dead-lettered: ${deadLettered[0]!.attributes.failureReason}`,
+        );
       const measuredWrites = counts.writes / (rounds * perRound);
-      if (Math.abs(measuredWrites - writesPerEvent) > 0.01) throw new Error(`writes per event changed between warmup (${writesPerEvent}) and measurement (${measuredWrites})`);
+      if (Math.abs(measuredWrites - writesPerEvent) > 0.01)
+        throw new Error(
+          `writes per event changed between warmup (${writesPerEvent}) and measurement (${measuredWrites})`,
+        );
       const ceiling = median(putsPerSecond) / writesPerEvent;
       const id = 'processor' as const;
       // Fewer than `inFlight` on average: an invocation ends with its slowest record, then the next batch starts.
-      const share = (key: keyof typeof cpu, of: Record<keyof typeof cpu, number>) => `${((of[key] / 1e6 / wall[key]) * 100).toFixed(0)} %`;
-      console.error(`  processor DynamoDB requests per event: ${operations}; ${Math.round(bytesPerWrite)} B per write; ${(counts.inFlightSeconds / processorSeconds).toFixed(1)} requests in flight on average (baseline: ${inFlight})`);
-      if (counts.retries > 0) console.error(`  ${counts.retries} requests were retried by the SDK (not counted as writes)`);
-      console.error(`  per round: events/s ${eventsPerSecond.map(Math.round).join(', ')}; raw writes/s ${putsPerSecond.map(Math.round).join(', ')}`);
-      console.error(`  CPU of a core, processor rounds: bench ${share('processor', cpu)}, dynalite ${share('processor', storeCpu)}; raw-write rounds: bench ${share('raw', cpu)}, dynalite ${share('raw', storeCpu)}`);
+      const share = (key: keyof typeof cpu, of: Record<keyof typeof cpu, number>) =>
+        `${((of[key] / 1e6 / wall[key]) * 100).toFixed(0)} %`;
+      console.error(
+        `  processor DynamoDB requests per event: ${operations}; ${Math.round(bytesPerWrite)} B per write; ${(counts.inFlightSeconds / processorSeconds).toFixed(1)} requests in flight on average (baseline: ${inFlight})`,
+      );
+      if (counts.retries > 0)
+        console.error(`  ${counts.retries} requests were retried by the SDK (not counted as writes)`);
+      console.error(
+        `  per round: events/s ${eventsPerSecond.map(Math.round).join(', ')}; raw writes/s ${putsPerSecond.map(Math.round).join(', ')}`,
+      );
+      console.error(
+        `  CPU of a core, processor rounds: bench ${share('processor', cpu)}, dynalite ${share('processor', storeCpu)}; raw-write rounds: bench ${share('raw', cpu)}, dynalite ${share('raw', storeCpu)}`,
+      );
       return [
         figure(id, 'DynamoDB writes per event, counted on the wire', writesPerEvent, 'writes'),
         figure(id, `dynalite raw conditional PutItem, ${inFlight} in flight`, median(putsPerSecond), 'writes/s'),
-        figure(id, 'processor CPU per event (baseline = SDK CPU of its raw writes)', cpu.processor / (rounds * perRound), 'us', { baseline: (writesPerEvent * cpu.raw) / (rounds * putsPerRound) }),
+        figure(
+          id,
+          'processor CPU per event (baseline = SDK CPU of its raw writes)',
+          cpu.processor / (rounds * perRound),
+          'us',
+          { baseline: (writesPerEvent * cpu.raw) / (rounds * putsPerRound) },
+        ),
         // Load-independent: when other work starves both processes, throughput follows CPU granted / CPU needed.
-        figure(id, 'CPU per event, processor + dynalite (baseline = its raw writes)', (cpu.processor + storeCpu.processor) / (rounds * perRound), 'us', { baseline: (writesPerEvent * (cpu.raw + storeCpu.raw)) / (rounds * putsPerRound) }),
-        figure(id, `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`, median(eventsPerSecond), 'events/s', { baseline: ceiling, target: '>= 0.7 ratio' }),
+        figure(
+          id,
+          'CPU per event, processor + dynalite (baseline = its raw writes)',
+          (cpu.processor + storeCpu.processor) / (rounds * perRound),
+          'us',
+          { baseline: (writesPerEvent * (cpu.raw + storeCpu.raw)) / (rounds * putsPerRound) },
+        ),
+        figure(
+          id,
+          `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`,
+          median(eventsPerSecond),
+          'events/s',
+          { baseline: ceiling, target: '>= 0.7 ratio' },
+        ),
       ];
     } finally {
       processorClient.destroy();

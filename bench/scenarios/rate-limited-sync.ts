@@ -21,7 +21,12 @@ async function measure(sim: RecordsSimulator, pull: () => Promise<number>): Prom
   const started = performance.now();
   const pages = await pull();
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, pages, requests: sim.requests.length, throttled: sim.requests.filter((r) => r.status === 429).length };
+  return {
+    seconds,
+    pages,
+    requests: sim.requests.length,
+    throttled: sim.requests.filter((r) => r.status === 429).length,
+  };
 }
 
 /** Our client: token bucket at the documented rate, following X-RateLimit-* and Retry-After. */
@@ -33,7 +38,11 @@ async function ours(sim: RecordsSimulator): Promise<number> {
     baseUrl: sim.url,
   });
   let pages = 0;
-  for await (const r of client.paginate({ path: '/v1/cursor/items', query: { limit: PAGE_SIZE } }, { ...SIM_PAGINATION.cursor, maxPages: 10_000 }, { traceId: 'bench' })) {
+  for await (const r of client.paginate(
+    { path: '/v1/cursor/items', query: { limit: PAGE_SIZE } },
+    { ...SIM_PAGINATION.cursor, maxPages: 10_000 },
+    { traceId: 'bench' },
+  )) {
     if (!r.ok) throw r.error;
     pages += 1;
   }
@@ -67,12 +76,17 @@ export const rateLimitedSync: Scenario = {
   description: `pull ${PAGES} pages from a simulator that allows ${RATE} requests/s (429 with Retry-After beyond it)`,
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const pages = opts.quick ? 60 : PAGES;
-    const sim = new RecordsSimulator({ count: pages * PAGE_SIZE, pageSize: PAGE_SIZE, auth: { kind: 'bearer', token: TOKEN } });
+    const sim = new RecordsSimulator({
+      count: pages * PAGE_SIZE,
+      pageSize: PAGE_SIZE,
+      auth: { kind: 'bearer', token: TOKEN },
+    });
     await sim.listen();
     try {
       const a = await measure(sim, () => ours(sim));
       const b = await measure(sim, () => naive(sim));
-      if (a.pages !== pages || b.pages !== pages) throw new Error(`expected ${pages} pages, got ${a.pages} and ${b.pages}`);
+      if (a.pages !== pages || b.pages !== pages)
+        throw new Error(`expected ${pages} pages, got ${a.pages} and ${b.pages}`);
       const floor = pages / RATE;
       const share = (r: Run) => (100 * r.throttled) / r.requests;
       const id = 'rate-limited-sync' as const;

@@ -19,7 +19,8 @@ const median = (xs: number[]): number => {
 };
 
 function check(name: string, r: LoadResult): LoadResult {
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors of ${r.requests} requests`);
+  if (r.non2xx > 0 || r.errors > 0)
+    throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors of ${r.requests} requests`);
   return r;
 }
 
@@ -35,7 +36,8 @@ function check(name: string, r: LoadResult): LoadResult {
  */
 export const webhookIngest: Scenario = {
   id: 'webhook-ingest',
-  description: 'signed 2 KB GitHub webhooks: local stack vs a minimal verify-and-enqueue server at 20 connections; handler CPU per webhook',
+  description:
+    'signed 2 KB GitHub webhooks: local stack vs a minimal verify-and-enqueue server at 20 connections; handler CPU per webhook',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const roundCount = opts.quick ? 1 : ROUNDS;
     const roundSeconds = opts.quick ? 1 : ROUND_SECONDS;
@@ -46,12 +48,20 @@ export const webhookIngest: Scenario = {
     const rounds: Record<keyof typeof targets, LoadResult[]> = { minimal: [], stack: [] };
     const fixed: Partial<Record<keyof typeof targets, LoadResult>> = {};
     try {
-      for (const url of Object.values(targets)) await load(url, deliveries, { connections: CONNECTIONS, seconds: opts.quick ? 1 : 2 });
+      for (const url of Object.values(targets))
+        await load(url, deliveries, { connections: CONNECTIONS, seconds: opts.quick ? 1 : 2 });
       for (let r = 0; r < roundCount; r += 1) {
         const order = r % 2 === 0 ? (['minimal', 'stack'] as const) : (['stack', 'minimal'] as const);
-        for (const name of order) rounds[name].push(check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds })));
+        for (const name of order)
+          rounds[name].push(
+            check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds })),
+          );
       }
-      for (const name of ['minimal', 'stack'] as const) fixed[name] = check(name, await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds, rate: FIXED_RATE }));
+      for (const name of ['minimal', 'stack'] as const)
+        fixed[name] = check(
+          name,
+          await load(targets[name], deliveries, { connections: CONNECTIONS, seconds: roundSeconds, rate: FIXED_RATE }),
+        );
     } finally {
       await Promise.all([minimal.stop(), stack.stop()]);
     }
@@ -59,11 +69,32 @@ export const webhookIngest: Scenario = {
     const m = (name: keyof typeof targets, f: (r: LoadResult) => number) => median(rounds[name].map(f));
     const id = 'webhook-ingest' as const;
     return [
-      figure(id, 'throughput, local stack vs minimal server', m('stack', (r) => r.requestsPerSecond), 'req/s', { baseline: m('minimal', (r) => r.requestsPerSecond), target: '>= 0.5 ratio' }),
-      figure(id, 'p50 latency at 20 connections', m('stack', (r) => r.p50), 'ms', { baseline: m('minimal', (r) => r.p50) }),
-      figure(id, 'p99 latency at 20 connections', m('stack', (r) => r.p99), 'ms', { baseline: m('minimal', (r) => r.p99), target: '<= 10 ms' }),
+      figure(
+        id,
+        'throughput, local stack vs minimal server',
+        m('stack', (r) => r.requestsPerSecond),
+        'req/s',
+        { baseline: m('minimal', (r) => r.requestsPerSecond), target: '>= 0.5 ratio' },
+      ),
+      figure(
+        id,
+        'p50 latency at 20 connections',
+        m('stack', (r) => r.p50),
+        'ms',
+        { baseline: m('minimal', (r) => r.p50) },
+      ),
+      figure(
+        id,
+        'p99 latency at 20 connections',
+        m('stack', (r) => r.p99),
+        'ms',
+        { baseline: m('minimal', (r) => r.p99), target: '<= 10 ms' },
+      ),
       figure(id, `p99 latency at ${FIXED_RATE} req/s`, fixed.stack!.p99, 'ms', { baseline: fixed.minimal!.p99 }),
-      figure(id, 'ingest handler CPU per 2 KB webhook', cpu.handler, 'us', { baseline: cpu.minimal, target: '<= 150 us' }),
+      figure(id, 'ingest handler CPU per 2 KB webhook', cpu.handler, 'us', {
+        baseline: cpu.minimal,
+        target: '<= 150 us',
+      }),
     ];
   },
 };

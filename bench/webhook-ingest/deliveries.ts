@@ -12,7 +12,10 @@ export interface Delivery {
  */
 export function signedDeliveries(secret: string, count: number, bytes = 2048): Delivery[] {
   return Array.from({ length: count }, (_, i) => {
-    const sample = sampleGithubIssue({ number: i + 1, updatedAt: new Date(Date.UTC(2024, 4, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    const sample = sampleGithubIssue({
+      number: i + 1,
+      updatedAt: new Date(Date.UTC(2024, 4, 1) + i * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
     const issue = sample.issue as Record<string, unknown>;
     const base = JSON.stringify(sample).length;
     issue.body = `${String(issue.body)} ${'x'.repeat(Math.max(0, bytes - base - 1))}`;

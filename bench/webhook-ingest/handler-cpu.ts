@@ -15,11 +15,29 @@ export function apiEvent(d: Delivery): APIGatewayProxyEventV2 {
     routeKey: 'ANY /webhooks/github',
     rawPath: '/webhooks/github',
     rawQueryString: '',
-    headers: { ...d.headers, host: 'abc.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'GitHub-Hookshot/abc', 'content-length': String(Buffer.byteLength(d.body)) },
+    headers: {
+      ...d.headers,
+      host: 'abc.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'GitHub-Hookshot/abc',
+      'content-length': String(Buffer.byteLength(d.body)),
+    },
     requestContext: {
-      accountId: '000000000000', apiId: 'abc', domainName: 'abc.execute-api.eu-west-1.amazonaws.com', domainPrefix: 'abc',
-      http: { method: 'POST', path: '/webhooks/github', protocol: 'HTTP/1.1', sourceIp: '140.82.115.1', userAgent: 'GitHub-Hookshot/abc' },
-      requestId: randomUUID(), routeKey: 'ANY /webhooks/github', stage: '$default', time: new Date(now).toISOString(), timeEpoch: now,
+      accountId: '000000000000',
+      apiId: 'abc',
+      domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc',
+      http: {
+        method: 'POST',
+        path: '/webhooks/github',
+        protocol: 'HTTP/1.1',
+        sourceIp: '140.82.115.1',
+        userAgent: 'GitHub-Hookshot/abc',
+      },
+      requestId: randomUUID(),
+      routeKey: 'ANY /webhooks/github',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
     },
     body: d.body,
     isBase64Encoded: false,
@@ -36,9 +54,17 @@ const cpuMicros = (start: NodeJS.CpuUsage): number => {
  * Powertools telemetry writing to a discarding sink and an in-memory queue; and, as the same-run
  * baseline, of the minimal work (HMAC check, JSON parse, push) on the same deliveries.
  */
-export async function handlerCpu(deliveries: Delivery[], secret: string, iterations: number): Promise<{ handler: number; minimal: number }> {
+export async function handlerCpu(
+  deliveries: Delivery[],
+  secret: string,
+  iterations: number,
+): Promise<{ handler: number; minimal: number }> {
   const queued: QueueMessage[] = [];
-  const telemetry = new PowertoolsTelemetry({ serviceName: 'webhook-ingest', namespace: DEFAULT_NAMESPACE, sink: () => {} });
+  const telemetry = new PowertoolsTelemetry({
+    serviceName: 'webhook-ingest',
+    namespace: DEFAULT_NAMESPACE,
+    sink: () => {},
+  });
   const handle = createIngestHandler({
     registry: getProvider,
     secrets: { get: async () => secret },

@@ -14,7 +14,11 @@ export interface LoadResult {
  * Drives `url` with autocannon at `connections`, cycling through the prepared deliveries:
  * `warmupSeconds` unmeasured (JIT, connection setup), then `seconds` measured.
  */
-export async function load(url: string, deliveries: Delivery[], opts: { connections: number; seconds: number; warmupSeconds?: number; rate?: number }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  deliveries: Delivery[],
+  opts: { connections: number; seconds: number; warmupSeconds?: number; rate?: number },
+): Promise<LoadResult> {
   let next = 0;
   const requests = [
     {
@@ -34,7 +38,9 @@ export async function load(url: string, deliveries: Delivery[], opts: { connecti
     // An open loop at a fixed rate, when given: latency at a load, not at saturation.
     ...(opts.rate ? { overallRate: opts.rate } : {}),
     // autocannon 8 supports warmup; its published types lag behind.
-    ...(opts.warmupSeconds ? ({ warmup: { connections: opts.connections, duration: opts.warmupSeconds } } as object) : {}),
+    ...(opts.warmupSeconds
+      ? ({ warmup: { connections: opts.connections, duration: opts.warmupSeconds } } as object)
+      : {}),
   });
   return {
     requestsPerSecond: result.requests.average,

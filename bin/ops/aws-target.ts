@@ -30,7 +30,11 @@ export async function stackOutputs(client: CloudFormationClient, stackName: stri
   };
   // CDK drops non-alphanumerics from output ids: `QueueUrl-github` becomes `QueueUrlgithub`.
   const id = (p: string) => p.replace(/[^A-Za-z0-9]/g, '');
-  return { bucket: need('BlobBucketName'), queueUrl: (p) => need(`QueueUrl${id(p)}`), dlqUrl: (p) => need(`DlqUrl${id(p)}`) };
+  return {
+    bucket: need('BlobBucketName'),
+    queueUrl: (p) => need(`QueueUrl${id(p)}`),
+    dlqUrl: (p) => need(`DlqUrl${id(p)}`),
+  };
 }
 
 export interface AwsOpsTargetOptions {
@@ -74,8 +78,14 @@ export class AwsOpsTarget implements OpsTarget {
     return { messages: await this.admin.peek(url, limit), total };
   }
 
-  async redrive(provider: string, opts: { wait: boolean }): Promise<{ moved: number; status: string; handle?: string }> {
-    const [source, destination] = await Promise.all([this.admin.queueArn(this.opts.outputs.dlqUrl(provider)), this.admin.queueArn(this.opts.outputs.queueUrl(provider))]);
+  async redrive(
+    provider: string,
+    opts: { wait: boolean },
+  ): Promise<{ moved: number; status: string; handle?: string }> {
+    const [source, destination] = await Promise.all([
+      this.admin.queueArn(this.opts.outputs.dlqUrl(provider)),
+      this.admin.queueArn(this.opts.outputs.queueUrl(provider)),
+    ]);
     const waiting = await this.admin.depth(this.opts.outputs.dlqUrl(provider));
     if (waiting === 0) return { moved: 0, status: 'NOTHING_TO_MOVE' };
     const { handle } = await this.admin.startMove(source, destination);
@@ -84,7 +94,10 @@ export class AwsOpsTarget implements OpsTarget {
     for (;;) {
       const task = await this.admin.moveStatus(source);
       if (task && task.status !== 'RUNNING') {
-        if (task.status === 'FAILED') throw new Error(`move task failed after ${task.moved} message(s): ${task.failureReason ?? 'no reason given'}`);
+        if (task.status === 'FAILED')
+          throw new Error(
+            `move task failed after ${task.moved} message(s): ${task.failureReason ?? 'no reason given'}`,
+          );
         return { moved: task.moved, status: task.status, handle };
       }
       await sleep(this.opts.pollMs ?? 2000);

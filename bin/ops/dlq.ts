@@ -22,6 +22,12 @@ export async function dlq(target: OpsTarget, provider: string, opts: { limit: nu
 }
 
 export function dlqText(r: DlqResult): string {
-  const lines = r.messages.map((m) => `${m.sentAt}  ${m.eventId ?? '?'}  ${m.failureKind ?? '?'} after ${m.receiveCount ?? '?'} attempt(s): ${m.failureReason ?? '(no reason recorded)'}${m.claimChecked ? '  [body in blob store]' : ''}`);
-  return [...lines, `${r.count} dead-lettered message(s) listed for ${r.provider}${r.total > r.count ? ` (of ${r.total})` : ''} on ${r.where}`].join('\n');
+  const lines = r.messages.map(
+    (m) =>
+      `${m.sentAt}  ${m.eventId ?? '?'}  ${m.failureKind ?? '?'} after ${m.receiveCount ?? '?'} attempt(s): ${m.failureReason ?? '(no reason recorded)'}${m.claimChecked ? '  [body in blob store]' : ''}`,
+  );
+  return [
+    ...lines,
+    `${r.count} dead-lettered message(s) listed for ${r.provider}${r.total > r.count ? ` (of ${r.total})` : ''} on ${r.where}`,
+  ].join('\n');
 }

@@ -31,13 +31,20 @@ export class LocalOpsTarget implements OpsTarget {
   readonly where: string;
   readonly blobs: FileBlobStore;
 
-  constructor(private readonly adminUrl: string, dataDir: string) {
+  constructor(
+    private readonly adminUrl: string,
+    dataDir: string,
+  ) {
     this.where = `local stack (${adminUrl})`;
     this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.adminUrl}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : undefined, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${this.adminUrl}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const json = (await res.json()) as T & { error?: string };
     if (!res.ok) throw new Error(`local admin API ${method} ${path}: ${res.status} ${json.error ?? ''}`);
     return json;
@@ -48,7 +55,10 @@ export class LocalOpsTarget implements OpsTarget {
   }
 
   async redrive(provider: string): Promise<{ moved: number; status: string }> {
-    const { moved } = await this.call<{ moved: number }>('POST', `/_local/queues/${encodeURIComponent(provider)}/redrive`);
+    const { moved } = await this.call<{ moved: number }>(
+      'POST',
+      `/_local/queues/${encodeURIComponent(provider)}/redrive`,
+    );
     return { moved, status: 'COMPLETED' };
   }
 

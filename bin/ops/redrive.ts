@@ -20,6 +20,7 @@ export async function redrive(target: OpsTarget, provider: string, opts: { wait:
 }
 
 export function redriveText(r: RedriveResult): string {
-  const verb = r.status === 'RUNNING' ? `moving about ${r.moved} message(s) (task ${r.handle})` : `moved ${r.moved} message(s)`;
+  const verb =
+    r.status === 'RUNNING' ? `moving about ${r.moved} message(s) (task ${r.handle})` : `moved ${r.moved} message(s)`;
   return `${verb} from the ${r.provider} DLQ back to its queue on ${r.where}`;
 }

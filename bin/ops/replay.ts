@@ -10,7 +10,11 @@ export type ReplayCommandResult = ReplayResult & { where: string; dryRun: boolea
  * @example
  * const r = await replay(target, 'github', { from: new Date('2024-05-01T00:00:00Z'), to: new Date(), now: new Date() });
  */
-export async function replay(target: OpsTarget, provider: string, opts: { from: Date; to: Date; now: Date; dryRun?: boolean }): Promise<ReplayCommandResult> {
+export async function replay(
+  target: OpsTarget,
+  provider: string,
+  opts: { from: Date; to: Date; now: Date; dryRun?: boolean },
+): Promise<ReplayCommandResult> {
   if (!(opts.from.getTime() < opts.to.getTime())) throw new Error('--from must be before --to');
   const result = await replayArchived({
     blobs: target.blobs,

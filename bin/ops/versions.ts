@@ -54,36 +54,43 @@ function pinned(def: ProviderDefinition): string | undefined {
  * @example
  * versionsReport(providers, await store.list(), { now: Date.now(), where: 'local stack' });
  */
-export function versionsReport(definitions: readonly ProviderDefinition[], records: EndpointRecord[] | undefined, opts: { now: number; where: string }): VersionsReport {
-  const providers = definitions.map((def): ProviderVersions => ({
-    provider: def.name,
-    displayName: def.displayName,
-    apiVersion: pinned(def),
-    endpoints: (records ?? [])
-      .filter((r) => r.provider === def.name)
-      .map((r) => ({
-        endpoint: r.endpoint,
-        method: r.method,
-        lastSeenAt: iso(r.lastSeenAt)!,
-        lastStatus: r.lastStatus,
-        ...(r.apiVersion && r.apiVersion !== def.apiVersion?.value ? { sentVersion: r.apiVersion } : {}),
-        ...(r.notice
-          ? {
-              notice: {
-                deprecated: r.notice.deprecated,
-                deprecatedAt: iso(r.notice.deprecatedAt),
-                sunsetAt: iso(r.notice.sunsetAt),
-                sunsetInDays: r.notice.sunsetAt === undefined ? undefined : Math.floor((r.notice.sunsetAt - opts.now) / DAY_MS),
-                links: r.notice.links,
-                warnings: r.notice.warnings,
-                notices: r.notice.notices,
-                firstSeenAt: iso(r.notice.firstSeenAt)!,
-                lastSeenAt: iso(r.notice.lastSeenAt)!,
-              },
-            }
-          : {}),
-      })),
-  }));
+export function versionsReport(
+  definitions: readonly ProviderDefinition[],
+  records: EndpointRecord[] | undefined,
+  opts: { now: number; where: string },
+): VersionsReport {
+  const providers = definitions.map(
+    (def): ProviderVersions => ({
+      provider: def.name,
+      displayName: def.displayName,
+      apiVersion: pinned(def),
+      endpoints: (records ?? [])
+        .filter((r) => r.provider === def.name)
+        .map((r) => ({
+          endpoint: r.endpoint,
+          method: r.method,
+          lastSeenAt: iso(r.lastSeenAt)!,
+          lastStatus: r.lastStatus,
+          ...(r.apiVersion && r.apiVersion !== def.apiVersion?.value ? { sentVersion: r.apiVersion } : {}),
+          ...(r.notice
+            ? {
+                notice: {
+                  deprecated: r.notice.deprecated,
+                  deprecatedAt: iso(r.notice.deprecatedAt),
+                  sunsetAt: iso(r.notice.sunsetAt),
+                  sunsetInDays:
+                    r.notice.sunsetAt === undefined ? undefined : Math.floor((r.notice.sunsetAt - opts.now) / DAY_MS),
+                  links: r.notice.links,
+                  warnings: r.notice.warnings,
+                  notices: r.notice.notices,
+                  firstSeenAt: iso(r.notice.firstSeenAt)!,
+                  lastSeenAt: iso(r.notice.lastSeenAt)!,
+                },
+              }
+            : {}),
+        })),
+    }),
+  );
   return { where: opts.where, endpointsKnown: records !== undefined, providers };
 }
 
@@ -105,13 +112,23 @@ export function versionsText(r: VersionsReport): string {
     if (p.endpoints.length === 0) lines.push('  no endpoint called in the last 90 days');
     for (const e of p.endpoints) {
       inUse += 1;
-      lines.push(`  ${e.endpoint}  last called ${e.lastSeenAt} (${e.lastStatus})${e.sentVersion ? `  sent version ${e.sentVersion}` : ''}`);
+      lines.push(
+        `  ${e.endpoint}  last called ${e.lastSeenAt} (${e.lastStatus})${e.sentVersion ? `  sent version ${e.sentVersion}` : ''}`,
+      );
       const n = e.notice;
       if (!n) continue;
       noticed += 1;
       const parts: string[] = [];
-      if (n.deprecated) parts.push(n.deprecatedAt ? `deprecated ${Date.parse(n.deprecatedAt) <= Date.parse(n.lastSeenAt) ? 'since' : 'from'} ${day(n.deprecatedAt)}` : 'deprecated');
-      if (n.sunsetAt) parts.push(`sunset ${day(n.sunsetAt)} (${n.sunsetInDays! >= 0 ? `in ${n.sunsetInDays} days` : `${-n.sunsetInDays!} days ago`})`);
+      if (n.deprecated)
+        parts.push(
+          n.deprecatedAt
+            ? `deprecated ${Date.parse(n.deprecatedAt) <= Date.parse(n.lastSeenAt) ? 'since' : 'from'} ${day(n.deprecatedAt)}`
+            : 'deprecated',
+        );
+      if (n.sunsetAt)
+        parts.push(
+          `sunset ${day(n.sunsetAt)} (${n.sunsetInDays! >= 0 ? `in ${n.sunsetInDays} days` : `${-n.sunsetInDays!} days ago`})`,
+        );
       const link = n.links.deprecation ?? n.links.sunset;
       if (link) parts.push(link);
       if (parts.length > 0) lines.push(`    ! ${parts.join(' · ')}`);
@@ -120,6 +137,10 @@ export function versionsText(r: VersionsReport): string {
       lines.push(`      notice seen ${day(n.firstSeenAt)} .. ${day(n.lastSeenAt)}`);
     }
   }
-  lines.push(r.endpointsKnown ? `${inUse} endpoint(s) in use, ${noticed} with a deprecation notice (${r.where})` : `endpoints in use unknown: ${r.where}`);
+  lines.push(
+    r.endpointsKnown
+      ? `${inUse} endpoint(s) in use, ${noticed} with a deprecation notice (${r.where})`
+      : `endpoints in use unknown: ${r.where}`,
+  );
   return lines.join('\n');
 }

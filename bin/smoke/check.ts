@@ -47,11 +47,20 @@ export async function smokeCheck(opts: SmokeOptions): Promise<SmokeResult> {
         attempts += 1;
         const now = opts.now?.() ?? new Date();
         // Signed per attempt: the timestamp must stay within the receiver's tolerance.
-        const body = JSON.stringify({ type: 'smoke.test', timestamp: now.toISOString(), data: { source: 'deploy pipeline', ref: opts.ref ?? 'manual' } });
+        const body = JSON.stringify({
+          type: 'smoke.test',
+          timestamp: now.toISOString(),
+          data: { source: 'deploy pipeline', ref: opts.ref ?? 'manual' },
+        });
         const signed = signAs('standard-webhooks', body, opts.secret, { now, headers: { 'webhook-id': eventId } });
         let res: Response;
         try {
-          res = await doFetch(opts.url, { method: 'POST', headers: signed.headers, body: signed.body, signal: AbortSignal.timeout(15_000) });
+          res = await doFetch(opts.url, {
+            method: 'POST',
+            headers: signed.headers,
+            body: signed.body,
+            signal: AbortSignal.timeout(15_000),
+          });
         } catch (err) {
           last = { detail: `network: ${(err as Error).message}` };
           throw err;

@@ -4,7 +4,16 @@ import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSighting
 /** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
 const KEEP_DAYS = 90;
 
-const NOTICE_FIELDS = ['deprecated', 'deprecatedAt', 'sunsetAt', 'deprecationLink', 'sunsetLink', 'warnings', 'notices', 'noticeLastSeenAt'] as const;
+const NOTICE_FIELDS = [
+  'deprecated',
+  'deprecatedAt',
+  'sunsetAt',
+  'deprecationLink',
+  'sunsetLink',
+  'warnings',
+  'notices',
+  'noticeLastSeenAt',
+] as const;
 
 /** The record with its notice flattened into attributes. */
 interface Item extends Omit<EndpointRecord, 'notice'> {
@@ -20,7 +29,14 @@ interface Item extends Omit<EndpointRecord, 'notice'> {
 }
 
 function toRecord(item: Item): EndpointRecord {
-  const record: EndpointRecord = { provider: item.provider, endpoint: item.endpoint, method: item.method, lastSeenAt: item.lastSeenAt, lastStatus: item.lastStatus, apiVersion: item.apiVersion };
+  const record: EndpointRecord = {
+    provider: item.provider,
+    endpoint: item.endpoint,
+    method: item.method,
+    lastSeenAt: item.lastSeenAt,
+    lastStatus: item.lastStatus,
+    apiVersion: item.apiVersion,
+  };
   if (item.noticeLastSeenAt !== undefined) {
     record.notice = {
       deprecated: item.deprecated ?? false,
@@ -45,7 +61,10 @@ function toRecord(item: Item): EndpointRecord {
  * const recorder = apiNoticeRecorder(new DynamoEndpointSightings(doc, process.env.API_NOTICES_TABLE!));
  */
 export class DynamoEndpointSightings implements EndpointSightings {
-  constructor(protected readonly doc: DynamoDBDocumentClient, protected readonly tableName: string) {}
+  constructor(
+    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly tableName: string,
+  ) {}
 
   async record(s: EndpointSighting): Promise<void> {
     const values: Record<string, unknown> = {
@@ -100,9 +119,19 @@ export class DynamoApiNoticeStore extends DynamoEndpointSightings implements Api
   async list(provider?: string): Promise<EndpointRecord[]> {
     const items: Item[] = [];
     const pages = provider
-      ? paginateQuery({ client: this.doc }, { TableName: this.tableName, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'provider' }, ExpressionAttributeValues: { ':p': provider } })
+      ? paginateQuery(
+          { client: this.doc },
+          {
+            TableName: this.tableName,
+            KeyConditionExpression: '#p = :p',
+            ExpressionAttributeNames: { '#p': 'provider' },
+            ExpressionAttributeValues: { ':p': provider },
+          },
+        )
       : paginateScan({ client: this.doc }, { TableName: this.tableName });
     for await (const page of pages) items.push(...((page.Items ?? []) as Item[]));
-    return items.map(toRecord).sort((a, b) => a.provider.localeCompare(b.provider) || a.endpoint.localeCompare(b.endpoint));
+    return items
+      .map(toRecord)
+      .sort((a, b) => a.provider.localeCompare(b.provider) || a.endpoint.localeCompare(b.endpoint));
   }
 }

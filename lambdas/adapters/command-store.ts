@@ -1,5 +1,18 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CommandOutcome, CommandOutcomeStore, CommandRunStore, OutcomeBase, WriteAction } from '../core/writes/outcomes';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  CommandOutcome,
+  CommandOutcomeStore,
+  CommandRunStore,
+  OutcomeBase,
+  WriteAction,
+} from '../core/writes/outcomes';
 import { isConditionFailure } from './dynamodb';
 
 /** Outcomes are kept 30 days (TTL), long past any redelivery or redrive. */
@@ -16,10 +29,19 @@ const SAME_INPUT = 'attribute_not_exists(commandId) OR inputHash = :h';
  * if ((await outcomes.start(base, new Date())) === 'conflict') ...
  */
 export class DynamoCommandRuns implements CommandRunStore {
-  constructor(protected readonly doc: DynamoDBDocumentClient, protected readonly tableName: string) {}
+  constructor(
+    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly tableName: string,
+  ) {}
 
   private fixed(base: OutcomeBase, at: Date): Record<string, unknown> {
-    const values: Record<string, unknown> = { ':p': base.provider, ':o': base.operation, ':h': base.inputHash, ':at': at.toISOString(), ':exp': Math.floor(at.getTime() / 1000) + KEEP_SECONDS };
+    const values: Record<string, unknown> = {
+      ':p': base.provider,
+      ':o': base.operation,
+      ':h': base.inputHash,
+      ':at': at.toISOString(),
+      ':exp': Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+    };
     if (base.correlationId) values[':corr'] = base.correlationId;
     if (base.entity) values[':e'] = base.entity;
     if (base.ref) values[':r'] = base.ref;
@@ -54,20 +76,40 @@ export class DynamoCommandRuns implements CommandRunStore {
     }
   }
 
-  async succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void> {
+  async succeed(
+    commandId: string,
+    inputHash: string,
+    result: { action: WriteAction; providerId: string; providerCalls: number },
+    at: Date,
+  ): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { commandId },
-        UpdateExpression: 'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
+        UpdateExpression:
+          'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
         ConditionExpression: 'inputHash = :h',
         ExpressionAttributeNames: { '#s': 'status', '#action': 'action' },
-        ExpressionAttributeValues: { ':done': 'succeeded', ':a': result.action, ':id': result.providerId, ':at': at.toISOString(), ':zero': 0, ':n': result.providerCalls, ':h': inputHash },
+        ExpressionAttributeValues: {
+          ':done': 'succeeded',
+          ':a': result.action,
+          ':id': result.providerId,
+          ':at': at.toISOString(),
+          ':zero': 0,
+          ':n': result.providerCalls,
+          ':h': inputHash,
+        },
       }),
     );
   }
 
-  async fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void> {
+  async fail(
+    base: OutcomeBase,
+    status: 'retrying' | 'failed',
+    error: { kind: string; message: string },
+    providerCalls: number,
+    at: Date,
+  ): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -77,7 +119,14 @@ export class DynamoCommandRuns implements CommandRunStore {
           // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must not undo that.
           ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
           ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
-          ExpressionAttributeValues: { ...this.fixed(base, at), ':s': status, ':err': { kind: error.kind, message: error.message.slice(0, 1000) }, ':zero': 0, ':n': providerCalls, ':done': 'succeeded' },
+          ExpressionAttributeValues: {
+            ...this.fixed(base, at),
+            ':s': status,
+            ':err': { kind: error.kind, message: error.message.slice(0, 1000) },
+            ':zero': 0,
+            ':n': providerCalls,
+            ':done': 'succeeded',
+          },
         }),
       );
     } catch (err) {
@@ -101,7 +150,18 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { commandId: base.commandId, provider: base.provider, operation: base.operation, inputHash: base.inputHash, correlationId: base.correlationId, status: 'queued', attempts: 0, createdAt: at.toISOString(), updatedAt: at.toISOString(), expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS },
+          Item: {
+            commandId: base.commandId,
+            provider: base.provider,
+            operation: base.operation,
+            inputHash: base.inputHash,
+            correlationId: base.correlationId,
+            status: 'queued',
+            attempts: 0,
+            createdAt: at.toISOString(),
+            updatedAt: at.toISOString(),
+            expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+          },
           ConditionExpression: 'attribute_not_exists(commandId)',
         }),
       );
@@ -116,7 +176,13 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
   async discard(commandId: string, inputHash: string): Promise<void> {
     try {
       await this.doc.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { commandId }, ConditionExpression: '#s = :q AND inputHash = :h', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash } }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { commandId },
+          ConditionExpression: '#s = :q AND inputHash = :h',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash },
+        }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -124,7 +190,9 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
   }
 
   async get(commandId: string): Promise<CommandOutcome | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { commandId }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { commandId }, ConsistentRead: true }),
+    );
     return res.Item ? strip(res.Item) : undefined;
   }
 

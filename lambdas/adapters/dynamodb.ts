@@ -7,8 +7,11 @@ export function createDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBC
 }
 
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
 }
 
 /** A conditional write's condition did not hold (by name: the SDK's error class may come from another copy of the package). */
-export const isConditionFailure = (err: unknown): boolean => (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (err: unknown): boolean =>
+  (err as Error | undefined)?.name === 'ConditionalCheckFailedException';

@@ -1,5 +1,11 @@
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { entityKey, type Claim, type EntityKey, type ExternalId, type ExternalIdStore } from '../core/writes/external-ids';
+import {
+  entityKey,
+  type Claim,
+  type EntityKey,
+  type ExternalId,
+  type ExternalIdStore,
+} from '../core/writes/external-ids';
 import { isConditionFailure } from './dynamodb';
 
 /**
@@ -11,10 +17,15 @@ import { isConditionFailure } from './dynamodb';
  * const claim = await ids.claim({ provider: 'trello', entity: 'card', ref: 'T-1' }, commandId, new Date()); // { kind: 'claimed', unconfirmed: 0 }
  */
 export class DynamoExternalIdStore implements ExternalIdStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async get(key: EntityKey): Promise<ExternalId | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: entityKey(key) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: entityKey(key) }, ConsistentRead: true }),
+    );
     if (!res.Item) return undefined;
     const { pk: _pk, ...item } = res.Item as ExternalId & { pk: string };
     return { ...item, unconfirmed: item.unconfirmed ?? 0 };
@@ -26,10 +37,19 @@ export class DynamoExternalIdStore implements ExternalIdStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: entityKey(key) },
-          UpdateExpression: 'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
+          UpdateExpression:
+            'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
           ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-          ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString(), ':zero': 0 },
+          ExpressionAttributeValues: {
+            ':creating': 'creating',
+            ':c': commandId,
+            ':p': key.provider,
+            ':e': key.entity,
+            ':r': key.ref,
+            ':at': at.toISOString(),
+            ':zero': 0,
+          },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -37,7 +57,11 @@ export class DynamoExternalIdStore implements ExternalIdStore {
       // firstSentAt (written before it existed) is of unknown age, so it reports none.
       const old = res.Attributes;
       const firstSentAt = old ? old.firstSentAt : at.toISOString();
-      return { kind: 'claimed', unconfirmed: Number(old?.unconfirmed ?? 0), ...(typeof firstSentAt === 'string' ? { firstSentAt } : {}) };
+      return {
+        kind: 'claimed',
+        unconfirmed: Number(old?.unconfirmed ?? 0),
+        ...(typeof firstSentAt === 'string' ? { firstSentAt } : {}),
+      };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const current = await this.get(key);
@@ -66,10 +90,19 @@ export class DynamoExternalIdStore implements ExternalIdStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: entityKey(key) },
-        UpdateExpression: 'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
+        UpdateExpression:
+          'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
         ConditionExpression: 'attribute_not_exists(pk) OR #owner = :c',
         ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-        ExpressionAttributeValues: { ':mapped': 'mapped', ':id': providerId, ':c': commandId, ':p': key.provider, ':e': key.entity, ':r': key.ref, ':at': at.toISOString() },
+        ExpressionAttributeValues: {
+          ':mapped': 'mapped',
+          ':id': providerId,
+          ':c': commandId,
+          ':p': key.provider,
+          ':e': key.entity,
+          ':r': key.ref,
+          ':at': at.toISOString(),
+        },
       }),
     );
   }

@@ -15,17 +15,32 @@ export class LambdaInvoker {
   constructor(private readonly client: LambdaClient) {}
 
   async invoke<T>(functionName: string, payload: unknown): Promise<InvokeResult<T>> {
-    const res = await this.client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+    const res = await this.client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
+      }),
+    );
     const text = res.Payload ? new TextDecoder().decode(res.Payload) : '';
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      return { ok: false, error: { type: 'MalformedPayload', message: `the function answered something that is not JSON (${text.length} bytes)` } };
+      return {
+        ok: false,
+        error: {
+          type: 'MalformedPayload',
+          message: `the function answered something that is not JSON (${text.length} bytes)`,
+        },
+      };
     }
     if (res.FunctionError) {
       const e = (body ?? {}) as { errorType?: string; errorMessage?: string };
-      return { ok: false, error: { type: e.errorType ?? res.FunctionError, message: e.errorMessage ?? 'function error' } };
+      return {
+        ok: false,
+        error: { type: e.errorType ?? res.FunctionError, message: e.errorMessage ?? 'function error' },
+      };
     }
     return { ok: true, payload: body as T };
   }

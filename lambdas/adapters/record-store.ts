@@ -1,7 +1,22 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  type BatchGetCommandOutput,
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { recordKey, type RecordStore, type StoredRecord, type SyncRecord, type SyncRecordStore, type SyncWriteOutcome, type UpsertOutcome } from '../core/records';
+import {
+  recordKey,
+  type RecordStore,
+  type StoredRecord,
+  type SyncRecord,
+  type SyncRecordStore,
+  type SyncWriteOutcome,
+  type UpsertOutcome,
+} from '../core/records';
 import type { EntityChange } from '../providers/types';
 import { isConditionFailure } from './dynamodb';
 
@@ -23,7 +38,8 @@ function boundedData(data: Record<string, unknown>): string {
   let bytes = Buffer.byteLength(JSON.stringify(kept));
   for (const [key, value] of Object.entries(data)) {
     if (value !== null && typeof value === 'object') continue;
-    const v = typeof value === 'string' && value.length > MAX_KEPT_CHARS ? `${value.slice(0, MAX_KEPT_CHARS)}...` : value;
+    const v =
+      typeof value === 'string' && value.length > MAX_KEPT_CHARS ? `${value.slice(0, MAX_KEPT_CHARS)}...` : value;
     const size = Buffer.byteLength(JSON.stringify({ [key]: v })) - 1;
     if (bytes + size > MAX_DATA_BYTES) break;
     kept[key] = v;
@@ -63,11 +79,19 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   private readonly gzipAbove: number;
 
   /** `gzipAboveBytes`: entity data larger than this is stored gzipped (default 1 KB; Infinity never). */
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string, opts: { gzipAboveBytes?: number } = {}) {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    opts: { gzipAboveBytes?: number } = {},
+  ) {
     this.gzipAbove = opts.gzipAboveBytes ?? GZIP_ABOVE_BYTES;
   }
 
-  async upsertIfNewer(provider: string, change: EntityChange, meta: { eventId: string; receivedAt: number; now: number }): Promise<UpsertOutcome> {
+  async upsertIfNewer(
+    provider: string,
+    change: EntityChange,
+    meta: { eventId: string; receivedAt: number; now: number },
+  ): Promise<UpsertOutcome> {
     const pk = recordKey(provider, change.type, change.key);
     try {
       await this.doc.send(
@@ -110,7 +134,12 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
    * const outcomes = await store.putIfChanged('football', 'fixture', [{ key: '1035037#2024-08-16', data, hash: contentHash(data) }], { fetchedAt, source: 'fixtures', now });
    * // ['written'] the first time, ['unchanged'] after
    */
-  async putIfChanged(provider: string, type: string, records: SyncRecord[], meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome[]> {
+  async putIfChanged(
+    provider: string,
+    type: string,
+    records: SyncRecord[],
+    meta: { fetchedAt: number; source: string; now: number },
+  ): Promise<SyncWriteOutcome[]> {
     const pks = records.map((r) => recordKey(provider, type, r.key));
     if (new Set(pks).size !== pks.length) throw new Error('putIfChanged: keys must be unique within one call');
     const current = await this.currentOf(pks);
@@ -128,7 +157,13 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
     return outcomes as SyncWriteOutcome[];
   }
 
-  private async putChanged(provider: string, type: string, pk: string, record: SyncRecord, meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome> {
+  private async putChanged(
+    provider: string,
+    type: string,
+    pk: string,
+    record: SyncRecord,
+    meta: { fetchedAt: number; source: string; now: number },
+  ): Promise<SyncWriteOutcome> {
     const versioned = record.version !== undefined;
     try {
       await this.doc.send(
@@ -148,7 +183,11 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
           },
           ConditionExpression: `attribute_not_exists(pk) OR ((attribute_not_exists(contentHash) OR contentHash <> :hash) AND (attribute_not_exists(fetchedAt) OR fetchedAt <= :fetchedAt)${versioned ? ' AND (attribute_not_exists(#version) OR #version <= :version)' : ''})`,
           ExpressionAttributeNames: versioned ? { '#version': 'version' } : undefined,
-          ExpressionAttributeValues: { ':hash': record.hash, ':fetchedAt': meta.fetchedAt, ...(versioned ? { ':version': record.version } : {}) },
+          ExpressionAttributeValues: {
+            ':hash': record.hash,
+            ':fetchedAt': meta.fetchedAt,
+            ...(versioned ? { ':version': record.version } : {}),
+          },
         }),
       );
       return 'written';
@@ -170,7 +209,12 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
         const res: BatchGetCommandOutput = await this.doc.send(
           new BatchGetCommand({
             RequestItems: {
-              [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, contentHash, fetchedAt, #version', ExpressionAttributeNames: { '#version': 'version' } },
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, contentHash, fetchedAt, #version',
+                ExpressionAttributeNames: { '#version': 'version' },
+              },
             },
           }),
         );
@@ -186,7 +230,12 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': recordKey(provider, type, '') } }),
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ExpressionAttributeValues: { ':prefix': recordKey(provider, type, '') },
+        }),
       );
       for (const item of page.Items ?? []) out.push(parsed(item));
       start = page.LastEvaluatedKey;
@@ -195,7 +244,9 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   }
 
   async get(provider: string, type: string, key: string): Promise<StoredRecord | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: recordKey(provider, type, key) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: recordKey(provider, type, key) }, ConsistentRead: true }),
+    );
     return res.Item ? parsed(res.Item) : undefined;
   }
 }

@@ -18,13 +18,18 @@ const sdk = lazy(() => import('@aws-sdk/client-s3'));
 export class S3BlobStore implements ListableBlobStore {
   private readonly client: () => Promise<S3Client>;
 
-  constructor(client: ClientSource<S3Client>, private readonly bucket: string) {
+  constructor(
+    client: ClientSource<S3Client>,
+    private readonly bucket: string,
+  ) {
     this.client = clientFrom(client);
   }
 
   async put(key: string, body: Buffer | string, opts: { contentType?: string } = {}): Promise<void> {
     const [{ PutObjectCommand }, client] = await Promise.all([sdk(), this.client()]);
-    await client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }));
+    await client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }),
+    );
   }
 
   async get(key: string): Promise<Buffer> {
@@ -46,7 +51,9 @@ export class S3BlobStore implements ListableBlobStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

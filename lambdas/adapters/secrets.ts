@@ -12,7 +12,10 @@ export const secretName = (prefix: string, provider: string, name: string): stri
 export class AwsSecretStore implements SecretStore {
   private readonly provider: SecretsProvider;
 
-  constructor(private readonly prefix: string, opts: { client?: SecretsManagerClient; maxAgeSeconds?: number } = {}) {
+  constructor(
+    private readonly prefix: string,
+    opts: { client?: SecretsManagerClient; maxAgeSeconds?: number } = {},
+  ) {
     this.provider = new SecretsProvider(opts.client ? { awsSdkV3Client: opts.client } : {});
     this.maxAge = opts.maxAgeSeconds ?? 300;
   }
@@ -21,7 +24,8 @@ export class AwsSecretStore implements SecretStore {
 
   async get(provider: string, name: string): Promise<string> {
     const value = await this.provider.get(secretName(this.prefix, provider, name), { maxAge: this.maxAge });
-    if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${provider}/${name} has no string value`);
+    if (typeof value !== 'string' || value.length === 0)
+      throw new Error(`secret ${provider}/${name} has no string value`);
     return value;
   }
 }

@@ -28,7 +28,9 @@ export class SqsAdmin {
   constructor(private readonly client: SQSClient) {}
 
   async queueArn(queueUrl: string): Promise<string> {
-    const res = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const res = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
     const arn = res.Attributes?.QueueArn;
     if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
     return arn;
@@ -36,7 +38,9 @@ export class SqsAdmin {
 
   /** ApproximateNumberOfMessages: visible messages, as SQS estimates them. */
   async depth(queueUrl: string): Promise<number> {
-    const res = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const res = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
   }
 
@@ -67,7 +71,9 @@ export class SqsAdmin {
           seen.set(m.MessageId, {
             messageId: m.MessageId,
             sentAt: Number(m.Attributes?.SentTimestamp ?? 0),
-            attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? ''])),
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+            ),
             bodyBytes: Buffer.byteLength(m.Body ?? ''),
           });
         }
@@ -83,7 +89,9 @@ export class SqsAdmin {
 
   /** Starts moving every message of a DLQ to `destinationArn` (SQS StartMessageMoveTask). */
   async startMove(sourceArn: string, destinationArn: string): Promise<{ handle: string }> {
-    const res = await this.client.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
+    const res = await this.client.send(
+      new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }),
+    );
     return { handle: res.TaskHandle ?? '' };
   }
 
@@ -92,7 +100,12 @@ export class SqsAdmin {
     const res = await this.client.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
     const t = res.Results?.[0];
     if (!t) return undefined;
-    return { status: t.Status ?? 'UNKNOWN', moved: t.ApproximateNumberOfMessagesMoved ?? 0, toMove: t.ApproximateNumberOfMessagesToMove, failureReason: t.FailureReason };
+    return {
+      status: t.Status ?? 'UNKNOWN',
+      moved: t.ApproximateNumberOfMessagesMoved ?? 0,
+      toMove: t.ApproximateNumberOfMessagesToMove,
+      failureReason: t.FailureReason,
+    };
   }
 
   /** Sends up to 10 messages in one call; throws naming the entries SQS refused. */
@@ -103,10 +116,13 @@ export class SqsAdmin {
         Entries: messages.map((m, i) => ({
           Id: String(i),
           MessageBody: m.body,
-          MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+          MessageAttributes: Object.fromEntries(
+            Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+          ),
         })),
       }),
     );
-    if (res.Failed && res.Failed.length > 0) throw new Error(`SQS refused ${res.Failed.length} message(s): ${res.Failed.map((f) => f.Code).join(', ')}`);
+    if (res.Failed && res.Failed.length > 0)
+      throw new Error(`SQS refused ${res.Failed.length} message(s): ${res.Failed.map((f) => f.Code).join(', ')}`);
   }
 }

@@ -16,7 +16,10 @@ const sdk = lazy(() => import('@aws-sdk/client-sqs'));
 export class SqsQueueSender implements QueueSender {
   private readonly client: () => Promise<SQSClient>;
 
-  constructor(client: ClientSource<SQSClient>, private readonly queueUrl: string) {
+  constructor(
+    client: ClientSource<SQSClient>,
+    private readonly queueUrl: string,
+  ) {
     this.client = clientFrom(client);
   }
 

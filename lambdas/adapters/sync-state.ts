@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { PagePosition } from '../core/client/types';
 import type { Checkpoint, Gap, InProgress, QuarantineEntry, SyncStateStore } from '../core/sync/state';
@@ -33,10 +40,15 @@ function bounded(record: unknown): string {
  * await state.advance('football', 'fixtures', Date.UTC(2024, 7, 2), Date.now());
  */
 export class DynamoSyncState implements SyncStateStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tables: SyncTables) {}
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: SyncTables,
+  ) {}
 
   async getCheckpoint(provider: string, poll: string): Promise<Checkpoint | undefined> {
-    const res = await this.doc.send(new GetCommand({ TableName: this.tables.checkpoints, Key: { id: pollId(provider, poll) }, ConsistentRead: true }));
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tables.checkpoints, Key: { id: pollId(provider, poll) }, ConsistentRead: true }),
+    );
     if (!res.Item) return undefined;
     const { id: _id, updatedAt: _u, ...checkpoint } = res.Item;
     return checkpoint as Checkpoint;
@@ -71,7 +83,8 @@ export class DynamoSyncState implements SyncStateStore {
       new UpdateCommand({
         TableName: this.tables.checkpoints,
         Key: { id: pollId(provider, poll) },
-        UpdateExpression: 'SET #cursor = :cursor, lastSyncedAt = :now, updatedAt = :now REMOVE inProgress, resumeAt, resumeReason',
+        UpdateExpression:
+          'SET #cursor = :cursor, lastSyncedAt = :now, updatedAt = :now REMOVE inProgress, resumeAt, resumeReason',
         ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor < :cursor',
         ExpressionAttributeNames: { '#cursor': 'cursor' },
         ExpressionAttributeValues: { ':cursor': cursor, ':now': now },
@@ -79,7 +92,11 @@ export class DynamoSyncState implements SyncStateStore {
     );
   }
 
-  async saveProgress(provider: string, poll: string, progress: { inProgress?: InProgress; resumeAt?: number; resumeReason?: string; now: number }): Promise<void> {
+  async saveProgress(
+    provider: string,
+    poll: string,
+    progress: { inProgress?: InProgress; resumeAt?: number; resumeReason?: string; now: number },
+  ): Promise<void> {
     const { inProgress, resumeAt, resumeReason, now } = progress;
     const pause = resumeAt !== undefined ? { resumeAt, resumeReason: (resumeReason ?? '').slice(0, 500) } : {};
     if (inProgress) {
@@ -91,7 +108,12 @@ export class DynamoSyncState implements SyncStateStore {
           UpdateExpression: `SET inProgress = :inProgress, updatedAt = :now${resumeAt !== undefined ? ', resumeAt = :resumeAt, resumeReason = :resumeReason' : ''}`,
           ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor <= :from',
           ExpressionAttributeNames: { '#cursor': 'cursor' },
-          ExpressionAttributeValues: { ':inProgress': inProgress, ':now': now, ':from': inProgress.from, ...prefixed(pause) },
+          ExpressionAttributeValues: {
+            ':inProgress': inProgress,
+            ':now': now,
+            ':from': inProgress.from,
+            ...prefixed(pause),
+          },
         }),
       );
       if (saved || resumeAt === undefined) return;
@@ -130,7 +152,19 @@ export class DynamoSyncState implements SyncStateStore {
     return out;
   }
 
-  async recordGap(provider: string, poll: string, gap: { from: number; to: number; errorKind: string; lastError: string; position?: PagePosition; now: number; countAttempt: boolean }): Promise<void> {
+  async recordGap(
+    provider: string,
+    poll: string,
+    gap: {
+      from: number;
+      to: number;
+      errorKind: string;
+      lastError: string;
+      position?: PagePosition;
+      now: number;
+      countAttempt: boolean;
+    },
+  ): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tables.gaps,
@@ -151,7 +185,9 @@ export class DynamoSyncState implements SyncStateStore {
   }
 
   async closeGap(provider: string, poll: string, from: number): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tables.gaps, Key: { poll: pollId(provider, poll), window: iso(from) } }));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tables.gaps, Key: { poll: pollId(provider, poll), window: iso(from) } }),
+    );
   }
 
   async quarantine(provider: string, poll: string, entries: QuarantineEntry[], now: number): Promise<void> {
@@ -163,8 +199,14 @@ export class DynamoSyncState implements SyncStateStore {
             new UpdateCommand({
               TableName: this.tables.quarantine,
               Key: { poll: pollId(provider, poll), id: e.id },
-              UpdateExpression: 'SET reason = :reason, #record = :record, #window = :window, #position = :position, #index = :index, lastSeenAt = :now, firstSeenAt = if_not_exists(firstSeenAt, :now), expiresAt = :expires ADD seen :one',
-              ExpressionAttributeNames: { '#record': 'record', '#window': 'window', '#position': 'position', '#index': 'index' },
+              UpdateExpression:
+                'SET reason = :reason, #record = :record, #window = :window, #position = :position, #index = :index, lastSeenAt = :now, firstSeenAt = if_not_exists(firstSeenAt, :now), expiresAt = :expires ADD seen :one',
+              ExpressionAttributeNames: {
+                '#record': 'record',
+                '#window': 'window',
+                '#position': 'position',
+                '#index': 'index',
+              },
               ExpressionAttributeValues: {
                 ':reason': e.reason,
                 ':record': bounded(e.record),
@@ -194,4 +236,5 @@ export class DynamoSyncState implements SyncStateStore {
   }
 }
 
-const prefixed = (values: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k}`, v]));
+const prefixed = (values: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k}`, v]));

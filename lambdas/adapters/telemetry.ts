@@ -100,11 +100,20 @@ export class PowertoolsTelemetry implements Telemetry {
     // Dimension sets carrying the very same metrics (emitMetric's {provider} and {provider, operation})
     // go out as one EMF document with several dimension sets: half the documents, log bytes and CPU.
     // Only sets that agree on every shared key merge: one document carries one value per dimension.
-    const groups: { signature: string; union: Record<string, string>; dims: Record<string, string>[]; values: [string, Unit, number][] }[] = [];
+    const groups: {
+      signature: string;
+      union: Record<string, string>;
+      dims: Record<string, string>[];
+      values: [string, Unit, number][];
+    }[] = [];
     for (const { dims, values } of this.pending.values()) {
       if (values.length === 0) continue;
       const signature = JSON.stringify(values);
-      const group = groups.find((g) => g.signature === signature && Object.entries(dims).every(([k, v]) => g.union[k] === undefined || g.union[k] === v));
+      const group = groups.find(
+        (g) =>
+          g.signature === signature &&
+          Object.entries(dims).every(([k, v]) => g.union[k] === undefined || g.union[k] === v),
+      );
       if (group) {
         group.dims.push(dims);
         Object.assign(group.union, dims);
@@ -123,18 +132,22 @@ export class PowertoolsTelemetry implements Telemetry {
     let metrics = this.publishers.get(key);
     if (!metrics) {
       // One `service` dimension for every function, so alarms see one metric per provider and operation.
-      metrics = new Metrics({ namespace: this.opts.namespace, serviceName: METRICS_SERVICE, defaultDimensions: shared });
+      metrics = new Metrics({
+        namespace: this.opts.namespace,
+        serviceName: METRICS_SERVICE,
+        defaultDimensions: shared,
+      });
       if (this.console) redirect(metrics, this.console);
       this.publishers.set(key, metrics);
     }
     for (const chunk of chunks(values)) {
       // Powertools clears added dimension sets on every publish, so each document adds them again.
       if (sets.length > 1) {
-        for (const d of sets) metrics.addDimensions(Object.fromEntries(Object.entries(d).filter(([k]) => !(k in shared))));
+        for (const d of sets)
+          metrics.addDimensions(Object.fromEntries(Object.entries(d).filter(([k]) => !(k in shared))));
       }
       for (const [name, unit, value] of chunk) metrics.addMetric(name, UNITS[unit], value);
       metrics.publishStoredMetrics();
     }
   }
-
 }

@@ -9,7 +9,11 @@ import { METRIC, type MetricName } from './metrics';
 /** CloudWatch statistics the rules use; `p95` and friends are percentiles. */
 export type Statistic = 'Sum' | 'Average' | 'Minimum' | 'Maximum' | 'SampleCount' | `p${number}`;
 
-export type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+export type Comparison =
+  | 'GreaterThanThreshold'
+  | 'GreaterThanOrEqualToThreshold'
+  | 'LessThanThreshold'
+  | 'LessThanOrEqualToThreshold';
 
 /**
  * Where a rule's numbers come from:
@@ -20,7 +24,11 @@ export type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold
  */
 export type MetricSource =
   | { source: 'stack'; metric: MetricName; statistic: Statistic }
-  | { source: 'queue'; metric: 'ApproximateAgeOfOldestMessage' | 'ApproximateNumberOfMessagesVisible'; statistic: Statistic }
+  | {
+      source: 'queue';
+      metric: 'ApproximateAgeOfOldestMessage' | 'ApproximateNumberOfMessagesVisible';
+      statistic: Statistic;
+    }
   | { source: 'api'; metric: '5xx' | '4xx' | 'Count'; statistic: Statistic }
   | { source: 'function'; metric: 'Errors' | 'Throttles' | 'Invocations'; statistic: Statistic };
 
@@ -80,7 +88,8 @@ export const ALARM_RULES = [
     id: 'provider-5xx-rate',
     group: 'client',
     title: 'Provider 5xx rate above 1%',
-    summary: 'More than 1% of calls to the provider answered 5xx, in every minute for 5 minutes: the provider is failing or degraded.',
+    summary:
+      'More than 1% of calls to the provider answered 5xx, in every minute for 5 minutes: the provider is failing or degraded.',
     scope: 'provider',
     measure: {
       kind: 'rate',
@@ -99,7 +108,8 @@ export const ALARM_RULES = [
     id: 'provider-429-rate',
     group: 'client',
     title: 'Provider 429 rate above baseline',
-    summary: 'The provider rate-limited more of our calls than usual, in every minute for 10 minutes: we are over its quota or it lowered our limit.',
+    summary:
+      'The provider rate-limited more of our calls than usual, in every minute for 10 minutes: we are over its quota or it lowered our limit.',
     scope: 'provider',
     measure: {
       kind: 'rate',
@@ -118,7 +128,8 @@ export const ALARM_RULES = [
     id: 'provider-timeouts',
     group: 'client',
     title: 'Provider timeouts',
-    summary: 'More than 5 calls to the provider timed out within one minute: it hangs or the network to it is degraded.',
+    summary:
+      'More than 5 calls to the provider timed out within one minute: it hangs or the network to it is degraded.',
     scope: 'provider',
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.Timeouts, statistic: 'Sum' } },
     unit: 'count',
@@ -132,7 +143,8 @@ export const ALARM_RULES = [
     id: 'circuit-open',
     group: 'client',
     title: 'Circuit breaker open',
-    summary: 'The client stopped calling the provider after repeated failures and fails fast until a probe succeeds; clears 20 minutes after the last call it refused.',
+    summary:
+      'The client stopped calling the provider after repeated failures and fails fast until a probe succeeds; clears 20 minutes after the last call it refused.',
     scope: 'provider',
     // Counted when the breaker opens and on every call it refuses: 1 of 4 five-minute periods fires at once and
     // stays red while anything (a poll every 15 minutes, a write) still finds the breaker open.
@@ -162,7 +174,8 @@ export const ALARM_RULES = [
     id: 'api-sunset-soon',
     group: 'client',
     title: 'Provider endpoint sunset soon',
-    summary: "An endpoint we call answered with a Sunset date within the stage's warning window (30 days by default): it stops working then unless we move off it.",
+    summary:
+      "An endpoint we call answered with a Sunset date within the stage's warning window (30 days by default): it stops working then unless we move off it.",
     scope: 'provider',
     // Minimum over the hour: the nearest sunset of any endpoint called; an endpoint no longer called stops counting.
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.SunsetDays, statistic: 'Minimum' } },
@@ -177,7 +190,8 @@ export const ALARM_RULES = [
     id: 'signature-rejections',
     group: 'webhook',
     title: 'Webhook signature rejections',
-    summary: 'More than 10 webhooks failed signature verification in 5 minutes: forged traffic, or the signing secret was rotated on one side only.',
+    summary:
+      'More than 10 webhooks failed signature verification in 5 minutes: forged traffic, or the signing secret was rotated on one side only.',
     scope: 'provider',
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.SignatureRejected, statistic: 'Sum' } },
     unit: 'count',
@@ -191,9 +205,13 @@ export const ALARM_RULES = [
     id: 'webhook-queue-age',
     group: 'webhook',
     title: 'Webhook queue falling behind',
-    summary: 'The oldest webhook waiting in the queue is older than 5 minutes, for 5 minutes: the processor is failing, throttled or too slow.',
+    summary:
+      'The oldest webhook waiting in the queue is older than 5 minutes, for 5 minutes: the processor is failing, throttled or too slow.',
     scope: 'queue',
-    measure: { kind: 'metric', metric: { source: 'queue', metric: 'ApproximateAgeOfOldestMessage', statistic: 'Maximum' } },
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateAgeOfOldestMessage', statistic: 'Maximum' },
+    },
     unit: 's',
     periodSeconds: minute,
     evaluationPeriods: 5,
@@ -205,7 +223,8 @@ export const ALARM_RULES = [
     id: 'event-lag-p95',
     group: 'webhook',
     title: 'Webhook event lag high',
-    summary: 'The p95 time from an event (or its receipt) to its processing is above 1 minute, in every minute for 5 minutes.',
+    summary:
+      'The p95 time from an event (or its receipt) to its processing is above 1 minute, in every minute for 5 minutes.',
     scope: 'provider',
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.EventLagMs, statistic: 'p95' } },
     unit: 'ms',
@@ -219,9 +238,13 @@ export const ALARM_RULES = [
     id: 'webhook-dlq-not-empty',
     group: 'webhook',
     title: 'Webhook DLQ not empty',
-    summary: 'At least one webhook event could not be processed and waits in the dead-letter queue with its failure reason.',
+    summary:
+      'At least one webhook event could not be processed and waits in the dead-letter queue with its failure reason.',
     scope: 'queue',
-    measure: { kind: 'metric', metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' } },
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+    },
     unit: 'count',
     periodSeconds: minute,
     evaluationPeriods: 1,
@@ -233,9 +256,13 @@ export const ALARM_RULES = [
     id: 'command-dlq-not-empty',
     group: 'writes',
     title: 'Command DLQ not empty',
-    summary: 'At least one write command failed permanently or exhausted its retries and waits in the dead-letter queue.',
+    summary:
+      'At least one write command failed permanently or exhausted its retries and waits in the dead-letter queue.',
     scope: 'queue',
-    measure: { kind: 'metric', metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' } },
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+    },
     unit: 'count',
     periodSeconds: minute,
     evaluationPeriods: 1,
@@ -247,9 +274,13 @@ export const ALARM_RULES = [
     id: 'scheduler-dlq-not-empty',
     group: 'sync',
     title: 'Scheduler DLQ not empty',
-    summary: 'EventBridge Scheduler could not invoke a poller after its retries; the missed run waits in the dead-letter queue.',
+    summary:
+      'EventBridge Scheduler could not invoke a poller after its retries; the missed run waits in the dead-letter queue.',
     scope: 'queue',
-    measure: { kind: 'metric', metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' } },
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+    },
     unit: 'count',
     periodSeconds: minute,
     evaluationPeriods: 1,
@@ -261,7 +292,8 @@ export const ALARM_RULES = [
     id: 'api-5xx-rate',
     group: 'platform',
     title: 'API Gateway 5xx rate above 1%',
-    summary: 'More than 1% of requests to the webhook API failed with 5xx, in every minute for 5 minutes: providers will retry, then give up.',
+    summary:
+      'More than 1% of requests to the webhook API failed with 5xx, in every minute for 5 minutes: providers will retry, then give up.',
     scope: 'api',
     measure: {
       kind: 'rate',
@@ -294,7 +326,8 @@ export const ALARM_RULES = [
     id: 'lambda-throttles',
     group: 'platform',
     title: 'Lambda function throttled',
-    summary: 'Lambda refused invocations of the function (account or reserved concurrency exhausted) in 3 of the last 5 minutes.',
+    summary:
+      'Lambda refused invocations of the function (account or reserved concurrency exhausted) in 3 of the last 5 minutes.',
     scope: 'function',
     measure: { kind: 'metric', metric: { source: 'function', metric: 'Throttles', statistic: 'Sum' } },
     unit: 'count',
@@ -308,7 +341,8 @@ export const ALARM_RULES = [
     id: 'gaps-open',
     group: 'sync',
     title: 'Sync gap open for over an hour',
-    summary: 'A sync run reported a gap older than an hour: windows the poller could not fetch are not healing by themselves.',
+    summary:
+      'A sync run reported a gap older than an hour: windows the poller could not fetch are not healing by themselves.',
     scope: 'provider',
     // Reported after every run; 1 of 4 fifteen-minute periods fires on the first such report and bridges the
     // periods a run lands in the next one (missing data never breaches); clears an hour after the last.
@@ -324,7 +358,8 @@ export const ALARM_RULES = [
     id: 'gaps-failing',
     group: 'sync',
     title: 'Sync gap keeps failing',
-    summary: 'A sync gap failed 3 times or more: retrying alone will not fetch that window (a permanent error, a long outage, a spent quota).',
+    summary:
+      'A sync gap failed 3 times or more: retrying alone will not fetch that window (a permanent error, a long outage, a spent quota).',
     scope: 'provider',
     measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.GapsFailing, statistic: 'Maximum' } },
     unit: 'count',
@@ -340,7 +375,12 @@ export type AlarmId = (typeof ALARM_RULES)[number]['id'];
 
 /** Per-rule overrides (stack props, local options); anything left out keeps the rule's default. */
 export type AlarmSettings = Partial<
-  Record<AlarmId, Partial<Pick<AlarmRule, 'threshold' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm' | 'anomalyStdDevs'>> & { minDenominator?: number; enabled?: boolean }>
+  Record<
+    AlarmId,
+    Partial<
+      Pick<AlarmRule, 'threshold' | 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm' | 'anomalyStdDevs'>
+    > & { minDenominator?: number; enabled?: boolean }
+  >
 >;
 
 /** The repository path of a rule's runbook. */
@@ -362,7 +402,8 @@ export function resolveRule(id: AlarmId, settings: AlarmSettings = {}): AlarmRul
   if (enabled === false) return undefined;
   const rule: AlarmRule = { ...base, ...override };
   if (rule.measure.kind === 'rate' && minDenominator !== undefined) rule.measure = { ...rule.measure, minDenominator };
-  if (rule.datapointsToAlarm > rule.evaluationPeriods) throw new Error(`${id}: datapointsToAlarm exceeds evaluationPeriods`);
+  if (rule.datapointsToAlarm > rule.evaluationPeriods)
+    throw new Error(`${id}: datapointsToAlarm exceeds evaluationPeriods`);
   return rule;
 }
 

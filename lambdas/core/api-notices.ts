@@ -60,7 +60,10 @@ export interface ApiNoticeRecorder {
  * client.onEvent(recorder.listener);
  * ... await recorder.settled();
  */
-export function apiNoticeRecorder(store: EndpointSightings, opts: { apiVersion?: string; onError?: (err: unknown) => void } = {}): ApiNoticeRecorder {
+export function apiNoticeRecorder(
+  store: EndpointSightings,
+  opts: { apiVersion?: string; onError?: (err: unknown) => void } = {},
+): ApiNoticeRecorder {
   const written = new Map<string, { day: number; signature: string }>();
   const inFlight = new Set<Promise<void>>();
   const listener = (event: ClientEvent): void => {
@@ -69,11 +72,19 @@ export function apiNoticeRecorder(store: EndpointSightings, opts: { apiVersion?:
     const notice = event.notice;
     const day = Math.floor(event.at / DAY_MS);
     const last = written.get(key);
-    const signature = notice ? noticeSignature(notice) : last?.signature ?? '';
+    const signature = notice ? noticeSignature(notice) : (last?.signature ?? '');
     if (last && last.day === day && last.signature === signature) return;
     written.set(key, { day, signature });
     const write = store
-      .record({ provider: event.provider, endpoint: event.operation, method: event.method, at: event.at, status: event.status, apiVersion: opts.apiVersion, notice })
+      .record({
+        provider: event.provider,
+        endpoint: event.operation,
+        method: event.method,
+        at: event.at,
+        status: event.status,
+        apiVersion: opts.apiVersion,
+        notice,
+      })
       .catch((err: unknown) => {
         if (written.get(key)?.day === day) written.delete(key);
         opts.onError?.(err);

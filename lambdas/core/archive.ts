@@ -19,7 +19,13 @@ export interface ArchiveEntry {
 }
 
 export function archiveEntry(e: EventEnvelope): ArchiveEntry {
-  const base = { provider: e.provider, eventId: e.eventId, traceId: e.traceId, receivedAt: e.receivedAt, headers: e.headers };
+  const base = {
+    provider: e.provider,
+    eventId: e.eventId,
+    traceId: e.traceId,
+    receivedAt: e.receivedAt,
+    headers: e.headers,
+  };
   return e.bodyRef ? { ...base, bodyRef: e.bodyRef } : { ...base, body: e.rawBody };
 }
 
@@ -38,7 +44,10 @@ export async function encodeArchive(entries: readonly ArchiveEntry[]): Promise<B
 
 export async function decodeArchive(data: Buffer): Promise<ArchiveEntry[]> {
   const text = (await gunzipAsync(data)).toString('utf8');
-  return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as ArchiveEntry);
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as ArchiveEntry);
 }
 
 /**
@@ -48,7 +57,10 @@ export async function decodeArchive(data: Buffer): Promise<ArchiveEntry[]> {
  * @example
  * await writeArchive(batch.map(archiveEntry), { blobs, newId: randomUUID });
  */
-export async function writeArchive(entries: readonly ArchiveEntry[], deps: { blobs: BlobStore; newId(): string }): Promise<number> {
+export async function writeArchive(
+  entries: readonly ArchiveEntry[],
+  deps: { blobs: BlobStore; newId(): string },
+): Promise<number> {
   const groups = new Map<string, ArchiveEntry[]>();
   for (const e of entries) {
     const hour = Math.floor(e.receivedAt / 3_600_000);
@@ -59,7 +71,9 @@ export async function writeArchive(entries: readonly ArchiveEntry[], deps: { blo
   await Promise.all(
     [...groups.values()].map(async (group) => {
       const first = Math.min(...group.map((e) => e.receivedAt));
-      await deps.blobs.put(archiveKey(group[0]!.provider, first, deps.newId()), await encodeArchive(group), { contentType: 'application/x-ndjson' });
+      await deps.blobs.put(archiveKey(group[0]!.provider, first, deps.newId()), await encodeArchive(group), {
+        contentType: 'application/x-ndjson',
+      });
     }),
   );
   return groups.size;
@@ -72,7 +86,12 @@ export async function writeArchive(entries: readonly ArchiveEntry[], deps: { blo
  * @example
  * const events = await readArchive(blobs, 'github', new Date('2024-05-01T00:00Z'), new Date('2024-05-02T00:00Z'));
  */
-export async function readArchive(blobs: ListableBlobStore, provider: string, from: Date, to: Date): Promise<ArchiveEntry[]> {
+export async function readArchive(
+  blobs: ListableBlobStore,
+  provider: string,
+  from: Date,
+  to: Date,
+): Promise<ArchiveEntry[]> {
   const start = from.getTime();
   const end = to.getTime();
   const seen = new Map<string, ArchiveEntry>();
@@ -82,7 +101,8 @@ export async function readArchive(blobs: ListableBlobStore, provider: string, fr
       const hourStart = day + hour * 3_600_000;
       if (!Number.isFinite(hour) || hourStart + 3_600_000 <= start || hourStart >= end) continue;
       for (const entry of await decodeArchive(await blobs.get(key))) {
-        if (entry.receivedAt >= start && entry.receivedAt < end && !seen.has(entry.eventId)) seen.set(entry.eventId, entry);
+        if (entry.receivedAt >= start && entry.receivedAt < end && !seen.has(entry.eventId))
+          seen.set(entry.eventId, entry);
       }
     }
   }

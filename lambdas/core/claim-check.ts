@@ -5,12 +5,14 @@ import type { BlobStore, QueueMessage } from './ports';
 /** Bytes SQS counts for a message: the body plus each attribute's name, type (`String`) and value. */
 export function messageBytes(message: QueueMessage): number {
   let total = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes)) total += Buffer.byteLength(name) + 6 + Buffer.byteLength(value);
+  for (const [name, value] of Object.entries(message.attributes))
+    total += Buffer.byteLength(name) + 6 + Buffer.byteLength(value);
   return total;
 }
 
 /** Key of a claim-checked body: per provider (IAM grants are per provider prefix), per day. */
-export const payloadKey = (provider: string, at: Date, id: string): string => `${BLOB_PREFIX.payloads}${provider}/${at.toISOString().slice(0, 10)}/${id}`;
+export const payloadKey = (provider: string, at: Date, id: string): string =>
+  `${BLOB_PREFIX.payloads}${provider}/${at.toISOString().slice(0, 10)}/${id}`;
 
 /**
  * The claim-check pattern: a message too big for the queue keeps its attributes, its body goes to
@@ -21,7 +23,10 @@ export const payloadKey = (provider: string, at: Date, id: string): string => `$
  * const sendable = await claimCheck(message, { blobs, key: () => payloadKey('github', now, randomUUID()) });
  * if (sendable) await queue.send(sendable);
  */
-export async function claimCheck(message: QueueMessage, opts: { blobs?: BlobStore; key(): string; threshold?: number }): Promise<QueueMessage | undefined> {
+export async function claimCheck(
+  message: QueueMessage,
+  opts: { blobs?: BlobStore; key(): string; threshold?: number },
+): Promise<QueueMessage | undefined> {
   if (messageBytes(message) <= (opts.threshold ?? CLAIM_CHECK_THRESHOLD)) return message;
   if (!opts.blobs) return undefined;
   const key = opts.key();
@@ -36,7 +41,11 @@ export async function claimCheck(message: QueueMessage, opts: { blobs?: BlobStor
  * @example
  * const rawBody = await claimedBody(record.body, attributes, blobs);
  */
-export async function claimedBody(body: string, attributes: Record<string, string | undefined>, blobs: BlobStore | undefined): Promise<string> {
+export async function claimedBody(
+  body: string,
+  attributes: Record<string, string | undefined>,
+  blobs: BlobStore | undefined,
+): Promise<string> {
   const ref = attributes[ATTR.bodyRef];
   if (!ref) return body;
   if (!blobs) throw new Error(`message body is in the blob store (${ref}) but no blob store is configured`);

@@ -10,7 +10,16 @@ export interface DeadLetter {
 }
 
 /** The fields an operator needs first: which event, why it failed, after how many attempts. */
-export function deadLetterSummary(d: DeadLetter): { messageId: string; eventId?: string; failureKind?: string; failureReason?: string; receiveCount?: string; sentAt: string; bodyBytes: number; claimChecked: boolean } {
+export function deadLetterSummary(d: DeadLetter): {
+  messageId: string;
+  eventId?: string;
+  failureKind?: string;
+  failureReason?: string;
+  receiveCount?: string;
+  sentAt: string;
+  bodyBytes: number;
+  claimChecked: boolean;
+} {
   return {
     messageId: d.messageId,
     eventId: d.attributes[ATTR.eventId],

@@ -20,7 +20,6 @@ export const ENV = {
   quarantineTable: 'QUARANTINE_TABLE',
 } as const;
 
-
 /** CloudWatch namespace of every metric the stack emits. */
 export const DEFAULT_NAMESPACE = 'IntegrationStack';
 

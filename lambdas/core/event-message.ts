@@ -68,5 +68,12 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
 }
 
 export function toWebhookEvent(e: EventEnvelope): WebhookEvent {
-  return { provider: e.provider, eventId: e.eventId, receivedAt: e.receivedAt, headers: e.headers, rawBody: e.rawBody, body: parseWebhookBody(e.rawBody, e.headers['content-type']) };
+  return {
+    provider: e.provider,
+    eventId: e.eventId,
+    receivedAt: e.receivedAt,
+    headers: e.headers,
+    rawBody: e.rawBody,
+    body: parseWebhookBody(e.rawBody, e.headers['content-type']),
+  };
 }

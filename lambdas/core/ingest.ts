@@ -74,7 +74,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const dims = { provider: def.name, operation: 'webhook' };
   // Trello probes its callback URL with a bodiless, unsigned HEAD before it creates a webhook.
   if (req.method === 'HEAD' && spec.allowHead) return { statusCode: 200, body: '' };
-  if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
+  if (req.method !== 'POST')
+    return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
   const tooLarge = () => {
     emitMetric(deps.telemetry, METRIC.WebhooksTooLarge, 1, 'Count', dims);
     deps.telemetry.log('warn', 'webhook body too large', { provider: def.name, bytes: req.rawBody.length });
@@ -86,12 +87,16 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   try {
     secrets = secretValues(await deps.secrets.get(def.name, spec.secret));
   } catch (err) {
-    deps.telemetry.log('error', 'webhook secret unavailable', { provider: def.name, error_code: describeError(err).kind });
+    deps.telemetry.log('error', 'webhook secret unavailable', {
+      provider: def.name,
+      error_code: describeError(err).kind,
+    });
     return json(503, { error: 'unavailable' });
   }
 
   const headers = normalizeHeaders(req.headers);
-  const url = (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
+  const url =
+    (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
   const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, secrets, {
     now: deps.now(),
     toleranceSeconds: spec.toleranceSeconds,
@@ -99,7 +104,11 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   });
   if (!verdict.ok) {
     emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', { ...dims, reason: verdict.reason });
-    deps.telemetry.log('warn', 'webhook signature rejected', { provider: def.name, trace_id: deps.newId(), reason: verdict.reason });
+    deps.telemetry.log('warn', 'webhook signature rejected', {
+      provider: def.name,
+      trace_id: deps.newId(),
+      reason: verdict.reason,
+    });
     return json(401, { error: 'invalid_signature', reason: verdict.reason });
   }
 
@@ -109,7 +118,11 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     input = { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
   } catch {
     emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', dims);
-    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', { provider: def.name, trace_id: deps.newId(), bytes: req.rawBody.length });
+    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', {
+      provider: def.name,
+      trace_id: deps.newId(),
+      bytes: req.rawBody.length,
+    });
     return json(400, { error: 'malformed_payload' });
   }
 
@@ -123,7 +136,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const traceId = providerId || deps.newId();
   const forwarded: Record<string, string> = {};
   // Only a form body needs its content type to be read again; JSON (the default) carries none.
-  if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? '')) forwarded['content-type'] = headers['content-type']!;
+  if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? ''))
+    forwarded['content-type'] = headers['content-type']!;
   for (const name of spec.forwardHeaders ?? []) {
     const value = headers[name];
     if (value !== undefined) forwarded[name] = value;
@@ -132,17 +146,36 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   if (!queue) return json(404, { error: 'unknown_provider' });
   try {
     const receivedAt = deps.now();
-    const message = toQueueMessage({ provider: def.name, eventId, traceId, receivedAt: receivedAt.getTime(), headers: forwarded, rawBody: input.rawBody });
+    const message = toQueueMessage({
+      provider: def.name,
+      eventId,
+      traceId,
+      receivedAt: receivedAt.getTime(),
+      headers: forwarded,
+      rawBody: input.rawBody,
+    });
     // Bodies above the queue's limit go to the blob store; the message carries the key.
-    const sendable = await claimCheck(message, { blobs: deps.blobs, key: () => payloadKey(def.name, receivedAt, deps.newId()) });
+    const sendable = await claimCheck(message, {
+      blobs: deps.blobs,
+      key: () => payloadKey(def.name, receivedAt, deps.newId()),
+    });
     if (!sendable) return tooLarge();
     await queue.send(sendable);
   } catch (err) {
     // Not acknowledged, so the provider's own retry delivers it again: nothing is lost.
-    deps.telemetry.log('error', 'webhook enqueue failed', { provider: def.name, trace_id: traceId, error_code: describeError(err).kind });
+    deps.telemetry.log('error', 'webhook enqueue failed', {
+      provider: def.name,
+      trace_id: traceId,
+      error_code: describeError(err).kind,
+    });
     return json(503, { error: 'unavailable' });
   }
   emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', dims);
-  deps.telemetry.log('info', 'webhook accepted', { provider: def.name, trace_id: traceId, event_id: eventId, bytes: req.rawBody.length });
+  deps.telemetry.log('info', 'webhook accepted', {
+    provider: def.name,
+    trace_id: traceId,
+    event_id: eventId,
+    bytes: req.rawBody.length,
+  });
   return json(200, { received: true, eventId });
 }

@@ -72,12 +72,24 @@ export interface MetricDimensions {
  * @example
  * emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /repos', status_class: '2xx' });
  */
-export function emitMetric(t: Telemetry, name: MetricName, value: number, unit: MetricUnit, dims: MetricDimensions): void {
+export function emitMetric(
+  t: Telemetry,
+  name: MetricName,
+  value: number,
+  unit: MetricUnit,
+  dims: MetricDimensions,
+): void {
   t.metric(name, value, unit, { provider: dims.provider });
   if (dims.operation) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation });
-  if (dims.operation && dims.status_class) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, status_class: dims.status_class });
+  if (dims.operation && dims.status_class)
+    t.metric(name, value, unit, {
+      provider: dims.provider,
+      operation: dims.operation,
+      status_class: dims.status_class,
+    });
   if (dims.reason) t.metric(name, value, unit, { provider: dims.provider, reason: dims.reason });
-  if (dims.operation && dims.field) t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, field: dims.field });
+  if (dims.operation && dims.field)
+    t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, field: dims.field });
 }
 
 /** The status class of an HTTP status, as metrics and dashboards group it. */

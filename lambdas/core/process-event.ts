@@ -3,7 +3,7 @@ import { emitMetric, METRIC } from './metrics';
 import { toWebhookEvent, type EventEnvelope } from './event-message';
 import type { Telemetry } from './ports';
 import type { RecordStore, UpsertOutcome } from './records';
-import { collectDrift, DriftTally, RecentFields, reportDrift } from './schema-drift';
+import { collectDrift, DriftTally, type RecentFields, reportDrift } from './schema-drift';
 import type { Registry } from '../providers';
 
 export interface ProcessDeps {
@@ -30,7 +30,7 @@ const OUTCOME_METRIC = {
 export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): Promise<ProcessSummary> {
   const def = deps.registry(envelope.provider);
   if (!def?.webhook) throw new IntegrationError('invalid_payload', `unknown provider ${envelope.provider}`);
-  let event;
+  let event: ReturnType<typeof toWebhookEvent>;
   try {
     event = toWebhookEvent(envelope);
   } catch {
@@ -42,10 +42,20 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
   if (drift.length > 0) {
     const tally = new DriftTally();
     tally.add(drift);
-    reportDrift(deps.telemetry, tally.counts(), dims, { event_id: envelope.eventId }, (field) => deps.driftLog?.first(`${def.name}:${field}`, deps.now()) ?? true);
+    reportDrift(
+      deps.telemetry,
+      tally.counts(),
+      dims,
+      { event_id: envelope.eventId },
+      (field) => deps.driftLog?.first(`${def.name}:${field}`, deps.now()) ?? true,
+    );
   }
   for (const change of changes) {
-    const outcome = await deps.records.upsertIfNewer(def.name, change, { eventId: envelope.eventId, receivedAt: envelope.receivedAt, now: deps.now() });
+    const outcome = await deps.records.upsertIfNewer(def.name, change, {
+      eventId: envelope.eventId,
+      receivedAt: envelope.receivedAt,
+      now: deps.now(),
+    });
     summary[outcome] += 1;
     emitMetric(deps.telemetry, OUTCOME_METRIC[outcome], 1, 'Count', dims);
   }

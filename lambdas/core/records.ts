@@ -25,7 +25,11 @@ export interface StoredRecord {
 
 export interface RecordStore {
   /** Writes the change only if no record exists or the stored version is lower. */
-  upsertIfNewer(provider: string, change: EntityChange, meta: { eventId: string; receivedAt: number; now: number }): Promise<UpsertOutcome>;
+  upsertIfNewer(
+    provider: string,
+    change: EntityChange,
+    meta: { eventId: string; receivedAt: number; now: number },
+  ): Promise<UpsertOutcome>;
   get(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
 }
 
@@ -49,7 +53,12 @@ export interface SyncRecordStore {
    * (or with a newer provider version): reads first, then a conditional put per changed record.
    * Outcomes are in the order of `records`; keys must be unique within one call.
    */
-  putIfChanged(provider: string, type: string, records: SyncRecord[], meta: { fetchedAt: number; source: string; now: number }): Promise<SyncWriteOutcome[]>;
+  putIfChanged(
+    provider: string,
+    type: string,
+    records: SyncRecord[],
+    meta: { fetchedAt: number; source: string; now: number },
+  ): Promise<SyncWriteOutcome[]>;
   get(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
   /** Every record of one type (a scan: for local reads and small tables; read by key in production). */
   list(provider: string, type: string, opts?: { limit?: number }): Promise<StoredRecord[]>;

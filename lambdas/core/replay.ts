@@ -26,7 +26,11 @@ export interface ReplayResult {
 }
 
 /** Splits messages into SendMessageBatch-sized chunks (10 entries, 1 MiB in total). */
-export function batches(messages: readonly QueueMessage[], maxEntries = 10, maxBytes = SQS_MESSAGE_LIMIT): QueueMessage[][] {
+export function batches(
+  messages: readonly QueueMessage[],
+  maxEntries = 10,
+  maxBytes = SQS_MESSAGE_LIMIT,
+): QueueMessage[][] {
   const out: QueueMessage[][] = [];
   let current: QueueMessage[] = [];
   let bytes = 0;
@@ -64,5 +68,12 @@ export async function replayArchived(opts: ReplayOptions): Promise<ReplayResult>
       enqueued += chunk.length;
     }
   }
-  return { provider: opts.provider, from: opts.from.toISOString(), to: opts.to.toISOString(), replayId: opts.replayId, found: entries.length, enqueued };
+  return {
+    provider: opts.provider,
+    from: opts.from.toISOString(),
+    to: opts.to.toISOString(),
+    replayId: opts.replayId,
+    found: entries.length,
+    enqueued,
+  };
 }

@@ -54,8 +54,20 @@ interface Def {
 }
 const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
 
-export const valueType = (v: unknown): ValueType => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'number' || typeof v === 'bigint' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string');
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const valueType = (v: unknown): ValueType =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? 'object'
+        : typeof v === 'number' || typeof v === 'bigint'
+          ? 'number'
+          : typeof v === 'boolean'
+            ? 'boolean'
+            : 'string';
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const join = (path: string, key: string): string => (path ? `${path}.${key.slice(0, MAX_KEY)}` : key.slice(0, MAX_KEY));
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'success']);
 
@@ -100,14 +112,19 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       return;
     case 'catch': {
       const listed = listedValues(def.innerType);
-      if (listed && !listed.includes(value)) return report(out, path, 'unknown_enum_value', value);
+      if (listed && !listed.includes(value)) {
+        report(out, path, 'unknown_enum_value', value);
+        return;
+      }
       if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
       return;
     }
     case 'pipe':
-      return walk(def.in, value, path, out, depth + 1);
+      walk(def.in, value, path, out, depth + 1);
+      return;
     case 'lazy':
-      return walk((def.getter as () => unknown)(), value, path, out, depth + 1);
+      walk((def.getter as () => unknown)(), value, path, out, depth + 1);
+      return;
     case 'enum':
     case 'literal': {
       const listed = listedValues(schema)!;
@@ -119,7 +136,8 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       const listed = unionListed(schema, options);
       // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
       if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
-        if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success)) report(out, path, 'unknown_enum_value', value);
+        if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success))
+          report(out, path, 'unknown_enum_value', value);
         return;
       }
       const accepting = options.find((o) => z.safeParse(o, value).success);
@@ -134,7 +152,8 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
         const field = join(path, key);
         if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
         else if (catchall === undefined) report(out, field, 'unknown_field', v);
-        else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never') walk(def.catchall, v, field, out, depth + 1);
+        else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never')
+          walk(def.catchall, v, field, out, depth + 1);
       }
       return;
     }
@@ -151,7 +170,8 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       return;
     }
     case 'record':
-      if (isPlainObject(value)) for (const v of Object.values(value)) walk(def.valueType, v, `${path}.*`.replace(/^\./, ''), out, depth + 1);
+      if (isPlainObject(value))
+        for (const v of Object.values(value)) walk(def.valueType, v, `${path}.*`.replace(/^\./, ''), out, depth + 1);
       return;
     default:
       // Primitives, intersections (each side would call the other's keys unknown), custom types: nothing to say.
@@ -209,7 +229,13 @@ export class DriftTally {
     if (!this.fields.has(key) && this.fields.size >= this.maxFields) key = OTHER_FIELDS;
     const c = this.fields.get(key);
     if (c) c.records += records;
-    else this.fields.set(key, key === OTHER_FIELDS ? { field: OTHER_FIELDS, kind: f.kind, valueType: f.valueType, records } : { field: f.field, kind: f.kind, valueType: f.valueType, records });
+    else
+      this.fields.set(
+        key,
+        key === OTHER_FIELDS
+          ? { field: OTHER_FIELDS, kind: f.kind, valueType: f.valueType, records }
+          : { field: f.field, kind: f.kind, valueType: f.valueType, records },
+      );
   }
 }
 
@@ -231,8 +257,17 @@ export function reportDrift(
   for (const c of counts) {
     emitMetric(telemetry, METRIC.SchemaDrift, c.records, 'Count', { ...dims, field: c.field });
     if (!logField(c.field)) continue;
-    const what = c.kind === 'unknown_field' ? 'a field the schema does not declare' : 'a value the schema does not list';
-    telemetry.log('warn', `schema drift: ${what}`, { provider: dims.provider, operation: dims.operation, ...logFields, field: c.field, drift: c.kind, value_type: c.valueType, records: c.records });
+    const what =
+      c.kind === 'unknown_field' ? 'a field the schema does not declare' : 'a value the schema does not list';
+    telemetry.log('warn', `schema drift: ${what}`, {
+      provider: dims.provider,
+      operation: dims.operation,
+      ...logFields,
+      field: c.field,
+      drift: c.kind,
+      value_type: c.valueType,
+      records: c.records,
+    });
   }
 }
 
@@ -247,7 +282,10 @@ export function reportDrift(
 export class RecentFields {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly windowMs = 600_000, private readonly max = 200) {}
+  constructor(
+    private readonly windowMs = 600_000,
+    private readonly max = 200,
+  ) {}
 
   first(key: string, now: number): boolean {
     const at = this.seen.get(key);

@@ -13,5 +13,8 @@ export function secretValues(raw: string | undefined): string[] {
       // not JSON: fall through and treat as plain text
     }
   }
-  return text.split(/\r?\n/).map((v) => v.trim()).filter((v) => v.length > 0);
+  return text
+    .split(/\r?\n/)
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }

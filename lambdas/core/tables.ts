@@ -27,11 +27,23 @@ export const TABLES = {
     indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
   },
   /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
-  apiNotices: { name: 'api-notices', partitionKey: 'provider', sortKey: 'endpoint', ttlAttribute: 'expiresAt', pointInTimeRecovery: true },
+  apiNotices: {
+    name: 'api-notices',
+    partitionKey: 'provider',
+    sortKey: 'endpoint',
+    ttlAttribute: 'expiresAt',
+    pointInTimeRecovery: true,
+  },
   // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
   checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
   gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },
-  quarantine: { name: 'quarantine', partitionKey: 'poll', sortKey: 'id', ttlAttribute: 'expiresAt', pointInTimeRecovery: true },
+  quarantine: {
+    name: 'quarantine',
+    partitionKey: 'poll',
+    sortKey: 'id',
+    ttlAttribute: 'expiresAt',
+    pointInTimeRecovery: true,
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

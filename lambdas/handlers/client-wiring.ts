@@ -3,7 +3,16 @@ import { DynamoEndpointSightings } from '../adapters/api-notice-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
 import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
-import { createClient, createRequestClient, OAuthTokens, realTime, telemetryObserver, type Client, type ClientDeps, type RequestClient } from '../core/client';
+import {
+  createClient,
+  createRequestClient,
+  OAuthTokens,
+  realTime,
+  telemetryObserver,
+  type Client,
+  type ClientDeps,
+  type RequestClient,
+} from '../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
 import type { ProviderDefinition } from '../providers/types';
@@ -23,7 +32,10 @@ export interface ProviderClientOptions {
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
-export function endpointOverrides(provider: string, env: Record<string, string | undefined> = process.env): { baseUrl?: string; tokenUrl?: string } {
+export function endpointOverrides(
+  provider: string,
+  env: Record<string, string | undefined> = process.env,
+): { baseUrl?: string; tokenUrl?: string } {
   return { baseUrl: env[baseUrlEnv(provider)] || undefined, tokenUrl: env[tokenUrlEnv(provider)] || undefined };
 }
 
@@ -33,22 +45,35 @@ const recorders = new Set<ApiNoticeRecorder>();
 // A one-provider bundle has its provider's auth kind defined (lib/lambda-function.ts): the OAuth token code goes only
 // where it is used. Spelled out as providers/index.ts does, so esbuild folds it; unset (local stack, tests): OAuth.
 const oauthTokens: ClientDeps['oauthTokens'] =
-  (process.env.BUNDLED_AUTH ?? 'oauth2-client-credentials') === 'oauth2-client-credentials' ? (o) => new OAuthTokens(o) : undefined;
+  (process.env.BUNDLED_AUTH ?? 'oauth2-client-credentials') === 'oauth2-client-credentials'
+    ? (o) => new OAuthTokens(o)
+    : undefined;
 
-function noticeStore(opts: ProviderClientOptions, env: Record<string, string | undefined>): EndpointSightings | undefined {
+function noticeStore(
+  opts: ProviderClientOptions,
+  env: Record<string, string | undefined>,
+): EndpointSightings | undefined {
   if (opts.notices) return opts.notices;
   const table = env[ENV.apiNoticesTable];
   return table ? new DynamoEndpointSightings(opts.doc ?? createDocumentClient(createDynamoClient()), table) : undefined;
 }
 
 /** One client per provider and kind per process, built by `create` and wired to the environment. */
-function wired<C extends RequestClient>(kind: 'full' | 'request', definition: ProviderDefinition, opts: ProviderClientOptions, create: (deps: ClientDeps) => C): C {
+function wired<C extends RequestClient>(
+  kind: 'full' | 'request',
+  definition: ProviderDefinition,
+  opts: ProviderClientOptions,
+  create: (deps: ClientDeps) => C,
+): C {
   const key = `${kind} ${definition.name}`;
   const cached = clients.get(key);
   if (cached) return cached as C;
   const env = opts.env ?? process.env;
   const secrets =
-    opts.secrets ?? new AwsSecretStore(env[ENV.secretPrefix] ?? required(ENV.secretPrefix), { maxAgeSeconds: Number(env[ENV.secretsMaxAge] ?? 300) });
+    opts.secrets ??
+    new AwsSecretStore(env[ENV.secretPrefix] ?? required(ENV.secretPrefix), {
+      maxAgeSeconds: Number(env[ENV.secretsMaxAge] ?? 300),
+    });
   const client = create({
     definition,
     secrets,
@@ -62,7 +87,11 @@ function wired<C extends RequestClient>(kind: 'full' | 'request', definition: Pr
   if (store) {
     const recorder = apiNoticeRecorder(store, {
       apiVersion: definition.apiVersion?.value,
-      onError: (err) => opts.telemetry.log('warn', 'api notice not recorded', { third_party: definition.name, error_message: (err as Error).message }),
+      onError: (err) =>
+        opts.telemetry.log('warn', 'api notice not recorded', {
+          third_party: definition.name,
+          error_message: (err as Error).message,
+        }),
     });
     client.onEvent(recorder.listener);
     recorders.add(recorder);

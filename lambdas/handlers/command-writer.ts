@@ -48,8 +48,14 @@ type Done = WriteResult & { commandId: string; replayed?: boolean };
 /** Powertools idempotency errors as the writer's: another input under the same id is permanent; a running twin is retried. */
 function translate(err: unknown, commandId: string): unknown {
   const name = (err as Error | undefined)?.name;
-  if (name === 'IdempotencyValidationError') return new IntegrationError('permanent', `command ${commandId} was already used with another input`, { details: { reason: 'input_mismatch' } });
-  if (name === 'IdempotencyAlreadyInProgressError') return new IntegrationError('retryable', `command ${commandId} is already running`, { details: { reason: 'in_progress' } });
+  if (name === 'IdempotencyValidationError')
+    return new IntegrationError('permanent', `command ${commandId} was already used with another input`, {
+      details: { reason: 'input_mismatch' },
+    });
+  if (name === 'IdempotencyAlreadyInProgressError')
+    return new IntegrationError('retryable', `command ${commandId} is already running`, {
+      details: { reason: 'in_progress' },
+    });
   return err;
 }
 
@@ -74,10 +80,22 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
   // The key and hash come from the first argument; the resolved command and the invocation's context (the
   // client's deadline follows it) pass through.
   const runOnce = makeIdempotent(
-    async (run: { idempotencyKey: string; inputHash: string; command: Command }, resolved: Resolved, context: Context): Promise<Done> => {
+    async (
+      run: { idempotencyKey: string; inputHash: string; command: Command },
+      resolved: Resolved,
+      context: Context,
+    ): Promise<Done> => {
       const client = deps.clientFor(run.command.provider);
-      if (!client) throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, { details: { reason: 'unknown_provider' } });
-      const result = await runCommand(run.command, resolved, { remainingMs: () => context.getRemainingTimeInMillis() }, { ...deps, client });
+      if (!client)
+        throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, {
+          details: { reason: 'unknown_provider' },
+        });
+      const result = await runCommand(
+        run.command,
+        resolved,
+        { remainingMs: () => context.getRemainingTimeInMillis() },
+        { ...deps, client },
+      );
       return { commandId: run.command.commandId, ...result };
     },
     { persistenceStore: deps.persistenceStore, config, keyPrefix: 'command', dataIndexArgument: 0 },
@@ -100,21 +118,42 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
       command = commandFromMessage(record.body);
       resolved = resolveCommand(command, deps.registry);
       const base = outcomeBase(command, resolved);
-      const result = await runOnce({ idempotencyKey: `${command.provider}#${command.commandId}`, inputHash: base.inputHash, command }, resolved, context);
-      if (result.replayed) deps.telemetry.log('info', 'command already done, skipped', { ...log(), action: result.action, provider_id: result.providerId });
-      else deps.telemetry.log('info', 'command done', { ...log(), action: result.action, provider_id: result.providerId, provider_calls: result.providerCalls });
+      const result = await runOnce(
+        { idempotencyKey: `${command.provider}#${command.commandId}`, inputHash: base.inputHash, command },
+        resolved,
+        context,
+      );
+      if (result.replayed)
+        deps.telemetry.log('info', 'command already done, skipped', {
+          ...log(),
+          action: result.action,
+          provider_id: result.providerId,
+        });
+      else
+        deps.telemetry.log('info', 'command done', {
+          ...log(),
+          action: result.action,
+          provider_id: result.providerId,
+          provider_calls: result.providerCalls,
+        });
       return result;
     } catch (caught) {
       const err = command ? translate(caught, command.commandId) : caught;
       const { kind, message } = describeError(err);
       const reason = err instanceof IntegrationError ? err.details?.reason : undefined;
       const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
-      const dims = { provider: command?.provider ?? attrs[CMD_ATTR.provider] ?? 'unknown', operation: command?.operation ?? 'unknown' };
+      const dims = {
+        provider: command?.provider ?? attrs[CMD_ATTR.provider] ?? 'unknown',
+        operation: command?.operation ?? 'unknown',
+      };
       // The outcome of an id that belongs to another input, or of a twin still running, is not this delivery's to write.
       const owned = command && reason !== 'input_mismatch' && reason !== 'in_progress';
       const status = final ? 'failed' : 'retrying';
       const calls = err instanceof IntegrationError ? Number(err.details?.providerCalls ?? 0) : 0;
-      if (owned) await deps.outcomes.fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now())).catch(() => undefined);
+      if (owned)
+        await deps.outcomes
+          .fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now()))
+          .catch(() => undefined);
       if (final && (await deadLetter(deps.dlq, record, err, receiveCount))) {
         emitMetric(deps.telemetry, METRIC.CommandsFailed, 1, 'Count', dims);
         deps.telemetry.log('error', 'command moved to DLQ', { ...log(), error_code: kind, error_message: message });
@@ -130,7 +169,10 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
     config.registerLambdaContext(context);
     const processor = new BatchProcessor(EventType.SQS);
     try {
-      return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, { context, throwOnFullBatchFailure: false });
+      return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
     } finally {
       deps.flush?.();
     }
@@ -150,7 +192,10 @@ const aws = once(() => {
     clientFor: (name) => (name === provider ? client : undefined),
     externalIds: new DynamoExternalIdStore(doc, required(ENV.externalIdsTable)),
     outcomes: new DynamoCommandRuns(doc, required(ENV.commandsTable)),
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: required(ENV.idempotencyTable),
+      awsSdkV3Client: dynamo,
+    }),
     dlq: new SqsQueueSender(new SQSClient({}), required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,

@@ -56,12 +56,16 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
     expiresAfterSeconds: deps.idempotencySeconds ?? 86_400,
     responseHook: (response) => {
       const provider = (response as { provider?: string } | null)?.provider;
-      if (provider) emitMetric(deps.telemetry, METRIC.DuplicatesSkipped, 1, 'Count', { provider, operation: 'webhook' });
+      if (provider)
+        emitMetric(deps.telemetry, METRIC.DuplicatesSkipped, 1, 'Count', { provider, operation: 'webhook' });
       return { ...(response as Record<string, unknown>), replayed: true } as typeof response;
     },
   });
   const applyOnce = makeIdempotent(
-    async (_idempotencyKey: string, envelope: EventEnvelope): Promise<ProcessSummary & { provider: string; replayed?: boolean }> => ({
+    async (
+      _idempotencyKey: string,
+      envelope: EventEnvelope,
+    ): Promise<ProcessSummary & { provider: string; replayed?: boolean }> => ({
       provider: envelope.provider,
       ...(await processEvent(envelope, processDeps)),
     }),
@@ -71,7 +75,13 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   const handleRecord = async (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
     const attrs = messageAttributes(record);
-    const log = { provider: attrs[ATTR.provider], trace_id: attrs[ATTR.traceId], event_id: attrs[ATTR.eventId], message_id: record.messageId, attempt: receiveCount };
+    const log = {
+      provider: attrs[ATTR.provider],
+      trace_id: attrs[ATTR.traceId],
+      event_id: attrs[ATTR.eventId],
+      message_id: record.messageId,
+      attempt: receiveCount,
+    };
     try {
       let envelope: EventEnvelope;
       try {
@@ -146,9 +156,15 @@ const aws = once(() => {
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: required(ENV.idempotencyTable), awsSdkV3Client: dynamo }),
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: required(ENV.idempotencyTable),
+      awsSdkV3Client: dynamo,
+    }),
     // The DLQ is the rare path: its SQS client is imported when a message first goes there.
-    dlq: new SqsQueueSender(() => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})), required(ENV.dlqUrl)),
+    dlq: new SqsQueueSender(
+      () => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})),
+      required(ENV.dlqUrl),
+    ),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     now: Date.now,

@@ -25,7 +25,14 @@ export const pollEventSchema = z.object({
   poll: z.string(),
   from: z.optional(z.string()),
   to: z.optional(z.string()),
-  start: z.optional(z.object({ page: z.optional(z.number()), offset: z.optional(z.number()), cursor: z.optional(z.string()), url: z.optional(z.string()) })),
+  start: z.optional(
+    z.object({
+      page: z.optional(z.number()),
+      offset: z.optional(z.number()),
+      cursor: z.optional(z.string()),
+      url: z.optional(z.string()),
+    }),
+  ),
 });
 export type PollEvent = z.infer<typeof pollEventSchema>;
 
@@ -58,12 +65,14 @@ export function createPollerHandler(deps: PollerDeps): PollerHandler {
   return async (event, context) => {
     try {
       const parsed = z.safeParse(pollEventSchema, event);
-      if (!parsed.success) throw new IntegrationError('invalid_payload', 'poller event must be { provider, poll, from?, to?, start? }');
+      if (!parsed.success)
+        throw new IntegrationError('invalid_payload', 'poller event must be { provider, poll, from?, to?, start? }');
       const { provider: name, poll: pollName, from, to, start } = parsed.data;
       const provider = deps.registry(name);
       const poll = provider?.polls?.find((p) => p.name === pollName);
       if (!provider || !poll) throw new IntegrationError('invalid_payload', `unknown poll ${name}/${pollName}`);
-      if ((from === undefined) !== (to === undefined)) throw new IntegrationError('invalid_payload', 'from and to go together');
+      if ((from === undefined) !== (to === undefined))
+        throw new IntegrationError('invalid_payload', 'from and to go together');
       let range: { from: number; to: number } | undefined;
       try {
         range = from !== undefined && to !== undefined ? { from: instant(from), to: instant(to) } : undefined;
@@ -96,7 +105,11 @@ const aws = once(() => {
     registry: (name) => (name === required(ENV.provider) ? getProvider(name) : undefined),
     clientFor: (definition) => providerClient(definition, { telemetry, doc }),
     records: new DynamoRecordStore(doc, required(ENV.recordsTable)),
-    state: new DynamoSyncState(doc, { checkpoints: required(ENV.checkpointsTable), gaps: required(ENV.gapsTable), quarantine: required(ENV.quarantineTable) }),
+    state: new DynamoSyncState(doc, {
+      checkpoints: required(ENV.checkpointsTable),
+      gaps: required(ENV.gapsTable),
+      quarantine: required(ENV.quarantineTable),
+    }),
     telemetry,
     now: Date.now,
     flush: () => telemetry.flush(),

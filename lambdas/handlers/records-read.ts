@@ -25,14 +25,19 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
  * const read = createRecordsReadHandler({ records, state, registry: getProvider });
  * await read(apiGatewayV2Event); // 200 { provider, type, lastSyncedAt, records: [...] }
  */
-export function createRecordsReadHandler(deps: { records: SyncRecordStore; state: SyncStateStore; registry: Registry }): RecordsReadHandler {
+export function createRecordsReadHandler(deps: {
+  records: SyncRecordStore;
+  state: SyncStateStore;
+  registry: Registry;
+}): RecordsReadHandler {
   return async (event) => {
     const fromPath = /^\/records\/([^/]+)\/([^/]+)$/.exec(event.rawPath ?? '');
     const provider = event.pathParameters?.provider ?? (fromPath ? decodeURIComponent(fromPath[1]!) : undefined);
     const type = event.pathParameters?.type ?? (fromPath ? decodeURIComponent(fromPath[2]!) : undefined);
     if (!provider || !type || !deps.registry(provider)) return json(404, { error: 'unknown_provider' });
     const limit = Number(event.queryStringParameters?.limit ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return json(400, { error: 'limit must be an integer from 1 to 1000' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return json(400, { error: 'limit must be an integer from 1 to 1000' });
     const key = event.queryStringParameters?.key;
     return json(200, await lastKnown(deps, { provider, type, key, limit }));
   };
@@ -40,8 +45,16 @@ export function createRecordsReadHandler(deps: { records: SyncRecordStore; state
 
 const aws = once(() => {
   const doc = createDocumentClient(createDynamoClient());
-  const tables = { checkpoints: required(ENV.checkpointsTable), gaps: required(ENV.gapsTable), quarantine: required(ENV.quarantineTable) };
-  return createRecordsReadHandler({ records: new DynamoRecordStore(doc, required(ENV.recordsTable)), state: new DynamoSyncState(doc, tables), registry: getProvider });
+  const tables = {
+    checkpoints: required(ENV.checkpointsTable),
+    gaps: required(ENV.gapsTable),
+    quarantine: required(ENV.quarantineTable),
+  };
+  return createRecordsReadHandler({
+    records: new DynamoRecordStore(doc, required(ENV.recordsTable)),
+    state: new DynamoSyncState(doc, tables),
+    registry: getProvider,
+  });
 });
 
 export const handler: RecordsReadHandler = (event) => aws()(event);

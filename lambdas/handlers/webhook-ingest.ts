@@ -47,10 +47,14 @@ const aws = once(() => {
   const bucket = process.env[ENV.blobBucket];
   return createIngestHandler({
     // Only bodies above the queue's limit go to S3: its client is imported when one first does.
-    blobs: bucket ? new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket) : undefined,
+    blobs: bucket
+      ? new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket)
+      : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
-    secrets: new AwsSecretStore(required(ENV.secretPrefix), { maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300) }),
+    secrets: new AwsSecretStore(required(ENV.secretPrefix), {
+      maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300),
+    }),
     queueFor: (name) => (name === provider ? queue : undefined),
     telemetry,
     now: () => new Date(),

@@ -8,16 +8,58 @@ import { parsePayload } from './payload';
 import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from './types';
 
 // Only the fields the mapping reads; everything else in GitHub's payloads passes through.
-const repository = z.looseObject({ id: z.number(), full_name: z.string(), pushed_at: z.optional(z.union([z.number(), z.string(), z.null()])) });
+const repository = z.looseObject({
+  id: z.number(),
+  full_name: z.string(),
+  pushed_at: z.optional(z.union([z.number(), z.string(), z.null()])),
+});
 const timestamped = z.looseObject({ id: z.number(), updated_at: z.string() });
 const numbered = z.extend(timestamped, { number: z.number() });
 
 // The activity types GitHub documents per event (docs.github.com, "Webhook events and payloads"); the
 // mapping stores `action`, so a new one is counted as schema drift (SchemaDrift, field `issues.action`).
-const ISSUES_ACTIONS = ['assigned', 'closed', 'deleted', 'demilestoned', 'edited', 'labeled', 'locked', 'milestoned', 'opened', 'pinned', 'reopened', 'transferred', 'typed', 'unassigned', 'unlabeled', 'unlocked', 'unpinned', 'untyped'] as const;
+const ISSUES_ACTIONS = [
+  'assigned',
+  'closed',
+  'deleted',
+  'demilestoned',
+  'edited',
+  'labeled',
+  'locked',
+  'milestoned',
+  'opened',
+  'pinned',
+  'reopened',
+  'transferred',
+  'typed',
+  'unassigned',
+  'unlabeled',
+  'unlocked',
+  'unpinned',
+  'untyped',
+] as const;
 const PULL_REQUEST_ACTIONS = [
-  'assigned', 'auto_merge_disabled', 'auto_merge_enabled', 'closed', 'converted_to_draft', 'demilestoned', 'dequeued', 'edited', 'enqueued', 'labeled', 'locked', 'milestoned',
-  'opened', 'ready_for_review', 'reopened', 'review_request_removed', 'review_requested', 'synchronize', 'unassigned', 'unlabeled', 'unlocked',
+  'assigned',
+  'auto_merge_disabled',
+  'auto_merge_enabled',
+  'closed',
+  'converted_to_draft',
+  'demilestoned',
+  'dequeued',
+  'edited',
+  'enqueued',
+  'labeled',
+  'locked',
+  'milestoned',
+  'opened',
+  'ready_for_review',
+  'reopened',
+  'review_request_removed',
+  'review_requested',
+  'synchronize',
+  'unassigned',
+  'unlabeled',
+  'unlocked',
 ] as const;
 const ISSUE_COMMENT_ACTIONS = ['created', 'deleted', 'edited'] as const;
 
@@ -29,7 +71,8 @@ const schemas = {
   ping: z.looseObject({ hook_id: z.number(), hook: z.looseObject({ updated_at: z.string() }) }),
 };
 
-const parse = <T extends z.ZodMiniType>(schema: T, event: WebhookEvent, name: string): z.infer<T> => parsePayload('github', name, schema, event.body);
+const parse = <T extends z.ZodMiniType>(schema: T, event: WebhookEvent, name: string): z.infer<T> =>
+  parsePayload('github', name, schema, event.body);
 
 const epochMs = (iso: string, field: string): number => {
   const ms = Date.parse(iso);
@@ -43,26 +86,61 @@ function mapGithub(event: WebhookEvent): EntityChange[] {
   switch (name) {
     case 'issues': {
       const p = parse(schemas.issues, event, name);
-      return [{ type: 'issue', key: `${p.repository.full_name}#${p.issue.number}`, version: epochMs(p.issue.updated_at, 'issue.updated_at'), data: { action: p.action, ...p.issue } }];
+      return [
+        {
+          type: 'issue',
+          key: `${p.repository.full_name}#${p.issue.number}`,
+          version: epochMs(p.issue.updated_at, 'issue.updated_at'),
+          data: { action: p.action, ...p.issue },
+        },
+      ];
     }
     case 'pull_request': {
       const p = parse(schemas.pull_request, event, name);
       const pr = p.pull_request;
-      return [{ type: 'pull_request', key: `${p.repository.full_name}#${pr.number}`, version: epochMs(pr.updated_at, 'pull_request.updated_at'), data: { action: p.action, ...pr } }];
+      return [
+        {
+          type: 'pull_request',
+          key: `${p.repository.full_name}#${pr.number}`,
+          version: epochMs(pr.updated_at, 'pull_request.updated_at'),
+          data: { action: p.action, ...pr },
+        },
+      ];
     }
     case 'issue_comment': {
       const p = parse(schemas.issue_comment, event, name);
-      return [{ type: 'issue_comment', key: `${p.repository.full_name}#${p.comment.id}`, version: epochMs(p.comment.updated_at, 'comment.updated_at'), data: { action: p.action, ...p.comment } }];
+      return [
+        {
+          type: 'issue_comment',
+          key: `${p.repository.full_name}#${p.comment.id}`,
+          version: epochMs(p.comment.updated_at, 'comment.updated_at'),
+          data: { action: p.action, ...p.comment },
+        },
+      ];
     }
     case 'push': {
       const p = parse(schemas.push, event, name);
       // pushed_at is epoch seconds in push payloads; the receipt time orders pushes that lack it.
       const pushedAt = typeof p.repository.pushed_at === 'number' ? p.repository.pushed_at * 1000 : event.receivedAt;
-      return [{ type: 'ref', key: `${p.repository.full_name}#${p.ref}`, version: pushedAt, data: { ref: p.ref, after: p.after, before: (p as Record<string, unknown>).before } }];
+      return [
+        {
+          type: 'ref',
+          key: `${p.repository.full_name}#${p.ref}`,
+          version: pushedAt,
+          data: { ref: p.ref, after: p.after, before: (p as Record<string, unknown>).before },
+        },
+      ];
     }
     case 'ping': {
       const p = parse(schemas.ping, event, name);
-      return [{ type: 'hook', key: String(p.hook_id), version: epochMs(p.hook.updated_at, 'hook.updated_at'), data: { zen: (p as Record<string, unknown>).zen, hook_id: p.hook_id } }];
+      return [
+        {
+          type: 'hook',
+          key: String(p.hook_id),
+          version: epochMs(p.hook.updated_at, 'hook.updated_at'),
+          data: { zen: (p as Record<string, unknown>).zen, hook_id: p.hook_id },
+        },
+      ];
     }
     default: {
       if (typeof event.body !== 'object' || event.body === null || Array.isArray(event.body)) {
@@ -70,7 +148,14 @@ function mapGithub(event: WebhookEvent): EntityChange[] {
       }
       const body = event.body as Record<string, unknown>;
       // No documented entity version: keep each delivery once, as an immutable event.
-      return [{ type: `event:${name}`, key: event.eventId, version: 0, data: { action: body.action, sender: (body.sender as { login?: string } | undefined)?.login } }];
+      return [
+        {
+          type: `event:${name}`,
+          key: event.eventId,
+          version: 0,
+          data: { action: body.action, sender: (body.sender as { login?: string } | undefined)?.login },
+        },
+      ];
     }
   }
 }
@@ -88,7 +173,10 @@ const SECONDARY_WAIT_MS = 60_000;
  * githubProblem({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1735689600' }, body: { message: 'API rate limit exceeded for user ID 1.' } }, now)
  * // { kind: 'rate_limited', message: 'rate limited (403): API rate limit exceeded for user ID 1.', resumeAt: 1735689600000 }
  */
-export function githubProblem(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined {
+export function githubProblem(
+  res: { status: number; headers: Record<string, string>; body: unknown },
+  now: number,
+): ResponseProblem | undefined {
   if (res.status !== 403 && res.status !== 429) return undefined;
   const said = (res.body as { message?: unknown } | null | undefined)?.message;
   const message = typeof said === 'string' ? said.slice(0, 200) : '';
@@ -97,8 +185,16 @@ export function githubProblem(res: { status: number; headers: Record<string, str
   if (res.status === 403 && !spent && retryAfter === undefined && !/rate limit/i.test(message)) return undefined;
   const reset = res.headers['x-ratelimit-reset']?.trim();
   const resume =
-    retryAfter !== undefined ? now + retryAfter : spent && reset && /^\d+$/.test(reset) ? resetAt(Number(reset), now, 'epoch-seconds') : now + SECONDARY_WAIT_MS;
-  return { kind: 'rate_limited', message: `rate limited (${res.status})${message ? `: ${message}` : ''}`, resumeAt: resume };
+    retryAfter !== undefined
+      ? now + retryAfter
+      : spent && reset && /^\d+$/.test(reset)
+        ? resetAt(Number(reset), now, 'epoch-seconds')
+        : now + SECONDARY_WAIT_MS;
+  return {
+    kind: 'rate_limited',
+    message: `rate limited (${res.status})${message ? `: ${message}` : ''}`,
+    resumeAt: resume,
+  };
 }
 
 export const github: ProviderDefinition = {
@@ -120,4 +216,3 @@ export const github: ProviderDefinition = {
     map: mapGithub,
   },
 };
-

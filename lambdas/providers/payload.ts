@@ -10,11 +10,19 @@ import { noteDrift } from '../core/schema-drift';
  * @example
  * const event = parsePayload('stripe', 'event', stripeEvent, body);
  */
-export function parsePayload<T extends z.ZodMiniType>(provider: string, what: string, schema: T, body: unknown): z.infer<T> {
+export function parsePayload<T extends z.ZodMiniType>(
+  provider: string,
+  what: string,
+  schema: T,
+  body: unknown,
+): z.infer<T> {
   const result = z.safeParse(schema, body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new IntegrationError('invalid_payload', `${provider} ${what} payload: ${issue?.path.join('.') || '(root)'} ${issue?.code ?? 'invalid'}`);
+    throw new IntegrationError(
+      'invalid_payload',
+      `${provider} ${what} payload: ${issue?.path.join('.') || '(root)'} ${issue?.code ?? 'invalid'}`,
+    );
   }
   noteDrift(schema, body, what);
   return result.data;

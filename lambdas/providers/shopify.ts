@@ -4,7 +4,20 @@ import { isoMs, parsePayload } from './payload';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
 
 // Admin REST resources whose webhooks carry the resource itself (`orders/create` -> an order).
-const RESOURCES = new Set(['orders', 'products', 'customers', 'draft_orders', 'collections', 'fulfillments', 'fulfillment_orders', 'refunds', 'inventory_items', 'locations', 'checkouts', 'carts']);
+const RESOURCES = new Set([
+  'orders',
+  'products',
+  'customers',
+  'draft_orders',
+  'collections',
+  'fulfillments',
+  'fulfillment_orders',
+  'refunds',
+  'inventory_items',
+  'locations',
+  'checkouts',
+  'carts',
+]);
 // Mandatory privacy topics: requests to act on, not entity states.
 const COMPLIANCE = new Set(['customers/data_request', 'customers/redact', 'shop/redact']);
 
@@ -40,11 +53,19 @@ export function exactShopifyId(body: z.infer<typeof resource>, rawBody: string):
 function mapShopify(event: WebhookEvent): EntityChange[] {
   const topic = event.headers['x-shopify-topic'];
   const shop = event.headers['x-shopify-shop-domain'];
-  if (!topic || !shop) throw new IntegrationError('invalid_payload', 'shopify webhook lacks X-Shopify-Topic or X-Shopify-Shop-Domain');
+  if (!topic || !shop)
+    throw new IntegrationError('invalid_payload', 'shopify webhook lacks X-Shopify-Topic or X-Shopify-Shop-Domain');
   const body = parsePayload('shopify', topic, resource, event.body);
   const [name = '', action] = topic.split('/');
   if (COMPLIANCE.has(topic) || (body.id === undefined && !RESOURCES.has(name))) {
-    return [{ type: `event:${topic}`, key: `${shop}/${event.eventId}`, version: triggeredAt(event.headers) ?? 0, data: { topic, shop } }];
+    return [
+      {
+        type: `event:${topic}`,
+        key: `${shop}/${event.eventId}`,
+        version: triggeredAt(event.headers) ?? 0,
+        data: { topic, shop },
+      },
+    ];
   }
   const id = exactShopifyId(body, event.rawBody);
   if (!id) throw new IntegrationError('invalid_payload', `shopify ${topic} payload has no usable id`);
@@ -52,7 +73,8 @@ function mapShopify(event: WebhookEvent): EntityChange[] {
   const key = `${shop}/${id}`;
   if (action === 'delete') {
     const version = triggeredAt(event.headers);
-    if (version === undefined) throw new IntegrationError('invalid_payload', `shopify ${topic} lacks X-Shopify-Triggered-At`);
+    if (version === undefined)
+      throw new IntegrationError('invalid_payload', `shopify ${topic} lacks X-Shopify-Triggered-At`);
     return [{ type, key, version, data: { id, deleted: true } }];
   }
   if (!body.updated_at) throw new IntegrationError('invalid_payload', `shopify ${topic} payload: updated_at missing`);

@@ -25,7 +25,8 @@ const message = z.looseObject({
  * so "1515449522.000016" is exactly 1515449522000.016 wherever it is read.
  */
 export function slackTimeMs(value: unknown): number | undefined {
-  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value : '';
+  const text =
+    typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value : '';
   const match = /^(\d{1,16})(?:\.(\d{1,6}))?$/.exec(text);
   if (!match) return undefined;
   const [, whole = '', fraction] = match;
@@ -48,7 +49,13 @@ function mapSlack(event: WebhookEvent): EntityChange[] {
   const command = pickString(event.body, 'command');
   if (command !== undefined && pick(event.body, 'type') === undefined) {
     const field = (name: string) => pickString(event.body, name);
-    const data = { command, text: field('text'), team_id: field('team_id'), channel_id: field('channel_id'), user_id: field('user_id') };
+    const data = {
+      command,
+      text: field('text'),
+      team_id: field('team_id'),
+      channel_id: field('channel_id'),
+      user_id: field('user_id'),
+    };
     return [{ type: 'slash_command', key: field('trigger_id') ?? event.eventId, version: 0, data }];
   }
   const { type } = parsePayload('slack', 'envelope', envelope, event.body);
@@ -61,10 +68,24 @@ function mapSlack(event: WebhookEvent): EntityChange[] {
   if (cb.event.type === 'message' || cb.event.type === 'app_mention') {
     const m = parsePayload('slack', cb.event.type, message, cb.event);
     if (m.subtype === 'message_changed' && m.message) {
-      return [{ type: 'message', key: `${m.channel}/${m.message.ts}`, version, data: { ...m.message, channel: m.channel, edited: true } }];
+      return [
+        {
+          type: 'message',
+          key: `${m.channel}/${m.message.ts}`,
+          version,
+          data: { ...m.message, channel: m.channel, edited: true },
+        },
+      ];
     }
     if (m.subtype === 'message_deleted' && m.deleted_ts) {
-      return [{ type: 'message', key: `${m.channel}/${m.deleted_ts}`, version, data: { channel: m.channel, ts: m.deleted_ts, deleted: true } }];
+      return [
+        {
+          type: 'message',
+          key: `${m.channel}/${m.deleted_ts}`,
+          version,
+          data: { channel: m.channel, ts: m.deleted_ts, deleted: true },
+        },
+      ];
     }
     if (!m.ts) throw new IntegrationError('invalid_payload', `slack ${cb.event.type} event has no ts`);
     return [{ type: 'message', key: `${m.channel}/${m.ts}`, version, data: { ...cb.event } }];

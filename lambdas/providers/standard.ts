@@ -20,7 +20,8 @@ function mapStandard(provider: string) {
     const p = parsePayload(provider, 'event', payload, event.body);
     const version = isoMs(provider, 'timestamp', p.timestamp);
     const data = p.data ?? p;
-    if (data.id === undefined) return [{ type: `event:${p.type}`, key: event.eventId, version, data: { type: p.type } }];
+    if (data.id === undefined)
+      return [{ type: `event:${p.type}`, key: event.eventId, version, data: { type: p.type } }];
     const entity = p.type.split('.')[0] || p.type;
     return [{ type: entity, key: String(data.id), version, data: { ...data, event_type: p.type } }];
   };
@@ -33,7 +34,11 @@ function mapStandard(provider: string) {
  * @example
  * export const acme = standardWebhooks({ name: 'acme', displayName: 'Acme' });
  */
-export function standardWebhooks(opts: { name: string; displayName: string; toleranceSeconds?: number }): ProviderDefinition {
+export function standardWebhooks(opts: {
+  name: string;
+  displayName: string;
+  toleranceSeconds?: number;
+}): ProviderDefinition {
   return {
     name: opts.name,
     displayName: opts.displayName,

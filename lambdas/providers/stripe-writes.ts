@@ -16,13 +16,16 @@ const customerFields = {
   metadata: z.optional(metadata),
 };
 const createInput = z.strictObject({ ref: refSchema, ...customerFields });
-const updateInput = z.strictObject({ ref: refSchema, ...customerFields }).check(z.refine((v) => Object.keys(v).length > 1, { message: 'nothing to update' }));
+const updateInput = z
+  .strictObject({ ref: refSchema, ...customerFields })
+  .check(z.refine((v) => Object.keys(v).length > 1, { message: 'nothing to update' }));
 type CustomerInput = z.infer<typeof createInput>;
 
 /** Stripe's form encoding: nested fields as `metadata[key]`; our id always in the metadata. */
 function customerForm(input: CustomerInput): Record<string, string> {
   const form: Record<string, string> = {};
-  for (const field of ['email', 'name', 'description', 'phone'] as const) if (input[field] !== undefined) form[field] = input[field];
+  for (const field of ['email', 'name', 'description', 'phone'] as const)
+    if (input[field] !== undefined) form[field] = input[field];
   for (const [k, v] of Object.entries(input.metadata ?? {})) form[`metadata[${k}]`] = v;
   form[`metadata[${STRIPE_REF_METADATA}]`] = input.ref;
   return form;
@@ -51,10 +54,16 @@ const update = (input: CustomerInput, providerId: string) => ({
  */
 export async function findCustomerByRef(input: { ref: string }, call: Call) {
   const quoted = input.ref.replace(/['\\]/g, '\\$&');
-  const res = await call({ path: '/customers/search', query: { query: `metadata['${STRIPE_REF_METADATA}']:'${quoted}'`, limit: '10' }, operation: 'GET /v1/customers/search' });
+  const res = await call({
+    path: '/customers/search',
+    query: { query: `metadata['${STRIPE_REF_METADATA}']:'${quoted}'`, limit: '10' },
+    operation: 'GET /v1/customers/search',
+  });
   if (!res.ok) return res;
   const data = pick(res.value.body, 'data');
-  const ours = (Array.isArray(data) ? data : []).filter((c) => pickString(c, 'metadata', STRIPE_REF_METADATA) === input.ref && idFrom(c));
+  const ours = (Array.isArray(data) ? data : []).filter(
+    (c) => pickString(c, 'metadata', STRIPE_REF_METADATA) === input.ref && idFrom(c),
+  );
   ours.sort((a, b) => Number(pick(a, 'created') ?? 0) - Number(pick(b, 'created') ?? 0));
   return { ok: true as const, value: ours[0] === undefined ? undefined : idFrom(ours[0]) };
 }
@@ -74,7 +83,12 @@ export const stripeWrites: WritesSpec = {
     input: createInput,
     entity: 'customer',
     mode: 'create',
-    create: (input) => ({ method: 'POST', path: '/customers', form: customerForm(input), operation: 'POST /v1/customers' }),
+    create: (input) => ({
+      method: 'POST',
+      path: '/customers',
+      form: customerForm(input),
+      operation: 'POST /v1/customers',
+    }),
     idFrom,
     update,
     // A command redriven after Stripe may have dropped its key looks the customer up before creating.
@@ -93,4 +107,5 @@ export const stripeWrites: WritesSpec = {
 };
 
 /** Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none (`idempotency_error`). */
-export const stripeErrorCode = (body: unknown): string | undefined => pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');
+export const stripeErrorCode = (body: unknown): string | undefined =>
+  pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');

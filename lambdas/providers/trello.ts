@@ -10,7 +10,12 @@ const trelloWebhook = z.looseObject({
     id: z.string(),
     type: z.string(),
     date: z.string(),
-    data: z.looseObject({ card: z.optional(ref), list: z.optional(ref), board: z.optional(ref), listAfter: z.optional(ref) }),
+    data: z.looseObject({
+      card: z.optional(ref),
+      list: z.optional(ref),
+      board: z.optional(ref),
+      listAfter: z.optional(ref),
+    }),
     memberCreator: z.optional(z.looseObject({ username: z.optional(z.string()) })),
   }),
   model: ref,
@@ -28,9 +33,14 @@ function mapTrello(event: WebhookEvent): EntityChange[] {
   if (card) {
     const idList = (listAfter ?? list)?.id;
     const data = { ...card, ...(idList ? { idList } : {}), ...(board ? { idBoard: board.id } : {}), ...about };
-    return [{ type: 'card', key: card.id, version, data: action.type === 'deleteCard' ? { ...data, deleted: true } : data }];
+    return [
+      { type: 'card', key: card.id, version, data: action.type === 'deleteCard' ? { ...data, deleted: true } : data },
+    ];
   }
-  if (list) return [{ type: 'list', key: list.id, version, data: { ...list, ...(board ? { idBoard: board.id } : {}), ...about } }];
+  if (list)
+    return [
+      { type: 'list', key: list.id, version, data: { ...list, ...(board ? { idBoard: board.id } : {}), ...about } },
+    ];
   if (board) return [{ type: 'board', key: board.id, version, data: { ...board, ...about } }];
   return [{ type: `event:${action.type}`, key: action.id, version, data: about }];
 }
@@ -50,11 +60,22 @@ export const trello: ProviderDefinition = {
   displayName: 'Trello',
   baseUrl: 'https://api.trello.com',
   apiVersion: { value: '1', in: 'path' },
-  auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', secret: 'apiKey' }, { name: 'token', secret: 'token' }] },
+  auth: {
+    kind: 'apiKeys',
+    in: 'query',
+    keys: [
+      { name: 'key', secret: 'apiKey' },
+      { name: 'token', secret: 'token' },
+    ],
+  },
   secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl'],
   // Every instance together under the token's limit; each also caps itself at what Trello says remains in the
   // window (the header names no reset time: none left holds calls for the 10 s window).
-  rateLimit: { requestsPerSecond: perSecond, burst: BURST, headers: { remaining: 'x-rate-limit-api-token-remaining', windowMs: 10_000 } },
+  rateLimit: {
+    requestsPerSecond: perSecond,
+    burst: BURST,
+    headers: { remaining: 'x-rate-limit-api-token-remaining', windowMs: 10_000 },
+  },
   // Writes: no idempotency keys; creates are reconciled by a marker in the card (trello-writes.ts).
   writes: trelloWrites,
   webhook: {

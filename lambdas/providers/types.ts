@@ -192,7 +192,10 @@ export interface ProviderDefinition {
    * retry (GitHub's secondary limits). Undefined keeps the common rules. Runs in the client, before
    * retries and pagination.
    */
-  inspectResponse?(res: { status: number; headers: Record<string, string>; body: unknown }, now: number): ResponseProblem | undefined;
+  inspectResponse?(
+    res: { status: number; headers: Record<string, string>; body: unknown },
+    now: number,
+  ): ResponseProblem | undefined;
   /** Scheduled syncs of this provider's list endpoints (one EventBridge schedule each). */
   polls?: readonly PollSpec[];
 }
@@ -213,7 +216,9 @@ export interface SyncWindow {
 }
 
 /** An EventBridge Scheduler expression: `rate(15 minutes)` or `cron(0 3 * * ? *)` (UTC). */
-export type ScheduleExpression = `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})` | `cron(${string})`;
+export type ScheduleExpression =
+  | `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})`
+  | `cron(${string})`;
 
 /** What a poll stores for one valid record. */
 export interface PolledRecord {

@@ -50,7 +50,10 @@ const SYMBOL: Record<Comparison, string> = {
 export class AlarmFactory {
   readonly created: CreatedAlarm[] = [];
 
-  constructor(private readonly scope: Construct, private readonly props: AlarmFactoryProps) {}
+  constructor(
+    private readonly scope: Construct,
+    private readonly props: AlarmFactoryProps,
+  ) {}
 
   runbookUrl(ruleId: string): string {
     return `${this.props.runbookBaseUrl ?? ''}${runbookPath(ruleId)}`;
@@ -83,7 +86,11 @@ export class AlarmFactory {
           stdDevs: rule.anomalyStdDevs,
           comparisonOperator: ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
         })
-      : new Alarm(this.scope, slug, { ...common, threshold: rule.threshold, comparisonOperator: OPERATORS[rule.comparison] });
+      : new Alarm(this.scope, slug, {
+          ...common,
+          threshold: rule.threshold,
+          comparisonOperator: OPERATORS[rule.comparison],
+        });
     alarm.addAlarmAction(...this.props.actions);
     alarm.addOkAction(...this.props.actions);
     this.created.push({ rule, subject, alarm });

@@ -30,7 +30,11 @@ export class LazyWidget implements IWidget {
   constructor(private readonly build: () => IWidget[][]) {}
 
   private get widget(): IWidget {
-    this.built ??= new Column(...this.build().filter((row) => row.length > 0).map((row) => new Row(...row)));
+    this.built ??= new Column(
+      ...this.build()
+        .filter((row) => row.length > 0)
+        .map((row) => new Row(...row)),
+    );
     return this.built;
   }
 
@@ -63,7 +67,11 @@ export interface ProviderSectionState {
   queues: { label: string; queue: IQueue }[];
 }
 
-const graph = (title: string, left: IMetric[], opts: { right?: IMetric[]; width?: number; leftLabel?: string; rightLabel?: string } = {}) =>
+const graph = (
+  title: string,
+  left: IMetric[],
+  opts: { right?: IMetric[]; width?: number; leftLabel?: string; rightLabel?: string } = {},
+) =>
   new GraphWidget({
     title,
     left,
@@ -82,7 +90,14 @@ const graph = (title: string, left: IMetric[], opts: { right?: IMetric[]; width?
  */
 export function providerSection(namespace: string, s: ProviderSectionState): IWidget[][] {
   const metric = (name: string, statistic = 'Sum', label?: string) =>
-    new Metric({ namespace, metricName: name, dimensionsMap: { service: METRICS_SERVICE, provider: s.provider }, statistic, period: PERIOD, label: label ?? name });
+    new Metric({
+      namespace,
+      metricName: name,
+      dimensionsMap: { service: METRICS_SERVICE, provider: s.provider },
+      statistic,
+      period: PERIOD,
+      label: label ?? name,
+    });
   const search = (dims: string, name: string, statistic: string, label: string) =>
     new MathExpression({
       expression: `SEARCH('{${namespace},${dims}} MetricName="${name}" provider="${s.provider}"', '${statistic}', 60)`,
@@ -98,57 +113,181 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
       period: PERIOD,
     });
 
-  const rows: IWidget[][] = [[new TextWidget({ markdown: `## ${s.displayName} (\`${s.provider}\`)`, width: 24, height: 1 })]];
+  const rows: IWidget[][] = [
+    [new TextWidget({ markdown: `## ${s.displayName} (\`${s.provider}\`)`, width: 24, height: 1 })],
+  ];
   if (s.client) {
     rows.push([
-      graph('Requests by operation and status class', [search('service,provider,operation,status_class', METRIC.Requests, 'Sum', "${PROP('Dim.operation')} ${PROP('Dim.status_class')}")]),
-      graph('Error rates (%)', [rate(METRIC.Http4xx, '4xx %'), rate(METRIC.Http429, '429 %'), rate(METRIC.Http5xx, '5xx %')], { leftLabel: '%' }),
-      graph('429s, timeouts, retries, circuit open', [metric(METRIC.Http429), metric(METRIC.Timeouts), metric(METRIC.NetworkErrors), metric(METRIC.RetryAttempts), metric(METRIC.CircuitOpen)]),
-      graph('p95 latency by operation (ms)', [search('service,provider,operation', METRIC.LatencyMs, 'p95', "${PROP('Dim.operation')} p95")], { leftLabel: 'ms' }),
+      graph('Requests by operation and status class', [
+        search(
+          'service,provider,operation,status_class',
+          METRIC.Requests,
+          'Sum',
+          "${PROP('Dim.operation')} ${PROP('Dim.status_class')}",
+        ),
+      ]),
+      graph(
+        'Error rates (%)',
+        [rate(METRIC.Http4xx, '4xx %'), rate(METRIC.Http429, '429 %'), rate(METRIC.Http5xx, '5xx %')],
+        { leftLabel: '%' },
+      ),
+      graph('429s, timeouts, retries, circuit open', [
+        metric(METRIC.Http429),
+        metric(METRIC.Timeouts),
+        metric(METRIC.NetworkErrors),
+        metric(METRIC.RetryAttempts),
+        metric(METRIC.CircuitOpen),
+      ]),
+      graph(
+        'p95 latency by operation (ms)',
+        [search('service,provider,operation', METRIC.LatencyMs, 'p95', "${PROP('Dim.operation')} p95")],
+        { leftLabel: 'ms' },
+      ),
     ]);
   }
   if (s.webhook) {
     const { queue, dlq } = s.webhook;
     rows.push([
-      graph('Webhooks', [metric(METRIC.WebhooksReceived, 'Sum', 'received'), metric(METRIC.WebhooksMalformed, 'Sum', 'malformed'), search('service,provider,reason', METRIC.SignatureRejected, 'Sum', "rejected: ${PROP('Dim.reason')}")]),
-      graph('Webhook queue depth and age', [queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'visible' }), queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum', label: 'in flight' })], {
-        right: [queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' })],
-        rightLabel: 's',
+      graph('Webhooks', [
+        metric(METRIC.WebhooksReceived, 'Sum', 'received'),
+        metric(METRIC.WebhooksMalformed, 'Sum', 'malformed'),
+        search('service,provider,reason', METRIC.SignatureRejected, 'Sum', "rejected: ${PROP('Dim.reason')}"),
+      ]),
+      graph(
+        'Webhook queue depth and age',
+        [
+          queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'visible' }),
+          queue.metricApproximateNumberOfMessagesNotVisible({
+            period: PERIOD,
+            statistic: 'Maximum',
+            label: 'in flight',
+          }),
+        ],
+        {
+          right: [
+            queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' }),
+          ],
+          rightLabel: 's',
+        },
+      ),
+      graph('Webhook DLQ depth and failures', [
+        dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'DLQ visible' }),
+        metric(METRIC.EventsFailed, 'Sum', 'failed (retried)'),
+        metric(METRIC.EventsDeadLettered, 'Sum', 'dead-lettered'),
+      ]),
+      graph('Event lag (ms)', [metric(METRIC.EventLagMs, 'p95', 'p95'), metric(METRIC.EventLagMs, 'p50', 'p50')], {
+        leftLabel: 'ms',
       }),
-      graph('Webhook DLQ depth and failures', [dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'DLQ visible' }), metric(METRIC.EventsFailed, 'Sum', 'failed (retried)'), metric(METRIC.EventsDeadLettered, 'Sum', 'dead-lettered')]),
-      graph('Event lag (ms)', [metric(METRIC.EventLagMs, 'p95', 'p95'), metric(METRIC.EventLagMs, 'p50', 'p50')], { leftLabel: 'ms' }),
     ]);
     rows.push([
-      graph('Records', [metric(METRIC.RecordsWritten, 'Sum', 'written'), metric(METRIC.RecordsUnchanged, 'Sum', 'unchanged'), metric(METRIC.StaleSkipped, 'Sum', 'stale skipped'), metric(METRIC.DuplicatesSkipped, 'Sum', 'duplicates skipped'), metric(METRIC.RecordsQuarantined, 'Sum', 'quarantined')], { width: 12 }),
+      graph(
+        'Records',
+        [
+          metric(METRIC.RecordsWritten, 'Sum', 'written'),
+          metric(METRIC.RecordsUnchanged, 'Sum', 'unchanged'),
+          metric(METRIC.StaleSkipped, 'Sum', 'stale skipped'),
+          metric(METRIC.DuplicatesSkipped, 'Sum', 'duplicates skipped'),
+          metric(METRIC.RecordsQuarantined, 'Sum', 'quarantined'),
+        ],
+        { width: 12 },
+      ),
     ]);
   }
   const extra: IWidget[] = [];
-  if (s.client) extra.push(graph('API deprecations: notices and days to sunset', [metric(METRIC.DeprecationSeen, 'Sum', 'deprecated responses')], { right: [metric(METRIC.SunsetDays, 'Minimum', 'days to sunset')], rightLabel: 'days' }));
-  if (s.sync) extra.push(graph('Gaps open', [metric(METRIC.GapsOpen, 'Maximum', 'gaps open'), metric(METRIC.GapsFailing, 'Maximum', 'keep failing')], { right: [metric(METRIC.OldestGapAgeMs, 'Maximum', 'oldest (ms)')], rightLabel: 'ms' }));
-  if (s.sync || s.webhook) extra.push(graph('Schema drift (records with unknown fields or values)', [metric(METRIC.SchemaDrift, 'Sum', 'all fields'), search('service,provider,operation,field', METRIC.SchemaDrift, 'Sum', "${PROP('Dim.field')}")]));
+  if (s.client)
+    extra.push(
+      graph(
+        'API deprecations: notices and days to sunset',
+        [metric(METRIC.DeprecationSeen, 'Sum', 'deprecated responses')],
+        { right: [metric(METRIC.SunsetDays, 'Minimum', 'days to sunset')], rightLabel: 'days' },
+      ),
+    );
+  if (s.sync)
+    extra.push(
+      graph(
+        'Gaps open',
+        [metric(METRIC.GapsOpen, 'Maximum', 'gaps open'), metric(METRIC.GapsFailing, 'Maximum', 'keep failing')],
+        { right: [metric(METRIC.OldestGapAgeMs, 'Maximum', 'oldest (ms)')], rightLabel: 'ms' },
+      ),
+    );
+  if (s.sync || s.webhook)
+    extra.push(
+      graph('Schema drift (records with unknown fields or values)', [
+        metric(METRIC.SchemaDrift, 'Sum', 'all fields'),
+        search('service,provider,operation,field', METRIC.SchemaDrift, 'Sum', "${PROP('Dim.field')}"),
+      ]),
+    );
   if (s.writes) extra.push(graph('Commands failed', [metric(METRIC.CommandsFailed, 'Sum', 'failed')]));
-  if (s.queues.length > 0) extra.push(graph('Other queues and DLQs: depth', s.queues.map(({ label, queue }) => queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label }))));
+  if (s.queues.length > 0)
+    extra.push(
+      graph(
+        'Other queues and DLQs: depth',
+        s.queues.map(({ label, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label }),
+        ),
+      ),
+    );
   if (extra.length > 0) rows.push(extra);
   return rows;
 }
 
 /** The stack-wide part: every alarm's state, the API's own numbers, every function's errors and throttles. */
-export function overviewSection(title: string, alarms: IAlarm[], api: IHttpApi | undefined, functions: { label: string; fn: IFunction }[]): IWidget[][] {
-  const rows: IWidget[][] = [[new TextWidget({ markdown: `# ${title}\nEvery alarm's description links to its runbook in \`docs/runbooks/\`.`, width: 24, height: 2 })]];
+export function overviewSection(
+  title: string,
+  alarms: IAlarm[],
+  api: IHttpApi | undefined,
+  functions: { label: string; fn: IFunction }[],
+): IWidget[][] {
+  const rows: IWidget[][] = [
+    [
+      new TextWidget({
+        markdown: `# ${title}\nEvery alarm's description links to its runbook in \`docs/runbooks/\`.`,
+        width: 24,
+        height: 2,
+      }),
+    ],
+  ];
   // AlarmStatusWidget shows at most 100 alarms.
   for (let i = 0; i < alarms.length; i += 100) {
     const chunk = alarms.slice(i, i + 100);
-    rows.push([new AlarmStatusWidget({ title: 'Alarms', alarms: chunk, width: 24, height: Math.min(12, 2 + Math.ceil(chunk.length / 4)) })]);
+    rows.push([
+      new AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: chunk,
+        width: 24,
+        height: Math.min(12, 2 + Math.ceil(chunk.length / 4)),
+      }),
+    ]);
   }
   const row: IWidget[] = [];
   if (api) {
     row.push(
-      graph('API requests and errors', [api.metric('Count', { period: PERIOD, statistic: 'Sum', label: 'requests' }), api.metric('4xx', { period: PERIOD, statistic: 'Sum', label: '4xx' }), api.metric('5xx', { period: PERIOD, statistic: 'Sum', label: '5xx' })], { width: 8 }),
+      graph(
+        'API requests and errors',
+        [
+          api.metric('Count', { period: PERIOD, statistic: 'Sum', label: 'requests' }),
+          api.metric('4xx', { period: PERIOD, statistic: 'Sum', label: '4xx' }),
+          api.metric('5xx', { period: PERIOD, statistic: 'Sum', label: '5xx' }),
+        ],
+        { width: 8 },
+      ),
     );
   }
   if (functions.length > 0) {
-    row.push(graph('Lambda errors', functions.map(({ label, fn }) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label })), { width: 8 }));
-    row.push(graph('Lambda throttles', functions.map(({ label, fn }) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label })), { width: 8 }));
+    row.push(
+      graph(
+        'Lambda errors',
+        functions.map(({ label, fn }) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label })),
+        { width: 8 },
+      ),
+    );
+    row.push(
+      graph(
+        'Lambda throttles',
+        functions.map(({ label, fn }) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label })),
+        { width: 8 },
+      ),
+    );
   }
   if (row.length > 0) rows.push(row);
   return rows;

@@ -9,7 +9,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { resolveRule, rulesFor, subjectSlug, type AlarmGroup, type AlarmId, type AlarmSettings } from '../../lambdas/core/alarm-rules';
+import {
+  resolveRule,
+  rulesFor,
+  subjectSlug,
+  type AlarmGroup,
+  type AlarmId,
+  type AlarmSettings,
+} from '../../lambdas/core/alarm-rules';
 import { AlarmFactory } from './alarm-factory';
 import { LazyWidget, overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
 
@@ -37,7 +44,11 @@ export interface ObservabilityProps {
 function contextList(scope: Construct, key: string): string[] {
   const value: unknown = scope.node.tryGetContext(key);
   if (Array.isArray(value)) return value.map(String).filter(Boolean);
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [];
 }
 
@@ -92,11 +103,22 @@ export class Observability extends Construct {
       actions: [new SnsAction(this.topic)],
       runbookBaseUrl: props.runbookBaseUrl ?? (this.node.tryGetContext('runbookBaseUrl') as string | undefined),
     });
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${prefix}-integrations`, defaultInterval: Duration.hours(3) });
-    this.dashboard.addWidgets(new LazyWidget(() => overviewSection(`${prefix}: integrations`, this.alarms, this.api, this.functions)));
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${prefix}-integrations`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new LazyWidget(() => overviewSection(`${prefix}: integrations`, this.alarms, this.api, this.functions)),
+    );
 
-    new CfnOutput(this, 'OnCallTopicArn', { description: 'Subscribe on-call here (email, HTTPS, chat)', value: this.topic.topicArn });
-    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard of every integration', value: `${prefix}-integrations` });
+    new CfnOutput(this, 'OnCallTopicArn', {
+      description: 'Subscribe on-call here (email, HTTPS, chat)',
+      value: this.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of every integration',
+      value: `${prefix}-integrations`,
+    });
   }
 
   /** Every alarm created so far. */
@@ -139,7 +161,11 @@ export class ProviderMonitoring {
   readonly state: ProviderSectionState;
   private readonly done = new Set<string>();
 
-  constructor(private readonly owner: Observability, readonly provider: string, displayName: string) {
+  constructor(
+    private readonly owner: Observability,
+    readonly provider: string,
+    displayName: string,
+  ) {
     this.state = { provider, displayName, client: false, sync: false, writes: false, queues: [] };
   }
 
@@ -152,7 +178,8 @@ export class ProviderMonitoring {
   }
 
   private group(group: AlarmGroup): void {
-    for (const rule of rulesFor(group, 'provider', this.owner.settings)) this.owner.factory.create(rule, this.provider, { provider: this.provider });
+    for (const rule of rulesFor(group, 'provider', this.owner.settings))
+      this.owner.factory.create(rule, this.provider, { provider: this.provider });
   }
 
   /** Outbound calls: 5xx rate, 429 rate, timeouts, circuit open. */

@@ -21,7 +21,12 @@ export interface AlarmTarget {
  * @example
  * sourceMetric({ source: 'stack', metric: 'Http5xx', statistic: 'Sum' }, { provider: 'github' }, 'IntegrationStack', 60);
  */
-export function sourceMetric(source: MetricSource, target: AlarmTarget, namespace: string, periodSeconds: number): IMetric {
+export function sourceMetric(
+  source: MetricSource,
+  target: AlarmTarget,
+  namespace: string,
+  periodSeconds: number,
+): IMetric {
   const opts = { statistic: source.statistic, period: Duration.seconds(periodSeconds) };
   const need = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`a ${source.source} metric (${source.metric}) needs a ${what}`);
@@ -29,7 +34,10 @@ export function sourceMetric(source: MetricSource, target: AlarmTarget, namespac
   };
   switch (source.source) {
     case 'stack': {
-      const dimensionsMap: Record<string, string> = { service: METRICS_SERVICE, provider: need(target.provider, 'provider') };
+      const dimensionsMap: Record<string, string> = {
+        service: METRICS_SERVICE,
+        provider: need(target.provider, 'provider'),
+      };
       if (target.operation) dimensionsMap.operation = target.operation;
       return new Metric({ namespace, metricName: source.metric, dimensionsMap, ...opts });
     }
@@ -47,7 +55,13 @@ export function sourceMetric(source: MetricSource, target: AlarmTarget, namespac
  * `IF(den >= min, 100 * FILL(num, 0) / den, 0)`: no page while traffic is too thin to mean anything,
  * and a minute without numerator datapoints counts as zero errors, not as missing.
  */
-export function measureMetric(measure: Measure, target: AlarmTarget, namespace: string, periodSeconds: number, label: string): IMetric {
+export function measureMetric(
+  measure: Measure,
+  target: AlarmTarget,
+  namespace: string,
+  periodSeconds: number,
+  label: string,
+): IMetric {
   if (measure.kind === 'metric') {
     const m = sourceMetric(measure.metric, target, namespace, periodSeconds);
     return m instanceof Metric ? m.with({ label }) : m;

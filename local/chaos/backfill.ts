@@ -24,7 +24,13 @@ export interface BackfillPlan {
  * @example
  * const plan = planBackfill(sim, Date.UTC(2024, 8, 1), 300, 4, 13);
  */
-export function planBackfill(sim: FootballSimulator, start: number, pages: number, pageSize: number, invalidEvery: number): BackfillPlan {
+export function planBackfill(
+  sim: FootballSimulator,
+  start: number,
+  pages: number,
+  pageSize: number,
+  invalidEvery: number,
+): BackfillPlan {
   const expected = new Set<string>();
   const invalid = new Set<number>();
   let total = 0;
@@ -34,7 +40,12 @@ export function planBackfill(sim: FootballSimulator, start: number, pages: numbe
     total += Math.max(1, Math.ceil(fixtures.length / pageSize));
     for (const f of fixtures) {
       if (f.id % invalidEvery === 0) invalid.add(f.id);
-      else expected.add(fixtureKey({ fixture: { id: f.id, timestamp: Math.floor(f.kickoff / 1000) } } as Parameters<typeof fixtureKey>[0]));
+      else
+        expected.add(
+          fixtureKey({ fixture: { id: f.id, timestamp: Math.floor(f.kickoff / 1000) } } as Parameters<
+            typeof fixtureKey
+          >[0]),
+        );
     }
     to += DAY;
   }
@@ -64,14 +75,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * @example
  * const outcome = await runBackfill(stack.polls!, plan);
  */
-export async function runBackfill(polls: LocalPolls, plan: Pick<BackfillPlan, 'from' | 'to'>, maxRuns = 400): Promise<BackfillOutcome> {
+export async function runBackfill(
+  polls: LocalPolls,
+  plan: Pick<BackfillPlan, 'from' | 'to'>,
+  maxRuns = 400,
+): Promise<BackfillOutcome> {
   const out: BackfillOutcome = { runs: 0, failedRuns: 0, pages: 0, http429: 0, retries: 0, gapsOpened: 0, gapsLeft: 0 };
   const invoke = async (from: number, to: number, start?: Record<string, unknown>): Promise<boolean> => {
     for (;;) {
       if (out.runs >= maxRuns) return false;
       out.runs += 1;
       try {
-        const event = { provider: 'football', poll: 'fixtures', from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(start ? { start } : {}) };
+        const event = {
+          provider: 'football',
+          poll: 'fixtures',
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          ...(start ? { start } : {}),
+        };
         const s = await polls.poller(event, lambdaContext('football-poller', 300_000));
         out.pages += s.pages;
         out.http429 += s.http429;

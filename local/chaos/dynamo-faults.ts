@@ -1,4 +1,8 @@
-import { InternalServerError, ProvisionedThroughputExceededException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { Rng } from './random';
 
 export interface DynamoFaultOptions {
@@ -43,16 +47,26 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : (v
  * const faults = injectDynamoFaults(stack.dynamo.client, rng, { failRate: 0.05, surfacedRate: 0.01, crashes: 4, crashEvery: 500, hangMs: 5200, recordsTable: 'records' });
  * // ... run ...; faults.stop(); faults.stats // { writes, failed, surfaced, crashes }
  */
-export function injectDynamoFaults(client: DynamoDBClient, rng: Rng, opts: DynamoFaultOptions): { stats: DynamoFaultStats; stop(): void } {
+export function injectDynamoFaults(
+  client: DynamoDBClient,
+  rng: Rng,
+  opts: DynamoFaultOptions,
+): { stats: DynamoFaultStats; stop(): void } {
   const stats: DynamoFaultStats = { writes: 0, failed: 0, surfaced: 0, crashes: 0 };
   const spare = new Set(opts.spare ?? []);
   let on = true;
   let recordWrites = 0;
   let nextCrash = rng.int(1, opts.crashEvery);
-  const targeted = (commandName: unknown, input: { TableName?: string }) => on && FAILS.has(String(commandName)) && !spare.has(input.TableName ?? '');
+  const targeted = (commandName: unknown, input: { TableName?: string }) =>
+    on && FAILS.has(String(commandName)) && !spare.has(input.TableName ?? '');
   const error = (surfaced: boolean) => {
-    const fault = { message: `chaos: injected DynamoDB write failure${surfaced ? ' (past the SDK retries)' : ''}`, $metadata: { httpStatusCode: 500 } };
-    return rng.chance(0.7) ? new ProvisionedThroughputExceededException({ ...fault, $metadata: { httpStatusCode: 400 } }) : new InternalServerError(fault);
+    const fault = {
+      message: `chaos: injected DynamoDB write failure${surfaced ? ' (past the SDK retries)' : ''}`,
+      $metadata: { httpStatusCode: 500 },
+    };
+    return rng.chance(0.7)
+      ? new ProvisionedThroughputExceededException({ ...fault, $metadata: { httpStatusCode: 400 } })
+      : new InternalServerError(fault);
   };
   // Before the SDK's retries: the failure reaches the handler, as one that outlasts them would; and the crashes.
   client.middlewareStack.add(
@@ -60,8 +74,10 @@ export function injectDynamoFaults(client: DynamoDBClient, rng: Rng, opts: Dynam
       const input = args.input as { TableName?: string; Item?: Record<string, unknown> };
       if (!targeted(context.commandName, input)) return next(args);
       stats.writes += 1;
-      const webhookRecord = input.TableName === opts.recordsTable && !(text(input.Item?.pk) ?? '').startsWith('football#');
-      if (webhookRecord && stats.crashes < opts.crashes && (recordWrites += 1) >= nextCrash) {
+      const webhookRecord =
+        input.TableName === opts.recordsTable && !(text(input.Item?.pk) ?? '').startsWith('football#');
+      if (webhookRecord) recordWrites += 1;
+      if (webhookRecord && stats.crashes < opts.crashes && recordWrites >= nextCrash) {
         stats.crashes += 1;
         nextCrash = recordWrites + rng.int(Math.ceil(opts.crashEvery / 2), opts.crashEvery);
         await new Promise((resolve) => setTimeout(resolve, opts.hangMs));

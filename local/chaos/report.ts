@@ -14,7 +14,8 @@ const RULES: Partial<Record<keyof ChaosFigures, (f: ChaosFigures) => boolean>> =
   provider_resources_found: (f) => f.provider_resources_found === f.writes_expected,
 };
 
-const row = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+const row = (cells: (string | number)[], widths: number[]) =>
+  cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
 
 /**
  * The run as a table: the figures (with the pass rule each one must meet), then what was injected.
@@ -24,17 +25,29 @@ const row = (cells: (string | number)[], widths: number[]) => cells.map((c, i) =
  */
 export function chaosTable(r: ChaosResult): string {
   const f = r.figures;
-  const lines = [row(['figure', 'value', 'check'], [28, 10, 6]), row(['-'.repeat(28), '-'.repeat(10), '-'.repeat(6)], [28, 10, 6])];
+  const lines = [
+    row(['figure', 'value', 'check'], [28, 10, 6]),
+    row(['-'.repeat(28), '-'.repeat(10), '-'.repeat(6)], [28, 10, 6]),
+  ];
   for (const [name, value] of Object.entries(f)) {
     const rule = RULES[name as keyof ChaosFigures];
     lines.push(row([name, value, rule ? (rule(f) ? 'ok' : 'FAIL') : ''], [28, 10, 6]));
   }
   const s = r.stats;
-  const faults = Object.entries(s.simulatorFaults).map(([sim, kinds]) => `  ${sim}: ${Object.entries(kinds).map(([k, n]) => `${k} x${n}`).join(', ') || 'none'}`);
+  const faults = Object.entries(s.simulatorFaults).map(
+    ([sim, kinds]) =>
+      `  ${sim}: ${
+        Object.entries(kinds)
+          .map(([k, n]) => `${k} x${n}`)
+          .join(', ') || 'none'
+      }`,
+  );
   lines.push(
     '',
     'injected and observed',
-    `  webhook deliveries: ${Object.entries(s.deliveries).map(([k, n]) => `${k} ${n}`).join(', ')}; entities sent out of order: ${s.outOfOrderEntities}`,
+    `  webhook deliveries: ${Object.entries(s.deliveries)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; entities sent out of order: ${s.outOfOrderEntities}`,
     `  DynamoDB: ${s.dynamo.writes} writes; ${s.dynamo.failed} attempts failed and retried by the SDK, ${s.dynamo.surfaced} failures past its retries (throttling, internal errors); ${s.dynamo.crashes} processor crashes mid-batch (${s.crashesObserved} invocations timed out)`,
     `  backfill: ${s.backfill.days} days, ${s.backfill.plannedPages} pages once; ${s.backfill.pages} pages fetched in ${s.backfill.runs} runs (${s.backfill.failedRuns} failed), ${s.backfill.http429} 429s, ${s.backfill.retries} retries, ${s.backfill.gapsOpened} gaps opened, ${s.backfill.gapsLeft} left`,
     `  commands: ${s.commands.sent} sent, ${s.commands.accepted} accepted`,
@@ -43,10 +56,22 @@ export function chaosTable(r: ChaosResult): string {
     `  quarantined fixtures: ${r.details.quarantined}; poison events sent: ${r.details.poisonSent}`,
   );
   const d = r.details;
-  if (d.unexpectedAnswers.length) lines.push(`  unexpected answers: ${d.unexpectedAnswers.length}, e.g. ${JSON.stringify(d.unexpectedAnswers.slice(0, 3))}`);
-  if (d.unexpectedDeadLetters.length) lines.push(`  unexpected dead letters: ${d.unexpectedDeadLetters.length}, e.g. ${JSON.stringify(d.unexpectedDeadLetters.slice(0, 3))}`);
-  if (d.failedCommands.length) lines.push(`  commands not succeeded: ${d.failedCommands.length}, e.g. ${JSON.stringify(d.failedCommands.slice(0, 3))}`);
-  if (d.unexpectedRecords.length) lines.push(`  unexpected records: ${d.unexpectedRecords.length}, e.g. ${d.unexpectedRecords.slice(0, 3).join(', ')}`);
+  if (d.unexpectedAnswers.length)
+    lines.push(
+      `  unexpected answers: ${d.unexpectedAnswers.length}, e.g. ${JSON.stringify(d.unexpectedAnswers.slice(0, 3))}`,
+    );
+  if (d.unexpectedDeadLetters.length)
+    lines.push(
+      `  unexpected dead letters: ${d.unexpectedDeadLetters.length}, e.g. ${JSON.stringify(d.unexpectedDeadLetters.slice(0, 3))}`,
+    );
+  if (d.failedCommands.length)
+    lines.push(
+      `  commands not succeeded: ${d.failedCommands.length}, e.g. ${JSON.stringify(d.failedCommands.slice(0, 3))}`,
+    );
+  if (d.unexpectedRecords.length)
+    lines.push(
+      `  unexpected records: ${d.unexpectedRecords.length}, e.g. ${d.unexpectedRecords.slice(0, 3).join(', ')}`,
+    );
   lines.push('', `${r.pass ? 'PASS' : 'FAIL'} in ${(r.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
@@ -55,6 +80,9 @@ export function chaosTable(r: ChaosResult): string {
 export function writeChaosFiles(dir: string, r: ChaosResult, meta: Record<string, unknown>): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(r.figures, null, 2)}\n`);
-  writeFileSync(join(dir, 'details.json'), `${JSON.stringify({ ...meta, pass: r.pass, durationMs: r.durationMs, stats: r.stats, details: r.details }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'details.json'),
+    `${JSON.stringify({ ...meta, pass: r.pass, durationMs: r.durationMs, stats: r.stats, details: r.details }, null, 2)}\n`,
+  );
   writeFileSync(join(dir, 'logs.jsonl'), `${r.logLines.join('\n')}\n`);
 }

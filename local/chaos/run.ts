@@ -76,7 +76,12 @@ function seededSecrets(rng: Rng, providers: readonly ProviderDefinition[]): Secr
       p.secrets.map((name) => {
         if (p.webhook?.callbackUrlSecret === name) return [name, 'auto'];
         const hex = rng.hex(48);
-        return [name, p.webhook?.secret === name && p.webhook.scheme === 'standard-webhooks' ? `whsec_${Buffer.from(hex, 'hex').toString('base64')}` : hex];
+        return [
+          name,
+          p.webhook?.secret === name && p.webhook.scheme === 'standard-webhooks'
+            ? `whsec_${Buffer.from(hex, 'hex').toString('base64')}`
+            : hex,
+        ];
       }),
     );
   }
@@ -119,10 +124,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const secretsFile = seededSecrets(rng.fork('secrets'), providers);
   writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify(secretsFile), { mode: 0o600 });
 
-  const football = new FootballSimulator({ key: secretsFile.football!.apiKey!, seed: opts.seed, seasons: [2024], leagues: 16, pageSize: PAGE_SIZE, faults: { invalidEvery: INVALID_EVERY } });
+  const football = new FootballSimulator({
+    key: secretsFile.football!.apiKey!,
+    seed: opts.seed,
+    seasons: [2024],
+    leagues: 16,
+    pageSize: PAGE_SIZE,
+    faults: { invalidEvery: INVALID_EVERY },
+  });
   await football.listen();
   const backfillPlan = planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY);
-  const webhookPlan = planWebhooks(rng.fork('webhooks'), { events: opts.events, toleranceMs: TOLERANCE_MS, replayMarginMs: opts.replayMarginMs ?? 20_000, oversized: opts.oversized ?? 2 });
+  const webhookPlan = planWebhooks(rng.fork('webhooks'), {
+    events: opts.events,
+    toleranceMs: TOLERANCE_MS,
+    replayMarginMs: opts.replayMarginMs ?? 20_000,
+    oversized: opts.oversized ?? 2,
+  });
   const writePlan = planWrites(rng.fork('writes'), opts.writes);
 
   const logLines: string[] = [];
@@ -161,9 +178,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     });
     const stripe = stack.writes.simulators.stripe!;
     const trello = stack.writes.simulators.trello!;
-    schedules.football = scheduleFaults(football, rng.fork('football-faults'), readFaults({ path: '/fixtures' }), { every: [3, 10] });
-    schedules.stripe = scheduleFaults(stripe, rng.fork('stripe-faults'), writeFaults({ method: 'POST', path: '/v1/customers' }), { every: [3, 10] });
-    schedules.trello = scheduleFaults(trello, rng.fork('trello-faults'), writeFaults({ method: 'POST', path: '/1/cards' }), { every: [3, 10] });
+    schedules.football = scheduleFaults(football, rng.fork('football-faults'), readFaults({ path: '/fixtures' }), {
+      every: [3, 10],
+    });
+    schedules.stripe = scheduleFaults(
+      stripe,
+      rng.fork('stripe-faults'),
+      writeFaults({ method: 'POST', path: '/v1/customers' }),
+      { every: [3, 10] },
+    );
+    schedules.trello = scheduleFaults(
+      trello,
+      rng.fork('trello-faults'),
+      writeFaults({ method: 'POST', path: '/1/cards' }),
+      { every: [3, 10] },
+    );
 
     const signatures = new Set<string>();
     const s = stack;
@@ -171,7 +200,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const ticker = setInterval(() => {
       const depth = Object.values(s.queues).reduce((n, q) => n + q.queue.depth().total, 0);
       const commands = Object.values(s.writes.queues).reduce((n, q) => n + q.queue.depth().total, 0);
-      progress(`webhooks ${delivered}/${webhookPlan.deliveries.length} sent, ${depth} queued; commands queued ${commands}; backfill requests ${football.requests.length}; DynamoDB write failures ${dynamoFaults.stats.failed} retried, ${dynamoFaults.stats.surfaced} surfaced, crashes ${dynamoFaults.stats.crashes}`);
+      progress(
+        `webhooks ${delivered}/${webhookPlan.deliveries.length} sent, ${depth} queued; commands queued ${commands}; backfill requests ${football.requests.length}; DynamoDB write failures ${dynamoFaults.stats.failed} retried, ${dynamoFaults.stats.surfaced} surfaced, crashes ${dynamoFaults.stats.crashes}`,
+      );
     }, 2000);
     ticker.unref();
 
@@ -201,7 +232,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     dynamoFaults.stop();
     for (const schedule of Object.values(schedules)) schedule.stop();
 
-    const secrets = Object.values(s.secrets.read()).flatMap((entry) => Object.values(entry).flatMap((v) => [v, ...secretValues(v)]));
+    const secrets = Object.values(s.secrets.read()).flatMap((entry) =>
+      Object.values(entry).flatMap((v) => [v, ...secretValues(v)]),
+    );
     const { figures, details } = await verify({
       webhooks: webhookPlan,
       sent,
@@ -212,7 +245,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       doc: s.dynamo.doc,
       tables: { records: TABLES.records.name, quarantine: TABLES.quarantine.name },
       webhookDlqs: Object.fromEntries(Object.entries(s.queues).map(([name, q]) => [name, q.dlq.list()])),
-      commandDlqs: Object.fromEntries(Object.entries(s.writes.queues).map(([name, q]) => [`${name}-commands`, q.dlq.list()])),
+      commandDlqs: Object.fromEntries(
+        Object.entries(s.writes.queues).map(([name, q]) => [`${name}-commands`, q.dlq.list()]),
+      ),
       resources: resourcesByRef(stripe, trello, writePlan.refs),
       logLines,
       secrets: [...new Set(secrets)],
@@ -234,10 +269,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         deliveries,
         outOfOrderEntities: webhookPlan.outOfOrderEntities,
         dynamo: { ...dynamoFaults.stats },
-        crashesObserved: logLines.filter((l) => l.includes('processor invocation failed') && l.includes('timed out')).length,
+        crashesObserved: logLines.filter((l) => l.includes('processor invocation failed') && l.includes('timed out'))
+          .length,
         simulatorFaults: Object.fromEntries(Object.entries(schedules).map(([name, sched]) => [name, sched.injected])),
-        backfill: { ...backfillOutcome, plannedPages: backfillPlan.pages, days: Math.round((backfillPlan.to - backfillPlan.from) / 86_400_000) },
-        commands: { sent: commandsSent.length, accepted: commandsSent.filter((c) => c.statuses.some((x) => x >= 200 && x < 300)).length },
+        backfill: {
+          ...backfillOutcome,
+          plannedPages: backfillPlan.pages,
+          days: Math.round((backfillPlan.to - backfillPlan.from) / 86_400_000),
+        },
+        commands: {
+          sent: commandsSent.length,
+          accepted: commandsSent.filter((c) => c.statuses.some((x) => x >= 200 && x < 300)).length,
+        },
       },
       logLines,
     };

@@ -22,7 +22,14 @@ interface Built {
 }
 
 /** Header values that carry signatures: scanned for in the logs, never to be found there. */
-const SIGNATURE_HEADERS = ['x-hub-signature-256', 'stripe-signature', 'x-slack-signature', 'webhook-signature', 'x-shopify-hmac-sha256', 'x-trello-webhook'];
+const SIGNATURE_HEADERS = [
+  'x-hub-signature-256',
+  'stripe-signature',
+  'x-slack-signature',
+  'webhook-signature',
+  'x-shopify-hmac-sha256',
+  'x-trello-webhook',
+];
 
 /** The digests inside a signature header (`t=..,v1=<hex>`, `v1,<base64>`, `sha256=<hex>`, bare base64). */
 export function signatureDigests(headers: Record<string, string>): string[] {
@@ -65,18 +72,37 @@ export async function sendWebhooks(plan: WebhookPlan, deps: SendDeps): Promise<S
     const secret = d.kind === 'forged-secret' ? wrongSecret(provider, deps.rng) : await deps.secret(provider);
     const signedAt = Date.now() - (d.signedAgoMs ?? 0);
     const unsigned = webhookBody(d.event);
-    const extra: Record<string, string> = d.kind === 'duplicate' && provider === 'slack' ? { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } : {};
-    const sign = (body: string) => signAs(scheme, body, secret, { now: new Date(signedAt), url: target, headers: { ...unsigned.headers, ...extra } });
-    if (d.kind === 'forged-tamper') return { headers: sign(unsigned.body).headers, body: webhookBody(d.tamperedTo!).body, signedAt };
+    const extra: Record<string, string> =
+      d.kind === 'duplicate' && provider === 'slack'
+        ? { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }
+        : {};
+    const sign = (body: string) =>
+      signAs(scheme, body, secret, {
+        now: new Date(signedAt),
+        url: target,
+        headers: { ...unsigned.headers, ...extra },
+      });
+    if (d.kind === 'forged-tamper')
+      return { headers: sign(unsigned.body).headers, body: webhookBody(d.tamperedTo!).body, signedAt };
     if (d.kind === 'malformed' && d.broken === 'invalid-utf8') {
       // Bytes that are not UTF-8 can only be signed as bytes: GitHub's scheme (an HMAC of the body), by hand.
       const cut = Math.floor(unsigned.body.length / 2);
-      const body = Buffer.concat([Buffer.from(unsigned.body.slice(0, cut)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(unsigned.body.slice(cut))]);
-      const headers = { ...sign('').headers, 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+      const body = Buffer.concat([
+        Buffer.from(unsigned.body.slice(0, cut)),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from(unsigned.body.slice(cut)),
+      ]);
+      const headers = {
+        ...sign('').headers,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      };
       return { headers, body, signedAt };
     }
     if (d.kind === 'malformed') {
-      const body = unsigned.body.slice(0, Math.max(1, Math.floor(unsigned.body.length * (0.2 + 0.6 * deps.rng.next()))));
+      const body = unsigned.body.slice(
+        0,
+        Math.max(1, Math.floor(unsigned.body.length * (0.2 + 0.6 * deps.rng.next()))),
+      );
       return { ...sign(body), signedAt };
     }
     return { ...sign(unsigned.body), signedAt };
@@ -114,7 +140,13 @@ export async function sendWebhooks(plan: WebhookPlan, deps: SendDeps): Promise<S
         if (status >= 200 && status < 300) break;
       }
     }
-    results.push({ id: d.id, kind: d.kind, expect: d.expect, statuses, accepted: statuses.some((s) => s >= 200 && s < 300) });
+    results.push({
+      id: d.id,
+      kind: d.kind,
+      expect: d.expect,
+      statuses,
+      accepted: statuses.some((s) => s >= 200 && s < 300),
+    });
     done += 1;
     deps.onProgress?.(done, plan.deliveries.length);
   };

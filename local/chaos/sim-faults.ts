@@ -24,7 +24,12 @@ export interface FaultSchedule {
  * @example
  * const faults = scheduleFaults(stripeSim, rng, [{ name: '429 storm', fault: { kind: 'status', status: 429, retryAfter: { seconds: 1 } }, times: [2, 4] }], { every: [3, 12] });
  */
-export function scheduleFaults(sim: ProviderSimulator, rng: Rng, menu: FaultChoice[], opts: { every: [number, number] }): FaultSchedule {
+export function scheduleFaults(
+  sim: ProviderSimulator,
+  rng: Rng,
+  menu: FaultChoice[],
+  opts: { every: [number, number] },
+): FaultSchedule {
   const injected: Record<string, number> = {};
   let nextAt = sim.requests.length + rng.int(...opts.every);
   let pending: FaultRule | undefined;
@@ -50,7 +55,12 @@ export function scheduleFaults(sim: ProviderSimulator, rng: Rng, menu: FaultChoi
   };
 }
 
-const retryAfter = (as: 'seconds' | 'date'): Fault => ({ kind: 'status', status: 429, retryAfter: { seconds: 1, as }, body: { error: { type: 'rate_limit_error', message: 'Too many requests' } } });
+const retryAfter = (as: 'seconds' | 'date'): Fault => ({
+  kind: 'status',
+  status: 429,
+  retryAfter: { seconds: 1, as },
+  body: { error: { type: 'rate_limit_error', message: 'Too many requests' } },
+});
 
 /** Faults of any HTTP API: 429 storms with Retry-After, 5xx spikes, hangs past the timeout, resets, truncated bodies, HTML error pages. */
 export function readFaults(match?: FaultRule['match']): FaultChoice[] {

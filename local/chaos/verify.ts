@@ -57,7 +57,15 @@ export interface ChaosFigures {
 
 /** Exit 0 only when all hold. */
 export function passed(f: ChaosFigures): boolean {
-  return f.lost === 0 && f.duplicated === 0 && f.stale_overwrites === 0 && f.forged_accepted === 0 && f.secrets_found_in_logs === 0 && f.records_found === f.records_expected && f.provider_resources_found === f.writes_expected;
+  return (
+    f.lost === 0 &&
+    f.duplicated === 0 &&
+    f.stale_overwrites === 0 &&
+    f.forged_accepted === 0 &&
+    f.secrets_found_in_logs === 0 &&
+    f.records_found === f.records_expected &&
+    f.provider_resources_found === f.writes_expected
+  );
 }
 
 /** Everything else worth seeing when a figure is off (printed, and written next to result.json). */
@@ -125,7 +133,14 @@ export function foundIn(text: string, values: Iterable<string>): string[] {
  * process.exitCode = passed(figures) ? 0 : 1;
  */
 export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; details: ChaosDetails }> {
-  const details: ChaosDetails = { unexpectedAnswers: [], unexpectedDeadLetters: [], failedCommands: [], unexpectedRecords: [], quarantined: 0, poisonSent: 0 };
+  const details: ChaosDetails = {
+    unexpectedAnswers: [],
+    unexpectedDeadLetters: [],
+    failedCommands: [],
+    unexpectedRecords: [],
+    quarantined: 0,
+    poisonSent: 0,
+  };
   const byId = new Map(v.webhooks.deliveries.map((d) => [d.id, d]));
 
   // What the processor did, from its own log lines.
@@ -156,13 +171,23 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
     for (const m of messages) {
       const id = m.attributes[CMD_ATTR.commandId];
       if (id && m.attributes[ATTR.failureKind] && m.attributes[ATTR.failureReason]) commandsDead.add(id);
-      details.unexpectedDeadLetters.push({ queue, id, kind: m.attributes[ATTR.failureKind], reason: m.attributes[ATTR.failureReason] });
+      details.unexpectedDeadLetters.push({
+        queue,
+        id,
+        kind: m.attributes[ATTR.failureKind],
+        reason: m.attributes[ATTR.failureReason],
+      });
     }
   }
 
   // The records table.
   const records = new Map<string, { version?: number; eventId?: string; data?: string }>();
-  for (const item of await scan(v.doc, v.tables.records)) records.set(item.pk as string, { version: item.version as number | undefined, eventId: item.eventId as string | undefined, data: item.data as string | undefined });
+  for (const item of await scan(v.doc, v.tables.records))
+    records.set(item.pk as string, {
+      version: item.version as number | undefined,
+      eventId: item.eventId as string | undefined,
+      data: item.data as string | undefined,
+    });
 
   const accepted = new Set<string>();
   for (const s of v.sent) {
@@ -198,12 +223,18 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
     if (stored && `${String(id)}#` === key.slice(0, key.indexOf('#') + 1)) recordsFound += 1;
   }
   for (const pk of records.keys()) {
-    if (!v.webhooks.expected.has(pk) && !(pk.startsWith('football#fixture#') && v.backfill.expected.has(pk.slice('football#fixture#'.length)))) details.unexpectedRecords.push(pk);
+    if (
+      !v.webhooks.expected.has(pk) &&
+      !(pk.startsWith('football#fixture#') && v.backfill.expected.has(pk.slice('football#fixture#'.length)))
+    )
+      details.unexpectedRecords.push(pk);
   }
   const quarantinedIds = new Set<number>();
   for (const item of await scan(v.doc, v.tables.quarantine)) {
     if (!item.reason) continue;
-    const record = (typeof item.record === 'string' ? JSON.parse(item.record) : item.record) as { fixture?: { id?: unknown } } | undefined;
+    const record = (typeof item.record === 'string' ? JSON.parse(item.record) : item.record) as
+      | { fixture?: { id?: unknown } }
+      | undefined;
     const id = Number(record?.fixture?.id);
     if (v.backfill.invalid.has(id)) quarantinedIds.add(id);
   }
@@ -214,7 +245,11 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
   for (const c of acceptedCommands) {
     const outcome = await v.commandOutcome(c.commandId);
     if (outcome?.status === 'succeeded') continue;
-    details.failedCommands.push({ commandId: c.commandId, status: outcome?.status, error: outcome?.lastError?.message });
+    details.failedCommands.push({
+      commandId: c.commandId,
+      status: outcome?.status,
+      error: outcome?.lastError?.message,
+    });
     if (!commandsDead.has(c.commandId)) lost += 1;
   }
   const refs = [...v.writes.refs.stripe, ...v.writes.refs.trello];
@@ -224,7 +259,9 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
   // Forged and refused deliveries.
   const forgedKinds = new Set(['forged-secret', 'forged-tamper', 'stale']);
   const forged = v.sent.filter((s) => forgedKinds.has(s.kind) || (s.kind === 'replay' && s.expect === 401));
-  const forgedInRecords = [...records.values()].filter((r) => r.eventId && v.webhooks.rejectedEventIds.has(r.eventId)).length;
+  const forgedInRecords = [...records.values()].filter(
+    (r) => r.eventId && v.webhooks.rejectedEventIds.has(r.eventId),
+  ).length;
 
   // Secrets and signatures in the logs.
   const all = v.logLines.join('\n');
@@ -240,7 +277,8 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
     stale_overwrites: staleOverwrites,
     forged_sent: forged.length,
     forged_accepted: forged.filter((s) => s.accepted).length + forgedInRecords,
-    poison_in_dlq_with_reason: v.webhooks.events.filter((e) => e.poison && deadWithReason.has(e.eventId)).length + quarantinedIds.size,
+    poison_in_dlq_with_reason:
+      v.webhooks.events.filter((e) => e.poison && deadWithReason.has(e.eventId)).length + quarantinedIds.size,
     records_expected: v.webhooks.expected.size + v.backfill.expected.size,
     records_found: recordsFound,
     writes_expected: refs.length,

@@ -1,5 +1,12 @@
 import type { SignatureScheme } from '../../lambdas/core/signatures';
-import { SHOPIFY_HEADERS, SHOPIFY_ORDERS_CREATE_RAW, SLACK_MESSAGE_CHANGED, STANDARD_CONTACT_CREATED, STRIPE_SETUP_INTENT_CREATED, TRELLO_VOTE_ON_CARD } from '../documented-payloads';
+import {
+  SHOPIFY_HEADERS,
+  SHOPIFY_ORDERS_CREATE_RAW,
+  SLACK_MESSAGE_CHANGED,
+  STANDARD_CONTACT_CREATED,
+  STRIPE_SETUP_INTENT_CREATED,
+  TRELLO_VOTE_ON_CARD,
+} from '../documented-payloads';
 import { sampleGithubIssue } from '../samples';
 import type { Rng } from './random';
 
@@ -94,39 +101,102 @@ export function webhookBody(e: ChaosEvent): UnsignedDelivery {
   switch (e.provider) {
     case 'github': {
       const number = Number(e.key.slice(e.key.lastIndexOf('#') + 1));
-      const sample = sampleGithubIssue({ number, action: 'edited', updatedAt: iso(e.version).replace(/\.\d{3}Z$/, 'Z'), title: `Issue ${number} at ${seconds}` });
+      const sample = sampleGithubIssue({
+        number,
+        action: 'edited',
+        updatedAt: iso(e.version).replace(/\.\d{3}Z$/, 'Z'),
+        title: `Issue ${number} at ${seconds}`,
+      });
       const issue = sample.issue as Record<string, unknown>;
       if (e.padBytes) issue.body = `${String(issue.body)} ${pad(e.padBytes)}`;
       if (e.poison) delete issue.updated_at;
       return { body: JSON.stringify(sample), headers: { 'x-github-event': 'issues', 'x-github-delivery': e.eventId } };
     }
     case 'stripe': {
-      const object: Record<string, unknown> = { ...STRIPE_SETUP_INTENT_CREATED.data.object, id: e.key, description: pad(e.padBytes) ?? `at ${seconds}` };
+      const object: Record<string, unknown> = {
+        ...STRIPE_SETUP_INTENT_CREATED.data.object,
+        id: e.key,
+        description: pad(e.padBytes) ?? `at ${seconds}`,
+      };
       if (e.poison) delete object.object;
-      return { body: JSON.stringify({ ...STRIPE_SETUP_INTENT_CREATED, id: e.eventId, type: 'setup_intent.updated', created: seconds, data: { object } }), headers: {} };
+      return {
+        body: JSON.stringify({
+          ...STRIPE_SETUP_INTENT_CREATED,
+          id: e.eventId,
+          type: 'setup_intent.updated',
+          created: seconds,
+          data: { object },
+        }),
+        headers: {},
+      };
     }
     case 'slack': {
       const [channel, messageTs] = e.key.split('/') as [string, string];
       // "seconds.micros": the mapping reads event_ts to the microsecond.
       const ts = `${seconds}.${String(e.version % 1000).padStart(3, '0')}000`;
       const base = SLACK_MESSAGE_CHANGED.event;
-      const event = { ...base, channel, ts, event_ts: ts, message: { ...base.message, ts: messageTs, text: pad(e.padBytes) ?? `edited at ${ts}`, edited: { user: base.message.edited.user, ts } } };
-      return { body: JSON.stringify({ ...SLACK_MESSAGE_CHANGED, event_id: e.eventId, event_time: e.poison ? 'yesterday' : seconds, event }), headers: {} };
+      const event = {
+        ...base,
+        channel,
+        ts,
+        event_ts: ts,
+        message: {
+          ...base.message,
+          ts: messageTs,
+          text: pad(e.padBytes) ?? `edited at ${ts}`,
+          edited: { user: base.message.edited.user, ts },
+        },
+      };
+      return {
+        body: JSON.stringify({
+          ...SLACK_MESSAGE_CHANGED,
+          event_id: e.eventId,
+          event_time: e.poison ? 'yesterday' : seconds,
+          event,
+        }),
+        headers: {},
+      };
     }
     case 'shopify': {
       const id = e.key.slice(e.key.lastIndexOf('/') + 1);
-      let raw = SHOPIFY_ORDERS_CREATE_RAW.replaceAll('820982911946154508', id).replace('"updated_at":"2021-12-31T19:00:00-05:00"', `"updated_at":${e.poison ? 'null' : JSON.stringify(iso(e.version))}`);
+      let raw = SHOPIFY_ORDERS_CREATE_RAW.replaceAll('820982911946154508', id).replace(
+        '"updated_at":"2021-12-31T19:00:00-05:00"',
+        `"updated_at":${e.poison ? 'null' : JSON.stringify(iso(e.version))}`,
+      );
       if (e.padBytes) raw = raw.replace('"tags":"tag1, tag2"', `"tags":"tag1, tag2","note":"${pad(e.padBytes)}"`);
-      return { body: raw, headers: { ...SHOPIFY_HEADERS, 'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': e.eventId, 'x-shopify-event-id': e.eventId, 'x-shopify-triggered-at': iso(e.version) } };
+      return {
+        body: raw,
+        headers: {
+          ...SHOPIFY_HEADERS,
+          'x-shopify-topic': 'orders/updated',
+          'x-shopify-webhook-id': e.eventId,
+          'x-shopify-event-id': e.eventId,
+          'x-shopify-triggered-at': iso(e.version),
+        },
+      };
     }
     case 'trello': {
       const action = TRELLO_VOTE_ON_CARD.action;
       const card = { ...action.data.card, id: e.key, ...(e.padBytes ? { desc: pad(e.padBytes) } : {}) };
-      return { body: JSON.stringify({ ...TRELLO_VOTE_ON_CARD, action: { ...action, id: e.eventId, date: e.poison ? 'not a date' : iso(e.version), data: { ...action.data, card } } }), headers: {} };
+      return {
+        body: JSON.stringify({
+          ...TRELLO_VOTE_ON_CARD,
+          action: {
+            ...action,
+            id: e.eventId,
+            date: e.poison ? 'not a date' : iso(e.version),
+            data: { ...action.data, card },
+          },
+        }),
+        headers: {},
+      };
     }
     case 'standard': {
       const data = { ...STANDARD_CONTACT_CREATED.data, id: e.key, ...(e.padBytes ? { notes: pad(e.padBytes) } : {}) };
-      return { body: JSON.stringify({ type: 'contact.updated', timestamp: e.poison ? 'soon' : iso(e.version), data }), headers: { 'webhook-id': e.eventId } };
+      return {
+        body: JSON.stringify({ type: 'contact.updated', timestamp: e.poison ? 'soon' : iso(e.version), data }),
+        headers: { 'webhook-id': e.eventId },
+      };
     }
   }
 }

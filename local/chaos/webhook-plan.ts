@@ -1,6 +1,13 @@
 import { recordKey } from '../../lambdas/core/records';
 import type { Rng } from './random';
-import { entityOf, newEventId, TIMESTAMPED, WEBHOOK_PROVIDERS, type ChaosEvent, type WebhookProvider } from './webhook-payloads';
+import {
+  entityOf,
+  newEventId,
+  TIMESTAMPED,
+  WEBHOOK_PROVIDERS,
+  type ChaosEvent,
+  type WebhookProvider,
+} from './webhook-payloads';
 
 /**
  * How one delivery reaches the stack, and what the stack must answer:
@@ -14,7 +21,15 @@ import { entityOf, newEventId, TIMESTAMPED, WEBHOOK_PROVIDERS, type ChaosEvent, 
  * - `malformed`: correctly signed, but truncated JSON or invalid UTF-8 -> 400
  * - `oversized`: over API Gateway's 10 MB -> 413
  */
-export type DeliveryKind = 'first' | 'duplicate' | 'replay' | 'forged-secret' | 'forged-tamper' | 'stale' | 'malformed' | 'oversized';
+export type DeliveryKind =
+  | 'first'
+  | 'duplicate'
+  | 'replay'
+  | 'forged-secret'
+  | 'forged-tamper'
+  | 'stale'
+  | 'malformed'
+  | 'oversized';
 
 export interface Delivery {
   id: number;
@@ -98,13 +113,20 @@ export function planWebhooks(rng: Rng, opts: WebhookPlanOptions): WebhookPlan {
   for (const e of valid) {
     const pk = recordKey(e.provider, e.type, e.key);
     const seen = expected.get(pk);
-    if (!seen || seen.version < e.version) expected.set(pk, { provider: e.provider, version: e.version, eventId: e.eventId });
+    if (!seen || seen.version < e.version)
+      expected.set(pk, { provider: e.provider, version: e.version, eventId: e.eventId });
   }
 
   // An event about a known entity, newer than anything valid: if the stack ever took it, the record shows it.
   const intruder = (provider?: WebhookProvider): ChaosEvent => {
     const entity = rng.pick(provider ? entities.filter((x) => x.provider === provider) : entities);
-    return { provider: entity.provider, eventId: newEventId(entity.provider, rng), type: entity.type, key: entity.key, version: entity.top + 1000 * rng.int(1, 1_000_000) };
+    return {
+      provider: entity.provider,
+      eventId: newEventId(entity.provider, rng),
+      type: entity.type,
+      key: entity.key,
+      version: entity.top + 1000 * rng.int(1, 1_000_000),
+    };
   };
   const poison = Array.from({ length: share(opts.events, 0.03) }, () => ({ ...intruder(), poison: true }));
   const events = [...valid, ...poison];
@@ -130,24 +152,47 @@ export function planWebhooks(rng: Rng, opts: WebhookPlanOptions): WebhookPlan {
     if (d.tamperedTo) rejected.add(d.tamperedTo.eventId);
     add(d);
   };
-  for (let i = share(opts.events, 0.02); i > 0; i -= 1) reject({ kind: 'forged-secret', event: intruder(), expect: 401 });
+  for (let i = share(opts.events, 0.02); i > 0; i -= 1)
+    reject({ kind: 'forged-secret', event: intruder(), expect: 401 });
   for (let i = share(opts.events, 0.02); i > 0; i -= 1) {
     const signed = intruder();
-    reject({ kind: 'forged-tamper', event: signed, tamperedTo: { ...signed, version: signed.version + 1000 * rng.int(1, 1000) }, expect: 401 });
+    reject({
+      kind: 'forged-tamper',
+      event: signed,
+      tamperedTo: { ...signed, version: signed.version + 1000 * rng.int(1, 1000) },
+      expect: 401,
+    });
   }
   for (let i = share(opts.events, 0.015); i > 0; i -= 1) {
     const later = 10 * 60_000 + rng.int(0, 3600) * 1000;
-    reject({ kind: 'stale', event: intruder(rng.pick([...TIMESTAMPED])), expect: 401, signedAgoMs: rng.chance(0.75) ? opts.toleranceMs + later : -(opts.toleranceMs + later) });
+    reject({
+      kind: 'stale',
+      event: intruder(rng.pick([...TIMESTAMPED])),
+      expect: 401,
+      signedAgoMs: rng.chance(0.75) ? opts.toleranceMs + later : -(opts.toleranceMs + later),
+    });
   }
   for (let i = share(opts.events, 0.015); i > 0; i -= 1) {
     const event = intruder();
-    reject({ kind: 'malformed', event, expect: 400, broken: event.provider === 'github' && rng.chance(0.5) ? 'invalid-utf8' : 'truncated' });
+    reject({
+      kind: 'malformed',
+      event,
+      expect: 400,
+      broken: event.provider === 'github' && rng.chance(0.5) ? 'invalid-utf8' : 'truncated',
+    });
   }
-  for (let i = opts.oversized; i > 0; i -= 1) reject({ kind: 'oversized', event: { ...intruder(), padBytes: 10 * 1024 * 1024 + rng.int(1, 4096) }, expect: 413 });
+  for (let i = opts.oversized; i > 0; i -= 1)
+    reject({ kind: 'oversized', event: { ...intruder(), padBytes: 10 * 1024 * 1024 + rng.int(1, 4096) }, expect: 413 });
 
   const main = rng.shuffle(deliveries.filter((d) => !d.late));
   const late = deliveries.filter((d) => d.late);
-  return { events, deliveries: [...main, ...late], expected, rejectedEventIds: rejected, outOfOrderEntities: countOutOfOrder(main) };
+  return {
+    events,
+    deliveries: [...main, ...late],
+    expected,
+    rejectedEventIds: rejected,
+    outOfOrderEntities: countOutOfOrder(main),
+  };
 }
 
 function countOutOfOrder(order: Delivery[]): number {

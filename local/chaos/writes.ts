@@ -32,28 +32,78 @@ export function planWrites(rng: Rng, total: number): WritePlan {
     (stripe ? refs.stripe : refs.trello).push(ref);
     first.push(
       stripe
-        ? { commandId: `create-${ref}`, provider: 'stripe', operation: 'createCustomer', input: { ref, email: `${ref}@example.com`, name: `Customer ${i}`, metadata: { plan: rng.pick(['free', 'team', 'enterprise']) } } }
-        : { commandId: `create-${ref}`, provider: 'trello', operation: 'createCard', input: { ref, idList: TRELLO_SEED.lists.todo, name: `Ticket ${i}`, desc: 'Customer reports a broken export.' } },
+        ? {
+            commandId: `create-${ref}`,
+            provider: 'stripe',
+            operation: 'createCustomer',
+            input: {
+              ref,
+              email: `${ref}@example.com`,
+              name: `Customer ${i}`,
+              metadata: { plan: rng.pick(['free', 'team', 'enterprise']) },
+            },
+          }
+        : {
+            commandId: `create-${ref}`,
+            provider: 'trello',
+            operation: 'createCard',
+            input: {
+              ref,
+              idList: TRELLO_SEED.lists.todo,
+              name: `Ticket ${i}`,
+              desc: 'Customer reports a broken export.',
+            },
+          },
     );
   }
   for (const c of rng.shuffle(first).slice(0, Math.round(total * 0.1))) first.push({ ...c });
   const second: Command[] = [];
-  const all = [...refs.stripe.map((ref) => ['stripe', ref] as const), ...refs.trello.map((ref) => ['trello', ref] as const)];
+  const all = [
+    ...refs.stripe.map((ref) => ['stripe', ref] as const),
+    ...refs.trello.map((ref) => ['trello', ref] as const),
+  ];
   for (let i = 0; first.length + second.length < total; i += 1) {
     const [provider, ref] = rng.pick(all);
     const update = rng.chance(0.6);
     const name = `Renamed ${i}`;
     if (provider === 'stripe') {
-      second.push(update ? { commandId: `update-${ref}-${i}`, provider, operation: 'updateCustomer', input: { ref, name } } : { commandId: `again-${ref}-${i}`, provider, operation: 'createCustomer', input: { ref, email: `${ref}@example.com`, name } });
+      second.push(
+        update
+          ? { commandId: `update-${ref}-${i}`, provider, operation: 'updateCustomer', input: { ref, name } }
+          : {
+              commandId: `again-${ref}-${i}`,
+              provider,
+              operation: 'createCustomer',
+              input: { ref, email: `${ref}@example.com`, name },
+            },
+      );
     } else {
-      second.push(update ? { commandId: `update-${ref}-${i}`, provider, operation: 'updateCard', input: { ref, name, idList: rng.pick(Object.values(TRELLO_SEED.lists)) } } : { commandId: `again-${ref}-${i}`, provider, operation: 'createCard', input: { ref, idList: TRELLO_SEED.lists.todo, name } });
+      second.push(
+        update
+          ? {
+              commandId: `update-${ref}-${i}`,
+              provider,
+              operation: 'updateCard',
+              input: { ref, name, idList: rng.pick(Object.values(TRELLO_SEED.lists)) },
+            }
+          : {
+              commandId: `again-${ref}-${i}`,
+              provider,
+              operation: 'createCard',
+              input: { ref, idList: TRELLO_SEED.lists.todo, name },
+            },
+      );
     }
   }
   return { first: rng.shuffle(first), second, refs };
 }
 
 /** `POST /commands/{provider}` until a 2xx (a caller retries a 5xx); the answers, by command id. */
-export async function sendCommands(url: string, commands: Command[], concurrency: number): Promise<{ commandId: string; statuses: number[] }[]> {
+export async function sendCommands(
+  url: string,
+  commands: Command[],
+  concurrency: number,
+): Promise<{ commandId: string; statuses: number[] }[]> {
   const limit = pLimit(concurrency);
   return Promise.all(
     commands.map((c) =>
@@ -62,7 +112,11 @@ export async function sendCommands(url: string, commands: Command[], concurrency
         for (let attempt = 0; attempt < 6; attempt += 1) {
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
           try {
-            const res = await fetch(`${url}/commands/${c.provider}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ commandId: c.commandId, operation: c.operation, input: c.input }) });
+            const res = await fetch(`${url}/commands/${c.provider}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ commandId: c.commandId, operation: c.operation, input: c.input }),
+            });
             await res.arrayBuffer();
             statuses.push(res.status);
             if (res.status < 500) break;
@@ -77,7 +131,11 @@ export async function sendCommands(url: string, commands: Command[], concurrency
 }
 
 /** Resources at the providers, by our ref: Stripe customers by their metadata, Trello cards by the marker line. */
-export function resourcesByRef(stripe: StripeSimulator, trello: TrelloSimulator, refs: WritePlan['refs']): Map<string, number> {
+export function resourcesByRef(
+  stripe: StripeSimulator,
+  trello: TrelloSimulator,
+  refs: WritePlan['refs'],
+): Map<string, number> {
   const found = new Map<string, number>();
   for (const c of stripe.customers.values()) {
     const ref = c.metadata[STRIPE_REF_METADATA];

@@ -29,8 +29,25 @@ export function commandsDemo(opts: CommandsDemoOptions = {}): DemoDriver {
       const { stack } = ctx;
       const pace = new Pacer();
       const commands = [
-        { provider: 'stripe', operation: 'createCustomer', input: (n: number, k: number) => ({ ref: `demo-customer-${n}`, email: `demo${n}@example.com`, name: `Demo customer ${n}`, description: `demo run ${k % 3}` }) },
-        { provider: 'trello', operation: 'createCard', input: (n: number, k: number) => ({ ref: `demo-card-${n}`, idList: LISTS[k % LISTS.length]!, name: `Demo card ${n}` }) },
+        {
+          provider: 'stripe',
+          operation: 'createCustomer',
+          input: (n: number, k: number) => ({
+            ref: `demo-customer-${n}`,
+            email: `demo${n}@example.com`,
+            name: `Demo customer ${n}`,
+            description: `demo run ${k % 3}`,
+          }),
+        },
+        {
+          provider: 'trello',
+          operation: 'createCard',
+          input: (n: number, k: number) => ({
+            ref: `demo-card-${n}`,
+            idList: LISTS[k % LISTS.length]!,
+            name: `Demo card ${n}`,
+          }),
+        },
       ].filter((c) => stack.writes.queues[c.provider]);
       let turn = 0;
       const send = async () => {
@@ -41,7 +58,11 @@ export function commandsDemo(opts: CommandsDemoOptions = {}): DemoDriver {
         const res = await fetch(`${stack.url}/commands/${command.provider}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ commandId: randomUUID(), operation: command.operation, input: command.input(n, Math.floor(k / commands.length)) }),
+          body: JSON.stringify({
+            commandId: randomUUID(),
+            operation: command.operation,
+            input: command.input(n, Math.floor(k / commands.length)),
+          }),
         });
         await res.arrayBuffer();
       };

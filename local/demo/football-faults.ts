@@ -20,12 +20,24 @@ const FIXTURES = { path: '/fixtures' };
 export const EPISODES: Record<FootballEpisode, { settings: FootballFaultSettings; say: string }> = {
   // Enough 503s for the retries of two calls: a failed window (a gap), then the circuit opens.
   '5xx-burst': {
-    settings: { rules: [{ fault: { kind: 'status', status: 503, body: { message: 'Service Unavailable' } }, match: FIXTURES, times: 8 }] },
+    settings: {
+      rules: [
+        { fault: { kind: 'status', status: 503, body: { message: 'Service Unavailable' } }, match: FIXTURES, times: 8 },
+      ],
+    },
     say: 'a 5xx burst on the football simulator: retries, a gap, the circuit opens; the circuit-open alarm fires, then clears',
   },
   // Fewer 429s than one call may wait out: every one honoured (Retry-After: 1), the run still completes.
   '429-storm': {
-    settings: { rules: [{ fault: { kind: 'status', status: 429, retryAfter: { seconds: 1 }, body: { message: 'Too many requests' } }, match: FIXTURES, times: 4 }] },
+    settings: {
+      rules: [
+        {
+          fault: { kind: 'status', status: 429, retryAfter: { seconds: 1 }, body: { message: 'Too many requests' } },
+          match: FIXTURES,
+          times: 4,
+        },
+      ],
+    },
     say: 'a short 429 storm on the football simulator: the client waits out each Retry-After',
   },
   // An API change the records still validate with: SchemaDrift per field, one warn line per field.
@@ -56,13 +68,19 @@ export function footballFaultsDemo(opts: FootballFaultsDemoOptions = {}): DemoDr
       if (!polls || !sim || episodes.length === 0) return () => pace.stop();
       let turn = 0;
       const faults = async (method: 'POST' | 'DELETE', settings?: FootballFaultSettings) => {
-        const res = await fetch(`${sim.url}/_faults`, { method, headers: { 'content-type': 'application/json' }, body: settings ? JSON.stringify(settings) : undefined });
+        const res = await fetch(`${sim.url}/_faults`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: settings ? JSON.stringify(settings) : undefined,
+        });
         await res.arrayBuffer();
       };
       const run = async (): Promise<RunSummary | undefined> => {
         // A scheduled run may hold the lease: try again once it is done, a few times.
         for (let i = 0; i < 5 && !pace.stopping; i += 1) {
-          const summary = await polls.scheduler.invoke({ provider: 'football', poll: 'fixtures' }).catch(() => undefined);
+          const summary = await polls.scheduler
+            .invoke({ provider: 'football', poll: 'fixtures' })
+            .catch(() => undefined);
           if (summary?.stopped !== 'busy') return summary;
           await new Promise((resolve) => setTimeout(resolve, 500).unref());
         }

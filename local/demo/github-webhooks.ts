@@ -33,9 +33,18 @@ export function githubWebhookDemo(opts: GithubWebhookDemoOptions = {}): DemoDriv
       const inFlight = new Set<Promise<unknown>>();
       const deliver = async (forged: boolean) => {
         const secret = secretValues(await stack.secrets.get('github', 'webhookSecret'))[0] ?? '';
-        const issue = sampleGithubIssue({ number: 1 + Math.floor(ctx.random() * 12), title: `Demo issue ${randomUUID().slice(0, 8)}` });
-        const signed = signAs('github', JSON.stringify(issue), forged ? `forged-${randomUUID()}` : secret, { headers: { 'x-github-event': 'issues' } });
-        const res = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: signed.headers, body: signed.body });
+        const issue = sampleGithubIssue({
+          number: 1 + Math.floor(ctx.random() * 12),
+          title: `Demo issue ${randomUUID().slice(0, 8)}`,
+        });
+        const signed = signAs('github', JSON.stringify(issue), forged ? `forged-${randomUUID()}` : secret, {
+          headers: { 'x-github-event': 'issues' },
+        });
+        const res = await fetch(`${stack.url}/webhooks/github`, {
+          method: 'POST',
+          headers: signed.headers,
+          body: signed.body,
+        });
         await res.arrayBuffer();
         return res.status;
       };
@@ -48,7 +57,9 @@ export function githubWebhookDemo(opts: GithubWebhookDemoOptions = {}): DemoDriv
       const burst =
         burstEveryMs > 0 && rule
           ? setInterval(() => {
-              ctx.say(`demo: sending ${rule.threshold + 3} forged GitHub webhooks; the signature-rejections alarm fires, then clears`);
+              ctx.say(
+                `demo: sending ${rule.threshold + 3} forged GitHub webhooks; the signature-rejections alarm fires, then clears`,
+              );
               for (let i = 0; i < rule.threshold + 3; i += 1) track(deliver(true));
             }, burstEveryMs)
           : undefined;

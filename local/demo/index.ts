@@ -38,7 +38,11 @@ export function defaultDemoDrivers(opts: DemoOptions = {}): DemoDriver[] {
  * const demo = startDemo(stack, defaultDemoDrivers(), { say: console.log });
  * await demo.stop();
  */
-export function startDemo(stack: LocalStack, drivers: DemoDriver[], opts: { say?(message: string): void; random?(): number } = {}): { drivers: string[]; stop(): Promise<void> } {
+export function startDemo(
+  stack: LocalStack,
+  drivers: DemoDriver[],
+  opts: { say?(message: string): void; random?(): number } = {},
+): { drivers: string[]; stop(): Promise<void> } {
   const ctx = { stack, say: opts.say ?? (() => {}), random: opts.random ?? Math.random };
   const stops = drivers.map((d) => d.start(ctx));
   return { drivers: drivers.map((d) => d.name), stop: async () => void (await Promise.all(stops.map((s) => s()))) };

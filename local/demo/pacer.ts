@@ -14,7 +14,7 @@ export class Pacer {
   private stopped = false;
 
   /** Runs `task` every `ms`, the first time after `firstMs` (default `ms`). */
-  every(ms: number, task: () => Promise<unknown> | void, firstMs = ms): void {
+  every(ms: number, task: () => Promise<unknown> | undefined, firstMs = ms): void {
     let busy = false;
     const fire = () => {
       if (busy || this.stopped) return;
@@ -23,12 +23,15 @@ export class Pacer {
         busy = false;
       });
     };
-    const first = setTimeout(() => {
-      fire();
-      const timer = setInterval(fire, Math.max(1, ms));
-      timer.unref();
-      this.timers.push(timer);
-    }, Math.max(1, firstMs));
+    const first = setTimeout(
+      () => {
+        fire();
+        const timer = setInterval(fire, Math.max(1, ms));
+        timer.unref();
+        this.timers.push(timer);
+      },
+      Math.max(1, firstMs),
+    );
     first.unref();
     this.timers.push(first);
   }

@@ -36,7 +36,9 @@ export function providerWebhooksDemo(opts: ProviderWebhooksDemoOptions = {}): De
     name: 'provider-webhooks',
     start(ctx: DemoContext) {
       const { stack } = ctx;
-      const names = (opts.providers ?? Object.keys(stack.queues).filter((p) => p !== 'github')).filter((p) => stack.queues[p] && getProvider(p)?.webhook);
+      const names = (opts.providers ?? Object.keys(stack.queues).filter((p) => p !== 'github')).filter(
+        (p) => stack.queues[p] && getProvider(p)?.webhook,
+      );
       const definition = (name: string) => getProvider(name)!;
       const pace = new Pacer();
       let turn = 0;
@@ -60,7 +62,8 @@ export function providerWebhooksDemo(opts: ProviderWebhooksDemoOptions = {}): De
         const r = ctx.random();
         await post(name, delivery);
         if (r * duplicateEvery < 1) again = { name, delivery };
-        else if ((1 - r) * outOfOrderEvery < 1) await post(name, sampleDelivery(def, secret, { url, now: new Date(now - LATE_BY_MS) }));
+        else if ((1 - r) * outOfOrderEvery < 1)
+          await post(name, sampleDelivery(def, secret, { url, now: new Date(now - LATE_BY_MS) }));
       };
       if (names.length > 0) pace.every(intervalMs, deliver);
       return () => pace.stop();

@@ -61,7 +61,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   try {
     const { url, secrets } = stack.info;
     const status = async (): Promise<Status> => (await (await fetch(`${url}/_load/status`)).json()) as Status;
-    const deliveries = loadDeliveries(secrets, url.replace(/^http:/, 'https:'), Math.ceil(opts.rate * opts.seconds * 1.05) + 100);
+    const deliveries = loadDeliveries(
+      secrets,
+      url.replace(/^http:/, 'https:'),
+      Math.ceil(opts.rate * opts.seconds * 1.05) + 100,
+    );
     let next = 0;
     let depthMax = 0;
     const sampler = setInterval(() => {

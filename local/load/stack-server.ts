@@ -28,13 +28,22 @@ const stack = await startLocalStack({
 stack.api.addPage((req, res) => {
   if (req.url !== '/_load/status') return false;
   const queues = Object.values(stack.queues);
-  const body = { ...counts, queued: queues.reduce((n, q) => n + q.queue.depth().total, 0), dlq: queues.reduce((n, q) => n + q.dlq.depth().total, 0), rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+  const body = {
+    ...counts,
+    queued: queues.reduce((n, q) => n + q.queue.depth().total, 0),
+    dlq: queues.reduce((n, q) => n + q.dlq.depth().total, 0),
+    rssMb: Math.round(process.memoryUsage().rss / 1e6),
+  };
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
   return true;
 });
 // The signing secrets go to the parent over a pipe, never to a log: it signs the deliveries.
-const secrets = Object.fromEntries(await Promise.all(WEBHOOK_PROVIDERS.map(async (p) => [p, await stack.secrets.get(p, getProvider(p)!.webhook!.secret)])));
+const secrets = Object.fromEntries(
+  await Promise.all(
+    WEBHOOK_PROVIDERS.map(async (p) => [p, await stack.secrets.get(p, getProvider(p)!.webhook!.secret)]),
+  ),
+);
 console.log(JSON.stringify({ url: stack.url, secrets }));
 process.on('SIGTERM', () => {
   void stack.stop().finally(async () => {

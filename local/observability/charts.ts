@@ -15,10 +15,12 @@ export interface Chart {
   series: ChartSeries[];
 }
 
-const exactly = (...keys: string[]) => (dims: Dimensions) => {
-  const have = Object.keys(dims);
-  return have.length === keys.length && keys.every((k) => k in dims);
-};
+const exactly =
+  (...keys: string[]) =>
+  (dims: Dimensions) => {
+    const have = Object.keys(dims);
+    return have.length === keys.length && keys.every((k) => k in dims);
+  };
 
 interface Query {
   namespace: string;
@@ -42,7 +44,10 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
     .map(([label, list]) => ({
       label,
       values: starts.map((t) => {
-        const v = statistic(q.stat, list.flatMap((s) => window(s, t, t + bucketMs)));
+        const v = statistic(
+          q.stat,
+          list.flatMap((s) => window(s, t, t + bucketMs)),
+        );
         return v === undefined ? (q.zero ? 0 : null) : v * (q.scale ?? 1);
       }),
     }));
@@ -63,33 +68,103 @@ export function buildCharts(store: MetricStore, namespace: string, starts: numbe
   const sqs = AWS_NAMESPACE.queue;
   return [
     chart('requests', 'Outbound requests by status class', 'count', [
-      q({ name: METRIC.Requests, match: exactly('provider', 'operation', 'status_class'), label: (d) => `${d.provider} ${d.status_class}`, stat: 'Sum', zero: true }),
+      q({
+        name: METRIC.Requests,
+        match: exactly('provider', 'operation', 'status_class'),
+        label: (d) => `${d.provider} ${d.status_class}`,
+        stat: 'Sum',
+        zero: true,
+      }),
     ]),
     chart('throttling', '429s and timeouts', 'count', [
-      q({ name: METRIC.Http429, match: exactly('provider'), label: (d) => `${d.provider} 429`, stat: 'Sum', zero: true }),
-      q({ name: METRIC.Timeouts, match: exactly('provider'), label: (d) => `${d.provider} timeouts`, stat: 'Sum', zero: true }),
+      q({
+        name: METRIC.Http429,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} 429`,
+        stat: 'Sum',
+        zero: true,
+      }),
+      q({
+        name: METRIC.Timeouts,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} timeouts`,
+        stat: 'Sum',
+        zero: true,
+      }),
     ]),
     chart('latency', 'p95 latency by operation', 'ms', [
-      q({ name: METRIC.LatencyMs, match: exactly('provider', 'operation'), label: (d) => `${d.provider} ${d.operation}`, stat: 'p95' }),
+      q({
+        name: METRIC.LatencyMs,
+        match: exactly('provider', 'operation'),
+        label: (d) => `${d.provider} ${d.operation}`,
+        stat: 'p95',
+      }),
     ]),
     chart('webhooks', 'Webhooks: received, rejected, dead-lettered', 'count', [
-      q({ name: METRIC.WebhooksReceived, match: exactly('provider'), label: (d) => `${d.provider} received`, stat: 'Sum', zero: true }),
-      q({ name: METRIC.SignatureRejected, match: exactly('provider'), label: (d) => `${d.provider} signature rejected`, stat: 'Sum', zero: true }),
-      q({ name: METRIC.EventsDeadLettered, match: exactly('provider'), label: (d) => `${d.provider} dead-lettered`, stat: 'Sum', zero: true }),
+      q({
+        name: METRIC.WebhooksReceived,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} received`,
+        stat: 'Sum',
+        zero: true,
+      }),
+      q({
+        name: METRIC.SignatureRejected,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} signature rejected`,
+        stat: 'Sum',
+        zero: true,
+      }),
+      q({
+        name: METRIC.EventsDeadLettered,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} dead-lettered`,
+        stat: 'Sum',
+        zero: true,
+      }),
     ]),
     chart('queues', 'Queue and DLQ depth', 'messages', [
-      q({ namespace: sqs, name: 'ApproximateNumberOfMessagesVisible', match: () => true, label: (d) => d.QueueName ?? '?', stat: 'Maximum' }),
+      q({
+        namespace: sqs,
+        name: 'ApproximateNumberOfMessagesVisible',
+        match: () => true,
+        label: (d) => d.QueueName ?? '?',
+        stat: 'Maximum',
+      }),
     ]),
     chart('lag', 'Lag: p95 event lag and oldest queued message', 'ms', [
-      q({ name: METRIC.EventLagMs, match: exactly('provider'), label: (d) => `${d.provider} p95 event lag`, stat: 'p95' }),
-      q({ namespace: sqs, name: 'ApproximateAgeOfOldestMessage', match: (d) => !/dlq$/.test(d.QueueName ?? ''), label: (d) => `${d.QueueName} oldest`, stat: 'Maximum', scale: 1000 }),
+      q({
+        name: METRIC.EventLagMs,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} p95 event lag`,
+        stat: 'p95',
+      }),
+      q({
+        namespace: sqs,
+        name: 'ApproximateAgeOfOldestMessage',
+        match: (d) => !/dlq$/.test(d.QueueName ?? ''),
+        label: (d) => `${d.QueueName} oldest`,
+        stat: 'Maximum',
+        scale: 1000,
+      }),
     ]),
     chart('gaps', 'Sync gaps open', 'gaps', [
       q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' }),
-      q({ name: METRIC.GapsFailing, match: exactly('provider'), label: (d) => `${d.provider} keep failing`, stat: 'Maximum' }),
+      q({
+        name: METRIC.GapsFailing,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} keep failing`,
+        stat: 'Maximum',
+      }),
     ]),
     chart('drift', 'Schema drift: records with fields or values the schema does not know', 'records', [
-      q({ name: METRIC.SchemaDrift, match: exactly('provider', 'operation', 'field'), label: (d) => `${d.provider} ${d.field}`, stat: 'Sum', zero: true }),
+      q({
+        name: METRIC.SchemaDrift,
+        match: exactly('provider', 'operation', 'field'),
+        label: (d) => `${d.provider} ${d.field}`,
+        stat: 'Sum',
+        zero: true,
+      }),
     ]),
   ];
 }

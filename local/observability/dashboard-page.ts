@@ -11,7 +11,10 @@ const require = createRequire(import.meta.url);
 
 // uPlot from node_modules, served by the stack itself: the page needs no network.
 const ASSETS: Record<string, { file: string; type: string }> = {
-  'uPlot.iife.min.js': { file: join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.iife.min.js': {
+    file: join(dirname(require.resolve('uplot')), 'uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   'uPlot.min.css': { file: join(dirname(require.resolve('uplot')), 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
 
@@ -34,7 +37,8 @@ export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/_dashboard' && !path.startsWith('/_dashboard/')) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
-    if (path === '/_dashboard' || path === '/_dashboard/') return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
+    if (path === '/_dashboard' || path === '/_dashboard/')
+      return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
     if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
     const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
     if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));

@@ -25,11 +25,20 @@ export interface Evaluation {
   value: number | null;
 }
 
-function seriesOf(source: MetricSource, target: LocalTarget, namespace: string): { namespace: string; dims: Dimensions } {
+function seriesOf(
+  source: MetricSource,
+  target: LocalTarget,
+  namespace: string,
+): { namespace: string; dims: Dimensions } {
   switch (source.source) {
     case 'stack': {
       if (!target.provider) throw new Error(`${source.metric} needs a provider`);
-      return { namespace, dims: target.operation ? { provider: target.provider, operation: target.operation } : { provider: target.provider } };
+      return {
+        namespace,
+        dims: target.operation
+          ? { provider: target.provider, operation: target.operation }
+          : { provider: target.provider },
+      };
     }
     case 'queue':
       return { namespace: AWS_NAMESPACE.queue, dims: { QueueName: target.queue ?? '' } };
@@ -40,13 +49,27 @@ function seriesOf(source: MetricSource, target: LocalTarget, namespace: string):
   }
 }
 
-function sourceValue(store: MetricStore, source: MetricSource, target: LocalTarget, namespace: string, from: number, to: number): number | undefined {
+function sourceValue(
+  store: MetricStore,
+  source: MetricSource,
+  target: LocalTarget,
+  namespace: string,
+  from: number,
+  to: number,
+): number | undefined {
   const { namespace: ns, dims } = seriesOf(source, target, namespace);
   return statistic(source.statistic, store.values(ns, source.metric, dims, from, to));
 }
 
 /** A measure over one period, as the CDK side's metric or metric math computes it (see lib/observability/rule-metrics.ts). */
-export function measureValue(store: MetricStore, measure: Measure, target: LocalTarget, namespace: string, from: number, to: number): number | undefined {
+export function measureValue(
+  store: MetricStore,
+  measure: Measure,
+  target: LocalTarget,
+  namespace: string,
+  from: number,
+  to: number,
+): number | undefined {
   if (measure.kind === 'metric') return sourceValue(store, measure.metric, target, namespace, from, to);
   const den = sourceValue(store, measure.denominator, target, namespace, from, to);
   if (den === undefined) return undefined;
@@ -63,7 +86,14 @@ export function measureValue(store: MetricStore, measure: Measure, target: Local
  * @example
  * const { state } = evaluateRule(rule, store, { provider: 'github' }, 'IntegrationStack', Date.now(), 60);
  */
-export function evaluateRule(rule: AlarmRule, store: MetricStore, target: LocalTarget, namespace: string, now: number, timeScale = 1): Evaluation {
+export function evaluateRule(
+  rule: AlarmRule,
+  store: MetricStore,
+  target: LocalTarget,
+  namespace: string,
+  now: number,
+  timeScale = 1,
+): Evaluation {
   const periodMs = (rule.periodSeconds * 1000) / timeScale;
   const datapoints: (number | null)[] = [];
   for (let k = rule.evaluationPeriods - 1; k >= 0; k -= 1) {

@@ -23,7 +23,10 @@ function keyOf(namespace: string, name: string, dims: Dimensions): string {
 }
 
 interface EmfDocument {
-  _aws?: { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  _aws?: {
+    Timestamp?: number;
+    CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
   [key: string]: unknown;
 }
 
@@ -40,7 +43,10 @@ interface EmfDocument {
 export class MetricStore {
   private readonly series = new Map<string, Series>();
 
-  constructor(private readonly retentionMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly retentionMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   add(namespace: string, name: string, dims: Dimensions, value: number, at = this.now()): void {
     if (!Number.isFinite(value)) return;
@@ -79,7 +85,8 @@ export class MetricStore {
         for (const k of set) if (typeof doc[k] === 'string') dims[k] = doc[k] as string;
         for (const { Name } of directive.Metrics) {
           const v = doc[Name];
-          for (const value of Array.isArray(v) ? v : [v]) if (typeof value === 'number') this.add(directive.Namespace, Name, dims, value, at);
+          for (const value of Array.isArray(v) ? v : [v])
+            if (typeof value === 'number') this.add(directive.Namespace, Name, dims, value, at);
         }
       }
     }

@@ -106,7 +106,9 @@ export class LocalMonitor {
     const periodsMs = ALARM_RULES.map((r) => (r.periodSeconds * 1000) / this.timeScale);
     this.tickMs = opts.tickMs ?? Math.min(1000, Math.max(50, Math.min(...periodsMs) / 10));
     this.bucketMs = Math.max(100, Math.min(5000, 60_000 / this.timeScale));
-    const longest = Math.max(...ALARM_RULES.map((r) => (r.periodSeconds * r.evaluationPeriods * 1000) / this.timeScale));
+    const longest = Math.max(
+      ...ALARM_RULES.map((r) => (r.periodSeconds * r.evaluationPeriods * 1000) / this.timeScale),
+    );
     this.store = new MetricStore(Math.max(longest, (opts.buckets ?? 60) * this.bucketMs) + this.bucketMs, this.now);
   }
 
@@ -158,7 +160,17 @@ export class LocalMonitor {
   add(rule: AlarmRule, subject: string, target: LocalTarget, provider?: string): void {
     const key = `${rule.id}:${subject}`;
     if (this.instances.has(key)) return;
-    this.instances.set(key, { key, rule, subject, provider, target, state: 'OK', since: this.now(), value: null, datapoints: [] });
+    this.instances.set(key, {
+      key,
+      rule,
+      subject,
+      provider,
+      target,
+      state: 'OK',
+      since: this.now(),
+      value: null,
+      datapoints: [],
+    });
   }
 
   start(): void {
@@ -181,7 +193,13 @@ export class LocalMonitor {
       const dims = { QueueName: q.name };
       this.store.add(AWS_NAMESPACE.queue, 'ApproximateNumberOfMessagesVisible', dims, depth.visible, now);
       this.store.add(AWS_NAMESPACE.queue, 'ApproximateNumberOfMessagesNotVisible', dims, depth.inFlight, now);
-      this.store.add(AWS_NAMESPACE.queue, 'ApproximateAgeOfOldestMessage', dims, Math.floor(q.oldestAgeMs() / 1000), now);
+      this.store.add(
+        AWS_NAMESPACE.queue,
+        'ApproximateAgeOfOldestMessage',
+        dims,
+        Math.floor(q.oldestAgeMs() / 1000),
+        now,
+      );
     }
     for (const p of this.providers.values()) p.discoverOperations();
     this.store.prune();
@@ -247,12 +265,16 @@ export class LocalProviderMonitoring {
   private readonly groups = new Set<AlarmGroup>();
   private readonly operations = new Set<string>();
 
-  constructor(private readonly monitor: LocalMonitor, readonly provider: string) {}
+  constructor(
+    private readonly monitor: LocalMonitor,
+    readonly provider: string,
+  ) {}
 
   private group(group: AlarmGroup): this {
     if (this.groups.has(group)) return this;
     this.groups.add(group);
-    for (const rule of rulesFor(group, 'provider', this.monitor.settings)) this.monitor.add(rule, this.provider, { provider: this.provider }, this.provider);
+    for (const rule of rulesFor(group, 'provider', this.monitor.settings))
+      this.monitor.add(rule, this.provider, { provider: this.provider }, this.provider);
     return this;
   }
 
@@ -265,7 +287,12 @@ export class LocalProviderMonitoring {
     if (this.operations.has(operation)) return this;
     this.operations.add(operation);
     for (const rule of rulesFor('client', 'operation', this.monitor.settings)) {
-      this.monitor.add(rule, subjectSlug(this.provider, operation), { provider: this.provider, operation }, this.provider);
+      this.monitor.add(
+        rule,
+        subjectSlug(this.provider, operation),
+        { provider: this.provider, operation },
+        this.provider,
+      );
     }
     return this;
   }
@@ -288,7 +315,13 @@ export class LocalProviderMonitoring {
   queue(id: AlarmId, queue: LocalQueue, name?: string): this {
     const rule = resolveRule(id, this.monitor.settings);
     this.monitor.sampleQueue(queue);
-    if (rule) this.monitor.add(rule, subjectSlug(this.provider, name), { provider: this.provider, queue: queue.name }, this.provider);
+    if (rule)
+      this.monitor.add(
+        rule,
+        subjectSlug(this.provider, name),
+        { provider: this.provider, queue: queue.name },
+        this.provider,
+      );
     return this;
   }
 
@@ -300,7 +333,11 @@ export class LocalProviderMonitoring {
   /** Locally, operations need no registration: every operation that reports latency gets its alarm. */
   discoverOperations(): void {
     if (!this.groups.has('client')) return;
-    for (const s of this.monitor.store.select(this.monitor.namespace, METRIC.LatencyMs, (d) => d.provider === this.provider && d.operation !== undefined && Object.keys(d).length === 2)) {
+    for (const s of this.monitor.store.select(
+      this.monitor.namespace,
+      METRIC.LatencyMs,
+      (d) => d.provider === this.provider && d.operation !== undefined && Object.keys(d).length === 2,
+    )) {
       this.operation(s.dims.operation!);
     }
   }

@@ -161,13 +161,29 @@ export class ProviderSimulator {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const sreq: SimRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, url, query: url.searchParams, headers, body: Buffer.concat(chunks).toString('utf8'), params: {} };
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const sreq: SimRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      url,
+      query: url.searchParams,
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      params: {},
+    };
     if (sreq.path.startsWith(CONTROL)) return this.respond(res, this.control(sreq));
 
     // A create held by `commit-late` lands before whatever comes next once it is due.
     await this.commitLate();
-    const entry: LoggedRequest = { at: this.now(), method: sreq.method, path: sreq.path, query: Object.fromEntries(url.searchParams), headers, body: sreq.body };
+    const entry: LoggedRequest = {
+      at: this.now(),
+      method: sreq.method,
+      path: sreq.path,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: sreq.body,
+    };
     this.requests.push(entry);
     const finish = async (out: SimResponse, fault?: LoggedRequest['fault']) => {
       entry.status = out.status ?? 200;
@@ -179,7 +195,10 @@ export class ProviderSimulator {
 
     const limit = this.faults.rateLimit();
     // Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits
-    const limitedBody = this.faults.settings.rateLimit?.headers === 'trello' ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' } : { error: 'rate_limited', message: 'Too many requests' };
+    const limitedBody =
+      this.faults.settings.rateLimit?.headers === 'trello'
+        ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' }
+        : { error: 'rate_limited', message: 'Too many requests' };
     if (limit.limited) return finish({ status: 429, headers: limit.headers, body: limitedBody }, 'rate_limited');
 
     const taken = this.faults.take(sreq.method, sreq.path);
@@ -196,9 +215,23 @@ export class ProviderSimulator {
           req.socket.destroy();
           return;
         case 'malformed':
-          return finish({ status: fault.status ?? 200, headers: { 'content-type': 'application/json' }, raw: '{"data": [{"id": "rec_0' }, 'malformed');
+          return finish(
+            {
+              status: fault.status ?? 200,
+              headers: { 'content-type': 'application/json' },
+              raw: '{"data": [{"id": "rec_0',
+            },
+            'malformed',
+          );
         case 'html':
-          return finish({ status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw: `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>` }, 'html');
+          return finish(
+            {
+              status: fault.status,
+              headers: { 'content-type': 'text/html; charset=utf-8' },
+              raw: `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>`,
+            },
+            'html',
+          );
         case 'latency':
           await new Promise((r) => setTimeout(r, fault.ms));
           break;
@@ -207,14 +240,41 @@ export class ProviderSimulator {
           break;
         case 'status': {
           const now = this.now();
-          const wait = { ...(fault.retryAfter ? waitHeaders(now, fault.retryAfter.seconds * 1000, { retryAfter: fault.retryAfter.as ?? 'seconds' }) : {}), ...(fault.reset ? waitHeaders(now, fault.reset.seconds * 1000, { retryAfter: 'none', reset: fault.reset.as, remaining: fault.reset.remaining ?? 0 }) : {}) };
-          return finish({ status: fault.status, headers: { ...wait, ...fault.headers }, body: fault.body ?? { error: `simulated ${fault.status}` } }, 'status');
+          const wait = {
+            ...(fault.retryAfter
+              ? waitHeaders(now, fault.retryAfter.seconds * 1000, { retryAfter: fault.retryAfter.as ?? 'seconds' })
+              : {}),
+            ...(fault.reset
+              ? waitHeaders(now, fault.reset.seconds * 1000, {
+                  retryAfter: 'none',
+                  reset: fault.reset.as,
+                  remaining: fault.reset.remaining ?? 0,
+                })
+              : {}),
+          };
+          return finish(
+            {
+              status: fault.status,
+              headers: { ...wait, ...fault.headers },
+              body: fault.body ?? { error: `simulated ${fault.status}` },
+            },
+            'status',
+          );
         }
       }
     }
 
-    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token')) return finish(this.issueToken(sreq, this.auth));
-    if (!this.authorized(sreq)) return finish({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: 'invalid_token' } }, 'unauthorized');
+    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token'))
+      return finish(this.issueToken(sreq, this.auth));
+    if (!this.authorized(sreq))
+      return finish(
+        {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+          body: { error: 'invalid_token' },
+        },
+        'unauthorized',
+      );
 
     const match = this.match(sreq);
     if (!match) return finish({ status: 404, body: { error: 'not_found' } });
@@ -243,7 +303,14 @@ export class ProviderSimulator {
       if (committing.drop === 'reset') return void req.socket.destroy();
       if (committing.drop === 'hang') return;
       const status = committing.status ?? 502;
-      return finish({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw: `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1></body></html>` }, 'commit-then-fail');
+      return finish(
+        {
+          status,
+          headers: { 'content-type': 'text/html; charset=utf-8' },
+          raw: `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1></body></html>`,
+        },
+        'commit-then-fail',
+      );
     }
     return finish(out);
   }
@@ -253,7 +320,12 @@ export class ProviderSimulator {
     for (const route of this.routes) {
       if (route.method !== req.method || route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
-      if (route.parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(parts[i]!)), true) : p === parts[i]))) return { route, params };
+      const matches = route.parts.every((p, i) => {
+        if (!p.startsWith(':')) return p === parts[i];
+        params[p.slice(1)] = decodeURIComponent(parts[i]!);
+        return true;
+      });
+      if (matches) return { route, params };
     }
     return undefined;
   }
@@ -268,7 +340,9 @@ export class ProviderSimulator {
       case 'bearer':
         return req.headers.authorization === `Bearer ${a.token}`;
       case 'apiKeys':
-        return a.keys.every((k) => (a.in === 'header' ? req.headers[k.name.toLowerCase()] : req.query.get(k.name)) === k.value);
+        return a.keys.every(
+          (k) => (a.in === 'header' ? req.headers[k.name.toLowerCase()] : req.query.get(k.name)) === k.value,
+        );
       case 'oauth2': {
         const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
         const expiresAt = token ? this.tokens.get(token) : undefined;
@@ -288,12 +362,18 @@ export class ProviderSimulator {
       id = decodeURIComponent(u ?? '');
       secret = decodeURIComponent(p ?? '');
     }
-    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
-    if (id !== a.clientId || secret !== a.clientSecret) return { status: 401, headers: { 'www-authenticate': 'Basic' }, body: { error: 'invalid_client' } };
+    if (form.get('grant_type') !== 'client_credentials')
+      return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (id !== a.clientId || secret !== a.clientSecret)
+      return { status: 401, headers: { 'www-authenticate': 'Basic' }, body: { error: 'invalid_client' } };
     const token = `sim_${randomBytes(16).toString('hex')}`;
     const expiresIn = a.expiresIn ?? 3600;
     this.tokens.set(token, this.now() + expiresIn * 1000);
-    return { status: 200, headers: { 'cache-control': 'no-store' }, body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: form.get('scope') ?? undefined } };
+    return {
+      status: 200,
+      headers: { 'cache-control': 'no-store' },
+      body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: form.get('scope') ?? undefined },
+    };
   }
 
   /** `GET|POST|DELETE /_faults` and `GET|DELETE /_requests`: runtime control for the local stack, ops and browser tests. */
@@ -316,9 +396,22 @@ export class ProviderSimulator {
     if (req.path === '/_requests') {
       if (req.method === 'DELETE') this.requests.length = 0;
       // Credentials stay out of what the control route shows.
-      const queryKeys = new Set(this.auth.kind === 'apiKeys' ? this.auth.keys.map((k) => k.name) : this.auth.kind === 'apiKey' && this.auth.in === 'query' ? [this.auth.name] : []);
-      const redact = (entries: Record<string, string>, secret: (k: string) => boolean) => Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, secret(k) ? '[redacted]' : v]));
-      return { body: this.requests.map((r) => ({ ...r, headers: redact(r.headers, (k) => SENSITIVE.test(k)), query: redact(r.query, (k) => queryKeys.has(k)) })) };
+      const queryKeys = new Set(
+        this.auth.kind === 'apiKeys'
+          ? this.auth.keys.map((k) => k.name)
+          : this.auth.kind === 'apiKey' && this.auth.in === 'query'
+            ? [this.auth.name]
+            : [],
+      );
+      const redact = (entries: Record<string, string>, secret: (k: string) => boolean) =>
+        Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, secret(k) ? '[redacted]' : v]));
+      return {
+        body: this.requests.map((r) => ({
+          ...r,
+          headers: redact(r.headers, (k) => SENSITIVE.test(k)),
+          query: redact(r.query, (k) => queryKeys.has(k)),
+        })),
+      };
     }
     return { status: 404, body: { error: 'not_found' } };
   }

@@ -20,7 +20,20 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['alpha', 'bravo', 'delta', 'echo', 'falcon', 'harbor', 'juniper', 'kilo', 'lima', 'meadow', 'nova', 'orbit'];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'delta',
+  'echo',
+  'falcon',
+  'harbor',
+  'juniper',
+  'kilo',
+  'lima',
+  'meadow',
+  'nova',
+  'orbit',
+];
 
 /**
  * A deterministic data set: the same `seed` and `count` always give the same records, ordered by

@@ -83,7 +83,11 @@ export function noticeHeaders(knob: NoticeKnob | undefined, path: string): Recor
   if (knob.deprecation === true) h.deprecation = 'true';
   else if (knob.deprecation) h.deprecation = `@${Math.floor(Date.parse(knob.deprecation) / 1000)}`;
   if (knob.sunset) h.sunset = new Date(Date.parse(knob.sunset)).toUTCString();
-  if (knob.link) h.link = [`<${knob.link}>; rel="deprecation"; type="text/html"`, ...(knob.sunset ? [`<${knob.link}>; rel="sunset"; type="text/html"`] : [])].join(', ');
+  if (knob.link)
+    h.link = [
+      `<${knob.link}>; rel="deprecation"; type="text/html"`,
+      ...(knob.sunset ? [`<${knob.link}>; rel="sunset"; type="text/html"`] : []),
+    ].join(', ');
   if (knob.warning) h.warning = `299 - "${knob.warning.replace(/["\\]/g, '\\$&')}"`;
   return h;
 }
@@ -105,7 +109,16 @@ export interface FaultSettings {
 const httpDate = (ms: number): string => new Date(Math.ceil(ms / 1000) * 1000).toUTCString();
 
 /** Headers for a 429/503's Retry-After and reset, from the simulator's clock; dates round up so clients never come back early. */
-export function waitHeaders(now: number, waitMs: number, opts: { retryAfter?: 'seconds' | 'date' | 'none'; reset?: 'epoch' | 'delta' | 'draft' | 'none'; remaining?: number; limit?: number }): Record<string, string> {
+export function waitHeaders(
+  now: number,
+  waitMs: number,
+  opts: {
+    retryAfter?: 'seconds' | 'date' | 'none';
+    reset?: 'epoch' | 'delta' | 'draft' | 'none';
+    remaining?: number;
+    limit?: number;
+  },
+): Record<string, string> {
   const h: Record<string, string> = {};
   const seconds = Math.max(0, Math.ceil(waitMs / 1000));
   if (opts.retryAfter === 'date') h['retry-after'] = httpDate(now + waitMs);
@@ -116,7 +129,7 @@ export function waitHeaders(now: number, waitMs: number, opts: { retryAfter?: 's
     h['x-ratelimit-remaining'] = remaining;
     h['x-ratelimit-reset'] = opts.reset === 'epoch' ? String(Math.ceil((now + waitMs) / 1000)) : String(seconds);
   } else if (opts.reset === 'draft') {
-    h['ratelimit'] = `"default";r=${remaining};t=${seconds}`;
+    h.ratelimit = `"default";r=${remaining};t=${seconds}`;
     if (opts.limit !== undefined) h['ratelimit-policy'] = `"default";q=${opts.limit};w=${seconds}`;
   }
   return h;
@@ -156,7 +169,12 @@ export class FaultState {
   /** The first scripted fault matching this request, consuming one of its uses. */
   take(method: string, path: string): Fault | undefined {
     const rules = this.settings.rules;
-    const i = rules.findIndex((r) => (!r.match?.method || r.match.method.toUpperCase() === method) && (!r.match?.path || path.startsWith(r.match.path)) && (r.times ?? 1) > 0);
+    const i = rules.findIndex(
+      (r) =>
+        (!r.match?.method || r.match.method.toUpperCase() === method) &&
+        (!r.match?.path || path.startsWith(r.match.path)) &&
+        (r.times ?? 1) > 0,
+    );
     if (i < 0) return undefined;
     const rule = rules[i]!;
     rule.times = (rule.times ?? 1) - 1;
@@ -175,11 +193,26 @@ export class FaultState {
     const waitMs = start + knob.windowMs - now;
     const style = knob.headers ?? 'x-ratelimit';
     if (style === 'trello') {
-      const headers: Record<string, string> = { 'x-rate-limit-api-token-interval-ms': String(knob.windowMs), 'x-rate-limit-api-token-max': String(knob.limit), 'x-rate-limit-api-token-remaining': String(knob.limit - this.window.count) };
-      return { limited, headers: { ...headers, ...(limited ? waitHeaders(now, waitMs, { retryAfter: knob.retryAfter ?? 'seconds' }) : {}) } };
+      const headers: Record<string, string> = {
+        'x-rate-limit-api-token-interval-ms': String(knob.windowMs),
+        'x-rate-limit-api-token-max': String(knob.limit),
+        'x-rate-limit-api-token-remaining': String(knob.limit - this.window.count),
+      };
+      return {
+        limited,
+        headers: {
+          ...headers,
+          ...(limited ? waitHeaders(now, waitMs, { retryAfter: knob.retryAfter ?? 'seconds' }) : {}),
+        },
+      };
     }
     const reset = style === 'x-ratelimit' ? 'epoch' : style === 'x-ratelimit-delta' ? 'delta' : style;
-    const headers = waitHeaders(now, waitMs, { retryAfter: limited ? knob.retryAfter ?? 'seconds' : 'none', reset, remaining: knob.limit - this.window.count, limit: knob.limit });
+    const headers = waitHeaders(now, waitMs, {
+      retryAfter: limited ? (knob.retryAfter ?? 'seconds') : 'none',
+      reset,
+      remaining: knob.limit - this.window.count,
+      limit: knob.limit,
+    });
     return { limited, headers };
   }
 }

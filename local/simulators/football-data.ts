@@ -23,7 +23,28 @@ const LEAGUES: [id: number, name: string, country: string, calendarYear?: boolea
   [113, 'Allsvenskan', 'Sweden', true],
 ];
 
-const PLACES = ['Ashford', 'Brindle', 'Caldera', 'Dunmore', 'Eastvale', 'Fairport', 'Glenrock', 'Harrow', 'Ironbridge', 'Juniper', 'Kingsmere', 'Lakeside', 'Marlow', 'Northgate', 'Oakridge', 'Pinehurst', 'Queensbury', 'Riverton', 'Stonefield', 'Thornbury'];
+const PLACES = [
+  'Ashford',
+  'Brindle',
+  'Caldera',
+  'Dunmore',
+  'Eastvale',
+  'Fairport',
+  'Glenrock',
+  'Harrow',
+  'Ironbridge',
+  'Juniper',
+  'Kingsmere',
+  'Lakeside',
+  'Marlow',
+  'Northgate',
+  'Oakridge',
+  'Pinehurst',
+  'Queensbury',
+  'Riverton',
+  'Stonefield',
+  'Thornbury',
+];
 const SUFFIXES = ['FC', 'United', 'City', 'Athletic', 'Rovers', 'Wanderers'];
 
 export interface SimFixtureRow {
@@ -83,12 +104,19 @@ function roundRobin(n: number): [number, number][][] {
  * const world = footballWorld({ seasons: [2024], leagues: 12 });
  * world.byDay.get(Math.floor(Date.UTC(2024, 7, 17) / DAY))
  */
-export function footballWorld(opts: FootballDataOptions): { leagues: SimLeague[]; fixtures: SimFixtureRow[]; byDay: Map<number, number[]> } {
+export function footballWorld(opts: FootballDataOptions): {
+  leagues: SimLeague[];
+  fixtures: SimFixtureRow[];
+  byDay: Map<number, number[]>;
+} {
   const rand = prng(opts.seed ?? 7);
   const count = opts.leagues ?? LEAGUES.length;
   const leagues: SimLeague[] = Array.from({ length: count }, (_, i) => {
     const [id, name, country, calendarYear = false] = LEAGUES[i] ?? [1000 + i, `League ${i + 1}`, 'Simland'];
-    const teams = Array.from({ length: 20 }, (_, t) => ({ id: 10_000 + i * 20 + t, name: `${PLACES[(t + i) % PLACES.length]} ${SUFFIXES[(t * 7 + i) % SUFFIXES.length]}` }));
+    const teams = Array.from({ length: 20 }, (_, t) => ({
+      id: 10_000 + i * 20 + t,
+      name: `${PLACES[(t + i) % PLACES.length]} ${SUFFIXES[(t * 7 + i) % SUFFIXES.length]}`,
+    }));
     return { id, name, country, calendarYear, teams };
   });
   const schedule = roundRobin(20);
@@ -127,21 +155,25 @@ export function footballWorld(opts: FootballDataOptions): { leagues: SimLeague[]
   const byDay = new Map<number, number[]>();
   fixtures.forEach((f, i) => {
     const d = Math.floor(f.kickoff / DAY);
-    let list = byDay.get(d);
-    if (!list) byDay.set(d, (list = []));
+    const list = byDay.get(d) ?? [];
+    byDay.set(d, list);
     list.push(i);
   });
   return { leagues, fixtures, byDay };
 }
 
 /** Status at `now`: not started, in play (1H, HT, 2H with minutes), finished, or postponed. */
-function status(f: SimFixtureRow, now: number): { long: string; short: string; elapsed: number | null; live: boolean; done: boolean } {
+function status(
+  f: SimFixtureRow,
+  now: number,
+): { long: string; short: string; elapsed: number | null; live: boolean; done: boolean } {
   if (f.postponed) return { long: 'Match Postponed', short: 'PST', elapsed: null, live: false, done: false };
   const minutes = Math.floor((now - f.kickoff) / MINUTE);
   if (minutes < 0) return { long: 'Not Started', short: 'NS', elapsed: null, live: false, done: false };
   if (minutes < 45) return { long: 'First Half', short: '1H', elapsed: minutes + 1, live: true, done: false };
   if (minutes < 60) return { long: 'Halftime', short: 'HT', elapsed: 45, live: true, done: false };
-  if (minutes < 110) return { long: 'Second Half', short: '2H', elapsed: Math.min(90, minutes - 14), live: true, done: false };
+  if (minutes < 110)
+    return { long: 'Second Half', short: '2H', elapsed: Math.min(90, minutes - 14), live: true, done: false };
   return { long: 'Match Finished', short: 'FT', elapsed: 90, live: false, done: true };
 }
 
@@ -169,14 +201,35 @@ export function fixtureJson(f: SimFixtureRow, leagues: SimLeague[], now: number)
       timezone: 'UTC',
       date: new Date(f.kickoff).toISOString().replace('.000Z', '+00:00'),
       timestamp: Math.floor(f.kickoff / 1000),
-      periods: { first: st.live || st.done ? Math.floor(f.kickoff / 1000) : null, second: st.done ? Math.floor(f.kickoff / 1000) + 3600 : null },
+      periods: {
+        first: st.live || st.done ? Math.floor(f.kickoff / 1000) : null,
+        second: st.done ? Math.floor(f.kickoff / 1000) + 3600 : null,
+      },
       venue: { id: 500 + f.leagueIndex * 20 + f.home, name: `${home.name} Stadium`, city: home.name.split(' ')[0]! },
       status: { long: st.long, short: st.short, elapsed: st.elapsed },
     },
-    league: { id: league.id, name: league.name, country: league.country, logo: `https://media.api-sports.io/football/leagues/${league.id}.png`, flag: null, season: f.season, round: `Regular Season - ${f.round}` },
+    league: {
+      id: league.id,
+      name: league.name,
+      country: league.country,
+      logo: `https://media.api-sports.io/football/leagues/${league.id}.png`,
+      flag: null,
+      season: f.season,
+      round: `Regular Season - ${f.round}`,
+    },
     teams: {
-      home: { id: home.id, name: home.name, logo: `https://media.api-sports.io/football/teams/${home.id}.png`, winner: winner === null ? null : winner },
-      away: { id: away.id, name: away.name, logo: `https://media.api-sports.io/football/teams/${away.id}.png`, winner: winner === null ? null : !winner },
+      home: {
+        id: home.id,
+        name: home.name,
+        logo: `https://media.api-sports.io/football/teams/${home.id}.png`,
+        winner: winner === null ? null : winner,
+      },
+      away: {
+        id: away.id,
+        name: away.name,
+        logo: `https://media.api-sports.io/football/teams/${away.id}.png`,
+        winner: winner === null ? null : !winner,
+      },
     },
     goals: { home: gh, away: ga },
     score: {

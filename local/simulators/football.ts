@@ -35,7 +35,19 @@ function withField(json: Record<string, unknown>, path: string, value: unknown):
   const [head, ...rest] = path.split('.');
   if (!head) return json;
   const inner = json[head];
-  return { ...json, [head]: rest.length === 0 ? value : withField(typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {}, rest.join('.'), value) };
+  return {
+    ...json,
+    [head]:
+      rest.length === 0
+        ? value
+        : withField(
+            typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+              ? (inner as Record<string, unknown>)
+              : {},
+            rest.join('.'),
+            value,
+          ),
+  };
 }
 
 export type FootballFaultSettings = FaultSettings & { football?: FootballKnobs };
@@ -54,8 +66,10 @@ export interface FootballSimulatorOptions extends SimulatorOptions {
   limits?: FootballKnobs;
 }
 
-const TOKEN_ERROR = 'Error/Missing application key. Go to https://www.api-football.com/documentation-v3 to learn how to get your API application key.';
-const QUOTA_ERROR = 'You have reached the request limit for the day, Go to https://dashboard.api-football.com to upgrade your plan.';
+const TOKEN_ERROR =
+  'Error/Missing application key. Go to https://www.api-football.com/documentation-v3 to learn how to get your API application key.';
+const QUOTA_ERROR =
+  'You have reached the request limit for the day, Go to https://dashboard.api-football.com to upgrade your plan.';
 
 /** The season (by its starting year) that `now` falls in: seasons run from August. */
 export const seasonOf = (now: number): number => {
@@ -92,7 +106,11 @@ export class FootballSimulator extends ProviderSimulator {
     // The key is checked by the routes: API-Football answers a bad key with 200 and errors.token, not 401.
     super({ ...opts, auth: { kind: 'none' } });
     const current = seasonOf(this.now());
-    const world = footballWorld({ seed: opts.seed, seasons: opts.seasons ?? [current - 2, current - 1, current], leagues: opts.leagues });
+    const world = footballWorld({
+      seed: opts.seed,
+      seasons: opts.seasons ?? [current - 2, current - 1, current],
+      leagues: opts.leagues,
+    });
     this.leagues = world.leagues;
     this.fixtures = world.fixtures;
     this.byDay = world.byDay;
@@ -124,7 +142,11 @@ export class FootballSimulator extends ProviderSimulator {
     this.day = { start: 0, count: 0 };
   }
 
-  private envelope(get: string, req: SimRequest, fields: { errors?: Record<string, string>; response?: unknown[]; paging?: { current: number; total: number } }): Record<string, unknown> {
+  private envelope(
+    get: string,
+    req: SimRequest,
+    fields: { errors?: Record<string, string>; response?: unknown[]; paging?: { current: number; total: number } },
+  ): Record<string, unknown> {
     const parameters = Object.fromEntries(req.query);
     const response = fields.response ?? [];
     return {
@@ -140,7 +162,8 @@ export class FootballSimulator extends ProviderSimulator {
   /** The key, the daily quota and the per-minute limit, as API-Football checks them; headers on every answer. */
   private gate(req: SimRequest, serve: () => SimResponse): SimResponse {
     const get = req.path.replace(/^\//, '');
-    if (req.headers['x-apisports-key'] !== this.key) return { body: this.envelope(get, req, { errors: { token: TOKEN_ERROR } }) };
+    if (req.headers['x-apisports-key'] !== this.key)
+      return { body: this.envelope(get, req, { errors: { token: TOKEN_ERROR } }) };
     const k = this.knobs();
     const now = this.now();
     const minuteMs = k.minuteMs ?? 60_000;
@@ -149,12 +172,25 @@ export class FootballSimulator extends ProviderSimulator {
     const dayStart = Math.floor(now / DAY) * DAY;
     if (dayStart !== this.day.start) this.day = { start: dayStart, count: 0 };
     const headers = (): Record<string, string> => ({
-      ...(k.dailyQuota !== undefined ? { 'x-ratelimit-requests-limit': String(k.dailyQuota), 'x-ratelimit-requests-remaining': String(Math.max(0, k.dailyQuota - this.day.count)) } : {}),
-      ...(k.perMinute !== undefined ? { 'X-RateLimit-Limit': String(k.perMinute), 'X-RateLimit-Remaining': String(Math.max(0, k.perMinute - this.minute.count)) } : {}),
+      ...(k.dailyQuota !== undefined
+        ? {
+            'x-ratelimit-requests-limit': String(k.dailyQuota),
+            'x-ratelimit-requests-remaining': String(Math.max(0, k.dailyQuota - this.day.count)),
+          }
+        : {}),
+      ...(k.perMinute !== undefined
+        ? {
+            'X-RateLimit-Limit': String(k.perMinute),
+            'X-RateLimit-Remaining': String(Math.max(0, k.perMinute - this.minute.count)),
+          }
+        : {}),
     });
-    if (k.dailyQuota !== undefined && this.day.count >= k.dailyQuota) return { headers: headers(), body: this.envelope(get, req, { errors: { requests: QUOTA_ERROR } }) };
+    if (k.dailyQuota !== undefined && this.day.count >= k.dailyQuota)
+      return { headers: headers(), body: this.envelope(get, req, { errors: { requests: QUOTA_ERROR } }) };
     if (k.perMinute !== undefined && this.minute.count >= k.perMinute) {
-      const body = this.envelope(get, req, { errors: { rateLimit: `Too many requests. Your rate limit is ${k.perMinute} requests per minute.` } });
+      const body = this.envelope(get, req, {
+        errors: { rateLimit: `Too many requests. Your rate limit is ${k.perMinute} requests per minute.` },
+      });
       return { status: k.rateLimitStatus ?? 200, headers: headers(), body };
     }
     this.day.count += 1;
@@ -165,12 +201,16 @@ export class FootballSimulator extends ProviderSimulator {
 
   private listFixtures(req: SimRequest): SimResponse {
     const q = req.query;
-    const bad = (field: string, message: string): SimResponse => ({ body: this.envelope('fixtures', req, { errors: { [field]: message } }) });
+    const bad = (field: string, message: string): SimResponse => ({
+      body: this.envelope('fixtures', req, { errors: { [field]: message } }),
+    });
     const date = q.get('date');
-    if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return bad('date', 'The Date field must contain a valid date (YYYY-MM-DD).');
+    if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+      return bad('date', 'The Date field must contain a valid date (YYYY-MM-DD).');
     const page = Number(q.get('page') ?? '1');
     if (!Number.isInteger(page) || page < 1) return bad('page', 'The Page field must contain an integer.');
-    if (![...q.keys()].some((k) => k !== 'page' && k !== 'timezone')) return bad('required', 'At least one parameter is required.');
+    if (![...q.keys()].some((k) => k !== 'page' && k !== 'timezone'))
+      return bad('required', 'At least one parameter is required.');
     let rows: SimFixtureRow[] = date ? this.fixturesOn(date) : this.fixtures;
     const num = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
     const id = num('id');
@@ -186,7 +226,10 @@ export class FootballSimulator extends ProviderSimulator {
     if (from) rows = rows.filter((f) => f.kickoff >= Date.parse(`${from}T00:00:00Z`));
     if (to) rows = rows.filter((f) => f.kickoff < Date.parse(`${to}T00:00:00Z`) + DAY);
     let items = rows.map((f) => this.serveFixture(f, now));
-    if (statuses) items = items.filter((f) => statuses.includes(((f.fixture as { status: { short: string } }).status ?? { short: '' }).short));
+    if (statuses)
+      items = items.filter((f) =>
+        statuses.includes(((f.fixture as { status: { short: string } }).status ?? { short: '' }).short),
+      );
     const total = Math.max(1, Math.ceil(items.length / this.pageSize));
     const response = items.slice((page - 1) * this.pageSize, page * this.pageSize);
     return { body: this.envelope('fixtures', req, { response, paging: { current: page, total } }) };
@@ -203,7 +246,8 @@ export class FootballSimulator extends ProviderSimulator {
     }
     const every = this.faults.settings.invalidEvery;
     // A provider bug: ids as strings, goals as text.
-    if (every && f.id % every === 0) json = { ...json, fixture: { ...(json.fixture as object), id: String(f.id) }, goals: 'n/a' };
+    if (every && f.id % every === 0)
+      json = { ...json, fixture: { ...(json.fixture as object), id: String(f.id) }, goals: 'n/a' };
     return json;
   }
 
@@ -216,7 +260,11 @@ export class FootballSimulator extends ProviderSimulator {
         errors: [],
         results: 1,
         paging: { current: 1, total: 1 },
-        response: { account: { firstname: 'Local', lastname: 'Simulator' }, subscription: { plan: 'Simulator', active: true }, requests: { current: this.day.count, limit_day: k.dailyQuota ?? null } },
+        response: {
+          account: { firstname: 'Local', lastname: 'Simulator' },
+          subscription: { plan: 'Simulator', active: true },
+          requests: { current: this.day.count, limit_day: k.dailyQuota ?? null },
+        },
       },
     };
   }

@@ -50,7 +50,12 @@ function withQuery(url: URL, params: Record<string, string | number>): string {
  * @example
  * const { body, headers } = servePage('cursor', records, { query: url.searchParams, url }, { pageSize: 50 })!;
  */
-export function servePage<T>(style: PageStyle, all: readonly T[], req: PageRequest, opts: PageOptions = {}): ServedPage<T> | undefined {
+export function servePage<T>(
+  style: PageStyle,
+  all: readonly T[],
+  req: PageRequest,
+  opts: PageOptions = {},
+): ServedPage<T> | undefined {
   const q = req.query;
   const max = opts.maxPageSize ?? 1000;
   const size = (name: string) => Math.min(max, Math.max(1, int(q.get(name), opts.pageSize ?? 100)));
@@ -62,10 +67,16 @@ export function servePage<T>(style: PageStyle, all: readonly T[], req: PageReque
       const page = Math.max(1, int(q.get('page'), 1));
       const totalPages = Math.max(1, Math.ceil(all.length / perPage));
       const items = all.slice((page - 1) * perPage, page * perPage);
-      if (style === 'page') return { items, body: { data: items, paging: { page, per_page: perPage, total_pages: totalPages, total: all.length } }, headers: {} };
+      if (style === 'page')
+        return {
+          items,
+          body: { data: items, paging: { page, per_page: perPage, total_pages: totalPages, total: all.length } },
+          headers: {},
+        };
       const links: string[] = [];
       const nextPage = looping(page) ? 1 : page < totalPages ? page + 1 : undefined;
-      if (nextPage !== undefined) links.push(`<${withQuery(req.url, { page: nextPage, per_page: perPage })}>; rel="next"`);
+      if (nextPage !== undefined)
+        links.push(`<${withQuery(req.url, { page: nextPage, per_page: perPage })}>; rel="next"`);
       links.push(`<${withQuery(req.url, { page: totalPages, per_page: perPage })}>; rel="last"`);
       return { items, body: items, headers: { link: links.join(', ') } };
     }
@@ -84,8 +95,21 @@ export function servePage<T>(style: PageStyle, all: readonly T[], req: PageReque
       const end = start + items.length;
       const more = end < all.length;
       const nextIndex = looping(Math.floor(start / limit) + 1) ? 0 : more ? end : undefined;
-      if (style === 'cursor') return { items, body: { data: items, next_cursor: nextIndex === undefined ? null : encode(nextIndex), has_more: nextIndex !== undefined }, headers: {} };
-      return { items, body: { data: items, next: nextIndex === undefined ? null : withQuery(req.url, { after: nextIndex, limit }) }, headers: {} };
+      if (style === 'cursor')
+        return {
+          items,
+          body: {
+            data: items,
+            next_cursor: nextIndex === undefined ? null : encode(nextIndex),
+            has_more: nextIndex !== undefined,
+          },
+          headers: {},
+        };
+      return {
+        items,
+        body: { data: items, next: nextIndex === undefined ? null : withQuery(req.url, { after: nextIndex, limit }) },
+        headers: {},
+      };
     }
   }
 }

@@ -38,7 +38,10 @@ export class RecordsSimulator extends ProviderSimulator {
     };
     for (const style of PAGE_STYLES) {
       this.route('GET', `/v1/${style}/items`, (req) => {
-        const page = servePage(style, served(), req, { pageSize: opts.pageSize ?? 100, loopAfter: this.faults.settings.cursorLoopAfter });
+        const page = servePage(style, served(), req, {
+          pageSize: opts.pageSize ?? 100,
+          loopAfter: this.faults.settings.cursorLoopAfter,
+        });
         return page ? { body: page.body, headers: page.headers } : { status: 400, body: { error: 'invalid_cursor' } };
       });
     }
@@ -50,7 +53,10 @@ export class RecordsSimulator extends ProviderSimulator {
       const key = req.headers['idempotency-key'];
       const replay = key ? this.created.get(key) : undefined;
       if (replay) return { ...replay, headers: { 'idempotent-replayed': 'true' } };
-      const out = { status: 201, body: { id: `new_${this.created.size + 1}`, ...(JSON.parse(req.body || '{}') as object) } };
+      const out = {
+        status: 201,
+        body: { id: `new_${this.created.size + 1}`, ...(JSON.parse(req.body || '{}') as object) },
+      };
       if (key) this.created.set(key, out);
       return out;
     });
@@ -69,9 +75,28 @@ export const simRecordSchema = z.object({
 
 /** How each records route pages, as a poll's definition would say it. */
 export const SIM_PAGINATION: Record<PageStyle, PaginationSpec> = {
-  page: { style: 'page', pageParam: 'page', sizeParam: 'per_page', totalPagesPath: 'paging.total_pages', recordsPath: 'data' },
-  offset: { style: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100, totalPath: 'total', recordsPath: 'data' },
-  cursor: { style: 'cursor', cursorParam: 'cursor', cursorPath: 'next_cursor', hasMorePath: 'has_more', recordsPath: 'data' },
+  page: {
+    style: 'page',
+    pageParam: 'page',
+    sizeParam: 'per_page',
+    totalPagesPath: 'paging.total_pages',
+    recordsPath: 'data',
+  },
+  offset: {
+    style: 'offset',
+    offsetParam: 'offset',
+    limitParam: 'limit',
+    limit: 100,
+    totalPath: 'total',
+    recordsPath: 'data',
+  },
+  cursor: {
+    style: 'cursor',
+    cursorParam: 'cursor',
+    cursorPath: 'next_cursor',
+    hasMorePath: 'has_more',
+    recordsPath: 'data',
+  },
   link: { style: 'link' },
   'next-url': { style: 'next-url', nextPath: 'next', recordsPath: 'data' },
 };

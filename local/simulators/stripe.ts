@@ -41,10 +41,28 @@ interface SavedResult {
   response?: SimResponse;
 }
 
-const CUSTOMER_PARAMS = new Set(['description', 'email', 'metadata', 'name', 'phone', 'balance', 'preferred_locales', 'tax_exempt', 'expand']);
+const CUSTOMER_PARAMS = new Set([
+  'description',
+  'email',
+  'metadata',
+  'name',
+  'phone',
+  'balance',
+  'preferred_locales',
+  'tax_exempt',
+  'expand',
+]);
 const KEY_TTL_MS = 24 * 3600 * 1000;
 
-const stripeError = (status: number, error: Record<string, unknown>): SimResponse => ({ status, body: { error: { ...error, doc_url: error.code ? `https://docs.stripe.com/error-codes/${String(error.code).replace(/_/g, '-')}` : undefined } } });
+const stripeError = (status: number, error: Record<string, unknown>): SimResponse => ({
+  status,
+  body: {
+    error: {
+      ...error,
+      doc_url: error.code ? `https://docs.stripe.com/error-codes/${String(error.code).replace(/_/g, '-')}` : undefined,
+    },
+  },
+});
 
 /** `a=1&metadata[k]=v` as Stripe reads it: bracketed keys nest one level. */
 function parseForm(body: string): Record<string, unknown> {
@@ -52,8 +70,8 @@ function parseForm(body: string): Record<string, unknown> {
   for (const [name, value] of new URLSearchParams(body)) {
     const m = /^([a-z_]+)\[([^\]]*)\]$/.exec(name);
     if (!m) out[name] = value;
-    else if (m[2] === '') ((out[m[1]!] ??= []) as string[]).push(value);
-    else ((out[m[1]!] ??= {}) as Record<string, string>)[m[2]!] = value;
+    else if (m[2] === '') out[m[1]!] = [...((out[m[1]!] ?? []) as string[]), value];
+    else out[m[1]!] = { ...((out[m[1]!] ?? {}) as Record<string, string>), [m[2]!]: value };
   }
   return out;
 }
@@ -94,7 +112,14 @@ export class StripeSimulator extends ProviderSimulator {
 
   /** Saves a result under a key, as if someone had sent `params` with it first (to provoke `idempotency_error`). */
   useKey(key: string, method: string, path: string, params: Record<string, string>): void {
-    this.saved.set(key, { method, path, params: canonicalForm(new URLSearchParams(params).toString()), at: this.now(), requestId: requestId(), response: { status: 200, body: {} } });
+    this.saved.set(key, {
+      method,
+      path,
+      params: canonicalForm(new URLSearchParams(params).toString()),
+      at: this.now(),
+      requestId: requestId(),
+      response: { status: 200, body: {} },
+    });
   }
 
   private withRequestId(out: SimResponse): SimResponse {
@@ -104,21 +129,47 @@ export class StripeSimulator extends ProviderSimulator {
   private idempotent(req: SimRequest, run: () => SimResponse): SimResponse {
     const key = req.headers['idempotency-key'];
     if (key === undefined) return this.withRequestId(run());
-    if (key.length > 255) return this.withRequestId(stripeError(400, { type: 'invalid_request_error', message: 'Idempotency keys are at most 255 characters long.' }));
+    if (key.length > 255)
+      return this.withRequestId(
+        stripeError(400, {
+          type: 'invalid_request_error',
+          message: 'Idempotency keys are at most 255 characters long.',
+        }),
+      );
     const locked = this.locks.get(key) ?? 0;
     const saved = this.saved.get(key);
     if (saved && this.now() - saved.at > KEY_TTL_MS) this.saved.delete(key);
     const current = this.saved.get(key);
     if (locked > 0 || (current && !current.response)) {
       if (locked > 0) this.locks.set(key, locked - 1);
-      return this.withRequestId({ ...stripeError(409, { type: 'invalid_request_error', code: 'idempotency_key_in_use', message: `Another request with the idempotency key ${key} is still in progress; retry later.` }), headers: { 'stripe-should-retry': 'true' } });
+      return this.withRequestId({
+        ...stripeError(409, {
+          type: 'invalid_request_error',
+          code: 'idempotency_key_in_use',
+          message: `Another request with the idempotency key ${key} is still in progress; retry later.`,
+        }),
+        headers: { 'stripe-should-retry': 'true' },
+      });
     }
     const params = canonicalForm(req.body);
     if (current) {
       if (current.method !== req.method || current.path !== req.path || current.params !== params) {
-        return this.withRequestId(stripeError(400, { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Use a key other than '${key}' for a different request.` }));
+        return this.withRequestId(
+          stripeError(400, {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Use a key other than '${key}' for a different request.`,
+          }),
+        );
       }
-      return { ...current.response!, headers: { ...current.response!.headers, 'idempotent-replayed': 'true', 'original-request': current.requestId, 'request-id': requestId() } };
+      return {
+        ...current.response!,
+        headers: {
+          ...current.response!.headers,
+          'idempotent-replayed': 'true',
+          'original-request': current.requestId,
+          'request-id': requestId(),
+        },
+      };
     }
     const entry: SavedResult = { method: req.method, path: req.path, params, at: this.now(), requestId: requestId() };
     this.saved.set(key, entry);
@@ -134,12 +185,32 @@ export class StripeSimulator extends ProviderSimulator {
 
   private validate(params: Record<string, unknown>): SimResponse | undefined {
     for (const name of Object.keys(params)) {
-      if (!CUSTOMER_PARAMS.has(name)) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_unknown', param: name, message: `Received unknown parameter: ${name}` });
+      if (!CUSTOMER_PARAMS.has(name))
+        return stripeError(400, {
+          type: 'invalid_request_error',
+          code: 'parameter_unknown',
+          param: name,
+          message: `Received unknown parameter: ${name}`,
+        });
     }
     const email = params.email;
-    if (typeof email === 'string' && email !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return stripeError(400, { type: 'invalid_request_error', code: 'email_invalid', param: 'email', message: 'Invalid email address' });
+    if (typeof email === 'string' && email !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'email_invalid',
+        param: 'email',
+        message: 'Invalid email address',
+      });
     const metadata = params.metadata;
-    if (metadata !== undefined && (typeof metadata !== 'object' || Array.isArray(metadata) || Object.keys(metadata as object).length > 50)) return stripeError(400, { type: 'invalid_request_error', param: 'metadata', message: 'Invalid metadata: at most 50 keys' });
+    if (
+      metadata !== undefined &&
+      (typeof metadata !== 'object' || Array.isArray(metadata) || Object.keys(metadata as object).length > 50)
+    )
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        param: 'metadata',
+        message: 'Invalid metadata: at most 50 keys',
+      });
     return undefined;
   }
 
@@ -204,7 +275,12 @@ export class StripeSimulator extends ProviderSimulator {
   }
 
   private missing(id: string): SimResponse {
-    return stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such customer: '${id}'` });
+    return stripeError(404, {
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      param: 'id',
+      message: `No such customer: '${id}'`,
+    });
   }
 
   /**
@@ -214,23 +290,53 @@ export class StripeSimulator extends ProviderSimulator {
    */
   private search(req: SimRequest): SimResponse {
     const query = req.query.get('query');
-    if (!query) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'query', message: 'Missing required param: query.' });
+    if (!query)
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_missing',
+        param: 'query',
+        message: 'Missing required param: query.',
+      });
     const clauses = parseSearch(query);
-    if (!clauses) return stripeError(400, { type: 'invalid_request_error', code: 'parameter_invalid', param: 'query', message: `Invalid search query: ${query}` });
+    if (!clauses)
+      return stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_invalid',
+        param: 'query',
+        message: `Invalid search query: ${query}`,
+      });
     const test = (c: StripeCustomer, cl: SearchClause) => {
-      const value = cl.metadata !== undefined ? c.metadata[cl.metadata] : c[cl.field as 'email' | 'name' | 'phone' | 'description'];
-      return typeof value === 'string' && (cl.op === ':' ? value === cl.value : value.toLowerCase().includes(cl.value.toLowerCase()));
+      const value =
+        cl.metadata !== undefined ? c.metadata[cl.metadata] : c[cl.field as 'email' | 'name' | 'phone' | 'description'];
+      return (
+        typeof value === 'string' &&
+        (cl.op === ':' ? value === cl.value : value.toLowerCase().includes(cl.value.toLowerCase()))
+      );
     };
-    const all = [...this.customers.values()].reverse().filter((c) => (clauses.join === 'OR' ? clauses.list.some((cl) => test(c, cl)) : clauses.list.every((cl) => test(c, cl))));
+    const all = [...this.customers.values()]
+      .reverse()
+      .filter((c) =>
+        clauses.join === 'OR' ? clauses.list.some((cl) => test(c, cl)) : clauses.list.every((cl) => test(c, cl)),
+      );
     const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
     const start = Number(req.query.get('page') ?? 0) || 0;
     const more = start + limit < all.length;
-    return { body: { object: 'search_result', url: '/v1/customers/search', has_more: more, next_page: more ? String(start + limit) : null, data: all.slice(start, start + limit) } };
+    return {
+      body: {
+        object: 'search_result',
+        url: '/v1/customers/search',
+        has_more: more,
+        next_page: more ? String(start + limit) : null,
+        data: all.slice(start, start + limit),
+      },
+    };
   }
 
   // Newest first, `limit` (1-100, default 10) and `starting_after`, as Stripe's list endpoints.
   private list(req: SimRequest): SimResponse {
-    const all = [...this.customers.values()].reverse().filter((c) => !req.query.get('email') || c.email === req.query.get('email'));
+    const all = [...this.customers.values()]
+      .reverse()
+      .filter((c) => !req.query.get('email') || c.email === req.query.get('email'));
     const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
     const after = req.query.get('starting_after');
     const start = after ? all.findIndex((c) => c.id === after) + 1 : 0;
@@ -261,8 +367,13 @@ function parseSearch(query: string): { join: 'AND' | 'OR'; list: SearchClause[] 
     if (!m) return undefined;
     const field = m[1] ?? m[3]!;
     if (!m[1] && !SEARCH_FIELDS.has(field)) return undefined;
-    const unescape = (v: string) => v.replace(/\\(.)/g, '$1');
-    list.push({ field, metadata: m[2] === undefined ? undefined : unescape(m[2]), op: m[4] as ':' | '~', value: unescape(m[5]!) });
+    const unquote = (v: string) => v.replace(/\\(.)/g, '$1');
+    list.push({
+      field,
+      metadata: m[2] === undefined ? undefined : unquote(m[2]),
+      op: m[4] as ':' | '~',
+      value: unquote(m[5]!),
+    });
     rest = rest.slice(m[0].length);
     if (rest === '') break;
     const join = /^(AND|OR)\s+/.exec(rest);

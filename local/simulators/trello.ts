@@ -65,7 +65,11 @@ export const TRELLO_SEED = {
 
 const ID = /^[0-9a-fA-F]{24}$/;
 // Trello answers errors as short plain-text bodies.
-const text = (status: number, message: string): SimResponse => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, raw: message });
+const text = (status: number, message: string): SimResponse => ({
+  status,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  raw: message,
+});
 const NOT_FOUND = () => text(404, 'The requested resource was not found.');
 
 function pickFields<T extends object>(value: T, fields: string | null): Partial<T> {
@@ -106,17 +110,54 @@ export class TrelloSimulator extends ProviderSimulator {
   private sequence = 0;
 
   constructor(opts: TrelloSimulatorOptions) {
-    super({ ...opts, auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', value: opts.apiKey }, { name: 'token', value: opts.token }] } });
-    this.boards.set(TRELLO_SEED.board, { id: TRELLO_SEED.board, name: 'Integration board', closed: false, url: 'https://trello.com/b/sImBoArD/integration-board' });
-    Object.values(TRELLO_SEED.lists).forEach((id, i) => this.lists.set(id, { id, name: ['To Do', 'Doing', 'Done'][i]!, closed: false, idBoard: TRELLO_SEED.board, pos: (i + 1) * 16384 }));
+    super({
+      ...opts,
+      auth: {
+        kind: 'apiKeys',
+        in: 'query',
+        keys: [
+          { name: 'key', value: opts.apiKey },
+          { name: 'token', value: opts.token },
+        ],
+      },
+    });
+    this.boards.set(TRELLO_SEED.board, {
+      id: TRELLO_SEED.board,
+      name: 'Integration board',
+      closed: false,
+      url: 'https://trello.com/b/sImBoArD/integration-board',
+    });
+    for (const [i, id] of Object.values(TRELLO_SEED.lists).entries()) {
+      this.lists.set(id, {
+        id,
+        name: ['To Do', 'Doing', 'Done'][i]!,
+        closed: false,
+        idBoard: TRELLO_SEED.board,
+        pos: (i + 1) * 16384,
+      });
+    }
 
     this.route('POST', '/1/cards', (req) => this.create(params(req)));
     this.route('PUT', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => this.update(card, params(req))));
-    this.route('GET', '/1/cards/:id', (req) => this.withCard(req.params.id!, (card) => ({ body: pickFields(card, req.query.get('fields')) })));
-    this.route('GET', '/1/lists/:id', (req) => this.withList(req.params.id!, (list) => ({ body: pickFields(list, req.query.get('fields')) })));
-    this.route('GET', '/1/lists/:id/cards', (req) => this.withList(req.params.id!, (list) => this.cardList(req, req.query.get('filter') ?? 'open', (c) => c.idList === list.id)));
-    this.route('GET', '/1/boards/:id/lists', (req) => this.withBoard(req.params.id!, (board) => ({ body: [...this.lists.values()].filter((l) => l.idBoard === board.id && !l.closed) })));
-    this.route('GET', '/1/boards/:id/cards/:filter', (req) => this.withBoard(req.params.id!, (board) => this.cardList(req, req.params.filter!, (c) => c.idBoard === board.id)));
+    this.route('GET', '/1/cards/:id', (req) =>
+      this.withCard(req.params.id!, (card) => ({ body: pickFields(card, req.query.get('fields')) })),
+    );
+    this.route('GET', '/1/lists/:id', (req) =>
+      this.withList(req.params.id!, (list) => ({ body: pickFields(list, req.query.get('fields')) })),
+    );
+    this.route('GET', '/1/lists/:id/cards', (req) =>
+      this.withList(req.params.id!, (list) =>
+        this.cardList(req, req.query.get('filter') ?? 'open', (c) => c.idList === list.id),
+      ),
+    );
+    this.route('GET', '/1/boards/:id/lists', (req) =>
+      this.withBoard(req.params.id!, (board) => ({
+        body: [...this.lists.values()].filter((l) => l.idBoard === board.id && !l.closed),
+      })),
+    );
+    this.route('GET', '/1/boards/:id/cards/:filter', (req) =>
+      this.withBoard(req.params.id!, (board) => this.cardList(req, req.params.filter!, (c) => c.idBoard === board.id)),
+    );
     this.maxCards = opts.maxCardsPerRequest ?? 1000;
   }
 
@@ -136,7 +177,10 @@ export class TrelloSimulator extends ProviderSimulator {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const id = this.newId(end - (count - 1 - i) * spacing);
-      this.cards.set(id, { ...this.blankCard(id, list, opts.name ?? `Card ${i + 1}`, pos, onBoard + i + 1), closed: opts.closed ?? false });
+      this.cards.set(id, {
+        ...this.blankCard(id, list, opts.name ?? `Card ${i + 1}`, pos, onBoard + i + 1),
+        closed: opts.closed ?? false,
+      });
       pos += 16384;
       ids.push(id);
     }
@@ -149,14 +193,25 @@ export class TrelloSimulator extends ProviderSimulator {
    * Without a limit, a request for more than `maxCardsPerRequest` cards is refused as Trello refuses it.
    */
   private cardList(req: SimRequest, filter: string, where: (c: TrelloCard) => boolean): SimResponse {
-    const keep = filter === 'all' ? () => true : filter === 'closed' ? (c: TrelloCard) => c.closed : filter === 'open' || filter === 'visible' ? (c: TrelloCard) => !c.closed : undefined;
+    const keep =
+      filter === 'all'
+        ? () => true
+        : filter === 'closed'
+          ? (c: TrelloCard) => c.closed
+          : filter === 'open' || filter === 'visible'
+            ? (c: TrelloCard) => !c.closed
+            : undefined;
     if (!keep) return text(400, 'invalid value for filter');
     const bound = (name: string): string | undefined | false => {
       const v = req.query.get(name);
       if (v === null) return undefined;
       if (ID.test(v)) return v.toLowerCase();
       const ms = Date.parse(v);
-      return Number.isNaN(ms) ? false : Math.floor(ms / 1000).toString(16).padStart(8, '0') + '0'.repeat(16);
+      return Number.isNaN(ms)
+        ? false
+        : Math.floor(ms / 1000)
+            .toString(16)
+            .padStart(8, '0') + '0'.repeat(16);
     };
     const before = bound('before');
     const since = bound('since');
@@ -164,10 +219,17 @@ export class TrelloSimulator extends ProviderSimulator {
     if (since === false) return text(400, 'invalid value for since');
     const rawLimit = req.query.get('limit');
     const limit = rawLimit === null ? undefined : Number(rawLimit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) return text(400, 'invalid value for limit');
-    let cards = this.cardsWhere((c) => where(c) && keep(c) && (before === undefined || c.id < before) && (since === undefined || c.id > since));
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000))
+      return text(400, 'invalid value for limit');
+    let cards = this.cardsWhere(
+      (c) => where(c) && keep(c) && (before === undefined || c.id < before) && (since === undefined || c.id > since),
+    );
     if (limit !== undefined) cards = cards.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
-    else if (cards.length > this.maxCards) return { status: 403, body: { message: 'Requested too many cards, use a limit', error: 'API_TOO_MANY_CARDS_REQUESTED' } };
+    else if (cards.length > this.maxCards)
+      return {
+        status: 403,
+        body: { message: 'Requested too many cards, use a limit', error: 'API_TOO_MANY_CARDS_REQUESTED' },
+      };
     return { body: cards.map((c) => pickFields(c, req.query.get('fields'))) };
   }
 
@@ -183,7 +245,12 @@ export class TrelloSimulator extends ProviderSimulator {
   // Trello ids are MongoDB ObjectIds: 4 bytes of seconds, then a counter.
   private newId(at = this.now()): string {
     this.sequence += 1;
-    return Math.floor(at / 1000).toString(16).padStart(8, '0').slice(-8) + this.sequence.toString(16).padStart(16, '0');
+    return (
+      Math.floor(at / 1000)
+        .toString(16)
+        .padStart(8, '0')
+        .slice(-8) + this.sequence.toString(16).padStart(16, '0')
+    );
   }
 
   private withCard(id: string, fn: (card: TrelloCard) => SimResponse): SimResponse {
@@ -221,7 +288,12 @@ export class TrelloSimulator extends ProviderSimulator {
     if (pos === undefined) return text(400, 'invalid value for pos');
     const id = this.newId();
     const idShort = this.cardsWhere((c) => c.idBoard === list.idBoard).length + 1;
-    const card: TrelloCard = { ...this.blankCard(id, list, p.name ?? '', pos, idShort), closed: p.closed === 'true', desc: p.desc ?? '', due };
+    const card: TrelloCard = {
+      ...this.blankCard(id, list, p.name ?? '', pos, idShort),
+      closed: p.closed === 'true',
+      desc: p.desc ?? '',
+      due,
+    };
     card.badges.description = Boolean(p.desc);
     card.badges.due = due;
     this.cards.set(id, card);
@@ -233,7 +305,19 @@ export class TrelloSimulator extends ProviderSimulator {
     const shortLink = Buffer.from(id.slice(-12), 'hex').toString('base64url').slice(0, 8);
     return {
       id,
-      badges: { attachments: 0, checkItems: 0, checkItemsChecked: 0, comments: 0, description: false, due: null, dueComplete: false, location: false, subscribed: false, viewingMemberVoted: false, votes: 0 },
+      badges: {
+        attachments: 0,
+        checkItems: 0,
+        checkItemsChecked: 0,
+        comments: 0,
+        description: false,
+        due: null,
+        dueComplete: false,
+        location: false,
+        subscribed: false,
+        viewingMemberVoted: false,
+        votes: 0,
+      },
       checkItemStates: [],
       closed: false,
       dueComplete: false,
@@ -259,7 +343,10 @@ export class TrelloSimulator extends ProviderSimulator {
       shortUrl: `https://trello.com/c/${shortLink}`,
       start: null,
       subscribed: false,
-      url: `https://trello.com/c/${shortLink}/${idShort}-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`,
+      url: `https://trello.com/c/${shortLink}/${idShort}-${name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')}`,
       isTemplate: false,
       cardRole: null,
     };

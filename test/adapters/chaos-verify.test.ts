@@ -12,17 +12,35 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo.close());
 
-const ev = (eventId: string, key: string, version: number, poison = false): ChaosEvent => ({ provider: 'stripe', eventId, type: 'setup_intent', key, version, poison });
-const put = (pk: string, version: number, eventId: string) => dynamo.doc.send(new PutCommand({ TableName: 'records', Item: { pk, version, eventId, data: '{}' } }));
-const processed = (eventId: string, written: number) => JSON.stringify({ message: 'event processed', event_id: eventId, written });
+const ev = (eventId: string, key: string, version: number, poison = false): ChaosEvent => ({
+  provider: 'stripe',
+  eventId,
+  type: 'setup_intent',
+  key,
+  version,
+  poison,
+});
+const put = (pk: string, version: number, eventId: string) =>
+  dynamo.doc.send(new PutCommand({ TableName: 'records', Item: { pk, version, eventId, data: '{}' } }));
+const processed = (eventId: string, written: number) =>
+  JSON.stringify({ message: 'event processed', event_id: eventId, written });
 
 // The comparison itself, on a hand-made final state: each figure counts what it says.
 describe('chaos verification against a final state', () => {
   it('counts a stale record, a lost event, a double application, an accepted forgery and a leaked secret', async () => {
-    const events = [ev('e1', 'a', 1000), ev('e2', 'a', 2000), ev('e3', 'b', 1000), ev('e4', 'c', 1000), ev('p1', 'a', 9000, true)];
+    const events = [
+      ev('e1', 'a', 1000),
+      ev('e2', 'a', 2000),
+      ev('e3', 'b', 1000),
+      ev('e4', 'c', 1000),
+      ev('p1', 'a', 9000, true),
+    ];
     const webhooks: WebhookPlan = {
       events,
-      deliveries: [...events.map((event, id) => ({ id, kind: 'first' as const, event, expect: 'accepted' as const })), { id: 5, kind: 'forged-secret', event: ev('f1', 'c', 5000), expect: 401 }],
+      deliveries: [
+        ...events.map((event, id) => ({ id, kind: 'first' as const, event, expect: 'accepted' as const })),
+        { id: 5, kind: 'forged-secret', event: ev('f1', 'c', 5000), expect: 401 },
+      ],
       expected: new Map([
         ['stripe#setup_intent#a', { provider: 'stripe', version: 2000, eventId: 'e2' }],
         ['stripe#setup_intent#b', { provider: 'stripe', version: 1000, eventId: 'e3' }],
@@ -36,7 +54,15 @@ describe('chaos verification against a final state', () => {
     await put('stripe#setup_intent#c', 5000, 'f1'); // a forged event got in
     const input: VerifyInput = {
       webhooks,
-      sent: [...webhooks.deliveries.map((d) => ({ id: d.id, kind: d.kind, expect: d.expect, statuses: [200], accepted: true }))],
+      sent: [
+        ...webhooks.deliveries.map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          expect: d.expect,
+          statuses: [200],
+          accepted: true,
+        })),
+      ],
       writes: { first: [], second: [], refs: { stripe: ['r1'], trello: [] } },
       commandsSent: [],
       commandOutcome: async () => undefined,
@@ -46,7 +72,12 @@ describe('chaos verification against a final state', () => {
       webhookDlqs: {},
       commandDlqs: {},
       resources: new Map([['r1', 2]]),
-      logLines: [processed('e1', 1), processed('e3', 1), processed('e3', 1), '{"message":"oops","value":"whsec_0123456789abcdef"}'],
+      logLines: [
+        processed('e1', 1),
+        processed('e3', 1),
+        processed('e3', 1),
+        '{"message":"oops","value":"whsec_0123456789abcdef"}',
+      ],
       secrets: ['whsec_0123456789abcdef'],
       signatures: new Set(),
     };

@@ -9,7 +9,12 @@ let client: LambdaClient;
 
 beforeAll(async () => {
   const endpoint = await contract.start();
-  client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 3 });
+  client = new LambdaClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 3,
+  });
   invoker = new LambdaInvoker(client);
   contract.handlers.set('echo', async (event) => ({ got: event }));
   contract.handlers.set('broken', async () => {
@@ -23,12 +28,18 @@ afterAll(async () => {
 
 describe('LambdaInvoker (Lambda Invoke over its wire protocol)', () => {
   it('invokes synchronously with a JSON payload and reads the JSON answer', async () => {
-    expect(await invoker.invoke('echo', { provider: 'football', poll: 'fixtures' })).toEqual({ ok: true, payload: { got: { provider: 'football', poll: 'fixtures' } } });
+    expect(await invoker.invoke('echo', { provider: 'football', poll: 'fixtures' })).toEqual({
+      ok: true,
+      payload: { got: { provider: 'football', poll: 'fixtures' } },
+    });
     expect(contract.calls.at(-1)).toMatchObject({ functionName: 'echo', invocationType: 'RequestResponse' });
   });
 
   it('returns a function error as a value with its type and message', async () => {
-    expect(await invoker.invoke('broken', {})).toEqual({ ok: false, error: { type: 'TypeError', message: 'cannot read the event' } });
+    expect(await invoker.invoke('broken', {})).toEqual({
+      ok: false,
+      error: { type: 'TypeError', message: 'cannot read the event' },
+    });
   });
 
   it('retries a throttled invocation', async () => {

@@ -39,7 +39,10 @@ describe('clients built on first use (rare paths cost nothing at cold start)', (
     await sender.send({ body: '{"a":1}', attributes: { provider: 'github' } });
     await sender.send({ body: '{"a":2}', attributes: { provider: 'github' } });
     expect(built).toBe(1);
-    expect(queue.messages.map((m) => [m.body, m.attributes.provider])).toEqual([['{"a":1}', 'github'], ['{"a":2}', 'github']]);
+    expect(queue.messages.map((m) => [m.body, m.attributes.provider])).toEqual([
+      ['{"a":1}', 'github'],
+      ['{"a":2}', 'github'],
+    ]);
   });
 
   it('retries a failed build on the next use instead of keeping the failure', async () => {

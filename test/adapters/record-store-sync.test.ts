@@ -12,10 +12,13 @@ let type: string;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  dynamo.client.middlewareStack.add((next, context) => (args) => {
-    commands.push(String(context.commandName).replace(/Command$/, ''));
-    return next(args);
-  }, { step: 'initialize', name: 'countCommands' });
+  dynamo.client.middlewareStack.add(
+    (next, context) => (args) => {
+      commands.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
   store = new DynamoRecordStore(dynamo.doc, 'records');
 });
 afterAll(async () => dynamo.close());
@@ -24,14 +27,25 @@ beforeEach(() => {
   type = `thing${++n}`; // a fresh record type per test
 });
 
-const rec = (key: string, data: Record<string, unknown>, version?: number): SyncRecord => ({ key, data, version, hash: contentHash(data, version) });
-const put = (records: SyncRecord[], fetchedAt: number) => store.putIfChanged('acme', type, records, { fetchedAt, source: 'things', now: fetchedAt + 5 });
+const rec = (key: string, data: Record<string, unknown>, version?: number): SyncRecord => ({
+  key,
+  data,
+  version,
+  hash: contentHash(data, version),
+});
+const put = (records: SyncRecord[], fetchedAt: number) =>
+  store.putIfChanged('acme', type, records, { fetchedAt, source: 'things', now: fetchedAt + 5 });
 const puts = () => commands.filter((c) => c === 'PutItem').length;
 
 describe('putIfChanged: the sync write rule', () => {
   it('writes a new record, then nothing while its content stays the same', async () => {
     expect(await put([rec('a', { score: 1 })], 1000)).toEqual(['written']);
-    expect(await store.get('acme', type, 'a')).toMatchObject({ data: { score: 1 }, fetchedAt: 1000, source: 'things', contentHash: contentHash({ score: 1 }) });
+    expect(await store.get('acme', type, 'a')).toMatchObject({
+      data: { score: 1 },
+      fetchedAt: 1000,
+      source: 'things',
+      contentHash: contentHash({ score: 1 }),
+    });
     commands.length = 0;
     expect(await put([rec('a', { score: 1 })], 2000)).toEqual(['unchanged']);
     expect(puts()).toBe(0);
@@ -53,18 +67,40 @@ describe('putIfChanged: the sync write rule', () => {
   });
 
   it('never writes an older provider version over a newer one, whoever wrote it', async () => {
-    await store.upsertIfNewer('acme', { type, key: 'a', version: 10, data: { from: 'webhook' } }, { eventId: 'evt_1', receivedAt: 500, now: 500 });
+    await store.upsertIfNewer(
+      'acme',
+      { type, key: 'a', version: 10, data: { from: 'webhook' } },
+      { eventId: 'evt_1', receivedAt: 500, now: 500 },
+    );
     expect(await put([rec('a', { from: 'poll' }, 5)], 9000)).toEqual(['stale']);
     expect(await put([rec('a', { from: 'poll' }, 12)], 9000)).toEqual(['written']);
     expect(await store.get('acme', type, 'a')).toMatchObject({ version: 12, data: { from: 'poll' } });
     // And the webhook path still only takes newer versions over what a poll wrote.
-    expect(await store.upsertIfNewer('acme', { type, key: 'a', version: 11, data: { from: 'webhook' } }, { eventId: 'evt_2', receivedAt: 600, now: 600 })).toBe('stale');
-    expect(await store.upsertIfNewer('acme', { type, key: 'a', version: 13, data: { from: 'webhook' } }, { eventId: 'evt_3', receivedAt: 700, now: 700 })).toBe('written');
+    expect(
+      await store.upsertIfNewer(
+        'acme',
+        { type, key: 'a', version: 11, data: { from: 'webhook' } },
+        { eventId: 'evt_2', receivedAt: 600, now: 600 },
+      ),
+    ).toBe('stale');
+    expect(
+      await store.upsertIfNewer(
+        'acme',
+        { type, key: 'a', version: 13, data: { from: 'webhook' } },
+        { eventId: 'evt_3', receivedAt: 700, now: 700 },
+      ),
+    ).toBe('written');
   });
 
   it('lets a webhook update a record a poll wrote without a version', async () => {
     await put([rec('a', { from: 'poll' })], 1000);
-    expect(await store.upsertIfNewer('acme', { type, key: 'a', version: 1, data: { from: 'webhook' } }, { eventId: 'evt_1', receivedAt: 2000, now: 2000 })).toBe('written');
+    expect(
+      await store.upsertIfNewer(
+        'acme',
+        { type, key: 'a', version: 1, data: { from: 'webhook' } },
+        { eventId: 'evt_1', receivedAt: 2000, now: 2000 },
+      ),
+    ).toBe('written');
     expect((await store.get('acme', type, 'a'))!.data).toEqual({ from: 'webhook' });
   });
 

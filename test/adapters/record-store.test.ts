@@ -14,23 +14,42 @@ beforeAll(async () => {
 });
 afterAll(async () => dynamo.close());
 
-const upsert = (key: string, version: number, data: Record<string, unknown> = { version }) => store.upsertIfNewer('acme', { type: 'thing', key, version, data }, { eventId: `e-${version}`, receivedAt: 0, now: 0 });
+const upsert = (key: string, version: number, data: Record<string, unknown> = { version }) =>
+  store.upsertIfNewer(
+    'acme',
+    { type: 'thing', key, version, data },
+    { eventId: `e-${version}`, receivedAt: 0, now: 0 },
+  );
 
 describe('upsertIfNewer against dynalite', () => {
   it('any interleaving of concurrent writes of any versions (duplicates too) ends with the maximum, each version written at most once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 6, maxLength: 6 }), fc.scheduler(), async (versions, copies, s) => {
-        const key = `k${++n}`;
-        const writes = versions.flatMap((v, i) => Array.from({ length: 1 + copies[i]! }, () => v));
-        // The scheduler picks the order in which the writes start; they then race on the wire.
-        const outcomes = writes.map((v) => s.schedule(Promise.resolve(v), `write ${v}`).then((version) => upsert(key, version).then((o): [number, UpsertOutcome] => [version, o])));
-        await s.waitAll();
-        const results = await Promise.all(outcomes);
-        const max = Math.max(...versions);
-        expect(await store.get('acme', 'thing', key)).toMatchObject({ version: max, eventId: `e-${max}`, data: { version: max } });
-        for (const v of versions) expect(results.filter(([version, o]) => version === v && o === 'written').length).toBeLessThanOrEqual(1);
-        expect(results.filter(([version, o]) => version === max && o === 'written')).toHaveLength(1);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 6, maxLength: 6 }),
+        fc.scheduler(),
+        async (versions, copies, s) => {
+          const key = `k${++n}`;
+          const writes = versions.flatMap((v, i) => Array.from({ length: 1 + copies[i]! }, () => v));
+          // The scheduler picks the order in which the writes start; they then race on the wire.
+          const outcomes = writes.map((v) =>
+            s
+              .schedule(Promise.resolve(v), `write ${v}`)
+              .then((version) => upsert(key, version).then((o): [number, UpsertOutcome] => [version, o])),
+          );
+          await s.waitAll();
+          const results = await Promise.all(outcomes);
+          const max = Math.max(...versions);
+          expect(await store.get('acme', 'thing', key)).toMatchObject({
+            version: max,
+            eventId: `e-${max}`,
+            data: { version: max },
+          });
+          for (const v of versions)
+            expect(results.filter(([version, o]) => version === v && o === 'written').length).toBeLessThanOrEqual(1);
+          expect(results.filter(([version, o]) => version === max && o === 'written')).toHaveLength(1);
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -24,7 +24,11 @@ export class LambdaInvokeContract {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void this.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
+      req.on(
+        'end',
+        () =>
+          void this.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res),
+      );
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -35,30 +39,54 @@ export class LambdaInvokeContract {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  private async handle(method: string, url: string, headers: Record<string, string | string[] | undefined>, body: string, res: import('node:http').ServerResponse): Promise<void> {
+  private async handle(
+    method: string,
+    url: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+    res: import('node:http').ServerResponse,
+  ): Promise<void> {
     const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(url);
     const send = (status: number, out: unknown, extra: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...extra });
       res.end(typeof out === 'string' ? out : JSON.stringify(out));
     };
-    if (method !== 'POST' || !m) return send(404, { message: 'unknown operation' }, { 'x-amzn-errortype': 'UnknownOperationException' });
+    if (method !== 'POST' || !m)
+      return send(404, { message: 'unknown operation' }, { 'x-amzn-errortype': 'UnknownOperationException' });
     const functionName = decodeURIComponent(m[1]!);
     const payload = body ? (JSON.parse(body) as unknown) : {};
     this.calls.push({ functionName, invocationType: headers['x-amz-invocation-type'] as string | undefined, payload });
     if (this.throttle > 0) {
       this.throttle -= 1;
-      return send(429, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' }, { 'x-amzn-errortype': 'TooManyRequestsException' });
+      return send(
+        429,
+        { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' },
+        { 'x-amzn-errortype': 'TooManyRequestsException' },
+      );
     }
     const handler = this.handlers.get(functionName);
-    if (!handler) return send(404, { Type: 'User', Message: `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${functionName}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+    if (!handler)
+      return send(
+        404,
+        { Type: 'User', Message: `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${functionName}` },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
     const started = Date.now();
     const remaining = this.remainingMs?.() ?? (() => 300_000 - (Date.now() - started));
-    const context = { functionName, awsRequestId: randomUUID(), getRemainingTimeInMillis: remaining } as unknown as Context;
+    const context = {
+      functionName,
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: remaining,
+    } as unknown as Context;
     try {
       const result = await handler(payload, context);
       send(200, result ?? null, { 'x-amz-executed-version': '$LATEST' });
     } catch (err) {
-      send(200, { errorType: (err as Error).name ?? 'Error', errorMessage: (err as Error).message, trace: [] }, { 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' });
+      send(
+        200,
+        { errorType: (err as Error).name ?? 'Error', errorMessage: (err as Error).message, trace: [] },
+        { 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' },
+      );
     }
   }
 }

@@ -20,15 +20,31 @@ export class SecretsManagerContract {
         this.calls.push(`${target} ${body.SecretId ?? ''}`);
         res.setHeader('content-type', 'application/x-amz-json-1.1');
         if (target !== 'secretsmanager.GetSecretValue') {
-          res.writeHead(400).end(JSON.stringify({ __type: 'InvalidRequestException', message: `unsupported ${target}` }));
+          res
+            .writeHead(400)
+            .end(JSON.stringify({ __type: 'InvalidRequestException', message: `unsupported ${target}` }));
           return;
         }
         const value = body.SecretId ? this.values.get(body.SecretId) : undefined;
         if (value === undefined) {
-          res.writeHead(400).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+          res.writeHead(400).end(
+            JSON.stringify({
+              __type: 'ResourceNotFoundException',
+              message: "Secrets Manager can't find the specified secret.",
+            }),
+          );
           return;
         }
-        res.writeHead(200).end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`, Name: body.SecretId, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000 }));
+        res.writeHead(200).end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`,
+            Name: body.SecretId,
+            SecretString: value,
+            VersionId: 'v1',
+            VersionStages: ['AWSCURRENT'],
+            CreatedDate: 1_700_000_000,
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -15,9 +15,19 @@ import { testStack } from '../helpers/local-stack';
 const CHROMIUM = '/usr/bin/chromium';
 // Without it (a machine that never ran .ci/run) the test is skipped with a notice; CI sets REQUIRE_BROWSER so it never is.
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && process.env.REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+if (!HAVE_CHROMIUM && process.env.REQUIRE_BROWSER)
+  throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 if (!HAVE_CHROMIUM) console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 let stack: LocalStack;
 let close: () => Promise<void>;
@@ -29,7 +39,11 @@ beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   // x300: the signature-rejections and circuit-open periods (5 min) last 1 s, so they fire and clear in seconds.
   // The football poll runs only when a test invokes it, against its simulator, from a day back.
-  ({ stack, close } = await testStack({ providers: [github, football], polls: { autoStart: false, startBackMs: 86_400_000 }, observability: { timeScale: 300 } }));
+  ({ stack, close } = await testStack({
+    providers: [github, football],
+    polls: { autoStart: false, startBackMs: 86_400_000 },
+    observability: { timeScale: 300 },
+  }));
   profile = mkdtempSync(join(tmpdir(), 'chromium-'));
   browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
   page = browser.pages()[0] ?? (await browser.newPage());
@@ -41,16 +55,27 @@ afterAll(async () => {
 });
 
 async function forge(): Promise<void> {
-  const signed = signAs('github', JSON.stringify(sampleGithubIssue()), 'not-the-secret', { headers: { 'x-github-event': 'issues' } });
-  const res = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: signed.headers, body: signed.body });
+  const signed = signAs('github', JSON.stringify(sampleGithubIssue()), 'not-the-secret', {
+    headers: { 'x-github-event': 'issues' },
+  });
+  const res = await fetch(`${stack.url}/webhooks/github`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
   await res.arrayBuffer();
 }
 
-const row = (state: string, alarm = 'signature-rejections:github') => `tr[data-alarm="${alarm}"][data-state="${state}"]`;
+const row = (state: string, alarm = 'signature-rejections:github') =>
+  `tr[data-alarm="${alarm}"][data-state="${state}"]`;
 
 /** Sets (or, without settings, clears) faults on the football simulator over its HTTP control route. */
 async function footballFaults(method: 'POST' | 'DELETE', settings?: unknown): Promise<void> {
-  const res = await fetch(`${stack.polls!.simulators.football!.url}/_faults`, { method, headers: { 'content-type': 'application/json' }, body: settings ? JSON.stringify(settings) : undefined });
+  const res = await fetch(`${stack.polls!.simulators.football!.url}/_faults`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: settings ? JSON.stringify(settings) : undefined,
+  });
   expect(res.ok).toBe(true);
   await res.arrayBuffer();
 }

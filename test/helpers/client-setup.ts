@@ -22,9 +22,21 @@ export interface ClientRig {
  * @example
  * const rig = await clientRig({ definition: { retry: { attempts: 3 } } });
  */
-export async function clientRig(opts: { definition?: Partial<ProviderDefinition>; sim?: RecordsSimulatorOptions; secrets?: Record<string, string>; syncDate?: boolean } = {}): Promise<ClientRig> {
+export async function clientRig(
+  opts: {
+    definition?: Partial<ProviderDefinition>;
+    sim?: RecordsSimulatorOptions;
+    secrets?: Record<string, string>;
+    syncDate?: boolean;
+  } = {},
+): Promise<ClientRig> {
   const time = new VirtualTime(undefined, { syncDate: opts.syncDate });
-  const sim = new RecordsSimulator({ count: 1_000, auth: { kind: 'bearer', token: TOKEN }, now: time.now, ...opts.sim });
+  const sim = new RecordsSimulator({
+    count: 1_000,
+    auth: { kind: 'bearer', token: TOKEN },
+    now: time.now,
+    ...opts.sim,
+  });
   await sim.listen();
   // A hanging request times out at once in virtual time, never after real seconds.
   sim.onFault((kind) => kind === 'hang' && setImmediate(() => time.expireTimeouts()));

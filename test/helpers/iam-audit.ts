@@ -23,11 +23,17 @@ export function roleStatements(s: StageSynth): Map<string, Statement[]> {
   const byRole = new Map<string, Statement[]>();
   const add = (role: string, statements: Statement[]) => byRole.set(role, [...(byRole.get(role) ?? []), ...statements]);
   for (const [id, role] of ofType(s, 'AWS::IAM::Role')) {
-    add(id, list(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement));
+    add(
+      id,
+      list(role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      ),
+    );
   }
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
     for (const [, policy] of ofType(s, type)) {
-      for (const { Ref } of list(policy.Properties.Roles as { Ref: string }[])) add(Ref, policy.Properties.PolicyDocument.Statement as Statement[]);
+      for (const { Ref } of list(policy.Properties.Roles as { Ref: string }[]))
+        add(Ref, policy.Properties.PolicyDocument.Statement as Statement[]);
     }
   }
   return byRole;
@@ -35,7 +41,12 @@ export function roleStatements(s: StageSynth): Map<string, Statement[]> {
 
 /** AWS managed policies attached to each role, by name (`service-role/AWSLambdaBasicExecutionRole`). */
 export function managedPolicies(s: StageSynth): Map<string, string[]> {
-  return new Map(ofType(s, 'AWS::IAM::Role').map(([id, role]) => [id, list(role.Properties.ManagedPolicyArns).map((arn) => render(arn).replace(/^.*:iam::aws:policy\//, ''))]));
+  return new Map(
+    ofType(s, 'AWS::IAM::Role').map(([id, role]) => [
+      id,
+      list(role.Properties.ManagedPolicyArns).map((arn) => render(arn).replace(/^.*:iam::aws:policy\//, '')),
+    ]),
+  );
 }
 
 /**
@@ -49,7 +60,9 @@ export function wildcardFindings(s: StageSynth, allowances: readonly Allowance[]
       if (st.NotAction || st.NotResource) findings.push(`${role}: Allow with NotAction/NotResource`);
       const actions = list(st.Action);
       for (const action of actions.filter((a) => a.includes('*'))) findings.push(`${role}: action ${action}`);
-      for (const resource of list(st.Resource).map(render).filter((r) => r.includes('*'))) {
+      for (const resource of list(st.Resource)
+        .map(render)
+        .filter((r) => r.includes('*'))) {
         const allowed = allowances.some((a) => a.resource.test(resource) && actions.every((x) => a.actions.test(x)));
         if (!allowed) findings.push(`${role}: ${actions.join(',')} on ${resource}`);
       }
@@ -83,7 +96,9 @@ export function functionAccess(s: StageSynth): FunctionAccess[] {
         grants.set(resource, actions);
       }
     }
-    const logGroup = fn.Properties.LoggingConfig?.LogGroup ? render(fn.Properties.LoggingConfig.LogGroup).replace(/^<(.+)>$/, '$1') : undefined;
+    const logGroup = fn.Properties.LoggingConfig?.LogGroup
+      ? render(fn.Properties.LoggingConfig.LogGroup).replace(/^<(.+)>$/, '$1')
+      : undefined;
     return { id, kind: vars.POWERTOOLS_SERVICE_NAME, provider: vars.PROVIDER, role, logGroup, grants };
   });
 }

@@ -8,20 +8,30 @@ import { LogCapture } from './log-capture';
 
 /** Every secret value the stack holds now (each value of a rotation list too). */
 function secretsOf(stack: LocalStack): string[] {
-  return Object.values(stack.secrets.read()).flatMap((entry) => Object.values(entry).flatMap((v) => [v, ...secretValues(v)])).filter((v) => v.length >= 8);
+  return Object.values(stack.secrets.read())
+    .flatMap((entry) => Object.values(entry).flatMap((v) => [v, ...secretValues(v)]))
+    .filter((v) => v.length >= 8);
 }
 
 /**
  * A local stack on an ephemeral port with in-memory DynamoDB and a throwaway data folder.
  * `close()` fails the suite if any secret value the stack held appears in any captured log line.
  */
-export async function testStack(opts: LocalStackOptions & { secrets?: SecretsFile } = {}): Promise<{ stack: LocalStack; logs: LogCapture; close(): Promise<void> }> {
+export async function testStack(
+  opts: LocalStackOptions & { secrets?: SecretsFile } = {},
+): Promise<{ stack: LocalStack; logs: LogCapture; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-'));
   // Known values instead of random ones, for tests that scan logs for them.
   if (opts.secrets) writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify(opts.secrets));
   const logs = new LogCapture();
-  const stack = await startLocalStack({ port: 0, memory: true, dataDir, // Retries come back after this; it must exceed a batch's processing time, as in AWS.
-    visibilityTimeoutMs: 400, sink: logs.sink, ...opts });
+  const stack = await startLocalStack({
+    port: 0,
+    memory: true,
+    dataDir, // Retries come back after this; it must exceed a batch's processing time, as in AWS.
+    visibilityTimeoutMs: 400,
+    sink: logs.sink,
+    ...opts,
+  });
   const known = new Set(secretsOf(stack));
   return {
     stack,

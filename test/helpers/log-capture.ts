@@ -19,10 +19,14 @@ export class LogCapture {
     for (const e of this.entries()) {
       if (!e._aws || !(name in e)) continue;
       // A document may publish its metrics under several dimension sets; count it once if one matches.
-      const sets = (e._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions ?? [];
+      const sets =
+        (e._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions ?? [];
       const matches = sets.some((set) => {
         const keys = set.filter((k) => k !== 'service');
-        return keys.length === Object.keys(dims).length && Object.entries(dims).every(([k, v]) => keys.includes(k) && e[k] === v);
+        return (
+          keys.length === Object.keys(dims).length &&
+          Object.entries(dims).every(([k, v]) => keys.includes(k) && e[k] === v)
+        );
       });
       if (!matches) continue;
       const value = e[name] as number | number[];

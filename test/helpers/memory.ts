@@ -31,7 +31,8 @@ export class RecordingTelemetry implements Telemetry {
   }
   /** Sum of a metric under exactly this dimension set (each metric is emitted under several). */
   count(name: string, dims: Record<string, string>): number {
-    const same = (d: Record<string, string>) => Object.keys(d).length === Object.keys(dims).length && Object.entries(dims).every(([k, v]) => d[k] === v);
+    const same = (d: Record<string, string>) =>
+      Object.keys(d).length === Object.keys(dims).length && Object.entries(dims).every(([k, v]) => d[k] === v);
     return this.metrics.filter((m) => m.name === name && same(m.dims)).reduce((s, m) => s + m.value, 0);
   }
   text(): string {

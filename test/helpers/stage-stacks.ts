@@ -8,7 +8,9 @@ import { addStageStack } from '../../lib/stage-app';
 import { stackName, stageConfig, type StageName } from '../../lib/stages';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
-const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 export interface StageSynth {
   app: App;
@@ -45,8 +47,14 @@ export interface SynthOptions {
  */
 export function synthStage(name: StageName, opts: SynthOptions = {}): StageSynth {
   // CDK's built-in CloudFormation schema validation runs in synth.test.ts's real `cdk synth`; here it costs ~20 s per file.
-  const app = new App({ builtinCloudFormationValidation: false, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name } });
-  const stack = opts.nag === false ? new IntegrationStack(app, stackName(name), { providers, stage: stageConfig(name) }) : addStageStack(app, {});
+  const app = new App({
+    builtinCloudFormationValidation: false,
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name },
+  });
+  const stack =
+    opts.nag === false
+      ? new IntegrationStack(app, stackName(name), { providers, stage: stageConfig(name) })
+      : addStageStack(app, {});
   opts.extend?.(stack);
   const template = Template.fromStack(stack);
   const resources = (template.toJSON() as { Resources: Record<string, CfnResourceJson> }).Resources;
@@ -71,7 +79,8 @@ export function synthStage(name: StageName, opts: SynthOptions = {}): StageSynth
 const logicalId = (stack: Stack, element: CfnElement): string => stack.resolve(element.logicalId) as string;
 
 /** Resources of one type, as `[logicalId, resource]`. */
-export const ofType = (s: StageSynth, type: string): [string, CfnResourceJson][] => Object.entries(s.resources).filter(([, r]) => r.Type === type);
+export const ofType = (s: StageSynth, type: string): [string, CfnResourceJson][] =>
+  Object.entries(s.resources).filter(([, r]) => r.Type === type);
 
 /** A reference as text, the way cdk-nag names findings: `<Id.Arn>/payloads/github/*`, `<Id>`, `*`. */
 export function render(value: unknown): string {

@@ -31,7 +31,14 @@ export interface SyncRig {
   events: ClientEvent[];
   /** DynamoDB commands sent, by name (PutItem, BatchGetItem, ...). */
   commands: string[];
-  run(opts?: Partial<Omit<PollRunRequest, 'provider' | 'poll'>> & { remainingMs?: () => number; traceId?: string; state?: SyncStateStore; records?: SyncRecordStore }): Promise<RunSummary>;
+  run(
+    opts?: Partial<Omit<PollRunRequest, 'provider' | 'poll'>> & {
+      remainingMs?: () => number;
+      traceId?: string;
+      state?: SyncStateStore;
+      records?: SyncRecordStore;
+    },
+  ): Promise<RunSummary>;
   /** Fixtures the simulator serves for `[from, to)` days. */
   expected(from: string, to: string): number;
   pageRequests(): { date?: string; page?: string }[];
@@ -46,24 +53,44 @@ export interface SyncRig {
  * const rig = await syncRig({ sim: { leagues: 2 } });
  * const summary = await rig.run({ range: { from: day('2024-08-09'), to: day('2024-08-12') } });
  */
-export async function syncRig(opts: { sim?: Partial<FootballSimulatorOptions>; definition?: Partial<ProviderDefinition>; poll?: Partial<PollSpec>; now?: number } = {}): Promise<SyncRig> {
+export async function syncRig(
+  opts: {
+    sim?: Partial<FootballSimulatorOptions>;
+    definition?: Partial<ProviderDefinition>;
+    poll?: Partial<PollSpec>;
+    now?: number;
+  } = {},
+): Promise<SyncRig> {
   const time = new VirtualTime(opts.now ?? Date.UTC(2024, 8, 1, 12));
   const sim = new FootballSimulator({ key: KEY, seasons: [2024], leagues: 4, pageSize: 5, now: time.now, ...opts.sim });
   await sim.listen();
   sim.onFault((kind) => kind === 'hang' && setImmediate(() => time.expireTimeouts()));
   const dynamo = await startDynamo();
   const commands: string[] = [];
-  dynamo.client.middlewareStack.add((next, context) => (args) => {
-    commands.push(String(context.commandName).replace(/Command$/, ''));
-    return next(args);
-  }, { step: 'initialize', name: 'countCommands' });
+  dynamo.client.middlewareStack.add(
+    (next, context) => (args) => {
+      commands.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
   const records = new DynamoRecordStore(dynamo.doc, TABLES.records.name);
-  const state = new DynamoSyncState(dynamo.doc, { checkpoints: TABLES.checkpoints.name, gaps: TABLES.gaps.name, quarantine: TABLES.quarantine.name });
+  const state = new DynamoSyncState(dynamo.doc, {
+    checkpoints: TABLES.checkpoints.name,
+    gaps: TABLES.gaps.name,
+    quarantine: TABLES.quarantine.name,
+  });
   const telemetry = new RecordingTelemetry();
   const poll: PollSpec = { ...(fixturesPoll as PollSpec), ...opts.poll };
   const definition: ProviderDefinition = { ...football, polls: [poll], ...opts.definition };
   const events: ClientEvent[] = [];
-  const client = createClient({ definition, secrets: new MemorySecrets({ football: { apiKey: KEY } }), time, baseUrl: sim.url, onEvent: [(e) => events.push(e), telemetryObserver(telemetry)] });
+  const client = createClient({
+    definition,
+    secrets: new MemorySecrets({ football: { apiKey: KEY } }),
+    time,
+    baseUrl: sim.url,
+    onEvent: [(e) => events.push(e), telemetryObserver(telemetry)],
+  });
   let runs = 0;
   return {
     time,
@@ -79,7 +106,18 @@ export async function syncRig(opts: { sim?: Partial<FootballSimulatorOptions>; d
     commands,
     run: (o = {}) => {
       const { remainingMs, traceId, state: store, records: recordStore, ...req } = o;
-      return runPoll({ provider: definition, poll, ...req }, { client, records: recordStore ?? records, state: store ?? state, telemetry, now: time.now, remainingMs, traceId: traceId ?? `run-${++runs}` });
+      return runPoll(
+        { provider: definition, poll, ...req },
+        {
+          client,
+          records: recordStore ?? records,
+          state: store ?? state,
+          telemetry,
+          now: time.now,
+          remainingMs,
+          traceId: traceId ?? `run-${++runs}`,
+        },
+      );
     },
     expected: (from, to) => sim.fixtures.filter((f) => f.kickoff >= day(from) && f.kickoff < day(to)).length,
     pageRequests: () => sim.log('/fixtures').map((r) => ({ date: r.query.date, page: r.query.page })),

@@ -24,7 +24,11 @@ import { VirtualTime } from './virtual-time';
 /** Credentials shaped like the real ones; every test scans the logs for them. */
 export const SECRETS = {
   stripe: { secretKey: 'sk_test_51Hrig9Xw2eZvKYlo2C0ffee77', webhookSecret: 'whsec_rig_0123456789abcdef' },
-  trello: { apiKey: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6', token: 'ATTAa9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0a', appSecret: 'trello-app-secret-0001' },
+  trello: {
+    apiKey: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6',
+    token: 'ATTAa9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0a',
+    appSecret: 'trello-app-secret-0001',
+  },
 };
 export const SECRET_VALUES = Object.values(SECRETS).flatMap((s) => Object.values(s));
 
@@ -66,28 +70,60 @@ export interface WriterRig {
  * rig.send('trello', { commandId: 'c-1', provider: 'trello', operation: 'createCard', input });
  * await rig.drain('trello');
  */
-export async function writerRig(opts: { maxReceiveCount?: number; definitions?: Partial<Record<Name, Partial<ProviderDefinition>>> } = {}): Promise<WriterRig> {
+export async function writerRig(
+  opts: { maxReceiveCount?: number; definitions?: Partial<Record<Name, Partial<ProviderDefinition>>> } = {},
+): Promise<WriterRig> {
   const time = new VirtualTime();
   const dynamo = await startDynamo();
   const logs = new LogCapture();
-  const telemetry = new PowertoolsTelemetry({ serviceName: 'command-writer', namespace: 'IntegrationStack', sink: logs.sink });
+  const telemetry = new PowertoolsTelemetry({
+    serviceName: 'command-writer',
+    namespace: 'IntegrationStack',
+    sink: logs.sink,
+  });
   const stripe = new StripeSimulator({ secretKey: SECRETS.stripe.secretKey, now: time.now });
   const trello = new TrelloSimulator({ apiKey: SECRETS.trello.apiKey, token: SECRETS.trello.token, now: time.now });
   const sims: ProviderSimulator[] = [stripe, trello];
   await Promise.all(sims.map((s) => s.listen()));
   // A request the simulator leaves hanging times out at once in virtual time.
-  for (const sim of sims) sim.onFault((kind, _req, fault) => (kind === 'hang' || ((fault.kind === 'commit-then-fail' || fault.kind === 'commit-late') && fault.drop === 'hang')) && setImmediate(() => time.expireTimeouts()));
+  for (const sim of sims)
+    sim.onFault(
+      (kind, _req, fault) =>
+        (kind === 'hang' ||
+          ((fault.kind === 'commit-then-fail' || fault.kind === 'commit-late') && fault.drop === 'hang')) &&
+        setImmediate(() => time.expireTimeouts()),
+    );
   const secrets = new MemorySecrets(SECRETS);
   const events: ClientEvent[] = [];
-  const definitions: Record<Name, ProviderDefinition> = { stripe: { ...stripeDef, ...opts.definitions?.stripe }, trello: { ...trelloDef, ...opts.definitions?.trello } };
+  const definitions: Record<Name, ProviderDefinition> = {
+    stripe: { ...stripeDef, ...opts.definitions?.stripe },
+    trello: { ...trelloDef, ...opts.definitions?.trello },
+  };
   const client = (name: Name, baseUrl: string) =>
-    createClient({ definition: definitions[name], secrets, time, baseUrl, onEvent: [telemetryObserver(telemetry), (e) => events.push(e)] });
-  const clients: Record<Name, Client> = { stripe: client('stripe', `${stripe.url}/v1`), trello: client('trello', trello.url) };
+    createClient({
+      definition: definitions[name],
+      secrets,
+      time,
+      baseUrl,
+      onEvent: [telemetryObserver(telemetry), (e) => events.push(e)],
+    });
+  const clients: Record<Name, Client> = {
+    stripe: client('stripe', `${stripe.url}/v1`),
+    trello: client('trello', trello.url),
+  };
   const queues = {} as WriterRig['queues'];
   const maxReceiveCount = opts.maxReceiveCount ?? 5;
   for (const name of ['stripe', 'trello'] as const) {
     const dlq = new LocalQueue({ name: `${name}-commands-dlq`, visibilityTimeoutMs: 0 });
-    queues[name] = { dlq, queue: new LocalQueue({ name: `${name}-commands`, visibilityTimeoutMs: 0, maxReceiveCount, deadLetterQueue: dlq }) };
+    queues[name] = {
+      dlq,
+      queue: new LocalQueue({
+        name: `${name}-commands`,
+        visibilityTimeoutMs: 0,
+        maxReceiveCount,
+        deadLetterQueue: dlq,
+      }),
+    };
   }
   const externalIds = new DynamoExternalIdStore(dynamo.doc, dynamo.tableName('externalIds'));
   const commands = new DynamoCommandStore(dynamo.doc, dynamo.tableName('commands'));
@@ -98,7 +134,10 @@ export async function writerRig(opts: { maxReceiveCount?: number; definitions?: 
     clientFor: (name) => clients[name as Name],
     externalIds,
     outcomes: commands,
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client }),
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: dynamo.tableName('idempotency'),
+      awsSdkV3Client: dynamo.client,
+    }),
     dlq: { send: async (m) => queues[dlqFor].dlq.send(m) },
     maxReceiveCount,
     telemetry,
@@ -132,7 +171,10 @@ export async function writerRig(opts: { maxReceiveCount?: number; definitions?: 
     commands,
     handler,
     clients,
-    send: (provider, command) => void queues[provider].queue.send(typeof command === 'string' ? { body: command, attributes: {} } : toCommandMessage(command)),
+    send: (provider, command) =>
+      void queues[provider].queue.send(
+        typeof command === 'string' ? { body: command, attributes: {} } : toCommandMessage(command),
+      ),
     deliver,
     deliverApart: (provider) => Promise.all(queues[provider].queue.receive(10).map((m) => invoke(provider, [m]))),
     drain: async (provider, rounds = 20) => {

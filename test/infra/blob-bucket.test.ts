@@ -15,26 +15,48 @@ beforeAll(() => {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
-const policyOf = (role: string): string => Object.values(resources('AWS::IAM::Policy')).map((p) => JSON.stringify(p.Properties)).find((p) => p.includes(role))!;
+const policyOf = (role: string): string =>
+  Object.values(resources('AWS::IAM::Policy'))
+    .map((p) => JSON.stringify(p.Properties))
+    .find((p) => p.includes(role))!;
 
 describe('blob bucket (claim check and archive)', () => {
   it('encrypts at rest with SSE-S3 and blocks every kind of public access', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
   });
 
   it('denies every request that is not over TLS', () => {
     const [policy] = Object.values(resources('AWS::S3::BucketPolicy'));
     const statements = (policy!.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   });
 
   it('expires the archive after 7 days and payloads after every queue, DLQ and archive reference is gone', () => {
     const [bucket] = Object.values(resources('AWS::S3::Bucket'));
-    const rules = (bucket!.Properties.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }).Rules;
-    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: 7, Status: 'Enabled' }));
+    const rules = (
+      bucket!.Properties.LifecycleConfiguration as {
+        Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[];
+      }
+    ).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: 7, Status: 'Enabled' }),
+    );
     const payloads = rules.find((r) => r.Prefix === 'payloads/')!;
     // 4 days in the queue + 14 in the DLQ (the processor re-sends there), plus a day.
     expect(payloads.ExpirationInDays).toBe(19);
@@ -43,7 +65,11 @@ describe('blob bucket (claim check and archive)', () => {
   it('keeps archive retention configurable', () => {
     const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
     const t = Template.fromStack(new IntegrationStack(app, 'Short', { providers, archiveRetentionDays: 3 }));
-    t.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'archive/', ExpirationInDays: 3 })]) } });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'archive/', ExpirationInDays: 3 })]),
+      },
+    });
   });
 
   it('lets the ingest function only put payloads under its own provider prefix', () => {
@@ -57,15 +83,22 @@ describe('blob bucket (claim check and archive)', () => {
   it('lets the processor read its provider payloads and write its provider archive, nothing else', () => {
     const processor = policyOf('ProcessorServiceRole');
     expect(processor).toContain('"Action":"s3:GetObject"');
-    expect(processor).toMatch(/"Action":"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["[^"]+","Arn"\]\},"\/payloads\/github\/\*"\]\]\}/);
-    expect(processor).toMatch(/"Action":"s3:PutObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["[^"]+","Arn"\]\},"\/archive\/github\/\*"\]\]\}/);
+    expect(processor).toMatch(
+      /"Action":"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["[^"]+","Arn"\]\},"\/payloads\/github\/\*"\]\]\}/,
+    );
+    expect(processor).toMatch(
+      /"Action":"s3:PutObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["[^"]+","Arn"\]\},"\/archive\/github\/\*"\]\]\}/,
+    );
     expect(processor).not.toContain('s3:DeleteObject');
     expect(processor).not.toContain('s3:*');
   });
 
   it('tells both functions the bucket name and outputs it with the queue and DLQ URLs for the ops CLI', () => {
-    const vars = (f: { Properties: Record<string, unknown> }) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    const webhookFns = Object.values(resources('AWS::Lambda::Function')).filter((f) => ['webhook-ingest', 'event-processor'].includes(vars(f).POWERTOOLS_SERVICE_NAME as string));
+    const vars = (f: { Properties: Record<string, unknown> }) =>
+      (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const webhookFns = Object.values(resources('AWS::Lambda::Function')).filter((f) =>
+      ['webhook-ingest', 'event-processor'].includes(vars(f).POWERTOOLS_SERVICE_NAME as string),
+    );
     expect(webhookFns.length).toBeGreaterThan(0);
     for (const f of webhookFns) expect(vars(f).BLOB_BUCKET).toBeDefined();
     template.hasOutput('BlobBucketName', {});

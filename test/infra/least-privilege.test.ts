@@ -7,7 +7,14 @@ import { clientSecretNames } from '../../lib/auth-secrets';
 import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { ITEM_ACTIONS } from '../../lib/table-grants';
-import { functionAccess, managedPolicies, target, wildcardFindings, type Allowance, type FunctionAccess } from '../helpers/iam-audit';
+import {
+  functionAccess,
+  managedPolicies,
+  target,
+  wildcardFindings,
+  type Allowance,
+  type FunctionAccess,
+} from '../helpers/iam-audit';
 import { list, ofType, render, synthStage, type StageSynth } from '../helpers/stage-stacks';
 
 /**
@@ -18,27 +25,37 @@ const WILDCARD_ALLOWANCES: readonly Allowance[] = [
   {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords)$/,
     resource: /^\*$/,
-    reason: 'X-Ray tracing (Tracing.ACTIVE on every HandlerFunction): these two actions support no resource-level permissions',
+    reason:
+      'X-Ray tracing (Tracing.ACTIVE on every HandlerFunction): these two actions support no resource-level permissions',
   },
   {
     actions: /^s3:(GetObject|PutObject)$/,
     resource: /^<BlobsBucket[0-9A-F]{8}\.Arn>\/(payloads|archive)\/[a-z0-9-]+\/\*$/,
-    reason: "one provider's key prefix in the blob bucket: object keys are made per delivery, so a grant names the prefix",
+    reason:
+      "one provider's key prefix in the blob bucket: object keys are made per delivery, so a grant names the prefix",
   },
   {
     actions: /^lambda:InvokeFunction$/,
     resource: /^<[A-Za-z0-9]+\.Arn>:\*$/,
-    reason: "the versions and aliases of one named function, as CDK's grantInvoke writes it (a schedule invoking a poller)",
+    reason:
+      "the versions and aliases of one named function, as CDK's grantInvoke writes it (a schedule invoking a poller)",
   },
 ];
 
 /** AWS managed policies a role may carry, and why; our own functions carry none. */
 const MANAGED_POLICY_ALLOWANCES: Record<string, string> = {
-  'service-role/AWSLambdaBasicExecutionRole': "CDK's own singleton custom resource providers (the dev bucket's auto-delete function) come with it; it grants CloudWatch Logs writes only",
+  'service-role/AWSLambdaBasicExecutionRole':
+    "CDK's own singleton custom resource providers (the dev bucket's auto-delete function) come with it; it grants CloudWatch Logs writes only",
 };
 
 const SEND = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
-const CONSUME = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const CONSUME = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueUrl',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+];
 const READ_SECRET = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 const ITEMS = [...ITEM_ACTIONS];
 
@@ -71,7 +88,9 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
     case 'webhook-ingest':
       return new Map([
         [arn(st.webhooks[p]!.queue), SEND],
-        ...[def.webhook!.secret, def.webhook!.callbackUrlSecret].filter((n) => n !== undefined).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+        ...[def.webhook!.secret, def.webhook!.callbackUrlSecret]
+          .filter((n) => n !== undefined)
+          .map((n) => [secret(n), READ_SECRET] as [string, string[]]),
         [`${bucket}/payloads/${p}/*`, ['s3:PutObject']],
       ]);
     case 'event-processor':
@@ -142,7 +161,8 @@ function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
         if (ownerOf(s, t.id) !== fn.provider) findings.push(`${where}: another provider's ${r.Type}`);
         break;
       case 'AWS::S3::Bucket':
-        if (!new RegExp(`^/[a-z]+/${fn.provider}/\\*$`).test(t.rest)) findings.push(`${where}: outside the provider's key prefixes`);
+        if (!new RegExp(`^/[a-z]+/${fn.provider}/\\*$`).test(t.rest))
+          findings.push(`${where}: outside the provider's key prefixes`);
         break;
       case 'AWS::DynamoDB::Table':
         if (t.rest !== '') findings.push(`${where}: more than the table itself`);
@@ -191,16 +211,20 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
   });
 
-  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer', 'poller', 'records-read'])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
-    const fns = ours().filter((f) => f.kind === kind);
-    expect(fns.length).toBeGreaterThan(0);
-    for (const fn of fns) {
-      const expected = expectedAccess(s(), fn)!;
-      const granted = ownGrants(fn);
-      expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
-      for (const [resource, actions] of granted) expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
-    }
-  });
+  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer', 'poller', 'records-read'])(
+    '%s of each provider touches exactly its own resources, with only the actions it needs',
+    (kind) => {
+      const fns = ours().filter((f) => f.kind === kind);
+      expect(fns.length).toBeGreaterThan(0);
+      for (const fn of fns) {
+        const expected = expectedAccess(s(), fn)!;
+        const granted = ownGrants(fn);
+        expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
+        for (const [resource, actions] of granted)
+          expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
+      }
+    },
+  );
 
   it("lets no function of a provider reach another provider's queues, secrets or key prefixes (any function, pollers included)", () => {
     const withProvider = ours().filter((f) => f.provider);
@@ -215,13 +239,17 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
       const logs = [...fn.grants].filter(([, actions]) => [...actions].some((a) => a.startsWith('logs:')));
       expect(logs, fn.id).toEqual([[`<${fn.logGroup}.Arn>`, new Set(['logs:CreateLogStream', 'logs:PutLogEvents'])]]);
       // X-Ray only where the stage turns tracing on (lib/stages.ts); then its two actions are the only `*`.
-      expect(fn.grants.get('*'), fn.id).toEqual(stageConfig(name).tracing ? new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']) : undefined);
+      expect(fn.grants.get('*'), fn.id).toEqual(
+        stageConfig(name).tracing ? new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']) : undefined,
+      );
     }
   });
 
   it('lets no resource policy allow anyone anonymous; only Deny statements name every principal', () => {
     const docs: [string, { Statement: { Effect: string; Principal?: unknown }[] }][] = [
-      ...['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy'].flatMap((type) => ofType(s(), type).map(([id, r]) => [id, r.Properties.PolicyDocument] as [string, any])),
+      ...['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy'].flatMap((type) =>
+        ofType(s(), type).map(([id, r]) => [id, r.Properties.PolicyDocument] as [string, any]),
+      ),
       ...ofType(s(), 'AWS::KMS::Key').map(([id, r]) => [id, r.Properties.KeyPolicy] as [string, any]),
     ];
     expect(docs.length).toBeGreaterThan(0);
@@ -234,16 +262,27 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
   });
 
   it('observability: only CloudWatch (and the account, as key admin) may use the on-call key; no function may publish to on-call or use the key', () => {
-    const key = s().resources[s().idOf(s().stack.observability.topic.node.findChild('Resource') as IConstruct)]!.Properties.KmsMasterKeyId;
+    const key =
+      s().resources[s().idOf(s().stack.observability.topic.node.findChild('Resource') as IConstruct)]!.Properties
+        .KmsMasterKeyId;
     const keyId = render(key).replace(/^<(.+)\.Arn>$/, '$1');
-    const statements = s().resources[keyId]!.Properties.KeyPolicy.Statement as { Effect: string; Principal: Record<string, unknown>; Action: string | string[] }[];
-    const allowed = statements.filter((st) => st.Effect === 'Allow').map((st) => ({ who: render(st.Principal.Service ?? st.Principal.AWS), actions: list(st.Action) }));
+    const statements = s().resources[keyId]!.Properties.KeyPolicy.Statement as {
+      Effect: string;
+      Principal: Record<string, unknown>;
+      Action: string | string[];
+    }[];
+    const allowed = statements
+      .filter((st) => st.Effect === 'Allow')
+      .map((st) => ({ who: render(st.Principal.Service ?? st.Principal.AWS), actions: list(st.Action) }));
     expect(allowed).toEqual([
       { who: expect.stringMatching(/^arn:<AWS::Partition>:iam::<AWS::AccountId>:root$/), actions: ['kms:*'] },
       { who: 'cloudwatch.amazonaws.com', actions: ['kms:Decrypt', 'kms:GenerateDataKey*'] },
     ]);
     for (const fn of ours()) {
-      expect([...fn.grants.values()].flatMap((a) => [...a]).filter((a) => /^(sns|kms):/.test(a)), fn.id).toEqual([]);
+      expect(
+        [...fn.grants.values()].flatMap((a) => [...a]).filter((a) => /^(sns|kms):/.test(a)),
+        fn.id,
+      ).toEqual([]);
     }
   });
 });
@@ -254,14 +293,22 @@ describe('the audit itself', () => {
     const s = synthStage('dev', {
       nag: false,
       extend: (stack) => {
-        const poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor', environment: { PROVIDER: 'github' } });
+        const poller = new HandlerFunction(stack, 'Poller', {
+          handler: 'event-processor',
+          environment: { PROVIDER: 'github' },
+        });
         poller.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }));
         stack.secrets.stripe!.secretKey!.grantRead(poller);
         stack.tables.commands.grantReadData(poller);
       },
     });
     const findings = wildcardFindings(s, WILDCARD_ALLOWANCES);
-    expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/^PollerServiceRole\w+: action dynamodb:\*$/), expect.stringMatching(/^PollerServiceRole\w+: (\S+,)?dynamodb:\*(,\S*)? on \*$/)]));
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PollerServiceRole\w+: action dynamodb:\*$/),
+        expect.stringMatching(/^PollerServiceRole\w+: (\S+,)?dynamodb:\*(,\S*)? on \*$/),
+      ]),
+    );
     expect(findings.filter((f) => f.includes('/index/*'))).toHaveLength(1);
     const poller = functionAccess(s).find((f) => f.id.startsWith('Poller'))!;
     expect(isolationFindings(s, poller).sort()).toEqual([

@@ -19,7 +19,8 @@ beforeAll(() => {
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const resources = (type: string): Resources => template.findResources(type) as Resources;
 const ref = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+const id = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
 
 describe('scheduled polls', () => {
   it('one EventBridge schedule per poll, invoking the poller with { provider, poll }, with retries and a DLQ', () => {
@@ -43,8 +44,13 @@ describe('scheduled polls', () => {
 
   it('an encrypted, TLS-only scheduler DLQ that also takes failed poller runs', () => {
     const dlq = id(stack.polls.football!.dlq);
-    expect(resources('AWS::SQS::Queue')[dlq]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
-    const policy = Object.values(resources('AWS::SQS::QueuePolicy')).find((p) => JSON.stringify(p.Properties.Queues).includes(dlq))!;
+    expect(resources('AWS::SQS::Queue')[dlq]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    const policy = Object.values(resources('AWS::SQS::QueuePolicy')).find((p) =>
+      JSON.stringify(p.Properties.Queues).includes(dlq),
+    )!;
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: id(stack.polls.football!.poller) },
@@ -68,23 +74,60 @@ describe('scheduled polls', () => {
 
   it('refuses a poll timeout too short for one attempt and the margins, or longer than Lambda allows', () => {
     const short: ProviderDefinition = { ...football, polls: [{ ...(fixturesPoll as PollSpec), timeoutSeconds: 10 }] };
-    expect(() => new IntegrationStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }), 'Short', { providers: [short] })).toThrow(/between 25 s .* and 900 s/);
+    expect(
+      () =>
+        new IntegrationStack(
+          new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }),
+          'Short',
+          { providers: [short] },
+        ),
+    ).toThrow(/between 25 s .* and 900 s/);
     const long: ProviderDefinition = { ...football, polls: [{ ...(fixturesPoll as PollSpec), timeoutSeconds: 1000 }] };
-    expect(() => new IntegrationStack(new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }), 'Long', { providers: [long] })).toThrow(/900 s/);
+    expect(
+      () =>
+        new IntegrationStack(
+          new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } }),
+          'Long',
+          { providers: [long] },
+        ),
+    ).toThrow(/900 s/);
   });
 
   it('state tables: checkpoints by provider#poll, gaps by window, quarantined records expiring', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'poll', KeyType: 'HASH' }, { AttributeName: 'window', KeyType: 'RANGE' }], BillingMode: 'PAY_PER_REQUEST' });
-    template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: [{ AttributeName: 'poll', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }], TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'poll', KeyType: 'HASH' },
+        { AttributeName: 'window', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'poll', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
   });
 
   it('least privilege: the poller reads only its API key and does only what the sync needs on each table', () => {
     const policies = Object.entries(resources('AWS::IAM::Policy'));
     const [, poller] = policies.find(([key]) => key.startsWith('PollfootballPollerServiceRole'))!;
     // Allowed statements only: every function also carries an explicit Deny on other stages' secrets.
-    const statements = (poller.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] }).Statement.filter((s) => s.Effect === 'Allow');
-    const on = (table: string) => statements.filter((s) => JSON.stringify(s.Resource).includes(table)).flatMap((s) => [s.Action].flat()).sort();
+    const statements = (
+      poller.Properties.PolicyDocument as {
+        Statement: { Effect: string; Action: string | string[]; Resource: unknown }[];
+      }
+    ).Statement.filter((s) => s.Effect === 'Allow');
+    const on = (table: string) =>
+      statements
+        .filter((s) => JSON.stringify(s.Resource).includes(table))
+        .flatMap((s) => [s.Action].flat())
+        .sort();
     expect(on('RecordsTable')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(on('CheckpointsTable')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(on('GapsTable')).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -94,7 +137,9 @@ describe('scheduled polls', () => {
     expect(text.match(/Secret[a-z]+[A-Za-z]+/g)!.every((s) => s.startsWith('Secretfootball'))).toBe(true);
     expect(text).not.toContain('sqs:ReceiveMessage');
     // The scheduler's role may invoke the poller and reach the DLQ, nothing else.
-    const scheduler = policies.filter(([, p]) => JSON.stringify(p.Properties).includes('lambda:InvokeFunction')).map(([, p]) => JSON.stringify(p.Properties));
+    const scheduler = policies
+      .filter(([, p]) => JSON.stringify(p.Properties).includes('lambda:InvokeFunction'))
+      .map(([, p]) => JSON.stringify(p.Properties));
     expect(scheduler).toHaveLength(1);
     expect(scheduler[0]).toContain(id(stack.polls.football!.poller));
     expect(scheduler[0]).not.toContain('dynamodb:');

@@ -13,22 +13,31 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // The provider files whose code is in the output (esbuild lists every file it read in metafile.inputs).
 const providerFiles = (metafile: Metafile): string[] =>
   Object.values(metafile.outputs)
-    .flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([p]) => p))
+    .flatMap((o) =>
+      Object.entries(o.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([p]) => p),
+    )
     .map((p) => /lambdas\/providers\/([a-z0-9-]+)\.ts$/.exec(p)?.[1])
     .filter((f): f is string => f !== undefined && !['index', 'payload', 'types'].includes(f))
     .sort();
 
 describe('one-provider bundles (the registry as lib/lambda-function.ts bundles it)', () => {
-  it.each(providers.map((p) => p.name))('a function for %s gets its definition and no other provider file', async (name) => {
-    const outfile = join(dir, `${name}.mjs`);
-    const { metafile } = await build(esbuildOptions('lambdas/providers/index.ts', outfile, { bundleSdk: false, provider: name }));
-    const files = providerFiles(metafile!);
-    expect(files).toContain(name);
-    expect(files.filter((f) => f !== name && !f.startsWith(`${name}-`))).toEqual([]);
-    const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
-    expect(bundled.providers.map((p) => p.name)).toEqual([name]);
-    expect(bundled.getProvider(name)?.name).toBe(name);
-  });
+  it.each(providers.map((p) => p.name))(
+    'a function for %s gets its definition and no other provider file',
+    async (name) => {
+      const outfile = join(dir, `${name}.mjs`);
+      const { metafile } = await build(
+        esbuildOptions('lambdas/providers/index.ts', outfile, { bundleSdk: false, provider: name }),
+      );
+      const files = providerFiles(metafile!);
+      expect(files).toContain(name);
+      expect(files.filter((f) => f !== name && !f.startsWith(`${name}-`))).toEqual([]);
+      const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
+      expect(bundled.providers.map((p) => p.name)).toEqual([name]);
+      expect(bundled.getProvider(name)?.name).toBe(name);
+    },
+  );
 
   it('a function serving every provider (no PROVIDER) gets them all', async () => {
     const outfile = join(dir, 'all.mjs');

@@ -39,13 +39,21 @@ describe('IntegrationStack', () => {
     expect(main.Properties.SqsManagedSseEnabled).toBe(true);
     expect(dlq.Properties.SqsManagedSseEnabled).toBe(true);
     expect((main.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount).toBe(5);
-    expect(dlq.Properties.MessageRetentionPeriod as number).toBeGreaterThan(main.Properties.MessageRetentionPeriod as number);
+    expect(dlq.Properties.MessageRetentionPeriod as number).toBeGreaterThan(
+      main.Properties.MessageRetentionPeriod as number,
+    );
   });
 
   it('sets the visibility timeout to at least 6x the processor timeout', () => {
     const main = Object.values(resources('AWS::SQS::Queue')).find((q) => q.Properties.RedrivePolicy)!;
-    const processor = Object.values(resources('AWS::Lambda::Function')).find((f) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME === 'event-processor')!;
-    expect(main.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * (processor.Properties.Timeout as number));
+    const processor = Object.values(resources('AWS::Lambda::Function')).find(
+      (f) =>
+        (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME ===
+        'event-processor',
+    )!;
+    expect(main.Properties.VisibilityTimeout as number).toBeGreaterThanOrEqual(
+      6 * (processor.Properties.Timeout as number),
+    );
   });
 
   it('denies non-TLS access to every queue', () => {
@@ -79,7 +87,11 @@ describe('IntegrationStack', () => {
 
   it('declares one secret per provider secret name, named for the stage, retained on delete in prod', () => {
     for (const p of providers) {
-      for (const name of p.secrets) template.hasResource('AWS::SecretsManager::Secret', { Properties: { Name: `prod/${p.name}/${name}` }, DeletionPolicy: 'Retain' });
+      for (const name of p.secrets)
+        template.hasResource('AWS::SecretsManager::Secret', {
+          Properties: { Name: `prod/${p.name}/${name}` },
+          DeletionPolicy: 'Retain',
+        });
     }
   });
 
@@ -90,7 +102,8 @@ describe('IntegrationStack', () => {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect((f.Properties.LoggingConfig as { LogGroup?: unknown }).LogGroup).toBeDefined();
     }
-    for (const g of Object.values(resources('AWS::Logs::LogGroup'))) expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
+    for (const g of Object.values(resources('AWS::Logs::LogGroup')))
+      expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
   it('lets the ingest function read only the webhook secret and send only to its queue', () => {
@@ -102,13 +115,17 @@ describe('IntegrationStack', () => {
     expect(ingest).toContain('sqs:SendMessage');
     expect(ingest).not.toContain('dynamodb:');
     const processor = policies.find((p) => p.includes('ProcessorServiceRole'))!;
-    const allowed = (JSON.parse(processor) as { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }).PolicyDocument.Statement.filter((s) => s.Effect === 'Allow');
+    const allowed = (
+      JSON.parse(processor) as { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }
+    ).PolicyDocument.Statement.filter((s) => s.Effect === 'Allow');
     expect(JSON.stringify(allowed)).not.toContain('secretsmanager:');
     expect(processor).toContain('dynamodb:PutItem');
   });
 
   it("lets Trello's ingest function read its signing secret and signed callback URL, not its API credentials", () => {
-    const policies = Object.entries(resources('AWS::IAM::Policy')).map(([id, p]) => [id, JSON.stringify(p.Properties)] as const);
+    const policies = Object.entries(resources('AWS::IAM::Policy')).map(
+      ([id, p]) => [id, JSON.stringify(p.Properties)] as const,
+    );
     const ingest = policies.find(([id]) => id.startsWith('WebhooktrelloIngestServiceRole'))![1];
     expect(ingest).toContain('SecrettrelloappSecret');
     expect(ingest).toContain('SecrettrellocallbackUrl');

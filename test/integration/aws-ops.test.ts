@@ -30,7 +30,12 @@ beforeEach(async () => {
   aws.objects.clear();
   dlqQueue = aws.addQueue('IntegrationStack-WebhookgithubDlq-X');
   queue = aws.addQueue('IntegrationStack-WebhookgithubQueue-Y', { dlq: dlqQueue });
-  aws.stackOutputs = { BlobBucketName: 'blobs-bucket', QueueUrlgithub: queue.url, DlqUrlgithub: dlqQueue.url, WebhookUrlgithub: 'https://x/webhooks/github' };
+  aws.stackOutputs = {
+    BlobBucketName: 'blobs-bucket',
+    QueueUrlgithub: queue.url,
+    DlqUrlgithub: dlqQueue.url,
+    WebhookUrlgithub: 'https://x/webhooks/github',
+  };
   const cfn = new CloudFormationClient({ endpoint: aws.url, region: 'us-east-1', credentials });
   s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials, forcePathStyle: true });
   target = new AwsOpsTarget({
@@ -43,15 +48,25 @@ beforeEach(async () => {
 });
 
 const dead = (eventId: string, reason: string) => ({
-  [ATTR.provider]: 'github', [ATTR.eventId]: eventId, [ATTR.receivedAt]: '1714557600000', [ATTR.headers]: '{}',
-  [ATTR.failureKind]: 'invalid_payload', [ATTR.failureReason]: reason, [ATTR.receiveCount]: '1',
+  [ATTR.provider]: 'github',
+  [ATTR.eventId]: eventId,
+  [ATTR.receivedAt]: '1714557600000',
+  [ATTR.headers]: '{}',
+  [ATTR.failureKind]: 'invalid_payload',
+  [ATTR.failureReason]: reason,
+  [ATTR.receiveCount]: '1',
 });
 
 describe('ops against a deployed stack (simulated SQS, S3 and CloudFormation contracts)', () => {
   it('finds the queues and the bucket through the stack outputs', async () => {
     expect(target.where).toBe('AWS stack IntegrationStack');
-    expect(aws.calls.filter((c) => c.service === 'cloudformation').map((c) => (c.input as { StackName: string }).StackName)).toEqual(['IntegrationStack']);
-    const outputs = await stackOutputs(new CloudFormationClient({ endpoint: aws.url, region: 'us-east-1', credentials }), 'IntegrationStack');
+    expect(
+      aws.calls.filter((c) => c.service === 'cloudformation').map((c) => (c.input as { StackName: string }).StackName),
+    ).toEqual(['IntegrationStack']);
+    const outputs = await stackOutputs(
+      new CloudFormationClient({ endpoint: aws.url, region: 'us-east-1', credentials }),
+      'IntegrationStack',
+    );
     expect(() => outputs.queueUrl('slack')).toThrow(/no output QueueUrlslack/);
   });
 
@@ -60,9 +75,18 @@ describe('ops against a deployed stack (simulated SQS, S3 and CloudFormation con
     const r = await dlq(target, 'github', { limit: 100 });
     expect(r.count).toBe(12);
     expect(r.total).toBe(12);
-    expect(r.messages[3]).toMatchObject({ eventId: 'e-3', failureKind: 'invalid_payload', failureReason: 'reason 3', receiveCount: '1' });
+    expect(r.messages[3]).toMatchObject({
+      eventId: 'e-3',
+      failureKind: 'invalid_payload',
+      failureReason: 'reason 3',
+      receiveCount: '1',
+    });
     expect(dlqQueue.messages.every((m) => m.visibleAt <= Date.now())).toBe(true);
-    expect(aws.calls.filter((c) => c.op === 'ChangeMessageVisibilityBatch').map((c) => (c.input as { Entries: unknown[] }).Entries.length)).toEqual([10, 2]);
+    expect(
+      aws.calls
+        .filter((c) => c.op === 'ChangeMessageVisibilityBatch')
+        .map((c) => (c.input as { Entries: unknown[] }).Entries.length),
+    ).toEqual([10, 2]);
   });
 
   it('redrives with StartMessageMoveTask from the DLQ to the queue and waits for the task to finish', async () => {
@@ -81,19 +105,41 @@ describe('ops against a deployed stack (simulated SQS, S3 and CloudFormation con
     expect(await redrive(target, 'github', { wait: true })).toMatchObject({ moved: 0, status: 'NOTHING_TO_MOVE' });
     expect(aws.calls.some((c) => c.op === 'StartMessageMoveTask')).toBe(false);
     aws.put(dlqQueue, '{}', dead('e', 'x'));
-    expect(await redrive(target, 'github', { wait: false })).toMatchObject({ moved: 1, status: 'RUNNING', handle: expect.any(String) });
+    expect(await redrive(target, 'github', { wait: false })).toMatchObject({
+      moved: 1,
+      status: 'RUNNING',
+      handle: expect.any(String),
+    });
   });
 
   it('replays the S3 archive into the queue in batches of at most 10', async () => {
     const blobs = new S3BlobStore(s3, 'blobs-bucket');
-    const entries: ArchiveEntry[] = Array.from({ length: 13 }, (_, i) => ({ provider: 'github', eventId: `e-${i}`, traceId: `e-${i}`, receivedAt: Date.parse('2024-05-01T10:00:00Z') + i * 600_000, headers: {}, body: `{"n":${i}}` }));
+    const entries: ArchiveEntry[] = Array.from({ length: 13 }, (_, i) => ({
+      provider: 'github',
+      eventId: `e-${i}`,
+      traceId: `e-${i}`,
+      receivedAt: Date.parse('2024-05-01T10:00:00Z') + i * 600_000,
+      headers: {},
+      body: `{"n":${i}}`,
+    }));
     let id = 0;
     await writeArchive(entries.slice(0, 5), { blobs, newId: () => String((id += 1)) });
     await writeArchive(entries.slice(5), { blobs, newId: () => String((id += 1)) });
-    const r = await replay(target, 'github', { from: new Date('2024-05-01T10:00:00Z'), to: new Date('2024-05-01T12:00:00Z'), now: new Date('2024-05-02T00:00:00Z') });
+    const r = await replay(target, 'github', {
+      from: new Date('2024-05-01T10:00:00Z'),
+      to: new Date('2024-05-01T12:00:00Z'),
+      now: new Date('2024-05-02T00:00:00Z'),
+    });
     expect(r).toMatchObject({ found: 12, enqueued: 12, replayId: 'replay-2024-05-02T00:00:00.000Z' });
-    expect(aws.calls.filter((c) => c.op === 'SendMessageBatch').map((c) => (c.input as { Entries: unknown[] }).Entries.length)).toEqual([10, 2]);
-    expect(queue.messages[0]!.attributes).toMatchObject({ [ATTR.eventId]: 'e-0', [ATTR.replay]: 'replay-2024-05-02T00:00:00.000Z' });
+    expect(
+      aws.calls
+        .filter((c) => c.op === 'SendMessageBatch')
+        .map((c) => (c.input as { Entries: unknown[] }).Entries.length),
+    ).toEqual([10, 2]);
+    expect(queue.messages[0]!.attributes).toMatchObject({
+      [ATTR.eventId]: 'e-0',
+      [ATTR.replay]: 'replay-2024-05-02T00:00:00.000Z',
+    });
     expect(aws.calls.filter((c) => c.op === 'ListObjectsV2').length).toBeGreaterThan(1);
   });
 

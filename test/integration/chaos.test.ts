@@ -5,10 +5,24 @@ import { runChaos } from '../../local/chaos/run';
 // The chaos run of `npm run chaos`, shorter: a few hundred events, every fault kind, the same checks.
 describe('a short seeded chaos run', () => {
   it('loses nothing, duplicates nothing, lets nothing forged in, and logs no secret', async () => {
-    const result = await runChaos({ seed: 7, events: 300, writes: 40, pages: 30, oversized: 1, replayMarginMs: 8000, visibilityTimeoutMs: 12_000 });
+    const result = await runChaos({
+      seed: 7,
+      events: 300,
+      writes: 40,
+      pages: 30,
+      oversized: 1,
+      replayMarginMs: 8000,
+      visibilityTimeoutMs: 12_000,
+    });
     const f = result.figures;
     if (!result.pass) console.log(chaosTable(result));
-    expect({ lost: f.lost, duplicated: f.duplicated, stale_overwrites: f.stale_overwrites, forged_accepted: f.forged_accepted, secrets_found_in_logs: f.secrets_found_in_logs }).toEqual({
+    expect({
+      lost: f.lost,
+      duplicated: f.duplicated,
+      stale_overwrites: f.stale_overwrites,
+      forged_accepted: f.forged_accepted,
+      secrets_found_in_logs: f.secrets_found_in_logs,
+    }).toEqual({
       lost: 0,
       duplicated: 0,
       stale_overwrites: 0,

@@ -50,9 +50,19 @@ afterAll(async () => close());
 
 async function deliver(provider: string, body: unknown, headers: Record<string, string> = {}) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const signed = signAs('github', raw, await stack.secrets.get(provider, 'webhookSecret'), { headers: { 'x-github-event': 'issues', ...headers } });
-  const res = await fetch(`${stack.url}/webhooks/${provider}`, { method: 'POST', headers: signed.headers, body: signed.body });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown>, deliveryId: signed.headers['x-github-delivery']! };
+  const signed = signAs('github', raw, await stack.secrets.get(provider, 'webhookSecret'), {
+    headers: { 'x-github-event': 'issues', ...headers },
+  });
+  const res = await fetch(`${stack.url}/webhooks/${provider}`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown>,
+    deliveryId: signed.headers['x-github-delivery']!,
+  };
 }
 
 const record = (provider: string, n: number) => stack.records.get(provider, 'issue', `Codertocat/Hello-World#${n}`);
@@ -60,7 +70,10 @@ const record = (provider: string, n: number) => stack.records.get(provider, 'iss
 describe('big payloads', () => {
   it('carries a webhook above the SQS limit through the blob store to its record (claim check)', async () => {
     // GitHub's `edited` action carries the previous text in changes.body.from; make it 1.5 MB.
-    const payload = { ...sampleGithubIssue({ number: 101, action: 'edited', title: 'big one' }), changes: { body: { from: 'x'.repeat(1_500_000) } } };
+    const payload = {
+      ...sampleGithubIssue({ number: 101, action: 'edited', title: 'big one' }),
+      changes: { body: { from: 'x'.repeat(1_500_000) } },
+    };
     const res = await deliver('github', payload);
     expect(res.status).toBe(200);
     const stored = await until(() => record('github', 101), 'record of the big webhook');
@@ -69,17 +82,27 @@ describe('big payloads', () => {
     expect(payloads.length).toBeGreaterThanOrEqual(1);
     expect((await stack.blobs.get(payloads[0]!)).length).toBeGreaterThan(1_500_000);
     // The archive points at the claim-checked body instead of copying it.
-    const archived = (await readArchive(stack.blobs, 'github', new Date(Date.now() - 60_000), new Date(Date.now() + 60_000))).find((e) => e.eventId === res.deliveryId);
+    const archived = (
+      await readArchive(stack.blobs, 'github', new Date(Date.now() - 60_000), new Date(Date.now() + 60_000))
+    ).find((e) => e.eventId === res.deliveryId);
     expect(archived).toMatchObject({ bodyRef: payloads[0] });
     expect(archived?.body).toBeUndefined();
   });
 
   it('answers 413 above the API payload limit and above what fits a Lambda invoke, and queues nothing', async () => {
     const before = logs.logs('webhook accepted').length;
-    const res = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"pad":"${'x'.repeat(10 * 1024 * 1024)}"}` });
+    const res = await fetch(`${stack.url}/webhooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"pad":"${'x'.repeat(10 * 1024 * 1024)}"}`,
+    });
     expect(res.status).toBe(413);
     // 6 MB passes API Gateway's 10 MB but not Lambda's 6 MB event: the ingest function answers it.
-    const sixMb = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}` });
+    const sixMb = await fetch(`${stack.url}/webhooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}`,
+    });
     expect(sixMb.status).toBe(413);
     expect(await sixMb.json()).toEqual({ error: 'payload_too_large' });
     expect(logs.logs('webhook accepted').length).toBe(before);
@@ -93,7 +116,11 @@ describe('archive and replay', () => {
     await until(() => record('github', 102), 'record');
     const entries = await readArchive(stack.blobs, 'github', new Date(started - 1000), new Date(Date.now() + 1000));
     const entry = entries.find((e) => e.eventId === res.deliveryId);
-    expect(entry).toMatchObject({ provider: 'github', eventId: res.deliveryId, headers: { 'x-github-event': 'issues' } });
+    expect(entry).toMatchObject({
+      provider: 'github',
+      eventId: res.deliveryId,
+      headers: { 'x-github-event': 'issues' },
+    });
     expect(entry!.receivedAt).toBeGreaterThanOrEqual(started - 1000);
     expect(JSON.parse(entry!.body!).issue.number).toBe(102);
     expect(logs.metric('EventsArchived', { provider: 'github' })).toBeGreaterThanOrEqual(1);
@@ -102,10 +129,15 @@ describe('archive and replay', () => {
   it('replays a time range after a mapping fix: missing records appear, newer ones are never rolled back', async () => {
     const from = new Date(Date.now() - 1);
     const a = await deliver('mapfix', sampleGithubIssue({ number: 1, title: 'a', updatedAt: '2024-05-01T10:00:00Z' }));
-    const b = await deliver('mapfix', sampleGithubIssue({ number: 2, title: 'b-old', updatedAt: '2024-05-01T10:00:00Z' }));
+    const b = await deliver(
+      'mapfix',
+      sampleGithubIssue({ number: 2, title: 'b-old', updatedAt: '2024-05-01T10:00:00Z' }),
+    );
     await stack.drained();
     // The broken mapping processed both (idempotency now remembers them for 24 h) and wrote nothing.
-    expect(logs.logs('event processed').filter((l) => l.event_id === a.deliveryId || l.event_id === b.deliveryId)).toHaveLength(2);
+    expect(
+      logs.logs('event processed').filter((l) => l.event_id === a.deliveryId || l.event_id === b.deliveryId),
+    ).toHaveLength(2);
     expect(await record('mapfix', 1)).toBeUndefined();
 
     mapping.dropsEvents = false;
@@ -123,13 +155,29 @@ describe('archive and replay', () => {
     // The same replay message delivered twice (SQS is at least once) is applied once.
     const again = logs.logs('event already processed, skipped').length;
     const [entry] = (await readArchive(stack.blobs, 'mapfix', from, to)).filter((e) => e.eventId === a.deliveryId);
-    await ops.enqueue('mapfix', [{ body: entry!.body!, attributes: { [ATTR.provider]: 'mapfix', [ATTR.eventId]: entry!.eventId, [ATTR.receivedAt]: String(entry!.receivedAt), [ATTR.headers]: JSON.stringify(entry!.headers), [ATTR.replay]: result.replayId } }]);
+    await ops.enqueue('mapfix', [
+      {
+        body: entry!.body!,
+        attributes: {
+          [ATTR.provider]: 'mapfix',
+          [ATTR.eventId]: entry!.eventId,
+          [ATTR.receivedAt]: String(entry!.receivedAt),
+          [ATTR.headers]: JSON.stringify(entry!.headers),
+          [ATTR.replay]: result.replayId,
+        },
+      },
+    ]);
     await stack.drained();
     expect(logs.logs('event already processed, skipped').length).toBe(again + 1);
   });
 
   it('counts without enqueuing on a dry run', async () => {
-    const r = await replay(ops, 'mapfix', { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 1000), now: new Date(), dryRun: true });
+    const r = await replay(ops, 'mapfix', {
+      from: new Date(Date.now() - 3_600_000),
+      to: new Date(Date.now() + 1000),
+      now: new Date(),
+      dryRun: true,
+    });
     expect(r.found).toBeGreaterThanOrEqual(3);
     expect(r.enqueued).toBe(0);
   });
@@ -142,7 +190,12 @@ describe('dead letters: list and redrive', () => {
       const r = await dlq(ops, 'strict', { limit: 10 });
       return r.count > 0 ? r : undefined;
     }, 'dead letter');
-    expect(listed.messages[0]).toMatchObject({ eventId: res.deliveryId, failureKind: 'invalid_payload', failureReason: 'issue.labels is not supported yet', receiveCount: '1' });
+    expect(listed.messages[0]).toMatchObject({
+      eventId: res.deliveryId,
+      failureKind: 'invalid_payload',
+      failureReason: 'issue.labels is not supported yet',
+      receiveCount: '1',
+    });
     expect(dlqText(listed)).toContain('invalid_payload after 1 attempt(s): issue.labels is not supported yet');
 
     mapping.rejectsEvents = false;
@@ -153,8 +206,17 @@ describe('dead letters: list and redrive', () => {
   });
 
   it('works from the command line against the running stack, with --json', async () => {
-    writeFileSync(join(stack.dataDir, 'stack.json'), JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid }));
-    const run = (...args: string[]) => promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], { env: process.env });
+    writeFileSync(
+      join(stack.dataDir, 'stack.json'),
+      JSON.stringify({
+        url: stack.url,
+        dynamoEndpoint: stack.dynamo.endpoint,
+        adminUrl: stack.adminUrl,
+        pid: process.pid,
+      }),
+    );
+    const run = (...args: string[]) =>
+      promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], { env: process.env });
     const { stdout } = await run('redrive', 'github', '--json');
     expect(JSON.parse(stdout)).toMatchObject({ provider: 'github', moved: expect.any(Number), status: 'COMPLETED' });
     const text = await run('dlq', 'github');

@@ -15,11 +15,16 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   // x300: a one-minute alarm period lasts 0.2 s.
-  ({ stack, logs, close } = await testStack({ polls: { autoStart: false, startBackMs: DAY }, observability: { timeScale: 300 } }));
+  ({ stack, logs, close } = await testStack({
+    polls: { autoStart: false, startBackMs: DAY },
+    observability: { timeScale: 300 },
+  }));
 });
 afterAll(async () => close());
 
-const alarm = async (key: string) => ((await (await fetch(`${stack.url}/_dashboard/state`)).json()) as DashboardState).alarms.find((a) => a.key === key)?.state;
+const alarm = async (key: string) =>
+  ((await (await fetch(`${stack.url}/_dashboard/state`)).json()) as DashboardState).alarms.find((a) => a.key === key)
+    ?.state;
 /** A random source that plays `values` in a loop: deterministic drivers. */
 const playing = (values: number[]) => {
   let i = 0;
@@ -29,17 +34,39 @@ const playing = (values: number[]) => {
 describe('demo drivers', () => {
   it('sends signed webhooks from the other providers in turn, with a duplicate and a late, older delivery now and then', async () => {
     // 0.01: the next one repeats this delivery; 0.99: an older one follows; 0.5: a plain one.
-    const demo = startDemo(stack, [providerWebhooksDemo({ intervalMs: 5, duplicateEvery: 4, outOfOrderEvery: 4 })], { random: playing([0.01, 0.99, 0.5]) });
+    const demo = startDemo(stack, [providerWebhooksDemo({ intervalMs: 5, duplicateEvery: 4, outOfOrderEvery: 4 })], {
+      random: playing([0.01, 0.99, 0.5]),
+    });
     const accepted = () => new Set(logs.logs('webhook accepted').map((e) => e.provider));
-    await until(() => (['slack', 'stripe', 'shopify', 'trello', 'standard'].every((p) => accepted().has(p)) && logs.metric('DuplicatesSkipped', { provider: 'shopify', operation: 'webhook' }) + logs.metric('DuplicatesSkipped', { provider: 'stripe', operation: 'webhook' }) > 0 ? true : undefined), 'every provider and a duplicate');
-    await until(() => (logs.metric('StaleSkipped', { provider: 'stripe', operation: 'webhook' }) + logs.metric('StaleSkipped', { provider: 'trello', operation: 'webhook' }) > 0 ? true : undefined), 'a stale, late delivery');
+    await until(
+      () =>
+        ['slack', 'stripe', 'shopify', 'trello', 'standard'].every((p) => accepted().has(p)) &&
+        logs.metric('DuplicatesSkipped', { provider: 'shopify', operation: 'webhook' }) +
+          logs.metric('DuplicatesSkipped', { provider: 'stripe', operation: 'webhook' }) >
+          0
+          ? true
+          : undefined,
+      'every provider and a duplicate',
+    );
+    await until(
+      () =>
+        logs.metric('StaleSkipped', { provider: 'stripe', operation: 'webhook' }) +
+          logs.metric('StaleSkipped', { provider: 'trello', operation: 'webhook' }) >
+        0
+          ? true
+          : undefined,
+      'a stale, late delivery',
+    );
     await demo.stop();
     expect(logs.logs('webhook signature rejected').filter((e) => e.provider !== 'github')).toEqual([]);
   });
 
   it('sends Stripe and Trello commands through POST /commands, creating then updating our ids', async () => {
     const demo = startDemo(stack, [commandsDemo({ intervalMs: 5, refs: 1 })], { random: () => 0 });
-    await until(() => (new Set(logs.logs('command done').map((e) => `${e.provider} ${e.action}`)).size >= 3 ? true : undefined), 'commands created and updated');
+    await until(
+      () => (new Set(logs.logs('command done').map((e) => `${e.provider} ${e.action}`)).size >= 3 ? true : undefined),
+      'commands created and updated',
+    );
     await demo.stop();
     const done = new Set(logs.logs('command done').map((e) => e.provider));
     expect([...done].sort()).toEqual(['stripe', 'trello']);
@@ -48,14 +75,28 @@ describe('demo drivers', () => {
   it('puts faults on the football simulator through /_faults, one episode at a time, and clears them', async () => {
     await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' });
     const say: string[] = [];
-    const demo = startDemo(stack, [footballFaultsDemo({ everyMs: 20, firstAfterMs: 1, episodes: ['429-storm', 'schema-drift', '5xx-burst'] })], { say: (m) => say.push(m) });
+    const demo = startDemo(
+      stack,
+      [footballFaultsDemo({ everyMs: 20, firstAfterMs: 1, episodes: ['429-storm', 'schema-drift', '5xx-burst'] })],
+      { say: (m) => say.push(m) },
+    );
     await until(() => (logs.metric('Http429', { provider: 'football' }) > 0 ? true : undefined), 'the 429 storm');
     await until(() => (logs.metric('SchemaDrift', { provider: 'football' }) > 0 ? true : undefined), 'schema drift');
-    await until(async () => ((await alarm('circuit-open:football')) === 'ALARM' ? true : undefined), 'the circuit-open alarm');
+    await until(
+      async () => ((await alarm('circuit-open:football')) === 'ALARM' ? true : undefined),
+      'the circuit-open alarm',
+    );
     await demo.stop();
     await until(async () => ((await alarm('circuit-open:football')) === 'OK' ? true : undefined), 'the alarm to clear');
-    expect(say).toEqual([expect.stringContaining('429 storm'), expect.stringContaining('schema drift'), expect.stringContaining('5xx burst')]);
-    const faults = (await (await fetch(`${stack.polls!.simulators.football!.url}/_faults`)).json()) as { rules: unknown[]; football?: unknown };
+    expect(say).toEqual([
+      expect.stringContaining('429 storm'),
+      expect.stringContaining('schema drift'),
+      expect.stringContaining('5xx burst'),
+    ]);
+    const faults = (await (await fetch(`${stack.polls!.simulators.football!.url}/_faults`)).json()) as {
+      rules: unknown[];
+      football?: unknown;
+    };
     expect(faults).toEqual({ rules: [] });
   });
 });

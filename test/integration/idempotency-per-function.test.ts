@@ -11,7 +11,6 @@ let logs: LogCapture;
 let close: () => Promise<void>;
 afterEach(async () => close());
 
-
 // Found by the chaos run: one Powertools persistence layer shared by the processor and the writer took the
 // configuration of whichever ran first, so after a command every webhook event had the same (empty) key.
 describe('each function on the local stack has its own idempotency configuration, as each Lambda does', () => {
@@ -20,10 +19,17 @@ describe('each function on the local stack has its own idempotency configuration
     const res = await fetch(`${stack.url}/commands/trello`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ commandId: 'first-of-all', operation: 'createCard', input: { ref: 'T-1', idList: TRELLO_SEED.lists.todo, name: 'First' } }),
+      body: JSON.stringify({
+        commandId: 'first-of-all',
+        operation: 'createCard',
+        input: { ref: 'T-1', idList: TRELLO_SEED.lists.todo, name: 'First' },
+      }),
     });
     expect(res.status).toBe(202);
-    await until(async () => ((await stack.writes.commands.get('first-of-all'))?.status === 'succeeded' ? true : undefined), 'the command');
+    await until(
+      async () => ((await stack.writes.commands.get('first-of-all'))?.status === 'succeeded' ? true : undefined),
+      'the command',
+    );
 
     const stripe = getProvider('stripe')!;
     const secret = await stack.secrets.get('stripe', 'webhookSecret');
@@ -35,5 +41,4 @@ describe('each function on the local stack has its own idempotency configuration
     // Three events, three ids applied (a redelivery after the short visibility timeout may still be skipped).
     expect(new Set(logs.logs('event processed').map((l) => l.event_id)).size).toBe(3);
   });
-
 });

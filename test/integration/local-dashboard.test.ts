@@ -32,13 +32,18 @@ beforeAll(async () => {
 });
 afterAll(async () => close());
 
-const state = async (): Promise<DashboardState> => (await fetch(`${stack.url}/_dashboard/state`)).json() as Promise<DashboardState>;
+const state = async (): Promise<DashboardState> =>
+  (await fetch(`${stack.url}/_dashboard/state`)).json() as Promise<DashboardState>;
 const alarmState = async (key: string) => (await state()).alarms.find((a) => a.key === key)?.state;
 
 async function send(provider: string, body: unknown, secret?: string): Promise<number> {
   const key = secret ?? (await stack.secrets.get(provider, 'webhookSecret'));
   const signed = signAs('github', JSON.stringify(body), key, { headers: { 'x-github-event': 'issues' } });
-  const res = await fetch(`${stack.url}/webhooks/${provider}`, { method: 'POST', headers: signed.headers, body: signed.body });
+  const res = await fetch(`${stack.url}/webhooks/${provider}`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -71,16 +76,32 @@ describe('local dashboard', () => {
 
   it('lists the same alarms per provider the CDK stack creates', async () => {
     const keys = (await state()).alarms.map((a) => a.key);
-    for (const key of ['provider-5xx-rate:github', 'signature-rejections:github', 'webhook-dlq-not-empty:github', 'webhook-queue-age:github', 'event-lag-p95:github', 'lambda-errors:github-processor', 'api-5xx-rate:api']) {
+    for (const key of [
+      'provider-5xx-rate:github',
+      'signature-rejections:github',
+      'webhook-dlq-not-empty:github',
+      'webhook-queue-age:github',
+      'event-lag-p95:github',
+      'lambda-errors:github-processor',
+      'api-5xx-rate:api',
+    ]) {
       expect(keys).toContain(key);
     }
   });
 
   it('fires signature-rejections on forged webhooks, logs it with the runbook, and clears when they stop', async () => {
     // Four at a time, so a slow machine still packs more than 10 into one period.
-    const sent = await driveUntil('signature-rejections:github', 'ALARM', () => Promise.all([1, 2, 3, 4].map(() => send('github', sampleGithubIssue(), 'forged-secret'))));
+    const sent = await driveUntil('signature-rejections:github', 'ALARM', () =>
+      Promise.all([1, 2, 3, 4].map(() => send('github', sampleGithubIssue(), 'forged-secret'))),
+    );
     expect(sent * 4).toBeGreaterThan(10);
-    expect(logs.logs('alarm fired').some((e) => e.alarm === 'signature-rejections:github' && e.runbook === 'docs/runbooks/signature-rejections.md')).toBe(true);
+    expect(
+      logs
+        .logs('alarm fired')
+        .some(
+          (e) => e.alarm === 'signature-rejections:github' && e.runbook === 'docs/runbooks/signature-rejections.md',
+        ),
+    ).toBe(true);
     await driveUntil('signature-rejections:github', 'OK');
     expect(logs.logs('alarm cleared').some((e) => e.alarm === 'signature-rejections:github')).toBe(true);
   });
@@ -93,7 +114,9 @@ describe('local dashboard', () => {
   });
 
   it('fires lambda-errors when the ingest function crashes, counting the API 5xx it causes', async () => {
-    await driveUntil('lambda-errors:crashing-ingest', 'ALARM', async () => expect(await send('crashing', sampleGithubIssue())).toBe(500));
+    await driveUntil('lambda-errors:crashing-ingest', 'ALARM', async () =>
+      expect(await send('crashing', sampleGithubIssue())).toBe(500),
+    );
     const s = await state();
     expect(s.alarms.find((a) => a.key === 'lambda-errors:github-ingest')!.state).toBe('OK');
   });
@@ -104,7 +127,9 @@ describe('local dashboard', () => {
     const s = await state();
     const chart = (id: string) => s.charts.find((c) => c.id === id)!;
     const labels = (id: string) => chart(id).series.map((x) => x.label);
-    expect(labels('webhooks')).toEqual(expect.arrayContaining(['github received', 'github signature rejected', 'github dead-lettered']));
+    expect(labels('webhooks')).toEqual(
+      expect.arrayContaining(['github received', 'github signature rejected', 'github dead-lettered']),
+    );
     expect(labels('queues')).toEqual(expect.arrayContaining(['github-webhooks', 'github-webhooks-dlq']));
     expect(labels('lag')).toContain('github p95 event lag');
     for (const c of s.charts) for (const series of c.series) expect(series.values).toHaveLength(s.times.length);
@@ -113,10 +138,18 @@ describe('local dashboard', () => {
   it('runs demo traffic: signed webhooks accepted, an occasional forged one rejected', async () => {
     let n = 0;
     // Every third delivery forged, deterministically.
-    const demo = startDemo(stack, [githubWebhookDemo({ intervalMs: 5, forgedEvery: 3, burstEveryMs: 0 })], { random: () => [0.9, 0.9, 0.1][n++ % 3]! });
+    const demo = startDemo(stack, [githubWebhookDemo({ intervalMs: 5, forgedEvery: 3, burstEveryMs: 0 })], {
+      random: () => [0.9, 0.9, 0.1][n++ % 3]!,
+    });
     const accepted = logs.logs('webhook accepted').length;
     const rejected = logs.logs('webhook signature rejected').length;
-    await until(() => (logs.logs('webhook accepted').length >= accepted + 4 && logs.logs('webhook signature rejected').length >= rejected + 2) || undefined, 'demo traffic');
+    await until(
+      () =>
+        (logs.logs('webhook accepted').length >= accepted + 4 &&
+          logs.logs('webhook signature rejected').length >= rejected + 2) ||
+        undefined,
+      'demo traffic',
+    );
     await demo.stop();
     expect(demo.drivers).toEqual(['github-webhooks']);
   });

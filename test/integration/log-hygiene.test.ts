@@ -20,11 +20,20 @@ let close: () => Promise<void>;
 const signatures: string[] = [];
 const deliveries: Record<string, string> = {};
 
-async function deliver(name: string, body: string, secret: string, headers: Record<string, string> = {}): Promise<number> {
+async function deliver(
+  name: string,
+  body: string,
+  secret: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const signed = signAs('github', body, secret, { headers: { 'x-github-event': 'issues', ...headers } });
   signatures.push(signed.headers['x-hub-signature-256']!.slice('sha256='.length));
   deliveries[name] = signed.headers['x-github-delivery']!;
-  const res = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: signed.headers, body: signed.body });
+  const res = await fetch(`${stack.url}/webhooks/github`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -39,10 +48,16 @@ beforeAll(async () => {
   expect(await deliver('new', issue(1), NEW_SECRET)).toBe(200);
   expect(await deliver('old', issue(2), OLD_SECRET)).toBe(200);
   expect(await deliver('forged', issue(3), `attacker-${randomUUID()}`)).toBe(401);
-  const unsigned = await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: issue(4) });
+  const unsigned = await fetch(`${stack.url}/webhooks/github`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: issue(4),
+  });
   expect(unsigned.status).toBe(401);
   expect(await deliver('malformed', `not json ${CANARY}`, NEW_SECRET)).toBe(400);
-  expect(await deliver('poison', JSON.stringify({ action: 'opened', repository: { id: 1, full_name: CANARY } }), NEW_SECRET)).toBe(200);
+  expect(
+    await deliver('poison', JSON.stringify({ action: 'opened', repository: { id: 1, full_name: CANARY } }), NEW_SECRET),
+  ).toBe(200);
   await until(() => stack.queues.github!.dlq.list().length > 0 || undefined, 'poison in the DLQ');
   await stack.drained();
 });
@@ -58,7 +73,12 @@ describe('logs', () => {
     const entries = logs.logs();
     expect(entries.length).toBeGreaterThan(5);
     for (const e of entries) {
-      expect(e).toMatchObject({ level: expect.any(String), message: expect.any(String), service: expect.any(String), timestamp: expect.any(String) });
+      expect(e).toMatchObject({
+        level: expect.any(String),
+        message: expect.any(String),
+        service: expect.any(String),
+        timestamp: expect.any(String),
+      });
     }
   });
 

@@ -23,7 +23,12 @@ afterEach(async () => {
 });
 
 /** Waits for a state of the running process (a file, a log line), never for a fixed time. */
-async function waitFor<T>(check: () => T | undefined, what: string, child: ChildProcess, output: () => string): Promise<T> {
+async function waitFor<T>(
+  check: () => T | undefined,
+  what: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<T> {
   for (let i = 0; i < 6000; i += 1) {
     const value = check();
     if (value !== undefined) return value;
@@ -37,14 +42,28 @@ async function waitFor<T>(check: () => T | undefined, what: string, child: Child
 async function npmStart(args: string[]): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
   // Every provider simulated: no real base URL leaks in from the environment.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.endsWith('_BASE_URL') && !k.endsWith('_TOKEN_URL')));
-  const child = spawn(TSX, ['bin/local.ts', '--port', '0', '--memory', '--data-dir', dir, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.endsWith('_BASE_URL') && !k.endsWith('_TOKEN_URL')),
+  );
+  const child = spawn(TSX, ['bin/local.ts', '--port', '0', '--memory', '--data-dir', dir, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const output = () => out;
   const stateFile = join(dir, 'stack.json');
-  const state = await waitFor(() => (existsSync(stateFile) && out.includes('Ctrl-C to stop') ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { url: string; simulators: Record<string, string> }) : undefined), 'the stack to start', child, output);
+  const state = await waitFor(
+    () =>
+      existsSync(stateFile) && out.includes('Ctrl-C to stop')
+        ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { url: string; simulators: Record<string, string> })
+        : undefined,
+    'the stack to start',
+    child,
+    output,
+  );
   const logFile = join(dir, 'logs.jsonl');
   // Read as it grows (the demo writes fast): new complete lines only, metric documents skipped.
   const entries: Record<string, unknown>[] = [];
@@ -93,10 +112,16 @@ describe('npm start', () => {
     const s = await npmStart(['--demo-speed', '50']);
     const done = () => {
       const providers = new Set(messages(s, 'webhook accepted').map((e) => e.provider));
-      const ok = providers.size >= 4 && messages(s, 'sync run finished').length > 0 && messages(s, 'command done').length > 0;
+      const ok =
+        providers.size >= 4 && messages(s, 'sync run finished').length > 0 && messages(s, 'command done').length > 0;
       return ok ? providers : undefined;
     };
-    const providers = await waitFor(done, 'webhooks, a poll run and a command', { exitCode: null } as ChildProcess, s.output);
+    const providers = await waitFor(
+      done,
+      'webhooks, a poll run and a command',
+      { exitCode: null } as ChildProcess,
+      s.output,
+    );
     expect([...providers]).toEqual(expect.arrayContaining(['github']));
     // The console shows what happened, not every outbound call: those stay in the log file.
     expect(s.output()).toContain('webhook accepted');
@@ -107,9 +132,18 @@ describe('npm start', () => {
   it('--no-demo runs the stack alone: the poll against its simulator, and no webhook, command or fault', async () => {
     // As fast as the first test's demo, so anything it would send would be there by the third poll run.
     const s = await npmStart(['--no-demo', '--demo-speed', '50', '--poll-every', '0.2']);
-    await waitFor(() => (messages(s, 'sync run finished').length >= 3 ? true : undefined), 'three poll runs', { exitCode: null } as ChildProcess, s.output);
+    await waitFor(
+      () => (messages(s, 'sync run finished').length >= 3 ? true : undefined),
+      'three poll runs',
+      { exitCode: null } as ChildProcess,
+      s.output,
+    );
     expect(s.output()).toContain('demo:      off');
-    const sent = s.logs().filter((e) => ['webhook accepted', 'webhook signature rejected', 'command accepted'].includes(String(e.message)));
+    const sent = s
+      .logs()
+      .filter((e) =>
+        ['webhook accepted', 'webhook signature rejected', 'command accepted'].includes(String(e.message)),
+      );
     expect(sent).toEqual([]);
     const sim = s.simulators.football!;
     expect(((await (await fetch(`${sim}/_faults`)).json()) as { rules: unknown[] }).rules).toEqual([]);
@@ -123,6 +157,11 @@ describe('npm start', () => {
     expect(printed).toBeDefined();
     const { stdout } = await promisify(execFile)('bash', ['-c', printed!], { cwd: tmpdir() });
     expect(stdout).toMatch(/^HTTP\/1\.1 200/);
-    await waitFor(() => (messages(s, 'event processed').length > 0 ? true : undefined), 'the event processed', { exitCode: null } as ChildProcess, s.output);
+    await waitFor(
+      () => (messages(s, 'event processed').length > 0 ? true : undefined),
+      'the event processed',
+      { exitCode: null } as ChildProcess,
+      s.output,
+    );
   });
 });

@@ -22,12 +22,35 @@ afterAll(async () => dynamo.close());
 let seq = 0;
 function record(n: number, attrs: Record<string, string> = {}, body?: string): SQSRecord {
   seq += 1;
-  const m = toQueueMessage({ provider: 'github', eventId: `evt-${seq}`, traceId: `evt-${seq}`, receivedAt: Date.parse('2024-05-01T10:00:00Z'), headers: { 'x-github-event': 'issues' }, rawBody: body ?? JSON.stringify(sampleGithubIssue({ number: n, updatedAt: '2024-05-01T10:00:00Z' })) });
+  const m = toQueueMessage({
+    provider: 'github',
+    eventId: `evt-${seq}`,
+    traceId: `evt-${seq}`,
+    receivedAt: Date.parse('2024-05-01T10:00:00Z'),
+    headers: { 'x-github-event': 'issues' },
+    rawBody: body ?? JSON.stringify(sampleGithubIssue({ number: n, updatedAt: '2024-05-01T10:00:00Z' })),
+  });
   const attributes = { ...m.attributes, ...attrs };
   return {
-    messageId: `m-${seq}`, receiptHandle: `r-${seq}`, body: m.body, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:local:0:github', awsRegion: 'local',
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String', stringListValues: [], binaryListValues: [] }])),
+    messageId: `m-${seq}`,
+    receiptHandle: `r-${seq}`,
+    body: m.body,
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:0:github',
+    awsRegion: 'local',
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(attributes).map(([k, v]) => [
+        k,
+        { stringValue: v, dataType: 'String', stringListValues: [], binaryListValues: [] },
+      ]),
+    ),
   };
 }
 
@@ -37,7 +60,10 @@ function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
   const handle = createProcessorHandler({
     registry: getProvider,
     records,
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: dynamo.tableName('idempotency'), awsSdkV3Client: dynamo.client }),
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: dynamo.tableName('idempotency'),
+      awsSdkV3Client: dynamo.client,
+    }),
     telemetry: new RecordingTelemetry(),
     now: Date.now,
     maxReceiveCount: 5,
@@ -45,7 +71,11 @@ function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
     blobs: opts.blobs,
     archive: { blobs: opts.archive, newId: () => `a-${seq}` },
   });
-  return { dlq, records, run: (rs: SQSRecord[]) => handle({ Records: rs } as SQSEvent, lambdaContext('processor', 30_000)) };
+  return {
+    dlq,
+    records,
+    run: (rs: SQSRecord[]) => handle({ Records: rs } as SQSEvent, lambdaContext('processor', 30_000)),
+  };
 }
 
 describe('event processor: archive and claim check', () => {
@@ -71,12 +101,23 @@ describe('event processor: archive and claim check', () => {
   it('loads a claim-checked body, and dead-letters at once one whose body has expired', async () => {
     const blobs = new MemoryBlobs();
     const p = processor({ archive: new MemoryBlobs(), blobs });
-    await blobs.put('payloads/github/2024-05-01/big', JSON.stringify(sampleGithubIssue({ number: 221, title: 'from the blob store' })));
-    const res = await p.run([record(0, { [ATTR.bodyRef]: 'payloads/github/2024-05-01/big' }, 'payloads/github/2024-05-01/big'), record(0, { [ATTR.bodyRef]: 'payloads/github/2024-05-01/gone' }, 'payloads/github/2024-05-01/gone')]);
+    await blobs.put(
+      'payloads/github/2024-05-01/big',
+      JSON.stringify(sampleGithubIssue({ number: 221, title: 'from the blob store' })),
+    );
+    const res = await p.run([
+      record(0, { [ATTR.bodyRef]: 'payloads/github/2024-05-01/big' }, 'payloads/github/2024-05-01/big'),
+      record(0, { [ATTR.bodyRef]: 'payloads/github/2024-05-01/gone' }, 'payloads/github/2024-05-01/gone'),
+    ]);
     expect(res.batchItemFailures).toEqual([]);
-    expect((await p.records.get('github', 'issue', 'Codertocat/Hello-World#221'))?.data.title).toBe('from the blob store');
+    expect((await p.records.get('github', 'issue', 'Codertocat/Hello-World#221'))?.data.title).toBe(
+      'from the blob store',
+    );
     expect(p.dlq.messages).toHaveLength(1);
-    expect(p.dlq.messages[0]!.attributes).toMatchObject({ [ATTR.failureKind]: 'permanent', [ATTR.bodyRef]: 'payloads/github/2024-05-01/gone' });
+    expect(p.dlq.messages[0]!.attributes).toMatchObject({
+      [ATTR.failureKind]: 'permanent',
+      [ATTR.bodyRef]: 'payloads/github/2024-05-01/gone',
+    });
     expect(p.dlq.messages[0]!.attributes[ATTR.failureReason]).toContain('does not exist');
   });
 
@@ -85,7 +126,9 @@ describe('event processor: archive and claim check', () => {
     const r = record(231);
     expect((await p.run([r])).batchItemFailures).toEqual([]);
     // Powertools' id: `<keyPrefix>#` + base64 md5 of the JSON of the key (`provider#eventId`).
-    const id = `webhook-event#${createHash('md5').update(JSON.stringify(`github#evt-${seq}`)).digest('base64')}`;
+    const id = `webhook-event#${createHash('md5')
+      .update(JSON.stringify(`github#evt-${seq}`))
+      .digest('base64')}`;
     const { Item } = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('idempotency'), Key: { id } }));
     expect(Item).toMatchObject({ id, status: 'COMPLETED' });
     expect(Item!.data).toMatchObject({ provider: 'github', written: 1 });

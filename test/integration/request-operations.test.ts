@@ -30,16 +30,26 @@ describe('the operations the stack alarms on are the ones the runtime emits', ()
   it('names a poll by its request, as the client reports its latency', async () => {
     sync = await syncRig();
     await sync.run({ range: { from: day('2024-08-10'), to: day('2024-08-12') } });
-    const emitted = new Set(sync.telemetry.metrics.filter((m) => m.name === 'LatencyMs' && m.dims.operation).map((m) => m.dims.operation));
+    const emitted = new Set(
+      sync.telemetry.metrics.filter((m) => m.name === 'LatencyMs' && m.dims.operation).map((m) => m.dims.operation),
+    );
     expect([...emitted]).toEqual(requestOperations(sync.definition));
   });
 
   it('names every call of Trello writes: create, read, update and the lookup after a lost answer', async () => {
     writer = await writerRig();
     const ref = 'ops-1';
-    const card = (operation: string, input: Record<string, unknown>, commandId: string): Command => ({ commandId, provider: 'trello', operation, input: { ref, ...input } });
+    const card = (operation: string, input: Record<string, unknown>, commandId: string): Command => ({
+      commandId,
+      provider: 'trello',
+      operation,
+      input: { ref, ...input },
+    });
     // The create's answer is lost: the next round looks the card up (list, then board) before creating again.
-    writer.trello.faults.add({ kind: 'commit-then-fail', status: 502 }, { match: { method: 'POST', path: '/1/cards' } });
+    writer.trello.faults.add(
+      { kind: 'commit-then-fail', status: 502 },
+      { match: { method: 'POST', path: '/1/cards' } },
+    );
     writer.send('trello', card('createCard', { idList: TRELLO_SEED.lists.todo, name: 'Export broken' }, 'ops-c1'));
     writer.send('trello', card('updateCard', { name: 'Export fixed' }, 'ops-u1'));
     await writer.drain('trello');
@@ -52,7 +62,12 @@ describe('the operations the stack alarms on are the ones the runtime emits', ()
 
   it('names every call of Stripe writes: create and update', async () => {
     writer = await writerRig();
-    const customer = (operation: string, input: Record<string, unknown>, commandId: string): Command => ({ commandId, provider: 'stripe', operation, input: { ref: 'ops-2', ...input } });
+    const customer = (operation: string, input: Record<string, unknown>, commandId: string): Command => ({
+      commandId,
+      provider: 'stripe',
+      operation,
+      input: { ref: 'ops-2', ...input },
+    });
     writer.send('stripe', customer('createCustomer', { email: 'ops@example.com' }, 'ops-c2'));
     await writer.drain('stripe');
     writer.send('stripe', customer('updateCustomer', { phone: '+15555550100' }, 'ops-u2'));
@@ -66,7 +81,8 @@ describe('the operations the stack alarms on are the ones the runtime emits', ()
 
   it('knows the calls of every write operation of every provider', () => {
     for (const def of providers) {
-      for (const [name, op] of Object.entries(def.writes ?? {})) expect(op.endpoints?.length, `${def.name} ${name}`).toBeGreaterThan(0);
+      for (const [name, op] of Object.entries(def.writes ?? {}))
+        expect(op.endpoints?.length, `${def.name} ${name}`).toBeGreaterThan(0);
     }
   });
 });

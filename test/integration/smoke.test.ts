@@ -10,7 +10,9 @@ let stack: Awaited<ReturnType<typeof testStack>>;
 let url: string;
 
 beforeAll(async () => {
-  stack = await testStack({ secrets: { standard: { webhookSecret: JSON.stringify([SECRET, 'whsec_b2xkIHNlY3JldCBvbGQgc2VjcmV0']) } } });
+  stack = await testStack({
+    secrets: { standard: { webhookSecret: JSON.stringify([SECRET, 'whsec_b2xkIHNlY3JldCBvbGQgc2VjcmV0']) } },
+  });
   url = `${stack.stack.url}/webhooks/standard`;
 });
 afterAll(async () => {
@@ -21,7 +23,10 @@ describe('the deploy smoke check (bin/smoke.ts)', () => {
   it('gets 200 for a freshly signed Standard Webhooks test event, and the event is processed', async () => {
     const result = await smokeCheck({ url, secret: SECRET, ref: 'abc1234' });
     expect(result).toMatchObject({ ok: true, status: 200, attempts: 1 });
-    const record = await until(async () => (await stack.stack.records.get('standard', 'event:smoke.test', result.eventId)) ?? undefined, 'smoke record');
+    const record = await until(
+      async () => (await stack.stack.records.get('standard', 'event:smoke.test', result.eventId)) ?? undefined,
+      'smoke record',
+    );
     expect(record.data).toEqual({ type: 'smoke.test' });
   });
 
@@ -29,13 +34,22 @@ describe('the deploy smoke check (bin/smoke.ts)', () => {
     const wrong = await smokeCheck({ url, secret: 'whsec_d3Jvbmcgc2VjcmV0IHZhbHVlIQ==', waitMs: 1 });
     expect(wrong).toMatchObject({ ok: false, status: 401, attempts: 1 });
     let calls = 0;
-    const flaky: typeof fetch = async (input, init) => (++calls < 3 ? new Response('{"message":"Internal Server Error"}', { status: 503 }) : fetch(input, init));
-    expect(await smokeCheck({ url, secret: SECRET, fetch: flaky, waitMs: 1 })).toMatchObject({ ok: true, status: 200, attempts: 3 });
-    expect(await smokeCheck({ url: 'http://127.0.0.1:9/webhooks/standard', secret: SECRET, attempts: 2, waitMs: 1 })).toMatchObject({ ok: false, attempts: 2, detail: expect.stringMatching(/^network:/) });
+    const flaky: typeof fetch = async (input, init) =>
+      ++calls < 3 ? new Response('{"message":"Internal Server Error"}', { status: 503 }) : fetch(input, init);
+    expect(await smokeCheck({ url, secret: SECRET, fetch: flaky, waitMs: 1 })).toMatchObject({
+      ok: true,
+      status: 200,
+      attempts: 3,
+    });
+    expect(
+      await smokeCheck({ url: 'http://127.0.0.1:9/webhooks/standard', secret: SECRET, attempts: 2, waitMs: 1 }),
+    ).toMatchObject({ ok: false, attempts: 2, detail: expect.stringMatching(/^network:/) });
   });
 
   it('runs from the command line with the URL and secret from the environment, printing neither the secret nor the signature', async () => {
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'bin/smoke.ts', '--stage', 'staging', '--json'], { env: { ...process.env, SMOKE_WEBHOOK_URL: url, SMOKE_WEBHOOK_SECRET: SECRET } });
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'bin/smoke.ts', '--stage', 'staging', '--json'], {
+      env: { ...process.env, SMOKE_WEBHOOK_URL: url, SMOKE_WEBHOOK_SECRET: SECRET },
+    });
     expect(JSON.parse(stdout)).toMatchObject({ stage: 'staging', ok: true, status: 200 });
     expect(stdout).not.toContain(SECRET.slice(6));
     expect(stdout).not.toContain('v1,');

@@ -37,7 +37,11 @@ async function deliver(provider: string, body: unknown, headers: Record<string, 
   key ??= await stack.secrets.get(provider, 'webhookSecret');
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const signed = signAs('github', raw, key, { headers: { 'x-github-event': 'issues', ...headers } });
-  const res = await fetch(`${stack.url}/webhooks/${provider}`, { method: 'POST', headers: signed.headers, body: signed.body });
+  const res = await fetch(`${stack.url}/webhooks/${provider}`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: signed.headers };
 }
 
@@ -47,7 +51,10 @@ describe('webhooks through the local stack', () => {
     const res = await deliver('github', payload);
     expect(res.status).toBe(200);
     const record = await until(() => stack.records.get('github', 'issue', 'Codertocat/Hello-World#7'), 'record');
-    expect(record).toMatchObject({ version: Date.parse('2024-05-01T10:00:00Z'), eventId: res.headers['x-github-delivery'] });
+    expect(record).toMatchObject({
+      version: Date.parse('2024-05-01T10:00:00Z'),
+      eventId: res.headers['x-github-delivery'],
+    });
     expect(record.data.title).toBe('first');
   });
 

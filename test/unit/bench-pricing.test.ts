@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { addUsage, apiRequests, billedGbSeconds, emptyUsage, priceUsage, readUnits, scaleUsage, sqsRequests, total, writeUnits, xraySampled } from '../../bench/cost/pricing';
+import {
+  addUsage,
+  apiRequests,
+  billedGbSeconds,
+  emptyUsage,
+  priceUsage,
+  readUnits,
+  scaleUsage,
+  sqsRequests,
+  total,
+  writeUnits,
+  xraySampled,
+} from '../../bench/cost/pricing';
 import { atBatch, batchModel, meanBatch, withTraffic } from '../../bench/cost/model';
 import { GB, PRICES } from '../../bench/prices';
 
@@ -105,6 +117,8 @@ describe('cost arithmetic (counts -> dollars at the stated prices)', () => {
     expect(u.secretsManagerCalls).toBeCloseTo(6 / (300 * 60), 12);
     // ingest: 14.5 % of webhooks; processor: its one batch a second, every one.
     expect(u.xrayTraces).toBeCloseTo(0.145 + 0.1, 10);
-    expect(withTraffic(emptyUsage(), p, { batch: 10, secretsCallsPerTtl: 6, ttlSeconds: 300, tracing: false }).xrayTraces).toBe(0);
+    expect(
+      withTraffic(emptyUsage(), p, { batch: 10, secretsCallsPerTtl: 6, ttlSeconds: 300, tracing: false }).xrayTraces,
+    ).toBe(0);
   });
 });

@@ -39,8 +39,17 @@ describe('benchmark harness', () => {
     writeResults(out, results);
     const written = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>[];
     expect(written).toHaveLength(4);
-    for (const row of written) expect(Object.keys(row).sort()).toEqual(['baseline', 'figure', 'ratio', 'scenario', 'target', 'unit', 'value']);
-    expect(written[0]).toEqual({ scenario: 'processor', figure: 'throughput', value: 180.123, unit: 'events/s', baseline: 200, ratio: 0.901, target: '>= 0.7 ratio' });
+    for (const row of written)
+      expect(Object.keys(row).sort()).toEqual(['baseline', 'figure', 'ratio', 'scenario', 'target', 'unit', 'value']);
+    expect(written[0]).toEqual({
+      scenario: 'processor',
+      figure: 'throughput',
+      value: 180.123,
+      unit: 'events/s',
+      baseline: 200,
+      ratio: 0.901,
+      target: '>= 0.7 ratio',
+    });
     expect(written[1]).toMatchObject({ baseline: null, ratio: null, target: '' });
   });
 
@@ -55,7 +64,8 @@ describe('benchmark harness', () => {
   });
 
   it('reads targets on the ratio or on the value in the same unit, and leaves others unjudged', () => {
-    const f = (value: number, unit: string, target: string, baseline?: number) => figure('cold-start', 'x', value, unit, { baseline, target });
+    const f = (value: number, unit: string, target: string, baseline?: number) =>
+      figure('cold-start', 'x', value, unit, { baseline, target });
     expect(meetsTarget(f(40, 'ms', '<= 50 ms'))).toBe(true);
     expect(meetsTarget(f(60, 'ms', '<= 50 ms'))).toBe(false);
     expect(meetsTarget(f(1.05, 's', '<= 1.10 ratio', 1))).toBe(true);
@@ -72,7 +82,12 @@ describe('benchmark harness', () => {
   });
 
   it('finds the SDK packages a minified bundle imports at init, not the ones it imports on use', () => {
-    const code = 'import{a as b}from"@aws-sdk/client-dynamodb";import"@aws-sdk/util-dynamodb";const s=()=>import("@aws-sdk/client-sqs");import * as e from "@aws-sdk/client-s3"';
-    expect(staticSdkImports(code)).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/util-dynamodb']);
+    const code =
+      'import{a as b}from"@aws-sdk/client-dynamodb";import"@aws-sdk/util-dynamodb";const s=()=>import("@aws-sdk/client-sqs");import * as e from "@aws-sdk/client-s3"';
+    expect(staticSdkImports(code)).toEqual([
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-s3',
+      '@aws-sdk/util-dynamodb',
+    ]);
   });
 });

@@ -22,9 +22,12 @@ describe('the chaos scenario is a function of its seed', () => {
     const plan = planWebhooks(seeded(3).fork('webhooks'), { ...opts, oversized: 1 });
     const valid = plan.events.filter((e) => !e.poison);
     expect(valid).toHaveLength(400);
-    for (const e of valid) expect(plan.expected.get(recordKey(e.provider, e.type, e.key))!.version).toBeGreaterThanOrEqual(e.version);
+    for (const e of valid)
+      expect(plan.expected.get(recordKey(e.provider, e.type, e.key))!.version).toBeGreaterThanOrEqual(e.version);
     expect(new Set([...plan.expected.values()].map((x) => x.provider))).toEqual(new Set(WEBHOOK_PROVIDERS));
-    expect(new Set(plan.deliveries.map((d) => d.kind))).toEqual(new Set(['first', 'duplicate', 'replay', 'forged-secret', 'forged-tamper', 'stale', 'malformed', 'oversized']));
+    expect(new Set(plan.deliveries.map((d) => d.kind))).toEqual(
+      new Set(['first', 'duplicate', 'replay', 'forged-secret', 'forged-tamper', 'stale', 'malformed', 'oversized']),
+    );
     expect(plan.deliveries.at(-1)!.kind).toBe('replay');
     expect(plan.outOfOrderEntities).toBeGreaterThan(0);
   });
@@ -40,9 +43,31 @@ describe('the chaos scenario is a function of its seed', () => {
 });
 
 describe('the figures can fail', () => {
-  const ok: ChaosFigures = { events_sent: 10, events_applied: 9, lost: 0, duplicated: 0, stale_overwrites: 0, forged_sent: 3, forged_accepted: 0, poison_in_dlq_with_reason: 1, records_expected: 5, records_found: 5, writes_expected: 2, provider_resources_found: 2, secrets_found_in_logs: 0 };
+  const ok: ChaosFigures = {
+    events_sent: 10,
+    events_applied: 9,
+    lost: 0,
+    duplicated: 0,
+    stale_overwrites: 0,
+    forged_sent: 3,
+    forged_accepted: 0,
+    poison_in_dlq_with_reason: 1,
+    records_expected: 5,
+    records_found: 5,
+    writes_expected: 2,
+    provider_resources_found: 2,
+    secrets_found_in_logs: 0,
+  };
 
-  it.each([['lost', { lost: 1 }], ['duplicated', { duplicated: 1 }], ['stale_overwrites', { stale_overwrites: 1 }], ['forged_accepted', { forged_accepted: 1 }], ['secrets_found_in_logs', { secrets_found_in_logs: 1 }], ['records_found', { records_found: 4 }], ['provider_resources_found', { provider_resources_found: 3 }]])('fails on %s', (_name, change) => {
+  it.each([
+    ['lost', { lost: 1 }],
+    ['duplicated', { duplicated: 1 }],
+    ['stale_overwrites', { stale_overwrites: 1 }],
+    ['forged_accepted', { forged_accepted: 1 }],
+    ['secrets_found_in_logs', { secrets_found_in_logs: 1 }],
+    ['records_found', { records_found: 4 }],
+    ['provider_resources_found', { provider_resources_found: 3 }],
+  ])('fails on %s', (_name, change) => {
     expect(passed(ok)).toBe(true);
     expect(passed({ ...ok, ...change })).toBe(false);
   });

@@ -9,13 +9,21 @@ import { MemoryBlobs, MemoryQueue, MemorySecrets, RecordingTelemetry } from '../
 
 const SECRET = 'claim-check-secret';
 const bodyOf = (bytes: number) => {
-  const head = JSON.stringify({ action: 'edited', issue: { id: 1, number: 1, updated_at: '2024-01-01T00:00:00Z' }, repository: { id: 1, full_name: 'a/b' }, pad: '' });
+  const head = JSON.stringify({
+    action: 'edited',
+    issue: { id: 1, number: 1, updated_at: '2024-01-01T00:00:00Z' },
+    repository: { id: 1, full_name: 'a/b' },
+    pad: '',
+  });
   return head.replace('"pad":""', `"pad":"${'x'.repeat(bytes - head.length)}"`);
 };
 const post = (raw: string) => ({
   provider: 'github',
   method: 'POST',
-  headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`, 'x-github-delivery': 'd-1' },
+  headers: {
+    'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`,
+    'x-github-delivery': 'd-1',
+  },
   rawBody: Buffer.from(raw),
 });
 
@@ -49,8 +57,14 @@ describe('claim check', () => {
   it('stores a body above the threshold and sends its key, with room left below the SQS limit', async () => {
     const blobs = new MemoryBlobs();
     const body = 'x'.repeat(CLAIM_CHECK_THRESHOLD);
-    const sent = await claimCheck({ body, attributes: { provider: 'github' } }, { blobs, key: () => 'payloads/github/2024-05-01/k' });
-    expect(sent).toEqual({ body: 'payloads/github/2024-05-01/k', attributes: { provider: 'github', [ATTR.bodyRef]: 'payloads/github/2024-05-01/k' } });
+    const sent = await claimCheck(
+      { body, attributes: { provider: 'github' } },
+      { blobs, key: () => 'payloads/github/2024-05-01/k' },
+    );
+    expect(sent).toEqual({
+      body: 'payloads/github/2024-05-01/k',
+      attributes: { provider: 'github', [ATTR.bodyRef]: 'payloads/github/2024-05-01/k' },
+    });
     expect(blobs.objects.get('payloads/github/2024-05-01/k')?.toString()).toBe(body);
     expect(await claimedBody(sent!.body, sent!.attributes, blobs)).toBe(body);
     expect(SQS_MESSAGE_LIMIT - CLAIM_CHECK_THRESHOLD).toBeGreaterThanOrEqual(64 * 1024);
@@ -64,7 +78,10 @@ describe('claim check', () => {
     const [m] = queue.messages;
     expect(messageBytes(m!)).toBeLessThan(2000);
     expect(m!.attributes[ATTR.bodyRef]).toBe('payloads/github/2024-05-01/id-1');
-    expect(fromQueueMessage(m!.body, m!.attributes)).toMatchObject({ eventId: 'd-1', bodyRef: 'payloads/github/2024-05-01/id-1' });
+    expect(fromQueueMessage(m!.body, m!.attributes)).toMatchObject({
+      eventId: 'd-1',
+      bodyRef: 'payloads/github/2024-05-01/id-1',
+    });
     expect(blobs.objects.get('payloads/github/2024-05-01/id-1')?.toString()).toBe(raw);
   });
 

@@ -2,14 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { consoleLine } from '../../local/console-lines';
 
 const line = (level: string, message: string, fields: Record<string, unknown> = {}) =>
-  JSON.stringify({ level, message, timestamp: '2026-01-02T03:04:05.678Z', service: 'svc', sampling_rate: 0, xray_trace_id: 'x', ...fields });
+  JSON.stringify({
+    level,
+    message,
+    timestamp: '2026-01-02T03:04:05.678Z',
+    service: 'svc',
+    sampling_rate: 0,
+    xray_trace_id: 'x',
+    ...fields,
+  });
 
 describe('npm start console lines', () => {
   it('shows notable INFO lines, every WARN and ERROR, one short line each', () => {
-    expect(consoleLine(line('INFO', 'webhook accepted', { provider: 'stripe', bytes: 10 }))).toBe('03:04:05 INFO  svc: webhook accepted provider=stripe bytes=10');
+    expect(consoleLine(line('INFO', 'webhook accepted', { provider: 'stripe', bytes: 10 }))).toBe(
+      '03:04:05 INFO  svc: webhook accepted provider=stripe bytes=10',
+    );
     expect(consoleLine(line('INFO', 'sync run stopped: busy'))).toBe('03:04:05 INFO  svc: sync run stopped: busy');
-    for (const m of ['sync run finished', 'command done', 'alarm cleared']) expect(consoleLine(line('INFO', m))).toContain(m);
-    expect(consoleLine(line('WARN', 'provider call failed, retrying', { http_status: 503 }))).toBe('03:04:05 WARN  svc: provider call failed, retrying http_status=503');
+    for (const m of ['sync run finished', 'command done', 'alarm cleared'])
+      expect(consoleLine(line('INFO', m))).toContain(m);
+    expect(consoleLine(line('WARN', 'provider call failed, retrying', { http_status: 503 }))).toBe(
+      '03:04:05 WARN  svc: provider call failed, retrying http_status=503',
+    );
     expect(consoleLine(line('ERROR', 'page failed'))).toContain('ERROR svc: page failed');
   });
 

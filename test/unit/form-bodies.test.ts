@@ -30,31 +30,55 @@ function deps(provider: string, secretName: string, secret: string, now: Date) {
 
 describe('form-encoded webhook bodies', () => {
   it('reads a `payload` field as JSON, other forms as flat fields, and rejects the rest', () => {
-    expect(parseWebhookBody(`payload=${encodeURIComponent('{"zen":"Design for failure."}')}`, FORM)).toEqual({ zen: 'Design for failure.' });
-    expect(parseWebhookBody('command=%2Fweather&text=94070', `${FORM}; charset=utf-8`)).toEqual({ command: '/weather', text: '94070' });
+    expect(parseWebhookBody(`payload=${encodeURIComponent('{"zen":"Design for failure."}')}`, FORM)).toEqual({
+      zen: 'Design for failure.',
+    });
+    expect(parseWebhookBody('command=%2Fweather&text=94070', `${FORM}; charset=utf-8`)).toEqual({
+      command: '/weather',
+      text: '94070',
+    });
     expect(() => parseWebhookBody('payload=not-json', FORM)).toThrow();
     expect(() => parseWebhookBody('command=%2Fweather', 'application/json')).toThrow();
   });
 
   it("accepts Slack's documented slash command and maps it without its token or response_url", async () => {
     const { queue, deps: d } = deps('slack', 'signingSecret', SLACK_SECRET, new Date(Number(SLACK_TIMESTAMP) * 1000));
-    const headers = { 'content-type': FORM, 'x-slack-signature': SLACK_SIGNATURE, 'x-slack-request-timestamp': SLACK_TIMESTAMP };
+    const headers = {
+      'content-type': FORM,
+      'x-slack-signature': SLACK_SIGNATURE,
+      'x-slack-request-timestamp': SLACK_TIMESTAMP,
+    };
     const res = await ingest({ provider: 'slack', method: 'POST', headers, rawBody: Buffer.from(SLACK_BODY) }, d);
     expect(res.statusCode).toBe(200);
     const envelope = fromQueueMessage(queue.messages[0]!.body, queue.messages[0]!.attributes);
     const [change] = getProvider('slack')!.webhook!.map(toWebhookEvent(envelope));
-    expect(change).toMatchObject({ type: 'slash_command', key: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c', data: { command: '/webhook-collect', user_id: 'U2CERLKJA' } });
+    expect(change).toMatchObject({
+      type: 'slash_command',
+      key: '398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c',
+      data: { command: '/webhook-collect', user_id: 'U2CERLKJA' },
+    });
     expect(JSON.stringify(change)).not.toContain('xyzz0WbapA4vBCDEFasx0q6G');
     expect(JSON.stringify(change)).not.toContain('hooks.slack.com');
   });
 
   it('accepts a GitHub webhook configured with the form content type (payload=...)', async () => {
-    const json = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 42, hook: { updated_at: '2024-01-01T00:00:00Z' } });
+    const json = JSON.stringify({
+      zen: 'Keep it logically awesome.',
+      hook_id: 42,
+      hook: { updated_at: '2024-01-01T00:00:00Z' },
+    });
     const raw = `payload=${encodeURIComponent(json)}`;
     const { queue, deps: d } = deps('github', 'webhookSecret', 's3cret', new Date());
     const signature = `sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`;
-    const headers = { 'content-type': FORM, 'x-hub-signature-256': signature, 'x-github-event': 'ping', 'x-github-delivery': 'd-form' };
-    expect((await ingest({ provider: 'github', method: 'POST', headers, rawBody: Buffer.from(raw) }, d)).statusCode).toBe(200);
+    const headers = {
+      'content-type': FORM,
+      'x-hub-signature-256': signature,
+      'x-github-event': 'ping',
+      'x-github-delivery': 'd-form',
+    };
+    expect(
+      (await ingest({ provider: 'github', method: 'POST', headers, rawBody: Buffer.from(raw) }, d)).statusCode,
+    ).toBe(200);
     const envelope = fromQueueMessage(queue.messages[0]!.body, queue.messages[0]!.attributes);
     expect(getProvider('github')!.webhook!.map(toWebhookEvent(envelope))[0]).toMatchObject({ type: 'hook', key: '42' });
   });

@@ -13,7 +13,8 @@ const event = (name: string, body: unknown, eventId = 'delivery-1'): WebhookEven
   body,
 });
 
-const byName = (name: string) => (examples as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === name)!.examples;
+const byName = (name: string) =>
+  (examples as { name: string; examples: Record<string, unknown>[] }[]).find((e) => e.name === name)!.examples;
 
 describe('github mapping', () => {
   it("maps every one of GitHub's published example payloads (octokit/webhooks) to entities with finite versions", () => {
@@ -33,7 +34,11 @@ describe('github mapping', () => {
     const body = byName('issues')[0]!;
     const [change] = github.webhook!.map(event('issues', body));
     const issue = body.issue as { number: number; updated_at: string };
-    expect(change).toMatchObject({ type: 'issue', key: `${(body.repository as { full_name: string }).full_name}#${issue.number}`, version: Date.parse(issue.updated_at) });
+    expect(change).toMatchObject({
+      type: 'issue',
+      key: `${(body.repository as { full_name: string }).full_name}#${issue.number}`,
+      version: Date.parse(issue.updated_at),
+    });
   });
 
   it('keys a push by repository and ref, versioned by pushed_at', () => {
@@ -60,6 +65,12 @@ describe('github mapping', () => {
   });
 
   it('takes the delivery id from X-GitHub-Delivery', () => {
-    expect(github.webhook!.eventId({ headers: { 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' }, rawBody: '{}', body: {} })).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    expect(
+      github.webhook!.eventId({
+        headers: { 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' },
+        rawBody: '{}',
+        body: {},
+      }),
+    ).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
   });
 });

@@ -11,14 +11,24 @@ const REQUEST_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks
 function setup(secrets: Record<string, Record<string, string>>) {
   const queue = new MemoryQueue();
   const telemetry = new RecordingTelemetry();
-  const deps: IngestDeps = { registry: getProvider, secrets: new MemorySecrets(secrets), queueFor: () => queue, telemetry, now: () => NOW, newId: () => 'id' };
+  const deps: IngestDeps = {
+    registry: getProvider,
+    secrets: new MemorySecrets(secrets),
+    queueFor: () => queue,
+    telemetry,
+    now: () => NOW,
+    newId: () => 'id',
+  };
   return { queue, deps, telemetry };
 }
 
 describe('ingest: provider hooks (HEAD probes, signed callback URLs, handshakes)', () => {
   it('answers HEAD with 200 only for providers that probe with it, before reading any secret', async () => {
     const { deps, queue } = setup({});
-    expect(await ingest({ provider: 'trello', method: 'HEAD', headers: {}, rawBody: Buffer.alloc(0) }, deps)).toEqual({ statusCode: 200, body: '' });
+    expect(await ingest({ provider: 'trello', method: 'HEAD', headers: {}, rawBody: Buffer.alloc(0) }, deps)).toEqual({
+      statusCode: 200,
+      body: '',
+    });
     const res = await ingest({ provider: 'github', method: 'HEAD', headers: {}, rawBody: Buffer.alloc(0) }, deps);
     expect(res.statusCode).toBe(405);
     expect(res.headers?.allow).toBe('POST');
@@ -28,10 +38,16 @@ describe('ingest: provider hooks (HEAD probes, signed callback URLs, handshakes)
   it('verifies Trello against the request URL when the callbackUrl secret is missing or not a URL', async () => {
     const body = JSON.stringify(TRELLO_VOTE_ON_CARD);
     const signed = signAs('trello', body, 'app-secret', { url: REQUEST_URL });
-    const cases: Record<string, Record<string, string>>[] = [{ trello: { appSecret: 'app-secret' } }, { trello: { appSecret: 'app-secret', callbackUrl: 'placeholder-from-deploy' } }];
+    const cases: Record<string, Record<string, string>>[] = [
+      { trello: { appSecret: 'app-secret' } },
+      { trello: { appSecret: 'app-secret', callbackUrl: 'placeholder-from-deploy' } },
+    ];
     for (const secrets of cases) {
       const { deps } = setup(secrets);
-      const res = await ingest({ provider: 'trello', method: 'POST', headers: signed.headers, rawBody: Buffer.from(body), url: REQUEST_URL }, deps);
+      const res = await ingest(
+        { provider: 'trello', method: 'POST', headers: signed.headers, rawBody: Buffer.from(body), url: REQUEST_URL },
+        deps,
+      );
       expect(res.statusCode).toBe(200);
     }
   });
@@ -41,17 +57,37 @@ describe('ingest: provider hooks (HEAD probes, signed callback URLs, handshakes)
     const registered = 'https://hooks.example.com/trello';
     const { deps } = setup({ trello: { appSecret: 'app-secret', callbackUrl: registered } });
     const ok = signAs('trello', body, 'app-secret', { url: registered });
-    expect((await ingest({ provider: 'trello', method: 'POST', headers: ok.headers, rawBody: Buffer.from(body), url: REQUEST_URL }, deps)).statusCode).toBe(200);
+    expect(
+      (
+        await ingest(
+          { provider: 'trello', method: 'POST', headers: ok.headers, rawBody: Buffer.from(body), url: REQUEST_URL },
+          deps,
+        )
+      ).statusCode,
+    ).toBe(200);
     const other = signAs('trello', body, 'app-secret', { url: REQUEST_URL });
-    expect((await ingest({ provider: 'trello', method: 'POST', headers: other.headers, rawBody: Buffer.from(body), url: REQUEST_URL }, deps)).statusCode).toBe(401);
+    expect(
+      (
+        await ingest(
+          { provider: 'trello', method: 'POST', headers: other.headers, rawBody: Buffer.from(body), url: REQUEST_URL },
+          deps,
+        )
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('answers a verified Slack url_verification directly, without queueing or counting it as received', async () => {
     const { deps, queue, telemetry } = setup({ slack: { signingSecret: 'signing-secret' } });
     const body = JSON.stringify(SLACK_URL_VERIFICATION);
     const signed = signAs('slack', body, 'signing-secret', { now: NOW });
-    const res = await ingest({ provider: 'slack', method: 'POST', headers: signed.headers, rawBody: Buffer.from(body) }, deps);
-    expect(res).toMatchObject({ statusCode: 200, body: JSON.stringify({ challenge: SLACK_URL_VERIFICATION.challenge }) });
+    const res = await ingest(
+      { provider: 'slack', method: 'POST', headers: signed.headers, rawBody: Buffer.from(body) },
+      deps,
+    );
+    expect(res).toMatchObject({
+      statusCode: 200,
+      body: JSON.stringify({ challenge: SLACK_URL_VERIFICATION.challenge }),
+    });
     expect(queue.messages).toHaveLength(0);
     expect(telemetry.count('WebhooksReceived', { provider: 'slack' })).toBe(0);
   });

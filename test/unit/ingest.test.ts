@@ -6,7 +6,11 @@ import { getProvider } from '../../lambdas/providers';
 import { MemoryQueue, MemorySecrets, RecordingTelemetry } from '../helpers/memory';
 
 const SECRET = 'ingest-unit-secret-7f3a';
-const body = JSON.stringify({ action: 'opened', issue: { id: 1, number: 1, updated_at: '2024-01-01T00:00:00Z' }, repository: { id: 1, full_name: 'a/b' } });
+const body = JSON.stringify({
+  action: 'opened',
+  issue: { id: 1, number: 1, updated_at: '2024-01-01T00:00:00Z' },
+  repository: { id: 1, full_name: 'a/b' },
+});
 const signature = (raw: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
 function setup(secretValue = SECRET) {
@@ -23,16 +27,30 @@ function setup(secretValue = SECRET) {
   return { queue, telemetry, deps };
 }
 
-const post = (raw: string | Buffer, headers: Record<string, string>) => ({ provider: 'github', method: 'POST', headers, rawBody: Buffer.isBuffer(raw) ? raw : Buffer.from(raw) });
+const post = (raw: string | Buffer, headers: Record<string, string>) => ({
+  provider: 'github',
+  method: 'POST',
+  headers,
+  rawBody: Buffer.isBuffer(raw) ? raw : Buffer.from(raw),
+});
 
 describe('webhook ingest', () => {
   it('verifies, enqueues the raw body with its delivery id and trace id, and answers 200', async () => {
     const { queue, deps, telemetry } = setup();
-    const res = await ingest(post(body, { 'X-Hub-Signature-256': signature(body), 'X-GitHub-Delivery': 'd-1', 'X-GitHub-Event': 'issues' }), deps);
+    const res = await ingest(
+      post(body, { 'X-Hub-Signature-256': signature(body), 'X-GitHub-Delivery': 'd-1', 'X-GitHub-Event': 'issues' }),
+      deps,
+    );
     expect(res.statusCode).toBe(200);
     expect(queue.messages).toHaveLength(1);
     const envelope = fromQueueMessage(queue.messages[0]!.body, queue.messages[0]!.attributes);
-    expect(envelope).toMatchObject({ provider: 'github', eventId: 'd-1', traceId: 'd-1', rawBody: body, headers: { 'x-github-event': 'issues' } });
+    expect(envelope).toMatchObject({
+      provider: 'github',
+      eventId: 'd-1',
+      traceId: 'd-1',
+      rawBody: body,
+      headers: { 'x-github-event': 'issues' },
+    });
     expect(telemetry.count('WebhooksReceived', { provider: 'github' })).toBe(1);
   });
 
@@ -73,7 +91,9 @@ describe('webhook ingest', () => {
   it('accepts the old secret and the new one while a rotation is in progress', async () => {
     const { deps } = setup(JSON.stringify(['new-secret', SECRET]));
     expect((await ingest(post(body, { 'x-hub-signature-256': signature(body) }), deps)).statusCode).toBe(200);
-    expect((await ingest(post(body, { 'x-hub-signature-256': signature(body, 'new-secret') }), deps)).statusCode).toBe(200);
+    expect((await ingest(post(body, { 'x-hub-signature-256': signature(body, 'new-secret') }), deps)).statusCode).toBe(
+      200,
+    );
   });
 
   it('answers 503 when the queue is down, so the provider delivers again', async () => {

@@ -31,7 +31,19 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
   });
 
   it('stays OK when one of the 5 periods is healthy (5 of 5)', () => {
-    const result = evaluateRule(rule('provider-5xx-rate'), traffic([[100, 2], [100, 2], [100, 0], [100, 2], [100, 2]]), github, NS, T0);
+    const result = evaluateRule(
+      rule('provider-5xx-rate'),
+      traffic([
+        [100, 2],
+        [100, 2],
+        [100, 0],
+        [100, 2],
+        [100, 2],
+      ]),
+      github,
+      NS,
+      T0,
+    );
     expect(result.state).toBe('OK');
   });
 
@@ -41,8 +53,14 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
   });
 
   it('treats missing data as not breaching', () => {
-    const store = traffic([[100, 50], [100, 50]]);
-    expect(evaluateRule(rule('provider-5xx-rate'), store, github, NS, T0)).toMatchObject({ state: 'OK', datapoints: [null, null, null, 50, 50] });
+    const store = traffic([
+      [100, 50],
+      [100, 50],
+    ]);
+    expect(evaluateRule(rule('provider-5xx-rate'), store, github, NS, T0)).toMatchObject({
+      state: 'OK',
+      datapoints: [null, null, null, 50, 50],
+    });
     expect(evaluateRule(rule('signature-rejections'), new MetricStore(MIN), github, NS, T0).state).toBe('OK');
   });
 
@@ -64,12 +82,21 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
   });
 
   it('compares p95 latency per operation, by nearest rank', () => {
-    expect(statistic('p95', Array.from({ length: 100 }, (_, i) => i + 1))).toBe(95);
+    expect(
+      statistic(
+        'p95',
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      ),
+    ).toBe(95);
     expect(statistic('p50', [5, 1, 3])).toBe(3);
     const store = new MetricStore(60 * MIN, () => T0);
     const op = { provider: 'github', operation: 'GET /issues' };
-    for (let m = 1; m <= 5; m += 1) for (let i = 1; i <= 20; i += 1) store.add(NS, METRIC.LatencyMs, op, i <= 18 ? 100 : 5000, T0 - m * MIN + 10);
-    expect(evaluateRule(rule('operation-latency-p95'), store, op, NS, T0)).toMatchObject({ state: 'ALARM', value: 5000 });
+    for (let m = 1; m <= 5; m += 1)
+      for (let i = 1; i <= 20; i += 1) store.add(NS, METRIC.LatencyMs, op, i <= 18 ? 100 : 5000, T0 - m * MIN + 10);
+    expect(evaluateRule(rule('operation-latency-p95'), store, op, NS, T0)).toMatchObject({
+      state: 'ALARM',
+      value: 5000,
+    });
     expect(evaluateRule(rule('operation-latency-p95'), store, github, NS, T0).state).toBe('OK');
   });
 
@@ -89,7 +116,9 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
     const store = new MetricStore(180 * MIN, () => T0);
     // A gap opened at T0 and healed by the run at T0 + 90 min: each run reports the oldest gap's age.
     const ages = [0, 15, 30, 45, 60, 75, 90].map((m) => (m < 90 ? m * MIN : 0));
-    ages.forEach((age, i) => store.add(NS, METRIC.OldestGapAgeMs, github, age, T0 + i * 15 * MIN + 20_000));
+    ages.forEach((age, i) => {
+      store.add(NS, METRIC.OldestGapAgeMs, github, age, T0 + i * 15 * MIN + 20_000);
+    });
     const r = rule('gaps-open');
     const at = (m: number) => evaluateRule(r, store, github, NS, T0 + m * MIN).state;
     expect(at(75)).toBe('OK'); // the 75-minute report is not in yet
@@ -101,7 +130,14 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
   it('fires gaps-failing on the first report of a gap failed 3 times, and clears an hour after the last', () => {
     const store = new MetricStore(180 * MIN, () => T0);
     // Runs 15 minutes apart (one a minute late); the gap heals in the run at minute 61.
-    for (const [m, failing] of [[1, 0], [16, 1], [31, 1], [47, 1], [61, 0]] as const) store.add(NS, METRIC.GapsFailing, github, failing, T0 + m * MIN);
+    for (const [m, failing] of [
+      [1, 0],
+      [16, 1],
+      [31, 1],
+      [47, 1],
+      [61, 0],
+    ] as const)
+      store.add(NS, METRIC.GapsFailing, github, failing, T0 + m * MIN);
     const r = rule('gaps-failing');
     const at = (m: number) => evaluateRule(r, store, github, NS, T0 + m * MIN).state;
     expect(at(15)).toBe('OK');
@@ -110,23 +146,44 @@ describe('local alarm evaluation (the rules CDK deploys)', () => {
   });
 
   it('applies the same overrides the stack props take', () => {
-    const strict: AlarmRule = resolveRule('provider-5xx-rate', { 'provider-5xx-rate': { minDenominator: 2, threshold: 10 } })!;
+    const strict: AlarmRule = resolveRule('provider-5xx-rate', {
+      'provider-5xx-rate': { minDenominator: 2, threshold: 10 },
+    })!;
     expect(evaluateRule(strict, traffic(Array(5).fill([3, 1])), github, NS, T0).state).toBe('ALARM');
     expect(resolveRule('circuit-open', { 'circuit-open': { enabled: false } })).toBeUndefined();
-    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 5 } })).toThrow(/datapointsToAlarm/);
+    expect(() => resolveRule('circuit-open', { 'circuit-open': { datapointsToAlarm: 5 } })).toThrow(
+      /datapointsToAlarm/,
+    );
   });
 });
 
 describe('metric store', () => {
   it('reads the EMF documents Powertools writes, under each dimension set emitMetric uses', () => {
     const store = new MetricStore(MIN, () => Date.now());
-    const telemetry = new PowertoolsTelemetry({ serviceName: 'test', namespace: NS, sink: (line) => store.ingest(line) });
-    emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /x', status_class: '5xx' });
-    emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /x', status_class: '2xx' });
-    emitMetric(telemetry, METRIC.SignatureRejected, 1, 'Count', { provider: 'github', operation: 'webhook', reason: 'signature_mismatch' });
+    const telemetry = new PowertoolsTelemetry({
+      serviceName: 'test',
+      namespace: NS,
+      sink: (line) => store.ingest(line),
+    });
+    emitMetric(telemetry, METRIC.Requests, 1, 'Count', {
+      provider: 'github',
+      operation: 'GET /x',
+      status_class: '5xx',
+    });
+    emitMetric(telemetry, METRIC.Requests, 1, 'Count', {
+      provider: 'github',
+      operation: 'GET /x',
+      status_class: '2xx',
+    });
+    emitMetric(telemetry, METRIC.SignatureRejected, 1, 'Count', {
+      provider: 'github',
+      operation: 'webhook',
+      reason: 'signature_mismatch',
+    });
     telemetry.log('info', 'not a metric', { provider: 'github' });
     telemetry.flush();
-    const sum = (dims: Record<string, string>, name: string = METRIC.Requests) => store.values(NS, name, dims, 0, Date.now() + 1).reduce((a, b) => a + b, 0);
+    const sum = (dims: Record<string, string>, name: string = METRIC.Requests) =>
+      store.values(NS, name, dims, 0, Date.now() + 1).reduce((a, b) => a + b, 0);
     expect(sum(github)).toBe(2);
     expect(sum({ provider: 'github', operation: 'GET /x' })).toBe(2);
     expect(sum({ provider: 'github', operation: 'GET /x', status_class: '5xx' })).toBe(1);
@@ -140,7 +197,7 @@ describe('metric store', () => {
     expect(store.values(NS, METRIC.Requests, github, T0 - 30, T0)).toEqual([20, 10]);
   });
 
-    it('forgets datapoints older than its retention', () => {
+  it('forgets datapoints older than its retention', () => {
     let now = T0;
     const store = new MetricStore(MIN, () => now);
     store.add(NS, METRIC.Requests, github, 1);
@@ -155,20 +212,37 @@ describe('local monitor', () => {
   it('samples a DLQ, fires webhook-dlq-not-empty with its runbook, and clears when the DLQ is empty again', () => {
     let now = T0;
     const transitions: [string, string][] = [];
-    const monitor = new LocalMonitor({ namespace: NS, now: () => now, onTransition: (a: AlarmView) => transitions.push([a.key, a.state]) });
+    const monitor = new LocalMonitor({
+      namespace: NS,
+      now: () => now,
+      onTransition: (a: AlarmView) => transitions.push([a.key, a.state]),
+    });
     const dlq = new LocalQueue({ name: 'github-webhooks-dlq', visibilityTimeoutMs: 1000 });
-    const queue = new LocalQueue({ name: 'github-webhooks', visibilityTimeoutMs: 1000, deadLetterQueue: dlq, maxReceiveCount: 5 });
+    const queue = new LocalQueue({
+      name: 'github-webhooks',
+      visibilityTimeoutMs: 1000,
+      deadLetterQueue: dlq,
+      maxReceiveCount: 5,
+    });
     monitor.provider('github').webhook({ queue, dlq });
     monitor.tick();
     const id = dlq.put({ body: '{}', attributes: {} });
     now += 1000;
     monitor.tick();
     const alarm = monitor.alarms().find((a) => a.key === 'webhook-dlq-not-empty:github')!;
-    expect(alarm).toMatchObject({ state: 'ALARM', value: 1, runbook: 'docs/runbooks/webhook-dlq-not-empty.md', runbookUrl: '/_dashboard/runbooks/webhook-dlq-not-empty.md' });
+    expect(alarm).toMatchObject({
+      state: 'ALARM',
+      value: 1,
+      runbook: 'docs/runbooks/webhook-dlq-not-empty.md',
+      runbookUrl: '/_dashboard/runbooks/webhook-dlq-not-empty.md',
+    });
     dlq.remove(id);
     now += 61_000;
     monitor.tick();
-    expect(transitions).toEqual([['webhook-dlq-not-empty:github', 'ALARM'], ['webhook-dlq-not-empty:github', 'OK']]);
+    expect(transitions).toEqual([
+      ['webhook-dlq-not-empty:github', 'ALARM'],
+      ['webhook-dlq-not-empty:github', 'OK'],
+    ]);
   });
 
   it('registers the same alarms per provider as the CDK facade, and one per operation that reports latency', () => {
@@ -178,7 +252,12 @@ describe('local monitor', () => {
     monitor.store.add(NS, METRIC.LatencyMs, { provider: 'github', operation: 'GET /issues' }, 10, now);
     now += 10;
     monitor.tick();
-    expect(monitor.alarms().map((a) => a.key).sort()).toEqual([
+    expect(
+      monitor
+        .alarms()
+        .map((a) => a.key)
+        .sort(),
+    ).toEqual([
       'api-sunset-soon:github',
       'circuit-open:github',
       'operation-latency-p95:github-GET_issues',

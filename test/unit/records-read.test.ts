@@ -5,17 +5,32 @@ import type { SyncStateStore } from '../../lambdas/core/sync/state';
 import { createRecordsReadHandler } from '../../lambdas/handlers/records-read';
 import { getProvider } from '../../lambdas/providers';
 
-const stored: StoredRecord = { pk: 'football#fixture#1#2024-08-16', provider: 'football', type: 'fixture', key: '1#2024-08-16', data: { id: 1 }, writtenAt: 2, fetchedAt: 1, source: 'poll' } as StoredRecord;
+const stored: StoredRecord = {
+  pk: 'football#fixture#1#2024-08-16',
+  provider: 'football',
+  type: 'fixture',
+  key: '1#2024-08-16',
+  data: { id: 1 },
+  writtenAt: 2,
+  fetchedAt: 1,
+  source: 'poll',
+} as StoredRecord;
 const records = { get: async () => stored, list: async () => [stored] } as unknown as SyncRecordStore;
 const state = { getCheckpoint: async () => ({ lastSyncedAt: 1_700_000_000_000 }) } as unknown as SyncStateStore;
 const read = createRecordsReadHandler({ records, state, registry: getProvider });
-const event = (path: string, query?: Record<string, string>) => ({ rawPath: path, queryStringParameters: query }) as unknown as APIGatewayProxyEventV2;
+const event = (path: string, query?: Record<string, string>) =>
+  ({ rawPath: path, queryStringParameters: query }) as unknown as APIGatewayProxyEventV2;
 
 describe('GET /records/{provider}/{type}', () => {
   it('serves the last known records with their fetch time and when the poll last synced', async () => {
     const res = await read(event('/records/football/fixture', { key: '1#2024-08-16' }));
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body!)).toMatchObject({ provider: 'football', type: 'fixture', lastSyncedAt: 1_700_000_000_000, records: [{ key: '1#2024-08-16', fetchedAt: 1, source: 'poll' }] });
+    expect(JSON.parse(res.body!)).toMatchObject({
+      provider: 'football',
+      type: 'fixture',
+      lastSyncedAt: 1_700_000_000_000,
+      records: [{ key: '1#2024-08-16', fetchedAt: 1, source: 'poll' }],
+    });
   });
 
   it('answers 404 for an unknown provider and 400 for a limit out of range', async () => {

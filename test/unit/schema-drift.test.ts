@@ -1,6 +1,15 @@
 import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
-import { collectDrift, DriftTally, findDrift, noteDrift, openEnum, OTHER_FIELDS, RecentFields, reportDrift } from '../../lambdas/core/schema-drift';
+import {
+  collectDrift,
+  DriftTally,
+  findDrift,
+  noteDrift,
+  openEnum,
+  OTHER_FIELDS,
+  RecentFields,
+  reportDrift,
+} from '../../lambdas/core/schema-drift';
 import { RecordingTelemetry } from '../helpers/memory';
 
 const item = z.object({
@@ -12,7 +21,15 @@ const item = z.object({
   kind: z.catch(z.enum(['a', 'b']), 'a'),
   meta: z.record(z.string(), z.object({ n: z.number() })),
 });
-const base = { id: 1, status: 'open', tags: [{ name: 'x' }], owner: null, extra: { known: 'k' }, kind: 'a', meta: { m1: { n: 1 } } };
+const base = {
+  id: 1,
+  status: 'open',
+  tags: [{ name: 'x' }],
+  owner: null,
+  extra: { known: 'k' },
+  kind: 'a',
+  meta: { m1: { n: 1 } },
+};
 
 describe('findDrift', () => {
   it('finds nothing in a record that carries only what the schema declares', () => {
@@ -28,7 +45,15 @@ describe('findDrift', () => {
   });
 
   it('names nested fields by path, array elements as [] and record values as *, each once per record', () => {
-    const raw = { ...base, owner: { login: 'a', site_admin: false }, tags: [{ name: 'x', color: 'red' }, { name: 'y', color: 'blue' }], meta: { m1: { n: 1, z: null } } };
+    const raw = {
+      ...base,
+      owner: { login: 'a', site_admin: false },
+      tags: [
+        { name: 'x', color: 'red' },
+        { name: 'y', color: 'blue' },
+      ],
+      meta: { m1: { n: 1, z: null } },
+    };
     expect(findDrift(item, raw)).toEqual([
       { field: 'tags[].color', kind: 'unknown_field', valueType: 'string' },
       { field: 'owner.site_admin', kind: 'unknown_field', valueType: 'boolean' },
@@ -50,7 +75,9 @@ describe('findDrift', () => {
 
   it('walks the union option that accepted the value', () => {
     const shape = z.object({ v: z.union([z.object({ a: z.string() }), z.object({ b: z.number() })]) });
-    expect(findDrift(shape, { v: { b: 1, c: 2 } })).toEqual([{ field: 'v.c', kind: 'unknown_field', valueType: 'number' }]);
+    expect(findDrift(shape, { v: { b: 1, c: 2 } })).toEqual([
+      { field: 'v.c', kind: 'unknown_field', valueType: 'number' },
+    ]);
   });
 
   it('prefixes paths and bounds long keys', () => {
@@ -67,10 +94,20 @@ describe('DriftTally', () => {
   it('counts records per field and folds fields beyond the cap into (other)', () => {
     const tally = new DriftTally(2);
     tally.add([{ field: 'a', kind: 'unknown_field', valueType: 'number' }]);
-    tally.add([{ field: 'a', kind: 'unknown_field', valueType: 'number' }, { field: 'b', kind: 'unknown_enum_value', valueType: 'string' }]);
-    tally.add([{ field: 'c', kind: 'unknown_field', valueType: 'string' }, { field: 'd', kind: 'unknown_field', valueType: 'string' }]);
+    tally.add([
+      { field: 'a', kind: 'unknown_field', valueType: 'number' },
+      { field: 'b', kind: 'unknown_enum_value', valueType: 'string' },
+    ]);
+    tally.add([
+      { field: 'c', kind: 'unknown_field', valueType: 'string' },
+      { field: 'd', kind: 'unknown_field', valueType: 'string' },
+    ]);
     tally.merge([{ field: 'b', kind: 'unknown_enum_value', valueType: 'string', records: 3 }]);
-    expect(tally.counts().map((c) => [c.field, c.records])).toEqual([['a', 2], ['b', 4], [OTHER_FIELDS, 2]]);
+    expect(tally.counts().map((c) => [c.field, c.records])).toEqual([
+      ['a', 2],
+      ['b', 4],
+      [OTHER_FIELDS, 2],
+    ]);
     expect(tally.size).toBe(3);
   });
 });
@@ -78,14 +115,29 @@ describe('DriftTally', () => {
 describe('reportDrift', () => {
   it('emits SchemaDrift per provider, operation and field, and one warn line per field without the value', () => {
     const t = new RecordingTelemetry();
-    reportDrift(t, [{ field: 'fixture.status.short', kind: 'unknown_enum_value', valueType: 'string', records: 7 }], { provider: 'football', operation: 'fixtures' }, { trace_id: 't1' });
-    expect(t.count('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.status.short' })).toBe(7);
+    reportDrift(
+      t,
+      [{ field: 'fixture.status.short', kind: 'unknown_enum_value', valueType: 'string', records: 7 }],
+      { provider: 'football', operation: 'fixtures' },
+      { trace_id: 't1' },
+    );
+    expect(t.count('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.status.short' })).toBe(
+      7,
+    );
     expect(t.count('SchemaDrift', { provider: 'football' })).toBe(7);
     expect(t.logs).toEqual([
       {
         level: 'warn',
         message: 'schema drift: a value the schema does not list',
-        fields: { provider: 'football', operation: 'fixtures', trace_id: 't1', field: 'fixture.status.short', drift: 'unknown_enum_value', value_type: 'string', records: 7 },
+        fields: {
+          provider: 'football',
+          operation: 'fixtures',
+          trace_id: 't1',
+          field: 'fixture.status.short',
+          drift: 'unknown_enum_value',
+          value_type: 'string',
+          records: 7,
+        },
       },
     ]);
   });
@@ -94,7 +146,8 @@ describe('reportDrift', () => {
     const t = new RecordingTelemetry();
     const recent = new RecentFields(1000);
     const counts = [{ field: 'a', kind: 'unknown_field' as const, valueType: 'number' as const, records: 1 }];
-    for (const now of [0, 10, 999, 1000]) reportDrift(t, counts, { provider: 'p', operation: 'webhook' }, {}, (f) => recent.first(f, now));
+    for (const now of [0, 10, 999, 1000])
+      reportDrift(t, counts, { provider: 'p', operation: 'webhook' }, {}, (f) => recent.first(f, now));
     expect(t.logs).toHaveLength(2);
     expect(t.count('SchemaDrift', { provider: 'p', operation: 'webhook', field: 'a' })).toBe(4);
   });

@@ -25,9 +25,15 @@ describe('standard webhooks mapping', () => {
   });
 
   it('takes the event id from webhook-id, the event time from the payload timestamp (else the header)', () => {
-    const input = (body: unknown) => ({ headers: { 'webhook-id': STANDARD_MESSAGE_ID, 'webhook-timestamp': '1674087231' }, rawBody: '', body });
+    const input = (body: unknown) => ({
+      headers: { 'webhook-id': STANDARD_MESSAGE_ID, 'webhook-timestamp': '1674087231' },
+      rawBody: '',
+      body,
+    });
     expect(standard.webhook!.eventId(input(STANDARD_CONTACT_CREATED))).toBe(STANDARD_MESSAGE_ID);
-    expect(standard.webhook!.eventTime!(input(STANDARD_CONTACT_CREATED))).toBe(Date.parse('2022-11-03T20:26:10.344522Z'));
+    expect(standard.webhook!.eventTime!(input(STANDARD_CONTACT_CREATED))).toBe(
+      Date.parse('2022-11-03T20:26:10.344522Z'),
+    );
     expect(standard.webhook!.eventTime!(input('x'))).toBe(1674087231000);
   });
 

@@ -9,7 +9,11 @@ const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), 
 describe('stripe mapping', () => {
   it("keys the documented event's data.object by object type and id, versioned by the event's created", () => {
     const [change] = map(STRIPE_SETUP_INTENT_CREATED);
-    expect(change).toMatchObject({ type: 'setup_intent', key: 'seti_1NG8Du2eZvKYlo2C9XMqbR0x', version: 1686089970 * 1000 });
+    expect(change).toMatchObject({
+      type: 'setup_intent',
+      key: 'seti_1NG8Du2eZvKYlo2C9XMqbR0x',
+      version: 1686089970 * 1000,
+    });
     expect(change!.data).toMatchObject({ status: 'requires_confirmation', event_type: 'setup_intent.created' });
   });
 
@@ -25,9 +29,17 @@ describe('stripe mapping', () => {
   });
 
   it('marks deleted objects, and records events about objects without an id once, by event id', () => {
-    const deleted = { ...STRIPE_SETUP_INTENT_CREATED, type: 'customer.deleted', data: { object: { id: 'cus_1', object: 'customer' } } };
+    const deleted = {
+      ...STRIPE_SETUP_INTENT_CREATED,
+      type: 'customer.deleted',
+      data: { object: { id: 'cus_1', object: 'customer' } },
+    };
     expect(map(deleted)[0]).toMatchObject({ type: 'customer', key: 'cus_1', data: { deleted: true } });
-    const balance = { ...STRIPE_SETUP_INTENT_CREATED, type: 'balance.available', data: { object: { object: 'balance', available: [] } } };
+    const balance = {
+      ...STRIPE_SETUP_INTENT_CREATED,
+      type: 'balance.available',
+      data: { object: { object: 'balance', available: [] } },
+    };
     expect(map(balance)[0]).toMatchObject({ type: 'event:balance.available', key: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' });
   });
 

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
 import { emitMetric } from '../../lambdas/core/metrics';
 
-type Emf = { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>;
+type Emf = { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<
+  string,
+  unknown
+>;
 
 function capture() {
   const lines: string[] = [];
@@ -18,16 +21,33 @@ describe('Powertools telemetry adapter', () => {
     telemetry.flush();
     const docs = emf();
     expect(docs).toHaveLength(1);
-    expect(docs[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider'], ['service', 'provider', 'operation']]);
-    expect(docs[0]).toMatchObject({ provider: 'github', operation: 'webhook', WebhooksReceived: 1, service: 'integration-stack' });
+    expect(docs[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([
+      ['service', 'provider'],
+      ['service', 'provider', 'operation'],
+    ]);
+    expect(docs[0]).toMatchObject({
+      provider: 'github',
+      operation: 'webhook',
+      WebhooksReceived: 1,
+      service: 'integration-stack',
+    });
   });
 
   it('keeps sets with different metrics in separate documents, so no metric lands under a set it was not emitted for', () => {
     const { telemetry, emf } = capture();
-    emitMetric(telemetry, 'SignatureRejected', 1, 'Count', { provider: 'github', operation: 'webhook', reason: 'missing_header' });
+    emitMetric(telemetry, 'SignatureRejected', 1, 'Count', {
+      provider: 'github',
+      operation: 'webhook',
+      reason: 'missing_header',
+    });
     telemetry.metric('EventsArchived', 3, 'Count', { provider: 'github' });
     telemetry.flush();
-    const byDims = Object.fromEntries(emf().map((d) => [JSON.stringify(d._aws.CloudWatchMetrics[0]!.Dimensions), d._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)]));
+    const byDims = Object.fromEntries(
+      emf().map((d) => [
+        JSON.stringify(d._aws.CloudWatchMetrics[0]!.Dimensions),
+        d._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name),
+      ]),
+    );
     expect(byDims).toEqual({
       '[["service","provider"]]': ['SignatureRejected', 'EventsArchived'],
       '[["service","provider","operation"],["service","provider","reason"]]': ['SignatureRejected'],
@@ -51,7 +71,8 @@ describe('Powertools telemetry adapter', () => {
     telemetry.flush();
     const docs = emf();
     expect(docs.map((d) => d.status_class).sort()).toEqual(['2xx', '5xx']);
-    for (const d of docs) expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider', 'operation', 'status_class']]);
+    for (const d of docs)
+      expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'provider', 'operation', 'status_class']]);
   });
 });
 
@@ -96,6 +117,10 @@ describe('Powertools telemetry adapter, large flushes', () => {
     for (let i = 0; i < 120; i++) emitMetric(telemetry, `Metric${i}`, 1, 'Count', { provider: 'p', operation: 'op' });
     telemetry.flush();
     const docs = emf();
-    for (const i of [0, 99, 100, 119]) expect(totals(docs, `Metric${i}`), `Metric${i}`).toEqual({ 'service,provider': 1, 'service,provider,operation': 1 });
+    for (const i of [0, 99, 100, 119])
+      expect(totals(docs, `Metric${i}`), `Metric${i}`).toEqual({
+        'service,provider': 1,
+        'service,provider,operation': 1,
+      });
   });
 });

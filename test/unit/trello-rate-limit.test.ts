@@ -54,11 +54,17 @@ describe('Trello rate limit: every writer instance together stays under the toke
   it("caps an instance at the count Trello reports left (x-rate-limit-api-token-remaining), which the other instance's requests lower", () => {
     const time = clock(0);
     const bucket = new TokenBucket(time, trello.rateLimit);
-    const headers = { 'x-rate-limit-api-token-interval-ms': '10000', 'x-rate-limit-api-token-max': '100', 'x-rate-limit-api-token-remaining': '1' };
+    const headers = {
+      'x-rate-limit-api-token-interval-ms': '10000',
+      'x-rate-limit-api-token-max': '100',
+      'x-rate-limit-api-token-remaining': '1',
+    };
     expect(bucket.reserve()).toBe(0);
     bucket.observe(rateLimitState(headers, time.now(), trello.rateLimit!.headers));
     expect(bucket.reserve()).toBe(0);
-    bucket.observe(rateLimitState({ ...headers, 'x-rate-limit-api-token-remaining': '0' }, time.now(), trello.rateLimit!.headers));
+    bucket.observe(
+      rateLimitState({ ...headers, 'x-rate-limit-api-token-remaining': '0' }, time.now(), trello.rateLimit!.headers),
+    );
     // None left: the next request waits for the bucket to refill (no reset time in Trello's headers).
     expect(bucket.reserve()).toBe(Math.ceil(1000 / trello.rateLimit!.requestsPerSecond));
   });

@@ -10,16 +10,31 @@ import { RecordingTelemetry } from '../helpers/memory';
 import { webhookEvent } from '../helpers/webhook-event';
 
 const records: RecordStore = { upsertIfNewer: async () => 'written', get: async () => undefined };
-const envelope = (body: unknown, eventId: string) => ({ provider: 'github', eventId, traceId: eventId, receivedAt: Date.now(), headers: { 'x-github-event': 'issues', 'content-type': 'application/json' }, rawBody: JSON.stringify(body) });
+const envelope = (body: unknown, eventId: string) => ({
+  provider: 'github',
+  eventId,
+  traceId: eventId,
+  receivedAt: Date.now(),
+  headers: { 'x-github-event': 'issues', 'content-type': 'application/json' },
+  rawBody: JSON.stringify(body),
+});
 
 describe('schema drift in webhook payloads', () => {
   it("finds none in GitHub's published examples (octokit/webhooks) nor in any provider's documented sample", () => {
     for (const { name, examples: bodies } of examples as { name: string; examples: unknown[] }[]) {
-      for (const body of bodies) expect(collectDrift(() => getProvider('github')!.webhook!.map(webhookEvent('github', body, { headers: { 'x-github-event': name } }))).drift, name).toEqual([]);
+      for (const body of bodies)
+        expect(
+          collectDrift(() =>
+            getProvider('github')!.webhook!.map(webhookEvent('github', body, { headers: { 'x-github-event': name } })),
+          ).drift,
+          name,
+        ).toEqual([]);
     }
     for (const p of providers.filter((d) => d.webhook)) {
       const { headers, body } = sampleDelivery(p, 'secret', { url: 'http://127.0.0.1/webhooks/x' });
-      const mapped = collectDrift(() => p.webhook!.map(webhookEvent(p.name, JSON.parse(body), { headers, rawBody: body })));
+      const mapped = collectDrift(() =>
+        p.webhook!.map(webhookEvent(p.name, JSON.parse(body), { headers, rawBody: body })),
+      );
       expect(mapped.drift, p.name).toEqual([]);
     }
   });
@@ -32,10 +47,23 @@ describe('schema drift in webhook payloads', () => {
     now += 1_000;
     await processEvent(envelope(sampleGithubIssue({ action: 'archived' }), 'e2'), deps);
     await processEvent(envelope(sampleGithubIssue({ action: 'opened' }), 'e3'), deps);
-    expect(telemetry.count('SchemaDrift', { provider: 'github', operation: 'webhook', field: 'issues.action' })).toBe(2);
+    expect(telemetry.count('SchemaDrift', { provider: 'github', operation: 'webhook', field: 'issues.action' })).toBe(
+      2,
+    );
     const lines = telemetry.logs.filter((l) => l.message.startsWith('schema drift'));
     expect(lines).toEqual([
-      { level: 'warn', message: 'schema drift: a value the schema does not list', fields: expect.objectContaining({ provider: 'github', operation: 'webhook', event_id: 'e1', field: 'issues.action', drift: 'unknown_enum_value', value_type: 'string' }) },
+      {
+        level: 'warn',
+        message: 'schema drift: a value the schema does not list',
+        fields: expect.objectContaining({
+          provider: 'github',
+          operation: 'webhook',
+          event_id: 'e1',
+          field: 'issues.action',
+          drift: 'unknown_enum_value',
+          value_type: 'string',
+        }),
+      },
     ]);
     expect(JSON.stringify(telemetry.logs)).not.toContain('archived');
   });

@@ -13,7 +13,8 @@ export class JMESPathError extends Error {
 }
 
 // As Powertools' isRecord: a plain object, not an array or null.
-const isRecord = (value: unknown): value is Record<string, unknown> => Object.prototype.toString.call(value) === '[object Object]';
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  Object.prototype.toString.call(value) === '[object Object]';
 
 /**
  * `search(expression, data)` of `@aws-lambda-powertools/jmespath` for a bare field name, with its results:
@@ -25,7 +26,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> => Object.pr
  */
 export function search(expression: string, data: unknown, _options?: unknown): unknown {
   if (!IDENTIFIER.test(expression)) {
-    throw new JMESPathError(`JMESPath "${expression}": Lambda bundles carry only top-level field names (lambdas/bundle-aliases/jmespath); use one, or drop the alias in lib/lambda-function.ts`);
+    throw new JMESPathError(
+      `JMESPath "${expression}": Lambda bundles carry only top-level field names (lambdas/bundle-aliases/jmespath); use one, or drop the alias in lib/lambda-function.ts`,
+    );
   }
   return isRecord(data) && expression in data ? data[expression] : null;
 }

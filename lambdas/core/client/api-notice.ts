@@ -20,7 +20,7 @@ export interface ApiNotice {
 const MAX_TEXT = 300;
 
 const clean = (text: string): string => {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT)}...` : flat;
 };
@@ -79,7 +79,11 @@ function linkTargets(value: string | undefined, base: string): ApiNotice['links'
  * apiNotice({ deprecation: '@1688169599', sunset: 'Sun, 30 Jun 2024 23:59:59 GMT' }, 'https://api.example.com/v1/items')
  * // { deprecated: true, deprecatedAt: 1688169599000, sunsetAt: 1719791999000, links: {}, warnings: [], notices: {} }
  */
-export function apiNotice(headers: Record<string, string>, url: string, noticeHeaders: readonly string[] = []): ApiNotice | undefined {
+export function apiNotice(
+  headers: Record<string, string>,
+  url: string,
+  noticeHeaders: readonly string[] = [],
+): ApiNotice | undefined {
   const deprecation = headers.deprecation;
   const sunset = headers.sunset;
   const notice: ApiNotice = {
@@ -94,12 +98,24 @@ export function apiNotice(headers: Record<string, string>, url: string, noticeHe
     const value = headers[name.toLowerCase()];
     if (value) notice.notices[name.toLowerCase()] = clean(value);
   }
-  const any = notice.deprecated || notice.sunsetAt !== undefined || notice.warnings.length > 0 || Object.keys(notice.notices).length > 0;
+  const any =
+    notice.deprecated ||
+    notice.sunsetAt !== undefined ||
+    notice.warnings.length > 0 ||
+    Object.keys(notice.notices).length > 0;
   return any ? notice : undefined;
 }
 
 /** A stable text of what a notice says (dates, links, texts), to tell when it changed. */
 export function noticeSignature(notice: ApiNotice | undefined): string {
   if (!notice) return '';
-  return JSON.stringify([notice.deprecated, notice.deprecatedAt ?? null, notice.sunsetAt ?? null, notice.links.deprecation ?? null, notice.links.sunset ?? null, notice.warnings, Object.entries(notice.notices).sort()]);
+  return JSON.stringify([
+    notice.deprecated,
+    notice.deprecatedAt ?? null,
+    notice.sunsetAt ?? null,
+    notice.links.deprecation ?? null,
+    notice.links.sunset ?? null,
+    notice.warnings,
+    Object.entries(notice.notices).sort(),
+  ]);
 }

@@ -1,7 +1,21 @@
-import { circuitBreaker, CircuitState, ConsecutiveBreaker, CountBreaker, handleWhenResult, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import {
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  CountBreaker,
+  handleWhenResult,
+  type CircuitBreakerPolicy,
+  type IBreaker,
+} from 'cockatiel';
 import type { CircuitBreakerSpec } from '../../providers/types';
 
-export const BREAKER_DEFAULTS = { consecutiveFailures: 5, failureRate: 0.5, window: 20, minimumCalls: 10, halfOpenAfterMs: 30_000 } as const;
+export const BREAKER_DEFAULTS = {
+  consecutiveFailures: 5,
+  failureRate: 0.5,
+  window: 20,
+  minimumCalls: 10,
+  halfOpenAfterMs: 30_000,
+} as const;
 
 // cockatiel's breakers each apply one rule; a provider's breaker opens on either.
 class EitherBreaker implements IBreaker {
@@ -10,7 +24,10 @@ class EitherBreaker implements IBreaker {
     return this.rules.map((r) => r.state);
   }
   set state(value: unknown) {
-    if (Array.isArray(value)) this.rules.forEach((r, i) => (r.state = value[i]));
+    if (!Array.isArray(value)) return;
+    this.rules.forEach((r, i) => {
+      r.state = value[i];
+    });
   }
   success(state: CircuitState): void {
     for (const r of this.rules) r.success(state);
@@ -35,13 +52,16 @@ export interface BreakerVerdict {
  */
 export function providerBreaker(spec: CircuitBreakerSpec = {}): CircuitBreakerPolicy {
   const s = { ...BREAKER_DEFAULTS, ...spec };
-  return circuitBreaker(handleWhenResult((r) => (r as BreakerVerdict | undefined)?.failed === true), {
-    halfOpenAfter: s.halfOpenAfterMs,
-    breaker: new EitherBreaker([
-      new ConsecutiveBreaker(s.consecutiveFailures),
-      new CountBreaker({ threshold: s.failureRate, size: s.window, minimumNumberOfCalls: s.minimumCalls }),
-    ]),
-  });
+  return circuitBreaker(
+    handleWhenResult((r) => (r as BreakerVerdict | undefined)?.failed === true),
+    {
+      halfOpenAfter: s.halfOpenAfterMs,
+      breaker: new EitherBreaker([
+        new ConsecutiveBreaker(s.consecutiveFailures),
+        new CountBreaker({ threshold: s.failureRate, size: s.window, minimumNumberOfCalls: s.minimumCalls }),
+      ]),
+    },
+  );
 }
 
 export function circuitStateName(state: CircuitState): 'closed' | 'open' | 'half-open' {

@@ -26,27 +26,53 @@ const RETRYABLE = new Set([408, 500, 502, 503, 504]);
  * classifyResponse(503, { kind: 'json', body: {} }) // { outcome: 'retryable', kind: 'retryable', breakerFailure: true }
  * classifyResponse(409, { kind: 'json', body: {} }, [409]) // { outcome: 'retryable', kind: 'retryable', breakerFailure: false }
  */
-export function classifyResponse(status: number, body: BodyVerdict, extraRetryable: readonly number[] = []): Classified {
+export function classifyResponse(
+  status: number,
+  body: BodyVerdict,
+  extraRetryable: readonly number[] = [],
+): Classified {
   const notJson = body.kind === 'html' || body.kind === 'malformed';
   const what = body.kind === 'html' ? 'an HTML page' : 'a body that is not JSON';
   if (status >= 200 && status < 300) {
-    return notJson ? { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: false } : { outcome: 'ok', breakerFailure: false };
+    return notJson
+      ? { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: false }
+      : { outcome: 'ok', breakerFailure: false };
   }
-  if (status === 429) return { outcome: 'rate_limited', kind: 'rate_limited', message: 'rate limited (429)', breakerFailure: false };
+  if (status === 429)
+    return { outcome: 'rate_limited', kind: 'rate_limited', message: 'rate limited (429)', breakerFailure: false };
   if (status === 401) return { outcome: 'auth', kind: 'auth', message: 'unauthorized (401)', breakerFailure: false };
   if (RETRYABLE.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
-    if (notJson && status >= 500) return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with ${what}`, breakerFailure: true };
-    return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: status >= 500 };
+    if (notJson && status >= 500)
+      return {
+        outcome: 'malformed',
+        kind: 'malformed_response',
+        message: `${status} with ${what}`,
+        breakerFailure: true,
+      };
+    return {
+      outcome: 'retryable',
+      kind: 'retryable',
+      message: `provider answered ${status}`,
+      breakerFailure: status >= 500,
+    };
   }
-  if (extraRetryable.includes(status)) return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: false };
-  if (status >= 300 && status < 400) return { outcome: 'permanent', kind: 'permanent', message: `unexpected redirect (${status})`, breakerFailure: false };
+  if (extraRetryable.includes(status))
+    return { outcome: 'retryable', kind: 'retryable', message: `provider answered ${status}`, breakerFailure: false };
+  if (status >= 300 && status < 400)
+    return {
+      outcome: 'permanent',
+      kind: 'permanent',
+      message: `unexpected redirect (${status})`,
+      breakerFailure: false,
+    };
   return { outcome: 'permanent', kind: 'permanent', message: `provider answered ${status}`, breakerFailure: false };
 }
 
 /** A thrown fetch: our own timeout, or a network failure (reset, refused, closed mid-body). */
 export function classifyThrown(err: unknown): Classified {
   const name = (err as Error | undefined)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out', breakerFailure: true };
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out', breakerFailure: true };
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error | undefined)?.message ?? 'unknown';
   return { outcome: 'network', kind: 'retryable', message: `network error: ${detail}`, breakerFailure: true };

@@ -18,7 +18,16 @@ import { retryAfterMs } from './retry-after';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
 import { untilAborted } from './until-aborted';
-import type { AttemptEvent, CallContext, ClientEvent, ClientListener, ClientRequest, ClientResponse, PageResult, Result } from './types';
+import type {
+  AttemptEvent,
+  CallContext,
+  ClientEvent,
+  ClientListener,
+  ClientRequest,
+  ClientResponse,
+  PageResult,
+  Result,
+} from './types';
 
 import { CLIENT_DEFAULTS } from './defaults';
 
@@ -58,7 +67,12 @@ export interface RequestClient {
 
 export interface Client extends RequestClient {
   /** Walks a list endpoint (see paginatePages); each page is one `request` with the same rules. */
-  paginate<T = unknown>(req: ClientRequest, spec: PaginationSpec, ctx: CallContext, opts?: PaginateOptions<T>): AsyncGenerator<PageResult<T>>;
+  paginate<T = unknown>(
+    req: ClientRequest,
+    spec: PaginationSpec,
+    ctx: CallContext,
+    opts?: PaginateOptions<T>,
+  ): AsyncGenerator<PageResult<T>>;
 }
 
 /** A request client and what pagination needs of its insides: its event stream and its credential scrubber. */
@@ -110,10 +124,20 @@ function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | unde
  * if (!res.ok) switch (res.error.kind) { case 'rate_limited': checkpoint(res.error.resumeAt); ... }
  */
 export function createClient(deps: ClientDeps): Client {
-  const { client, emit, scrub } = buildClient({ ...deps, oauthTokens: deps.oauthTokens ?? ((o) => new OAuthTokens(o)) });
+  const { client, emit, scrub } = buildClient({
+    ...deps,
+    oauthTokens: deps.oauthTokens ?? ((o) => new OAuthTokens(o)),
+  });
   return {
     ...client,
-    paginate: (req, spec, ctx, opts) => paginatePages({ provider: client.provider, request: client.request, emit, now: () => deps.time.now(), scrub }, req, spec, ctx, opts),
+    paginate: (req, spec, ctx, opts) =>
+      paginatePages(
+        { provider: client.provider, request: client.request, emit, now: () => deps.time.now(), scrub },
+        req,
+        spec,
+        ctx,
+        opts,
+      ),
   };
 }
 
@@ -175,11 +199,25 @@ function buildClient(deps: ClientDeps): ClientParts {
   if (tokenUrl && !deps.oauthTokens) throw new Error(`${def.name} uses OAuth: its client needs deps.oauthTokens`);
   const tokens =
     def.auth.kind === 'oauth2-client-credentials' && tokenUrl
-      ? deps.oauthTokens!({ provider: def.name, spec: def.auth, tokenUrl, secrets: deps.secrets, fetch: doFetch, time, redactor, attemptMs: s.attemptMs, emit })
+      ? deps.oauthTokens!({
+          provider: def.name,
+          spec: def.auth,
+          tokenUrl,
+          secrets: deps.secrets,
+          fetch: doFetch,
+          time,
+          redactor,
+          attemptMs: s.attemptMs,
+          emit,
+        })
       : undefined;
   // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
   const credentialParams =
-    def.auth.kind === 'apiKey' && def.auth.in === 'query' ? [def.auth.name] : def.auth.kind === 'apiKeys' && def.auth.in === 'query' ? def.auth.keys.map((k) => k.name) : [];
+    def.auth.kind === 'apiKey' && def.auth.in === 'query'
+      ? [def.auth.name]
+      : def.auth.kind === 'apiKeys' && def.auth.in === 'query'
+        ? def.auth.keys.map((k) => k.name)
+        : [];
   const scrub = (href: string): string => {
     if (credentialParams.length === 0) return href;
     const u = new URL(href);
@@ -192,7 +230,8 @@ function buildClient(deps: ClientDeps): ClientParts {
   function observeLimits(headers: Record<string, string>, now: number): void {
     const state = rateLimitState(headers, now, limitHeaders);
     // None left and no reset named (API-Football's per-minute limit): hold calls for the window, not a 200 ms refill.
-    if (state.remaining === 0 && state.resetAt === undefined && limitHeaders?.windowMs) state.resetAt = now + limitHeaders.windowMs;
+    if (state.remaining === 0 && state.resetAt === undefined && limitHeaders?.windowMs)
+      state.resetAt = now + limitHeaders.windowMs;
     bucket.observe(state);
     const daily = limitHeaders?.dailyRemaining ? headers[limitHeaders.dailyRemaining.toLowerCase()] : undefined;
     if (daily !== undefined && /^\s*-?\d+\s*$/.test(daily) && Number(daily) <= 0) quotaUntil = nextUtcMidnight(now);
@@ -204,11 +243,21 @@ function buildClient(deps: ClientDeps): ClientParts {
       const problem = def.inspectResponse!({ status, headers, body }, time.now());
       return problem ? classifyProblem(problem) : undefined;
     } catch {
-      return { outcome: 'malformed', kind: 'malformed_response', message: `${status} with a body the provider's inspectResponse could not read`, breakerFailure: false };
+      return {
+        outcome: 'malformed',
+        kind: 'malformed_response',
+        message: `${status} with a body the provider's inspectResponse could not read`,
+        breakerFailure: false,
+      };
     }
   }
 
-  async function attemptOnce(req: ClientRequest, method: string, traceId: string, timeoutMs: number): Promise<AttemptResult> {
+  async function attemptOnce(
+    req: ClientRequest,
+    method: string,
+    traceId: string,
+    timeoutMs: number,
+  ): Promise<AttemptResult> {
     const started = time.now();
     const took = () => time.now() - started;
     // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
@@ -220,18 +269,50 @@ function buildClient(deps: ClientDeps): ClientParts {
       baseUrl = await untilAborted(filledBase(), signal);
     } catch (err) {
       if (signal.aborted && !(err instanceof IntegrationError)) {
-        return { outcome: 'timeout', kind: 'timeout', message: 'attempt timed out reading credentials', breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+        return {
+          outcome: 'timeout',
+          kind: 'timeout',
+          message: 'attempt timed out reading credentials',
+          breakerFailure: false,
+          failed: false,
+          headers: {},
+          durationMs: took(),
+        };
       }
       const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
-      const outcome = kind === 'retryable' ? 'retryable' : kind === 'timeout' ? 'timeout' : kind === 'malformed_response' ? 'malformed' : 'auth';
+      const outcome =
+        kind === 'retryable'
+          ? 'retryable'
+          : kind === 'timeout'
+            ? 'timeout'
+            : kind === 'malformed_response'
+              ? 'malformed'
+              : 'auth';
       const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
-      return { outcome, kind, message, status: err instanceof IntegrationError ? err.status : undefined, breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+      return {
+        outcome,
+        kind,
+        message,
+        status: err instanceof IntegrationError ? err.status : undefined,
+        breakerFailure: false,
+        failed: false,
+        headers: {},
+        durationMs: took(),
+      };
     }
     let url: URL;
     try {
       url = requestUrl(baseUrl, req, creds.query);
     } catch (err) {
-      return { outcome: 'permanent', kind: 'permanent', message: (err as Error).message, breakerFailure: false, failed: false, headers: {}, durationMs: took() };
+      return {
+        outcome: 'permanent',
+        kind: 'permanent',
+        message: (err as Error).message,
+        breakerFailure: false,
+        failed: false,
+        headers: {},
+        durationMs: took(),
+      };
     }
     const headers: Record<string, string> = { accept: 'application/json', [CORRELATION_HEADER]: traceId };
     if (def.apiVersion?.in === 'header') headers[def.apiVersion.header] = def.apiVersion.value;
@@ -252,12 +333,23 @@ function buildClient(deps: ClientDeps): ClientParts {
       text = await res.text();
     } catch (err) {
       const c = classifyThrown(err);
-      return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url: scrub(url.toString()), token: creds.token };
+      return {
+        ...c,
+        failed: c.breakerFailure,
+        headers: {},
+        durationMs: took(),
+        url: scrub(url.toString()),
+        token: creds.token,
+      };
     }
     const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
     const verdict = judgeBody(text, resHeaders['content-type']);
     let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
-    if (def.inspectResponse && (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') && (verdict.kind === 'json' || verdict.kind === 'empty')) {
+    if (
+      def.inspectResponse &&
+      (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') &&
+      (verdict.kind === 'json' || verdict.kind === 'empty')
+    ) {
       const hook = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined);
       // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is spent.
       if (hook && (c.outcome !== 'rate_limited' || hook.outcome === 'rate_limited')) c = hook;
@@ -292,18 +384,37 @@ function buildClient(deps: ClientDeps): ClientParts {
     let refreshed = false;
     let last: IntegrationError | undefined;
 
-    const error = (kind: ErrorKind, message: string, opts: { status?: number; requestId?: string; resumeAt?: number } = {}): IntegrationError =>
+    const error = (
+      kind: ErrorKind,
+      message: string,
+      opts: { status?: number; requestId?: string; resumeAt?: number } = {},
+    ): IntegrationError =>
       new IntegrationError(kind, redactor.text(`${def.name} ${operation}: ${message}`), { ...opts, attempts: attempt });
     const fail = (e: IntegrationError): Result<ClientResponse> => ({ ok: false, error: e });
     const endWithout = (kind: ErrorKind, message: string, resumeAt?: number): Result<ClientResponse> => {
       const e = last && kind === 'timeout' ? last : error(kind, message, { resumeAt });
-      emit({ type: 'call_ended', at: time.now(), provider: def.name, operation, traceId, attempt, errorCode: e.kind, errorMessage: e.message, resumeAt: e.resumeAt });
+      emit({
+        type: 'call_ended',
+        at: time.now(),
+        provider: def.name,
+        operation,
+        traceId,
+        attempt,
+        errorCode: e.kind,
+        errorMessage: e.message,
+        resumeAt: e.resumeAt,
+      });
       return fail(e);
     };
 
     for (;;) {
       if (time.now() >= deadline) return endWithout('timeout', 'no time left before the deadline');
-      if (quotaUntil > time.now()) return endWithout('quota_exhausted', `daily request quota spent (${limitHeaders?.dailyRemaining}: 0), not sending until 00:00 UTC`, quotaUntil);
+      if (quotaUntil > time.now())
+        return endWithout(
+          'quota_exhausted',
+          `daily request quota spent (${limitHeaders?.dailyRemaining}: 0), not sending until 00:00 UTC`,
+          quotaUntil,
+        );
       const sendAt = bucket.reserve();
       if (sendAt > deadline) {
         bucket.release();
@@ -385,7 +496,10 @@ function buildClient(deps: ClientDeps): ClientParts {
       const message = r.message ? redactor.text(r.message) : undefined;
       // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
       const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, def.noticeHeaders) : undefined;
-      const links = notice && { deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation), sunset: notice.links.sunset && redactor.text(notice.links.sunset) };
+      const links = notice && {
+        deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation),
+        sunset: notice.links.sunset && redactor.text(notice.links.sunset),
+      };
       const event: AttemptEvent = {
         type: 'attempt',
         at: now,
@@ -403,17 +517,44 @@ function buildClient(deps: ClientDeps): ClientParts {
         retrying: waitMs !== undefined,
         waitMs,
         ...(notice && links
-          ? { notice: { ...notice, links, warnings: notice.warnings.map((w) => redactor.text(w)), notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])) } }
+          ? {
+              notice: {
+                ...notice,
+                links,
+                warnings: notice.warnings.map((w) => redactor.text(w)),
+                notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])),
+              },
+            }
           : {}),
       };
       emit(event);
       if (r.outcome === 'ok') {
-        return { ok: true, value: { status: r.status!, headers: r.headers, body: r.body, requestId: r.requestId, attempts: attempt, url: r.url! } };
+        return {
+          ok: true,
+          value: {
+            status: r.status!,
+            headers: r.headers,
+            body: r.body,
+            requestId: r.requestId,
+            attempts: attempt,
+            url: r.url!,
+          },
+        };
       }
       if (waitMs === undefined) {
-        return fail(error(r.kind ?? 'permanent', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined }));
+        return fail(
+          error(r.kind ?? 'permanent', message ?? 'failed', {
+            status: r.status,
+            requestId: r.requestId,
+            resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
+          }),
+        );
       }
-      last = error(r.kind ?? 'retryable', message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined });
+      last = error(r.kind ?? 'retryable', message ?? 'failed', {
+        status: r.status,
+        requestId: r.requestId,
+        resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
+      });
       if (waitMs > 0) await time.sleep(waitMs);
     }
   }

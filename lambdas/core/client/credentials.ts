@@ -17,14 +17,23 @@ export interface Credentials {
  * @example
  * const creds = await credentials(def.name, def.auth, secrets, redactor, tokens, signal);
  */
-export async function credentials(provider: string, auth: AuthSpec, secrets: SecretStore, redactor: Redactor, tokens?: OAuthTokens, signal?: AbortSignal): Promise<Credentials> {
+export async function credentials(
+  provider: string,
+  auth: AuthSpec,
+  secrets: SecretStore,
+  redactor: Redactor,
+  tokens?: OAuthTokens,
+  signal?: AbortSignal,
+): Promise<Credentials> {
   switch (auth.kind) {
     case 'none':
       return { headers: {}, query: {} };
     case 'apiKey': {
       const key = await secrets.get(provider, auth.secret);
       redactor.add(key);
-      return auth.in === 'header' ? { headers: { [auth.name]: key }, query: {} } : { headers: {}, query: { [auth.name]: key } };
+      return auth.in === 'header'
+        ? { headers: { [auth.name]: key }, query: {} }
+        : { headers: {}, query: { [auth.name]: key } };
     }
     case 'apiKeys': {
       // Several keys at once, e.g. Trello's `key` and `token` query parameters.

@@ -1,5 +1,13 @@
 /** The outbound client: one per provider, built from its definition. */
-export { createClient, createRequestClient, CLIENT_DEFAULTS, CORRELATION_HEADER, type Client, type ClientDeps, type RequestClient } from './client';
+export {
+  createClient,
+  createRequestClient,
+  CLIENT_DEFAULTS,
+  CORRELATION_HEADER,
+  type Client,
+  type ClientDeps,
+  type RequestClient,
+} from './client';
 export { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 export { telemetryObserver } from './observer';
 export { apiNotice, noticeSignature, type ApiNotice } from './api-notice';

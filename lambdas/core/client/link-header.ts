@@ -11,7 +11,9 @@ export function nextLink(header: string | undefined, base: string): string | und
   if (!header) return undefined;
   try {
     // A rel value may list several space-separated relation types (RFC 8288 3.3).
-    const ref = LinkHeader.parse(header).refs.find((r) => typeof r.rel === 'string' && r.rel.toLowerCase().split(/\s+/).includes('next'));
+    const ref = LinkHeader.parse(header).refs.find(
+      (r) => typeof r.rel === 'string' && r.rel.toLowerCase().split(/\s+/).includes('next'),
+    );
     return ref ? new URL(ref.uri, base).toString() : undefined;
   } catch {
     return undefined;

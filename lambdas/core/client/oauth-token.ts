@@ -63,20 +63,28 @@ export class OAuthTokens {
 
   private async request(signal: AbortSignal): Promise<string> {
     const { spec, secrets, provider, time, redactor } = this.o;
-    const [clientId, clientSecret] = await untilAborted(Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]), signal).catch((err: unknown) => {
+    const [clientId, clientSecret] = await untilAborted(
+      Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]),
+      signal,
+    ).catch((err: unknown) => {
       throw signal.aborted ? new IntegrationError('timeout', 'timed out reading the client credentials') : err;
     });
     redactor.add(clientId);
     redactor.add(clientSecret);
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...spec.params });
     if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
     if (spec.clientAuth === 'body') {
       form.set('client_id', clientId);
       form.set('client_secret', clientSecret);
     } else {
       // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
-      const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+      const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+        'base64',
+      );
       redactor.add(basic);
       headers.authorization = `Basic ${basic}`;
     }
@@ -86,12 +94,21 @@ export class OAuthTokens {
     let res: Response;
     let text: string;
     try {
-      res = await this.o.fetch(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal, redirect: 'manual' });
+      res = await this.o.fetch(this.o.tokenUrl, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal,
+        redirect: 'manual',
+      });
       text = await res.text();
     } catch (err) {
       const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
       done(false, undefined, timedOut ? 'timeout' : 'retryable');
-      throw new IntegrationError(timedOut ? 'timeout' : 'retryable', `token request failed: ${redactor.text(String((err as Error)?.message ?? err))}`);
+      throw new IntegrationError(
+        timedOut ? 'timeout' : 'retryable',
+        `token request failed: ${redactor.text(String((err as Error)?.message ?? err))}`,
+      );
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       done(false, res.status, 'retryable');
@@ -106,7 +123,11 @@ export class OAuthTokens {
         // not JSON: the status says enough
       }
       done(false, res.status, 'auth');
-      throw new IntegrationError('auth', `token endpoint refused the client credentials (${res.status}${code ? ` ${redactor.text(code.slice(0, 40))}` : ''})`, { status: res.status });
+      throw new IntegrationError(
+        'auth',
+        `token endpoint refused the client credentials (${res.status}${code ? ` ${redactor.text(code.slice(0, 40))}` : ''})`,
+        { status: res.status },
+      );
     }
     let body: { access_token?: unknown; expires_in?: unknown };
     try {

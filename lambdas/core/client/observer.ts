@@ -62,7 +62,8 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
   const noticeSeen = (event: AttemptEvent, notice: ApiNotice): void => {
     const dims = { provider: event.provider, operation: event.operation };
     emitMetric(telemetry, METRIC.DeprecationSeen, 1, 'Count', dims);
-    if (notice.sunsetAt !== undefined) emitMetric(telemetry, METRIC.SunsetDays, (notice.sunsetAt - event.at) / DAY_MS, 'None', dims);
+    if (notice.sunsetAt !== undefined)
+      emitMetric(telemetry, METRIC.SunsetDays, (notice.sunsetAt - event.at) / DAY_MS, 'None', dims);
     const key = `${event.provider} ${event.operation}`;
     const signature = noticeSignature(notice);
     const last = noticeLogged.get(key);
@@ -76,18 +77,26 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
       case 'attempt': {
         if (event.notice) noticeSeen(event, event.notice);
         const level: LogLevel = event.outcome === 'ok' ? 'info' : event.retrying ? 'warn' : 'error';
-        telemetry.log(level, event.outcome === 'ok' ? 'provider call' : event.retrying ? 'provider call failed, retrying' : 'provider call failed', {
-          third_party: event.provider,
-          endpoint: event.operation,
-          trace_id: event.traceId,
-          attempt: event.attempt,
-          http_status: event.status ?? null,
-          request_id: event.requestId ?? null,
-          duration_ms: event.durationMs,
-          error_code: event.errorCode ?? null,
-          error_message: event.errorMessage ?? null,
-          ...(event.retrying ? { retry_in_ms: event.waitMs } : {}),
-        });
+        telemetry.log(
+          level,
+          event.outcome === 'ok'
+            ? 'provider call'
+            : event.retrying
+              ? 'provider call failed, retrying'
+              : 'provider call failed',
+          {
+            third_party: event.provider,
+            endpoint: event.operation,
+            trace_id: event.traceId,
+            attempt: event.attempt,
+            http_status: event.status ?? null,
+            request_id: event.requestId ?? null,
+            duration_ms: event.durationMs,
+            error_code: event.errorCode ?? null,
+            error_message: event.errorMessage ?? null,
+            ...(event.retrying ? { retry_in_ms: event.waitMs } : {}),
+          },
+        );
         const cls = classOf(event);
         if (cls === undefined) return; // no request went out (credentials unavailable)
         const dims = { provider: event.provider, operation: event.operation };
@@ -100,7 +109,11 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
       }
       case 'call_ended':
         // Every refused call counts, not only the opening: the circuit-open alarm stays red while the provider is down.
-        if (event.errorCode === 'circuit_open') emitMetric(telemetry, METRIC.CircuitOpen, 1, 'Count', { provider: event.provider, operation: event.operation });
+        if (event.errorCode === 'circuit_open')
+          emitMetric(telemetry, METRIC.CircuitOpen, 1, 'Count', {
+            provider: event.provider,
+            operation: event.operation,
+          });
         telemetry.log(event.errorCode === 'circuit_open' ? 'warn' : 'error', 'provider call not attempted', {
           third_party: event.provider,
           endpoint: event.operation,
@@ -115,7 +128,9 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
         });
         return;
       case 'circuit':
-        telemetry.log(event.state === 'open' ? 'error' : 'info', `circuit ${event.state}`, { third_party: event.provider });
+        telemetry.log(event.state === 'open' ? 'error' : 'info', `circuit ${event.state}`, {
+          third_party: event.provider,
+        });
         if (event.state === 'open') emitMetric(telemetry, METRIC.CircuitOpen, 1, 'Count', { provider: event.provider });
         return;
       case 'token': {
@@ -127,7 +142,8 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
           error_code: event.errorCode ?? null,
         });
         const dims = { provider: event.provider, operation: 'oauth-token' };
-        if (event.status !== undefined) emitMetric(telemetry, METRIC.Requests, 1, 'Count', { ...dims, status_class: statusClass(event.status) });
+        if (event.status !== undefined)
+          emitMetric(telemetry, METRIC.Requests, 1, 'Count', { ...dims, status_class: statusClass(event.status) });
         emitMetric(telemetry, METRIC.LatencyMs, event.durationMs, 'Milliseconds', dims);
         return;
       }
@@ -143,7 +159,11 @@ export function telemetryObserver(telemetry: Telemetry): ClientListener {
           ...(event.stop ? { stop: event.stop } : {}),
           ...(event.errorCode ? { error_code: event.errorCode, error_message: event.errorMessage } : {}),
         });
-        if (event.quarantined > 0) emitMetric(telemetry, METRIC.RecordsQuarantined, event.quarantined, 'Count', { provider: event.provider, operation: event.operation });
+        if (event.quarantined > 0)
+          emitMetric(telemetry, METRIC.RecordsQuarantined, event.quarantined, 'Count', {
+            provider: event.provider,
+            operation: event.operation,
+          });
         return;
     }
   };

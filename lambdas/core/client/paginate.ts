@@ -4,7 +4,16 @@ import { nextLink } from './link-header';
 import { operationOf } from './request-url';
 import type { PageSchema } from './validate-page';
 import { pageRecords } from './validate-page';
-import type { CallContext, ClientEvent, ClientRequest, ClientResponse, PagePosition, PageResult, Result, StopReason } from './types';
+import type {
+  CallContext,
+  ClientEvent,
+  ClientRequest,
+  ClientResponse,
+  PagePosition,
+  PageResult,
+  Result,
+  StopReason,
+} from './types';
 
 export const DEFAULT_MAX_PAGES = 1000;
 
@@ -32,7 +41,12 @@ function firstPosition(spec: PaginationSpec, start?: PagePosition): PagePosition
 }
 
 /** The request for the page at `position`: the caller's request plus the paginator's parameters. */
-function pageRequest(req: ClientRequest, spec: PaginationSpec, position: PagePosition, operation: string): ClientRequest {
+function pageRequest(
+  req: ClientRequest,
+  spec: PaginationSpec,
+  position: PagePosition,
+  operation: string,
+): ClientRequest {
   if (position.url) return { ...req, path: position.url, query: undefined, operation };
   const query = { ...req.query };
   const size = 'sizeParam' in spec && spec.sizeParam && spec.pageSize ? { [spec.sizeParam]: spec.pageSize } : {};
@@ -43,7 +57,10 @@ function pageRequest(req: ClientRequest, spec: PaginationSpec, position: PagePos
       break;
     }
     case 'offset':
-      Object.assign(query, { [spec.offsetParam ?? 'offset']: position.offset, [spec.limitParam ?? 'limit']: spec.limit });
+      Object.assign(query, {
+        [spec.offsetParam ?? 'offset']: position.offset,
+        [spec.limitParam ?? 'limit']: spec.limit,
+      });
       break;
     case 'cursor':
       Object.assign(query, position.cursor !== undefined ? { [spec.cursorParam]: position.cursor } : {}, size);
@@ -54,10 +71,16 @@ function pageRequest(req: ClientRequest, spec: PaginationSpec, position: PagePos
   return { ...req, query, operation };
 }
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** Where the next page starts, or undefined when the provider says this was the last. */
-function nextPosition(spec: PaginationSpec, position: PagePosition, res: ClientResponse, raw: unknown[]): PagePosition | undefined {
+function nextPosition(
+  spec: PaginationSpec,
+  position: PagePosition,
+  res: ClientResponse,
+  raw: unknown[],
+): PagePosition | undefined {
   switch (spec.style) {
     case 'page': {
       const page = position.page ?? spec.firstPage ?? 1;
@@ -95,7 +118,10 @@ const keyOf = (p: PagePosition): string => JSON.stringify([p.page, p.offset, p.c
 function loggable(p: PagePosition): PagePosition {
   if (!p.url) return p;
   const u = new URL(p.url);
-  return { ...p, url: `${u.pathname}${[...u.searchParams.keys()].length ? `?${[...u.searchParams.keys()].join('&')}` : ''}` };
+  return {
+    ...p,
+    url: `${u.pathname}${[...u.searchParams.keys()].length ? `?${[...u.searchParams.keys()].join('&')}` : ''}`,
+  };
 }
 
 /**
@@ -111,13 +137,36 @@ function loggable(p: PagePosition): PagePosition {
  *   checkpoint(result.page.next);
  * }
  */
-export async function* paginatePages<T>(pager: Pager, req: ClientRequest, spec: PaginationSpec, ctx: CallContext, opts: PaginateOptions<T> = {}): AsyncGenerator<PageResult<T>> {
+export async function* paginatePages<T>(
+  pager: Pager,
+  req: ClientRequest,
+  spec: PaginationSpec,
+  ctx: CallContext,
+  opts: PaginateOptions<T> = {},
+): AsyncGenerator<PageResult<T>> {
   const maxPages = Math.max(1, spec.maxPages ?? DEFAULT_MAX_PAGES);
   const operation = req.operation ?? operationOf(req);
   let position = firstPosition(spec, opts.start);
   const seen = new Set<string>([keyOf(position)]);
-  const report = (page: number, pos: PagePosition, records: number, quarantined: number, extra: { stop?: StopReason; errorCode?: string; errorMessage?: string } = {}) =>
-    pager.emit({ type: 'page', at: pager.now(), provider: pager.provider, operation, traceId: ctx.traceId, page, position: loggable(pos), records, quarantined, ...extra });
+  const report = (
+    page: number,
+    pos: PagePosition,
+    records: number,
+    quarantined: number,
+    extra: { stop?: StopReason; errorCode?: string; errorMessage?: string } = {},
+  ) =>
+    pager.emit({
+      type: 'page',
+      at: pager.now(),
+      provider: pager.provider,
+      operation,
+      traceId: ctx.traceId,
+      page,
+      position: loggable(pos),
+      records,
+      quarantined,
+      ...extra,
+    });
 
   for (let number = 1; ; number += 1) {
     const res = await pager.request(pageRequest(req, spec, position, operation), ctx);
@@ -142,7 +191,16 @@ export async function* paginatePages<T>(pager: Pager, req: ClientRequest, spec: 
     report(number, position, parsed.records.length, parsed.quarantined.length, { stop });
     yield {
       ok: true,
-      page: { number, position, records: parsed.records, quarantined: parsed.quarantined, drift: parsed.drift, response: res.value, next: stop && stop !== 'max_pages' ? undefined : next, stop },
+      page: {
+        number,
+        position,
+        records: parsed.records,
+        quarantined: parsed.quarantined,
+        drift: parsed.drift,
+        response: res.value,
+        next: stop && stop !== 'max_pages' ? undefined : next,
+        stop,
+      },
     };
     if (stop) return;
     seen.add(keyOf(next!));

@@ -55,11 +55,19 @@ function draftParams(value: string): Record<string, string> {
  * rateLimitState({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1717000000' }, now)
  * // { remaining: 0, resetAt: 1717000000000 }
  */
-export function rateLimitState(headers: Record<string, string>, now: number, names: RateLimitHeaderNames = {}): RateLimitState {
+export function rateLimitState(
+  headers: Record<string, string>,
+  now: number,
+  names: RateLimitHeaderNames = {},
+): RateLimitState {
   const state: RateLimitState = {};
   const custom = (name: string | undefined) => (name ? headers[name.toLowerCase()] : undefined);
-  const draft = headers['ratelimit'] ? draftParams(headers['ratelimit']) : {};
-  const remaining = number(custom(names.remaining)) ?? number(draft.r ?? draft.remaining) ?? number(headers['ratelimit-remaining']) ?? number(headers['x-ratelimit-remaining']);
+  const draft = headers.ratelimit ? draftParams(headers.ratelimit) : {};
+  const remaining =
+    number(custom(names.remaining)) ??
+    number(draft.r ?? draft.remaining) ??
+    number(headers['ratelimit-remaining']) ??
+    number(headers['x-ratelimit-remaining']);
   if (remaining !== undefined) state.remaining = Math.max(0, Math.floor(remaining));
   const limit = number(draft.limit) ?? number(headers['ratelimit-limit']) ?? number(headers['x-ratelimit-limit']);
   if (limit !== undefined && limit >= 0) state.limit = limit;

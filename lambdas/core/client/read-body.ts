@@ -1,5 +1,9 @@
 /** A response body as the client judges it. */
-export type BodyVerdict = { kind: 'json'; body: unknown } | { kind: 'empty' } | { kind: 'html' } | { kind: 'malformed' };
+export type BodyVerdict =
+  | { kind: 'json'; body: unknown }
+  | { kind: 'empty' }
+  | { kind: 'html' }
+  | { kind: 'malformed' };
 
 /**
  * Parses a response body as JSON; an HTML page (error pages from gateways and CDNs) or any text that

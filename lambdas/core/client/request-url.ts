@@ -33,11 +33,13 @@ export function requestUrl(base: string, req: ClientRequest, extraQuery: Record<
   let url: URL;
   if (/^https?:\/\//i.test(req.path)) {
     url = new URL(req.path);
-    if (url.origin !== new URL(base).origin) throw new IntegrationError('permanent', 'refusing a URL on another origin than the provider');
+    if (url.origin !== new URL(base).origin)
+      throw new IntegrationError('permanent', 'refusing a URL on another origin than the provider');
   } else {
     url = new URL(`${base}/${req.path.replace(/^\/+/, '')}`);
   }
-  for (const [name, value] of Object.entries(req.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+  for (const [name, value] of Object.entries(req.query ?? {}))
+    if (value !== undefined) url.searchParams.set(name, String(value));
   for (const [name, value] of Object.entries(extraQuery)) url.searchParams.set(name, value);
   return url;
 }
@@ -52,6 +54,9 @@ export function requestUrl(base: string, req: ClientRequest, extraQuery: Record<
  */
 export function operationOf(req: ClientRequest): string {
   const path = /^https?:\/\//i.test(req.path) ? new URL(req.path).pathname : req.path.split('?')[0]!;
-  const segments = path.split('/').filter(Boolean).map((seg) => (/^\d+$/.test(seg) || (seg.length > 3 && /\d/.test(seg)) ? '{id}' : seg));
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (/^\d+$/.test(seg) || (seg.length > 3 && /\d/.test(seg)) ? '{id}' : seg));
   return `${(req.method ?? 'GET').toUpperCase()} /${segments.join('/')}`;
 }

@@ -12,7 +12,11 @@ const clamp = (ms: number, capMs: number): number => Math.min(Math.max(0, Math.c
  * retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', now)    // ms until then, 0 if past
  * retryAfterMs('Wed Oct 21 07:28:00 2015', now)        // the same instant: asctime is GMT too
  */
-export function retryAfterMs(value: string | null | undefined, now: number, capMs = MAX_HEADER_WAIT_MS): number | undefined {
+export function retryAfterMs(
+  value: string | null | undefined,
+  now: number,
+  capMs = MAX_HEADER_WAIT_MS,
+): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
   // delay-seconds is digits only; a decimal is tolerated because some servers send one.

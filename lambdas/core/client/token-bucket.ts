@@ -19,7 +19,10 @@ export class TokenBucket {
   private readonly rate?: number;
   private readonly burst: number;
 
-  constructor(private readonly time: Time, limit?: { requestsPerSecond: number; burst?: number }) {
+  constructor(
+    private readonly time: Time,
+    limit?: { requestsPerSecond: number; burst?: number },
+  ) {
     this.rate = limit && limit.requestsPerSecond > 0 ? limit.requestsPerSecond : undefined;
     this.burst = Math.max(1, limit?.burst ?? Math.ceil(this.rate ?? 1));
     this.tokens = this.burst;

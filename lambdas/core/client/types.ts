@@ -40,7 +40,15 @@ export interface ClientResponse {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IntegrationError };
 
 /** How one attempt ended. */
-export type AttemptOutcome = 'ok' | 'rate_limited' | 'retryable' | 'timeout' | 'network' | 'malformed' | 'auth' | 'permanent';
+export type AttemptOutcome =
+  | 'ok'
+  | 'rate_limited'
+  | 'retryable'
+  | 'timeout'
+  | 'network'
+  | 'malformed'
+  | 'auth'
+  | 'permanent';
 
 /** One HTTP attempt, as observers see it; every text field is already sanitised. */
 export interface AttemptEvent {
@@ -147,4 +155,6 @@ export interface Page<T = unknown> {
   stop?: StopReason;
 }
 
-export type PageResult<T = unknown> = { ok: true; page: Page<T> } | { ok: false; error: IntegrationError; number: number; position: PagePosition };
+export type PageResult<T = unknown> =
+  | { ok: true; page: Page<T> }
+  | { ok: false; error: IntegrationError; number: number; position: PagePosition };

@@ -10,7 +10,9 @@ export interface PageSchema<T = unknown> {
   envelope?: z.ZodMiniType;
 }
 
-export type PageRecords<T> = { ok: true; raw: unknown[]; records: T[]; quarantined: Quarantined[]; drift: DriftCount[] } | { ok: false; error: IntegrationError };
+export type PageRecords<T> =
+  | { ok: true; raw: unknown[]; records: T[]; quarantined: Quarantined[]; drift: DriftCount[] }
+  | { ok: false; error: IntegrationError };
 
 /** Which fields failed and how, from zod's issues; never the values. */
 function reasonOf(error: z.core.$ZodError): string {
@@ -29,13 +31,25 @@ function reasonOf(error: z.core.$ZodError): string {
  * const page = pageRecords(body, 'data', { record: z.object({ id: z.string() }) });
  * if (page.ok) { store(page.records); quarantine(page.quarantined); }
  */
-export function pageRecords<T = unknown>(body: unknown, recordsPath: string | undefined, schema?: PageSchema<T>): PageRecords<T> {
+export function pageRecords<T = unknown>(
+  body: unknown,
+  recordsPath: string | undefined,
+  schema?: PageSchema<T>,
+): PageRecords<T> {
   if (schema?.envelope) {
     const envelope = z.safeParse(schema.envelope, body);
-    if (!envelope.success) return { ok: false, error: new IntegrationError('malformed_response', `response envelope: ${reasonOf(envelope.error)}`) };
+    if (!envelope.success)
+      return {
+        ok: false,
+        error: new IntegrationError('malformed_response', `response envelope: ${reasonOf(envelope.error)}`),
+      };
   }
   const raw = at(body, recordsPath);
-  if (!Array.isArray(raw)) return { ok: false, error: new IntegrationError('malformed_response', `response has no records array at ${recordsPath ?? '(root)'}`) };
+  if (!Array.isArray(raw))
+    return {
+      ok: false,
+      error: new IntegrationError('malformed_response', `response has no records array at ${recordsPath ?? '(root)'}`),
+    };
   if (!schema) return { ok: true, raw, records: raw as T[], quarantined: [], drift: [] };
   const records: T[] = [];
   const quarantined: Quarantined[] = [];

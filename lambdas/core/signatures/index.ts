@@ -26,7 +26,7 @@ const VERIFIERS: Record<SignatureScheme, Verifier> = {
 export const SIGNATURE_SCHEMES = Object.keys(VERIFIERS) as SignatureScheme[];
 
 export function isSupportedScheme(scheme: string): scheme is SignatureScheme {
-  return Object.prototype.hasOwnProperty.call(VERIFIERS, scheme);
+  return Object.hasOwn(VERIFIERS, scheme);
 }
 
 /**
@@ -50,12 +50,17 @@ export function verifyWebhook(
     if (!verifier || usable.length === 0) return { ok: false, reason: 'signature_mismatch' };
     const req: SignedRequest = {
       headers: normalizeHeaders(request?.headers),
-      rawBody: Buffer.isBuffer(request?.rawBody) ? request.rawBody : Buffer.from(String(request?.rawBody ?? ''), 'utf8'),
+      rawBody: Buffer.isBuffer(request?.rawBody)
+        ? request.rawBody
+        : Buffer.from(String(request?.rawBody ?? ''), 'utf8'),
       url: typeof request?.url === 'string' ? request.url : undefined,
     };
     const opts = options ?? {};
     const now = opts.now instanceof Date && !Number.isNaN(opts.now.getTime()) ? opts.now : new Date();
-    const tolerance = typeof opts.toleranceSeconds === 'number' && opts.toleranceSeconds >= 0 ? opts.toleranceSeconds : DEFAULT_TOLERANCE_SECONDS;
+    const tolerance =
+      typeof opts.toleranceSeconds === 'number' && opts.toleranceSeconds >= 0
+        ? opts.toleranceSeconds
+        : DEFAULT_TOLERANCE_SECONDS;
     return verifier(req, usable, { now, toleranceSeconds: tolerance, hmac: opts.hmac });
   } catch {
     return { ok: false, reason: 'malformed_header' };

@@ -1,7 +1,7 @@
 import type { Client } from '../client/client';
 import { operationOf } from '../client/request-url';
 import type { CallContext, ClientEvent, Page, PagePosition } from '../client/types';
-import { IntegrationError } from '../errors';
+import type { IntegrationError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
 import type { Telemetry } from '../ports';
 import { DriftTally, reportDrift } from '../schema-drift';
@@ -52,7 +52,22 @@ export interface RunSummary {
 }
 
 /** The counts of a summary, which runs add up (sync-cli sums a backfill's invocations). */
-export const SUMMARY_COUNTS = ['windows', 'windowsPlanned', 'windowsFailed', 'pages', 'requests', 'http429', 'retries', 'recordsWritten', 'recordsUnchanged', 'recordsStale', 'recordsQuarantined', 'gapsOpened', 'gapsClosed', 'gapsOpen'] as const satisfies readonly (keyof RunSummary)[];
+export const SUMMARY_COUNTS = [
+  'windows',
+  'windowsPlanned',
+  'windowsFailed',
+  'pages',
+  'requests',
+  'http429',
+  'retries',
+  'recordsWritten',
+  'recordsUnchanged',
+  'recordsStale',
+  'recordsQuarantined',
+  'gapsOpened',
+  'gapsClosed',
+  'gapsOpen',
+] as const satisfies readonly (keyof RunSummary)[];
 
 /**
  * A summary with every count at zero.
@@ -61,7 +76,10 @@ export const SUMMARY_COUNTS = ['windows', 'windowsPlanned', 'windowsFailed', 'pa
  * const s = emptySummary('football', 'fixtures', 'range');
  */
 export function emptySummary(provider: string, poll: string, mode: RunSummary['mode']): RunSummary {
-  const counts = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, 0])) as Record<(typeof SUMMARY_COUNTS)[number], number>;
+  const counts = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, 0])) as Record<
+    (typeof SUMMARY_COUNTS)[number],
+    number
+  >;
   return { provider, poll, mode, ...counts, durationMs: 0 };
 }
 
@@ -90,7 +108,9 @@ export interface PollRunDeps {
   options?: Partial<typeof SYNC_DEFAULTS>;
 }
 
-type WindowOutcome = { ok: true } | { ok: false; position?: PagePosition; pages: number; stop?: 'deadline'; error?: IntegrationError };
+type WindowOutcome =
+  | { ok: true }
+  | { ok: false; position?: PagePosition; pages: number; stop?: 'deadline'; error?: IntegrationError };
 
 /** Errors after which no other window can fare better in this run. */
 const STOPS_RUN = new Set(['rate_limited', 'quota_exhausted', 'circuit_open', 'auth']);
@@ -116,7 +136,10 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   const log = { provider: provider.name, poll: poll.name, trace_id: deps.traceId };
   const progress = () => deps.onProgress?.({ ...s, durationMs: deps.now() - started });
   const lowOnTime = () => deps.remainingMs !== undefined && deps.remainingMs() < o.stopMarginMs;
-  const callCtx: CallContext = { traceId: deps.traceId, remainingMs: deps.remainingMs ? () => deps.remainingMs!() - o.writeReserveMs : undefined };
+  const callCtx: CallContext = {
+    traceId: deps.traceId,
+    remainingMs: deps.remainingMs ? () => deps.remainingMs!() - o.writeReserveMs : undefined,
+  };
   const stop = (why: RunStop, error?: IntegrationError | { kind: string; message: string }, resumeAt?: number) => {
     s.stopped = why;
     if (error) s.error = { kind: error.kind, message: error.message };
@@ -135,7 +158,12 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
   async function storePage(window: SyncWindow, page: Page, fetchedAt: number, operation: string): Promise<void> {
     if (page.drift?.length) drift.merge(page.drift);
-    const bad: QuarantineEntry[] = page.quarantined.map((q) => ({ ...q, window, position: page.position, id: contentHash(q.record) }));
+    const bad: QuarantineEntry[] = page.quarantined.map((q) => ({
+      ...q,
+      window,
+      position: page.position,
+      id: contentHash(q.record),
+    }));
     const byKey = new Map<string, SyncRecord>();
     page.records.forEach((raw, index) => {
       try {
@@ -143,13 +171,27 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         if (byKey.has(r.key)) s.recordsUnchanged += 1; // the provider repeated it on this page
         byKey.set(r.key, { key: r.key, version: r.version, data: r.data, hash: contentHash(r.data, r.version) });
       } catch (err) {
-        bad.push({ index, record: raw, reason: `mapping: ${(err as Error).message}`.slice(0, 300), window, position: page.position, id: contentHash(raw) });
+        bad.push({
+          index,
+          record: raw,
+          reason: `mapping: ${(err as Error).message}`.slice(0, 300),
+          window,
+          position: page.position,
+          id: contentHash(raw),
+        });
         // Under the request's operation, as the client counts the records the schema refused.
         emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', { provider: provider.name, operation });
       }
     });
     const records = [...byKey.values()];
-    const outcomes = records.length > 0 ? await deps.records.putIfChanged(provider.name, poll.type, records, { fetchedAt, source: poll.name, now: deps.now() }) : [];
+    const outcomes =
+      records.length > 0
+        ? await deps.records.putIfChanged(provider.name, poll.type, records, {
+            fetchedAt,
+            source: poll.name,
+            now: deps.now(),
+          })
+        : [];
     for (const outcome of outcomes) {
       if (outcome === 'written') s.recordsWritten += 1;
       else if (outcome === 'unchanged') s.recordsUnchanged += 1;
@@ -162,7 +204,11 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   }
 
   /** Pages through one window from `start`; follows `max_pages` on; stops before a page when time runs short. */
-  async function syncWindow(window: SyncWindow, start: PagePosition | undefined, saveEvery?: (position: PagePosition, pages: number) => Promise<void>): Promise<WindowOutcome> {
+  async function syncWindow(
+    window: SyncWindow,
+    start: PagePosition | undefined,
+    saveEvery?: (position: PagePosition, pages: number) => Promise<void>,
+  ): Promise<WindowOutcome> {
     const request = poll.request(window);
     const operation = request.operation ?? operationOf(request);
     let position = start;
@@ -183,12 +229,20 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     for (;;) {
       if (lowOnTime()) return { ok: false, position, pages, stop: 'deadline' };
       let resumeAt: PagePosition | undefined;
-      for await (const result of deps.client.paginate(request, poll.pagination, callCtx, { schema: poll.schema, start: position })) {
+      for await (const result of deps.client.paginate(request, poll.pagination, callCtx, {
+        schema: poll.schema,
+        start: position,
+      })) {
         if (!result.ok) {
           await writing;
           // A call cut short by the run's own deadline is a clean stop, not a failed window.
           const outOfTime = result.error.kind === 'timeout' && lowOnTime();
-          return { ok: false, position: result.position, pages, ...(outOfTime ? { stop: 'deadline' as const } : { error: result.error }) };
+          return {
+            ok: false,
+            position: result.position,
+            pages,
+            ...(outOfTime ? { stop: 'deadline' as const } : { error: result.error }),
+          };
         }
         await write(result.page, deps.now());
         fetched += 1;
@@ -219,30 +273,65 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
 
   const failed = (w: SyncWindow, out: Extract<WindowOutcome, { ok: false }>) => {
     s.windowsFailed += 1;
-    deps.telemetry.log('warn', 'sync window failed', { ...log, window: windowId(w), error_code: out.error?.kind ?? out.stop, error_message: out.error?.message ?? null, pages_done: out.pages });
+    deps.telemetry.log('warn', 'sync window failed', {
+      ...log,
+      window: windowId(w),
+      error_code: out.error?.kind ?? out.stop,
+      error_message: out.error?.message ?? null,
+      pages_done: out.pages,
+    });
   };
 
   /** Creates or updates the gap of window `w`; a run out of time counts no attempt and keeps the last error. */
-  const recordGap = async (w: SyncWindow, why: { kind: string; message: string; position?: PagePosition; countAttempt: boolean }, existed: boolean) => {
-    await deps.state.recordGap(provider.name, poll.name, { from: w.from, to: w.to, errorKind: why.kind, lastError: why.message, position: why.position, now: deps.now(), countAttempt: why.countAttempt });
+  const recordGap = async (
+    w: SyncWindow,
+    why: { kind: string; message: string; position?: PagePosition; countAttempt: boolean },
+    existed: boolean,
+  ) => {
+    await deps.state.recordGap(provider.name, poll.name, {
+      from: w.from,
+      to: w.to,
+      errorKind: why.kind,
+      lastError: why.message,
+      position: why.position,
+      now: deps.now(),
+      countAttempt: why.countAttempt,
+    });
     if (!existed) s.gapsOpened += 1;
   };
   const OUT_OF_TIME = 'the run ran out of time inside this window';
   const why = (out: Extract<WindowOutcome, { ok: false }>, previous?: Gap) =>
     out.error
-      ? { kind: out.error.kind, message: out.error.message, position: out.position ?? previous?.position, countAttempt: true }
-      : { kind: previous?.errorKind ?? 'deadline', message: previous?.lastError ?? OUT_OF_TIME, position: out.position ?? previous?.position, countAttempt: false };
+      ? {
+          kind: out.error.kind,
+          message: out.error.message,
+          position: out.position ?? previous?.position,
+          countAttempt: true,
+        }
+      : {
+          kind: previous?.errorKind ?? 'deadline',
+          message: previous?.lastError ?? OUT_OF_TIME,
+          position: out.position ?? previous?.position,
+          countAttempt: false,
+        };
 
-  const stopFor = (error: IntegrationError): RunStop | undefined => (STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined);
+  const stopFor = (error: IntegrationError): RunStop | undefined =>
+    STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined;
 
   const quotaLog = (error: IntegrationError) => {
     if (error.kind === 'quota_exhausted' || error.kind === 'rate_limited') {
-      deps.telemetry.log(error.kind === 'quota_exhausted' ? 'error' : 'warn', error.kind === 'quota_exhausted' ? 'provider quota exhausted: sync paused until it resets' : 'provider rate limit: sync paused', {
-        ...log,
-        error_code: error.kind,
-        error_message: error.message,
-        resume_at: error.resumeAt ? new Date(error.resumeAt).toISOString() : null,
-      });
+      deps.telemetry.log(
+        error.kind === 'quota_exhausted' ? 'error' : 'warn',
+        error.kind === 'quota_exhausted'
+          ? 'provider quota exhausted: sync paused until it resets'
+          : 'provider rate limit: sync paused',
+        {
+          ...log,
+          error_code: error.kind,
+          error_message: error.message,
+          resume_at: error.resumeAt ? new Date(error.resumeAt).toISOString() : null,
+        },
+      );
     }
   };
 
@@ -256,18 +345,31 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     try {
       const cp: Checkpoint = (await deps.state.getCheckpoint(provider.name, poll.name)) ?? {};
       if (cp.resumeAt !== undefined && cp.resumeAt > deps.now()) {
-        deps.telemetry.log('info', 'sync run skipped: paused until the provider accepts calls again', { ...log, resume_at: new Date(cp.resumeAt).toISOString(), reason: cp.resumeReason ?? null });
+        deps.telemetry.log('info', 'sync run skipped: paused until the provider accepts calls again', {
+          ...log,
+          resume_at: new Date(cp.resumeAt).toISOString(),
+          reason: cp.resumeReason ?? null,
+        });
         return stop('paused', { kind: 'paused', message: cp.resumeReason ?? 'paused' }, cp.resumeAt);
       }
       const runStart = deps.now();
       const open = await deps.state.gaps(provider.name, poll.name);
       const openAt = new Set(open.map((g) => g.from));
-      const drain = [...open].sort((a, b) => a.lastAttemptAt - b.lastAttemptAt || a.from - b.from).slice(0, poll.gapsPerRun ?? o.gapsPerRun);
+      const drain = [...open]
+        .sort((a, b) => a.lastAttemptAt - b.lastAttemptAt || a.from - b.from)
+        .slice(0, poll.gapsPerRun ?? o.gapsPerRun);
       const span = scheduledSpan(poll, cp.cursor, runStart, req.startAt);
       const frontier = planWindows(span.from, span.to, poll.window.sizeMs, span.anchor);
       s.windowsPlanned = drain.length + frontier.length;
       s.cursor = cp.cursor;
-      deps.telemetry.log('info', 'sync run started', { ...log, mode: 'scheduled', gaps: drain.length, windows: frontier.length, from: windowId(span), cursor: cp.cursor ? new Date(cp.cursor).toISOString() : null });
+      deps.telemetry.log('info', 'sync run started', {
+        ...log,
+        mode: 'scheduled',
+        gaps: drain.length,
+        windows: frontier.length,
+        from: windowId(span),
+        cursor: cp.cursor ? new Date(cp.cursor).toISOString() : null,
+      });
       progress();
       const done = new Set<number>();
 
@@ -286,13 +388,24 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         failed(gap, out);
         await recordGap(gap, why(out, gap), true);
         if (out.error && gap.attempts + 1 >= o.gapFailingAttempts) {
-          deps.telemetry.log('error', 'sync gap keeps failing', { ...log, window: windowId(gap), attempts: gap.attempts + 1, error_code: out.error.kind, first_failed_at: new Date(gap.firstFailedAt).toISOString() });
+          deps.telemetry.log('error', 'sync gap keeps failing', {
+            ...log,
+            window: windowId(gap),
+            attempts: gap.attempts + 1,
+            error_code: out.error.kind,
+            first_failed_at: new Date(gap.firstFailedAt).toISOString(),
+          });
         }
         if (out.stop) return stop('deadline');
         const halt = stopFor(out.error!);
         if (halt) {
           quotaLog(out.error!);
-          if (halt === 'rate_limited' || halt === 'quota_exhausted') await deps.state.saveProgress(provider.name, poll.name, { resumeAt: out.error!.resumeAt, resumeReason: out.error!.message, now: deps.now() });
+          if (halt === 'rate_limited' || halt === 'quota_exhausted')
+            await deps.state.saveProgress(provider.name, poll.name, {
+              resumeAt: out.error!.resumeAt,
+              resumeReason: out.error!.message,
+              now: deps.now(),
+            });
           return stop(halt, out.error, out.error!.resumeAt);
         }
       }
@@ -302,7 +415,13 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         // Only windows over by the time the run started are final: later ones are fetched again next run.
         const final = w.to <= runStart;
         const resumeFrom = cp.inProgress?.from === w.from ? cp.inProgress.position : undefined;
-        const save = final ? (position: PagePosition, pages: number) => deps.state.saveProgress(provider.name, poll.name, { inProgress: { from: w.from, to: w.to, position, pages }, now: deps.now() }) : undefined;
+        const save = final
+          ? (position: PagePosition, pages: number) =>
+              deps.state.saveProgress(provider.name, poll.name, {
+                inProgress: { from: w.from, to: w.to, position, pages },
+                now: deps.now(),
+              })
+          : undefined;
         const out = await syncWindow(w, resumeFrom, save);
         if (out.ok) {
           s.windows += 1;
@@ -316,11 +435,13 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
             s.cursor = w.to;
           }
           progress();
-          if (!(await deps.state.acquireLease(provider.name, poll.name, owner, deps.now(), leaseUntil()))) return stop('busy');
+          if (!(await deps.state.acquireLease(provider.name, poll.name, owner, deps.now(), leaseUntil())))
+            return stop('busy');
           continue;
         }
         failed(w, out);
-        const inProgress = final && out.position ? { from: w.from, to: w.to, position: out.position, pages: out.pages } : undefined;
+        const inProgress =
+          final && out.position ? { from: w.from, to: w.to, position: out.position, pages: out.pages } : undefined;
         if (out.stop) {
           if (inProgress) await deps.state.saveProgress(provider.name, poll.name, { inProgress, now: deps.now() });
           return stop('deadline');
@@ -329,7 +450,12 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
         if (error.kind === 'rate_limited' || error.kind === 'quota_exhausted') {
           // Not a failed window: it continues from this page once the provider accepts calls again.
           quotaLog(error);
-          await deps.state.saveProgress(provider.name, poll.name, { inProgress, resumeAt: error.resumeAt, resumeReason: error.message, now: deps.now() });
+          await deps.state.saveProgress(provider.name, poll.name, {
+            inProgress,
+            resumeAt: error.resumeAt,
+            resumeReason: error.message,
+            now: deps.now(),
+          });
           return stop(error.kind, error, error.resumeAt);
         }
         if (final) {
@@ -357,7 +483,13 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     const windows = planWindows(range.from, range.to, poll.window.sizeMs, anchor);
     const known = new Set((await deps.state.gaps(provider.name, poll.name, range)).map((g) => g.from));
     s.windowsPlanned = windows.length;
-    deps.telemetry.log('info', 'sync run started', { ...log, mode: 'range', windows: windows.length, from: windowId(range), to: new Date(range.to).toISOString() });
+    deps.telemetry.log('info', 'sync run started', {
+      ...log,
+      mode: 'range',
+      windows: windows.length,
+      from: windowId(range),
+      to: new Date(range.to).toISOString(),
+    });
     progress();
     for (let i = 0; i < windows.length; i += 1) {
       const w = windows[i]!;
@@ -379,11 +511,23 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
       if (out.stop) s.resume = { from: w.from, to: w.to, position: out.position ?? {} };
       else quotaLog(out.error!);
       if (out.error?.resumeAt && (halt === 'rate_limited' || halt === 'quota_exhausted')) {
-        await deps.state.saveProgress(provider.name, poll.name, { resumeAt: out.error.resumeAt, resumeReason: out.error.message, now: deps.now() });
+        await deps.state.saveProgress(provider.name, poll.name, {
+          resumeAt: out.error.resumeAt,
+          resumeReason: out.error.message,
+          now: deps.now(),
+        });
       }
       // No window lost: the rest of the range waits as gaps for later runs.
       for (const rest of windows.slice(i + 1)) {
-        await recordGap(rest, { kind: out.error?.kind ?? 'deadline', message: `not attempted: the run stopped (${halt})`, countAttempt: false }, known.has(rest.from));
+        await recordGap(
+          rest,
+          {
+            kind: out.error?.kind ?? 'deadline',
+            message: `not attempted: the run stopped (${halt})`,
+            countAttempt: false,
+          },
+          known.has(rest.from),
+        );
         known.add(rest.from);
       }
       return stop(halt, out.error, out.error?.resumeAt);
@@ -394,12 +538,20 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     if (req.range) await ranged(req.range);
     else await scheduled();
     const all = await deps.state.gaps(provider.name, poll.name);
-    s.gapsOpen = req.range ? all.filter((g: Gap) => g.from < req.range!.to && g.to > req.range!.from).length : all.length;
+    s.gapsOpen = req.range
+      ? all.filter((g: Gap) => g.from < req.range!.to && g.to > req.range!.from).length
+      : all.length;
     emitMetric(deps.telemetry, METRIC.GapsOpen, all.length, 'Count', dims);
     // Gauges after every run: how long the oldest gap has been open, and how many keep failing.
     const oldest = all.reduce((min, g) => Math.min(min, g.firstFailedAt), deps.now());
     emitMetric(deps.telemetry, METRIC.OldestGapAgeMs, deps.now() - oldest, 'Milliseconds', dims);
-    emitMetric(deps.telemetry, METRIC.GapsFailing, all.filter((g) => g.attempts >= o.gapFailingAttempts).length, 'Count', dims);
+    emitMetric(
+      deps.telemetry,
+      METRIC.GapsFailing,
+      all.filter((g) => g.attempts >= o.gapFailingAttempts).length,
+      'Count',
+      dims,
+    );
   } finally {
     offEvents();
   }
@@ -411,22 +563,26 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   const drifted = drift.counts();
   if (drifted.length > 0) s.schemaDrift = Object.fromEntries(drifted.map((c) => [c.field, c.records]));
   reportDrift(deps.telemetry, drifted, dims, { poll: poll.name, trace_id: deps.traceId });
-  deps.telemetry.log(s.stopped && s.stopped !== 'busy' && s.stopped !== 'paused' ? 'warn' : 'info', s.stopped ? `sync run stopped: ${s.stopped}` : 'sync run finished', {
-    ...log,
-    mode: s.mode,
-    windows: s.windows,
-    windows_failed: s.windowsFailed,
-    pages: s.pages,
-    requests: s.requests,
-    records_written: s.recordsWritten,
-    records_unchanged: s.recordsUnchanged,
-    records_stale: s.recordsStale,
-    records_quarantined: s.recordsQuarantined,
-    ...(s.schemaDrift ? { schema_drift: s.schemaDrift } : {}),
-    gaps_open: s.gapsOpen,
-    resume_at: s.resumeAt ? new Date(s.resumeAt).toISOString() : null,
-    duration_ms: s.durationMs,
-  });
+  deps.telemetry.log(
+    s.stopped && s.stopped !== 'busy' && s.stopped !== 'paused' ? 'warn' : 'info',
+    s.stopped ? `sync run stopped: ${s.stopped}` : 'sync run finished',
+    {
+      ...log,
+      mode: s.mode,
+      windows: s.windows,
+      windows_failed: s.windowsFailed,
+      pages: s.pages,
+      requests: s.requests,
+      records_written: s.recordsWritten,
+      records_unchanged: s.recordsUnchanged,
+      records_stale: s.recordsStale,
+      records_quarantined: s.recordsQuarantined,
+      ...(s.schemaDrift ? { schema_drift: s.schemaDrift } : {}),
+      gaps_open: s.gapsOpen,
+      resume_at: s.resumeAt ? new Date(s.resumeAt).toISOString() : null,
+      duration_ms: s.durationMs,
+    },
+  );
   progress();
   return s;
 }

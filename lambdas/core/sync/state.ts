@@ -59,11 +59,27 @@ export interface SyncStateStore {
   /** Moves the cursor to `cursor` unless it is already there or beyond; clears `inProgress` and `resumeAt`. */
   advance(provider: string, poll: string, cursor: number, now: number): Promise<void>;
   /** Remembers where a run stopped inside a window (unless the cursor already passed it), and when to come back. */
-  saveProgress(provider: string, poll: string, progress: { inProgress?: InProgress; resumeAt?: number; resumeReason?: string; now: number }): Promise<void>;
+  saveProgress(
+    provider: string,
+    poll: string,
+    progress: { inProgress?: InProgress; resumeAt?: number; resumeReason?: string; now: number },
+  ): Promise<void>;
   /** Every open gap of a poll, oldest window first. */
   gaps(provider: string, poll: string, range?: { from: number; to: number }): Promise<Gap[]>;
   /** Records a failure of the window starting at `gap.from`: creates the gap or counts one more attempt. */
-  recordGap(provider: string, poll: string, gap: { from: number; to: number; errorKind: GapKind; lastError: string; position?: PagePosition; now: number; countAttempt: boolean }): Promise<void>;
+  recordGap(
+    provider: string,
+    poll: string,
+    gap: {
+      from: number;
+      to: number;
+      errorKind: GapKind;
+      lastError: string;
+      position?: PagePosition;
+      now: number;
+      countAttempt: boolean;
+    },
+  ): Promise<void>;
   closeGap(provider: string, poll: string, from: number): Promise<void>;
   quarantine(provider: string, poll: string, entries: QuarantineEntry[], now: number): Promise<void>;
 }

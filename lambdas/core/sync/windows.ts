@@ -10,16 +10,22 @@ export const MAX_WINDOWS = 100_000;
  * instant('2024-08-01') // 1722470400000
  */
 export function instant(iso: string): number {
-  const value = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? Date.parse(`${iso}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : Number.NaN;
+  const value = /^\d{4}-\d{2}-\d{2}$/.test(iso)
+    ? Date.parse(`${iso}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T/.test(iso)
+      ? Date.parse(iso)
+      : Number.NaN;
   if (!Number.isFinite(value)) throw new RangeError(`not an ISO date: ${iso}`);
   return value;
 }
 
 /** The grid point at or before `t` (windows start at `anchor + n * size`). */
-export const alignDown = (t: number, anchor: number, size: number): number => anchor + Math.floor((t - anchor) / size) * size;
+export const alignDown = (t: number, anchor: number, size: number): number =>
+  anchor + Math.floor((t - anchor) / size) * size;
 
 /** The grid point at or after `t`. */
-export const alignUp = (t: number, anchor: number, size: number): number => anchor + Math.ceil((t - anchor) / size) * size;
+export const alignUp = (t: number, anchor: number, size: number): number =>
+  anchor + Math.ceil((t - anchor) / size) * size;
 
 /**
  * The windows that exactly cover `[from, to)` widened to the grid of `size` anchored at `anchor`:
@@ -31,12 +37,16 @@ export const alignUp = (t: number, anchor: number, size: number): number => anch
  * // [{ from: Aug 1, to: Aug 2 }, { from: Aug 2, to: Aug 3 }]
  */
 export function planWindows(from: number, to: number, size: number, anchor = from): SyncWindow[] {
-  if (!(size > 0) || !Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError('planWindows needs finite bounds and a positive size');
+  if (!(size > 0) || !Number.isFinite(from) || !Number.isFinite(to))
+    throw new RangeError('planWindows needs finite bounds and a positive size');
   const start = alignDown(from, anchor, size);
   const end = alignUp(to, anchor, size);
   if (end <= start) return [];
   const count = Math.round((end - start) / size);
-  if (count > MAX_WINDOWS) throw new RangeError(`${count} windows exceed the limit of ${MAX_WINDOWS}; use a larger window size or a shorter span`);
+  if (count > MAX_WINDOWS)
+    throw new RangeError(
+      `${count} windows exceed the limit of ${MAX_WINDOWS}; use a larger window size or a shorter span`,
+    );
   return Array.from({ length: count }, (_, i) => ({ from: start + i * size, to: start + (i + 1) * size }));
 }
 
@@ -48,7 +58,12 @@ export function planWindows(from: number, to: number, size: number, anchor = fro
  * @example
  * scheduledSpan(poll, { cursor: instant('2024-08-10') }, Date.now())
  */
-export function scheduledSpan(poll: PollSpec, cursor: number | undefined, now: number, startAt?: number): { from: number; to: number; anchor: number } {
+export function scheduledSpan(
+  poll: PollSpec,
+  cursor: number | undefined,
+  now: number,
+  startAt?: number,
+): { from: number; to: number; anchor: number } {
   const anchor = startAt ?? instant(poll.window.start);
   const size = poll.window.sizeMs;
   const recent = alignDown(now - (poll.window.lookbackMs ?? 0), anchor, size);

@@ -36,7 +36,11 @@ export interface AcceptDeps {
  */
 export const COMMAND_BODY_LIMIT = 256 * 1024;
 
-const json = (statusCode: number, body: Record<string, unknown>): AcceptResponse => ({ statusCode, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const json = (statusCode: number, body: Record<string, unknown>): AcceptResponse => ({
+  statusCode,
+  body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json' },
+});
 
 /**
  * The queued form of a command: its JSON, and attributes for logs and the DLQ. Any sender may queue commands this way.
@@ -47,7 +51,12 @@ const json = (statusCode: number, body: Record<string, unknown>): AcceptResponse
 export function toCommandMessage(command: Command): QueueMessage {
   return {
     body: JSON.stringify(command),
-    attributes: { [CMD_ATTR.provider]: command.provider, [CMD_ATTR.commandId]: command.commandId, [CMD_ATTR.operation]: command.operation, [CMD_ATTR.traceId]: command.correlationId ?? command.commandId },
+    attributes: {
+      [CMD_ATTR.provider]: command.provider,
+      [CMD_ATTR.commandId]: command.commandId,
+      [CMD_ATTR.operation]: command.operation,
+      [CMD_ATTR.traceId]: command.correlationId ?? command.commandId,
+    },
   };
 }
 
@@ -72,16 +81,19 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
     return json(status, { error, message });
   };
 
-  if (Buffer.byteLength(req.body) > COMMAND_BODY_LIMIT) return rejected(413, 'payload_too_large', `the body is over ${COMMAND_BODY_LIMIT} bytes`);
+  if (Buffer.byteLength(req.body) > COMMAND_BODY_LIMIT)
+    return rejected(413, 'payload_too_large', `the body is over ${COMMAND_BODY_LIMIT} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(req.body);
   } catch {
     return rejected(400, 'malformed_body', 'the body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return rejected(400, 'invalid_command', 'the body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return rejected(400, 'invalid_command', 'the body must be a JSON object');
   const fields = body as Record<string, unknown>;
-  if (fields.provider !== undefined && fields.provider !== def.name) return rejected(400, 'invalid_command', `provider ${String(fields.provider)} does not match the route`);
+  if (fields.provider !== undefined && fields.provider !== def.name)
+    return rejected(400, 'invalid_command', `provider ${String(fields.provider)} does not match the route`);
 
   let command: Command;
   try {
@@ -94,7 +106,12 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
   }
 
   const base = outcomeBase(command);
-  const log = { provider: def.name, command_id: command.commandId, operation: command.operation, trace_id: base.correlationId };
+  const log = {
+    provider: def.name,
+    command_id: command.commandId,
+    operation: command.operation,
+    trace_id: base.correlationId,
+  };
   let known: 'new' | 'known' | 'conflict';
   try {
     known = await deps.outcomes.accept(base, deps.now());
@@ -102,7 +119,8 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
     deps.telemetry.log('error', 'command store unavailable', { ...log, error_code: describeError(err).kind });
     return json(503, { error: 'unavailable' });
   }
-  if (known === 'conflict') return rejected(409, 'command_conflict', `command ${command.commandId} was already used with another input`);
+  if (known === 'conflict')
+    return rejected(409, 'command_conflict', `command ${command.commandId} was already used with another input`);
   try {
     await queue.send(toCommandMessage(command));
   } catch (err) {

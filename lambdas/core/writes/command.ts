@@ -27,7 +27,12 @@ export interface Command {
 }
 
 /** Message attributes of a queued command (the body is the command's JSON). */
-export const CMD_ATTR = { provider: 'provider', commandId: 'commandId', operation: 'operation', traceId: 'traceId' } as const;
+export const CMD_ATTR = {
+  provider: 'provider',
+  commandId: 'commandId',
+  operation: 'operation',
+  traceId: 'traceId',
+} as const;
 
 /**
  * Why a zod/mini schema rejected a value: paths, codes and key names, never the values (they may be personal data).
@@ -35,12 +40,22 @@ export const CMD_ATTR = { provider: 'provider', commandId: 'commandId', operatio
  * @example
  * describeIssues(z.safeParse(schema, input).error!.issues, 'input') // 'input.email invalid_format; input unrecognized_keys (color)'
  */
-export function describeIssues(issues: readonly { path: PropertyKey[]; code: string; expected?: unknown; keys?: string[]; message?: string }[], prefix = ''): string {
+export function describeIssues(
+  issues: readonly { path: PropertyKey[]; code: string; expected?: unknown; keys?: string[]; message?: string }[],
+  prefix = '',
+): string {
   return issues
     .slice(0, 5)
     .map((i) => {
       const where = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
-      const extra = typeof i.expected === 'string' ? ` (expected ${i.expected})` : i.keys ? ` (${i.keys.slice(0, 5).join(', ')})` : i.code === 'custom' && i.message ? ` (${i.message})` : '';
+      const extra =
+        typeof i.expected === 'string'
+          ? ` (expected ${i.expected})`
+          : i.keys
+            ? ` (${i.keys.slice(0, 5).join(', ')})`
+            : i.code === 'custom' && i.message
+              ? ` (${i.message})`
+              : '';
       return `${where} ${i.code}${extra}`;
     })
     .join('; ');
@@ -55,8 +70,14 @@ export function describeIssues(issues: readonly { path: PropertyKey[]; code: str
  */
 export function parseCommand(value: unknown): Command {
   const result = z.safeParse(commandSchema, value);
-  if (!result.success) throw new IntegrationError('invalid_payload', `invalid command: ${describeIssues(result.error.issues)}`, { details: { reason: 'invalid_command' } });
-  if (result.data.input === undefined) throw new IntegrationError('invalid_payload', 'invalid command: input missing', { details: { reason: 'invalid_command' } });
+  if (!result.success)
+    throw new IntegrationError('invalid_payload', `invalid command: ${describeIssues(result.error.issues)}`, {
+      details: { reason: 'invalid_command' },
+    });
+  if (result.data.input === undefined)
+    throw new IntegrationError('invalid_payload', 'invalid command: input missing', {
+      details: { reason: 'invalid_command' },
+    });
   return result.data;
 }
 
@@ -71,7 +92,9 @@ export function commandFromMessage(body: string): Command {
   try {
     value = JSON.parse(body);
   } catch {
-    throw new IntegrationError('invalid_payload', 'command message is not JSON', { details: { reason: 'invalid_command' } });
+    throw new IntegrationError('invalid_payload', 'command message is not JSON', {
+      details: { reason: 'invalid_command' },
+    });
   }
   return parseCommand(value);
 }
@@ -80,7 +103,9 @@ export function commandFromMessage(body: string): Command {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -94,5 +119,7 @@ function canonical(value: unknown): string {
  * inputHash({ operation: 'createCard', input: { ref: 'T-1', name: 'a' } }) === inputHash({ operation: 'createCard', input: { name: 'a', ref: 'T-1' } }) // true
  */
 export function inputHash(command: Pick<Command, 'operation' | 'input'>): string {
-  return createHash('sha256').update(canonical([command.operation, command.input])).digest('hex');
+  return createHash('sha256')
+    .update(canonical([command.operation, command.input]))
+    .digest('hex');
 }

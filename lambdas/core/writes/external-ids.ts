@@ -27,7 +27,10 @@ export interface ExternalId extends EntityKey {
  * What claiming an entity for a create found: ours to create (since `firstSentAt`; none when an older claim
  * of ours never recorded it, an age unknown), already mapped, or being created by another command.
  */
-export type Claim = { kind: 'claimed'; unconfirmed: number; firstSentAt?: string } | { kind: 'mapped'; providerId: string } | { kind: 'busy'; owner: string };
+export type Claim =
+  | { kind: 'claimed'; unconfirmed: number; firstSentAt?: string }
+  | { kind: 'mapped'; providerId: string }
+  | { kind: 'busy'; owner: string };
 
 /** The mapping table; the DynamoDB adapter makes every step a conditional write. */
 export interface ExternalIdStore {

@@ -38,9 +38,20 @@ export interface OutcomeBase {
 export interface CommandRunStore {
   /** A delivery starts: `running`, attempts + 1; `conflict` when the id belongs to another input. */
   start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'>;
-  succeed(commandId: string, inputHash: string, result: { action: WriteAction; providerId: string; providerCalls: number }, at: Date): Promise<void>;
+  succeed(
+    commandId: string,
+    inputHash: string,
+    result: { action: WriteAction; providerId: string; providerCalls: number },
+    at: Date,
+  ): Promise<void>;
   /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input, and once the command succeeded. */
-  fail(base: OutcomeBase, status: 'retrying' | 'failed', error: { kind: string; message: string }, providerCalls: number, at: Date): Promise<void>;
+  fail(
+    base: OutcomeBase,
+    status: 'retrying' | 'failed',
+    error: { kind: string; message: string },
+    providerCalls: number,
+    at: Date,
+  ): Promise<void>;
 }
 
 /** The command outcomes table. A command id is bound to its first input hash: writes for another hash are refused. */

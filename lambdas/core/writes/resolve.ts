@@ -27,10 +27,16 @@ const reject = (reason: RejectReason, message: string): IntegrationError =>
 export function resolveCommand(command: Command, registry: Registry): Resolved {
   const definition = registry(command.provider);
   if (!definition?.writes) throw reject('unknown_provider', `unknown provider ${command.provider} (no writes)`);
-  const operation = Object.hasOwn(definition.writes, command.operation) ? definition.writes[command.operation] : undefined;
+  const operation = Object.hasOwn(definition.writes, command.operation)
+    ? definition.writes[command.operation]
+    : undefined;
   if (!operation) throw reject('unknown_operation', `unknown operation ${command.operation} for ${command.provider}`);
   const result = z.safeParse(operation.input, command.input);
-  if (!result.success) throw reject('invalid_input', `invalid input for ${command.provider} ${command.operation}: ${describeIssues(result.error.issues, 'input')}`);
+  if (!result.success)
+    throw reject(
+      'invalid_input',
+      `invalid input for ${command.provider} ${command.operation}: ${describeIssues(result.error.issues, 'input')}`,
+    );
   return { definition, operation, input: result.data };
 }
 

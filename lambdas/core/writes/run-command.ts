@@ -41,14 +41,26 @@ export function outcomeBase(command: Command, resolved?: Resolved): OutcomeBase 
  * @example
  * const result = await runCommand(command, resolveCommand(command, registry), { traceId, remainingMs }, deps);
  */
-export async function runCommand(command: Command, resolved: Resolved, ctx: { remainingMs?: () => number }, deps: RunDeps): Promise<WriteResult> {
+export async function runCommand(
+  command: Command,
+  resolved: Resolved,
+  ctx: { remainingMs?: () => number },
+  deps: RunDeps,
+): Promise<WriteResult> {
   const base = outcomeBase(command, resolved);
   const now = () => new Date(deps.time.now());
   if ((await deps.outcomes.start(base, now())) === 'conflict') {
-    throw new IntegrationError('permanent', `command ${command.commandId} was already used with another input`, { details: { reason: 'input_mismatch' } });
+    throw new IntegrationError('permanent', `command ${command.commandId} was already used with another input`, {
+      details: { reason: 'input_mismatch' },
+    });
   }
   const result = await performWrite(
-    { commandId: command.commandId, operation: resolved.operation, input: resolved.input, ctx: { traceId: base.correlationId!, remainingMs: ctx.remainingMs } },
+    {
+      commandId: command.commandId,
+      operation: resolved.operation,
+      input: resolved.input,
+      ctx: { traceId: base.correlationId!, remainingMs: ctx.remainingMs },
+    },
     deps,
   );
   await deps.outcomes.succeed(command.commandId, base.inputHash, result, now());

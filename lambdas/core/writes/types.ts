@@ -59,7 +59,8 @@ export interface WriteOperation<I extends WriteInput = WriteInput> {
 
 /** A provider's writes, by operation name (what a command's `operation` says). */
 // `any` input: each operation keeps its own input type; commands are validated by `input` at run time.
-export type WritesSpec = Record<string, WriteOperation<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type WritesSpec = Record<string, WriteOperation<any>>;
 
 /**
  * Declares one write operation with its input type inferred from the schema.

@@ -25,7 +25,12 @@ const ITEM = { path: '/v1/items/rec_000001', operation: 'GET /v1/items/{id}' };
 const LIST = { path: '/v1/cursor/items', operation: 'GET /v1/cursor/items' };
 const ctx = { traceId: 'trace-notice' };
 // What a provider announcing a retirement sends: deprecated since New Year, gone on 31 January.
-const KNOB = { path: '/v1/items/', deprecation: '2025-01-01T00:00:00Z', sunset: '2025-01-31T00:00:00Z', link: 'https://developer.example.com/deprecation' };
+const KNOB = {
+  path: '/v1/items/',
+  deprecation: '2025-01-01T00:00:00Z',
+  sunset: '2025-01-31T00:00:00Z',
+  link: 'https://developer.example.com/deprecation',
+};
 
 let dynamo: LocalDynamo;
 let sim: RecordsSimulator;
@@ -41,13 +46,24 @@ const definition = simProvider({ apiVersion: { value: '2024-10-01', in: 'header'
 beforeAll(async () => {
   dynamo = await startDynamo();
   time = new VirtualTime(START);
-  sim = new RecordsSimulator({ count: 50, auth: { kind: 'bearer', token: 'tok_notice_123456' }, now: time.now, faults: { notices: KNOB } });
+  sim = new RecordsSimulator({
+    count: 50,
+    auth: { kind: 'bearer', token: 'tok_notice_123456' },
+    now: time.now,
+    faults: { notices: KNOB },
+  });
   await sim.listen();
   store = new DynamoApiNoticeStore(dynamo.doc, TABLES.apiNotices.name);
   recorded = [];
   const counting: ApiNoticeStore = { record: (s) => (recorded.push(s), store.record(s)), list: (p) => store.list(p) };
   recorder = apiNoticeRecorder(counting, { apiVersion: definition.apiVersion?.value });
-  client = createClient({ definition, secrets: new MemorySecrets({ records: { token: 'tok_notice_123456' } }), time, baseUrl: sim.url, onEvent: [telemetryObserver(telemetry), recorder.listener] });
+  client = createClient({
+    definition,
+    secrets: new MemorySecrets({ records: { token: 'tok_notice_123456' } }),
+    time,
+    baseUrl: sim.url,
+    onEvent: [telemetryObserver(telemetry), recorder.listener],
+  });
 });
 
 afterAll(async () => {
@@ -64,7 +80,12 @@ const call = async (req: { path: string; operation: string }, times = 1) => {
 describe('API-change readiness, driven through the provider simulator', () => {
   it('counts every deprecated response, gauges the days to sunset, and logs the endpoint and dates once', async () => {
     await call(ITEM, 5);
-    for await (const page of client.paginate({ path: LIST.path, operation: LIST.operation }, SIM_PAGINATION.cursor, ctx)) expect(page.ok).toBe(true);
+    for await (const page of client.paginate(
+      { path: LIST.path, operation: LIST.operation },
+      SIM_PAGINATION.cursor,
+      ctx,
+    ))
+      expect(page.ok).toBe(true);
     telemetry.flush();
     const op = { provider: 'records', operation: ITEM.operation };
     expect(logs.metric('DeprecationSeen', op)).toBe(5);
@@ -94,9 +115,27 @@ describe('API-change readiness, driven through the provider simulator', () => {
     const metrics = new MetricStore(2 * 60 * 60 * 1000);
     for (const line of logs.lines) metrics.ingest(line);
     const at = Date.now() + 1000;
-    expect(evaluateRule(resolveRule('api-sunset-soon')!, metrics, { provider: 'records' }, 'IntegrationStack', at)).toMatchObject({ state: 'ALARM', value: 24.5 });
-    expect(evaluateRule(resolveRule('api-sunset-soon', { 'api-sunset-soon': { threshold: 14 } })!, metrics, { provider: 'records' }, 'IntegrationStack', at).state).toBe('OK');
-    expect(evaluateRule(resolveRule('api-sunset-soon')!, new MetricStore(60_000), { provider: 'records' }, 'IntegrationStack', at).state).toBe('OK');
+    expect(
+      evaluateRule(resolveRule('api-sunset-soon')!, metrics, { provider: 'records' }, 'IntegrationStack', at),
+    ).toMatchObject({ state: 'ALARM', value: 24.5 });
+    expect(
+      evaluateRule(
+        resolveRule('api-sunset-soon', { 'api-sunset-soon': { threshold: 14 } })!,
+        metrics,
+        { provider: 'records' },
+        'IntegrationStack',
+        at,
+      ).state,
+    ).toBe('OK');
+    expect(
+      evaluateRule(
+        resolveRule('api-sunset-soon')!,
+        new MetricStore(60_000),
+        { provider: 'records' },
+        'IntegrationStack',
+        at,
+      ).state,
+    ).toBe('OK');
   });
 
   it('stores each endpoint in use once a day, and again at once when its notice changes', async () => {
@@ -116,8 +155,19 @@ describe('API-change readiness, driven through the provider simulator', () => {
     expect(recorded).toHaveLength(5);
 
     const [item] = (await store.list('records')).filter((r) => r.endpoint === ITEM.operation);
-    expect(item).toMatchObject({ method: 'GET', lastStatus: 200, lastSeenAt: START + 2 * DAY, apiVersion: '2024-10-01' });
-    expect(item!.notice).toMatchObject({ deprecated: true, deprecatedAt: Date.UTC(2025, 0, 1), sunsetAt: Date.UTC(2025, 2, 1), firstSeenAt: START, lastSeenAt: START + DAY });
+    expect(item).toMatchObject({
+      method: 'GET',
+      lastStatus: 200,
+      lastSeenAt: START + 2 * DAY,
+      apiVersion: '2024-10-01',
+    });
+    expect(item!.notice).toMatchObject({
+      deprecated: true,
+      deprecatedAt: Date.UTC(2025, 0, 1),
+      sunsetAt: Date.UTC(2025, 2, 1),
+      firstSeenAt: START,
+      lastSeenAt: START + DAY,
+    });
     const [list] = (await store.list()).filter((r) => r.endpoint === LIST.operation);
     expect(list!.notice).toBeUndefined();
   });
@@ -127,7 +177,12 @@ describe('API-change readiness, driven through the provider simulator', () => {
     const writes: EndpointSighting[] = [];
     const errors: unknown[] = [];
     const flaky = apiNoticeRecorder(
-      { record: async (s) => { if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException'); writes.push(s); } },
+      {
+        record: async (s) => {
+          if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+          writes.push(s);
+        },
+      },
       { onError: (e) => errors.push(e) },
     );
     const off = client.onEvent(flaky.listener);
@@ -145,23 +200,60 @@ describe('API-change readiness, driven through the provider simulator', () => {
     const text = versionsText(report);
     expect(text).toContain('records (Records simulator): API version 2024-10-01 (header X-Api-Version)');
     expect(text).toContain(`${ITEM.operation}  last called 2025-01-08T12:00:00.000Z (200)`);
-    expect(text).toContain('! deprecated since 2025-01-01 · sunset 2025-03-01 (in 51 days) · https://developer.example.com/deprecation');
+    expect(text).toContain(
+      '! deprecated since 2025-01-01 · sunset 2025-03-01 (in 51 days) · https://developer.example.com/deprecation',
+    );
     expect(text).toContain('2 endpoint(s) in use, 1 with a deprecation notice (test)');
-    expect(report.providers[0]!.endpoints.find((e) => e.endpoint === ITEM.operation)!.notice).toMatchObject({ sunsetAt: '2025-03-01T00:00:00.000Z', sunsetInDays: 51 });
+    expect(report.providers[0]!.endpoints.find((e) => e.endpoint === ITEM.operation)!.notice).toMatchObject({
+      sunsetAt: '2025-03-01T00:00:00.000Z',
+      sunsetInDays: 51,
+    });
   });
 
   it('ops versions works from the command line against the local stack, with --json', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'versions-'));
     try {
-      writeFileSync(join(dataDir, 'stack.json'), JSON.stringify({ url: '', adminUrl: '', dynamoEndpoint: dynamo.endpoint, pid: process.pid }));
-      await store.record({ provider: 'shopify', endpoint: 'GET /products.json', method: 'GET', at: Date.now(), status: 200, apiVersion: '2026-04', notice: { deprecated: false, links: {}, warnings: [], notices: { 'x-shopify-api-deprecated-reason': 'https://shopify.dev/changelog/page-filter-removed' } } });
-      const run = (...args: string[]) => promisify(execFile)('npx', ['tsx', 'bin/ops.ts', 'versions', ...args, '--data-dir', dataDir], { env: process.env });
+      writeFileSync(
+        join(dataDir, 'stack.json'),
+        JSON.stringify({ url: '', adminUrl: '', dynamoEndpoint: dynamo.endpoint, pid: process.pid }),
+      );
+      await store.record({
+        provider: 'shopify',
+        endpoint: 'GET /products.json',
+        method: 'GET',
+        at: Date.now(),
+        status: 200,
+        apiVersion: '2026-04',
+        notice: {
+          deprecated: false,
+          links: {},
+          warnings: [],
+          notices: { 'x-shopify-api-deprecated-reason': 'https://shopify.dev/changelog/page-filter-removed' },
+        },
+      });
+      const run = (...args: string[]) =>
+        promisify(execFile)('npx', ['tsx', 'bin/ops.ts', 'versions', ...args, '--data-dir', dataDir], {
+          env: process.env,
+        });
       const { stdout } = await run('shopify');
       expect(stdout).toContain('shopify (Shopify): API version 2026-04 (path)');
       expect(stdout).toContain('! x-shopify-api-deprecated-reason: https://shopify.dev/changelog/page-filter-removed');
-      const json = JSON.parse((await run('--json')).stdout) as { providers: { provider: string; endpoints: unknown[] }[] };
-      expect(json.providers.map((p) => p.provider)).toEqual(['github', 'slack', 'stripe', 'shopify', 'trello', 'standard', 'football']);
-      expect(json.providers.find((p) => p.provider === 'github')).toMatchObject({ apiVersion: '2022-11-28 (header X-GitHub-Api-Version)', endpoints: [] });
+      const json = JSON.parse((await run('--json')).stdout) as {
+        providers: { provider: string; endpoints: unknown[] }[];
+      };
+      expect(json.providers.map((p) => p.provider)).toEqual([
+        'github',
+        'slack',
+        'stripe',
+        'shopify',
+        'trello',
+        'standard',
+        'football',
+      ]);
+      expect(json.providers.find((p) => p.provider === 'github')).toMatchObject({
+        apiVersion: '2022-11-28 (header X-GitHub-Api-Version)',
+        endpoints: [],
+      });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

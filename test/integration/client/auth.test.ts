@@ -27,10 +27,16 @@ const tokenRequests = () => rig.sim.log('/oauth/token');
 
 describe('request shape', () => {
   it('sends the correlation id, the pinned version header and the bearer token', async () => {
-    rig = await clientRig({ definition: { apiVersion: { value: '2024-06-01', in: 'header', header: 'Records-Version' } } });
+    rig = await clientRig({
+      definition: { apiVersion: { value: '2024-06-01', in: 'header', header: 'Records-Version' } },
+    });
     expect((await get()).ok).toBe(true);
     const [req] = rig.sim.log();
-    expect(req!.headers).toMatchObject({ 'x-correlation-id': ctx.traceId, 'records-version': '2024-06-01', authorization: `Bearer ${TOKEN}` });
+    expect(req!.headers).toMatchObject({
+      'x-correlation-id': ctx.traceId,
+      'records-version': '2024-06-01',
+      authorization: `Bearer ${TOKEN}`,
+    });
   });
 
   it('puts a path version before the request path', async () => {
@@ -63,7 +69,17 @@ describe('request shape', () => {
     rig = await clientRig({
       definition: { auth: trello.auth },
       secrets: keys,
-      sim: { count: 250, auth: { kind: 'apiKeys', in: 'query', keys: [{ name: 'key', value: keys.apiKey }, { name: 'token', value: keys.token }] } },
+      sim: {
+        count: 250,
+        auth: {
+          kind: 'apiKeys',
+          in: 'query',
+          keys: [
+            { name: 'key', value: keys.apiKey },
+            { name: 'token', value: keys.token },
+          ],
+        },
+      },
     });
     const res = await rig.client.request({ path: '/v1/items/rec_000001', query: { fields: 'name' } }, ctx);
     expect(res.ok && new URL(res.value.url).search).toBe('?fields=name');
@@ -96,7 +112,9 @@ describe('OAuth 2.0 client credentials', () => {
     expect(tokenRequests()).toHaveLength(1);
     const form = new URLSearchParams(tokenRequests()[0]!.body);
     expect(Object.fromEntries(form)).toEqual({ grant_type: 'client_credentials', scope: 'records:read records:write' });
-    expect(tokenRequests()[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`);
+    expect(tokenRequests()[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
+    );
     rig.time.advance(3600_000 - 59_000); // inside the last minute
     expect((await get()).ok).toBe(true);
     expect(tokenRequests()).toHaveLength(2);
@@ -120,7 +138,10 @@ describe('OAuth 2.0 client credentials', () => {
   it('treats a 401 after the refresh as permanent auth failure', async () => {
     rig = await oauthRig();
     await get();
-    rig.sim.faults.add({ kind: 'status', status: 401, body: { error: 'invalid_token' } }, { times: 5, match: { path: '/v1/items' } });
+    rig.sim.faults.add(
+      { kind: 'status', status: 401, body: { error: 'invalid_token' } },
+      { times: 5, match: { path: '/v1/items' } },
+    );
     const res = await get();
     expect(!res.ok && res.error).toMatchObject({ kind: 'auth', status: 401, attempts: 2 });
     expect(tokenRequests()).toHaveLength(2);

@@ -35,7 +35,10 @@ describe('the call deadline', () => {
     rig = await clientRig({ definition: { concurrency: 1, timeouts: { attemptMs: 5000 }, retry: { attempts: 1 } } });
     rig.sim.faults.add({ kind: 'hang' });
     // The first call holds the only slot until its 5 s attempt timeout; the second has a 4 s deadline.
-    const [first, second] = await Promise.all([rig.client.request({ path }, lambda(60_000)), rig.client.request({ path }, lambda(6000))]);
+    const [first, second] = await Promise.all([
+      rig.client.request({ path }, lambda(60_000)),
+      rig.client.request({ path }, lambda(6000)),
+    ]);
     expect(!first.ok && first.error.kind).toBe('timeout');
     expect(!second.ok && second.error).toMatchObject({ kind: 'timeout', attempts: 0 });
     expect(rig.sim.log()).toHaveLength(1);
@@ -46,7 +49,10 @@ describe('the call deadline', () => {
     rig.sim.faults.add({ kind: 'hang' }, { times: 2 });
     const started = rig.time.now();
     // Deadline 7 s: 5 s queued, so the second call's attempt may take 2 s, not 5 s.
-    const [, second] = await Promise.all([rig.client.request({ path }, lambda(60_000)), rig.client.request({ path }, lambda(9000))]);
+    const [, second] = await Promise.all([
+      rig.client.request({ path }, lambda(60_000)),
+      rig.client.request({ path }, lambda(9000)),
+    ]);
     expect(!second.ok && second.error).toMatchObject({ kind: 'timeout', attempts: 1 });
     expect(rig.time.now()).toBe(started + 7000);
   });
@@ -81,7 +87,15 @@ describe('the call deadline', () => {
 
   it('bounds the OAuth token request by the deadline, not by a full attempt timeout', async () => {
     rig = await clientRig({
-      definition: { auth: { kind: 'oauth2-client-credentials', tokenUrl: '/oauth/token', clientIdSecret: 'clientId', clientSecretSecret: 'clientSecret' }, secrets: ['clientId', 'clientSecret'] },
+      definition: {
+        auth: {
+          kind: 'oauth2-client-credentials',
+          tokenUrl: '/oauth/token',
+          clientIdSecret: 'clientId',
+          clientSecretSecret: 'clientSecret',
+        },
+        secrets: ['clientId', 'clientSecret'],
+      },
       secrets: { clientId: 'client-1', clientSecret: 'cs_test_deadline' },
       sim: { auth: { kind: 'oauth2', clientId: 'client-1', clientSecret: 'cs_test_deadline' } },
     });

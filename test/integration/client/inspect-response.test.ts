@@ -16,16 +16,26 @@ afterEach(async () => {
   await sim?.close();
 });
 
-async function rig(definition: Partial<ProviderDefinition> = {}, simKey = KEY): Promise<{ client: Client; events: ClientEvent[] }> {
+async function rig(
+  definition: Partial<ProviderDefinition> = {},
+  simKey = KEY,
+): Promise<{ client: Client; events: ClientEvent[] }> {
   time = new VirtualTime(Date.UTC(2024, 8, 1, 12, 0, 30));
   sim = new FootballSimulator({ key: simKey, seasons: [2024], leagues: 2, pageSize: 3, now: time.now });
   await sim.listen();
   const events: ClientEvent[] = [];
-  const client = createClient({ definition: { ...football, ...definition }, secrets: new MemorySecrets({ football: { apiKey: KEY } }), time, baseUrl: sim.url, onEvent: (e) => events.push(e) });
+  const client = createClient({
+    definition: { ...football, ...definition },
+    secrets: new MemorySecrets({ football: { apiKey: KEY } }),
+    time,
+    baseUrl: sim.url,
+    onEvent: (e) => events.push(e),
+  });
   return { client, events };
 }
 const get = (client: Client) => client.request({ path: '/fixtures', query: { date: '2024-08-17' } }, ctx);
-const attempts = (events: ClientEvent[]) => events.filter((e): e is Extract<ClientEvent, { type: 'attempt' }> => e.type === 'attempt');
+const attempts = (events: ClientEvent[]) =>
+  events.filter((e): e is Extract<ClientEvent, { type: 'attempt' }> => e.type === 'attempt');
 
 describe("the provider's inspectResponse hook", () => {
   // Without football's header mapping, the limits are seen only in the 200's `errors`.
@@ -49,9 +59,17 @@ describe("the provider's inspectResponse hook", () => {
     sim.faults.update({ football: { dailyQuota: 1 } } as FootballFaultSettings);
     await get(client);
     const res = await get(client);
-    expect(!res.ok && res.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 1 });
+    expect(!res.ok && res.error).toMatchObject({
+      kind: 'quota_exhausted',
+      resumeAt: Date.UTC(2024, 8, 2),
+      attempts: 1,
+    });
     const later = await get(client);
-    expect(!later.ok && later.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 0 });
+    expect(!later.ok && later.error).toMatchObject({
+      kind: 'quota_exhausted',
+      resumeAt: Date.UTC(2024, 8, 2),
+      attempts: 0,
+    });
     expect(attempts(events)).toHaveLength(2);
     expect(sim.log('/fixtures')).toHaveLength(2);
   });
@@ -61,7 +79,11 @@ describe("the provider's inspectResponse hook", () => {
     sim.faults.update({ football: { dailyQuota: 1 } } as FootballFaultSettings);
     expect((await get(client)).ok).toBe(true);
     const res = await get(client);
-    expect(!res.ok && res.error).toMatchObject({ kind: 'quota_exhausted', resumeAt: Date.UTC(2024, 8, 2), attempts: 0 });
+    expect(!res.ok && res.error).toMatchObject({
+      kind: 'quota_exhausted',
+      resumeAt: Date.UTC(2024, 8, 2),
+      attempts: 0,
+    });
     expect(!res.ok && res.error.message).toContain('x-ratelimit-requests-remaining');
     expect(attempts(events)).toHaveLength(1);
     expect(sim.log('/fixtures')).toHaveLength(1);
@@ -125,10 +147,18 @@ describe('page pagination that omits the first page parameter', () => {
   it('asks page 1 without `page`, then page=2.. up to paging.total', async () => {
     const { client } = await rig();
     const results: PageResult[] = [];
-    for await (const r of client.paginate({ path: '/fixtures', query: { date: '2024-08-17' } }, football.polls![0]!.pagination, ctx)) results.push(r);
+    for await (const r of client.paginate(
+      { path: '/fixtures', query: { date: '2024-08-17' } },
+      football.polls![0]!.pagination,
+      ctx,
+    ))
+      results.push(r);
     const total = Math.ceil(sim.fixturesOn('2024-08-17').length / 3);
     expect(total).toBeGreaterThan(1);
     expect(results).toHaveLength(total);
-    expect(sim.log('/fixtures').map((r) => r.query.page)).toEqual([undefined, ...Array.from({ length: total - 1 }, (_, i) => String(i + 2))]);
+    expect(sim.log('/fixtures').map((r) => r.query.page)).toEqual([
+      undefined,
+      ...Array.from({ length: total - 1 }, (_, i) => String(i + 2)),
+    ]);
   });
 });

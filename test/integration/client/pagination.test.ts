@@ -14,19 +14,30 @@ async function collect<T>(gen: AsyncGenerator<PageResult<T>>): Promise<PageResul
   return out;
 }
 const pages = (style: PageStyle, spec: Partial<PaginationSpec> = {}, query: Record<string, string | number> = {}) =>
-  collect(rig.client.paginate({ path: `/v1/${style}/items`, query }, { ...SIM_PAGINATION[style], ...spec } as PaginationSpec, ctx, { schema: { record: simRecordSchema } }));
-const ids = (results: PageResult[]) => results.flatMap((r) => (r.ok ? (r.page.records as { id: string }[]).map((x) => x.id) : []));
+  collect(
+    rig.client.paginate(
+      { path: `/v1/${style}/items`, query },
+      { ...SIM_PAGINATION[style], ...spec } as PaginationSpec,
+      ctx,
+      { schema: { record: simRecordSchema } },
+    ),
+  );
+const ids = (results: PageResult[]) =>
+  results.flatMap((r) => (r.ok ? (r.page.records as { id: string }[]).map((x) => x.id) : []));
 
 describe('paginators', () => {
-  it.each(['page', 'offset', 'cursor', 'link', 'next-url'] as const)('walks every record once with %s pagination, and stops at the end', async (style) => {
-    rig = await clientRig({ sim: { count: 1_050 } });
-    const results = await pages(style);
-    expect(results).toHaveLength(11);
-    expect(ids(results)).toEqual(rig.sim.records.map((r) => r.id));
-    const last = results.at(-1)!;
-    expect(last.ok && last.page.stop).toBe('end');
-    expect(last.ok && last.page.next).toBeUndefined();
-  });
+  it.each(['page', 'offset', 'cursor', 'link', 'next-url'] as const)(
+    'walks every record once with %s pagination, and stops at the end',
+    async (style) => {
+      rig = await clientRig({ sim: { count: 1_050 } });
+      const results = await pages(style);
+      expect(results).toHaveLength(11);
+      expect(ids(results)).toEqual(rig.sim.records.map((r) => r.id));
+      const last = results.at(-1)!;
+      expect(last.ok && last.page.stop).toBe('end');
+      expect(last.ok && last.page.next).toBeUndefined();
+    },
+  );
 
   it('pulls 10,000+ records', async () => {
     rig = await clientRig({ sim: { count: 10_250, pageSize: 500 } });
@@ -43,7 +54,20 @@ describe('paginators', () => {
       const data = rig.sim.records.slice(start, start + 100);
       return { body: { object: 'list', data, has_more: start + 100 < rig.sim.records.length } };
     });
-    const results = await collect(rig.client.paginate({ path: '/v1/customers' }, { style: 'cursor', cursorParam: 'starting_after', cursorPath: 'id', from: 'lastRecord', hasMorePath: 'has_more', recordsPath: 'data' }, ctx));
+    const results = await collect(
+      rig.client.paginate(
+        { path: '/v1/customers' },
+        {
+          style: 'cursor',
+          cursorParam: 'starting_after',
+          cursorPath: 'id',
+          from: 'lastRecord',
+          hasMorePath: 'has_more',
+          recordsPath: 'data',
+        },
+        ctx,
+      ),
+    );
     expect(ids(results)).toHaveLength(250);
     expect(rig.sim.log().map((r) => r.query.starting_after)).toEqual([undefined, 'rec_000100', 'rec_000200']);
   });
@@ -81,7 +105,9 @@ describe('paginators', () => {
     expect(last.ok && last.page.stop).toBe('max_pages');
     const resume = last.ok ? last.page.next : undefined;
     expect(resume?.cursor).toBeDefined();
-    const rest = await collect(rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, ctx, { start: resume }));
+    const rest = await collect(
+      rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, ctx, { start: resume }),
+    );
     expect([...ids(results), ...ids(rest)]).toEqual(rig.sim.records.map((r) => r.id));
   });
 
@@ -101,7 +127,10 @@ describe('paginators', () => {
   it('ends with the error, resumable, when the provider rate-limits past the deadline mid-run', async () => {
     rig = await clientRig({ sim: { count: 500 } });
     let page = 0;
-    const gen = rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, { traceId: 't', remainingMs: () => 60_000 });
+    const gen = rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, {
+      traceId: 't',
+      remainingMs: () => 60_000,
+    });
     const seen: PageResult[] = [];
     for await (const r of gen) {
       seen.push(r);
@@ -132,15 +161,25 @@ describe('validation', () => {
 
   it('returns malformed_response when the envelope fails its schema', async () => {
     rig = await clientRig({ sim: { count: 100 } });
-    const envelope = z.object({ data: z.array(z.unknown()), next_cursor: z.nullable(z.string()), total_count: z.number() });
-    const results = await collect(rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, ctx, { schema: { record: simRecordSchema, envelope } }));
+    const envelope = z.object({
+      data: z.array(z.unknown()),
+      next_cursor: z.nullable(z.string()),
+      total_count: z.number(),
+    });
+    const results = await collect(
+      rig.client.paginate({ path: '/v1/cursor/items' }, SIM_PAGINATION.cursor, ctx, {
+        schema: { record: simRecordSchema, envelope },
+      }),
+    );
     expect(results).toHaveLength(1);
     expect(!results[0]!.ok && results[0]!.error.kind).toBe('malformed_response');
   });
 
   it('returns malformed_response when there is no records array', async () => {
     rig = await clientRig({ sim: { count: 100 } });
-    const results = await collect(rig.client.paginate({ path: '/v1/cursor/items' }, { ...SIM_PAGINATION.cursor, recordsPath: 'items' }, ctx));
+    const results = await collect(
+      rig.client.paginate({ path: '/v1/cursor/items' }, { ...SIM_PAGINATION.cursor, recordsPath: 'items' }, ctx),
+    );
     expect(!results[0]!.ok && results[0]!.error.message).toContain('no records array at items');
   });
 });

@@ -4,7 +4,8 @@ import { clientRig, ctx, type ClientRig } from '../../helpers/client-setup';
 let rig: ClientRig;
 afterEach(async () => rig?.close());
 
-const post = () => rig.client.request({ method: 'POST', path: '/v1/items', json: { name: 'x' }, idempotencyKey: 'cmd-1:create' }, ctx);
+const post = () =>
+  rig.client.request({ method: 'POST', path: '/v1/items', json: { name: 'x' }, idempotencyKey: 'cmd-1:create' }, ctx);
 const code = (body: unknown) => (body as { error?: { code?: string } }).error?.code;
 
 describe('statuses and error codes a provider documents', () => {
@@ -13,7 +14,11 @@ describe('statuses and error codes a provider documents', () => {
     rig.sim.faults.add({ kind: 'status', status: 409 }, { times: 2 });
     const res = await post();
     expect(res.ok && res.value.attempts).toBe(3);
-    expect(rig.sim.log('/v1/items').map((r) => r.headers['idempotency-key'])).toEqual(['cmd-1:create', 'cmd-1:create', 'cmd-1:create']);
+    expect(rig.sim.log('/v1/items').map((r) => r.headers['idempotency-key'])).toEqual([
+      'cmd-1:create',
+      'cmd-1:create',
+      'cmd-1:create',
+    ]);
   });
 
   it('still never retries a listed status on a POST without a key', async () => {

@@ -39,7 +39,14 @@ describe('429: wait what the provider says', () => {
   });
 
   it('reads a provider-specific reset header named in the definition', async () => {
-    rig = await clientRig({ definition: { rateLimit: { requestsPerSecond: 100, headers: { remaining: 'x-calls-left', reset: 'x-calls-reset', resetUnit: 'delta-seconds' } } } });
+    rig = await clientRig({
+      definition: {
+        rateLimit: {
+          requestsPerSecond: 100,
+          headers: { remaining: 'x-calls-left', reset: 'x-calls-reset', resetUnit: 'delta-seconds' },
+        },
+      },
+    });
     rig.sim.faults.add({ kind: 'status', status: 429, headers: { 'x-calls-left': '0', 'x-calls-reset': '3' } });
     expect((await get()).ok).toBe(true);
     expect(rig.time.sleeps.at(-1)).toBe(3000);
@@ -71,10 +78,17 @@ describe('429: wait what the provider says', () => {
     rig = await clientRig({ definition: { retry: { minRateLimitWaitMs: 20_000 } } });
     rig.sim.faults.add({ kind: 'status', status: 429 }, { times: 5 });
     const started = rig.time.now();
-    const res = await rig.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't', remainingMs: () => 50_000 - rig.time.slept() });
+    const res = await rig.client.request(
+      { path: '/v1/items/rec_000001' },
+      { traceId: 't', remainingMs: () => 50_000 - rig.time.slept() },
+    );
     // Deadline 48 s: waits 20 s, then the 40 s wait would pass it.
     expect(rig.time.sleeps).toEqual([20_000]);
-    expect(!res.ok && res.error).toMatchObject({ kind: 'rate_limited', attempts: 2, resumeAt: started + 20_000 + 40_000 });
+    expect(!res.ok && res.error).toMatchObject({
+      kind: 'rate_limited',
+      attempts: 2,
+      resumeAt: started + 20_000 + 40_000,
+    });
   });
 
   it('holds other calls to the provider until the resume time', async () => {
@@ -82,7 +96,10 @@ describe('429: wait what the provider says', () => {
     rig.sim.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 600 } });
     const started = rig.time.now();
     await rig.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't', remainingMs: () => 30_000 });
-    const next = await rig.client.request({ path: '/v1/items/rec_000002' }, { traceId: 't', remainingMs: () => 30_000 });
+    const next = await rig.client.request(
+      { path: '/v1/items/rec_000002' },
+      { traceId: 't', remainingMs: () => 30_000 },
+    );
     expect(!next.ok && next.error.kind).toBe('rate_limited');
     expect(!next.ok && next.error.resumeAt).toBe(started + 600_000);
     expect(rig.sim.log()).toHaveLength(1);
@@ -148,12 +165,18 @@ describe('transient failures: exponential backoff with full jitter', () => {
     rig.time.randoms = [1 - 1e-9];
     rig.sim.faults.add({ kind: 'status', status: 503 }, { times: 10 });
     let remaining = 14_000;
-    const res = await rig.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't', remainingMs: () => remaining - rig.time.slept() });
+    const res = await rig.client.request(
+      { path: '/v1/items/rec_000001' },
+      { traceId: 't', remainingMs: () => remaining - rig.time.slept() },
+    );
     expect(!res.ok && res.error.kind).toBe('retryable');
     // deadline = 14 s - 2 s margin: waits of 5 s then 10 s would pass it, so one wait only
     expect(rig.time.sleeps).toEqual([4999]);
     remaining = 1500;
-    const none = await rig.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't', remainingMs: () => remaining });
+    const none = await rig.client.request(
+      { path: '/v1/items/rec_000001' },
+      { traceId: 't', remainingMs: () => remaining },
+    );
     expect(!none.ok && none.error.kind).toBe('timeout');
   });
 });
@@ -185,7 +208,10 @@ describe('non-idempotent methods', () => {
   it('retries a POST that carries an idempotency key, sending the same key each time', async () => {
     rig = await clientRig();
     rig.sim.faults.add({ kind: 'reset' });
-    const res = await rig.client.request({ method: 'POST', path: '/v1/items', json: { name: 'x' }, idempotencyKey: 'cmd-42' }, ctx);
+    const res = await rig.client.request(
+      { method: 'POST', path: '/v1/items', json: { name: 'x' }, idempotencyKey: 'cmd-42' },
+      ctx,
+    );
     expect(res.ok && res.value.status).toBe(201);
     expect(rig.sim.log('/v1/items').map((r) => r.headers['idempotency-key'])).toEqual(['cmd-42', 'cmd-42']);
   });
@@ -193,7 +219,10 @@ describe('non-idempotent methods', () => {
   it('does not retry a POST with a key when the provider has no idempotency header', async () => {
     rig = await clientRig({ definition: { idempotencyKeyHeader: undefined } });
     rig.sim.faults.add({ kind: 'status', status: 502 });
-    const res = await rig.client.request({ method: 'POST', path: '/v1/items', json: {}, idempotencyKey: 'cmd-43' }, ctx);
+    const res = await rig.client.request(
+      { method: 'POST', path: '/v1/items', json: {}, idempotencyKey: 'cmd-43' },
+      ctx,
+    );
     expect(!res.ok && res.error.attempts).toBe(1);
     expect(rig.sim.log()[0]!.headers['idempotency-key']).toBeUndefined();
   });

@@ -14,7 +14,13 @@ describe('provider simulator', () => {
     sim = new RecordsSimulator({ count: 10, auth: { kind: 'bearer', token: 'tok_control_1234' } });
     const url = await sim.listen();
     const auth = { authorization: 'Bearer tok_control_1234' };
-    const set = await fetch(`${url}/_faults`, { method: 'POST', body: JSON.stringify({ rules: [{ fault: { kind: 'status', status: 503 }, times: 1 }], rateLimit: { limit: 100, windowMs: 1000 } }) });
+    const set = await fetch(`${url}/_faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        rules: [{ fault: { kind: 'status', status: 503 }, times: 1 }],
+        rateLimit: { limit: 100, windowMs: 1000 },
+      }),
+    });
     expect(set.status).toBe(200);
     expect((await fetch(`${url}/v1/items/rec_000001`, { headers: auth })).status).toBe(503);
     const ok = await fetch(`${url}/v1/items/rec_000001`, { headers: auth });

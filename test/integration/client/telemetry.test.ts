@@ -3,12 +3,30 @@ import { PowertoolsTelemetry } from '../../../lambdas/adapters/telemetry';
 import { createClient, telemetryObserver, type Client } from '../../../lambdas/core/client';
 import type { ClientEvent } from '../../../lambdas/core/client/types';
 import type { ProviderDefinition } from '../../../lambdas/providers/types';
-import { RecordsSimulator, SIM_PAGINATION, simProvider, simRecordSchema, type SimAuth } from '../../../local/simulators';
+import {
+  RecordsSimulator,
+  SIM_PAGINATION,
+  simProvider,
+  simRecordSchema,
+  type SimAuth,
+} from '../../../local/simulators';
 import { LogCapture } from '../../helpers/log-capture';
 import { MemorySecrets } from '../../helpers/memory';
 import { VirtualTime } from '../../helpers/virtual-time';
 
-const LOG_SCHEMA = ['timestamp', 'service', 'third_party', 'endpoint', 'trace_id', 'attempt', 'http_status', 'request_id', 'duration_ms', 'error_code', 'error_message'];
+const LOG_SCHEMA = [
+  'timestamp',
+  'service',
+  'third_party',
+  'endpoint',
+  'trace_id',
+  'attempt',
+  'http_status',
+  'request_id',
+  'duration_ms',
+  'error_code',
+  'error_message',
+];
 
 let sim: RecordsSimulator;
 let time: VirtualTime;
@@ -17,7 +35,12 @@ afterEach(async () => {
   await sim?.close();
 });
 
-async function observed(definition: Partial<ProviderDefinition>, simAuth: SimAuth, secrets: Record<string, string>, syncDate = false) {
+async function observed(
+  definition: Partial<ProviderDefinition>,
+  simAuth: SimAuth,
+  secrets: Record<string, string>,
+  syncDate = false,
+) {
   time = new VirtualTime(undefined, { syncDate });
   sim = new RecordsSimulator({ count: 400, auth: simAuth, now: time.now });
   await sim.listen();
@@ -26,13 +49,23 @@ async function observed(definition: Partial<ProviderDefinition>, simAuth: SimAut
   const telemetry = new PowertoolsTelemetry({ serviceName: 'poller', namespace: 'IntegrationStack', sink: logs.sink });
   const events: ClientEvent[] = [];
   const def = simProvider(definition);
-  const client: Client = createClient({ definition: def, secrets: new MemorySecrets({ [def.name]: secrets }), time, baseUrl: sim.url, onEvent: [telemetryObserver(telemetry), (e) => events.push(e)] });
+  const client: Client = createClient({
+    definition: def,
+    secrets: new MemorySecrets({ [def.name]: secrets }),
+    time,
+    baseUrl: sim.url,
+    onEvent: [telemetryObserver(telemetry), (e) => events.push(e)],
+  });
   return { client, logs, telemetry, events };
 }
 
 describe('the observer', () => {
   it('writes one log line per attempt in the shared schema, and the client metrics', async () => {
-    const { client, logs, telemetry } = await observed({}, { kind: 'bearer', token: 'tok_schema_123456' }, { token: 'tok_schema_123456' });
+    const { client, logs, telemetry } = await observed(
+      {},
+      { kind: 'bearer', token: 'tok_schema_123456' },
+      { token: 'tok_schema_123456' },
+    );
     sim.faults.add({ kind: 'status', status: 503, headers: { 'x-request-id': 'req_1' } });
     await client.request({ path: '/v1/items/rec_000001', operation: 'GET /v1/items/{id}' }, { traceId: 'trace-42' });
     telemetry.flush();
@@ -40,7 +73,17 @@ describe('the observer', () => {
     expect(lines).toHaveLength(2);
     // Powertools omits empty fields, so the success line has no error_code or request_id.
     expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(LOG_SCHEMA));
-    expect(lines[0]).toMatchObject({ service: 'poller', third_party: 'records', endpoint: 'GET /v1/items/{id}', trace_id: 'trace-42', attempt: 1, http_status: 503, request_id: 'req_1', error_code: 'retryable', level: 'WARN' });
+    expect(lines[0]).toMatchObject({
+      service: 'poller',
+      third_party: 'records',
+      endpoint: 'GET /v1/items/{id}',
+      trace_id: 'trace-42',
+      attempt: 1,
+      http_status: 503,
+      request_id: 'req_1',
+      error_code: 'retryable',
+      level: 'WARN',
+    });
     expect(lines[1]).toMatchObject({ attempt: 2, http_status: 200, level: 'INFO' });
     const op = { provider: 'records', operation: 'GET /v1/items/{id}' };
     expect(logs.metric('Requests', { ...op, status_class: '5xx' })).toBe(1);
@@ -54,7 +97,12 @@ describe('the observer', () => {
 
   it('counts 429s, timeouts, network errors, breaker openings and quarantined records', async () => {
     const { client, logs, telemetry } = await observed(
-      { auth: { kind: 'none' }, retry: { attempts: 2 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 }, timeouts: { attemptMs: 1000 } },
+      {
+        auth: { kind: 'none' },
+        retry: { attempts: 2 },
+        circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+        timeouts: { attemptMs: 1000 },
+      },
       { kind: 'none' },
       {},
       true,
@@ -63,7 +111,13 @@ describe('the observer', () => {
     sim.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 1 } });
     await client.request({ path: '/v1/items/rec_000001', operation: 'op' }, { traceId: 't' });
     sim.faults.update({ invalidEvery: 100 });
-    for await (const _ of client.paginate({ path: '/v1/cursor/items', operation: 'list' }, SIM_PAGINATION.cursor, { traceId: 't' }, { schema: { record: simRecordSchema } })) void _;
+    for await (const _ of client.paginate(
+      { path: '/v1/cursor/items', operation: 'list' },
+      SIM_PAGINATION.cursor,
+      { traceId: 't' },
+      { schema: { record: simRecordSchema } },
+    ))
+      void _;
     sim.faults.add({ kind: 'hang' }).add({ kind: 'reset' });
     await client.request({ path: '/v1/items/rec_000001', operation: 'op' }, { traceId: 't' });
     const fast = await client.request({ path: '/v1/items/rec_000001', operation: 'op' }, { traceId: 't' });
@@ -84,9 +138,18 @@ describe('the observer', () => {
 
 describe('circuit open, for as long as it refuses calls', () => {
   it('counts CircuitOpen on every call the open breaker refuses, not only when it opens', async () => {
-    const { client, logs, telemetry } = await observed({ auth: { kind: 'none' }, retry: { attempts: 1 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 3_600_000 } }, { kind: 'none' }, {});
+    const { client, logs, telemetry } = await observed(
+      {
+        auth: { kind: 'none' },
+        retry: { attempts: 1 },
+        circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 3_600_000 },
+      },
+      { kind: 'none' },
+      {},
+    );
     sim.faults.add({ kind: 'status', status: 503 }, { times: 2 });
-    const call = () => client.request({ path: '/v1/items/rec_000001', operation: 'GET /v1/items/{id}' }, { traceId: 't' });
+    const call = () =>
+      client.request({ path: '/v1/items/rec_000001', operation: 'GET /v1/items/{id}' }, { traceId: 't' });
     await call();
     await call();
     telemetry.flush();
@@ -111,10 +174,20 @@ describe('secrets never reach telemetry', () => {
     const leaks: string[] = [];
 
     // API key in the query string, through failures and Link pagination that echoes it in next URLs.
-    let run = await observed({ auth: { kind: 'apiKey', in: 'query', name: 'key', secret: 'apiKey' }, retry: { attempts: 2 } }, { kind: 'apiKey', in: 'query', name: 'key', value: apiKey }, { apiKey });
-    sim.faults.add({ kind: 'status', status: 503 }).add({ kind: 'reset' }).add({ kind: 'malformed' }).add({ kind: 'html', status: 502 }, { times: 2 }).add({ kind: 'hang' });
+    let run = await observed(
+      { auth: { kind: 'apiKey', in: 'query', name: 'key', secret: 'apiKey' }, retry: { attempts: 2 } },
+      { kind: 'apiKey', in: 'query', name: 'key', value: apiKey },
+      { apiKey },
+    );
+    sim.faults
+      .add({ kind: 'status', status: 503 })
+      .add({ kind: 'reset' })
+      .add({ kind: 'malformed' })
+      .add({ kind: 'html', status: 502 }, { times: 2 })
+      .add({ kind: 'hang' });
     const errors: unknown[] = [];
-    for (let i = 0; i < 5; i += 1) errors.push(await run.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't' }));
+    for (let i = 0; i < 5; i += 1)
+      errors.push(await run.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't' }));
     let linkPages = 0;
     for await (const r of run.client.paginate({ path: '/v1/link/items' }, SIM_PAGINATION.link, { traceId: 't' })) {
       errors.push(r.ok ? r.page.position : r);
@@ -126,12 +199,20 @@ describe('secrets never reach telemetry', () => {
     expect(sim.log().some((r) => r.query.key === apiKey)).toBe(true);
     leaks.push(...run.logs.leaked([apiKey]));
     const dump = JSON.stringify([run.events, errors.map((e) => (e as { error?: Error }).error?.message ?? e)]);
-    if (dump.includes(apiKey)) leaks.push(dump.slice(Math.max(0, dump.indexOf(apiKey) - 300), dump.indexOf(apiKey) + 40));
+    if (dump.includes(apiKey))
+      leaks.push(dump.slice(Math.max(0, dump.indexOf(apiKey) - 300), dump.indexOf(apiKey) + 40));
     await sim.close();
 
     // OAuth: the client secret, the Basic credential and every access token the simulator issued.
     run = await observed(
-      { auth: { kind: 'oauth2-client-credentials', tokenUrl: '/oauth/token', clientIdSecret: 'clientId', clientSecretSecret: 'clientSecret' } },
+      {
+        auth: {
+          kind: 'oauth2-client-credentials',
+          tokenUrl: '/oauth/token',
+          clientIdSecret: 'clientId',
+          clientSecretSecret: 'clientSecret',
+        },
+      },
       { kind: 'oauth2', clientId: 'client-1', clientSecret },
       { clientId: 'client-1', clientSecret },
     );
@@ -142,7 +223,10 @@ describe('secrets never reach telemetry', () => {
     sim.revokeTokens();
     const refused = await run.client.request({ path: '/v1/items/rec_000001' }, { traceId: 't' });
     run.telemetry.flush();
-    const issued = sim.log().map((r) => /^Bearer (.+)$/.exec(r.headers.authorization ?? '')?.[1]).filter((t): t is string => Boolean(t));
+    const issued = sim
+      .log()
+      .map((r) => /^Bearer (.+)$/.exec(r.headers.authorization ?? '')?.[1])
+      .filter((t): t is string => Boolean(t));
     const basic = sim.log('/oauth/token')[0]!.headers.authorization!.slice(6);
     expect(issued.length).toBeGreaterThanOrEqual(2);
     leaks.push(...run.logs.leaked([clientSecret, basic, ...issued]));

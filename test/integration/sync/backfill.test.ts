@@ -13,7 +13,14 @@ describe('backfill over a range', () => {
     const summary = await rig.run({ range: august });
     const expected = rig.expected('2024-08-09', '2024-08-16');
     expect(expected).toBeGreaterThan(20);
-    expect(summary).toMatchObject({ mode: 'range', windows: 7, windowsFailed: 0, recordsWritten: expected, recordsUnchanged: 0, gapsOpen: 0 });
+    expect(summary).toMatchObject({
+      mode: 'range',
+      windows: 7,
+      windowsFailed: 0,
+      recordsWritten: expected,
+      recordsUnchanged: 0,
+      gapsOpen: 0,
+    });
     expect(summary.pages).toBeGreaterThan(7); // some days need more than one page
     const stored = await rig.records.list('football', 'fixture');
     expect(stored).toHaveLength(expected);
@@ -22,7 +29,11 @@ describe('backfill over a range', () => {
     expect(record).toMatchObject({ source: 'fixtures' });
     expect(record!.fetchedAt).toBeGreaterThanOrEqual(started);
     expect(record!.fetchedAt).toBeLessThanOrEqual(rig.time.now());
-    expect(record!.data).toMatchObject({ fixture: { id: first.id, status: { short: 'FT' } }, league: { season: 2024 }, goals: { home: first.goalsHome, away: first.goalsAway } });
+    expect(record!.data).toMatchObject({
+      fixture: { id: first.id, status: { short: 'FT' } },
+      league: { season: 2024 },
+      goals: { home: first.goalsHome, away: first.goalsAway },
+    });
   });
 
   it('asks for each day by `date`, the first page without `page` and the next ones with it', async () => {
@@ -30,7 +41,10 @@ describe('backfill over a range', () => {
     await rig.run({ range: { from: day('2024-08-10'), to: day('2024-08-11') } });
     const total = Math.ceil(rig.sim.fixturesOn('2024-08-10').length / 5);
     expect(total).toBeGreaterThan(1);
-    expect(rig.pageRequests()).toEqual([{ date: '2024-08-10', page: undefined }, ...Array.from({ length: total - 1 }, (_, i) => ({ date: '2024-08-10', page: String(i + 2) }))]);
+    expect(rig.pageRequests()).toEqual([
+      { date: '2024-08-10', page: undefined },
+      ...Array.from({ length: total - 1 }, (_, i) => ({ date: '2024-08-10', page: String(i + 2) })),
+    ]);
   });
 
   it('writes nothing the second time: unchanged records cost a read, never a write', async () => {
@@ -42,7 +56,9 @@ describe('backfill over a range', () => {
     expect(again.recordsUnchanged).toBe(rig.expected('2024-08-09', '2024-08-16'));
     expect(rig.commands.filter((c) => c === 'PutItem')).toEqual([]);
     // One read per page with records (a day without fixtures is one empty page).
-    const emptyDays = ['09', '10', '11', '12', '13', '14', '15'].filter((d) => rig.sim.fixturesOn(`2024-08-${d}`).length === 0).length;
+    const emptyDays = ['09', '10', '11', '12', '13', '14', '15'].filter(
+      (d) => rig.sim.fixturesOn(`2024-08-${d}`).length === 0,
+    ).length;
     expect(rig.commands.filter((c) => c === 'BatchGetItem').length).toBe(again.pages - emptyDays);
   });
 
@@ -80,12 +96,16 @@ describe('scheduled runs', () => {
     await rig.run();
     rig.sim.requests.length = 0;
     await rig.run();
-    expect(new Set(rig.pageRequests().map((r) => r.date))).toEqual(new Set(['2024-08-31', '2024-09-01', '2024-09-02', '2024-09-03']));
+    expect(new Set(rig.pageRequests().map((r) => r.date))).toEqual(
+      new Set(['2024-08-31', '2024-09-01', '2024-09-02', '2024-09-03']),
+    );
   });
 
   it('skip while another run holds the lease', async () => {
     rig = await syncRig({ poll: { window: { sizeMs: DAY, start: '2024-08-30', lookbackMs: 0, aheadMs: 0 } } });
-    expect(await rig.state.acquireLease('football', 'fixtures', 'someone-else', rig.time.now(), rig.time.now() + 60_000)).toBe(true);
+    expect(
+      await rig.state.acquireLease('football', 'fixtures', 'someone-else', rig.time.now(), rig.time.now() + 60_000),
+    ).toBe(true);
     const skipped = await rig.run();
     expect(skipped).toMatchObject({ stopped: 'busy', requests: 0 });
     rig.time.advance(61_000);
@@ -95,7 +115,11 @@ describe('scheduled runs', () => {
   it('report GapsOpen, RecordsWritten and RecordsUnchanged per provider and poll', async () => {
     rig = await syncRig({ poll: { window: { sizeMs: DAY, start: '2024-08-30', lookbackMs: 0, aheadMs: 0 } } });
     const s = await rig.run();
-    expect(rig.telemetry.count('RecordsWritten', { provider: 'football', operation: 'fixtures' })).toBe(s.recordsWritten);
-    expect(rig.telemetry.metrics.filter((m) => m.name === 'GapsOpen' && m.dims.operation === 'fixtures')).toEqual([{ name: 'GapsOpen', value: 0, dims: { provider: 'football', operation: 'fixtures' } }]);
+    expect(rig.telemetry.count('RecordsWritten', { provider: 'football', operation: 'fixtures' })).toBe(
+      s.recordsWritten,
+    );
+    expect(rig.telemetry.metrics.filter((m) => m.name === 'GapsOpen' && m.dims.operation === 'fixtures')).toEqual([
+      { name: 'GapsOpen', value: 0, dims: { provider: 'football', operation: 'fixtures' } },
+    ]);
   });
 });

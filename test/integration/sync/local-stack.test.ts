@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => close());
 
-const records = async (): Promise<LastKnown> => (await (await fetch(`${stack.url}/records/football/fixture?limit=1000`)).json()) as LastKnown;
+const records = async (): Promise<LastKnown> =>
+  (await (await fetch(`${stack.url}/records/football/fixture?limit=1000`)).json()) as LastKnown;
 
 describe('the football poll on the local stack', () => {
   let first: RunSummary;
@@ -36,10 +37,17 @@ describe('the football poll on the local stack', () => {
     const before = await records();
     expect(before.records).toHaveLength(first.recordsWritten);
     expect(before.lastSyncedAt).toEqual(expect.any(Number));
-    expect(before.records[0]).toMatchObject({ key: expect.stringMatching(/^\d+#\d{4}-\d{2}-\d{2}$/), fetchedAt: expect.any(Number), source: 'fixtures' });
+    expect(before.records[0]).toMatchObject({
+      key: expect.stringMatching(/^\d+#\d{4}-\d{2}-\d{2}$/),
+      fetchedAt: expect.any(Number),
+      source: 'fixtures',
+    });
 
     const sim = stack.polls!.simulators.football!;
-    sim.faults.add({ kind: 'status', status: 503, body: { message: 'Service Unavailable' } }, { match: { path: '/fixtures' }, times: Number.POSITIVE_INFINITY });
+    sim.faults.add(
+      { kind: 'status', status: 503, body: { message: 'Service Unavailable' } },
+      { match: { path: '/fixtures' }, times: Number.POSITIVE_INFINITY },
+    );
     const down = await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' });
     expect(down.windows).toBe(0);
     expect(down.stopped).toBe('circuit_open');
@@ -50,9 +58,14 @@ describe('the football poll on the local stack', () => {
   });
 
   it('sends a failed invocation to the scheduler DLQ with its reason, as Lambda does', async () => {
-    await expect(stack.polls!.scheduler.invoke({ provider: 'football', poll: 'nope' })).rejects.toThrow('unknown poll football/nope');
+    await expect(stack.polls!.scheduler.invoke({ provider: 'football', poll: 'nope' })).rejects.toThrow(
+      'unknown poll football/nope',
+    );
     const [message] = stack.polls!.dlq.receive(1);
-    expect(JSON.parse(message!.body)).toMatchObject({ requestPayload: { provider: 'football', poll: 'nope' }, responsePayload: { errorType: 'IntegrationError', errorMessage: 'unknown poll football/nope' } });
+    expect(JSON.parse(message!.body)).toMatchObject({
+      requestPayload: { provider: 'football', poll: 'nope' },
+      responsePayload: { errorType: 'IntegrationError', errorMessage: 'unknown poll football/nope' },
+    });
   });
 });
 
@@ -69,7 +82,10 @@ describe('LocalScheduler', () => {
       seen.push({ event, remaining: context.getRemainingTimeInMillis() });
       return {} as RunSummary;
     };
-    const scheduler = new LocalScheduler(handler, { functionName: 'poller', timeoutMs: 300_000 }).add({ provider: 'football', poll: 'fixtures' }, 20);
+    const scheduler = new LocalScheduler(handler, { functionName: 'poller', timeoutMs: 300_000 }).add(
+      { provider: 'football', poll: 'fixtures' },
+      20,
+    );
     scheduler.start();
     await until(() => (seen.length >= 3 ? true : undefined), 'three invocations');
     await scheduler.stop();

@@ -29,7 +29,10 @@ describe('runs that stop and start again', () => {
     expect(await rig.run()).toMatchObject({ stopped: 'busy' });
     rig.time.advance(16 * 60_000);
     const again = await rig.run();
-    expect(again).toMatchObject({ recordsUnchanged: firstDay, recordsWritten: rig.expected('2024-08-28', '2024-09-02') - firstDay });
+    expect(again).toMatchObject({
+      recordsUnchanged: firstDay,
+      recordsWritten: rig.expected('2024-08-28', '2024-09-02') - firstDay,
+    });
     expect(await rig.records.list('football', 'fixture')).toHaveLength(rig.expected('2024-08-28', '2024-09-02'));
   });
 
@@ -47,11 +50,17 @@ describe('runs that stop and start again', () => {
       if (!s.stopped) break;
       expect(s.stopped).toBe('deadline');
       const left = (await rig.state.getCheckpoint('football', 'fixtures'))?.inProgress;
-      if (left) resumed.push({ date: new Date(left.from).toISOString().slice(0, 10), page: String(left.position.page), at: rig.sim.requests.length });
+      if (left)
+        resumed.push({
+          date: new Date(left.from).toISOString().slice(0, 10),
+          page: String(left.position.page),
+          at: rig.sim.requests.length,
+        });
     }
     // Some runs stopped inside a window; the next one asked for exactly the page after the last one stored.
     expect(resumed.filter((r) => r.page !== '1').length).toBeGreaterThan(0);
-    for (const r of resumed) expect(rig.pageRequests()[r.at]).toEqual({ date: r.date, page: r.page === '1' ? undefined : r.page });
+    for (const r of resumed)
+      expect(rig.pageRequests()[r.at]).toEqual({ date: r.date, page: r.page === '1' ? undefined : r.page });
     expect(summaries.length).toBeGreaterThanOrEqual(4);
     expect(summaries.at(-1)!.stopped).toBeUndefined();
     // Today's window is fetched by every run that reaches it; every earlier page exactly once.
@@ -79,7 +88,21 @@ describe('runs that stop and start again', () => {
 
   it('gaps are drained first, a bounded number per run, and GapsOpen follows them', async () => {
     rig = await syncRig({ poll: { ...since('2024-09-01'), gapsPerRun: 2 } });
-    rig.sim.faults.add({ kind: 'status', status: 200, body: { get: 'fixtures', parameters: [], errors: { league: 'The League field must contain an integer.' }, results: 0, paging: { current: 1, total: 1 }, response: [] } }, { match: { path: '/fixtures' }, times: 3 });
+    rig.sim.faults.add(
+      {
+        kind: 'status',
+        status: 200,
+        body: {
+          get: 'fixtures',
+          parameters: [],
+          errors: { league: 'The League field must contain an integer.' },
+          results: 0,
+          paging: { current: 1, total: 1 },
+          response: [],
+        },
+      },
+      { match: { path: '/fixtures' }, times: 3 },
+    );
     const broken = await rig.run({ range: { from: day('2024-08-09'), to: day('2024-08-14') } });
     expect(broken).toMatchObject({ gapsOpen: 3, windows: 2 });
     const gaps = await rig.state.gaps('football', 'fixtures');
@@ -94,16 +117,33 @@ describe('runs that stop and start again', () => {
     expect(rig.pageRequests()[0]!.date).toBe('2024-08-09');
     const second = await rig.run();
     expect(second).toMatchObject({ gapsClosed: 1, gapsOpen: 0 });
-    const gauge = rig.telemetry.metrics.filter((m) => m.name === 'GapsOpen' && m.dims.operation === 'fixtures').map((m) => m.value);
+    const gauge = rig.telemetry.metrics
+      .filter((m) => m.name === 'GapsOpen' && m.dims.operation === 'fixtures')
+      .map((m) => m.value);
     expect(gauge).toEqual([3, 1, 0]);
   });
 });
 
 describe('gaps that keep failing', () => {
-  it('reports the oldest gap\'s age and the gaps failed 3 times after every run, and logs each one that keeps failing', async () => {
+  it("reports the oldest gap's age and the gaps failed 3 times after every run, and logs each one that keeps failing", async () => {
     rig = await syncRig({ poll: since('2024-09-01') });
     // API-Football's errors-in-200 for a bad parameter: permanent, so the window fails without a retry.
-    const refuse = () => rig.sim.faults.add({ kind: 'status', status: 200, body: { get: 'fixtures', parameters: [], errors: { league: 'The League field must contain an integer.' }, results: 0, paging: { current: 1, total: 1 }, response: [] } }, { match: { path: '/fixtures' } });
+    const refuse = () =>
+      rig.sim.faults.add(
+        {
+          kind: 'status',
+          status: 200,
+          body: {
+            get: 'fixtures',
+            parameters: [],
+            errors: { league: 'The League field must contain an integer.' },
+            results: 0,
+            paging: { current: 1, total: 1 },
+            response: [],
+          },
+        },
+        { match: { path: '/fixtures' } },
+      );
     refuse();
     await rig.run({ range: { from: day('2024-08-09'), to: day('2024-08-10') } });
     // Scheduled runs 15 minutes apart drain the gap first: it fails four more times, then heals.
@@ -112,22 +152,30 @@ describe('gaps that keep failing', () => {
       if (run < 5) refuse();
       await rig.run();
     }
-    const gauge = (name: string) => rig.telemetry.metrics.filter((m) => m.name === name && m.dims.operation === 'fixtures').map((m) => m.value);
+    const gauge = (name: string) =>
+      rig.telemetry.metrics.filter((m) => m.name === name && m.dims.operation === 'fixtures').map((m) => m.value);
     expect(gauge('GapsOpen')).toEqual([1, 1, 1, 1, 1, 0]);
     expect(gauge('OldestGapAgeMs')).toEqual([0, 15, 30, 45, 60, 0].map((m) => m * 60_000));
     expect(gauge('GapsFailing')).toEqual([0, 0, 1, 1, 1, 0]);
-    expect(rig.telemetry.logs.filter((l) => l.message === 'sync gap keeps failing').map((l) => l.fields?.attempts)).toEqual([3, 4, 5]);
+    expect(
+      rig.telemetry.logs.filter((l) => l.message === 'sync gap keeps failing').map((l) => l.fields?.attempts),
+    ).toEqual([3, 4, 5]);
   });
 });
 
 describe('two runs at once', () => {
   it('a scheduled run and a backfill over the same days: no duplicate, every record written once', async () => {
     rig = await syncRig({ poll: since('2024-08-25') });
-    const [scheduled, backfill] = await Promise.all([rig.run(), rig.run({ range: { from: day('2024-08-25'), to: day('2024-09-02') } })]);
+    const [scheduled, backfill] = await Promise.all([
+      rig.run(),
+      rig.run({ range: { from: day('2024-08-25'), to: day('2024-09-02') } }),
+    ]);
     const expected = rig.expected('2024-08-25', '2024-09-02');
     expect(await rig.records.list('football', 'fixture')).toHaveLength(expected);
     expect(scheduled.recordsWritten + backfill.recordsWritten).toBe(expected);
-    expect(scheduled.recordsUnchanged + backfill.recordsUnchanged + scheduled.recordsStale + backfill.recordsStale).toBe(expected);
+    expect(
+      scheduled.recordsUnchanged + backfill.recordsUnchanged + scheduled.recordsStale + backfill.recordsStale,
+    ).toBe(expected);
   });
 
   it('a backfill that fetched before a scheduled run but writes after it cannot put the old data back', async () => {
@@ -155,7 +203,11 @@ describe('two runs at once', () => {
     expect(scheduled.recordsWritten).toBe(rig.sim.fixturesOn(date).length);
     release();
     const late = await backfill;
-    expect(late).toMatchObject({ recordsWritten: 0, recordsStale: 1, recordsUnchanged: rig.sim.fixturesOn(date).length - 1 });
+    expect(late).toMatchObject({
+      recordsWritten: 0,
+      recordsStale: 1,
+      recordsUnchanged: rig.sim.fixturesOn(date).length - 1,
+    });
     const stored = await rig.records.get('football', 'fixture', key);
     expect(stored!.data.goals).toEqual({ home: 7, away: 0 });
   });

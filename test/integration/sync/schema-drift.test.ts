@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(async () => close());
 
 const run = () => stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' });
-const faults = (settings: unknown) => fetch(`${stack.polls!.simulators.football!.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings) });
+const faults = (settings: unknown) =>
+  fetch(`${stack.polls!.simulators.football!.url}/_faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
 const driftLines = () => logs.logs().filter((e) => String(e.message).startsWith('schema drift'));
 
 describe('schema drift through the poller', () => {
@@ -27,15 +32,22 @@ describe('schema drift through the poller', () => {
   });
 
   it('counts an undocumented field and a new status code per field, once per run in the log, without the values', async () => {
-    expect((await faults({ football: { drift: { field: 'fixture.attendance', value: 41_234, status: 'XSTAT', every: 2 } } })).status).toBe(200);
+    expect(
+      (await faults({ football: { drift: { field: 'fixture.attendance', value: 41_234, status: 'XSTAT', every: 2 } } }))
+        .status,
+    ).toBe(200);
     const summary = await run();
     const affected = summary.schemaDrift?.['fixture.attendance'];
     expect(affected).toBeGreaterThan(0);
     expect(summary.schemaDrift).toEqual({ 'fixture.attendance': affected, 'fixture.status.short': affected });
     // The records still validate and are stored: drift is a warning, not a failure.
     expect(summary.recordsQuarantined).toBe(0);
-    expect(logs.metric('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.attendance' })).toBe(affected);
-    expect(logs.metric('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.status.short' })).toBe(affected);
+    expect(
+      logs.metric('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.attendance' }),
+    ).toBe(affected);
+    expect(
+      logs.metric('SchemaDrift', { provider: 'football', operation: 'fixtures', field: 'fixture.status.short' }),
+    ).toBe(affected);
     expect(driftLines().map((e) => [e.level, e.field, e.drift, e.value_type])).toEqual([
       ['WARN', 'fixture.status.short', 'unknown_enum_value', 'string'],
       ['WARN', 'fixture.attendance', 'unknown_field', 'number'],

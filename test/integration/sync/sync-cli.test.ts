@@ -19,7 +19,18 @@ import { LambdaInvokeContract } from '../../contracts/lambda-invoke';
 import { MemorySecrets } from '../../helpers/memory';
 
 const KEY = 'apisports-cli-test-key-77aa';
-const KEYS = ['windows', 'pages', 'requests', 'records_written', 'records_unchanged', 'records_quarantined', 'http_429', 'retries', 'gaps_open', 'duration_ms'];
+const KEYS = [
+  'windows',
+  'pages',
+  'requests',
+  'records_written',
+  'records_unchanged',
+  'records_quarantined',
+  'http_429',
+  'retries',
+  'gaps_open',
+  'duration_ms',
+];
 const DAY = 86_400_000;
 let sim: FootballSimulator;
 let dir: string;
@@ -46,31 +57,75 @@ function freshDataDir(): string {
 function io(env: Record<string, string | undefined> = {}): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: { write: (t: string) => out.push(t), isTTY: false }, stderr: { write: (t: string) => err.push(t) }, env: { FOOTBALL_BASE_URL: sim.url, ...env } };
+  return {
+    out,
+    err,
+    stdout: { write: (t: string) => out.push(t), isTTY: false },
+    stderr: { write: (t: string) => err.push(t) },
+    env: { FOOTBALL_BASE_URL: sim.url, ...env },
+  };
 }
 
-const expected = (from: string, toInclusive: string) => sim.fixtures.filter((f) => f.kickoff >= Date.parse(`${from}T00:00:00Z`) && f.kickoff < Date.parse(`${toInclusive}T00:00:00Z`) + DAY).length;
+const expected = (from: string, toInclusive: string) =>
+  sim.fixtures.filter(
+    (f) => f.kickoff >= Date.parse(`${from}T00:00:00Z`) && f.kickoff < Date.parse(`${toInclusive}T00:00:00Z`) + DAY,
+  ).length;
 
 describe('npm run sync (local)', () => {
   it('prints one JSON summary with exactly the documented keys, exits 0, and writes nothing the second time', async () => {
     const data = freshDataDir();
-    const args = ['--provider', 'football', '--poll', 'fixtures', '--from', '2024-08-10', '--to', '2024-08-12', '--json', '--data-dir', data];
+    const args = [
+      '--provider',
+      'football',
+      '--poll',
+      'fixtures',
+      '--from',
+      '2024-08-10',
+      '--to',
+      '2024-08-12',
+      '--json',
+      '--data-dir',
+      data,
+    ];
     const first = io();
     expect(await syncCommand(args, first)).toBe(0);
     expect(first.out).toHaveLength(1);
     const summary = JSON.parse(first.out[0]!) as Record<string, number>;
     expect(Object.keys(summary)).toEqual(KEYS);
-    expect(summary).toMatchObject({ windows: 3, records_written: expected('2024-08-10', '2024-08-12'), records_unchanged: 0, gaps_open: 0, http_429: 0 });
+    expect(summary).toMatchObject({
+      windows: 3,
+      records_written: expected('2024-08-10', '2024-08-12'),
+      records_unchanged: 0,
+      gaps_open: 0,
+      http_429: 0,
+    });
     expect(summary.pages).toBe(summary.requests);
 
     const second = io();
     expect(await syncCommand(args, second)).toBe(0);
-    expect(JSON.parse(second.out[0]!)).toMatchObject({ records_written: 0, records_unchanged: expected('2024-08-10', '2024-08-12') });
+    expect(JSON.parse(second.out[0]!)).toMatchObject({
+      records_written: 0,
+      records_unchanged: expected('2024-08-10', '2024-08-12'),
+    });
   });
 
   it('exits 1 while a gap is left open, and 0 once a later run closed it', async () => {
     const data = freshDataDir();
-    sim.faults.add({ kind: 'status', status: 200, body: { get: 'fixtures', parameters: [], errors: { date: 'The Date field must contain a valid date.' }, results: 0, paging: { current: 1, total: 1 }, response: [] } }, { match: { path: '/fixtures' } });
+    sim.faults.add(
+      {
+        kind: 'status',
+        status: 200,
+        body: {
+          get: 'fixtures',
+          parameters: [],
+          errors: { date: 'The Date field must contain a valid date.' },
+          results: 0,
+          paging: { current: 1, total: 1 },
+          response: [],
+        },
+      },
+      { match: { path: '/fixtures' } },
+    );
     const args = ['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-11', '--json', '--data-dir', data];
     const failing = io();
     expect(await syncCommand(args, failing)).toBe(1);
@@ -83,8 +138,15 @@ describe('npm run sync (local)', () => {
   it('prints a readable summary without --json off a terminal, and rejects bad usage with exit 2', async () => {
     const data = freshDataDir();
     const text = io();
-    expect(await syncCommand(['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--data-dir', data], text)).toBe(0);
-    expect(text.out.join('')).toMatch(/1 window\(s\), \d+ page\(s\), \d+ request\(s\)[\s\S]*records: \d+ written[\s\S]*gaps open: 0/);
+    expect(
+      await syncCommand(
+        ['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--data-dir', data],
+        text,
+      ),
+    ).toBe(0);
+    expect(text.out.join('')).toMatch(
+      /1 window\(s\), \d+ page\(s\), \d+ request\(s\)[\s\S]*records: \d+ written[\s\S]*gaps open: 0/,
+    );
     const bad = io();
     expect(await syncCommand(['--provider', 'football', '--to', '2024-08-10'], bad)).toBe(2);
     expect(bad.err.join('')).toContain('--to needs --from');
@@ -95,10 +157,26 @@ describe('npm run sync (local)', () => {
   it('runs as `npm run sync` does: bin/sync.ts, its JSON on stdout and its exit code', async () => {
     const data = freshDataDir();
     const run = promisify(execFile);
-    const { stdout } = await run('npx', ['tsx', 'bin/sync.ts', '--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--json', '--data-dir', data], {
-      env: { ...process.env, FOOTBALL_BASE_URL: sim.url },
-      timeout: 60_000,
-    });
+    const { stdout } = await run(
+      'npx',
+      [
+        'tsx',
+        'bin/sync.ts',
+        '--provider',
+        'football',
+        '--from',
+        '2024-08-10',
+        '--to',
+        '2024-08-10',
+        '--json',
+        '--data-dir',
+        data,
+      ],
+      {
+        env: { ...process.env, FOOTBALL_BASE_URL: sim.url },
+        timeout: 60_000,
+      },
+    );
     expect(Object.keys(JSON.parse(stdout.trim()) as object)).toEqual(KEYS);
   }, 60_000);
 });
@@ -111,7 +189,12 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
   beforeAll(async () => {
     endpoint = await contract.start();
     dynamo = await startDynamo();
-    const client = createClient({ definition: football, secrets: new MemorySecrets({ football: { apiKey: KEY } }), time: realTime, baseUrl: sim.url });
+    const client = createClient({
+      definition: football,
+      secrets: new MemorySecrets({ football: { apiKey: KEY } }),
+      time: realTime,
+      baseUrl: sim.url,
+    });
     const poller = createPollerHandler({
       registry: getProvider,
       clientFor: () => client,
@@ -120,7 +203,9 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
       telemetry: silentTelemetry,
       now: Date.now,
     });
-    contract.handlers.set('IntegrationStack-PollfootballPoller', (event, context) => poller(event as PollEvent, context));
+    contract.handlers.set('IntegrationStack-PollfootballPoller', (event, context) =>
+      poller(event as PollEvent, context),
+    );
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
   });
@@ -137,14 +222,37 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
       return () => (left -= 100);
     };
     const out = io();
-    const code = await syncCommand(['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-11', '--json', '--aws', '--function', 'IntegrationStack-PollfootballPoller', '--endpoint-url', endpoint, '--concurrency', '2'], out);
+    const code = await syncCommand(
+      [
+        '--provider',
+        'football',
+        '--from',
+        '2024-08-10',
+        '--to',
+        '2024-08-11',
+        '--json',
+        '--aws',
+        '--function',
+        'IntegrationStack-PollfootballPoller',
+        '--endpoint-url',
+        endpoint,
+        '--concurrency',
+        '2',
+      ],
+      out,
+    );
     expect(out.err).toEqual([]);
     expect(code).toBe(0);
     const summary = JSON.parse(out.out[0]!) as Record<string, number>;
     expect(Object.keys(summary)).toEqual(KEYS);
     expect(summary).toMatchObject({ windows: 2, records_written: expected('2024-08-10', '2024-08-11'), gaps_open: 0 });
     const events = contract.calls.map((c) => c.payload as PollEvent);
-    expect(events.filter((e) => !e.start).map((e) => e.from).sort()).toEqual(['2024-08-10T00:00:00.000Z', '2024-08-11T00:00:00.000Z']);
+    expect(
+      events
+        .filter((e) => !e.start)
+        .map((e) => e.from)
+        .sort(),
+    ).toEqual(['2024-08-10T00:00:00.000Z', '2024-08-11T00:00:00.000Z']);
     expect(events.some((e) => e.start?.page !== undefined && e.start.page > 1)).toBe(true);
     // No page fetched twice across the invocations.
     const pages = sim.log('/fixtures').map((r) => `${r.query.date}/${r.query.page ?? 1}`);
@@ -153,7 +261,25 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
 
   it('reports an invocation that failed and exits 1', async () => {
     const out = io();
-    expect(await syncCommand(['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--json', '--aws', '--function', 'no-such-function', '--endpoint-url', endpoint], out)).toBe(1);
+    expect(
+      await syncCommand(
+        [
+          '--provider',
+          'football',
+          '--from',
+          '2024-08-10',
+          '--to',
+          '2024-08-10',
+          '--json',
+          '--aws',
+          '--function',
+          'no-such-function',
+          '--endpoint-url',
+          endpoint,
+        ],
+        out,
+      ),
+    ).toBe(1);
     expect(out.err.join('')).toMatch(/invocation failed: 2024-08-10T00:00:00.000Z: ResourceNotFoundException/);
   });
 });

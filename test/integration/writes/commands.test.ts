@@ -26,10 +26,17 @@ const customer = (commandId: string, ref: string, extra: Record<string, unknown>
   input: { ref, email: `${ref}@example.com`, ...extra },
 });
 const dead = (provider: 'stripe' | 'trello') => rig.queues[provider].dlq.list().map((m) => m.attributes);
-const customersWith = (ref: string) => [...rig.stripe.customers.values()].filter((c) => c.metadata[STRIPE_REF_METADATA] === ref);
+const customersWith = (ref: string) =>
+  [...rig.stripe.customers.values()].filter((c) => c.metadata[STRIPE_REF_METADATA] === ref);
 
 describe('the same command delivered twice at once: exactly one resource at the provider, every time', () => {
-  const faults: (Fault | undefined)[] = [undefined, { kind: 'commit-then-fail', status: 502 }, { kind: 'commit-then-fail', drop: 'reset' }, { kind: 'reset' }, { kind: 'status', status: 503 }];
+  const faults: (Fault | undefined)[] = [
+    undefined,
+    { kind: 'commit-then-fail', status: 502 },
+    { kind: 'commit-then-fail', drop: 'reset' },
+    { kind: 'reset' },
+    { kind: 'status', status: 503 },
+  ];
 
   it('Trello: ten rounds, with and without lost answers', async () => {
     rig = await writerRig();
@@ -49,7 +56,10 @@ describe('the same command delivered twice at once: exactly one resource at the 
       expect(await rig.commands.get(command.commandId)).toMatchObject({ status: 'succeeded' });
     }
     expect(rig.logs.logs('command already done, skipped')).toHaveLength(10);
-    expect(rig.logs.logs('command failed, will retry').filter((l) => String(l.error_message).endsWith('is already running')).length).toBeGreaterThan(0);
+    expect(
+      rig.logs.logs('command failed, will retry').filter((l) => String(l.error_message).endsWith('is already running'))
+        .length,
+    ).toBeGreaterThan(0);
     expect(dead('trello')).toEqual([]);
   });
 
@@ -106,7 +116,13 @@ describe('the same command id with another input: permanent, never executed', ()
     rig.send('trello', card('reused-1', 'reuse-1', { name: 'Something else' }));
     await rig.drain('trello');
     expect(rig.trello.log()).toHaveLength(calls);
-    expect(dead('trello')).toEqual([expect.objectContaining({ [ATTR.failureKind]: 'permanent', [ATTR.failureReason]: 'command reused-1 was already used with another input', [ATTR.receiveCount]: '1' })]);
+    expect(dead('trello')).toEqual([
+      expect.objectContaining({
+        [ATTR.failureKind]: 'permanent',
+        [ATTR.failureReason]: 'command reused-1 was already used with another input',
+        [ATTR.receiveCount]: '1',
+      }),
+    ]);
     expect(await rig.commands.get('reused-1')).toEqual(before);
   });
 
@@ -118,17 +134,31 @@ describe('the same command id with another input: permanent, never executed', ()
     rig.send('trello', card('reused-2', 'reuse-2'));
     await rig.drain('trello');
     expect(rig.trello.log('/1/cards').filter((r) => r.method === 'POST')).toHaveLength(1);
-    expect(dead('trello').at(-1)).toMatchObject({ [ATTR.failureReason]: 'command reused-2 was already used with another input' });
+    expect(dead('trello').at(-1)).toMatchObject({
+      [ATTR.failureReason]: 'command reused-2 was already used with another input',
+    });
   });
 });
 
 describe('bad commands through the queue: the DLQ at once with the reason, nothing sent to the provider', () => {
   it.each([
     ['a body that is not JSON', 'not json', 'command message is not JSON'],
-    ['an envelope without a command id', JSON.stringify({ provider: 'trello', operation: 'createCard', input: {} }), 'invalid command: commandId invalid_type'],
-    ['an input that fails the schema', card('bad-input', 'bad-1', { idList: 'nope', name: '' }), 'invalid input for trello createCard: input.idList invalid_format; input.name too_small'],
+    [
+      'an envelope without a command id',
+      JSON.stringify({ provider: 'trello', operation: 'createCard', input: {} }),
+      'invalid command: commandId invalid_type',
+    ],
+    [
+      'an input that fails the schema',
+      card('bad-input', 'bad-1', { idList: 'nope', name: '' }),
+      'invalid input for trello createCard: input.idList invalid_format; input.name too_small',
+    ],
     ['an input with an unknown field', card('bad-field', 'bad-2', { color: 'red' }), 'input unrecognized_keys (color)'],
-    ['an unknown operation', { ...card('bad-op', 'bad-3'), operation: 'deleteBoard' }, 'unknown operation deleteBoard for trello'],
+    [
+      'an unknown operation',
+      { ...card('bad-op', 'bad-3'), operation: 'deleteBoard' },
+      'unknown operation deleteBoard for trello',
+    ],
     ['an unknown provider', { ...card('bad-provider', 'bad-4'), provider: 'nope' }, 'unknown provider nope'],
   ] as const)('%s', async (_name, message, reason) => {
     rig = await writerRig();
@@ -139,14 +169,20 @@ describe('bad commands through the queue: the DLQ at once with the reason, nothi
     expect(attrs![ATTR.receiveCount]).toBe('1');
     expect(['invalid_payload', 'permanent']).toContain(attrs![ATTR.failureKind]);
     expect(rig.trello.log()).toEqual([]);
-    expect(rig.logs.metric('CommandsFailed', { provider: typeof message === 'object' ? message.provider : 'unknown' })).toBe(1);
+    expect(
+      rig.logs.metric('CommandsFailed', { provider: typeof message === 'object' ? message.provider : 'unknown' }),
+    ).toBe(1);
   });
 
   it('records the outcome of a schema-invalid command, with its reason', async () => {
     rig = await writerRig();
     rig.send('stripe', customer('bad-email', 'bad-5', { email: 'not-an-email' }));
     await rig.drain('stripe');
-    expect(await rig.commands.get('bad-email')).toMatchObject({ status: 'failed', attempts: 0, lastError: { kind: 'invalid_payload', message: expect.stringContaining('input.email invalid_format') } });
+    expect(await rig.commands.get('bad-email')).toMatchObject({
+      status: 'failed',
+      attempts: 0,
+      lastError: { kind: 'invalid_payload', message: expect.stringContaining('input.email invalid_format') },
+    });
     expect(rig.stripe.log()).toEqual([]);
   });
 });
@@ -165,7 +201,10 @@ describe('a succeeded command stays succeeded', () => {
         const table = (args.input as { TableName?: string }).TableName;
         if (failNext && context.commandName === 'PutItemCommand' && table === rig.dynamo.tableName('idempotency')) {
           failNext = false;
-          throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: {} });
+          throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+            name: 'ProvisionedThroughputExceededException',
+            $metadata: {},
+          });
         }
         return next(args);
       },

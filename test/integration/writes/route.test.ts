@@ -26,17 +26,40 @@ afterAll(async () => {
 });
 
 async function post(provider: string, body: unknown) {
-  const res = await fetch(`${stack.url}/commands/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${stack.url}/commands/${provider}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
-const queued = () => Object.values(stack.writes.queues).reduce((n, q) => n + q.queue.depth().total, 0) + logs.logs('command accepted').length;
-const cardInput = (ref: string, extra: Record<string, unknown> = {}) => ({ ref, idList: TRELLO_SEED.lists.todo, name: `Card ${ref}`, ...extra });
-const succeeded = (commandId: string) => until(async () => ((await stack.writes.commands.get(commandId))?.status === 'succeeded' ? stack.writes.commands.get(commandId) : undefined), commandId);
+const queued = () =>
+  Object.values(stack.writes.queues).reduce((n, q) => n + q.queue.depth().total, 0) +
+  logs.logs('command accepted').length;
+const cardInput = (ref: string, extra: Record<string, unknown> = {}) => ({
+  ref,
+  idList: TRELLO_SEED.lists.todo,
+  name: `Card ${ref}`,
+  ...extra,
+});
+const succeeded = (commandId: string) =>
+  until(
+    async () =>
+      (await stack.writes.commands.get(commandId))?.status === 'succeeded'
+        ? stack.writes.commands.get(commandId)
+        : undefined,
+    commandId,
+  );
 
 describe('POST /commands/{provider} on the local stack (no IAM locally)', () => {
   it('answers 202 with the command id, and the writer performs it against the simulator', async () => {
-    const res = await post('trello', { commandId: 'route-1', operation: 'createCard', input: cardInput('R-1'), correlationId: 'order-77' });
+    const res = await post('trello', {
+      commandId: 'route-1',
+      operation: 'createCard',
+      input: cardInput('R-1'),
+      correlationId: 'order-77',
+    });
     expect(res).toEqual({ status: 202, body: { commandId: 'route-1', status: 'queued' } });
     const outcome = await succeeded('route-1');
     expect(outcome).toMatchObject({ action: 'created', correlationId: 'order-77', ref: 'R-1' });
@@ -65,10 +88,34 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
   it.each([
     ['a body that is not JSON', 'trello', '{"operation":', 400, 'malformed_body'],
     ['a body that is not an object', 'trello', '[1,2]', 400, 'invalid_command'],
-    ['an invalid command id', 'trello', { commandId: 'has spaces', operation: 'createCard', input: cardInput('R-4') }, 400, 'invalid_command'],
-    ['an input that fails the schema', 'trello', { operation: 'createCard', input: { ref: 'R-5', idList: 'nope' } }, 400, 'invalid_input'],
-    ['a provider in the body other than the route', 'trello', { provider: 'stripe', operation: 'createCard', input: cardInput('R-6') }, 400, 'invalid_command'],
-    ['an unknown operation', 'trello', { operation: 'archiveBoard', input: cardInput('R-7') }, 404, 'unknown_operation'],
+    [
+      'an invalid command id',
+      'trello',
+      { commandId: 'has spaces', operation: 'createCard', input: cardInput('R-4') },
+      400,
+      'invalid_command',
+    ],
+    [
+      'an input that fails the schema',
+      'trello',
+      { operation: 'createCard', input: { ref: 'R-5', idList: 'nope' } },
+      400,
+      'invalid_input',
+    ],
+    [
+      'a provider in the body other than the route',
+      'trello',
+      { provider: 'stripe', operation: 'createCard', input: cardInput('R-6') },
+      400,
+      'invalid_command',
+    ],
+    [
+      'an unknown operation',
+      'trello',
+      { operation: 'archiveBoard', input: cardInput('R-7') },
+      404,
+      'unknown_operation',
+    ],
   ] as const)('rejects %s on /commands/%s with %i and queues nothing', async (_name, provider, body, status, error) => {
     const before = queued();
     const res = await post(provider, body);
@@ -79,15 +126,24 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
   });
 
   it('names the failing fields of an invalid input, never their values', async () => {
-    const res = await post('stripe', { operation: 'createCustomer', input: { ref: 'R-8', email: 'secret-looking@@value', surprise: 1 } });
+    const res = await post('stripe', {
+      operation: 'createCustomer',
+      input: { ref: 'R-8', email: 'secret-looking@@value', surprise: 1 },
+    });
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('invalid input for stripe createCustomer: input.email invalid_format; input unrecognized_keys (surprise)');
+    expect(res.body.message).toBe(
+      'invalid input for stripe createCustomer: input.email invalid_format; input unrecognized_keys (surprise)',
+    );
     expect(JSON.stringify(res.body)).not.toContain('secret-looking');
   });
 
   it('answers 413 for a body over the command limit, and queues nothing', async () => {
     const before = queued();
-    const res = await post('trello', { commandId: 'route-big', operation: 'createCard', input: cardInput('R-big', { desc: 'x'.repeat(300 * 1024) }) });
+    const res = await post('trello', {
+      commandId: 'route-big',
+      operation: 'createCard',
+      input: cardInput('R-big', { desc: 'x'.repeat(300 * 1024) }),
+    });
     expect(res).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
     expect(queued()).toBe(before);
   });
@@ -98,10 +154,16 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
   });
 
   it('answers 409 for a command id already used with another input, and queues nothing', async () => {
-    expect((await post('trello', { commandId: 'route-9', operation: 'createCard', input: cardInput('R-9') })).status).toBe(202);
+    expect(
+      (await post('trello', { commandId: 'route-9', operation: 'createCard', input: cardInput('R-9') })).status,
+    ).toBe(202);
     await succeeded('route-9');
     const before = queued();
-    const res = await post('trello', { commandId: 'route-9', operation: 'createCard', input: cardInput('R-9', { name: 'Other' }) });
+    const res = await post('trello', {
+      commandId: 'route-9',
+      operation: 'createCard',
+      input: cardInput('R-9', { name: 'Other' }),
+    });
     expect(res).toMatchObject({ status: 409, body: { error: 'command_conflict' } });
     expect(queued()).toBe(before);
   });
@@ -109,16 +171,37 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
 
 describe('ops: command and commands', () => {
   const ops = (args: string[]) =>
-    promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], { env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' } });
+    promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], {
+      env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
+    });
 
   it('sends a command with `command` and lists outcomes with `commands --provider X --json`', async () => {
-    writeFileSync(join(stack.dataDir, 'stack.json'), JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint }));
-    const sent = await ops(['command', 'trello', 'createCard', '--input', JSON.stringify(cardInput('R-10')), '--id', 'ops-1']);
+    writeFileSync(
+      join(stack.dataDir, 'stack.json'),
+      JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint }),
+    );
+    const sent = await ops([
+      'command',
+      'trello',
+      'createCard',
+      '--input',
+      JSON.stringify(cardInput('R-10')),
+      '--id',
+      'ops-1',
+    ]);
     expect(sent.stdout.trim()).toBe('202 {"commandId":"ops-1","status":"queued"}');
     await succeeded('ops-1');
     const listed = JSON.parse((await ops(['commands', '--provider', 'trello', '--json'])).stdout) as CommandOutcome[];
-    expect(listed[0]).toMatchObject({ commandId: 'ops-1', status: 'succeeded', action: 'created', ref: 'R-10', attempts: 1 });
+    expect(listed[0]).toMatchObject({
+      commandId: 'ops-1',
+      status: 'succeeded',
+      action: 'created',
+      ref: 'R-10',
+      attempts: 1,
+    });
     expect(listed.map((o) => o.updatedAt)).toEqual([...listed.map((o) => o.updatedAt)].sort().reverse());
-    expect(commandsText(listed)).toMatch(/succeeded\s*\tcreated\s*\tops-1\tcreateCard\tR-10\t[0-9a-f]{24}\tattempts=1\tcalls=1\n/);
+    expect(commandsText(listed)).toMatch(
+      /succeeded\s*\tcreated\s*\tops-1\tcreateCard\tR-10\t[0-9a-f]{24}\tattempts=1\tcalls=1\n/,
+    );
   }, 60_000);
 });

@@ -36,14 +36,30 @@ describe('Stripe createCustomer: POST /v1/customers with an idempotency key', ()
     const result = await run(command);
     expect(rig.stripe.customers.size).toBe(1);
     const [customer] = [...rig.stripe.customers.values()];
-    expect(customer).toMatchObject({ email: `ann.${n}@example.com`, name: 'Ann Example', metadata: { [STRIPE_REF_METADATA]: `user-${n}` } });
+    expect(customer).toMatchObject({
+      email: `ann.${n}@example.com`,
+      name: 'Ann Example',
+      metadata: { [STRIPE_REF_METADATA]: `user-${n}` },
+    });
     const [req] = posts();
     expect(req!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(req!.headers['stripe-version']).toBe('2025-03-31.basil');
     expect(req!.headers['idempotency-key']).toBe(`${command.commandId}:create`);
     expect(req!.headers['x-correlation-id']).toBe(command.correlationId);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'created', providerId: customer!.id, attempts: 1, providerCalls: 1, entity: 'customer', ref: `user-${n}` });
-    expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toMatchObject({ state: 'mapped', providerId: customer!.id, commandId: command.commandId });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      action: 'created',
+      providerId: customer!.id,
+      attempts: 1,
+      providerCalls: 1,
+      entity: 'customer',
+      ref: `user-${n}`,
+    });
+    expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toMatchObject({
+      state: 'mapped',
+      providerId: customer!.id,
+      commandId: command.commandId,
+    });
   });
 
   it('makes a second create for a mapped ref an update of the same customer (POST /v1/customers/{id})', async () => {
@@ -63,11 +79,24 @@ describe('Stripe createCustomer: POST /v1/customers with an idempotency key', ()
     const first = create();
     await run(first);
     const ref = (first.input as { ref: string }).ref;
-    const update = await run({ commandId: 'upd-1', provider: 'stripe', operation: 'updateCustomer', input: { ref, phone: '+15555550100' } });
+    const update = await run({
+      commandId: 'upd-1',
+      provider: 'stripe',
+      operation: 'updateCustomer',
+      input: { ref, phone: '+15555550100' },
+    });
     expect(update).toMatchObject({ status: 'succeeded', action: 'updated' });
     expect([...rig.stripe.customers.values()][0]!.phone).toBe('+15555550100');
-    const orphan = await run({ commandId: 'upd-2', provider: 'stripe', operation: 'updateCustomer', input: { ref: 'nobody', phone: '+15555550101' } });
-    expect(orphan).toMatchObject({ status: 'failed', lastError: { kind: 'retryable', message: expect.stringContaining('no stripe id is mapped') } });
+    const orphan = await run({
+      commandId: 'upd-2',
+      provider: 'stripe',
+      operation: 'updateCustomer',
+      input: { ref: 'nobody', phone: '+15555550101' },
+    });
+    expect(orphan).toMatchObject({
+      status: 'failed',
+      lastError: { kind: 'retryable', message: expect.stringContaining('no stripe id is mapped') },
+    });
     const [dead] = rig.queues.stripe.dlq.list();
     expect(dead!.attributes[ATTR.receiveCount]).toBe('3');
   });
@@ -142,7 +171,15 @@ describe('every client fault on a create: retried with the same key, exactly one
     const command = create();
     rig.send('stripe', command);
     await rig.deliver('stripe');
-    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('create outcome unknown: stripe POST /v1/customers: 200 with a body that is not JSON') } });
+    expect(await outcome(command)).toMatchObject({
+      status: 'retrying',
+      lastError: {
+        kind: 'retryable',
+        message: expect.stringContaining(
+          'create outcome unknown: stripe POST /v1/customers: 200 with a body that is not JSON',
+        ),
+      },
+    });
     await rig.drain('stripe');
     expect(await outcome(command)).toMatchObject({ status: 'succeeded', attempts: 2, providerCalls: 2 });
     expect(rig.stripe.customers.size).toBe(1);
@@ -176,7 +213,12 @@ describe('commit, then fail: Stripe created the customer and the answer was lost
     await rig.deliver('stripe');
     expect(await outcome(command)).toMatchObject({ status: 'retrying', providerCalls: 2 });
     await rig.drain('stripe');
-    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'created', attempts: 2, providerCalls: 3 });
+    expect(await outcome(command)).toMatchObject({
+      status: 'succeeded',
+      action: 'created',
+      attempts: 2,
+      providerCalls: 3,
+    });
     expect(posts().at(-1)!.status).toBe(200);
     expect(rig.stripe.customers.size).toBe(1);
   });
@@ -198,12 +240,19 @@ describe('a command redriven after Stripe may have dropped its key (kept at leas
     rig.time.advance(DAY + 3_600_000);
     await rig.drain('stripe');
     expect(rig.stripe.customers.size).toBe(1);
-    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: customer!.id });
+    expect(await outcome(command)).toMatchObject({
+      status: 'succeeded',
+      action: 'reconciled',
+      providerId: customer!.id,
+    });
     expect(posts()).toHaveLength(2);
     const [search] = searches();
     expect(search!.query.query).toBe(`metadata['${STRIPE_REF_METADATA}']:'user-${n}'`);
     expect(search!.headers['stripe-version']).toBe('2025-03-31.basil');
-    expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toMatchObject({ state: 'mapped', providerId: customer!.id });
+    expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toMatchObject({
+      state: 'mapped',
+      providerId: customer!.id,
+    });
   });
 
   it('creates once when the lookup finds nothing (the first attempt never created)', async () => {
@@ -227,7 +276,13 @@ describe('a command redriven after Stripe may have dropped its key (kept at leas
     rig.send('stripe', command);
     await rig.deliver('stripe');
     const key = { provider: 'stripe', entity: 'customer', ref: `user-${n}` };
-    await rig.dynamo.doc.send(new UpdateCommand({ TableName: rig.dynamo.tableName('externalIds'), Key: { pk: entityKey(key) }, UpdateExpression: 'REMOVE firstSentAt' }));
+    await rig.dynamo.doc.send(
+      new UpdateCommand({
+        TableName: rig.dynamo.tableName('externalIds'),
+        Key: { pk: entityKey(key) },
+        UpdateExpression: 'REMOVE firstSentAt',
+      }),
+    );
     await rig.drain('stripe');
     expect(searches()).toHaveLength(1);
     expect(rig.stripe.customers.size).toBe(1);
@@ -290,7 +345,10 @@ describe("Stripe's idempotency errors", () => {
     expect(dead!.attributes[ATTR.failureKind]).toBe('permanent');
     expect(dead!.attributes[ATTR.failureReason]).toContain('400 (idempotency_error)');
     expect(dead!.attributes[ATTR.receiveCount]).toBe('1');
-    expect(result).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('idempotency_error') } });
+    expect(result).toMatchObject({
+      status: 'failed',
+      lastError: { kind: 'permanent', message: expect.stringContaining('idempotency_error') },
+    });
     // Refused: the entity is free for a later command.
     expect(await rig.externalIds.get({ provider: 'stripe', entity: 'customer', ref: `user-${n}` })).toBeUndefined();
   });
@@ -300,7 +358,10 @@ describe("Stripe's idempotency errors", () => {
     // Valid for our schema, refused by Stripe: it caps metadata at 50 keys.
     const metadata = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
     const result = await run(create({ metadata }));
-    expect(result).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('provider answered 400') } });
+    expect(result).toMatchObject({
+      status: 'failed',
+      lastError: { kind: 'permanent', message: expect.stringContaining('provider answered 400') },
+    });
     expect(rig.stripe.customers.size).toBe(0);
   });
 
@@ -309,7 +370,11 @@ describe("Stripe's idempotency errors", () => {
     rig = await writerRig({ maxReceiveCount: 2, definitions: { stripe: { circuitBreaker: LENIENT_BREAKER } } });
     rig.stripe.faults.add({ kind: 'status', status: 503 }, { match: { method: 'POST' }, times: Infinity });
     const command = create();
-    expect(await run(command)).toMatchObject({ status: 'failed', attempts: 2, lastError: { kind: 'retryable', message: expect.stringContaining('503') } });
+    expect(await run(command)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: { kind: 'retryable', message: expect.stringContaining('503') },
+    });
     const [dead] = rig.queues.stripe.dlq.list();
     expect(dead!.attributes[ATTR.failureReason]).toContain('provider answered 503');
     expect(dead!.attributes[ATTR.receiveCount]).toBe('2');

@@ -17,9 +17,20 @@ const create = (input: Record<string, unknown> = {}, commandId = `cmd-trello-${+
   commandId,
   provider: 'trello',
   operation: 'createCard',
-  input: { ref: `ticket-${n}`, idList: TRELLO_SEED.lists.todo, name: `Ticket ${n}`, desc: 'Customer reports a broken export.', ...input },
+  input: {
+    ref: `ticket-${n}`,
+    idList: TRELLO_SEED.lists.todo,
+    name: `Ticket ${n}`,
+    desc: 'Customer reports a broken export.',
+    ...input,
+  },
 });
-const update = (input: Record<string, unknown>, commandId = `cmd-trello-upd-${++n}`): Command => ({ commandId, provider: 'trello', operation: 'updateCard', input });
+const update = (input: Record<string, unknown>, commandId = `cmd-trello-upd-${++n}`): Command => ({
+  commandId,
+  provider: 'trello',
+  operation: 'updateCard',
+  input,
+});
 const requests = (method: string, path: string) => rig.trello.log(path).filter((r) => r.method === method);
 const cardsOf = (r: string) => rig.trello.cardsWith(trelloMarker(r));
 const outcome = (command: Command) => rig.commands.get(command.commandId);
@@ -37,13 +48,20 @@ describe('Trello createCard: POST /1/cards with our id as a marker', () => {
     const result = await run(command);
     const [card, ...more] = cardsOf(ref());
     expect(more).toEqual([]);
-    expect(card).toMatchObject({ name: `Ticket ${n}`, idList: TRELLO_SEED.lists.todo, desc: `Customer reports a broken export.\n\n${trelloMarker(ref())}` });
+    expect(card).toMatchObject({
+      name: `Ticket ${n}`,
+      idList: TRELLO_SEED.lists.todo,
+      desc: `Customer reports a broken export.\n\n${trelloMarker(ref())}`,
+    });
     const [post] = requests('POST', '/1/cards');
     expect(post!.query).toMatchObject({ key: SECRETS.trello.apiKey, token: SECRETS.trello.token });
     expect(post!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(post!.headers['idempotency-key']).toBeUndefined();
     expect(result).toMatchObject({ status: 'succeeded', action: 'created', providerId: card!.id, providerCalls: 1 });
-    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'mapped', providerId: card!.id });
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({
+      state: 'mapped',
+      providerId: card!.id,
+    });
     // The simulator's control route shows requests without their credentials.
     const shown = await (await fetch(`${rig.trello.url}/_requests`)).text();
     expect(shown).toContain('"key":"[redacted]"');
@@ -68,17 +86,33 @@ describe('updates compare before writing', () => {
     rig = await writerRig();
     await run(create());
     const [card] = cardsOf(ref());
-    const result = await run(update({ ref: ref(), idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00Z', name: `Ticket ${n}` }));
+    const result = await run(
+      update({ ref: ref(), idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00Z', name: `Ticket ${n}` }),
+    );
     expect(result).toMatchObject({ status: 'succeeded', action: 'updated', providerCalls: 2 });
-    expect(rig.trello.cards.get(card!.id)).toMatchObject({ idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00.000Z' });
+    expect(rig.trello.cards.get(card!.id)).toMatchObject({
+      idList: TRELLO_SEED.lists.doing,
+      due: '2025-02-01T09:00:00.000Z',
+    });
     const [put] = requests('PUT', `/1/cards/${card!.id}`);
-    expect(Object.fromEntries(new URLSearchParams(put!.body))).toEqual({ idList: TRELLO_SEED.lists.doing, due: '2025-02-01T09:00:00Z' });
+    expect(Object.fromEntries(new URLSearchParams(put!.body))).toEqual({
+      idList: TRELLO_SEED.lists.doing,
+      due: '2025-02-01T09:00:00Z',
+    });
   });
 
   it('skips a write that would change nothing (no PUT), and records it as unchanged', async () => {
     rig = await writerRig();
     await run(create({ due: '2025-03-01T12:00:00.000Z' }));
-    const same = await run(update({ ref: ref(), name: `Ticket ${n}`, desc: 'Customer reports a broken export.', due: '2025-03-01T12:00:00Z', closed: false }));
+    const same = await run(
+      update({
+        ref: ref(),
+        name: `Ticket ${n}`,
+        desc: 'Customer reports a broken export.',
+        due: '2025-03-01T12:00:00Z',
+        closed: false,
+      }),
+    );
     expect(same).toMatchObject({ status: 'succeeded', action: 'unchanged', providerCalls: 1 });
     expect(rig.trello.log().filter((r) => r.method === 'PUT')).toEqual([]);
     expect(rig.logs.metric('WritesUnchanged', { provider: 'trello', operation: 'updateCard' })).toBe(1);
@@ -89,7 +123,10 @@ describe('updates compare before writing', () => {
     await run(create());
     const [card] = cardsOf(ref());
     rig.trello.cards.delete(card!.id);
-    expect(await run(update({ ref: ref(), name: 'x' }))).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('no longer has') } });
+    expect(await run(update({ ref: ref(), name: 'x' }))).toMatchObject({
+      status: 'failed',
+      lastError: { kind: 'permanent', message: expect.stringContaining('no longer has') },
+    });
   });
 });
 
@@ -100,46 +137,70 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     // No answer at all: the request may still be running, so only the redelivery looks.
     ['a reset after the commit', { kind: 'commit-then-fail', drop: 'reset' }, 2],
     ['a hang (timeout) after the commit', { kind: 'commit-then-fail', drop: 'hang' }, 2],
-  ] as const)('%s: the writer finds the card by its marker and maps it instead of creating again', async (_name, fault, attempts) => {
-    rig = await writerRig();
-    rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
-    const command = create();
-    const result = await run(command);
-    const [card, ...more] = cardsOf(ref());
-    expect(more).toEqual([]);
-    expect(requests('POST', '/1/cards')).toHaveLength(1);
-    // Found in its list (open and archived cards, newest first): the board is never read.
-    const [look, ...again] = requests('GET', `/1/lists/${TRELLO_SEED.lists.todo}/cards`);
-    expect(again).toEqual([]);
-    expect(look!.query).toMatchObject({ filter: 'all', limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
-    expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toEqual([]);
-    expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts });
-    expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
-  });
+  ] as const)(
+    '%s: the writer finds the card by its marker and maps it instead of creating again',
+    async (_name, fault, attempts) => {
+      rig = await writerRig();
+      rig.trello.faults.add(fault, { match: { method: 'POST', path: '/1/cards' } });
+      const command = create();
+      const result = await run(command);
+      const [card, ...more] = cardsOf(ref());
+      expect(more).toEqual([]);
+      expect(requests('POST', '/1/cards')).toHaveLength(1);
+      // Found in its list (open and archived cards, newest first): the board is never read.
+      const [look, ...again] = requests('GET', `/1/lists/${TRELLO_SEED.lists.todo}/cards`);
+      expect(again).toEqual([]);
+      expect(look!.query).toMatchObject({
+        filter: 'all',
+        limit: '1000',
+        since: expect.stringMatching(/^[0-9a-f]{24}$/),
+      });
+      expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toEqual([]);
+      expect(result).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts });
+      expect(rig.logs.metric('CommandsReconciled', { provider: 'trello', operation: 'createCard' })).toBe(1);
+    },
+  );
 
   it.each([
     ['a reset', 'reset'],
     ['a timeout', 'hang'],
-  ] as const)('commit late (Trello commits after %s cut the answer): never creates again in that invocation, exactly one card', async (_name, drop) => {
-    rig = await writerRig();
-    // Trello is still working on the create when the answer is lost, and commits 5 s later on its clock.
-    rig.trello.faults.add({ kind: 'commit-late', afterMs: 5_000, drop }, { match: { method: 'POST', path: '/1/cards' } });
-    const command = create();
-    rig.send('trello', command);
-    await rig.deliver('trello');
-    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('no answer (it may still land)') } });
-    // Looking (then creating) a backoff later, as before, would have missed the card that was about to land.
-    expect(requests('POST', '/1/cards')).toHaveLength(1);
-    expect(rig.trello.log().filter((r) => r.method === 'GET')).toEqual([]);
-    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'creating', unconfirmed: 1 });
-    // The redelivery comes a visibility timeout later (6 min in the CDK stack); by then the late commit has landed.
-    rig.time.advance(6 * 60_000);
-    await rig.drain('trello');
-    const [card, ...more] = cardsOf(ref());
-    expect(more).toEqual([]);
-    expect(requests('POST', '/1/cards')).toHaveLength(1);
-    expect(await outcome(command)).toMatchObject({ status: 'succeeded', action: 'reconciled', providerId: card!.id, attempts: 2 });
-  });
+  ] as const)(
+    'commit late (Trello commits after %s cut the answer): never creates again in that invocation, exactly one card',
+    async (_name, drop) => {
+      rig = await writerRig();
+      // Trello is still working on the create when the answer is lost, and commits 5 s later on its clock.
+      rig.trello.faults.add(
+        { kind: 'commit-late', afterMs: 5_000, drop },
+        { match: { method: 'POST', path: '/1/cards' } },
+      );
+      const command = create();
+      rig.send('trello', command);
+      await rig.deliver('trello');
+      expect(await outcome(command)).toMatchObject({
+        status: 'retrying',
+        lastError: { kind: 'retryable', message: expect.stringContaining('no answer (it may still land)') },
+      });
+      // Looking (then creating) a backoff later, as before, would have missed the card that was about to land.
+      expect(requests('POST', '/1/cards')).toHaveLength(1);
+      expect(rig.trello.log().filter((r) => r.method === 'GET')).toEqual([]);
+      expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({
+        state: 'creating',
+        unconfirmed: 1,
+      });
+      // The redelivery comes a visibility timeout later (6 min in the CDK stack); by then the late commit has landed.
+      rig.time.advance(6 * 60_000);
+      await rig.drain('trello');
+      const [card, ...more] = cardsOf(ref());
+      expect(more).toEqual([]);
+      expect(requests('POST', '/1/cards')).toHaveLength(1);
+      expect(await outcome(command)).toMatchObject({
+        status: 'succeeded',
+        action: 'reconciled',
+        providerId: card!.id,
+        attempts: 2,
+      });
+    },
+  );
 
   it('finds the card on the next delivery when the first one could not look (the send was counted before it went out)', async () => {
     rig = await writerRig({ definitions: { trello: { circuitBreaker: LENIENT_BREAKER } } });
@@ -149,8 +210,15 @@ describe('commit, then fail: Trello created the card and the answer was lost', (
     const command = create();
     rig.send('trello', command);
     await rig.deliver('trello');
-    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { message: expect.stringContaining('reconcile lookup failed, not creating again') } });
-    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({ state: 'creating', owner: command.commandId, unconfirmed: 1 });
+    expect(await outcome(command)).toMatchObject({
+      status: 'retrying',
+      lastError: { message: expect.stringContaining('reconcile lookup failed, not creating again') },
+    });
+    expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toMatchObject({
+      state: 'creating',
+      owner: command.commandId,
+      unconfirmed: 1,
+    });
     await rig.drain('trello');
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
@@ -174,7 +242,9 @@ describe('the marker lookup on a big board: a page of 1000 at a time, never one 
   it('Trello refuses one request for more cards than it returns at once (API_TOO_MANY_CARDS_REQUESTED)', async () => {
     rig = await writerRig();
     rig.trello.addCards(1500, { idList: TRELLO_SEED.lists.done });
-    const res = await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/cards/all?key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`);
+    const res = await fetch(
+      `${rig.trello.url}/1/boards/${TRELLO_SEED.board}/cards/all?key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`,
+    );
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: 'API_TOO_MANY_CARDS_REQUESTED' });
   });
@@ -199,9 +269,15 @@ describe('the marker lookup on a big board: a page of 1000 at a time, never one 
     expect(more).toEqual([]);
     expect(first!.query).toMatchObject({ limit: '1000', since: expect.stringMatching(/^[0-9a-f]{24}$/) });
     expect(first!.query.before).toBeUndefined();
-    expect(second!.query).toMatchObject({ limit: '1000', since: first!.query.since, before: expect.stringMatching(/^[0-9a-f]{24}$/) });
+    expect(second!.query).toMatchObject({
+      limit: '1000',
+      since: first!.query.since,
+      before: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
     // `since` is an hour before the first send: the 3000 older cards are outside it.
-    expect(parseInt(first!.query.since!.slice(0, 8), 16) * 1000).toBeGreaterThan(Date.UTC(2025, 0, 6, 12) + HOUR - 1000);
+    expect(parseInt(first!.query.since!.slice(0, 8), 16) * 1000).toBeGreaterThan(
+      Date.UTC(2025, 0, 6, 12) + HOUR - 1000,
+    );
   });
 
   it(`never creates when more cards were made since the first send than ${TRELLO_LOOKUP_PAGES} pages hold: the DLQ with the reason`, async () => {
@@ -214,7 +290,10 @@ describe('the marker lookup on a big board: a page of 1000 at a time, never one 
     expect(boardReads()).toHaveLength(TRELLO_LOOKUP_PAGES);
     expect(requests('POST', '/1/cards')).toHaveLength(1);
     expect(cardsOf(ref())).toHaveLength(1);
-    expect(await outcome(command)).toMatchObject({ status: 'failed', lastError: { kind: 'permanent', message: expect.stringContaining('cannot rule out a card') } });
+    expect(await outcome(command)).toMatchObject({
+      status: 'failed',
+      lastError: { kind: 'permanent', message: expect.stringContaining('cannot rule out a card') },
+    });
     expect(rig.queues.trello.dlq.list()[0]!.attributes[ATTR.failureKind]).toBe('permanent');
   });
 });
@@ -235,19 +314,30 @@ describe('every client fault on a create without keys: look, then create again o
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('POST', '/1/cards')).toHaveLength(2);
     // Without an answer (reset, timeout, a gateway's 504) the look and the second create wait for the redelivery.
-    const answered = fault.kind !== 'reset' && fault.kind !== 'hang' && !(fault.kind === 'status' && fault.status === 504);
+    const answered =
+      fault.kind !== 'reset' && fault.kind !== 'hang' && !(fault.kind === 'status' && fault.status === 504);
     expect(result).toMatchObject({ status: 'succeeded', action: 'created', attempts: answered ? 1 : 2 });
     // POST without an idempotency key: the client never retried it itself.
-    expect(rig.events.filter((e) => e.type === 'attempt' && e.operation === 'POST /1/cards').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 1]);
+    expect(
+      rig.events
+        .filter((e) => e.type === 'attempt' && e.operation === 'POST /1/cards')
+        .map((e) => (e as { attempt: number }).attempt),
+    ).toEqual([1, 1]);
   });
 
   it('waits out a 429 (nothing was created, so no lookup) and creates once', async () => {
     rig = await writerRig();
-    rig.trello.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 5 } }, { match: { method: 'POST', path: '/1/cards' } });
+    rig.trello.faults.add(
+      { kind: 'status', status: 429, retryAfter: { seconds: 5 } },
+      { match: { method: 'POST', path: '/1/cards' } },
+    );
     const command = create();
     rig.send('trello', command);
     await rig.deliver('trello');
-    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { kind: 'retryable', message: expect.stringContaining('429') } });
+    expect(await outcome(command)).toMatchObject({
+      status: 'retrying',
+      lastError: { kind: 'retryable', message: expect.stringContaining('429') },
+    });
     await rig.drain('trello');
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(0);
@@ -273,13 +363,15 @@ describe('every client fault on a create without keys: look, then create again o
     rig.time.advance(9_900);
     // The other writer instance (its own bucket) has sent 97 requests with the same token in this window.
     const auth = `key=${SECRETS.trello.apiKey}&token=${SECRETS.trello.token}`;
-    for (let i = 0; i < 97; i += 1) await (await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/lists?${auth}`)).arrayBuffer();
+    for (let i = 0; i < 97; i += 1)
+      await (await fetch(`${rig.trello.url}/1/boards/${TRELLO_SEED.board}/lists?${auth}`)).arrayBuffer();
     const first = [create(), create(), create()];
     for (const c of first) rig.send('trello', c);
     await rig.deliver('trello');
     const last = create();
     await run(last);
-    for (const c of [...first, last]) expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
+    for (const c of [...first, last])
+      expect(await outcome(c)).toMatchObject({ status: 'succeeded', action: 'created' });
     expect(rig.trello.log().filter((r) => r.status === 429)).toEqual([]);
     // Trello said none were left: the fourth create waited out the 10 s window (rateLimit.headers.windowMs).
     expect(requests('POST', '/1/cards').at(-1)!.at).toBeGreaterThanOrEqual(Date.UTC(2025, 0, 6, 12, 0, 10));
@@ -292,7 +384,10 @@ describe('every client fault on a create without keys: look, then create again o
     rig.send('trello', command);
     await rig.deliver('trello');
     expect(requests('POST', '/1/cards')).toHaveLength(4);
-    expect(await outcome(command)).toMatchObject({ status: 'retrying', lastError: { message: expect.stringContaining('create outcome unknown') } });
+    expect(await outcome(command)).toMatchObject({
+      status: 'retrying',
+      lastError: { message: expect.stringContaining('create outcome unknown') },
+    });
     await rig.drain('trello');
     expect(cardsOf(ref())).toHaveLength(1);
     expect(requests('GET', `/1/boards/${TRELLO_SEED.board}/cards/all`)).toHaveLength(4);
@@ -316,7 +411,11 @@ describe('every client fault on a create without keys: look, then create again o
   it('dead-letters a create Trello refuses (400 invalid value) at once, and frees the entity', async () => {
     rig = await writerRig();
     const command = create({ idList: 'aaaaaaaaaaaaaaaaaaaaaaaa' });
-    expect(await run(command)).toMatchObject({ status: 'failed', attempts: 1, lastError: { kind: 'permanent', message: expect.stringContaining('400') } });
+    expect(await run(command)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: { kind: 'permanent', message: expect.stringContaining('400') },
+    });
     const [dead] = rig.queues.trello.dlq.list();
     expect(dead!.attributes[ATTR.failureKind]).toBe('permanent');
     expect(await rig.externalIds.get({ provider: 'trello', entity: 'card', ref: ref() })).toBeUndefined();

@@ -13,8 +13,14 @@ function scripted(cursors: (string | null)[], recordsPerPage: number[]) {
     now: () => 0,
     request: async (_req: ClientRequest): Promise<Result<ClientResponse>> => {
       const i = n++;
-      const body = { data: Array.from({ length: recordsPerPage[i % recordsPerPage.length]! }, (_, k) => ({ k })), next: cursors[i] ?? null };
-      return { ok: true, value: { status: 200, headers: {}, body, attempts: 1, url: `https://prop.example/items?i=${i}` } };
+      const body = {
+        data: Array.from({ length: recordsPerPage[i % recordsPerPage.length]! }, (_, k) => ({ k })),
+        next: cursors[i] ?? null,
+      };
+      return {
+        ok: true,
+        value: { status: 200, headers: {}, body, attempts: 1, url: `https://prop.example/items?i=${i}` },
+      };
     },
     calls: () => n,
   };
@@ -30,7 +36,10 @@ describe('pagination always terminates', () => {
         fc.constantFrom('cursor' as const, 'next-url' as const),
         async (cursors, sizes, maxPages, style) => {
           const pager = scripted(cursors, sizes);
-          const spec: PaginationSpec = style === 'cursor' ? { style: 'cursor', cursorParam: 'c', cursorPath: 'next', recordsPath: 'data', maxPages } : { style: 'next-url', nextPath: 'next', recordsPath: 'data', maxPages };
+          const spec: PaginationSpec =
+            style === 'cursor'
+              ? { style: 'cursor', cursorParam: 'c', cursorPath: 'next', recordsPath: 'data', maxPages }
+              : { style: 'next-url', nextPath: 'next', recordsPath: 'data', maxPages };
           let yielded = 0;
           let stop: string | undefined;
           for await (const r of paginatePages(pager, { path: '/items' }, spec, { traceId: 't' })) {

@@ -11,7 +11,9 @@ const sign = (body: string, secret: string) => `sha256=${createHmac('sha256', se
 
 describe('github signatures', () => {
   it("accepts GitHub's documented example", () => {
-    expect(verifyWebhook('github', { headers: { 'X-Hub-Signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, [DOC_SECRET])).toEqual({ ok: true });
+    expect(
+      verifyWebhook('github', { headers: { 'X-Hub-Signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, [DOC_SECRET]),
+    ).toEqual({ ok: true });
   });
 
   it('matches header names case-insensitively and takes the raw body as a Buffer', () => {
@@ -26,10 +28,21 @@ describe('github signatures', () => {
   });
 
   it('rejects a missing header, a malformed header and a wrong signature with their reasons', () => {
-    expect(verifyWebhook('github', { headers: {}, rawBody: DOC_BODY }, [DOC_SECRET])).toEqual({ ok: false, reason: 'missing_header' });
-    expect(verifyWebhook('github', { headers: { 'x-hub-signature-256': 'sha1=abc' }, rawBody: DOC_BODY }, [DOC_SECRET])).toEqual({ ok: false, reason: 'malformed_header' });
-    expect(verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: 'Hello, World?' }, [DOC_SECRET])).toEqual({ ok: false, reason: 'signature_mismatch' });
-    expect(verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, ['wrong'])).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verifyWebhook('github', { headers: {}, rawBody: DOC_BODY }, [DOC_SECRET])).toEqual({
+      ok: false,
+      reason: 'missing_header',
+    });
+    expect(
+      verifyWebhook('github', { headers: { 'x-hub-signature-256': 'sha1=abc' }, rawBody: DOC_BODY }, [DOC_SECRET]),
+    ).toEqual({ ok: false, reason: 'malformed_header' });
+    expect(
+      verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: 'Hello, World?' }, [
+        DOC_SECRET,
+      ]),
+    ).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(
+      verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, ['wrong']),
+    ).toEqual({ ok: false, reason: 'signature_mismatch' });
   });
 
   it('verifies the exact bytes: re-serialised JSON does not pass', () => {
@@ -39,11 +52,19 @@ describe('github signatures', () => {
   });
 
   it('never throws, whatever it is given', () => {
-    const inputs: unknown[] = [null, undefined, 42, { headers: null, rawBody: null }, { headers: { 'x-hub-signature-256': ['a', 'b'] }, rawBody: 1 }];
+    const inputs: unknown[] = [
+      null,
+      undefined,
+      42,
+      { headers: null, rawBody: null },
+      { headers: { 'x-hub-signature-256': ['a', 'b'] }, rawBody: 1 },
+    ];
     for (const input of inputs) {
       expect(() => verifyWebhook('github', input as never, [DOC_SECRET])).not.toThrow();
       expect(verifyWebhook('github', input as never, [DOC_SECRET]).ok).toBe(false);
     }
-    expect(verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, []).ok).toBe(false);
+    expect(
+      verifyWebhook('github', { headers: { 'x-hub-signature-256': DOC_SIGNATURE }, rawBody: DOC_BODY }, []).ok,
+    ).toBe(false);
   });
 });

@@ -19,11 +19,14 @@ const SIGNATURE_HEADER: Record<SignatureScheme, string> = {
 const OTHER_HEADERS = ['webhook-id', 'webhook-timestamp', 'x-slack-request-timestamp'];
 
 const secretArb = (scheme: SignatureScheme) =>
-  scheme === 'standard-webhooks' ? fc.uint8Array({ minLength: 24, maxLength: 64 }).map((b) => `whsec_${Buffer.from(b).toString('base64')}`) : fc.string({ minLength: 1, maxLength: 40 });
+  scheme === 'standard-webhooks'
+    ? fc.uint8Array({ minLength: 24, maxLength: 64 }).map((b) => `whsec_${Buffer.from(b).toString('base64')}`)
+    : fc.string({ minLength: 1, maxLength: 40 });
 
 // Providers sign text sent as UTF-8; the verifier checks the bytes that arrive.
 const bodyArb = (minLength: number, maxLength: number) => fc.string({ unit: 'binary', minLength, maxLength });
-const sign = (scheme: SignatureScheme, body: string, secret: string) => signAs(scheme, body, secret, { now: NOW, url: URL, hmac: HMAC });
+const sign = (scheme: SignatureScheme, body: string, secret: string) =>
+  signAs(scheme, body, secret, { now: NOW, url: URL, hmac: HMAC });
 const verify = (scheme: SignatureScheme, headers: Record<string, string>, body: Buffer, secrets: string[]) =>
   verifyWebhook(scheme, { headers, rawBody: body, url: URL }, secrets, { now: NOW, hmac: HMAC });
 
@@ -43,7 +46,12 @@ function flipChar(text: string, at: number, delta: number): string {
 describe.each(SIGNATURE_SCHEMES)('%s: properties', (scheme) => {
   it('never throws and always answers ok or a known reason, whatever the headers, body and secrets', () => {
     const reasons = new Set(['missing_header', 'malformed_header', 'timestamp_out_of_tolerance', 'signature_mismatch']);
-    const headerValue = fc.oneof(fc.string(), fc.stringMatching(/^(t=\d{1,12},v1=[0-9a-f]{0,64}|v[01a]=[0-9a-f]{0,64}|v1,[A-Za-z0-9+/=]{0,44}|sha256=[0-9a-f]{0,64}|[A-Za-z0-9+/=]{0,44})$/));
+    const headerValue = fc.oneof(
+      fc.string(),
+      fc.stringMatching(
+        /^(t=\d{1,12},v1=[0-9a-f]{0,64}|v[01a]=[0-9a-f]{0,64}|v1,[A-Za-z0-9+/=]{0,44}|sha256=[0-9a-f]{0,64}|[A-Za-z0-9+/=]{0,44})$/,
+      ),
+    );
     fc.assert(
       fc.property(
         fc.dictionary(fc.constantFrom(SIGNATURE_HEADER[scheme], ...OTHER_HEADERS, 'X-Other'), headerValue),
@@ -51,7 +59,11 @@ describe.each(SIGNATURE_SCHEMES)('%s: properties', (scheme) => {
         fc.array(fc.oneof(fc.string(), fc.constant('whsec_'), fc.constant('')), { maxLength: 3 }),
         fc.option(fc.double(), { nil: undefined }),
         (headers, body, secrets, tolerance) => {
-          const result = verifyWebhook(scheme, { headers, rawBody: Buffer.from(body), url: URL }, secrets, { now: NOW, toleranceSeconds: tolerance, hmac: HMAC });
+          const result = verifyWebhook(scheme, { headers, rawBody: Buffer.from(body), url: URL }, secrets, {
+            now: NOW,
+            toleranceSeconds: tolerance,
+            hmac: HMAC,
+          });
           expect(result.ok || reasons.has(result.reason)).toBe(true);
         },
       ),
@@ -70,27 +82,42 @@ describe.each(SIGNATURE_SCHEMES)('%s: properties', (scheme) => {
 
   it('accepts what the provider signs and rejects every single-byte change of the body (sampled positions)', () => {
     fc.assert(
-      fc.property(bodyArb(1, 200), secretArb(scheme), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 255 }), (text, secret, positions, delta) => {
-        const { headers } = sign(scheme, text, secret);
-        const body = Buffer.from(text, 'utf8');
-        expect(verify(scheme, headers, body, [secret]).ok).toBe(true);
-        for (const p of positions) expect(verify(scheme, headers, flip(body, p % body.length, delta), [secret]).ok).toBe(false);
-      }),
+      fc.property(
+        bodyArb(1, 200),
+        secretArb(scheme),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 255 }),
+        (text, secret, positions, delta) => {
+          const { headers } = sign(scheme, text, secret);
+          const body = Buffer.from(text, 'utf8');
+          expect(verify(scheme, headers, body, [secret]).ok).toBe(true);
+          for (const p of positions)
+            expect(verify(scheme, headers, flip(body, p % body.length, delta), [secret]).ok).toBe(false);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('rejects every single-character change of the signature header (sampled positions)', () => {
     fc.assert(
-      fc.property(bodyArb(0, 100), secretArb(scheme), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 94 }), (text, secret, positions, delta) => {
-        const { headers } = sign(scheme, text, secret);
-        const body = Buffer.from(text, 'utf8');
-        const name = SIGNATURE_HEADER[scheme];
-        const value = headers[name]!;
-        for (const p of positions) {
-          expect(verify(scheme, { ...headers, [name]: flipChar(value, p % value.length, delta) }, body, [secret]).ok).toBe(false);
-        }
-      }),
+      fc.property(
+        bodyArb(0, 100),
+        secretArb(scheme),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 94 }),
+        (text, secret, positions, delta) => {
+          const { headers } = sign(scheme, text, secret);
+          const body = Buffer.from(text, 'utf8');
+          const name = SIGNATURE_HEADER[scheme];
+          const value = headers[name]!;
+          for (const p of positions) {
+            expect(
+              verify(scheme, { ...headers, [name]: flipChar(value, p % value.length, delta) }, body, [secret]).ok,
+            ).toBe(false);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

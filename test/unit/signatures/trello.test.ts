@@ -13,14 +13,31 @@ const sign = (content: string | Buffer, secret = SECRET) => createHmac('sha1', s
 
 describe('trello signatures', () => {
   it('accepts the base64 HMAC-SHA1 of the body followed by the exact callback CALLBACK_URL', () => {
-    expect(verifyWebhook('trello', { headers: { 'X-Trello-Webhook': sign(BODY + CALLBACK_URL) }, rawBody: BODY, url: CALLBACK_URL }, [SECRET])).toEqual({ ok: true });
+    expect(
+      verifyWebhook(
+        'trello',
+        { headers: { 'X-Trello-Webhook': sign(BODY + CALLBACK_URL) }, rawBody: BODY, url: CALLBACK_URL },
+        [SECRET],
+      ),
+    ).toEqual({ ok: true });
   });
 
   it('signs the CALLBACK_URL: another CALLBACK_URL, or none, never verifies', () => {
     const headers = { 'x-trello-webhook': sign(BODY + CALLBACK_URL) };
-    expect(verifyWebhook('trello', { headers, rawBody: BODY, url: CALLBACK_URL.replace('memberID=14', 'memberID=15') }, [SECRET])).toEqual({ ok: false, reason: 'signature_mismatch' });
-    expect(verifyWebhook('trello', { headers, rawBody: BODY }, [SECRET])).toEqual({ ok: false, reason: 'signature_mismatch' });
-    expect(verifyWebhook('trello', { headers: { 'x-trello-webhook': sign(BODY) }, rawBody: BODY, url: CALLBACK_URL }, [SECRET])).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(
+      verifyWebhook('trello', { headers, rawBody: BODY, url: CALLBACK_URL.replace('memberID=14', 'memberID=15') }, [
+        SECRET,
+      ]),
+    ).toEqual({ ok: false, reason: 'signature_mismatch' });
+    expect(verifyWebhook('trello', { headers, rawBody: BODY }, [SECRET])).toEqual({
+      ok: false,
+      reason: 'signature_mismatch',
+    });
+    expect(
+      verifyWebhook('trello', { headers: { 'x-trello-webhook': sign(BODY) }, rawBody: BODY, url: CALLBACK_URL }, [
+        SECRET,
+      ]),
+    ).toEqual({ ok: false, reason: 'signature_mismatch' });
   });
 
   it('hashes non-ASCII bodies as UTF-8 (the current behaviour), not as the legacy 8-bit "binary" string', () => {
@@ -28,18 +45,50 @@ describe('trello signatures', () => {
     const utf8 = sign(Buffer.from(body + CALLBACK_URL, 'utf8'));
     const legacyBinary = sign(Buffer.from(body + CALLBACK_URL, 'latin1'));
     expect(utf8).not.toBe(legacyBinary);
-    expect(verifyWebhook('trello', { headers: { 'x-trello-webhook': utf8 }, rawBody: Buffer.from(body, 'utf8'), url: CALLBACK_URL }, [SECRET]).ok).toBe(true);
-    expect(verifyWebhook('trello', { headers: { 'x-trello-webhook': legacyBinary }, rawBody: Buffer.from(body, 'utf8'), url: CALLBACK_URL }, [SECRET]).ok).toBe(false);
+    expect(
+      verifyWebhook(
+        'trello',
+        { headers: { 'x-trello-webhook': utf8 }, rawBody: Buffer.from(body, 'utf8'), url: CALLBACK_URL },
+        [SECRET],
+      ).ok,
+    ).toBe(true);
+    expect(
+      verifyWebhook(
+        'trello',
+        { headers: { 'x-trello-webhook': legacyBinary }, rawBody: Buffer.from(body, 'utf8'), url: CALLBACK_URL },
+        [SECRET],
+      ).ok,
+    ).toBe(false);
   });
 
   it('names the reason: missing header, malformed header', () => {
-    expect(verifyWebhook('trello', { headers: {}, rawBody: BODY, url: CALLBACK_URL }, [SECRET])).toEqual({ ok: false, reason: 'missing_header' });
-    expect(verifyWebhook('trello', { headers: { 'x-trello-webhook': createHmac('sha256', SECRET).update(BODY + CALLBACK_URL).digest('base64') }, rawBody: BODY, url: CALLBACK_URL }, [SECRET])).toEqual({ ok: false, reason: 'malformed_header' });
+    expect(verifyWebhook('trello', { headers: {}, rawBody: BODY, url: CALLBACK_URL }, [SECRET])).toEqual({
+      ok: false,
+      reason: 'missing_header',
+    });
+    expect(
+      verifyWebhook(
+        'trello',
+        {
+          headers: {
+            'x-trello-webhook': createHmac('sha256', SECRET)
+              .update(BODY + CALLBACK_URL)
+              .digest('base64'),
+          },
+          rawBody: BODY,
+          url: CALLBACK_URL,
+        },
+        [SECRET],
+      ),
+    ).toEqual({ ok: false, reason: 'malformed_header' });
   });
 
   it('accepts either application secret during a rotation; the local signer matches', () => {
     const signed = signAs('trello', BODY, SECRET, { url: CALLBACK_URL });
     expect(signed.headers['x-trello-webhook']).toBe(sign(BODY + CALLBACK_URL));
-    expect(verifyWebhook('trello', { headers: signed.headers, rawBody: BODY, url: CALLBACK_URL }, ['new-app-secret', SECRET]).ok).toBe(true);
+    expect(
+      verifyWebhook('trello', { headers: signed.headers, rawBody: BODY, url: CALLBACK_URL }, ['new-app-secret', SECRET])
+        .ok,
+    ).toBe(true);
   });
 });

@@ -30,14 +30,22 @@ describe('planWindows', () => {
 
   it('plans the same windows for any sub-span of a span (gaps and checkpoints name the same windows)', () => {
     fc.assert(
-      fc.property(t, fc.integer({ min: 1, max: 60 * DAY }), fc.integer({ min: 0, max: 60 * DAY }), size, (from, span, cut, width) => {
-        const to = from + span;
-        const anchor = Date.UTC(2024, 0, 1);
-        const whole = planWindows(from, to, width, anchor).map((w) => w.from);
-        const mid = Math.min(to - 1, from + cut);
-        const parts = [...planWindows(from, mid, width, anchor), ...planWindows(mid, to, width, anchor)].map((w) => w.from);
-        expect(new Set(parts)).toEqual(new Set(whole));
-      }),
+      fc.property(
+        t,
+        fc.integer({ min: 1, max: 60 * DAY }),
+        fc.integer({ min: 0, max: 60 * DAY }),
+        size,
+        (from, span, cut, width) => {
+          const to = from + span;
+          const anchor = Date.UTC(2024, 0, 1);
+          const whole = planWindows(from, to, width, anchor).map((w) => w.from);
+          const mid = Math.min(to - 1, from + cut);
+          const parts = [...planWindows(from, mid, width, anchor), ...planWindows(mid, to, width, anchor)].map(
+            (w) => w.from,
+          );
+          expect(new Set(parts)).toEqual(new Set(whole));
+        },
+      ),
     );
   });
 
@@ -48,21 +56,31 @@ describe('planWindows', () => {
 });
 
 describe('scheduledSpan', () => {
-  const poll = (window: Partial<PollSpec['window']>): PollSpec => ({ ...(fixturesPoll as PollSpec), window: { sizeMs: DAY, start: '2024-08-01', ...window } });
+  const poll = (window: Partial<PollSpec['window']>): PollSpec => ({
+    ...(fixturesPoll as PollSpec),
+    window: { sizeMs: DAY, start: '2024-08-01', ...window },
+  });
 
   it('starts at the start date, then at the checkpoint, and never before the start date', () => {
     fc.assert(
-      fc.property(fc.integer({ min: instant('2024-08-01'), max: instant('2026-01-01') }), fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 }), (now, cursorDays, lookback, ahead) => {
-        const p = poll({ lookbackMs: lookback * DAY, aheadMs: ahead * DAY });
-        const cursor = cursorDays === undefined ? undefined : instant('2024-08-01') + cursorDays * DAY;
-        const span = scheduledSpan(p, cursor, now);
-        expect(span.from).toBeGreaterThanOrEqual(instant('2024-08-01'));
-        expect(span.from).toBeLessThanOrEqual(Math.max(instant('2024-08-01'), cursor ?? instant('2024-08-01')));
-        // The lookback counts from now, so a checkpoint far behind (a backfill) is where it starts: no finished window again.
-        if (cursor !== undefined && cursor <= alignDown(now - lookback * DAY, instant('2024-08-01'), DAY)) expect(span.from).toBe(cursor);
-        expect(span.to).toBeGreaterThanOrEqual(Math.min(span.from, now + ahead * DAY));
-        expect(span.to).toBeLessThan(Math.max(span.from, now + ahead * DAY) + DAY + 1);
-      }),
+      fc.property(
+        fc.integer({ min: instant('2024-08-01'), max: instant('2026-01-01') }),
+        fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 3 }),
+        (now, cursorDays, lookback, ahead) => {
+          const p = poll({ lookbackMs: lookback * DAY, aheadMs: ahead * DAY });
+          const cursor = cursorDays === undefined ? undefined : instant('2024-08-01') + cursorDays * DAY;
+          const span = scheduledSpan(p, cursor, now);
+          expect(span.from).toBeGreaterThanOrEqual(instant('2024-08-01'));
+          expect(span.from).toBeLessThanOrEqual(Math.max(instant('2024-08-01'), cursor ?? instant('2024-08-01')));
+          // The lookback counts from now, so a checkpoint far behind (a backfill) is where it starts: no finished window again.
+          if (cursor !== undefined && cursor <= alignDown(now - lookback * DAY, instant('2024-08-01'), DAY))
+            expect(span.from).toBe(cursor);
+          expect(span.to).toBeGreaterThanOrEqual(Math.min(span.from, now + ahead * DAY));
+          expect(span.to).toBeLessThan(Math.max(span.from, now + ahead * DAY) + DAY + 1);
+        },
+      ),
     );
   });
 });

@@ -5,7 +5,12 @@ import { resolveCommand, rejectReason } from '../../../lambdas/core/writes/resol
 import { getProvider } from '../../../lambdas/providers';
 import { thrownKind } from '../../helpers/webhook-event';
 
-const valid = { commandId: 'order-42:create', provider: 'trello', operation: 'createCard', input: { ref: 'T-1', idList: '5f3c0a1b2c3d4e5f60718294', name: 'Hi' } };
+const valid = {
+  commandId: 'order-42:create',
+  provider: 'trello',
+  operation: 'createCard',
+  input: { ref: 'T-1', idList: '5f3c0a1b2c3d4e5f60718294', name: 'Hi' },
+};
 
 const reasonOf = (fn: () => unknown): string => {
   try {
@@ -24,7 +29,11 @@ describe('the command contract', () => {
   it.each([
     ['no command id', { ...valid, commandId: undefined }, 'invalid command: commandId invalid_type (expected string)'],
     ['a command id with spaces', { ...valid, commandId: 'a b' }, 'invalid command: commandId invalid_format'],
-    ['a command id over 128 characters', { ...valid, commandId: 'x'.repeat(129) }, 'invalid command: commandId invalid_format'],
+    [
+      'a command id over 128 characters',
+      { ...valid, commandId: 'x'.repeat(129) },
+      'invalid command: commandId invalid_format',
+    ],
     ['no input', { ...valid, input: undefined }, 'invalid command: input missing'],
     ['an upper-case provider', { ...valid, provider: 'Trello' }, 'invalid command: provider invalid_format'],
   ])('rejects an envelope with %s as invalid_payload', (_name, value, reason) => {
@@ -38,17 +47,37 @@ describe('the command contract', () => {
 
   it('resolves the operation and validates its input, with a reason for each refusal', () => {
     expect(resolveCommand(parseCommand(valid), getProvider).operation.entity).toBe('card');
-    expect(reasonOf(() => resolveCommand({ ...valid, provider: 'github' }, getProvider))).toBe('unknown_provider: unknown provider github (no writes)');
-    expect(reasonOf(() => resolveCommand({ ...valid, operation: 'toString' }, getProvider))).toBe('unknown_operation: unknown operation toString for trello');
-    expect(reasonOf(() => resolveCommand({ ...valid, input: { ...valid.input, name: 42 } }, getProvider))).toBe('invalid_input: invalid input for trello createCard: input.name invalid_type (expected string)');
+    expect(reasonOf(() => resolveCommand({ ...valid, provider: 'github' }, getProvider))).toBe(
+      'unknown_provider: unknown provider github (no writes)',
+    );
+    expect(reasonOf(() => resolveCommand({ ...valid, operation: 'toString' }, getProvider))).toBe(
+      'unknown_operation: unknown operation toString for trello',
+    );
+    expect(reasonOf(() => resolveCommand({ ...valid, input: { ...valid.input, name: 42 } }, getProvider))).toBe(
+      'invalid_input: invalid input for trello createCard: input.name invalid_type (expected string)',
+    );
   });
 
   it('never puts an input value in a rejection', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 8 }).filter((s) => /^[a-z]+$/.test(s)), (secret) => {
-        const message = reasonOf(() => resolveCommand({ ...valid, operation: 'createCard', input: { ref: 'T-1', idList: secret, name: secret, [secret]: secret } }, getProvider));
-        return !message.includes(`: ${secret}`) && !message.includes(`=${secret}`) && message.split(secret).length <= 2;
-      }),
+      fc.property(
+        fc.string({ minLength: 8 }).filter((s) => /^[a-z]+$/.test(s)),
+        (secret) => {
+          const message = reasonOf(() =>
+            resolveCommand(
+              {
+                ...valid,
+                operation: 'createCard',
+                input: { ref: 'T-1', idList: secret, name: secret, [secret]: secret },
+              },
+              getProvider,
+            ),
+          );
+          return (
+            !message.includes(`: ${secret}`) && !message.includes(`=${secret}`) && message.split(secret).length <= 2
+          );
+        },
+      ),
     );
   });
 });
@@ -58,7 +87,10 @@ describe('inputHash: what binds a command id to its input', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (input) => {
         const reversed = Object.fromEntries(Object.entries(input).reverse());
-        return inputHash({ operation: 'op', input }) === inputHash({ operation: 'op', input: { ...reversed, extra: undefined } });
+        return (
+          inputHash({ operation: 'op', input }) ===
+          inputHash({ operation: 'op', input: { ...reversed, extra: undefined } })
+        );
       }),
     );
   });

@@ -29,13 +29,21 @@ describe('Stripe customers', () => {
       method: 'POST',
       path: '/customers',
       operation: 'POST /v1/customers',
-      form: { email: 'ann@example.com', name: 'Ann', 'metadata[plan]': 'pro', [`metadata[${STRIPE_REF_METADATA}]`]: 'user-1' },
+      form: {
+        email: 'ann@example.com',
+        name: 'Ann',
+        'metadata[plan]': 'pro',
+        [`metadata[${STRIPE_REF_METADATA}]`]: 'user-1',
+      },
     });
   });
 
   it('updates with POST /v1/customers/{id}, without reading first', () => {
     expect(ops(stripe).createCustomer!.read).toBeUndefined();
-    expect(ops(stripe).updateCustomer!.update(input, 'cus_123', undefined)).toMatchObject({ method: 'POST', path: '/customers/cus_123' });
+    expect(ops(stripe).updateCustomer!.update(input, 'cus_123', undefined)).toMatchObject({
+      method: 'POST',
+      path: '/customers/cus_123',
+    });
   });
 
   it('reads the id only from a customer object', () => {
@@ -45,18 +53,28 @@ describe('Stripe customers', () => {
 
   it("names Stripe's error by its code, or its type when there is no code", () => {
     expect(stripeErrorCode({ error: { type: 'idempotency_error', message: '...' } })).toBe('idempotency_error');
-    expect(stripeErrorCode({ error: { type: 'invalid_request_error', code: 'idempotency_key_in_use' } })).toBe('idempotency_key_in_use');
+    expect(stripeErrorCode({ error: { type: 'invalid_request_error', code: 'idempotency_key_in_use' } })).toBe(
+      'idempotency_key_in_use',
+    );
     expect(stripeErrorCode('<html>')).toBeUndefined();
   });
 
   it('refuses an update with nothing to change, and a metadata key Stripe would not take', () => {
     expect(z.safeParse(ops(stripe).updateCustomer!.input, { ref: 'user-1' }).success).toBe(false);
-    expect(z.safeParse(ops(stripe).createCustomer!.input, { ref: 'user-1', metadata: { 'a[b]': 'x' } }).success).toBe(false);
+    expect(z.safeParse(ops(stripe).createCustomer!.input, { ref: 'user-1', metadata: { 'a[b]': 'x' } }).success).toBe(
+      false,
+    );
   });
 });
 
 describe('Trello cards', () => {
-  const card = { name: 'Ticket', desc: withMarker('Broken export', 'T-1'), idList: 'a'.repeat(24), due: '2025-01-01T10:00:00.000Z', closed: false };
+  const card = {
+    name: 'Ticket',
+    desc: withMarker('Broken export', 'T-1'),
+    idList: 'a'.repeat(24),
+    due: '2025-01-01T10:00:00.000Z',
+    closed: false,
+  };
   const update = ops(trello).updateCard!.update;
 
   it('puts the marker on its own line after the description', () => {
@@ -73,13 +91,21 @@ describe('Trello cards', () => {
 
   it('sends only the fields that differ, with due dates compared as instants', () => {
     expect(update({ ref: 'T-1', name: 'Ticket', due: '2025-01-01T10:00:00Z' }, 'c1', card)).toBeUndefined();
-    expect(update({ ref: 'T-1', name: 'Renamed', closed: false }, 'c1', card)).toEqual({ method: 'PUT', path: '/cards/c1', form: { name: 'Renamed' }, operation: 'PUT /1/cards/{id}' });
+    expect(update({ ref: 'T-1', name: 'Renamed', closed: false }, 'c1', card)).toEqual({
+      method: 'PUT',
+      path: '/cards/c1',
+      form: { name: 'Renamed' },
+      operation: 'PUT /1/cards/{id}',
+    });
     expect(update({ ref: 'T-1', due: null }, 'c1', card)!.form).toEqual({ due: '' });
     expect(update({ ref: 'T-1', desc: 'Fixed' }, 'c1', card)!.form).toEqual({ desc: withMarker('Fixed', 'T-1') });
   });
 
   it('reads the fields it compares before an update', () => {
-    expect(ops(trello).updateCard!.read!('c1')).toMatchObject({ path: '/cards/c1', query: { fields: 'name,desc,idList,due,closed' } });
+    expect(ops(trello).updateCard!.read!('c1')).toMatchObject({
+      path: '/cards/c1',
+      query: { fields: 'name,desc,idList,due,closed' },
+    });
   });
 });
 
@@ -87,6 +113,8 @@ describe('which secrets a writer may read', () => {
   it("is the provider's client credentials, never its webhook secret", () => {
     expect(clientSecretNames(stripe)).toEqual(['secretKey']);
     expect(clientSecretNames(trello)).toEqual(['apiKey', 'token']);
-    expect(clientSecretNames({ ...trello, auth: { kind: 'none' }, baseUrl: 'https://{shop}.example.com' })).toEqual(['shop']);
+    expect(clientSecretNames({ ...trello, auth: { kind: 'none' }, baseUrl: 'https://{shop}.example.com' })).toEqual([
+      'shop',
+    ]);
   });
 });
