@@ -9,7 +9,7 @@ import { alignDown, instant } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
 import { createPollerHandler, type PollerHandler } from '../lambdas/handlers/poller';
 import { endpointOverrides } from '../lambdas/handlers/client-wiring';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalDynamo } from './dynamo';
 import { LocalQueue } from './queue';
 import { LocalScheduler, rateMs } from './scheduler';

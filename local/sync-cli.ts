@@ -17,7 +17,7 @@ import { instant, planWindows } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
 import { endpointOverrides } from '../lambdas/handlers/client-wiring';
 import { providers } from '../lambdas/providers';
-import type { PollSpec, ProviderDefinition } from '../lambdas/providers/types';
+import type { PollSpec, ProviderDefinition } from '../lambdas/core/provider';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { SIMULATORS } from './polls';
 import { FileSecretStore } from './secrets';

@@ -9,7 +9,7 @@ import type { SecretStore } from '../lambdas/core/ports';
 import { createAcceptHandler } from '../lambdas/handlers/command-accept';
 import { endpointOverrides } from '../lambdas/handlers/client-wiring';
 import { createWriterHandler } from '../lambdas/handlers/command-writer';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalApiGateway } from './api-gateway';
 import type { LocalDynamo } from './dynamo';
 import { apiNoticeRecorder } from '../lambdas/core/api-notices';

@@ -1,6 +1,6 @@
 import { parseWebhookBody } from './parse-body';
 import type { QueueMessage } from './ports';
-import type { WebhookEvent } from '../providers/types';
+import type { WebhookEvent } from './provider';
 
 /** Message attribute names shared by the ingest path (writer) and the processor (reader). */
 export const ATTR = {

@@ -15,7 +15,7 @@ import {
 } from '../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
-import type { ProviderDefinition } from '../providers/types';
+import type { ProviderDefinition } from '../core/provider';
 import { required } from './wiring';
 
 export interface ProviderClientOptions {

@@ -11,8 +11,8 @@ import type { SyncRecordStore } from '../core/records';
 import { runPoll, type RunSummary } from '../core/sync/run-poll';
 import type { SyncStateStore } from '../core/sync/state';
 import { instant } from '../core/sync/windows';
-import { getProvider, type Registry } from '../providers';
-import type { ProviderDefinition } from '../providers/types';
+import { getProvider } from '../providers';
+import type { ProviderDefinition, Registry } from '../core/provider';
 import { apiNoticesSettled, providerClient } from './client-wiring';
 import { awsTelemetry, ENV, once, required } from './wiring';
 

@@ -1,7 +1,7 @@
-import type { PageSchema } from '../core/client/validate-page';
-import type { ClientRequest } from '../core/client/types';
-import type { HmacOptions, SignatureScheme } from '../core/signatures';
-import type { WritesSpec } from '../core/writes/types';
+import type { PageSchema } from '../client/validate-page';
+import type { ClientRequest } from '../client/types';
+import type { HmacOptions, SignatureScheme } from '../signatures';
+import type { WritesSpec } from '../writes/types';
 
 /** How the client authenticates; values are secret names, never secrets. */
 export type AuthSpec =
