@@ -1,6 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoEndpointSightings } from '../adapters/api-notice-store';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
 import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
 import {

@@ -2,12 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoCommandRuns } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
-import { SqsQueueSender } from '../adapters/sqs-queue';
+import { sqsSender } from '../adapters/sqs-sender';
 import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
 import { emitMetric, METRIC } from '../core/metrics';
@@ -197,7 +196,7 @@ const aws = once(() => {
       tableName: required(ENV.idempotencyTable),
       awsSdkV3Client: dynamo,
     }),
-    dlq: new SqsQueueSender(new SQSClient({}), required(ENV.dlqUrl)),
+    dlq: sqsSender(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     time: realTime,

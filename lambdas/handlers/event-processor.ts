@@ -3,12 +3,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { randomUUID } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from '../adapters/s3-blob-store';
+import { s3Blobs } from '../adapters/s3-blobs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
-import { SqsQueueSender } from '../adapters/sqs-queue';
+import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
 import { describeError, IntegrationError, isPermanent } from '../core/errors';
 import { emitMetric, METRIC } from '../core/metrics';
 import { ATTR, fromQueueMessage, type EventEnvelope } from '../core/event-message';
@@ -150,7 +149,7 @@ const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
   const dynamo = createDynamoClient();
   const bucket = process.env[ENV.blobBucket];
-  const blobs = bucket ? new S3BlobStore(new S3Client({}), bucket) : undefined;
+  const blobs = bucket ? s3Blobs(bucket) : undefined;
   return createProcessorHandler({
     blobs,
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
@@ -161,10 +160,7 @@ const aws = once(() => {
       awsSdkV3Client: dynamo,
     }),
     // The DLQ is the rare path: its SQS client is imported when a message first goes there.
-    dlq: new SqsQueueSender(
-      () => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})),
-      required(ENV.dlqUrl),
-    ),
+    dlq: sqsSenderOnFirstSend(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     now: Date.now,
