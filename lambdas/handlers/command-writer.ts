@@ -27,7 +27,7 @@ import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider } from '../providers';
 import { apiNoticesSettled, providerRequestClient } from './client-wiring';
-import { deliveryOf } from './dead-letter';
+import { deliveryOf } from './sqs-record';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

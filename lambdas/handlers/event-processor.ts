@@ -19,7 +19,7 @@ import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/pro
 import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
-import { deliveryOf, messageAttributes } from './dead-letter';
+import { deliveryOf, messageAttributes } from './sqs-record';
 import { awsTelemetry, ENV, once, required } from './wiring';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
