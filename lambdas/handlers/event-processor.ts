@@ -20,7 +20,7 @@ import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
 import { deliveryOf, messageAttributes } from './sqs-record';
-import { awsTelemetry, ENV, once, required } from './wiring';
+import { awsTelemetry, ENV, once, required } from './lambda-init';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 

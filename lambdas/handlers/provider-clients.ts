@@ -15,7 +15,7 @@ import {
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
 import type { SecretStore, Telemetry } from '../core/ports';
 import type { ProviderDefinition } from '../core/provider';
-import { required } from './wiring';
+import { required } from './lambda-init';
 
 export interface ProviderClientOptions {
   telemetry: Telemetry;
