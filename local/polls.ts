@@ -2,7 +2,7 @@ import { DynamoRecordStore } from '../lambdas/adapters/record-store';
 import { DynamoSyncState } from '../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { createClient, realTime, telemetryObserver, type Client } from '../lambdas/core/client';
-import { apiNoticeRecorder } from '../lambdas/core/api-notices';
+import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { alignDown, instant } from '../lambdas/core/sync/windows';

@@ -12,7 +12,7 @@ import { createWriterHandler } from '../lambdas/handlers/command-writer';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalApiGateway } from './api-gateway';
 import type { LocalDynamo } from './dynamo';
-import { apiNoticeRecorder } from '../lambdas/core/api-notices';
+import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';

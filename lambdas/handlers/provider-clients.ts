@@ -1,7 +1,7 @@
 import { DynamoEndpointSightings } from '../adapters/api-notice-store';
 import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../adapters/dynamodb';
 import { AwsSecretStore } from '../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notice-recorder';
 import {
   createClient,
   createRequestClient,
