@@ -8,7 +8,7 @@ import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { alignDown, instant } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
 import { createPollerHandler, type PollerHandler } from '../lambdas/handlers/poller';
-import { endpointOverrides } from '../lambdas/handlers/provider-clients';
+import { endpointOverrides } from '../lambdas/handlers/shared/provider-clients';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalDynamo } from './dynamo';
 import { LocalQueue } from './queue';

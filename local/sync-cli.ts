@@ -15,7 +15,7 @@ import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { emptySummary, runPoll, SUMMARY_COUNTS, type RunSummary } from '../lambdas/core/sync/run-poll';
 import { instant, planWindows } from '../lambdas/core/sync/windows';
 import { TABLES } from '../lambdas/core/tables';
-import { endpointOverrides } from '../lambdas/handlers/provider-clients';
+import { endpointOverrides } from '../lambdas/handlers/shared/provider-clients';
 import { providers } from '../lambdas/providers';
 import type { PollSpec, ProviderDefinition } from '../lambdas/core/provider';
 import { startDynamo, type LocalDynamo } from './dynamo';

@@ -7,7 +7,7 @@ import { createClient, realTime, telemetryObserver, type Client, type Time } fro
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import type { SecretStore } from '../lambdas/core/ports';
 import { createAcceptHandler } from '../lambdas/handlers/command-accept';
-import { endpointOverrides } from '../lambdas/handlers/provider-clients';
+import { endpointOverrides } from '../lambdas/handlers/shared/provider-clients';
 import { createWriterHandler } from '../lambdas/handlers/command-writer';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalApiGateway } from './api-gateway';

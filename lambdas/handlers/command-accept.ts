@@ -5,7 +5,7 @@ import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { sqsSender } from '../adapters/sqs-sender';
 import { acceptCommand, type AcceptDeps } from '../core/writes/accept';
 import { getProvider } from '../providers';
-import { awsTelemetry, ENV, once, required } from './lambda-init';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type AcceptHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 

@@ -26,9 +26,9 @@ import type { WriteResult } from '../core/writes/perform-write';
 import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
 import { getProvider } from '../providers';
-import { apiNoticesSettled, providerRequestClient } from './provider-clients';
-import { deliveryOf } from './sqs-record';
-import { awsTelemetry, ENV, once, required } from './lambda-init';
+import { apiNoticesSettled, providerRequestClient } from './shared/provider-clients';
+import { deliveryOf } from './shared/sqs-record';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 

@@ -19,8 +19,8 @@ import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/pro
 import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
-import { deliveryOf, messageAttributes } from './sqs-record';
-import { awsTelemetry, ENV, once, required } from './lambda-init';
+import { deliveryOf, messageAttributes } from './shared/sqs-record';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 

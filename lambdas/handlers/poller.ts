@@ -13,8 +13,8 @@ import type { SyncStateStore } from '../core/sync/state';
 import { instant } from '../core/sync/windows';
 import { getProvider } from '../providers';
 import type { ProviderDefinition, Registry } from '../core/provider';
-import { apiNoticesSettled, providerClient } from './provider-clients';
-import { awsTelemetry, ENV, once, required } from './lambda-init';
+import { apiNoticesSettled, providerClient } from './shared/provider-clients';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 /**
  * What invokes the poller: EventBridge Scheduler sends `{ provider, poll }` (a scheduled run); the sync

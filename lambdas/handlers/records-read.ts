@@ -8,7 +8,7 @@ import type { SyncStateStore } from '../core/sync/state';
 import { lastKnown } from '../core/sync/read-records';
 import type { Registry } from '../core/provider';
 import { getProvider } from '../providers';
-import { once, required } from './lambda-init';
+import { once, required } from './shared/lambda-init';
 
 export type RecordsReadHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 

@@ -5,7 +5,7 @@ import { AwsSecretStore } from '../adapters/secrets';
 import { sqsSender } from '../adapters/sqs-sender';
 import { ingest, type IngestDeps, type IngestRequest } from '../core/ingest';
 import { getProvider } from '../providers';
-import { awsTelemetry, ENV, once, required } from './lambda-init';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type IngestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 

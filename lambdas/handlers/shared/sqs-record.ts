@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { Delivery } from '../core/failure-policy';
+import type { Delivery } from '../../core/failure-policy';
 
 /** A record's string message attributes (SQS hands binary ones too; the stack sets none). */
 export function messageAttributes(record: SQSRecord): Record<string, string> {

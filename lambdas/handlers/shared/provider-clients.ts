@@ -1,7 +1,7 @@
-import { DynamoEndpointSightings } from '../adapters/api-notice-store';
-import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../adapters/dynamodb';
-import { AwsSecretStore } from '../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notice-recorder';
+import { DynamoEndpointSightings } from '../../adapters/api-notice-store';
+import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../../adapters/dynamodb';
+import { AwsSecretStore } from '../../adapters/secrets';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
 import {
   createClient,
   createRequestClient,
@@ -11,10 +11,10 @@ import {
   type Client,
   type ClientDeps,
   type RequestClient,
-} from '../core/client';
-import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
-import type { SecretStore, Telemetry } from '../core/ports';
-import type { ProviderDefinition } from '../core/provider';
+} from '../../core/client';
+import { baseUrlEnv, ENV, tokenUrlEnv } from '../../core/env-contract';
+import type { SecretStore, Telemetry } from '../../core/ports';
+import type { ProviderDefinition } from '../../core/provider';
 import { required } from './lambda-init';
 
 export interface ProviderClientOptions {
