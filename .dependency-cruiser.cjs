@@ -2,6 +2,8 @@
  * The house rules of the layers (npm run deps, part of npm test): core is the centre and imports no outer layer,
  * only adapters talk to AWS, lib reads the runtime's definitions and data but never its code. Every rule is
  * checked per import, type-only imports included. Biome's noProcessEnv keeps process.env out of core (biome.json).
+ * Not cruised: local/, bin/, bench/ and test/ are tools that run on a machine, not in a Lambda; they may import
+ * any layer and the SDK. lib/ may import aws-cdk-lib, constructs and cdk-nag freely.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 
