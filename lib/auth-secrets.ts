@@ -1,6 +1,6 @@
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 
 /**
  * The secrets a provider's outbound client reads: its credentials and any `{name}` in its base URL.

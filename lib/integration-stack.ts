@@ -8,7 +8,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import { requestOperations } from '../lambdas/providers/operations';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './work-queue';

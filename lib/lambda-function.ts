@@ -43,7 +43,7 @@ export const BUNDLING = {
 
 /** The expression lambdas/providers/index.ts tests; defined per function so its bundle holds only its provider. */
 export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
-/** The expression lambdas/handlers/client-wiring.ts tests: that provider's auth kind, so only OAuth providers bundle OAuth code. */
+/** The expression lambdas/handlers/shared/provider-clients.ts tests: that provider's auth kind, so only OAuth providers bundle OAuth code. */
 export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 
 /**

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { deadLetterQueue } from './work-queue';

@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import { ENV } from '../lambdas/core/env-contract';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';

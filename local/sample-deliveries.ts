@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import {
   SHOPIFY_HEADERS,
   SHOPIFY_ORDERS_CREATE_RAW,

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../lambdas/core/sync/run-poll';
 import type { PollerHandler, PollEvent } from '../lambdas/handlers/poller';
-import type { ScheduleExpression } from '../lambdas/providers/types';
+import type { ScheduleExpression } from '../lambdas/core/provider';
 import { lambdaContext } from './lambda-context';
 import type { LocalQueue } from './queue';
 

@@ -9,7 +9,7 @@ import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
 import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import { providers as allProviders } from '../lambdas/providers';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import { LocalApiGateway } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';

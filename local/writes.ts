@@ -7,12 +7,12 @@ import { createClient, realTime, telemetryObserver, type Client, type Time } fro
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import type { SecretStore } from '../lambdas/core/ports';
 import { createAcceptHandler } from '../lambdas/handlers/command-accept';
-import { endpointOverrides } from '../lambdas/handlers/client-wiring';
+import { endpointOverrides } from '../lambdas/handlers/shared/provider-clients';
 import { createWriterHandler } from '../lambdas/handlers/command-writer';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalApiGateway } from './api-gateway';
 import type { LocalDynamo } from './dynamo';
-import { apiNoticeRecorder } from '../lambdas/core/api-notices';
+import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';

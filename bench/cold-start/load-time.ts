@@ -13,7 +13,7 @@ export interface LoadSample {
 }
 
 // Lambda's init: import the handler module (its module scope builds the AWS clients when
-// AWS_LAMBDA_FUNCTION_NAME is set, see wiring.ts once()). ESM loads a module's static imports before
+// AWS_LAMBDA_FUNCTION_NAME is set, see handlers/shared/lambda-init.ts once()). ESM loads a module's static imports before
 // running its body, so importing those SDK packages first, then the bundle, splits the same work in two.
 const CHILD = `
 const [bundle, ...sdk] = process.argv.slice(1);

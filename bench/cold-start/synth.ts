@@ -31,7 +31,7 @@ function entryOf(root: string, bundle: string, service: string | undefined): str
     .filter((s) => relative(root, s).startsWith(join('lambdas', 'handlers')));
   const named = sources.find((s) => service && s.endsWith(`${service}.ts`));
   if (named) return named;
-  const handlers = sources.filter((s) => !/wiring\.ts$/.test(s));
+  const handlers = sources.filter((s) => !s.includes(join('handlers', 'shared')));
   return handlers.length === 1 ? handlers[0] : undefined;
 }
 

@@ -11,7 +11,7 @@ import {
 import { sampleGithubIssue } from '../../local/samples';
 import { prng } from '../../local/simulators/dataset';
 import { signAs } from '../../local/sign';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 
 /** Share of the mix per provider (most traffic from code hosting and payments, as in a typical integration hub). */
 export const PROVIDER_SHARE = {

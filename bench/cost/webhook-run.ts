@@ -17,7 +17,7 @@ import { TABLES } from '../../lambdas/core/tables';
 import { createProcessorHandler, type ProcessorHandler } from '../../lambdas/handlers/event-processor';
 import { createIngestHandler, type IngestHandler } from '../../lambdas/handlers/webhook-ingest';
 import { getProvider } from '../../lambdas/providers';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { DEFAULT_MEMORY_MB } from '../../lib/lambda-function';
 import { FileBlobStore } from '../../local/file-blob-store';
 import { lambdaContext } from '../../local/lambda-context';

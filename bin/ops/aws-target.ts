@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
 import { SqsAdmin } from '../../lambdas/adapters/sqs-admin';
-import type { DeadLetter } from '../../lambdas/core/dead-letter';
+import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
 import type { OpsTarget } from './target';
 

@@ -1,4 +1,4 @@
-import { deadLetterSummary } from '../../lambdas/core/dead-letter';
+import { deadLetterSummary } from '../../lambdas/core/dead-letter-summary';
 import type { OpsTarget } from './target';
 
 export interface DlqResult {

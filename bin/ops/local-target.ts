@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeadLetter } from '../../lambdas/core/dead-letter';
+import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
 import { FileBlobStore } from '../../local/file-blob-store';
 import type { OpsTarget } from './target';

@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../lambdas/core/dead-letter';
+import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { ListableBlobStore, QueueMessage } from '../../lambdas/core/ports';
 
 /** Where ops commands act: the running local stack, or a deployed stack with `--aws`. */

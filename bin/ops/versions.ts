@@ -1,5 +1,5 @@
-import type { EndpointRecord } from '../../lambdas/core/api-notices';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { EndpointRecord } from '../../lambdas/core/api-notice-recorder';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 
 const DAY_MS = 86_400_000;
 

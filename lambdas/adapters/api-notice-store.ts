@@ -1,5 +1,5 @@
 import { paginateQuery, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSightings } from '../core/api-notices';
+import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSightings } from '../core/api-notice-recorder';
 
 /** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
 const KEEP_DAYS = 90;

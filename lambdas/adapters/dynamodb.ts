@@ -1,6 +1,8 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+export type { DynamoDBDocumentClient };
+
 /** One DynamoDB client per process; `endpoint` points it at dynalite in the local stack. */
 export function createDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({ maxAttempts: 3, ...config });

@@ -17,7 +17,7 @@ import {
   type SyncWriteOutcome,
   type UpsertOutcome,
 } from '../core/records';
-import type { EntityChange } from '../providers/types';
+import type { EntityChange } from '../core/provider';
 import { isConditionFailure } from './dynamodb';
 
 /** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut. */

@@ -12,7 +12,7 @@ const sdk = lazy(() => import('@aws-sdk/client-s3'));
  * @example
  * const blobs = new S3BlobStore(new S3Client({}), process.env.BLOB_BUCKET!);
  * // or, importing the S3 client only when a blob is first read or written:
- * const rare = new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket);
+ * const rare = s3BlobsOnFirstUse(bucket);
  * await blobs.put('payloads/github/2024-05-01/abc', body);
  */
 export class S3BlobStore implements ListableBlobStore {
@@ -59,4 +59,15 @@ export class S3BlobStore implements ListableBlobStore {
     } while (token);
     return keys.sort();
   }
+}
+
+/**
+ * A blob store whose S3 client is imported and built on first use: for a function that rarely touches S3 (ingest,
+ * for oversized bodies only). For one that always does, `s3Blobs` (s3-blobs.ts) builds it at init.
+ *
+ * @example
+ * const blobs = bucket ? s3BlobsOnFirstUse(bucket) : undefined;
+ */
+export function s3BlobsOnFirstUse(bucket: string): S3BlobStore {
+  return new S3BlobStore(() => sdk().then(({ S3Client }) => new S3Client({})), bucket);
 }

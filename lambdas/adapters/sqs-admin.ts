@@ -7,7 +7,7 @@ import {
   StartMessageMoveTaskCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetter } from '../core/dead-letter';
+import type { DeadLetter } from '../core/dead-letter-summary';
 import type { QueueMessage } from '../core/ports';
 
 export interface MoveTaskStatus {

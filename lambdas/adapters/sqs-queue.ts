@@ -10,7 +10,7 @@ const sdk = lazy(() => import('@aws-sdk/client-sqs'));
  *
  * @example
  * const queue = new SqsQueueSender(new SQSClient({}), process.env.QUEUE_URL!);
- * const dlq = new SqsQueueSender(() => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})), dlqUrl);
+ * const dlq = sqsSenderOnFirstSend(dlqUrl);
  * await queue.send({ body, attributes: { provider: 'github' } });
  */
 export class SqsQueueSender implements QueueSender {
@@ -35,4 +35,15 @@ export class SqsQueueSender implements QueueSender {
       }),
     );
   }
+}
+
+/**
+ * A sender whose SQS client is imported and built on its first send: for a queue a function rarely sends to (the
+ * processor's DLQ). For a queue on the main path, `sqsSender` (sqs-sender.ts) builds it at init.
+ *
+ * @example
+ * const dlq = sqsSenderOnFirstSend(process.env.DLQ_URL!);
+ */
+export function sqsSenderOnFirstSend(queueUrl: string): SqsQueueSender {
+  return new SqsQueueSender(() => sdk().then(({ SQSClient }) => new SQSClient({})), queueUrl);
 }

@@ -1,8 +1,9 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { BLOB_PREFIX } from './blob-layout';
-import type { EventEnvelope } from './event-message';
-import type { BlobStore, ListableBlobStore } from './ports';
+import { type EventEnvelope, fromQueueMessage } from './event-message';
+import { emitMetric, METRIC } from './metrics';
+import type { BlobStore, ListableBlobStore, QueueMessage, Telemetry } from './ports';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -77,6 +78,35 @@ export async function writeArchive(
     }),
   );
   return groups.size;
+}
+
+/**
+ * Archives a received batch before it is processed, so poison events can be replayed after a fix: every readable
+ * event but a replayed one (its original is archived already), counted per provider. It throws when the write
+ * fails, and the processor fails the whole batch: an acknowledged event is never deleted unarchived. A retry
+ * archives again; readArchive keeps one copy per event id.
+ *
+ * @example
+ * await archiveReceived(records.map((r) => ({ body: r.body, attributes: messageAttributes(r) })), { blobs, newId, telemetry });
+ */
+export async function archiveReceived(
+  messages: readonly QueueMessage[],
+  deps: { blobs: BlobStore; newId(): string; telemetry: Telemetry },
+): Promise<void> {
+  const entries: ArchiveEntry[] = [];
+  for (const message of messages) {
+    try {
+      const envelope = fromQueueMessage(message.body, message.attributes);
+      if (!envelope.replay) entries.push(archiveEntry(envelope));
+    } catch {
+      // unreadable: the processor dead-letters it with the reason
+    }
+  }
+  if (entries.length === 0) return;
+  await writeArchive(entries, deps);
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.provider, (counts.get(e.provider) ?? 0) + 1);
+  for (const [provider, n] of counts) emitMetric(deps.telemetry, METRIC.EventsArchived, n, 'Count', { provider });
 }
 
 /**

@@ -1,6 +1,7 @@
+import { describeError, IntegrationError } from './errors';
 import { parseWebhookBody } from './parse-body';
 import type { QueueMessage } from './ports';
-import type { WebhookEvent } from '../providers/types';
+import type { WebhookEvent } from './provider';
 
 /** Message attribute names shared by the ingest path (writer) and the processor (reader). */
 export const ATTR = {
@@ -65,6 +66,15 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
     ...(attributes[ATTR.bodyRef] ? { bodyRef: attributes[ATTR.bodyRef] } : {}),
     ...(attributes[ATTR.replay] ? { replay: attributes[ATTR.replay] } : {}),
   };
+}
+
+/** fromQueueMessage for a consumer: a message it cannot read is a permanent `invalid_payload`, dead-lettered at once. */
+export function readQueuedEvent(body: string, attributes: Record<string, string | undefined>): EventEnvelope {
+  try {
+    return fromQueueMessage(body, attributes);
+  } catch (err) {
+    throw new IntegrationError('invalid_payload', `unreadable message: ${describeError(err).message}`);
+  }
 }
 
 export function toWebhookEvent(e: EventEnvelope): WebhookEvent {

@@ -9,8 +9,7 @@ import { verifyWebhook } from './signatures';
 import { describeError } from './errors';
 import { emitMetric, METRIC } from './metrics';
 import { parseWebhookBody } from './parse-body';
-import type { Registry } from '../providers';
-import type { WebhookInput } from '../providers/types';
+import type { Registry, WebhookInput } from './provider';
 
 export interface IngestRequest {
   provider: string;

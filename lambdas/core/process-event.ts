@@ -4,7 +4,7 @@ import { toWebhookEvent, type EventEnvelope } from './event-message';
 import type { Telemetry } from './ports';
 import type { RecordStore, UpsertOutcome } from './records';
 import { collectDrift, DriftTally, type RecentFields, reportDrift } from './schema-drift';
-import type { Registry } from '../providers';
+import type { Registry } from './provider';
 
 export interface ProcessDeps {
   registry: Registry;

@@ -1,4 +1,4 @@
-import type { EntityChange } from '../providers/types';
+import type { EntityChange } from './provider';
 
 export type UpsertOutcome = 'written' | 'stale' | 'duplicate';
 

@@ -26,7 +26,7 @@ export const TABLES = {
     pointInTimeRecovery: true,
     indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
   },
-  /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notices.ts). */
+  /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notice-recorder.ts). */
   apiNotices: {
     name: 'api-notices',
     partitionKey: 'provider',

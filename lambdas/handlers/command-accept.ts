@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoCommandStore } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
-import { SqsQueueSender } from '../adapters/sqs-queue';
+import { sqsSender } from '../adapters/sqs-sender';
 import { acceptCommand, type AcceptDeps } from '../core/writes/accept';
 import { getProvider } from '../providers';
-import { awsTelemetry, ENV, once, required } from './wiring';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type AcceptHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -39,7 +38,7 @@ export function createAcceptHandler(deps: AcceptDeps & { flush?(): void }): Acce
 const aws = once(() => {
   const telemetry = awsTelemetry('command-accept');
   const provider = required(ENV.provider);
-  const queue = new SqsQueueSender(new SQSClient({}), required(ENV.queueUrl));
+  const queue = sqsSender(required(ENV.queueUrl));
   return createAcceptHandler({
     // One function per provider: it can send only to its own command queue.
     registry: (name) => (name === provider ? getProvider(name) : undefined),

@@ -2,26 +2,33 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoCommandRuns } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
-import { SqsQueueSender } from '../adapters/sqs-queue';
+import { sqsSender } from '../adapters/sqs-sender';
 import { realTime, type RequestClient, type Time } from '../core/client';
-import { describeError, IntegrationError, isPermanent } from '../core/errors';
+import { describeError, IntegrationError } from '../core/errors';
+import { type Delivery, isFinalAttempt, settleFailure } from '../core/failure-policy';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { QueueSender, Telemetry } from '../core/ports';
+import type { Registry } from '../core/provider';
 import { CMD_ATTR, commandFromMessage, type Command } from '../core/writes/command';
+import {
+  commandIdempotencyKey,
+  fromIdempotencyError,
+  ownsOutcome,
+  providerCallsOf,
+} from '../core/writes/command-failure';
 import type { ExternalIdStore } from '../core/writes/external-ids';
 import type { CommandRunStore } from '../core/writes/outcomes';
 import type { WriteResult } from '../core/writes/perform-write';
 import { resolveCommand, type Resolved } from '../core/writes/resolve';
 import { outcomeBase, runCommand } from '../core/writes/run-command';
-import { getProvider, type Registry } from '../providers';
-import { apiNoticesSettled, providerRequestClient } from './client-wiring';
-import { awsTelemetry, ENV, once, required } from './wiring';
-import { deadLetter, messageAttributes } from './dead-letter';
+import { getProvider } from '../providers';
+import { apiNoticesSettled, providerRequestClient } from './shared/provider-clients';
+import { deliveryOf } from './shared/sqs-record';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -44,20 +51,9 @@ export interface WriterDeps {
 }
 
 type Done = WriteResult & { commandId: string; replayed?: boolean };
-
-/** Powertools idempotency errors as the writer's: another input under the same id is permanent; a running twin is retried. */
-function translate(err: unknown, commandId: string): unknown {
-  const name = (err as Error | undefined)?.name;
-  if (name === 'IdempotencyValidationError')
-    return new IntegrationError('permanent', `command ${commandId} was already used with another input`, {
-      details: { reason: 'input_mismatch' },
-    });
-  if (name === 'IdempotencyAlreadyInProgressError')
-    return new IntegrationError('retryable', `command ${commandId} is already running`, {
-      details: { reason: 'in_progress' },
-    });
-  return err;
-}
+/** The idempotent run's first argument: Powertools reads the key and the input hash from it. */
+type CommandRun = { idempotencyKey: string; inputHash: string; command: Command };
+type RunOnce = (run: CommandRun, resolved: Resolved, context: Context) => Promise<Done>;
 
 /**
  * The command-writer Lambda: SQS batches with partial failures; each command runs once (Powertools
@@ -77,106 +73,116 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
     expiresAfterSeconds: deps.idempotencySeconds ?? 7 * 86_400,
     responseHook: (response) => ({ ...(response as Record<string, unknown>), replayed: true }) as typeof response,
   });
-  // The key and hash come from the first argument; the resolved command and the invocation's context (the
-  // client's deadline follows it) pass through.
-  const runOnce = makeIdempotent(
-    async (
-      run: { idempotencyKey: string; inputHash: string; command: Command },
-      resolved: Resolved,
-      context: Context,
-    ): Promise<Done> => {
-      const client = deps.clientFor(run.command.provider);
-      if (!client)
-        throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, {
-          details: { reason: 'unknown_provider' },
-        });
-      const result = await runCommand(
-        run.command,
-        resolved,
-        { remainingMs: () => context.getRemainingTimeInMillis() },
-        { ...deps, client },
-      );
-      return { commandId: run.command.commandId, ...result };
-    },
-    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'command', dataIndexArgument: 0 },
-  );
-
-  const handleRecord = async (record: SQSRecord, context: Context): Promise<Done | { deadLettered: true }> => {
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    const attrs = messageAttributes(record);
-    let command: Command | undefined;
-    let resolved: Resolved | undefined;
-    const log = (): Record<string, unknown> => ({
-      provider: command?.provider ?? attrs[CMD_ATTR.provider],
-      command_id: command?.commandId ?? attrs[CMD_ATTR.commandId],
-      operation: command?.operation ?? attrs[CMD_ATTR.operation],
-      trace_id: command?.correlationId ?? command?.commandId ?? attrs[CMD_ATTR.traceId],
-      message_id: record.messageId,
-      attempt: receiveCount,
-    });
-    try {
-      command = commandFromMessage(record.body);
-      resolved = resolveCommand(command, deps.registry);
-      const base = outcomeBase(command, resolved);
-      const result = await runOnce(
-        { idempotencyKey: `${command.provider}#${command.commandId}`, inputHash: base.inputHash, command },
-        resolved,
-        context,
-      );
-      if (result.replayed)
-        deps.telemetry.log('info', 'command already done, skipped', {
-          ...log(),
-          action: result.action,
-          provider_id: result.providerId,
-        });
-      else
-        deps.telemetry.log('info', 'command done', {
-          ...log(),
-          action: result.action,
-          provider_id: result.providerId,
-          provider_calls: result.providerCalls,
-        });
-      return result;
-    } catch (caught) {
-      const err = command ? translate(caught, command.commandId) : caught;
-      const { kind, message } = describeError(err);
-      const reason = err instanceof IntegrationError ? err.details?.reason : undefined;
-      const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
-      const dims = {
-        provider: command?.provider ?? attrs[CMD_ATTR.provider] ?? 'unknown',
-        operation: command?.operation ?? 'unknown',
-      };
-      // The outcome of an id that belongs to another input, or of a twin still running, is not this delivery's to write.
-      const owned = command && reason !== 'input_mismatch' && reason !== 'in_progress';
-      const status = final ? 'failed' : 'retrying';
-      const calls = err instanceof IntegrationError ? Number(err.details?.providerCalls ?? 0) : 0;
-      if (owned)
-        await deps.outcomes
-          .fail(outcomeBase(command!, resolved), status, { kind, message }, calls, new Date(deps.time.now()))
-          .catch(() => undefined);
-      if (final && (await deadLetter(deps.dlq, record, err, receiveCount))) {
-        emitMetric(deps.telemetry, METRIC.CommandsFailed, 1, 'Count', dims);
-        deps.telemetry.log('error', 'command moved to DLQ', { ...log(), error_code: kind, error_message: message });
-        return { deadLettered: true };
-      }
-      emitMetric(deps.telemetry, METRIC.CommandsRetried, 1, 'Count', dims);
-      deps.telemetry.log('warn', 'command failed, will retry', { ...log(), error_code: kind, error_message: message });
-      throw err;
-    }
-  };
-
+  // The resolved command and the invocation's context (the client's deadline follows it) pass through.
+  const runOnce: RunOnce = makeIdempotent(performCommand(deps), {
+    persistenceStore: deps.persistenceStore,
+    config,
+    keyPrefix: 'command',
+    dataIndexArgument: 0,
+  });
   return async (event, context) => {
     config.registerLambdaContext(context);
     const processor = new BatchProcessor(EventType.SQS);
     try {
-      return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      });
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => handleCommand(record, context, runOnce, deps),
+        processor,
+        { context, throwOnFullBatchFailure: false },
+      );
     } finally {
       deps.flush?.();
     }
   };
+}
+
+/** Performs one command through its provider's client: the part that runs once per command id. */
+function performCommand(deps: WriterDeps): RunOnce {
+  return async (run, resolved, context) => {
+    const client = deps.clientFor(run.command.provider);
+    if (!client)
+      throw new IntegrationError('permanent', `this writer does not serve ${run.command.provider}`, {
+        details: { reason: 'unknown_provider' },
+      });
+    const ctx = { remainingMs: () => context.getRemainingTimeInMillis() };
+    const result = await runCommand(run.command, resolved, ctx, { ...deps, client });
+    return { commandId: run.command.commandId, ...result };
+  };
+}
+
+/** What the writer knows of one record so far: the command and its operation once read and resolved. */
+interface Attempt {
+  record: SQSRecord;
+  delivery: Delivery;
+  command?: Command;
+  resolved?: Resolved;
+}
+
+function logFields({ record, delivery, command }: Attempt): Record<string, unknown> {
+  const attrs = delivery.attributes;
+  return {
+    provider: command?.provider ?? attrs[CMD_ATTR.provider],
+    command_id: command?.commandId ?? attrs[CMD_ATTR.commandId],
+    operation: command?.operation ?? attrs[CMD_ATTR.operation],
+    trace_id: command?.correlationId ?? command?.commandId ?? attrs[CMD_ATTR.traceId],
+    message_id: record.messageId,
+    attempt: delivery.receiveCount,
+  };
+}
+
+/** One record: read and resolve its command, run it once; a failure goes through failCommand. */
+async function handleCommand(
+  record: SQSRecord,
+  context: Context,
+  runOnce: RunOnce,
+  deps: WriterDeps,
+): Promise<Done | { deadLettered: true }> {
+  const attempt: Attempt = { record, delivery: deliveryOf(record) };
+  try {
+    const command = commandFromMessage(record.body);
+    attempt.command = command;
+    const resolved = resolveCommand(command, deps.registry);
+    attempt.resolved = resolved;
+    const { inputHash } = outcomeBase(command, resolved);
+    const result = await runOnce(
+      { idempotencyKey: commandIdempotencyKey(command), inputHash, command },
+      resolved,
+      context,
+    );
+    const fields = { ...logFields(attempt), action: result.action, provider_id: result.providerId };
+    if (result.replayed) deps.telemetry.log('info', 'command already done, skipped', fields);
+    else deps.telemetry.log('info', 'command done', { ...fields, provider_calls: result.providerCalls });
+    return result;
+  } catch (caught) {
+    return failCommand(attempt, caught, deps);
+  }
+}
+
+/** Records a failed command's outcome (failed when final, else retrying), then applies the failure policy. */
+async function failCommand(attempt: Attempt, caught: unknown, deps: WriterDeps): Promise<{ deadLettered: true }> {
+  const { command, delivery } = attempt;
+  const err = command ? fromIdempotencyError(caught, command.commandId) : caught;
+  const { kind, message } = describeError(err);
+  if (command && ownsOutcome(err)) {
+    const status = isFinalAttempt(err, delivery.receiveCount, deps.maxReceiveCount) ? 'failed' : 'retrying';
+    const at = new Date(deps.time.now());
+    await deps.outcomes
+      .fail(outcomeBase(command, attempt.resolved), status, { kind, message }, providerCallsOf(err), at)
+      .catch(() => undefined);
+  }
+  const dims = {
+    provider: command?.provider ?? delivery.attributes[CMD_ATTR.provider] ?? 'unknown',
+    operation: command?.operation ?? 'unknown',
+  };
+  const fields = { ...logFields(attempt), error_code: kind, error_message: message };
+  if ((await settleFailure(delivery, err, deps)) === 'dead-lettered') {
+    emitMetric(deps.telemetry, METRIC.CommandsFailed, 1, 'Count', dims);
+    deps.telemetry.log('error', 'command moved to DLQ', fields);
+    return { deadLettered: true };
+  }
+  emitMetric(deps.telemetry, METRIC.CommandsRetried, 1, 'Count', dims);
+  deps.telemetry.log('warn', 'command failed, will retry', fields);
+  throw err;
 }
 
 const aws = once(() => {
@@ -196,7 +202,7 @@ const aws = once(() => {
       tableName: required(ENV.idempotencyTable),
       awsSdkV3Client: dynamo,
     }),
-    dlq: new SqsQueueSender(new SQSClient({}), required(ENV.dlqUrl)),
+    dlq: sqsSender(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     time: realTime,

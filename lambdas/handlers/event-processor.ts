@@ -1,25 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { randomUUID } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3BlobStore } from '../adapters/s3-blob-store';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
-import { SqsQueueSender } from '../adapters/sqs-queue';
-import { describeError, IntegrationError, isPermanent } from '../core/errors';
-import { emitMetric, METRIC } from '../core/metrics';
-import { ATTR, fromQueueMessage, type EventEnvelope } from '../core/event-message';
-import type { BlobStore, QueueSender } from '../core/ports';
-import { archiveEntry, writeArchive, type ArchiveEntry } from '../core/archive';
+import { s3Blobs } from '../adapters/s3-blobs';
+import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
+import { archiveReceived } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
+import { describeError } from '../core/errors';
+import { ATTR, type EventEnvelope, readQueuedEvent } from '../core/event-message';
+import { settleFailure } from '../core/failure-policy';
+import { emitMetric, METRIC } from '../core/metrics';
+import type { BlobStore, QueueSender } from '../core/ports';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
+import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
-import { awsTelemetry, ENV, once, required } from './wiring';
-import { deadLetter, messageAttributes } from './dead-letter';
+import { deliveryOf, messageAttributes } from './shared/sqs-record';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -38,6 +39,9 @@ export interface ProcessorDeps extends ProcessDeps {
   flush?(): void;
 }
 
+type Applied = ProcessSummary & { provider: string; replayed?: boolean };
+type ApplyOnce = (idempotencyKey: string, envelope: EventEnvelope) => Promise<Applied>;
+
 /**
  * The event-processor Lambda: SQS batches with partial failures, each event applied once
  * (Powertools idempotency on `provider#eventId`), then upsert-if-newer per entity.
@@ -49,10 +53,43 @@ export interface ProcessorDeps extends ProcessDeps {
 export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   // A drifted field's warn line once per 10 minutes per container; the metric counts every event.
   const processDeps: ProcessDeps = { ...deps, driftLog: deps.driftLog ?? new RecentFields(600_000) };
-  // The key is the idempotent function's first argument (no JMESPath: Powertools builds a new
-  // interpreter per search, a few % of the processor's CPU); the hash is the same as it was with
-  // `eventKeyJmesPath: 'idempotencyKey'`, so records stored before still match.
-  const config = new IdempotencyConfig({
+  const config = idempotencyConfig(deps);
+  // The key is the idempotent function's first argument (no JMESPath: Powertools builds a new interpreter per search,
+  // a few % of the processor's CPU); its hash is the one `eventKeyJmesPath: 'idempotencyKey'` gave, so stored records match.
+  const applyOnce: ApplyOnce = makeIdempotent(
+    async (_idempotencyKey: string, envelope: EventEnvelope): Promise<Applied> => ({
+      provider: envelope.provider,
+      ...(await processEvent(envelope, processDeps)),
+    }),
+    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event', dataIndexArgument: 0 },
+  );
+  return async (event, context) => {
+    config.registerLambdaContext(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      if (deps.archive)
+        await archiveReceived(
+          event.Records.map((r) => ({ body: r.body, attributes: messageAttributes(r) })),
+          { ...deps.archive, telemetry: deps.telemetry },
+        );
+      return await processPartialResponse(
+        event,
+        (record: SQSRecord) => handleEvent(record, applyOnce, deps),
+        processor,
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      );
+    } finally {
+      deps.flush?.();
+    }
+  };
+}
+
+/** Idempotency records kept `idempotencySeconds` (default 24 h); a hit counts as a duplicate skipped. */
+function idempotencyConfig(deps: ProcessorDeps): IdempotencyConfig {
+  return new IdempotencyConfig({
     expiresAfterSeconds: deps.idempotencySeconds ?? 86_400,
     responseHook: (response) => {
       const provider = (response as { provider?: string } | null)?.provider;
@@ -61,96 +98,49 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
       return { ...(response as Record<string, unknown>), replayed: true } as typeof response;
     },
   });
-  const applyOnce = makeIdempotent(
-    async (
-      _idempotencyKey: string,
-      envelope: EventEnvelope,
-    ): Promise<ProcessSummary & { provider: string; replayed?: boolean }> => ({
-      provider: envelope.provider,
-      ...(await processEvent(envelope, processDeps)),
-    }),
-    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event', dataIndexArgument: 0 },
-  );
+}
 
-  const handleRecord = async (record: SQSRecord) => {
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    const attrs = messageAttributes(record);
-    const log = {
-      provider: attrs[ATTR.provider],
-      trace_id: attrs[ATTR.traceId],
-      event_id: attrs[ATTR.eventId],
-      message_id: record.messageId,
-      attempt: receiveCount,
-    };
-    try {
-      let envelope: EventEnvelope;
-      try {
-        envelope = fromQueueMessage(record.body, attrs);
-      } catch (err) {
-        throw new IntegrationError('invalid_payload', `unreadable message: ${describeError(err).message}`);
-      }
-      envelope = { ...envelope, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
-      // A replay gets its own idempotency key, so an event processed within the last 24 h is applied
-      // again (e.g. after a mapping fix) while a redelivery of the same replay message still dedupes.
-      // Safe because records are written only if newer: replaying cannot roll an entity back.
-      const key = `${envelope.provider}#${envelope.eventId}${envelope.replay ? `#replay:${envelope.replay}` : ''}`;
-      const result = await applyOnce(key, envelope);
-      if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', log);
-      else deps.telemetry.log('info', 'event processed', { ...log, ...result });
-      return result;
-    } catch (err) {
-      const { kind, message } = describeError(err);
-      const final = isPermanent(err) || receiveCount >= deps.maxReceiveCount;
-      const dims = { provider: attrs[ATTR.provider] ?? 'unknown', operation: 'webhook' };
-      if (final && (await deadLetter(deps.dlq, record, err, receiveCount))) {
-        emitMetric(deps.telemetry, METRIC.EventsDeadLettered, 1, 'Count', dims);
-        deps.telemetry.log('error', 'event moved to DLQ', { ...log, error_code: kind, error_message: message });
-        return { deadLettered: true };
-      }
-      emitMetric(deps.telemetry, METRIC.EventsFailed, 1, 'Count', dims);
-      deps.telemetry.log('warn', 'event failed, will retry', { ...log, error_code: kind, error_message: message });
-      throw err;
-    }
+/** One record: read it, load a claim-checked body, apply it once; a failure goes through the failure policy. */
+async function handleEvent(
+  record: SQSRecord,
+  applyOnce: ApplyOnce,
+  deps: ProcessorDeps,
+): Promise<Applied | { deadLettered: true }> {
+  const delivery = deliveryOf(record);
+  const attrs = delivery.attributes;
+  const log = {
+    provider: attrs[ATTR.provider],
+    trace_id: attrs[ATTR.traceId],
+    event_id: attrs[ATTR.eventId],
+    message_id: record.messageId,
+    attempt: delivery.receiveCount,
   };
-
-  // Every received event is archived before it is processed, so poison events can be replayed after
-  // a fix. A failed archive write fails the whole batch (retried): an acknowledged event is never
-  // deleted unarchived. Retries archive again; readArchive keeps one copy per event id.
-  const archiveBatch = async (records: SQSRecord[]): Promise<void> => {
-    if (!deps.archive) return;
-    const entries: ArchiveEntry[] = [];
-    for (const record of records) {
-      try {
-        const envelope = fromQueueMessage(record.body, messageAttributes(record));
-        if (!envelope.replay) entries.push(archiveEntry(envelope));
-      } catch {
-        // unreadable: handleRecord dead-letters it with the reason
-      }
+  try {
+    const received = readQueuedEvent(record.body, attrs);
+    const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
+    const result = await applyOnce(eventIdempotencyKey(envelope), envelope);
+    if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', log);
+    else deps.telemetry.log('info', 'event processed', { ...log, ...result });
+    return result;
+  } catch (err) {
+    const { kind, message } = describeError(err);
+    const dims = { provider: attrs[ATTR.provider] ?? 'unknown', operation: 'webhook' };
+    if ((await settleFailure(delivery, err, deps)) === 'dead-lettered') {
+      emitMetric(deps.telemetry, METRIC.EventsDeadLettered, 1, 'Count', dims);
+      deps.telemetry.log('error', 'event moved to DLQ', { ...log, error_code: kind, error_message: message });
+      return { deadLettered: true };
     }
-    if (entries.length === 0) return;
-    await writeArchive(entries, deps.archive);
-    const counts = new Map<string, number>();
-    for (const e of entries) counts.set(e.provider, (counts.get(e.provider) ?? 0) + 1);
-    for (const [provider, n] of counts) emitMetric(deps.telemetry, METRIC.EventsArchived, n, 'Count', { provider });
-  };
-
-  return async (event, context) => {
-    config.registerLambdaContext(context);
-    const processor = new BatchProcessor(EventType.SQS);
-    try {
-      await archiveBatch(event.Records);
-      return await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
-    } finally {
-      deps.flush?.();
-    }
-  };
+    emitMetric(deps.telemetry, METRIC.EventsFailed, 1, 'Count', dims);
+    deps.telemetry.log('warn', 'event failed, will retry', { ...log, error_code: kind, error_message: message });
+    throw err;
+  }
 }
 
 const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
   const dynamo = createDynamoClient();
   const bucket = process.env[ENV.blobBucket];
-  const blobs = bucket ? new S3BlobStore(new S3Client({}), bucket) : undefined;
+  const blobs = bucket ? s3Blobs(bucket) : undefined;
   return createProcessorHandler({
     blobs,
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
@@ -161,10 +151,7 @@ const aws = once(() => {
       awsSdkV3Client: dynamo,
     }),
     // The DLQ is the rare path: its SQS client is imported when a message first goes there.
-    dlq: new SqsQueueSender(
-      () => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})),
-      required(ENV.dlqUrl),
-    ),
+    dlq: sqsSenderOnFirstSend(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     now: Date.now,

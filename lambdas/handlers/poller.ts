@@ -11,10 +11,10 @@ import type { SyncRecordStore } from '../core/records';
 import { runPoll, type RunSummary } from '../core/sync/run-poll';
 import type { SyncStateStore } from '../core/sync/state';
 import { instant } from '../core/sync/windows';
-import { getProvider, type Registry } from '../providers';
-import type { ProviderDefinition } from '../providers/types';
-import { apiNoticesSettled, providerClient } from './client-wiring';
-import { awsTelemetry, ENV, once, required } from './wiring';
+import { getProvider } from '../providers';
+import type { ProviderDefinition, Registry } from '../core/provider';
+import { apiNoticesSettled, providerClient } from './shared/provider-clients';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 /**
  * What invokes the poller: EventBridge Scheduler sends `{ provider, poll }` (a scheduled run); the sync

@@ -6,8 +6,9 @@ import { ENV } from '../core/env-contract';
 import type { SyncRecordStore } from '../core/records';
 import type { SyncStateStore } from '../core/sync/state';
 import { lastKnown } from '../core/sync/read-records';
-import { getProvider, type Registry } from '../providers';
-import { once, required } from './wiring';
+import type { Registry } from '../core/provider';
+import { getProvider } from '../providers';
+import { once, required } from './shared/lambda-init';
 
 export type RecordsReadHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 

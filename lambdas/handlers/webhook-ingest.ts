@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { S3BlobStore } from '../adapters/s3-blob-store';
+import { s3BlobsOnFirstUse } from '../adapters/s3-blob-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AwsSecretStore } from '../adapters/secrets';
-import { SqsQueueSender } from '../adapters/sqs-queue';
+import { sqsSender } from '../adapters/sqs-sender';
 import { ingest, type IngestDeps, type IngestRequest } from '../core/ingest';
 import { getProvider } from '../providers';
-import { awsTelemetry, ENV, once, required } from './wiring';
+import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
 export type IngestHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -43,13 +42,11 @@ export function createIngestHandler(deps: IngestDeps & { flush?(): void }): Inge
 const aws = once(() => {
   const telemetry = awsTelemetry('webhook-ingest');
   const provider = required(ENV.provider);
-  const queue = new SqsQueueSender(new SQSClient({}), required(ENV.queueUrl));
+  const queue = sqsSender(required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];
   return createIngestHandler({
     // Only bodies above the queue's limit go to S3: its client is imported when one first does.
-    blobs: bucket
-      ? new S3BlobStore(() => import('@aws-sdk/client-s3').then(({ S3Client }) => new S3Client({})), bucket)
-      : undefined,
+    blobs: bucket ? s3BlobsOnFirstUse(bucket) : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
     secrets: new AwsSecretStore(required(ENV.secretPrefix), {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { openEnum } from '../core/schema-drift';
-import type { PollSpec, ProviderDefinition, ResponseProblem } from './types';
+import type { PollSpec, ProviderDefinition, ResponseProblem } from '../core/provider';
 
 const DAY = 86_400_000;
 

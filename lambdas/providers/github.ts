@@ -5,7 +5,7 @@ import { retryAfterMs } from '../core/client/retry-after';
 import { IntegrationError } from '../core/errors';
 import { openEnum } from '../core/schema-drift';
 import { parsePayload } from './payload';
-import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from '../core/provider';
 
 // Only the fields the mapping reads; everything else in GitHub's payloads passes through.
 const repository = z.looseObject({

@@ -5,9 +5,9 @@ import { slack } from './slack';
 import { standard } from './standard';
 import { stripe } from './stripe';
 import { trello } from './trello';
-import type { ProviderDefinition } from './types';
+import type { ProviderDefinition } from '../core/provider';
 
-export type { ProviderDefinition } from './types';
+export type { ProviderDefinition } from '../core/provider';
 
 function listed(): ProviderDefinition[] {
   // A one-provider Lambda is bundled with process.env.BUNDLED_PROVIDER defined as its provider's name
@@ -31,5 +31,3 @@ export const providers: readonly ProviderDefinition[] = listed();
 export function getProvider(name: string): ProviderDefinition | undefined {
   return providers.find((p) => p.name === name);
 }
-
-export type Registry = (name: string) => ProviderDefinition | undefined;

@@ -1,6 +1,6 @@
 import { operationOf } from '../core/client/request-url';
 import { instant } from '../core/sync/windows';
-import type { PollSpec, ProviderDefinition } from './types';
+import type { PollSpec, ProviderDefinition } from '../core/provider';
 
 /**
  * The operation name a poll's requests carry in logs and metrics: the one the client and the paginator

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { isoMs, parsePayload } from './payload';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // Admin REST resources whose webhooks carry the resource itself (`orders/create` -> an order).
 const RESOURCES = new Set([

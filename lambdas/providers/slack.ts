@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { parsePayload, pick, pickString } from './payload';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Events API envelope: https://api.slack.com/types/event
 const envelope = z.looseObject({ type: z.string() });

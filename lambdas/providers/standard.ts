@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs } from './payload';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The spec's recommended payload: `{ type, timestamp, data }`, data possibly squashed into the top level.
 const payload = z.looseObject({

@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { parsePayload, pick, pickString } from './payload';
 import { stripeErrorCode, stripeWrites } from './stripe-writes';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Event object's fields the mapping reads: https://docs.stripe.com/api/events/object
 const stripeEvent = z.looseObject({

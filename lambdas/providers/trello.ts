@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs, pickString } from './payload';
 import { trelloWrites } from './trello-writes';
-import type { EntityChange, ProviderDefinition, WebhookEvent } from './types';
+import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 const ref = z.looseObject({ id: z.string() });
 // The webhook body is `{ action, model }`: https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { secretValues } from '../../lambdas/core/secret-values';
 import { TABLES } from '../../lambdas/core/tables';
 import { providers as allProviders } from '../../lambdas/providers';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { FootballSimulator } from '../simulators/football';
 import type { SecretsFile } from '../secrets';
 import { startLocalStack, type LocalStack } from '../stack';

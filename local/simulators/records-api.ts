@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { PaginationSpec, ProviderDefinition } from '../../lambdas/providers/types';
+import type { PaginationSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import { ProviderSimulator, type SimulatorOptions } from './base';
 import { corrupt, seededRecords, type SimRecord } from './dataset';
 import { servePage, type PageStyle } from './pages';

@@ -1,6 +1,6 @@
 import { createClient, type Client } from '../../lambdas/core/client';
 import type { ClientEvent } from '../../lambdas/core/client/types';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { RecordsSimulator, simProvider, type RecordsSimulatorOptions } from '../../local/simulators';
 import { MemorySecrets } from './memory';
 import { VirtualTime } from './virtual-time';

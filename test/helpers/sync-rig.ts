@@ -8,7 +8,7 @@ import type { SyncRecordStore } from '../../lambdas/core/records';
 import { instant } from '../../lambdas/core/sync/windows';
 import { TABLES } from '../../lambdas/core/tables';
 import { football, fixturesPoll } from '../../lambdas/providers/football';
-import type { PollSpec, ProviderDefinition } from '../../lambdas/providers/types';
+import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { FootballSimulator, type FootballSimulatorOptions } from '../../local/simulators';
 import { MemorySecrets, RecordingTelemetry } from './memory';

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '../../lambdas/providers/types';
+import type { WebhookEvent } from '../../lambdas/core/provider';
 
 /** A queued event as the processor hands it to a mapping. */
 export function webhookEvent(

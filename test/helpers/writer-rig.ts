@@ -10,7 +10,7 @@ import type { Command } from '../../lambdas/core/writes/command';
 import { createWriterHandler, type WriterHandler } from '../../lambdas/handlers/command-writer';
 import { stripe as stripeDef } from '../../lambdas/providers/stripe';
 import { trello as trelloDef } from '../../lambdas/providers/trello';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
 import { LocalQueue, type StoredMessage } from '../../local/queue';

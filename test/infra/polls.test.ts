@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '../../lambdas/providers';
 import { football, fixturesPoll } from '../../lambdas/providers/football';
-import type { PollSpec, ProviderDefinition } from '../../lambdas/providers/types';
+import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import { IntegrationStack } from '../../lib/integration-stack';
 
 let stack: IntegrationStack;

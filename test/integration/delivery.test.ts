@@ -7,7 +7,7 @@ import { readArchive } from '../../lambdas/core/archive';
 import { IntegrationError } from '../../lambdas/core/errors';
 import { ATTR } from '../../lambdas/core/event-message';
 import { github } from '../../lambdas/providers/github';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { sampleGithubIssue } from '../../local/samples';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { github } from '../../lambdas/providers/github';
-import type { ProviderDefinition } from '../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { startDemo } from '../../local/demo';
 import { githubWebhookDemo } from '../../local/demo/github-webhooks';
 import type { DashboardState } from '../../local/observability/monitor';

@@ -6,7 +6,7 @@ import {
   providerClient,
   providerRequestClient,
   resetProviderClients,
-} from '../../lambdas/handlers/client-wiring';
+} from '../../lambdas/handlers/shared/provider-clients';
 import { RecordsSimulator, simProvider } from '../../local/simulators';
 import { MemorySecrets, RecordingTelemetry } from '../helpers/memory';
 

@@ -2,7 +2,7 @@ import examples from '@octokit/webhooks-examples/api.github.com/index.json' with
 import { describe, expect, it } from 'vitest';
 import { IntegrationError } from '../../lambdas/core/errors';
 import { github } from '../../lambdas/providers/github';
-import type { WebhookEvent } from '../../lambdas/providers/types';
+import type { WebhookEvent } from '../../lambdas/core/provider';
 
 const event = (name: string, body: unknown, eventId = 'delivery-1'): WebhookEvent => ({
   provider: 'github',

@@ -7,7 +7,7 @@ import {
   type CircuitBreakerPolicy,
   type IBreaker,
 } from 'cockatiel';
-import type { CircuitBreakerSpec } from '../../providers/types';
+import type { CircuitBreakerSpec } from '../provider';
 
 export const BREAKER_DEFAULTS = {
   consecutiveFailures: 5,

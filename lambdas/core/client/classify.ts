@@ -1,6 +1,6 @@
 import type { ErrorKind } from '../errors';
 import type { BodyVerdict } from './read-body';
-import type { ResponseProblem } from '../../providers/types';
+import type { ResponseProblem } from '../provider';
 import type { AttemptOutcome } from './types';
 
 export interface Classified {

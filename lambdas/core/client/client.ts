@@ -2,7 +2,7 @@ import { bulkhead, BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import { IntegrationError, type ErrorKind } from '../errors';
 import { normalizeHeaders } from '../headers';
 import type { SecretStore } from '../ports';
-import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
+import type { PaginationSpec, ProviderDefinition } from '../provider';
 import { apiNotice } from './api-notice';
 import { backoffMs } from './backoff';
 import { circuitStateName, providerBreaker } from './breaker';

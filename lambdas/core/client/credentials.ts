@@ -1,5 +1,5 @@
 import type { SecretStore } from '../ports';
-import type { AuthSpec } from '../../providers/types';
+import type { AuthSpec } from '../provider';
 import type { OAuthTokens } from './oauth-token';
 import type { Redactor } from './redact';
 

@@ -1,6 +1,6 @@
 import { IntegrationError } from '../errors';
 import type { SecretStore } from '../ports';
-import type { AuthSpec } from '../../providers/types';
+import type { AuthSpec } from '../provider';
 import type { Redactor } from './redact';
 import type { Time } from './time';
 import type { ClientListener } from './types';

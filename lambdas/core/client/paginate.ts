@@ -1,4 +1,4 @@
-import type { PaginationSpec } from '../../providers/types';
+import type { PaginationSpec } from '../provider';
 import { at } from './json-path';
 import { nextLink } from './link-header';
 import { operationOf } from './request-url';

@@ -1,4 +1,4 @@
-import type { RateLimitHeaderNames } from '../../providers/types';
+import type { RateLimitHeaderNames } from '../provider';
 import { MAX_HEADER_WAIT_MS } from './retry-after';
 
 /** What a response says about the provider's limit; `resetAt` is epoch ms. */

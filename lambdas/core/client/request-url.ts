@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../../providers/types';
+import type { ProviderDefinition } from '../provider';
 import { IntegrationError } from '../errors';
 import type { ClientRequest } from './types';
 

@@ -1,5 +1,5 @@
 import type { SyncRecordStore } from '../records';
-import type { Registry } from '../../providers';
+import type { Registry } from '../provider';
 import type { SyncStateStore } from './state';
 
 export interface LastKnown {

@@ -6,7 +6,7 @@ import { emitMetric, METRIC } from '../metrics';
 import type { Telemetry } from '../ports';
 import { DriftTally, reportDrift } from '../schema-drift';
 import type { SyncRecord, SyncRecordStore } from '../records';
-import type { PollSpec, ProviderDefinition, SyncWindow } from '../../providers/types';
+import type { PollSpec, ProviderDefinition, SyncWindow } from '../provider';
 import { contentHash } from './content-hash';
 import { SYNC_DEFAULTS } from './defaults';
 import type { Checkpoint, Gap, QuarantineEntry, SyncStateStore } from './state';

@@ -1,4 +1,4 @@
-import type { PollSpec, SyncWindow } from '../../providers/types';
+import type { PollSpec, SyncWindow } from '../provider';
 
 /** At most this many windows in one plan: a guard against a tiny window size over a long span. */
 export const MAX_WINDOWS = 100_000;

@@ -1,7 +1,7 @@
 import { describeError } from '../errors';
 import { emitMetric, METRIC } from '../metrics';
 import type { QueueMessage, QueueSender, Telemetry } from '../ports';
-import type { Registry } from '../../providers';
+import type { Registry } from '../provider';
 import { CMD_ATTR, parseCommand, type Command } from './command';
 import type { CommandOutcomeStore } from './outcomes';
 import { rejectReason, resolveCommand } from './resolve';

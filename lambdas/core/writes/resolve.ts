@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../errors';
-import type { ProviderDefinition } from '../../providers/types';
-import type { Registry } from '../../providers';
+import type { ProviderDefinition, Registry } from '../provider';
 import { describeIssues, type Command } from './command';
 import type { WriteInput, WriteOperation } from './types';
 

@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiNoticeStore } from '../../../lambdas/adapters/api-notice-store';
 import { PowertoolsTelemetry } from '../../../lambdas/adapters/telemetry';
 import { resolveRule } from '../../../lambdas/core/alarm-rules';
-import { apiNoticeRecorder, type ApiNoticeStore, type EndpointSighting } from '../../../lambdas/core/api-notices';
+import {
+  apiNoticeRecorder,
+  type ApiNoticeStore,
+  type EndpointSighting,
+} from '../../../lambdas/core/api-notice-recorder';
 import { createClient, telemetryObserver, type Client } from '../../../lambdas/core/client';
 import { TABLES } from '../../../lambdas/core/tables';
 import { startDynamo, type LocalDynamo } from '../../../local/dynamo';

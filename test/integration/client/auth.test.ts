@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { trello } from '../../../lambdas/providers/trello';
-import type { AuthSpec } from '../../../lambdas/providers/types';
+import type { AuthSpec } from '../../../lambdas/core/provider';
 import { clientRig, ctx, TOKEN, type ClientRig } from '../../helpers/client-setup';
 
 let rig: ClientRig;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../../lambdas/core/client';
 import type { SecretStore } from '../../../lambdas/core/ports';
-import type { ProviderDefinition } from '../../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../../lambdas/core/provider';
 import { RecordsSimulator, simProvider } from '../../../local/simulators';
 import { clientRig, TOKEN, type ClientRig } from '../../helpers/client-setup';
 import { VirtualTime } from '../../helpers/virtual-time';

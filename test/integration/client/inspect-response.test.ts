@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../../lambdas/core/client';
 import type { ClientEvent, PageResult } from '../../../lambdas/core/client/types';
 import { football } from '../../../lambdas/providers/football';
-import type { ProviderDefinition } from '../../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../../lambdas/core/provider';
 import { FootballSimulator, type FootballFaultSettings } from '../../../local/simulators';
 import { MemorySecrets } from '../../helpers/memory';
 import { VirtualTime } from '../../helpers/virtual-time';

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PageResult } from '../../../lambdas/core/client/types';
-import type { PaginationSpec } from '../../../lambdas/providers/types';
+import type { PaginationSpec } from '../../../lambdas/core/provider';
 import { SIM_PAGINATION, simRecordSchema, type PageStyle } from '../../../local/simulators';
 import { clientRig, ctx, type ClientRig } from '../../helpers/client-setup';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PowertoolsTelemetry } from '../../../lambdas/adapters/telemetry';
 import { createClient, telemetryObserver, type Client } from '../../../lambdas/core/client';
 import type { ClientEvent } from '../../../lambdas/core/client/types';
-import type { ProviderDefinition } from '../../../lambdas/providers/types';
+import type { ProviderDefinition } from '../../../lambdas/core/provider';
 import {
   RecordsSimulator,
   SIM_PAGINATION,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { paginatePages } from '../../../lambdas/core/client/paginate';
 import type { ClientRequest, Result, ClientResponse } from '../../../lambdas/core/client/types';
-import type { PaginationSpec } from '../../../lambdas/providers/types';
+import type { PaginationSpec } from '../../../lambdas/core/provider';
 
 /** A provider that answers page n with the n-th cursor of a script (then nothing), in memory. */
 function scripted(cursors: (string | null)[], recordsPerPage: number[]) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixturesPoll } from '../../../lambdas/providers/football';
-import type { PollSpec } from '../../../lambdas/providers/types';
+import type { PollSpec } from '../../../lambdas/core/provider';
 import { alignDown, instant, planWindows, scheduledSpan } from '../../../lambdas/core/sync/windows';
 
 const DAY = 86_400_000;

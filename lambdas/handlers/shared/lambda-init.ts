@@ -1,5 +1,5 @@
-import { PowertoolsTelemetry } from '../adapters/telemetry';
-import { DEFAULT_NAMESPACE, ENV } from '../core/env-contract';
+import { PowertoolsTelemetry } from '../../adapters/telemetry';
+import { DEFAULT_NAMESPACE, ENV } from '../../core/env-contract';
 
 export { ENV };
 

@@ -1,8 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoEndpointSightings } from '../adapters/api-notice-store';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
-import { AwsSecretStore } from '../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../core/api-notices';
+import { DynamoEndpointSightings } from '../../adapters/api-notice-store';
+import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../../adapters/dynamodb';
+import { AwsSecretStore } from '../../adapters/secrets';
+import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
 import {
   createClient,
   createRequestClient,
@@ -12,11 +11,11 @@ import {
   type Client,
   type ClientDeps,
   type RequestClient,
-} from '../core/client';
-import { baseUrlEnv, ENV, tokenUrlEnv } from '../core/env-contract';
-import type { SecretStore, Telemetry } from '../core/ports';
-import type { ProviderDefinition } from '../providers/types';
-import { required } from './wiring';
+} from '../../core/client';
+import { baseUrlEnv, ENV, tokenUrlEnv } from '../../core/env-contract';
+import type { SecretStore, Telemetry } from '../../core/ports';
+import type { ProviderDefinition } from '../../core/provider';
+import { required } from './lambda-init';
 
 export interface ProviderClientOptions {
   telemetry: Telemetry;

@@ -1,0 +1,53 @@
+import { describeError, isPermanent } from './errors';
+import { ATTR } from './event-message';
+import type { QueueMessage, QueueSender } from './ports';
+
+/** One receive of a queued message, as a consumer's failure policy sees it. */
+export interface Delivery {
+  body: string;
+  /** Its string message attributes. */
+  attributes: Record<string, string>;
+  /** SQS's ApproximateReceiveCount: 1 on the first receive. */
+  receiveCount: number;
+}
+
+/** What a consumer does with a failed message: acknowledge it (it is in the DLQ now) or rethrow for a redelivery. */
+export type FailureStep = 'dead-lettered' | 'retry';
+
+/** No retry can help (a permanent error) or none is left (the queue's last receive). */
+export function isFinalAttempt(err: unknown, receiveCount: number, maxReceiveCount: number): boolean {
+  return isPermanent(err) || receiveCount >= maxReceiveCount;
+}
+
+/** The DLQ's copy of a failed message: its body and attributes as received, plus why and after how many receives. */
+export function deadLetterMessage(delivery: Delivery, err: unknown): QueueMessage {
+  const { kind, message } = describeError(err);
+  return {
+    body: delivery.body,
+    attributes: {
+      ...delivery.attributes,
+      [ATTR.failureKind]: kind,
+      [ATTR.failureReason]: message.slice(0, 1000),
+      [ATTR.receiveCount]: String(delivery.receiveCount),
+    },
+  };
+}
+
+/**
+ * The failure policy of the stack's queue consumers (processor and writer): a permanent error or the last receive
+ * goes to the DLQ at once with its reason, so the consumer acknowledges it; anything else is retried: the consumer
+ * rethrows and SQS redelivers it. Without a DLQ to send to, always retry (the queue's redrive policy moves it).
+ *
+ * @example
+ * if ((await settleFailure(delivery, err, { dlq, maxReceiveCount: 5 })) === 'dead-lettered') return { deadLettered: true };
+ * throw err;
+ */
+export async function settleFailure(
+  delivery: Delivery,
+  err: unknown,
+  policy: { dlq?: QueueSender; maxReceiveCount: number },
+): Promise<FailureStep> {
+  if (!policy.dlq || !isFinalAttempt(err, delivery.receiveCount, policy.maxReceiveCount)) return 'retry';
+  await policy.dlq.send(deadLetterMessage(delivery, err));
+  return 'dead-lettered';
+}

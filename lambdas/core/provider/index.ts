@@ -1,0 +1,5 @@
+/** The provider contract: what a file in lambdas/providers/ implements and core reads. */
+export type * from './definition';
+export type * from './poll';
+export type { Registry } from './registry';
+export type * from './webhook';
