@@ -15,7 +15,8 @@ import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './work-queue';
 import { BlobBucket } from './blob-bucket';
 import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
-import { Observability, type OnCallProps } from './observability/observability';
+import { Observability } from './observability/observability';
+import { type OnCallProps, onCallSubscriptions, runbookBaseUrlOf } from './observability/on-call';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
@@ -47,7 +48,7 @@ export interface IntegrationStackProps extends StackProps {
   alarms?: AlarmSettings;
   /** On-call subscriptions; default the stage's plus context `oncallEmails` / `oncallUrls`. */
   oncall?: OnCallProps;
-  /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL). */
+  /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context `runbookBaseUrl`. */
   runbookBaseUrl?: string;
 }
 
@@ -125,12 +126,6 @@ export class IntegrationStack extends Stack {
       this.secrets[provider.name] = perProvider;
     }
 
-    const oncallContext = (key: string): string[] =>
-      [this.node.tryGetContext(key) ?? []]
-        .flat()
-        .flatMap((v: unknown) => String(v).split(','))
-        .map((v) => v.trim())
-        .filter(Boolean);
     this.observability = new Observability(this, 'Observability', {
       namespace,
       alarms: {
@@ -138,11 +133,8 @@ export class IntegrationStack extends Stack {
         'api-sunset-soon': { threshold: stage.config.sunsetWarningDays, ...stage.config.alarms['api-sunset-soon'] },
         ...props.alarms,
       },
-      oncall: props.oncall ?? {
-        emails: [...stage.config.oncall.emails, ...oncallContext('oncallEmails')],
-        urls: [...stage.config.oncall.urls, ...oncallContext('oncallUrls')],
-      },
-      runbookBaseUrl: props.runbookBaseUrl,
+      oncall: props.oncall ?? onCallSubscriptions(this, stage.config.oncall),
+      runbookBaseUrl: props.runbookBaseUrl ?? runbookBaseUrlOf(this),
       removalPolicy,
     });
     // Outbound-call alarms for every provider, and p95 latency per operation its polls and writes call;
