@@ -6,7 +6,6 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/core/env-contract';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { requestOperations } from '../lambdas/providers/operations';
@@ -22,6 +21,7 @@ import { StageSettings } from './stage-settings';
 import { stageConfig, type StageConfig } from './stages';
 import { PollIntegration } from './poll-integration';
 import { RecordsApi } from './records-api';
+import { recordApiNotices } from './provider-calls';
 
 /** Why provider secrets have no rotation schedule (cdk-nag SMG4). */
 const THIRD_PARTY_SECRET =
@@ -251,16 +251,11 @@ export class IntegrationStack extends Stack {
         idempotencyTable: this.tables.idempotency,
         externalIdsTable: this.tables.externalIds,
         commandsTable: this.tables.commands,
+        apiNoticesTable: this.tables.apiNotices,
         writer: props.writer,
+        observability: this.observability,
       });
       this.commands[provider.name] = writes;
-      this.recordApiNotices(writes.writer);
-      this.observability
-        .provider(provider.name, provider.displayName)
-        .writes()
-        .queue('command-dlq-not-empty', writes.dlq)
-        .lambda('writer', writes.writer)
-        .lambda('command-accept', writes.accept);
       new CfnOutput(this, `CommandUrl-${provider.name}`, {
         description: `POST ${provider.displayName} write commands here (IAM, SigV4)`,
         value: `${this.api.apiEndpoint}${writes.path}`,
@@ -276,7 +271,6 @@ export class IntegrationStack extends Stack {
    * stack.recordApiNotices(pollerFn);
    */
   recordApiNotices(fn: LambdaFunction & IGrantable): void {
-    fn.addEnvironment(ENV.apiNoticesTable, this.tables.apiNotices.tableName);
-    this.tables.apiNotices.grant(fn, 'dynamodb:UpdateItem');
+    recordApiNotices(fn, this.tables.apiNotices);
   }
 }
