@@ -8,26 +8,11 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ProviderDefinition } from '../lambdas/providers/types';
-import type { Observability } from './observability/observability';
+import type { ProviderIntegrationProps } from './shared-parts';
 import { grantItemAccess } from './table-grants';
 import { type WorkQueue, workQueue } from './work-queue';
 
-export interface CommandIntegrationProps {
-  provider: ProviderDefinition;
-  api: HttpApi;
-  secrets: Record<string, ISecret>;
-  secretPrefix: string;
-  namespace: string;
-  idempotencyTable: ITable;
-  externalIdsTable: ITable;
-  commandsTable: ITable;
-  apiNoticesTable: ITable;
-  /** Alarms and dashboard widgets of this provider's writes. */
-  observability: Observability;
+export interface CommandIntegrationProps extends ProviderIntegrationProps {
   /** Defaults: 60 s timeout, batches of 5, at most 2 concurrent batches, 5 receives before the DLQ. */
   writer?: QueueConsumerSettings;
 }
@@ -38,7 +23,7 @@ export interface CommandIntegrationProps {
  * reads only the provider's client credentials. Other AWS services get access with `grantSend`.
  *
  * @example
- * const writes = new CommandIntegration(stack, 'Commands-trello', { provider: trello, api, secrets, ... });
+ * const writes = new CommandIntegration(stack, 'Commands-trello', { provider: trello, secrets, shared });
  * writes.grantSend(otherServiceRole); // may call POST /commands/trello and send to the queue directly
  */
 export class CommandIntegration extends Construct {
@@ -51,33 +36,34 @@ export class CommandIntegration extends Construct {
 
   constructor(scope: Construct, id: string, props: CommandIntegrationProps) {
     super(scope, id);
-    const { provider, secrets } = props;
+    const { provider, secrets, shared } = props;
     if (!provider.writes) throw new Error(`${provider.name} has no writes`);
+    const { tables } = shared;
     const settings = props.writer ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(60), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
-    const common = { [ENV.provider]: provider.name, [ENV.namespace]: props.namespace };
+    const common = { [ENV.provider]: provider.name, [ENV.namespace]: shared.namespace };
     this.accept = this.acceptFunction(props, work, common);
-    const monitoring = props.observability.provider(provider.name, provider.displayName).writes();
+    const monitoring = shared.observability.provider(provider.name, provider.displayName).writes();
     this.writer = new QueueFunction(this, 'Writer', {
       handler: 'command-writer',
       work,
       environment: {
         ...common,
-        [ENV.secretPrefix]: props.secretPrefix,
-        [ENV.idempotencyTable]: props.idempotencyTable.tableName,
-        [ENV.externalIdsTable]: props.externalIdsTable.tableName,
-        [ENV.commandsTable]: props.commandsTable.tableName,
+        [ENV.secretPrefix]: shared.secretPrefix,
+        [ENV.idempotencyTable]: tables.idempotency.tableName,
+        [ENV.externalIdsTable]: tables.externalIds.tableName,
+        [ENV.commandsTable]: tables.commands.tableName,
       },
       // Writes are paced by the provider's rate limit; few concurrent batches keep the client's bucket meaningful.
       eventSource: { batchSize: settings.batchSize ?? 5, maxConcurrency: settings.maxConcurrency ?? 2 },
-      itemTables: [props.idempotencyTable, props.externalIdsTable, props.commandsTable],
-      calls: { provider, secrets, apiNotices: props.apiNoticesTable },
+      itemTables: [tables.idempotency, tables.externalIds, tables.commands],
+      calls: { provider, secrets, apiNotices: tables.apiNotices },
       monitoring: { provider: monitoring, role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
     });
     monitoring.lambda('command-accept', this.accept);
     this.path = `/commands/${provider.name}`;
-    [this.route] = props.api.addRoutes({
+    [this.route] = shared.api.addRoutes({
       path: this.path,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.accept),
@@ -94,7 +80,7 @@ export class CommandIntegration extends Construct {
 
   /** Validates, records and queues a command: sends to this queue, writes command outcomes. */
   private acceptFunction(
-    { commandsTable }: CommandIntegrationProps,
+    { shared }: ProviderIntegrationProps,
     work: WorkQueue,
     common: Record<string, string>,
   ): HandlerFunction {
@@ -104,11 +90,11 @@ export class CommandIntegration extends Construct {
       environment: {
         ...common,
         [ENV.queueUrl]: work.queue.queueUrl,
-        [ENV.commandsTable]: commandsTable.tableName,
+        [ENV.commandsTable]: shared.tables.commands.tableName,
       },
     });
     work.queue.grantSendMessages(accept);
-    grantItemAccess(commandsTable, accept);
+    grantItemAccess(shared.tables.commands, accept);
     return accept;
   }
 }

@@ -3,11 +3,11 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { ENV } from '../lambdas/core/env-contract';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ProviderSecrets } from './provider-secrets';
 
 export interface ProviderCallsProps {
   provider: ProviderDefinition;
-  secrets: Record<string, ISecret>;
+  secrets: ProviderSecrets;
   /** Where the client records endpoints in use and their deprecation notices. */
   apiNotices: ITable;
 }

@@ -8,24 +8,10 @@ import type { ProviderDefinition } from '../lambdas/providers/types';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { BlobBucket } from './blob-bucket';
-import type { Observability } from './observability/observability';
+import type { ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
 
-export interface WebhookIntegrationProps {
-  provider: ProviderDefinition;
-  api: HttpApi;
-  secrets: Record<string, ISecret>;
-  secretPrefix: string;
-  namespace: string;
-  idempotencyTable: ITable;
-  recordsTable: ITable;
-  blobs: BlobBucket;
-  /** Alarms and dashboard section for this provider's webhook path. */
-  observability: Observability;
+export interface WebhookIntegrationProps extends ProviderIntegrationProps {
   /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
   processor?: QueueConsumerSettings;
 }
@@ -35,7 +21,7 @@ export interface WebhookIntegrationProps {
  * dashboard section. Each function can touch only this provider's queue, secret and blob prefixes.
  *
  * @example
- * new WebhookIntegration(stack, 'Webhook-github', { provider: github, api, secrets, ... });
+ * new WebhookIntegration(stack, 'Webhook-github', { provider: github, secrets, shared });
  */
 export class WebhookIntegration extends Construct {
   readonly queue: Queue;
@@ -46,18 +32,18 @@ export class WebhookIntegration extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookIntegrationProps) {
     super(scope, id);
-    const { provider } = props;
+    const { provider, shared } = props;
     if (!provider.webhook) throw new Error(`${provider.name} has no webhook`);
     const settings = props.processor ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(30), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
     const common = {
       [ENV.provider]: provider.name,
-      [ENV.namespace]: props.namespace,
-      [ENV.blobBucket]: props.blobs.bucket.bucketName,
+      [ENV.namespace]: shared.namespace,
+      [ENV.blobBucket]: shared.blobs.bucket.bucketName,
     };
     this.ingest = this.ingestFunction(props, provider.webhook, work, common);
-    const monitoring = props.observability
+    const monitoring = shared.observability
       .provider(provider.name, provider.displayName)
       .webhook({ queue: work.queue, dlq: work.dlq })
       .lambda('ingest', this.ingest);
@@ -66,22 +52,22 @@ export class WebhookIntegration extends Construct {
       work,
       environment: {
         ...common,
-        [ENV.idempotencyTable]: props.idempotencyTable.tableName,
-        [ENV.recordsTable]: props.recordsTable.tableName,
+        [ENV.idempotencyTable]: shared.tables.idempotency.tableName,
+        [ENV.recordsTable]: shared.tables.records.tableName,
       },
       eventSource: { batchSize: settings.batchSize ?? 10, maxConcurrency: settings.maxConcurrency ?? 5 },
-      itemTables: [props.idempotencyTable, props.recordsTable],
+      itemTables: [shared.tables.idempotency, shared.tables.records],
       monitoring: { provider: monitoring, role: 'processor' },
     });
-    props.blobs.grantGetPayloads(this.processor, provider.name);
-    props.blobs.grantPutArchive(this.processor, provider.name);
+    shared.blobs.grantGetPayloads(this.processor, provider.name);
+    shared.blobs.grantPutArchive(this.processor, provider.name);
     this.path = `/webhooks/${provider.name}`;
     this.addRoute(props, id);
   }
 
   /** Verifies, answers fast and queues: sends to this queue, reads the signing secrets, claim-checks big bodies. */
   private ingestFunction(
-    { provider, secrets, secretPrefix, blobs }: WebhookIntegrationProps,
+    { provider, secrets, shared }: ProviderIntegrationProps,
     webhook: NonNullable<ProviderDefinition['webhook']>,
     work: WorkQueue,
     common: Record<string, string>,
@@ -89,19 +75,19 @@ export class WebhookIntegration extends Construct {
     const ingest = new HandlerFunction(this, 'Ingest', {
       handler: 'webhook-ingest',
       timeout: Duration.seconds(10),
-      environment: { ...common, [ENV.queueUrl]: work.queue.queueUrl, [ENV.secretPrefix]: secretPrefix },
+      environment: { ...common, [ENV.queueUrl]: work.queue.queueUrl, [ENV.secretPrefix]: shared.secretPrefix },
     });
     work.queue.grantSendMessages(ingest);
     // The signing secret, and the signed callback URL where the provider signs one (Trello).
     const names = [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined);
     grantSecretReads(ingest, provider, secrets, names);
-    blobs.grantPutPayloads(ingest, provider.name);
+    shared.blobs.grantPutPayloads(ingest, provider.name);
     return ingest;
   }
 
-  private addRoute({ api }: WebhookIntegrationProps, id: string): void {
+  private addRoute({ shared }: ProviderIntegrationProps, id: string): void {
     // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.
-    const [route] = api.addRoutes({
+    const [route] = shared.api.addRoutes({
       path: this.path,
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),
