@@ -1,9 +1,8 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { ENV } from '../lambdas/core/env-contract';
-import type { ProviderDefinition } from '../lambdas/providers/types';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
-import type { ProviderSecrets } from './provider-secrets';
+import type { ProviderDefinition, ProviderSecrets } from './shared-parts';
 
 export interface ProviderCallsProps {
   provider: ProviderDefinition;

@@ -1,11 +1,8 @@
 import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { ProviderDefinition } from '../lambdas/providers/types';
+import type { ProviderDefinition, ProviderSecrets } from './shared-parts';
 import type { StageSettings } from './stage-settings';
-
-/** A provider's secrets by the names its definition declares. */
-export type ProviderSecrets = Record<string, ISecret>;
 
 /** Why provider secrets have no rotation schedule (cdk-nag SMG4). */
 const THIRD_PARTY_SECRET =

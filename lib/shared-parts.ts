@@ -1,9 +1,15 @@
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ProviderDefinition } from '../lambdas/providers/types';
 import type { BlobBucket } from './blob-bucket';
 import type { Observability } from './observability/observability';
-import type { ProviderSecrets } from './provider-secrets';
 import type { StackTables } from './stack-tables';
+
+// Re-exported so lib/ files name the provider definition without its module's path.
+export type { ProviderDefinition };
+
+/** A provider's secrets by the names its definition declares. */
+export type ProviderSecrets = Record<string, ISecret>;
 
 /**
  * What every provider's integrations use and no provider owns, made once per stage. Integrations take it as a

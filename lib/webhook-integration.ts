@@ -4,11 +4,10 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
-import type { ProviderDefinition } from '../lambdas/providers/types';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
-import type { ProviderIntegrationProps } from './shared-parts';
+import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
 
 export interface WebhookIntegrationProps extends ProviderIntegrationProps {
