@@ -21,6 +21,16 @@ export function deadLetterQueue(scope: Construct, id: string): Queue {
   });
 }
 
+/** A queue, its DLQ, and what they were sized for. */
+export interface WorkQueue {
+  queue: Queue;
+  dlq: Queue;
+  /** The consumer's timeout; the queue's visibility is 6x it. */
+  consumerTimeout: Duration;
+  /** Receives before a message moves to the DLQ. */
+  maxReceiveCount: number;
+}
+
 /**
  * A work queue and its DLQ for a Lambda consumer with `consumerTimeout`: encrypted, TLS only; visibility
  * 6x the timeout (AWS guidance: a redelivery never overlaps a running batch); `maxReceiveCount` receives
@@ -29,11 +39,7 @@ export function deadLetterQueue(scope: Construct, id: string): Queue {
  * @example
  * const { queue, dlq } = workQueue(this, Duration.seconds(30), 5);
  */
-export function workQueue(
-  scope: Construct,
-  consumerTimeout: Duration,
-  maxReceiveCount: number,
-): { queue: Queue; dlq: Queue } {
+export function workQueue(scope: Construct, consumerTimeout: Duration, maxReceiveCount: number): WorkQueue {
   const dlq = deadLetterQueue(scope, 'Dlq');
   const queue = new Queue(scope, 'Queue', {
     encryption: QueueEncryption.SQS_MANAGED,
@@ -42,5 +48,5 @@ export function workQueue(
     visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
     deadLetterQueue: { queue: dlq, maxReceiveCount },
   });
-  return { queue, dlq };
+  return { queue, dlq, consumerTimeout, maxReceiveCount };
 }

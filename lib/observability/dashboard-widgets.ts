@@ -83,93 +83,88 @@ const graph = (
     rightYAxis: opts.right ? { min: 0, label: opts.rightLabel, showUnits: false } : undefined,
   });
 
-/**
- * Builds one provider's section: requests by operation and status class, error rates, 429s, p95 latency,
- * webhooks, queue depth and age, DLQ depth, lag, gaps. SEARCH expressions break down by operation,
- * status class and reason without knowing them at deploy time.
- */
-export function providerSection(namespace: string, s: ProviderSectionState): IWidget[][] {
+/** One provider's metrics: its own (stack) metrics, SEARCH breakdowns by dimension, and rates of requests. */
+interface SectionMetrics {
+  metric(name: string, statistic?: string, label?: string): Metric;
+  search(dims: string, name: string, statistic: string, label: string): MathExpression;
+  rate(numerator: string, label: string): MathExpression;
+}
+
+function sectionMetrics(namespace: string, provider: string): SectionMetrics {
   const metric = (name: string, statistic = 'Sum', label?: string) =>
     new Metric({
       namespace,
       metricName: name,
-      dimensionsMap: { service: METRICS_SERVICE, provider: s.provider },
+      dimensionsMap: { service: METRICS_SERVICE, provider },
       statistic,
       period: PERIOD,
       label: label ?? name,
     });
-  const search = (dims: string, name: string, statistic: string, label: string) =>
-    new MathExpression({
-      expression: `SEARCH('{${namespace},${dims}} MetricName="${name}" provider="${s.provider}"', '${statistic}', 60)`,
-      label,
-      period: PERIOD,
-      usingMetrics: {},
-    });
-  const rate = (num: string, label: string) =>
-    new MathExpression({
-      expression: `100 * FILL(n${num}, 0) / requests`,
-      usingMetrics: { [`n${num}`]: metric(num), requests: metric(METRIC.Requests) },
-      label,
-      period: PERIOD,
-    });
+  return {
+    metric,
+    search: (dims, name, statistic, label) =>
+      new MathExpression({
+        expression: `SEARCH('{${namespace},${dims}} MetricName="${name}" provider="${provider}"', '${statistic}', 60)`,
+        label,
+        period: PERIOD,
+        usingMetrics: {},
+      }),
+    rate: (num, label) =>
+      new MathExpression({
+        expression: `100 * FILL(n${num}, 0) / requests`,
+        usingMetrics: { [`n${num}`]: metric(num), requests: metric(METRIC.Requests) },
+        label,
+        period: PERIOD,
+      }),
+  };
+}
 
-  const rows: IWidget[][] = [
-    [new TextWidget({ markdown: `## ${s.displayName} (\`${s.provider}\`)`, width: 24, height: 1 })],
+/** Outbound calls: requests by operation and status class, error rates, 429s and retries, p95 latency. */
+function clientRow({ metric, search, rate }: SectionMetrics): IWidget[] {
+  return [
+    graph('Requests by operation and status class', [
+      search(
+        'service,provider,operation,status_class',
+        METRIC.Requests,
+        'Sum',
+        "${PROP('Dim.operation')} ${PROP('Dim.status_class')}",
+      ),
+    ]),
+    graph(
+      'Error rates (%)',
+      [rate(METRIC.Http4xx, '4xx %'), rate(METRIC.Http429, '429 %'), rate(METRIC.Http5xx, '5xx %')],
+      { leftLabel: '%' },
+    ),
+    graph('429s, timeouts, retries, circuit open', [
+      metric(METRIC.Http429),
+      metric(METRIC.Timeouts),
+      metric(METRIC.NetworkErrors),
+      metric(METRIC.RetryAttempts),
+      metric(METRIC.CircuitOpen),
+    ]),
+    graph(
+      'p95 latency by operation (ms)',
+      [search('service,provider,operation', METRIC.LatencyMs, 'p95', "${PROP('Dim.operation')} p95")],
+      { leftLabel: 'ms' },
+    ),
   ];
-  if (s.client) {
-    rows.push([
-      graph('Requests by operation and status class', [
-        search(
-          'service,provider,operation,status_class',
-          METRIC.Requests,
-          'Sum',
-          "${PROP('Dim.operation')} ${PROP('Dim.status_class')}",
-        ),
-      ]),
-      graph(
-        'Error rates (%)',
-        [rate(METRIC.Http4xx, '4xx %'), rate(METRIC.Http429, '429 %'), rate(METRIC.Http5xx, '5xx %')],
-        { leftLabel: '%' },
-      ),
-      graph('429s, timeouts, retries, circuit open', [
-        metric(METRIC.Http429),
-        metric(METRIC.Timeouts),
-        metric(METRIC.NetworkErrors),
-        metric(METRIC.RetryAttempts),
-        metric(METRIC.CircuitOpen),
-      ]),
-      graph(
-        'p95 latency by operation (ms)',
-        [search('service,provider,operation', METRIC.LatencyMs, 'p95', "${PROP('Dim.operation')} p95")],
-        { leftLabel: 'ms' },
-      ),
-    ]);
-  }
-  if (s.webhook) {
-    const { queue, dlq } = s.webhook;
-    rows.push([
+}
+
+/** Webhooks: received and rejected, queue depth and age, DLQ and failures, lag; then what the records got. */
+function webhookRows({ metric, search }: SectionMetrics, { queue, dlq }: { queue: IQueue; dlq: IQueue }): IWidget[][] {
+  const depth = [
+    queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'visible' }),
+    queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum', label: 'in flight' }),
+  ];
+  const age = queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' });
+  return [
+    [
       graph('Webhooks', [
         metric(METRIC.WebhooksReceived, 'Sum', 'received'),
         metric(METRIC.WebhooksMalformed, 'Sum', 'malformed'),
         search('service,provider,reason', METRIC.SignatureRejected, 'Sum', "rejected: ${PROP('Dim.reason')}"),
       ]),
-      graph(
-        'Webhook queue depth and age',
-        [
-          queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'visible' }),
-          queue.metricApproximateNumberOfMessagesNotVisible({
-            period: PERIOD,
-            statistic: 'Maximum',
-            label: 'in flight',
-          }),
-        ],
-        {
-          right: [
-            queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' }),
-          ],
-          rightLabel: 's',
-        },
-      ),
+      graph('Webhook queue depth and age', depth, { right: [age], rightLabel: 's' }),
       graph('Webhook DLQ depth and failures', [
         dlq.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'DLQ visible' }),
         metric(METRIC.EventsFailed, 'Sum', 'failed (retried)'),
@@ -178,8 +173,8 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
       graph('Event lag (ms)', [metric(METRIC.EventLagMs, 'p95', 'p95'), metric(METRIC.EventLagMs, 'p50', 'p50')], {
         leftLabel: 'ms',
       }),
-    ]);
-    rows.push([
+    ],
+    [
       graph(
         'Records',
         [
@@ -191,11 +186,15 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
         ],
         { width: 12 },
       ),
-    ]);
-  }
-  const extra: IWidget[] = [];
+    ],
+  ];
+}
+
+/** The last row, with what the provider runs: deprecations, gaps, schema drift, failed commands, other queues. */
+function detailRow({ metric, search }: SectionMetrics, s: ProviderSectionState): IWidget[] {
+  const row: IWidget[] = [];
   if (s.client)
-    extra.push(
+    row.push(
       graph(
         'API deprecations: notices and days to sunset',
         [metric(METRIC.DeprecationSeen, 'Sum', 'deprecated responses')],
@@ -203,7 +202,7 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
       ),
     );
   if (s.sync)
-    extra.push(
+    row.push(
       graph(
         'Gaps open',
         [metric(METRIC.GapsOpen, 'Maximum', 'gaps open'), metric(METRIC.GapsFailing, 'Maximum', 'keep failing')],
@@ -211,15 +210,15 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
       ),
     );
   if (s.sync || s.webhook)
-    extra.push(
+    row.push(
       graph('Schema drift (records with unknown fields or values)', [
         metric(METRIC.SchemaDrift, 'Sum', 'all fields'),
         search('service,provider,operation,field', METRIC.SchemaDrift, 'Sum', "${PROP('Dim.field')}"),
       ]),
     );
-  if (s.writes) extra.push(graph('Commands failed', [metric(METRIC.CommandsFailed, 'Sum', 'failed')]));
+  if (s.writes) row.push(graph('Commands failed', [metric(METRIC.CommandsFailed, 'Sum', 'failed')]));
   if (s.queues.length > 0)
-    extra.push(
+    row.push(
       graph(
         'Other queues and DLQs: depth',
         s.queues.map(({ label, queue }) =>
@@ -227,7 +226,26 @@ export function providerSection(namespace: string, s: ProviderSectionState): IWi
         ),
       ),
     );
-  if (extra.length > 0) rows.push(extra);
+  return row;
+}
+
+/**
+ * Builds one provider's section: requests by operation and status class, error rates, 429s, p95 latency,
+ * webhooks, queue depth and age, DLQ depth, lag, gaps. SEARCH expressions break down by operation,
+ * status class and reason without knowing them at deploy time.
+ *
+ * @example
+ * providerSection('IntegrationStack/prod', { provider: 'github', displayName: 'GitHub', client: true, sync: false, writes: false, queues: [] });
+ */
+export function providerSection(namespace: string, s: ProviderSectionState): IWidget[][] {
+  const metrics = sectionMetrics(namespace, s.provider);
+  const rows: IWidget[][] = [
+    [new TextWidget({ markdown: `## ${s.displayName} (\`${s.provider}\`)`, width: 24, height: 1 })],
+  ];
+  if (s.client) rows.push(clientRow(metrics));
+  if (s.webhook) rows.push(...webhookRows(metrics, s.webhook));
+  const details = detailRow(metrics, s);
+  if (details.length > 0) rows.push(details);
   return rows;
 }
 

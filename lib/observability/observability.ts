@@ -18,14 +18,8 @@ import {
   type AlarmSettings,
 } from '../../lambdas/core/alarm-rules';
 import { AlarmFactory } from './alarm-factory';
+import type { OnCallProps } from './on-call';
 import { LazyWidget, overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
-
-export interface OnCallProps {
-  /** Email addresses subscribed to the on-call topic (each confirms by mail). */
-  emails?: string[];
-  /** HTTPS endpoints subscribed to the on-call topic (paging services' SNS integrations). */
-  urls?: string[];
-}
 
 export interface ObservabilityProps {
   namespace: string;
@@ -33,23 +27,12 @@ export interface ObservabilityProps {
   prefix?: string;
   /** Threshold and evaluation overrides per rule (lambdas/core/alarm-rules.ts has the defaults). */
   alarms?: AlarmSettings;
-  /** Subscriptions; when absent, read from context `oncallEmails` / `oncallUrls` (comma-separated or arrays). */
+  /** Subscriptions to the on-call topic; default none (the stack passes the stage's and the context's: on-call.ts). */
   oncall?: OnCallProps;
-  /** Prepended to `docs/runbooks/<id>.md` in alarm descriptions; default context `runbookBaseUrl`, else none. */
+  /** Prepended to `docs/runbooks/<id>.md` in alarm descriptions; default none. */
   runbookBaseUrl?: string;
   /** Of the topic's KMS key; default RETAIN. */
   removalPolicy?: RemovalPolicy;
-}
-
-function contextList(scope: Construct, key: string): string[] {
-  const value: unknown = scope.node.tryGetContext(key);
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
-  if (typeof value === 'string')
-    return value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  return [];
 }
 
 /**
@@ -92,16 +75,14 @@ export class Observability extends Construct {
       }),
     );
     this.topic = new Topic(this, 'OnCallTopic', { displayName: `${prefix} on-call`, masterKey: key, enforceSSL: true });
-    const emails = props.oncall?.emails ?? contextList(this, 'oncallEmails');
-    const urls = props.oncall?.urls ?? contextList(this, 'oncallUrls');
-    for (const email of emails) this.topic.addSubscription(new EmailSubscription(email));
-    for (const url of urls) this.topic.addSubscription(new UrlSubscription(url));
+    for (const email of props.oncall?.emails ?? []) this.topic.addSubscription(new EmailSubscription(email));
+    for (const url of props.oncall?.urls ?? []) this.topic.addSubscription(new UrlSubscription(url));
 
     this.factory = new AlarmFactory(this, {
       prefix,
       namespace: props.namespace,
       actions: [new SnsAction(this.topic)],
-      runbookBaseUrl: props.runbookBaseUrl ?? (this.node.tryGetContext('runbookBaseUrl') as string | undefined),
+      runbookBaseUrl: props.runbookBaseUrl,
     });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${prefix}-integrations`,

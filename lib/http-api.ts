@@ -1,0 +1,39 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
+
+export interface HttpApiProps {
+  throttle: ThrottleSettings;
+  logRetention: RetentionDays;
+}
+
+/**
+ * The stack's HTTP API (id `Api`): one auto-deployed `$default` stage with throttling and a JSON access log
+ * (`ApiAccessLogs`). Webhook, command and records routes are added by their integrations.
+ *
+ * @example
+ * const api = integrationApi(stack, { throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_WEEK });
+ */
+export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
+  const api = new HttpApi(scope, 'Api', {
+    createDefaultStage: false,
+    description: 'Webhook receiver for third-party providers',
+  });
+  const accessLogs = new LogGroup(scope, 'ApiAccessLogs', {
+    retention: props.logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  new HttpStage(scope, 'DefaultStage', {
+    httpApi: api,
+    stageName: '$default',
+    autoDeploy: true,
+    throttle: props.throttle,
+    accessLogSettings: {
+      destination: new LogGroupLogDestination(accessLogs),
+      format: HTTP_API_ACCESS_LOG_FORMAT,
+    },
+  });
+  return api;
+}

@@ -1,0 +1,36 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { ENV } from '../lambdas/core/env-contract';
+import { clientSecretNames, grantSecretReads } from './auth-secrets';
+import type { ProviderDefinition, ProviderSecrets } from './shared-parts';
+
+export interface ProviderCallsProps {
+  provider: ProviderDefinition;
+  secrets: ProviderSecrets;
+  /** Where the client records endpoints in use and their deprecation notices. */
+  apiNotices: ITable;
+}
+
+/**
+ * Lets a function record the endpoints it calls and their deprecation notices (`npm run ops -- versions`):
+ * sets API_NOTICES_TABLE and grants UpdateItem on that table only.
+ *
+ * @example
+ * recordApiNotices(pollerFn, tables.apiNotices);
+ */
+export function recordApiNotices(fn: LambdaFunction, table: ITable): void {
+  fn.addEnvironment(ENV.apiNoticesTable, table.tableName);
+  table.grant(fn, 'dynamodb:UpdateItem');
+}
+
+/**
+ * Lets a function call its provider through the client: read the provider's client secrets (never the webhook
+ * signing secret) and record API notices.
+ *
+ * @example
+ * allowProviderCalls(writerFn, { provider: trello, secrets, apiNotices: tables.apiNotices });
+ */
+export function allowProviderCalls(fn: LambdaFunction, props: ProviderCallsProps): void {
+  grantSecretReads(fn, props.provider, props.secrets, clientSecretNames(props.provider));
+  recordApiNotices(fn, props.apiNotices);
+}

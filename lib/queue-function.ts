@@ -1,0 +1,91 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { AlarmId } from '../lambdas/core/alarm-rules';
+import { ENV } from '../lambdas/core/env-contract';
+import { HandlerFunction, type HandlerFunctionProps } from './lambda-function';
+import type { ProviderMonitoring } from './observability/observability';
+import { allowProviderCalls, type ProviderCallsProps } from './provider-calls';
+import { grantItemAccess } from './table-grants';
+import type { WorkQueue } from './work-queue';
+
+/** How an integration tunes its queue consumer; each integration has its own defaults. */
+export interface QueueConsumerSettings {
+  timeout?: Duration;
+  batchSize?: number;
+  maxConcurrency?: number;
+  maxReceiveCount?: number;
+}
+
+export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'> {
+  /** The queue it consumes and its DLQ (`workQueue`); the function's timeout is the queue's consumer timeout. */
+  work: WorkQueue;
+  /**
+   * The SQS event source; defaults: batches of 10, a 1 s batching window, at most 5 concurrent batches.
+   * Partial batch responses are always on: the handlers report failed items.
+   */
+  eventSource?: Omit<SqsEventSourceProps, 'reportBatchItemFailures'>;
+  /** Tables it reads and writes single items of (no query, scan or batch: table-grants.ts). */
+  itemTables?: ITable[];
+  /** Set when it calls the provider: reads the provider's client secrets and records API notices. */
+  calls?: ProviderCallsProps;
+  /** Its alarms: errors and throttles as `role`, and `dlqAlarm` on its DLQ when given. */
+  monitoring?: { provider: ProviderMonitoring; role: string; dlqAlarm?: AlarmId };
+}
+
+/**
+ * A handler that consumes a work queue, in the style of AWS Solutions Constructs' aws-sqs-lambda: the SQS event
+ * source with partial batch responses, its DLQ wired in (DLQ_URL and MAX_RECEIVE_COUNT set, send granted, so the
+ * handler can dead-letter a permanent failure at once), single-item access to the tables it names, the provider's
+ * client secrets when it calls out, and its alarms. Everything else a HandlerFunction is; each part overridable by
+ * props. The queue and DLQ come from `workQueue`, so the visibility timeout always fits the function's timeout.
+ *
+ * @example
+ * const work = workQueue(this, Duration.seconds(60), 5);
+ * new QueueFunction(this, 'Writer', {
+ *   handler: 'command-writer',
+ *   work,
+ *   itemTables: [tables.idempotency, tables.commands],
+ *   calls: { provider, secrets, apiNotices: tables.apiNotices },
+ *   monitoring: { provider: observability.provider('trello'), role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
+ * });
+ */
+export class QueueFunction extends HandlerFunction {
+  readonly queue: Queue;
+  readonly dlq: Queue;
+
+  constructor(scope: Construct, id: string, props: QueueFunctionProps) {
+    const { work } = props;
+    super(scope, id, {
+      handler: props.handler,
+      memorySize: props.memorySize,
+      logRetention: props.logRetention,
+      overrides: props.overrides,
+      timeout: work.consumerTimeout,
+      environment: {
+        ...props.environment,
+        [ENV.dlqUrl]: work.dlq.queueUrl,
+        [ENV.maxReceiveCount]: String(work.maxReceiveCount),
+      },
+    });
+    this.queue = work.queue;
+    this.dlq = work.dlq;
+    this.addEventSource(
+      new SqsEventSource(work.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        maxConcurrency: 5,
+        ...props.eventSource,
+        reportBatchItemFailures: true,
+      }),
+    );
+    work.dlq.grantSendMessages(this);
+    for (const table of props.itemTables ?? []) grantItemAccess(table, this);
+    if (props.calls) allowProviderCalls(this, props.calls);
+    const monitoring = props.monitoring;
+    if (monitoring?.dlqAlarm) monitoring.provider.queue(monitoring.dlqAlarm, work.dlq);
+    monitoring?.provider.lambda(monitoring.role, this);
+  }
+}

@@ -1,0 +1,50 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
+
+/** The stack's DynamoDB tables by name (lambdas/core/tables.ts): shared by every provider. */
+export type StackTables = Record<TableName, Table>;
+
+/**
+ * One table from its spec: on-demand, AWS-managed encryption, TTL and point-in-time recovery as the spec says,
+ * string keys for the table and its indexes.
+ *
+ * @example
+ * const records = specTable(stack, 'RecordsTable', TABLES.records, RemovalPolicy.RETAIN);
+ */
+export function specTable(scope: Construct, id: string, spec: TableSpec, removalPolicy: RemovalPolicy): Table {
+  const table = new Table(scope, id, {
+    partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
+    sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    encryption: TableEncryption.AWS_MANAGED,
+    timeToLiveAttribute: spec.ttlAttribute,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.pointInTimeRecovery },
+    removalPolicy,
+  });
+  for (const index of spec.indexes ?? []) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+      sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+    });
+  }
+  return table;
+}
+
+/**
+ * Every table of lambdas/core/tables.ts, with ids `<Name>Table` (`records` -> `RecordsTable`): the logical ids
+ * deployed stages hold their data under, so a table's key in TABLES never changes.
+ *
+ * @example
+ * const tables = stackTables(stack, RemovalPolicy.RETAIN);
+ * tables.records.tableName;
+ */
+export function stackTables(scope: Construct, removalPolicy: RemovalPolicy): StackTables {
+  const entries = (Object.keys(TABLES) as TableName[]).map((name) => {
+    const id = `${name[0]!.toUpperCase()}${name.slice(1)}Table`;
+    return [name, specTable(scope, id, TABLES[name], removalPolicy)] as const;
+  });
+  return Object.fromEntries(entries) as StackTables;
+}
