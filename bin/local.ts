@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { logFileSink } from '../local/log-file';
 import { startLocalStack } from '../local/stack';
-import { sampleGithubIssue } from '../local/samples';
+import { sampleGithubIssue } from '../lambdas/providers/github';
 import { defaultDemoDrivers, startDemo } from '../local/demo';
 import { TRELLO_SEED } from '../local/simulators/trello';
 import { prng } from '../local/simulators/dataset';

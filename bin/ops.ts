@@ -9,7 +9,7 @@ import { DEFAULT_STAGE, stackName } from '../lib/stages';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { FileSecretStore } from '../local/secrets';
 import { signAs } from '../local/sign';
-import { sampleGithubIssue } from '../local/samples';
+import { sampleGithubIssue } from '../lambdas/providers/github';
 import { dlq, dlqText } from './ops/dlq';
 import { redrive, redriveText } from './ops/redrive';
 import { replay, replayText } from './ops/replay';

@@ -62,6 +62,8 @@ export interface ProviderQueues {
 
 export interface LocalStack {
   url: string;
+  /** The providers it serves (its registry). */
+  providers: readonly ProviderDefinition[];
   port: number;
   dataDir: string;
   dynamo: LocalDynamo;
@@ -273,6 +275,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   return {
     url,
+    providers,
     port,
     dataDir,
     dynamo,

@@ -15,7 +15,7 @@ import { sendWebhooks } from './send-webhooks';
 import { readFaults, scheduleFaults, writeFaults, type FaultSchedule } from './sim-faults';
 import { passed, verify, type ChaosDetails, type ChaosFigures } from './verify';
 import { planWebhooks } from './webhook-plan';
-import type { WebhookProvider } from './webhook-payloads';
+import { webhookSenders } from './webhook-payloads';
 import { planWrites, resourcesByRef, sendCommands } from './writes';
 
 export interface ChaosOptions {
@@ -134,7 +134,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   });
   await football.listen();
   const backfillPlan = planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY);
+  const senders = webhookSenders(providers);
   const webhookPlan = planWebhooks(rng.fork('webhooks'), {
+    senders,
     events: opts.events,
     toleranceMs: TOLERANCE_MS,
     replayMarginMs: opts.replayMarginMs ?? 20_000,
@@ -208,7 +210,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     const webhooks = sendWebhooks(webhookPlan, {
       url: s.url,
-      secret: (p: WebhookProvider) => s.secrets.get(p, providers.find((d) => d.name === p)!.webhook!.secret),
+      senders,
+      secret: (p) => s.secrets.get(p, senders.find((d) => d.name === p)!.secret),
       concurrency: opts.concurrency ?? 8,
       rng: rng.fork('send'),
       toleranceMs: TOLERANCE_MS,
