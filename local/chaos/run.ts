@@ -131,9 +131,7 @@ function startChaosStack(
     providers,
     sink: (line) => logLines.push(line),
     visibilityTimeoutMs,
-    // Deployed: 5 receives x 360 s. Here visibility is scaled to 8 s but Retry-After waits and breaker probes are not,
-    // so 10 receives (80 s) is still a far smaller budget in time than the deployed one (30 min); with 5, commands
-    // behind a 429 storm run out of receives before the provider lets them through.
+    // Visibility is scaled down but Retry-After waits are not: with 5 receives, commands behind a 429 storm run out.
     maxReceiveCount: 10,
     // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a batch's time under its timeout.
     processor: { timeoutMs: processorTimeoutMs(opts), maxConcurrency: 2 },
@@ -321,9 +319,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chaos-'));
   const secretsFile = seededSecrets(rng.fork('secrets'), providers);
   writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify(secretsFile), { mode: 0o600 });
+  const key = secretsFile.football!.apiKey!;
+  const invalid = { invalidEvery: INVALID_EVERY };
   const football = new FootballSimulator({
-    ...{ key: secretsFile.football!.apiKey!, seed: opts.seed, seasons: [2024], leagues: 16, pageSize: PAGE_SIZE },
-    faults: { invalidEvery: INVALID_EVERY },
+    key,
+    seed: opts.seed,
+    seasons: [2024],
+    leagues: 16,
+    pageSize: PAGE_SIZE,
+    faults: invalid,
   });
   await football.listen();
   const senders = webhookSenders(providers);
