@@ -5,11 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { main as bench } from '../../bench/main';
 import { main as chaos } from '../../bin/chaos/main';
 import type { Main } from '../../bin/cli/main';
+import { statusLine } from '../../bin/cli/progress';
 import { main as load } from '../../bin/load/main';
 import { main as start } from '../../bin/local/main';
 import { main as ops } from '../../bin/ops/main';
 import { main as smoke } from '../../bin/smoke/main';
 import { main as sync } from '../../bin/sync/main';
+import { syncProgress } from '../../bin/sync/progress';
+import { emptySummary, type RunSummary } from '../../lambdas/core/sync/run-poll';
 import { runCli } from '../helpers/cli';
 
 interface Cli {
@@ -150,4 +153,20 @@ describe('plain errors on every CLI', () => {
       expect(failed?.stderr.split('\n')[0]).toMatch(line);
     },
   );
+});
+
+describe('progress displays', () => {
+  it('write nothing when stdout is not a terminal, however often they update', () => {
+    const written: string[] = [];
+    const io = { stdout: { write: (t: string) => written.push(t), isTTY: false }, stderr: { write: () => 0 }, env: {} };
+    const status = statusLine(io);
+    const bar = syncProgress(io);
+    for (let i = 0; i < 50; i += 1) {
+      status.update(`webhooks ${i}/50 sent`);
+      bar.update({ ...emptySummary('football', 'fixtures', 'range'), windowsPlanned: 50, windows: i });
+    }
+    status.stop();
+    bar.stop();
+    expect(written).toEqual([]);
+  });
 });
