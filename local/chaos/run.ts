@@ -233,7 +233,12 @@ function ticker(
     );
   }, 2000);
   timer.unref();
-  return { sent: (n: number) => void (delivered = n), stop: () => clearInterval(timer) };
+  return {
+    sent: (n: number) => {
+      delivered = n;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** Every value of every secret the stack holds (each of a rotation list too): none may reach a log. */

@@ -12,7 +12,7 @@ import { main as ops } from '../../bin/ops/main';
 import { main as smoke } from '../../bin/smoke/main';
 import { main as sync } from '../../bin/sync/main';
 import { syncProgress } from '../../bin/sync/progress';
-import { emptySummary, type RunSummary } from '../../lambdas/core/sync/run-poll';
+import { emptySummary } from '../../lambdas/core/sync/run-poll';
 import { runCli } from '../helpers/cli';
 
 interface Cli {
