@@ -1,4 +1,4 @@
-import { syncCommand } from '../local/sync-cli';
+import { runEntry } from './cli/main';
+import { main } from './sync/main';
 
-// `npm run sync -- --provider football --poll fixtures --from 2024-08-01 --to 2024-08-31 [--json] [--aws --function NAME]`
-process.exit(await syncCommand(process.argv.slice(2)));
+await runEntry(main);

@@ -49,6 +49,85 @@ export const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<Pr
     }),
 };
 
+interface PollsDeps {
+  providers: readonly ProviderDefinition[];
+  dynamo: LocalDynamo;
+  secrets: FileSecretStore;
+  sink: (line: string) => void;
+  env?: Record<string, string | undefined>;
+}
+
+/** A client per provider with polls: against its simulator (started here) unless `<PROVIDER>_BASE_URL` is set. */
+async function pollClients(withPolls: readonly ProviderDefinition[], deps: PollsDeps, telemetry: PowertoolsTelemetry) {
+  const simulators: Record<string, ProviderSimulator> = {};
+  const clients: Record<string, Client> = {};
+  const noticeStore = new DynamoApiNoticeStore(deps.dynamo.doc, deps.dynamo.tableName('apiNotices'));
+  for (const provider of withPolls) {
+    let { baseUrl, tokenUrl } = endpointOverrides(provider.name, deps.env ?? process.env);
+    const simulate = SIMULATORS[provider.name];
+    if (!baseUrl && simulate) {
+      const sim = await simulate(deps.secrets);
+      baseUrl = await sim.listen();
+      simulators[provider.name] = sim;
+    }
+    // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed poller records them.
+    const notices = apiNoticeRecorder(noticeStore, { apiVersion: provider.apiVersion?.value });
+    const onEvent = [telemetryObserver(telemetry), notices.listener];
+    clients[provider.name] = createClient({
+      definition: provider,
+      secrets: deps.secrets,
+      time: realTime,
+      baseUrl,
+      tokenUrl,
+      onEvent,
+    });
+  }
+  return { simulators, clients };
+}
+
+/** Where each poll starts: `startBackMs` ago, on the poll's own grid, so windows (and gaps) line up with any other run of it. */
+function pollStarts(withPolls: readonly ProviderDefinition[], now: number, startBackMs: number): Map<string, number> {
+  const startAt = new Map<string, number>();
+  for (const provider of withPolls) {
+    for (const poll of provider.polls!) {
+      const origin = instant(poll.window.start);
+      startAt.set(
+        `${provider.name}/${poll.name}`,
+        alignDown(Math.max(origin, now - startBackMs), origin, poll.window.sizeMs),
+      );
+    }
+  }
+  return startAt;
+}
+
+/** The scheduler invoking the poller per poll, failed invocations to its DLQ (the CDK stack's scheduler DLQ). */
+function pollSchedule(
+  withPolls: readonly ProviderDefinition[],
+  poller: PollerHandler,
+  telemetry: PowertoolsTelemetry,
+  opts: LocalPollsOptions,
+) {
+  const dlq = new LocalQueue({ name: 'scheduler-dlq', visibilityTimeoutMs: 30_000 });
+  const timeoutMs = Math.max(
+    ...withPolls.flatMap((p) => p.polls!.map((q) => (q.timeoutSeconds ?? 300) * 1000)),
+    60_000,
+  );
+  const onError = (event: { provider: string; poll: string }, err: unknown) =>
+    telemetry.log('error', 'poller invocation failed', {
+      provider: event.provider,
+      poll: event.poll,
+      error_message: (err as Error)?.message,
+    });
+  const scheduler = new LocalScheduler(poller, { functionName: 'poller', timeoutMs, dlq, onError });
+  for (const provider of withPolls) {
+    for (const poll of provider.polls!) {
+      const everyMs = opts.everyMs ?? Math.min(rateMs(poll.schedule) ?? 60_000, 60_000);
+      scheduler.add({ provider: provider.name, poll: poll.name }, everyMs);
+    }
+  }
+  return { scheduler, dlq };
+}
+
 /**
  * Scheduled polls on the local stack: each provider with polls gets its simulator (unless
  * `<PROVIDER>_BASE_URL` points at the real API, whose key is in `.local/secrets.json`), a client, the
@@ -57,17 +136,7 @@ export const SIMULATORS: Record<string, (secrets: FileSecretStore) => Promise<Pr
  * @example
  * const polls = await startLocalPolls({ providers, dynamo, secrets, sink, env: process.env }, { everyMs: 60_000 });
  */
-export async function startLocalPolls(
-  deps: {
-    providers: readonly ProviderDefinition[];
-    dynamo: LocalDynamo;
-    secrets: FileSecretStore;
-    sink: (line: string) => void;
-    env?: Record<string, string | undefined>;
-  },
-  opts: LocalPollsOptions = {},
-): Promise<LocalPolls> {
-  const env = deps.env ?? process.env;
+export async function startLocalPolls(deps: PollsDeps, opts: LocalPollsOptions = {}): Promise<LocalPolls> {
   const withPolls = deps.providers.filter((p) => (p.polls?.length ?? 0) > 0);
   const telemetry = new PowertoolsTelemetry({ serviceName: 'poller', namespace: DEFAULT_NAMESPACE, sink: deps.sink });
   const records = new DynamoRecordStore(deps.dynamo.doc, TABLES.records.name);
@@ -76,46 +145,8 @@ export async function startLocalPolls(
     gaps: TABLES.gaps.name,
     quarantine: TABLES.quarantine.name,
   });
-  const simulators: Record<string, ProviderSimulator> = {};
-  const clients: Record<string, Client> = {};
-  for (const provider of withPolls) {
-    let { baseUrl, tokenUrl } = endpointOverrides(provider.name, env);
-    const simulate = SIMULATORS[provider.name];
-    if (!baseUrl && simulate) {
-      const sim = await simulate(deps.secrets);
-      baseUrl = await sim.listen();
-      simulators[provider.name] = sim;
-    }
-    // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed poller records them.
-    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(deps.dynamo.doc, deps.dynamo.tableName('apiNotices')), {
-      apiVersion: provider.apiVersion?.value,
-    });
-    clients[provider.name] = createClient({
-      definition: provider,
-      secrets: deps.secrets,
-      time: realTime,
-      baseUrl,
-      tokenUrl,
-      onEvent: [telemetryObserver(telemetry), notices.listener],
-    });
-  }
-  const now = Date.now();
-  const startBack = opts.startBackMs ?? 3 * DAY;
-  const startAt = new Map<string, number>();
-  for (const provider of withPolls) {
-    for (const poll of provider.polls!) {
-      // On the poll's own grid, so windows (and gaps) line up with any other run of it.
-      startAt.set(
-        `${provider.name}/${poll.name}`,
-        alignDown(
-          Math.max(instant(poll.window.start), now - startBack),
-          instant(poll.window.start),
-          poll.window.sizeMs,
-        ),
-      );
-    }
-  }
-  const dlq = new LocalQueue({ name: 'scheduler-dlq', visibilityTimeoutMs: 30_000 });
+  const { simulators, clients } = await pollClients(withPolls, deps, telemetry);
+  const startAt = pollStarts(withPolls, Date.now(), opts.startBackMs ?? 3 * DAY);
   const poller = createPollerHandler({
     registry: (name) => withPolls.find((p) => p.name === name),
     clientFor: (definition) => clients[definition.name]!,
@@ -126,30 +157,8 @@ export async function startLocalPolls(
     startAt: (provider, poll) => startAt.get(`${provider}/${poll}`),
     flush: () => telemetry.flush(),
   });
-  const timeoutMs = Math.max(
-    ...withPolls.flatMap((p) => p.polls!.map((q) => (q.timeoutSeconds ?? 300) * 1000)),
-    60_000,
-  );
-  const scheduler = new LocalScheduler(poller, {
-    functionName: 'poller',
-    timeoutMs,
-    dlq,
-    onError: (event, err) =>
-      telemetry.log('error', 'poller invocation failed', {
-        provider: event.provider,
-        poll: event.poll,
-        error_message: (err as Error)?.message,
-      }),
-  });
-  for (const provider of withPolls) {
-    for (const poll of provider.polls!)
-      scheduler.add(
-        { provider: provider.name, poll: poll.name },
-        opts.everyMs ?? Math.min(rateMs(poll.schedule) ?? 60_000, 60_000),
-      );
-  }
+  const { scheduler, dlq } = pollSchedule(withPolls, poller, telemetry, opts);
   if (opts.autoStart ?? true) scheduler.start();
-
   return {
     simulators,
     scheduler,

@@ -21,6 +21,65 @@ export interface SignOptions {
 const mac = (algorithm: 'sha256' | 'sha1', key: string | Buffer, content: string) =>
   createHmac(algorithm, key).update(content, 'utf8');
 
+interface Signing {
+  body: string;
+  secret: string;
+  seconds: string;
+  headers: Record<string, string>;
+  opts: SignOptions;
+}
+
+/** Each scheme's signer: adds its signature (and any id or timestamp header it needs) to `headers`. */
+const SIGNERS: Record<SignatureScheme, (s: Signing) => void> = {
+  github: ({ body, secret, headers }) => {
+    headers['x-hub-signature-256'] = `sha256=${mac('sha256', secret, body).digest('hex')}`;
+    headers['x-github-delivery'] ??= randomUUID();
+  },
+  stripe: ({ body, secret, seconds, headers }) => {
+    headers['stripe-signature'] = `t=${seconds},v1=${mac('sha256', secret, `${seconds}.${body}`).digest('hex')}`;
+  },
+  slack: ({ body, secret, seconds, headers }) => {
+    headers['x-slack-request-timestamp'] = seconds;
+    headers['x-slack-signature'] = `v0=${mac('sha256', secret, `v0:${seconds}:${body}`).digest('hex')}`;
+  },
+  'standard-webhooks': ({ body, secret, seconds, headers }) => {
+    headers['webhook-id'] ??= `msg_${randomUUID().replaceAll('-', '')}`;
+    const content = `${headers['webhook-id']}.${seconds}.${body}`;
+    headers['webhook-timestamp'] = seconds;
+    headers['webhook-signature'] = `v1,${mac('sha256', standardWebhooksKey(secret), content).digest('base64')}`;
+  },
+  shopify: ({ body, secret, headers, opts }) => {
+    headers['x-shopify-hmac-sha256'] = mac('sha256', secret, body).digest('base64');
+    headers['x-shopify-webhook-id'] ??= randomUUID();
+    headers['x-shopify-triggered-at'] ??= (opts.now ?? new Date()).toISOString();
+  },
+  trello: ({ body, secret, headers, opts }) => {
+    if (!opts.url) throw new Error('trello signs the callback URL: pass opts.url');
+    headers['x-trello-webhook'] = mac('sha1', secret, body + opts.url).digest('base64');
+  },
+  'hmac-sha256': ({ body, secret, headers, opts }) => {
+    if (!opts.hmac) throw new Error('hmac-sha256 needs opts.hmac (header, prefix, encoding)');
+    const digest = mac('sha256', secret, body).digest(opts.hmac.encoding ?? 'hex');
+    headers[opts.hmac.header.toLowerCase()] = `${opts.hmac.prefix ?? ''}${digest}`;
+  },
+};
+
+/** Schemes that sign a timestamp: a stale one is refused, and so is a replay once the tolerance has passed. */
+export const TIMESTAMPED_SCHEMES: ReadonlySet<SignatureScheme> = new Set(['stripe', 'slack', 'standard-webhooks']);
+
+/** The header that carries a scheme's signature (scanned for in logs, where it must never be). */
+export function signatureHeader(scheme: SignatureScheme, hmac?: HmacOptions): string {
+  const headers: Record<Exclude<SignatureScheme, 'hmac-sha256'>, string> = {
+    github: 'x-hub-signature-256',
+    stripe: 'stripe-signature',
+    slack: 'x-slack-signature',
+    'standard-webhooks': 'webhook-signature',
+    shopify: 'x-shopify-hmac-sha256',
+    trello: 'x-trello-webhook',
+  };
+  return scheme === 'hmac-sha256' ? (hmac?.header.toLowerCase() ?? '') : headers[scheme];
+}
+
 /**
  * Signs a body the way each provider does, for simulators, tests, the chaos run and `ops send`.
  * Providers sign; the stack only verifies, so this lives with the local tools, not in lambdas/.
@@ -31,45 +90,9 @@ const mac = (algorithm: 'sha256' | 'sha1', key: string | Buffer, content: string
  */
 export function signAs(scheme: SignatureScheme, body: string, secret: string, opts: SignOptions = {}): SignedDelivery {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  const now = opts.now ?? new Date();
-  const seconds = String(Math.floor(now.getTime() / 1000));
-  switch (scheme) {
-    case 'github':
-      headers['x-hub-signature-256'] = `sha256=${mac('sha256', secret, body).digest('hex')}`;
-      headers['x-github-delivery'] ??= randomUUID();
-      break;
-    case 'stripe':
-      headers['stripe-signature'] = `t=${seconds},v1=${mac('sha256', secret, `${seconds}.${body}`).digest('hex')}`;
-      break;
-    case 'slack':
-      headers['x-slack-request-timestamp'] = seconds;
-      headers['x-slack-signature'] = `v0=${mac('sha256', secret, `v0:${seconds}:${body}`).digest('hex')}`;
-      break;
-    case 'standard-webhooks': {
-      headers['webhook-id'] ??= `msg_${randomUUID().replaceAll('-', '')}`;
-      const id = headers['webhook-id'];
-      headers['webhook-timestamp'] = seconds;
-      headers['webhook-signature'] =
-        `v1,${mac('sha256', standardWebhooksKey(secret), `${id}.${seconds}.${body}`).digest('base64')}`;
-      break;
-    }
-    case 'shopify':
-      headers['x-shopify-hmac-sha256'] = mac('sha256', secret, body).digest('base64');
-      headers['x-shopify-webhook-id'] ??= randomUUID();
-      headers['x-shopify-triggered-at'] ??= now.toISOString();
-      break;
-    case 'trello':
-      if (!opts.url) throw new Error('trello signs the callback URL: pass opts.url');
-      headers['x-trello-webhook'] = mac('sha1', secret, body + opts.url).digest('base64');
-      break;
-    case 'hmac-sha256': {
-      if (!opts.hmac) throw new Error('hmac-sha256 needs opts.hmac (header, prefix, encoding)');
-      const digest = mac('sha256', secret, body).digest(opts.hmac.encoding ?? 'hex');
-      headers[opts.hmac.header.toLowerCase()] = `${opts.hmac.prefix ?? ''}${digest}`;
-      break;
-    }
-    default:
-      throw new Error(`no local signer for ${String(scheme)}`);
-  }
+  const seconds = String(Math.floor((opts.now ?? new Date()).getTime() / 1000));
+  const signer = SIGNERS[scheme];
+  if (!signer) throw new Error(`no local signer for ${String(scheme)}`);
+  signer({ body, secret, seconds, headers, opts });
   return { headers, body };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
 import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
+import type { Registry } from '../lambdas/core/provider';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
@@ -62,6 +63,8 @@ export interface ProviderQueues {
 
 export interface LocalStack {
   url: string;
+  /** The providers it serves (its registry). */
+  providers: readonly ProviderDefinition[];
   port: number;
   dataDir: string;
   dynamo: LocalDynamo;
@@ -87,26 +90,17 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/**
- * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
- * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
- *
- * @example
- * const stack = await startLocalStack({ port: 0, memory: true, dataDir: tmp });
- * await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers, body });
- * await stack.drained();
- * await stack.stop();
- */
-export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
-  const dataDir = opts.dataDir ?? '.local';
-  const providers = opts.providers ?? allProviders;
-  const registry = (name: string) => providers.find((p) => p.name === name);
-  mkdirSync(dataDir, { recursive: true });
+interface Observed {
+  monitor: LocalMonitor;
+  /** Every line the handlers write: to the monitor (metrics, alarms) and the log output. */
+  sink(line: string): void;
+  close(): Promise<void>;
+}
+
+/** The local CloudWatch: every EMF line becomes datapoints for alarms and charts; alarm changes are logged as SNS would page. */
+function observe(dataDir: string, opts: LocalStackOptions): Observed {
   const logFile = opts.sink ? undefined : logFileSink(join(dataDir, 'logs.jsonl'));
   const output = opts.sink ?? logFile!.write;
-  const blobs = new FileBlobStore(join(dataDir, 'blobs'));
-  const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
-  // Every line also feeds the local CloudWatch: EMF documents become datapoints for alarms and charts.
   const alarmLog = new PowertoolsTelemetry({ serviceName: 'local-alarms', namespace: DEFAULT_NAMESPACE, sink: output });
   const monitor = new LocalMonitor({
     namespace: DEFAULT_NAMESPACE,
@@ -126,30 +120,37 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     monitor.ingest(line);
     output(line);
   };
+  return { monitor, sink, close: async () => logFile?.close() };
+}
 
-  const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
-  secrets.ensure(providers);
-  const dynamo = await startDynamo({ dir: opts.memory ? undefined : join(dataDir, 'dynamodb') });
-  const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
-  const maxReceiveCount = opts.maxReceiveCount ?? 5;
-  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 30_000;
-  const timeoutMs = opts.processor?.timeoutMs ?? 30_000;
+interface WebhookDeps {
+  registry: Registry;
+  dynamo: LocalDynamo;
+  records: DynamoRecordStore;
+  blobs: FileBlobStore;
+  archive?: { blobs: FileBlobStore; newId(): string };
+  monitor: LocalMonitor;
+  sink(line: string): void;
+  maxReceiveCount: number;
+  visibilityTimeoutMs: number;
+}
 
-  const ingestTelemetry = new PowertoolsTelemetry({
-    serviceName: 'webhook-ingest',
-    namespace: DEFAULT_NAMESPACE,
-    sink,
-  });
-  const processorTelemetry = new PowertoolsTelemetry({
+/** Per webhook provider: its queue and DLQ, its processor behind an event source mapping, watched by the monitor. */
+function webhookPipelines(
+  providers: readonly ProviderDefinition[],
+  deps: WebhookDeps,
+  opts: LocalStackOptions,
+): { queues: Record<string, ProviderQueues>; mappings: EventSourceMapping[] } {
+  const { visibilityTimeoutMs, maxReceiveCount, monitor } = deps;
+  const telemetry = new PowertoolsTelemetry({
     serviceName: 'event-processor',
     namespace: DEFAULT_NAMESPACE,
-    sink,
+    sink: deps.sink,
   });
-
   const queues: Record<string, ProviderQueues> = {};
   const mappings: EventSourceMapping[] = [];
-  for (const provider of providers) {
-    if (!provider.webhook) continue;
+  for (const provider of providers.filter((p) => p.webhook)) {
+    const functionName = `${provider.name}-event-processor`;
     const dlq = new LocalQueue({ name: `${provider.name}-webhooks-dlq`, visibilityTimeoutMs });
     const queue = new LocalQueue({
       name: `${provider.name}-webhooks`,
@@ -162,96 +163,147 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       .provider(provider.name)
       .webhook({ queue, dlq })
       .lambda('ingest', `${provider.name}-webhook-ingest`)
-      .lambda('processor', `${provider.name}-event-processor`);
+      .lambda('processor', functionName);
     const processor = createProcessorHandler({
-      registry,
-      records,
+      registry: deps.registry,
+      records: deps.records,
       // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
       persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: dynamo.tableName('idempotency'),
-        awsSdkV3Client: dynamo.client,
+        tableName: deps.dynamo.tableName('idempotency'),
+        awsSdkV3Client: deps.dynamo.client,
       }),
       dlq,
       maxReceiveCount,
-      blobs,
-      archive,
-      telemetry: processorTelemetry,
+      blobs: deps.blobs,
+      archive: deps.archive,
+      telemetry,
       now: Date.now,
-      flush: () => processorTelemetry.flush(),
+      flush: () => telemetry.flush(),
     });
-    const mapping = new EventSourceMapping(queue, processor, {
-      functionName: `${provider.name}-event-processor`,
-      batchSize: opts.processor?.batchSize ?? 10,
-      maxConcurrency: opts.processor?.maxConcurrency ?? 5,
-      functionTimeoutMs: timeoutMs,
-      onError: (err) => {
-        monitor.recordFunctionError(`${provider.name}-event-processor`);
-        processorTelemetry.log('error', 'processor invocation failed', {
-          provider: provider.name,
-          error_message: (err as Error)?.message,
-        });
-      },
-    });
-    mappings.push(mapping);
+    const onError = (err: unknown) => {
+      monitor.recordFunctionError(functionName);
+      telemetry.log('error', 'processor invocation failed', {
+        provider: provider.name,
+        error_message: (err as Error)?.message,
+      });
+    };
+    mappings.push(
+      new EventSourceMapping(queue, processor, {
+        functionName,
+        batchSize: opts.processor?.batchSize ?? 10,
+        maxConcurrency: opts.processor?.maxConcurrency ?? 5,
+        functionTimeoutMs: opts.processor?.timeoutMs ?? 30_000,
+        onError,
+      }),
+    );
   }
+  return { queues, mappings };
+}
 
+/** `ANY /webhooks/{provider}` for each queue, served by the ingest handler Lambda runs. */
+function addIngestRoutes(
+  api: LocalApiGateway,
+  queues: Record<string, ProviderQueues>,
+  deps: WebhookDeps & { secrets: FileSecretStore },
+): void {
+  const telemetry = new PowertoolsTelemetry({
+    serviceName: 'webhook-ingest',
+    namespace: DEFAULT_NAMESPACE,
+    sink: deps.sink,
+  });
   const ingest = createIngestHandler({
-    registry,
-    secrets,
+    registry: deps.registry,
+    secrets: deps.secrets,
     queueFor: (name) => queues[name]?.queue,
-    blobs,
-    telemetry: ingestTelemetry,
+    blobs: deps.blobs,
+    telemetry,
     now: () => new Date(),
     newId: randomUUID,
-    flush: () => ingestTelemetry.flush(),
+    flush: () => telemetry.flush(),
   });
-  for (const provider of providers) monitor.provider(provider.name).client();
-  monitor.httpApi();
-  const api = new LocalApiGateway();
-  api.observe(({ status }) => monitor.recordApiResponse(status));
   for (const name of Object.keys(queues)) {
     api.addRoute('ANY', `/webhooks/${name}`, async (event) => {
       try {
         return await ingest(event);
       } catch (err) {
-        monitor.recordFunctionError(`${name}-webhook-ingest`);
+        deps.monitor.recordFunctionError(`${name}-webhook-ingest`);
         throw err;
       }
     });
   }
-  api.addPage(dashboardPage(monitor));
-  const polls = opts.polls
-    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
-    : undefined;
-  if (polls) {
-    // The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here).
-    api.addRoute(
-      'GET',
-      '/records/{provider}/{type}',
-      createRecordsReadHandler({ records: polls.records, state: polls.state, registry }),
-    );
-    for (const provider of providers) {
-      for (const poll of provider.polls ?? [])
-        monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
-    }
+}
+
+/** The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here), and each poll's scheduler DLQ watched. */
+function addPollRoutes(
+  api: LocalApiGateway,
+  polls: LocalPolls,
+  providers: readonly ProviderDefinition[],
+  deps: WebhookDeps,
+): void {
+  api.addRoute(
+    'GET',
+    '/records/{provider}/{type}',
+    createRecordsReadHandler({ records: polls.records, state: polls.state, registry: deps.registry }),
+  );
+  for (const provider of providers) {
+    for (const poll of provider.polls ?? [])
+      deps.monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
   }
+}
+
+function addHealthPage(api: LocalApiGateway, queues: Record<string, ProviderQueues>): void {
   api.addPage((req, res) => {
     if (req.url !== '/_health') return false;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: true, providers: Object.keys(queues) }));
     return true;
   });
-  const writes = await startLocalWrites({
-    providers,
-    secrets,
-    dynamo,
-    api,
-    sink,
-    env: opts.writer?.env,
-    visibilityTimeoutMs,
-    maxReceiveCount,
-    writer: opts.writer,
-  });
+}
+
+/** Resolves when every queue is empty: polls state, not time. */
+async function drained(queues: ProviderQueues[]): Promise<void> {
+  while (queues.some(({ queue }) => queue.depth().total > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/**
+ * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
+ * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
+ *
+ * @example
+ * const stack = await startLocalStack({ port: 0, memory: true, dataDir: tmp });
+ * await fetch(`${stack.url}/webhooks/github`, { method: 'POST', headers, body });
+ * await stack.drained();
+ * await stack.stop();
+ */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = opts.dataDir ?? '.local';
+  const providers = opts.providers ?? allProviders;
+  const registry = (name: string) => providers.find((p) => p.name === name);
+  mkdirSync(dataDir, { recursive: true });
+  const { monitor, sink, close: closeLogs } = observe(dataDir, opts);
+  const blobs = new FileBlobStore(join(dataDir, 'blobs'));
+  const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
+  secrets.ensure(providers);
+  const dynamo = await startDynamo({ dir: opts.memory ? undefined : join(dataDir, 'dynamodb') });
+  const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
+  const maxReceiveCount = opts.maxReceiveCount ?? 5;
+  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 30_000;
+  const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
+  const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
+  const { queues, mappings } = webhookPipelines(providers, deps, opts);
+  const api = new LocalApiGateway();
+  addIngestRoutes(api, queues, { ...deps, secrets });
+  for (const provider of providers) monitor.provider(provider.name).client();
+  monitor.httpApi();
+  api.observe(({ status }) => monitor.recordApiResponse(status));
+  api.addPage(dashboardPage(monitor));
+  const polls = opts.polls
+    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
+    : undefined;
+  if (polls) addPollRoutes(api, polls, providers, deps);
+  addHealthPage(api, queues);
+  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer };
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
@@ -259,36 +311,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const [name, { dlq }] of Object.entries(writes.queues))
     monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
   writes.start();
-
-  const drained = async (): Promise<void> => {
-    // Polls state, not time: returns as soon as every queue is empty.
-    for (;;) {
-      const busy = [...Object.values(queues), ...Object.values(writes.queues)].some(
-        ({ queue }) => queue.depth().total > 0,
-      );
-      if (!busy) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-
+  const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
   return {
-    url,
-    port,
-    dataDir,
-    dynamo,
-    secrets,
-    records,
-    queues,
-    api,
-    blobs,
+    ...parts,
     adminUrl: admin.url,
-    monitor,
-    writes,
-    polls,
-    drained,
-    pauseProcessing: async () => {
-      await Promise.all(mappings.map((m) => m.stop()));
-    },
+    drained: () => drained([...Object.values(queues), ...Object.values(writes.queues)]),
+    pauseProcessing: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
     resumeProcessing: () => {
       for (const m of mappings) m.start();
     },
@@ -300,7 +328,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await Promise.all(mappings.map((m) => m.stop()));
       await writes.stop();
       await dynamo.close();
-      await logFile?.close();
+      await closeLogs();
     },
   };
 }

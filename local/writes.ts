@@ -63,6 +63,68 @@ const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderS
   },
 };
 
+/** The provider's base URL: `<PROVIDER>_BASE_URL`, else its simulator (started here), else its real one. */
+async function endpointFor(
+  def: ProviderDefinition,
+  opts: LocalWritesOptions,
+): Promise<{ baseUrl?: string; tokenUrl?: string; sim?: ProviderSimulator }> {
+  const { baseUrl, tokenUrl } = endpointOverrides(def.name, opts.env ?? process.env);
+  const simulated = SIMULATED[def.name];
+  if (baseUrl || !simulated) return { baseUrl, tokenUrl };
+  const sim = await simulated.start(opts.secrets);
+  return { baseUrl: `${await sim.listen()}${simulated.basePath}`, tokenUrl, sim };
+}
+
+interface WriterParts {
+  def: ProviderDefinition;
+  client: Client;
+  externalIds: DynamoExternalIdStore;
+  commands: DynamoCommandStore;
+  telemetry: PowertoolsTelemetry;
+  time: Time;
+}
+
+/** The provider's command queue and DLQ, and its writer behind an SQS event source, as the deployed writer is wired. */
+function commandPipeline(
+  p: WriterParts,
+  opts: LocalWritesOptions,
+): { queues: CommandQueues; mapping: EventSourceMapping } {
+  const { def, telemetry } = p;
+  const dlq = new LocalQueue({ name: `${def.name}-commands-dlq`, visibilityTimeoutMs: opts.visibilityTimeoutMs });
+  const queue = new LocalQueue({
+    name: `${def.name}-commands`,
+    visibilityTimeoutMs: opts.visibilityTimeoutMs,
+    maxReceiveCount: opts.maxReceiveCount,
+    deadLetterQueue: dlq,
+  });
+  const writer = createWriterHandler({
+    registry: (name) => (name === def.name ? def : undefined),
+    clientFor: (name) => (name === def.name ? p.client : undefined),
+    externalIds: p.externalIds,
+    outcomes: p.commands,
+    // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an instance.
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: opts.dynamo.tableName('idempotency'),
+      awsSdkV3Client: opts.dynamo.client,
+    }),
+    dlq,
+    maxReceiveCount: opts.maxReceiveCount,
+    telemetry,
+    time: p.time,
+    flush: () => telemetry.flush(),
+  });
+  const onError = (err: unknown) =>
+    telemetry.log('error', 'writer invocation failed', { provider: def.name, error_message: (err as Error)?.message });
+  const mapping = new EventSourceMapping(queue, writer, {
+    functionName: `${def.name}-command-writer`,
+    batchSize: opts.writer?.batchSize ?? 10,
+    maxConcurrency: opts.writer?.maxConcurrency ?? 5,
+    functionTimeoutMs: opts.writer?.timeoutMs ?? 60_000,
+    onError,
+  });
+  return { queues: { queue, dlq }, mapping };
+}
+
 /**
  * Outbound writes on one machine: per provider with writes, a command queue and DLQ, the writer behind
  * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe and
@@ -73,87 +135,37 @@ const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderS
  * writes.start();
  */
 export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalWrites> {
-  const env = opts.env ?? process.env;
   const time = opts.time ?? realTime;
   const externalIds = new DynamoExternalIdStore(opts.dynamo.doc, opts.dynamo.tableName('externalIds'));
   const commands = new DynamoCommandStore(opts.dynamo.doc, opts.dynamo.tableName('commands'));
-  const writerTelemetry = new PowertoolsTelemetry({
+  const telemetry = new PowertoolsTelemetry({
     serviceName: 'command-writer',
     namespace: DEFAULT_NAMESPACE,
     sink: opts.sink,
   });
+  const noticeStore = new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices'));
+  const writers = opts.providers.filter((p) => p.writes);
+  const queues: Record<string, CommandQueues> = {};
+  const simulators: Record<string, ProviderSimulator> = {};
+  const clients: Record<string, Client> = {};
+  const mappings: EventSourceMapping[] = [];
+  for (const def of writers) {
+    const { baseUrl, tokenUrl, sim } = await endpointFor(def, opts);
+    if (sim) simulators[def.name] = sim;
+    // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed writer records them.
+    const notices = apiNoticeRecorder(noticeStore, { apiVersion: def.apiVersion?.value });
+    const onEvent = [telemetryObserver(telemetry), notices.listener];
+    const client = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent });
+    clients[def.name] = client;
+    const pipeline = commandPipeline({ def, client, externalIds, commands, telemetry, time }, opts);
+    queues[def.name] = pipeline.queues;
+    mappings.push(pipeline.mapping);
+  }
   const acceptTelemetry = new PowertoolsTelemetry({
     serviceName: 'command-accept',
     namespace: DEFAULT_NAMESPACE,
     sink: opts.sink,
   });
-  const writers = opts.providers.filter((p) => p.writes);
-  const queues: Record<string, CommandQueues> = {};
-  const simulators: LocalWrites['simulators'] = {};
-  const clients: Record<string, Client> = {};
-  const mappings: EventSourceMapping[] = [];
-  const started: ProviderSimulator[] = [];
-
-  for (const def of writers) {
-    let { baseUrl, tokenUrl } = endpointOverrides(def.name, env);
-    const simulated = SIMULATED[def.name];
-    if (!baseUrl && simulated) {
-      const sim = await simulated.start(opts.secrets);
-      baseUrl = `${await sim.listen()}${simulated.basePath}`;
-      started.push(sim);
-      (simulators as Record<string, ProviderSimulator>)[def.name] = sim;
-    }
-    // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed writer records them.
-    const notices = apiNoticeRecorder(new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices')), {
-      apiVersion: def.apiVersion?.value,
-    });
-    clients[def.name] = createClient({
-      definition: def,
-      secrets: opts.secrets,
-      time,
-      baseUrl,
-      tokenUrl,
-      onEvent: [telemetryObserver(writerTelemetry), notices.listener],
-    });
-    const dlq = new LocalQueue({ name: `${def.name}-commands-dlq`, visibilityTimeoutMs: opts.visibilityTimeoutMs });
-    const queue = new LocalQueue({
-      name: `${def.name}-commands`,
-      visibilityTimeoutMs: opts.visibilityTimeoutMs,
-      maxReceiveCount: opts.maxReceiveCount,
-      deadLetterQueue: dlq,
-    });
-    queues[def.name] = { queue, dlq };
-    const writer = createWriterHandler({
-      registry: (name) => (name === def.name ? def : undefined),
-      clientFor: (name) => (name === def.name ? clients[def.name] : undefined),
-      externalIds,
-      outcomes: commands,
-      // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an instance.
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: opts.dynamo.tableName('idempotency'),
-        awsSdkV3Client: opts.dynamo.client,
-      }),
-      dlq,
-      maxReceiveCount: opts.maxReceiveCount,
-      telemetry: writerTelemetry,
-      time,
-      flush: () => writerTelemetry.flush(),
-    });
-    mappings.push(
-      new EventSourceMapping(queue, writer, {
-        functionName: `${def.name}-command-writer`,
-        batchSize: opts.writer?.batchSize ?? 10,
-        maxConcurrency: opts.writer?.maxConcurrency ?? 5,
-        functionTimeoutMs: opts.writer?.timeoutMs ?? 60_000,
-        onError: (err) =>
-          writerTelemetry.log('error', 'writer invocation failed', {
-            provider: def.name,
-            error_message: (err as Error)?.message,
-          }),
-      }),
-    );
-  }
-
   const accept = createAcceptHandler({
     registry: (name) => writers.find((p) => p.name === name),
     queueFor: (name) => queues[name]?.queue,
@@ -164,10 +176,9 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     flush: () => acceptTelemetry.flush(),
   });
   for (const def of writers) opts.api.addRoute('POST', `/commands/${def.name}`, accept);
-
   return {
     queues,
-    simulators,
+    simulators: simulators as LocalWrites['simulators'],
     clients,
     externalIds,
     commands,
@@ -176,7 +187,7 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     },
     stop: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
-      await Promise.all(started.map((s) => s.close()));
+      await Promise.all(Object.values(simulators).map((s) => s.close()));
     },
   };
 }

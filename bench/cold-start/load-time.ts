@@ -12,9 +12,7 @@ export interface LoadSample {
   processMs: number;
 }
 
-// Lambda's init: import the handler module (its module scope builds the AWS clients when
-// AWS_LAMBDA_FUNCTION_NAME is set, see handlers/shared/lambda-init.ts once()). ESM loads a module's static imports before
-// running its body, so importing those SDK packages first, then the bundle, splits the same work in two.
+// Lambda's init, split in two: the SDK packages the bundle imports statically first (ESM loads them before its body), then the bundle.
 const CHILD = `
 const [bundle, ...sdk] = process.argv.slice(1);
 const t0 = performance.now();

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -29,6 +30,71 @@ export interface SyncRun {
   durationMs: number;
 }
 
+interface SyncRig {
+  url: string;
+  client: DynamoDBClient;
+  peek: DynamoDBClient;
+  secretsClient: SecretsManagerClient;
+  contract: SecretsManagerContract;
+  startAt: number;
+}
+
+// Not the simulator's limit under test here: fast enough that the run waits on the API, not the bucket.
+const definition = { ...football, rateLimit: { requestsPerSecond: 50, burst: 50 } };
+const poll = football.polls![0]!;
+
+/** One scheduled invocation of a fresh poller container, every DynamoDB unit, secret call and log byte metered. */
+async function runOnce(rig: SyncRig): Promise<SyncRun> {
+  const dynamo = new DynamoMeter(rig.client, rig.peek);
+  const logs = new LogMeter();
+  const lambda = new LambdaMeter(POLLER_MEMORY_MB, { meter: logs, source: 'poller' });
+  const telemetry = new PowertoolsTelemetry({
+    serviceName: 'poller',
+    namespace: DEFAULT_NAMESPACE,
+    sink: logs.sink('poller'),
+  });
+  const calls = rig.contract.calls.length;
+  const doc = createDocumentClient(rig.client);
+  const poller = createPollerHandler({
+    registry: (name) => (name === 'football' ? definition : undefined),
+    // A new container's client: its secret cache is empty, as 15 minutes after the last run.
+    clientFor: () =>
+      createClient({
+        definition,
+        secrets: new AwsSecretStore('bench', { client: rig.secretsClient, maxAgeSeconds: 300 }),
+        time: realTime,
+        baseUrl: rig.url,
+        onEvent: telemetryObserver(telemetry),
+      }),
+    records: new DynamoRecordStore(doc, TABLES.records.name),
+    state: new DynamoSyncState(doc, {
+      checkpoints: TABLES.checkpoints.name,
+      gaps: TABLES.gaps.name,
+      quarantine: TABLES.quarantine.name,
+    }),
+    telemetry,
+    now: Date.now,
+    startAt: () => rig.startAt,
+    flush: () => telemetry.flush(),
+  });
+  const started = performance.now();
+  const context = lambdaContext('football-poller', (poll.timeoutSeconds ?? 300) * 1000);
+  const summary = await lambda.invoke(() => poller({ provider: 'football', poll: 'fixtures' }, context));
+  const durationMs = performance.now() - started;
+  if (summary.error || summary.gapsOpen > 0) throw new Error(`sync run failed: ${JSON.stringify(summary)}`);
+  const secretsCalls = rig.contract.calls.length - calls;
+  const usage = usageOf({
+    lambdas: [lambda],
+    counts: emptyCounts(),
+    dynamo: dynamo.total(),
+    secretsCalls,
+    logBytes: logs.sum(),
+  });
+  usage.schedulerInvocations = 1;
+  dynamo.detach();
+  return { summary, usage, tables: dynamo.tables, durationMs };
+}
+
 /**
  * The scheduled football sync as deployed: EventBridge Scheduler invokes the poller (512 MB) with
  * `{ provider, poll }`; it reads its API key from Secrets Manager (the cache has expired between runs
@@ -49,81 +115,27 @@ export async function runSync(opts: { endpoint: string; days: number }): Promise
   const secretsEndpoint = await contract.start();
   contract.values.set(secretName('bench', 'football', 'apiKey'), KEY);
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const client = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
-  const peek = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
-  const secretsClient = new SecretsManagerClient({
-    endpoint: secretsEndpoint,
-    region: 'us-east-1',
-    credentials,
-    maxAttempts: 1,
-  });
-  const doc = createDocumentClient(client);
-  const poll = football.polls![0]!;
-  // Not the simulator's limit under test here: fast enough that the run waits on the API, not the bucket.
-  const definition = { ...football, rateLimit: { requestsPerSecond: 50, burst: 50 } };
-  const startAt = alignDown(Date.now() - opts.days * DAY, instant(poll.window.start), poll.window.sizeMs);
-
-  const run = async (): Promise<SyncRun> => {
-    const dynamo = new DynamoMeter(client, peek);
-    const logs = new LogMeter();
-    const lambda = new LambdaMeter(POLLER_MEMORY_MB, { meter: logs, source: 'poller' });
-    const telemetry = new PowertoolsTelemetry({
-      serviceName: 'poller',
-      namespace: DEFAULT_NAMESPACE,
-      sink: logs.sink('poller'),
-    });
-    const calls = contract.calls.length;
-    const poller = createPollerHandler({
-      registry: (name) => (name === 'football' ? definition : undefined),
-      // A new container's client: its secret cache is empty, as 15 minutes after the last run.
-      clientFor: () =>
-        createClient({
-          definition,
-          secrets: new AwsSecretStore('bench', { client: secretsClient, maxAgeSeconds: 300 }),
-          time: realTime,
-          baseUrl: url,
-          onEvent: telemetryObserver(telemetry),
-        }),
-      records: new DynamoRecordStore(doc, TABLES.records.name),
-      state: new DynamoSyncState(doc, {
-        checkpoints: TABLES.checkpoints.name,
-        gaps: TABLES.gaps.name,
-        quarantine: TABLES.quarantine.name,
-      }),
-      telemetry,
-      now: Date.now,
-      startAt: () => startAt,
-      flush: () => telemetry.flush(),
-    });
-    const started = performance.now();
-    const summary = await lambda.invoke(() =>
-      poller(
-        { provider: 'football', poll: 'fixtures' },
-        lambdaContext('football-poller', (poll.timeoutSeconds ?? 300) * 1000),
-      ),
-    );
-    const durationMs = performance.now() - started;
-    if (summary.error || summary.gapsOpen > 0) throw new Error(`sync run failed: ${JSON.stringify(summary)}`);
-    const usage = usageOf({
-      lambdas: [lambda],
-      counts: emptyCounts(),
-      dynamo: dynamo.total(),
-      secretsCalls: contract.calls.length - calls,
-      logBytes: logs.sum(),
-    });
-    usage.schedulerInvocations = 1;
-    dynamo.detach();
-    return { summary, usage, tables: dynamo.tables, durationMs };
+  const rig: SyncRig = {
+    url,
+    contract,
+    client: createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials }),
+    peek: createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials }),
+    secretsClient: new SecretsManagerClient({
+      endpoint: secretsEndpoint,
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    }),
+    startAt: alignDown(Date.now() - opts.days * DAY, instant(poll.window.start), poll.window.sizeMs),
   };
-
   try {
-    const first = await run();
-    const second = await run();
+    const first = await runOnce(rig);
+    const second = await runOnce(rig);
     return { first, second };
   } finally {
-    client.destroy();
-    peek.destroy();
-    secretsClient.destroy();
+    rig.client.destroy();
+    rig.peek.destroy();
+    rig.secretsClient.destroy();
     await contract.stop();
     await sim.close();
   }

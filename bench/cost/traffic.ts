@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  SHOPIFY_HEADERS,
-  SHOPIFY_ORDERS_CREATE_RAW,
-  SLACK_APP_MENTION,
-  STANDARD_CONTACT_CREATED,
-  STRIPE_SETUP_INTENT_CREATED,
-  TRELLO_CALLBACK_URL,
-  TRELLO_VOTE_ON_CARD,
-} from '../../local/documented-payloads';
-import { sampleGithubIssue } from '../../local/samples';
+import { webhookSamples } from '../../lambdas/providers';
+import { TRELLO_CALLBACK_URL } from '../../lambdas/providers/trello';
 import { prng } from '../../local/simulators/dataset';
 import { signAs } from '../../local/sign';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
@@ -134,97 +126,17 @@ export function mixEvents(count: number, seed = 7): { events: MixEvent[]; split:
   return { events, split };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoSeconds = (ms: number): string => iso(ms).replace(/\.\d{3}Z$/, 'Z');
-
-/** The provider's payload for an event, with `text` as its free-text field (which its mapping keeps). */
-function payload(e: MixEvent, text: string): { body: string; headers: Record<string, string> } {
-  const seconds = Math.floor(e.version / 1000);
-  const id = e.eventId.replaceAll('-', '');
-  switch (e.provider) {
-    case 'github': {
-      const sample = sampleGithubIssue({
-        number: e.entity,
-        updatedAt: isoSeconds(e.version),
-        action: (e.of ?? e.kind) === 'new' ? 'opened' : 'edited',
-      });
-      (sample.issue as Record<string, unknown>).body = text;
-      return {
-        body: JSON.stringify(sample),
-        headers: { 'x-github-event': 'issues', 'x-github-hook-id': '292430182', 'x-github-delivery': e.eventId },
-      };
-    }
-    case 'stripe': {
-      const object = {
-        ...STRIPE_SETUP_INTENT_CREATED.data.object,
-        id: `seti_${String(e.entity).padStart(24, '0')}`,
-        description: text,
-      };
-      return {
-        body: JSON.stringify({
-          ...STRIPE_SETUP_INTENT_CREATED,
-          id: `evt_${id.slice(0, 24)}`,
-          type: 'setup_intent.succeeded',
-          created: seconds,
-          data: { object },
-        }),
-        headers: {},
-      };
-    }
-    case 'shopify': {
-      const order = JSON.parse(
-        SHOPIFY_ORDERS_CREATE_RAW.replaceAll('820982911946154508', String(9_000_000 + e.entity)),
-      ) as Record<string, unknown>;
-      const body = JSON.stringify({ ...order, updated_at: iso(e.version), note: text });
-      return {
-        body,
-        headers: {
-          ...SHOPIFY_HEADERS,
-          'x-shopify-topic': 'orders/updated',
-          'x-shopify-webhook-id': e.eventId,
-          'x-shopify-event-id': e.eventId,
-          'x-shopify-triggered-at': iso(e.version),
-        },
-      };
-    }
-    case 'slack': {
-      const ts = `${1_700_000_000 + e.entity}.000100`;
-      const event = { ...SLACK_APP_MENTION.event, ts, event_ts: `${seconds}.000200`, text };
-      return {
-        body: JSON.stringify({
-          ...SLACK_APP_MENTION,
-          event_id: `Ev${id.slice(0, 10).toUpperCase()}`,
-          event_time: seconds,
-          event,
-        }),
-        headers: {},
-      };
-    }
-    case 'trello': {
-      const action = TRELLO_VOTE_ON_CARD.action;
-      const card = { ...action.data.card, id: `${String(e.entity).padStart(24, 'a')}`, desc: text };
-      return {
-        body: JSON.stringify({
-          ...TRELLO_VOTE_ON_CARD,
-          action: {
-            ...action,
-            id: id.slice(0, 24),
-            date: iso(e.version),
-            type: 'updateCard',
-            data: { ...action.data, card },
-          },
-        }),
-        headers: {},
-      };
-    }
-    case 'standard': {
-      const data = { ...STANDARD_CONTACT_CREATED.data, id: `contact-${e.entity}`, notes: text };
-      return {
-        body: JSON.stringify({ ...STANDARD_CONTACT_CREATED, type: 'contact.updated', timestamp: iso(e.version), data }),
-        headers: { 'webhook-id': `msg_${id}` },
-      };
-    }
-  }
+/** The provider's documented sample for an event, with `text` in its free-text field (which its mapping keeps). */
+function payload(
+  e: MixEvent,
+  def: ProviderDefinition,
+  text: string,
+): { body: string; headers: Record<string, string> } {
+  const samples = webhookSamples(def)!;
+  // Ids in the provider's format, all drawn from the event's uuid: a duplicate carries the same ones.
+  const hex = e.eventId.replaceAll('-', '');
+  const eventId = samples.eventId({ hex: (n) => hex.slice(0, n), uuid: () => e.eventId });
+  return samples.event({ eventId, key: samples.entity(e.entity).key, version: e.version, text });
 }
 
 /**
@@ -239,9 +151,9 @@ export function signEvent(
 ): SignedEvent {
   const target = opts.bytes ?? 5 * 1024;
   const random = prng(e.entity * 7919 + Math.floor(e.version / 1000));
-  const base = payload(e, '');
+  const base = payload(e, def, '');
   const text = prose(random, target - Buffer.byteLength(base.body));
-  const { body, headers } = payload(e, text);
+  const { body, headers } = payload(e, def, text);
   const webhook = def.webhook!;
   const signed = signAs(webhook.scheme, body, secret, {
     now: opts.now ?? new Date(),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
@@ -12,6 +13,7 @@ import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
 import { messageBytes } from '../../lambdas/core/claim-check';
 import { DEFAULT_NAMESPACE } from '../../lambdas/core/env-contract';
+import type { BlobStore } from '../../lambdas/core/ports';
 import type { RecordStore } from '../../lambdas/core/records';
 import { TABLES } from '../../lambdas/core/tables';
 import { createProcessorHandler, type ProcessorHandler } from '../../lambdas/handlers/event-processor';
@@ -33,6 +35,7 @@ import {
   LogMeter,
   meteredBlobs,
   meteredQueue,
+  type LogSource,
   type RequestCounts,
 } from './meter';
 import { apiRequests, sqsRequests } from './pricing';
@@ -123,6 +126,184 @@ function secretsFor(contract: SecretsManagerContract): Map<MixProvider, string> 
   return signing;
 }
 
+/** Secrets Manager as the ingest's SDK client calls it: the contract server, with the service's latency slept. */
+function slowSecretsClient(endpoint: string): SecretsManagerClient {
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      await sleep(LATENCY_MS.secretsManager);
+      return next(args);
+    },
+    { step: 'build', name: 'benchLatency' },
+  );
+  return client;
+}
+
+interface ProviderFunctions {
+  def: ProviderDefinition;
+  queue: LocalQueue;
+  ingest: IngestHandler;
+  process: ProcessorHandler;
+}
+
+/** The metered pieces of a run: what every function shares, and what each provider's functions are. */
+class WebhookRig {
+  readonly counts = emptyCounts();
+  readonly logs = new LogMeter();
+  readonly ingestMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: this.logs, source: 'ingest' });
+  readonly processorMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: this.logs, source: 'processor' });
+  readonly api = { requests: 0, transferOutBytes: 0 };
+  readonly outcomes = { written: 0, stale: 0, duplicate: 0, replayed: 0 };
+  readonly functions = new Map<MixProvider, ProviderFunctions>();
+  readonly dynamo: DynamoMeter;
+  batches = 0;
+  private readonly client: DynamoDBClient;
+  private readonly peek: DynamoDBClient;
+  private readonly blobDir = mkdtempSync(join(tmpdir(), 'bench-cost-blobs-'));
+  private readonly secretsClients: SecretsManagerClient[] = [];
+
+  constructor(
+    private readonly opts: WebhookRunOptions,
+    private readonly secretsEndpoint: string,
+  ) {
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    this.client = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
+    this.peek = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
+    this.dynamo = new DynamoMeter(this.client, this.peek);
+    const blobs = meteredBlobs(new FileBlobStore(this.blobDir), this.counts);
+    const persistenceStore = new DynamoDBPersistenceLayer({
+      tableName: TABLES.idempotency.name,
+      awsSdkV3Client: this.client,
+    });
+    const shared = { blobs, persistenceStore, records: this.countedRecords() };
+    for (const name of Object.keys(PROVIDER_SHARE) as MixProvider[])
+      this.functions.set(name, this.providerFunctions(name, shared));
+  }
+
+  /** The records store, counting what each event came to (events the idempotency layer skipped never reach it). */
+  private countedRecords(): RecordStore {
+    const gzip = this.opts.gzipRecords ? {} : { gzipAboveBytes: Infinity };
+    const store = new DynamoRecordStore(createDocumentClient(this.client), TABLES.records.name, gzip);
+    return {
+      upsertIfNewer: async (...args) => {
+        const outcome = await store.upsertIfNewer(...args);
+        this.outcomes[outcome] += 1;
+        return outcome;
+      },
+      get: (...args) => store.get(...args),
+    };
+  }
+
+  /** One ingest and one processor function for the provider, each with its own telemetry, as deployed. */
+  private providerFunctions(
+    name: MixProvider,
+    shared: { blobs: BlobStore; persistenceStore: DynamoDBPersistenceLayer; records: RecordStore },
+  ): ProviderFunctions {
+    const def = getProvider(name)!;
+    const dlq = new LocalQueue({ name: `${name}-dlq`, visibilityTimeoutMs: 3_600_000 });
+    const queue = new LocalQueue({ name: `${name}-webhooks`, visibilityTimeoutMs: 3_600_000 });
+    const secretsClient = slowSecretsClient(this.secretsEndpoint);
+    this.secretsClients.push(secretsClient);
+    const telemetry = (serviceName: string, source: LogSource) =>
+      new PowertoolsTelemetry({
+        serviceName,
+        namespace: DEFAULT_NAMESPACE,
+        logLevel: this.opts.logLevel,
+        sink: this.logs.sink(source),
+      });
+    const ingestTelemetry = telemetry('webhook-ingest', 'ingest');
+    const processorTelemetry = telemetry('event-processor', 'processor');
+    const ingest = createIngestHandler({
+      registry: (n) => (n === name ? def : undefined),
+      secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: 300 }),
+      queueFor: (n) => (n === name ? meteredQueue(queue, this.counts) : undefined),
+      blobs: shared.blobs,
+      telemetry: ingestTelemetry,
+      now: () => new Date(),
+      newId: randomUUID,
+      flush: () => ingestTelemetry.flush(),
+    });
+    const process = createProcessorHandler({
+      registry: getProvider,
+      records: shared.records,
+      persistenceStore: shared.persistenceStore,
+      dlq: meteredQueue(dlq, this.counts),
+      maxReceiveCount: 5,
+      blobs: shared.blobs,
+      archive: { blobs: shared.blobs, newId: randomUUID },
+      telemetry: processorTelemetry,
+      now: Date.now,
+      flush: () => processorTelemetry.flush(),
+    });
+    return { def, queue, ingest, process };
+  }
+
+  /** One delivery through API Gateway to the provider's ingest, its request units and transfer counted. */
+  private async ingestOne(e: MixEvent, signing: Map<MixProvider, string>): Promise<void> {
+    const f = this.functions.get(e.provider)!;
+    const delivery = signEvent(e, f.def, signing.get(e.provider)!);
+    const res = await this.ingestMeter.invoke(() => f.ingest(apiEvent(e.provider, delivery)));
+    if (res.statusCode !== 200) throw new Error(`${e.provider} ingest answered ${res.statusCode}: ${res.body}`);
+    const headerBytes = Object.entries(delivery.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+    const responseLength = Buffer.byteLength(res.body ?? '');
+    this.api.requests += apiRequests(Buffer.byteLength(delivery.body) + headerBytes);
+    this.api.transferOutBytes += responseLength + RESPONSE_HEADER_BYTES;
+    const status = res.statusCode ?? 200;
+    this.logs.add('api:access', accessLogLine({ path: `/webhooks/${e.provider}`, status, responseLength }));
+  }
+
+  /**
+   * One warm container per provider function, each handling one request at a time, as Lambda does; so each
+   * container fetches its secrets once per cache TTL.
+   */
+  ingestWave(events: MixEvent[], signing: Map<MixProvider, string>): Promise<void> {
+    return pool([...this.functions.keys()], this.functions.size, (provider) =>
+      pool(
+        events.filter((e) => e.provider === provider),
+        1,
+        (e) => this.ingestOne(e, signing),
+      ),
+    );
+  }
+
+  /** Every queue emptied in batches as the event source mapping takes them: receives and deletes counted. */
+  async drain(): Promise<void> {
+    const work: { queue: LocalQueue; process: ProcessorHandler; event: SQSEvent }[] = [];
+    for (const { queue, process } of this.functions.values()) {
+      for (
+        let received = queue.receive(this.opts.batchSize);
+        received.length > 0;
+        received = queue.receive(this.opts.batchSize)
+      ) {
+        // One ReceiveMessage per batch (the mapping gathers up to the batch size), billed per 64 KB returned.
+        this.counts.sqsReceives += sqsRequests(received.reduce((n, m) => n + messageBytes(m), 0));
+        work.push({ queue, process, event: { Records: received.map((m) => queue.toRecord(m)) } });
+      }
+    }
+    this.batches += work.length;
+    await pool(
+      work,
+      Math.max(1, Math.floor(DYNAMO_IN_FLIGHT / this.opts.batchSize)),
+      async ({ queue, process, event }) => {
+        const res = await this.processorMeter.invoke(() => process(event, lambdaContext('event-processor', 30_000)));
+        if (res.batchItemFailures.length > 0)
+          throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
+        // The mapping deletes what succeeded with one DeleteMessageBatch (up to 10 entries).
+        this.counts.sqsDeletes += Math.ceil(event.Records.length / 10);
+        for (const r of event.Records) queue.delete(r.receiptHandle);
+      },
+    );
+  }
+
+  close(): void {
+    this.client.destroy();
+    this.peek.destroy();
+    for (const c of this.secretsClients) c.destroy();
+    rmSync(this.blobDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * The webhook path of a realistic mix through the deployed handler modules, every billable request
  * counted: one ingest "function" per provider (its own Secrets Manager cache, Powertools Parameters over
@@ -141,166 +322,28 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
   const contract = new SecretsManagerContract();
   const secretsEndpoint = await contract.start();
   const signing = secretsFor(contract);
-  const blobDir = mkdtempSync(join(tmpdir(), 'bench-cost-blobs-'));
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const client = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
-  const peek = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
-  const dynamo = new DynamoMeter(client, peek);
-  const counts = emptyCounts();
-  const logs = new LogMeter();
-  const ingestMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: logs, source: 'ingest' });
-  const processorMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: logs, source: 'processor' });
-  const api = { requests: 0, transferOutBytes: 0 };
-  const outcomes = { written: 0, stale: 0, duplicate: 0, replayed: 0 };
-  const blobs = meteredBlobs(new FileBlobStore(blobDir), counts);
-  const store = new DynamoRecordStore(
-    createDocumentClient(client),
-    TABLES.records.name,
-    opts.gzipRecords ? {} : { gzipAboveBytes: Infinity },
-  );
-  // What each event came to (events the idempotency layer skipped never reach the store).
-  const records: RecordStore = {
-    upsertIfNewer: async (...args) => {
-      const outcome = await store.upsertIfNewer(...args);
-      outcomes[outcome] += 1;
-      return outcome;
-    },
-    get: (...args) => store.get(...args),
-  };
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency.name, awsSdkV3Client: client });
-  const secretsClients: SecretsManagerClient[] = [];
-
-  const functions = new Map<
-    MixProvider,
-    { def: ProviderDefinition; queue: LocalQueue; ingest: IngestHandler; process: ProcessorHandler }
-  >();
-  for (const name of Object.keys(PROVIDER_SHARE) as MixProvider[]) {
-    const def = getProvider(name)!;
-    const dlq = new LocalQueue({ name: `${name}-dlq`, visibilityTimeoutMs: 3_600_000 });
-    const queue = new LocalQueue({ name: `${name}-webhooks`, visibilityTimeoutMs: 3_600_000 });
-    const secretsClient = new SecretsManagerClient({
-      endpoint: secretsEndpoint,
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 1,
-    });
-    secretsClient.middlewareStack.add(
-      (next) => async (args) => {
-        await sleep(LATENCY_MS.secretsManager);
-        return next(args);
-      },
-      { step: 'build', name: 'benchLatency' },
-    );
-    secretsClients.push(secretsClient);
-    const ingestTelemetry = new PowertoolsTelemetry({
-      serviceName: 'webhook-ingest',
-      namespace: DEFAULT_NAMESPACE,
-      logLevel: opts.logLevel,
-      sink: logs.sink('ingest'),
-    });
-    const processorTelemetry = new PowertoolsTelemetry({
-      serviceName: 'event-processor',
-      namespace: DEFAULT_NAMESPACE,
-      logLevel: opts.logLevel,
-      sink: logs.sink('processor'),
-    });
-    const ingest = createIngestHandler({
-      registry: (n) => (n === name ? def : undefined),
-      secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: 300 }),
-      queueFor: (n) => (n === name ? meteredQueue(queue, counts) : undefined),
-      blobs,
-      telemetry: ingestTelemetry,
-      now: () => new Date(),
-      newId: randomUUID,
-      flush: () => ingestTelemetry.flush(),
-    });
-    const process = createProcessorHandler({
-      registry: getProvider,
-      records,
-      persistenceStore,
-      dlq: meteredQueue(dlq, counts),
-      maxReceiveCount: 5,
-      blobs,
-      archive: { blobs, newId: randomUUID },
-      telemetry: processorTelemetry,
-      now: Date.now,
-      flush: () => processorTelemetry.flush(),
-    });
-    functions.set(name, { def, queue, ingest, process });
-  }
-
-  // One warm container per provider function, each handling one request at a time, as Lambda does;
-  // so each container fetches its secrets once per cache TTL.
-  const ingestWave = (events: MixEvent[]) =>
-    pool([...functions.keys()], functions.size, (provider) =>
-      pool(
-        events.filter((e) => e.provider === provider),
-        1,
-        async (e) => {
-          const f = functions.get(e.provider)!;
-          const delivery = signEvent(e, f.def, signing.get(e.provider)!);
-          const res = await ingestMeter.invoke(() => f.ingest(apiEvent(e.provider, delivery)));
-          if (res.statusCode !== 200) throw new Error(`${e.provider} ingest answered ${res.statusCode}: ${res.body}`);
-          const requestBytes =
-            Buffer.byteLength(delivery.body) +
-            Object.entries(delivery.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
-          const responseLength = Buffer.byteLength(res.body ?? '');
-          api.requests += apiRequests(requestBytes);
-          api.transferOutBytes += responseLength + RESPONSE_HEADER_BYTES;
-          logs.add(
-            'api:access',
-            accessLogLine({ path: `/webhooks/${e.provider}`, status: res.statusCode ?? 200, responseLength }),
-          );
-        },
-      ),
-    );
-
-  let batches = 0;
-  const drain = async () => {
-    const work: { queue: LocalQueue; process: ProcessorHandler; event: SQSEvent }[] = [];
-    for (const { queue, process } of functions.values()) {
-      for (;;) {
-        const received = queue.receive(opts.batchSize);
-        if (received.length === 0) break;
-        // One ReceiveMessage per batch (the mapping gathers up to the batch size), billed per 64 KB returned.
-        counts.sqsReceives += sqsRequests(received.reduce((n, m) => n + messageBytes(m), 0));
-        work.push({ queue, process, event: { Records: received.map((m) => queue.toRecord(m)) } });
-      }
-    }
-    batches += work.length;
-    await pool(work, Math.max(1, Math.floor(DYNAMO_IN_FLIGHT / opts.batchSize)), async ({ queue, process, event }) => {
-      const res = await processorMeter.invoke(() => process(event, lambdaContext('event-processor', 30_000)));
-      if (res.batchItemFailures.length > 0)
-        throw new Error(`processor failed ${res.batchItemFailures.length} of ${event.Records.length} records`);
-      // The mapping deletes what succeeded with one DeleteMessageBatch (up to 10 entries).
-      counts.sqsDeletes += Math.ceil(event.Records.length / 10);
-      for (const r of event.Records) queue.delete(r.receiptHandle);
-    });
-  };
-
+  const rig = new WebhookRig(opts, secretsEndpoint);
   try {
-    await ingestWave(opts.events.slice(0, opts.split));
-    await drain();
-    await ingestWave(opts.events.slice(opts.split));
-    await drain();
-    outcomes.replayed = opts.events.length - outcomes.written - outcomes.stale - outcomes.duplicate;
+    await rig.ingestWave(opts.events.slice(0, opts.split), signing);
+    await rig.drain();
+    await rig.ingestWave(opts.events.slice(opts.split), signing);
+    await rig.drain();
+    const { written, stale, duplicate } = rig.outcomes;
+    rig.outcomes.replayed = opts.events.length - written - stale - duplicate;
     return {
       events: opts.events.length,
-      batches,
-      api,
-      ingest: ingestMeter,
-      processor: processorMeter,
-      counts,
-      dynamo,
+      batches: rig.batches,
+      api: rig.api,
+      ingest: rig.ingestMeter,
+      processor: rig.processorMeter,
+      counts: rig.counts,
+      dynamo: rig.dynamo,
       secretsCalls: contract.calls.length,
-      logs,
-      outcomes,
+      logs: rig.logs,
+      outcomes: rig.outcomes,
     };
   } finally {
-    client.destroy();
-    peek.destroy();
-    for (const c of secretsClients) c.destroy();
+    rig.close();
     await contract.stop();
-    rmSync(blobDir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@ import { createIngestHandler } from '../../lambdas/handlers/webhook-ingest';
 import { silentTelemetry } from '../../lambdas/core/ports';
 import { getProvider } from '../../lambdas/providers';
 import { LocalQueue } from '../../local/queue';
-import { sampleGithubIssue } from '../../local/samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { apiEvent } from '../webhook-ingest/handler-cpu';
 
 const SECRET = 'bench-processor-secret';

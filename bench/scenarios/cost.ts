@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeleteTableCommand, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { TABLES } from '../../lambdas/core/tables';
 import { getProvider } from '../../lambdas/providers';
@@ -68,6 +73,257 @@ function breakdownTable(columns: [string, Breakdown][]): string {
     .join('\n');
 }
 
+type RunOpts = { batchSize: number; logLevel: 'INFO' | 'WARN'; gzipRecords: boolean };
+
+/** Fresh tables before each run: dynalite in its own process, as DynamoDB is remote. */
+async function freshTables(admin: DynamoDBClient): Promise<void> {
+  const wait = { client: admin, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 };
+  for (const spec of Object.values(TABLES)) {
+    await admin.send(new DeleteTableCommand({ TableName: spec.name })).catch(() => undefined);
+    await waitUntilTableNotExists(wait, { TableName: spec.name });
+    await createTable(admin, spec);
+    await waitUntilTableExists(wait, { TableName: spec.name });
+  }
+}
+
+interface Runs {
+  deployed: WebhookRunResult;
+  single: WebhookRunResult;
+  warn: WebhookRunResult;
+  plain: WebhookRunResult;
+  sync: Awaited<ReturnType<typeof runSync>>;
+}
+
+/** The same events four times (as deployed, batches of 1, log level WARN, records as plain JSON), then the sync. */
+async function runAll(endpoint: string, admin: DynamoDBClient, opts: RunOptions): Promise<Runs> {
+  const count = opts.quick ? 100 : 240;
+  const { events, split } = mixEvents(count);
+  const run = async (o: RunOpts) => {
+    await freshTables(admin);
+    const t0 = performance.now();
+    const r = await runWebhooks({ events, split, endpoint, ...o });
+    console.error(
+      `  ${count} webhooks, batch ${o.batchSize}, ${o.logLevel}${o.gzipRecords ? '' : ', records as plain JSON'}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${r.batches} batches; outcomes ${JSON.stringify(r.outcomes)}`,
+    );
+    return r;
+  };
+  const deployed = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: true });
+  const single = await run({ batchSize: 1, logLevel: 'INFO', gzipRecords: true });
+  const warn = await run({ batchSize: BATCH_SIZE, logLevel: 'WARN', gzipRecords: true });
+  const plain = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: false });
+  await freshTables(admin);
+  const sync = await runSync({ endpoint, days: opts.quick ? 4 : 10 });
+  return { deployed, single, warn, plain, sync };
+}
+
+/** Per-event usage split into per-event and per-batch parts (from the deployed and batch-1 runs), priced at any traffic. */
+function pricing(runs: Runs) {
+  const { deployed } = runs;
+  const stage = stageConfig('prod');
+  const model = batchModel(
+    { usage: perEvent(deployed), batch: deployed.events / deployed.batches },
+    { usage: perEvent(runs.single), batch: 1 },
+  );
+  const traffic = (u: Usage, p: Profile, batch: number, o: { tracing?: boolean; ttl?: number } = {}) =>
+    withTraffic(u, p, {
+      batch,
+      secretsCallsPerTtl: deployed.secretsCalls,
+      ttlSeconds: o.ttl ?? SECRETS_TTL_S,
+      tracing: o.tracing ?? stage.tracing,
+    });
+  const quietBatch = meanBatch(QUIET.perProvider, BATCH_WINDOW_S, BATCH_SIZE);
+  const busyUsage = traffic(atBatch(model, BATCH_SIZE), BUSY, BATCH_SIZE);
+  const quietUsage = traffic(atBatch(model, quietBatch), QUIET, quietBatch);
+  const busy = perMillion(busyUsage);
+  const quiet = perMillion(quietUsage);
+  // The same change in another run, moved onto a figure: per-event difference, same batch fill.
+  const relative = (r: WebhookRunResult) => {
+    const d = perEvent(r);
+    const base = perEvent(deployed);
+    return (u: Usage) =>
+      Object.fromEntries(
+        Object.entries(u).map(([k, v]) => [k, v + d[k as keyof Usage] - base[k as keyof Usage]]),
+      ) as unknown as Usage;
+  };
+  const before = total(
+    perMillion(traffic(relative(runs.plain)(atBatch(model, BATCH_SIZE)), BUSY, BATCH_SIZE, { tracing: true })),
+  );
+  return { stage, model, traffic, quietBatch, busyUsage, busy, quiet, headline: total(busy), relative, before };
+}
+
+type Pricing = ReturnType<typeof pricing>;
+
+/** DynamoDB write units of one records put, and what the idempotency table costs per event. */
+function dynamoUnits(deployed: WebhookRunResult) {
+  const idem = deployed.dynamo.tables.get(TABLES.idempotency.name)!;
+  const records = deployed.dynamo.tables.get(TABLES.records.name)!;
+  const puts = [...records.requests.entries()].filter(([op]) => op === 'PutItem').reduce((n, [, v]) => n + v, 0);
+  return { idem, records, recordWru: records.wru / Math.max(1, puts) };
+}
+
+/** Each a one-change alternative to the busy figure. */
+function busyAlternatives(runs: Runs, p: Pricing): [string, number][] {
+  const { deployed } = runs;
+  const swap = (change: (u: Usage) => Usage) => total(perMillion(change(p.busyUsage)));
+  const { idem, recordWru } = dynamoUnits(deployed);
+  const dupRate = deployed.outcomes.replayed / deployed.events;
+  const bytes = (match: (k: string) => boolean) => deployed.logs.sum(match) / deployed.events;
+  const noIdempotency = (u: Usage) => ({
+    ...u,
+    dynamoWru: u.dynamoWru - idem.wru / deployed.events + dupRate * recordWru,
+    dynamoRru: u.dynamoRru - idem.rru / deployed.events + dupRate,
+  });
+  const tracing = !p.stage.tracing;
+  return [
+    ['processor batch size 1 instead of 10', total(perMillion(p.traffic(atBatch(p.model, 1), BUSY, 1)))],
+    ['archive: one S3 PUT per event instead of per batch', swap((u) => ({ ...u, s3Puts: 1 }))],
+    ['archive off', swap((u) => ({ ...u, s3Puts: 0 }))],
+    [
+      `no Powertools idempotency (records' version condition dedupes; ${(dupRate * 100).toFixed(0)} % duplicates then cost a failed put + read)`,
+      swap(noIdempotency),
+    ],
+    ['records entity data as plain JSON instead of gzip', swap(p.relative(runs.plain))],
+    ['log level WARN instead of INFO (no per-webhook INFO lines)', swap(p.relative(runs.warn))],
+    [
+      'no EMF document from the ingest (per webhook)',
+      swap((u) => ({ ...u, logBytes: u.logBytes - bytes((k) => k === 'ingest:emf') })),
+    ],
+    [
+      `X-Ray active tracing ${p.stage.tracing ? 'off' : 'on'} (every function)`,
+      total(perMillion(p.traffic(atBatch(p.model, BATCH_SIZE), BUSY, BATCH_SIZE, { tracing }))),
+    ],
+  ];
+}
+
+/** Each a one-change alternative to the quiet figure. */
+function quietAlternatives(p: Pricing): [string, number][] {
+  const quiet = (batch: number, o: { tracing?: boolean; ttl?: number } = {}) =>
+    total(perMillion(p.traffic(atBatch(p.model, batch), QUIET, batch, o)));
+  return [
+    [
+      `quiet, X-Ray active tracing ${p.stage.tracing ? 'off' : 'on'}`,
+      quiet(p.quietBatch, { tracing: !p.stage.tracing }),
+    ],
+    ['quiet, secrets cached 1 h instead of 5 min', quiet(p.quietBatch, { ttl: 3600 })],
+    ...[20, 60].map((w): [string, number] => {
+      const b = meanBatch(QUIET.perProvider, w, BATCH_SIZE);
+      return [`quiet, batching window ${w} s (batches of ${b.toFixed(1)})`, quiet(b)];
+    }),
+  ];
+}
+
+/** Sync: per record written by a first sync, and per record a scheduled run re-checks unchanged. */
+function syncCosts(sync: Runs['sync']) {
+  const firstRecords = sync.first.summary.recordsWritten;
+  const s = sync.second.summary;
+  const recheck = s.recordsUnchanged + s.recordsWritten + s.recordsStale;
+  const first = priceUsage(scaleUsage(sync.first.usage, 1e6 / firstRecords));
+  const second = priceUsage(scaleUsage(sync.second.usage, 1e6 / Math.max(1, recheck)));
+  // The sync write rule reads before it writes, strongly consistent; its conditional put re-checks anyway.
+  const recheckReads = sync.second.tables.get(TABLES.records.name)?.rru ?? 0;
+  const eventual = { ...sync.second.usage, dynamoRru: sync.second.usage.dynamoRru - recheckReads / 2 };
+  const eventualReads = total(priceUsage(scaleUsage(eventual, 1e6 / Math.max(1, recheck))));
+  return { firstRecords, recheck, first, second, eventualReads };
+}
+
+/** What each figure is made of, on stderr. */
+function explainCost(
+  runs: Runs,
+  p: Pricing,
+  sync: ReturnType<typeof syncCosts>,
+  alternatives: [string, number][],
+): void {
+  const { deployed } = runs;
+  const u = p.busyUsage;
+  const { idem, records, recordWru } = dynamoUnits(deployed);
+  const secrets = Object.keys(PROVIDER_SHARE).reduce((n, name) => n + (getProvider(name)?.secrets.length ?? 0), 0);
+  const say = (line: string) => console.error(line);
+  say(
+    `  prices: ${PRICES.region}, on-demand, as of ${PRICES.date} (bench/prices.ts); ingest ${median(deployed.ingest.durations).toFixed(1)} ms, processor ${median(deployed.processor.durations).toFixed(0)} ms per batch of ${(deployed.events / deployed.batches).toFixed(1)} (medians, service latencies slept, dynalite on a loaded machine)`,
+  );
+  say(
+    `  per webhook (busy): ${u.dynamoWru.toFixed(2)} WRU (idempotency ${(idem.wru / deployed.events).toFixed(2)}, records ${(records.wru / deployed.events).toFixed(2)}: ${recordWru.toFixed(2)} per put), ${u.dynamoRru.toFixed(2)} RRU, ${u.sqsRequests.toFixed(2)} SQS requests, ${u.lambdaInvocations.toFixed(2)} invocations, ${(u.lambdaGbSeconds * 1000).toFixed(2)} GB-ms, ${u.s3Puts.toFixed(2)} S3 PUTs, ${Math.round(u.logBytes)} log bytes`,
+  );
+  say(
+    `  log bytes per webhook: ${[...deployed.logs.bytes.entries()].map(([k, v]) => `${k} ${Math.round(v / deployed.events)}`).join(', ')}`,
+  );
+  say(
+    `  Secrets Manager: ${deployed.secretsCalls} GetSecretValue calls for ${deployed.events} webhooks over ${PROVIDERS} ingest functions (one per secret per function per ${SECRETS_TTL_S} s cache TTL)`,
+  );
+  const columns: [string, Breakdown][] = [
+    ['busy', p.busy],
+    ['quiet', p.quiet],
+    ['sync, first', sync.first],
+    ['sync, re-check', sync.second],
+  ];
+  say(`\n${breakdownTable(columns)}\n`);
+  say(
+    `  busy: ${BUSY.label}; quiet: ${QUIET.label} (${p.quietBatch.toFixed(2)} in a ${BATCH_WINDOW_S} s window). Sync columns: per million records.`,
+  );
+  for (const [name, value] of alternatives) {
+    const base = name.startsWith('quiet') ? total(p.quiet) : p.headline;
+    say(`  ${name}: ${usd(value)}/M (${value >= base ? '+' : ''}${usd(value - base)})`);
+  }
+  say(`  before this work (records as plain JSON, X-Ray on every function): ${usd(p.before)}/M`);
+  say(
+    `  sync, re-check with eventually consistent reads: ${usd(sync.eventualReads)}/M (${usd(sync.eventualReads - total(sync.second))})`,
+  );
+  say(
+    `  fixed, not per webhook: ${secrets} secrets of these providers x $${PRICES.secretsManager.perSecretMonth} = $${(secrets * PRICES.secretsManager.perSecretMonth).toFixed(2)} a month; alarms, dashboard, idle queue polling and storage likewise`,
+  );
+  const { first, second } = runs.sync;
+  say(
+    `  sync: first run ${sync.firstRecords} records written (${first.summary.requests} requests, ${(first.durationMs / 1000).toFixed(1)} s); scheduled re-run ${sync.recheck} records re-checked, ${second.summary.recordsWritten} written`,
+  );
+}
+
+function costFigures(
+  p: Pricing,
+  sync: ReturnType<typeof syncCosts>,
+  busyAlt: [string, number][],
+  quietAlt: [string, number][],
+): Figure[] {
+  const u = p.busyUsage;
+  const quiet = total(p.quiet);
+  return [
+    figure(ID, 'busy: $ per million 5 KB webhooks, end to end, archive included', p.headline, PER_M, {
+      target: `<= 5 ${PER_M}`,
+    }),
+    ...SERVICES.filter((s) => p.busy[s] > 0).map((s) => figure(ID, `busy: ${SERVICE_LABELS[s]}`, p.busy[s], PER_M)),
+    figure(ID, 'quiet (1 M a month): $ per million webhooks (baseline = busy)', quiet, PER_M, { baseline: p.headline }),
+    figure(ID, 'before this work: records as plain JSON, X-Ray on (baseline = busy)', p.before, PER_M, {
+      baseline: p.headline,
+    }),
+    figure(ID, 'DynamoDB write units per webhook', u.dynamoWru, 'WRU'),
+    figure(ID, 'DynamoDB read units per webhook', u.dynamoRru, 'RRU'),
+    figure(ID, 'SQS requests per webhook (64 KB chunks)', u.sqsRequests, 'requests'),
+    figure(ID, 'Lambda GB-ms per webhook (Arm, 256 MB)', u.lambdaGbSeconds * 1000, 'GB-ms'),
+    figure(ID, 'CloudWatch Logs bytes per webhook', u.logBytes, 'bytes'),
+    ...busyAlt.map(([name, value]) =>
+      figure(ID, `alternative: ${name} (baseline = busy)`, value, PER_M, { baseline: p.headline }),
+    ),
+    ...quietAlt.map(([name, value]) =>
+      figure(ID, `alternative: ${name} (baseline = quiet)`, value, PER_M, { baseline: quiet }),
+    ),
+    figure(ID, `sync: $ per million records, first sync (${sync.firstRecords} written)`, total(sync.first), PER_M),
+    figure(
+      ID,
+      `sync: $ per million records re-checked by a scheduled run (${sync.recheck})`,
+      total(sync.second),
+      PER_M,
+    ),
+    figure(
+      ID,
+      'alternative: sync re-check with eventually consistent reads (baseline = re-check)',
+      sync.eventualReads,
+      PER_M,
+      {
+        baseline: total(sync.second),
+      },
+    ),
+  ];
+}
+
 /**
  * Cost: billable AWS requests per 5 KB webhook and per synced record, counted while the deployed
  * handler modules run a realistic mix locally (see bench/cost/*: what is counted where), priced at
@@ -82,222 +338,17 @@ export const cost: Scenario = {
   id: ID,
   description: `billable requests per 5 KB webhook (mix of ${PROVIDERS} providers, ${MIX.duplicate * 100} % duplicates, ${MIX.outOfOrder * 100} % out of order) and per synced record, priced at on-demand ${PRICES.region} prices of ${PRICES.date}`,
   async run(opts: RunOptions = {}): Promise<Figure[]> {
-    const count = opts.quick ? 100 : 240;
-    const days = opts.quick ? 4 : 10;
-    const { events, split } = mixEvents(count);
     const store = await startServer<{ endpoint: string }>(DYNALITE);
     const endpoint = store.info.endpoint;
-    const admin = createDynamoClient({
-      endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const freshTables = async () => {
-      for (const spec of Object.values(TABLES)) {
-        await admin.send(new DeleteTableCommand({ TableName: spec.name })).catch(() => undefined);
-        await waitUntilTableNotExists(
-          { client: admin, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 },
-          { TableName: spec.name },
-        );
-        await createTable(admin, spec);
-        await waitUntilTableExists(
-          { client: admin, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 },
-          { TableName: spec.name },
-        );
-      }
-    };
-    const run = async (o: { batchSize: number; logLevel: 'INFO' | 'WARN'; gzipRecords: boolean }) => {
-      await freshTables();
-      const t0 = performance.now();
-      const r = await runWebhooks({ events, split, endpoint, ...o });
-      console.error(
-        `  ${count} webhooks, batch ${o.batchSize}, ${o.logLevel}${o.gzipRecords ? '' : ', records as plain JSON'}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${r.batches} batches; outcomes ${JSON.stringify(r.outcomes)}`,
-      );
-      return r;
-    };
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const admin = createDynamoClient({ endpoint, region: 'local', credentials });
     try {
-      const deployed = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: true });
-      const single = await run({ batchSize: 1, logLevel: 'INFO', gzipRecords: true });
-      const warn = await run({ batchSize: BATCH_SIZE, logLevel: 'WARN', gzipRecords: true });
-      const plain = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: false });
-      await freshTables();
-      const sync = await runSync({ endpoint, days });
-
-      const stage = stageConfig('prod');
-      const ttl = SECRETS_TTL_S;
-      const model = batchModel(
-        { usage: perEvent(deployed), batch: deployed.events / deployed.batches },
-        { usage: perEvent(single), batch: 1 },
-      );
-      const traffic = (u: Usage, p: Profile, batch: number, o: { tracing?: boolean; ttl?: number } = {}) =>
-        withTraffic(u, p, {
-          batch,
-          secretsCallsPerTtl: deployed.secretsCalls,
-          ttlSeconds: o.ttl ?? ttl,
-          tracing: o.tracing ?? stage.tracing,
-        });
-      const quietBatch = meanBatch(QUIET.perProvider, BATCH_WINDOW_S, BATCH_SIZE);
-      const busyUsage = traffic(atBatch(model, BATCH_SIZE), BUSY, BATCH_SIZE);
-      const quietUsage = traffic(atBatch(model, quietBatch), QUIET, quietBatch);
-      const busy = perMillion(busyUsage);
-      const quiet = perMillion(quietUsage);
-      const headline = total(busy);
-
-      // Alternatives, each one change from the busy figure.
-      const swap = (change: (u: Usage) => Usage) => total(perMillion(change(busyUsage)));
-      const idem = deployed.dynamo.tables.get(TABLES.idempotency.name)!;
-      const records = deployed.dynamo.tables.get(TABLES.records.name)!;
-      const dupRate = deployed.outcomes.replayed / deployed.events;
-      const recordWru =
-        records.wru /
-        Math.max(
-          1,
-          [...records.requests.entries()].filter(([op]) => op === 'PutItem').reduce((n, [, v]) => n + v, 0),
-        );
-      const relative = (r: WebhookRunResult) => {
-        // The same change in the other run, moved onto the busy figure: per-event difference, same batch fill.
-        const d = perEvent(r);
-        const base = perEvent(deployed);
-        return (u: Usage) =>
-          Object.fromEntries(
-            Object.entries(u).map(([k, v]) => [k, v + d[k as keyof Usage] - base[k as keyof Usage]]),
-          ) as unknown as Usage;
-      };
-      const bytes = (match: (k: string) => boolean) => deployed.logs.sum(match) / deployed.events;
-      const deltas: [string, number][] = [
-        ['processor batch size 1 instead of 10', total(perMillion(traffic(atBatch(model, 1), BUSY, 1)))],
-        ['archive: one S3 PUT per event instead of per batch', swap((u) => ({ ...u, s3Puts: 1 }))],
-        ['archive off', swap((u) => ({ ...u, s3Puts: 0 }))],
-        [
-          `no Powertools idempotency (records' version condition dedupes; ${(dupRate * 100).toFixed(0)} % duplicates then cost a failed put + read)`,
-          swap((u) => ({
-            ...u,
-            dynamoWru: u.dynamoWru - idem.wru / deployed.events + dupRate * recordWru,
-            dynamoRru: u.dynamoRru - idem.rru / deployed.events + dupRate,
-          })),
-        ],
-        ['records entity data as plain JSON instead of gzip', swap(relative(plain))],
-        ['log level WARN instead of INFO (no per-webhook INFO lines)', swap(relative(warn))],
-        [
-          'no EMF document from the ingest (per webhook)',
-          swap((u) => ({ ...u, logBytes: u.logBytes - bytes((k) => k === 'ingest:emf') })),
-        ],
-        [
-          `X-Ray active tracing ${stage.tracing ? 'off' : 'on'} (every function)`,
-          total(perMillion(traffic(atBatch(model, BATCH_SIZE), BUSY, BATCH_SIZE, { tracing: !stage.tracing }))),
-        ],
-      ];
-      const quietDeltas: [string, number][] = [
-        [
-          `quiet, X-Ray active tracing ${stage.tracing ? 'off' : 'on'}`,
-          total(perMillion(traffic(atBatch(model, quietBatch), QUIET, quietBatch, { tracing: !stage.tracing }))),
-        ],
-        [
-          'quiet, secrets cached 1 h instead of 5 min',
-          total(perMillion(traffic(atBatch(model, quietBatch), QUIET, quietBatch, { ttl: 3600 }))),
-        ],
-        ...[20, 60].map((w): [string, number] => {
-          const b = meanBatch(QUIET.perProvider, w, BATCH_SIZE);
-          return [
-            `quiet, batching window ${w} s (batches of ${b.toFixed(1)})`,
-            total(perMillion(traffic(atBatch(model, b), QUIET, b))),
-          ];
-        }),
-      ];
-
-      const before = total(
-        perMillion(traffic(relative(plain)(atBatch(model, BATCH_SIZE)), BUSY, BATCH_SIZE, { tracing: true })),
-      );
-
-      // Sync: per record written by a first sync, and per record a scheduled run re-checks unchanged.
-      const firstRecords = sync.first.summary.recordsWritten;
-      const recheck =
-        sync.second.summary.recordsUnchanged + sync.second.summary.recordsWritten + sync.second.summary.recordsStale;
-      const syncFirst = priceUsage(scaleUsage(sync.first.usage, 1e6 / firstRecords));
-      const syncSecond = priceUsage(scaleUsage(sync.second.usage, 1e6 / Math.max(1, recheck)));
-      // The sync write rule reads before it writes, strongly consistent; its conditional put re-checks anyway.
-      const recheckReads = sync.second.tables.get(TABLES.records.name)?.rru ?? 0;
-      const eventualReads = total(
-        priceUsage(
-          scaleUsage(
-            { ...sync.second.usage, dynamoRru: sync.second.usage.dynamoRru - recheckReads / 2 },
-            1e6 / Math.max(1, recheck),
-          ),
-        ),
-      );
-      const secrets = Object.keys(PROVIDER_SHARE).reduce((n, name) => n + (getProvider(name)?.secrets.length ?? 0), 0);
-
-      const perWebhook = busyUsage;
-      console.error(
-        `  prices: ${PRICES.region}, on-demand, as of ${PRICES.date} (bench/prices.ts); ingest ${median(deployed.ingest.durations).toFixed(1)} ms, processor ${median(deployed.processor.durations).toFixed(0)} ms per batch of ${(deployed.events / deployed.batches).toFixed(1)} (medians, service latencies slept, dynalite on a loaded machine)`,
-      );
-      console.error(
-        `  per webhook (busy): ${perWebhook.dynamoWru.toFixed(2)} WRU (idempotency ${(idem.wru / deployed.events).toFixed(2)}, records ${(records.wru / deployed.events).toFixed(2)}: ${recordWru.toFixed(2)} per put), ${perWebhook.dynamoRru.toFixed(2)} RRU, ${perWebhook.sqsRequests.toFixed(2)} SQS requests, ${perWebhook.lambdaInvocations.toFixed(2)} invocations, ${(perWebhook.lambdaGbSeconds * 1000).toFixed(2)} GB-ms, ${perWebhook.s3Puts.toFixed(2)} S3 PUTs, ${Math.round(perWebhook.logBytes)} log bytes`,
-      );
-      console.error(
-        `  log bytes per webhook: ${[...deployed.logs.bytes.entries()].map(([k, v]) => `${k} ${Math.round(v / deployed.events)}`).join(', ')}`,
-      );
-      console.error(
-        `  Secrets Manager: ${deployed.secretsCalls} GetSecretValue calls for ${deployed.events} webhooks over ${PROVIDERS} ingest functions (one per secret per function per ${ttl} s cache TTL)`,
-      );
-      console.error(
-        `\n${breakdownTable([
-          [`busy`, busy],
-          [`quiet`, quiet],
-          ['sync, first', syncFirst],
-          ['sync, re-check', syncSecond],
-        ])}\n`,
-      );
-      console.error(
-        `  busy: ${BUSY.label}; quiet: ${QUIET.label} (${quietBatch.toFixed(2)} in a ${BATCH_WINDOW_S} s window). Sync columns: per million records.`,
-      );
-      for (const [name, value] of [...deltas, ...quietDeltas])
-        console.error(
-          `  ${name}: ${usd(value)}/M (${value >= (name.startsWith('quiet') ? total(quiet) : headline) ? '+' : ''}${usd(value - (name.startsWith('quiet') ? total(quiet) : headline))})`,
-        );
-      console.error(`  before this work (records as plain JSON, X-Ray on every function): ${usd(before)}/M`);
-      console.error(
-        `  sync, re-check with eventually consistent reads: ${usd(eventualReads)}/M (${usd(eventualReads - total(syncSecond))})`,
-      );
-      console.error(
-        `  fixed, not per webhook: ${secrets} secrets of these providers x $${PRICES.secretsManager.perSecretMonth} = $${(secrets * PRICES.secretsManager.perSecretMonth).toFixed(2)} a month; alarms, dashboard, idle queue polling and storage likewise`,
-      );
-      console.error(
-        `  sync: first run ${firstRecords} records written (${sync.first.summary.requests} requests, ${(sync.first.durationMs / 1000).toFixed(1)} s); scheduled re-run ${recheck} records re-checked, ${sync.second.summary.recordsWritten} written`,
-      );
-
-      return [
-        figure(ID, 'busy: $ per million 5 KB webhooks, end to end, archive included', headline, PER_M, {
-          target: `<= 5 ${PER_M}`,
-        }),
-        ...SERVICES.filter((s) => busy[s] > 0).map((s) => figure(ID, `busy: ${SERVICE_LABELS[s]}`, busy[s], PER_M)),
-        figure(ID, 'quiet (1 M a month): $ per million webhooks (baseline = busy)', total(quiet), PER_M, {
-          baseline: headline,
-        }),
-        figure(ID, 'before this work: records as plain JSON, X-Ray on (baseline = busy)', before, PER_M, {
-          baseline: headline,
-        }),
-        figure(ID, 'DynamoDB write units per webhook', perWebhook.dynamoWru, 'WRU'),
-        figure(ID, 'DynamoDB read units per webhook', perWebhook.dynamoRru, 'RRU'),
-        figure(ID, 'SQS requests per webhook (64 KB chunks)', perWebhook.sqsRequests, 'requests'),
-        figure(ID, 'Lambda GB-ms per webhook (Arm, 256 MB)', perWebhook.lambdaGbSeconds * 1000, 'GB-ms'),
-        figure(ID, 'CloudWatch Logs bytes per webhook', perWebhook.logBytes, 'bytes'),
-        ...deltas.map(([name, value]) =>
-          figure(ID, `alternative: ${name} (baseline = busy)`, value, PER_M, { baseline: headline }),
-        ),
-        ...quietDeltas.map(([name, value]) =>
-          figure(ID, `alternative: ${name} (baseline = quiet)`, value, PER_M, { baseline: total(quiet) }),
-        ),
-        figure(ID, `sync: $ per million records, first sync (${firstRecords} written)`, total(syncFirst), PER_M),
-        figure(ID, `sync: $ per million records re-checked by a scheduled run (${recheck})`, total(syncSecond), PER_M),
-        figure(
-          ID,
-          'alternative: sync re-check with eventually consistent reads (baseline = re-check)',
-          eventualReads,
-          PER_M,
-          { baseline: total(syncSecond) },
-        ),
-      ];
+      const runs = await runAll(endpoint, admin, opts);
+      const p = pricing(runs);
+      const sync = syncCosts(runs.sync);
+      const [busyAlt, quietAlt] = [busyAlternatives(runs, p), quietAlternatives(p)];
+      explainCost(runs, p, sync, [...busyAlt, ...quietAlt]);
+      return costFigures(p, sync, busyAlt, quietAlt);
     } finally {
       admin.destroy();
       await store.stop();

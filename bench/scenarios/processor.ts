@@ -26,6 +26,119 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+type Side = 'processor' | 'raw';
+
+/** What the measured rounds came to: rates per round, and CPU (this process and dynalite's) and wall time per side. */
+interface Rounds {
+  eventsPerSecond: number[];
+  putsPerSecond: number[];
+  processorSeconds: number;
+  cpu: Record<Side, number>;
+  storeCpu: Record<Side, number>;
+  wall: Record<Side, number>;
+}
+
+interface Setup {
+  rounds: number;
+  perRound: number;
+  writesPerEvent: number;
+  bytesPerWrite: number;
+  putsPerRound: number;
+  /** As many requests in flight as the processor can have: 5 invocations x 10 records in parallel. */
+  inFlight: number;
+}
+
+/**
+ * Alternating rounds of the processor and of raw conditional puts at the same requests in flight, each timed;
+ * CPU of this process per event / per raw put (the processor's own cost, whatever the store's speed) and
+ * dynalite's CPU, to tell which side limits each phase.
+ */
+async function measureRounds(
+  setup: Setup,
+  run: { processor: (r: number) => Promise<number>; raw: (r: number) => Promise<number> },
+  storePid: number | undefined,
+): Promise<Rounds> {
+  const zero = () => ({ processor: 0, raw: 0 });
+  const out: Rounds = {
+    eventsPerSecond: [],
+    putsPerSecond: [],
+    processorSeconds: 0,
+    cpu: zero(),
+    storeCpu: zero(),
+    wall: zero(),
+  };
+  const timed = async (side: Side, r: number): Promise<number> => {
+    const start = process.cpuUsage();
+    const storeStart = childCpuMicros(storePid);
+    const seconds = await run[side](r);
+    const used = process.cpuUsage(start);
+    out.cpu[side] += used.user + used.system;
+    out.storeCpu[side] += childCpuMicros(storePid) - storeStart;
+    out.wall[side] += seconds;
+    return seconds;
+  };
+  const raw = async (r: number) => void out.putsPerSecond.push(setup.putsPerRound / (await timed('raw', r)));
+  const proc = async (r: number) => {
+    const seconds = await timed('processor', r);
+    out.eventsPerSecond.push(setup.perRound / seconds);
+    out.processorSeconds += seconds;
+  };
+  for (let r = 0; r < setup.rounds; r += 1) {
+    if (r % 2 === 0) await raw(r).then(() => proc(r));
+    else await proc(r).then(() => raw(r));
+  }
+  return out;
+}
+
+function processorFigures(setup: Setup, m: Rounds): Figure[] {
+  const id = 'processor' as const;
+  const { rounds, perRound, writesPerEvent, putsPerRound, inFlight } = setup;
+  const ceiling = median(m.putsPerSecond) / writesPerEvent;
+  return [
+    figure(id, 'DynamoDB writes per event, counted on the wire', writesPerEvent, 'writes'),
+    figure(id, `dynalite raw conditional PutItem, ${inFlight} in flight`, median(m.putsPerSecond), 'writes/s'),
+    figure(
+      id,
+      'processor CPU per event (baseline = SDK CPU of its raw writes)',
+      m.cpu.processor / (rounds * perRound),
+      'us',
+      {
+        baseline: (writesPerEvent * m.cpu.raw) / (rounds * putsPerRound),
+      },
+    ),
+    // Load-independent: when other work starves both processes, throughput follows CPU granted / CPU needed.
+    figure(
+      id,
+      'CPU per event, processor + dynalite (baseline = its raw writes)',
+      (m.cpu.processor + m.storeCpu.processor) / (rounds * perRound),
+      'us',
+      { baseline: (writesPerEvent * (m.cpu.raw + m.storeCpu.raw)) / (rounds * putsPerRound) },
+    ),
+    figure(
+      id,
+      `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`,
+      median(m.eventsPerSecond),
+      'events/s',
+      { baseline: ceiling, target: '>= 0.7 ratio' },
+    ),
+  ];
+}
+
+function explain(setup: Setup, m: Rounds, counts: ReturnType<typeof countRequests>, operations: string): void {
+  // Fewer than `inFlight` on average: an invocation ends with its slowest record, then the next batch starts.
+  const share = (key: Side, of: Record<Side, number>) => `${((of[key] / 1e6 / m.wall[key]) * 100).toFixed(0)} %`;
+  console.error(
+    `  processor DynamoDB requests per event: ${operations}; ${Math.round(setup.bytesPerWrite)} B per write; ${(counts.inFlightSeconds / m.processorSeconds).toFixed(1)} requests in flight on average (baseline: ${setup.inFlight})`,
+  );
+  if (counts.retries > 0) console.error(`  ${counts.retries} requests were retried by the SDK (not counted as writes)`);
+  console.error(
+    `  per round: events/s ${m.eventsPerSecond.map(Math.round).join(', ')}; raw writes/s ${m.putsPerSecond.map(Math.round).join(', ')}`,
+  );
+  console.error(
+    `  CPU of a core, processor rounds: bench ${share('processor', m.cpu)}, dynalite ${share('processor', m.storeCpu)}; raw-write rounds: bench ${share('raw', m.cpu)}, dynalite ${share('raw', m.storeCpu)}`,
+  );
+}
+
 /**
  * Processor throughput: SQS batches of 10 GitHub webhooks (2-5 KB, distinct delivery ids) through
  * the event-processor handler (Powertools batch + idempotency, records upsert-if-newer, archive) on
@@ -43,79 +156,40 @@ export const processor: Scenario = {
   description:
     'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
-    const rounds = opts.quick ? 1 : 5;
-    const perRound = opts.quick ? 200 : 300;
-    const warmup = opts.quick ? 100 : 300;
+    const [rounds, perRound, warmup] = opts.quick ? [1, 200, 100] : [5, 300, 300];
     const store = await startServer<{ endpoint: string }>(join(HERE, 'dynalite-server.ts'));
-    const connect = () =>
-      createDynamoClient({
-        endpoint: store.info.endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const connect = () => createDynamoClient({ endpoint: store.info.endpoint, region: 'local', credentials });
     const processorClient = connect();
     const baselineClient = connect();
     try {
       const counts = countRequests(processorClient);
       const { handle, deadLettered } = processorUnderTest(processorClient);
       const warm = await sqsBatches(warmup, BATCH_SIZE, 1);
-      const measured = await Promise.all(
+      const batches = await Promise.all(
         Array.from({ length: rounds }, (_, r) => sqsBatches(perRound, BATCH_SIZE, warmup + 1 + r * perRound)),
       );
-
       await processBatches(handle, warm, CONCURRENCY);
       const writesPerEvent = counts.writes / warmup;
-      const bytesPerWrite = counts.writeBytes / counts.writes;
       const operations = [...counts.byOperation].map(([op, n]) => `${op} ${(n / warmup).toFixed(2)}`).join(', ');
-      // As many requests in flight as the processor can have: 5 invocations x 10 records in parallel.
-      const inFlight = CONCURRENCY * BATCH_SIZE;
+      const bytesPerWrite = counts.writeBytes / counts.writes;
       const putsPerRound = Math.round(perRound * writesPerEvent);
-      await rawConditionalPuts(baselineClient, {
-        count: putsPerRound,
-        concurrency: inFlight,
-        itemBytes: bytesPerWrite,
-        prefix: 'bench-warm',
-      });
-
-      const eventsPerSecond: number[] = [];
-      let processorSeconds = 0;
-      const putsPerSecond: number[] = [];
-      // CPU of this process per event / per raw put: the processor's own cost, whatever the store's speed;
-      // and dynalite's CPU, to tell which side limits each phase.
-      const cpu = { processor: 0, raw: 0 };
-      const storeCpu = { processor: 0, raw: 0 };
-      const wall = { processor: 0, raw: 0 };
-      const cpuOf = async (key: keyof typeof cpu, work: () => Promise<number>): Promise<number> => {
-        const start = process.cpuUsage();
-        const storeStart = childCpuMicros(store.child.pid);
-        const seconds = await work();
-        const used = process.cpuUsage(start);
-        cpu[key] += used.user + used.system;
-        storeCpu[key] += childCpuMicros(store.child.pid) - storeStart;
-        wall[key] += seconds;
-        return seconds;
-      };
+      const inFlight = CONCURRENCY * BATCH_SIZE;
+      const setup: Setup = { rounds, perRound, writesPerEvent, bytesPerWrite, putsPerRound, inFlight };
+      const puts = (prefix: string) =>
+        rawConditionalPuts(baselineClient, {
+          count: putsPerRound,
+          concurrency: inFlight,
+          itemBytes: bytesPerWrite,
+          prefix,
+        });
+      await puts('bench-warm');
       counts.reset();
-      for (let r = 0; r < rounds; r += 1) {
-        const raw = async () => {
-          const seconds = await cpuOf('raw', () =>
-            rawConditionalPuts(baselineClient, {
-              count: putsPerRound,
-              concurrency: inFlight,
-              itemBytes: bytesPerWrite,
-              prefix: `bench-${r}`,
-            }),
-          );
-          putsPerSecond.push(putsPerRound / seconds);
-        };
-        const proc = async () => {
-          const seconds = await cpuOf('processor', () => processBatches(handle, measured[r]!, CONCURRENCY));
-          eventsPerSecond.push(perRound / seconds);
-          processorSeconds += seconds;
-        };
-        if (r % 2 === 0) await raw().then(proc);
-        else await proc().then(raw);
-      }
+      const measured = await measureRounds(
+        setup,
+        { raw: (r) => puts(`bench-${r}`), processor: (r) => processBatches(handle, batches[r]!, CONCURRENCY) },
+        store.child.pid,
+      );
       if (deadLettered.length > 0)
         throw new Error(
           `${deadLettered.length} events were dead-lettered: ${deadLettered[0]!.attributes.failureReason}`,
@@ -125,48 +199,8 @@ export const processor: Scenario = {
         throw new Error(
           `writes per event changed between warmup (${writesPerEvent}) and measurement (${measuredWrites})`,
         );
-      const ceiling = median(putsPerSecond) / writesPerEvent;
-      const id = 'processor' as const;
-      // Fewer than `inFlight` on average: an invocation ends with its slowest record, then the next batch starts.
-      const share = (key: keyof typeof cpu, of: Record<keyof typeof cpu, number>) =>
-        `${((of[key] / 1e6 / wall[key]) * 100).toFixed(0)} %`;
-      console.error(
-        `  processor DynamoDB requests per event: ${operations}; ${Math.round(bytesPerWrite)} B per write; ${(counts.inFlightSeconds / processorSeconds).toFixed(1)} requests in flight on average (baseline: ${inFlight})`,
-      );
-      if (counts.retries > 0)
-        console.error(`  ${counts.retries} requests were retried by the SDK (not counted as writes)`);
-      console.error(
-        `  per round: events/s ${eventsPerSecond.map(Math.round).join(', ')}; raw writes/s ${putsPerSecond.map(Math.round).join(', ')}`,
-      );
-      console.error(
-        `  CPU of a core, processor rounds: bench ${share('processor', cpu)}, dynalite ${share('processor', storeCpu)}; raw-write rounds: bench ${share('raw', cpu)}, dynalite ${share('raw', storeCpu)}`,
-      );
-      return [
-        figure(id, 'DynamoDB writes per event, counted on the wire', writesPerEvent, 'writes'),
-        figure(id, `dynalite raw conditional PutItem, ${inFlight} in flight`, median(putsPerSecond), 'writes/s'),
-        figure(
-          id,
-          'processor CPU per event (baseline = SDK CPU of its raw writes)',
-          cpu.processor / (rounds * perRound),
-          'us',
-          { baseline: (writesPerEvent * cpu.raw) / (rounds * putsPerRound) },
-        ),
-        // Load-independent: when other work starves both processes, throughput follows CPU granted / CPU needed.
-        figure(
-          id,
-          'CPU per event, processor + dynalite (baseline = its raw writes)',
-          (cpu.processor + storeCpu.processor) / (rounds * perRound),
-          'us',
-          { baseline: (writesPerEvent * (cpu.raw + storeCpu.raw)) / (rounds * putsPerRound) },
-        ),
-        figure(
-          id,
-          `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`,
-          median(eventsPerSecond),
-          'events/s',
-          { baseline: ceiling, target: '>= 0.7 ratio' },
-        ),
-      ];
+      explain(setup, measured, counts, operations);
+      return processorFigures(setup, measured);
     } finally {
       processorClient.destroy();
       baselineClient.destroy();

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { sampleGithubIssue } from '../../local/samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 
 export interface Delivery {
   headers: Record<string, string>;

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoCommandStore } from '../../lambdas/adapters/command-store';
+import { TABLES } from '../../lambdas/core/tables';
 import type { CommandOutcome, CommandOutcomeStore } from '../../lambdas/core/writes/outcomes';
+import { UsageError } from '../cli/main';
+import { localDynamo } from './local-target';
+import type { OpsVerb } from './verb';
 
 export interface SentCommand {
   status: number;
@@ -77,3 +82,37 @@ export function commandsText(outcomes: CommandOutcome[]): string {
   );
   return [...rows, `${outcomes.length} command(s)`].join('\n');
 }
+
+export const commandVerb: OpsVerb = {
+  synopsis: 'command <provider> <operation> --input JSON [--id ID]',
+  summary: 'send one write command (POST /commands/<provider>); a new id unless --id',
+  options: { input: { type: 'string' }, id: { type: 'string' } },
+  run: async (ctx) => {
+    const provider = ctx.provider(ctx.args[0]).name;
+    const operation = ctx.args[1];
+    const json = ctx.option('input');
+    if (!operation) throw new UsageError('missing the operation, e.g. createCard');
+    if (json === undefined) throw new UsageError('missing --input JSON');
+    let input: unknown;
+    try {
+      input = JSON.parse(json);
+    } catch {
+      throw new UsageError('--input must be JSON');
+    }
+    const res = await sendCommand(ctx.running().url, provider, operation, input, { id: ctx.option('id') });
+    ctx.print(res, sentText);
+    return res.status === 202 ? 0 : 1;
+  },
+};
+
+export const commandsVerb: OpsVerb = {
+  synopsis: 'commands --provider P',
+  summary: "list the provider's command outcomes (status, provider id, attempts, last error)",
+  options: { provider: { type: 'string' } },
+  run: async (ctx) => {
+    const provider = ctx.provider(ctx.option('provider') ?? ctx.args[0]).name;
+    const store = new DynamoCommandStore(localDynamo(ctx.running().dynamoEndpoint), TABLES.commands.name);
+    ctx.print(await listCommands(store, provider), commandsText);
+    return 0;
+  },
+};

@@ -1,5 +1,7 @@
 import { deadLetterSummary } from '../../lambdas/core/dead-letter-summary';
 import type { OpsTarget } from './target';
+import { positiveInt } from '../cli/main';
+import type { OpsVerb } from './verb';
 
 export interface DlqResult {
   where: string;
@@ -31,3 +33,15 @@ export function dlqText(r: DlqResult): string {
     `${r.count} dead-lettered message(s) listed for ${r.provider}${r.total > r.count ? ` (of ${r.total})` : ''} on ${r.where}`,
   ].join('\n');
 }
+
+export const verb: OpsVerb = {
+  synopsis: 'dlq <provider>',
+  summary: 'list dead-lettered messages with their failure reasons (--limit N, default 100)',
+  options: { limit: { type: 'string', default: '100' } },
+  run: async (ctx) => {
+    const provider = ctx.provider(ctx.args[0]).name;
+    const limit = positiveInt('limit', ctx.option('limit'));
+    ctx.print(await dlq(await ctx.target(), provider, { limit }), dlqText);
+    return 0;
+  },
+};

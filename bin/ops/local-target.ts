@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
 import { FileBlobStore } from '../../local/file-blob-store';
@@ -11,6 +13,12 @@ export interface RunningStack {
   dynamoEndpoint: string;
   adminUrl: string;
   pid: number;
+}
+
+/** A document client for the running local stack's DynamoDB (dynalite). */
+export function localDynamo(endpoint: string): DynamoDBDocumentClient {
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  return createDocumentClient(createDynamoClient({ endpoint, region: 'local', credentials }));
 }
 
 export function runningStack(dataDir: string): RunningStack {

@@ -1,4 +1,5 @@
 import type { OpsTarget } from './target';
+import type { OpsVerb } from './verb';
 
 export interface RedriveResult {
   where: string;
@@ -24,3 +25,14 @@ export function redriveText(r: RedriveResult): string {
     r.status === 'RUNNING' ? `moving about ${r.moved} message(s) (task ${r.handle})` : `moved ${r.moved} message(s)`;
   return `${verb} from the ${r.provider} DLQ back to its queue on ${r.where}`;
 }
+
+export const verb: OpsVerb = {
+  synopsis: 'redrive <provider>',
+  summary: "move the provider's DLQ back to its queue (--no-wait: start it and return, AWS)",
+  options: { 'no-wait': { type: 'boolean', default: false } },
+  run: async (ctx) => {
+    const provider = ctx.provider(ctx.args[0]).name;
+    ctx.print(await redrive(await ctx.target(), provider, { wait: !ctx.flag('no-wait') }), redriveText);
+    return 0;
+  },
+};

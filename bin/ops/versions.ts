@@ -1,5 +1,10 @@
+import { DynamoApiNoticeStore } from '../../lambdas/adapters/api-notice-store';
+import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { EndpointRecord } from '../../lambdas/core/api-notice-recorder';
+import { TABLES } from '../../lambdas/core/tables';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
+import { localDynamo } from './local-target';
+import type { OpsContext, OpsVerb } from './verb';
 
 const DAY_MS = 86_400_000;
 
@@ -144,3 +149,32 @@ export function versionsText(r: VersionsReport): string {
   );
   return lines.join('\n');
 }
+
+/** Where endpoint records are read: the deployed stage's table with --aws, else the running local stack's, if any. */
+async function noticeStore(ctx: OpsContext): Promise<{ store?: DynamoApiNoticeStore; where: string }> {
+  if (ctx.aws) {
+    const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+    const { readOutputs } = await import('./aws-target');
+    const table = (await readOutputs(new CloudFormationClient({}), ctx.awsStack)).ApiNoticesTableName;
+    if (!table) throw new Error(`stack ${ctx.awsStack} has no output ApiNoticesTableName: deploy this version first`);
+    const store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table);
+    return { store, where: `AWS stack ${ctx.awsStack}` };
+  }
+  if (!ctx.isRunning())
+    return { where: 'the local stack is not running (npm start), or add --aws for a deployed stage' };
+  const doc = localDynamo(ctx.running().dynamoEndpoint);
+  return { store: new DynamoApiNoticeStore(doc, TABLES.apiNotices.name), where: 'local stack' };
+}
+
+export const verb: OpsVerb = {
+  synopsis: 'versions [provider]',
+  summary: 'pinned API versions, endpoints in use, deprecations and sunsets seen',
+  run: async (ctx) => {
+    const name = ctx.args[0];
+    const defs = name ? [ctx.provider(name)] : ctx.providers;
+    const { store, where } = await noticeStore(ctx);
+    const records = store ? await store.list(name ? defs[0]!.name : undefined) : undefined;
+    ctx.print(versionsReport(defs, records, { now: Date.now(), where }), versionsText);
+    return 0;
+  },
+};

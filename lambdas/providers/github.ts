@@ -5,6 +5,7 @@ import { retryAfterMs } from '../core/client/retry-after';
 import { IntegrationError } from '../core/errors';
 import { openEnum } from '../core/schema-drift';
 import { parsePayload } from './payload';
+import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from '../core/provider';
 
 // Only the fields the mapping reads; everything else in GitHub's payloads passes through.
@@ -214,5 +215,99 @@ export const github: ProviderDefinition = {
     forwardHeaders: ['x-github-event', 'x-github-hook-id'],
     eventId: ({ headers }) => headers['x-github-delivery'],
     map: mapGithub,
+  },
+};
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** GitHub's example delivery headers (docs.github.com, "Webhook events and payloads", Example webhook delivery). */
+export const GITHUB_HEADERS = {
+  'user-agent': 'GitHub-Hookshot/044aadd',
+  'x-github-event': 'issues',
+  'x-github-hook-id': '292430182',
+  'x-github-hook-installation-target-id': '79929171',
+  'x-github-hook-installation-target-type': 'repository',
+};
+
+const REPO = 'Codertocat/Hello-World';
+
+/**
+ * GitHub's published `issues` `opened` example (octokit/webhooks-examples, Codertocat/Hello-World), abridged:
+ * the issue's own fields, its label, the repository's ids and the sender; number, title, time and action vary.
+ *
+ * @example
+ * const body = JSON.stringify(sampleGithubIssue({ number: 7, action: 'edited' }));
+ */
+export function sampleGithubIssue(
+  opts: { number?: number; title?: string; updatedAt?: string; action?: string } = {},
+): Record<string, unknown> {
+  const number = opts.number ?? 1;
+  return {
+    action: opts.action ?? 'opened',
+    issue: {
+      url: `https://api.github.com/repos/${REPO}/issues/${number}`,
+      html_url: `https://github.com/${REPO}/issues/${number}`,
+      id: 444500040 + number,
+      node_id: 'MDU6SXNzdWU0NDQ1MDAwNDE=',
+      number,
+      title: opts.title ?? 'Spelling error in the README file',
+      user: { login: 'Codertocat', id: 21031067, type: 'User' },
+      labels: [
+        {
+          id: 1362934389,
+          node_id: 'MDU6TGFiZWwxMzYyOTM0Mzg5',
+          url: `https://api.github.com/repos/${REPO}/labels/bug`,
+          name: 'bug',
+          color: 'd73a4a',
+          default: true,
+          description: "Something isn't working",
+        },
+      ],
+      state: 'open',
+      locked: false,
+      comments: 0,
+      created_at: '2019-05-15T15:20:18Z',
+      updated_at: opts.updatedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      closed_at: null,
+      author_association: 'OWNER',
+      body: "It looks like you accidently spelled 'commit' with two 't's.",
+    },
+    repository: {
+      id: 186853002,
+      node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=',
+      name: 'Hello-World',
+      full_name: REPO,
+      private: false,
+    },
+    sender: { login: 'Codertocat', id: 21031067, type: 'User' },
+  };
+}
+
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const githubSamples: WebhookSamples = {
+  documented: ({ now, ids }) => ({
+    body: JSON.stringify(
+      sampleGithubIssue({
+        number: (Math.floor(now.getTime() / 1000) % 1000) + 1,
+        updatedAt: isoSeconds(now.getTime()),
+      }),
+    ),
+    headers: { ...GITHUB_HEADERS, 'x-github-delivery': ids.uuid() },
+  }),
+  entity: (index) => ({ type: 'issue', key: `${REPO}#${index + 1}` }),
+  eventId: (ids) => ids.uuid(),
+  event: (e) => {
+    const number = Number(e.key.slice(e.key.lastIndexOf('#') + 1));
+    const sample = sampleGithubIssue({
+      number,
+      action: 'edited',
+      updatedAt: isoSeconds(e.version),
+      title: `Issue ${number} at ${Math.floor(e.version / 1000)}`,
+    });
+    const issue = sample.issue as Record<string, unknown>;
+    if (e.text !== undefined) issue.body = e.text;
+    if (e.poison) delete issue.updated_at;
+    return { body: JSON.stringify(sample), headers: { ...GITHUB_HEADERS, 'x-github-delivery': e.eventId } };
   },
 };

@@ -1,13 +1,12 @@
 import { football } from './football';
-import { github } from './github';
-import { shopify } from './shopify';
-import { slack } from './slack';
-import { standard } from './standard';
-import { stripe } from './stripe';
-import { trello } from './trello';
+import { github, githubSamples } from './github';
+import type { WebhookSamples } from './samples';
+import { shopify, shopifySamples } from './shopify';
+import { slack, slackSamples } from './slack';
+import { standard, standardWebhooksSamples } from './standard';
+import { stripe, stripeSamples } from './stripe';
+import { trello, trelloSamples } from './trello';
 import type { ProviderDefinition } from '../core/provider';
-
-export type { ProviderDefinition } from '../core/provider';
 
 function listed(): ProviderDefinition[] {
   // A one-provider Lambda is bundled with process.env.BUNDLED_PROVIDER defined as its provider's name
@@ -25,9 +24,35 @@ function listed(): ProviderDefinition[] {
   ].filter((p): p is ProviderDefinition => p !== false);
 }
 
-/** Every provider the stack knows (in a one-provider bundle: that one). Adding one: write its file, list it here. */
+/**
+ * Every provider the stack knows (in a one-provider bundle: that one). Adding one: write its file, list it here,
+ * and list its samples in SAMPLES below (a Standard Webhooks sender may use the spec's).
+ */
 export const providers: readonly ProviderDefinition[] = listed();
 
 export function getProvider(name: string): ProviderDefinition | undefined {
   return providers.find((p) => p.name === name);
+}
+
+// Nothing a Lambda runs imports what follows, so esbuild leaves it and every provider's samples out of bundles.
+const SAMPLES: Record<string, WebhookSamples> = {
+  github: githubSamples,
+  slack: slackSamples,
+  stripe: stripeSamples,
+  shopify: shopifySamples,
+  trello: trelloSamples,
+};
+
+/**
+ * A webhook provider's documented sample deliveries (local tools and tests): its own, listed above, or for a
+ * Standard Webhooks sender without any, the spec's examples.
+ *
+ * @example
+ * const delivery = webhookSamples(getProvider('stripe')!)?.documented({ now: new Date(), ids });
+ */
+export function webhookSamples(provider: ProviderDefinition): WebhookSamples | undefined {
+  if (!provider.webhook) return undefined;
+  return (
+    SAMPLES[provider.name] ?? (provider.webhook.scheme === 'standard-webhooks' ? standardWebhooksSamples : undefined)
+  );
 }

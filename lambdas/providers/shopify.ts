@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { isoMs, parsePayload } from './payload';
+import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // Admin REST resources whose webhooks carry the resource itself (`orders/create` -> an order).
@@ -102,5 +103,77 @@ export const shopify: ProviderDefinition = {
     eventId: ({ headers }) => headers['x-shopify-webhook-id'],
     eventTime: ({ headers }) => triggeredAt(headers),
     map: mapShopify,
+  },
+};
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** Shopify, the delivery headers' documented example values (shopify.dev/docs/apps/build/webhooks/subscribe/https). */
+export const SHOPIFY_HEADERS = {
+  'x-shopify-topic': 'orders/create',
+  'x-shopify-shop-domain': 'johns-apparel.myshopify.com',
+  'x-shopify-api-version': '2026-04',
+  'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+  'x-shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
+  'x-shopify-triggered-at': '2023-03-29T18:00:27.877041743Z',
+};
+
+/**
+ * Shopify, the `orders/create` sample payload (shopify.dev/docs/api/webhooks, topic orders/create),
+ * abridged: the order's own fields, one line item, no addresses. Raw text, because its ids exceed 2^53.
+ */
+export const SHOPIFY_ORDERS_CREATE_RAW =
+  '{"id":820982911946154508,"admin_graphql_api_id":"gid://shopify/Order/820982911946154508","app_id":null,"browser_ip":null,' +
+  '"buyer_accepts_marketing":true,"cancel_reason":"customer","cancelled_at":"2021-12-31T19:00:00-05:00","cart_token":null,' +
+  '"checkout_id":null,"checkout_token":null,"closed_at":null,"confirmed":false,"contact_email":"jon@example.com",' +
+  '"created_at":"2021-12-31T19:00:00-05:00","currency":"USD","email":"jon@example.com","financial_status":"voided",' +
+  '"fulfillment_status":"pending","name":"#9999","order_number":1234,"processed_at":"2021-12-31T19:00:00-05:00",' +
+  '"subtotal_price":"369.97","tags":"tag1, tag2","test":true,"total_price":"403.00","total_tax":"0.00",' +
+  '"updated_at":"2021-12-31T19:00:00-05:00",' +
+  '"line_items":[{"id":866550311766439020,"admin_graphql_api_id":"gid://shopify/LineItem/866550311766439020","name":"IPod Nano - 8GB",' +
+  '"price":"199.00","product_id":632910392,"quantity":1,"sku":"IPOD2008BLACK","title":"IPod Nano - 8GB","variant_id":808950810}]}';
+
+/** Shopify, the `orders/delete` sample payload (shopify.dev/docs/api/webhooks, topic orders/delete). */
+export const SHOPIFY_ORDERS_DELETE_RAW = '{"id":820982911946154508}';
+
+const SAMPLE_TIME = '2021-12-31T19:00:00-05:00';
+const SAMPLE_ID = '820982911946154508';
+
+export const shopifySamples: WebhookSamples = {
+  documented: ({ now, ids }) => {
+    const iso = now.toISOString();
+    const id = ids.uuid();
+    return {
+      body: SHOPIFY_ORDERS_CREATE_RAW.replaceAll(SAMPLE_TIME, iso),
+      headers: {
+        ...SHOPIFY_HEADERS,
+        'x-shopify-webhook-id': id,
+        'x-shopify-event-id': id,
+        'x-shopify-triggered-at': iso,
+      },
+    };
+  },
+  entity: (index) => ({
+    type: 'order',
+    key: `${SHOPIFY_HEADERS['x-shopify-shop-domain']}/8209829119461${String(index).padStart(5, '0')}`,
+  }),
+  eventId: (ids) => ids.uuid(),
+  // An `orders/updated` delivery: the order at `updated_at`.
+  event: (e) => {
+    const iso = new Date(e.version).toISOString();
+    let raw = SHOPIFY_ORDERS_CREATE_RAW.replaceAll(SAMPLE_ID, e.key.slice(e.key.lastIndexOf('/') + 1)).replace(
+      `"updated_at":"${SAMPLE_TIME}"`,
+      `"updated_at":${e.poison ? 'null' : JSON.stringify(iso)}`,
+    );
+    if (e.text !== undefined)
+      raw = raw.replace('"tags":"tag1, tag2"', `"tags":"tag1, tag2","note":${JSON.stringify(e.text)}`);
+    const headers = {
+      ...SHOPIFY_HEADERS,
+      'x-shopify-topic': 'orders/updated',
+      'x-shopify-webhook-id': e.eventId,
+      'x-shopify-event-id': e.eventId,
+      'x-shopify-triggered-at': iso,
+    };
+    return { body: raw, headers };
   },
 };

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { parsePayload, pick, pickString } from './payload';
+import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Events API envelope: https://api.slack.com/types/event
@@ -114,4 +115,128 @@ export const slack: ProviderDefinition = {
     },
     map: mapSlack,
   },
+};
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** Slack, the Events API wrapper example (docs.slack.dev/reference/objects/event-object). */
+export const SLACK_EVENT_WRAPPER = {
+  token: 'XXYYZZ',
+  team_id: 'TXXXXXXXX',
+  api_app_id: 'AXXXXXXXXX',
+  event: { type: 'name_of_event', event_ts: '1234567890.123456', user: 'UXXXXXXX1' },
+  type: 'event_callback',
+  authed_users: ['UXXXXXXX1', 'UXXXXXXX2'],
+  event_id: 'Ev08MFMKH6',
+  event_time: 1234567890,
+};
+
+// Marked pure, so esbuild drops these from Lambda bundles as it does plain literals.
+const inWrapper = <T>(event: T) => ({ ...SLACK_EVENT_WRAPPER, event });
+
+/** Slack, the `app_mention` event (api.slack.com/events/app_mention) inside the wrapper example above. */
+export const SLACK_APP_MENTION = /* @__PURE__ */ inWrapper({
+  type: 'app_mention',
+  user: 'U061F7AUR',
+  text: '<@U0LAN0Z89> is it everything a river should be?',
+  ts: '1515449522.000016',
+  channel: 'C123ABC456',
+  event_ts: '1515449522000016',
+});
+
+/** Slack, the `document_mention` example with its full wrapper (docs.slack.dev/reference/events/message/document_mention). */
+export const SLACK_DOCUMENT_MENTION = {
+  token: 'XXYYZZ',
+  team_id: 'T123ABC456',
+  api_app_id: 'A123ABC456',
+  event: {
+    user: 'UA1BCD3EF',
+    subtype: 'document_mention',
+    document_mention: {
+      file_id: 'F123ABCDEFG',
+      section_id: 'temp:C:GQL71204e5bd23942c79f0a22a51',
+      mentioning_user_ids: ['UA1BCD3EF'],
+    },
+    type: 'app_mention',
+    ts: '1716411280.657549',
+    text: '<@U123456ABC7> was mentioned in a canvas',
+    team: 'T1ABC2DE3',
+    blocks: [
+      { type: 'section', block_id: 'gcn3v', text: { type: 'mrkdwn', text: '>>>Hey <@U123456ABC7>', verbatim: false } },
+    ],
+    channel: 'C012ABCDEFG',
+    event_ts: '1716411280.657549',
+  },
+  type: 'event_callback',
+  authed_users: ['U123ABC456', 'U222222222'],
+  event_id: 'Ev123ABC456',
+  event_time: 123456789,
+};
+
+/** Slack, the `message_changed` event (api.slack.com/events/message/message_changed) inside the wrapper example. */
+export const SLACK_MESSAGE_CHANGED = /* @__PURE__ */ inWrapper({
+  type: 'message',
+  subtype: 'message_changed',
+  hidden: true,
+  channel: 'C123ABC456',
+  ts: '1358878755.000001',
+  message: {
+    type: 'message',
+    user: 'U123ABC456',
+    text: 'Hello, world!',
+    ts: '1355517523.000005',
+    edited: { user: 'U123ABC456', ts: '1358878755.000001' },
+  },
+});
+
+/** Slack, the `message_deleted` event (api.slack.com/events/message/message_deleted) inside the wrapper example. */
+export const SLACK_MESSAGE_DELETED = /* @__PURE__ */ inWrapper({
+  type: 'message',
+  subtype: 'message_deleted',
+  hidden: true,
+  channel: 'C123ABC456',
+  ts: '1358878755.000001',
+  deleted_ts: '1358878749.000002',
+});
+
+/** Slack, the `url_verification` request (api.slack.com/events/url_verification). */
+export const SLACK_URL_VERIFICATION = {
+  token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+  challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+  type: 'url_verification',
+};
+
+/** "seconds.micros" of an epoch-ms time, as Slack writes `ts` and `event_ts`. */
+const slackTs = (ms: number) => `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000`;
+
+export const slackSamples: WebhookSamples = {
+  documented: ({ now, ids }) => {
+    const ts = slackTs(now.getTime());
+    const event = { ...SLACK_APP_MENTION.event, ts, event_ts: ts };
+    const seconds = Math.floor(now.getTime() / 1000);
+    const body = { ...SLACK_APP_MENTION, event_id: `Ev${ids.hex(10).toUpperCase()}`, event_time: seconds, event };
+    return { body: JSON.stringify(body), headers: {} };
+  },
+  entity: (index) => ({ type: 'message', key: `C123ABC456/${1_700_000_000 + index}.000100` }),
+  eventId: (ids) => `Ev${ids.hex(10).toUpperCase()}`,
+  // A `message_changed` event: the edit of the entity's message, versioned by the edit's ts.
+  event: (e) => {
+    const [channel, messageTs] = e.key.split('/') as [string, string];
+    const ts = slackTs(e.version);
+    const base = SLACK_MESSAGE_CHANGED.event;
+    const message = {
+      ...base.message,
+      ts: messageTs,
+      text: e.text ?? `edited at ${ts}`,
+      edited: { ...base.message.edited, ts },
+    };
+    const event = { ...base, channel, ts, event_ts: ts, message };
+    const eventTime = e.poison ? 'yesterday' : Math.floor(e.version / 1000);
+    return {
+      body: JSON.stringify({ ...SLACK_MESSAGE_CHANGED, event_id: e.eventId, event_time: eventTime, event }),
+      headers: {},
+    };
+  },
+  // Slack's retry headers (api.slack.com/apis/events-api, "Retries").
+  retryHeaders: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
 };

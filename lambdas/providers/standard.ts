@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs } from './payload';
+import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The spec's recommended payload: `{ type, timestamp, data }`, data possibly squashed into the top level.
@@ -62,3 +63,51 @@ export function standardWebhooks(opts: {
 }
 
 export const standard = standardWebhooks({ name: 'standard', displayName: 'Standard Webhooks sender' });
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** Standard Webhooks spec, the "full payload" example (spec/standard-webhooks.md, "Thin vs full payloads"). */
+export const STANDARD_CONTACT_CREATED = {
+  type: 'contact.created',
+  timestamp: '2022-11-03T20:26:10.344522Z',
+  data: {
+    id: '1f81eb52-5198-4599-803e-771906343485',
+    type: 'contact',
+    fullName: 'John Smith',
+    address: '800 W NASA Pkwy, Webster, TX 77598, USA',
+    phoneNumber: '(281) 332-2575',
+    birthday: '1980-04-19',
+    occupation: 'Engineer, ACME',
+  },
+};
+
+/** Standard Webhooks spec, the "example payload" (spec/standard-webhooks.md, "Payload structure"). */
+export const STANDARD_EXAMPLE_EVENT = {
+  type: 'example.event',
+  timestamp: '2022-11-03T20:26:10.344522Z',
+  data: { foo: 'bar', fizzbuzz: 2 },
+};
+
+/** Standard Webhooks spec, the example `webhook-id` (spec/standard-webhooks.md, "Webhook headers"). */
+export const STANDARD_MESSAGE_ID = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** The spec's examples: the samples of every Standard Webhooks sender that documents no others. */
+export const standardWebhooksSamples: WebhookSamples = {
+  documented: ({ now, ids }) => ({
+    body: JSON.stringify({ ...STANDARD_CONTACT_CREATED, timestamp: now.toISOString() }),
+    headers: { 'webhook-id': `msg_${ids.hex(27)}` },
+  }),
+  entity: (index) => ({ type: 'contact', key: `1f81eb52-5198-4599-803e-${hex(index, 12)}` }),
+  eventId: (ids) => `msg_${ids.hex(27)}`,
+  // A `contact.updated` event: the contact as of `timestamp`.
+  event: (e) => {
+    const data = { ...STANDARD_CONTACT_CREATED.data, id: e.key, ...(e.text !== undefined ? { notes: e.text } : {}) };
+    const timestamp = e.poison ? 'soon' : new Date(e.version).toISOString();
+    return {
+      body: JSON.stringify({ type: 'contact.updated', timestamp, data }),
+      headers: { 'webhook-id': e.eventId },
+    };
+  },
+};

@@ -1,6 +1,7 @@
 // zod/mini: the same schemas, tree-shaken to a few KB instead of ~450 KB in every Lambda bundle.
 import * as z from 'zod/mini';
 import { parsePayload, pick, pickString } from './payload';
+import type { WebhookSamples } from './samples';
 import { stripeErrorCode, stripeWrites } from './stripe-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
@@ -55,5 +56,82 @@ export const stripe: ProviderDefinition = {
       return typeof created === 'number' && Number.isFinite(created) ? created * 1000 : undefined;
     },
     map: mapStripe,
+  },
+};
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** Stripe, "The Event object" example (docs.stripe.com/api/events/object). */
+export const STRIPE_SETUP_INTENT_CREATED = {
+  id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
+  object: 'event',
+  api_version: '2019-02-19',
+  created: 1686089970,
+  data: {
+    object: {
+      id: 'seti_1NG8Du2eZvKYlo2C9XMqbR0x',
+      object: 'setup_intent',
+      application: null,
+      automatic_payment_methods: null,
+      cancellation_reason: null,
+      client_secret: 'seti_1NG8Du2eZvKYlo2C9XMqbR0x_secret_O2CdhLwGFh2Aej7bCY7qp8jlIuyR8DJ',
+      created: 1686089970,
+      customer: null,
+      description: null,
+      flow_directions: null,
+      last_setup_error: null,
+      latest_attempt: null,
+      livemode: false,
+      mandate: null,
+      metadata: {},
+      next_action: null,
+      on_behalf_of: null,
+      payment_method: 'pm_1NG8Du2eZvKYlo2CYzzldNr7',
+      payment_method_options: {
+        acss_debit: {
+          currency: 'cad',
+          mandate_options: {
+            interval_description: 'First day of every month',
+            payment_schedule: 'interval',
+            transaction_type: 'personal',
+          },
+          verification_method: 'automatic',
+        },
+      },
+      payment_method_types: ['acss_debit'],
+      single_use_mandate: null,
+      status: 'requires_confirmation',
+      usage: 'off_session',
+    },
+  },
+  livemode: false,
+  pending_webhooks: 0,
+  request: { id: null, idempotency_key: null },
+  type: 'setup_intent.created',
+};
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+export const stripeSamples: WebhookSamples = {
+  documented: ({ now, ids }) => ({
+    body: JSON.stringify({
+      ...STRIPE_SETUP_INTENT_CREATED,
+      id: `evt_${ids.hex(24)}`,
+      created: Math.floor(now.getTime() / 1000),
+    }),
+    headers: {},
+  }),
+  entity: (index) => ({ type: 'setup_intent', key: `seti_1NG8Du2eZvKYlo2C${hex(index, 8)}` }),
+  eventId: (ids) => `evt_${ids.hex(24)}`,
+  event: (e) => {
+    const seconds = Math.floor(e.version / 1000);
+    const object: Record<string, unknown> = {
+      ...STRIPE_SETUP_INTENT_CREATED.data.object,
+      id: e.key,
+      description: e.text ?? `at ${seconds}`,
+    };
+    if (e.poison) delete object.object;
+    const event = { ...STRIPE_SETUP_INTENT_CREATED, id: e.eventId, type: 'setup_intent.updated', created: seconds };
+    return { body: JSON.stringify({ ...event, data: { object } }), headers: {} };
   },
 };

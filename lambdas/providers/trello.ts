@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs, pickString } from './payload';
+import type { WebhookSamples } from './samples';
 import { trelloWrites } from './trello-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
@@ -87,5 +88,79 @@ export const trello: ProviderDefinition = {
     eventId: ({ body }) => pickString(body, 'action', 'id'),
     eventTime: ({ body }) => pickIsoMs(body, 'action', 'date'),
     map: mapTrello,
+  },
+};
+
+// Documented sample deliveries: for local tools and tests only (see samples.ts).
+
+/** Trello, the example webhook request body (Trello developer docs, "Triggering Webhooks"). */
+export const TRELLO_VOTE_ON_CARD = {
+  action: {
+    id: '51f9424bcd6e040f3c002412',
+    idMemberCreator: '4fc78a59a885233f4b349bd9',
+    data: {
+      board: { name: 'Trello Development', id: '4d5ea62fd76aa1136000000c' },
+      card: { idShort: 1458, name: 'Webhooks', id: '51a79e72dbb7e23c7c003778' },
+      voted: true,
+    },
+    type: 'voteOnCard',
+    date: '2013-07-31T16:58:51.949Z',
+    memberCreator: {
+      id: '4fc78a59a885233f4b349bd9',
+      avatarHash: '2da34d23b5f1ac1a20e2a01157bfa9fe',
+      fullName: 'Doug Patti',
+      initials: 'DP',
+      username: 'doug',
+    },
+  },
+  model: {
+    id: '4d5ea62fd76aa1136000000c',
+    name: 'Trello Development',
+    desc: 'Trello board used by the Trello team to track work on Trello.  How meta!\n\nThe development of the Trello API is being tracked at https://trello.com/api\n\nThe development of Trello Mobile applications is being tracked at https://trello.com/mobile',
+    closed: false,
+    idOrganization: '4e1452614e4b8698470000e0',
+    pinned: true,
+    url: 'https://trello.com/b/nC8QJJoZ/trello-development',
+    prefs: {
+      permissionLevel: 'public',
+      voting: 'public',
+      comments: 'public',
+      invitations: 'members',
+      selfJoin: false,
+      cardCovers: true,
+      canBePublic: false,
+      canBeOrg: false,
+      canBePrivate: false,
+      canInvite: true,
+    },
+    labelNames: {
+      yellow: 'Infrastructure',
+      red: 'Bug',
+      purple: "Repro'd",
+      orange: 'Feature',
+      green: 'Mobile',
+      blue: 'Verified',
+    },
+  },
+};
+
+/** Trello, the docs' example callbackURL (webhook creation). */
+export const TRELLO_CALLBACK_URL = 'https://mycallback.com/trelloCallbacks/?memberID=14&mainModel=true';
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+export const trelloSamples: WebhookSamples = {
+  documented: ({ now, ids }) => {
+    const action = { ...TRELLO_VOTE_ON_CARD.action, id: ids.hex(24), date: now.toISOString() };
+    return { body: JSON.stringify({ ...TRELLO_VOTE_ON_CARD, action }), headers: {} };
+  },
+  entity: (index) => ({ type: 'card', key: `51a79e72dbb7e23c${hex(index, 8)}` }),
+  eventId: (ids) => ids.hex(24),
+  event: (e) => {
+    const action = TRELLO_VOTE_ON_CARD.action;
+    const card = { ...action.data.card, id: e.key, ...(e.text !== undefined ? { desc: e.text } : {}) };
+    const date = e.poison ? 'not a date' : new Date(e.version).toISOString();
+    const body = { ...TRELLO_VOTE_ON_CARD, action: { ...action, id: e.eventId, date, data: { ...action.data, card } } };
+    return { body: JSON.stringify(body), headers: {} };
   },
 };

@@ -6,17 +6,18 @@ import { TABLES } from '../../lambdas/core/tables';
 import { providers as allProviders } from '../../lambdas/providers';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { FootballSimulator } from '../simulators/football';
+import type { StoredMessage } from '../queue';
 import type { SecretsFile } from '../secrets';
 import { startLocalStack, type LocalStack } from '../stack';
-import { planBackfill, runBackfill, type BackfillOutcome } from './backfill';
+import { type BackfillOutcome, type BackfillPlan, planBackfill, runBackfill } from './backfill';
 import { injectDynamoFaults, type DynamoFaultStats } from './dynamo-faults';
 import { seeded, type Rng } from './random';
 import { sendWebhooks } from './send-webhooks';
 import { readFaults, scheduleFaults, writeFaults, type FaultSchedule } from './sim-faults';
-import { passed, verify, type ChaosDetails, type ChaosFigures } from './verify';
-import { planWebhooks } from './webhook-plan';
-import type { WebhookProvider } from './webhook-payloads';
-import { planWrites, resourcesByRef, sendCommands } from './writes';
+import { type ChaosDetails, type ChaosFigures, passed, verify } from './verify';
+import { planWebhooks, type WebhookPlan } from './webhook-plan';
+import { type WebhookSender, webhookSenders } from './webhook-payloads';
+import { planWrites, resourcesByRef, sendCommands, type WritePlan } from './writes';
 
 export interface ChaosOptions {
   seed: number;
@@ -106,6 +107,206 @@ function chaosDefinitions(): ProviderDefinition[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface Plans {
+  webhooks: WebhookPlan;
+  writes: WritePlan;
+  backfill: BackfillPlan;
+  senders: WebhookSender[];
+}
+
+/** The stack as the chaos run needs it: simulators, in-memory DynamoDB, scaled time, every line kept. */
+function startChaosStack(
+  dataDir: string,
+  providers: ProviderDefinition[],
+  footballUrl: string,
+  opts: ChaosOptions,
+  logLines: string[],
+) {
+  // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before its timeout.
+  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 20_000;
+  return startLocalStack({
+    port: 0,
+    memory: true,
+    dataDir,
+    providers,
+    sink: (line) => logLines.push(line),
+    visibilityTimeoutMs,
+    // Visibility is scaled down but Retry-After waits are not: with 5 receives, commands behind a 429 storm run out.
+    maxReceiveCount: 10,
+    // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a batch's time under its timeout.
+    processor: { timeoutMs: processorTimeoutMs(opts), maxConcurrency: 2 },
+    writer: { timeoutMs: Math.round(visibilityTimeoutMs * 0.9), env: {} },
+    polls: { autoStart: false },
+    env: { FOOTBALL_BASE_URL: footballUrl },
+  });
+}
+
+const processorTimeoutMs = (opts: ChaosOptions) => Math.round((opts.visibilityTimeoutMs ?? 20_000) * 0.6);
+
+interface Faults {
+  dynamo: ReturnType<typeof injectDynamoFaults>;
+  schedules: Record<string, FaultSchedule>;
+  stop(): void;
+}
+
+/** DynamoDB write failures and processor crashes; 5xx, 429 and commit faults on the football, Stripe and Trello simulators. */
+function injectFaults(stack: LocalStack, football: FootballSimulator, rng: Rng, opts: ChaosOptions): Faults {
+  const crashes = opts.crashes ?? Math.max(1, Math.round(opts.events / 750));
+  const dynamo = injectDynamoFaults(stack.dynamo.client, rng.fork('dynamo'), {
+    failRate: opts.dynamoFailRate ?? 0.05,
+    surfacedRate: opts.dynamoSurfacedRate ?? 0.01,
+    spare: [TABLES.apiNotices.name],
+    crashes,
+    crashEvery: Math.max(20, Math.floor(opts.events / crashes)),
+    hangMs: processorTimeoutMs(opts) + 300,
+    recordsTable: TABLES.records.name,
+  });
+  const every = { every: [3, 10] as [number, number] };
+  const { stripe, trello } = stack.writes.simulators;
+  const schedules: Record<string, FaultSchedule> = {
+    football: scheduleFaults(football, rng.fork('football-faults'), readFaults({ path: '/fixtures' }), every),
+    stripe: scheduleFaults(
+      stripe!,
+      rng.fork('stripe-faults'),
+      writeFaults({ method: 'POST', path: '/v1/customers' }),
+      every,
+    ),
+    trello: scheduleFaults(
+      trello!,
+      rng.fork('trello-faults'),
+      writeFaults({ method: 'POST', path: '/1/cards' }),
+      every,
+    ),
+  };
+  return {
+    dynamo,
+    schedules,
+    stop: () => {
+      dynamo.stop();
+      for (const schedule of Object.values(schedules)) schedule.stop();
+    },
+  };
+}
+
+/** Webhooks, the backfill and the commands at once; commands in two phases, updates once their creates are mapped. */
+async function driveTraffic(
+  stack: LocalStack,
+  plans: Plans,
+  rng: Rng,
+  opts: ChaosOptions & { signatures: Set<string>; onSent(n: number): void },
+) {
+  const webhooks = sendWebhooks(plans.webhooks, {
+    url: stack.url,
+    senders: plans.senders,
+    secret: (p) => stack.secrets.get(p, plans.senders.find((d) => d.name === p)!.secret),
+    concurrency: opts.concurrency ?? 8,
+    rng: rng.fork('send'),
+    toleranceMs: TOLERANCE_MS,
+    signatures: opts.signatures,
+    onProgress: (n) => opts.onSent(n),
+  });
+  const backfill = runBackfill(stack.polls!, plans.backfill);
+  const commands = (async () => {
+    const first = await sendCommands(stack.url, plans.writes.first, 8);
+    while (Object.values(stack.writes.queues).some((q) => q.queue.depth().total > 0)) await sleep(50);
+    return [...first, ...(await sendCommands(stack.url, plans.writes.second, 8))];
+  })();
+  const [sent, backfilled, commandsSent] = await Promise.all([webhooks, backfill, commands]);
+  return { sent, backfilled, commandsSent };
+}
+
+/** A status line every 2 s: what was sent, what is queued, what failed on purpose. */
+function ticker(
+  stack: LocalStack,
+  plans: Plans,
+  football: FootballSimulator,
+  faults: Faults,
+  progress: (line: string) => void,
+) {
+  let delivered = 0;
+  const timer = setInterval(() => {
+    const depth = Object.values(stack.queues).reduce((n, q) => n + q.queue.depth().total, 0);
+    const commands = Object.values(stack.writes.queues).reduce((n, q) => n + q.queue.depth().total, 0);
+    const d = faults.dynamo.stats;
+    progress(
+      `webhooks ${delivered}/${plans.webhooks.deliveries.length} sent, ${depth} queued; commands queued ${commands}; backfill requests ${football.requests.length}; DynamoDB write failures ${d.failed} retried, ${d.surfaced} surfaced, crashes ${d.crashes}`,
+    );
+  }, 2000);
+  timer.unref();
+  return {
+    sent: (n: number) => {
+      delivered = n;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Every value of every secret the stack holds (each of a rotation list too): none may reach a log. */
+function secretValuesOf(stack: LocalStack): string[] {
+  const all = Object.values(stack.secrets.read()).flatMap((entry) =>
+    Object.values(entry).flatMap((v) => [v, ...secretValues(v)]),
+  );
+  return [...new Set(all)];
+}
+
+async function verifyRun(
+  stack: LocalStack,
+  plans: Plans,
+  traffic: Awaited<ReturnType<typeof driveTraffic>>,
+  logLines: string[],
+  signatures: Set<string>,
+) {
+  const { stripe, trello } = stack.writes.simulators;
+  const queues = (q: Record<string, { dlq: { list(): StoredMessage[] } }>, suffix = '') =>
+    Object.fromEntries(Object.entries(q).map(([name, { dlq }]) => [`${name}${suffix}`, dlq.list()]));
+  return verify({
+    webhooks: plans.webhooks,
+    sent: traffic.sent,
+    writes: plans.writes,
+    commandsSent: traffic.commandsSent,
+    commandOutcome: (id) => stack.writes.commands.get(id),
+    backfill: plans.backfill,
+    doc: stack.dynamo.doc,
+    tables: { records: TABLES.records.name, quarantine: TABLES.quarantine.name },
+    webhookDlqs: queues(stack.queues),
+    commandDlqs: queues(stack.writes.queues, '-commands'),
+    resources: resourcesByRef(stripe!, trello!, plans.writes.refs),
+    logLines,
+    secrets: secretValuesOf(stack),
+    signatures,
+  });
+}
+
+function stats(
+  plans: Plans,
+  faults: Faults,
+  traffic: Awaited<ReturnType<typeof driveTraffic>>,
+  logLines: string[],
+): ChaosResult['stats'] {
+  const deliveries: Record<string, number> = {};
+  for (const d of plans.webhooks.deliveries) deliveries[d.kind] = (deliveries[d.kind] ?? 0) + 1;
+  const { backfill } = plans;
+  return {
+    deliveries,
+    outOfOrderEntities: plans.webhooks.outOfOrderEntities,
+    dynamo: { ...faults.dynamo.stats },
+    crashesObserved: logLines.filter((l) => l.includes('processor invocation failed') && l.includes('timed out'))
+      .length,
+    simulatorFaults: Object.fromEntries(
+      Object.entries(faults.schedules).map(([name, sched]) => [name, sched.injected]),
+    ),
+    backfill: {
+      ...traffic.backfilled,
+      plannedPages: backfill.pages,
+      days: Math.round((backfill.to - backfill.from) / 86_400_000),
+    },
+    commands: {
+      sent: traffic.commandsSent.length,
+      accepted: traffic.commandsSent.filter((c) => c.statuses.some((x) => x >= 200 && x < 300)).length,
+    },
+  };
+}
+
 /**
  * The chaos run: the local stack with its simulators under a seeded scenario of webhooks, a backfill and
  * write commands, with faults injected everywhere they can happen; then the final state against the
@@ -123,169 +324,57 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chaos-'));
   const secretsFile = seededSecrets(rng.fork('secrets'), providers);
   writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify(secretsFile), { mode: 0o600 });
-
+  const key = secretsFile.football!.apiKey!;
+  const invalid = { invalidEvery: INVALID_EVERY };
   const football = new FootballSimulator({
-    key: secretsFile.football!.apiKey!,
+    key,
     seed: opts.seed,
     seasons: [2024],
     leagues: 16,
     pageSize: PAGE_SIZE,
-    faults: { invalidEvery: INVALID_EVERY },
+    faults: invalid,
   });
   await football.listen();
-  const backfillPlan = planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY);
-  const webhookPlan = planWebhooks(rng.fork('webhooks'), {
-    events: opts.events,
-    toleranceMs: TOLERANCE_MS,
-    replayMarginMs: opts.replayMarginMs ?? 20_000,
-    oversized: opts.oversized ?? 2,
-  });
-  const writePlan = planWrites(rng.fork('writes'), opts.writes);
-
-  const logLines: string[] = [];
-  // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before its timeout.
-  const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 20_000;
-  const processorTimeoutMs = Math.round(visibilityTimeoutMs * 0.6);
-  let stack: LocalStack | undefined;
-  const schedules: Record<string, FaultSchedule> = {};
-  try {
-    stack = await startLocalStack({
-      port: 0,
-      memory: true,
-      dataDir,
-      providers,
-      sink: (line) => logLines.push(line),
-      visibilityTimeoutMs,
-      // Deployed: 5 receives x 360 s. Here visibility is scaled to 8 s but Retry-After waits and breaker probes are not,
-      // so 10 receives (80 s) is still a far smaller budget in time than the deployed one (30 min); with 5, commands
-      // behind a 429 storm run out of receives before the provider lets them through.
-      maxReceiveCount: 10,
-      // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a batch's time under its timeout.
-      processor: { timeoutMs: processorTimeoutMs, maxConcurrency: 2 },
-      writer: { timeoutMs: Math.round(visibilityTimeoutMs * 0.9), env: {} },
-      polls: { autoStart: false },
-      env: { FOOTBALL_BASE_URL: football.url },
-    });
-    const crashes = opts.crashes ?? Math.max(1, Math.round(opts.events / 750));
-    const dynamoFaults = injectDynamoFaults(stack.dynamo.client, rng.fork('dynamo'), {
-      failRate: opts.dynamoFailRate ?? 0.05,
-      surfacedRate: opts.dynamoSurfacedRate ?? 0.01,
-      spare: [TABLES.apiNotices.name],
-      crashes,
-      crashEvery: Math.max(20, Math.floor(opts.events / crashes)),
-      hangMs: processorTimeoutMs + 300,
-      recordsTable: TABLES.records.name,
-    });
-    const stripe = stack.writes.simulators.stripe!;
-    const trello = stack.writes.simulators.trello!;
-    schedules.football = scheduleFaults(football, rng.fork('football-faults'), readFaults({ path: '/fixtures' }), {
-      every: [3, 10],
-    });
-    schedules.stripe = scheduleFaults(
-      stripe,
-      rng.fork('stripe-faults'),
-      writeFaults({ method: 'POST', path: '/v1/customers' }),
-      { every: [3, 10] },
-    );
-    schedules.trello = scheduleFaults(
-      trello,
-      rng.fork('trello-faults'),
-      writeFaults({ method: 'POST', path: '/1/cards' }),
-      { every: [3, 10] },
-    );
-
-    const signatures = new Set<string>();
-    const s = stack;
-    let delivered = 0;
-    const ticker = setInterval(() => {
-      const depth = Object.values(s.queues).reduce((n, q) => n + q.queue.depth().total, 0);
-      const commands = Object.values(s.writes.queues).reduce((n, q) => n + q.queue.depth().total, 0);
-      progress(
-        `webhooks ${delivered}/${webhookPlan.deliveries.length} sent, ${depth} queued; commands queued ${commands}; backfill requests ${football.requests.length}; DynamoDB write failures ${dynamoFaults.stats.failed} retried, ${dynamoFaults.stats.surfaced} surfaced, crashes ${dynamoFaults.stats.crashes}`,
-      );
-    }, 2000);
-    ticker.unref();
-
-    const webhooks = sendWebhooks(webhookPlan, {
-      url: s.url,
-      secret: (p: WebhookProvider) => s.secrets.get(p, providers.find((d) => d.name === p)!.webhook!.secret),
-      concurrency: opts.concurrency ?? 8,
-      rng: rng.fork('send'),
+  const senders = webhookSenders(providers);
+  const plans: Plans = {
+    senders,
+    backfill: planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY),
+    webhooks: planWebhooks(rng.fork('webhooks'), {
+      senders,
+      events: opts.events,
       toleranceMs: TOLERANCE_MS,
-      signatures,
-      onProgress: (n) => {
-        delivered = n;
-      },
-    });
-    const backfill = runBackfill(s.polls!, backfillPlan);
-    const commands = (async () => {
-      const first = await sendCommands(s.url, writePlan.first, 8);
-      // Updates need their creates mapped: the second phase starts once the command queues are empty.
-      while (Object.values(s.writes.queues).some((q) => q.queue.depth().total > 0)) await sleep(50);
-      return [...first, ...(await sendCommands(s.url, writePlan.second, 8))];
-    })();
-    const [sent, backfillOutcome, commandsSent] = await Promise.all([webhooks, backfill, commands]);
+      replayMarginMs: opts.replayMarginMs ?? 20_000,
+      oversized: opts.oversized ?? 2,
+    }),
+    writes: planWrites(rng.fork('writes'), opts.writes),
+  };
+  const logLines: string[] = [];
+  let stack: LocalStack | undefined;
+  let faults: Faults | undefined;
+  try {
+    stack = await startChaosStack(dataDir, providers, football.url, opts, logLines);
+    faults = injectFaults(stack, football, rng, opts);
+    const tick = ticker(stack, plans, football, faults, progress);
+    const signatures = new Set<string>();
+    const traffic = await driveTraffic(stack, plans, rng, { ...opts, signatures, onSent: tick.sent });
     progress('all traffic sent; waiting for the queues to drain');
-    const drainBy = Date.now() + (opts.drainTimeoutMs ?? 300_000);
-    await Promise.race([s.drained(), sleep(Math.max(0, drainBy - Date.now()))]);
-    clearInterval(ticker);
-    dynamoFaults.stop();
-    for (const schedule of Object.values(schedules)) schedule.stop();
-
-    const secrets = Object.values(s.secrets.read()).flatMap((entry) =>
-      Object.values(entry).flatMap((v) => [v, ...secretValues(v)]),
-    );
-    const { figures, details } = await verify({
-      webhooks: webhookPlan,
-      sent,
-      writes: writePlan,
-      commandsSent,
-      commandOutcome: (id) => s.writes.commands.get(id),
-      backfill: backfillPlan,
-      doc: s.dynamo.doc,
-      tables: { records: TABLES.records.name, quarantine: TABLES.quarantine.name },
-      webhookDlqs: Object.fromEntries(Object.entries(s.queues).map(([name, q]) => [name, q.dlq.list()])),
-      commandDlqs: Object.fromEntries(
-        Object.entries(s.writes.queues).map(([name, q]) => [`${name}-commands`, q.dlq.list()]),
-      ),
-      resources: resourcesByRef(stripe, trello, writePlan.refs),
-      logLines,
-      secrets: [...new Set(secrets)],
-      signatures,
-    });
-    const deliveries: Record<string, number> = {};
-    for (const d of webhookPlan.deliveries) deliveries[d.kind] = (deliveries[d.kind] ?? 0) + 1;
+    await Promise.race([stack.drained(), sleep(opts.drainTimeoutMs ?? 300_000)]);
+    tick.stop();
+    faults.stop();
+    const { figures, details } = await verifyRun(stack, plans, traffic, logLines, signatures);
+    const clean =
+      details.unexpectedAnswers.length + details.unexpectedRecords.length + details.unexpectedDeadLetters.length === 0;
+    const pass = passed(figures) && figures.events_applied === figures.events_sent - details.poisonSent && clean;
     return {
       figures,
       details,
-      pass:
-        passed(figures) &&
-        figures.events_applied === figures.events_sent - details.poisonSent &&
-        details.unexpectedAnswers.length === 0 &&
-        details.unexpectedRecords.length === 0 &&
-        details.unexpectedDeadLetters.length === 0,
+      pass,
       durationMs: Date.now() - started,
-      stats: {
-        deliveries,
-        outOfOrderEntities: webhookPlan.outOfOrderEntities,
-        dynamo: { ...dynamoFaults.stats },
-        crashesObserved: logLines.filter((l) => l.includes('processor invocation failed') && l.includes('timed out'))
-          .length,
-        simulatorFaults: Object.fromEntries(Object.entries(schedules).map(([name, sched]) => [name, sched.injected])),
-        backfill: {
-          ...backfillOutcome,
-          plannedPages: backfillPlan.pages,
-          days: Math.round((backfillPlan.to - backfillPlan.from) / 86_400_000),
-        },
-        commands: {
-          sent: commandsSent.length,
-          accepted: commandsSent.filter((c) => c.statuses.some((x) => x >= 200 && x < 300)).length,
-        },
-      },
+      stats: stats(plans, faults, traffic, logLines),
       logLines,
     };
   } finally {
-    for (const schedule of Object.values(schedules)) schedule.stop();
+    faults?.stop();
     await stack?.stop();
     await football.close();
     rmSync(dataDir, { recursive: true, force: true });

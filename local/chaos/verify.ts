@@ -1,5 +1,6 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ATTR } from '../../lambdas/core/event-message';
+import { recordKey } from '../../lambdas/core/records';
 import { CMD_ATTR } from '../../lambdas/core/writes/command';
 import type { StoredMessage } from '../queue';
 import type { BackfillPlan } from './backfill';
@@ -124,6 +125,146 @@ export function foundIn(text: string, values: Iterable<string>): string[] {
   return [...found];
 }
 
+/** What the processor did, from its own log lines: per event id, how often it was processed, and how often that wrote. */
+function processorLog(logLines: string[]): { applied: Map<string, number>; writes: Map<string, number> } {
+  const applied = new Map<string, number>();
+  const writes = new Map<string, number>();
+  for (const line of logLines) {
+    if (!line.includes('"event processed"')) continue;
+    const entry = JSON.parse(line) as { message?: string; event_id?: string; written?: number };
+    if (entry.message !== 'event processed' || !entry.event_id) continue;
+    applied.set(entry.event_id, (applied.get(entry.event_id) ?? 0) + 1);
+    if ((entry.written ?? 0) > 0) writes.set(entry.event_id, (writes.get(entry.event_id) ?? 0) + 1);
+  }
+  return { applied, writes };
+}
+
+/** Event and command ids dead-lettered with a failure kind and reason; any other dead letter is unexpected. */
+function deadLetters(v: VerifyInput, details: ChaosDetails): { events: Set<string>; commands: Set<string> } {
+  const events = new Set<string>();
+  const poison = new Set(v.webhooks.events.filter((e) => e.poison).map((e) => e.eventId));
+  for (const [queue, messages] of Object.entries(v.webhookDlqs)) {
+    for (const m of messages) {
+      const id = m.attributes[ATTR.eventId];
+      const kind = m.attributes[ATTR.failureKind];
+      const reason = m.attributes[ATTR.failureReason];
+      if (id && kind && reason) events.add(id);
+      if (!id || !poison.has(id) || !kind || !reason) details.unexpectedDeadLetters.push({ queue, id, kind, reason });
+    }
+  }
+  const commands = new Set<string>();
+  for (const [queue, messages] of Object.entries(v.commandDlqs)) {
+    for (const m of messages) {
+      const id = m.attributes[CMD_ATTR.commandId];
+      const kind = m.attributes[ATTR.failureKind];
+      const reason = m.attributes[ATTR.failureReason];
+      if (id && kind && reason) commands.add(id);
+      details.unexpectedDeadLetters.push({ queue, id, kind, reason });
+    }
+  }
+  return { events, commands };
+}
+
+type Records = Map<string, { version?: number; eventId?: string; data?: string }>;
+
+async function readRecords(v: VerifyInput): Promise<Records> {
+  const records: Records = new Map();
+  for (const item of await scan(v.doc, v.tables.records))
+    records.set(item.pk as string, {
+      version: item.version as number | undefined,
+      eventId: item.eventId as string | undefined,
+      data: item.data as string | undefined,
+    });
+  return records;
+}
+
+/** Event ids answered 2xx when they were meant to be; answers of the wrong class go to the details. */
+function acceptedEvents(v: VerifyInput, details: ChaosDetails): Set<string> {
+  const byId = new Map(v.webhooks.deliveries.map((d) => [d.id, d]));
+  const accepted = new Set<string>();
+  for (const s of v.sent) {
+    const d = byId.get(s.id)!;
+    if (s.accepted && d.expect === 'accepted') accepted.add(d.event.eventId);
+    const ok = d.expect === 'accepted' ? s.accepted : s.statuses.length === 1 && s.statuses[0] === d.expect;
+    if (!ok) details.unexpectedAnswers.push({ kind: d.kind, expect: String(d.expect), statuses: s.statuses });
+  }
+  return accepted;
+}
+
+/** Webhook events: lost (accepted, neither in the records nor dead-lettered), stale overwrites, records as expected. */
+function webhookOutcome(v: VerifyInput, records: Records, accepted: Set<string>, dead: Set<string>) {
+  let lost = 0;
+  let staleOverwrites = 0;
+  let found = 0;
+  for (const e of v.webhooks.events) {
+    if (!accepted.has(e.eventId)) continue;
+    if (e.poison) lost += dead.has(e.eventId) ? 0 : 1;
+    else if (
+      (records.get(recordKey(e.provider, e.type, e.key))?.version ?? -Infinity) < e.version &&
+      !dead.has(e.eventId)
+    )
+      lost += 1;
+  }
+  for (const [pk, want] of v.webhooks.expected) {
+    const stored = records.get(pk);
+    if (stored && (stored.version ?? -Infinity) < want.version) staleOverwrites += 1;
+    if (stored && stored.version === want.version && stored.eventId === want.eventId) found += 1;
+  }
+  return { lost, staleOverwrites, found };
+}
+
+const FIXTURE = 'football#fixture#';
+
+/** The backfill's fixtures found under their keys with their own ids; records nothing accounts for go to the details. */
+function backfillOutcome(v: VerifyInput, records: Records, details: ChaosDetails): number {
+  let found = 0;
+  for (const key of v.backfill.expected) {
+    const stored = records.get(`${FIXTURE}${key}`);
+    const id = stored?.data ? (JSON.parse(stored.data) as { fixture?: { id?: unknown } }).fixture?.id : undefined;
+    if (stored && `${String(id)}#` === key.slice(0, key.indexOf('#') + 1)) found += 1;
+  }
+  for (const pk of records.keys()) {
+    const fixture = pk.startsWith(FIXTURE) && v.backfill.expected.has(pk.slice(FIXTURE.length));
+    if (!v.webhooks.expected.has(pk) && !fixture) details.unexpectedRecords.push(pk);
+  }
+  return found;
+}
+
+/** Schema-invalid fixtures of the backfill in the quarantine with their reason. */
+async function quarantinedFixtures(v: VerifyInput): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (const item of await scan(v.doc, v.tables.quarantine)) {
+    if (!item.reason) continue;
+    const record = (typeof item.record === 'string' ? JSON.parse(item.record) : item.record) as
+      | { fixture?: { id?: unknown } }
+      | undefined;
+    const id = Number(record?.fixture?.id);
+    if (v.backfill.invalid.has(id)) ids.add(id);
+  }
+  return ids;
+}
+
+/** Accepted commands that did not succeed (lost unless dead-lettered), refs found at their provider, extra copies. */
+async function writesOutcome(v: VerifyInput, deadCommands: Set<string>, details: ChaosDetails) {
+  let lost = 0;
+  for (const c of v.commandsSent.filter((x) => x.statuses.some((s) => s >= 200 && s < 300))) {
+    const outcome = await v.commandOutcome(c.commandId);
+    if (outcome?.status === 'succeeded') continue;
+    details.failedCommands.push({
+      commandId: c.commandId,
+      status: outcome?.status,
+      error: outcome?.lastError?.message,
+    });
+    if (!deadCommands.has(c.commandId)) lost += 1;
+  }
+  const refs = [...v.writes.refs.stripe, ...v.writes.refs.trello];
+  const found = refs.filter((ref) => (v.resources.get(ref) ?? 0) > 0).length;
+  const extra = [...v.resources.values()].reduce((n, count) => n + Math.max(0, count - 1), 0);
+  return { lost, expected: refs.length, found, extra };
+}
+
+const FORGED = new Set(['forged-secret', 'forged-tamper', 'stale']);
+
 /**
  * Compares the final state (records, DLQs, quarantine, simulators' resources, logs) with the state the
  * seed implies, and computes the figures.
@@ -139,151 +280,35 @@ export async function verify(v: VerifyInput): Promise<{ figures: ChaosFigures; d
     failedCommands: [],
     unexpectedRecords: [],
     quarantined: 0,
-    poisonSent: 0,
+    poisonSent: v.webhooks.events.filter((e) => e.poison).length,
   };
-  const byId = new Map(v.webhooks.deliveries.map((d) => [d.id, d]));
-
-  // What the processor did, from its own log lines.
-  const applied = new Map<string, number>();
-  const writes = new Map<string, number>();
-  for (const line of v.logLines) {
-    if (!line.includes('"event processed"')) continue;
-    const entry = JSON.parse(line) as { message?: string; event_id?: string; written?: number };
-    if (entry.message !== 'event processed' || !entry.event_id) continue;
-    applied.set(entry.event_id, (applied.get(entry.event_id) ?? 0) + 1);
-    if ((entry.written ?? 0) > 0) writes.set(entry.event_id, (writes.get(entry.event_id) ?? 0) + 1);
-  }
-
-  // Dead letters with their reasons.
-  const deadWithReason = new Set<string>();
-  for (const [queue, messages] of Object.entries(v.webhookDlqs)) {
-    for (const m of messages) {
-      const id = m.attributes[ATTR.eventId];
-      const kind = m.attributes[ATTR.failureKind];
-      const reason = m.attributes[ATTR.failureReason];
-      if (id && kind && reason) deadWithReason.add(id);
-      const poison = v.webhooks.events.some((e) => e.poison && e.eventId === id);
-      if (!poison || !kind || !reason) details.unexpectedDeadLetters.push({ queue, id, kind, reason });
-    }
-  }
-  const commandsDead = new Set<string>();
-  for (const [queue, messages] of Object.entries(v.commandDlqs)) {
-    for (const m of messages) {
-      const id = m.attributes[CMD_ATTR.commandId];
-      if (id && m.attributes[ATTR.failureKind] && m.attributes[ATTR.failureReason]) commandsDead.add(id);
-      details.unexpectedDeadLetters.push({
-        queue,
-        id,
-        kind: m.attributes[ATTR.failureKind],
-        reason: m.attributes[ATTR.failureReason],
-      });
-    }
-  }
-
-  // The records table.
-  const records = new Map<string, { version?: number; eventId?: string; data?: string }>();
-  for (const item of await scan(v.doc, v.tables.records))
-    records.set(item.pk as string, {
-      version: item.version as number | undefined,
-      eventId: item.eventId as string | undefined,
-      data: item.data as string | undefined,
-    });
-
-  const accepted = new Set<string>();
-  for (const s of v.sent) {
-    const d = byId.get(s.id)!;
-    if (s.accepted && d.expect === 'accepted') accepted.add(d.event.eventId);
-    const ok = d.expect === 'accepted' ? s.accepted : s.statuses.length === 1 && s.statuses[0] === d.expect;
-    if (!ok) details.unexpectedAnswers.push({ kind: d.kind, expect: String(d.expect), statuses: s.statuses });
-  }
-
-  let lost = 0;
-  let staleOverwrites = 0;
-  let recordsFound = 0;
-  const pkOf = (e: { provider: string; type: string; key: string }) => `${e.provider}#${e.type}#${e.key}`;
-  for (const e of v.webhooks.events) {
-    if (!accepted.has(e.eventId)) continue;
-    if (e.poison) {
-      if (!deadWithReason.has(e.eventId)) lost += 1;
-      continue;
-    }
-    const stored = records.get(pkOf(e));
-    if ((stored?.version ?? -Infinity) < e.version && !deadWithReason.has(e.eventId)) lost += 1;
-  }
-  for (const [pk, want] of v.webhooks.expected) {
-    const stored = records.get(pk);
-    if (stored && (stored.version ?? -Infinity) < want.version) staleOverwrites += 1;
-    if (stored && stored.version === want.version && stored.eventId === want.eventId) recordsFound += 1;
-  }
-
-  // Fixtures of the backfill.
-  for (const key of v.backfill.expected) {
-    const stored = records.get(`football#fixture#${key}`);
-    const id = stored?.data ? (JSON.parse(stored.data) as { fixture?: { id?: unknown } }).fixture?.id : undefined;
-    if (stored && `${String(id)}#` === key.slice(0, key.indexOf('#') + 1)) recordsFound += 1;
-  }
-  for (const pk of records.keys()) {
-    if (
-      !v.webhooks.expected.has(pk) &&
-      !(pk.startsWith('football#fixture#') && v.backfill.expected.has(pk.slice('football#fixture#'.length)))
-    )
-      details.unexpectedRecords.push(pk);
-  }
-  const quarantinedIds = new Set<number>();
-  for (const item of await scan(v.doc, v.tables.quarantine)) {
-    if (!item.reason) continue;
-    const record = (typeof item.record === 'string' ? JSON.parse(item.record) : item.record) as
-      | { fixture?: { id?: unknown } }
-      | undefined;
-    const id = Number(record?.fixture?.id);
-    if (v.backfill.invalid.has(id)) quarantinedIds.add(id);
-  }
-  details.quarantined = quarantinedIds.size;
-
-  // Writes.
-  const acceptedCommands = v.commandsSent.filter((c) => c.statuses.some((s) => s >= 200 && s < 300));
-  for (const c of acceptedCommands) {
-    const outcome = await v.commandOutcome(c.commandId);
-    if (outcome?.status === 'succeeded') continue;
-    details.failedCommands.push({
-      commandId: c.commandId,
-      status: outcome?.status,
-      error: outcome?.lastError?.message,
-    });
-    if (!commandsDead.has(c.commandId)) lost += 1;
-  }
-  const refs = [...v.writes.refs.stripe, ...v.writes.refs.trello];
-  const resourcesFound = refs.filter((ref) => (v.resources.get(ref) ?? 0) > 0).length;
-  const extraResources = [...v.resources.values()].reduce((n, count) => n + Math.max(0, count - 1), 0);
-
-  // Forged and refused deliveries.
-  const forgedKinds = new Set(['forged-secret', 'forged-tamper', 'stale']);
-  const forged = v.sent.filter((s) => forgedKinds.has(s.kind) || (s.kind === 'replay' && s.expect === 401));
-  const forgedInRecords = [...records.values()].filter(
-    (r) => r.eventId && v.webhooks.rejectedEventIds.has(r.eventId),
-  ).length;
-
-  // Secrets and signatures in the logs.
+  const { applied, writes } = processorLog(v.logLines);
+  const dead = deadLetters(v, details);
+  const records = await readRecords(v);
+  const webhooks = webhookOutcome(v, records, acceptedEvents(v, details), dead.events);
+  const fixturesFound = backfillOutcome(v, records, details);
+  const quarantined = await quarantinedFixtures(v);
+  details.quarantined = quarantined.size;
+  const commands = await writesOutcome(v, dead.commands, details);
+  const forged = v.sent.filter((s) => FORGED.has(s.kind) || (s.kind === 'replay' && s.expect === 401));
+  const forgedInRecords = [...records.values()].filter((r) => r.eventId && v.webhooks.rejectedEventIds.has(r.eventId));
   const all = v.logLines.join('\n');
-  const leakedSecrets = v.secrets.filter((s) => s.length >= 8 && all.includes(s));
-  const leakedSignatures = foundIn(all, v.signatures);
-
-  details.poisonSent = v.webhooks.events.filter((e) => e.poison).length;
+  const leaked = v.secrets.filter((s) => s.length >= 8 && all.includes(s)).length + foundIn(all, v.signatures).length;
   const figures: ChaosFigures = {
     events_sent: v.webhooks.events.length,
     events_applied: v.webhooks.events.filter((e) => applied.has(e.eventId)).length,
-    lost,
-    duplicated: [...writes.values()].filter((n) => n > 1).length + extraResources,
-    stale_overwrites: staleOverwrites,
+    lost: webhooks.lost + commands.lost,
+    duplicated: [...writes.values()].filter((n) => n > 1).length + commands.extra,
+    stale_overwrites: webhooks.staleOverwrites,
     forged_sent: forged.length,
-    forged_accepted: forged.filter((s) => s.accepted).length + forgedInRecords,
+    forged_accepted: forged.filter((s) => s.accepted).length + forgedInRecords.length,
     poison_in_dlq_with_reason:
-      v.webhooks.events.filter((e) => e.poison && deadWithReason.has(e.eventId)).length + quarantinedIds.size,
+      v.webhooks.events.filter((e) => e.poison && dead.events.has(e.eventId)).length + quarantined.size,
     records_expected: v.webhooks.expected.size + v.backfill.expected.size,
-    records_found: recordsFound,
-    writes_expected: refs.length,
-    provider_resources_found: resourcesFound,
-    secrets_found_in_logs: leakedSecrets.length + leakedSignatures.length,
+    records_found: webhooks.found + fixturesFound,
+    writes_expected: commands.expected,
+    provider_resources_found: commands.found,
+    secrets_found_in_logs: leaked,
   };
   return { figures, details };
 }

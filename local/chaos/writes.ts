@@ -15,6 +15,47 @@ export interface WritePlan {
   refs: { stripe: string[]; trello: string[] };
 }
 
+/** The create of the `i`-th ref: a Stripe customer (even) or a Trello card (odd). */
+function createOf(rng: Rng, i: number): Command {
+  const stripe = i % 2 === 0;
+  const ref = `${stripe ? 'cus' : 'card'}-${rng.hex(8)}-${i}`;
+  if (stripe) {
+    const metadata = { plan: rng.pick(['free', 'team', 'enterprise']) };
+    const input = { ref, email: `${ref}@example.com`, name: `Customer ${i}`, metadata };
+    return { commandId: `create-${ref}`, provider: 'stripe', operation: 'createCustomer', input };
+  }
+  const input = { ref, idList: TRELLO_SEED.lists.todo, name: `Ticket ${i}`, desc: 'Customer reports a broken export.' };
+  return { commandId: `create-${ref}`, provider: 'trello', operation: 'createCard', input };
+}
+
+/** The `i`-th command of the second phase about a created ref: an update, or its create again (which becomes one). */
+function laterOf(rng: Rng, provider: 'stripe' | 'trello', ref: string, i: number): Command {
+  const update = rng.chance(0.6);
+  const name = `Renamed ${i}`;
+  if (provider === 'stripe')
+    return update
+      ? { commandId: `update-${ref}-${i}`, provider, operation: 'updateCustomer', input: { ref, name } }
+      : {
+          commandId: `again-${ref}-${i}`,
+          provider,
+          operation: 'createCustomer',
+          input: { ref, email: `${ref}@example.com`, name },
+        };
+  return update
+    ? {
+        commandId: `update-${ref}-${i}`,
+        provider,
+        operation: 'updateCard',
+        input: { ref, name, idList: rng.pick(Object.values(TRELLO_SEED.lists)) },
+      }
+    : {
+        commandId: `again-${ref}-${i}`,
+        provider,
+        operation: 'createCard',
+        input: { ref, idList: TRELLO_SEED.lists.todo, name },
+      };
+}
+
 /**
  * The write part of a chaos scenario: Stripe customers and Trello cards, some commands sent twice,
  * then updates and repeated creates of the same refs.
@@ -24,76 +65,21 @@ export interface WritePlan {
  */
 export function planWrites(rng: Rng, total: number): WritePlan {
   const creates = Math.max(2, Math.round(total * 0.6));
-  const refs = { stripe: [] as string[], trello: [] as string[] };
-  const first: Command[] = [];
-  for (let i = 0; i < creates; i += 1) {
-    const stripe = i % 2 === 0;
-    const ref = `${stripe ? 'cus' : 'card'}-${rng.hex(8)}-${i}`;
-    (stripe ? refs.stripe : refs.trello).push(ref);
-    first.push(
-      stripe
-        ? {
-            commandId: `create-${ref}`,
-            provider: 'stripe',
-            operation: 'createCustomer',
-            input: {
-              ref,
-              email: `${ref}@example.com`,
-              name: `Customer ${i}`,
-              metadata: { plan: rng.pick(['free', 'team', 'enterprise']) },
-            },
-          }
-        : {
-            commandId: `create-${ref}`,
-            provider: 'trello',
-            operation: 'createCard',
-            input: {
-              ref,
-              idList: TRELLO_SEED.lists.todo,
-              name: `Ticket ${i}`,
-              desc: 'Customer reports a broken export.',
-            },
-          },
-    );
-  }
+  const first = Array.from({ length: creates }, (_, i) => createOf(rng, i));
+  const refOf = (c: Command) => (c.input as { ref: string }).ref;
+  const refs = {
+    stripe: first.filter((c) => c.provider === 'stripe').map(refOf),
+    trello: first.filter((c) => c.provider === 'trello').map(refOf),
+  };
   for (const c of rng.shuffle(first).slice(0, Math.round(total * 0.1))) first.push({ ...c });
-  const second: Command[] = [];
   const all = [
     ...refs.stripe.map((ref) => ['stripe', ref] as const),
     ...refs.trello.map((ref) => ['trello', ref] as const),
   ];
+  const second: Command[] = [];
   for (let i = 0; first.length + second.length < total; i += 1) {
     const [provider, ref] = rng.pick(all);
-    const update = rng.chance(0.6);
-    const name = `Renamed ${i}`;
-    if (provider === 'stripe') {
-      second.push(
-        update
-          ? { commandId: `update-${ref}-${i}`, provider, operation: 'updateCustomer', input: { ref, name } }
-          : {
-              commandId: `again-${ref}-${i}`,
-              provider,
-              operation: 'createCustomer',
-              input: { ref, email: `${ref}@example.com`, name },
-            },
-      );
-    } else {
-      second.push(
-        update
-          ? {
-              commandId: `update-${ref}-${i}`,
-              provider,
-              operation: 'updateCard',
-              input: { ref, name, idList: rng.pick(Object.values(TRELLO_SEED.lists)) },
-            }
-          : {
-              commandId: `again-${ref}-${i}`,
-              provider,
-              operation: 'createCard',
-              input: { ref, idList: TRELLO_SEED.lists.todo, name },
-            },
-      );
-    }
+    second.push(laterOf(rng, provider, ref, i));
   }
   return { first: rng.shuffle(first), second, refs };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolveRule } from '../../lambdas/core/alarm-rules';
 import { secretValues } from '../../lambdas/core/secret-values';
-import { sampleGithubIssue } from '../samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { signAs } from '../sign';
 import type { DemoContext, DemoDriver } from './types';
 

@@ -1,5 +1,4 @@
 import { secretValues } from '../../lambdas/core/secret-values';
-import { getProvider } from '../../lambdas/providers';
 import { sampleDelivery } from '../sample-deliveries';
 import type { SignedDelivery } from '../sign';
 import { Pacer } from './pacer';
@@ -21,7 +20,7 @@ const LATE_BY_MS = 20_000;
 
 /**
  * Signed webhooks from the other providers (Slack, Stripe, Shopify, Trello, Standard Webhooks), built on
- * their documented examples (local/sample-deliveries.ts), one provider after another: now and then the
+ * their documented samples (beside each definition in lambdas/providers/), one provider after another: now and then the
  * same delivery again at the next turn (counted as a duplicate) or a newer event followed by an older one
  * about the same entity (counted as stale), so the records chart shows both.
  *
@@ -36,10 +35,10 @@ export function providerWebhooksDemo(opts: ProviderWebhooksDemoOptions = {}): De
     name: 'provider-webhooks',
     start(ctx: DemoContext) {
       const { stack } = ctx;
+      const definition = (name: string) => stack.providers.find((p) => p.name === name);
       const names = (opts.providers ?? Object.keys(stack.queues).filter((p) => p !== 'github')).filter(
-        (p) => stack.queues[p] && getProvider(p)?.webhook,
+        (p) => stack.queues[p] && definition(p)?.webhook,
       );
-      const definition = (name: string) => getProvider(name)!;
       const pace = new Pacer();
       let turn = 0;
       let again: { name: string; delivery: SignedDelivery } | undefined;
@@ -53,7 +52,7 @@ export function providerWebhooksDemo(opts: ProviderWebhooksDemoOptions = {}): De
         again = undefined;
         const name = names[turn++ % names.length];
         if (!name) return;
-        const def = definition(name);
+        const def = definition(name)!;
         const secret = secretValues(await stack.secrets.get(name, def.webhook!.secret))[0] ?? '';
         // The URL as API Gateway hands it to the ingest (https, the Host we send): Trello signs it.
         const url = `https://${new URL(stack.url).host}/webhooks/${name}`;

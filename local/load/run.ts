@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { WebhookProvider } from '../chaos/webhook-payloads';
+import { providers } from '../../lambdas/providers';
+import { webhookSenders } from '../chaos/webhook-payloads';
 import { startServer } from '../child-server';
 import { loadDeliveries } from './deliveries';
 
@@ -57,11 +58,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const script = fileURLToPath(new URL('./stack-server.ts', import.meta.url));
-  const stack = await startServer<{ url: string; secrets: Record<WebhookProvider, string> }>(script);
+  const stack = await startServer<{ url: string; secrets: Record<string, string> }>(script);
   try {
     const { url, secrets } = stack.info;
     const status = async (): Promise<Status> => (await (await fetch(`${url}/_load/status`)).json()) as Status;
     const deliveries = loadDeliveries(
+      webhookSenders(providers),
       secrets,
       url.replace(/^http:/, 'https:'),
       Math.ceil(opts.rate * opts.seconds * 1.05) + 100,

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getProvider } from '../../lambdas/providers';
+import { providers } from '../../lambdas/providers';
 import { logFileSink } from '../log-file';
 import { startLocalStack } from '../stack';
-import { WEBHOOK_PROVIDERS } from '../chaos/webhook-payloads';
+import { webhookSenders } from '../chaos/webhook-payloads';
 
 /**
  * The local stack as `npm start` runs it (logs to a file, archive on, processor running), in its own
@@ -40,9 +40,7 @@ stack.api.addPage((req, res) => {
 });
 // The signing secrets go to the parent over a pipe, never to a log: it signs the deliveries.
 const secrets = Object.fromEntries(
-  await Promise.all(
-    WEBHOOK_PROVIDERS.map(async (p) => [p, await stack.secrets.get(p, getProvider(p)!.webhook!.secret)]),
-  ),
+  await Promise.all(webhookSenders(providers).map(async (p) => [p.name, await stack.secrets.get(p.name, p.secret)])),
 );
 console.log(JSON.stringify({ url: stack.url, secrets }));
 process.on('SIGTERM', () => {

@@ -53,118 +53,161 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
     }));
 }
 
-/**
- * The local dashboard's charts over the store, one bucket per `bucketMs`: requests by status class, 429s and
- * timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps, schema drift (the CloudWatch dashboard's widgets).
- */
-export function buildCharts(store: MetricStore, namespace: string, starts: number[], bucketMs: number): Chart[] {
-  const q = (partial: Omit<Query, 'namespace'> & { namespace?: string }): Query => ({ namespace, ...partial });
-  const chart = (id: string, title: string, unit: string, queries: Query[]): Chart => ({
-    id,
-    title,
-    unit,
-    series: queries.flatMap((query) => seriesFor(store, query, starts, bucketMs)),
-  });
-  const sqs = AWS_NAMESPACE.queue;
-  return [
-    chart('requests', 'Outbound requests by status class', 'count', [
-      q({
+/** A chart's query: a metric in the stack's namespace unless one is given. */
+type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
+
+/** The CloudWatch dashboard's widgets, as data: requests by status class, 429s and timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps, schema drift. */
+const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
+  {
+    id: 'requests',
+    title: 'Outbound requests by status class',
+    unit: 'count',
+    queries: [
+      {
         name: METRIC.Requests,
         match: exactly('provider', 'operation', 'status_class'),
         label: (d) => `${d.provider} ${d.status_class}`,
         stat: 'Sum',
         zero: true,
-      }),
-    ]),
-    chart('throttling', '429s and timeouts', 'count', [
-      q({
+      },
+    ],
+  },
+  {
+    id: 'throttling',
+    title: '429s and timeouts',
+    unit: 'count',
+    queries: [
+      {
         name: METRIC.Http429,
         match: exactly('provider'),
         label: (d) => `${d.provider} 429`,
         stat: 'Sum',
         zero: true,
-      }),
-      q({
+      },
+      {
         name: METRIC.Timeouts,
         match: exactly('provider'),
         label: (d) => `${d.provider} timeouts`,
         stat: 'Sum',
         zero: true,
-      }),
-    ]),
-    chart('latency', 'p95 latency by operation', 'ms', [
-      q({
+      },
+    ],
+  },
+  {
+    id: 'latency',
+    title: 'p95 latency by operation',
+    unit: 'ms',
+    queries: [
+      {
         name: METRIC.LatencyMs,
         match: exactly('provider', 'operation'),
         label: (d) => `${d.provider} ${d.operation}`,
         stat: 'p95',
-      }),
-    ]),
-    chart('webhooks', 'Webhooks: received, rejected, dead-lettered', 'count', [
-      q({
+      },
+    ],
+  },
+  {
+    id: 'webhooks',
+    title: 'Webhooks: received, rejected, dead-lettered',
+    unit: 'count',
+    queries: [
+      {
         name: METRIC.WebhooksReceived,
         match: exactly('provider'),
         label: (d) => `${d.provider} received`,
         stat: 'Sum',
         zero: true,
-      }),
-      q({
+      },
+      {
         name: METRIC.SignatureRejected,
         match: exactly('provider'),
         label: (d) => `${d.provider} signature rejected`,
         stat: 'Sum',
         zero: true,
-      }),
-      q({
+      },
+      {
         name: METRIC.EventsDeadLettered,
         match: exactly('provider'),
         label: (d) => `${d.provider} dead-lettered`,
         stat: 'Sum',
         zero: true,
-      }),
-    ]),
-    chart('queues', 'Queue and DLQ depth', 'messages', [
-      q({
-        namespace: sqs,
+      },
+    ],
+  },
+  {
+    id: 'queues',
+    title: 'Queue and DLQ depth',
+    unit: 'messages',
+    queries: [
+      {
+        namespace: AWS_NAMESPACE.queue,
         name: 'ApproximateNumberOfMessagesVisible',
         match: () => true,
         label: (d) => d.QueueName ?? '?',
         stat: 'Maximum',
-      }),
-    ]),
-    chart('lag', 'Lag: p95 event lag and oldest queued message', 'ms', [
-      q({
+      },
+    ],
+  },
+  {
+    id: 'lag',
+    title: 'Lag: p95 event lag and oldest queued message',
+    unit: 'ms',
+    queries: [
+      {
         name: METRIC.EventLagMs,
         match: exactly('provider'),
         label: (d) => `${d.provider} p95 event lag`,
         stat: 'p95',
-      }),
-      q({
-        namespace: sqs,
+      },
+      {
+        namespace: AWS_NAMESPACE.queue,
         name: 'ApproximateAgeOfOldestMessage',
         match: (d) => !/dlq$/.test(d.QueueName ?? ''),
         label: (d) => `${d.QueueName} oldest`,
         stat: 'Maximum',
         scale: 1000,
-      }),
-    ]),
-    chart('gaps', 'Sync gaps open', 'gaps', [
-      q({ name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' }),
-      q({
+      },
+    ],
+  },
+  {
+    id: 'gaps',
+    title: 'Sync gaps open',
+    unit: 'gaps',
+    queries: [
+      { name: METRIC.GapsOpen, match: exactly('provider'), label: (d) => d.provider ?? '?', stat: 'Maximum' },
+      {
         name: METRIC.GapsFailing,
         match: exactly('provider'),
         label: (d) => `${d.provider} keep failing`,
         stat: 'Maximum',
-      }),
-    ]),
-    chart('drift', 'Schema drift: records with fields or values the schema does not know', 'records', [
-      q({
+      },
+    ],
+  },
+  {
+    id: 'drift',
+    title: 'Schema drift: records with fields or values the schema does not know',
+    unit: 'records',
+    queries: [
+      {
         name: METRIC.SchemaDrift,
         match: exactly('provider', 'operation', 'field'),
         label: (d) => `${d.provider} ${d.field}`,
         stat: 'Sum',
         zero: true,
-      }),
-    ]),
-  ];
+      },
+    ],
+  },
+];
+
+/**
+ * The local dashboard's charts over the store, one bucket per `bucketMs` (see CHARTS).
+ *
+ * @example
+ * const charts = buildCharts(store, DEFAULT_NAMESPACE, starts, 60_000);
+ */
+export function buildCharts(store: MetricStore, namespace: string, starts: number[], bucketMs: number): Chart[] {
+  return CHARTS.map(({ queries, ...chart }) => ({
+    ...chart,
+    series: queries.flatMap((query) => seriesFor(store, { namespace, ...query }, starts, bucketMs)),
+  }));
 }

@@ -157,31 +157,17 @@ export class ProviderSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', this.baseUrl || 'http://127.0.0.1');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const sreq: SimRequest = {
-      method: (req.method ?? 'GET').toUpperCase(),
-      path: url.pathname,
-      url,
-      query: url.searchParams,
-      headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-      params: {},
-    };
+    const sreq = await readRequest(req, this.baseUrl || 'http://127.0.0.1');
     if (sreq.path.startsWith(CONTROL)) return this.respond(res, this.control(sreq));
-
     // A create held by `commit-late` lands before whatever comes next once it is due.
     await this.commitLate();
+    const query = Object.fromEntries(sreq.query);
     const entry: LoggedRequest = {
       at: this.now(),
       method: sreq.method,
       path: sreq.path,
-      query: Object.fromEntries(url.searchParams),
-      headers,
+      query,
+      headers: sreq.headers,
       body: sreq.body,
     };
     this.requests.push(entry);
@@ -192,127 +178,70 @@ export class ProviderSimulator {
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       this.respond(res, out);
     };
-
     const limit = this.faults.rateLimit();
-    // Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits
-    const limitedBody =
-      this.faults.settings.rateLimit?.headers === 'trello'
-        ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' }
-        : { error: 'rate_limited', message: 'Too many requests' };
-    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: limitedBody }, 'rate_limited');
-
+    if (limit.limited) return finish({ status: 429, headers: limit.headers, body: this.limitedBody() }, 'rate_limited');
     const taken = this.faults.take(sreq.method, sreq.path);
     // Commit-then-fail runs the route first, so it is applied after it (below); commit-late holds it for later.
     const committing = taken?.kind === 'commit-then-fail' || taken?.kind === 'commit-late' ? taken : undefined;
-    const fault = committing ? undefined : taken;
-    if (fault) {
-      entry.fault = fault.kind;
-      for (const l of this.faultListeners) l(fault.kind, sreq, fault);
-      switch (fault.kind) {
-        case 'hang':
-          return; // the connection stays open until the client gives up or the simulator closes
-        case 'reset':
-          req.socket.destroy();
-          return;
-        case 'malformed':
-          return finish(
-            {
-              status: fault.status ?? 200,
-              headers: { 'content-type': 'application/json' },
-              raw: '{"data": [{"id": "rec_0',
-            },
-            'malformed',
-          );
-        case 'html':
-          return finish(
-            {
-              status: fault.status,
-              headers: { 'content-type': 'text/html; charset=utf-8' },
-              raw: `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>`,
-            },
-            'html',
-          );
-        case 'latency':
-          await new Promise((r) => setTimeout(r, fault.ms));
-          break;
-        case 'commit-then-fail':
-        case 'commit-late':
-          break;
-        case 'status': {
-          const now = this.now();
-          const wait = {
-            ...(fault.retryAfter
-              ? waitHeaders(now, fault.retryAfter.seconds * 1000, { retryAfter: fault.retryAfter.as ?? 'seconds' })
-              : {}),
-            ...(fault.reset
-              ? waitHeaders(now, fault.reset.seconds * 1000, {
-                  retryAfter: 'none',
-                  reset: fault.reset.as,
-                  remaining: fault.reset.remaining ?? 0,
-                })
-              : {}),
-          };
-          return finish(
-            {
-              status: fault.status,
-              headers: { ...wait, ...fault.headers },
-              body: fault.body ?? { error: `simulated ${fault.status}` },
-            },
-            'status',
-          );
-        }
-      }
+    if (taken && !committing) {
+      entry.fault = taken.kind;
+      this.notify(taken, sreq);
+      const outcome = await faultOutcome(taken, this.now());
+      if (outcome === 'hang') return; // the connection stays open until the client gives up or the simulator closes
+      if (outcome === 'reset') return void req.socket.destroy();
+      if (outcome) return finish(outcome.response, taken.kind);
     }
-
-    if (this.auth.kind === 'oauth2' && sreq.method === 'POST' && sreq.path === (this.auth.tokenPath ?? '/oauth/token'))
-      return finish(this.issueToken(sreq, this.auth));
-    if (!this.authorized(sreq))
-      return finish(
-        {
-          status: 401,
-          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-          body: { error: 'invalid_token' },
-        },
-        'unauthorized',
-      );
-
+    const denied = this.authenticate(sreq);
+    if (denied) return finish(denied.response, denied.fault);
     const match = this.match(sreq);
     if (!match) return finish({ status: 404, body: { error: 'not_found' } });
     sreq.params = match.params;
-    if (committing?.kind === 'commit-late') {
-      entry.fault = 'commit-late';
-      for (const l of this.faultListeners) l(committing.kind, sreq, committing);
-      const due = this.now() + committing.afterMs;
-      this.late.push({ due, run: async () => match.route.handler(sreq) });
-      // With a real clock nothing else may arrive to trigger it; with a virtual one the timer finds it not due yet.
-      setTimeout(() => void this.commitLate(), committing.afterMs).unref();
-      if (committing.drop === 'hang') return;
-      return void req.socket.destroy();
-    }
-    let out: SimResponse;
-    try {
-      out = await match.route.handler(sreq);
-    } catch (err) {
-      out = { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
-    }
+    if (committing?.kind === 'commit-late') return this.holdLate(committing, match.route, sreq, entry, req);
+    const out = await runRoute(match.route, sreq);
     out.headers = { ...limit.headers, ...noticeHeaders(this.faults.settings.notices, sreq.path), ...out.headers };
-    if (committing) {
-      entry.fault = 'commit-then-fail';
-      entry.status = out.status ?? 200;
-      for (const l of this.faultListeners) l(committing.kind, sreq, committing);
-      if (committing.drop === 'reset') return void req.socket.destroy();
-      if (committing.drop === 'hang') return;
-      const status = committing.status ?? 502;
-      return finish(
-        {
-          status,
-          headers: { 'content-type': 'text/html; charset=utf-8' },
-          raw: `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1></body></html>`,
-        },
-        'commit-then-fail',
-      );
-    }
-    return finish(out);
+    if (!committing) return finish(out);
+    entry.fault = 'commit-then-fail';
+    entry.status = out.status ?? 200;
+    this.notify(committing, sreq);
+    if (committing.drop === 'reset') return void req.socket.destroy();
+    if (committing.drop === 'hang') return;
+    return finish(badGateway(committing.status ?? 502), 'commit-then-fail');
+  }
+
+  private notify(fault: Fault, req: SimRequest): void {
+    for (const l of this.faultListeners) l(fault.kind, req, fault);
+  }
+
+  /** Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits */
+  private limitedBody(): unknown {
+    return this.faults.settings.rateLimit?.headers === 'trello'
+      ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' }
+      : { error: 'rate_limited', message: 'Too many requests' };
+  }
+
+  /** The token endpoint's answer, or a 401 when the request lacks the credentials; undefined when it may pass. */
+  private authenticate(req: SimRequest): { response: SimResponse; fault?: LoggedRequest['fault'] } | undefined {
+    if (this.auth.kind === 'oauth2' && req.method === 'POST' && req.path === (this.auth.tokenPath ?? '/oauth/token'))
+      return { response: this.issueToken(req, this.auth) };
+    if (this.authorized(req)) return undefined;
+    const headers = { 'www-authenticate': 'Bearer error="invalid_token"' };
+    return { response: { status: 401, headers, body: { error: 'invalid_token' } }, fault: 'unauthorized' };
+  }
+
+  /** Holds the route until `afterMs` have passed on the simulator's clock, and drops the connection now. */
+  private holdLate(
+    fault: Extract<Fault, { kind: 'commit-late' }>,
+    route: Route,
+    sreq: SimRequest,
+    entry: LoggedRequest,
+    req: IncomingMessage,
+  ): void {
+    entry.fault = 'commit-late';
+    this.notify(fault, sreq);
+    this.late.push({ due: this.now() + fault.afterMs, run: async () => route.handler(sreq) });
+    // With a real clock nothing else may arrive to trigger it; with a virtual one the timer finds it not due yet.
+    setTimeout(() => void this.commitLate(), fault.afterMs).unref();
+    if (fault.drop !== 'hang') req.socket.destroy();
   }
 
   private match(req: SimRequest): { route: Route; params: Record<string, string> } | undefined {
@@ -421,5 +350,83 @@ export class ProviderSimulator {
     const body = out.raw ?? (out.body === undefined ? '' : JSON.stringify(out.body));
     res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...out.headers });
     res.end(body);
+  }
+}
+
+async function readRequest(req: IncomingMessage, base: string): Promise<SimRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const url = new URL(req.url ?? '/', base);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const body = Buffer.concat(chunks).toString('utf8');
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    url,
+    query: url.searchParams,
+    headers,
+    body,
+    params: {},
+  };
+}
+
+async function runRoute(route: Route, req: SimRequest): Promise<SimResponse> {
+  try {
+    return await route.handler(req);
+  } catch (err) {
+    return { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
+  }
+}
+
+const badGateway = (status: number): SimResponse => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  raw: `<html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1></body></html>`,
+});
+
+/** The wait a `status` fault announces: Retry-After and/or rate-limit reset headers. */
+function waitFor(fault: Extract<Fault, { kind: 'status' }>, now: number): Record<string, string> {
+  const retry = fault.retryAfter;
+  const reset = fault.reset;
+  return {
+    ...(retry ? waitHeaders(now, retry.seconds * 1000, { retryAfter: retry.as ?? 'seconds' }) : {}),
+    ...(reset
+      ? waitHeaders(now, reset.seconds * 1000, { retryAfter: 'none', reset: reset.as, remaining: reset.remaining ?? 0 })
+      : {}),
+  };
+}
+
+/** What an injected fault makes of a request: an answer, a dropped connection, or nothing (the route runs). */
+async function faultOutcome(
+  fault: Fault,
+  now: number,
+): Promise<{ response: SimResponse } | 'hang' | 'reset' | undefined> {
+  switch (fault.kind) {
+    case 'hang':
+    case 'reset':
+      return fault.kind;
+    case 'malformed':
+      return {
+        response: {
+          status: fault.status ?? 200,
+          headers: { 'content-type': 'application/json' },
+          raw: '{"data": [{"id": "rec_0',
+        },
+      };
+    case 'html': {
+      const raw = `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>${fault.status} Error</h1><p>The server encountered a temporary error.</p></body></html>`;
+      return { response: { status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, raw } };
+    }
+    case 'latency':
+      await new Promise((r) => setTimeout(r, fault.ms));
+      return undefined;
+    case 'status': {
+      const body = fault.body ?? { error: `simulated ${fault.status}` };
+      return { response: { status: fault.status, headers: { ...waitFor(fault, now), ...fault.headers }, body } };
+    }
+    default:
+      return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,17 +22,32 @@ const providerFiles = (metafile: Metafile): string[] =>
     .filter((f): f is string => f !== undefined && !['index', 'payload', 'types'].includes(f))
     .sort();
 
+// The registry as a handler imports it: what else index.ts exports (providers' samples) is for local tools only.
+const ENTRY = join(dir, 'entry.ts');
+writeFileSync(
+  ENTRY,
+  `export { getProvider, providers } from '${join(process.cwd(), 'lambdas/providers/index.ts')}';\n`,
+);
+
 describe('one-provider bundles (the registry as lib/lambda-function.ts bundles it)', () => {
   it.each(providers.map((p) => p.name))(
-    'a function for %s gets its definition and no other provider file',
+    'a function for %s gets its definition and no other provider file, nor any sample delivery',
     async (name) => {
       const outfile = join(dir, `${name}.mjs`);
-      const { metafile } = await build(
-        esbuildOptions('lambdas/providers/index.ts', outfile, { bundleSdk: false, provider: name }),
-      );
+      const { metafile } = await build(esbuildOptions(ENTRY, outfile, { bundleSdk: false, provider: name }));
       const files = providerFiles(metafile!);
       expect(files).toContain(name);
       expect(files.filter((f) => f !== name && !f.startsWith(`${name}-`))).toEqual([]);
+      const code = readFileSync(outfile, 'utf8');
+      for (const sample of [
+        'Codertocat',
+        'seti_1NG8Du2eZvKYlo2C',
+        'U0LAN0Z89',
+        'johns-apparel',
+        'voteOnCard',
+        'John Smith',
+      ])
+        expect(code, sample).not.toContain(sample);
       const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
       expect(bundled.providers.map((p) => p.name)).toEqual([name]);
       expect(bundled.getProvider(name)?.name).toBe(name);
@@ -41,7 +56,7 @@ describe('one-provider bundles (the registry as lib/lambda-function.ts bundles i
 
   it('a function serving every provider (no PROVIDER) gets them all', async () => {
     const outfile = join(dir, 'all.mjs');
-    await build(esbuildOptions('lambdas/providers/index.ts', outfile, { bundleSdk: false }));
+    await build(esbuildOptions(ENTRY, outfile, { bundleSdk: false }));
     const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
     expect(bundled.providers.map((p) => p.name).sort()).toEqual(providers.map((p) => p.name).sort());
   });

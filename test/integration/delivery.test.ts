@@ -1,21 +1,20 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../lambdas/core/archive';
 import { IntegrationError } from '../../lambdas/core/errors';
 import { ATTR } from '../../lambdas/core/event-message';
-import { github } from '../../lambdas/providers/github';
+import { github, sampleGithubIssue } from '../../lambdas/providers/github';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { sampleGithubIssue } from '../../local/samples';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import { dlq, dlqText } from '../../bin/ops/dlq';
+import { main } from '../../bin/ops/main';
 import { LocalOpsTarget } from '../../bin/ops/local-target';
 import { redrive } from '../../bin/ops/redrive';
 import { replay } from '../../bin/ops/replay';
 import type { LogCapture } from '../helpers/log-capture';
+import { runCli } from '../helpers/cli';
 import { testStack, until } from '../helpers/local-stack';
 
 // Mappings an operator "fixes" during a test: broken ones drop events silently or reject them.
@@ -205,7 +204,7 @@ describe('dead letters: list and redrive', () => {
     expect((await dlq(ops, 'strict', { limit: 10 })).count).toBe(0);
   });
 
-  it('works from the command line against the running stack, with --json', async () => {
+  it('works from the command line (its main) against the running stack, with --json', async () => {
     writeFileSync(
       join(stack.dataDir, 'stack.json'),
       JSON.stringify({
@@ -215,11 +214,10 @@ describe('dead letters: list and redrive', () => {
         pid: process.pid,
       }),
     );
-    const run = (...args: string[]) =>
-      promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], { env: process.env });
+    const run = (...args: string[]) => runCli(main, [...args, '--data-dir', stack.dataDir]);
     const { stdout } = await run('redrive', 'github', '--json');
     expect(JSON.parse(stdout)).toMatchObject({ provider: 'github', moved: expect.any(Number), status: 'COMPLETED' });
     const text = await run('dlq', 'github');
     expect(text.stdout).toMatch(/dead-lettered message\(s\) listed for github on local stack/);
-  }, 30_000);
+  });
 });

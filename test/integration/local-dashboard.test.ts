@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { github } from '../../lambdas/providers/github';
+import { github, sampleGithubIssue } from '../../lambdas/providers/github';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { startDemo } from '../../local/demo';
 import { githubWebhookDemo } from '../../local/demo/github-webhooks';
 import type { DashboardState } from '../../local/observability/monitor';
-import { sampleGithubIssue } from '../../local/samples';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGithubIssue } from '../../local/samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';

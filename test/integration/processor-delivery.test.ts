@@ -10,7 +10,7 @@ import { createProcessorHandler } from '../../lambdas/handlers/event-processor';
 import { getProvider } from '../../lambdas/providers';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
-import { sampleGithubIssue } from '../../local/samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { MemoryBlobs, MemoryQueue, RecordingTelemetry } from '../helpers/memory';
 
 let dynamo: LocalDynamo;

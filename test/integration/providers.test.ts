@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretValues } from '../../lambdas/core/secret-values';
 import type { SignatureScheme } from '../../lambdas/core/signatures';
 import { getProvider } from '../../lambdas/providers';
-import {
-  SHOPIFY_HEADERS,
-  SHOPIFY_ORDERS_CREATE_RAW,
-  SLACK_APP_MENTION,
-  SLACK_URL_VERIFICATION,
-  STANDARD_CONTACT_CREATED,
-  STRIPE_SETUP_INTENT_CREATED,
-  TRELLO_VOTE_ON_CARD,
-} from '../../local/documented-payloads';
+import { SHOPIFY_HEADERS, SHOPIFY_ORDERS_CREATE_RAW } from '../../lambdas/providers/shopify';
+import { SLACK_APP_MENTION, SLACK_URL_VERIFICATION } from '../../lambdas/providers/slack';
+import { STANDARD_CONTACT_CREATED } from '../../lambdas/providers/standard';
+import { STRIPE_SETUP_INTENT_CREATED } from '../../lambdas/providers/stripe';
+import { TRELLO_VOTE_ON_CARD } from '../../lambdas/providers/trello';
 import { signAs, type SignedDelivery } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';

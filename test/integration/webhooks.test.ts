@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR } from '../../lambdas/core/event-message';
-import { github } from '../../lambdas/providers/github';
+import { github, sampleGithubIssue } from '../../lambdas/providers/github';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { sampleGithubIssue } from '../../local/samples';
 import { signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';

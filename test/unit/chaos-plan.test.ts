@@ -3,10 +3,12 @@ import { recordKey } from '../../lambdas/core/records';
 import { seeded } from '../../local/chaos/random';
 import { foundIn, passed, type ChaosFigures } from '../../local/chaos/verify';
 import { planWebhooks } from '../../local/chaos/webhook-plan';
-import { webhookBody, WEBHOOK_PROVIDERS } from '../../local/chaos/webhook-payloads';
+import { providers } from '../../lambdas/providers';
+import { webhookBody, webhookSenders } from '../../local/chaos/webhook-payloads';
 import { planWrites } from '../../local/chaos/writes';
 
-const opts = { events: 400, toleranceMs: 300_000, replayMarginMs: 20_000, oversized: 0 };
+const senders = webhookSenders(providers);
+const opts = { senders, events: 400, toleranceMs: 300_000, replayMarginMs: 20_000, oversized: 0 };
 
 describe('the chaos scenario is a function of its seed', () => {
   it('the same seed plans the same deliveries, expected records and commands; another seed others', () => {
@@ -24,7 +26,7 @@ describe('the chaos scenario is a function of its seed', () => {
     expect(valid).toHaveLength(400);
     for (const e of valid)
       expect(plan.expected.get(recordKey(e.provider, e.type, e.key))!.version).toBeGreaterThanOrEqual(e.version);
-    expect(new Set([...plan.expected.values()].map((x) => x.provider))).toEqual(new Set(WEBHOOK_PROVIDERS));
+    expect(new Set([...plan.expected.values()].map((x) => x.provider))).toEqual(new Set(senders.map((s) => s.name)));
     expect(new Set(plan.deliveries.map((d) => d.kind))).toEqual(
       new Set(['first', 'duplicate', 'replay', 'forged-secret', 'forged-tamper', 'stale', 'malformed', 'oversized']),
     );
@@ -34,9 +36,9 @@ describe('the chaos scenario is a function of its seed', () => {
 
   it('builds bodies that carry the event ids and versions the expectations are about', () => {
     const plan = planWebhooks(seeded(5).fork('webhooks'), opts);
-    for (const provider of WEBHOOK_PROVIDERS) {
-      const e = plan.events.find((x) => x.provider === provider && !x.poison)!;
-      const { body, headers } = webhookBody(e);
+    for (const sender of senders) {
+      const e = plan.events.find((x) => x.provider === sender.name && !x.poison)!;
+      const { body, headers } = webhookBody(sender, e);
       expect(`${body}${JSON.stringify(headers)}`).toContain(e.eventId);
     }
   });

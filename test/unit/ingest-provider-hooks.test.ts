@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ingest, type IngestDeps } from '../../lambdas/core/ingest';
 import { getProvider } from '../../lambdas/providers';
-import { SLACK_URL_VERIFICATION, TRELLO_VOTE_ON_CARD } from '../../local/documented-payloads';
+import { SLACK_URL_VERIFICATION } from '../../lambdas/providers/slack';
+import { TRELLO_VOTE_ON_CARD } from '../../lambdas/providers/trello';
 import { signAs } from '../../local/sign';
 import { MemoryQueue, MemorySecrets, RecordingTelemetry } from '../helpers/memory';
 

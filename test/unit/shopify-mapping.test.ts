@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { exactShopifyId, shopify } from '../../lambdas/providers/shopify';
-import { SHOPIFY_HEADERS, SHOPIFY_ORDERS_CREATE_RAW, SHOPIFY_ORDERS_DELETE_RAW } from '../../local/documented-payloads';
+import {
+  exactShopifyId,
+  shopify,
+  SHOPIFY_HEADERS,
+  SHOPIFY_ORDERS_CREATE_RAW,
+  SHOPIFY_ORDERS_DELETE_RAW,
+} from '../../lambdas/providers/shopify';
 import { thrownKind, webhookEvent } from '../helpers/webhook-event';
 
 const map = (rawBody: string, headers: Record<string, string> = SHOPIFY_HEADERS) =>

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { slack, slackTimeMs } from '../../lambdas/providers/slack';
 import {
+  slack,
+  slackTimeMs,
   SLACK_APP_MENTION,
   SLACK_DOCUMENT_MENTION,
   SLACK_EVENT_WRAPPER,
   SLACK_MESSAGE_CHANGED,
   SLACK_MESSAGE_DELETED,
   SLACK_URL_VERIFICATION,
-} from '../../local/documented-payloads';
+} from '../../lambdas/providers/slack';
 import { thrownKind, webhookEvent } from '../helpers/webhook-event';
 
 const map = (body: unknown) => slack.webhook!.map(webhookEvent('slack', body, { eventId: 'Ev-fallback' }));

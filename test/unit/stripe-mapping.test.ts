@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripe } from '../../lambdas/providers/stripe';
-import { STRIPE_SETUP_INTENT_CREATED } from '../../local/documented-payloads';
+import { stripe, STRIPE_SETUP_INTENT_CREATED } from '../../lambdas/providers/stripe';
 import { thrownKind, webhookEvent } from '../helpers/webhook-event';
 
 const map = (body: unknown) => stripe.webhook!.map(webhookEvent('stripe', body));

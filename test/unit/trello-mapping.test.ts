@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trello } from '../../lambdas/providers/trello';
-import { TRELLO_VOTE_ON_CARD } from '../../local/documented-payloads';
+import { trello, TRELLO_VOTE_ON_CARD } from '../../lambdas/providers/trello';
 import { thrownKind, webhookEvent } from '../helpers/webhook-event';
 
 const map = (body: unknown) => trello.webhook!.map(webhookEvent('trello', body));

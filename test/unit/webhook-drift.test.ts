@@ -5,7 +5,7 @@ import type { RecordStore } from '../../lambdas/core/records';
 import { collectDrift, RecentFields } from '../../lambdas/core/schema-drift';
 import { getProvider, providers } from '../../lambdas/providers';
 import { sampleDelivery } from '../../local/sample-deliveries';
-import { sampleGithubIssue } from '../../local/samples';
+import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { RecordingTelemetry } from '../helpers/memory';
 import { webhookEvent } from '../helpers/webhook-event';
 

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApiNoticeStore } from '../../../lambdas/adapters/api-notice-store';
 import { PowertoolsTelemetry } from '../../../lambdas/adapters/telemetry';
@@ -18,7 +16,9 @@ import { startDynamo, type LocalDynamo } from '../../../local/dynamo';
 import { evaluateRule } from '../../../local/observability/evaluate';
 import { MetricStore } from '../../../local/observability/metric-store';
 import { RecordsSimulator, SIM_PAGINATION, simProvider } from '../../../local/simulators';
+import { main } from '../../../bin/ops/main';
 import { versionsReport, versionsText } from '../../../bin/ops/versions';
+import { runCli } from '../../helpers/cli';
 import { LogCapture } from '../../helpers/log-capture';
 import { MemorySecrets } from '../../helpers/memory';
 import { VirtualTime } from '../../helpers/virtual-time';
@@ -214,7 +214,7 @@ describe('API-change readiness, driven through the provider simulator', () => {
     });
   });
 
-  it('ops versions works from the command line against the local stack, with --json', async () => {
+  it('ops versions (its main, as the command line runs it) reads the local stack, with --json', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'versions-'));
     try {
       writeFileSync(
@@ -235,10 +235,7 @@ describe('API-change readiness, driven through the provider simulator', () => {
           notices: { 'x-shopify-api-deprecated-reason': 'https://shopify.dev/changelog/page-filter-removed' },
         },
       });
-      const run = (...args: string[]) =>
-        promisify(execFile)('npx', ['tsx', 'bin/ops.ts', 'versions', ...args, '--data-dir', dataDir], {
-          env: process.env,
-        });
+      const run = (...args: string[]) => runCli(main, ['versions', ...args, '--data-dir', dataDir]);
       const { stdout } = await run('shopify');
       expect(stdout).toContain('shopify (Shopify): API version 2026-04 (path)');
       expect(stdout).toContain('! x-shopify-api-deprecated-reason: https://shopify.dev/changelog/page-filter-removed');
@@ -261,5 +258,5 @@ describe('API-change readiness, driven through the provider simulator', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  });
 });

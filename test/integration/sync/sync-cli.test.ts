@@ -14,7 +14,8 @@ import { football } from '../../../lambdas/providers/football';
 import { startDynamo, type LocalDynamo } from '../../../local/dynamo';
 import { FileSecretStore } from '../../../local/secrets';
 import { FootballSimulator } from '../../../local/simulators';
-import { syncCommand, type CliIO } from '../../../local/sync-cli';
+import type { CliIO } from '../../../bin/cli/main';
+import { main as syncCommand } from '../../../bin/sync/main';
 import { LambdaInvokeContract } from '../../contracts/lambda-invoke';
 import { MemorySecrets } from '../../helpers/memory';
 

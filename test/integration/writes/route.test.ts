@@ -1,14 +1,14 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandsText } from '../../../bin/ops/commands';
+import { main } from '../../../bin/ops/main';
 import type { CommandOutcome } from '../../../lambdas/core/writes/outcomes';
 import { trelloMarker } from '../../../lambdas/providers/trello-writes';
 import { TRELLO_SEED } from '../../../local/simulators/trello';
 import type { LocalStack } from '../../../local/stack';
 import type { LogCapture } from '../../helpers/log-capture';
+import { runCli } from '../../helpers/cli';
 import { testStack, until } from '../../helpers/local-stack';
 
 let stack: LocalStack;
@@ -170,10 +170,11 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
 });
 
 describe('ops: command and commands', () => {
-  const ops = (args: string[]) =>
-    promisify(execFile)('npx', ['tsx', 'bin/ops.ts', ...args, '--data-dir', stack.dataDir], {
-      env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
-    });
+  const ops = async (args: string[]) => {
+    const run = await runCli(main, [...args, '--data-dir', stack.dataDir]);
+    expect(run.stderr).toBe('');
+    return run;
+  };
 
   it('sends a command with `command` and lists outcomes with `commands --provider X --json`', async () => {
     writeFileSync(
@@ -203,5 +204,5 @@ describe('ops: command and commands', () => {
     expect(commandsText(listed)).toMatch(
       /succeeded\s*\tcreated\s*\tops-1\tcreateCard\tR-10\t[0-9a-f]{24}\tattempts=1\tcalls=1\n/,
     );
-  }, 60_000);
+  });
 });

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import type { ProviderDefinition } from '../../lambdas/core/provider';
+import { DEFAULT_STAGE, stackName } from '../../lib/stages';
+import { type CliIO, UsageError } from '../cli/main';
+import { LocalOpsTarget, type RunningStack, runningStack } from './local-target';
+import type { OpsTarget } from './target';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * One `npm run ops -- <verb>`: its usage line, its own flags and what it does. Adding a verb: a file in
+ * bin/ops/ exporting one, and a line in bin/ops/verbs.ts.
+ *
+ * @example
+ * export const verb: OpsVerb = { synopsis: 'dlq <provider>', summary: 'list dead-lettered messages', run: async (ctx) => 0 };
+ */
+export interface OpsVerb {
+  /** The verb and its arguments, as the usage shows them: `replay <provider> --from ISO --to ISO`. */
+  synopsis: string;
+  /** What it does, in a line. */
+  summary: string;
+  /** Its flags beside the common ones (COMMON_OPTIONS). */
+  options?: Options;
+  /** Resolves to the exit code; throws a UsageError for a missing or bad argument. */
+  run(ctx: OpsContext): Promise<number>;
+}
+
+/** Flags every verb takes. */
+export const COMMON_OPTIONS = {
+  'data-dir': { type: 'string', default: '.local' },
+  json: { type: 'boolean', default: false },
+  aws: { type: 'boolean', default: false },
+  stage: { type: 'string', default: DEFAULT_STAGE },
+  stack: { type: 'string' },
+} as const satisfies Options;
+
+/** What a verb gets: its arguments and flags, where to write, and the stack it acts on. */
+export class OpsContext {
+  constructor(
+    /** Positional arguments after the verb. */
+    readonly args: string[],
+    private readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>,
+    readonly io: CliIO,
+    /** The providers the CLI knows (the registry). */
+    readonly providers: readonly ProviderDefinition[],
+  ) {}
+
+  /** A string flag's value. */
+  option(name: string): string | undefined {
+    const v = this.values[name];
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  flag(name: string): boolean {
+    return this.values[name] === true;
+  }
+
+  get json(): boolean {
+    return this.flag('json');
+  }
+
+  get aws(): boolean {
+    return this.flag('aws');
+  }
+
+  get dataDir(): string {
+    return this.option('data-dir')!;
+  }
+
+  /** The deployed stack `--aws` acts on: `--stack`, else the stage's. */
+  get awsStack(): string {
+    return this.option('stack') ?? stackName(this.option('stage')!);
+  }
+
+  /** A provider by name, or a UsageError naming the known ones. */
+  provider(name: string | undefined, what = 'a provider'): ProviderDefinition {
+    const def = name ? this.providers.find((p) => p.name === name) : undefined;
+    if (def) return def;
+    const known = this.providers.map((p) => p.name).join(', ');
+    throw new UsageError(name ? `unknown provider ${name}; known: ${known}` : `missing ${what}: one of ${known}`);
+  }
+
+  /** The local stack `npm start` runs on the data folder. */
+  running(): RunningStack {
+    return runningStack(this.dataDir);
+  }
+
+  /** Whether `npm start` runs on the data folder. */
+  isRunning(): boolean {
+    return existsSync(join(this.dataDir, 'stack.json'));
+  }
+
+  /** The local stack, or with `--aws` the deployed one. */
+  async target(): Promise<OpsTarget> {
+    if (this.aws) {
+      const { AwsOpsTarget } = await import('./aws-target');
+      return AwsOpsTarget.connect(this.awsStack);
+    }
+    const { adminUrl } = this.running();
+    if (!adminUrl) throw new Error('the running local stack has no admin API: restart it with `npm start`');
+    return new LocalOpsTarget(adminUrl, this.dataDir);
+  }
+
+  /** One result: JSON with `--json`, else its text. */
+  print<T>(result: T, text: (r: T) => string): void {
+    this.io.stdout.write(`${this.json ? JSON.stringify(result) : text(result)}\n`);
+  }
+}
