@@ -4,7 +4,6 @@ import { normalizeHeaders } from '../headers';
 import type { SecretStore } from '../ports';
 import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
 import { apiNotice } from './api-notice';
-import { backoffMs } from './backoff';
 import { circuitStateName, providerBreaker } from './breaker';
 import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
 import { credentials, type Credentials } from './credentials';
@@ -14,7 +13,7 @@ import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
 import { judgeBody } from './read-body';
 import { Redactor } from './redact';
 import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-url';
-import { retryAfterMs } from './retry-after';
+import { callDeadline, mayRetry, nextStep, NO_RETRIES_YET, refusal, retryLimits } from './retry-policy';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
 import { untilAborted } from './until-aborted';
@@ -35,7 +34,6 @@ export { CLIENT_DEFAULTS };
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface ClientDeps {
   definition: ProviderDefinition;
@@ -171,12 +169,8 @@ function buildClient(deps: ClientDeps): ClientParts {
     attemptMs: def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
     callMs: def.timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
     safetyMarginMs: def.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
-    baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
-    capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
-    attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
-    rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
-    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
   };
+  const limits = retryLimits(def);
   const base = apiBase(def, deps.baseUrl);
   // A base URL may name a secret in braces (Shopify: `https://{shop}.myshopify.com`), filled once.
   let filled: Promise<string> | undefined;
@@ -374,14 +368,10 @@ function buildClient(deps: ClientDeps): ClientParts {
     const method = (req.method ?? 'GET').toUpperCase();
     const operation = req.operation ?? operationOf(req);
     const traceId = ctx.traceId;
-    const budget = ctx.remainingMs ? Math.min(s.callMs, ctx.remainingMs() - s.safetyMarginMs) : s.callMs;
-    const deadline = time.now() + budget;
-    const retryable = IDEMPOTENT.has(method) || Boolean(req.idempotencyKey && def.idempotencyKeyHeader);
+    const deadline = callDeadline(time.now(), s, ctx.remainingMs);
+    const retryable = mayRetry(method, Boolean(req.idempotencyKey && def.idempotencyKeyHeader));
     let attempt = 0;
-    let transient = 0;
-    let malformed = 0;
-    let rateWaits = 0;
-    let refreshed = false;
+    let spent = NO_RETRIES_YET;
     let last: IntegrationError | undefined;
 
     const error = (
@@ -408,13 +398,8 @@ function buildClient(deps: ClientDeps): ClientParts {
     };
 
     for (;;) {
-      if (time.now() >= deadline) return endWithout('timeout', 'no time left before the deadline');
-      if (quotaUntil > time.now())
-        return endWithout(
-          'quota_exhausted',
-          `daily request quota spent (${limitHeaders?.dailyRemaining}: 0), not sending until 00:00 UTC`,
-          quotaUntil,
-        );
+      const refused = refusal(time.now(), deadline, quotaUntil, limitHeaders?.dailyRemaining);
+      if (refused) return endWithout(refused.kind, refused.message, refused.resumeAt);
       const sendAt = bucket.reserve();
       if (sendAt > deadline) {
         bucket.release();
@@ -445,53 +430,14 @@ function buildClient(deps: ClientDeps): ClientParts {
       }
       const now = time.now();
       if (r.status !== undefined) observeLimits(r.headers, now);
-
-      let waitMs: number | undefined;
-      let resumeAt: number | undefined;
-      switch (r.outcome) {
-        case 'ok':
-          break;
-        case 'auth':
-          if (tokens && r.token && r.status === 401 && !refreshed) {
-            refreshed = true;
-            tokens.invalidate(r.token);
-            waitMs = 0;
-          }
-          break;
-        case 'rate_limited': {
-          const limit = rateLimitState(r.headers, now, def.rateLimit?.headers);
-          const hinted =
-            (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
-            retryAfterMs(r.headers['retry-after'], now) ??
-            (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
-          // A 429 that names no time still means "slow down": wait a floor that doubles (up to 8 times it), never a short backoff.
-          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** Math.min(rateWaits, 3);
-          resumeAt = now + wait;
-          bucket.pauseUntil(resumeAt);
-          // A spent quota (a daily one) is never waited out within a call, and no later call is sent before it resets.
-          if (r.kind === 'quota_exhausted') quotaUntil = Math.max(quotaUntil, resumeAt);
-          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt < deadline) {
-            rateWaits += 1;
-            waitMs = wait;
-          }
-          break;
-        }
-        case 'retryable':
-        case 'timeout':
-        case 'network':
-        case 'malformed': {
-          transient += 1;
-          if (r.outcome === 'malformed') malformed += 1;
-          // A non-JSON 5xx is retried once; a non-JSON 2xx is never retried.
-          const allowed = r.outcome !== 'malformed' || (r.status !== undefined && r.status >= 500 && malformed < 2);
-          if (!retryable || !allowed || transient >= s.attempts) break;
-          const wait = Math.max(backoffMs(transient, s, time.random), retryAfterMs(r.headers['retry-after'], now) ?? 0);
-          if (now + wait < deadline) waitMs = wait;
-          break;
-        }
-        case 'permanent':
-          break;
-      }
+      const facts = { ...r, tokenRefreshable: Boolean(tokens && r.token) };
+      const step = nextStep(facts, spent, limits, { now, deadline, random: time.random }, retryable);
+      if (step.next !== 'done') spent = step.state;
+      if (step.next !== 'done' && step.resumeAt !== undefined) bucket.pauseUntil(step.resumeAt);
+      if (step.next !== 'done' && step.quotaUntil !== undefined) quotaUntil = Math.max(quotaUntil, step.quotaUntil);
+      if (step.next === 'retry' && step.refreshToken) tokens?.invalidate(r.token!);
+      const waitMs = step.next === 'retry' ? step.waitMs : undefined;
+      const resumeAt = step.next === 'done' ? undefined : step.resumeAt;
 
       const message = r.message ? redactor.text(r.message) : undefined;
       // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
@@ -528,7 +474,7 @@ function buildClient(deps: ClientDeps): ClientParts {
           : {}),
       };
       emit(event);
-      if (r.outcome === 'ok') {
+      if (step.next === 'done') {
         return {
           ok: true,
           value: {
@@ -541,21 +487,10 @@ function buildClient(deps: ClientDeps): ClientParts {
           },
         };
       }
-      if (waitMs === undefined) {
-        return fail(
-          error(r.kind ?? 'permanent', message ?? 'failed', {
-            status: r.status,
-            requestId: r.requestId,
-            resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
-          }),
-        );
-      }
-      last = error(r.kind ?? 'retryable', message ?? 'failed', {
-        status: r.status,
-        requestId: r.requestId,
-        resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
-      });
-      if (waitMs > 0) await time.sleep(waitMs);
+      const e = error(step.kind, message ?? 'failed', { status: r.status, requestId: r.requestId, resumeAt });
+      if (step.next === 'give_up') return fail(e);
+      last = e;
+      if (step.waitMs > 0) await time.sleep(step.waitMs);
     }
   }
 

@@ -1,0 +1,228 @@
+import type { ErrorKind } from '../errors';
+import type { ProviderDefinition, RateLimitHeaderNames } from '../../providers/types';
+import { backoffMs } from './backoff';
+import { CLIENT_DEFAULTS } from './defaults';
+import { rateLimitState } from './rate-limit-headers';
+import { retryAfterMs } from './retry-after';
+import type { AttemptOutcome } from './types';
+
+/** Methods safe to send twice; any other (POST, PATCH) is retried only when the provider takes an idempotency key. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** A 429 that names no time waits the floor, doubled per repeat at most this many times (8x the floor). */
+export const FLOOR_DOUBLINGS = 3;
+
+/** A non-JSON 5xx is retried this many times; a non-JSON 2xx never. */
+export const MALFORMED_5XX_RETRIES = 1;
+
+/** How many tries and waits a call gets, from the provider's definition or CLIENT_DEFAULTS. */
+export interface RetryLimits {
+  /** Attempts in all for transient failures. */
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+  /** Rate-limit waits within one call. */
+  rateLimitWaits: number;
+  /** The wait after a 429 that names no time. */
+  minRateLimitWaitMs: number;
+  /** Where the provider reports its limit, if not the usual names. */
+  rateLimitHeaders?: RateLimitHeaderNames;
+}
+
+/** What the policy reads of one attempt. */
+export interface AttemptFacts {
+  outcome: AttemptOutcome;
+  kind?: ErrorKind;
+  status?: number;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+  /** When the provider said calls work again, read from a body by its hook (GitHub's 403, API-Football's 200). */
+  resumeAt?: number;
+  /** The attempt sent an OAuth token that a new one could replace. */
+  tokenRefreshable?: boolean;
+}
+
+/** What a call has spent so far; each step returns the next one. */
+export interface RetryState {
+  /** Transient failures (5xx, 408, timeouts, resets, malformed bodies). */
+  transient: number;
+  malformed: number;
+  rateWaits: number;
+  /** The OAuth token was renewed once after a 401. */
+  refreshed: boolean;
+}
+
+export const NO_RETRIES_YET: RetryState = { transient: 0, malformed: 0, rateWaits: 0, refreshed: false };
+
+/** The call's clock: now, when it must end, and the jitter source. */
+export interface RetryClock {
+  now: number;
+  deadline: number;
+  random: () => number;
+}
+
+interface StepCommon {
+  state: RetryState;
+  /** The error kind the call ends with, now or if a retry later runs out of time. */
+  kind: ErrorKind;
+  /** Rate limited: when the provider takes calls again; every later call waits for it. */
+  resumeAt?: number;
+  /** A spent quota: no call of this client is sent before then. */
+  quotaUntil?: number;
+}
+
+/** The next step after an attempt: done, wait and retry, or give up with a classified error. */
+export type RetryStep =
+  | { next: 'done' }
+  | (StepCommon & { next: 'retry'; waitMs: number; refreshToken?: true })
+  | (StepCommon & { next: 'give_up' });
+
+/**
+ * The retry limits of a provider.
+ *
+ * @example
+ * retryLimits(stripe) // { attempts: 4, baseMs: 200, capMs: 20000, rateLimitWaits: 5, minRateLimitWaitMs: 5000, ... }
+ */
+export function retryLimits(def: Pick<ProviderDefinition, 'retry' | 'rateLimit'>): RetryLimits {
+  return {
+    attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
+    baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
+    capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
+    rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
+    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
+    rateLimitHeaders: def.rateLimit?.headers,
+  };
+}
+
+/**
+ * Whether a call may be sent more than once: idempotent methods always, others only with an idempotency key.
+ *
+ * @example
+ * mayRetry('POST', false) // false
+ * mayRetry('POST', true)  // true: the provider answers a repeat with the first result
+ */
+export function mayRetry(method: string, idempotencyKeySent: boolean): boolean {
+  return IDEMPOTENT_METHODS.has(method) || idempotencyKeySent;
+}
+
+/**
+ * When a call must end: its own budget, cut to the caller's remaining time less a safety margin.
+ *
+ * @example
+ * callDeadline(now, { callMs: 60_000, safetyMarginMs: 2_000 }, () => 30_000) // now + 28000
+ */
+export function callDeadline(
+  now: number,
+  t: { callMs: number; safetyMarginMs: number },
+  remainingMs?: () => number,
+): number {
+  return now + (remainingMs ? Math.min(t.callMs, remainingMs() - t.safetyMarginMs) : t.callMs);
+}
+
+/**
+ * Why no attempt may go out now (the deadline passed, the daily quota is spent), or undefined.
+ *
+ * @example
+ * refusal(now, now - 1, 0) // { kind: 'timeout', message: 'no time left before the deadline' }
+ */
+export function refusal(
+  now: number,
+  deadline: number,
+  quotaUntil: number,
+  dailyHeader?: string,
+): { kind: ErrorKind; message: string; resumeAt?: number } | undefined {
+  if (now >= deadline) return { kind: 'timeout', message: 'no time left before the deadline' };
+  if (quotaUntil > now)
+    return {
+      kind: 'quota_exhausted',
+      message: `daily request quota spent (${dailyHeader}: 0), not sending until 00:00 UTC`,
+      resumeAt: quotaUntil,
+    };
+  return undefined;
+}
+
+/**
+ * How long a rate-limited attempt waits: what the provider said (its hook's resume time, Retry-After, a reset
+ * header), else a floor that doubles with each repeat.
+ *
+ * @example
+ * rateLimitWaitMs({ outcome: 'rate_limited', headers: { 'retry-after': '7' } }, 0, limits, now) // 7000
+ */
+export function rateLimitWaitMs(f: AttemptFacts, rateWaits: number, limits: RetryLimits, now: number): number {
+  const reset = rateLimitState(f.headers, now, limits.rateLimitHeaders).resetAt;
+  const hinted =
+    (f.resumeAt !== undefined ? Math.max(0, f.resumeAt - now) : undefined) ??
+    retryAfterMs(f.headers['retry-after'], now) ??
+    (reset !== undefined ? reset - now : undefined);
+  return hinted ?? limits.minRateLimitWaitMs * 2 ** Math.min(rateWaits, FLOOR_DOUBLINGS);
+}
+
+function rateLimited(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
+  const wait = rateLimitWaitMs(f, state.rateWaits, limits, clock.now);
+  const resumeAt = clock.now + wait;
+  const quota = f.kind === 'quota_exhausted';
+  const held = { resumeAt, ...(quota ? { quotaUntil: resumeAt } : {}) };
+  // A spent quota is never waited out within a call.
+  if (!quota && retry && state.rateWaits < limits.rateLimitWaits && resumeAt < clock.deadline) {
+    const next = { ...state, rateWaits: state.rateWaits + 1 };
+    return { next: 'retry', waitMs: wait, state: next, kind: f.kind ?? 'retryable', ...held } as const;
+  }
+  return { next: 'give_up', state, kind: f.kind ?? 'permanent', ...held } as const;
+}
+
+function transient(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
+  const malformed = f.outcome === 'malformed';
+  const next = { ...state, transient: state.transient + 1, malformed: state.malformed + (malformed ? 1 : 0) };
+  const giveUp = { next: 'give_up', state: next, kind: f.kind ?? 'permanent' } as const;
+  const allowed = !malformed || (f.status !== undefined && f.status >= 500 && next.malformed <= MALFORMED_5XX_RETRIES);
+  if (!retry || !allowed || next.transient >= limits.attempts) return giveUp;
+  const wait = Math.max(
+    backoffMs(next.transient, limits, clock.random),
+    retryAfterMs(f.headers['retry-after'], clock.now) ?? 0,
+  );
+  if (clock.now + wait >= clock.deadline) return giveUp;
+  return { next: 'retry', waitMs: wait, state: next, kind: f.kind ?? 'retryable' } as const;
+}
+
+/**
+ * The retry decision: the outcome of one attempt and what the call has spent in, the next step out.
+ * 429s wait what the provider says; 5xx, timeouts and resets back off with full jitter; a 401 renews an
+ * OAuth token once; a POST is sent again only with an idempotency key (`retry`, see mayRetry); no wait
+ * passes the deadline: the call gives up instead, rate limited with the time to resume.
+ *
+ * @example
+ * const step = nextStep({ outcome: 'rate_limited', kind: 'rate_limited', headers: { 'retry-after': '7' } },
+ *   NO_RETRIES_YET, retryLimits(def), { now, deadline: now + 60_000, random: Math.random }, true);
+ * // { next: 'retry', waitMs: 7000, resumeAt: now + 7000, kind: 'rate_limited', state: { rateWaits: 1, ... } }
+ */
+export function nextStep(
+  f: AttemptFacts,
+  state: RetryState,
+  limits: RetryLimits,
+  clock: RetryClock,
+  retry: boolean,
+): RetryStep {
+  switch (f.outcome) {
+    case 'ok':
+      return { next: 'done' };
+    case 'auth':
+      if (f.status === 401 && f.tokenRefreshable && !state.refreshed)
+        return {
+          next: 'retry',
+          waitMs: 0,
+          refreshToken: true,
+          state: { ...state, refreshed: true },
+          kind: f.kind ?? 'retryable',
+        };
+      return { next: 'give_up', state, kind: f.kind ?? 'permanent' };
+    case 'rate_limited':
+      return rateLimited(f, state, limits, clock, retry);
+    case 'retryable':
+    case 'timeout':
+    case 'network':
+    case 'malformed':
+      return transient(f, state, limits, clock, retry);
+    case 'permanent':
+      return { next: 'give_up', state, kind: f.kind ?? 'permanent' };
+  }
+}
