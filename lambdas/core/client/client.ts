@@ -5,6 +5,7 @@ import type { SecretStore } from '../ports';
 import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
 import { apiNotice } from './api-notice';
 import { circuitStateName, providerBreaker } from './breaker';
+import { buildRequest, CORRELATION_HEADER, credentialScrubber, type OutgoingRequest } from './build-request';
 import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
 import { credentials, type Credentials } from './credentials';
 import { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
@@ -12,7 +13,7 @@ import { paginatePages, type PaginateOptions } from './paginate';
 import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
 import { judgeBody } from './read-body';
 import { Redactor } from './redact';
-import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-url';
+import { apiBase, fillPlaceholders, operationOf, tokenEndpoint } from './request-url';
 import { callDeadline, mayRetry, nextStep, NO_RETRIES_YET, refusal, retryLimits } from './retry-policy';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
@@ -30,9 +31,8 @@ import type {
 
 import { CLIENT_DEFAULTS } from './defaults';
 
-export { CLIENT_DEFAULTS };
+export { CLIENT_DEFAULTS, CORRELATION_HEADER };
 
-export const CORRELATION_HEADER = 'x-correlation-id';
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
 
 export interface ClientDeps {
@@ -95,19 +95,6 @@ interface AttemptResult extends Classified {
 /** A provider error code fit for a log line: short, plain characters only. */
 function safeCode(code: unknown): string | undefined {
   return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
-}
-
-/** Where the token endpoint is: an override, or the definition's (moved to the overridden origin when it shared the API's). */
-function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | undefined {
-  if (def.auth.kind !== 'oauth2-client-credentials') return undefined;
-  if (deps.tokenUrl) return deps.tokenUrl;
-  const url = new URL(def.auth.tokenUrl, `${def.baseUrl.replace(/\/+$/, '')}/`);
-  if (deps.baseUrl && url.origin === new URL(def.baseUrl).origin) {
-    const over = new URL(deps.baseUrl);
-    url.protocol = over.protocol;
-    url.host = over.host;
-  }
-  return url.toString();
 }
 
 /**
@@ -205,19 +192,7 @@ function buildClient(deps: ClientDeps): ClientParts {
           emit,
         })
       : undefined;
-  // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
-  const credentialParams =
-    def.auth.kind === 'apiKey' && def.auth.in === 'query'
-      ? [def.auth.name]
-      : def.auth.kind === 'apiKeys' && def.auth.in === 'query'
-        ? def.auth.keys.map((k) => k.name)
-        : [];
-  const scrub = (href: string): string => {
-    if (credentialParams.length === 0) return href;
-    const u = new URL(href);
-    for (const name of credentialParams) u.searchParams.delete(name);
-    return u.toString();
-  };
+  const scrub = credentialScrubber(def.auth);
   const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
 
   /** Follows what a response says of the limits: the window's remaining requests, and a daily quota's. */
@@ -294,9 +269,9 @@ function buildClient(deps: ClientDeps): ClientParts {
         durationMs: took(),
       };
     }
-    let url: URL;
+    let out: OutgoingRequest;
     try {
-      url = requestUrl(baseUrl, req, creds.query);
+      out = buildRequest(def, baseUrl, req, method, traceId, creds);
     } catch (err) {
       return {
         outcome: 'permanent',
@@ -308,22 +283,10 @@ function buildClient(deps: ClientDeps): ClientParts {
         durationMs: took(),
       };
     }
-    const headers: Record<string, string> = { accept: 'application/json', [CORRELATION_HEADER]: traceId };
-    if (def.apiVersion?.in === 'header') headers[def.apiVersion.header] = def.apiVersion.value;
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      headers['content-type'] = 'application/json';
-    } else if (req.form) {
-      body = new URLSearchParams(req.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    if (req.idempotencyKey && def.idempotencyKeyHeader) headers[def.idempotencyKeyHeader] = req.idempotencyKey;
-    Object.assign(headers, req.headers, creds.headers);
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
+      res = await doFetch(out.url, { ...out.init, signal, redirect: 'manual' });
       text = await res.text();
     } catch (err) {
       const c = classifyThrown(err);
@@ -332,7 +295,7 @@ function buildClient(deps: ClientDeps): ClientParts {
         failed: c.breakerFailure,
         headers: {},
         durationMs: took(),
-        url: scrub(url.toString()),
+        url: scrub(out.url.toString()),
         token: creds.token,
       };
     }
@@ -359,7 +322,7 @@ function buildClient(deps: ClientDeps): ClientParts {
       body: verdict.kind === 'json' ? verdict.body : undefined,
       requestId: requestIdHeaders.map((h) => resHeaders[h]).find((v) => v !== undefined),
       durationMs: took(),
-      url: scrub(url.toString()),
+      url: scrub(out.url.toString()),
       token: creds.token,
     };
   }
