@@ -1,23 +1,19 @@
 import { bulkhead, BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import { IntegrationError, type ErrorKind } from '../errors';
-import { normalizeHeaders } from '../headers';
 import type { SecretStore } from '../ports';
 import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
 import { apiNotice } from './api-notice';
 import { circuitStateName, providerBreaker } from './breaker';
-import { buildRequest, CORRELATION_HEADER, credentialScrubber, type OutgoingRequest } from './build-request';
-import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
-import { credentials, type Credentials } from './credentials';
+import { attemptOnce, requestIdHeaders, type AttemptParts, type AttemptResult } from './attempt';
+import { CORRELATION_HEADER, credentialScrubber } from './build-request';
 import { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
 import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
-import { judgeBody } from './read-body';
 import { Redactor } from './redact';
 import { apiBase, fillPlaceholders, operationOf, tokenEndpoint } from './request-url';
 import { callDeadline, mayRetry, nextStep, NO_RETRIES_YET, refusal, retryLimits } from './retry-policy';
 import type { Time } from './time';
 import { TokenBucket } from './token-bucket';
-import { untilAborted } from './until-aborted';
 import type {
   AttemptEvent,
   CallContext,
@@ -32,8 +28,6 @@ import type {
 import { CLIENT_DEFAULTS } from './defaults';
 
 export { CLIENT_DEFAULTS, CORRELATION_HEADER };
-
-const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
 
 export interface ClientDeps {
   definition: ProviderDefinition;
@@ -78,23 +72,6 @@ interface ClientParts {
   client: RequestClient;
   emit: ClientListener;
   scrub: (href: string) => string;
-}
-
-interface AttemptResult extends Classified {
-  status?: number;
-  headers: Record<string, string>;
-  body?: unknown;
-  requestId?: string;
-  durationMs: number;
-  url?: string;
-  token?: string;
-  /** For the breaker's predicate. */
-  failed: boolean;
-}
-
-/** A provider error code fit for a log line: short, plain characters only. */
-function safeCode(code: unknown): string | undefined {
-  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
 }
 
 /**
@@ -193,7 +170,17 @@ function buildClient(deps: ClientDeps): ClientParts {
         })
       : undefined;
   const scrub = credentialScrubber(def.auth);
-  const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
+  const attemptParts: AttemptParts = {
+    def,
+    secrets: deps.secrets,
+    time,
+    fetch: doFetch,
+    redactor,
+    tokens,
+    baseUrl: filledBase,
+    scrub,
+    requestIdHeaders: requestIdHeaders(def),
+  };
 
   /** Follows what a response says of the limits: the window's remaining requests, and a daily quota's. */
   function observeLimits(headers: Record<string, string>, now: number): void {
@@ -204,127 +191,6 @@ function buildClient(deps: ClientDeps): ClientParts {
     bucket.observe(state);
     const daily = limitHeaders?.dailyRemaining ? headers[limitHeaders.dailyRemaining.toLowerCase()] : undefined;
     if (daily !== undefined && /^\s*-?\d+\s*$/.test(daily) && Number(daily) <= 0) quotaUntil = nextUtcMidnight(now);
-  }
-
-  // The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
-  function inspected(status: number, headers: Record<string, string>, body: unknown): Classified | undefined {
-    try {
-      const problem = def.inspectResponse!({ status, headers, body }, time.now());
-      return problem ? classifyProblem(problem) : undefined;
-    } catch {
-      return {
-        outcome: 'malformed',
-        kind: 'malformed_response',
-        message: `${status} with a body the provider's inspectResponse could not read`,
-        breakerFailure: false,
-      };
-    }
-  }
-
-  async function attemptOnce(
-    req: ClientRequest,
-    method: string,
-    traceId: string,
-    timeoutMs: number,
-  ): Promise<AttemptResult> {
-    const started = time.now();
-    const took = () => time.now() - started;
-    // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
-    const signal = time.timeout(timeoutMs);
-    let creds: Credentials;
-    let baseUrl: string;
-    try {
-      creds = await untilAborted(credentials(def.name, def.auth, deps.secrets, redactor, tokens, signal), signal);
-      baseUrl = await untilAborted(filledBase(), signal);
-    } catch (err) {
-      if (signal.aborted && !(err instanceof IntegrationError)) {
-        return {
-          outcome: 'timeout',
-          kind: 'timeout',
-          message: 'attempt timed out reading credentials',
-          breakerFailure: false,
-          failed: false,
-          headers: {},
-          durationMs: took(),
-        };
-      }
-      const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
-      const outcome =
-        kind === 'retryable'
-          ? 'retryable'
-          : kind === 'timeout'
-            ? 'timeout'
-            : kind === 'malformed_response'
-              ? 'malformed'
-              : 'auth';
-      const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
-      return {
-        outcome,
-        kind,
-        message,
-        status: err instanceof IntegrationError ? err.status : undefined,
-        breakerFailure: false,
-        failed: false,
-        headers: {},
-        durationMs: took(),
-      };
-    }
-    let out: OutgoingRequest;
-    try {
-      out = buildRequest(def, baseUrl, req, method, traceId, creds);
-    } catch (err) {
-      return {
-        outcome: 'permanent',
-        kind: 'permanent',
-        message: (err as Error).message,
-        breakerFailure: false,
-        failed: false,
-        headers: {},
-        durationMs: took(),
-      };
-    }
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(out.url, { ...out.init, signal, redirect: 'manual' });
-      text = await res.text();
-    } catch (err) {
-      const c = classifyThrown(err);
-      return {
-        ...c,
-        failed: c.breakerFailure,
-        headers: {},
-        durationMs: took(),
-        url: scrub(out.url.toString()),
-        token: creds.token,
-      };
-    }
-    const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
-    const verdict = judgeBody(text, resHeaders['content-type']);
-    let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
-    if (
-      def.inspectResponse &&
-      (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') &&
-      (verdict.kind === 'json' || verdict.kind === 'empty')
-    ) {
-      const hook = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined);
-      // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is spent.
-      if (hook && (c.outcome !== 'rate_limited' || hook.outcome === 'rate_limited')) c = hook;
-    }
-    // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
-    const code = c.outcome !== 'ok' && verdict.kind === 'json' ? safeCode(def.errorCode?.(verdict.body)) : undefined;
-    if (code) c.message = `${c.message} (${code})`;
-    return {
-      ...c,
-      failed: c.breakerFailure,
-      status: res.status,
-      headers: resHeaders,
-      body: verdict.kind === 'json' ? verdict.body : undefined,
-      requestId: requestIdHeaders.map((h) => resHeaders[h]).find((v) => v !== undefined),
-      durationMs: took(),
-      url: scrub(out.url.toString()),
-      token: creds.token,
-    };
   }
 
   async function request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>> {
@@ -377,7 +243,7 @@ function buildClient(deps: ClientDeps): ClientParts {
           if (leftMs <= 0) return undefined;
           return breaker.execute(() => {
             attempt += 1;
-            return attemptOnce(req, method, traceId, Math.min(s.attemptMs, leftMs));
+            return attemptOnce(attemptParts, req, method, traceId, Math.min(s.attemptMs, leftMs));
           });
         });
       } catch (err) {
