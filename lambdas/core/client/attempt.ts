@@ -141,18 +141,19 @@ export async function attemptOnce(
   traceId: string,
   timeoutMs: number,
 ): Promise<AttemptResult> {
-  const started = p.time.now();
+  const { def, time } = p;
+  const started = time.now();
   const ended = { headers: {}, failed: false, durationMs: 0 };
-  const took = () => p.time.now() - started;
+  const took = () => time.now() - started;
   // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
-  const signal = p.time.timeout(timeoutMs);
+  const signal = time.timeout(timeoutMs);
   let creds: Credentials;
   let out: OutgoingRequest;
   try {
-    creds = await untilAborted(credentials(p.def.name, p.def.auth, p.secrets, p.redactor, p.tokens, signal), signal);
+    creds = await untilAborted(credentials(def.name, def.auth, p.secrets, p.redactor, p.tokens, signal), signal);
     const baseUrl = await untilAborted(p.baseUrl(), signal);
     try {
-      out = buildRequest(p.def, baseUrl, req, method, traceId, creds);
+      out = buildRequest(def, baseUrl, req, method, traceId, creds);
     } catch (err) {
       const message = (err as Error).message;
       return { outcome: 'permanent', kind: 'permanent', message, breakerFailure: false, ...ended, durationMs: took() };
@@ -171,7 +172,7 @@ export async function attemptOnce(
     return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url, token: creds.token };
   }
   const headers = normalizeHeaders(Object.fromEntries(res.headers));
-  const c = judgeResponse(p.def, p.time.now(), res.status, headers, text);
+  const c = judgeResponse(def, time.now(), res.status, headers, text);
   return {
     ...c,
     failed: c.breakerFailure,

@@ -157,31 +157,47 @@ export function rateLimitWaitMs(f: AttemptFacts, rateWaits: number, limits: Retr
   return hinted ?? limits.minRateLimitWaitMs * 2 ** Math.min(rateWaits, FLOOR_DOUBLINGS);
 }
 
+type Held = Pick<StepCommon, 'resumeAt' | 'quotaUntil'>;
+
+const giveUp = (f: AttemptFacts, state: RetryState, held?: Held): RetryStep => ({
+  next: 'give_up',
+  state,
+  kind: f.kind ?? 'permanent',
+  ...held,
+});
+
+const retryIn = (
+  waitMs: number,
+  f: AttemptFacts,
+  state: RetryState,
+  extra?: Held & { refreshToken?: true },
+): RetryStep => ({
+  next: 'retry',
+  waitMs,
+  state,
+  kind: f.kind ?? 'retryable',
+  ...extra,
+});
+
 function rateLimited(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
   const wait = rateLimitWaitMs(f, state.rateWaits, limits, clock.now);
   const resumeAt = clock.now + wait;
   const quota = f.kind === 'quota_exhausted';
-  const held = { resumeAt, ...(quota ? { quotaUntil: resumeAt } : {}) };
+  const held = quota ? { resumeAt, quotaUntil: resumeAt } : { resumeAt };
   // A spent quota is never waited out within a call.
-  if (!quota && retry && state.rateWaits < limits.rateLimitWaits && resumeAt < clock.deadline) {
-    const next = { ...state, rateWaits: state.rateWaits + 1 };
-    return { next: 'retry', waitMs: wait, state: next, kind: f.kind ?? 'retryable', ...held } as const;
-  }
-  return { next: 'give_up', state, kind: f.kind ?? 'permanent', ...held } as const;
+  if (quota || !retry || state.rateWaits >= limits.rateLimitWaits || resumeAt >= clock.deadline)
+    return giveUp(f, state, held);
+  return retryIn(wait, f, { ...state, rateWaits: state.rateWaits + 1 }, held);
 }
 
 function transient(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
   const malformed = f.outcome === 'malformed';
   const next = { ...state, transient: state.transient + 1, malformed: state.malformed + (malformed ? 1 : 0) };
-  const giveUp = { next: 'give_up', state: next, kind: f.kind ?? 'permanent' } as const;
   const allowed = !malformed || (f.status !== undefined && f.status >= 500 && next.malformed <= MALFORMED_5XX_RETRIES);
-  if (!retry || !allowed || next.transient >= limits.attempts) return giveUp;
-  const wait = Math.max(
-    backoffMs(next.transient, limits, clock.random),
-    retryAfterMs(f.headers['retry-after'], clock.now) ?? 0,
-  );
-  if (clock.now + wait >= clock.deadline) return giveUp;
-  return { next: 'retry', waitMs: wait, state: next, kind: f.kind ?? 'retryable' } as const;
+  if (!retry || !allowed || next.transient >= limits.attempts) return giveUp(f, next);
+  const backoff = backoffMs(next.transient, limits, clock.random);
+  const wait = Math.max(backoff, retryAfterMs(f.headers['retry-after'], clock.now) ?? 0);
+  return clock.now + wait < clock.deadline ? retryIn(wait, f, next) : giveUp(f, next);
 }
 
 /**
@@ -207,14 +223,8 @@ export function nextStep(
       return { next: 'done' };
     case 'auth':
       if (f.status === 401 && f.tokenRefreshable && !state.refreshed)
-        return {
-          next: 'retry',
-          waitMs: 0,
-          refreshToken: true,
-          state: { ...state, refreshed: true },
-          kind: f.kind ?? 'retryable',
-        };
-      return { next: 'give_up', state, kind: f.kind ?? 'permanent' };
+        return retryIn(0, f, { ...state, refreshed: true }, { refreshToken: true });
+      return giveUp(f, state);
     case 'rate_limited':
       return rateLimited(f, state, limits, clock, retry);
     case 'retryable':
@@ -223,6 +233,6 @@ export function nextStep(
     case 'malformed':
       return transient(f, state, limits, clock, retry);
     case 'permanent':
-      return { next: 'give_up', state, kind: f.kind ?? 'permanent' };
+      return giveUp(f, state);
   }
 }

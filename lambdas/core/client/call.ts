@@ -1,0 +1,210 @@
+import { BrokenCircuitError, IsolatedCircuitError, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
+import { IntegrationError, type ErrorKind, type IntegrationErrorOptions } from '../errors';
+import type { ProviderDefinition } from '../../providers/types';
+import { apiNotice, type ApiNotice } from './api-notice';
+import { attemptOnce, type AttemptParts, type AttemptResult } from './attempt';
+import { CLIENT_DEFAULTS } from './defaults';
+import type { ProviderLimits } from './provider-limits';
+import type { Redactor } from './redact';
+import { operationOf } from './request-url';
+import {
+  callDeadline,
+  mayRetry,
+  nextStep,
+  NO_RETRIES_YET,
+  refusal,
+  type RetryLimits,
+  type RetryStep,
+} from './retry-policy';
+import type { AttemptEvent, CallContext, ClientListener, ClientRequest, ClientResponse, Result } from './types';
+
+/** The per-attempt and per-call budgets. */
+export interface CallTimeouts {
+  attemptMs: number;
+  callMs: number;
+  safetyMarginMs: number;
+}
+
+/** What a call needs of its client: what an attempt needs, and the parts all its calls share. */
+export interface CallParts extends AttemptParts {
+  emit: ClientListener;
+  timeouts: CallTimeouts;
+  retry: RetryLimits;
+  limits: ProviderLimits;
+  slots: BulkheadPolicy;
+  breaker: CircuitBreakerPolicy;
+}
+
+/** One call in progress. */
+interface Call {
+  req: ClientRequest;
+  method: string;
+  operation: string;
+  traceId: string;
+  deadline: number;
+  /** The call may be sent more than once (mayRetry). */
+  retryable: boolean;
+  attempts: number;
+  /** The error of the last attempt that was to be retried: a call that then runs out of time ends with it. */
+  last?: IntegrationError;
+}
+
+type Sent = { ok: true; r: AttemptResult } | { ok: false; ended: Result<ClientResponse> };
+
+/**
+ * The budgets of a provider's attempts and calls.
+ *
+ * @example
+ * callTimeouts(github) // { attemptMs: 8000, callMs: 60000, safetyMarginMs: 2000 }
+ */
+export function callTimeouts(def: Pick<ProviderDefinition, 'timeouts'>): CallTimeouts {
+  return {
+    attemptMs: def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
+    callMs: def.timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
+    safetyMarginMs: def.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
+  };
+}
+
+const callError = (k: CallParts, call: Call, kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) =>
+  new IntegrationError(kind, k.redactor.text(`${k.def.name} ${call.operation}: ${message}`), {
+    ...opts,
+    attempts: call.attempts,
+  });
+
+/** Ends a call that sends no (further) attempt, and says so to observers. */
+function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, resumeAt?: number): Sent {
+  const e = call.last && kind === 'timeout' ? call.last : callError(k, call, kind, message, { resumeAt });
+  k.emit({
+    type: 'call_ended',
+    at: k.time.now(),
+    provider: k.def.name,
+    operation: call.operation,
+    traceId: call.traceId,
+    attempt: call.attempts,
+    errorCode: e.kind,
+    errorMessage: e.message,
+    resumeAt: e.resumeAt,
+  });
+  return { ok: false, ended: { ok: false, error: e } };
+}
+
+/** One attempt through the gates: deadline and quota, the rate limit's pace, a bulkhead slot, the breaker. */
+async function sendOne(k: CallParts, call: Call): Promise<Sent> {
+  const { time, limits } = k;
+  const refused = refusal(time.now(), call.deadline, limits.quotaUntil, k.retry.rateLimitHeaders?.dailyRemaining);
+  if (refused) return endWithout(k, call, refused.kind, refused.message, refused.resumeAt);
+  const sendAt = limits.bucket.reserve();
+  if (sendAt > call.deadline) {
+    limits.bucket.release();
+    return endWithout(k, call, 'rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
+  }
+  if (sendAt > time.now()) await time.sleep(sendAt - time.now());
+  let r: AttemptResult | undefined;
+  try {
+    r = await k.slots.execute(() => {
+      // Time queued for a slot counts: the attempt gets what is left of the deadline, if anything.
+      const leftMs = call.deadline - time.now();
+      if (leftMs <= 0) return undefined;
+      return k.breaker.execute(() => {
+        call.attempts += 1;
+        return attemptOnce(k, call.req, call.method, call.traceId, Math.min(k.timeouts.attemptMs, leftMs));
+      });
+    });
+  } catch (err) {
+    if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError)
+      return endWithout(k, call, 'circuit_open', 'circuit open: failing fast');
+    throw err;
+  }
+  if (r) return { ok: true, r };
+  limits.bucket.release();
+  return endWithout(k, call, 'timeout', 'no time left before the deadline after waiting for a free slot');
+}
+
+/** A deprecation notice with every text passed through the redactor. */
+function redactedNotice(notice: ApiNotice, redactor: Redactor): ApiNotice {
+  return {
+    ...notice,
+    links: {
+      deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation),
+      sunset: notice.links.sunset && redactor.text(notice.links.sunset),
+    },
+    warnings: notice.warnings.map((w) => redactor.text(w)),
+    notices: Object.fromEntries(Object.entries(notice.notices).map(([key, v]) => [key, redactor.text(v)])),
+  };
+}
+
+function attemptEvent(k: CallParts, call: Call, r: AttemptResult, at: number, step: RetryStep): AttemptEvent {
+  // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
+  const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, k.def.noticeHeaders) : undefined;
+  const waitMs = step.next === 'retry' ? step.waitMs : undefined;
+  return {
+    type: 'attempt',
+    at,
+    provider: k.def.name,
+    operation: call.operation,
+    traceId: call.traceId,
+    method: call.method,
+    attempt: call.attempts,
+    status: r.status,
+    requestId: r.requestId,
+    durationMs: r.durationMs,
+    outcome: r.outcome,
+    errorCode: r.kind,
+    errorMessage: r.message ? k.redactor.text(r.message) : undefined,
+    retrying: waitMs !== undefined,
+    waitMs,
+    ...(notice ? { notice: redactedNotice(notice, k.redactor) } : {}),
+  };
+}
+
+/**
+ * One call with retries: attempts through the gates, each outcome judged by the retry policy, every attempt
+ * reported as an event; resolves to the response or a classified error, never rejects for a provider's failure.
+ *
+ * @example
+ * const res = await callWithRetries(parts, { path: '/v1/items/1' }, { traceId, remainingMs });
+ */
+export async function callWithRetries(
+  k: CallParts,
+  req: ClientRequest,
+  ctx: CallContext,
+): Promise<Result<ClientResponse>> {
+  const { time, limits, tokens } = k;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const keyed = Boolean(req.idempotencyKey && k.def.idempotencyKeyHeader);
+  const call: Call = {
+    req,
+    method,
+    operation: req.operation ?? operationOf(req),
+    traceId: ctx.traceId,
+    deadline: callDeadline(time.now(), k.timeouts, ctx.remainingMs),
+    retryable: mayRetry(method, keyed),
+    attempts: 0,
+  };
+  let spent = NO_RETRIES_YET;
+  for (;;) {
+    const sent = await sendOne(k, call);
+    if (!sent.ok) return sent.ended;
+    const { r } = sent;
+    const now = time.now();
+    if (r.status !== undefined) limits.observe(r.headers, now);
+    const facts = { ...r, tokenRefreshable: Boolean(tokens && r.token) };
+    const step = nextStep(facts, spent, k.retry, { now, deadline: call.deadline, random: time.random }, call.retryable);
+    if (step.next !== 'done') {
+      spent = step.state;
+      limits.hold(step.resumeAt, step.quotaUntil);
+    }
+    if (step.next === 'retry' && step.refreshToken) tokens?.invalidate(r.token!);
+    const event = attemptEvent(k, call, r, now, step);
+    k.emit(event);
+    if (step.next === 'done') {
+      const { status, headers, body, requestId, url } = r;
+      return { ok: true, value: { status: status!, headers, body, requestId, attempts: call.attempts, url: url! } };
+    }
+    const opts = { status: r.status, requestId: r.requestId, resumeAt: step.resumeAt };
+    const e = callError(k, call, step.kind, event.errorMessage ?? 'failed', opts);
+    if (step.next === 'give_up') return { ok: false, error: e };
+    call.last = e;
+    if (step.waitMs > 0) await time.sleep(step.waitMs);
+  }
+}
