@@ -2,86 +2,20 @@ import type { Client } from '../client/client';
 import { operationOf } from '../client/request-url';
 import type { CallContext, ClientEvent, Page, PagePosition } from '../client/types';
 import type { IntegrationError } from '../errors';
-import { emitMetric, METRIC } from '../metrics';
 import type { Telemetry } from '../ports';
-import { DriftTally, reportDrift } from '../schema-drift';
+import { DriftTally } from '../schema-drift';
 import type { SyncRecord, SyncRecordStore } from '../records';
 import type { PollSpec, ProviderDefinition, SyncWindow } from '../../providers/types';
 import { contentHash } from './content-hash';
 import { SYNC_DEFAULTS } from './defaults';
+import type { SyncEventBody } from './events';
+import { syncObserver } from './observer';
 import type { Checkpoint, Gap, QuarantineEntry, SyncStateStore } from './state';
-import { instant, planWindows, scheduledSpan, windowId } from './windows';
+import { emptySummary, type RunStop, type RunSummary } from './summary';
+import { instant, planWindows, scheduledSpan } from './windows';
 
 export { SYNC_DEFAULTS };
-
-/** Why a run ended before its plan did. */
-export type RunStop = 'deadline' | 'rate_limited' | 'quota_exhausted' | 'circuit_open' | 'auth' | 'busy' | 'paused';
-
-export interface RunSummary {
-  provider: string;
-  poll: string;
-  mode: 'scheduled' | 'range';
-  /** Windows synced to their last page. */
-  windows: number;
-  windowsPlanned: number;
-  windowsFailed: number;
-  pages: number;
-  requests: number;
-  http429: number;
-  retries: number;
-  recordsWritten: number;
-  recordsUnchanged: number;
-  /** Not written: a later fetch (or a newer provider version) is stored. */
-  recordsStale: number;
-  recordsQuarantined: number;
-  /** Valid records that carried a field or enum value the schema does not know, per field (bounded; see schema-drift.ts). */
-  schemaDrift?: Record<string, number>;
-  gapsOpened: number;
-  gapsClosed: number;
-  /** Open gaps after the run: the poll's (scheduled), or within the range. */
-  gapsOpen: number;
-  stopped?: RunStop;
-  /** When the provider accepts calls again (rate limit, quota). */
-  resumeAt?: number;
-  error?: { kind: string; message: string };
-  /** Where a range run that ran out of time continues (its caller invokes again with `start`). */
-  resume?: { from: number; to: number; position: PagePosition };
-  /** The checkpoint after the run (scheduled). */
-  cursor?: number;
-  durationMs: number;
-}
-
-/** The counts of a summary, which runs add up (sync-cli sums a backfill's invocations). */
-export const SUMMARY_COUNTS = [
-  'windows',
-  'windowsPlanned',
-  'windowsFailed',
-  'pages',
-  'requests',
-  'http429',
-  'retries',
-  'recordsWritten',
-  'recordsUnchanged',
-  'recordsStale',
-  'recordsQuarantined',
-  'gapsOpened',
-  'gapsClosed',
-  'gapsOpen',
-] as const satisfies readonly (keyof RunSummary)[];
-
-/**
- * A summary with every count at zero.
- *
- * @example
- * const s = emptySummary('football', 'fixtures', 'range');
- */
-export function emptySummary(provider: string, poll: string, mode: RunSummary['mode']): RunSummary {
-  const counts = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, 0])) as Record<
-    (typeof SUMMARY_COUNTS)[number],
-    number
-  >;
-  return { provider, poll, mode, ...counts, durationMs: 0 };
-}
+export { emptySummary, SUMMARY_COUNTS, type RunStop, type RunSummary } from './summary';
 
 export interface PollRunRequest {
   provider: ProviderDefinition;
@@ -132,8 +66,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
   const o = { ...SYNC_DEFAULTS, ...deps.options };
   const started = deps.now();
   const s = emptySummary(provider.name, poll.name, req.range ? 'range' : 'scheduled');
-  const dims = { provider: provider.name, operation: poll.name };
-  const log = { provider: provider.name, poll: poll.name, trace_id: deps.traceId };
+  const report = syncObserver(deps.telemetry);
+  const emit = (e: SyncEventBody) => report({ provider: provider.name, poll: poll.name, traceId: deps.traceId, ...e });
   const progress = () => deps.onProgress?.({ ...s, durationMs: deps.now() - started });
   const lowOnTime = () => deps.remainingMs !== undefined && deps.remainingMs() < o.stopMarginMs;
   const callCtx: CallContext = {
@@ -179,8 +113,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
           position: page.position,
           id: contentHash(raw),
         });
-        // Under the request's operation, as the client counts the records the schema refused.
-        emitMetric(deps.telemetry, METRIC.RecordsQuarantined, 1, 'Count', { provider: provider.name, operation });
+        emit({ type: 'record_unmapped', operation });
       }
     });
     const records = [...byKey.values()];
@@ -273,13 +206,8 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
 
   const failed = (w: SyncWindow, out: Extract<WindowOutcome, { ok: false }>) => {
     s.windowsFailed += 1;
-    deps.telemetry.log('warn', 'sync window failed', {
-      ...log,
-      window: windowId(w),
-      error_code: out.error?.kind ?? out.stop,
-      error_message: out.error?.message ?? null,
-      pages_done: out.pages,
-    });
+    const errorCode = out.error?.kind ?? out.stop;
+    emit({ type: 'window_failed', window: w, errorCode, errorMessage: out.error?.message, pages: out.pages });
   };
 
   /** Creates or updates the gap of window `w`; a run out of time counts no attempt and keeps the last error. */
@@ -319,37 +247,21 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined;
 
   const quotaLog = (error: IntegrationError) => {
-    if (error.kind === 'quota_exhausted' || error.kind === 'rate_limited') {
-      deps.telemetry.log(
-        error.kind === 'quota_exhausted' ? 'error' : 'warn',
-        error.kind === 'quota_exhausted'
-          ? 'provider quota exhausted: sync paused until it resets'
-          : 'provider rate limit: sync paused',
-        {
-          ...log,
-          error_code: error.kind,
-          error_message: error.message,
-          resume_at: error.resumeAt ? new Date(error.resumeAt).toISOString() : null,
-        },
-      );
-    }
+    if (error.kind === 'quota_exhausted' || error.kind === 'rate_limited')
+      emit({ type: 'provider_paused', errorCode: error.kind, errorMessage: error.message, resumeAt: error.resumeAt });
   };
 
   async function scheduled(): Promise<void> {
     const owner = deps.traceId;
     const leaseUntil = () => deps.now() + Math.min(o.leaseMs, deps.remainingMs?.() ?? o.leaseMs);
     if (!(await deps.state.acquireLease(provider.name, poll.name, owner, deps.now(), leaseUntil()))) {
-      deps.telemetry.log('info', 'sync run skipped: another run holds the lease', log);
+      emit({ type: 'run_busy' });
       return stop('busy');
     }
     try {
       const cp: Checkpoint = (await deps.state.getCheckpoint(provider.name, poll.name)) ?? {};
       if (cp.resumeAt !== undefined && cp.resumeAt > deps.now()) {
-        deps.telemetry.log('info', 'sync run skipped: paused until the provider accepts calls again', {
-          ...log,
-          resume_at: new Date(cp.resumeAt).toISOString(),
-          reason: cp.resumeReason ?? null,
-        });
+        emit({ type: 'run_paused', resumeAt: cp.resumeAt, reason: cp.resumeReason });
         return stop('paused', { kind: 'paused', message: cp.resumeReason ?? 'paused' }, cp.resumeAt);
       }
       const runStart = deps.now();
@@ -362,13 +274,13 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
       const frontier = planWindows(span.from, span.to, poll.window.sizeMs, span.anchor);
       s.windowsPlanned = drain.length + frontier.length;
       s.cursor = cp.cursor;
-      deps.telemetry.log('info', 'sync run started', {
-        ...log,
+      emit({
+        type: 'run_started',
         mode: 'scheduled',
         gaps: drain.length,
         windows: frontier.length,
-        from: windowId(span),
-        cursor: cp.cursor ? new Date(cp.cursor).toISOString() : null,
+        from: span.from,
+        cursor: cp.cursor,
       });
       progress();
       const done = new Set<number>();
@@ -381,20 +293,15 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
           done.add(gap.from);
           s.windows += 1;
           s.gapsClosed += 1;
-          deps.telemetry.log('info', 'sync gap closed', { ...log, window: windowId(gap), attempts: gap.attempts });
+          emit({ type: 'gap_closed', window: gap, attempts: gap.attempts });
           progress();
           continue;
         }
         failed(gap, out);
         await recordGap(gap, why(out, gap), true);
         if (out.error && gap.attempts + 1 >= o.gapFailingAttempts) {
-          deps.telemetry.log('error', 'sync gap keeps failing', {
-            ...log,
-            window: windowId(gap),
-            attempts: gap.attempts + 1,
-            error_code: out.error.kind,
-            first_failed_at: new Date(gap.firstFailedAt).toISOString(),
-          });
+          const { attempts, firstFailedAt } = gap;
+          emit({ type: 'gap_failing', window: gap, attempts: attempts + 1, errorCode: out.error.kind, firstFailedAt });
         }
         if (out.stop) return stop('deadline');
         const halt = stopFor(out.error!);
@@ -483,13 +390,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     const windows = planWindows(range.from, range.to, poll.window.sizeMs, anchor);
     const known = new Set((await deps.state.gaps(provider.name, poll.name, range)).map((g) => g.from));
     s.windowsPlanned = windows.length;
-    deps.telemetry.log('info', 'sync run started', {
-      ...log,
-      mode: 'range',
-      windows: windows.length,
-      from: windowId(range),
-      to: new Date(range.to).toISOString(),
-    });
+    emit({ type: 'run_started', mode: 'range', windows: windows.length, from: range.from, to: range.to });
     progress();
     for (let i = 0; i < windows.length; i += 1) {
       const w = windows[i]!;
@@ -541,48 +442,16 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     s.gapsOpen = req.range
       ? all.filter((g: Gap) => g.from < req.range!.to && g.to > req.range!.from).length
       : all.length;
-    emitMetric(deps.telemetry, METRIC.GapsOpen, all.length, 'Count', dims);
-    // Gauges after every run: how long the oldest gap has been open, and how many keep failing.
     const oldest = all.reduce((min, g) => Math.min(min, g.firstFailedAt), deps.now());
-    emitMetric(deps.telemetry, METRIC.OldestGapAgeMs, deps.now() - oldest, 'Milliseconds', dims);
-    emitMetric(
-      deps.telemetry,
-      METRIC.GapsFailing,
-      all.filter((g) => g.attempts >= o.gapFailingAttempts).length,
-      'Count',
-      dims,
-    );
+    const failing = all.filter((g) => g.attempts >= o.gapFailingAttempts).length;
+    emit({ type: 'gaps_counted', open: all.length, oldestAgeMs: deps.now() - oldest, failing });
   } finally {
     offEvents();
   }
   s.durationMs = deps.now() - started;
-  emitMetric(deps.telemetry, METRIC.RecordsWritten, s.recordsWritten, 'Count', dims);
-  emitMetric(deps.telemetry, METRIC.RecordsUnchanged, s.recordsUnchanged, 'Count', dims);
-  if (s.recordsStale > 0) emitMetric(deps.telemetry, METRIC.StaleSkipped, s.recordsStale, 'Count', dims);
-  // Once per run per field: a provider's change shows up in the metric and the log before it breaks a mapping.
   const drifted = drift.counts();
   if (drifted.length > 0) s.schemaDrift = Object.fromEntries(drifted.map((c) => [c.field, c.records]));
-  reportDrift(deps.telemetry, drifted, dims, { poll: poll.name, trace_id: deps.traceId });
-  deps.telemetry.log(
-    s.stopped && s.stopped !== 'busy' && s.stopped !== 'paused' ? 'warn' : 'info',
-    s.stopped ? `sync run stopped: ${s.stopped}` : 'sync run finished',
-    {
-      ...log,
-      mode: s.mode,
-      windows: s.windows,
-      windows_failed: s.windowsFailed,
-      pages: s.pages,
-      requests: s.requests,
-      records_written: s.recordsWritten,
-      records_unchanged: s.recordsUnchanged,
-      records_stale: s.recordsStale,
-      records_quarantined: s.recordsQuarantined,
-      ...(s.schemaDrift ? { schema_drift: s.schemaDrift } : {}),
-      gaps_open: s.gapsOpen,
-      resume_at: s.resumeAt ? new Date(s.resumeAt).toISOString() : null,
-      duration_ms: s.durationMs,
-    },
-  );
+  emit({ type: 'run_ended', summary: s, drift: drifted });
   progress();
   return s;
 }
