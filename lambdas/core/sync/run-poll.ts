@@ -1,53 +1,24 @@
-import type { Client } from '../client/client';
-import { operationOf } from '../client/request-url';
-import type { CallContext, ClientEvent, Page, PagePosition } from '../client/types';
+import type { ClientEvent, PagePosition } from '../client/types';
 import type { IntegrationError } from '../errors';
-import type { Telemetry } from '../ports';
-import { DriftTally } from '../schema-drift';
-import type { SyncRecord, SyncRecordStore } from '../records';
-import type { PollSpec, ProviderDefinition, SyncWindow } from '../../providers/types';
-import { contentHash } from './content-hash';
+import type { SyncWindow } from '../../providers/types';
 import { SYNC_DEFAULTS } from './defaults';
-import type { SyncEventBody } from './events';
 import { syncObserver } from './observer';
-import type { Checkpoint, Gap, QuarantineEntry, SyncStateStore } from './state';
-import { emptySummary, type RunStop, type RunSummary } from './summary';
+import {
+  progress as progressOf,
+  startRun,
+  stop as stopRun,
+  stopFor,
+  type PollRunDeps,
+  type PollRunRequest,
+} from './run';
+import type { Checkpoint, Gap } from './state';
+import type { RunStop, RunSummary } from './summary';
+import { syncWindow as syncOneWindow, type SaveProgress, type WindowFailure } from './sync-window';
 import { instant, planWindows, scheduledSpan } from './windows';
 
 export { SYNC_DEFAULTS };
 export { emptySummary, SUMMARY_COUNTS, type RunStop, type RunSummary } from './summary';
-
-export interface PollRunRequest {
-  provider: ProviderDefinition;
-  poll: PollSpec;
-  /** An explicit span (a backfill): its windows on the poll's grid; the checkpoint is left alone, failures become gaps. */
-  range?: { from: number; to: number };
-  /** Where the first window of `range` continues (a resumed invocation). */
-  start?: PagePosition;
-  /** Overrides the poll's start date (the local stack starts a few days back). */
-  startAt?: number;
-}
-
-export interface PollRunDeps {
-  client: Client;
-  records: SyncRecordStore;
-  state: SyncStateStore;
-  telemetry: Telemetry;
-  now(): number;
-  /** The Lambda's remaining time; unset for the CLI, which has no limit. */
-  remainingMs?: () => number;
-  /** Correlates the run's calls and logs; also the lease owner. */
-  traceId: string;
-  onProgress?(summary: Readonly<RunSummary>): void;
-  options?: Partial<typeof SYNC_DEFAULTS>;
-}
-
-type WindowOutcome =
-  | { ok: true }
-  | { ok: false; position?: PagePosition; pages: number; stop?: 'deadline'; error?: IntegrationError };
-
-/** Errors after which no other window can fare better in this run. */
-const STOPS_RUN = new Set(['rate_limited', 'quota_exhausted', 'circuit_open', 'auth']);
+export type { PollRunDeps, PollRunRequest } from './run';
 
 /**
  * Runs one poll: a scheduled run (no `range`) drains up to `gapsPerRun` gaps, then syncs from its
@@ -62,25 +33,16 @@ const STOPS_RUN = new Set(['rate_limited', 'quota_exhausted', 'circuit_open', 'a
  * if (summary.stopped === 'quota_exhausted') console.log(`paused until ${new Date(summary.resumeAt!).toISOString()}`);
  */
 export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<RunSummary> {
-  const { provider, poll } = req;
-  const o = { ...SYNC_DEFAULTS, ...deps.options };
-  const started = deps.now();
-  const s = emptySummary(provider.name, poll.name, req.range ? 'range' : 'scheduled');
-  const report = syncObserver(deps.telemetry);
-  const emit = (e: SyncEventBody) => report({ provider: provider.name, poll: poll.name, traceId: deps.traceId, ...e });
-  const progress = () => deps.onProgress?.({ ...s, durationMs: deps.now() - started });
-  const lowOnTime = () => deps.remainingMs !== undefined && deps.remainingMs() < o.stopMarginMs;
-  const callCtx: CallContext = {
-    traceId: deps.traceId,
-    remainingMs: deps.remainingMs ? () => deps.remainingMs!() - o.writeReserveMs : undefined,
-  };
-  const stop = (why: RunStop, error?: IntegrationError | { kind: string; message: string }, resumeAt?: number) => {
-    s.stopped = why;
-    if (error) s.error = { kind: error.kind, message: error.message };
-    if (resumeAt !== undefined) s.resumeAt = resumeAt;
-  };
-
-  const drift = new DriftTally();
+  const run = startRun(req, deps, syncObserver(deps.telemetry));
+  const { poll, options: o, summary: s, emit } = run;
+  const provider = req.provider;
+  const started = run.startedAt;
+  const progress = () => progressOf(run);
+  const stop = (why: RunStop, error?: { kind: string; message: string }, resumeAt?: number) =>
+    stopRun(run, why, error, resumeAt);
+  const drift = run.drift;
+  const syncWindow = (w: SyncWindow, start: PagePosition | undefined, save?: SaveProgress) =>
+    syncOneWindow(run, w, start, save);
 
   const offEvents = deps.client.onEvent((e: ClientEvent) => {
     if (e.type !== 'attempt' || e.traceId !== deps.traceId) return;
@@ -89,122 +51,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     if (e.attempt > 1) s.retries += 1;
   });
 
-  /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
-  async function storePage(window: SyncWindow, page: Page, fetchedAt: number, operation: string): Promise<void> {
-    if (page.drift?.length) drift.merge(page.drift);
-    const bad: QuarantineEntry[] = page.quarantined.map((q) => ({
-      ...q,
-      window,
-      position: page.position,
-      id: contentHash(q.record),
-    }));
-    const byKey = new Map<string, SyncRecord>();
-    page.records.forEach((raw, index) => {
-      try {
-        const r = poll.record(raw);
-        if (byKey.has(r.key)) s.recordsUnchanged += 1; // the provider repeated it on this page
-        byKey.set(r.key, { key: r.key, version: r.version, data: r.data, hash: contentHash(r.data, r.version) });
-      } catch (err) {
-        bad.push({
-          index,
-          record: raw,
-          reason: `mapping: ${(err as Error).message}`.slice(0, 300),
-          window,
-          position: page.position,
-          id: contentHash(raw),
-        });
-        emit({ type: 'record_unmapped', operation });
-      }
-    });
-    const records = [...byKey.values()];
-    const outcomes =
-      records.length > 0
-        ? await deps.records.putIfChanged(provider.name, poll.type, records, {
-            fetchedAt,
-            source: poll.name,
-            now: deps.now(),
-          })
-        : [];
-    for (const outcome of outcomes) {
-      if (outcome === 'written') s.recordsWritten += 1;
-      else if (outcome === 'unchanged') s.recordsUnchanged += 1;
-      else s.recordsStale += 1;
-    }
-    if (bad.length > 0) {
-      s.recordsQuarantined += bad.length;
-      await deps.state.quarantine(provider.name, poll.name, bad, deps.now());
-    }
-  }
-
-  /** Pages through one window from `start`; follows `max_pages` on; stops before a page when time runs short. */
-  async function syncWindow(
-    window: SyncWindow,
-    start: PagePosition | undefined,
-    saveEvery?: (position: PagePosition, pages: number) => Promise<void>,
-  ): Promise<WindowOutcome> {
-    const request = poll.request(window);
-    const operation = request.operation ?? operationOf(request);
-    let position = start;
-    let pages = 0;
-    let fetched = 0;
-    // One page is written while the next is fetched; every exit waits for it, so a window never ends with a page unwritten.
-    let writing: Promise<void> = Promise.resolve();
-    const write = async (page: Page, fetchedAt: number) => {
-      await writing;
-      const p = storePage(window, page, fetchedAt, operation).then(() => {
-        pages += 1;
-        s.pages += 1;
-        progress();
-      });
-      p.catch(() => undefined); // awaited (and thrown) at the next page or exit
-      writing = p;
-    };
-    for (;;) {
-      if (lowOnTime()) return { ok: false, position, pages, stop: 'deadline' };
-      let resumeAt: PagePosition | undefined;
-      for await (const result of deps.client.paginate(request, poll.pagination, callCtx, {
-        schema: poll.schema,
-        start: position,
-      })) {
-        if (!result.ok) {
-          await writing;
-          // A call cut short by the run's own deadline is a clean stop, not a failed window.
-          const outOfTime = result.error.kind === 'timeout' && lowOnTime();
-          return {
-            ok: false,
-            position: result.position,
-            pages,
-            ...(outOfTime ? { stop: 'deadline' as const } : { error: result.error }),
-          };
-        }
-        await write(result.page, deps.now());
-        fetched += 1;
-        const { stop: end, next } = result.page;
-        if (end === 'max_pages' && next) {
-          resumeAt = next;
-          break;
-        }
-        if (end || !next) {
-          await writing;
-          return { ok: true };
-        }
-        position = next;
-        if (saveEvery && fetched % o.progressEveryPages === 0) {
-          await writing;
-          await saveEvery(position, pages);
-        }
-        if (lowOnTime()) {
-          await writing;
-          return { ok: false, position, pages, stop: 'deadline' };
-        }
-      }
-      await writing;
-      if (!resumeAt) return { ok: true };
-      position = resumeAt;
-    }
-  }
-
-  const failed = (w: SyncWindow, out: Extract<WindowOutcome, { ok: false }>) => {
+  const failed = (w: SyncWindow, out: WindowFailure) => {
     s.windowsFailed += 1;
     const errorCode = out.error?.kind ?? out.stop;
     emit({ type: 'window_failed', window: w, errorCode, errorMessage: out.error?.message, pages: out.pages });
@@ -228,7 +75,7 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
     if (!existed) s.gapsOpened += 1;
   };
   const OUT_OF_TIME = 'the run ran out of time inside this window';
-  const why = (out: Extract<WindowOutcome, { ok: false }>, previous?: Gap) =>
+  const why = (out: WindowFailure, previous?: Gap) =>
     out.error
       ? {
           kind: out.error.kind,
@@ -242,9 +89,6 @@ export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<R
           position: out.position ?? previous?.position,
           countAttempt: false,
         };
-
-  const stopFor = (error: IntegrationError): RunStop | undefined =>
-    STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined;
 
   const quotaLog = (error: IntegrationError) => {
     if (error.kind === 'quota_exhausted' || error.kind === 'rate_limited')
