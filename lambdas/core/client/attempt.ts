@@ -24,8 +24,6 @@ export interface AttemptResult extends Classified {
   url?: string;
   /** The OAuth token it sent, to renew after a 401. */
   token?: string;
-  /** For the breaker's predicate. */
-  failed: boolean;
 }
 
 /** What an attempt needs of its client: the definition, credentials and the means to send. */
@@ -143,7 +141,6 @@ export async function attemptOnce(
 ): Promise<AttemptResult> {
   const { def, time } = p;
   const started = time.now();
-  const ended = { headers: {}, failed: false, durationMs: 0 };
   const took = () => time.now() - started;
   // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
   const signal = time.timeout(timeoutMs);
@@ -156,10 +153,17 @@ export async function attemptOnce(
       out = buildRequest(def, baseUrl, req, method, traceId, creds);
     } catch (err) {
       const message = (err as Error).message;
-      return { outcome: 'permanent', kind: 'permanent', message, breakerFailure: false, ...ended, durationMs: took() };
+      return {
+        outcome: 'permanent',
+        kind: 'permanent',
+        message,
+        breakerFailure: false,
+        headers: {},
+        durationMs: took(),
+      };
     }
   } catch (err) {
-    return { ...credentialFailure(err, signal.aborted), ...ended, durationMs: took() };
+    return { ...credentialFailure(err, signal.aborted), headers: {}, durationMs: took() };
   }
   const url = p.scrub(out.url.toString());
   let res: Response;
@@ -168,14 +172,12 @@ export async function attemptOnce(
     res = await p.fetch(out.url, { ...out.init, signal, redirect: 'manual' });
     text = await res.text();
   } catch (err) {
-    const c = classifyThrown(err);
-    return { ...c, failed: c.breakerFailure, headers: {}, durationMs: took(), url, token: creds.token };
+    return { ...classifyThrown(err), headers: {}, durationMs: took(), url, token: creds.token };
   }
   const headers = normalizeHeaders(Object.fromEntries(res.headers));
   const c = judgeResponse(def, time.now(), res.status, headers, text);
   return {
     ...c,
-    failed: c.breakerFailure,
     status: res.status,
     headers,
     requestId: p.requestIdHeaders.map((h) => headers[h]).find((v) => v !== undefined),

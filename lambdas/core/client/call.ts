@@ -49,8 +49,6 @@ interface Call {
   last?: IntegrationError;
 }
 
-type Sent = { ok: true; r: AttemptResult } | { ok: false; ended: Result<ClientResponse> };
-
 /**
  * The budgets of a provider's attempts and calls.
  *
@@ -72,7 +70,7 @@ const callError = (k: CallParts, call: Call, kind: ErrorKind, message: string, o
   });
 
 /** Ends a call that sends no (further) attempt, and says so to observers. */
-function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, resumeAt?: number): Sent {
+function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, resumeAt?: number): IntegrationError {
   const e = call.last && kind === 'timeout' ? call.last : callError(k, call, kind, message, { resumeAt });
   k.emit({
     type: 'call_ended',
@@ -85,11 +83,11 @@ function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, 
     errorMessage: e.message,
     resumeAt: e.resumeAt,
   });
-  return { ok: false, ended: { ok: false, error: e } };
+  return e;
 }
 
-/** One attempt through the gates: deadline and quota, the rate limit's pace, a bulkhead slot, the breaker. */
-async function sendOne(k: CallParts, call: Call): Promise<Sent> {
+/** One attempt through the gates (deadline and quota, the rate limit's pace, a bulkhead slot, the breaker), or the error the call ends with. */
+async function sendOne(k: CallParts, call: Call): Promise<AttemptResult | IntegrationError> {
   const { time, limits } = k;
   const refused = refusal(time.now(), call.deadline, limits.quotaUntil, k.retry.rateLimitHeaders?.dailyRemaining);
   if (refused) return endWithout(k, call, refused.kind, refused.message, refused.resumeAt);
@@ -115,7 +113,7 @@ async function sendOne(k: CallParts, call: Call): Promise<Sent> {
       return endWithout(k, call, 'circuit_open', 'circuit open: failing fast');
     throw err;
   }
-  if (r) return { ok: true, r };
+  if (r) return r;
   limits.bucket.release();
   return endWithout(k, call, 'timeout', 'no time left before the deadline after waiting for a free slot');
 }
@@ -183,9 +181,8 @@ export async function callWithRetries(
   };
   let spent = NO_RETRIES_YET;
   for (;;) {
-    const sent = await sendOne(k, call);
-    if (!sent.ok) return sent.ended;
-    const { r } = sent;
+    const r = await sendOne(k, call);
+    if (r instanceof IntegrationError) return { ok: false, error: r };
     const now = time.now();
     if (r.status !== undefined) limits.observe(r.headers, now);
     const facts = { ...r, tokenRefreshable: Boolean(tokens && r.token) };

@@ -179,7 +179,9 @@ const retryIn = (
   ...extra,
 });
 
-function rateLimited(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
+type Rule = (f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) => RetryStep;
+
+const rateLimited: Rule = (f, state, limits, clock, retry) => {
   const wait = rateLimitWaitMs(f, state.rateWaits, limits, clock.now);
   const resumeAt = clock.now + wait;
   const quota = f.kind === 'quota_exhausted';
@@ -188,9 +190,9 @@ function rateLimited(f: AttemptFacts, state: RetryState, limits: RetryLimits, cl
   if (quota || !retry || state.rateWaits >= limits.rateLimitWaits || resumeAt >= clock.deadline)
     return giveUp(f, state, held);
   return retryIn(wait, f, { ...state, rateWaits: state.rateWaits + 1 }, held);
-}
+};
 
-function transient(f: AttemptFacts, state: RetryState, limits: RetryLimits, clock: RetryClock, retry: boolean) {
+const transient: Rule = (f, state, limits, clock, retry) => {
   const malformed = f.outcome === 'malformed';
   const next = { ...state, transient: state.transient + 1, malformed: state.malformed + (malformed ? 1 : 0) };
   const allowed = !malformed || (f.status !== undefined && f.status >= 500 && next.malformed <= MALFORMED_5XX_RETRIES);
@@ -198,7 +200,25 @@ function transient(f: AttemptFacts, state: RetryState, limits: RetryLimits, cloc
   const backoff = backoffMs(next.transient, limits, clock.random);
   const wait = Math.max(backoff, retryAfterMs(f.headers['retry-after'], clock.now) ?? 0);
   return clock.now + wait < clock.deadline ? retryIn(wait, f, next) : giveUp(f, next);
-}
+};
+
+/** A 401 with an OAuth token renews it once, at once, whatever the method; any other auth failure ends the call. */
+const renewToken: Rule = (f, state) =>
+  f.status === 401 && f.tokenRefreshable && !state.refreshed
+    ? retryIn(0, f, { ...state, refreshed: true }, { refreshToken: true })
+    : giveUp(f, state);
+
+/** What each outcome of an attempt calls for. */
+const RULES: Record<AttemptOutcome, Rule> = {
+  ok: () => ({ next: 'done' }),
+  auth: renewToken,
+  rate_limited: rateLimited,
+  retryable: transient,
+  timeout: transient,
+  network: transient,
+  malformed: transient,
+  permanent: (f, state) => giveUp(f, state),
+};
 
 /**
  * The retry decision: the outcome of one attempt and what the call has spent in, the next step out.
@@ -218,21 +238,5 @@ export function nextStep(
   clock: RetryClock,
   retry: boolean,
 ): RetryStep {
-  switch (f.outcome) {
-    case 'ok':
-      return { next: 'done' };
-    case 'auth':
-      if (f.status === 401 && f.tokenRefreshable && !state.refreshed)
-        return retryIn(0, f, { ...state, refreshed: true }, { refreshToken: true });
-      return giveUp(f, state);
-    case 'rate_limited':
-      return rateLimited(f, state, limits, clock, retry);
-    case 'retryable':
-    case 'timeout':
-    case 'network':
-    case 'malformed':
-      return transient(f, state, limits, clock, retry);
-    case 'permanent':
-      return giveUp(f, state);
-  }
+  return RULES[f.outcome](f, state, limits, clock, retry);
 }
