@@ -98,7 +98,51 @@ function report(out: Map<string, DriftFinding>, field: string, kind: DriftKind, 
   if (!out.has(f)) out.set(f, { field: f, kind, valueType: valueType(v) });
 }
 
-function walk(schema: unknown, value: unknown, path: string, out: Map<string, DriftFinding>, depth: number): void {
+type Found = Map<string, DriftFinding>;
+
+/** `z.catch` around an enum: a value it does not list is drift; one it lists is walked as the enum. */
+function walkCatch(def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  const listed = listedValues(def.innerType);
+  if (listed && !listed.includes(value)) report(out, path, 'unknown_enum_value', value);
+  else if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
+}
+
+function walkUnion(schema: unknown, def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  const options = def.options as z.ZodMiniType[];
+  const listed = unionListed(schema, options);
+  // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
+  if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
+    if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success))
+      report(out, path, 'unknown_enum_value', value);
+    return;
+  }
+  const accepting = options.find((o) => z.safeParse(o, value).success);
+  if (accepting) walk(accepting, value, path, out, depth + 1);
+}
+
+function walkObject(def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  if (!isPlainObject(value)) return;
+  const shape = def.shape as Record<string, unknown>;
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  for (const [key, v] of Object.entries(value)) {
+    const field = join(path, key);
+    if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
+    else if (catchall === undefined) report(out, field, 'unknown_field', v);
+    else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never')
+      walk(def.catchall, v, field, out, depth + 1);
+  }
+}
+
+function walkTuple(def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  if (!Array.isArray(value)) return;
+  const items = def.items as unknown[];
+  for (let i = 0; i < value.length; i += 1) {
+    const s = i < items.length ? items[i] : def.rest;
+    if (s) walk(s, value[i], `${path}[]`, out, depth + 1);
+  }
+}
+
+function walk(schema: unknown, value: unknown, path: string, out: Found, depth: number): void {
   if (depth > MAX_DEPTH || value === undefined) return;
   const def = defOf(schema);
   switch (def.type) {
@@ -110,15 +154,9 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
     case 'readonly':
       if (value !== null) walk(def.innerType, value, path, out, depth + 1);
       return;
-    case 'catch': {
-      const listed = listedValues(def.innerType);
-      if (listed && !listed.includes(value)) {
-        report(out, path, 'unknown_enum_value', value);
-        return;
-      }
-      if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
+    case 'catch':
+      walkCatch(def, value, path, out, depth);
       return;
-    }
     case 'pipe':
       walk(def.in, value, path, out, depth + 1);
       return;
@@ -126,49 +164,21 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       walk((def.getter as () => unknown)(), value, path, out, depth + 1);
       return;
     case 'enum':
-    case 'literal': {
-      const listed = listedValues(schema)!;
-      if (!listed.includes(value)) report(out, path, 'unknown_enum_value', value);
+    case 'literal':
+      if (!listedValues(schema)!.includes(value)) report(out, path, 'unknown_enum_value', value);
       return;
-    }
-    case 'union': {
-      const options = def.options as z.ZodMiniType[];
-      const listed = unionListed(schema, options);
-      // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
-      if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
-        if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success))
-          report(out, path, 'unknown_enum_value', value);
-        return;
-      }
-      const accepting = options.find((o) => z.safeParse(o, value).success);
-      if (accepting) walk(accepting, value, path, out, depth + 1);
+    case 'union':
+      walkUnion(schema, def, value, path, out, depth);
       return;
-    }
-    case 'object': {
-      if (!isPlainObject(value)) return;
-      const shape = def.shape as Record<string, unknown>;
-      const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
-      for (const [key, v] of Object.entries(value)) {
-        const field = join(path, key);
-        if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
-        else if (catchall === undefined) report(out, field, 'unknown_field', v);
-        else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never')
-          walk(def.catchall, v, field, out, depth + 1);
-      }
+    case 'object':
+      walkObject(def, value, path, out, depth);
       return;
-    }
     case 'array':
       if (Array.isArray(value)) for (const item of value) walk(def.element, item, `${path}[]`, out, depth + 1);
       return;
-    case 'tuple': {
-      if (!Array.isArray(value)) return;
-      const items = def.items as unknown[];
-      for (let i = 0; i < value.length; i += 1) {
-        const s = i < items.length ? items[i] : def.rest;
-        if (s) walk(s, value[i], `${path}[]`, out, depth + 1);
-      }
+    case 'tuple':
+      walkTuple(def, value, path, out, depth);
       return;
-    }
     case 'record':
       if (isPlainObject(value))
         for (const v of Object.values(value)) walk(def.valueType, v, `${path}.*`.replace(/^\./, ''), out, depth + 1);
