@@ -3,7 +3,6 @@ import { IntegrationError, type ErrorKind, type IntegrationErrorOptions } from '
 import type { ProviderDefinition } from '../../providers/types';
 import { apiNotice, type ApiNotice } from './api-notice';
 import { attemptOnce, type AttemptParts, type AttemptResult } from './attempt';
-import { CLIENT_DEFAULTS } from './defaults';
 import type { ProviderLimits } from './provider-limits';
 import type { Redactor } from './redact';
 import { operationOf } from './request-url';
@@ -18,17 +17,9 @@ import {
 } from './retry-policy';
 import type { AttemptEvent, CallContext, ClientListener, ClientRequest, ClientResponse, Result } from './types';
 
-/** The per-attempt and per-call budgets. */
-export interface CallTimeouts {
-  attemptMs: number;
-  callMs: number;
-  safetyMarginMs: number;
-}
-
 /** What a call needs of its client: what an attempt needs, and the parts all its calls share. */
 export interface CallParts extends AttemptParts {
   emit: ClientListener;
-  timeouts: CallTimeouts;
   retry: RetryLimits;
   limits: ProviderLimits;
   slots: BulkheadPolicy;
@@ -47,20 +38,6 @@ interface Call {
   attempts: number;
   /** The error of the last attempt that was to be retried: a call that then runs out of time ends with it. */
   last?: IntegrationError;
-}
-
-/**
- * The budgets of a provider's attempts and calls.
- *
- * @example
- * callTimeouts(github) // { attemptMs: 8000, callMs: 60000, safetyMarginMs: 2000 }
- */
-export function callTimeouts(def: Pick<ProviderDefinition, 'timeouts'>): CallTimeouts {
-  return {
-    attemptMs: def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
-    callMs: def.timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
-    safetyMarginMs: def.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
-  };
 }
 
 const callError = (k: CallParts, call: Call, kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) =>
@@ -105,7 +82,7 @@ async function sendOne(k: CallParts, call: Call): Promise<AttemptResult | Integr
       if (leftMs <= 0) return undefined;
       return k.breaker.execute(() => {
         call.attempts += 1;
-        return attemptOnce(k, call.req, call.method, call.traceId, Math.min(k.timeouts.attemptMs, leftMs));
+        return attemptOnce(k, call.req, call.method, call.traceId, Math.min(k.retry.attemptMs, leftMs));
       });
     });
   } catch (err) {
@@ -175,7 +152,7 @@ export async function callWithRetries(
     method,
     operation: req.operation ?? operationOf(req),
     traceId: ctx.traceId,
-    deadline: callDeadline(time.now(), k.timeouts, ctx.remainingMs),
+    deadline: callDeadline(time.now(), k.retry, ctx.remainingMs),
     retryable: mayRetry(method, keyed),
     attempts: 0,
   };

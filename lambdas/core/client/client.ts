@@ -4,7 +4,7 @@ import type { PaginationSpec, ProviderDefinition } from '../../providers/types';
 import { requestIdHeaders } from './attempt';
 import { circuitStateName, providerBreaker } from './breaker';
 import { CORRELATION_HEADER, credentialScrubber } from './build-request';
-import { callTimeouts, callWithRetries, type CallParts } from './call';
+import { callWithRetries, type CallParts } from './call';
 import { CLIENT_DEFAULTS } from './defaults';
 import { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
@@ -176,8 +176,8 @@ function buildClient(deps: ClientDeps): ClientParts {
   const { definition: def, time } = deps;
   const { emit, listeners } = eventStream(deps.onEvent);
   const redactor = new Redactor();
-  const timeouts = callTimeouts(def);
-  const tokens = tokenCache(deps, redactor, emit, timeouts.attemptMs);
+  const retry = retryLimits(def);
+  const tokens = tokenCache(deps, redactor, emit, retry.attemptMs);
   const scrub = credentialScrubber(def.auth);
   const breaker = watchedBreaker(deps, emit);
   const parts: CallParts = {
@@ -191,8 +191,7 @@ function buildClient(deps: ClientDeps): ClientParts {
     scrub,
     requestIdHeaders: requestIdHeaders(def),
     emit,
-    timeouts,
-    retry: retryLimits(def),
+    retry,
     limits: new ProviderLimits(time, def.rateLimit),
     slots: bulkhead(def.concurrency ?? CLIENT_DEFAULTS.concurrency, Number.MAX_SAFE_INTEGER),
     breaker,

@@ -15,7 +15,7 @@ export const FLOOR_DOUBLINGS = 3;
 /** A non-JSON 5xx is retried this many times; a non-JSON 2xx never. */
 export const MALFORMED_5XX_RETRIES = 1;
 
-/** How many tries and waits a call gets, from the provider's definition or CLIENT_DEFAULTS. */
+/** How many tries and waits a call gets, and the time it has, from the provider's definition or CLIENT_DEFAULTS. */
 export interface RetryLimits {
   /** Attempts in all for transient failures. */
   attempts: number;
@@ -27,6 +27,12 @@ export interface RetryLimits {
   minRateLimitWaitMs: number;
   /** Where the provider reports its limit, if not the usual names. */
   rateLimitHeaders?: RateLimitHeaderNames;
+  /** One attempt's budget. */
+  attemptMs: number;
+  /** One call's budget, retries and waits included. */
+  callMs: number;
+  /** Kept back from the caller's remaining time. */
+  safetyMarginMs: number;
 }
 
 /** What the policy reads of one attempt. */
@@ -78,19 +84,23 @@ export type RetryStep =
   | (StepCommon & { next: 'give_up' });
 
 /**
- * The retry limits of a provider.
+ * The retry limits and time budgets of a provider.
  *
  * @example
- * retryLimits(stripe) // { attempts: 4, baseMs: 200, capMs: 20000, rateLimitWaits: 5, minRateLimitWaitMs: 5000, ... }
+ * retryLimits(stripe) // { attempts: 4, baseMs: 200, capMs: 20000, ..., attemptMs: 8000, callMs: 60000, safetyMarginMs: 2000 }
  */
-export function retryLimits(def: Pick<ProviderDefinition, 'retry' | 'rateLimit'>): RetryLimits {
+export function retryLimits(def: Pick<ProviderDefinition, 'retry' | 'rateLimit' | 'timeouts'>): RetryLimits {
+  const { retry, timeouts } = def;
   return {
-    attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
-    baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
-    capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
-    rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
-    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
+    attempts: Math.max(1, retry?.attempts ?? CLIENT_DEFAULTS.attempts),
+    baseMs: retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
+    capMs: retry?.capMs ?? CLIENT_DEFAULTS.capMs,
+    rateLimitWaits: retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
+    minRateLimitWaitMs: retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
     rateLimitHeaders: def.rateLimit?.headers,
+    attemptMs: timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
+    callMs: timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
+    safetyMarginMs: timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
   };
 }
 
