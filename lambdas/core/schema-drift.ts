@@ -100,13 +100,6 @@ function report(out: Map<string, DriftFinding>, field: string, kind: DriftKind, 
 
 type Found = Map<string, DriftFinding>;
 
-/** `z.catch` around an enum: a value it does not list is drift; one it lists is walked as the enum. */
-function walkCatch(def: Def, value: unknown, path: string, out: Found, depth: number): void {
-  const listed = listedValues(def.innerType);
-  if (listed && !listed.includes(value)) report(out, path, 'unknown_enum_value', value);
-  else if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
-}
-
 function walkUnion(schema: unknown, def: Def, value: unknown, path: string, out: Found, depth: number): void {
   const options = def.options as z.ZodMiniType[];
   const listed = unionListed(schema, options);
@@ -133,15 +126,6 @@ function walkObject(def: Def, value: unknown, path: string, out: Found, depth: n
   }
 }
 
-function walkTuple(def: Def, value: unknown, path: string, out: Found, depth: number): void {
-  if (!Array.isArray(value)) return;
-  const items = def.items as unknown[];
-  for (let i = 0; i < value.length; i += 1) {
-    const s = i < items.length ? items[i] : def.rest;
-    if (s) walk(s, value[i], `${path}[]`, out, depth + 1);
-  }
-}
-
 function walk(schema: unknown, value: unknown, path: string, out: Found, depth: number): void {
   if (depth > MAX_DEPTH || value === undefined) return;
   const def = defOf(schema);
@@ -154,9 +138,13 @@ function walk(schema: unknown, value: unknown, path: string, out: Found, depth: 
     case 'readonly':
       if (value !== null) walk(def.innerType, value, path, out, depth + 1);
       return;
-    case 'catch':
-      walkCatch(def, value, path, out, depth);
+    case 'catch': {
+      const listed = listedValues(def.innerType);
+      if (listed && !listed.includes(value)) report(out, path, 'unknown_enum_value', value);
+      else if (z.safeParse(def.innerType as z.ZodMiniType, value).success)
+        walk(def.innerType, value, path, out, depth + 1);
       return;
+    }
     case 'pipe':
       walk(def.in, value, path, out, depth + 1);
       return;
@@ -176,9 +164,15 @@ function walk(schema: unknown, value: unknown, path: string, out: Found, depth: 
     case 'array':
       if (Array.isArray(value)) for (const item of value) walk(def.element, item, `${path}[]`, out, depth + 1);
       return;
-    case 'tuple':
-      walkTuple(def, value, path, out, depth);
+    case 'tuple': {
+      if (!Array.isArray(value)) return;
+      const items = def.items as unknown[];
+      for (let i = 0; i < value.length; i += 1) {
+        const s = i < items.length ? items[i] : def.rest;
+        if (s) walk(s, value[i], `${path}[]`, out, depth + 1);
+      }
       return;
+    }
     case 'record':
       if (isPlainObject(value))
         for (const v of Object.values(value)) walk(def.valueType, v, `${path}.*`.replace(/^\./, ''), out, depth + 1);
