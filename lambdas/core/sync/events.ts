@@ -1,6 +1,16 @@
+import type { IntegrationError } from '../errors';
 import type { DriftCount } from '../schema-drift';
 import type { SyncWindow } from '../../providers/types';
+import type { Gap } from './state';
 import type { RunSummary } from './summary';
+import type { WindowFailure } from './sync-window';
+
+/** The gauges reported after every run: the poll's open gaps, the oldest one's age, how many keep failing. */
+export interface GapGauges {
+  open: number;
+  oldestAgeMs: number;
+  failing: number;
+}
 
 /** What a sync run reports, as the client reports attempts: `syncObserver` turns these into logs and metrics. */
 export type SyncEventBody =
@@ -10,17 +20,15 @@ export type SyncEventBody =
   | { type: 'run_busy' }
   /** The provider said to come back later: the run does nothing before `resumeAt`. */
   | { type: 'run_paused'; resumeAt: number; reason?: string }
-  | { type: 'window_failed'; window: SyncWindow; errorCode?: string; errorMessage?: string; pages: number }
-  | { type: 'gap_closed'; window: SyncWindow; attempts: number }
-  /** A gap failed `gapFailingAttempts` times or more. */
-  | { type: 'gap_failing'; window: SyncWindow; attempts: number; errorCode: string; firstFailedAt: number }
-  /** A rate limit or a spent quota stopped the run until `resumeAt`. */
-  | { type: 'provider_paused'; errorCode: 'rate_limited' | 'quota_exhausted'; errorMessage: string; resumeAt?: number }
+  | { type: 'window_failed'; window: SyncWindow; failure: WindowFailure }
+  | { type: 'gap_closed'; gap: Gap }
+  /** A gap failed again, `gapFailingAttempts` times or more in all. */
+  | { type: 'gap_failing'; gap: Gap; error: IntegrationError }
+  /** A rate limit or a spent quota stopped the run until the provider takes calls again. */
+  | { type: 'provider_paused'; error: IntegrationError }
   /** A record the schema accepted that the poll's mapping could not read. */
   | { type: 'record_unmapped'; operation: string }
-  /** After every run: the poll's open gaps, the oldest one's age, and how many keep failing. */
-  | { type: 'gaps_counted'; open: number; oldestAgeMs: number; failing: number }
-  | { type: 'run_ended'; summary: RunSummary; drift: DriftCount[] };
+  | { type: 'run_ended'; summary: RunSummary; drift: DriftCount[]; gaps: GapGauges };
 
 /** Which run an event is of. */
 export interface RunRef {

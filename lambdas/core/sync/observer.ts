@@ -1,4 +1,4 @@
-import { emitMetric, METRIC, type MetricDimensions } from '../metrics';
+import { emitMetric, METRIC } from '../metrics';
 import type { LogLevel, Telemetry } from '../ports';
 import { reportDrift } from '../schema-drift';
 import type { SyncEvent, SyncListener } from './events';
@@ -8,44 +8,45 @@ import { windowId } from './windows';
 const at = (ms: number): string => new Date(ms).toISOString();
 const iso = (ms: number | undefined): string | null => (ms ? at(ms) : null);
 
-/** The run's log line when it ends: warn when something stopped it short, info when it finished or had nothing to do. */
+/** The run's last log line: warn when something stopped it short, info when it finished or had nothing to do. */
 function endLine(summary: RunSummary): [LogLevel, string, Record<string, unknown>] {
-  const s = summary;
-  const quiet = !s.stopped || s.stopped === 'busy' || s.stopped === 'paused';
+  const { stopped } = summary;
   return [
-    quiet ? 'info' : 'warn',
-    s.stopped ? `sync run stopped: ${s.stopped}` : 'sync run finished',
+    !stopped || stopped === 'busy' || stopped === 'paused' ? 'info' : 'warn',
+    stopped ? `sync run stopped: ${stopped}` : 'sync run finished',
     {
-      mode: s.mode,
-      windows: s.windows,
-      windows_failed: s.windowsFailed,
-      pages: s.pages,
-      requests: s.requests,
-      records_written: s.recordsWritten,
-      records_unchanged: s.recordsUnchanged,
-      records_stale: s.recordsStale,
-      records_quarantined: s.recordsQuarantined,
-      ...(s.schemaDrift ? { schema_drift: s.schemaDrift } : {}),
-      gaps_open: s.gapsOpen,
-      resume_at: iso(s.resumeAt),
-      duration_ms: s.durationMs,
+      mode: summary.mode,
+      windows: summary.windows,
+      windows_failed: summary.windowsFailed,
+      pages: summary.pages,
+      requests: summary.requests,
+      records_written: summary.recordsWritten,
+      records_unchanged: summary.recordsUnchanged,
+      records_stale: summary.recordsStale,
+      records_quarantined: summary.recordsQuarantined,
+      ...(summary.schemaDrift ? { schema_drift: summary.schemaDrift } : {}),
+      gaps_open: summary.gapsOpen,
+      resume_at: iso(summary.resumeAt),
+      duration_ms: summary.durationMs,
     },
   ];
 }
 
-/** The run's counts as metrics, its schema drift as metrics and warn lines, then its summary line. */
-function runEnded(t: Telemetry, e: Extract<SyncEvent, { type: 'run_ended' }>, dims: MetricDimensions) {
-  const { summary } = e;
+/** After every run: the gap gauges, the records counts, and the schema drift as metrics and warn lines. */
+function runMetrics(t: Telemetry, e: Extract<SyncEvent, { type: 'run_ended' }>): void {
+  const { summary, gaps } = e;
+  const dims = { provider: e.provider, operation: e.poll };
+  emitMetric(t, METRIC.GapsOpen, gaps.open, 'Count', dims);
+  emitMetric(t, METRIC.OldestGapAgeMs, gaps.oldestAgeMs, 'Milliseconds', dims);
+  emitMetric(t, METRIC.GapsFailing, gaps.failing, 'Count', dims);
   emitMetric(t, METRIC.RecordsWritten, summary.recordsWritten, 'Count', dims);
   emitMetric(t, METRIC.RecordsUnchanged, summary.recordsUnchanged, 'Count', dims);
   if (summary.recordsStale > 0) emitMetric(t, METRIC.StaleSkipped, summary.recordsStale, 'Count', dims);
   // Once per run per field: a provider's change shows up in the metric and the log before it breaks a mapping.
-  reportDrift(t, e.drift, { provider: e.provider, operation: e.poll }, { poll: e.poll, trace_id: e.traceId });
-  const [level, message, fields] = endLine(summary);
-  t.log(level, message, { provider: e.provider, poll: e.poll, trace_id: e.traceId, ...fields });
+  reportDrift(t, e.drift, dims, { poll: e.poll, trace_id: e.traceId });
 }
 
-/** The log line of an event in the middle of a run, if it has one. */
+/** The log line of an event, if it has one. */
 function line(e: SyncEvent): [LogLevel, string, Record<string, unknown>] | undefined {
   switch (e.type) {
     case 'run_started':
@@ -64,38 +65,37 @@ function line(e: SyncEvent): [LogLevel, string, Record<string, unknown>] | undef
         'sync run skipped: paused until the provider accepts calls again',
         { resume_at: at(e.resumeAt), reason: e.reason ?? null },
       ];
-    case 'window_failed':
-      return [
-        'warn',
-        'sync window failed',
-        {
-          window: windowId(e.window),
-          error_code: e.errorCode,
-          error_message: e.errorMessage ?? null,
-          pages_done: e.pages,
-        },
-      ];
+    case 'window_failed': {
+      const { error, stop, pages } = e.failure;
+      const fields = { error_code: error?.kind ?? stop, error_message: error?.message ?? null, pages_done: pages };
+      return ['warn', 'sync window failed', { window: windowId(e.window), ...fields }];
+    }
     case 'gap_closed':
-      return ['info', 'sync gap closed', { window: windowId(e.window), attempts: e.attempts }];
-    case 'gap_failing':
+      return ['info', 'sync gap closed', { window: windowId(e.gap), attempts: e.gap.attempts }];
+    case 'gap_failing': {
+      const { gap, error } = e;
       return [
         'error',
         'sync gap keeps failing',
         {
-          window: windowId(e.window),
-          attempts: e.attempts,
-          error_code: e.errorCode,
-          first_failed_at: at(e.firstFailedAt),
+          window: windowId(gap),
+          attempts: gap.attempts + 1,
+          error_code: error.kind,
+          first_failed_at: at(gap.firstFailedAt),
         },
       ];
+    }
     case 'provider_paused': {
-      const quota = e.errorCode === 'quota_exhausted';
+      const { kind, message, resumeAt } = e.error;
+      const quota = kind === 'quota_exhausted';
       return [
         quota ? 'error' : 'warn',
         quota ? 'provider quota exhausted: sync paused until it resets' : 'provider rate limit: sync paused',
-        { error_code: e.errorCode, error_message: e.errorMessage, resume_at: iso(e.resumeAt) },
+        { error_code: kind, error_message: message, resume_at: iso(resumeAt) },
       ];
     }
+    case 'run_ended':
+      return endLine(e.summary);
   }
   return undefined;
 }
@@ -112,18 +112,10 @@ function line(e: SyncEvent): [LogLevel, string, Record<string, unknown>] | undef
  */
 export function syncObserver(t: Telemetry): SyncListener {
   return (e) => {
-    const dims = { provider: e.provider, operation: e.poll };
-    switch (e.type) {
-      case 'record_unmapped':
-        // Under the request's operation, as the client counts the records the schema refused.
-        return emitMetric(t, METRIC.RecordsQuarantined, 1, 'Count', { provider: e.provider, operation: e.operation });
-      case 'gaps_counted':
-        emitMetric(t, METRIC.GapsOpen, e.open, 'Count', dims);
-        emitMetric(t, METRIC.OldestGapAgeMs, e.oldestAgeMs, 'Milliseconds', dims);
-        return emitMetric(t, METRIC.GapsFailing, e.failing, 'Count', dims);
-      case 'run_ended':
-        return runEnded(t, e, dims);
-    }
+    // Under the request's operation, as the client counts the records the schema refused.
+    if (e.type === 'record_unmapped')
+      emitMetric(t, METRIC.RecordsQuarantined, 1, 'Count', { provider: e.provider, operation: e.operation });
+    if (e.type === 'run_ended') runMetrics(t, e);
     const l = line(e);
     if (l) t.log(l[0], l[1], { provider: e.provider, poll: e.poll, trace_id: e.traceId, ...l[2] });
   };

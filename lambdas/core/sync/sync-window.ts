@@ -59,34 +59,33 @@ async function storePage(run: Run, window: SyncWindow, page: Page, fetchedAt: nu
 }
 
 /** Writes one page while the next is fetched; every exit awaits `settled()`, so no page is left unwritten. */
-class PageWriter {
+interface PageWriter {
   /** Pages written. */
-  pages = 0;
+  readonly pages: number;
   /** Pages handed over, written or not yet. */
-  handed = 0;
-  private writing: Promise<void> = Promise.resolve();
+  readonly handed: number;
+  write(page: Page, fetchedAt: number): Promise<void>;
+  settled(): Promise<void>;
+}
 
-  constructor(
-    private readonly run: Run,
-    private readonly window: SyncWindow,
-    private readonly operation: string,
-  ) {}
-
-  async write(page: Page, fetchedAt: number): Promise<void> {
-    await this.writing;
-    const written = storePage(this.run, this.window, page, fetchedAt, this.operation).then(() => {
-      this.pages += 1;
-      this.run.summary.pages += 1;
-      progress(this.run);
-    });
-    written.catch(() => undefined); // awaited (and thrown) at the next page or exit
-    this.writing = written;
-    this.handed += 1;
-  }
-
-  settled(): Promise<void> {
-    return this.writing;
-  }
+function pageWriter(run: Run, window: SyncWindow, operation: string): PageWriter {
+  let writing: Promise<void> = Promise.resolve();
+  const writer = {
+    pages: 0,
+    handed: 0,
+    async write(page: Page, fetchedAt: number) {
+      await writing;
+      writing = storePage(run, window, page, fetchedAt, operation).then(() => {
+        writer.pages += 1;
+        run.summary.pages += 1;
+        progress(run);
+      });
+      writing.catch(() => undefined); // awaited (and thrown) at the next page or exit
+      writer.handed += 1;
+    },
+    settled: () => writing,
+  };
+  return writer;
 }
 
 /** One pass of the client's pagination from `start`: the window's outcome, or where `max_pages` left off. */
@@ -150,7 +149,7 @@ export async function syncWindow(
   saveEvery?: SaveProgress,
 ): Promise<WindowOutcome> {
   const request = run.poll.request(window);
-  const writer = new PageWriter(run, window, request.operation ?? operationOf(request));
+  const writer = pageWriter(run, window, request.operation ?? operationOf(request));
   let position = start;
   for (;;) {
     if (lowOnTime(run)) return { ok: false, position, pages: writer.pages, stop: 'deadline' };
