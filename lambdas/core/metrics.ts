@@ -96,7 +96,12 @@ export function emitMetric(
     t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, field: dims.field });
 }
 
-/** The status class of an HTTP status, as metrics and dashboards group it. */
+/**
+ * The status class of an HTTP status, as metrics and dashboards group it.
+ *
+ * @example
+ * statusClass(429) // '429' (apart from the other 4xx)
+ */
 export function statusClass(status: number): StatusClass {
   if (status === 429) return '429';
   if (status >= 500) return '5xx';

@@ -54,6 +54,12 @@ interface Def {
 }
 const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
 
+/**
+ * The JSON type of a value: what a drift finding says of it instead of the value.
+ *
+ * @example
+ * valueType([1]) // 'array'
+ */
 export const valueType = (v: unknown): ValueType =>
   v === null
     ? 'null'

@@ -64,6 +64,12 @@ export function providerBreaker(spec: CircuitBreakerSpec = {}): CircuitBreakerPo
   );
 }
 
+/**
+ * cockatiel's breaker state, as events and logs name it.
+ *
+ * @example
+ * circuitStateName(breaker.state) // 'closed' | 'open' | 'half-open'
+ */
 export function circuitStateName(state: CircuitState): 'closed' | 'open' | 'half-open' {
   if (state === CircuitState.Closed) return 'closed';
   if (state === CircuitState.HalfOpen) return 'half-open';

@@ -77,7 +77,7 @@ interface ClientParts {
  * the bucket, bulkhead, breaker and token cache live in it.
  *
  * @example
- * const client = createClient({ definition: github, secrets, time: realTime, onEvent: telemetryObserver(telemetry, 'poller') });
+ * const client = createClient({ definition: github, secrets, time: realTime, onEvent: telemetryObserver(telemetry) });
  * const res = await client.request({ path: '/repos/o/r/issues', query: { state: 'all' } }, { traceId, remainingMs: () => context.getRemainingTimeInMillis() });
  * if (!res.ok) switch (res.error.kind) { case 'rate_limited': checkpoint(res.error.resumeAt); ... }
  */

@@ -2,7 +2,12 @@ import type { ProviderDefinition } from '../../providers/types';
 import { IntegrationError } from '../errors';
 import type { ClientRequest } from './types';
 
-/** The base every request of a provider starts from: the (overridden) base URL plus a path version. */
+/**
+ * The base every request of a provider starts from: the (overridden) base URL plus a path version.
+ *
+ * @example
+ * apiBase(football) // 'https://v3.football.api-sports.io'
+ */
 export function apiBase(def: ProviderDefinition, baseUrl?: string): string {
   let base = (baseUrl ?? def.baseUrl).replace(/\/+$/, '');
   if (def.apiVersion?.in === 'path') base += `/${def.apiVersion.value.replace(/^\/+|\/+$/g, '')}`;

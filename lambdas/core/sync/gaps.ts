@@ -32,7 +32,12 @@ export function gapReason(out: WindowFailure, previous?: Gap): GapReason {
   };
 }
 
-/** Creates or updates the gap of window `w`, counting it as opened unless it `existed`. */
+/**
+ * Creates or updates the gap of window `w`, counting it as opened unless it `existed`.
+ *
+ * @example
+ * await recordGap(run, window, gapReason(out), known.has(window.from));
+ */
 export async function recordGap(run: Run, w: SyncWindow, why: GapReason, existed: boolean): Promise<void> {
   const { deps } = run;
   await deps.state.recordGap(run.provider, run.poll.name, {
@@ -47,7 +52,12 @@ export async function recordGap(run: Run, w: SyncWindow, why: GapReason, existed
   if (!existed) run.summary.gapsOpened += 1;
 }
 
-/** Closes the gap of the window that starts at `from`. */
+/**
+ * Closes the gap of the window that starts at `from`.
+ *
+ * @example
+ * if (out.ok) await closeGap(run, gap.from);
+ */
 export async function closeGap(run: Run, from: number): Promise<void> {
   await run.deps.state.closeGap(run.provider, run.poll.name, from);
   run.summary.gapsClosed += 1;
@@ -68,7 +78,12 @@ export function gapGauges(gaps: readonly Gap[], now: number, failingAttempts: nu
   };
 }
 
-/** Counts the poll's open gaps after a run (within the range of a backfill), and the gauges of all of them. */
+/**
+ * Counts the poll's open gaps after a run (within the range of a backfill), and the gauges of all of them.
+ *
+ * @example
+ * const gauges = await countGaps(run); // run.summary.gapsOpen is set
+ */
 export async function countGaps(run: Run): Promise<GapGauges> {
   const { deps, req } = run;
   const all = await deps.state.gaps(run.provider, run.poll.name);

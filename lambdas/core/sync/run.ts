@@ -75,15 +75,30 @@ export function startRun(req: PollRunRequest, deps: PollRunDeps, report: SyncLis
   };
 }
 
-/** The run may start no new page: less than `stopMarginMs` is left. */
+/**
+ * The run may start no new page: less than `stopMarginMs` is left.
+ *
+ * @example
+ * if (lowOnTime(run)) return { ok: false, position, pages, stop: 'deadline' };
+ */
 export const lowOnTime = (run: Run): boolean =>
   run.deps.remainingMs !== undefined && run.deps.remainingMs() < run.options.stopMarginMs;
 
-/** Tells the caller how far the run got. */
+/**
+ * Tells the caller how far the run got (`onProgress`, with the time so far).
+ *
+ * @example
+ * progress(run); // after each window and each stored page
+ */
 export const progress = (run: Run): void =>
   run.deps.onProgress?.({ ...run.summary, durationMs: run.deps.now() - run.startedAt });
 
-/** Ends the run short of its plan, saying why (and when the provider takes calls again). */
+/**
+ * Ends the run short of its plan, saying why (and when the provider takes calls again).
+ *
+ * @example
+ * stop(run, 'quota_exhausted', error, error.resumeAt);
+ */
 export function stop(run: Run, why: RunStop, error?: { kind: string; message: string }, resumeAt?: number): void {
   run.summary.stopped = why;
   if (error) run.summary.error = { kind: error.kind, message: error.message };
@@ -93,6 +108,11 @@ export function stop(run: Run, why: RunStop, error?: { kind: string; message: st
 /** Errors after which no other window can fare better in this run. */
 const STOPS_RUN = new Set(['rate_limited', 'quota_exhausted', 'circuit_open', 'auth']);
 
-/** The stop an error calls for, if no other window can fare better after it. */
+/**
+ * The stop an error calls for, if no other window can fare better after it.
+ *
+ * @example
+ * stopFor(new IntegrationError('circuit_open', 'open')) // 'circuit_open'; a 'permanent' error: undefined
+ */
 export const stopFor = (error: IntegrationError): RunStop | undefined =>
   STOPS_RUN.has(error.kind) ? (error.kind as RunStop) : undefined;

@@ -144,7 +144,10 @@ function paused(run: Run, cp: Checkpoint | undefined): boolean {
 async function scheduledWindows(run: Run): Promise<void> {
   const { deps, req } = run;
   const cp: Checkpoint = (await deps.state.getCheckpoint(run.provider, run.poll.name)) ?? {};
-  if (paused(run, cp)) return run.emit({ type: 'run_paused', resumeAt: cp.resumeAt!, reason: cp.resumeReason });
+  if (paused(run, cp)) {
+    run.emit({ type: 'run_paused', resumeAt: cp.resumeAt!, reason: cp.resumeReason });
+    return;
+  }
   const runStart = deps.now();
   const open = await deps.state.gaps(run.provider, run.poll.name);
   const plan = planScheduled(run.poll, cp.cursor, open, runStart, req.startAt, run.options.gapsPerRun);
