@@ -1,6 +1,5 @@
 import { BrokenCircuitError, IsolatedCircuitError, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
 import { IntegrationError, type ErrorKind, type IntegrationErrorOptions } from '../errors';
-import type { ProviderDefinition } from '../../providers/types';
 import { apiNotice, type ApiNotice } from './api-notice';
 import { attemptOnce, type AttemptParts, type AttemptResult } from './attempt';
 import type { ProviderLimits } from './provider-limits';
