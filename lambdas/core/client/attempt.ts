@@ -133,13 +133,13 @@ function judgeResponse(
  * if (r.outcome === 'ok') use(r.body);
  */
 export async function attemptOnce(
-  p: AttemptParts,
+  parts: AttemptParts,
   req: ClientRequest,
   method: string,
   traceId: string,
   timeoutMs: number,
 ): Promise<AttemptResult> {
-  const { def, time } = p;
+  const { def, time } = parts;
   const started = time.now();
   const took = () => time.now() - started;
   // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
@@ -147,8 +147,11 @@ export async function attemptOnce(
   let creds: Credentials;
   let out: OutgoingRequest;
   try {
-    creds = await untilAborted(credentials(def.name, def.auth, p.secrets, p.redactor, p.tokens, signal), signal);
-    const baseUrl = await untilAborted(p.baseUrl(), signal);
+    creds = await untilAborted(
+      credentials(def.name, def.auth, parts.secrets, parts.redactor, parts.tokens, signal),
+      signal,
+    );
+    const baseUrl = await untilAborted(parts.baseUrl(), signal);
     try {
       out = buildRequest(def, baseUrl, req, method, traceId, creds);
     } catch (err) {
@@ -165,11 +168,11 @@ export async function attemptOnce(
   } catch (err) {
     return { ...credentialFailure(err, signal.aborted), headers: {}, durationMs: took() };
   }
-  const url = p.scrub(out.url.toString());
+  const url = parts.scrub(out.url.toString());
   let res: Response;
   let text: string;
   try {
-    res = await p.fetch(out.url, { ...out.init, signal, redirect: 'manual' });
+    res = await parts.fetch(out.url, { ...out.init, signal, redirect: 'manual' });
     text = await res.text();
   } catch (err) {
     return { ...classifyThrown(err), headers: {}, durationMs: took(), url, token: creds.token };
@@ -180,7 +183,7 @@ export async function attemptOnce(
     ...c,
     status: res.status,
     headers,
-    requestId: p.requestIdHeaders.map((h) => headers[h]).find((v) => v !== undefined),
+    requestId: parts.requestIdHeaders.map((h) => headers[h]).find((v) => v !== undefined),
     durationMs: took(),
     url,
     token: creds.token,

@@ -39,19 +39,31 @@ interface Call {
   last?: IntegrationError;
 }
 
-const callError = (k: CallParts, call: Call, kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) =>
-  new IntegrationError(kind, k.redactor.text(`${k.def.name} ${call.operation}: ${message}`), {
+const callError = (
+  parts: CallParts,
+  call: Call,
+  kind: ErrorKind,
+  message: string,
+  opts: IntegrationErrorOptions = {},
+) =>
+  new IntegrationError(kind, parts.redactor.text(`${parts.def.name} ${call.operation}: ${message}`), {
     ...opts,
     attempts: call.attempts,
   });
 
 /** Ends a call that sends no (further) attempt, and says so to observers. */
-function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, resumeAt?: number): IntegrationError {
-  const e = call.last && kind === 'timeout' ? call.last : callError(k, call, kind, message, { resumeAt });
-  k.emit({
+function endWithout(
+  parts: CallParts,
+  call: Call,
+  kind: ErrorKind,
+  message: string,
+  resumeAt?: number,
+): IntegrationError {
+  const e = call.last && kind === 'timeout' ? call.last : callError(parts, call, kind, message, { resumeAt });
+  parts.emit({
     type: 'call_ended',
-    at: k.time.now(),
-    provider: k.def.name,
+    at: parts.time.now(),
+    provider: parts.def.name,
     operation: call.operation,
     traceId: call.traceId,
     attempt: call.attempts,
@@ -63,35 +75,35 @@ function endWithout(k: CallParts, call: Call, kind: ErrorKind, message: string, 
 }
 
 /** One attempt through the gates (deadline and quota, the rate limit's pace, a bulkhead slot, the breaker), or the error the call ends with. */
-async function sendOne(k: CallParts, call: Call): Promise<AttemptResult | IntegrationError> {
-  const { time, limits } = k;
-  const refused = refusal(time.now(), call.deadline, limits.quotaUntil, k.retry.rateLimitHeaders?.dailyRemaining);
-  if (refused) return endWithout(k, call, refused.kind, refused.message, refused.resumeAt);
+async function sendOne(parts: CallParts, call: Call): Promise<AttemptResult | IntegrationError> {
+  const { time, limits } = parts;
+  const refused = refusal(time.now(), call.deadline, limits.quotaUntil, parts.retry.rateLimitHeaders?.dailyRemaining);
+  if (refused) return endWithout(parts, call, refused.kind, refused.message, refused.resumeAt);
   const sendAt = limits.bucket.reserve();
   if (sendAt > call.deadline) {
     limits.bucket.release();
-    return endWithout(k, call, 'rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
+    return endWithout(parts, call, 'rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
   }
   if (sendAt > time.now()) await time.sleep(sendAt - time.now());
   let r: AttemptResult | undefined;
   try {
-    r = await k.slots.execute(() => {
+    r = await parts.slots.execute(() => {
       // Time queued for a slot counts: the attempt gets what is left of the deadline, if anything.
       const leftMs = call.deadline - time.now();
       if (leftMs <= 0) return undefined;
-      return k.breaker.execute(() => {
+      return parts.breaker.execute(() => {
         call.attempts += 1;
-        return attemptOnce(k, call.req, call.method, call.traceId, Math.min(k.retry.attemptMs, leftMs));
+        return attemptOnce(parts, call.req, call.method, call.traceId, Math.min(parts.retry.attemptMs, leftMs));
       });
     });
   } catch (err) {
     if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError)
-      return endWithout(k, call, 'circuit_open', 'circuit open: failing fast');
+      return endWithout(parts, call, 'circuit_open', 'circuit open: failing fast');
     throw err;
   }
   if (r) return r;
   limits.bucket.release();
-  return endWithout(k, call, 'timeout', 'no time left before the deadline after waiting for a free slot');
+  return endWithout(parts, call, 'timeout', 'no time left before the deadline after waiting for a free slot');
 }
 
 /** A deprecation notice with every text passed through the redactor. */
@@ -107,14 +119,14 @@ function redactedNotice(notice: ApiNotice, redactor: Redactor): ApiNotice {
   };
 }
 
-function attemptEvent(k: CallParts, call: Call, r: AttemptResult, at: number, step: RetryStep): AttemptEvent {
+function attemptEvent(parts: CallParts, call: Call, r: AttemptResult, at: number, step: RetryStep): AttemptEvent {
   // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
-  const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, k.def.noticeHeaders) : undefined;
+  const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, parts.def.noticeHeaders) : undefined;
   const waitMs = step.next === 'retry' ? step.waitMs : undefined;
   return {
     type: 'attempt',
     at,
-    provider: k.def.name,
+    provider: parts.def.name,
     operation: call.operation,
     traceId: call.traceId,
     method: call.method,
@@ -124,10 +136,10 @@ function attemptEvent(k: CallParts, call: Call, r: AttemptResult, at: number, st
     durationMs: r.durationMs,
     outcome: r.outcome,
     errorCode: r.kind,
-    errorMessage: r.message ? k.redactor.text(r.message) : undefined,
+    errorMessage: r.message ? parts.redactor.text(r.message) : undefined,
     retrying: waitMs !== undefined,
     waitMs,
-    ...(notice ? { notice: redactedNotice(notice, k.redactor) } : {}),
+    ...(notice ? { notice: redactedNotice(notice, parts.redactor) } : {}),
   };
 }
 
@@ -139,43 +151,49 @@ function attemptEvent(k: CallParts, call: Call, r: AttemptResult, at: number, st
  * const res = await callWithRetries(parts, { path: '/v1/items/1' }, { traceId, remainingMs });
  */
 export async function callWithRetries(
-  k: CallParts,
+  parts: CallParts,
   req: ClientRequest,
   ctx: CallContext,
 ): Promise<Result<ClientResponse>> {
-  const { time, limits, tokens } = k;
+  const { time, limits, tokens } = parts;
   const method = (req.method ?? 'GET').toUpperCase();
-  const keyed = Boolean(req.idempotencyKey && k.def.idempotencyKeyHeader);
+  const keyed = Boolean(req.idempotencyKey && parts.def.idempotencyKeyHeader);
   const call: Call = {
     req,
     method,
     operation: req.operation ?? operationOf(req),
     traceId: ctx.traceId,
-    deadline: callDeadline(time.now(), k.retry, ctx.remainingMs),
+    deadline: callDeadline(time.now(), parts.retry, ctx.remainingMs),
     retryable: mayRetry(method, keyed),
     attempts: 0,
   };
   let spent = NO_RETRIES_YET;
   for (;;) {
-    const r = await sendOne(k, call);
+    const r = await sendOne(parts, call);
     if (r instanceof IntegrationError) return { ok: false, error: r };
     const now = time.now();
     if (r.status !== undefined) limits.observe(r.headers, now);
     const facts = { ...r, tokenRefreshable: Boolean(tokens && r.token) };
-    const step = nextStep(facts, spent, k.retry, { now, deadline: call.deadline, random: time.random }, call.retryable);
+    const step = nextStep(
+      facts,
+      spent,
+      parts.retry,
+      { now, deadline: call.deadline, random: time.random },
+      call.retryable,
+    );
     if (step.next !== 'done') {
       spent = step.state;
       limits.hold(step.resumeAt, step.quotaUntil);
     }
     if (step.next === 'retry' && step.refreshToken) tokens?.invalidate(r.token!);
-    const event = attemptEvent(k, call, r, now, step);
-    k.emit(event);
+    const event = attemptEvent(parts, call, r, now, step);
+    parts.emit(event);
     if (step.next === 'done') {
       const { status, headers, body, requestId, url } = r;
       return { ok: true, value: { status: status!, headers, body, requestId, attempts: call.attempts, url: url! } };
     }
     const opts = { status: r.status, requestId: r.requestId, resumeAt: step.resumeAt };
-    const e = callError(k, call, step.kind, event.errorMessage ?? 'failed', opts);
+    const e = callError(parts, call, step.kind, event.errorMessage ?? 'failed', opts);
     if (step.next === 'give_up') return { ok: false, error: e };
     call.last = e;
     if (step.waitMs > 0) await time.sleep(step.waitMs);
