@@ -9,7 +9,8 @@ import { verifyWebhook } from './signatures';
 import { describeError } from './errors';
 import { emitMetric, METRIC } from './metrics';
 import { parseWebhookBody } from './parse-body';
-import type { Registry, WebhookInput } from './provider';
+import type { Registry } from './provider';
+import type { ProviderDefinition, WebhookInput, WebhookSpec } from './provider';
 
 export interface IngestRequest {
   provider: string;
@@ -58,6 +59,119 @@ async function configuredUrl(secrets: SecretStore, provider: string, name: strin
   }
 }
 
+/** A body over the limit: counted, logged, refused with 413. */
+function tooLarge(deps: IngestDeps, provider: string, bytes: number): IngestResponse {
+  emitMetric(deps.telemetry, METRIC.WebhooksTooLarge, 1, 'Count', { provider, operation: 'webhook' });
+  deps.telemetry.log('warn', 'webhook body too large', { provider, bytes });
+  return json(413, { error: 'payload_too_large' });
+}
+
+/** Checks the signature on the raw bytes against every current secret; an answer when it fails, else undefined. */
+async function rejected(
+  req: IngestRequest,
+  def: ProviderDefinition,
+  spec: WebhookSpec,
+  headers: Record<string, string>,
+  deps: IngestDeps,
+): Promise<IngestResponse | undefined> {
+  let secrets: string[];
+  try {
+    secrets = secretValues(await deps.secrets.get(def.name, spec.secret));
+  } catch (err) {
+    deps.telemetry.log('error', 'webhook secret unavailable', {
+      provider: def.name,
+      error_code: describeError(err).kind,
+    });
+    return json(503, { error: 'unavailable' });
+  }
+  const url =
+    (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
+  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, secrets, {
+    now: deps.now(),
+    toleranceSeconds: spec.toleranceSeconds,
+    hmac: spec.hmac,
+  });
+  if (verdict.ok) return undefined;
+  const dims = { provider: def.name, operation: 'webhook', reason: verdict.reason };
+  emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', dims);
+  const fields = { provider: def.name, trace_id: deps.newId(), reason: verdict.reason };
+  deps.telemetry.log('warn', 'webhook signature rejected', fields);
+  return json(401, { error: 'invalid_signature', reason: verdict.reason });
+}
+
+/** The body as the provider's hooks read it (UTF-8, JSON or a form carrying JSON), or the 400 it earns. */
+function parsed(
+  req: IngestRequest,
+  provider: string,
+  headers: Record<string, string>,
+  deps: IngestDeps,
+): WebhookInput | IngestResponse {
+  try {
+    const rawBody = utf8.decode(req.rawBody);
+    return { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
+  } catch {
+    emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', { provider, operation: 'webhook' });
+    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', {
+      provider,
+      trace_id: deps.newId(),
+      bytes: req.rawBody.length,
+    });
+    return json(400, { error: 'malformed_payload' });
+  }
+}
+
+/** The headers a processor reads again: a form's content type (JSON, the default, needs none) and the provider's own. */
+function forwardedHeaders(spec: WebhookSpec, headers: Record<string, string>): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? ''))
+    forwarded['content-type'] = headers['content-type']!;
+  for (const name of spec.forwardHeaders ?? []) {
+    const value = headers[name];
+    if (value !== undefined) forwarded[name] = value;
+  }
+  return forwarded;
+}
+
+/** Queues the event under its id (a claim check when too big for a message) and acknowledges it. */
+async function enqueue(
+  req: IngestRequest,
+  def: ProviderDefinition,
+  spec: WebhookSpec,
+  input: WebhookInput,
+  deps: IngestDeps,
+): Promise<IngestResponse> {
+  const providerId = spec.eventId(input);
+  const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
+  const traceId = providerId || deps.newId();
+  const queue = deps.queueFor(def.name);
+  if (!queue) return json(404, { error: 'unknown_provider' });
+  try {
+    const receivedAt = deps.now();
+    const message = toQueueMessage({
+      provider: def.name,
+      eventId,
+      traceId,
+      receivedAt: receivedAt.getTime(),
+      headers: forwardedHeaders(spec, input.headers),
+      rawBody: input.rawBody,
+    });
+    // Bodies above the queue's limit go to the blob store; the message carries the key.
+    const key = () => payloadKey(def.name, receivedAt, deps.newId());
+    const sendable = await claimCheck(message, { blobs: deps.blobs, key });
+    if (!sendable) return tooLarge(deps, def.name, req.rawBody.length);
+    await queue.send(sendable);
+  } catch (err) {
+    // Not acknowledged, so the provider's own retry delivers it again: nothing is lost.
+    const fields = { provider: def.name, trace_id: traceId, error_code: describeError(err).kind };
+    deps.telemetry.log('error', 'webhook enqueue failed', fields);
+    return json(503, { error: 'unavailable' });
+  }
+  emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', { provider: def.name, operation: 'webhook' });
+  const fields = { provider: def.name, trace_id: traceId, event_id: eventId, bytes: req.rawBody.length };
+  deps.telemetry.log('info', 'webhook accepted', fields);
+  return json(200, { received: true, eventId });
+}
+
 /**
  * The webhook ingest path: verify on raw bytes, parse, enqueue, acknowledge. No provider processing.
  *
@@ -70,111 +184,18 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const def = deps.registry(req.provider);
   const spec = def?.webhook;
   if (!def || !spec) return json(404, { error: 'unknown_provider' });
-  const dims = { provider: def.name, operation: 'webhook' };
   // Trello probes its callback URL with a bodiless, unsigned HEAD before it creates a webhook.
   if (req.method === 'HEAD' && spec.allowHead) return { statusCode: 200, body: '' };
   if (req.method !== 'POST')
     return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
-  const tooLarge = () => {
-    emitMetric(deps.telemetry, METRIC.WebhooksTooLarge, 1, 'Count', dims);
-    deps.telemetry.log('warn', 'webhook body too large', { provider: def.name, bytes: req.rawBody.length });
-    return json(413, { error: 'payload_too_large' });
-  };
-  if (req.rawBody.length > (deps.maxBodyBytes ?? WEBHOOK_BODY_LIMIT)) return tooLarge();
-
-  let secrets: string[];
-  try {
-    secrets = secretValues(await deps.secrets.get(def.name, spec.secret));
-  } catch (err) {
-    deps.telemetry.log('error', 'webhook secret unavailable', {
-      provider: def.name,
-      error_code: describeError(err).kind,
-    });
-    return json(503, { error: 'unavailable' });
-  }
-
+  if (req.rawBody.length > (deps.maxBodyBytes ?? WEBHOOK_BODY_LIMIT))
+    return tooLarge(deps, def.name, req.rawBody.length);
   const headers = normalizeHeaders(req.headers);
-  const url =
-    (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
-  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, secrets, {
-    now: deps.now(),
-    toleranceSeconds: spec.toleranceSeconds,
-    hmac: spec.hmac,
-  });
-  if (!verdict.ok) {
-    emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', { ...dims, reason: verdict.reason });
-    deps.telemetry.log('warn', 'webhook signature rejected', {
-      provider: def.name,
-      trace_id: deps.newId(),
-      reason: verdict.reason,
-    });
-    return json(401, { error: 'invalid_signature', reason: verdict.reason });
-  }
-
-  let input: WebhookInput;
-  try {
-    const rawBody = utf8.decode(req.rawBody);
-    input = { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
-  } catch {
-    emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', dims);
-    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', {
-      provider: def.name,
-      trace_id: deps.newId(),
-      bytes: req.rawBody.length,
-    });
-    return json(400, { error: 'malformed_payload' });
-  }
-
+  const refusal = await rejected(req, def, spec, headers, deps);
+  if (refusal) return refusal;
+  const input = parsed(req, def.name, headers, deps);
+  if ('statusCode' in input) return input;
   const handshake = spec.handshake?.(input);
-  if (handshake) {
-    return { statusCode: handshake.statusCode, body: handshake.body ?? '', headers: handshake.headers };
-  }
-
-  const providerId = spec.eventId(input);
-  const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
-  const traceId = providerId || deps.newId();
-  const forwarded: Record<string, string> = {};
-  // Only a form body needs its content type to be read again; JSON (the default) carries none.
-  if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? ''))
-    forwarded['content-type'] = headers['content-type']!;
-  for (const name of spec.forwardHeaders ?? []) {
-    const value = headers[name];
-    if (value !== undefined) forwarded[name] = value;
-  }
-  const queue = deps.queueFor(def.name);
-  if (!queue) return json(404, { error: 'unknown_provider' });
-  try {
-    const receivedAt = deps.now();
-    const message = toQueueMessage({
-      provider: def.name,
-      eventId,
-      traceId,
-      receivedAt: receivedAt.getTime(),
-      headers: forwarded,
-      rawBody: input.rawBody,
-    });
-    // Bodies above the queue's limit go to the blob store; the message carries the key.
-    const sendable = await claimCheck(message, {
-      blobs: deps.blobs,
-      key: () => payloadKey(def.name, receivedAt, deps.newId()),
-    });
-    if (!sendable) return tooLarge();
-    await queue.send(sendable);
-  } catch (err) {
-    // Not acknowledged, so the provider's own retry delivers it again: nothing is lost.
-    deps.telemetry.log('error', 'webhook enqueue failed', {
-      provider: def.name,
-      trace_id: traceId,
-      error_code: describeError(err).kind,
-    });
-    return json(503, { error: 'unavailable' });
-  }
-  emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', dims);
-  deps.telemetry.log('info', 'webhook accepted', {
-    provider: def.name,
-    trace_id: traceId,
-    event_id: eventId,
-    bytes: req.rawBody.length,
-  });
-  return json(200, { received: true, eventId });
+  if (handshake) return { statusCode: handshake.statusCode, body: handshake.body ?? '', headers: handshake.headers };
+  return enqueue(req, def, spec, input, deps);
 }

@@ -1,53 +1,57 @@
 import type { MetricUnit, Telemetry } from './ports';
 
+/** Constants named as they read (`names(['A']).A === 'A'`): each name spelled once, half the bytes in every bundle. */
+const names = <const N extends string>(list: readonly N[]): { readonly [K in N]: K } =>
+  Object.fromEntries(list.map((n) => [n, n])) as { readonly [K in N]: K };
+
 /** Every metric the stack emits (one CloudWatch namespace). Alarms and dashboards refer to these names. */
-export const METRIC = {
+export const METRIC = names([
   // outbound client, per attempt
-  Requests: 'Requests',
-  Http4xx: 'Http4xx',
-  Http429: 'Http429',
-  Http5xx: 'Http5xx',
-  Timeouts: 'Timeouts',
-  NetworkErrors: 'NetworkErrors',
-  LatencyMs: 'LatencyMs',
-  RetryAttempts: 'RetryAttempts',
-  CircuitOpen: 'CircuitOpen',
+  'Requests',
+  'Http4xx',
+  'Http429',
+  'Http5xx',
+  'Timeouts',
+  'NetworkErrors',
+  'LatencyMs',
+  'RetryAttempts',
+  'CircuitOpen',
   // provider API changes (Deprecation, Sunset, Warning and provider notice headers)
-  DeprecationSeen: 'DeprecationSeen',
-  /** Days from the response to the endpoint's Sunset date (negative once past); a gauge. */
-  SunsetDays: 'SunsetDays',
+  'DeprecationSeen',
+  // Days from the response to the endpoint's Sunset date (negative once past); a gauge.
+  'SunsetDays',
   // webhooks
-  WebhooksReceived: 'WebhooksReceived',
-  WebhooksMalformed: 'WebhooksMalformed',
-  WebhooksTooLarge: 'WebhooksTooLarge',
-  EventsArchived: 'EventsArchived',
-  SignatureRejected: 'SignatureRejected',
-  EventLagMs: 'EventLagMs',
-  EventsFailed: 'EventsFailed',
-  EventsDeadLettered: 'EventsDeadLettered',
+  'WebhooksReceived',
+  'WebhooksMalformed',
+  'WebhooksTooLarge',
+  'EventsArchived',
+  'SignatureRejected',
+  'EventLagMs',
+  'EventsFailed',
+  'EventsDeadLettered',
   // records
-  StaleSkipped: 'StaleSkipped',
-  DuplicatesSkipped: 'DuplicatesSkipped',
-  RecordsWritten: 'RecordsWritten',
-  RecordsUnchanged: 'RecordsUnchanged',
-  RecordsQuarantined: 'RecordsQuarantined',
+  'StaleSkipped',
+  'DuplicatesSkipped',
+  'RecordsWritten',
+  'RecordsUnchanged',
+  'RecordsQuarantined',
   // sync and writes
-  GapsOpen: 'GapsOpen',
-  /** Age of the poll's oldest open gap (0 when none), after every run: what the gaps-open alarm watches. */
-  OldestGapAgeMs: 'OldestGapAgeMs',
-  /** Open gaps that failed `SYNC_DEFAULTS.gapFailingAttempts` times or more, after every run. */
-  GapsFailing: 'GapsFailing',
-  CommandsFailed: 'CommandsFailed',
-  /** Records that passed validation but carried a field or enum value the schema does not know (per field). */
-  SchemaDrift: 'SchemaDrift',
+  'GapsOpen',
+  // Age of the poll's oldest open gap (0 when none), after every run: what the gaps-open alarm watches.
+  'OldestGapAgeMs',
+  // Open gaps that failed `SYNC_DEFAULTS.gapFailingAttempts` times or more, after every run.
+  'GapsFailing',
+  'CommandsFailed',
+  // Records that passed validation but carried a field or enum value the schema does not know (per field).
+  'SchemaDrift',
   // writes (commands): accepted at the route, rejected there (400/404/409), done, retried, reconciled, no-op
-  CommandsAccepted: 'CommandsAccepted',
-  CommandsRejected: 'CommandsRejected',
-  CommandsSucceeded: 'CommandsSucceeded',
-  CommandsRetried: 'CommandsRetried',
-  CommandsReconciled: 'CommandsReconciled',
-  WritesUnchanged: 'WritesUnchanged',
-} as const;
+  'CommandsAccepted',
+  'CommandsRejected',
+  'CommandsSucceeded',
+  'CommandsRetried',
+  'CommandsReconciled',
+  'WritesUnchanged',
+]);
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});
 
@@ -92,7 +96,12 @@ export function emitMetric(
     t.metric(name, value, unit, { provider: dims.provider, operation: dims.operation, field: dims.field });
 }
 
-/** The status class of an HTTP status, as metrics and dashboards group it. */
+/**
+ * The status class of an HTTP status, as metrics and dashboards group it.
+ *
+ * @example
+ * statusClass(429) // '429' (apart from the other 4xx)
+ */
 export function statusClass(status: number): StatusClass {
   if (status === 429) return '429';
   if (status >= 500) return '5xx';

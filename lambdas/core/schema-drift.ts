@@ -54,6 +54,12 @@ interface Def {
 }
 const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
 
+/**
+ * The JSON type of a value: what a drift finding says of it instead of the value.
+ *
+ * @example
+ * valueType([1]) // 'array'
+ */
 export const valueType = (v: unknown): ValueType =>
   v === null
     ? 'null'
@@ -98,7 +104,35 @@ function report(out: Map<string, DriftFinding>, field: string, kind: DriftKind, 
   if (!out.has(f)) out.set(f, { field: f, kind, valueType: valueType(v) });
 }
 
-function walk(schema: unknown, value: unknown, path: string, out: Map<string, DriftFinding>, depth: number): void {
+type Found = Map<string, DriftFinding>;
+
+function walkUnion(schema: unknown, def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  const options = def.options as z.ZodMiniType[];
+  const listed = unionListed(schema, options);
+  // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
+  if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
+    if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success))
+      report(out, path, 'unknown_enum_value', value);
+    return;
+  }
+  const accepting = options.find((o) => z.safeParse(o, value).success);
+  if (accepting) walk(accepting, value, path, out, depth + 1);
+}
+
+function walkObject(def: Def, value: unknown, path: string, out: Found, depth: number): void {
+  if (!isPlainObject(value)) return;
+  const shape = def.shape as Record<string, unknown>;
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  for (const [key, v] of Object.entries(value)) {
+    const field = join(path, key);
+    if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
+    else if (catchall === undefined) report(out, field, 'unknown_field', v);
+    else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never')
+      walk(def.catchall, v, field, out, depth + 1);
+  }
+}
+
+function walk(schema: unknown, value: unknown, path: string, out: Found, depth: number): void {
   if (depth > MAX_DEPTH || value === undefined) return;
   const def = defOf(schema);
   switch (def.type) {
@@ -112,11 +146,9 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       return;
     case 'catch': {
       const listed = listedValues(def.innerType);
-      if (listed && !listed.includes(value)) {
-        report(out, path, 'unknown_enum_value', value);
-        return;
-      }
-      if (z.safeParse(def.innerType as z.ZodMiniType, value).success) walk(def.innerType, value, path, out, depth + 1);
+      if (listed && !listed.includes(value)) report(out, path, 'unknown_enum_value', value);
+      else if (z.safeParse(def.innerType as z.ZodMiniType, value).success)
+        walk(def.innerType, value, path, out, depth + 1);
       return;
     }
     case 'pipe':
@@ -126,37 +158,15 @@ function walk(schema: unknown, value: unknown, path: string, out: Map<string, Dr
       walk((def.getter as () => unknown)(), value, path, out, depth + 1);
       return;
     case 'enum':
-    case 'literal': {
-      const listed = listedValues(schema)!;
-      if (!listed.includes(value)) report(out, path, 'unknown_enum_value', value);
+    case 'literal':
+      if (!listedValues(schema)!.includes(value)) report(out, path, 'unknown_enum_value', value);
       return;
-    }
-    case 'union': {
-      const options = def.options as z.ZodMiniType[];
-      const listed = unionListed(schema, options);
-      // An open enum: a listed-values option next to a catch-all one, and the value only passed the catch-all.
-      if (listed.size > 0 && (typeof value === 'string' || typeof value === 'number')) {
-        if (!listed.has(value) && options.some((o) => z.safeParse(o, value).success))
-          report(out, path, 'unknown_enum_value', value);
-        return;
-      }
-      const accepting = options.find((o) => z.safeParse(o, value).success);
-      if (accepting) walk(accepting, value, path, out, depth + 1);
+    case 'union':
+      walkUnion(schema, def, value, path, out, depth);
       return;
-    }
-    case 'object': {
-      if (!isPlainObject(value)) return;
-      const shape = def.shape as Record<string, unknown>;
-      const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
-      for (const [key, v] of Object.entries(value)) {
-        const field = join(path, key);
-        if (Object.hasOwn(shape, key)) walk(shape[key], v, field, out, depth + 1);
-        else if (catchall === undefined) report(out, field, 'unknown_field', v);
-        else if (catchall !== 'unknown' && catchall !== 'any' && catchall !== 'never')
-          walk(def.catchall, v, field, out, depth + 1);
-      }
+    case 'object':
+      walkObject(def, value, path, out, depth);
       return;
-    }
     case 'array':
       if (Array.isArray(value)) for (const item of value) walk(def.element, item, `${path}[]`, out, depth + 1);
       return;

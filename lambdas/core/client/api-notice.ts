@@ -106,7 +106,12 @@ export function apiNotice(
   return any ? notice : undefined;
 }
 
-/** A stable text of what a notice says (dates, links, texts), to tell when it changed. */
+/**
+ * A stable text of what a notice says (dates, links, texts), to tell when it changed.
+ *
+ * @example
+ * if (noticeSignature(seen) !== noticeSignature(last)) log(seen); // a new sunset date, link or warning
+ */
 export function noticeSignature(notice: ApiNotice | undefined): string {
   if (!notice) return '';
   return JSON.stringify([

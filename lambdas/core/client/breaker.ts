@@ -37,9 +37,9 @@ class EitherBreaker implements IBreaker {
   }
 }
 
-/** What an attempt reports to the breaker: `failed` counts against the provider (5xx, timeouts, resets). */
+/** What an attempt reports to the breaker: `breakerFailure` counts against the provider (5xx, timeouts, resets). */
 export interface BreakerVerdict {
-  failed: boolean;
+  breakerFailure: boolean;
 }
 
 /**
@@ -53,7 +53,7 @@ export interface BreakerVerdict {
 export function providerBreaker(spec: CircuitBreakerSpec = {}): CircuitBreakerPolicy {
   const s = { ...BREAKER_DEFAULTS, ...spec };
   return circuitBreaker(
-    handleWhenResult((r) => (r as BreakerVerdict | undefined)?.failed === true),
+    handleWhenResult((r) => (r as BreakerVerdict | undefined)?.breakerFailure === true),
     {
       halfOpenAfter: s.halfOpenAfterMs,
       breaker: new EitherBreaker([
@@ -64,6 +64,12 @@ export function providerBreaker(spec: CircuitBreakerSpec = {}): CircuitBreakerPo
   );
 }
 
+/**
+ * cockatiel's breaker state, as events and logs name it.
+ *
+ * @example
+ * circuitStateName(breaker.state) // 'closed' | 'open' | 'half-open'
+ */
 export function circuitStateName(state: CircuitState): 'closed' | 'open' | 'half-open' {
   if (state === CircuitState.Closed) return 'closed';
   if (state === CircuitState.HalfOpen) return 'half-open';

@@ -68,7 +68,12 @@ export function classifyResponse(
   return { outcome: 'permanent', kind: 'permanent', message: `provider answered ${status}`, breakerFailure: false };
 }
 
-/** A thrown fetch: our own timeout, or a network failure (reset, refused, closed mid-body). */
+/**
+ * A thrown fetch: our own timeout, or a network failure (reset, refused, closed mid-body).
+ *
+ * @example
+ * classifyThrown(new DOMException('The operation timed out.', 'TimeoutError')) // { outcome: 'timeout', kind: 'timeout', ... }
+ */
 export function classifyThrown(err: unknown): Classified {
   const name = (err as Error | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError')

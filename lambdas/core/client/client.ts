@@ -1,25 +1,19 @@
-import { bulkhead, BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
-import { IntegrationError, type ErrorKind } from '../errors';
-import { normalizeHeaders } from '../headers';
+import { bulkhead, type CircuitBreakerPolicy } from 'cockatiel';
 import type { SecretStore } from '../ports';
 import type { PaginationSpec, ProviderDefinition } from '../provider';
-import { apiNotice } from './api-notice';
-import { backoffMs } from './backoff';
+import { requestIdHeaders } from './attempt';
 import { circuitStateName, providerBreaker } from './breaker';
-import { classifyProblem, classifyResponse, classifyThrown, type Classified } from './classify';
-import { credentials, type Credentials } from './credentials';
+import { CORRELATION_HEADER, credentialScrubber } from './build-request';
+import { callWithRetries, type CallParts } from './call';
+import { CLIENT_DEFAULTS } from './defaults';
 import { OAuthTokens, type OAuthTokensOptions } from './oauth-token';
 import { paginatePages, type PaginateOptions } from './paginate';
-import { nextUtcMidnight, rateLimitState } from './rate-limit-headers';
-import { judgeBody } from './read-body';
+import { ProviderLimits } from './provider-limits';
 import { Redactor } from './redact';
-import { apiBase, fillPlaceholders, operationOf, requestUrl } from './request-url';
-import { retryAfterMs } from './retry-after';
+import { apiBase, fillPlaceholders, tokenEndpoint } from './request-url';
+import { retryLimits } from './retry-policy';
 import type { Time } from './time';
-import { TokenBucket } from './token-bucket';
-import { untilAborted } from './until-aborted';
 import type {
-  AttemptEvent,
   CallContext,
   ClientEvent,
   ClientListener,
@@ -29,13 +23,7 @@ import type {
   Result,
 } from './types';
 
-import { CLIENT_DEFAULTS } from './defaults';
-
-export { CLIENT_DEFAULTS };
-
-export const CORRELATION_HEADER = 'x-correlation-id';
-const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-github-request-id', 'x-amzn-requestid', 'cf-ray'];
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+export { CLIENT_DEFAULTS, CORRELATION_HEADER };
 
 export interface ClientDeps {
   definition: ProviderDefinition;
@@ -82,36 +70,6 @@ interface ClientParts {
   scrub: (href: string) => string;
 }
 
-interface AttemptResult extends Classified {
-  status?: number;
-  headers: Record<string, string>;
-  body?: unknown;
-  requestId?: string;
-  durationMs: number;
-  url?: string;
-  token?: string;
-  /** For the breaker's predicate. */
-  failed: boolean;
-}
-
-/** A provider error code fit for a log line: short, plain characters only. */
-function safeCode(code: unknown): string | undefined {
-  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
-}
-
-/** Where the token endpoint is: an override, or the definition's (moved to the overridden origin when it shared the API's). */
-function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | undefined {
-  if (def.auth.kind !== 'oauth2-client-credentials') return undefined;
-  if (deps.tokenUrl) return deps.tokenUrl;
-  const url = new URL(def.auth.tokenUrl, `${def.baseUrl.replace(/\/+$/, '')}/`);
-  if (deps.baseUrl && url.origin === new URL(def.baseUrl).origin) {
-    const over = new URL(deps.baseUrl);
-    url.protocol = over.protocol;
-    url.host = over.host;
-  }
-  return url.toString();
-}
-
 /**
  * The outbound client of one provider, built from its definition: auth, pinned version, correlation
  * and idempotency headers, per-attempt timeout and call deadline, retries by the provider's rules,
@@ -119,7 +77,7 @@ function tokenEndpoint(def: ProviderDefinition, deps: ClientDeps): string | unde
  * the bucket, bulkhead, breaker and token cache live in it.
  *
  * @example
- * const client = createClient({ definition: github, secrets, time: realTime, onEvent: telemetryObserver(telemetry, 'poller') });
+ * const client = createClient({ definition: github, secrets, time: realTime, onEvent: telemetryObserver(telemetry) });
  * const res = await client.request({ path: '/repos/o/r/issues', query: { state: 'all' } }, { traceId, remainingMs: () => context.getRemainingTimeInMillis() });
  * if (!res.ok) switch (res.error.kind) { case 'rate_limited': checkpoint(res.error.resumeAt); ... }
  */
@@ -153,416 +111,95 @@ export function createRequestClient(deps: ClientDeps): RequestClient {
   return buildClient(deps).client;
 }
 
-function buildClient(deps: ClientDeps): ClientParts {
-  const def = deps.definition;
-  const { time } = deps;
-  const doFetch = deps.fetch ?? globalThis.fetch;
-  const listeners = new Set<ClientListener>([deps.onEvent ?? []].flat());
+/** Calls each observer; an observer's failure never fails a call. */
+function eventStream(initial: ClientDeps['onEvent']): { emit: ClientListener; listeners: Set<ClientListener> } {
+  const listeners = new Set<ClientListener>([initial ?? []].flat());
   const emit = (event: ClientEvent): void => {
     for (const l of listeners) {
       try {
         l(event);
       } catch {
-        // an observer's failure never fails a call
+        // the call goes on
       }
     }
   };
-  const s = {
-    attemptMs: def.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs,
-    callMs: def.timeouts?.callMs ?? CLIENT_DEFAULTS.callMs,
-    safetyMarginMs: def.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs,
-    baseMs: def.retry?.baseMs ?? CLIENT_DEFAULTS.baseMs,
-    capMs: def.retry?.capMs ?? CLIENT_DEFAULTS.capMs,
-    attempts: Math.max(1, def.retry?.attempts ?? CLIENT_DEFAULTS.attempts),
-    rateLimitWaits: def.retry?.rateLimitWaits ?? CLIENT_DEFAULTS.rateLimitWaits,
-    minRateLimitWaitMs: def.retry?.minRateLimitWaitMs ?? CLIENT_DEFAULTS.minRateLimitWaitMs,
-  };
+  return { emit, listeners };
+}
+
+/** The base URL with its secret placeholders filled (Shopify: `https://{shop}.myshopify.com`), once. */
+function filledBaseUrl(deps: ClientDeps): () => Promise<string> {
+  const def = deps.definition;
   const base = apiBase(def, deps.baseUrl);
-  // A base URL may name a secret in braces (Shopify: `https://{shop}.myshopify.com`), filled once.
   let filled: Promise<string> | undefined;
-  const filledBase = (): Promise<string> =>
+  return () =>
     (filled ??= fillPlaceholders(base, (name) => deps.secrets.get(def.name, name)).catch((err: unknown) => {
       filled = undefined;
       throw err;
     }));
-  const redactor = new Redactor();
-  const bucket = new TokenBucket(time, def.rateLimit);
-  const limitHeaders = def.rateLimit?.headers;
-  // A spent daily quota (its remaining-requests header at 0): no call is sent before this (epoch ms).
-  let quotaUntil = 0;
-  const slots = bulkhead(def.concurrency ?? CLIENT_DEFAULTS.concurrency, Number.MAX_SAFE_INTEGER);
-  const breaker = providerBreaker(def.circuitBreaker);
-  breaker.onBreak(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'open' }));
-  breaker.onHalfOpen(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'half-open' }));
-  breaker.onReset(() => emit({ type: 'circuit', at: time.now(), provider: def.name, state: 'closed' }));
+}
+
+/** The provider's circuit breaker, its state changes reported as events. */
+function watchedBreaker(deps: ClientDeps, emit: ClientListener): CircuitBreakerPolicy {
+  const provider = deps.definition.name;
+  const breaker = providerBreaker(deps.definition.circuitBreaker);
+  const report = (state: 'open' | 'half-open' | 'closed') => () =>
+    emit({ type: 'circuit', at: deps.time.now(), provider, state });
+  breaker.onBreak(report('open'));
+  breaker.onHalfOpen(report('half-open'));
+  breaker.onReset(report('closed'));
+  return breaker;
+}
+
+/** An OAuth provider's token cache (undefined for other auth kinds). */
+function tokenCache(deps: ClientDeps, redactor: Redactor, emit: ClientListener, attemptMs: number) {
+  const def = deps.definition;
   const tokenUrl = tokenEndpoint(def, deps);
-  if (tokenUrl && !deps.oauthTokens) throw new Error(`${def.name} uses OAuth: its client needs deps.oauthTokens`);
-  const tokens =
-    def.auth.kind === 'oauth2-client-credentials' && tokenUrl
-      ? deps.oauthTokens!({
-          provider: def.name,
-          spec: def.auth,
-          tokenUrl,
-          secrets: deps.secrets,
-          fetch: doFetch,
-          time,
-          redactor,
-          attemptMs: s.attemptMs,
-          emit,
-        })
-      : undefined;
-  // Keys in the query string (one, or Trello's `key` and `token`) must not travel on in response URLs, next links or checkpoints.
-  const credentialParams =
-    def.auth.kind === 'apiKey' && def.auth.in === 'query'
-      ? [def.auth.name]
-      : def.auth.kind === 'apiKeys' && def.auth.in === 'query'
-        ? def.auth.keys.map((k) => k.name)
-        : [];
-  const scrub = (href: string): string => {
-    if (credentialParams.length === 0) return href;
-    const u = new URL(href);
-    for (const name of credentialParams) u.searchParams.delete(name);
-    return u.toString();
+  if (def.auth.kind !== 'oauth2-client-credentials' || !tokenUrl) return undefined;
+  if (!deps.oauthTokens) throw new Error(`${def.name} uses OAuth: its client needs deps.oauthTokens`);
+  const fetch = deps.fetch ?? globalThis.fetch;
+  const { secrets, time } = deps;
+  return deps.oauthTokens({
+    provider: def.name,
+    spec: def.auth,
+    tokenUrl,
+    secrets,
+    fetch,
+    time,
+    redactor,
+    attemptMs,
+    emit,
+  });
+}
+
+/** Builds the parts a client shares across its calls (bucket, bulkhead, breaker, token cache) and the client. */
+function buildClient(deps: ClientDeps): ClientParts {
+  const { definition: def, time } = deps;
+  const { emit, listeners } = eventStream(deps.onEvent);
+  const redactor = new Redactor();
+  const retry = retryLimits(def);
+  const tokens = tokenCache(deps, redactor, emit, retry.attemptMs);
+  const scrub = credentialScrubber(def.auth);
+  const breaker = watchedBreaker(deps, emit);
+  const parts: CallParts = {
+    def,
+    secrets: deps.secrets,
+    time,
+    fetch: deps.fetch ?? globalThis.fetch,
+    redactor,
+    tokens,
+    baseUrl: filledBaseUrl(deps),
+    scrub,
+    requestIdHeaders: requestIdHeaders(def),
+    emit,
+    retry,
+    limits: new ProviderLimits(time, def.rateLimit),
+    slots: bulkhead(def.concurrency ?? CLIENT_DEFAULTS.concurrency, Number.MAX_SAFE_INTEGER),
+    breaker,
   };
-  const requestIdHeaders = [...(def.requestIdHeaders ?? []).map((h) => h.toLowerCase()), ...REQUEST_ID_HEADERS];
-
-  /** Follows what a response says of the limits: the window's remaining requests, and a daily quota's. */
-  function observeLimits(headers: Record<string, string>, now: number): void {
-    const state = rateLimitState(headers, now, limitHeaders);
-    // None left and no reset named (API-Football's per-minute limit): hold calls for the window, not a 200 ms refill.
-    if (state.remaining === 0 && state.resetAt === undefined && limitHeaders?.windowMs)
-      state.resetAt = now + limitHeaders.windowMs;
-    bucket.observe(state);
-    const daily = limitHeaders?.dailyRemaining ? headers[limitHeaders.dailyRemaining.toLowerCase()] : undefined;
-    if (daily !== undefined && /^\s*-?\d+\s*$/.test(daily) && Number(daily) <= 0) quotaUntil = nextUtcMidnight(now);
-  }
-
-  // The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
-  function inspected(status: number, headers: Record<string, string>, body: unknown): Classified | undefined {
-    try {
-      const problem = def.inspectResponse!({ status, headers, body }, time.now());
-      return problem ? classifyProblem(problem) : undefined;
-    } catch {
-      return {
-        outcome: 'malformed',
-        kind: 'malformed_response',
-        message: `${status} with a body the provider's inspectResponse could not read`,
-        breakerFailure: false,
-      };
-    }
-  }
-
-  async function attemptOnce(
-    req: ClientRequest,
-    method: string,
-    traceId: string,
-    timeoutMs: number,
-  ): Promise<AttemptResult> {
-    const started = time.now();
-    const took = () => time.now() - started;
-    // One signal bounds the whole attempt: secret reads, the OAuth token, the request and its body.
-    const signal = time.timeout(timeoutMs);
-    let creds: Credentials;
-    let baseUrl: string;
-    try {
-      creds = await untilAborted(credentials(def.name, def.auth, deps.secrets, redactor, tokens, signal), signal);
-      baseUrl = await untilAborted(filledBase(), signal);
-    } catch (err) {
-      if (signal.aborted && !(err instanceof IntegrationError)) {
-        return {
-          outcome: 'timeout',
-          kind: 'timeout',
-          message: 'attempt timed out reading credentials',
-          breakerFailure: false,
-          failed: false,
-          headers: {},
-          durationMs: took(),
-        };
-      }
-      const kind: ErrorKind = err instanceof IntegrationError ? err.kind : 'auth';
-      const outcome =
-        kind === 'retryable'
-          ? 'retryable'
-          : kind === 'timeout'
-            ? 'timeout'
-            : kind === 'malformed_response'
-              ? 'malformed'
-              : 'auth';
-      const message = err instanceof IntegrationError ? err.message : 'credentials unavailable';
-      return {
-        outcome,
-        kind,
-        message,
-        status: err instanceof IntegrationError ? err.status : undefined,
-        breakerFailure: false,
-        failed: false,
-        headers: {},
-        durationMs: took(),
-      };
-    }
-    let url: URL;
-    try {
-      url = requestUrl(baseUrl, req, creds.query);
-    } catch (err) {
-      return {
-        outcome: 'permanent',
-        kind: 'permanent',
-        message: (err as Error).message,
-        breakerFailure: false,
-        failed: false,
-        headers: {},
-        durationMs: took(),
-      };
-    }
-    const headers: Record<string, string> = { accept: 'application/json', [CORRELATION_HEADER]: traceId };
-    if (def.apiVersion?.in === 'header') headers[def.apiVersion.header] = def.apiVersion.value;
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
-      headers['content-type'] = 'application/json';
-    } else if (req.form) {
-      body = new URLSearchParams(req.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    if (req.idempotencyKey && def.idempotencyKeyHeader) headers[def.idempotencyKeyHeader] = req.idempotencyKey;
-    Object.assign(headers, req.headers, creds.headers);
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(url, { method, headers, body, signal, redirect: 'manual' });
-      text = await res.text();
-    } catch (err) {
-      const c = classifyThrown(err);
-      return {
-        ...c,
-        failed: c.breakerFailure,
-        headers: {},
-        durationMs: took(),
-        url: scrub(url.toString()),
-        token: creds.token,
-      };
-    }
-    const resHeaders = normalizeHeaders(Object.fromEntries(res.headers));
-    const verdict = judgeBody(text, resHeaders['content-type']);
-    let c = classifyResponse(res.status, verdict, def.retry?.retryStatuses);
-    if (
-      def.inspectResponse &&
-      (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited') &&
-      (verdict.kind === 'json' || verdict.kind === 'empty')
-    ) {
-      const hook = inspected(res.status, resHeaders, verdict.kind === 'json' ? verdict.body : undefined);
-      // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is spent.
-      if (hook && (c.outcome !== 'rate_limited' || hook.outcome === 'rate_limited')) c = hook;
-    }
-    // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.
-    const code = c.outcome !== 'ok' && verdict.kind === 'json' ? safeCode(def.errorCode?.(verdict.body)) : undefined;
-    if (code) c.message = `${c.message} (${code})`;
-    return {
-      ...c,
-      failed: c.breakerFailure,
-      status: res.status,
-      headers: resHeaders,
-      body: verdict.kind === 'json' ? verdict.body : undefined,
-      requestId: requestIdHeaders.map((h) => resHeaders[h]).find((v) => v !== undefined),
-      durationMs: took(),
-      url: scrub(url.toString()),
-      token: creds.token,
-    };
-  }
-
-  async function request(req: ClientRequest, ctx: CallContext): Promise<Result<ClientResponse>> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const operation = req.operation ?? operationOf(req);
-    const traceId = ctx.traceId;
-    const budget = ctx.remainingMs ? Math.min(s.callMs, ctx.remainingMs() - s.safetyMarginMs) : s.callMs;
-    const deadline = time.now() + budget;
-    const retryable = IDEMPOTENT.has(method) || Boolean(req.idempotencyKey && def.idempotencyKeyHeader);
-    let attempt = 0;
-    let transient = 0;
-    let malformed = 0;
-    let rateWaits = 0;
-    let refreshed = false;
-    let last: IntegrationError | undefined;
-
-    const error = (
-      kind: ErrorKind,
-      message: string,
-      opts: { status?: number; requestId?: string; resumeAt?: number } = {},
-    ): IntegrationError =>
-      new IntegrationError(kind, redactor.text(`${def.name} ${operation}: ${message}`), { ...opts, attempts: attempt });
-    const fail = (e: IntegrationError): Result<ClientResponse> => ({ ok: false, error: e });
-    const endWithout = (kind: ErrorKind, message: string, resumeAt?: number): Result<ClientResponse> => {
-      const e = last && kind === 'timeout' ? last : error(kind, message, { resumeAt });
-      emit({
-        type: 'call_ended',
-        at: time.now(),
-        provider: def.name,
-        operation,
-        traceId,
-        attempt,
-        errorCode: e.kind,
-        errorMessage: e.message,
-        resumeAt: e.resumeAt,
-      });
-      return fail(e);
-    };
-
-    for (;;) {
-      if (time.now() >= deadline) return endWithout('timeout', 'no time left before the deadline');
-      if (quotaUntil > time.now())
-        return endWithout(
-          'quota_exhausted',
-          `daily request quota spent (${limitHeaders?.dailyRemaining}: 0), not sending until 00:00 UTC`,
-          quotaUntil,
-        );
-      const sendAt = bucket.reserve();
-      if (sendAt > deadline) {
-        bucket.release();
-        return endWithout('rate_limited', 'the client-side rate limit would pass the deadline', sendAt);
-      }
-      if (sendAt > time.now()) await time.sleep(sendAt - time.now());
-      let r: AttemptResult | undefined;
-      try {
-        r = await slots.execute(() => {
-          // Time queued for a slot counts: the attempt gets what is left of the deadline, if anything.
-          const leftMs = deadline - time.now();
-          if (leftMs <= 0) return undefined;
-          return breaker.execute(() => {
-            attempt += 1;
-            return attemptOnce(req, method, traceId, Math.min(s.attemptMs, leftMs));
-          });
-        });
-      } catch (err) {
-        if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
-          last = undefined;
-          return endWithout('circuit_open', 'circuit open: failing fast');
-        }
-        throw err;
-      }
-      if (!r) {
-        bucket.release();
-        return endWithout('timeout', 'no time left before the deadline after waiting for a free slot');
-      }
-      const now = time.now();
-      if (r.status !== undefined) observeLimits(r.headers, now);
-
-      let waitMs: number | undefined;
-      let resumeAt: number | undefined;
-      switch (r.outcome) {
-        case 'ok':
-          break;
-        case 'auth':
-          if (tokens && r.token && r.status === 401 && !refreshed) {
-            refreshed = true;
-            tokens.invalidate(r.token);
-            waitMs = 0;
-          }
-          break;
-        case 'rate_limited': {
-          const limit = rateLimitState(r.headers, now, def.rateLimit?.headers);
-          const hinted =
-            (r.resumeAt !== undefined ? Math.max(0, r.resumeAt - now) : undefined) ??
-            retryAfterMs(r.headers['retry-after'], now) ??
-            (limit.resetAt !== undefined ? limit.resetAt - now : undefined);
-          // A 429 that names no time still means "slow down": wait a floor that doubles (up to 8 times it), never a short backoff.
-          const wait = hinted ?? s.minRateLimitWaitMs * 2 ** Math.min(rateWaits, 3);
-          resumeAt = now + wait;
-          bucket.pauseUntil(resumeAt);
-          // A spent quota (a daily one) is never waited out within a call, and no later call is sent before it resets.
-          if (r.kind === 'quota_exhausted') quotaUntil = Math.max(quotaUntil, resumeAt);
-          if (r.kind !== 'quota_exhausted' && retryable && rateWaits < s.rateLimitWaits && resumeAt < deadline) {
-            rateWaits += 1;
-            waitMs = wait;
-          }
-          break;
-        }
-        case 'retryable':
-        case 'timeout':
-        case 'network':
-        case 'malformed': {
-          transient += 1;
-          if (r.outcome === 'malformed') malformed += 1;
-          // A non-JSON 5xx is retried once; a non-JSON 2xx is never retried.
-          const allowed = r.outcome !== 'malformed' || (r.status !== undefined && r.status >= 500 && malformed < 2);
-          if (!retryable || !allowed || transient >= s.attempts) break;
-          const wait = Math.max(backoffMs(transient, s, time.random), retryAfterMs(r.headers['retry-after'], now) ?? 0);
-          if (now + wait < deadline) waitMs = wait;
-          break;
-        }
-        case 'permanent':
-          break;
-      }
-
-      const message = r.message ? redactor.text(r.message) : undefined;
-      // Deprecation signals ride on any response, failed ones too, on the attempt they came with.
-      const notice = r.status !== undefined && r.url ? apiNotice(r.headers, r.url, def.noticeHeaders) : undefined;
-      const links = notice && {
-        deprecation: notice.links.deprecation && redactor.text(notice.links.deprecation),
-        sunset: notice.links.sunset && redactor.text(notice.links.sunset),
-      };
-      const event: AttemptEvent = {
-        type: 'attempt',
-        at: now,
-        provider: def.name,
-        operation,
-        traceId,
-        method,
-        attempt,
-        status: r.status,
-        requestId: r.requestId,
-        durationMs: r.durationMs,
-        outcome: r.outcome,
-        errorCode: r.kind,
-        errorMessage: message,
-        retrying: waitMs !== undefined,
-        waitMs,
-        ...(notice && links
-          ? {
-              notice: {
-                ...notice,
-                links,
-                warnings: notice.warnings.map((w) => redactor.text(w)),
-                notices: Object.fromEntries(Object.entries(notice.notices).map(([k, v]) => [k, redactor.text(v)])),
-              },
-            }
-          : {}),
-      };
-      emit(event);
-      if (r.outcome === 'ok') {
-        return {
-          ok: true,
-          value: {
-            status: r.status!,
-            headers: r.headers,
-            body: r.body,
-            requestId: r.requestId,
-            attempts: attempt,
-            url: r.url!,
-          },
-        };
-      }
-      if (waitMs === undefined) {
-        return fail(
-          error(r.kind ?? 'permanent', message ?? 'failed', {
-            status: r.status,
-            requestId: r.requestId,
-            resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
-          }),
-        );
-      }
-      last = error(r.kind ?? 'retryable', message ?? 'failed', {
-        status: r.status,
-        requestId: r.requestId,
-        resumeAt: r.outcome === 'rate_limited' ? resumeAt : undefined,
-      });
-      if (waitMs > 0) await time.sleep(waitMs);
-    }
-  }
-
   const client: RequestClient = {
     provider: def.name,
     definition: def,
-    request,
+    request: (req, ctx) => callWithRetries(parts, req, ctx),
     circuitState: () => circuitStateName(breaker.state),
     onEvent(listener) {
       listeners.add(listener);

@@ -62,89 +62,99 @@ export class OAuthTokens {
   }
 
   private async request(signal: AbortSignal): Promise<string> {
-    const { spec, secrets, provider, time, redactor } = this.o;
-    const [clientId, clientSecret] = await untilAborted(
-      Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]),
-      signal,
-    ).catch((err: unknown) => {
-      throw signal.aborted ? new IntegrationError('timeout', 'timed out reading the client credentials') : err;
-    });
-    redactor.add(clientId);
-    redactor.add(clientSecret);
-    const form = new URLSearchParams({ grant_type: 'client_credentials', ...spec.params });
-    if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    };
-    if (spec.clientAuth === 'body') {
-      form.set('client_id', clientId);
-      form.set('client_secret', clientSecret);
-    } else {
-      // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
-      const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
-        'base64',
-      );
-      redactor.add(basic);
-      headers.authorization = `Basic ${basic}`;
-    }
+    const { provider, time, redactor, emit } = this.o;
+    const { headers, body } = await tokenRequest(this.o, signal);
     const started = time.now();
     const done = (ok: boolean, status?: number, errorCode?: string) =>
-      this.o.emit({ type: 'token', at: time.now(), provider, ok, status, durationMs: time.now() - started, errorCode });
+      emit({ type: 'token', at: time.now(), provider, ok, status, durationMs: time.now() - started, errorCode });
     let res: Response;
     let text: string;
     try {
-      res = await this.o.fetch(this.o.tokenUrl, {
-        method: 'POST',
-        headers,
-        body: form.toString(),
-        signal,
-        redirect: 'manual',
-      });
+      res = await this.o.fetch(this.o.tokenUrl, { method: 'POST', headers, body, signal, redirect: 'manual' });
       text = await res.text();
     } catch (err) {
       const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
-      done(false, undefined, timedOut ? 'timeout' : 'retryable');
+      const kind = timedOut ? 'timeout' : 'retryable';
+      done(false, undefined, kind);
       throw new IntegrationError(
-        timedOut ? 'timeout' : 'retryable',
+        kind,
         `token request failed: ${redactor.text(String((err as Error)?.message ?? err))}`,
       );
     }
-    if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      done(false, res.status, 'retryable');
-      throw new IntegrationError('retryable', `token endpoint answered ${res.status}`, { status: res.status });
+    const read = readToken(res.status, text, redactor);
+    if (read instanceof IntegrationError) {
+      done(false, res.status, read.kind);
+      throw read;
     }
-    if (res.status !== 200) {
-      // invalid_client, invalid_scope, unauthorized_client: no retry fixes these (RFC 6749 5.2).
-      let code = '';
-      try {
-        code = String((JSON.parse(text) as { error?: unknown }).error ?? '');
-      } catch {
-        // not JSON: the status says enough
-      }
-      done(false, res.status, 'auth');
-      throw new IntegrationError(
-        'auth',
-        `token endpoint refused the client credentials (${res.status}${code ? ` ${redactor.text(code.slice(0, 40))}` : ''})`,
-        { status: res.status },
-      );
-    }
-    let body: { access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      done(false, res.status, 'malformed_response');
-      throw new IntegrationError('malformed_response', 'token response is not JSON', { status: res.status });
-    }
-    if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
-      done(false, res.status, 'malformed_response');
-      throw new IntegrationError('malformed_response', 'token response has no access_token', { status: res.status });
-    }
-    redactor.add(body.access_token);
-    const seconds = Number(body.expires_in);
-    const lifetime = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_LIFETIME_MS;
-    this.cached = { token: body.access_token, refreshAt: time.now() + lifetime - Math.min(60_000, lifetime / 10) };
+    redactor.add(read.token);
+    const lifetime = read.lifetimeMs;
+    this.cached = { token: read.token, refreshAt: time.now() + lifetime - Math.min(60_000, lifetime / 10) };
     done(true, res.status);
-    return body.access_token;
+    return read.token;
   }
+}
+
+/** The token request: the client's id and secret in the form, or as HTTP Basic; each value registered with the redactor. */
+async function tokenRequest(o: OAuthTokensOptions, signal: AbortSignal) {
+  const { spec, secrets, provider, redactor } = o;
+  const [clientId, clientSecret] = await untilAborted(
+    Promise.all([secrets.get(provider, spec.clientIdSecret), secrets.get(provider, spec.clientSecretSecret)]),
+    signal,
+  ).catch((err: unknown) => {
+    throw signal.aborted ? new IntegrationError('timeout', 'timed out reading the client credentials') : err;
+  });
+  redactor.add(clientId);
+  redactor.add(clientSecret);
+  const form = new URLSearchParams({ grant_type: 'client_credentials', ...spec.params });
+  if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (spec.clientAuth === 'body') {
+    form.set('client_id', clientId);
+    form.set('client_secret', clientSecret);
+  } else {
+    // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+    redactor.add(basic);
+    headers.authorization = `Basic ${basic}`;
+  }
+  return { headers, body: form.toString() };
+}
+
+/** The token endpoint's answer: the token and how long it lives, or the error it stands for. */
+function readToken(
+  status: number,
+  text: string,
+  redactor: Redactor,
+): { token: string; lifetimeMs: number } | IntegrationError {
+  if (status >= 500 || status === 429 || status === 408)
+    return new IntegrationError('retryable', `token endpoint answered ${status}`, { status });
+  if (status !== 200) {
+    // invalid_client, invalid_scope, unauthorized_client: no retry fixes these (RFC 6749 5.2).
+    let code = '';
+    try {
+      code = String((JSON.parse(text) as { error?: unknown }).error ?? '');
+    } catch {
+      // not JSON: the status says enough
+    }
+    const detail = code ? ` ${redactor.text(code.slice(0, 40))}` : '';
+    return new IntegrationError('auth', `token endpoint refused the client credentials (${status}${detail})`, {
+      status,
+    });
+  }
+  let body: { access_token?: unknown; expires_in?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    return new IntegrationError('malformed_response', 'token response is not JSON', { status });
+  }
+  if (typeof body.access_token !== 'string' || body.access_token.length === 0)
+    return new IntegrationError('malformed_response', 'token response has no access_token', { status });
+  const seconds = Number(body.expires_in);
+  return {
+    token: body.access_token,
+    lifetimeMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_LIFETIME_MS,
+  };
 }

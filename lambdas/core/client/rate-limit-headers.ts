@@ -8,7 +8,12 @@ export interface RateLimitState {
   resetAt?: number;
 }
 
-/** The next 00:00 UTC after `now` (epoch ms), when daily quotas reset. */
+/**
+ * The next 00:00 UTC after `now` (epoch ms), when daily quotas reset.
+ *
+ * @example
+ * nextUtcMidnight(Date.UTC(2024, 8, 1, 12)) // Date.UTC(2024, 8, 2)
+ */
 export const nextUtcMidnight = (now: number): number => (Math.floor(now / 86_400_000) + 1) * 86_400_000;
 
 const number = (v: string | undefined): number | undefined => {
@@ -20,6 +25,10 @@ const number = (v: string | undefined): number | undefined => {
  * Epoch ms of a reset value. `auto` tells the units apart by size: below 1e9 it is seconds from now
  * (no epoch-seconds value is that small after 2001), below 1e12 epoch seconds, else epoch ms.
  * The result is never before `now` nor more than a day after it.
+ *
+ * @example
+ * resetAt(30, now)          // now + 30000 (seconds from now)
+ * resetAt(1717000000, now)  // 1717000000000 (epoch seconds)
  */
 export function resetAt(value: number, now: number, unit: RateLimitHeaderNames['resetUnit'] = 'auto'): number {
   let at: number;

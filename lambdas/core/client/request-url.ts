@@ -2,7 +2,12 @@ import type { ProviderDefinition } from '../provider';
 import { IntegrationError } from '../errors';
 import type { ClientRequest } from './types';
 
-/** The base every request of a provider starts from: the (overridden) base URL plus a path version. */
+/**
+ * The base every request of a provider starts from: the (overridden) base URL plus a path version.
+ *
+ * @example
+ * apiBase(football) // 'https://v3.football.api-sports.io'
+ */
 export function apiBase(def: ProviderDefinition, baseUrl?: string): string {
   let base = (baseUrl ?? def.baseUrl).replace(/\/+$/, '');
   if (def.apiVersion?.in === 'path') base += `/${def.apiVersion.value.replace(/^\/+|\/+$/g, '')}`;
@@ -59,4 +64,26 @@ export function operationOf(req: ClientRequest): string {
     .filter(Boolean)
     .map((seg) => (/^\d+$/.test(seg) || (seg.length > 3 && /\d/.test(seg)) ? '{id}' : seg));
   return `${(req.method ?? 'GET').toUpperCase()} /${segments.join('/')}`;
+}
+
+/**
+ * Where an OAuth provider's token endpoint is: the override, or the definition's, moved to the overridden
+ * base URL's origin when it shared the API's (a simulator serves both). Undefined for other auth kinds.
+ *
+ * @example
+ * tokenEndpoint(def, { baseUrl: 'http://127.0.0.1:4010' }) // 'http://127.0.0.1:4010/oauth/token'
+ */
+export function tokenEndpoint(
+  def: Pick<ProviderDefinition, 'auth' | 'baseUrl'>,
+  over: { baseUrl?: string; tokenUrl?: string },
+): string | undefined {
+  if (def.auth.kind !== 'oauth2-client-credentials') return undefined;
+  if (over.tokenUrl) return over.tokenUrl;
+  const url = new URL(def.auth.tokenUrl, `${def.baseUrl.replace(/\/+$/, '')}/`);
+  if (over.baseUrl && url.origin === new URL(def.baseUrl).origin) {
+    const moved = new URL(over.baseUrl);
+    url.protocol = moved.protocol;
+    url.host = moved.host;
+  }
+  return url.toString();
 }

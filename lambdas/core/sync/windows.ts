@@ -19,11 +19,21 @@ export function instant(iso: string): number {
   return value;
 }
 
-/** The grid point at or before `t` (windows start at `anchor + n * size`). */
+/**
+ * The grid point at or before `t` (windows start at `anchor + n * size`).
+ *
+ * @example
+ * alignDown(instant('2024-08-01T13:00:00Z'), instant('2024-01-01'), DAY) // instant('2024-08-01')
+ */
 export const alignDown = (t: number, anchor: number, size: number): number =>
   anchor + Math.floor((t - anchor) / size) * size;
 
-/** The grid point at or after `t`. */
+/**
+ * The grid point at or after `t`.
+ *
+ * @example
+ * alignUp(instant('2024-08-01T13:00:00Z'), instant('2024-01-01'), DAY) // instant('2024-08-02')
+ */
 export const alignUp = (t: number, anchor: number, size: number): number =>
   anchor + Math.ceil((t - anchor) / size) * size;
 
@@ -72,5 +82,10 @@ export function scheduledSpan(
   return { from, to: Math.max(from, to), anchor };
 }
 
-/** A window's name in gaps and logs: its start as an ISO date-time. */
+/**
+ * A window's name in gaps and logs: its start as an ISO date-time.
+ *
+ * @example
+ * windowId({ from: instant('2024-08-01') }) // '2024-08-01T00:00:00.000Z'
+ */
 export const windowId = (w: { from: number }): string => new Date(w.from).toISOString();
