@@ -3,7 +3,7 @@ import type { DriftCount } from '../schema-drift';
 import type { SyncWindow } from '../provider';
 import type { Gap } from './state';
 import type { RunSummary } from './summary';
-import type { WindowFailure } from './sync-window';
+import type { WindowFailure } from './window-outcome';
 
 /** The gauges reported after every run: the poll's open gaps, the oldest one's age, how many keep failing. */
 export interface GapGauges {

@@ -7,12 +7,9 @@ import { contentHash } from './content-hash';
 import { lowOnTime, progress, type Run } from './run';
 import type { QuarantineEntry } from './state';
 
-/** How a window ended: synced to its last page, or stopped at `position` by the deadline or an error. */
-export type WindowOutcome =
-  | { ok: true }
-  | { ok: false; position?: PagePosition; pages: number; stop?: 'deadline'; error?: IntegrationError };
+import type { WindowFailure, WindowOutcome } from './window-outcome';
 
-export type WindowFailure = Extract<WindowOutcome, { ok: false }>;
+export type { WindowFailure, WindowOutcome } from './window-outcome';
 
 /** Saves where a long window got to, every `progressEveryPages` pages. */
 export type SaveProgress = (position: PagePosition, pages: number) => Promise<void>;
