@@ -1,13 +1,11 @@
 import { operationOf } from '../client/request-url';
 import type { ClientRequest, Page, PagePosition } from '../client/types';
-import type { IntegrationError } from '../errors';
 import type { SyncRecord } from '../records';
 import type { SyncWindow } from '../provider';
 import { contentHash } from './content-hash';
 import { lowOnTime, progress, type Run } from './run';
 import type { QuarantineEntry } from './state';
-
-import type { WindowFailure, WindowOutcome } from './window-outcome';
+import type { WindowOutcome } from './window-outcome';
 
 export type { WindowFailure, WindowOutcome } from './window-outcome';
 
