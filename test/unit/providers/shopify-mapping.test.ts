@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { exactShopifyId, shopify } from '../../lambdas/providers/shopify';
-import { SHOPIFY_HEADERS, SHOPIFY_ORDERS_CREATE_RAW, SHOPIFY_ORDERS_DELETE_RAW } from '../../local/documented-payloads';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { exactShopifyId, shopify } from '../../../lambdas/providers/shopify';
+import {
+  SHOPIFY_HEADERS,
+  SHOPIFY_ORDERS_CREATE_RAW,
+  SHOPIFY_ORDERS_DELETE_RAW,
+} from '../../../local/documented-payloads';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (rawBody: string, headers: Record<string, string> = SHOPIFY_HEADERS) =>
   shopify.webhook!.map(webhookEvent('shopify', undefined, { rawBody, headers, eventId: 'wh-1' }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slack, slackTimeMs } from '../../lambdas/providers/slack';
+import { slack, slackTimeMs } from '../../../lambdas/providers/slack';
 import {
   SLACK_APP_MENTION,
   SLACK_DOCUMENT_MENTION,
@@ -7,8 +7,8 @@ import {
   SLACK_MESSAGE_CHANGED,
   SLACK_MESSAGE_DELETED,
   SLACK_URL_VERIFICATION,
-} from '../../local/documented-payloads';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+} from '../../../local/documented-payloads';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => slack.webhook!.map(webhookEvent('slack', body, { eventId: 'Ev-fallback' }));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { standard, standardWebhooks } from '../../lambdas/providers/standard';
-import { STANDARD_CONTACT_CREATED, STANDARD_EXAMPLE_EVENT, STANDARD_MESSAGE_ID } from '../../local/documented-payloads';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { standard, standardWebhooks } from '../../../lambdas/providers/standard';
+import {
+  STANDARD_CONTACT_CREATED,
+  STANDARD_EXAMPLE_EVENT,
+  STANDARD_MESSAGE_ID,
+} from '../../../local/documented-payloads';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => standard.webhook!.map(webhookEvent('standard', body, { eventId: STANDARD_MESSAGE_ID }));
 

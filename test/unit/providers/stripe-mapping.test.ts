@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stripe } from '../../lambdas/providers/stripe';
-import { STRIPE_SETUP_INTENT_CREATED } from '../../local/documented-payloads';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { stripe } from '../../../lambdas/providers/stripe';
+import { STRIPE_SETUP_INTENT_CREATED } from '../../../local/documented-payloads';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => stripe.webhook!.map(webhookEvent('stripe', body));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { trello } from '../../lambdas/providers/trello';
-import { TRELLO_VOTE_ON_CARD } from '../../local/documented-payloads';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { trello } from '../../../lambdas/providers/trello';
+import { TRELLO_VOTE_ON_CARD } from '../../../local/documented-payloads';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => trello.webhook!.map(webhookEvent('trello', body));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });
