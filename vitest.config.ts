@@ -1,5 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// A file says it is slow in its name (cdk synth with bundling, the chaos run, npm start, the browser).
+const SLOW = ['test/**/*.slow.test.ts', 'test/**/*.browser.test.ts'];
+const UNIT = ['test/unit/**/*.test.ts'];
 
 export default defineConfig({
   // Tests run what Lambda bundles run: the bare-field JMESPath subset in place of Powertools' engine (lib/lambda-function.ts).
@@ -9,15 +13,33 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     env: {
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     // Transformed by vitest, so the alias above applies to the imports inside it.
     server: { deps: { inline: ['@aws-lambda-powertools/idempotency'] } },
+    // Every project extends the settings above; every test file is in exactly one project.
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, exclude: [...configDefaults.exclude, ...SLOW], testTimeout: 5_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...UNIT, ...SLOW],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'slow', include: SLOW, testTimeout: 240_000, hookTimeout: 120_000 },
+      },
+    ],
   },
 });
