@@ -33,7 +33,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...UNIT, ...SLOW],
           testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // Hooks start a local stack or synthesize every stage with cdk-nag.
+          hookTimeout: 60_000,
         },
       },
       {
