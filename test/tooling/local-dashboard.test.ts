@@ -30,7 +30,14 @@ let stack: LocalStack;
 let logs: LogCapture;
 let close: () => Promise<void>;
 
+let cdkAlarms: string[];
 beforeAll(async () => {
+  // The CDK stack of the same providers, unbundled; synthesized first, as it holds the event loop the stack runs on.
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const cdkStack = new IntegrationStack(app, 'Cdk', { providers: [github, crashing], stage: stageConfig('dev') });
+  cdkAlarms = Object.values(Template.fromStack(cdkStack).findResources('AWS::CloudWatch::Alarm')).map(
+    (a) => a.Properties.AlarmName as string,
+  );
   // x300: a 5-minute period lasts 1 s, a 1-minute period 0.2 s.
   ({ stack, logs, close } = await testStack({ providers: [github, crashing], observability: { timeScale: 300 } }));
 });
@@ -79,12 +86,8 @@ describe('local dashboard', () => {
   });
 
   it('lists the same alarms per provider the CDK stack creates', async () => {
-    // The CDK stack of the same providers, unbundled: its alarm `<stack>-<rule>-<scope>` is the local `<rule>:<scope>`.
-    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-    const cdkStack = new IntegrationStack(app, 'Cdk', { providers: [github, crashing], stage: stageConfig('dev') });
-    const cdk = Object.values(Template.fromStack(cdkStack).findResources('AWS::CloudWatch::Alarm')).map((a) =>
-      (a.Properties.AlarmName as string).replace(/^Cdk-/, ''),
-    );
+    // A CDK alarm `<stack>-<rule>-<scope>` is the local `<rule>:<scope>`.
+    const cdk = cdkAlarms.map((name) => name.replace(/^Cdk-/, ''));
     const local = (await state()).alarms.map((a) => a.key.replace(':', '-'));
     for (const provider of ['github', 'crashing']) {
       const of = (names: string[]) => names.filter((n) => new RegExp(`-${provider}(-|$)`).test(n)).sort();
