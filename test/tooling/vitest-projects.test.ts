@@ -35,10 +35,12 @@ describe('the vitest projects (vitest.config.ts)', () => {
     expect(byProject.get('integration')!.some((f) => /^test\/unit\/|\.(slow|browser)\.test\.ts$/.test(f))).toBe(false);
   });
 
-  it('give unit the shortest timeout and slow the longest', () => {
-    const timeout = (name: string) => vitest.projects.find((p) => p.name === name)!.config.testTimeout;
-    expect(timeout('unit')).toBeLessThan(timeout('integration'));
-    expect(timeout('integration')).toBeLessThan(timeout('slow'));
+  it('give unit the shortest timeout and slow the longest, and run slow after the others', () => {
+    const config = (name: string) => vitest.projects.find((p) => p.name === name)!.config;
+    expect(config('unit').testTimeout).toBeLessThan(config('integration').testTimeout);
+    expect(config('integration').testTimeout).toBeLessThan(config('slow').testTimeout);
+    expect(config('unit').sequence.groupOrder).toBe(config('integration').sequence.groupOrder);
+    expect(config('slow').sequence.groupOrder).toBeGreaterThan(config('integration').sequence.groupOrder);
   });
 
   it("give every project the bundles' JMESPath alias and the inlined idempotency package it applies inside", () => {
