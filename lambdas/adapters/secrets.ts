@@ -23,9 +23,13 @@ export class AwsSecretStore implements SecretStore {
   private readonly maxAge: number;
 
   async get(provider: string, name: string): Promise<string> {
-    const value = await this.provider.get(secretName(this.prefix, provider, name), { maxAge: this.maxAge });
-    if (typeof value !== 'string' || value.length === 0)
-      throw new Error(`secret ${provider}/${name} has no string value`);
+    const id = secretName(this.prefix, provider, name);
+    const value = await this.provider.get(id, { maxAge: this.maxAge }).catch((err: unknown) => {
+      // Secrets Manager's messages do not say which secret; keep the error's name, which callers count as its kind.
+      const cause = err instanceof Error ? err : new Error(String(err));
+      throw Object.assign(new Error(`secret ${id}: ${cause.message}`, { cause }), { name: cause.name });
+    });
+    if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${id} has no string value`);
     return value;
   }
 }

@@ -44,7 +44,10 @@ describe('LambdaInvoker (Lambda Invoke over its wire protocol)', () => {
 
   it('retries a throttled invocation', async () => {
     contract.throttle = 1;
-    expect((await invoker.invoke('echo', { n: 1 })).ok).toBe(true);
+    const before = contract.calls.length;
+    expect(await invoker.invoke('echo', { n: 1 })).toEqual({ ok: true, payload: { got: { n: 1 } } });
+    expect(contract.calls.slice(before).map((c) => c.payload)).toEqual([{ n: 1 }, { n: 1 }]);
+    expect(contract.throttle).toBe(0);
   });
 
   it('throws for a function that does not exist', async () => {

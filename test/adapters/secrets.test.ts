@@ -42,9 +42,28 @@ describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () =>
     expect(await store.get('slack', 'signingSecret')).toBe('new');
   });
 
-  it('fails with an error naming the secret, never its value, when it does not exist', async () => {
+  it('fails with an error naming the secret when it does not exist, keeping the error kind', async () => {
     const store = new AwsSecretStore('dev', { client });
-    await expect(store.get('nope', 'token')).rejects.toThrow();
+    const err = await store.get('nope', 'token').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toContain(secretName('dev', 'nope', 'token'));
+    expect(err?.message).toContain("can't find the specified secret");
+    expect(err?.name).toBe('GetParameterError');
     expect(secretName('dev', 'github', 'token')).toBe('dev/github/token');
+  });
+
+  it('fails with an error naming the secret, never its value, when the value is not a string', async () => {
+    const value = 'hunter2-stored-as-binary';
+    contract.values.set('dev/github/token', new TextEncoder().encode(value));
+    const store = new AwsSecretStore('dev', { client });
+    const err = await store.get('github', 'token').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toContain('dev/github/token');
+    for (const shown of [value, Buffer.from(value).toString('base64'), 'hunter2'])
+      expect(err?.message).not.toContain(shown);
   });
 });

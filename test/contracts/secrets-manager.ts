@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
  * enough for the real SDK client to run against it. Answers ResourceNotFoundException as AWS does.
  */
 export class SecretsManagerContract {
-  readonly values = new Map<string, string>();
+  /** A Uint8Array is stored as SecretBinary, as a secret created from a file may be. */
+  readonly values = new Map<string, string | Uint8Array>();
   readonly calls: string[] = [];
   private server?: Server;
 
@@ -39,7 +40,9 @@ export class SecretsManagerContract {
           JSON.stringify({
             ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`,
             Name: body.SecretId,
-            SecretString: value,
+            ...(typeof value === 'string'
+              ? { SecretString: value }
+              : { SecretBinary: Buffer.from(value).toString('base64') }),
             VersionId: 'v1',
             VersionStages: ['AWSCURRENT'],
             CreatedDate: 1_700_000_000,

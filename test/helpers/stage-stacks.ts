@@ -39,14 +39,14 @@ export interface SynthOptions {
 
 /**
  * One stage's stack as `cdk synth -c stage=<name>` makes it: bin/app.ts's code (addStageStack, with cdk-nag
- * registered), cdk.json's feature flags, no bundling (test/infra/synth.test.ts bundles for real).
+ * registered), cdk.json's feature flags, no bundling (test/infra/synth.slow.test.ts bundles for real).
  *
  * @example
  * const dev = synthStage('dev');
  * dev.resources[dev.idOf(dev.stack.blobs.bucket)]!.Properties.BucketEncryption
  */
 export function synthStage(name: StageName, opts: SynthOptions = {}): StageSynth {
-  // CDK's built-in CloudFormation schema validation runs in synth.test.ts's real `cdk synth`; here it costs ~20 s per file.
+  // CDK's built-in CloudFormation schema validation runs in synth.slow.test.ts's real `cdk synth`; here it costs ~20 s per file.
   const app = new App({
     builtinCloudFormationValidation: false,
     context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name },

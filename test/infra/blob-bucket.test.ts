@@ -99,9 +99,12 @@ describe('blob bucket (claim check and archive)', () => {
     const webhookFns = Object.values(resources('AWS::Lambda::Function')).filter((f) =>
       ['webhook-ingest', 'event-processor'].includes(vars(f).POWERTOOLS_SERVICE_NAME as string),
     );
-    expect(webhookFns.length).toBeGreaterThan(0);
-    for (const f of webhookFns) expect(vars(f).BLOB_BUCKET).toBeDefined();
-    template.hasOutput('BlobBucketName', {});
+    expect(new Set(webhookFns.map((f) => vars(f).POWERTOOLS_SERVICE_NAME))).toEqual(
+      new Set(['webhook-ingest', 'event-processor']),
+    );
+    const bucket = template.findOutputs('BlobBucketName').BlobBucketName?.Value as { Ref: string };
+    expect(resources('AWS::S3::Bucket')[bucket.Ref]).toBeDefined();
+    for (const f of webhookFns) expect(vars(f).BLOB_BUCKET).toEqual({ Ref: bucket.Ref });
     template.hasOutput('QueueUrlgithub', {});
     template.hasOutput('DlqUrlgithub', {});
   });

@@ -380,5 +380,11 @@ describe('runbooks', () => {
     expect(alarm(contextual(), 'Test-signature-rejections-github').AlarmDescription).toContain(
       'Runbook: https://git.example.com/stack/blob/main/docs/runbooks/signature-rejections.md',
     );
+    const alarms = alarmsOf(contextual());
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const a of alarms)
+      expect(a.Properties.AlarmDescription, a.Properties.AlarmName as string).toMatch(
+        /Runbook: https:\/\/git\.example\.com\/stack\/blob\/main\/docs\/runbooks\/[a-z0-9-]+\.md$/,
+      );
   });
 });

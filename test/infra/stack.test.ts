@@ -98,10 +98,13 @@ describe('IntegrationStack', () => {
   it('runs every function on Node.js 22 with its own log group and a retention', () => {
     const functions = Object.values(resources('AWS::Lambda::Function'));
     expect(functions.length).toBeGreaterThan(0);
-    for (const f of functions) {
+    const groups = functions.map((f) => {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
-      expect((f.Properties.LoggingConfig as { LogGroup?: unknown }).LogGroup).toBeDefined();
-    }
+      const group = (f.Properties.LoggingConfig as { LogGroup?: { Ref: string } }).LogGroup?.Ref;
+      expect(resources('AWS::Logs::LogGroup')[group!], group).toBeDefined();
+      return group;
+    });
+    expect(new Set(groups).size).toBe(functions.length);
     for (const g of Object.values(resources('AWS::Logs::LogGroup')))
       expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
   });

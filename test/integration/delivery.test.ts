@@ -171,6 +171,10 @@ describe('archive and replay', () => {
   });
 
   it('counts without enqueuing on a dry run', async () => {
+    await stack.drained();
+    // Whatever a consumed message logs (processed, skipped as a duplicate or stale) names its provider and event.
+    const handled = () => logs.logs().filter((l) => l.provider === 'mapfix' && l.event_id !== undefined).length;
+    const before = handled();
     const r = await replay(ops, 'mapfix', {
       from: new Date(Date.now() - 3_600_000),
       to: new Date(Date.now() + 1000),
@@ -179,6 +183,8 @@ describe('archive and replay', () => {
     });
     expect(r.found).toBeGreaterThanOrEqual(3);
     expect(r.enqueued).toBe(0);
+    await stack.drained();
+    expect(handled()).toBe(before);
   });
 });
 

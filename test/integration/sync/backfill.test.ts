@@ -121,5 +121,11 @@ describe('scheduled runs', () => {
     expect(rig.telemetry.metrics.filter((m) => m.name === 'GapsOpen' && m.dims.operation === 'fixtures')).toEqual([
       { name: 'GapsOpen', value: 0, dims: { provider: 'football', operation: 'fixtures' } },
     ]);
+    // The same window again: what it fetches is stored already.
+    const again = await rig.run();
+    expect(again.recordsUnchanged).toBeGreaterThan(0);
+    expect(rig.telemetry.count('RecordsUnchanged', { provider: 'football', operation: 'fixtures' })).toBe(
+      s.recordsUnchanged + again.recordsUnchanged,
+    );
   });
 });

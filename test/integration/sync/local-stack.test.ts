@@ -77,9 +77,11 @@ describe('LocalScheduler', () => {
   });
 
   it('invokes at start and then on its interval, with the scheduled event and a context counting down from the timeout', async () => {
-    const seen: { event: unknown; remaining: number }[] = [];
+    const seen: { event: unknown; remaining: number; later: number }[] = [];
     const handler: PollerHandler = async (event, context) => {
-      seen.push({ event, remaining: context.getRemainingTimeInMillis() });
+      const remaining = context.getRemainingTimeInMillis();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push({ event, remaining, later: context.getRemainingTimeInMillis() });
       return {} as RunSummary;
     };
     const scheduler = new LocalScheduler(handler, { functionName: 'poller', timeoutMs: 300_000 }).add(
@@ -89,7 +91,12 @@ describe('LocalScheduler', () => {
     scheduler.start();
     await until(() => (seen.length >= 3 ? true : undefined), 'three invocations');
     await scheduler.stop();
-    expect(seen[0]!.event).toEqual({ provider: 'football', poll: 'fixtures' });
-    expect(seen[0]!.remaining).toBeGreaterThan(299_000);
+    // Each invocation gets the scheduled event and a fresh context, counting down from the poller's timeout.
+    for (const { event, remaining, later } of seen) {
+      expect(event).toEqual({ provider: 'football', poll: 'fixtures' });
+      expect(remaining).toBeGreaterThan(299_000);
+      expect(remaining).toBeLessThanOrEqual(300_000);
+      expect(later).toBeLessThan(remaining);
+    }
   });
 });

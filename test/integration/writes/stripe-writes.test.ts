@@ -360,8 +360,16 @@ describe("Stripe's idempotency errors", () => {
     const result = await run(create({ metadata }));
     expect(result).toMatchObject({
       status: 'failed',
-      lastError: { kind: 'permanent', message: expect.stringContaining('provider answered 400') },
+      attempts: 1,
+      lastError: {
+        kind: 'permanent',
+        message: expect.stringContaining('provider answered 400 (invalid_request_error)'),
+      },
     });
+    const [dead] = rig.queues.stripe.dlq.list();
+    expect(dead!.attributes[ATTR.failureKind]).toBe('permanent');
+    expect(dead!.attributes[ATTR.failureReason]).toContain('400 (invalid_request_error)');
+    expect(dead!.attributes[ATTR.receiveCount]).toBe('1');
     expect(rig.stripe.customers.size).toBe(0);
   });
 

@@ -125,8 +125,12 @@ describe('updates compare before writing', () => {
     rig.trello.cards.delete(card!.id);
     expect(await run(update({ ref: ref(), name: 'x' }))).toMatchObject({
       status: 'failed',
+      attempts: 1,
       lastError: { kind: 'permanent', message: expect.stringContaining('no longer has') },
     });
+    const [dead] = rig.queues.trello.dlq.list();
+    expect(dead!.attributes[ATTR.failureKind]).toBe('permanent');
+    expect(dead!.attributes[ATTR.failureReason]).toContain('no longer has');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { trello, TRELLO_VOTE_ON_CARD } from '../../lambdas/providers/trello';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { trello, TRELLO_VOTE_ON_CARD } from '../../../lambdas/providers/trello';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => trello.webhook!.map(webhookEvent('trello', body));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });

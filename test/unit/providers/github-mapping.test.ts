@@ -1,8 +1,8 @@
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
-import { IntegrationError } from '../../lambdas/core/errors';
-import { github } from '../../lambdas/providers/github';
-import type { WebhookEvent } from '../../lambdas/core/provider';
+import { IntegrationError } from '../../../lambdas/core/errors';
+import { github } from '../../../lambdas/providers/github';
+import type { WebhookEvent } from '../../../lambdas/core/provider';
 
 const event = (name: string, body: unknown, eventId = 'delivery-1'): WebhookEvent => ({
   provider: 'github',

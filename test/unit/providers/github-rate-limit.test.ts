@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { github, githubProblem } from '../../lambdas/providers/github';
+import { github, githubProblem } from '../../../lambdas/providers/github';
 
 // GitHub's documented responses ("Rate limits for the REST API", Exceeding the rate limit).
 const now = Date.UTC(2025, 0, 6, 12, 0, 0);

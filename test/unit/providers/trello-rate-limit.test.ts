@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitState } from '../../lambdas/core/client/rate-limit-headers';
-import { TokenBucket } from '../../lambdas/core/client/token-bucket';
-import type { Time } from '../../lambdas/core/client/time';
-import { trello, TRELLO_INSTANCES, TRELLO_TOKEN_LIMIT } from '../../lambdas/providers/trello';
+import { rateLimitState } from '../../../lambdas/core/client/rate-limit-headers';
+import { TokenBucket } from '../../../lambdas/core/client/token-bucket';
+import type { Time } from '../../../lambdas/core/client/time';
+import { trello, TRELLO_INSTANCES, TRELLO_TOKEN_LIMIT } from '../../../lambdas/providers/trello';
 
 /** A clock the test moves by hand; the buckets only read it. */
 function clock(start = 0): Time & { t: number } {

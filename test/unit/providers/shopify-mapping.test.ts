@@ -5,8 +5,8 @@ import {
   SHOPIFY_HEADERS,
   SHOPIFY_ORDERS_CREATE_RAW,
   SHOPIFY_ORDERS_DELETE_RAW,
-} from '../../lambdas/providers/shopify';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+} from '../../../lambdas/providers/shopify';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (rawBody: string, headers: Record<string, string> = SHOPIFY_HEADERS) =>
   shopify.webhook!.map(webhookEvent('shopify', undefined, { rawBody, headers, eventId: 'wh-1' }));

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
-import { pageRecords } from '../../lambdas/core/client';
+import { pageRecords } from '../../../lambdas/core/client';
 import {
   envelopeSchema,
   fixtureKey,
@@ -8,7 +8,7 @@ import {
   fixturesPoll,
   football,
   footballProblem,
-} from '../../lambdas/providers/football';
+} from '../../../lambdas/providers/football';
 
 /** API-Football v3 documentation, `GET /fixtures` response sample (https://www.api-football.com/documentation-v3#tag/Fixtures). */
 const DOCUMENTED = {

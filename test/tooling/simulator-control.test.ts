@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordsSimulator, seededRecords } from '../../../local/simulators';
+import { RecordsSimulator, seededRecords } from '../../local/simulators';
 
 let sim: RecordsSimulator;
 afterEach(async () => sim?.close());

@@ -8,8 +8,8 @@ import {
   SLACK_MESSAGE_CHANGED,
   SLACK_MESSAGE_DELETED,
   SLACK_URL_VERIFICATION,
-} from '../../lambdas/providers/slack';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+} from '../../../lambdas/providers/slack';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => slack.webhook!.map(webhookEvent('slack', body, { eventId: 'Ev-fallback' }));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });

@@ -23,6 +23,8 @@ interface Job {
   environment?: string | { name: string; url?: string };
   permissions?: Record<string, string>;
   container?: string;
+  env?: Record<string, string>;
+  'timeout-minutes'?: number;
   outputs?: Record<string, string>;
   steps: Step[];
 }
@@ -55,10 +57,13 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     expect(workflow.permissions).toEqual({ contents: 'read' });
   });
 
-  it('tests every change in Debian with its chromium, as .ci/run does', () => {
+  it('tests every change in Debian with its chromium, as .ci/run does: the browser test never skipped, in 20 minutes', () => {
     const test = job('test');
     expect(test.if).toBeUndefined();
     expect(test.container).toMatch(/bookworm/);
+    expect(test.env?.REQUIRE_BROWSER).toBe('1');
+    expect(test['timeout-minutes']).toBeLessThanOrEqual(20);
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^export REQUIRE_BROWSER=1$/m);
     expect(runs(test)).toMatch(/apt-get install -y[^\n]*\bchromium\b/);
     expect(runs(test)).toMatch(/npm ci[\s\S]*npm test/);
     expect(assumesRole(test)).toBeUndefined();

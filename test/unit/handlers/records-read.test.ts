@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { StoredRecord, SyncRecordStore } from '../../lambdas/core/records';
-import type { SyncStateStore } from '../../lambdas/core/sync/state';
-import { createRecordsReadHandler } from '../../lambdas/handlers/records-read';
-import { getProvider } from '../../lambdas/providers';
+import type { StoredRecord, SyncRecordStore } from '../../../lambdas/core/records';
+import type { SyncStateStore } from '../../../lambdas/core/sync/state';
+import { createRecordsReadHandler } from '../../../lambdas/handlers/records-read';
+import { getProvider } from '../../../lambdas/providers';
 
 const stored: StoredRecord = {
   pk: 'football#fixture#1#2024-08-16',

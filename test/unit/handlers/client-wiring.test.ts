@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRequestClient, realTime } from '../../lambdas/core/client';
-import { baseUrlEnv, tokenUrlEnv } from '../../lambdas/core/env-contract';
+import { createRequestClient, realTime } from '../../../lambdas/core/client';
+import { baseUrlEnv, tokenUrlEnv } from '../../../lambdas/core/env-contract';
 import {
   endpointOverrides,
   providerClient,
   providerRequestClient,
   resetProviderClients,
-} from '../../lambdas/handlers/shared/provider-clients';
-import { RecordsSimulator, simProvider } from '../../local/simulators';
-import { MemorySecrets, RecordingTelemetry } from '../helpers/memory';
+} from '../../../lambdas/handlers/shared/provider-clients';
+import { RecordsSimulator, simProvider } from '../../../local/simulators';
+import { MemorySecrets, RecordingTelemetry } from '../../helpers/memory';
 
 let sim: RecordsSimulator;
 afterEach(async () => {

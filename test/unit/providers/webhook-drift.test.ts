@@ -1,13 +1,13 @@
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
-import { processEvent } from '../../lambdas/core/process-event';
-import type { RecordStore } from '../../lambdas/core/records';
-import { collectDrift, RecentFields } from '../../lambdas/core/schema-drift';
-import { getProvider, providers } from '../../lambdas/providers';
-import { sampleDelivery } from '../../local/sample-deliveries';
-import { sampleGithubIssue } from '../../lambdas/providers/github';
-import { RecordingTelemetry } from '../helpers/memory';
-import { webhookEvent } from '../helpers/webhook-event';
+import { processEvent } from '../../../lambdas/core/process-event';
+import type { RecordStore } from '../../../lambdas/core/records';
+import { collectDrift, RecentFields } from '../../../lambdas/core/schema-drift';
+import { getProvider, providers } from '../../../lambdas/providers';
+import { sampleDelivery } from '../../../local/sample-deliveries';
+import { sampleGithubIssue } from '../../../lambdas/providers/github';
+import { RecordingTelemetry } from '../../helpers/memory';
+import { webhookEvent } from '../../helpers/webhook-event';
 
 const records: RecordStore = { upsertIfNewer: async () => 'written', get: async () => undefined };
 const envelope = (body: unknown, eventId: string) => ({

@@ -23,12 +23,12 @@ const COMMAND_TIMEOUT_MS = 90_000;
 const RUN_ELSEWHERE: Record<string, { file: string; shows: string[] }> = {
   'npm ci': { file: '.ci/run', shows: ['npm ci'] },
   'npm test': { file: '.ci/run', shows: ['npm test'] },
-  'npm start': { file: 'test/integration/npm-start.test.ts', shows: ["describe('npm start'", "'bin/local.ts'"] },
-  'npm start -- --no-demo': { file: 'test/integration/npm-start.test.ts', shows: ["'--no-demo'"] },
-  'npx cdk synth': { file: 'test/infra/synth.test.ts', shows: ["'cdk', 'synth'"] },
-  'npm run chaos': { file: 'test/integration/chaos.test.ts', shows: ['npm run chaos', 'runChaos('] },
+  'npm start': { file: 'test/tooling/npm-start.slow.test.ts', shows: ["describe('npm start'", "'bin/local.ts'"] },
+  'npm start -- --no-demo': { file: 'test/tooling/npm-start.slow.test.ts', shows: ["'--no-demo'"] },
+  'npx cdk synth': { file: 'test/infra/synth.slow.test.ts', shows: ["'cdk', 'synth'"] },
+  'npm run chaos': { file: 'test/tooling/chaos.slow.test.ts', shows: ['npm run chaos', 'runChaos('] },
   'npm run chaos -- --seed 7 --events 300 --writes 40 --pages 30': {
-    file: 'test/integration/chaos.test.ts',
+    file: 'test/tooling/chaos.slow.test.ts',
     shows: ['seed: 7', 'events: 300', 'writes: 40', 'pages: 30'],
   },
 };

@@ -1,20 +1,20 @@
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
-import { fromQueueMessage, toWebhookEvent } from '../../lambdas/core/event-message';
-import { ingest } from '../../lambdas/core/ingest';
-import { collectDrift } from '../../lambdas/core/schema-drift';
-import { providers, webhookSamples } from '../../lambdas/providers';
-import { sampleGithubIssue } from '../../lambdas/providers/github';
-import { standardWebhooks } from '../../lambdas/providers/standard';
-import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { seeded } from '../../local/chaos/random';
-import { planWebhooks } from '../../local/chaos/webhook-plan';
-import { webhookBody, webhookSenders } from '../../local/chaos/webhook-payloads';
-import { sampleDelivery } from '../../local/sample-deliveries';
-import { devSecret } from '../../local/secrets';
-import { type SignedDelivery, signAs } from '../../local/sign';
-import { MemoryQueue, MemorySecrets, RecordingTelemetry } from '../helpers/memory';
-import { thrownKind } from '../helpers/webhook-event';
+import { fromQueueMessage, toWebhookEvent } from '../../../lambdas/core/event-message';
+import { ingest } from '../../../lambdas/core/ingest';
+import { collectDrift } from '../../../lambdas/core/schema-drift';
+import { providers, webhookSamples } from '../../../lambdas/providers';
+import { sampleGithubIssue } from '../../../lambdas/providers/github';
+import { standardWebhooks } from '../../../lambdas/providers/standard';
+import type { ProviderDefinition } from '../../../lambdas/core/provider';
+import { seeded } from '../../../local/chaos/random';
+import { planWebhooks } from '../../../local/chaos/webhook-plan';
+import { webhookBody, webhookSenders } from '../../../local/chaos/webhook-payloads';
+import { sampleDelivery } from '../../../local/sample-deliveries';
+import { devSecret } from '../../../local/secrets';
+import { type SignedDelivery, signAs } from '../../../local/sign';
+import { MemoryQueue, MemorySecrets, RecordingTelemetry } from '../../helpers/memory';
+import { thrownKind } from '../../helpers/webhook-event';
 
 // A provider written as one file would write it, and listed nowhere: everything below must work for it too.
 const acme = standardWebhooks({ name: 'acme', displayName: 'Acme' });

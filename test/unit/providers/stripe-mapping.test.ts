@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stripe, STRIPE_SETUP_INTENT_CREATED } from '../../lambdas/providers/stripe';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+import { stripe, STRIPE_SETUP_INTENT_CREATED } from '../../../lambdas/providers/stripe';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => stripe.webhook!.map(webhookEvent('stripe', body));
 const input = (body: unknown) => ({ headers: {}, rawBody: JSON.stringify(body), body });

@@ -5,8 +5,8 @@ import {
   STANDARD_CONTACT_CREATED,
   STANDARD_EXAMPLE_EVENT,
   STANDARD_MESSAGE_ID,
-} from '../../lambdas/providers/standard';
-import { thrownKind, webhookEvent } from '../helpers/webhook-event';
+} from '../../../lambdas/providers/standard';
+import { thrownKind, webhookEvent } from '../../helpers/webhook-event';
 
 const map = (body: unknown) => standard.webhook!.map(webhookEvent('standard', body, { eventId: STANDARD_MESSAGE_ID }));
 
