@@ -44,7 +44,7 @@ export class CommandIntegration extends Construct {
     ({ queue: this.queue, dlq: this.dlq } = work);
     const common = { [ENV.provider]: provider.name, [ENV.namespace]: shared.namespace };
     this.accept = this.acceptFunction(props, work, common);
-    const monitoring = shared.observability.provider(provider.name, provider.displayName).writes();
+    const monitoring = shared.observability.provider(provider.name, provider.displayName).writes({ queue: work.queue });
     this.writer = new QueueFunction(this, 'Writer', {
       handler: 'command-writer',
       work,

@@ -3,18 +3,22 @@ import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } fro
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
+import { routeMetricFilters } from './observability/route-metrics';
 
 export interface HttpApiProps {
   throttle: ThrottleSettings;
   logRetention: RetentionDays;
+  /** Where the per-route counts of webhook routes (requests, 4xx, 429) go: route-metrics.ts. */
+  metricsNamespace: string;
 }
 
 /**
  * The stack's HTTP API (id `Api`): one auto-deployed `$default` stage with throttling and a JSON access log
- * (`ApiAccessLogs`). Webhook, command and records routes are added by their integrations.
+ * (`ApiAccessLogs`), whose metric filters count each webhook route's requests, 4xx and 429. Webhook, command and
+ * records routes are added by their integrations.
  *
  * @example
- * const api = integrationApi(stack, { throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_WEEK });
+ * const api = integrationApi(stack, { throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_WEEK, metricsNamespace: 'IntegrationStack/dev' });
  */
 export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
   const api = new HttpApi(scope, 'Api', {
@@ -35,5 +39,6 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
       format: HTTP_API_ACCESS_LOG_FORMAT,
     },
   });
+  routeMetricFilters(scope, accessLogs, props.metricsNamespace);
   return api;
 }

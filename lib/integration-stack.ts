@@ -89,6 +89,7 @@ export class IntegrationStack extends Stack {
     this.api = integrationApi(this, {
       throttle: props.throttle ?? this.stage.config.throttle,
       logRetention: this.stage.logRetention,
+      metricsNamespace: this.namespace,
     });
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();

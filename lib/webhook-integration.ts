@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
@@ -42,9 +43,10 @@ export class WebhookIntegration extends Construct {
       [ENV.blobBucket]: shared.blobs.bucket.bucketName,
     };
     this.ingest = this.ingestFunction(props, provider.webhook, work, common);
+    this.path = `/webhooks/${provider.name}`;
     const monitoring = shared.observability
       .provider(provider.name, provider.displayName)
-      .webhook({ queue: work.queue, dlq: work.dlq })
+      .webhook({ queue: work.queue, dlq: work.dlq, route: webhookRouteKey(this.path) })
       .lambda('ingest', this.ingest);
     this.processor = new QueueFunction(this, 'Processor', {
       handler: 'event-processor',
@@ -60,7 +62,6 @@ export class WebhookIntegration extends Construct {
     });
     shared.blobs.grantGetPayloads(this.processor, provider.name);
     shared.blobs.grantPutArchive(this.processor, provider.name);
-    this.path = `/webhooks/${provider.name}`;
     this.addRoute(props, id);
   }
 

@@ -60,9 +60,11 @@ export interface ProviderSectionState {
   provider: string;
   displayName: string;
   client: boolean;
-  webhook?: { queue: IQueue; dlq: IQueue };
+  webhook?: { queue: IQueue; dlq: IQueue; route?: string };
   sync: boolean;
   writes: boolean;
+  /** The command queue, when the provider has writes: backlog and age. */
+  commandQueue?: IQueue;
   /** Every other queue registered for the provider (command, scheduler DLQs): depth only. */
   queues: { label: string; queue: IQueue }[];
 }

@@ -180,13 +180,20 @@ export class ProviderMonitoring {
     });
   }
 
-  /** Webhooks: signature rejections, event lag, queue age, DLQ not empty. */
-  webhook(parts: { queue: IQueue; dlq: IQueue }): this {
+  /**
+   * Webhooks: signature rejections, event lag, queue age, DLQ not empty; with `route` (its route key,
+   * `ANY /webhooks/github`), the route's 4xx and throttled rates (counted by route-metrics.ts).
+   */
+  webhook(parts: { queue: IQueue; dlq: IQueue; route?: string }): this {
     return this.once('webhook', () => {
       this.state.webhook = parts;
       this.group('webhook');
       this.alarmOn('webhook-queue-age', parts.queue);
       this.alarmOn('webhook-dlq-not-empty', parts.dlq);
+      const route = parts.route;
+      if (route)
+        for (const rule of rulesFor('webhook', 'route', this.owner.settings))
+          this.owner.factory.create(rule, this.provider, { provider: this.provider, route });
     });
   }
 
@@ -198,11 +205,21 @@ export class ProviderMonitoring {
     });
   }
 
-  /** Outbound writes: the failed-commands widget (add its command DLQ with `queue`). */
-  writes(): this {
-    return this.once('writes', () => {
+  /**
+   * Outbound writes: the failed-commands widget; with `queue` (the command queue), its backlog and age alarms
+   * and widget. Add its command DLQ with `queue('command-dlq-not-empty', dlq)`.
+   */
+  writes(parts: { queue?: IQueue } = {}): this {
+    this.once('writes', () => {
       this.state.writes = true;
       this.group('writes');
+    });
+    const queue = parts.queue;
+    if (!queue) return this;
+    return this.once('writes:queue', () => {
+      this.state.commandQueue = queue;
+      this.alarmOn('command-queue-backlog', queue);
+      this.alarmOn('command-queue-age', queue);
     });
   }
 
