@@ -16,6 +16,7 @@ import type { LocalQueue } from '../queue';
 import { buildCharts, type Chart } from './charts';
 import { AWS_NAMESPACE, evaluateRule, LOCAL_API_ID, type AlarmState, type LocalTarget } from './evaluate';
 import { MetricStore } from './metric-store';
+import { type DashboardSummary, summarize } from './summary';
 
 export interface LocalMonitorOptions {
   namespace: string;
@@ -54,7 +55,12 @@ export interface AlarmView {
   runbookUrl: string;
 }
 
+/**
+ * `GET /_dashboard/state`. Version 2 added `version` and `summary`; every version-1 field keeps its meaning, so
+ * readers of version 1 keep working. A new field is an addition; a changed meaning is a new version.
+ */
 export interface DashboardState {
+  version: 2;
   now: number;
   timeScale: number;
   bucketMs: number;
@@ -63,6 +69,8 @@ export interface DashboardState {
   times: number[];
   charts: Chart[];
   alarms: AlarmView[];
+  /** The headline and the per-provider counts the page folds OK alarms by. */
+  summary: DashboardSummary;
 }
 
 interface Instance {
@@ -234,14 +242,17 @@ export class LocalMonitor {
     const buckets = this.opts.buckets ?? 60;
     const last = Math.floor(now / this.bucketMs) * this.bucketMs;
     const times = Array.from({ length: buckets }, (_, i) => last - (buckets - 1 - i) * this.bucketMs);
+    const alarms = this.alarms();
     return {
+      version: 2,
       now,
       timeScale: this.timeScale,
       bucketMs: this.bucketMs,
       refreshMs: Math.max(200, Math.min(2000, this.tickMs * 2)),
       times,
       charts: buildCharts(this.store, this.namespace, times, this.bucketMs),
-      alarms: this.alarms(),
+      alarms,
+      summary: summarize(alarms),
     };
   }
 
