@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Dashboard, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, CompositeAlarm, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -19,7 +19,9 @@ import {
 } from '../../lambdas/core/alarm-rules';
 import { AlarmFactory } from './alarm-factory';
 import type { OnCallProps } from './on-call';
-import { LazyWidget, overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
+import { overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
+import { IntegrationDashboards } from './dashboards';
+import { providerHealthAlarm } from './provider-health';
 
 export interface ObservabilityProps {
   namespace: string;
@@ -33,6 +35,8 @@ export interface ObservabilityProps {
   runbookBaseUrl?: string;
   /** Of the topic's KMS key; default RETAIN. */
   removalPolicy?: RemovalPolicy;
+  /** Provider sections per CloudWatch dashboard before another one starts (dashboards.ts); default 10. */
+  providersPerDashboard?: number;
 }
 
 /**
@@ -46,17 +50,21 @@ export interface ObservabilityProps {
  */
 export class Observability extends Construct {
   readonly topic: Topic;
-  readonly dashboard: Dashboard;
+  readonly dashboards: IntegrationDashboards;
   readonly factory: AlarmFactory;
   readonly settings: AlarmSettings;
   readonly namespace: string;
   private readonly providers = new Map<string, ProviderMonitoring>();
+  /** Each provider's health (any of its alarms), in the order providers were added. */
+  private readonly health: CompositeAlarm[] = [];
+  private readonly prefix: string;
   private readonly functions: { label: string; fn: IFunction }[] = [];
   private api?: IHttpApi;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const prefix = props.prefix ?? Stack.of(this).stackName;
+    this.prefix = prefix;
     this.settings = props.alarms ?? {};
     this.namespace = props.namespace;
 
@@ -84,12 +92,18 @@ export class Observability extends Construct {
       actions: [new SnsAction(this.topic)],
       runbookBaseUrl: props.runbookBaseUrl,
     });
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${prefix}-integrations`,
-      defaultInterval: Duration.hours(3),
-    });
-    this.dashboard.addWidgets(
-      new LazyWidget(() => overviewSection(`${prefix}: integrations`, this.alarms, this.api, this.functions)),
+    this.dashboards = new IntegrationDashboards(
+      this,
+      { prefix, providersPerDashboard: props.providersPerDashboard ?? 10 },
+      (more) =>
+        overviewSection({
+          title: `${prefix}: integrations`,
+          status: this.status,
+          api: this.api,
+          namespace: this.namespace,
+          functions: this.functions,
+          more,
+        }),
     );
 
     new CfnOutput(this, 'OnCallTopicArn', {
@@ -97,7 +111,7 @@ export class Observability extends Construct {
       value: this.topic.topicArn,
     });
     new CfnOutput(this, 'DashboardName', {
-      description: 'CloudWatch dashboard of every integration',
+      description: 'CloudWatch dashboard of every integration (more providers on <name>-2, -3, ... past 10)',
       value: `${prefix}-integrations`,
     });
   }
@@ -107,6 +121,11 @@ export class Observability extends Construct {
     return this.factory.created.map((c) => c.alarm);
   }
 
+  /** What the overview lists: each provider's health, then the alarms of no provider (the API's). */
+  private get status(): IAlarm[] {
+    return [...this.health, ...this.factory.created.filter((c) => c.provider === undefined).map((c) => c.alarm)];
+  }
+
   /** The facade of one provider (created on first use; adds the provider's dashboard section). */
   provider(name: string, displayName = name): ProviderMonitoring {
     let p = this.providers.get(name);
@@ -114,7 +133,10 @@ export class Observability extends Construct {
       p = new ProviderMonitoring(this, name, displayName);
       this.providers.set(name, p);
       const state = p.state;
-      this.dashboard.addWidgets(new LazyWidget(() => providerSection(this.namespace, state)));
+      const alarms = () => this.factory.of(name);
+      const health = providerHealthAlarm(this, this.prefix, name, alarms);
+      this.health.push(health);
+      this.dashboards.addProvider(health, () => providerSection(this.namespace, state, alarms()));
     }
     return p;
   }
@@ -126,10 +148,11 @@ export class Observability extends Construct {
     for (const rule of rulesFor('platform', 'api', this.settings)) this.factory.create(rule, 'api', { api });
   }
 
-  /** Lambda errors and throttles of one function. */
-  lambda(label: string, fn: IFunction): void {
+  /** Lambda errors and throttles of one function (of `provider`, when it is one of a provider's). */
+  lambda(label: string, fn: IFunction, provider?: string): void {
     this.functions.push({ label, fn });
-    for (const rule of rulesFor('platform', 'function', this.settings)) this.factory.create(rule, label, { fn });
+    for (const rule of rulesFor('platform', 'function', this.settings))
+      this.factory.create(rule, label, { fn }, provider);
   }
 }
 
@@ -236,7 +259,7 @@ export class ProviderMonitoring {
 
   /** Errors and throttles of one of the provider's functions (`role`: ingest, processor, poller, writer). */
   lambda(role: string, fn: IFunction): this {
-    return this.once(`lambda:${role}`, () => this.owner.lambda(subjectSlug(this.provider, role), fn));
+    return this.once(`lambda:${role}`, () => this.owner.lambda(subjectSlug(this.provider, role), fn, this.provider));
   }
 
   private alarmOn(id: AlarmId, queue: IQueue, name?: string): void {
