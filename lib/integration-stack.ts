@@ -102,14 +102,14 @@ export class IntegrationStack extends Stack {
   }
 
   /**
-   * Lets a function that calls providers record the endpoints it uses and their deprecation notices
-   * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that table only.
+   * Lets a function that calls `provider` record the endpoints it uses and their deprecation notices
+   * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that provider's items only.
    *
    * @example
-   * stack.recordApiNotices(pollerFn);
+   * stack.recordApiNotices(pollerFn, 'football');
    */
-  recordApiNotices(fn: LambdaFunction & IGrantable): void {
-    recordApiNotices(fn, this.tables.apiNotices);
+  recordApiNotices(fn: LambdaFunction & IGrantable, provider: string): void {
+    recordApiNotices(fn, provider, this.tables.apiNotices);
   }
 
   /** The on-call topic, alarms and dashboard, with outbound-call alarms for every provider. */

@@ -1,4 +1,5 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -12,6 +13,7 @@ import type { ProviderDefinition } from '../lambdas/core/provider';
 import { HandlerFunction } from './lambda-function';
 import { allowProviderCalls } from './provider-calls';
 import type { ProviderIntegrationProps } from './shared-parts';
+import { grantProviderItems, type ItemAction } from './table-grants';
 import { deadLetterQueue } from './work-queue';
 
 export interface PollIntegrationProps extends ProviderIntegrationProps {
@@ -109,10 +111,11 @@ export class PollIntegration extends Construct {
       maxEventAge: Duration.hours(1),
       onFailure: new SqsDestination(this.dlq),
     });
-    tables.records.grant(poller, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
-    tables.checkpoints.grant(poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    tables.gaps.grant(poller, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    tables.quarantine.grant(poller, 'dynamodb:UpdateItem');
+    const items = (table: ITable, actions: ItemAction[]) => grantProviderItems(table, poller, provider.name, actions);
+    items(tables.records, ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    items(tables.checkpoints, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    items(tables.gaps, ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    items(tables.quarantine, ['dynamodb:UpdateItem']);
     allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices });
     return poller;
   }

@@ -7,6 +7,7 @@ import { ENV } from '../lambdas/core/env-contract';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
+import { IDEMPOTENCY_ACTIONS } from './table-grants';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
 
@@ -55,7 +56,12 @@ export class WebhookIntegration extends Construct {
         [ENV.recordsTable]: shared.tables.records.tableName,
       },
       eventSource: { batchSize: settings.batchSize ?? 10, maxConcurrency: settings.maxConcurrency ?? 5 },
-      itemTables: [shared.tables.idempotency, shared.tables.records],
+      itemTables: [
+        // Powertools idempotency: claim, complete, and release on failure; read when a claim collides.
+        { table: shared.tables.idempotency, actions: IDEMPOTENCY_ACTIONS },
+        // Upsert-if-newer: a conditional put, and a read when the condition fails. Never an update or a delete.
+        { table: shared.tables.records, actions: ['dynamodb:PutItem', 'dynamodb:GetItem'] },
+      ],
       monitoring: { provider: monitoring, role: 'processor' },
     });
     shared.blobs.grantGetPayloads(this.processor, provider.name);

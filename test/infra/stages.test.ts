@@ -199,7 +199,7 @@ describe('a staging stack with on-call and an added poller', () => {
     stack = new IntegrationStack(app, stackName('staging'), { providers, stage });
     // What a poller or writer construct does: a HandlerFunction, plus one line to record API notices.
     poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
-    stack.recordApiNotices(poller);
+    stack.recordApiNotices(poller, 'github');
     t = Template.fromStack(stack);
   });
 
