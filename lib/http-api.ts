@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -7,6 +7,8 @@ import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 export interface HttpApiProps {
   throttle: ThrottleSettings;
   logRetention: RetentionDays;
+  /** Of the access log group: the only record of callers' source IPs, so a retaining stage keeps it. */
+  logRemovalPolicy: RemovalPolicy;
 }
 
 /**
@@ -14,7 +16,11 @@ export interface HttpApiProps {
  * (`ApiAccessLogs`). Webhook, command and records routes are added by their integrations.
  *
  * @example
- * const api = integrationApi(stack, { throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_WEEK });
+ * const api = integrationApi(stack, {
+ *   throttle: { rateLimit: 20, burstLimit: 40 },
+ *   logRetention: RetentionDays.ONE_WEEK,
+ *   logRemovalPolicy: RemovalPolicy.RETAIN,
+ * });
  */
 export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
   const api = new HttpApi(scope, 'Api', {
@@ -23,7 +29,7 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
   });
   const accessLogs = new LogGroup(scope, 'ApiAccessLogs', {
     retention: props.logRetention,
-    removalPolicy: RemovalPolicy.DESTROY,
+    removalPolicy: props.logRemovalPolicy,
   });
   new HttpStage(scope, 'DefaultStage', {
     httpApi: api,

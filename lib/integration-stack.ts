@@ -35,7 +35,7 @@ export interface IntegrationStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   processor?: WebhookIntegrationProps['processor'];
   writer?: CommandIntegrationProps['writer'];
-  /** Removal policy of tables, bucket, secrets and the topic key; default the stage's. */
+  /** Removal policy of tables, bucket, secrets, the topic key and log groups; default the stage's. */
   removalPolicy?: RemovalPolicy;
   /** Days archived webhooks are kept for `npm run ops -- replay`; default the stage's. */
   archiveRetentionDays?: number;
@@ -59,7 +59,7 @@ export class IntegrationStack extends Stack {
   readonly stage: StageSettings;
   /** CloudWatch namespace of this stack's metrics: the stage's unless props say. */
   readonly namespace: string;
-  /** Of tables, bucket, secrets and the topic key: the stage's unless props say. */
+  /** Of tables, bucket, secrets, the topic key and log groups: the stage's unless props say. */
   readonly removalPolicy: RemovalPolicy;
   readonly tables: StackTables;
   readonly secrets: Record<string, ProviderSecrets> = {};
@@ -78,9 +78,9 @@ export class IntegrationStack extends Stack {
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
     // Attached first: constructs below read it through StageSettings.of(this).
-    this.stage = new StageSettings(props.stage ?? stageConfig()).attach(this);
+    this.stage = new StageSettings(props.stage ?? stageConfig(), { removalPolicy: props.removalPolicy }).attach(this);
     this.namespace = props.namespace ?? this.stage.namespace;
-    this.removalPolicy = props.removalPolicy ?? this.stage.removalPolicy;
+    this.removalPolicy = this.stage.removalPolicy;
     this.tables = stackTables(this, this.removalPolicy);
     for (const provider of props.providers) {
       this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy);
@@ -89,6 +89,7 @@ export class IntegrationStack extends Stack {
     this.api = integrationApi(this, {
       throttle: props.throttle ?? this.stage.config.throttle,
       logRetention: this.stage.logRetention,
+      logRemovalPolicy: this.removalPolicy,
     });
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();

@@ -80,7 +80,8 @@ export class HandlerFunction extends NodejsFunction {
     const stage = StageSettings.of(scope);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? stage?.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // A stage that keeps its data keeps its logs: deleting the stack must not delete what happened.
+      removalPolicy: stage?.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's log group only.
     const role =

@@ -9,7 +9,12 @@ import { addStageStack } from '../../lib/stage-app';
 import { StageSettings } from '../../lib/stage-settings';
 import { parseStage, stackName, stageConfig, STAGE_NAMES, type StageName } from '../../lib/stages';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown };
 
 // One synth per stage as the CDK app makes it from `-c stage=<name>` (bin/app.ts) with cdk.json's context, no bundling (the synth test bundles for real).
@@ -102,12 +107,17 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
       );
   });
 
-  it('keeps or drops its data as the stage says (prod retains tables, bucket, secrets and the topic key)', () => {
+  it('keeps or drops its data as the stage says (prod retains tables, bucket, secrets, keys and every log group)', () => {
     const policy = config.removal === 'retain' ? 'Retain' : 'Delete';
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key']) {
-      const found = values(t(), type);
+    // Log groups too: the functions' logs and the API access logs, the only record of callers' source IPs.
+    const types = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key'];
+    for (const type of [...types, 'AWS::Logs::LogGroup']) {
+      const found = resources(t(), type);
       expect(found.length, type).toBeGreaterThan(0);
-      for (const r of found) expect(r.DeletionPolicy, type).toBe(policy);
+      for (const [id, r] of found) {
+        expect(r.DeletionPolicy, `${type} ${id}`).toBe(policy);
+        expect(r.UpdateReplacePolicy, `${type} ${id}`).toBe(policy);
+      }
     }
     expect(values(t(), 'Custom::S3AutoDeleteObjects')).toHaveLength(config.autoDeleteObjects ? 1 : 0);
   });
@@ -227,7 +237,7 @@ describe('a staging stack with on-call and an added poller', () => {
     expect(values(templates.dev, 'AWS::SNS::Subscription')).toHaveLength(0);
   });
 
-  it('gives added constructs the stage without a line of their own (log retention, secrets deny); one line records API notices', () => {
+  it("gives added constructs the stage without a line of their own (log retention, secrets deny); one line records a provider's API notices", () => {
     expect(StageSettings.of(poller)).toBe(stack.stage);
     expect(stack.stage.secretName('github', 'token')).toBe('staging/github/token');
     expect(stack.stage.resourceName('poller')).toBe('IntegrationStack-staging-poller');
@@ -245,7 +255,8 @@ describe('a staging stack with on-call and an added poller', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
-        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^ApiNoticesTable/), 'Arn'] }],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiNoticesTable/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['github'] } },
       }),
     );
     expect(JSON.stringify(own.find((x) => x.Effect === 'Deny')?.NotResource)).toContain(':secret:staging/*');
