@@ -6,6 +6,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderIntegrationProps } from './shared-parts';
@@ -99,6 +100,7 @@ export class CommandIntegration extends Construct {
         [ENV.commandsTable]: shared.tables.commands.tableName,
       },
     });
+    acknowledgeTrigger(accept, 'api');
     work.queue.grantSendMessages(accept);
     // Accept (a conditional put), read on a repeat, discard a command the queue refused.
     grantProviderItems(shared.tables.commands, accept, provider.name, [

@@ -2,6 +2,7 @@ import { CfnResource, RemovalPolicy, type IAspect } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { acknowledgeLogEncryption } from './acknowledgements';
 
 /**
  * Gives every Lambda function of a stack that has no log group of its own one with the stage's retention and
@@ -31,6 +32,7 @@ export class FunctionLogGroups implements IAspect {
       retention: this.retention,
       removalPolicy: this.removalPolicy,
     });
+    acknowledgeLogEncryption(logs);
     node.addPropertyOverride('LoggingConfig.LogGroup', logs.logGroupName);
   }
 }

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeLogEncryption } from './acknowledgements';
 import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 
 export interface HttpApiProps {
@@ -31,6 +32,7 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
     retention: props.logRetention,
     removalPolicy: props.logRemovalPolicy,
   });
+  acknowledgeLogEncryption(accessLogs);
   new HttpStage(scope, 'DefaultStage', {
     httpApi: api,
     stageName: '$default',

@@ -1,6 +1,7 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import type { ProviderDefinition } from '../lambdas/core/provider';
@@ -18,6 +19,7 @@ import { RecordsApi } from './records-api';
 import type { ProviderSecrets, SharedParts } from './shared-parts';
 import { type StackTables, stackTables } from './stack-tables';
 import { StageSettings } from './stage-settings';
+import { TableBackups } from './table-backups';
 import { stageConfig, type StageConfig } from './stages';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './work-queue';
@@ -62,7 +64,11 @@ export class IntegrationStack extends Stack {
   /** Of tables, bucket, secrets, the topic key and log groups: the stage's unless props say. */
   readonly removalPolicy: RemovalPolicy;
   readonly tables: StackTables;
+  /** Daily backups of every table where the stage keeps them (`backupRetentionDays`). */
+  readonly backups?: TableBackups;
   readonly secrets: Record<string, ProviderSecrets> = {};
+  /** Encrypts every secret of the stage when its `secretsKmsKey` is on (lib/stages.ts). */
+  readonly secretsKey?: Key;
   readonly observability: Observability;
   readonly api: HttpApi;
   readonly blobs: BlobBucket;
@@ -82,8 +88,10 @@ export class IntegrationStack extends Stack {
     this.namespace = props.namespace ?? this.stage.namespace;
     this.removalPolicy = this.stage.removalPolicy;
     this.tables = stackTables(this, this.removalPolicy);
+    this.backups = this.addBackups();
+    this.secretsKey = this.addSecretsKey();
     for (const provider of props.providers) {
-      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy);
+      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy, this.secretsKey);
     }
     this.observability = this.addObservability(props);
     this.api = integrationApi(this, {
@@ -111,6 +119,35 @@ export class IntegrationStack extends Stack {
    */
   recordApiNotices(fn: LambdaFunction & IGrantable, provider: string): void {
     recordApiNotices(fn, provider, this.tables.apiNotices);
+  }
+
+  /** AWS Backup of every table, or why point-in-time recovery alone holds in this stage. */
+  private addBackups(): TableBackups | undefined {
+    const retentionDays = this.stage.config.backupRetentionDays;
+    if (retentionDays)
+      return new TableBackups(this, 'Backups', {
+        tables: Object.values(this.tables),
+        retentionDays,
+        removalPolicy: this.removalPolicy,
+      });
+    for (const table of Object.values(this.tables))
+      Validations.of(table).acknowledge({
+        id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+        reason:
+          'This stage keeps no AWS Backup copies (lib/stages.ts `backupRetentionDays`, set in prod): point-in-time recovery restores any second of the last 35 days, and its tables hold test data or state a sync rebuilds.',
+      });
+    return undefined;
+  }
+
+  /** The stage's own key for its secrets: rotating, kept as the stage keeps its data; undefined where the stage says no. */
+  private addSecretsKey(): Key | undefined {
+    if (!this.stage.config.secretsKmsKey) return undefined;
+    return new Key(this, 'SecretsKey', {
+      description: `Encrypts the secrets of stage ${this.stage.name} (${this.stage.secretPrefix}/*)`,
+      enableKeyRotation: true,
+      removalPolicy: this.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
   }
 
   /** The on-call topic, alarms and dashboard, with outbound-call alarms for every provider. */
@@ -142,6 +179,8 @@ export class IntegrationStack extends Stack {
       maxMessageLifetimeDays: QUEUE_RETENTION_DAYS + DLQ_RETENTION_DAYS,
       removalPolicy: this.removalPolicy,
       autoDeleteObjects: this.removalPolicy === RemovalPolicy.DESTROY && this.stage.config.autoDeleteObjects,
+      accessLogRetentionDays: this.stage.config.blobAccessLogs ? this.stage.config.logRetentionDays : undefined,
+      versioned: this.stage.config.blobVersioning,
     });
   }
 

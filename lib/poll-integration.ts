@@ -10,6 +10,7 @@ import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
 import type { ProviderDefinition } from '../lambdas/core/provider';
+import { acknowledgeRolePolicies, acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 import { allowProviderCalls } from './provider-calls';
 import type { ProviderIntegrationProps } from './shared-parts';
@@ -105,6 +106,7 @@ export class PollIntegration extends Construct {
         [ENV.quarantineTable]: tables.quarantine.tableName,
       },
     });
+    acknowledgeTrigger(poller, 'schedule');
     // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
     poller.configureAsyncInvoke({
       retryAttempts: 0,
@@ -129,6 +131,7 @@ export class PollIntegration extends Construct {
       }),
       description: `Invokes the ${provider.displayName} poller for its schedules`,
     });
+    acknowledgeRolePolicies(schedulerRole);
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.poller.node.defaultChild as never)}.Arn>:*]`,
       reason:

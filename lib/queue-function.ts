@@ -4,6 +4,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { AlarmId } from '../lambdas/core/alarm-rules';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeSqsMapping, acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction, type HandlerFunctionProps } from './lambda-function';
 import type { ProviderMonitoring } from './observability/observability';
 import { allowProviderCalls, type ProviderCallsProps } from './provider-calls';
@@ -82,6 +83,9 @@ export class QueueFunction extends HandlerFunction {
         reportBatchItemFailures: true,
       }),
     );
+    acknowledgeTrigger(this, 'sqs');
+    // The mapping is this function's child: the acknowledgement covers it.
+    acknowledgeSqsMapping(this);
     work.dlq.grantSendMessages(this);
     const provider = props.environment?.[ENV.provider];
     for (const { table, actions } of props.itemTables ?? []) {

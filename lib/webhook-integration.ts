@@ -4,6 +4,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeTrigger } from './acknowledgements';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
@@ -82,6 +83,7 @@ export class WebhookIntegration extends Construct {
       timeout: Duration.seconds(10),
       environment: { ...common, [ENV.queueUrl]: work.queue.queueUrl, [ENV.secretPrefix]: shared.secretPrefix },
     });
+    acknowledgeTrigger(ingest, 'api');
     work.queue.grantSendMessages(ingest);
     // The signing secret, and the signed callback URL where the provider signs one (Trello).
     const names = [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined);

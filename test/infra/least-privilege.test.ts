@@ -51,6 +51,8 @@ const WILDCARD_ALLOWANCES: readonly Allowance[] = [
 
 /** AWS managed policies a role may carry, and why; our own functions carry none. */
 const MANAGED_POLICY_ALLOWANCES: Record<string, string> = {
+  'service-role/AWSBackupServiceRolePolicyForBackup':
+    "the role AWS Backup assumes to back the tables up where the stage keeps backups: AWS's own policy for that service, on a role no function uses",
   'service-role/AWSLambdaBasicExecutionRole':
     "CDK's own singleton custom resource providers (the dev bucket's auto-delete function) come with it; it grants CloudWatch Logs writes only",
 };

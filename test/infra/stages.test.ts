@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthStage } from '../helpers/stage-stacks';
@@ -130,8 +130,9 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
         ThrottlingBurstLimit: config.throttle.burstLimit,
       },
     });
-    const [bucket] = values(t(), 'AWS::S3::Bucket');
-    expect(bucket!.Properties.LifecycleConfiguration.Rules).toContainEqual(
+    const blobs = stacks[name].resolve((stacks[name].blobs.bucket.node.defaultChild as CfnResource).logicalId);
+    const bucket = t().toJSON().Resources[blobs] as Resource;
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
       expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: config.archiveRetentionDays }),
     );
   });
