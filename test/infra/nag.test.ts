@@ -3,14 +3,21 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { NagPack } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
+import type { IConstruct } from 'constructs';
 import { HandlerFunction } from '../../lib/lambda-function';
+import { QueueFunction } from '../../lib/queue-function';
 import { addSecurityChecks } from '../../lib/security-checks';
 import { addStageStack } from '../../lib/stage-app';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { synthStage, type StageSynth, type SynthOptions } from '../helpers/stage-stacks';
 
-const FN = /\/(Ingest|Processor|Accept|Writer|Reader|Poller)$/;
-const ROLE = /\/[A-Za-z]+ServiceRole$/;
+/** Where an acknowledgement may sit: a path pattern, or a kind of construct (whatever another integration names it). */
+type Place = RegExp | ((c: IConstruct) => boolean);
+const FN: Place = (c) => c instanceof HandlerFunction;
+const QUEUE_FN: Place = (c) => c instanceof QueueFunction;
+const isFunctionRole = (c: IConstruct) =>
+  c.node.scope?.node.children.some((f) => f instanceof HandlerFunction && f.role === c) ?? false;
+const ROLE: Place = isFunctionRole;
 const LOGS = /\/([A-Za-z]+Logs|ApiAccessLogs|HandlerLogs)$/;
 const SECRET = /\/Secret-[a-z0-9-]+-[A-Za-z0-9]+$/;
 const BLOBS = /\/Blobs\/Bucket$/;
@@ -23,7 +30,7 @@ const TABLE = /\/[A-Za-z]+Table$/;
  * with its reason. `stages` lists where it must be in use (default every stage): a stage option that fixes the
  * finding removes its acknowledgement there.
  */
-const ACKNOWLEDGEABLE: { id: RegExp; on: RegExp; why: string; stages?: readonly string[]; ahead?: true }[] = [
+const ACKNOWLEDGEABLE: { id: RegExp; on: Place; why: string; stages?: readonly string[]; ahead?: true }[] = [
   {
     id: /^AwsSolutions-APIG4$/,
     on: /\/ANY--webhooks--[a-z0-9-]+$/,
@@ -93,7 +100,7 @@ const ACKNOWLEDGEABLE: { id: RegExp; on: RegExp; why: string; stages?: readonly 
   },
   {
     id: /^Serverless-LambdaEventSourceMappingDestination$/,
-    on: /\/(Processor|Writer)$/,
+    on: QUEUE_FN,
     why: 'SQS event source mappings have no on-failure destination; the queue redrives',
   },
   {
@@ -103,7 +110,7 @@ const ACKNOWLEDGEABLE: { id: RegExp; on: RegExp; why: string; stages?: readonly 
   },
   {
     id: /^NIST\.800\.53\.R5-IAMNoInlinePolicy$/,
-    on: /(ServiceRole|SchedulerRole)$/,
+    on: (c) => isFunctionRole(c) || /\/SchedulerRole$/.test(c.node.path),
     why: "CDK's per-role grant policies, pinned by the least-privilege test",
   },
   {
@@ -164,14 +171,17 @@ beforeAll(() => {
   for (const [label, { name, ...opts }] of Object.entries(VARIANTS)) synthWatched(label, name, opts);
 });
 
+const placed = (on: Place, c: IConstruct): boolean => (on instanceof RegExp ? on.test(c.node.path) : on(c));
+
 /** Every acknowledgement in the app: where, which finding, why. */
-function acknowledgements(s: StageSynth): { path: string; id: string; reason: string }[] {
+function acknowledgements(s: StageSynth): { path: string; construct: IConstruct; id: string; reason: string }[] {
   return s.app.node.findAll().flatMap((c) =>
     c.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) =>
         Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
           path: c.node.path,
+          construct: c,
           id: id.replace(/^annotation::/i, ''),
           reason,
         })),
@@ -198,7 +208,7 @@ describe.each(LABELS)('cdk-nag AwsSolutions, Serverless and NIST 800-53 R5 check
       const where = `${ack.id} at ${ack.path}`;
       expect(ack.path.split('/').length, where).toBeGreaterThan(1);
       expect(
-        ACKNOWLEDGEABLE.some((a) => a.id.test(ack.id) && a.on.test(ack.path)),
+        ACKNOWLEDGEABLE.some((a) => a.id.test(ack.id) && placed(a.on, ack.construct)),
         where,
       ).toBe(true);
       expect(ack.reason.length, where).toBeGreaterThanOrEqual(80);
@@ -210,7 +220,7 @@ describe.each(STAGE_NAMES)('acknowledgements that hold in the %s stage', (name) 
   it('uses every listed acknowledgement meant for this stage, and none of those its options fix', () => {
     const acks = acknowledgements(stages[name]!);
     for (const a of ACKNOWLEDGEABLE.filter((x) => !x.ahead)) {
-      const inUse = acks.some((ack) => a.id.test(ack.id) && a.on.test(ack.path));
+      const inUse = acks.some((ack) => a.id.test(ack.id) && placed(a.on, ack.construct));
       expect(inUse, `${a.why} (${a.id})`).toBe(a.stages ? a.stages.includes(name) : true);
     }
   });
