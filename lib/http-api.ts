@@ -1,7 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeLogEncryption } from './acknowledgements';
 import { HTTP_API_ACCESS_LOG_FORMAT } from './api-access-log';
 import { routeMetricFilters } from './observability/route-metrics';
 
@@ -10,6 +11,8 @@ export interface HttpApiProps {
   logRetention: RetentionDays;
   /** Where the per-route counts of webhook routes (requests, 4xx, 429) go: route-metrics.ts. */
   metricsNamespace: string;
+  /** Of the access log group: the only record of callers' source IPs, so a retaining stage keeps it. */
+  logRemovalPolicy: RemovalPolicy;
 }
 
 /**
@@ -18,7 +21,12 @@ export interface HttpApiProps {
  * records routes are added by their integrations.
  *
  * @example
- * const api = integrationApi(stack, { throttle: { rateLimit: 20, burstLimit: 40 }, logRetention: RetentionDays.ONE_WEEK, metricsNamespace: 'IntegrationStack/dev' });
+ * const api = integrationApi(stack, {
+ *   throttle: { rateLimit: 20, burstLimit: 40 },
+ *   logRetention: RetentionDays.ONE_WEEK,
+ *   logRemovalPolicy: RemovalPolicy.RETAIN,
+ *   metricsNamespace: 'IntegrationStack/dev',
+ * });
  */
 export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
   const api = new HttpApi(scope, 'Api', {
@@ -27,8 +35,9 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
   });
   const accessLogs = new LogGroup(scope, 'ApiAccessLogs', {
     retention: props.logRetention,
-    removalPolicy: RemovalPolicy.DESTROY,
+    removalPolicy: props.logRemovalPolicy,
   });
+  acknowledgeLogEncryption(accessLogs);
   new HttpStage(scope, 'DefaultStage', {
     httpApi: api,
     stageName: '$default',

@@ -167,6 +167,7 @@ function webhookPipelines(
       .lambda('ingest', `${provider.name}-webhook-ingest`)
       .lambda('processor', functionName);
     const processor = createProcessorHandler({
+      provider: provider.name,
       registry: deps.registry,
       records: deps.records,
       // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.

@@ -101,6 +101,7 @@ function commandPipeline(
     deadLetterQueue: dlq,
   });
   const writer = createWriterHandler({
+    provider: def.name,
     registry: (name) => (name === def.name ? def : undefined),
     clientFor: (name) => (name === def.name ? p.client : undefined),
     externalIds: p.externalIds,

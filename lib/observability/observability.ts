@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, CompositeAlarm, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,6 +17,7 @@ import {
   type AlarmId,
   type AlarmSettings,
 } from '../../lambdas/core/alarm-rules';
+import { deadLetterQueue as dlqOf } from '../work-queue';
 import { AlarmFactory } from './alarm-factory';
 import type { OnCallProps } from './on-call';
 import { overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
@@ -83,8 +84,7 @@ export class Observability extends Construct {
       }),
     );
     this.topic = new Topic(this, 'OnCallTopic', { displayName: `${prefix} on-call`, masterKey: key, enforceSSL: true });
-    for (const email of props.oncall?.emails ?? []) this.topic.addSubscription(new EmailSubscription(email));
-    for (const url of props.oncall?.urls ?? []) this.topic.addSubscription(new UrlSubscription(url));
+    this.addSubscriptions(props.oncall ?? {});
 
     this.factory = new AlarmFactory(this, {
       prefix,
@@ -114,6 +114,15 @@ export class Observability extends Construct {
       description: 'CloudWatch dashboard of every integration (more providers on <name>-2, -3, ... past 10)',
       value: `${prefix}-integrations`,
     });
+  }
+  /** Email and HTTPS subscriptions; a page SNS cannot deliver (endpoint down, after SNS's retries) lands in one DLQ. */
+  private addSubscriptions(oncall: OnCallProps): void {
+    const emails = oncall.emails ?? [];
+    const urls = oncall.urls ?? [];
+    if (emails.length + urls.length === 0) return;
+    const deadLetterQueue = onCallDlq(this);
+    for (const email of emails) this.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue }));
+    for (const url of urls) this.topic.addSubscription(new UrlSubscription(url, { deadLetterQueue }));
   }
 
   /** Every alarm created so far. */
@@ -268,4 +277,15 @@ export class ProviderMonitoring {
     if (rule.scope !== 'queue') throw new Error(`${id} is not a queue rule`);
     this.owner.factory.create(rule, subjectSlug(this.provider, name), { provider: this.provider, queue });
   }
+}
+
+/** The on-call subscriptions' DLQ: SNS's own dead-letter target, not one an SQS queue redrives to. */
+function onCallDlq(scope: Construct): IQueue {
+  const dlq = dlqOf(scope, 'OnCallDlq');
+  Validations.of(dlq).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This is itself a dead-letter queue (the on-call subscriptions' redrive target for pages SNS could not deliver); nag only recognises DLQs that an SQS queue redrives to.",
+  });
+  return dlq;
 }

@@ -4,8 +4,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
+import { addSecurityChecks } from '../../lib/security-checks';
 import { addStageStack } from '../../lib/stage-app';
-import { stackName, stageConfig, type StageName } from '../../lib/stages';
+import { parseStage, stackName, stageConfig, stageInput, type StageInput, type StageName } from '../../lib/stages';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
 const CDK_CONTEXT = (
@@ -35,6 +36,10 @@ export interface SynthOptions {
   extend?(stack: IntegrationStack): void;
   /** false: the stack without the app's cdk-nag checks (which fail the synth of a deliberately bad stack). */
   nag?: boolean;
+  /** More `-c key=value` context, as `cdk synth` takes it (`oncallEmails`, ...). */
+  context?: Record<string, unknown>;
+  /** Changes to the stage file's settings, as another stage file would make them. */
+  stage?: Partial<StageInput>;
 }
 
 /**
@@ -49,11 +54,13 @@ export function synthStage(name: StageName, opts: SynthOptions = {}): StageSynth
   // CDK's built-in CloudFormation schema validation runs in synth.slow.test.ts's real `cdk synth`; here it costs ~20 s per file.
   const app = new App({
     builtinCloudFormationValidation: false,
-    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name },
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name, ...opts.context },
   });
+  const stage = opts.stage ? parseStage({ ...stageInput(name), ...opts.stage }) : stageConfig(name);
+  if (opts.nag !== false) addSecurityChecks(app);
   const stack =
-    opts.nag === false
-      ? new IntegrationStack(app, stackName(name), { providers, stage: stageConfig(name) })
+    opts.nag === false || opts.stage
+      ? new IntegrationStack(app, stackName(name), { providers, stage })
       : addStageStack(app, {});
   opts.extend?.(stack);
   const template = Template.fromStack(stack);
