@@ -8,7 +8,7 @@ import { addStageStack } from '../../lib/stage-app';
 import { stackName, stageConfig, type StageName } from '../../lib/stages';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
-const CDK_CONTEXT = (
+export const CDK_CONTEXT = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 

@@ -1,0 +1,111 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { parse } from 'yaml';
+import { addStageStack } from '../../lib/stage-app';
+import { stageConfig, type StageName } from '../../lib/stages';
+import { CDK_CONTEXT } from './stage-stacks';
+
+/** Where the linter's settings live: the regions and the ignored rules, each with its reason. */
+export const CFN_LINT_RC = fileURLToPath(new URL('../../.cfnlintrc', import.meta.url));
+/** What .ci/run prints, and the test fails with, when cfn-lint is not installed; the workflow installs the same pin. */
+export const CFN_LINT_MISSING = 'cfn-lint 1.x (AWS CloudFormation Linter) is missing: pip install cfn-lint==1.51.*';
+
+/** One finding of `cfn-lint --format json`. */
+export interface CfnLintFinding {
+  Rule: { Id: string };
+  Level: 'Error' | 'Warning' | 'Informational';
+  Message: string;
+  Filename: string;
+  Location: { Path: (string | number)[] };
+}
+
+/**
+ * The installed cfn-lint's version; throws {@link CFN_LINT_MISSING} without a 1.x on the PATH.
+ *
+ * @example
+ * requireCfnLint(); // '1.51.0'
+ */
+export function requireCfnLint(): string {
+  let printed = '';
+  try {
+    printed = execFileSync('cfn-lint', ['--version'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch {
+    throw new Error(CFN_LINT_MISSING);
+  }
+  const version = /^cfn-lint (1\.\d+\.\d+)$/.exec(printed)?.[1];
+  if (!version) throw new Error(`${CFN_LINT_MISSING} (found "${printed}")`);
+  return version;
+}
+
+/** The regions a stage is linted for: its own when lib/stages.ts pins one, else .cfnlintrc's. */
+export function lintRegions(stage: StageName): string[] {
+  const pinned = stageConfig(stage).region;
+  if (pinned) return [pinned];
+  const rc = parse(readFileSync(CFN_LINT_RC, 'utf8')) as { regions?: string[] };
+  if (!rc.regions?.length) throw new Error(`${CFN_LINT_RC} names no regions`);
+  return rc.regions;
+}
+
+/**
+ * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
+ * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
+ * asset hashes differ. With no region in the stage file the stack is environment-agnostic: `cdk synth` writes
+ * its profile's region where this template has `Ref AWS::Region`, which is why one template stands for every
+ * region it is linted for.
+ *
+ * @example
+ * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
+ */
+export function synthTemplates(stage: StageName, outdir: string): string[] {
+  const app = new App({
+    outdir,
+    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
+    builtinCloudFormationValidation: false,
+    context: {
+      ...CDK_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': [],
+      stage,
+    },
+  });
+  addStageStack(app, {});
+  app.synth();
+  return templatesIn(outdir);
+}
+
+/** Every template in a cloud assembly, nested stacks' (`*.nested.template.json`) and nested assemblies' included. */
+export function templatesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => join(dir, f))
+    .sort();
+}
+
+/**
+ * cfn-lint over some templates in one process, with .cfnlintrc's ignores and explicit regions (else AWS_REGION
+ * would choose them); resolves to every finding, rejects when cfn-lint itself fails.
+ *
+ * @example
+ * await runCfnLint(synthTemplates('dev', dir), lintRegions('dev')); // [] when clean
+ */
+export function runCfnLint(templates: string[], regions: string[]): Promise<CfnLintFinding[]> {
+  // Several-valued options end with `--`, or they would swallow the templates.
+  const args = ['--format', 'json', '--config-file', CFN_LINT_RC, '--regions', ...regions, '--', ...templates];
+  return new Promise((resolve, reject) => {
+    execFile('cfn-lint', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      // The exit code is a bitmask: 2 errors, 4 warnings, 8 informational; anything else is cfn-lint failing.
+      const code = typeof error?.code === 'number' ? error.code : error ? -1 : 0;
+      if ((code & ~14) !== 0) return reject(new Error(`cfn-lint exited ${code}: ${stderr || stdout}`));
+      resolve(JSON.parse(stdout) as CfnLintFinding[]);
+    });
+  });
+}
+
+/** A finding in one line: `IntegrationStack-dev.template.json E3012 Resources/Queue/Properties/X: message`. */
+export const describeFinding = (f: CfnLintFinding): string =>
+  `${f.Filename.split('/').pop()} ${f.Rule.Id} ${f.Location.Path.join('/')}: ${f.Message}`;
