@@ -1,12 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
 import { parse } from 'yaml';
-import { addStageStack } from '../../lib/stage-app';
 import { stageConfig, type StageName } from '../../lib/stages';
-import { CDK_CONTEXT } from './stage-stacks';
 
 /** Where the linter's settings live: the regions and the ignored rules, each with its reason. */
 export const CFN_LINT_RC = fileURLToPath(new URL('../../.cfnlintrc', import.meta.url));
@@ -50,48 +46,11 @@ export function lintRegions(stage: StageName): string[] {
 }
 
 /**
- * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
- * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
- * asset hashes differ. With no region in the stage file the stack is environment-agnostic: `cdk synth` writes
- * its profile's region where this template has `Ref AWS::Region`, which is why one template stands for every
- * region it is linted for.
- *
- * @example
- * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
- */
-export function synthTemplates(stage: StageName, outdir: string): string[] {
-  const app = new App({
-    outdir,
-    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
-    builtinCloudFormationValidation: false,
-    context: {
-      ...CDK_CONTEXT,
-      'aws:cdk:enable-path-metadata': true,
-      'aws:cdk:enable-asset-metadata': true,
-      'aws:cdk:version-reporting': true,
-      'aws:cdk:bundling-stacks': [],
-      stage,
-    },
-  });
-  addStageStack(app, {});
-  app.synth();
-  return templatesIn(outdir);
-}
-
-/** Every template in a cloud assembly, nested stacks' (`*.nested.template.json`) and nested assemblies' included. */
-export function templatesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.template.json'))
-    .map((f) => join(dir, f))
-    .sort();
-}
-
-/**
  * cfn-lint over some templates in one process, with .cfnlintrc's ignores and explicit regions (else AWS_REGION
  * would choose them); resolves to every finding, rejects when cfn-lint itself fails.
  *
  * @example
- * await runCfnLint(synthTemplates('dev', dir), lintRegions('dev')); // [] when clean
+ * await runCfnLint(synthTemplates('dev', dir), lintRegions('dev')); // [] when clean (synthTemplates: stage-stacks.ts)
  */
 export function runCfnLint(templates: string[], regions: string[]): Promise<CfnLintFinding[]> {
   // Several-valued options end with `--`, or they would swallow the templates.

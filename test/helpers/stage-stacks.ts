@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -8,7 +9,7 @@ import { addStageStack } from '../../lib/stage-app';
 import { stackName, stageConfig, type StageName } from '../../lib/stages';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
-export const CDK_CONTEXT = (
+const CDK_CONTEXT = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 
@@ -97,3 +98,40 @@ export function render(value: unknown): string {
 
 /** `[value].flat()` for the string-or-array fields of policies. */
 export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
+ * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
+ * asset hashes differ. With no region in the stage file the stack is environment-agnostic: `cdk synth` writes
+ * its profile's region where this template has `Ref AWS::Region`, which is why one template stands for every
+ * region it is linted for.
+ *
+ * @example
+ * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
+ */
+export function synthTemplates(stage: StageName, outdir: string): string[] {
+  const app = new App({
+    outdir,
+    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
+    builtinCloudFormationValidation: false,
+    context: {
+      ...CDK_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': [],
+      stage,
+    },
+  });
+  addStageStack(app, {});
+  app.synth();
+  return templatesIn(outdir);
+}
+
+/** Every template in a cloud assembly, nested stacks' (`*.nested.template.json`) and nested assemblies' included. */
+export function templatesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => join(dir, f))
+    .sort();
+}
