@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { stageConfig, type StageName } from '../../lib/stages';
@@ -68,3 +69,11 @@ export function runCfnLint(templates: string[], regions: string[]): Promise<CfnL
 /** A finding in one line: `IntegrationStack-dev.template.json E3012 Resources/Queue/Properties/X: message`. */
 export const describeFinding = (f: CfnLintFinding): string =>
   `${f.Filename.split('/').pop()} ${f.Rule.Id} ${f.Location.Path.join('/')}: ${f.Message}`;
+
+/** Every template in a cloud assembly, nested stacks' (`*.nested.template.json`) and nested assemblies' included. */
+export function templatesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => join(dir, f))
+    .sort();
+}

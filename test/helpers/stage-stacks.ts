@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { App, CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -7,6 +6,7 @@ import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
 import { addStageStack } from '../../lib/stage-app';
 import { stackName, stageConfig, type StageName } from '../../lib/stages';
+import { templatesIn } from './cfn-lint';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
 const CDK_CONTEXT = (
@@ -126,12 +126,4 @@ export function synthTemplates(stage: StageName, outdir: string): string[] {
   addStageStack(app, {});
   app.synth();
   return templatesIn(outdir);
-}
-
-/** Every template in a cloud assembly, nested stacks' (`*.nested.template.json`) and nested assemblies' included. */
-export function templatesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.template.json'))
-    .map((f) => join(dir, f))
-    .sort();
 }

@@ -5,8 +5,15 @@ import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
-import { type CfnLintFinding, describeFinding, lintRegions, requireCfnLint, runCfnLint } from '../helpers/cfn-lint';
-import { synthTemplates, templatesIn } from '../helpers/stage-stacks';
+import {
+  type CfnLintFinding,
+  describeFinding,
+  lintRegions,
+  requireCfnLint,
+  runCfnLint,
+  templatesIn,
+} from '../helpers/cfn-lint';
+import { synthTemplates } from '../helpers/stage-stacks';
 
 // Fails, never skips, without cfn-lint: .ci/run and the workflow install it, and this message says how.
 const VERSION = requireCfnLint();
