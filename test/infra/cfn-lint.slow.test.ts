@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAGE_NAMES, type StageName } from '../../lib/stages';
+import { STAGE_NAMES, stackName, type StageName } from '../../lib/stages';
 import {
   type CfnLintFinding,
   describeFinding,
@@ -20,31 +20,55 @@ const VERSION = requireCfnLint();
 const out = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-type Resources = Record<
-  string,
-  { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> }
->;
-
-/** A copy of a template with two values no deploy would accept, and the dashboard's E3002 ignore taken off. */
-function plantErrors(template: string, copy: string): { queue: string; fn: string; dashboard: string } {
-  const json = JSON.parse(readFileSync(template, 'utf8')) as { Resources: Resources };
-  const first = (type: string) => {
-    const id = Object.keys(json.Resources).find((k) => json.Resources[k]!.Type === type);
-    if (!id) throw new Error(`${template} has no ${type}`);
-    return id;
-  };
-  const [queue, fn, dashboard] = ['AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::CloudWatch::Dashboard'].map(first);
-  json.Resources[queue!]!.Properties.VisibilityTimeout = 'thirty seconds';
-  json.Resources[fn!]!.Properties.Timeout = 1200;
-  delete json.Resources[dashboard!]!.Metadata?.['cfn-lint'];
-  writeFileSync(copy, JSON.stringify(json, null, 1));
-  return { queue: queue!, fn: fn!, dashboard: dashboard! };
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
 }
+interface Planted {
+  file: string;
+  id: string;
+}
+
+/**
+ * Copies of the templates that hold a queue, a function and the dashboard (one template today; nested stacks may
+ * split them), with two values no deploy would accept and the dashboard's E3002 ignore taken off.
+ */
+function plantErrors(
+  templates: string[],
+  dir: string,
+): { copies: string[]; queue: Planted; fn: Planted; dashboard: Planted } {
+  const copies = new Map<string, Template>();
+  const find = (type: string) => {
+    for (const path of templates) {
+      const json = copies.get(path) ?? (JSON.parse(readFileSync(path, 'utf8')) as Template);
+      const id = Object.keys(json.Resources).find((k) => json.Resources[k]!.Type === type);
+      if (!id) continue;
+      copies.set(path, json);
+      return { file: `planted-${basename(path)}`, id, resource: json.Resources[id]! };
+    }
+    throw new Error(`no ${type} in ${templates.join(', ')}`);
+  };
+  const queue = find('AWS::SQS::Queue');
+  queue.resource.Properties.VisibilityTimeout = 'thirty seconds';
+  const fn = find('AWS::Lambda::Function');
+  fn.resource.Properties.Timeout = 1200;
+  const dashboard = find('AWS::CloudWatch::Dashboard');
+  delete dashboard.resource.Metadata?.['cfn-lint'];
+  const written = [...copies].map(([path, json]) => {
+    const copy = join(dir, `planted-${basename(path)}`);
+    writeFileSync(copy, JSON.stringify(json, null, 1));
+    return copy;
+  });
+  return { copies: written, queue, fn, dashboard };
+}
+
+/** Where a finding is: `<file> <rule> Resources/<id>/Properties/<name>`. */
+const at = (f: CfnLintFinding) => `${basename(f.Filename)} ${f.Rule.Id} ${f.Location.Path.join('/')}`;
+const onDashboard = (f: CfnLintFinding, d: Planted) => basename(f.Filename) === d.file && f.Location.Path[1] === d.id;
 
 describe(`cfn-lint ${VERSION} over every stage's templates`, () => {
   const templates = {} as Record<StageName, string[]>;
   const lints = {} as Record<StageName, Promise<CfnLintFinding[]>>;
-  let planted: { queue: string; fn: string; dashboard: string };
+  let planted: ReturnType<typeof plantErrors>;
   let plantedLint: Promise<CfnLintFinding[]>;
 
   beforeAll(() => {
@@ -54,29 +78,30 @@ describe(`cfn-lint ${VERSION} over every stage's templates`, () => {
       lints[stage] = runCfnLint(templates[stage], lintRegions(stage));
       lints[stage].catch(() => undefined);
     }
-    const copy = join(out, 'planted.template.json');
-    planted = plantErrors(templates.dev[0]!, copy);
-    plantedLint = runCfnLint([copy], lintRegions('dev'));
+    planted = plantErrors(templates.dev, out);
+    plantedLint = runCfnLint(planted.copies, lintRegions('dev'));
     plantedLint.catch(() => undefined);
   });
 
   it.each(STAGE_NAMES)('%s: no error and no warning beyond the ignores that carry their reason', async (stage) => {
-    expect(templates[stage].map((t) => t.split('/').pop())).toContain(`IntegrationStack-${stage}.template.json`);
+    expect(templates[stage].map((t) => basename(t))).toContain(`${stackName(stage)}.template.json`);
     expect((await lints[stage]).map(describeFinding)).toEqual([]);
   });
 
   it('reports a wrong type and an out-of-range value planted in a copy of a template', async () => {
-    const found = (await plantedLint).filter((f) => f.Location.Path[1] !== planted.dashboard);
-    expect(found.map((f) => [f.Rule.Id, f.Level, f.Location.Path.join('/')]).sort()).toEqual([
-      ['E3012', 'Error', `Resources/${planted.queue}/Properties/VisibilityTimeout`],
-      ['E3034', 'Error', `Resources/${planted.fn}/Properties/Timeout`],
-    ]);
+    const found = (await plantedLint).filter((f) => !onDashboard(f, planted.dashboard));
+    expect(found.map((f) => `${f.Level} ${at(f)}`).sort()).toEqual(
+      [
+        `Error ${planted.queue.file} E3012 Resources/${planted.queue.id}/Properties/VisibilityTimeout`,
+        `Error ${planted.fn.file} E3034 Resources/${planted.fn.id}/Properties/Timeout`,
+      ].sort(),
+    );
   });
 
   it("still needs the dashboard's E3002 ignore: its us-east-1 schema lacks Tags (drop the ignore once it has them)", async () => {
-    const found = (await plantedLint).filter((f) => f.Location.Path[1] === planted.dashboard);
-    expect(found.map(describeFinding)).toEqual([
-      `planted.template.json E3002 Resources/${planted.dashboard}/Properties/Tags: Additional properties are not allowed ('Tags' was unexpected)`,
+    const found = (await plantedLint).filter((f) => onDashboard(f, planted.dashboard));
+    expect(found.map((f) => `${at(f)}: ${f.Message}`)).toEqual([
+      `${planted.dashboard.file} E3002 Resources/${planted.dashboard.id}/Properties/Tags: Additional properties are not allowed ('Tags' was unexpected)`,
     ]);
   });
 
@@ -85,7 +110,7 @@ describe(`cfn-lint ${VERSION} over every stage's templates`, () => {
     const parent = new Stack(app, 'Parent');
     new Topic(new NestedStack(parent, 'Child'), 'Topic');
     app.synth();
-    const names = templatesIn(app.outdir).map((t) => t.split('/').pop());
+    const names = templatesIn(app.outdir).map((t) => basename(t));
     expect(names).toEqual(['Parent.template.json', expect.stringMatching(/^ParentChild\w+\.nested\.template\.json$/)]);
   });
 });
