@@ -86,7 +86,10 @@ describe('cdk synth', () => {
   it("passes cfn-lint as the CLI wrote it, as docs/security.md runs it by hand (.cfnlintrc's regions and ignores)", async () => {
     requireCfnLint();
     const templates = templatesIn(out);
-    expect(templates.map((t) => t.split('/').pop())).toContain('IntegrationStack-dev.template.json');
+    expect(
+      templates.map((t) => t.split('/').pop()),
+      'the synth above wrote no template',
+    ).toContain('IntegrationStack-dev.template.json');
     expect((await runCfnLint(templates, lintRegions('dev'))).map(describeFinding)).toEqual([]);
   });
 });
