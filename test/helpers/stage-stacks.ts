@@ -7,6 +7,7 @@ import { IntegrationStack } from '../../lib/integration-stack';
 import { addSecurityChecks } from '../../lib/security-checks';
 import { addStageStack } from '../../lib/stage-app';
 import { parseStage, stackName, stageConfig, stageInput, type StageInput, type StageName } from '../../lib/stages';
+import { templatesIn } from './cfn-lint';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
 const CDK_CONTEXT = (
@@ -104,3 +105,32 @@ export function render(value: unknown): string {
 
 /** `[value].flat()` for the string-or-array fields of policies. */
 export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
+ * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
+ * asset hashes differ. With no region in the stage file the stack is environment-agnostic: `cdk synth` writes
+ * its profile's region where this template has `Ref AWS::Region`, which is why one template stands for every
+ * region it is linted for.
+ *
+ * @example
+ * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
+ */
+export function synthTemplates(stage: StageName, outdir: string): string[] {
+  const app = new App({
+    outdir,
+    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
+    builtinCloudFormationValidation: false,
+    context: {
+      ...CDK_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': [],
+      stage,
+    },
+  });
+  addStageStack(app, {});
+  app.synth();
+  return templatesIn(outdir);
+}
