@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
+import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
 
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
@@ -54,7 +55,9 @@ export async function startAdminApi(
       );
     }
     const match = /^\/_local\/queues\/([^/]+)\/(dlq|redrive|messages)$/.exec(url.pathname);
-    const q = match ? queues[decodeURIComponent(match[1]!)] : undefined;
+    const name = match ? decodePathPart(match[1]!) : undefined;
+    if (match && name === undefined) return send(res, 400, { error: 'malformed_path' });
+    const q = name !== undefined && Object.hasOwn(queues, name) ? queues[name] : undefined;
     if (!match || !q) return send(res, 404, { error: 'not_found' });
     const action = match[2];
     if (action === 'dlq' && req.method === 'GET') {

@@ -114,6 +114,10 @@ export class LocalApiGateway {
         this.notify(method, path, 404);
         return send(res, 404, { message: 'Not Found' });
       }
+      if (params === MALFORMED) {
+        this.notify(method, path, 400);
+        return send(res, 400, { message: 'Bad Request' });
+      }
       const result = await route.handler(toEvent(req, raw, url, method, route, params!));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
@@ -133,7 +137,22 @@ export class LocalApiGateway {
   }
 }
 
-/** A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches, else undefined. */
+/** The parameters of a path that matches but holds a malformed percent-escape (`%E0%A4%A`): a 400, as API Gateway answers. */
+const MALFORMED: Record<string, string> = Object.freeze({});
+
+/** `decodeURIComponent`, or undefined for a malformed escape (it throws URIError). */
+export function decodePathPart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches
+ * (`MALFORMED` when one of them cannot be decoded), else undefined.
+ */
 function pathMatcher(pattern: string): (path: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
@@ -143,7 +162,9 @@ function pathMatcher(pattern: string): (path: string) => Record<string, string> 
   const re = new RegExp(`^${source}$`);
   return (path) => {
     const m = re.exec(path);
-    return m ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) : undefined;
+    if (!m) return undefined;
+    const values = names.map((_, i) => decodePathPart(m[i + 1]!));
+    return values.every((v) => v !== undefined) ? Object.fromEntries(names.map((n, i) => [n, values[i]!])) : MALFORMED;
   };
 }
 
