@@ -6,9 +6,11 @@ import { WEBHOOK_BODY_LIMIT } from './blob-layout';
 import { claimCheck, payloadKey } from './claim-check';
 import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
-import { describeError } from './errors';
+import { describeError, IntegrationError } from './errors';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { emitMetric, METRIC } from './metrics';
-import { parseWebhookBody } from './parse-body';
+import { parseWebhookBody, TOO_DEEP } from './parse-body';
+import { boundedKey, MAX_EVENT_ID_BYTES } from './bounded-key';
 import type { Registry } from './provider';
 import type { ProviderDefinition, WebhookInput, WebhookSpec } from './provider';
 
@@ -109,14 +111,14 @@ function parsed(
   try {
     const rawBody = utf8.decode(req.rawBody);
     return { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
-  } catch {
+  } catch (err) {
+    const tooDeep = err instanceof IntegrationError && err.details?.reason === TOO_DEEP;
     emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', { provider, operation: 'webhook' });
-    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', {
-      provider,
-      trace_id: deps.newId(),
-      bytes: req.rawBody.length,
-    });
-    return json(400, { error: 'malformed_payload' });
+    const message = tooDeep
+      ? `webhook body nests deeper than ${MAX_JSON_DEPTH} levels`
+      : 'webhook body is neither JSON nor a form with a JSON payload';
+    deps.telemetry.log('warn', message, { provider, trace_id: deps.newId(), bytes: req.rawBody.length });
+    return json(400, tooDeep ? { error: 'malformed_payload', reason: TOO_DEEP } : { error: 'malformed_payload' });
   }
 }
 
@@ -140,7 +142,9 @@ async function enqueue(
   input: WebhookInput,
   deps: IngestDeps,
 ): Promise<IngestResponse> {
-  const providerId = spec.eventId(input);
+  // Ids from headers are unsigned and unbounded: a long or odd one is hashed before it becomes a key.
+  const raw = spec.eventId(input);
+  const providerId = raw ? boundedKey(raw, MAX_EVENT_ID_BYTES) : undefined;
   const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
   const traceId = providerId || deps.newId();
   const queue = deps.queueFor(def.name);
@@ -178,7 +182,7 @@ async function enqueue(
  * @example
  * const res = await ingest({ provider: 'github', method: 'POST', headers, rawBody }, deps);
  * // res.statusCode: 200 queued (or HEAD where allowed, or a handshake's own answer), 401 bad signature,
- * // 400 not JSON, 404 unknown provider, 405 wrong method
+ * // 400 not JSON or nested deeper than 128 (`reason: nesting_too_deep`), 404 unknown provider, 405 wrong method
  */
 export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const def = deps.registry(req.provider);

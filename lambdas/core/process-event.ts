@@ -33,7 +33,8 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
   let event: ReturnType<typeof toWebhookEvent>;
   try {
     event = toWebhookEvent(envelope);
-  } catch {
+  } catch (err) {
+    if (err instanceof IntegrationError) throw err;
     throw new IntegrationError('invalid_payload', 'queued body is not JSON');
   }
   const { value: changes, drift } = collectDrift(() => def.webhook!.map(event));

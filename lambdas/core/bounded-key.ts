@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/** Event ids as providers make them are 10 to 40 characters; a longer one (or a compound one) is hashed. */
+export const MAX_EVENT_ID_BYTES = 200;
+/** A record's type (`issue`, `event:<GitHub event name>`) in its key. */
+export const MAX_RECORD_TYPE_BYTES = 200;
+/** A record's own key; with the provider and type it stays far under DynamoDB's 2,048-byte partition key. */
+export const MAX_RECORD_KEY_BYTES = 1024;
+
+const HASHED = /~sha256:[0-9a-f]{64}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what makes an id unprintable.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const UNREADABLE = /[^\u0021-\u007e]/g;
+
+/**
+ * A value from outside (a header, a payload field) made fit for a key: kept as it is when it has at most `maxBytes`
+ * UTF-8 bytes and no control character, else its first 32 printable characters, then `~sha256:` and the SHA-256 of
+ * the whole value. Injective: equal values give equal keys, different ones different keys (a kept value never ends
+ * like a hashed one), so dedupe on it stays exact, and real ids stay readable.
+ *
+ * @example
+ * boundedKey('d1f1c3a0-5f2b-11ee-8c99-0242ac120002', 200) // unchanged
+ * boundedKey('x'.repeat(3000), 200) // 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx~sha256:<64 hex>'
+ */
+export function boundedKey(value: string, maxBytes: number): string {
+  // Cheap first: a short ASCII id (every real one) needs no byte count and no hash.
+  const fits = value.length <= maxBytes / 3 || Buffer.byteLength(value) <= maxBytes;
+  if (fits && !CONTROL.test(value) && !HASHED.test(value)) return value;
+  const digest = createHash('sha256').update(value).digest('hex');
+  return `${value.slice(0, 32).replace(UNREADABLE, '_')}~sha256:${digest}`;
+}
