@@ -6,6 +6,9 @@ import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** Middleware on matching routes: an answer refuses the request before its handler runs. */
+export type RouteGuard = (event: APIGatewayProxyEventV2) => APIGatewayProxyStructuredResultV2 | undefined;
+
 /** HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers them. */
 export { API_PAYLOAD_LIMIT };
 
@@ -15,6 +18,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 interface Route {
   method: string;
   path: string;
+  /** Checked before the handler (see `guard`): an answer refuses the request. */
+  guard?: RouteGuard;
   /** The path's pattern, compiled once: a regex per request and route was the gateway's largest cost under load. */
   match: (path: string) => Record<string, string> | undefined;
   handler: HttpHandler;
@@ -55,8 +60,29 @@ export class LocalApiGateway {
   /** Told the status of every API response (not local pages), as API Gateway's Count/4xx/5xx metrics count them. */
   private readonly observers: ((response: { method: string; path: string; status: number }) => void)[] = [];
 
+  private readonly guards: { applies(path: string): boolean; guard: RouteGuard }[] = [];
+
   addRoute(method: string, path: string, handler: HttpHandler): void {
-    this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler });
+    const guard = this.guardFor(path);
+    this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler, guard });
+  }
+
+  /** Puts `guard` in front of every route whose pattern `applies` to, added before or after this call. */
+  guard(applies: (routePath: string) => boolean, guard: RouteGuard): void {
+    this.guards.push({ applies, guard });
+    for (const r of this.routes) if (applies(r.path)) r.guard = this.guardFor(r.path);
+  }
+
+  private guardFor(path: string): RouteGuard | undefined {
+    const all = this.guards.filter((g) => g.applies(path)).map((g) => g.guard);
+    if (all.length === 0) return undefined;
+    return (event) => {
+      for (const g of all) {
+        const answer = g(event);
+        if (answer) return answer;
+      }
+      return undefined;
+    };
   }
 
   addPage(handler: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>): void {
@@ -118,7 +144,8 @@ export class LocalApiGateway {
         this.notify(method, path, 400);
         return send(res, 400, { message: 'Bad Request' });
       }
-      const result = await route.handler(toEvent(req, raw, url, method, route, params!));
+      const event = toEvent(req, raw, url, method, route, params!);
+      const result = route.guard?.(event) ?? (await route.handler(event));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
       res.end(

@@ -21,6 +21,7 @@ import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
 import { startAdminApi } from './admin-api';
+import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
@@ -251,6 +252,22 @@ function addPollRoutes(
   }
 }
 
+/**
+ * Routes AWS authorises with IAM (commands, records, any added later) have no auth locally: every route but the
+ * providers' webhooks refuses a browser's cross-site request and a body that is not JSON (localRequestRefusal).
+ */
+function guardLocalRoutes(api: LocalApiGateway): void {
+  api.guard(
+    (path) => !path.startsWith('/webhooks/'),
+    (event) => {
+      const refusal = localRequestRefusal({ method: event.requestContext.http.method, headers: event.headers });
+      if (!refusal) return undefined;
+      const body = JSON.stringify({ error: refusal.error });
+      return { statusCode: refusal.status, headers: { 'content-type': 'application/json' }, body };
+    },
+  );
+}
+
 function addHealthPage(api: LocalApiGateway, queues: Record<string, ProviderQueues>): void {
   api.addPage((req, res) => {
     if (req.url !== '/_health') return false;
@@ -292,6 +309,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
   const api = new LocalApiGateway();
+  guardLocalRoutes(api);
   addIngestRoutes(api, queues, { ...deps, secrets });
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
