@@ -101,7 +101,7 @@ describe('command route hardening on the local stack', () => {
     expect(res.text.length).toBeLessThan(400);
     const shown = logs.lines.map((l) => consoleLine(l)).filter((l) => l?.includes('command rejected'));
     expect(shown.length).toBeGreaterThan(0);
-    for (const line of shown) expect(line).not.toMatch(/[\n\u001b]/);
+    for (const line of shown) expect(line?.includes('\n') || line?.includes('\u001b')).toBe(false);
   });
 
   it('answers 400 for a command input nesting 100,000 arrays deep instead of overflowing the stack', async () => {
