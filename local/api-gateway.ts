@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
+import { API_PAYLOAD_LIMIT, LAMBDA_INVOKE_LIMIT } from '../lambdas/core/blob-layout';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -145,6 +145,11 @@ export class LocalApiGateway {
         return send(res, 400, { message: 'Bad Request' });
       }
       const event = toEvent(req, raw, url, method, route, params!);
+      if (raw.length > INVOKE_SAFE_BODY && invokePayloadBytes(event) >= LAMBDA_INVOKE_LIMIT) {
+        // As in AWS: Lambda refuses the invoke, the function never runs, API Gateway answers 500.
+        this.notify(method, path, 500);
+        return send(res, 500, { message: 'Internal Server Error' });
+      }
       const result = route.guard?.(event) ?? (await route.handler(event));
       const headers = { ...(result.headers ?? {}) } as Record<string, string>;
       res.writeHead(result.statusCode ?? 200, headers);
@@ -162,6 +167,20 @@ export class LocalApiGateway {
       send(res, 500, { message: 'Internal Server Error' });
     }
   }
+}
+
+/** A body this small makes an event under Lambda's invoke limit even if every byte needs a 6-byte escape. */
+const INVOKE_SAFE_BODY = Math.floor((LAMBDA_INVOKE_LIMIT - 256 * 1024) / 6);
+
+/**
+ * The bytes Lambda counts for an invoke with this event: its JSON, where the body is an escaped string (each `"`
+ * and `\\` doubles, a control character takes six bytes) or base64, beside the headers and request context.
+ *
+ * @example
+ * invokePayloadBytes(event) >= LAMBDA_INVOKE_LIMIT // true: API Gateway answers 500, the function never runs
+ */
+export function invokePayloadBytes(event: APIGatewayProxyEventV2): number {
+  return Buffer.byteLength(JSON.stringify(event));
 }
 
 /** The parameters of a path that matches but holds a malformed percent-escape (`%E0%A4%A`): a 400, as API Gateway answers. */
