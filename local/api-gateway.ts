@@ -52,6 +52,13 @@ function eventBody(raw: Buffer, contentType: string | undefined): { body?: strin
  * APIGatewayProxyEventV2 events the deployed handlers receive, results become responses.
  */
 export class LocalApiGateway {
+  /**
+   * `trustForwardedFor`: take the source IP from the last `X-Forwarded-For` entry, as behind a proxy that sets it
+   * (tests and tools stand for callers elsewhere this way); by default it is the connection's address, which is
+   * what API Gateway puts in `requestContext.http.sourceIp`.
+   */
+  constructor(private readonly opts: { trustForwardedFor?: boolean } = {}) {}
+
   private readonly routes: Route[] = [];
   private server?: Server;
   /** Plain node handlers for local-only pages (dashboard, health). */
@@ -144,7 +151,7 @@ export class LocalApiGateway {
         this.notify(method, path, 400);
         return send(res, 400, { message: 'Bad Request' });
       }
-      const event = toEvent(req, raw, url, method, route, params!);
+      const event = toEvent(req, raw, url, method, route, params!, this.opts.trustForwardedFor ?? false);
       if (raw.length > INVOKE_SAFE_BODY && invokePayloadBytes(event) >= LAMBDA_INVOKE_LIMIT) {
         // As in AWS: Lambda refuses the invoke, the function never runs, API Gateway answers 500.
         this.notify(method, path, 500);
@@ -221,6 +228,7 @@ function toEvent(
   method: string,
   route: Route,
   pathParameters: Record<string, string>,
+  trustForwardedFor: boolean,
 ): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
   const now = Date.now();
@@ -243,7 +251,7 @@ function toEvent(
         method,
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: sourceIpOf(req, headers, trustForwardedFor),
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -254,6 +262,12 @@ function toEvent(
     },
     ...eventBody(raw, headers['content-type']),
   };
+}
+
+/** The connection's address, or with `trustForwardedFor` the last `X-Forwarded-For` entry (what the proxy saw). */
+function sourceIpOf(req: IncomingMessage, headers: Record<string, string>, trustForwardedFor: boolean): string {
+  const forwarded = trustForwardedFor ? headers['x-forwarded-for']?.split(',').pop()?.trim() : undefined;
+  return forwarded || (req.socket.remoteAddress ?? '127.0.0.1');
 }
 
 // Event listeners, not `for await`: the async iterator cost a promise per chunk on the hot path.

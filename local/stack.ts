@@ -9,6 +9,7 @@ import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
 import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
+import { SOURCE_IPS_SECRET } from '../lambdas/core/source-ips';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
@@ -55,6 +56,8 @@ export interface LocalStackOptions {
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Take each request's source IP from `X-Forwarded-For` (see LocalApiGateway), to stand for callers elsewhere. */
+  trustForwardedFor?: boolean;
 }
 
 export interface ProviderQueues {
@@ -217,6 +220,8 @@ function addIngestRoutes(
     secrets: deps.secrets,
     queueFor: (name) => queues[name]?.queue,
     blobs: deps.blobs,
+    // On for a provider once `.local/secrets.json` holds its list (`<provider>.webhookSourceIps`), as in AWS.
+    sourceIps: async (provider) => deps.secrets.read()[provider]?.[SOURCE_IPS_SECRET],
     telemetry,
     now: () => new Date(),
     newId: randomUUID,
@@ -308,7 +313,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
   const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
-  const api = new LocalApiGateway();
+  const api = new LocalApiGateway({ trustForwardedFor: opts.trustForwardedFor });
   guardLocalRoutes(api);
   addIngestRoutes(api, queues, { ...deps, secrets });
   for (const provider of providers) monitor.provider(provider.name).client();
