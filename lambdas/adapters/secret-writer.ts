@@ -24,5 +24,8 @@ export async function putSecretValue(
  */
 export function secretWriter(secretId: string): (value: string) => Promise<void> {
   let client: SecretsManagerClient | undefined;
-  return (value) => putSecretValue(secretId, value, (client ??= new SecretsManagerClient({})));
+  return (value) => {
+    client ??= new SecretsManagerClient({});
+    return putSecretValue(secretId, value, client);
+  };
 }

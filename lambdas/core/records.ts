@@ -1,4 +1,3 @@
-import { boundedKey, MAX_RECORD_KEY_BYTES, MAX_RECORD_TYPE_BYTES } from './bounded-key';
 import type { EntityChange } from './provider';
 
 export type UpsertOutcome = 'written' | 'stale' | 'duplicate';
@@ -34,12 +33,7 @@ export interface RecordStore {
   get(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
 }
 
-/**
- * A record's partition key, `<provider>#<type>#<key>`. Type and key may come from headers or payloads: each is
- * bounded (hashed when too long; see boundedKey), so the key stays under DynamoDB's 2,048 bytes and exact.
- */
-export const recordKey = (provider: string, type: string, key: string): string =>
-  `${provider}#${boundedKey(type, MAX_RECORD_TYPE_BYTES)}#${boundedKey(key, MAX_RECORD_KEY_BYTES)}`;
+export const recordKey = (provider: string, type: string, key: string): string => `${provider}#${type}#${key}`;
 
 /** One polled record, ready to store. */
 export interface SyncRecord {

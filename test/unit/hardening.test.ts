@@ -5,7 +5,10 @@ import { isFinalAttempt, isUnfixable } from '../../lambdas/core/failure-policy';
 import { jsonTooDeep, MAX_JSON_DEPTH } from '../../lambdas/core/json-depth';
 import { parseWebhookBody } from '../../lambdas/core/parse-body';
 import { printable, terminalSafe } from '../../lambdas/core/printable';
+import { silentTelemetry } from '../../lambdas/core/ports';
+import { processEvent } from '../../lambdas/core/process-event';
 import { recordKey } from '../../lambdas/core/records';
+import { getProvider } from '../../lambdas/providers';
 import { commandFromMessage, parseCommand } from '../../lambdas/core/writes/command';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -41,14 +44,35 @@ describe('ids and keys from outside are bounded', () => {
     expect(long).toMatch(/^x{32}~sha256:[0-9a-f]{64}$/);
     expect(boundedKey(`${'x'.repeat(2999)}y`, 200)).not.toBe(long);
     expect(boundedKey('a\nb', 200)).toMatch(/^a_b~sha256:/);
-    // A value shaped like a hashed key is hashed too, so no kept value can equal another's hash.
-    expect(boundedKey(long, 200)).not.toBe(long);
+    // Bounding a bounded key changes nothing: the processor bounds keys the ingest bounded already.
+    expect(boundedKey(long, 200)).toBe(long);
     expect(boundedKey('é'.repeat(150), 200)).toMatch(/~sha256:/);
   });
 
-  it('keeps every record key under DynamoDB 2,048-byte partition key limit', () => {
-    expect(recordKey('github', 'issue', 'a/b#1')).toBe('github#issue#a/b#1');
-    expect(Buffer.byteLength(recordKey('github', `event:${'e'.repeat(5000)}`, 'k'.repeat(5000)))).toBeLessThan(400);
+  it('keeps every record key the processor writes under DynamoDB 2,048-byte partition key limit', async () => {
+    const keys: string[] = [];
+    const records = {
+      upsertIfNewer: async (provider: string, change: { type: string; key: string }) => {
+        keys.push(recordKey(provider, change.type, change.key));
+        return 'written' as const;
+      },
+      get: async () => undefined,
+    };
+    const envelope = {
+      provider: 'github',
+      eventId: 'a/b#1',
+      traceId: 't',
+      receivedAt: 0,
+      headers: { 'x-github-event': 'e'.repeat(5000) },
+      rawBody: '{"action":"created"}',
+    };
+    await processEvent(envelope, { registry: getProvider, records, telemetry: silentTelemetry, now: () => 0 });
+    await processEvent(
+      { ...envelope, eventId: 'k'.repeat(5000), headers: { 'x-github-event': 'star' } },
+      { registry: getProvider, records, telemetry: silentTelemetry, now: () => 0 },
+    );
+    expect(keys[0]).toMatch(/^github#event:e{26}~sha256:[0-9a-f]{64}#a\/b#1$/);
+    expect(keys[1]).toMatch(/^github#event:star#k{32}~sha256:[0-9a-f]{64}$/);
   });
 });
 

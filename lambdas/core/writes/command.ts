@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { IntegrationError } from '../errors';
-import { printable } from '../printable';
 
 /** Command ids: what callers use as their own idempotency key (UUIDs, ULIDs, `order-42:create`). */
 export const COMMAND_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -43,6 +42,7 @@ export const CMD_ATTR = {
 
 /**
  * Why a zod/mini schema rejected a value: paths, codes and key names, never the values (they may be personal data).
+ * Names come from the caller: each is cut to 64 characters (answers are JSON and the console escapes what it shows).
  *
  * @example
  * describeIssues(z.safeParse(schema, input).error!.issues, 'input') // 'input.email invalid_format; input unrecognized_keys (color)'
@@ -54,17 +54,17 @@ export function describeIssues(
   return issues
     .slice(0, 5)
     .map((i) => {
-      const where = [prefix, ...i.path.map((p) => printable(String(p), 64))].filter(Boolean).join('.') || '(root)';
+      const where = [prefix, ...i.path.map((p) => String(p).slice(0, 64))].filter(Boolean).join('.') || '(root)';
       const extra =
         typeof i.expected === 'string'
           ? ` (expected ${i.expected})`
           : i.keys
             ? ` (${i.keys
                 .slice(0, 5)
-                .map((k) => printable(k, 64))
+                .map((k) => k.slice(0, 64))
                 .join(', ')})`
             : i.code === 'custom' && i.message
-              ? ` (${printable(i.message, 200)})`
+              ? ` (${i.message.slice(0, 200)})`
               : '';
       return `${where} ${i.code}${extra}`;
     })

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boundedKey, MAX_RECORD_TYPE_BYTES } from '../../../lambdas/core/bounded-key';
 import { ATTR, toQueueMessage } from '../../../lambdas/core/event-message';
+import { settleFailure } from '../../../lambdas/core/failure-policy';
 import { github, sampleGithubIssue } from '../../../lambdas/providers/github';
 import { signAs } from '../../../local/sign';
 import type { LocalStack } from '../../../local/stack';
@@ -66,15 +68,20 @@ describe('poison that no retry can fix fails fast (#16 point 2)', () => {
     expect(m.attributes[ATTR.failureReason]).toBe('JSON nests deeper than 128 levels');
   });
 
-  it('dead-letters an item DynamoDB refuses (ValidationException: over 400 KB) on its first receive', async () => {
-    const huge = JSON.stringify(sampleGithubIssue({ number: 8 })).replace(
-      '"full_name":"Codertocat/Hello-World"',
-      `"full_name":"${'r'.repeat(500_000)}"`,
+  it('classes a DynamoDB ValidationException (a key over 2,048 bytes, on dynalite) as unfixable: DLQ at once', async () => {
+    const change = { type: 'issue', key: 'k'.repeat(3000), version: 1, data: {} };
+    const meta = { eventId: 'e', receivedAt: 0, now: 0 };
+    const err = await stack.records.upsertIfNewer('github', change, meta).then(
+      () => undefined,
+      (e: unknown) => e as Error,
     );
-    enqueueRaw('queued-huge', huge);
-    const m = await deadLettered('queued-huge');
-    expect(m.attributes[ATTR.receiveCount]).toBe('1');
-    expect(m.attributes[ATTR.failureKind]).toBe('ValidationException');
+    expect(err?.name).toBe('ValidationException');
+    const dlq = stack.queues.github!.dlq;
+    const before = dlq.list().length;
+    const delivery = { body: '{}', attributes: { eventId: 'validation' }, receiveCount: 1 };
+    expect(await settleFailure(delivery, err, { dlq, maxReceiveCount: 5 })).toBe('dead-lettered');
+    expect(dlq.list()[before]?.attributes[ATTR.failureKind]).toBe('ValidationException');
+    dlq.remove(dlq.list()[before]!.messageId);
   });
 
   it('hashes a 3,000-character x-github-delivery into the key: processed once, and dedupe stays exact', async () => {
@@ -96,7 +103,7 @@ describe('poison that no retry can fix fails fast (#16 point 2)', () => {
       return a && b ? [a, b] : undefined;
     }, 'both star records');
     expect(stored.map((r) => r.pk.length)).toEqual([stored[0]!.pk.length, stored[0]!.pk.length]);
-    expect(deadLetteredIds()).toEqual(['queued-deep', 'queued-huge']); // the poison above, nothing else
+    expect(deadLetteredIds()).toEqual(['queued-deep']); // the poison above, nothing else
   });
 
   it('bounds an unsigned x-github-event of 3,000 characters in the record type too', async () => {
@@ -105,8 +112,9 @@ describe('poison that no retry can fix fails fast (#16 point 2)', () => {
     const res = await deliver(body, { 'x-github-event': name, 'x-github-delivery': 'long-event-name' });
     expect(res.status).toBe(200);
     await stack.drained();
-    const record = await until(() => stack.records.get('github', `event:${name}`, 'long-event-name'), 'record');
+    const type = boundedKey(`event:${name}`, MAX_RECORD_TYPE_BYTES);
+    const record = await until(() => stack.records.get('github', type, 'long-event-name'), 'record');
     expect(Buffer.byteLength(record.pk)).toBeLessThan(2048);
-    expect(deadLetteredIds()).toEqual(['queued-deep', 'queued-huge']);
+    expect(deadLetteredIds()).toEqual(['queued-deep']);
   });
 });
