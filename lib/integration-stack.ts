@@ -14,7 +14,9 @@ import { Observability } from './observability/observability';
 import { type OnCallProps, onCallSubscriptions, runbookBaseUrlOf } from './observability/on-call';
 import { PollIntegration } from './poll-integration';
 import { recordApiNotices } from './provider-calls';
+import { providerResources } from './provider-cost';
 import { providerSecrets } from './provider-secrets';
+import { planProviderStacks, ProviderStacks, resourcesIn, STACK_BUDGET, type StackBudget } from './provider-stacks';
 import { RecordsApi } from './records-api';
 import type { ProviderSecrets, SharedParts } from './shared-parts';
 import { type StackTables, stackTables } from './stack-tables';
@@ -47,11 +49,15 @@ export interface IntegrationStackProps extends StackProps {
   oncall?: OnCallProps;
   /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context `runbookBaseUrl`. */
   runbookBaseUrl?: string;
+  /** Resources per stack before providers go into nested stacks (lib/provider-stacks.ts); default STACK_BUDGET. */
+  stackBudget?: StackBudget;
 }
 
 /**
  * The whole integration stack of one stage: shared tables, secrets, observability, an HTTP API and a bucket;
  * then per provider its webhook path, polls and writes; the records API; and the outputs the ops CLI reads.
+ * Providers beyond the base stack's resource budget are built in nested stacks (`Providers-<n>`, lib/provider-stacks.ts),
+ * deployed with it; everything shared, every secret and every output stays here.
  *
  * @example
  * new IntegrationStack(app, stackName('prod'), { providers, stage: stageConfig('prod') });
@@ -80,6 +86,8 @@ export class IntegrationStack extends Stack {
   readonly polls: Record<string, PollIntegration> = {};
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
+  /** Which stack builds each provider's integrations: this one, or one of its nested stacks. */
+  readonly providerStacks: ProviderStacks;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
@@ -102,6 +110,9 @@ export class IntegrationStack extends Stack {
     });
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();
+    // Planned once the shared parts are counted; the alarms below then go where their provider is.
+    this.providerStacks = this.planProviderStacks(props);
+    this.monitorProviders(props.providers);
     this.observability.httpApi(this.api);
     this.shared = this.sharedParts();
     // By kind, then provider: alarms and dashboard widgets come out in the order they are added.
@@ -120,6 +131,17 @@ export class IntegrationStack extends Stack {
    */
   recordApiNotices(fn: LambdaFunction & IGrantable, provider: string): void {
     recordApiNotices(fn, provider, this.tables.apiNotices);
+  }
+
+  /**
+   * Providers in the order listed, in this stack while its budget lasts (what it holds so far, and a reserve for
+   * what it makes after them, counted against `base`), the rest in nested stacks.
+   */
+  private planProviderStacks(props: IntegrationStackProps): ProviderStacks {
+    const budget = props.stackBudget ?? STACK_BUDGET;
+    const costs = props.providers.map((p) => ({ name: p.name, resources: providerResources(p, this.stage.config) }));
+    const used = resourcesIn(this) + budget.reserve;
+    return new ProviderStacks(this, planProviderStacks(costs, { ...budget, base: budget.base - used }));
   }
 
   /** AWS Backup of every table, or why point-in-time recovery alone holds in this stage. */
@@ -151,7 +173,7 @@ export class IntegrationStack extends Stack {
     });
   }
 
-  /** The on-call topic, alarms and dashboard, with outbound-call alarms for every provider. */
+  /** The on-call topic and its key, and the dashboards; alarms come with what they watch. */
   private addObservability(props: IntegrationStackProps): Observability {
     const { config } = this.stage;
     const observability = new Observability(this, 'Observability', {
@@ -165,12 +187,17 @@ export class IntegrationStack extends Stack {
       runbookBaseUrl: props.runbookBaseUrl ?? runbookBaseUrlOf(this),
       removalPolicy: this.removalPolicy,
     });
-    // p95 latency per operation its polls and writes call; missing data never breaches, so idle providers stay OK.
-    for (const provider of props.providers) {
-      const monitoring = observability.provider(provider.name, provider.displayName).client();
+    return observability;
+  }
+
+  /** Every provider's dashboard section and outbound-call alarms, in its stack; p95 latency per operation it calls. */
+  private monitorProviders(providers: readonly ProviderDefinition[]): void {
+    for (const provider of providers) {
+      const home = this.providerStacks.monitoringOf(provider.name);
+      const monitoring = this.observability.provider(provider.name, provider.displayName, home).client();
+      // Missing data never breaches, so idle providers stay OK.
       for (const operation of requestOperations(provider)) monitoring.operation(operation);
     }
-    return observability;
   }
 
   private addBlobs(props: IntegrationStackProps): BlobBucket {
@@ -208,12 +235,13 @@ export class IntegrationStack extends Stack {
 
   private sharedParts(): SharedParts {
     const { api, tables, blobs, observability, namespace, secretsKey } = this;
-    return { api, tables, blobs, observability, namespace, secretPrefix: this.stage.secretPrefix, secretsKey };
+    const { secretPrefix } = this.stage;
+    return { api, tables, blobs, observability, namespace, secretPrefix, secretsKey, secretsHome: this };
   }
 
   private addWebhook(provider: ProviderDefinition, props: IntegrationStackProps): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const webhook = new WebhookIntegration(this, `Webhook-${provider.name}`, {
+    const webhook = new WebhookIntegration(this.providerStacks.scopeOf(provider.name), `Webhook-${provider.name}`, {
       provider,
       secrets,
       shared: this.shared,
@@ -240,7 +268,8 @@ export class IntegrationStack extends Stack {
 
   private addPolls(provider: ProviderDefinition): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const polls = new PollIntegration(this, `Poll-${provider.name}`, { provider, secrets, shared: this.shared });
+    const scope = this.providerStacks.scopeOf(provider.name);
+    const polls = new PollIntegration(scope, `Poll-${provider.name}`, { provider, secrets, shared: this.shared });
     this.polls[provider.name] = polls;
     new CfnOutput(this, `PollerFunction-${provider.name}`, {
       description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
@@ -250,7 +279,7 @@ export class IntegrationStack extends Stack {
 
   private addCommands(provider: ProviderDefinition, props: IntegrationStackProps): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const writes = new CommandIntegration(this, `Commands-${provider.name}`, {
+    const writes = new CommandIntegration(this.providerStacks.scopeOf(provider.name), `Commands-${provider.name}`, {
       provider,
       secrets,
       shared: this.shared,

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { acknowledgeTrigger } from './acknowledgements';
 import { grantSecretReads } from './auth-secrets';
-import { setRouteSettings } from './http-api';
+import { addRoutes, setRouteSettings } from './http-api';
 import { HandlerFunction } from './lambda-function';
 import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
@@ -114,7 +114,7 @@ export class WebhookIntegration extends Construct {
 
   private addRoute({ shared }: ProviderIntegrationProps, id: string): HttpRoute {
     // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.
-    const [route] = shared.api.addRoutes({
+    const [route] = addRoutes(shared.api, this, {
       path: this.path,
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),

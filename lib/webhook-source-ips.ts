@@ -39,8 +39,10 @@ export class WebhookSourceIps extends Construct {
     const { provider, shared, ingest } = props;
     const stage = StageSettings.of(this);
     const name = `${shared.secretPrefix}/${provider.name}/${SOURCE_IPS_SECRET}`;
-    // Named like the provider's other secrets (Secret-<provider>-<name>), and so acknowledged like them.
-    this.secret = new Secret(this, `Secret-${provider.name}-${SOURCE_IPS_SECRET}`, {
+    // Named like the provider's other secrets (Secret-<provider>-<name>), and so acknowledged like them; kept in the
+    // base stack beside them when the provider is built in a nested stack.
+    const home = Stack.of(this) === Stack.of(shared.secretsHome) ? this : shared.secretsHome;
+    this.secret = new Secret(home, `Secret-${provider.name}-${SOURCE_IPS_SECRET}`, {
       secretName: stage ? stage.secretName(provider.name, SOURCE_IPS_SECRET) : name,
       description: `${provider.displayName} webhook source-IP allow list: {"ranges":[...]} (docs/security.md)`,
       removalPolicy: stage?.removalPolicy,
