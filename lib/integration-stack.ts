@@ -98,9 +98,8 @@ export class IntegrationStack extends Stack {
     this.tables = stackTables(this, this.removalPolicy);
     this.backups = this.addBackups();
     this.secretsKey = this.addSecretsKey();
-    for (const provider of props.providers) {
-      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy, this.secretsKey);
-    }
+    const budget = props.stackBudget ?? STACK_BUDGET;
+    const later = this.addBaseSecrets(props.providers, budget.secrets);
     this.observability = this.addObservability(props);
     this.api = integrationApi(this, {
       throttle: props.throttle ?? this.stage.config.throttle,
@@ -111,7 +110,8 @@ export class IntegrationStack extends Stack {
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();
     // Planned once the shared parts are counted; the alarms below then go where their provider is.
-    this.providerStacks = this.planProviderStacks(props);
+    this.providerStacks = this.planProviderStacks(props.providers, budget);
+    for (const provider of later) this.addSecrets(provider, this.providerStacks.scopeOf(provider.name));
     this.monitorProviders(props.providers);
     this.observability.httpApi(this.api);
     this.shared = this.sharedParts();
@@ -134,14 +134,38 @@ export class IntegrationStack extends Stack {
   }
 
   /**
-   * Providers in the order listed, in this stack while its budget lasts (what it holds so far, and a reserve for
-   * what it makes after them, counted against `base`), the rest in nested stacks.
+   * Each provider's secrets in this stack, in the order listed, while `allowance` lasts (a stage that fits keeps
+   * them all here); returns the providers after that, whose secrets go in their nested stack once it is planned.
    */
-  private planProviderStacks(props: IntegrationStackProps): ProviderStacks {
-    const budget = props.stackBudget ?? STACK_BUDGET;
-    const costs = props.providers.map((p) => ({ name: p.name, resources: providerResources(p, this.stage.config) }));
-    const used = resourcesIn(this) + budget.reserve;
-    return new ProviderStacks(this, planProviderStacks(costs, { ...budget, base: budget.base - used }));
+  private addBaseSecrets(providers: readonly ProviderDefinition[], allowance: number): ProviderDefinition[] {
+    let count = 0;
+    for (const [i, provider] of providers.entries()) {
+      count += provider.secrets.length;
+      if (count > allowance) return providers.slice(i);
+      this.addSecrets(provider, this);
+    }
+    return [];
+  }
+
+  private addSecrets(provider: ProviderDefinition, scope: Construct): void {
+    const { stage, removalPolicy, secretsKey } = this;
+    this.secrets[provider.name] = providerSecrets(scope, provider, stage, removalPolicy, secretsKey);
+  }
+
+  /**
+   * Providers in the order listed, in this stack while its budget lasts (what it holds besides secrets, a reserve
+   * for what it makes after them, and each provider's secrets here), the rest in nested stacks.
+   */
+  private planProviderStacks(providers: readonly ProviderDefinition[], budget: StackBudget): ProviderStacks {
+    const secretsHere = Object.values(this.secrets).reduce((n, s) => n + Object.keys(s).length, 0);
+    const costs = providers.map((p) => ({
+      name: p.name,
+      resources: providerResources(p, this.stage.config),
+      secrets: p.secrets.length,
+      secretsInBase: this.secrets[p.name] !== undefined,
+    }));
+    const used = resourcesIn(this) - secretsHere + budget.reserve;
+    return new ProviderStacks(this, planProviderStacks(costs, used, budget));
   }
 
   /** AWS Backup of every table, or why point-in-time recovery alone holds in this stage. */
@@ -236,7 +260,7 @@ export class IntegrationStack extends Stack {
   private sharedParts(): SharedParts {
     const { api, tables, blobs, observability, namespace, secretsKey } = this;
     const { secretPrefix } = this.stage;
-    return { api, tables, blobs, observability, namespace, secretPrefix, secretsKey, secretsHome: this };
+    return { api, tables, blobs, observability, namespace, secretPrefix, secretsKey };
   }
 
   private addWebhook(provider: ProviderDefinition, props: IntegrationStackProps): void {

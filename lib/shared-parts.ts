@@ -1,7 +1,6 @@
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { BlobBucket } from './blob-bucket';
 import type { Observability } from './observability/observability';
@@ -30,11 +29,6 @@ export interface SharedParts {
   secretPrefix: string;
   /** The stage's customer managed key for secrets (`secretsKmsKey`), when it has one. */
   secretsKey?: IKey;
-  /**
-   * Where a named secret an integration makes goes when the integration is built in a nested stack: the base
-   * stack, which keeps every secret of the stage whichever stack a provider's functions are in.
-   */
-  secretsHome: Construct;
 }
 
 /** What one provider's integration takes: its definition, its secrets and the shared parts. */

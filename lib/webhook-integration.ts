@@ -79,12 +79,13 @@ export class WebhookIntegration extends Construct {
   }
 
   /** The stage's options for this provider's route (lib/stages.ts `webhooks`): its own throttling, an allow list. */
-  private applyStageOptions({ provider, shared }: ProviderIntegrationProps, route: HttpRoute): void {
+  private applyStageOptions({ provider, secrets, shared }: ProviderIntegrationProps, route: HttpRoute): void {
     const options = StageSettings.of(this)?.config.webhooks[provider.name];
     if (options?.throttle) setRouteSettings(shared.api, route, `ANY ${this.path}`, { throttle: options.throttle });
     if (options?.sourceIps)
       this.sourceIps = new WebhookSourceIps(this, 'SourceIps', {
         provider,
+        secrets,
         shared,
         ingest: this.ingest,
         mode: options.sourceIps,
