@@ -28,9 +28,9 @@ import { startLocalWrites, type LocalWrites } from './writes';
 export interface LocalStackOptions {
   port?: number;
   host?: string;
-  /** Where secrets.json (and, unless `memory`, DynamoDB data) live; default `.local`. */
+  /** Where secrets.json (and, unless `memory`, DynamoDB data and the simulators' data) live; default `.local`. */
   dataDir?: string;
-  /** Keep DynamoDB in memory: nothing persists across runs. */
+  /** Keep DynamoDB and the simulators in memory: nothing persists across runs. */
   memory?: boolean;
   providers?: readonly ProviderDefinition[];
   /** SQS visibility timeout; a failed message is retried after it (default 30 s). */
@@ -302,7 +302,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     : undefined;
   if (polls) addPollRoutes(api, polls, providers, deps);
   addHealthPage(api, queues);
-  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer };
+  const stateDir = opts.memory ? undefined : join(dataDir, 'simulators');
+  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, stateDir };
   const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoCommandStore } from '../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../lambdas/adapters/external-id-store';
@@ -33,6 +34,8 @@ export interface LocalWritesOptions {
   writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
   /** The writers' clients' clock (default the real one). */
   time?: Time;
+  /** Where simulators keep their data across restarts (`<dataDir>/simulators`); none: they start empty. */
+  stateDir?: string;
 }
 
 export interface CommandQueues {
@@ -72,6 +75,7 @@ async function endpointFor(
   const simulated = SIMULATED[def.name];
   if (baseUrl || !simulated) return { baseUrl, tokenUrl };
   const sim = await simulated.start(opts.secrets);
+  if (opts.stateDir) sim.persistTo(join(opts.stateDir, `${def.name}.json`));
   return { baseUrl: `${await sim.listen()}${simulated.basePath}`, tokenUrl, sim };
 }
 
