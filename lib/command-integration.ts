@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { grantItemAccess } from './table-grants';
@@ -42,6 +43,8 @@ export class CommandIntegration extends Construct {
     const settings = props.writer ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(60), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
+    tagForOps(work.queue, 'commands', provider.name);
+    tagForOps(work.dlq, 'commands-dlq', provider.name);
     const common = { [ENV.provider]: provider.name, [ENV.namespace]: shared.namespace };
     this.accept = this.acceptFunction(props, work, common);
     const monitoring = shared.observability.provider(provider.name, provider.displayName).writes();

@@ -9,7 +9,9 @@ import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
 import type { ProviderDefinition } from '../lambdas/core/provider';
+import { POLLER_ROLE } from '../lambdas/core/resource-tags';
 import { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { allowProviderCalls } from './provider-calls';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { deadLetterQueue } from './work-queue';
@@ -67,7 +69,9 @@ export class PollIntegration extends Construct {
     const { provider } = props;
     const timeoutSeconds = pollerTimeoutSeconds(provider);
     this.dlq = props.dlq ?? this.ownDlq();
+    if (!props.dlq) tagForOps(this.dlq, 'scheduler-dlq', provider.name);
     this.poller = this.pollerFunction(props, timeoutSeconds);
+    tagForOps(this.poller, POLLER_ROLE, provider.name);
     this.addSchedules(props);
     const monitoring = props.shared.observability
       .provider(provider.name, provider.displayName)

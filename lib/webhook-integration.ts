@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
@@ -36,6 +37,8 @@ export class WebhookIntegration extends Construct {
     const settings = props.processor ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(30), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
+    tagForOps(work.queue, 'webhooks', provider.name);
+    tagForOps(work.dlq, 'webhooks-dlq', provider.name);
     const common = {
       [ENV.provider]: provider.name,
       [ENV.namespace]: shared.namespace,

@@ -20,7 +20,7 @@ import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
-import { startAdminApi } from './admin-api';
+import { adminQueues, startAdminApi } from './admin-api';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
@@ -306,7 +306,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, stateDir };
   const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
-  const admin = await startAdminApi(queues);
+  const admin = await startAdminApi({
+    queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),
+    runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
+  });
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { dlq }] of Object.entries(writes.queues))

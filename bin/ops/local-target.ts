@@ -4,8 +4,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
+import { TABLES } from '../../lambdas/core/tables';
 import { FileBlobStore } from '../../local/file-blob-store';
-import type { OpsTarget } from './target';
+import type { OpsTables, OpsTarget, QueueRef } from './target';
 
 /** What `npm start` writes to `<dataDir>/stack.json` for the ops CLI. */
 export interface RunningStack {
@@ -27,23 +28,28 @@ export function runningStack(dataDir: string): RunningStack {
   return JSON.parse(readFileSync(file, 'utf8')) as RunningStack;
 }
 
+const queuePath = (ref: QueueRef, action: string) =>
+  `/_local/queues/${encodeURIComponent(ref.provider)}/${ref.kind}/${action}`;
+
 /**
  * The running local stack, through its 127.0.0.1 admin API (see local/admin-api.ts); the archive
- * is read straight from `<dataDir>/blobs/`.
+ * is read straight from `<dataDir>/blobs/`, the tables from its DynamoDB.
  *
  * @example
- * const target = new LocalOpsTarget(stack.adminUrl, '.local');
- * await target.redrive('github', { wait: true });
+ * const target = new LocalOpsTarget(runningStack('.local'), '.local');
+ * await target.redrive({ provider: 'github', kind: 'webhooks' }, { wait: true });
  */
 export class LocalOpsTarget implements OpsTarget {
   readonly where: string;
   readonly blobs: FileBlobStore;
+  private readonly adminUrl: string;
 
   constructor(
-    private readonly adminUrl: string,
+    private readonly stack: RunningStack,
     dataDir: string,
   ) {
-    this.where = `local stack (${adminUrl})`;
+    this.adminUrl = stack.adminUrl;
+    this.where = `local stack (${stack.adminUrl})`;
     this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
   }
 
@@ -58,19 +64,32 @@ export class LocalOpsTarget implements OpsTarget {
     return json;
   }
 
-  listDlq(provider: string, limit: number): Promise<{ messages: DeadLetter[]; total: number }> {
-    return this.call('GET', `/_local/queues/${encodeURIComponent(provider)}/dlq?limit=${limit}`);
+  listDlq(ref: QueueRef, limit: number): Promise<{ messages: DeadLetter[]; total: number }> {
+    return this.call('GET', `${queuePath(ref, 'dlq')}?limit=${limit}`);
   }
 
-  async redrive(provider: string): Promise<{ moved: number; status: string }> {
-    const { moved } = await this.call<{ moved: number }>(
-      'POST',
-      `/_local/queues/${encodeURIComponent(provider)}/redrive`,
-    );
+  async redrive(ref: QueueRef): Promise<{ moved: number; status: string }> {
+    const { moved } = await this.call<{ moved: number }>('POST', queuePath(ref, 'redrive'), {});
     return { moved, status: 'COMPLETED' };
+  }
+
+  async moveMessages(ref: QueueRef, messageIds: readonly string[]): Promise<number> {
+    return (await this.call<{ moved: number }>('POST', queuePath(ref, 'redrive'), { messageIds })).moved;
+  }
+
+  async deleteMessages(ref: QueueRef, messageIds: readonly string[]): Promise<number> {
+    return (await this.call<{ deleted: number }>('POST', queuePath(ref, 'delete'), { messageIds })).deleted;
+  }
+
+  async runPoll(provider: string, poll: string): Promise<void> {
+    await this.call('POST', `/_local/polls/${encodeURIComponent(provider)}/${encodeURIComponent(poll)}/run`, {});
   }
 
   async enqueue(provider: string, messages: QueueMessage[]): Promise<void> {
     await this.call('POST', `/_local/queues/${encodeURIComponent(provider)}/messages`, { messages });
+  }
+
+  tables(): OpsTables {
+    return { doc: localDynamo(this.stack.dynamoEndpoint), name: (t) => TABLES[t].name };
   }
 }

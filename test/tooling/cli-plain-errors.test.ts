@@ -43,10 +43,15 @@ const CLIS: Cli[] = [
     main: ops,
     usage: 'npm run ops -- <command>',
     bad: [
-      [['redrive', 'trello', '--queue', 'commands'], /^Unknown option '--queue'$/],
+      [
+        ['redrive', 'trello', '--queue', 'everything'],
+        /^--queue must be one of webhooks, commands, scheduler, got everything$/,
+      ],
+      [['dlq', 'football'], /^football has no webhooks queue$/],
+      [['dlq', 'github', '--queue', 'commands'], /^github has no commands queue$/],
       [['dlq', 'github', '--from', '2024-05-01'], /^Unknown option '--from'$/],
       [[], /^missing a command$/],
-      [['circuit', 'github'], /^unknown command circuit$/],
+      [['circuits', 'github'], /^unknown command circuits$/],
       [['dlq'], /^missing a provider: one of github, /],
       [['dlq', 'nope'], /^unknown provider nope; known: /],
       [['dlq', 'github', '--limit', 'many'], /^--limit must be a positive integer, got many$/],
