@@ -21,7 +21,7 @@ export interface RedriveResult {
   status: string;
   handle?: string;
   /** Commands: claim-holding creates first, then the rest. */
-  phases?: { claims: number; then: number; waitedFor?: number; unsettled?: string[] };
+  phases?: { claims: number; rest: number; waitedFor?: number; unsettled?: string[] };
   /** Scheduler: each missed poll, run again once. */
   polls?: { poll: string; messages: number; ok: boolean; error?: string }[];
 }
@@ -75,7 +75,7 @@ async function redriveCommands(target: OpsTarget, ref: QueueRef, opts: RedriveOp
     messages.map((m) => ({ messageId: m.messageId, body: m.body ?? '' })),
     { registry, externalIds },
   );
-  const counts = { claims: phases.claims.length, then: phases.then.length };
+  const counts = { claims: phases.claims.length, rest: phases.rest.length };
   if (opts.dryRun) return { moved: messages.length, status: 'DRY_RUN', phases: counts };
   const since = (opts.now ?? Date.now)();
   let moved = await target.moveMessages(
@@ -83,7 +83,7 @@ async function redriveCommands(target: OpsTarget, ref: QueueRef, opts: RedriveOp
     phases.claims.map((c) => c.messageId),
   );
   const unsettled =
-    phases.claims.length > 0 && phases.then.length > 0 && opts.wait
+    phases.claims.length > 0 && phases.rest.length > 0 && opts.wait
       ? await settle(
           target,
           phases.claims.map((c) => c.commandId),
@@ -93,9 +93,9 @@ async function redriveCommands(target: OpsTarget, ref: QueueRef, opts: RedriveOp
       : [];
   moved += await target.moveMessages(
     ref,
-    phases.then.map((c) => c.messageId),
+    phases.rest.map((c) => c.messageId),
   );
-  const waitedFor = phases.then.length > 0 ? phases.claims.length : 0;
+  const waitedFor = phases.rest.length > 0 ? phases.claims.length : 0;
   return { moved, status: 'COMPLETED', phases: { ...counts, waitedFor, ...(unsettled.length ? { unsettled } : {}) } };
 }
 
@@ -166,7 +166,7 @@ export function redriveText(r: RedriveResult): string {
   const p = r.phases;
   const phases = p
     ? [
-        `  ${p.claims} create(s) holding their claim first, then ${p.then} other command(s)${p.waitedFor ? ` once those ran` : ''}`,
+        `  ${p.claims} create(s) holding their claim first, then ${p.rest} other command(s)${p.waitedFor ? ` once those ran` : ''}`,
         ...(p.unsettled ? [`  still running when the rest went back: ${p.unsettled.join(', ')}`] : []),
       ]
     : [];

@@ -11,10 +11,10 @@ export interface DeadCommandMessage {
 
 /** The order a command DLQ goes back in: each phase after the previous one has run. */
 export interface RedrivePhases {
-  /** Creates that still hold their entity's claim (outcome unknown): the commands in `then` may wait for them. */
+  /** Creates that still hold their entity's claim (outcome unknown): the commands in `rest` may wait for them. */
   claims: { messageId: string; commandId: string }[];
   /** Every other message (updates, creates without a claim, unreadable ones: they dead-letter again at once). */
-  then: { messageId: string; commandId?: string }[];
+  rest: { messageId: string; commandId?: string }[];
 }
 
 /**
@@ -23,13 +23,13 @@ export interface RedrivePhases {
  * claim holders go back first, the rest once they have run.
  *
  * @example
- * const { claims, then } = await redrivePhases(messages, { registry: getProvider, externalIds });
+ * const { claims, rest } = await redrivePhases(messages, { registry: getProvider, externalIds });
  */
 export async function redrivePhases(
   messages: readonly DeadCommandMessage[],
   deps: { registry: Registry; externalIds: Pick<ExternalIdStore, 'get'> },
 ): Promise<RedrivePhases> {
-  const phases: RedrivePhases = { claims: [], then: [] };
+  const phases: RedrivePhases = { claims: [], rest: [] };
   for (const m of messages) {
     let holds: string | undefined;
     let commandId: string | undefined;
@@ -44,7 +44,7 @@ export async function redrivePhases(
       // unreadable or unknown: it goes back with the rest and its reason shows again
     }
     if (holds) phases.claims.push({ messageId: m.messageId, commandId: holds });
-    else phases.then.push({ messageId: m.messageId, commandId });
+    else phases.rest.push({ messageId: m.messageId, commandId });
   }
   return phases;
 }
