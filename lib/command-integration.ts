@@ -61,7 +61,7 @@ export class CommandIntegration extends Construct {
       // Writes are paced by the provider's rate limit; few concurrent batches keep the client's bucket meaningful.
       eventSource: { batchSize: settings.batchSize ?? 5, maxConcurrency: settings.maxConcurrency ?? 2 },
       itemTables: [tables.idempotency, tables.externalIds, tables.commands],
-      calls: { provider, secrets, apiNotices: tables.apiNotices },
+      calls: { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits },
       monitoring: { provider: monitoring, role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
     });
     monitoring.lambda('command-accept', this.accept);

@@ -117,7 +117,7 @@ export class PollIntegration extends Construct {
     tables.checkpoints.grant(poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     tables.gaps.grant(poller, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     tables.quarantine.grant(poller, 'dynamodb:UpdateItem');
-    allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices });
+    allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits });
     return poller;
   }
 

@@ -9,6 +9,8 @@ export interface ProviderCallsProps {
   secrets: ProviderSecrets;
   /** Where the client records endpoints in use and their deprecation notices. */
   apiNotices: ITable;
+  /** Where the client records its breaker's transitions (`npm run ops -- circuit`). */
+  circuits?: ITable;
 }
 
 /**
@@ -33,4 +35,17 @@ export function recordApiNotices(fn: LambdaFunction, table: ITable): void {
 export function allowProviderCalls(fn: LambdaFunction, props: ProviderCallsProps): void {
   grantSecretReads(fn, props.provider, props.secrets, clientSecretNames(props.provider));
   recordApiNotices(fn, props.apiNotices);
+  if (props.circuits) recordCircuits(fn, props.circuits);
+}
+
+/**
+ * Lets a function record its breaker's transitions (rare: open, half-open, closed): sets CIRCUITS_TABLE and grants
+ * PutItem on that table only.
+ *
+ * @example
+ * recordCircuits(pollerFn, tables.circuits);
+ */
+export function recordCircuits(fn: LambdaFunction, table: ITable): void {
+  fn.addEnvironment(ENV.circuitsTable, table.tableName);
+  table.grant(fn, 'dynamodb:PutItem');
 }

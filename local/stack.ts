@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoCircuitStore } from '../lambdas/adapters/circuit-store';
 import { DynamoRecordStore } from '../lambdas/adapters/record-store';
+import { providerCircuits } from '../lambdas/core/circuit-recorder';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { createProcessorHandler } from '../lambdas/handlers/event-processor';
@@ -296,7 +298,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
   api.observe(({ status }) => monitor.recordApiResponse(status));
-  api.addPage(dashboardPage(monitor));
+  const circuits = new DynamoCircuitStore(dynamo.doc, dynamo.tableName('circuits'));
+  const names = providers.map((p) => p.name);
+  api.addPage(dashboardPage(monitor, { circuits: async () => providerCircuits(names, await circuits.list()) }));
   const polls = opts.polls
     ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
     : undefined;

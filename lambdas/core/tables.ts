@@ -34,6 +34,14 @@ export const TABLES = {
     ttlAttribute: 'expiresAt',
     pointInTimeRecovery: true,
   },
+  /** The client's circuit breaker per provider and function, written on transitions only (core/circuit-recorder.ts). */
+  circuits: {
+    name: 'circuits',
+    partitionKey: 'provider',
+    sortKey: 'source',
+    ttlAttribute: 'expiresAt',
+    pointInTimeRecovery: true,
+  },
   // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
   checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
   gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },

@@ -115,6 +115,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.externalIds), ITEMS],
         [arn(st.tables.commands), ITEMS],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
     case 'poller':
@@ -125,6 +126,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
     default:
