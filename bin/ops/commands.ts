@@ -84,6 +84,7 @@ export function commandsText(outcomes: CommandOutcome[]): string {
 export const commandVerb: OpsVerb = {
   synopsis: 'command <provider> <operation> --input JSON [--id ID]',
   summary: 'send one write command (POST /commands/<provider>); a new id unless --id',
+  localOnly: true,
   options: { input: { type: 'string' }, id: { type: 'string' } },
   run: async (ctx) => {
     const provider = ctx.provider(ctx.args[0]).name;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
@@ -16,10 +17,15 @@ export interface RunningStack {
   pid: number;
 }
 
+/** A client for the running local stack's DynamoDB (dynalite). */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  return createDynamoClient({ endpoint, region: 'local', credentials });
+}
+
 /** A document client for the running local stack's DynamoDB (dynalite). */
 export function localDynamo(endpoint: string): DynamoDBDocumentClient {
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  return createDocumentClient(createDynamoClient({ endpoint, region: 'local', credentials }));
+  return createDocumentClient(localDynamoClient(endpoint));
 }
 
 export function runningStack(dataDir: string): RunningStack {
@@ -90,6 +96,7 @@ export class LocalOpsTarget implements OpsTarget {
   }
 
   tables(): OpsTables {
-    return { doc: localDynamo(this.stack.dynamoEndpoint), name: (t) => TABLES[t].name };
+    const client = localDynamoClient(this.stack.dynamoEndpoint);
+    return { client, doc: createDocumentClient(client), name: (t) => TABLES[t].name };
   }
 }

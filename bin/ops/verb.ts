@@ -22,6 +22,8 @@ export interface OpsVerb {
   synopsis: string;
   /** What it does, in a line. */
   summary: string;
+  /** Acts on the local stack only (it talks to its HTTP API or its files): `--aws` is a usage error. */
+  localOnly?: boolean;
   /** Its flags beside the common ones (COMMON_OPTIONS). */
   options?: Options;
   /** Resolves to the exit code; throws a UsageError for a missing or bad argument. */
