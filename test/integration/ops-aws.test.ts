@@ -1,11 +1,9 @@
-import { DescribeTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { opsMain } from '../../bin/ops/main';
@@ -16,82 +14,38 @@ import { DynamoExternalIdStore } from '../../lambdas/adapters/external-id-store'
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
 import { writeArchive } from '../../lambdas/core/archive';
 import { ATTR } from '../../lambdas/core/event-message';
-import { RESOURCE_TAG } from '../../lambdas/core/resource-tags';
-import { TABLES, type TableName } from '../../lambdas/core/tables';
 import { CMD_ATTR, inputHash } from '../../lambdas/core/writes';
-import { SERVICE } from '../../lib/stages';
-import { createTable } from '../../local/dynamo';
+import { football } from '../../lambdas/providers/football';
+import { github } from '../../lambdas/providers/github';
+import { trello } from '../../lambdas/providers/trello';
 import { SqsMoveTaskContract } from '../contracts/sqs-move-task';
 import { runCli } from '../helpers/cli';
 import { type Moto, startMoto } from '../helpers/moto';
+import { MOTO_CREDENTIALS, MOTO_REGION, type MotoStage, seedMotoStage } from '../helpers/moto-stage';
 
 // One stage of its own: discovery filters on the stage tag, so other files' resources on a shared server never match.
 const STAGE = `motoops${process.pid}`;
-const region = 'us-east-1';
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const env = { ...process.env, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+const env = { ...process.env, AWS_REGION: MOTO_REGION };
 const ops = opsMain();
 
 let moto: Moto;
 let proxy: SqsMoveTaskContract;
 let endpoint: string;
+let stage: MotoStage;
 let sqs: SQSClient;
 let dynamo: DynamoDBClient;
-const urls: Record<string, string> = {};
-const tables = {} as Record<TableName, string>;
-const bucket = `blobs-${STAGE}`;
-
-const stageTags = (role: string, provider?: string): Record<string, string> => ({
-  stage: STAGE,
-  service: SERVICE,
-  [RESOURCE_TAG.resource]: role,
-  ...(provider ? { [RESOURCE_TAG.provider]: provider } : {}),
-});
-
-async function queue(name: string, role: string, provider: string, dlqArn?: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${STAGE}-${name}`,
-      tags: stageTags(role, provider),
-      Attributes: dlqArn ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) } : {},
-    }),
-  );
-  urls[name] = QueueUrl!;
-  return QueueUrl!;
-}
-
-const arnOf = async (url: string) =>
-  (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!
-    .QueueArn!;
-
-async function table(name: TableName): Promise<void> {
-  const physical = `${STAGE}-${TABLES[name].name}`;
-  await createTable(dynamo, { ...TABLES[name], name: physical });
-  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: physical }));
-  const tags = Object.entries(stageTags(`table:${name}`)).map(([Key, Value]) => ({ Key, Value }));
-  await dynamo.send(new TagResourceCommand({ ResourceArn: Table!.TableArn, Tags: tags }));
-  tables[name] = physical;
-}
+let urls: Record<string, string>;
+let tables: MotoStage['tables'];
 
 beforeAll(async () => {
   // The SDK's default credential chain reads the process's environment, as it does for an operator.
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', MOTO_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', MOTO_CREDENTIALS.secretAccessKey);
   moto = await startMoto();
   proxy = new SqsMoveTaskContract(moto.url);
   endpoint = await proxy.start();
-  sqs = new SQSClient({ endpoint: moto.url, region, credentials });
-  dynamo = new DynamoDBClient({ endpoint: moto.url, region, credentials });
-  const s3 = new S3Client({ endpoint: moto.url, region, credentials, forcePathStyle: true });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const tagSet = Object.entries(stageTags('blobs')).map(([Key, Value]) => ({ Key, Value }));
-  await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tagSet } }));
-  await queue('github-dlq', 'webhooks-dlq', 'github');
-  await queue('github', 'webhooks', 'github', await arnOf(urls['github-dlq']!));
-  await queue('trello-dlq', 'commands-dlq', 'trello');
-  await queue('trello', 'commands', 'trello', await arnOf(urls['trello-dlq']!));
-  await queue('football-scheduler-dlq', 'scheduler-dlq', 'football');
-  for (const name of Object.keys(TABLES) as TableName[]) await table(name);
+  stage = await seedMotoStage(moto.url, STAGE, [github, trello, football]);
+  ({ sqs, dynamo, urls, tables } = stage);
 }, 60_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
@@ -152,7 +106,7 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     const key = { provider: 'trello', entity: 'card', ref: 'T-9' };
     await externalIds.claim(key, 'create-1', new Date());
     const command = (commandId: string, operation: string, input: unknown) =>
-      send(urls['trello-dlq']!, JSON.stringify({ commandId, provider: 'trello', operation, input }), {
+      send(urls['trello-commands-dlq']!, JSON.stringify({ commandId, provider: 'trello', operation, input }), {
         [CMD_ATTR.commandId]: commandId,
         [CMD_ATTR.operation]: operation,
         [ATTR.failureKind]: 'retryable',
@@ -175,7 +129,11 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     const done = await json<{ moved: number }>('redrive', 'trello', '--queue', 'commands', '--no-wait');
     expect(done.moved).toBe(2);
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: urls.trello!, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: urls['trello-commands']!,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
     );
     expect(Messages.map((m) => m.MessageAttributes?.[CMD_ATTR.commandId]?.StringValue)).toEqual([
       'create-1',
@@ -228,10 +186,7 @@ describe('ops --aws against moto, the stage found by its tags', () => {
       expect.objectContaining({ provider: 'trello', state: 'open', nextProbeAt: 31_000 }),
     ]);
 
-    const blobs = new S3BlobStore(
-      new S3Client({ endpoint: moto.url, region, credentials, forcePathStyle: true }),
-      bucket,
-    );
+    const blobs = new S3BlobStore(stage.s3, stage.bucket);
     const receivedAt = Date.now() - 60_000;
     const entry = {
       provider: 'github',
