@@ -176,12 +176,13 @@ export async function eventDetail(
   id: string,
   range: { from: Date; to: Date },
 ): Promise<EventDetail | undefined> {
-  const { events, copies } = await findEvents(target, def.name, { ...range, id });
-  const [event] = events;
+  const found = await findEvents(target, def.name, { ...range, id: id === 'latest' ? undefined : id });
+  const event = id === 'latest' ? found.events.at(-1) : found.events[0];
+  const copies = found.copies.filter((c) => c.eventId === event?.eventId);
   const first = copies[0];
   if (!event || !first) return undefined;
   const dlq = await target.listDlq({ provider: def.name, kind: 'webhooks' }, 1000);
-  const deadLetter = dlq.messages.find((m) => m.attributes[ATTR.eventId] === id);
+  const deadLetter = dlq.messages.find((m) => m.attributes[ATTR.eventId] === event.eventId);
   const outcome = eventOutcome({
     deadLetter,
     idempotency: deadLetter ? undefined : await idempotencyOf(target, first),
@@ -226,7 +227,7 @@ export function eventText(d: EventDetail): string {
 }
 
 export const eventVerb: OpsVerb = {
-  synopsis: 'event <provider> <id>',
+  synopsis: 'event <provider> <id|latest>',
   summary: 'one event: raw payload, headers kept, receives, outcome, the records it wrote (--from/--to or --days)',
   options: { from: FILTER_OPTIONS.from, to: FILTER_OPTIONS.to, days: FILTER_OPTIONS.days },
   run: async (ctx) => {

@@ -12,6 +12,8 @@ import {
   type Shown,
   withoutComment,
 } from '../helpers/doc-commands';
+import { opsMain } from '../../bin/ops/main';
+import { runCli } from '../helpers/cli';
 import { testStack } from '../helpers/local-stack';
 const COMMAND_TIMEOUT_MS = 90_000;
 
@@ -156,6 +158,9 @@ describe('commands shown in README.md and docs/', () => {
       // As `npm start` does at once: the first scheduled poll, which sets the checkpoint 3 days back.
       for (const { event } of s.polls!.scheduler.schedules) await s.polls!.scheduler.invoke(event);
       announceStack(s);
+      // One accepted event in the archive, for `ops event github latest`.
+      expect((await runCli(opsMain(), ['send', 'github', '--data-dir', s.dataDir])).code).toBe(0);
+      await s.drained();
     });
     afterAll(async () => {
       rmSync(checkout, { recursive: true, force: true });
