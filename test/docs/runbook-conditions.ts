@@ -211,6 +211,11 @@ export const footballCircuitOpen: Condition = {
       return r.providers[0]?.state === 'open' || undefined;
     }, 'the football breaker open');
     sim.faults.clear();
+    // The local dashboard shows the same breaker.
+    const state = (await (await fetch(`${ctx.stack.url}/_dashboard/state`)).json()) as {
+      circuits: { provider: string; state: string }[];
+    };
+    expect(state.circuits.find((c) => c.provider === 'football')?.state).toBe('open');
     return undefined;
   },
   async repaired(ctx) {
