@@ -8,6 +8,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { forward } from './forward';
 
 interface MoveTask {
   TaskHandle: string;
@@ -60,22 +61,7 @@ export class SqsMoveTaskContract {
     const target = String(req.headers['x-amz-target'] ?? '');
     if (MOVE_TARGETS.has(target))
       return this.answer(res, await this.moveTask(target, JSON.parse(body.toString('utf8'))));
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(
-        ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
-      ),
-    ) as Record<string, string>;
-    const upstream = await fetch(`${this.motoUrl}${req.url ?? '/'}`, {
-      method: req.method,
-      headers,
-      body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : body,
-    });
-    const out = Buffer.from(await upstream.arrayBuffer());
-    const keep = [...upstream.headers].filter(
-      ([k]) => !['content-length', 'transfer-encoding', 'connection', 'content-encoding'].includes(k),
-    );
-    res.writeHead(upstream.status, Object.fromEntries(keep));
-    res.end(out);
+    return forward(this.motoUrl, req, body, res);
   }
 
   private async moveTask(target: string, input: { SourceArn: string; DestinationArn?: string }): Promise<unknown> {

@@ -18,6 +18,7 @@ import { CMD_ATTR, inputHash } from '../../lambdas/core/writes';
 import { football } from '../../lambdas/providers/football';
 import { github } from '../../lambdas/providers/github';
 import { trello } from '../../lambdas/providers/trello';
+import { LambdaInvokeContract } from '../contracts/lambda-invoke';
 import { SqsMoveTaskContract } from '../contracts/sqs-move-task';
 import { runCli } from '../helpers/cli';
 import { type Moto, startMoto } from '../helpers/moto';
@@ -30,6 +31,7 @@ const ops = opsMain();
 
 let moto: Moto;
 let proxy: SqsMoveTaskContract;
+let lambda: LambdaInvokeContract;
 let endpoint: string;
 let stage: MotoStage;
 let sqs: SQSClient;
@@ -43,12 +45,16 @@ beforeAll(async () => {
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', MOTO_CREDENTIALS.secretAccessKey);
   moto = await startMoto();
   proxy = new SqsMoveTaskContract(moto.url);
-  endpoint = await proxy.start();
+  // moto cannot run a function: Invoke is answered in process, every other call goes through the move-task proxy.
+  lambda = new LambdaInvokeContract(await proxy.start());
+  endpoint = await lambda.start();
   stage = await seedMotoStage(moto.url, STAGE, [github, trello, football]);
+  lambda.handlers.set(stage.pollers.football!, async () => ({ windows: 1 }));
   ({ sqs, dynamo, urls, tables } = stage);
 }, 60_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
+  await lambda?.stop();
   await proxy?.stop();
   await moto?.stop();
 });
@@ -147,7 +153,7 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     expect(outcomes).toEqual([expect.objectContaining({ commandId: 'c-7', status: 'queued' })]);
   });
 
-  it('lists the scheduler DLQ with the missed poll and its reason', async () => {
+  it('lists the scheduler DLQ with the missed poll and its reason, and redrives it through the poller', async () => {
     await send(urls['football-scheduler-dlq']!, JSON.stringify({ provider: 'football', poll: 'fixtures' }), {
       ERROR_CODE: 'AWS.Lambda.TooManyRequestsException',
       ERROR_MESSAGE: 'Rate exceeded',
@@ -166,6 +172,13 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     ]);
     const plan = await json<{ polls: unknown[] }>('redrive', 'football', '--queue', 'scheduler', '--dry-run');
     expect(plan.polls).toEqual([{ poll: 'fixtures', messages: 1, ok: true }]);
+    expect(lambda.calls).toEqual([]);
+    // The redrive runs the missed poll on the stage's poller, found by its tags, then empties the DLQ.
+    await json('redrive', 'football', '--queue', 'scheduler');
+    expect(lambda.calls.map((c) => [c.functionName, c.payload])).toEqual([
+      [stage.pollers.football, { provider: 'football', poll: 'fixtures' }],
+    ]);
+    expect(await depth(urls['football-scheduler-dlq']!)).toBe(0);
   });
 
   it('shows circuits, finds an archived event on S3, and retries it through the queue', async () => {

@@ -71,7 +71,7 @@ const CLIS: Cli[] = [
       [[], /^unknown provider with polls: \(none\); known: football$/],
       [['--provider', 'football', '--to', '2024-08-01'], /^--to needs --from$/],
       [['--provider', 'football', '--from', '2024-08-02', '--to', '2024-08-01'], /^--to must be after --from$/],
-      [['--provider', 'football', '--aws'], /^--aws needs --function/],
+      [['--provider', 'football', '--stage', 'prod'], /^--stage and --function need --aws$/],
       [['--provider', 'football', '--concurrency', '0'], /^--concurrency must be a positive integer, got 0$/],
       [['--provider'], /^Option '--provider <value>' argument missing$/],
     ],
