@@ -48,14 +48,14 @@ async function redriveAll(target: OpsTarget, ref: QueueRef, opts: RedriveOptions
   return target.redrive(ref, opts);
 }
 
-/** Waits until each command has run since `since` (its outcome succeeded or failed); returns those that did not. */
-async function settle(target: OpsTarget, ids: string[], since: number, opts: RedriveOptions): Promise<string[]> {
+/** Waits until each of a provider's commands has run since `since` (succeeded or failed); returns those that did not. */
+async function settle(target: OpsTarget, ref: QueueRef, ids: string[], since: number, opts: RedriveOptions) {
   const { doc, name } = target.tables();
   const store = new DynamoCommandStore(doc, name('commands'));
   const deadline = (opts.now ?? Date.now)() + (opts.waitMs ?? 300_000);
   let waiting = ids;
   for (;;) {
-    const outcomes = await Promise.all(waiting.map((id) => store.get(id)));
+    const outcomes = await Promise.all(waiting.map((id) => store.get(ref.provider, id)));
     waiting = waiting.filter((_, i) => {
       const o = outcomes[i];
       return !(o && Date.parse(o.updatedAt) >= since && (o.status === 'succeeded' || o.status === 'failed'));
@@ -86,6 +86,7 @@ async function redriveCommands(target: OpsTarget, ref: QueueRef, opts: RedriveOp
     phases.claims.length > 0 && phases.rest.length > 0 && opts.wait
       ? await settle(
           target,
+          ref,
           phases.claims.map((c) => c.commandId),
           since,
           opts,
