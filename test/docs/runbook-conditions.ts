@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { sendCommand } from '../../bin/ops/commands';
 import { archiveEntry, writeArchive } from '../../lambdas/core/archive';
 import { ATTR, toQueueMessage } from '../../lambdas/core/event-message';
 import type { Fault } from '../../local/simulators/faults';
@@ -253,6 +254,83 @@ export const signatureBurst: Condition = {
   },
 };
 
+/** A signed delivery as `npm run ops -- send github` sends it, and a forged one (401, nothing queued). */
+async function postGithub(stack: LocalStack, signingSecret: string): Promise<number> {
+  const signed = signAs('github', JSON.stringify(sampleGithubIssue()), signingSecret, {
+    headers: { 'x-github-event': 'issues' },
+  });
+  const res = await fetch(`${stack.url}/webhooks/github`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The runbook's `ops send github` got through (202) and nothing of GitHub's is dead-lettered. */
+async function githubDeliveryLands({ stack }: RunbookContext, runs: ShellRun[]): Promise<void> {
+  const send = runs.find((r) => /ops -- send github\b/.test(r.command));
+  expect(send?.output).toMatch(/^2\d\d /m);
+  await stack.drained();
+  expect(stack.queues.github!.dlq.list().map((m) => m.attributes[ATTR.failureReason])).toEqual([]);
+}
+
+/** A burst of forged deliveries past the GitHub route's throttle (the dev stage's, as `npm start` has it): 429s. */
+export const routeThrottled: Condition = {
+  async drive({ stack }) {
+    const statuses = await Promise.all(Array.from({ length: 120 }, () => postGithub(stack, 'forged')));
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    return undefined;
+  },
+  repaired: githubDeliveryLands,
+};
+
+/** A flood of junk on the GitHub route: forged signatures (401) and bodies that are no event (400). */
+export const routeJunk: Condition = {
+  async drive({ stack }) {
+    const junk = () =>
+      fetch(`${stack.url}/webhooks/github`, { method: 'POST', body: 'not json' }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    const statuses = await Promise.all([
+      ...Array.from({ length: 10 }, () => postGithub(stack, 'forged')),
+      ...Array.from({ length: 10 }, junk),
+    ]);
+    expect(statuses.every((s) => s >= 400 && s < 500)).toBe(true);
+    return undefined;
+  },
+  repaired: githubDeliveryLands,
+};
+
+/**
+ * Trello writers held (as a disabled event source or a throttled writer holds them) while commands queue: the
+ * backlog and the oldest command's age grow. Once the writers run again (the mitigation, which has no local
+ * command), the queue drains and every command succeeds; nothing is dead-lettered.
+ */
+export const heldWriters: Condition = {
+  async drive({ stack }) {
+    await stack.writes.pause();
+    const ref = `RBQ-${randomUUID().slice(0, 8)}`;
+    for (let i = 0; i < 3; i += 1) {
+      const input = { ref: `${ref}-${i}`, idList: TRELLO_SEED.lists.todo, name: `Queued card ${i}` };
+      expect((await sendCommand(stack.url, 'trello', 'createCard', input)).status).toBe(202);
+    }
+    await until(() => (stack.writes.queues.trello!.queue.depth().total >= 3 ? true : undefined), 'the backlog');
+    return undefined;
+  },
+  async repaired({ stack }) {
+    stack.writes.start();
+    await stack.drained();
+    expect(stack.writes.queues.trello!.queue.depth().total).toBe(0);
+    expect(stack.writes.queues.trello!.dlq.depth().total).toBe(0);
+    const mine = (await stack.writes.commands.list('trello')).filter((o) => o.ref?.startsWith('RBQ-'));
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine.map((o) => o.status)).toEqual(mine.map(() => 'succeeded'));
+  },
+};
+
 /**
  * Every runbook, one entry per rule: add yours when you add `docs/runbooks/<rule>.md` (the test fails for a runbook
  * without one). A `condition` drives the alarm's state and checks the repair; `noCondition` says why the local
@@ -264,9 +342,13 @@ export const RUNBOOKS: Record<string, RunbookEntry> = {
       'the ingest path answering 5xx needs a crash or a throttle the local gateway has no knob for; the sync refetches a window either way',
     placeholders: { '<provider>': 'football' },
   },
+  'api-route-4xx-rate': { condition: routeJunk },
+  'api-route-throttled': { condition: routeThrottled },
   'api-sunset-soon': { noCondition: 'the repair is a code change and a deploy; versions shows the notices either way' },
   'circuit-open': { condition: footballCircuitOpen },
   'command-dlq-not-empty': { condition: commandDeadLetters },
+  'command-queue-age': { condition: heldWriters },
+  'command-queue-backlog': { condition: heldWriters },
   'event-lag-p95': { condition: webhookDeadLetter },
   'gaps-failing': { condition: footballGaps(500) },
   'gaps-open': { condition: footballGaps(503) },

@@ -5,6 +5,7 @@ import { opsMain } from '../../bin/ops/main';
 import * as verbs from '../../bin/ops/verbs';
 import { ALARM_RULES } from '../../lambdas/core/alarm-rules';
 import { providers } from '../../lambdas/providers';
+import { stageConfig } from '../../lib/stages';
 import { SqsMoveTaskContract } from '../contracts/sqs-move-task';
 import { runCli } from '../helpers/cli';
 import {
@@ -27,6 +28,11 @@ const RULES = readdirSync(join(ROOT, 'docs', 'runbooks'))
   .filter((f) => f.endsWith('.md') && f !== 'README.md')
   .map((f) => f.replace(/\.md$/, ''))
   .sort();
+const LOCAL_ONLY = new Set(
+  Object.entries(verbs)
+    .filter(([, v]) => v.localOnly)
+    .map(([name]) => name),
+);
 const shownIn = (rule: string): Shown[] => commandsIn(`docs/runbooks/${rule}.md`, { inline: false });
 
 /** The command with its placeholders filled: the rule's own values, then the condition's, then the defaults. */
@@ -81,7 +87,13 @@ describe('every runbook command, run as on-call types it, against a local stack 
       p.name === 'football' ? { ...p, circuitBreaker: { ...p.circuitBreaker, halfOpenAfterMs: 1000 } } : p,
     );
     // Visibility as in AWS terms: well above a batch's time on a loaded machine, so nothing is redelivered early.
-    stack = await testStack({ polls: { autoStart: false }, providers: fastProbe, visibilityTimeoutMs: 5000 });
+    // Each route throttled as `npm start` throttles it (the dev stage's budget), so a burst gets its 429s.
+    stack = await testStack({
+      polls: { autoStart: false },
+      providers: fastProbe,
+      visibilityTimeoutMs: 5000,
+      throttle: stageConfig('dev').throttle,
+    });
     const s = stack.stack;
     for (const { event } of s.polls!.scheduler.schedules) await s.polls!.scheduler.invoke(event);
     announceStack(s);
@@ -144,7 +156,8 @@ describe('every runbook ops line with --aws, against a stage in moto', () => {
     for (const rule of RULES) {
       for (const s of shownIn(rule)) {
         const args = opsArgs(fill(s.command.replace(/\s--aws\b|\s--stage\s+\S+/g, ''), rule, { '<event-id>': 'none' }));
-        if (!args) continue;
+        // A verb that acts on the local stack only (send, command) refuses --aws, as its usage says.
+        if (!args || LOCAL_ONLY.has(args[0]!)) continue;
         const run = await runCli(ops, [...args, '--aws', '--stage', stage, '--endpoint-url', endpoint], {
           ...process.env,
           AWS_REGION: MOTO_REGION,
