@@ -4,7 +4,9 @@ import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
 import { QUEUE_KINDS, type QueueKind } from '../lambdas/core/resource-tags';
 import { missedPoll } from '../lambdas/core/scheduler-dead-letter';
+import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
+import { localRequestRefusal } from './request-guard';
 
 /** A dead letter as the ops CLI reads it: what SQS ReceiveMessage gives, body included. */
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
@@ -64,8 +66,9 @@ const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|
 
 /**
  * The local stack's admin API for `npm run ops` (which runs in another process), always on
- * 127.0.0.1: it can read and move queued messages, so it is never exposed beyond this machine.
- * `{kind}` is webhooks (the default), commands or scheduler.
+ * 127.0.0.1: it can read and move queued messages, so it is never exposed beyond this machine, and a browser page
+ * cannot reach it either (localRequestRefusal: no cross-site request, JSON bodies only). `{kind}` is webhooks (the
+ * default), commands or scheduler.
  *
  *   GET  /_local/queues                                   depth of every queue and DLQ
  *   GET  /_local/queues/{provider}/{kind}/dlq?limit=N     dead-lettered messages with attributes and body
@@ -109,17 +112,24 @@ function depths(parts: AdminApiParts) {
 }
 
 async function handle(parts: AdminApiParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Every admin route, present and future, passes the same guard as the command routes.
+  const refusal = localRequestRefusal({ method: req.method ?? 'GET', headers: req.headers });
+  if (refusal) return send(res, refusal.status, { error: refusal.error });
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (req.method === 'GET' && url.pathname === '/_local/queues') return send(res, 200, depths(parts));
   const poll = /^\/_local\/polls\/([^/]+)\/([^/]+)\/run$/.exec(url.pathname);
   if (poll && req.method === 'POST') {
     if (!parts.runPoll) return send(res, 404, { error: 'this stack runs no polls' });
-    const summary = await parts.runPoll(decodeURIComponent(poll[1]!), decodeURIComponent(poll[2]!));
-    return send(res, 200, { summary });
+    const [provider, name] = [decodePathPart(poll[1]!), decodePathPart(poll[2]!)];
+    if (provider === undefined || name === undefined) return send(res, 400, { error: 'malformed_path' });
+    return send(res, 200, { summary: await parts.runPoll(provider, name) });
   }
   const match = QUEUE_PATH.exec(url.pathname);
   const kind = (match?.[2] ?? 'webhooks') as QueueKind;
-  const q = match ? parts.queues[kind]?.[decodeURIComponent(match[1]!)] : undefined;
+  const name = match ? decodePathPart(match[1]!) : undefined;
+  if (match && name === undefined) return send(res, 400, { error: 'malformed_path' });
+  const byProvider = parts.queues[kind];
+  const q = name !== undefined && byProvider && Object.hasOwn(byProvider, name) ? byProvider[name] : undefined;
   if (!match || !q) return send(res, 404, { error: 'not_found' });
   const action = match[3];
   const mine = () => q.dlq.list().filter((m) => !q.owns || q.owns(m));

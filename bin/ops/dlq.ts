@@ -1,5 +1,6 @@
 import { type DeadLetterSummary, deadLetterSummary } from '../../lambdas/core/dead-letter-summary';
 import type { QueueKind } from '../../lambdas/core/resource-tags';
+import { printable } from '../../lambdas/core/printable';
 import { positiveInt } from '../cli/main';
 import type { OpsTarget, QueueRef } from './target';
 import type { OpsVerb } from './verb';
@@ -40,7 +41,7 @@ const subject = (m: DeadLetterSummary): string =>
 export function dlqText(r: DlqResult): string {
   const lines = r.messages.map(
     (m) =>
-      `${m.sentAt}  ${subject(m)}  ${m.failureKind ?? '?'} after ${m.receiveCount ?? '?'} attempt(s): ${m.failureReason ?? '(no reason recorded)'}${m.claimChecked ? '  [body in blob store]' : ''}`,
+      `${m.sentAt}  ${printable(subject(m), 200)}  ${printable(m.failureKind ?? '?', 64)} after ${printable(m.receiveCount ?? '?', 8)} attempt(s): ${printable(m.failureReason ?? '(no reason recorded)', 1000)}${m.claimChecked ? '  [body in blob store]' : ''}`,
   );
   return [
     ...lines,

@@ -24,7 +24,8 @@ const start = () =>
   startLocalStack({
     port: 0,
     dataDir,
-    visibilityTimeoutMs: 400,
+    // Well above a batch's time on a loaded machine (nothing redelivered early), short enough for a claim's retry.
+    visibilityTimeoutMs: 3000,
     sink,
     observability: { timeScale: 60, tickMs: 50 },
   });
