@@ -10,8 +10,10 @@ import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
 import type { ProviderDefinition } from '../lambdas/core/provider';
+import { POLLER_ROLE } from '../lambdas/core/resource-tags';
 import { acknowledgeRolePolicies, acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { allowProviderCalls } from './provider-calls';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { grantProviderItems, type ItemAction } from './table-grants';
@@ -70,7 +72,9 @@ export class PollIntegration extends Construct {
     const { provider } = props;
     const timeoutSeconds = pollerTimeoutSeconds(provider);
     this.dlq = props.dlq ?? this.ownDlq();
+    if (!props.dlq) tagForOps(this.dlq, 'scheduler-dlq', provider.name);
     this.poller = this.pollerFunction(props, timeoutSeconds);
+    tagForOps(this.poller, POLLER_ROLE, provider.name);
     this.addSchedules(props);
     const monitoring = props.shared.observability
       .provider(provider.name, provider.displayName)
@@ -118,7 +122,7 @@ export class PollIntegration extends Construct {
     items(tables.checkpoints, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     items(tables.gaps, ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
     items(tables.quarantine, ['dynamodb:UpdateItem']);
-    allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices });
+    allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits });
     return poller;
   }
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { RunSummary } from '../../lambdas/core/sync/run-poll';
 import { instant } from '../../lambdas/core/sync/windows';
 import { providers } from '../../lambdas/providers';
+import { DEFAULT_STAGE } from '../../lib/stages';
 import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import { type CliIO, cliMain, parseCli, positiveInt, UsageError } from '../cli/main';
 import { syncProgress } from './progress';
@@ -12,7 +13,7 @@ import { printable, terminalSafe } from '../../lambdas/core/printable';
 
 const DAY = 86_400_000;
 
-export const USAGE = `npm run sync -- --provider NAME [--poll NAME] [--from DATE --to DATE] [--json] [--aws --function NAME]
+export const USAGE = `npm run sync -- --provider NAME [--poll NAME] [--from DATE --to DATE] [--json] [--aws [--stage NAME]]
 
 Runs a poll over a range (a backfill: --from/--to, dates inclusive, UTC), or as its schedule does
 (from its checkpoint) without them. Locally by default: the local stack's DynamoDB if \`npm start\`
@@ -24,7 +25,8 @@ Options:
   --from DATE --to DATE  the range, e.g. 2024-08-01 and 2024-08-31 (--to defaults to now)
   --json               one JSON summary at the end instead of the progress bar
   --aws                invoke the deployed poller once per window instead of running locally
-  --function NAME      the poller function (CloudFormation output PollerFunction<provider>)
+  --stage NAME         which stage with --aws (default ${DEFAULT_STAGE}): its poller is found by its tags
+  --function NAME      the poller function, instead of finding it (CloudFormation output PollerFunction<provider>)
   --concurrency N      windows invoked at once with --aws (default 2; they share the provider's limit)
   --endpoint-url URL   Lambda endpoint (tests); default the SDK's
   --data-dir DIR       the local stack's data folder (default .local)
@@ -39,6 +41,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   aws: { type: 'boolean', default: false },
   function: { type: 'string' },
+  stage: { type: 'string' },
   concurrency: { type: 'string', default: '2' },
   'endpoint-url': { type: 'string' },
   'data-dir': { type: 'string', default: '.local' },
@@ -76,6 +79,18 @@ function pollOf(providerName: string | undefined, pollName: string | undefined):
   return [provider, poll];
 }
 
+/** The stage's poller of a provider, found by its tags as the ops CLI finds resources. */
+async function pollerOf(provider: string, stage: string | undefined, endpoint: string | undefined, io: CliIO) {
+  const [{ ResourceGroupsTaggingAPIClient }, { SQSClient }, { discoverStage }] = await Promise.all([
+    import('@aws-sdk/client-resource-groups-tagging-api'),
+    import('@aws-sdk/client-sqs'),
+    import('../ops/aws-resources'),
+  ]);
+  const config = { endpoint, region: io.env.AWS_REGION ?? (endpoint ? 'us-east-1' : undefined) };
+  const clients = { tagging: new ResourceGroupsTaggingAPIClient(config), sqs: new SQSClient(config) };
+  return (await discoverStage(clients, stage ?? DEFAULT_STAGE)).poller(provider);
+}
+
 const PAUSED = new Set<RunSummary['stopped']>(['rate_limited', 'quota_exhausted', 'paused']);
 
 /**
@@ -89,8 +104,7 @@ export const main = cliMain(USAGE, async (argv, io: CliIO) => {
   const { values } = parseCli(argv, { options: OPTIONS });
   const [provider, poll] = pollOf(values.provider, values.poll);
   const range = parseRange(values.from, values.to, Date.now());
-  if (values.aws && !values.function)
-    throw new UsageError('--aws needs --function (the CloudFormation output PollerFunction<provider>)');
+  if (!values.aws && (values.stage || values.function)) throw new UsageError('--stage and --function need --aws');
   const concurrency = positiveInt('concurrency', values.concurrency);
   const started = Date.now();
   const bar = values.json ? undefined : syncProgress(io);
@@ -100,7 +114,12 @@ export const main = cliMain(USAGE, async (argv, io: CliIO) => {
         provider,
         poll,
         range,
-        { functionName: values.function!, concurrency, endpoint: values['endpoint-url'], env: io.env },
+        {
+          functionName: values.function ?? (await pollerOf(provider.name, values.stage, values['endpoint-url'], io)),
+          concurrency,
+          endpoint: values['endpoint-url'],
+          env: io.env,
+        },
         onProgress,
       )
     : runLocal(provider, poll, range, resolve(values['data-dir']), io, onProgress).then((s) => ({

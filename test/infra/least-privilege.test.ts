@@ -9,7 +9,7 @@ import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
 import { recordKey } from '../../lambdas/core/records';
 import { pollKey } from '../../lambdas/core/sync/state';
-import type { TableName } from '../../lambdas/core/tables';
+import { TABLES, type TableName, type TableSpec } from '../../lambdas/core/tables';
 import { entityKey } from '../../lambdas/core/writes/external-ids';
 import { commandKey } from '../../lambdas/core/writes/outcomes';
 import {
@@ -79,6 +79,7 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
   externalIds: (p) => [entityKey({ provider: p, entity: 'card', ref: 'T-1' })],
   commands: (p) => [commandKey(p, 'c-1')],
   apiNotices: (p) => [p],
+  circuits: (p) => [p],
   checkpoints: (p) => [pollKey(p, 'fixtures')],
   gaps: (p) => [pollKey(p, 'fixtures')],
   quarantine: (p) => [pollKey(p, 'fixtures')],
@@ -86,7 +87,7 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
 
 /** The `dynamodb:LeadingKeys` patterns a provider's grant on a table must carry (the table's key layout). */
 const keyPatterns = (table: TableName, provider: string): string[] =>
-  table === 'apiNotices' ? [provider] : [`${provider}#*`];
+  (TABLES[table] as TableSpec).providerKey === 'exact' ? [provider] : [`${provider}#*`];
 
 /** The shared table a resource is, by name in lambdas/core/tables.ts. */
 function tableOf(s: StageSynth, resource: string): TableName | undefined {
@@ -150,6 +151,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.externalIds), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
         [arn(st.tables.commands), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
     case 'poller':
@@ -160,6 +162,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
     default:
