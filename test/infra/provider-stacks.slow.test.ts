@@ -197,7 +197,7 @@ describe('forty webhook, ten poll and ten write providers in one prod stage', ()
     expect(readers.length).toBeGreaterThan(0);
   });
 
-  it('keeps the secrets of the first providers listed, and every output the ops CLI reads, in the base stack', () => {
+  it('keeps the secrets of the first providers listed, and every provider output, in the base stack', () => {
     const base = s.templates[`${stackName('prod')}.template.json`]!.template;
     const secrets = (t: Template) => Object.keys(t.Resources).filter((id) => t.Resources[id]!.Type === SECRET);
     // The allowance counts the secrets providers declare; a stage's allow lists add theirs beside them.
@@ -210,7 +210,7 @@ describe('forty webhook, ten poll and ten write providers in one prod stage', ()
     expect(Stack.of(Object.values(s.stack.secrets[last]!)[0]!)).not.toBe(s.stack);
     for (const p of generatedProviders()) {
       const id = p.name.replace(/[^A-Za-z0-9]/g, '');
-      if (p.webhook) expect(Object.keys(base.Outputs ?? {})).toEqual(expect.arrayContaining([`QueueUrl${id}`]));
+      if (p.webhook) expect(Object.keys(base.Outputs ?? {})).toEqual(expect.arrayContaining([`WebhookUrl${id}`]));
       if (p.writes) expect(Object.keys(base.Outputs ?? {})).toEqual(expect.arrayContaining([`CommandUrl${id}`]));
     }
   });
