@@ -18,6 +18,10 @@ export const ENV = {
   checkpointsTable: 'CHECKPOINTS_TABLE',
   gapsTable: 'GAPS_TABLE',
   quarantineTable: 'QUARANTINE_TABLE',
+  /** The stage's change bus (EventBridge): where the change publisher puts change events. */
+  changeBus: 'CHANGE_BUS',
+  /** The route a route function runs (lambdas/routes.ts, by name). */
+  route: 'ROUTE',
 } as const;
 
 /** CloudWatch namespace of every metric the stack emits. */
