@@ -16,6 +16,7 @@ import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
+import { SlackSimulator } from './simulators/slack';
 import { StripeSimulator } from './simulators/stripe';
 import { TrelloSimulator } from './simulators/trello';
 import type { ProviderSimulator } from './simulators/base';
@@ -42,7 +43,7 @@ export interface CommandQueues {
 
 export interface LocalWrites {
   queues: Record<string, CommandQueues>;
-  simulators: { stripe?: StripeSimulator; trello?: TrelloSimulator };
+  simulators: { stripe?: StripeSimulator; trello?: TrelloSimulator; slack?: SlackSimulator };
   clients: Record<string, Client>;
   externalIds: DynamoExternalIdStore;
   commands: DynamoCommandStore;
@@ -60,6 +61,10 @@ const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderS
     start: async (s) =>
       new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token') }),
     basePath: '',
+  },
+  slack: {
+    start: async (s) => new SlackSimulator({ botToken: await s.get('slack', 'botToken') }),
+    basePath: '/api',
   },
 };
 
@@ -127,8 +132,8 @@ function commandPipeline(
 
 /**
  * Outbound writes on one machine: per provider with writes, a command queue and DLQ, the writer behind
- * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe and
- * Trello get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` point elsewhere.
+ * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe, Trello and
+ * Slack get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` / `SLACK_BASE_URL` point elsewhere.
  *
  * @example
  * const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, visibilityTimeoutMs: 30_000, maxReceiveCount: 5 });
