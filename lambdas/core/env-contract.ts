@@ -20,7 +20,7 @@ export const ENV = {
   quarantineTable: 'QUARANTINE_TABLE',
   /** The stage's change bus (EventBridge): where the change publisher puts change events. */
   changeBus: 'CHANGE_BUS',
-  /** The route a route function runs (lambdas/routes.ts, by name). */
+  /** The route a route function runs, as JSON (checked at synth time). */
   route: 'ROUTE',
 } as const;
 
