@@ -65,6 +65,8 @@ export const stageSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
+    /** Days the change bus's archive keeps change events for replay (docs/change-events.md). */
+    changeArchiveRetentionDays: z.number().int().positive().default(7),
     /** The api-sunset-soon alarm fires when an endpoint in use has a sunset date this close (days). */
     sunsetWarningDays: z.number().int().positive().default(30),
     /** Threshold and evaluation overrides per alarm rule (defaults in lambdas/core/alarm-rules.ts). */
@@ -104,6 +106,7 @@ const STAGE_INPUTS = {
     logRetentionDays: 7,
     throttle: { rateLimit: 20, burstLimit: 40 },
     archiveRetentionDays: 3,
+    changeArchiveRetentionDays: 3,
     // Dev sees forged test traffic on purpose; page only on a flood.
     alarms: { 'signature-rejections': { threshold: 50 } },
   },
@@ -119,6 +122,8 @@ const STAGE_INPUTS = {
     logRetentionDays: 90,
     throttle: { rateLimit: 100, burstLimit: 200 },
     archiveRetentionDays: 14,
+    // Routes' commands can be replayed from a month of changes (a bad route fixed, a target down for days).
+    changeArchiveRetentionDays: 30,
     // Prod gets two months' notice of a sunset: time for a release train.
     sunsetWarningDays: 60,
   },

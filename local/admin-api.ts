@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
+import type { LocalChanges } from './changes';
 import type { LocalQueue, StoredMessage } from './queue';
 
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
@@ -32,6 +33,8 @@ const MAX_ADMIN_BODY = 64 * 1024 * 1024;
  *   GET  /_local/queues/{provider}/dlq?limit=N     dead-lettered messages with their attributes
  *   POST /_local/queues/{provider}/redrive         moves the DLQ back to the queue -> { moved }
  *   POST /_local/queues/{provider}/messages        { messages: [{ body, attributes }] } -> { enqueued }
+ *   GET  /_local/changes/dlq?limit=N               the change DLQ (stream and route failures) with their reasons
+ *   POST /_local/changes/replay                    { provider?, type?, since? } -> { replayed }: the archive to the routes
  *
  * @example
  * const admin = await startAdminApi(queues);
@@ -39,6 +42,7 @@ const MAX_ADMIN_BODY = 64 * 1024 * 1024;
  */
 export async function startAdminApi(
   queues: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
+  changes?: LocalChanges,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(
     (req, res) => void handle(req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message })),
@@ -53,6 +57,7 @@ export async function startAdminApi(
         Object.entries(queues).map(([provider, q]) => ({ provider, queue: q.queue.depth(), dlq: q.dlq.depth() })),
       );
     }
+    if (changes && url.pathname.startsWith('/_local/changes/')) return changesRoute(req, res, url, changes);
     const match = /^\/_local\/queues\/([^/]+)\/(dlq|redrive|messages)$/.exec(url.pathname);
     const q = match ? queues[decodeURIComponent(match[1]!)] : undefined;
     if (!match || !q) return send(res, 404, { error: 'not_found' });
@@ -87,6 +92,25 @@ export async function startAdminApi(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The change DLQ and archive replay (`npm run ops -- changes --dlq`, `--replay`). */
+async function changesRoute(req: IncomingMessage, res: ServerResponse, url: URL, changes: LocalChanges): Promise<void> {
+  if (url.pathname === '/_local/changes/dlq' && req.method === 'GET') {
+    const limit = Number(url.searchParams.get('limit') ?? 100);
+    const messages = changes.dlq
+      .list()
+      .slice(0, Number.isFinite(limit) ? limit : 100)
+      .map(deadLetter);
+    return send(res, 200, { messages, total: changes.dlq.depth().total });
+  }
+  if (url.pathname === '/_local/changes/replay' && req.method === 'POST') {
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, string | undefined>;
+    return send(res, 200, {
+      replayed: changes.bus.replay({ provider: body.provider, type: body.type, since: body.since }),
+    });
+  }
+  return send(res, 404, { error: 'not_found' });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

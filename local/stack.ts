@@ -24,6 +24,10 @@ import { startAdminApi } from './admin-api';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
+import { type LocalChanges, type LocalChangesOptions, startLocalChanges } from './changes';
+import { RecordStream } from './record-stream';
+import type { Route } from '../lambdas/core/routes/route';
+import { ROUTES } from '../lambdas/routes';
 
 export interface LocalStackOptions {
   port?: number;
@@ -54,6 +58,10 @@ export interface LocalStackOptions {
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The routes it runs (default lambdas/routes.ts). */
+  routes?: readonly Route[];
+  /** Change events: chaos faults on the bus, the stream's retries. */
+  changes?: Pick<LocalChangesOptions, 'busFaults' | 'streamRetries'>;
 }
 
 export interface ProviderQueues {
@@ -82,6 +90,8 @@ export interface LocalStack {
   writes: LocalWrites;
   /** Scheduled polls, simulators and the `GET /records/{provider}/{type}` page, when `polls` was given. */
   polls?: LocalPolls;
+  /** Change events (the records table's stream into a local bus with an archive) and the routes on it. */
+  changes: LocalChanges;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -285,6 +295,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
   const dynamo = await startDynamo({ dir: opts.memory ? undefined : join(dataDir, 'dynamodb') });
+  // Before anything writes a record: dynalite has no streams, so the local stack makes the records table's.
+  const stream = new RecordStream(dynamo.client, dynamo.tableName('records'));
   const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
   const maxReceiveCount = opts.maxReceiveCount ?? 5;
   const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 30_000;
@@ -304,18 +316,37 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   addHealthPage(api, queues);
   const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer };
   const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
+  const changes = startLocalChanges({
+    stream,
+    records,
+    writes,
+    providers,
+    routes: opts.routes ?? ROUTES,
+    dataDir,
+    sink,
+    ...opts.changes,
+  });
+  monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
-  const admin = await startAdminApi(queues);
+  const admin = await startAdminApi(queues, changes);
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { dlq }] of Object.entries(writes.queues))
     monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
   writes.start();
   const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
+  const all = [...Object.values(queues), ...Object.values(writes.queues)];
   return {
     ...parts,
     adminUrl: admin.url,
-    drained: () => drained([...Object.values(queues), ...Object.values(writes.queues)]),
+    changes,
+    // Changes make commands and commands make no records, but a webhook may still be queued: until all is quiet.
+    drained: async () => {
+      do {
+        await drained(all);
+        await changes.drained();
+      } while (all.some(({ queue }) => queue.depth().total > 0) || stream.depth > 0);
+    },
     pauseProcessing: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
     resumeProcessing: () => {
       for (const m of mappings) m.start();
@@ -326,6 +357,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await polls?.stop();
       await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));
+      await changes.stop();
       await writes.stop();
       await dynamo.close();
       await closeLogs();
