@@ -90,7 +90,7 @@ export function startLocalChanges(opts: LocalChangesOptions): LocalChanges {
     },
     stop: async () => {
       await opts.stream.stop();
-      await bus.drained();
+      await bus.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BusEntry } from '../lambdas/core/changes/bus-entry';
 import type { ChangeBus } from '../lambdas/core/changes/publish';
@@ -71,9 +71,12 @@ export class LocalEventBus implements ChangeBus {
   readonly recent: ChangeEvent[] = [];
   private readonly targets: BusTarget[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly archive: WriteStream;
 
   constructor(private readonly opts: LocalEventBusOptions) {
     mkdirSync(dirname(opts.archiveFile), { recursive: true });
+    // Appended in the background: a synchronous write per event would hold up every handler on this thread.
+    this.archive = createWriteStream(opts.archiveFile, { flags: 'a' });
   }
 
   addTarget(target: BusTarget): void {
@@ -93,7 +96,7 @@ export class LocalEventBus implements ChangeBus {
         resources: [],
         detail: JSON.parse(entry.detail) as ChangeEvent['detail'],
       };
-      appendFileSync(this.opts.archiveFile, `${JSON.stringify(event)}\n`);
+      this.archive.write(`${JSON.stringify(event)}\n`);
       this.recent.push(event);
       if (this.recent.length > 200) this.recent.shift();
       this.deliver(event);
@@ -108,17 +111,30 @@ export class LocalEventBus implements ChangeBus {
    * events keep their detail, so routes make the same commands). Returns how many.
    *
    * @example
-   * await bus.replay({ since: '2025-01-01T00:00:00Z' }, 'fix-routes');
+   * await bus.replay({ since: '2025-01-01T00:00:00Z' }, 'fix-routes'); // 12
    */
-  replay(filter: ChangeFilter = {}, name = `replay-${Date.now()}`): number {
+  async replay(filter: ChangeFilter = {}, name = `replay-${Date.now()}`): Promise<number> {
+    await this.flushed();
     const events = readArchive(this.opts.archiveFile, filter);
     for (const event of events) this.deliver({ ...event, id: randomUUID(), 'replay-name': name });
     return events.length;
   }
 
-  /** Resolves when no delivery is in flight. */
+  /** Resolves when no delivery is in flight and the archive is on disk. */
   async drained(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.flushed();
+  }
+
+  /** Closes the archive file. */
+  async close(): Promise<void> {
+    await this.drained();
+    await new Promise<void>((resolve) => this.archive.end(() => resolve()));
+  }
+
+  // A write's callback runs once it and everything before it is written.
+  private flushed(): Promise<void> {
+    return new Promise((resolve) => this.archive.write('', () => resolve()));
   }
 
   private deliver(event: ChangeEvent): void {

@@ -26,7 +26,7 @@ import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
 import { type LocalChanges, type LocalChangesOptions, startLocalChanges } from './changes';
 import { RecordStream } from './record-stream';
-import type { Route } from '../lambdas/core/routes/route';
+import { type Route, routesFor } from '../lambdas/core/routes/route';
 import { ROUTES } from '../lambdas/routes';
 
 export interface LocalStackOptions {
@@ -58,7 +58,7 @@ export interface LocalStackOptions {
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
   env?: Record<string, string | undefined>;
-  /** The routes it runs (default lambdas/routes.ts). */
+  /** The routes it runs (default: those of lambdas/routes.ts whose providers it serves). */
   routes?: readonly Route[];
   /** Change events: chaos faults on the bus, the stream's retries. */
   changes?: Pick<LocalChangesOptions, 'busFaults' | 'streamRetries'>;
@@ -321,7 +321,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     records,
     writes,
     providers,
-    routes: opts.routes ?? ROUTES,
+    routes: opts.routes ?? routesFor(ROUTES, providers),
     dataDir,
     sink,
     ...opts.changes,

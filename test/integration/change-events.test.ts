@@ -109,7 +109,7 @@ describe('change events on the local stack (the records table stream, emulated: 
     const slack = stack.writes.simulators.slack!;
     const posts = [...slack.messages.values()].flat().length;
     const cards = stack.writes.simulators.trello!.cards.size;
-    const replayed = stack.changes.bus.replay();
+    const replayed = await stack.changes.bus.replay();
     expect(replayed).toBe(archive().length);
     await stack.drained();
     expect([...slack.messages.values()].flat().length).toBe(posts);

@@ -122,6 +122,12 @@ export async function publishChanges(changes: StreamChange[], deps: PublishDeps)
     }
   }
   await flush();
+  deps.telemetry.log('info', 'change batch done', {
+    published: result.published,
+    unchanged: result.unchanged,
+    dead_lettered: result.deadLettered,
+    ...(result.failedAt ? { failed_at: result.failedAt } : {}),
+  });
   return result;
 }
 
@@ -156,10 +162,10 @@ async function putChunk(chunk: Step[], deps: PublishDeps, result: PublishResult)
     const d = s.detail!;
     result.published += 1;
     emitMetric(deps.telemetry, METRIC.ChangesPublished, 1, 'Count', { provider: d.provider, operation: d.type });
-    deps.telemetry.log('info', 'change published', {
+    // Debug: one line per change would cost as much again as the processor's own line per event.
+    deps.telemetry.log('debug', 'change published', {
       provider: d.provider,
       record_type: d.type,
-      record_key: d.key,
       version: d.version,
       change: d.change,
       event_id: d.eventId,

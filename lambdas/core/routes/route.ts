@@ -58,3 +58,14 @@ export const ROUTE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
  * routeCommandId('bug-to-trello', '9f2c...') // 'bug-to-trello.9f2c...'
  */
 export const routeCommandId = (route: string, eventId: string): string => `${route}.${eventId}`;
+
+/**
+ * The routes a stack of these providers can run: both ends present (a stack built for a few providers, a test's).
+ *
+ * @example
+ * routesFor(ROUTES, [github, trello]) // the GitHub-to-Trello route only
+ */
+export function routesFor(routes: readonly Route[], providers: readonly { name: string; writes?: object }[]): Route[] {
+  const has = (name: string) => providers.find((p) => p.name === name);
+  return routes.filter((r) => has(r.on.provider) && has(r.do.provider)?.writes);
+}
