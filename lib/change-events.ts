@@ -140,7 +140,8 @@ export class ChangeEvents extends Construct {
     const { shared } = props;
     const target = props.commands[route.do.provider];
     if (!target) throw new Error(`route ${route.name}: ${route.do.provider} has no command queue in this stack`);
-    const fn = new HandlerFunction(this, `Route-${route.name}`, {
+    const scope = new Construct(this, `Route-${route.name}`);
+    const fn = new HandlerFunction(scope, 'Function', {
       handler: 'change-route',
       timeout: Duration.seconds(30),
       environment: {
@@ -165,7 +166,7 @@ export class ChangeEvents extends Construct {
     shared.tables.records.grant(fn, 'dynamodb:GetItem');
     this.dlq.grantSendMessages(fn);
     const pattern = routePattern(route);
-    const rule = new Rule(this, `Rule-${route.name}`, {
+    const rule = new Rule(scope, 'Rule', {
       eventBus: this.bus,
       description: route.description ?? `Route ${route.name}`,
       eventPattern: {

@@ -106,9 +106,8 @@ async function changesRoute(req: IncomingMessage, res: ServerResponse, url: URL,
   }
   if (url.pathname === '/_local/changes/replay' && req.method === 'POST') {
     const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, string | undefined>;
-    return send(res, 200, {
-      replayed: changes.bus.replay({ provider: body.provider, type: body.type, since: body.since }),
-    });
+    const replayed = await changes.bus.replay({ provider: body.provider, type: body.type, since: body.since });
+    return send(res, 200, { replayed });
   }
   return send(res, 404, { error: 'not_found' });
 }

@@ -80,6 +80,17 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
       [arn(st.tables.checkpoints), ['dynamodb:GetItem']],
     ]);
   }
+  // The change publisher serves every provider: the records table's stream in, its bus and the change DLQ out.
+  if (fn.kind === 'change-stream') {
+    return new Map([
+      [
+        `<${s.idOf(st.tables.records)}.StreamArn>`,
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      ],
+      [arn(st.changes.bus), ['events:PutEvents']],
+      [arn(st.changes.dlq), SEND],
+    ]);
+  }
   const p = fn.provider!;
   const secret = (name: string) => `<${s.idOf(st.secrets[p]![name]!)}>`;
   const bucket = arn(st.blobs.bucket);
@@ -116,6 +127,14 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.commands), ITEMS],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+      ]);
+    // A route's function (its PROVIDER is its target's): that command queue, the command outcomes, one record read.
+    case 'change-route':
+      return new Map([
+        [arn(st.commands[p]!.queue), SEND],
+        [arn(st.tables.commands), ITEMS],
+        [arn(st.tables.records), ['dynamodb:GetItem']],
+        [arn(st.changes.dlq), SEND],
       ]);
     case 'poller':
       return new Map([
@@ -158,6 +177,8 @@ function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
     switch (r.Type) {
       case 'AWS::SQS::Queue':
       case 'AWS::SecretsManager::Secret':
+        // The change DLQ is shared and holds no provider's data, only keys and reasons (lib/change-events.ts).
+        if (t.id === s.idOf(s.stack.changes.dlq)) break;
         if (ownerOf(s, t.id) !== fn.provider) findings.push(`${where}: another provider's ${r.Type}`);
         break;
       case 'AWS::S3::Bucket':
@@ -211,20 +232,26 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
   });
 
-  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer', 'poller', 'records-read'])(
-    '%s of each provider touches exactly its own resources, with only the actions it needs',
-    (kind) => {
-      const fns = ours().filter((f) => f.kind === kind);
-      expect(fns.length).toBeGreaterThan(0);
-      for (const fn of fns) {
-        const expected = expectedAccess(s(), fn)!;
-        const granted = ownGrants(fn);
-        expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
-        for (const [resource, actions] of granted)
-          expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
-      }
-    },
-  );
+  it.each([
+    'webhook-ingest',
+    'event-processor',
+    'command-accept',
+    'command-writer',
+    'poller',
+    'records-read',
+    'change-stream',
+    'change-route',
+  ])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
+    const fns = ours().filter((f) => f.kind === kind);
+    expect(fns.length).toBeGreaterThan(0);
+    for (const fn of fns) {
+      const expected = expectedAccess(s(), fn)!;
+      const granted = ownGrants(fn);
+      expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
+      for (const [resource, actions] of granted)
+        expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
+    }
+  });
 
   it("lets no function of a provider reach another provider's queues, secrets or key prefixes (any function, pollers included)", () => {
     const withProvider = ours().filter((f) => f.provider);

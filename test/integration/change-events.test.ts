@@ -1,4 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opsMain } from '../../bin/ops/main';
+import { providers } from '../../lambdas/providers';
+import { runCli } from '../helpers/cli';
 import { routeCommandId } from '../../lambdas/core/routes/route';
 import { secretValues } from '../../lambdas/core/secret-values';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
@@ -18,6 +23,9 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   ({ stack, logs, close } = await testStack({ polls: { autoStart: false, startBackMs: DAY } }));
+  // What `npm start` writes for the ops CLI.
+  const running = { url: stack.url, dynamoEndpoint: stack.dynamo.endpoint, adminUrl: stack.adminUrl, pid: process.pid };
+  writeFileSync(join(stack.dataDir, 'stack.json'), JSON.stringify(running));
 });
 afterAll(async () => close());
 
@@ -127,5 +135,37 @@ describe('change events on the local stack (the records table stream, emulated: 
     expect(stack.monitor.state().alarms.find((a) => a.id === 'change-dlq-not-empty')).toMatchObject({
       provider: 'changes',
     });
+  });
+});
+
+describe('npm run ops -- changes', () => {
+  const ops = opsMain(providers);
+  const run = (...args: string[]) => runCli(ops, ['changes', ...args, '--data-dir', stack.dataDir]);
+
+  it('lists change events from the archive, by provider, type and time', async () => {
+    const all = await run('github', '--json');
+    expect(all.code).toBe(0);
+    const events = JSON.parse(all.stdout) as { source: string }[];
+    expect(events.length).toBeGreaterThan(3);
+    expect(new Set(events.map((e) => e.source))).toEqual(new Set(['integration.github']));
+    const text = await run('github', '--type', 'issue', '--since', '2000-01-01T00:00:00Z', '--limit', '2');
+    expect(text.stdout.trim().split('\n').at(-1)).toBe('2 change event(s)');
+    expect(text.stdout).toMatch(/issue\.(created|changed)\s+\tgithub\tCodertocat\/Hello-World#\d+\tv=\d+/);
+    expect((await run('--since', '2999-01-01T00:00:00Z')).stdout.trim()).toBe('0 change event(s)');
+  });
+
+  it('lists the change DLQ with reasons, and replays the archive to the routes without writing twice', async () => {
+    const dlq = await run('--dlq');
+    expect(dlq.stdout).toContain('permanent: route github-bug-to-trello: trello refused the command (400');
+    const cards = stack.writes.simulators.trello!.cards.size;
+    const replay = await run('--replay', 'github', '--json');
+    expect(JSON.parse(replay.stdout).replayed).toBeGreaterThan(3);
+    await stack.drained();
+    expect(stack.writes.simulators.trello!.cards.size).toBe(cards);
+  });
+
+  it('refuses a bad --since, and --aws, with one line and the usage', async () => {
+    expect((await run('--since', 'yesterday')).code).toBe(2);
+    expect((await run('--aws')).stderr.split('\n')[0]).toContain('reads the local archive');
   });
 });
