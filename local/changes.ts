@@ -5,6 +5,8 @@ import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { Route } from '../lambdas/core/routes/route';
+import type { RouteOutcome } from '../lambdas/core/routes/run-route';
+import type { ChangesView } from './observability/dashboard-page';
 import { createChangeRouteHandler } from '../lambdas/handlers/change-route';
 import { createChangeStreamHandler } from '../lambdas/handlers/change-stream';
 import { LocalEventBus, type LocalEventBusOptions } from './event-bus';
@@ -32,6 +34,10 @@ export interface LocalChanges {
   dlq: LocalQueue;
   routes: readonly Route[];
   archiveFile: string;
+  /** Per route, what its handler did with the events it got (duplicates and replays counted each time). */
+  outcomes: Record<string, Record<RouteOutcome, number>>;
+  /** The dashboard's section: routes and the latest events. */
+  view(): ChangesView;
   drained(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,7 +57,10 @@ export function startLocalChanges(opts: LocalChangesOptions): LocalChanges {
   const archiveFile = join(opts.dataDir, 'changes', 'archive.jsonl');
   const bus = new LocalEventBus({ archiveFile, dlq, faults: opts.busFaults });
   const registry = (name: string) => opts.providers.find((p) => p.name === name);
+  const outcomes: LocalChanges['outcomes'] = {};
   for (const route of opts.routes) {
+    const counts = { skipped: 0, queued: 0, refused: 0 };
+    outcomes[route.name] = counts;
     const t = telemetry('change-route');
     const handle = createChangeRouteHandler(route, {
       accept: {
@@ -67,7 +76,12 @@ export function startLocalChanges(opts: LocalChangesOptions): LocalChanges {
       telemetry: t,
       flush: () => t.flush(),
     });
-    bus.addTarget({ name: route.name, invoke: (event) => handle(event as Parameters<typeof handle>[0]) });
+    bus.addTarget({
+      name: route.name,
+      invoke: async (event) => {
+        counts[await handle(event as Parameters<typeof handle>[0])] += 1;
+      },
+    });
   }
   const streamTelemetry = telemetry('change-stream');
   opts.stream.start({
@@ -82,6 +96,8 @@ export function startLocalChanges(opts: LocalChangesOptions): LocalChanges {
     dlq,
     routes: opts.routes,
     archiveFile,
+    outcomes,
+    view: () => changesView(opts.routes, outcomes, bus),
     drained: async () => {
       do {
         await opts.stream.drained();
@@ -92,5 +108,29 @@ export function startLocalChanges(opts: LocalChangesOptions): LocalChanges {
       await opts.stream.stop();
       await bus.close();
     },
+  };
+}
+
+function changesView(routes: readonly Route[], outcomes: LocalChanges['outcomes'], bus: LocalEventBus): ChangesView {
+  return {
+    routes: routes.map((r) => ({
+      name: r.name,
+      on: `${r.on.provider} ${r.on.type}`,
+      does: `${r.do.provider} ${r.do.operation}`,
+      matched: outcomes[r.name]!.queued + outcomes[r.name]!.refused,
+      queued: outcomes[r.name]!.queued,
+      refused: outcomes[r.name]!.refused,
+    })),
+    recent: bus.recent
+      .slice(-20)
+      .reverse()
+      .map((e) => ({
+        time: e.time,
+        detailType: e['detail-type'],
+        provider: e.detail.provider,
+        key: e.detail.key,
+        version: e.detail.version,
+        changed: Object.keys(e.detail.changed),
+      })),
   };
 }

@@ -308,7 +308,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
   api.observe(({ status }) => monitor.recordApiResponse(status));
-  api.addPage(dashboardPage(monitor));
+  // The change events section reads the changes wired below, once they are.
+  let changesView: (() => ReturnType<LocalChanges['view']>) | undefined;
+  api.addPage(dashboardPage(monitor, () => changesView?.() ?? { routes: [], recent: [] }));
   const polls = opts.polls
     ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
     : undefined;
@@ -327,6 +329,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ...opts.changes,
   });
   monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
+  changesView = changes.view;
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi(queues, changes);
   for (const m of mappings) m.start();

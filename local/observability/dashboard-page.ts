@@ -5,6 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalMonitor } from './monitor';
 
+/** What the dashboard's change events section shows: each route's counts and the latest events. */
+export interface ChangesView {
+  routes: { name: string; on: string; does: string; matched: number; queued: number; refused: number }[];
+  recent: { time: string; detailType: string; provider: string; key: string; version: number; changed: string[] }[];
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const require = createRequire(import.meta.url);
@@ -26,13 +32,17 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 
 /**
  * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page), `/_dashboard/state`
- * (alarms and chart series as JSON, polled by the page), `/_dashboard/assets/*` (uPlot) and
+ * (alarms and chart series as JSON, polled by the page), `/_dashboard/changes` (routes and the latest change
+ * events), `/_dashboard/assets/*` (uPlot) and
  * `/_dashboard/runbooks/<rule>.md` (the runbook each alarm links to).
  *
  * @example
  * api.addPage(dashboardPage(monitor));
  */
-export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function dashboardPage(
+  monitor: LocalMonitor,
+  changes?: () => ChangesView,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/_dashboard' && !path.startsWith('/_dashboard/')) return false;
@@ -40,6 +50,8 @@ export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res
     if (path === '/_dashboard' || path === '/_dashboard/')
       return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
     if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
+    if (path === '/_dashboard/changes')
+      return send(res, 200, 'application/json', JSON.stringify(changes?.() ?? { routes: [], recent: [] }));
     const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
     if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));
     const runbook = /^\/_dashboard\/runbooks\/([a-z0-9-]+)\.md$/.exec(path)?.[1];

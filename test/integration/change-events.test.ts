@@ -136,6 +136,16 @@ describe('change events on the local stack (the records table stream, emulated: 
       provider: 'changes',
     });
   });
+
+  it("shows each route's matches and the latest events on the dashboard's change events section", async () => {
+    const view = (await (await fetch(`${stack.url}/_dashboard/changes`)).json()) as ReturnType<
+      typeof stack.changes.view
+    >;
+    const bugs = view.routes.find((r) => r.name === 'github-bug-to-trello')!;
+    expect(bugs).toMatchObject({ on: 'github issue', does: 'trello createCard', refused: 1 });
+    expect(bugs.queued).toBeGreaterThanOrEqual(2);
+    expect(view.recent[0]).toMatchObject({ detailType: expect.stringMatching(/\.(created|changed)$/) });
+  });
 });
 
 describe('npm run ops -- changes', () => {

@@ -37,7 +37,9 @@ export const changeDetailSchema = z
     version: number(
       "The record's version: the provider's, or for a polled record without one the time its content was fetched (epoch ms). Grows per key: order by it.",
     ),
-    change: z.enum(['created', 'changed']).check(z.describe('`created`: first seen; `changed`: other content than before.')),
+    change: z
+      .enum(['created', 'changed'])
+      .check(z.describe('`created`: first seen; `changed`: other content than before.')),
     changed: z
       .record(z.string(), fieldChangeSchema)
       .check(
