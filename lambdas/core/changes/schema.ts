@@ -50,10 +50,17 @@ export const changeDetailSchema = z
     record: z.optional(
       z
         .record(z.string(), z.unknown())
-        .check(z.describe("The record's data after the change; absent when the event would be over 256 KB.")),
+        .check(
+          z.describe(
+            "The record's data after the change; its biggest fields are left out when the event would be over 256 KB (see `omitted`).",
+          ),
+        ),
+    ),
+    omitted: z.optional(
+      z.array(z.string()).check(z.describe('Top-level fields of `record` left out to keep the event under 256 KB.')),
     ),
     recordUrl: z.optional(
-      text('Set when `record` is left out: the records API path that serves the record (its latest version).'),
+      text('Set when fields are left out: the records API path that serves the whole record (its latest version).'),
     ),
     origin: text('`webhook` (a provider event) or `poll:<name>` (a scheduled sync).'),
     writtenAt: number('When the record was written (epoch ms).'),

@@ -12,7 +12,7 @@ import { changeView, matches } from './when';
 export interface RouteDeps {
   /** What `POST /commands/{provider}` runs with: the command goes through the same checks and bookkeeping. */
   accept: AcceptDeps;
-  /** The record of a change event that left it out (over 256 KB): its latest version from the records table. */
+  /** The whole record of a change event that left fields out (over 256 KB): its latest version, for the template. */
   readRecord?(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
   /** The change DLQ: commands the target refused (400, 404, 409, 413), with the reason. */
   dlq: QueueSender;
@@ -22,10 +22,11 @@ export interface RouteDeps {
 /** What a route did with one change: not its change, a command queued, or a command refused (in the DLQ). */
 export type RouteOutcome = 'skipped' | 'queued' | 'refused';
 
+/** The record a template renders: the event's, or the table's whole record when the event left fields out. */
 async function recordOf(detail: ChangeDetail, deps: RouteDeps): Promise<Record<string, unknown> | undefined> {
-  if (detail.record) return detail.record;
-  if (!deps.readRecord) return undefined;
-  return (await deps.readRecord(detail.provider, detail.type, detail.key))?.data;
+  if (detail.record && !detail.omitted?.length) return detail.record;
+  const stored = await deps.readRecord?.(detail.provider, detail.type, detail.key);
+  return stored?.data ?? detail.record;
 }
 
 /**
@@ -41,8 +42,9 @@ async function recordOf(detail: ChangeDetail, deps: RouteDeps): Promise<Record<s
  */
 export async function runRoute(route: Route, detail: ChangeDetail, deps: RouteDeps): Promise<RouteOutcome> {
   if (detail.provider !== route.on.provider || detail.type !== route.on.type) return 'skipped';
+  // `when` reads the event alone, so every copy of it decides the same; fields it left out never match.
+  if (route.on.when && !matches(route.on.when, changeView(detail, detail.record))) return 'skipped';
   const record = await recordOf(detail, deps);
-  if (route.on.when && !matches(route.on.when, changeView(detail, record))) return 'skipped';
   const commandId = routeCommandId(route.name, detail.eventId);
   const log = { route: route.name, provider: route.do.provider, event_id: detail.eventId, command_id: commandId };
   emitMetric(deps.telemetry, METRIC.RoutesMatched, 1, 'Count', { provider: route.on.provider, operation: route.name });

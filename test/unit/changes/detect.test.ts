@@ -105,25 +105,30 @@ describe('the bus entry: within EventBridge 256 KB', () => {
     expect(JSON.parse(e.detail)).toEqual(d);
   });
 
-  it('leaves a big record out and points at the records API instead', () => {
+  it("leaves a big record's biggest fields out, names them, and points at the records API for the whole", () => {
     const big = { ...issue(['bug'], 1000), data: { ...issue(['bug'], 1000).data, body: 'x'.repeat(300_000) } };
     const d = detectChange(issue(['bug'], 900), big)!;
     const e = busEntry(d);
     const detail = JSON.parse(e.detail);
     expect(entryBytes(e)).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
-    expect(detail.record).toBeUndefined();
+    expect(detail.record).toEqual(issue(['bug'], 1000).data);
+    expect(detail.omitted).toEqual(['body']);
     expect(detail.recordUrl).toBe('/records/github/issue?key=octo%2Frepo%237');
     expect(recordPath(d)).toBe(detail.recordUrl);
-    // The changed value itself is too big too: its path stays, its values go.
+    // The changed value is that field's: its path stays, its values go.
     expect(detail.changed.body).toEqual({ omitted: true });
-    expect(detail.changed.version).toBeUndefined();
   });
 
-  it('keeps small changed values when only the record had to go', () => {
-    const before = { ...issue(['bug'], 900), data: { ...issue(['bug'], 900).data, body: 'y'.repeat(270_000) } };
-    const after = { ...before, version: 1000, data: { ...before.data, title: 'New title' } };
+  it('leaves out the values of the biggest changed fields when a record of many small fields is still too big', () => {
+    const fields = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f${i}`, 'y'.repeat(500)]));
+    const before = { ...issue(['bug'], 900), data: { ...fields, title: 'Old' } };
+    const after = {
+      ...before,
+      version: 1000,
+      data: Object.fromEntries(Object.keys(before.data).map((k) => [k, `${k}!`])),
+    };
     const detail = JSON.parse(busEntry(detectChange(before, after)!).detail);
-    expect(detail.record).toBeUndefined();
-    expect(detail.changed).toEqual({ title: { from: 'Broken export', to: 'New title' } });
+    expect(Object.keys(detail.changed)).toHaveLength(601);
+    expect(Object.values(detail.changed).some((c) => (c as { omitted?: true }).omitted)).toBe(true);
   });
 });
