@@ -78,7 +78,12 @@ export function busEntry(detail: ChangeDetail, limit = MAX_ENTRY_BYTES): BusEntr
   let entry = shed(slim, limit, fields, entryOf(slim));
   const values = Object.keys(slim.changed)
     .filter((p) => !slim.changed[p]!.omitted)
-    .map((p) => ({ bytes: bytes(slim.changed[p]), drop: () => void (slim.changed[p] = { omitted: true }) }));
+    .map((p) => ({
+      bytes: bytes(slim.changed[p]),
+      drop: () => {
+        slim.changed[p] = { omitted: true };
+      },
+    }));
   entry = shed(slim, limit, values, entry);
   if (entryBytes(entry) <= limit) return entry;
   throw new IntegrationError(
