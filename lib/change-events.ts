@@ -132,7 +132,7 @@ export class ChangeEvents extends Construct {
       description: 'A record created or changed (docs/change-events.md)',
       content: JSON.stringify(toJSONSchema(changeEventSchema, { target: 'draft-4' })),
     });
-    schema.addDependency(registry);
+    schema.addResourceDependency(registry);
   }
 
   /** One route: its rule on this bus, and its function, which may send only to its target's command queue. */
