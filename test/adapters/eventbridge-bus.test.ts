@@ -5,6 +5,7 @@ import {
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { EventBridgeBus } from '../../lambdas/adapters/eventbridge-bus';
@@ -17,7 +18,7 @@ import { routePattern } from '../../lambdas/core/routes/pattern';
 import { ROUTES } from '../../lambdas/routes';
 import { startMoto } from '../helpers/moto';
 
-// moto's EventBridge: PutEvents, rules with patterns ($or, exists, nested fields, arrays of objects) and SQS targets.
+// moto's EventBridge: PutEvents, rules with patterns ($or, exists, nested fields; not fields inside arrays of objects) and SQS targets.
 let moto: Awaited<ReturnType<typeof startMoto>>;
 let events: EventBridgeClient;
 let sqs: SQSClient;
@@ -41,6 +42,13 @@ async function received(name: string): Promise<z.infer<typeof changeEventSchema>
   return (res.Messages ?? []).map((m) => JSON.parse(m.Body!));
 }
 
+/** docs/change-events.md's example rule for consumers ("Subscribe with your own rule"), as the page shows it. */
+function docsExampleRule(): unknown {
+  const page = readFileSync(new URL('../../docs/change-events.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('## Subscribe with your own rule'));
+  return JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!);
+}
+
 beforeAll(async () => {
   moto = await startMoto();
   const common = { endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials };
@@ -49,6 +57,7 @@ beforeAll(async () => {
   await events.send(new CreateEventBusCommand({ Name: BUS }));
   await ruleToQueue('all-changes', { source: [{ prefix: CHANGE_SOURCE_PREFIX }] });
   for (const route of ROUTES) await ruleToQueue(route.name, routePattern(route));
+  await ruleToQueue('docs-example', docsExampleRule());
 }, 60_000);
 afterAll(async () => moto?.stop());
 
@@ -107,5 +116,7 @@ describe('the change bus in AWS terms (EventBridge PutEvents, against moto)', ()
     // `added` on objects is the function's to decide: the rule passes every issue change.
     const issues = await received('github-bug-to-trello');
     expect(issues.map((e) => e.detail.eventId).sort()).toEqual([details[3]!.eventId, details[4]!.eventId].sort());
+    // The docs' example rule for a consumer: the fixture with its record at FT (not the one whose record was left out).
+    expect((await received('docs-example')).map((e) => e.detail.eventId)).toEqual([details[1]!.eventId]);
   });
 });
