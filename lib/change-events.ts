@@ -10,6 +10,7 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { toJSONSchema } from 'zod';
+import { acknowledgeTrigger } from './acknowledgements';
 import { CHANGE_SOURCE_PREFIX } from '../lambdas/core/changes/names';
 import { changeEventSchema } from '../lambdas/core/changes/schema';
 import { ENV } from '../lambdas/core/env-contract';
@@ -19,7 +20,7 @@ import type { CommandIntegration } from './command-integration';
 import { HandlerFunction } from './lambda-function';
 import type { SharedParts } from './shared-parts';
 import { StageSettings } from './stage-settings';
-import { grantItemAccess } from './table-grants';
+import { grantProviderItems } from './table-grants';
 import { deadLetterQueue } from './work-queue';
 
 export interface ChangeEventsProps {
@@ -114,6 +115,7 @@ export class ChangeEvents extends Construct {
       onFailure: new SqsDlq(this.dlq),
       filters: [FilterCriteria.filter({ eventName: FilterRule.or('INSERT', 'MODIFY') })],
     });
+    acknowledgeTrigger(fn, 'stream');
     this.bus.grantPutEventsTo(fn);
     this.dlq.grantSendMessages(fn);
     return fn;
@@ -161,9 +163,16 @@ export class ChangeEvents extends Construct {
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(this.dlq),
     });
+    acknowledgeTrigger(fn, 'event');
     target.queue.grantSendMessages(fn);
-    grantItemAccess(shared.tables.commands, fn);
-    shared.tables.records.grant(fn, 'dynamodb:GetItem');
+    // As the target's command-accept function: accept (a conditional put), read on a repeat, discard a refused one.
+    grantProviderItems(shared.tables.commands, fn, route.do.provider, [
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:DeleteItem',
+    ]);
+    // The source's record, when its event left the record out (over 256 KB).
+    grantProviderItems(shared.tables.records, fn, route.on.provider, ['dynamodb:GetItem']);
     this.dlq.grantSendMessages(fn);
     const pattern = routePattern(route);
     const rule = new Rule(scope, 'Rule', {

@@ -11,8 +11,8 @@ import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/core/provider';
-import type { AlarmSettings } from '../lambdas/core/alarm-rules';
-import { LocalApiGateway } from './api-gateway';
+import { type AlarmSettings, webhookRouteKey } from '../lambdas/core/alarm-rules';
+import { LocalApiGateway, type LocalApiGatewayOptions } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   sink?: (line: string) => void;
   /** Archive every received event under `<dataDir>/blobs/archive/` (default true). */
   archive?: boolean;
+  /** The API stage's throttling, per route (`npm start` uses the dev stage's); default none. */
+  throttle?: LocalApiGatewayOptions['throttle'];
   /** The local dashboard's alarm evaluation: `timeScale` 60 makes a one-minute period last a second. */
   observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
   /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
@@ -171,10 +173,11 @@ function webhookPipelines(
     queues[provider.name] = { queue, dlq };
     monitor
       .provider(provider.name)
-      .webhook({ queue, dlq })
+      .webhook({ queue, dlq, route: webhookRouteKey(webhookPath(provider.name)) })
       .lambda('ingest', `${provider.name}-webhook-ingest`)
       .lambda('processor', functionName);
     const processor = createProcessorHandler({
+      provider: provider.name,
       registry: deps.registry,
       records: deps.records,
       // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
@@ -210,6 +213,8 @@ function webhookPipelines(
   return { queues, mappings };
 }
 
+const webhookPath = (provider: string) => `/webhooks/${provider}`;
+
 /** `ANY /webhooks/{provider}` for each queue, served by the ingest handler Lambda runs. */
 function addIngestRoutes(
   api: LocalApiGateway,
@@ -232,7 +237,7 @@ function addIngestRoutes(
     flush: () => telemetry.flush(),
   });
   for (const name of Object.keys(queues)) {
-    api.addRoute('ANY', `/webhooks/${name}`, async (event) => {
+    api.addRoute('ANY', webhookPath(name), async (event) => {
       try {
         return await ingest(event);
       } catch (err) {
@@ -275,6 +280,50 @@ async function drained(queues: ProviderQueues[]): Promise<void> {
   while (queues.some(({ queue }) => queue.depth().total > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** The running parts a stack's controls act on. */
+interface Running {
+  queues: Record<string, ProviderQueues>;
+  writes: LocalWrites;
+  stream: RecordStream;
+  changes: LocalChanges;
+  mappings: { start(): void; stop(): Promise<void> }[];
+  monitor: LocalMonitor;
+  api: LocalApiGateway;
+  polls?: LocalPolls;
+  admin: { close(): Promise<void> };
+  dynamo: LocalDynamo;
+  closeLogs(): Promise<void>;
+}
+
+/** drained, pause and resume, stop: over the running parts, in the order they depend on each other. */
+function controls(r: Running): Pick<LocalStack, 'drained' | 'pauseProcessing' | 'resumeProcessing' | 'stop'> {
+  const all = [...Object.values(r.queues), ...Object.values(r.writes.queues)];
+  return {
+    // Changes make commands and commands make no records, but a webhook may still be queued: until all is quiet.
+    drained: async () => {
+      do {
+        await drained(all);
+        await r.changes.drained();
+      } while (all.some(({ queue }) => queue.depth().total > 0) || r.stream.depth > 0);
+    },
+    pauseProcessing: async () => void (await Promise.all(r.mappings.map((m) => m.stop()))),
+    resumeProcessing: () => {
+      for (const m of r.mappings) m.start();
+    },
+    stop: async () => {
+      r.monitor.stop();
+      await r.api.close();
+      await r.polls?.stop();
+      await r.admin.close();
+      await Promise.all(r.mappings.map((m) => m.stop()));
+      await r.changes.stop();
+      await r.writes.stop();
+      await r.dynamo.close();
+      await r.closeLogs();
+    },
+  };
+}
+
 /**
  * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
  * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
@@ -303,11 +352,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
   const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
-  const api = new LocalApiGateway();
+  const api = new LocalApiGateway({ throttle: opts.throttle });
   addIngestRoutes(api, queues, { ...deps, secrets });
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
-  api.observe(({ status }) => monitor.recordApiResponse(status));
+  api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
   // The change events section reads the changes wired below, once they are.
   let changesView: (() => ReturnType<LocalChanges['view']>) | undefined;
   api.addPage(dashboardPage(monitor, () => changesView?.() ?? { routes: [], recent: [] }));
@@ -334,36 +383,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const admin = await startAdminApi(queues, changes);
   for (const m of mappings) m.start();
   monitor.start();
-  for (const [name, { dlq }] of Object.entries(writes.queues))
-    monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
+  for (const [name, { queue, dlq }] of Object.entries(writes.queues))
+    monitor.provider(name).writes({ queue }).queue('command-dlq-not-empty', dlq);
   writes.start();
   const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
-  const all = [...Object.values(queues), ...Object.values(writes.queues)];
-  return {
-    ...parts,
-    adminUrl: admin.url,
-    changes,
-    // Changes make commands and commands make no records, but a webhook may still be queued: until all is quiet.
-    drained: async () => {
-      do {
-        await drained(all);
-        await changes.drained();
-      } while (all.some(({ queue }) => queue.depth().total > 0) || stream.depth > 0);
-    },
-    pauseProcessing: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
-    resumeProcessing: () => {
-      for (const m of mappings) m.start();
-    },
-    stop: async () => {
-      monitor.stop();
-      await api.close();
-      await polls?.stop();
-      await admin.close();
-      await Promise.all(mappings.map((m) => m.stop()));
-      await changes.stop();
-      await writes.stop();
-      await dynamo.close();
-      await closeLogs();
-    },
-  };
+  const running = { queues, writes, stream, changes, mappings, monitor, api, polls, admin, dynamo, closeLogs };
+  return { ...parts, adminUrl: admin.url, changes, ...controls(running) };
 }

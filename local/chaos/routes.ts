@@ -162,7 +162,7 @@ export async function routeFigures(
   let written = 0;
   const refs = new Set<string>();
   for (const e of matched) {
-    const outcome = await stack.writes.commands.get(routeCommandId(route.name, e.detail.eventId));
+    const outcome = await stack.writes.commands.get(route.do.provider, routeCommandId(route.name, e.detail.eventId));
     if (outcome) sent += 1;
     if (outcome?.status === 'succeeded') written += 1;
     const input = render(route.do.input, templateContext(e.detail, e.detail.record ?? {})) as { ref?: string };

@@ -1,4 +1,4 @@
-import type { Statistic } from '../../lambdas/core/alarm-rules';
+import { ROUTE_METRIC, type Statistic } from '../../lambdas/core/alarm-rules';
 import { METRIC } from '../../lambdas/core/metrics';
 import { AWS_NAMESPACE } from './evaluate';
 import { statistic, window, type Dimensions, type MetricStore, type Series } from './metric-store';
@@ -56,8 +56,103 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
 /** A chart's query: a metric in the stack's namespace unless one is given. */
 type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
 
-/** The CloudWatch dashboard's widgets, as data: requests by status class, 429s and timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps, schema drift. */
+/**
+ * The CloudWatch dashboard's widgets, as data, in the order an incident reads them: the webhook path (received and
+ * rejected, the routes' 4xx and 429, queue depth, lag), then outbound calls (status classes, 429s and timeouts,
+ * p95 latency), then gaps and schema drift.
+ */
 const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
+  {
+    id: 'webhooks',
+    title: 'Webhooks: received, rejected, dead-lettered',
+    unit: 'count',
+    queries: [
+      {
+        name: METRIC.WebhooksReceived,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} received`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: METRIC.SignatureRejected,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} signature rejected`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: METRIC.EventsDeadLettered,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} dead-lettered`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'routes',
+    title: 'Webhook routes: requests, 4xx and 429',
+    unit: 'count',
+    queries: [
+      {
+        name: ROUTE_METRIC.requests,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} requests`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: ROUTE_METRIC.clientErrors,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} 4xx`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: ROUTE_METRIC.throttled,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} 429`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'queues',
+    title: 'Queue and DLQ depth',
+    unit: 'messages',
+    queries: [
+      {
+        namespace: AWS_NAMESPACE.queue,
+        name: 'ApproximateNumberOfMessagesVisible',
+        match: () => true,
+        label: (d) => d.QueueName ?? '?',
+        stat: 'Maximum',
+      },
+    ],
+  },
+  {
+    id: 'lag',
+    title: 'Lag: p95 event lag and oldest queued message',
+    unit: 'ms',
+    queries: [
+      {
+        name: METRIC.EventLagMs,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} p95 event lag`,
+        stat: 'p95',
+      },
+      {
+        namespace: AWS_NAMESPACE.queue,
+        name: 'ApproximateAgeOfOldestMessage',
+        match: (d) => !/dlq$/.test(d.QueueName ?? ''),
+        label: (d) => `${d.QueueName} oldest`,
+        stat: 'Maximum',
+        scale: 1000,
+      },
+    ],
+  },
   {
     id: 'requests',
     title: 'Outbound requests by status class',
@@ -103,69 +198,6 @@ const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }
         match: exactly('provider', 'operation'),
         label: (d) => `${d.provider} ${d.operation}`,
         stat: 'p95',
-      },
-    ],
-  },
-  {
-    id: 'webhooks',
-    title: 'Webhooks: received, rejected, dead-lettered',
-    unit: 'count',
-    queries: [
-      {
-        name: METRIC.WebhooksReceived,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} received`,
-        stat: 'Sum',
-        zero: true,
-      },
-      {
-        name: METRIC.SignatureRejected,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} signature rejected`,
-        stat: 'Sum',
-        zero: true,
-      },
-      {
-        name: METRIC.EventsDeadLettered,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} dead-lettered`,
-        stat: 'Sum',
-        zero: true,
-      },
-    ],
-  },
-  {
-    id: 'queues',
-    title: 'Queue and DLQ depth',
-    unit: 'messages',
-    queries: [
-      {
-        namespace: AWS_NAMESPACE.queue,
-        name: 'ApproximateNumberOfMessagesVisible',
-        match: () => true,
-        label: (d) => d.QueueName ?? '?',
-        stat: 'Maximum',
-      },
-    ],
-  },
-  {
-    id: 'lag',
-    title: 'Lag: p95 event lag and oldest queued message',
-    unit: 'ms',
-    queries: [
-      {
-        name: METRIC.EventLagMs,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} p95 event lag`,
-        stat: 'p95',
-      },
-      {
-        namespace: AWS_NAMESPACE.queue,
-        name: 'ApproximateAgeOfOldestMessage',
-        match: (d) => !/dlq$/.test(d.QueueName ?? ''),
-        label: (d) => `${d.QueueName} oldest`,
-        stat: 'Maximum',
-        scale: 1000,
       },
     ],
   },

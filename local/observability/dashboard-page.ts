@@ -31,9 +31,10 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 }
 
 /**
- * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page), `/_dashboard/state`
- * (alarms and chart series as JSON, polled by the page), `/_dashboard/changes` (routes and the latest change
- * events), `/_dashboard/assets/*` (uPlot) and
+ * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page) and `/_dashboard/dashboard.js`
+ * (its script), `/_dashboard/state` (alarms, summary and chart series as JSON, polled by the page; DashboardState
+ * says how it is versioned), `/_dashboard/changes` (routes and the latest change events), `/_dashboard/assets/*`
+ * (uPlot) and
  * `/_dashboard/runbooks/<rule>.md` (the runbook each alarm links to).
  *
  * @example
@@ -49,6 +50,8 @@ export function dashboardPage(
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
     if (path === '/_dashboard' || path === '/_dashboard/')
       return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
+    if (path === '/_dashboard/dashboard.js')
+      return send(res, 200, 'text/javascript; charset=utf-8', readFileSync(join(HERE, 'dashboard.js')));
     if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
     if (path === '/_dashboard/changes')
       return send(res, 200, 'application/json', JSON.stringify(changes?.() ?? { routes: [], recent: [] }));

@@ -74,7 +74,10 @@ describe('change events on the local stack (the records table stream, emulated: 
     expect(more).toEqual([]);
     expect(card).toMatchObject({ name: 'Export breaks', idList: TRELLO_SEED.lists.todo });
     const created = archive().find((e) => e.detail.key === 'Codertocat/Hello-World#102')!;
-    const command = await stack.writes.commands.get(routeCommandId('github-bug-to-trello', created.detail.eventId));
+    const command = await stack.writes.commands.get(
+      'trello',
+      routeCommandId('github-bug-to-trello', created.detail.eventId),
+    );
     expect(command).toMatchObject({ status: 'succeeded', action: 'created', correlationId: created.detail.eventId });
     // An issue labelled bug later gets its card then.
     await sendIssue(101, { labels: ['docs', 'bug'], title: 'Renamed', updatedAt: '2025-01-06T13:00:00Z' });

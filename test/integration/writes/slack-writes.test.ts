@@ -24,7 +24,7 @@ const post = (input: Record<string, unknown> = {}, commandId = `cmd-slack-${++n}
 });
 const requests = (path: string) => rig.slack.log(path);
 const posted = () => rig.slack.messagesWithRef(ref());
-const outcome = (command: Command) => rig.commands.get(command.commandId);
+const outcome = (command: Command) => rig.commands.get('slack', command.commandId);
 
 async function run(command: Command) {
   rig.send('slack', command);
