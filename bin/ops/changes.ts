@@ -1,3 +1,4 @@
+import { printable } from '../../lambdas/core/printable';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import { deadLetterSummary } from '../../lambdas/core/dead-letter-summary';
@@ -11,13 +12,14 @@ export function changeLine(e: ChangeEvent): string {
   const d = e.detail;
   const fields = Object.keys(d.changed);
   const shown = fields.length > 4 ? `${fields.slice(0, 4).join(',')},+${fields.length - 4}` : fields.join(',');
+  // Keys and field names come from providers: escaped, so none can forge a line.
   return [
     e.time,
     e['detail-type'].padEnd(22),
     d.provider,
-    d.key,
+    printable(d.key, 200),
     `v=${d.version}`,
-    shown || '-',
+    printable(shown, 400) || '-',
     d.eventId.slice(0, 12),
   ]
     .join('\t')
@@ -34,7 +36,8 @@ async function admin<T>(ctx: OpsContext, method: string, path: string, body?: un
   const { adminUrl } = ctx.running();
   const res = await fetch(`${adminUrl}${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : undefined,
+    // The admin API takes JSON only, body or not (local/request-guard.ts).
+    headers: method === 'GET' ? undefined : { 'content-type': 'application/json' },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`local admin API ${method} ${path}: ${res.status}`);
@@ -52,7 +55,7 @@ async function deadLetters(ctx: OpsContext, limit: number): Promise<number> {
     [
       ...r.messages.map(
         (m) =>
-          `${m.sentAt}  ${m.eventId ?? '-'}  ${m.failureKind ?? '?'}: ${m.failureReason ?? '(no reason recorded)'}`,
+          `${m.sentAt}  ${printable(m.eventId ?? '-', 200)}  ${printable(m.failureKind ?? '?', 64)}: ${printable(m.failureReason ?? '(no reason recorded)', 1000)}`,
       ),
       `${r.messages.length} change(s) in the change DLQ${r.total > r.messages.length ? ` (of ${r.total})` : ''}`,
     ].join('\n'),

@@ -8,6 +8,7 @@ import { syncProgress } from './progress';
 import { runAws } from './run-aws';
 import { runLocal } from './run-local';
 import { jsonSummary, summaryText } from './summary';
+import { printable, terminalSafe } from '../../lambdas/core/printable';
 
 const DAY = 86_400_000;
 
@@ -108,7 +109,8 @@ export const main = cliMain(USAGE, async (argv, io: CliIO) => {
       }))
   ).finally(() => bar?.stop());
   const out = jsonSummary(summary, Date.now() - started);
-  io.stdout.write(values.json ? `${JSON.stringify(out)}\n` : summaryText(out, summary));
-  for (const f of failures) io.stderr.write(`invocation failed: ${f}\n`);
+  // A summary carries provider error messages: never a raw control character on the terminal.
+  io.stdout.write(values.json ? `${JSON.stringify(out)}\n` : terminalSafe(summaryText(out, summary)));
+  for (const f of failures) io.stderr.write(`invocation failed: ${printable(f, 1000)}\n`);
   return out.gaps_open === 0 && !PAUSED.has(summary.stopped) && failures.length === 0 ? 0 : 1;
 });

@@ -1,4 +1,5 @@
 import type { HmacOptions, SignatureScheme } from '../signatures';
+import type { PublishedSourceIps } from '../source-ips';
 
 /** What the ingest path knows of one verified delivery. */
 export interface WebhookInput {
@@ -56,6 +57,8 @@ export interface WebhookSpec {
    * to, which differs from what was registered behind a custom domain or a path mapping.
    */
   callbackUrlSecret?: string;
+  /** Where the provider publishes its webhooks' source addresses, for a stage's allow list (`sourceIps: 'published'`). */
+  publishedSourceIps?: PublishedSourceIps;
   /** Maps a verified event to entity changes. Throws IntegrationError('invalid_payload') when it cannot. */
   map(event: WebhookEvent): EntityChange[];
 }
