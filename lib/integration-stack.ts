@@ -10,6 +10,11 @@ import type { Construct } from 'constructs';
 import { BLOBS_ROLE } from '../lambdas/core/resource-tags';
 import { BlobBucket } from './blob-bucket';
 import { tagForOps } from './ops-tags';
+import { type Route, routesFor } from '../lambdas/core/routes/route';
+import { checkRoutes } from '../lambdas/core/routes/validate';
+import { recordFields } from '../lambdas/providers/record-fields';
+import { ROUTES } from '../lambdas/routes';
+import { ChangeEvents } from './change-events';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { integrationApi } from './http-api';
 import { Observability } from './observability/observability';
@@ -53,6 +58,8 @@ export interface IntegrationStackProps extends StackProps {
   runbookBaseUrl?: string;
   /** Resources per stack before providers go into nested stacks (lib/provider-stacks.ts); default STACK_BUDGET. */
   stackBudget?: StackBudget;
+  /** Routes from change events to commands (default: those of lambdas/routes.ts whose providers the stack has), checked before anything is built. */
+  routes?: readonly Route[];
 }
 
 /**
@@ -90,9 +97,14 @@ export class IntegrationStack extends Stack {
   readonly commands: Record<string, CommandIntegration> = {};
   /** Which stack builds each provider's integrations: this one, or one of its nested stacks. */
   readonly providerStacks: ProviderStacks;
+  /** The change bus (records created or changed), its archive, the stream into it and the routes on it. */
+  readonly changes: ChangeEvents;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
+    const routes = props.routes ?? routesFor(ROUTES, props.providers);
+    // A route naming an unknown provider, record field or operation is a synth error, before anything is built.
+    checkRoutes(routes, { registry: (name) => props.providers.find((p) => p.name === name), fieldsOf: recordFields });
     // Attached first: constructs below read it through StageSettings.of(this).
     this.stage = new StageSettings(props.stage ?? stageConfig(), { removalPolicy: props.removalPolicy }).attach(this);
     this.namespace = props.namespace ?? this.stage.namespace;
@@ -122,6 +134,12 @@ export class IntegrationStack extends Stack {
     this.records = this.addRecordsApi();
     for (const provider of props.providers) if (provider.polls?.length) this.addPolls(provider);
     for (const provider of props.providers) if (provider.writes) this.addCommands(provider, props);
+    this.changes = new ChangeEvents(this, 'ChangeEvents', {
+      shared: this.shared,
+      archiveRetentionDays: this.stage.config.changeArchiveRetentionDays,
+      routes,
+      commands: this.commands,
+    });
   }
 
   /**
@@ -136,14 +154,15 @@ export class IntegrationStack extends Stack {
   }
 
   /**
-   * Each provider's secrets in this stack, in the order listed, while `allowance` lasts (a stage that fits keeps
-   * them all here); returns the providers after that, whose secrets go in their nested stack once it is planned.
+   * Each provider's secrets in this stack, in the order listed, while the providers' running cost stays within
+   * `allowance` (every provider this stack can hold, and a few after it); returns the providers after that, whose
+   * secrets go in their nested stack once it is planned.
    */
   private addBaseSecrets(providers: readonly ProviderDefinition[], allowance: number): ProviderDefinition[] {
-    let count = 0;
+    let cost = 0;
     for (const [i, provider] of providers.entries()) {
-      count += provider.secrets.length;
-      if (count > allowance) return providers.slice(i);
+      cost += provider.secrets.length + providerResources(provider, this.stage.config);
+      if (cost > allowance) return providers.slice(i);
       this.addSecrets(provider, this);
     }
     return [];

@@ -93,7 +93,8 @@ export const main = cliMain(USAGE, async (argv, io) => {
     observability: { timeScale: s.timeScale },
     polls: { everyMs: s.pollEvery * 1000 },
   });
-  const simulators = Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([n, sim]) => [n, sim.url]));
+  const simulated = { ...stack.polls?.simulators, ...stack.writes.simulators };
+  const simulators = Object.fromEntries(Object.entries(simulated).map(([n, sim]) => [n, sim!.url]));
   // Tells `npm run ops` and `npm run sync` where this running stack listens.
   const stateFile = resolve(s.dataDir, 'stack.json');
   const state = {
