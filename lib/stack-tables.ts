@@ -1,5 +1,5 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
 import { registerKeyLayout } from './table-grants';
@@ -30,6 +30,7 @@ export function specTable(scope: Construct, id: string, spec: TableSpec, removal
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
       sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+      projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
     });
   }
   return table;
