@@ -12,7 +12,14 @@ export interface Figure {
   target: string;
 }
 
-export type ScenarioId = 'webhook-ingest' | 'rate-limited-sync' | 'backfill' | 'processor' | 'cold-start' | 'cost';
+export type ScenarioId =
+  | 'webhook-ingest'
+  | 'rate-limited-sync'
+  | 'backfill'
+  | 'processor'
+  | 'cold-start'
+  | 'cost'
+  | 'records-api';
 
 export interface RunOptions {
   /** A smoke run: fewer rounds and requests, figures only indicative. */

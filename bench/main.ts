@@ -1,16 +1,19 @@
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliMain, parseCli, UsageError } from '../bin/cli/main';
-import { formatTable, runScenarios, writeResults } from './report';
+import { formatMarkdown, formatSummary, formatTable, runScenarios, writeResults } from './report';
 import { scenarios } from './scenarios';
 
 export const USAGE = `npm run bench -- [--scenario ID [--scenario ID2 ...]] [--quick] [--out FILE]
 
 Runs the benchmark scenarios one after another (all by default), prints their figures against baselines and
-targets, and writes bench/results.json. Progress goes to stderr.
+targets, ends with every target met or MISSED, and writes bench/results.json and bench/results.md (the table
+docs/benchmarks.md holds, with the machine's load during the run). Progress goes to stderr.
   --scenario ID   only this scenario (repeatable): ${scenarios.map((s) => s.id).join(', ')}
   --quick         smoke-test sizes: figures not for comparison
-  --out FILE      write the results there instead of bench/results.json
+  --out FILE      write the results there instead of bench/results.json (and the table beside it, .md)
 Exit code: 0 when every scenario ran, 1 when one failed, 2 on bad usage.`;
 
 const OPTIONS = {
@@ -31,13 +34,32 @@ export const main = cliMain(USAGE, async (argv, io) => {
   const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
   if (unknown.length > 0) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}`);
   const chosen = scenarios.filter((s) => wanted.includes(s.id));
+  const [loadBefore, started] = [loadavg(), performance.now()];
   const { results, failures } = await runScenarios(chosen, { quick: values.quick }, (line) =>
     io.stderr.write(`${line}\n`),
   );
-  io.stdout.write(`${formatTable(results)}\n`);
+  const meta = {
+    date: new Date().toISOString().slice(0, 10),
+    node: process.versions.node,
+    cores: availableParallelism(),
+    seconds: (performance.now() - started) / 1000,
+    loadBefore,
+    loadAfter: loadavg(),
+    quick: values.quick,
+  };
+  io.stdout.write(
+    `${formatTable(results)}\n\n${formatSummary(
+      results,
+      failures.map((f) => f.id),
+    )}\n`,
+  );
   const out = values.out ? resolve(values.out) : join(dirname(fileURLToPath(import.meta.url)), 'results.json');
   writeResults(out, results);
-  io.stdout.write(`\nwrote ${out}${values.quick ? ' (--quick: smoke-test figures, not for comparison)' : ''}\n`);
+  const markdown = out.replace(/(\.json)?$/, '.md');
+  writeFileSync(markdown, formatMarkdown(results, meta));
+  io.stdout.write(
+    `\nwrote ${out} and ${markdown} (the table for docs/benchmarks.md)${values.quick ? ' (--quick: smoke-test figures, not for comparison)' : ''}\n`,
+  );
   if (failures.length > 0) io.stderr.write(`failed: ${failures.map((f) => f.id).join(', ')}\n`);
   return failures.length > 0 ? 1 : 0;
 });

@@ -22,8 +22,7 @@ export function meetsTarget(f: Figure): boolean | undefined {
  * console.log(formatTable([figure('processor', 'throughput', 180, 'events/s', { baseline: 200, target: '>= 0.7 ratio' })]));
  */
 export function formatTable(results: readonly Figure[]): string {
-  const verdict = (f: Figure) =>
-    ({ true: 'met', false: 'MISSED', undefined: '' })[String(meetsTarget(f)) as 'true' | 'false' | 'undefined'];
+  const verdict = verdictOf;
   const rows = results.map((r) => [
     r.scenario,
     r.figure,
@@ -41,6 +40,66 @@ export function formatTable(results: readonly Figure[]): string {
       .join('  ')
       .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const verdictOf = (f: Figure): string =>
+  ({ true: 'met', false: 'MISSED', undefined: '' })[String(meetsTarget(f)) as 'true' | 'false' | 'undefined'];
+const num = (n: number): string => String(Math.round(n * 1000) / 1000);
+
+/**
+ * Every figure that has a target, one line each with met or MISSED, and the scenarios that failed (their targets
+ * not measured): the summary `npm run bench` ends with.
+ *
+ * @example
+ * console.log(formatSummary(results, ['cost']));
+ */
+export function formatSummary(results: readonly Figure[], failed: readonly string[]): string {
+  const targeted = results.filter((f) => meetsTarget(f) !== undefined);
+  const met = targeted.filter((f) => meetsTarget(f)).length;
+  const lines = targeted.map((f) => {
+    const measured = f.target.endsWith('ratio') ? `${f.ratio}x` : `${num(f.value)} ${f.unit}`;
+    return `${verdictOf(f).padEnd(6)}  ${f.scenario}: ${f.figure}: ${measured} (target ${f.target})`;
+  });
+  const notRun = failed.map((id) => `FAILED  ${id}: scenario failed, its targets not measured`);
+  return [`targets: ${met} of ${targeted.length} met`, ...lines, ...notRun].join('\n');
+}
+
+/** Where and how a run happened, for the docs: load average before and after, node, cores, duration. */
+export interface RunMeta {
+  date: string;
+  node: string;
+  cores: number;
+  seconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  quick: boolean;
+}
+
+/**
+ * The figures as the Markdown table docs/benchmarks.md holds ("Figures of one full run"), headed by the run's
+ * machine and load, so a full run's table is pasted as written.
+ */
+export function formatMarkdown(results: readonly Figure[], meta: RunMeta): string {
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+  const head = `${meta.date}: ${meta.cores} cores, Node ${meta.node}, ${Math.round(meta.seconds)} s${meta.quick ? ' (--quick: not for comparison)' : ''}; load average (1 / 5 / 15 min) ${load(meta.loadBefore)} before, ${load(meta.loadAfter)} after.`;
+  const cell = (t: string) => t.replace(/\|/g, '\\|');
+  const rows = results.map((r) =>
+    [
+      r.scenario,
+      r.figure,
+      `${num(r.value)} ${r.unit}`,
+      r.baseline === null ? '' : `${num(r.baseline)} ${r.unit}`,
+      r.ratio === null ? '' : `${r.ratio}`,
+      r.target,
+      verdictOf(r),
+    ].map(cell),
+  );
+  const table = [
+    ['scenario', 'figure', 'value', 'baseline', 'ratio', 'target', ''],
+    ['---', '---', '---', '---', '---', '---', '---'],
+    ...rows,
+  ].map((r) => `| ${r.join(' | ')} |`);
+  return [head, '', ...table, ''].join('\n');
 }
 
 export function writeResults(path: string, results: readonly Figure[]): void {

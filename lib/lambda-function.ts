@@ -24,6 +24,31 @@ export interface HandlerFunctionProps {
   overrides?: Partial<NodejsFunctionProps>;
 }
 
+/**
+ * Credential sources the SDK's default chain imports only when the environment holds no credentials, which in
+ * Lambda it always does (the chain's first link, fromEnv, answers).
+ */
+const NEVER_AT_INIT = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+] as const;
+
+/**
+ * Clients a handler imports only on a rare path (lambdas/adapters/lazy.ts): the runtime's copy on first use
+ * instead of parsing them at every cold start. The claim check at ingest, the DLQ at the processor.
+ */
+export const LAZY_CLIENTS: Readonly<Record<string, readonly string[]>> = {
+  'webhook-ingest': ['@aws-sdk/client-s3'],
+  'event-processor': ['@aws-sdk/client-sqs'],
+};
+
 /** How every handler is bundled; `npm run bench` (cold-start) rebuilds with the same options to explain sizes. */
 export const BUNDLING = {
   format: OutputFormat.ESM,
@@ -33,7 +58,9 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
+  // The AWS SDK is bundled (tree-shaken ESM loads faster than the runtime's copy: docs/benchmarks.md#cold-start),
+  // except what a Lambda never loads at init, left to the runtime's copy.
+  externalModules: [...NEVER_AT_INIT],
   esbuildArgs: {
     // Powertools idempotency's JMESPath engine (~23 KB) swapped for the bare-field subset this stack uses (see that file).
     '--alias': `@aws-lambda-powertools/jmespath=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'jmespath')}`,
@@ -51,15 +78,21 @@ export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
  * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
  * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER (records-read), all.
+ * The handler's rarely used clients (LAZY_CLIENTS) stay external.
  *
  * @example
- * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
+ * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github', 'webhook-ingest') });
  */
-export function bundlingFor(provider: string | undefined): NodejsFunctionProps['bundling'] & typeof BUNDLING {
-  if (!provider) return BUNDLING;
+export function bundlingFor(
+  provider: string | undefined,
+  handler?: string,
+): NodejsFunctionProps['bundling'] & Omit<typeof BUNDLING, 'externalModules'> & { externalModules: string[] } {
+  const externalModules = [...BUNDLING.externalModules, ...(LAZY_CLIENTS[handler ?? ''] ?? [])];
+  if (!provider) return { ...BUNDLING, externalModules };
   const auth = getProvider(provider)?.auth.kind;
   return {
     ...BUNDLING,
+    externalModules,
     define: { [BUNDLED_PROVIDER]: JSON.stringify(provider), ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}) },
   };
 }
@@ -71,7 +104,7 @@ export const DEFAULT_MEMORY_MB = 256;
 export const RUNTIME = Runtime.NODEJS_22_X;
 
 /**
- * A handler as a Lambda: esbuild bundle (ESM, minified, source maps), AWS SDK left to the runtime,
+ * A handler as a Lambda: esbuild bundle (ESM, minified, source maps, the AWS SDK in it but its rarely used parts),
  * its own log group with the stage's retention, its own role that may write only that log group
  * (no AWS managed policy), X-Ray if the stage enables it, and no read of another stage's secrets
  * whatever else it is granted. Secure and small by default, overridable by props.
@@ -107,7 +140,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: bundlingFor(props.environment?.[ENV.provider]),
+      bundling: bundlingFor(props.environment?.[ENV.provider], props.handler),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

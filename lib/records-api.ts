@@ -3,9 +3,10 @@ import { HttpMethod, type HttpApi, type HttpRoute } from 'aws-cdk-lib/aws-apigat
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { RECORDS_BY_PROVIDER } from '../lambdas/core/tables';
 import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 
@@ -17,8 +18,8 @@ export interface RecordsApiProps {
 
 /**
  * `GET /records/{provider}/{type}` (IAM-authorised): the last known data with its fetch time, served from
- * the records table whether or not the provider is up. Reads only: single items and a bounded scan of
- * the records table, one checkpoint per poll for `lastSyncedAt`.
+ * the records table whether or not the provider is up. Reads only: items by key, a page of keys from the
+ * records table's provider index, one checkpoint per poll for `lastSyncedAt`.
  *
  * @example
  * const reads = new RecordsApi(stack, 'Records', { api, tables });
@@ -43,7 +44,19 @@ export class RecordsApi extends Construct {
       },
     });
     acknowledgeTrigger(this.reader, 'api');
-    tables.records.grant(this.reader, 'dynamodb:GetItem', 'dynamodb:Scan');
+    // Items by key, and the provider index's keys (Query on that index alone: no Scan of the table).
+    this.reader.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        resources: [tables.records.tableArn],
+      }),
+    );
+    this.reader.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${tables.records.tableArn}/index/${RECORDS_BY_PROVIDER}`],
+      }),
+    );
     tables.checkpoints.grant(this.reader, 'dynamodb:GetItem');
     [this.route] = props.api.addRoutes({
       path: '/records/{provider}/{type}',

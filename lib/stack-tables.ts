@@ -1,5 +1,12 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { tableRole } from '../lambdas/core/resource-tags';
 import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
@@ -33,6 +40,7 @@ export function specTable(scope: Construct, id: string, spec: TableSpec, removal
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
       sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+      projectionType: index.keysOnly ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
     });
   }
   return table;

@@ -1,6 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  ScanCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createDocumentClient, createDynamoClient } from '../lambdas/adapters/dynamodb';
@@ -14,8 +24,38 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Creates one of the stack's tables (on-demand, its keys and indexes); an existing table is left as it is. */
+/**
+ * Creates one of the stack's tables (on-demand, its keys and indexes). An existing table is left as it is, unless it
+ * lacks an index its spec now has: dynalite cannot add one, so its items are copied out and back into a new table.
+ */
 export async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
+  if (!(await createSpecTable(client, spec))) await addMissingIndexes(client, spec);
+}
+
+/** A table created before its spec gained an index (a kept `.local/` folder): rebuilt with its items. */
+async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: spec.name }));
+  const has = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  if ((spec.indexes ?? []).every((i) => has.has(i.name))) return;
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: spec.name, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  await client.send(new DeleteTableCommand({ TableName: spec.name }));
+  await createSpecTable(client, spec);
+  for (let i = 0; i < items.length; i += 25) {
+    const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    let unprocessed: Record<string, WriteRequest[]> | undefined = { [spec.name]: batch };
+    while (unprocessed && Object.keys(unprocessed).length > 0)
+      unprocessed = (await client.send(new BatchWriteItemCommand({ RequestItems: unprocessed }))).UnprocessedItems;
+  }
+}
+
+/** False when the table already exists. */
+async function createSpecTable(client: DynamoDBClient, spec: TableSpec): Promise<boolean> {
   const keySchema = (hash: string, range?: string) => [
     { AttributeName: hash, KeyType: 'HASH' as const },
     ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
@@ -37,13 +77,15 @@ export async function createTable(client: DynamoDBClient, spec: TableSpec): Prom
           ? indexes.map((i) => ({
               IndexName: i.name,
               KeySchema: keySchema(i.partitionKey, i.sortKey),
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: i.keysOnly ? 'KEYS_ONLY' : 'ALL' },
             }))
           : undefined,
       }),
     );
+    return true;
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
+    return false;
   }
 }
 

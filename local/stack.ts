@@ -348,6 +348,27 @@ function controls(r: Running): Pick<LocalStack, 'drained' | 'pauseProcessing' | 
   };
 }
 
+/** The dashboard page, with circuits; its change events section shows nothing until the returned setter is called. */
+function addDashboard(
+  api: LocalApiGateway,
+  monitor: LocalMonitor,
+  dynamo: LocalDynamo,
+  providers: readonly ProviderDefinition[],
+): (view: LocalChanges['view']) => void {
+  const circuits = new DynamoCircuitStore(dynamo.doc, dynamo.tableName('circuits'));
+  const names = providers.map((p) => p.name);
+  let changesView: LocalChanges['view'] | undefined;
+  api.addPage(
+    dashboardPage(monitor, {
+      circuits: async () => providerCircuits(names, await circuits.list()),
+      changes: () => changesView?.() ?? { routes: [], recent: [] },
+    }),
+  );
+  return (view) => {
+    changesView = view;
+  };
+}
+
 /**
  * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
  * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
@@ -382,16 +403,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
   api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
-  const circuits = new DynamoCircuitStore(dynamo.doc, dynamo.tableName('circuits'));
-  const names = providers.map((p) => p.name);
-  // The change events section reads the changes wired below, once they are.
-  let changesView: (() => ReturnType<LocalChanges['view']>) | undefined;
-  api.addPage(
-    dashboardPage(monitor, {
-      circuits: async () => providerCircuits(names, await circuits.list()),
-      changes: () => changesView?.() ?? { routes: [], recent: [] },
-    }),
-  );
+  const showChanges = addDashboard(api, monitor, dynamo, providers);
   const polls = opts.polls
     ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
     : undefined;
@@ -411,7 +423,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     ...opts.changes,
   });
   monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
-  changesView = changes.view;
+  showChanges(changes.view);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   const admin = await startAdminApi({
     queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),

@@ -34,20 +34,9 @@ export function stageBundle(bundle: string, dir: string, nodeModules: string): s
   return target;
 }
 
-/**
- * One cold load of a bundle in a fresh `node` with a Lambda-like environment (only PATH, the
- * function's variables, region and credentials placeholders); `sdk` lists the bundle's static
- * `@aws-sdk/*` imports, timed apart.
- *
- * @example
- * const { importMs, processMs } = await loadOnce('/tmp/x/index.mjs', { AWS_LAMBDA_FUNCTION_NAME: 'f' });
- */
-export function loadOnce(
-  bundle: string,
-  environment: Record<string, string>,
-  sdk: readonly string[] = [],
-): Promise<LoadSample> {
-  const env = {
+/** The environment of a child: Lambda-like, only PATH, region, credential placeholders and the function's variables. */
+function lambdaEnv(environment: Record<string, string>): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'bench',
@@ -58,23 +47,51 @@ export function loadOnce(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...environment,
   };
+}
+
+/** Spawns `node args` in `cwd` and resolves with its stdout and the spawn-to-exit time the parent saw. */
+function timedNode(args: string[], cwd: string, env: Record<string, string>): Promise<{ out: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // Run in the bundle's folder: `-e` code resolves bare specifiers from there, as the bundle does.
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk], {
-      cwd: dirname(bundle),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.once('error', reject);
     child.once('exit', (code) => {
-      const processMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`loading ${bundle} exited with ${code}: ${err.trim().slice(0, 500)}`));
-      resolve({ ...(JSON.parse(out) as { importMs: number; sdkMs: number }), processMs });
+      const ms = performance.now() - started;
+      if (code !== 0)
+        return reject(new Error(`node ${args[0]} in ${cwd} exited with ${code}: ${err.trim().slice(0, 500)}`));
+      resolve({ out, ms });
     });
   });
+}
+
+/**
+ * One cold load of a bundle in a fresh `node` with a Lambda-like environment; `sdk` lists the bundle's static
+ * `@aws-sdk/*` imports, timed apart.
+ *
+ * @example
+ * const { importMs, processMs } = await loadOnce('/tmp/x/index.mjs', { AWS_LAMBDA_FUNCTION_NAME: 'f' });
+ */
+export async function loadOnce(
+  bundle: string,
+  environment: Record<string, string>,
+  sdk: readonly string[] = [],
+): Promise<LoadSample> {
+  // Run in the bundle's folder: `-e` code resolves bare specifiers from there, as the bundle does.
+  const args = ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk];
+  const { out, ms } = await timedNode(args, dirname(bundle), lambdaEnv(environment));
+  return { ...(JSON.parse(out) as { importMs: number; sdkMs: number }), processMs: ms };
+}
+
+/**
+ * A bare `node -e 0` in the same environment, spawn to exit: the floor every cold start pays before our code runs.
+ *
+ * @example
+ * const floorMs = await bareNodeOnce(tmp, {});
+ */
+export async function bareNodeOnce(cwd: string, environment: Record<string, string>): Promise<number> {
+  return (await timedNode(['-e', '0'], cwd, lambdaEnv(environment))).ms;
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { bundlingFor } from '../../lib/lambda-function';
 
@@ -9,13 +9,14 @@ export interface Rebuilt {
   metafile: Metafile;
 }
 
+/** How the AWS SDK is built in: as the stack does (BUNDLING) when undefined, else bundled or left to the runtime's copy. */
+export interface SdkChoice {
+  sdk?: 'bundled' | 'runtime';
+}
+
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
-export function esbuildOptions(
-  entry: string,
-  outfile: string,
-  opts: { bundleSdk: boolean; provider?: string },
-): BuildOptions {
-  const BUNDLING = bundlingFor(opts.provider);
+export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice & { provider?: string }): BuildOptions {
+  const BUNDLING = bundlingFor(opts.provider, basename(entry, '.ts'));
   const args = BUNDLING.esbuildArgs;
   const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
   return {
@@ -29,7 +30,7 @@ export function esbuildOptions(
     sourcemap: BUNDLING.sourceMap,
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
-    external: opts.bundleSdk ? [] : [...BUNDLING.externalModules],
+    external: opts.sdk === undefined ? [...BUNDLING.externalModules] : opts.sdk === 'bundled' ? [] : ['@aws-sdk/*'],
     define: BUNDLING.define,
     alias: { [aliasFrom]: aliasTo },
     legalComments: args['--legal-comments'],
@@ -39,17 +40,13 @@ export function esbuildOptions(
 }
 
 /**
- * Builds a handler as the stack does, or with the AWS SDK bundled in (the baseline), into `dir`,
+ * Builds a handler as the stack does, or with the AWS SDK bundled or left to the runtime (the alternative), into `dir`,
  * with esbuild's metafile to tell what fills the bundle.
  *
  * @example
- * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { bundleSdk: false, provider: 'github' });
+ * const { bytes, metafile } = await rebuild('lambdas/handlers/event-processor.ts', tmp, { provider: 'github' });
  */
-export async function rebuild(
-  entry: string,
-  dir: string,
-  opts: { bundleSdk: boolean; provider?: string },
-): Promise<Rebuilt> {
+export async function rebuild(entry: string, dir: string, opts: SdkChoice & { provider?: string }): Promise<Rebuilt> {
   mkdirSync(dir, { recursive: true });
   const bundle = join(dir, 'index.mjs');
   const result = await build(esbuildOptions(entry, bundle, opts));

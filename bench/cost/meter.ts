@@ -3,9 +3,9 @@ import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-s
 import { itemSize } from 'dynalite/db/index.js';
 import { messageBytes } from '../../lambdas/core/claim-check';
 import type { BlobStore, QueueMessage, QueueSender } from '../../lambdas/core/ports';
-import { TABLES } from '../../lambdas/core/tables';
+import { TABLES, type TableSpec } from '../../lambdas/core/tables';
 import { HTTP_API_ACCESS_LOG_FORMAT as API_ACCESS_LOG_FORMAT } from '../../lib/api-access-log';
-import { billedGbSeconds, emptyUsage, sqsRequests, writeUnits, type Usage } from './pricing';
+import { billedGbSeconds, emptyUsage, indexWriteUnits, sqsRequests, writeUnits, type Usage } from './pricing';
 
 /**
  * Typical in-region service latencies (assumed, not measured here): they are slept inside the metered
@@ -116,8 +116,10 @@ export class DynamoMeter {
     const use = this.use(table);
     use.requests.set(op, (use.requests.get(op) ?? 0) + 1);
     await sleep(this.latencyMs);
+    const indexed = op === 'PutItem' ? await this.beforeIndexedPut(table, input) : undefined;
     try {
       const result = await next();
+      indexed?.();
       const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
       for (const c of [consumed].flat() as ({ TableName?: string; CapacityUnits?: number } | undefined)[]) {
         if (!c?.CapacityUnits) continue;
@@ -135,6 +137,37 @@ export class DynamoMeter {
       }
       throw err;
     }
+  }
+
+  /**
+   * dynalite reports no index capacity for writes: for a put on a table with indexes, reads the item it replaces
+   * (on the side, not counted) and returns what charges each index once the put succeeds.
+   */
+  private async beforeIndexedPut(table: string, input: Record<string, unknown>): Promise<(() => void) | undefined> {
+    const spec = Object.values(TABLES).find((t) => t.name === table) as TableSpec | undefined;
+    if (!spec?.indexes?.length) return undefined;
+    const item = input.Item as Record<string, AttributeValue>;
+    const key = this.keyOf(table, item);
+    const { Item: old } = await this.peek.send(
+      new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }),
+    );
+    return () => {
+      for (const index of spec.indexes ?? []) {
+        const image = (it: Record<string, AttributeValue> | undefined): Record<string, string> | null => {
+          const names = [index.partitionKey, index.sortKey, spec.partitionKey, spec.sortKey].filter(
+            (n): n is string => !!n,
+          );
+          if (!it || names.some((n) => it[n]?.S === undefined)) return null;
+          return Object.fromEntries(names.map((n) => [n, it[n]!.S!]));
+        };
+        this.use(`${table}/index/${index.name}`).wru += indexWriteUnits(
+          index,
+          image(old),
+          image(item),
+          itemBytes(item),
+        );
+      }
+    };
   }
 
   private keyOf(table: string, item: Record<string, AttributeValue>): Record<string, AttributeValue> {

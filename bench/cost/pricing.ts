@@ -123,6 +123,36 @@ export function writeUnits(w: { newBytes: number; oldBytes?: number; conditionFa
   return Math.max(kb(w.newBytes), w.oldBytes === undefined ? 0 : kb(w.oldBytes));
 }
 
+/** One item's image as an index sees it: its key values (strings here), or null when the item is absent or lacks one. */
+type IndexImage = Record<string, string> | null;
+
+/**
+ * Write units one table write costs a global secondary index, by DynamoDB's documented rules: an item entering or
+ * leaving the index is one index write of its index size, a changed index key two; a KEYS_ONLY index is not written
+ * when its keys stay the same (nothing it projects changed), an ALL index is rewritten at the item's size.
+ * Index item size: its attributes' names and values plus 100 bytes.
+ *
+ * @example
+ * indexWriteUnits({ keysOnly: true }, null, { provider: 'github', pk: 'github#issue#1' }) // 1: a new entity
+ */
+export function indexWriteUnits(
+  index: { keysOnly?: boolean },
+  before: IndexImage,
+  after: IndexImage,
+  afterItemBytes = 0,
+): number {
+  const size = (img: Record<string, string>) =>
+    Object.entries(img).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 100);
+  const units = (img: Record<string, string>) =>
+    Math.max(1, Math.ceil((index.keysOnly ? size(img) : Math.max(size(img), afterItemBytes)) / 1024));
+  if (!before && !after) return 0;
+  if (!before) return units(after!);
+  if (!after) return units(before);
+  const sameKeys = Object.keys(after).every((k) => after[k] === before[k]);
+  if (!sameKeys) return units(before) + units(after);
+  return index.keysOnly ? 0 : units(after);
+}
+
 /** Read request units of reading one item: 1 per 4 KB, strongly consistent; half that eventually consistent. */
 export const readUnits = (itemBytes: number, consistent: boolean): number =>
   Math.max(1, Math.ceil(itemBytes / 4096)) * (consistent ? 1 : 0.5);

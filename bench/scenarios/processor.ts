@@ -119,7 +119,7 @@ function processorFigures(setup: Setup, m: Rounds): Figure[] {
       `throughput, ${CONCURRENCY} batches of ${BATCH_SIZE} at once (baseline = store ceiling)`,
       median(m.eventsPerSecond),
       'events/s',
-      { baseline: ceiling, target: '>= 0.7 ratio' },
+      { baseline: ceiling, target: '>= 0.75 ratio' },
     ),
   ];
 }

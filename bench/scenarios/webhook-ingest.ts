@@ -93,7 +93,7 @@ export const webhookIngest: Scenario = {
       figure(id, `p99 latency at ${FIXED_RATE} req/s`, fixed.stack!.p99, 'ms', { baseline: fixed.minimal!.p99 }),
       figure(id, 'ingest handler CPU per 2 KB webhook', cpu.handler, 'us', {
         baseline: cpu.minimal,
-        target: '<= 150 us',
+        target: '<= 3 ratio',
       }),
     ];
   },

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
 import { DEFAULT_NAMESPACE } from '../../lambdas/core/env-contract';
 import type { QueueMessage } from '../../lambdas/core/ports';
+import { plainEnv } from '../../lambdas/handlers/shared/lambda-init';
 import { createIngestHandler } from '../../lambdas/handlers/webhook-ingest';
 import { getProvider } from '../../lambdas/providers';
 import type { Delivery } from './deliveries';
@@ -60,6 +61,8 @@ export async function handlerCpu(
   iterations: number,
 ): Promise<{ handler: number; minimal: number }> {
   const queued: QueueMessage[] = [];
+  // As the deployed handler runs after its init (lambda-init.ts `once`).
+  plainEnv();
   const telemetry = new PowertoolsTelemetry({
     serviceName: 'webhook-ingest',
     namespace: DEFAULT_NAMESPACE,

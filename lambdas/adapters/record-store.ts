@@ -4,12 +4,14 @@ import {
   GetCommand,
   type BatchGetCommandOutput,
   PutCommand,
-  ScanCommand,
+  QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import {
+  InvalidCursor,
   recordKey,
+  type RecordPage,
   type RecordStore,
   type StoredRecord,
   type SyncRecord,
@@ -18,6 +20,7 @@ import {
   type UpsertOutcome,
 } from '../core/records';
 import type { EntityChange } from '../core/provider';
+import { RECORDS_BY_PROVIDER } from '../core/tables';
 import { isConditionFailure } from './dynamodb';
 
 /** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut. */
@@ -200,47 +203,63 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   }
 
   private async currentOf(pks: string[]): Promise<Map<string, Current>> {
-    const found = new Map<string, Current>();
+    const items = await this.batchGet(pks, {
+      ConsistentRead: true,
+      ProjectionExpression: 'pk, contentHash, fetchedAt, #version',
+      ExpressionAttributeNames: { '#version': 'version' },
+    });
+    return new Map([...items].map(([pk, item]) => [pk, item as Current]));
+  }
+
+  /** BatchGetItem over any number of keys, retrying unprocessed ones with backoff; items by `pk`. */
+  private async batchGet(
+    pks: string[],
+    read: { ConsistentRead: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> },
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
     for (let i = 0; i < pks.length; i += BATCH_GET) {
       let keys: Record<string, unknown>[] | undefined = pks.slice(i, i + BATCH_GET).map((pk) => ({ pk }));
       for (let round = 0; keys && keys.length > 0; round += 1) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
         if (round > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
         const res: BatchGetCommandOutput = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: 'pk, contentHash, fetchedAt, #version',
-                ExpressionAttributeNames: { '#version': 'version' },
-              },
-            },
-          }),
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ...read } } }),
         );
-        for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.pk as string, item as Current);
+        for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.pk as string, item);
         keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
     return found;
   }
 
-  async list(provider: string, type: string, opts: { limit?: number } = {}): Promise<StoredRecord[]> {
-    const out: StoredRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(pk, :prefix)',
-          ExpressionAttributeValues: { ':prefix': recordKey(provider, type, '') },
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(storedRecordOf(item));
-      start = page.LastEvaluatedKey;
-    } while (start && (opts.limit === undefined || out.length < opts.limit));
-    return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  /**
+   * A page of one type's records: the keys from the `byProvider` index (keys only, so it costs a write unit only
+   * when an entity is new), then the items by key. Two items read per item returned, whatever else the table holds.
+   *
+   * @example
+   * const { records, next } = await store.list('football', 'fixture', { limit: 100 });
+   * const more = next ? await store.list('football', 'fixture', { limit: 100, cursor: next }) : undefined;
+   */
+  async list(provider: string, type: string, opts: { limit?: number; cursor?: string } = {}): Promise<RecordPage> {
+    const prefix = recordKey(provider, type, '');
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: RECORDS_BY_PROVIDER,
+        KeyConditionExpression: 'provider = :provider AND begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':provider': provider, ':prefix': prefix },
+        Limit: opts.limit ?? 100,
+        ExclusiveStartKey: opts.cursor === undefined ? undefined : cursorKey(opts.cursor, provider, prefix),
+      }),
+    );
+    const pks = (page.Items ?? []).map((item) => item.pk as string);
+    // The index is eventually consistent anyway; an item deleted since is left out.
+    const items = await this.batchGet(pks, { ConsistentRead: false });
+    const records = pks.flatMap((pk) => {
+      const item = items.get(pk);
+      return item ? [storedRecordOf(item)] : [];
+    });
+    return page.LastEvaluatedKey ? { records, next: cursorOf(page.LastEvaluatedKey) } : { records };
   }
 
   async get(provider: string, type: string, key: string): Promise<StoredRecord | undefined> {
@@ -249,6 +268,29 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
     );
     return res.Item ? storedRecordOf(res.Item) : undefined;
   }
+}
+
+/** The index's last evaluated key (its own and the table's keys) as an opaque URL-safe string. */
+const cursorOf = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/** The start key a cursor stands for, only if it is a key of this provider and type's listing. */
+function cursorKey(cursor: string, provider: string, prefix: string): Record<string, unknown> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursor();
+  }
+  const k = key as Record<string, unknown> | null;
+  const ok =
+    typeof k === 'object' &&
+    k !== null &&
+    Object.keys(k).length === 2 &&
+    k.provider === provider &&
+    typeof k.pk === 'string' &&
+    k.pk.startsWith(prefix);
+  if (!ok) throw new InvalidCursor();
+  return { provider, pk: k.pk };
 }
 
 /**

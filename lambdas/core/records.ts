@@ -60,6 +60,24 @@ export interface SyncRecordStore {
     meta: { fetchedAt: number; source: string; now: number },
   ): Promise<SyncWriteOutcome[]>;
   get(provider: string, type: string, key: string): Promise<StoredRecord | undefined>;
-  /** Every record of one type (a scan: for local reads and small tables; read by key in production). */
-  list(provider: string, type: string, opts?: { limit?: number }): Promise<StoredRecord[]>;
+  /**
+   * One page of a type's records in key order, reading about what it returns; `cursor` (opaque) continues where
+   * the previous page's `next` left off. A cursor not from a page of this provider and type throws InvalidCursor.
+   */
+  list(provider: string, type: string, opts?: { limit?: number; cursor?: string }): Promise<RecordPage>;
+}
+
+export interface RecordPage {
+  records: StoredRecord[];
+  /** Where the next page starts; absent when this one reached the end. */
+  next?: string;
+}
+
+/** A `cursor` that no page of this provider and type handed out: the caller's mistake, never retried. */
+export class InvalidCursor extends Error {
+  readonly kind = 'invalid_cursor';
+  constructor() {
+    super('cursor is not one this listing handed out');
+    this.name = 'InvalidCursor';
+  }
 }

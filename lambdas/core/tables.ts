@@ -12,8 +12,8 @@ export interface TableSpec {
   pointInTimeRecovery: boolean;
   /** A DynamoDB stream of the table (the records table's feeds change events). */
   stream?: 'NEW_AND_OLD_IMAGES';
-  /** Global secondary indexes (string keys, all attributes projected). */
-  indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
+  /** Global secondary indexes (string keys; every attribute projected unless `keysOnly`). */
+  indexes?: readonly { name: string; partitionKey: string; sortKey?: string; keysOnly?: boolean }[];
   /**
    * How every partition key value names the provider it belongs to, so IAM can hold a provider's functions to
    * their own items (`dynamodb:LeadingKeys`, lib/table-grants.ts): `prefix` is `<provider>#...`, `exact` the
@@ -22,11 +22,24 @@ export interface TableSpec {
   providerKey?: 'prefix' | 'exact';
 }
 
+/** The records table's index by provider, sorted by `pk` (`<provider>#<type>#<key>`). */
+export const RECORDS_BY_PROVIDER = 'byProvider';
+
 export const TABLES = {
   /** Powertools idempotency: `<provider>#webhook-event#<hash>` (processor), `<provider>#command#<hash>` (writer). */
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: true },
-  /** One item per entity: `<provider>#<type>#<key>`; its stream (old and new item) feeds change events (lib/change-events.ts). */
-  records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true, stream: 'NEW_AND_OLD_IMAGES' },
+  /**
+   * One item per entity: `<provider>#<type>#<key>`; its stream (old and new item) feeds change events
+   * (lib/change-events.ts). `byProvider` lists one type (`begins_with(pk, ...)`) reading only what it returns; keys
+   * only, so a write costs the index a unit only when the entity is new (docs/sync.md).
+   */
+  records: {
+    name: 'records',
+    partitionKey: 'pk',
+    pointInTimeRecovery: true,
+    stream: 'NEW_AND_OLD_IMAGES',
+    indexes: [{ name: RECORDS_BY_PROVIDER, partitionKey: 'provider', sortKey: 'pk', keysOnly: true }],
+  },
   // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
   externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
   /** One outcome per command: `<provider>#<commandId>` (the attribute keeps its first name, so deployed tables stay). */

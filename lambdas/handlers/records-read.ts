@@ -3,7 +3,7 @@ import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { DynamoSyncState } from '../adapters/sync-state';
 import { ENV } from '../core/env-contract';
-import type { SyncRecordStore } from '../core/records';
+import { InvalidCursor, type SyncRecordStore } from '../core/records';
 import type { SyncStateStore } from '../core/sync/state';
 import { lastKnown } from '../core/sync/read-records';
 import type { Registry } from '../core/provider';
@@ -19,12 +19,13 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 });
 
 /**
- * `GET /records/{provider}/{type}[?key=K][&limit=N]`: the last known records with their fetch times,
- * from our table alone, so consumers keep reading while a provider is down (graceful degradation).
+ * `GET /records/{provider}/{type}[?key=K][&limit=N][&cursor=C]`: the last known records with their fetch times,
+ * from our table alone, so consumers keep reading while a provider is down (graceful degradation); a listing
+ * answers `next`, the cursor of the following page (null on the last).
  *
  * @example
  * const read = createRecordsReadHandler({ records, state, registry: getProvider });
- * await read(apiGatewayV2Event); // 200 { provider, type, lastSyncedAt, records: [...] }
+ * await read(apiGatewayV2Event); // 200 { provider, type, lastSyncedAt, next, records: [...] }
  */
 export function createRecordsReadHandler(deps: {
   records: SyncRecordStore;
@@ -39,8 +40,13 @@ export function createRecordsReadHandler(deps: {
     const limit = Number(event.queryStringParameters?.limit ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       return json(400, { error: 'limit must be an integer from 1 to 1000' });
-    const key = event.queryStringParameters?.key;
-    return json(200, await lastKnown(deps, { provider, type, key, limit }));
+    const { key, cursor } = event.queryStringParameters ?? {};
+    try {
+      return json(200, await lastKnown(deps, { provider, type, key, limit, cursor }));
+    } catch (err) {
+      if (err instanceof InvalidCursor) return json(400, { error: 'cursor is not one this listing handed out' });
+      throw err;
+    }
   };
 }
 

@@ -71,7 +71,7 @@ describe('records store: entity data size', () => {
     expect(await store.putIfChanged('football', 'fixture', [record], { ...meta, fetchedAt: 2000 })).toEqual([
       'unchanged',
     ]);
-    expect((await store.list('football', 'fixture'))[0]!.data).toEqual(data);
+    expect((await store.list('football', 'fixture')).records[0]!.data).toEqual(data);
   });
 
   it('stores plain JSON at any size when asked to (gzipAboveBytes: Infinity)', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
-import type { SyncRecord } from '../../lambdas/core/records';
+import { InvalidCursor, type SyncRecord } from '../../lambdas/core/records';
 import { contentHash } from '../../lambdas/core/sync/content-hash';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 
@@ -121,9 +121,40 @@ describe('putIfChanged: the sync write rule', () => {
     await expect(put([rec('a', {}), rec('a', { x: 1 })], 1000)).rejects.toThrow(/unique/);
   });
 
+  it('lists one type page by page from the provider index, reading only what it returns', async () => {
+    const mine = Array.from({ length: 25 }, (_, i) => rec(`k${String(i).padStart(2, '0')}`, { i }));
+    await put(mine, 1000);
+    // Neighbours a Scan would read: another type, a type whose name extends this one, another provider.
+    await store.putIfChanged('acme', `${type}x`, [rec('k00', {})], { fetchedAt: 1, source: 's', now: 1 });
+    await store.putIfChanged('acme-two', type, [rec('k00', {})], { fetchedAt: 1, source: 's', now: 1 });
+    commands.length = 0;
+    const first = await store.list('acme', type, { limit: 10 });
+    expect(first.records.map((r) => r.key)).toEqual(mine.slice(0, 10).map((r) => r.key));
+    expect(commands).toEqual(['Query', 'BatchGetItem']);
+    const second = await store.list('acme', type, { limit: 10, cursor: first.next });
+    const third = await store.list('acme', type, { limit: 10, cursor: second.next });
+    expect([...second.records, ...third.records].map((r) => r.key)).toEqual(mine.slice(10).map((r) => r.key));
+    expect(third.records[0]).toMatchObject({ data: { i: 20 }, fetchedAt: 1000, source: 'things' });
+    const last = third.next ? await store.list('acme', type, { limit: 10, cursor: third.next }) : { records: [] };
+    expect(last).toEqual({ records: [] });
+  });
+
+  it("refuses a cursor that is not one of this listing's pages", async () => {
+    await put([rec('a', {}), rec('b', {})], 1000);
+    const { next } = await store.list('acme', type, { limit: 1 });
+    expect(next).toBeDefined();
+    await expect(store.list('acme', `${type}x`, { cursor: next })).rejects.toBeInstanceOf(InvalidCursor);
+    await expect(store.list('other', type, { cursor: next })).rejects.toBeInstanceOf(InvalidCursor);
+    await expect(store.list('acme', type, { cursor: 'not base64 json' })).rejects.toBeInstanceOf(InvalidCursor);
+    const forged = Buffer.from(JSON.stringify({ provider: 'acme', pk: `acme#${type}#a`, extra: 1 })).toString(
+      'base64url',
+    );
+    await expect(store.list('acme', type, { cursor: forged })).rejects.toBeInstanceOf(InvalidCursor);
+  });
+
   it('lists the records of one type with their fetch times', async () => {
     await put([rec('a', { v: 1 }), rec('b', { v: 2 })], 1000);
-    const listed = await store.list('acme', type);
+    const { records: listed } = await store.list('acme', type);
     expect(listed.map((r) => [r.key, r.fetchedAt]).sort()).toEqual([
       ['a', 1000],
       ['b', 1000],

@@ -10,6 +10,7 @@ import { signAs } from '../../local/sign';
 import { TRELLO_SEED } from '../../local/simulators/trello';
 import type { LocalStack } from '../../local/stack';
 import type { ShellRun } from '../helpers/doc-commands';
+import { allRecords } from '../helpers/all-records';
 import { until } from '../helpers/local-stack';
 
 /**
@@ -83,7 +84,7 @@ export const webhookDeadLetter: Condition = {
   async repaired({ stack }) {
     await stack.drained();
     expect(stack.queues.github!.dlq.list().map((m) => m.attributes[ATTR.failureReason])).toEqual([]);
-    const written = await stack.records.list('github', 'issue');
+    const written = await allRecords(stack.records, 'github', 'issue');
     expect(written.some((r) => String(r.eventId).startsWith('runbook-'))).toBe(true);
   },
 };

@@ -10,7 +10,7 @@ import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
 import { recordKey } from '../../lambdas/core/records';
 import { pollKey } from '../../lambdas/core/sync/state';
-import { TABLES, type TableName, type TableSpec } from '../../lambdas/core/tables';
+import { RECORDS_BY_PROVIDER, TABLES, type TableName, type TableSpec } from '../../lambdas/core/tables';
 import { entityKey } from '../../lambdas/core/writes/external-ids';
 import { commandKey } from '../../lambdas/core/writes/outcomes';
 import {
@@ -113,7 +113,8 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
   // The records read API serves every provider: the records it reads and the checkpoints it reports, read only.
   if (fn.kind === 'records-read') {
     return new Map([
-      [arn(st.tables.records), ['dynamodb:GetItem', 'dynamodb:Scan']],
+      [arn(st.tables.records), ['dynamodb:BatchGetItem', 'dynamodb:GetItem']],
+      [`${arn(st.tables.records)}/index/${RECORDS_BY_PROVIDER}`, ['dynamodb:Query']],
       [arn(st.tables.checkpoints), ['dynamodb:GetItem']],
     ]);
   }

@@ -34,7 +34,7 @@ describe('one-provider bundles (the registry as lib/lambda-function.ts bundles i
     'a function for %s gets its definition and no other provider file, nor any sample delivery',
     async (name) => {
       const outfile = join(dir, `${name}.mjs`);
-      const { metafile } = await build(esbuildOptions(ENTRY, outfile, { bundleSdk: false, provider: name }));
+      const { metafile } = await build(esbuildOptions(ENTRY, outfile, { provider: name }));
       const files = providerFiles(metafile!);
       expect(files).toContain(name);
       expect(files.filter((f) => f !== name && !f.startsWith(`${name}-`))).toEqual([]);
@@ -56,7 +56,7 @@ describe('one-provider bundles (the registry as lib/lambda-function.ts bundles i
 
   it('a function serving every provider (no PROVIDER) gets them all', async () => {
     const outfile = join(dir, 'all.mjs');
-    await build(esbuildOptions(ENTRY, outfile, { bundleSdk: false }));
+    await build(esbuildOptions(ENTRY, outfile, {}));
     const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
     expect(bundled.providers.map((p) => p.name).sort()).toEqual(providers.map((p) => p.name).sort());
   });

@@ -10,6 +10,7 @@ import {
   sqsRequests,
   total,
   writeUnits,
+  indexWriteUnits,
   xraySampled,
 } from '../../bench/cost/pricing';
 import { atBatch, batchModel, meanBatch, withTraffic } from '../../bench/cost/model';
@@ -120,5 +121,16 @@ describe('cost arithmetic (counts -> dollars at the stated prices)', () => {
     expect(
       withTraffic(emptyUsage(), p, { batch: 10, secretsCallsPerTtl: 6, ttlSeconds: 300, tracing: false }).xrayTraces,
     ).toBe(0);
+  });
+
+  it('charges a keys-only index only when an item enters, leaves or changes its keys; an ALL index on every write', () => {
+    const keys = { provider: 'github', pk: 'github#issue#octo/repo#1' };
+    const keysOnly = { keysOnly: true };
+    expect(indexWriteUnits(keysOnly, null, keys)).toBe(1);
+    expect(indexWriteUnits(keysOnly, keys, keys)).toBe(0);
+    expect(indexWriteUnits(keysOnly, keys, { ...keys, provider: 'gh' })).toBe(2);
+    expect(indexWriteUnits(keysOnly, keys, null)).toBe(1);
+    expect(indexWriteUnits(keysOnly, null, null)).toBe(0);
+    expect(indexWriteUnits({}, keys, keys, 2_500)).toBe(3);
   });
 });

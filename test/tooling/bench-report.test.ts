@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { figure, type Scenario } from '../../bench/figure';
-import { formatTable, meetsTarget, runScenarios, writeResults } from '../../bench/report';
+import {
+  formatMarkdown,
+  formatSummary,
+  formatTable,
+  meetsTarget,
+  runScenarios,
+  writeResults,
+} from '../../bench/report';
 import { scenarios } from '../../bench/scenarios';
 import { staticSdkImports } from '../../bench/scenarios/cold-start';
 
@@ -75,10 +82,34 @@ describe('benchmark harness', () => {
     expect(meetsTarget(f(3, 'ms', '>= 0.5 ratio'))).toBeUndefined();
   });
 
+  it('ends with every target met or MISSED, and names the scenarios that failed', async () => {
+    const { results } = await runScenarios([fake], {}, () => {});
+    expect(formatSummary(results, ['cost']).split('\n')).toEqual([
+      'targets: 1 of 2 met',
+      'met     processor: throughput: 0.901x (target >= 0.7 ratio)',
+      'MISSED  processor: bundle: 160 KB (target <= 150 KB)',
+      'FAILED  cost: scenario failed, its targets not measured',
+    ]);
+  });
+
+  it("writes the docs' Markdown table, headed by the machine and its load during the run", async () => {
+    const { results } = await runScenarios([fake], {}, () => {});
+    const meta = { date: '2026-12-06', node: '20.20.2', cores: 2, seconds: 227.4, quick: false };
+    const md = formatMarkdown(results, { ...meta, loadBefore: [4.51, 4, 3], loadAfter: [3.5, 3.9, 3.2] }).split('\n');
+    expect(md[0]).toBe(
+      '2026-12-06: 2 cores, Node 20.20.2, 227 s; load average (1 / 5 / 15 min) 4.5 / 4.0 / 3.0 before, 3.5 / 3.9 / 3.2 after.',
+    );
+    expect(md[2]).toBe('| scenario | figure | value | baseline | ratio | target |  |');
+    expect(md[4]).toBe('| processor | throughput | 180.123 events/s | 200 events/s | 0.901 | >= 0.7 ratio | met |');
+    expect(md).toHaveLength(3 + 1 + results.length + 1);
+  });
+
   it('registers every scenario once, under the ids results.json uses', () => {
     const ids = scenarios.map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(expect.arrayContaining(['webhook-ingest', 'rate-limited-sync', 'processor', 'cold-start']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['webhook-ingest', 'rate-limited-sync', 'processor', 'cold-start', 'records-api']),
+    );
   });
 
   it('finds the SDK packages a minified bundle imports at init, not the ones it imports on use', () => {

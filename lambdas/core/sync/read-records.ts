@@ -1,4 +1,4 @@
-import type { SyncRecordStore } from '../records';
+import type { RecordPage, SyncRecordStore } from '../records';
 import type { Registry } from '../provider';
 import type { SyncStateStore } from './state';
 
@@ -7,6 +7,8 @@ export interface LastKnown {
   type: string;
   /** When a poll of this type last completed a window (epoch ms): how fresh the whole set is. */
   lastSyncedAt: number | null;
+  /** Pass as `cursor` for the next page; null on the last. */
+  next: string | null;
   records: {
     key: string;
     data: Record<string, unknown>;
@@ -22,14 +24,15 @@ export interface LastKnown {
  *
  * @example
  * const known = await lastKnown({ records, state, registry: getProvider }, { provider: 'football', type: 'fixture', key: '1035037#2024-08-16' });
+ * const page = await lastKnown(deps, { provider: 'football', type: 'fixture', limit: 100, cursor: known.next ?? undefined });
  */
 export async function lastKnown(
   deps: { records: SyncRecordStore; state: SyncStateStore; registry: Registry },
-  q: { provider: string; type: string; key?: string; limit?: number },
+  q: { provider: string; type: string; key?: string; limit?: number; cursor?: string },
 ): Promise<LastKnown> {
-  const found = q.key
-    ? [await deps.records.get(q.provider, q.type, q.key)].filter((r) => r !== undefined)
-    : await deps.records.list(q.provider, q.type, { limit: q.limit ?? 100 });
+  const page: RecordPage = q.key
+    ? { records: [await deps.records.get(q.provider, q.type, q.key)].filter((r) => r !== undefined) }
+    : await deps.records.list(q.provider, q.type, { limit: q.limit ?? 100, cursor: q.cursor });
   const polls = deps.registry(q.provider)?.polls?.filter((p) => p.type === q.type) ?? [];
   const synced = await Promise.all(
     polls.map(async (p) => (await deps.state.getCheckpoint(q.provider, p.name))?.lastSyncedAt),
@@ -39,7 +42,8 @@ export async function lastKnown(
     provider: q.provider,
     type: q.type,
     lastSyncedAt: times.length > 0 ? Math.max(...times) : null,
-    records: found.map((r) => ({
+    next: page.next ?? null,
+    records: page.records.map((r) => ({
       key: r.key,
       data: r.data,
       fetchedAt: r.fetchedAt ?? r.receivedAt ?? null,

@@ -1,3 +1,4 @@
+import { allRecords } from '../../helpers/all-records';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, day, syncRig, type SyncRig } from '../../helpers/sync-rig';
 
@@ -22,7 +23,7 @@ describe('backfill over a range', () => {
       gapsOpen: 0,
     });
     expect(summary.pages).toBeGreaterThan(7); // some days need more than one page
-    const stored = await rig.records.list('football', 'fixture');
+    const stored = await allRecords(rig.records, 'football', 'fixture');
     expect(stored).toHaveLength(expected);
     const first = rig.sim.fixturesOn('2024-08-09')[0]!;
     const record = await rig.records.get('football', 'fixture', `${first.id}#2024-08-09`);

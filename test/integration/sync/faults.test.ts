@@ -1,3 +1,4 @@
+import { allRecords } from '../../helpers/all-records';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FootballFaultSettings } from '../../../local/simulators';
@@ -67,7 +68,7 @@ describe('errors API-Football reports with HTTP 200', () => {
     const final = rig.sim.log('/fixtures').filter((r) => r.at >= day(r.query.date!) + DAY);
     const asked = final.map((r) => `${r.query.date}/${r.query.page ?? 1}`);
     expect(asked.length - new Set(asked).size).toBeLessThanOrEqual(stops);
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(
       rig.expected('2024-08-25', new Date(day(today) + DAY).toISOString().slice(0, 10)),
     );
   });
@@ -89,7 +90,7 @@ describe('bad responses', () => {
     const healed = await rig.run();
     expect(healed).toMatchObject({ gapsClosed: 1, gapsOpen: 0 });
     expect(await rig.state.gaps('football', 'fixtures')).toEqual([]);
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(
       rig.expected('2024-08-09', '2024-08-12') + rig.expected('2024-09-01', '2024-09-02'),
     );
   });
@@ -198,7 +199,7 @@ describe('a page that times out mid-sync', () => {
     const healed = await rig.run();
     expect(healed).toMatchObject({ gapsClosed: 1, gapsOpen: 0 });
     expect(rig.pageRequests()[0]).toEqual({ date: d, page: '2' });
-    expect((await rig.records.list('football', 'fixture')).filter((r) => r.key.endsWith(d))).toHaveLength(
+    expect((await allRecords(rig.records, 'football', 'fixture')).filter((r) => r.key.endsWith(d))).toHaveLength(
       rig.sim.fixturesOn(d).length,
     );
   });

@@ -1,3 +1,4 @@
+import { allRecords } from '../../helpers/all-records';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncRecordStore } from '../../../lambdas/core/records';
 import type { SyncStateStore } from '../../../lambdas/core/sync/state';
@@ -24,7 +25,7 @@ describe('runs that stop and start again', () => {
     await expect(rig.run({ state: dying })).rejects.toThrow('killed');
     expect(crashed).toBe(true);
     const firstDay = rig.expected('2024-08-28', '2024-08-29');
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(firstDay);
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(firstDay);
 
     expect(await rig.run()).toMatchObject({ stopped: 'busy' });
     rig.time.advance(16 * 60_000);
@@ -33,7 +34,7 @@ describe('runs that stop and start again', () => {
       recordsUnchanged: firstDay,
       recordsWritten: rig.expected('2024-08-28', '2024-09-02') - firstDay,
     });
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(rig.expected('2024-08-28', '2024-09-02'));
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(rig.expected('2024-08-28', '2024-09-02'));
   });
 
   it('a run short of time stops cleanly mid-window, and the next continues from that page: a long backfill finishes across runs without repeating a page', async () => {
@@ -83,7 +84,7 @@ describe('runs that stop and start again', () => {
     rig.time.advance(121_000);
     const after = await rig.run();
     expect(after.stopped).toBeUndefined();
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(rig.expected('2024-08-30', '2024-09-02'));
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(rig.expected('2024-08-30', '2024-09-02'));
   });
 
   it('gaps are drained first, a bounded number per run, and GapsOpen follows them', async () => {
@@ -171,7 +172,7 @@ describe('two runs at once', () => {
       rig.run({ range: { from: day('2024-08-25'), to: day('2024-09-02') } }),
     ]);
     const expected = rig.expected('2024-08-25', '2024-09-02');
-    expect(await rig.records.list('football', 'fixture')).toHaveLength(expected);
+    expect(await allRecords(rig.records, 'football', 'fixture')).toHaveLength(expected);
     expect(scheduled.recordsWritten + backfill.recordsWritten).toBe(expected);
     expect(
       scheduled.recordsUnchanged + backfill.recordsUnchanged + scheduled.recordsStale + backfill.recordsStale,

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { StoredRecord, SyncRecordStore } from '../../../lambdas/core/records';
+import { InvalidCursor, type StoredRecord, type SyncRecordStore } from '../../../lambdas/core/records';
 import type { SyncStateStore } from '../../../lambdas/core/sync/state';
 import { createRecordsReadHandler } from '../../../lambdas/handlers/records-read';
 import { getProvider } from '../../../lambdas/providers';
@@ -15,7 +15,13 @@ const stored: StoredRecord = {
   fetchedAt: 1,
   source: 'poll',
 } as StoredRecord;
-const records = { get: async () => stored, list: async () => [stored] } as unknown as SyncRecordStore;
+const records = {
+  get: async () => stored,
+  list: async (_p: string, _t: string, opts: { cursor?: string }) => {
+    if (opts.cursor === 'forged') throw new InvalidCursor();
+    return opts.cursor ? { records: [stored] } : { records: [stored], next: 'page-2' };
+  },
+} as unknown as SyncRecordStore;
 const state = { getCheckpoint: async () => ({ lastSyncedAt: 1_700_000_000_000 }) } as unknown as SyncStateStore;
 const read = createRecordsReadHandler({ records, state, registry: getProvider });
 const event = (path: string, query?: Record<string, string>) =>
@@ -31,6 +37,19 @@ describe('GET /records/{provider}/{type}', () => {
       lastSyncedAt: 1_700_000_000_000,
       records: [{ key: '1#2024-08-16', fetchedAt: 1, source: 'poll' }],
     });
+  });
+
+  it('pages a listing: next is the cursor of the following page, null on the last', async () => {
+    const first = JSON.parse((await read(event('/records/football/fixture', { limit: '1' }))).body!);
+    expect(first).toMatchObject({ next: 'page-2', records: [{ key: '1#2024-08-16' }] });
+    const second = JSON.parse((await read(event('/records/football/fixture', { cursor: first.next }))).body!);
+    expect(second.next).toBeNull();
+  });
+
+  it('answers 400 for a cursor the listing did not hand out', async () => {
+    const res = await read(event('/records/football/fixture', { cursor: 'forged' }));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body!).error).toMatch(/cursor/);
   });
 
   it('answers 404 for an unknown provider and 400 for a limit out of range', async () => {
