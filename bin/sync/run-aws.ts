@@ -5,7 +5,7 @@ import { emptySummary, type RunSummary } from '../../lambdas/core/sync/run-poll'
 import { instant, planWindows } from '../../lambdas/core/sync/windows';
 import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import type { CliIO } from '../cli/main';
-import { addSummaries } from './summary';
+import { addSummaries } from '../../lambdas/core/sync/summary';
 
 export interface AwsRunOptions {
   functionName: string;

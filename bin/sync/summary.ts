@@ -1,4 +1,4 @@
-import { type RunSummary, SUMMARY_COUNTS } from '../../lambdas/core/sync/run-poll';
+import type { RunSummary } from '../../lambdas/core/sync/run-poll';
 
 /** The `--json` summary: exactly these keys. */
 export interface SyncJsonSummary {
@@ -42,16 +42,4 @@ export function summaryText(s: SyncJsonSummary, run: RunSummary): string {
     lines.push(`stopped: ${run.stopped}${until}${run.error ? ` (${run.error.message})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Two runs' summaries as one: counts added, the first reason to stop kept. */
-export function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
-  const sums = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, a[k] + b[k]]));
-  return {
-    ...a,
-    ...sums,
-    stopped: a.stopped ?? b.stopped,
-    resumeAt: a.resumeAt ?? b.resumeAt,
-    error: a.error ?? b.error,
-  };
 }
