@@ -16,6 +16,7 @@ import { LocalApiGateway } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
+import { startLocalRecovery, type LocalRecovery, type LocalRecoveryOptions } from './recovery';
 import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
@@ -54,6 +55,11 @@ export interface LocalStackOptions {
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Recover missed webhooks on a local schedule against the providers' simulators, which also send their webhooks to
+   * the stack (`npm start` does); off unless given.
+   */
+  recovery?: LocalRecoveryOptions;
 }
 
 export interface ProviderQueues {
@@ -82,6 +88,8 @@ export interface LocalStack {
   writes: LocalWrites;
   /** Scheduled polls, simulators and the `GET /records/{provider}/{type}` page, when `polls` was given. */
   polls?: LocalPolls;
+  /** Missed-webhook recovery, its schedules and simulators, when `recovery` was given. */
+  recovery?: LocalRecovery;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -297,21 +305,46 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   monitor.httpApi();
   api.observe(({ status }) => monitor.recordApiResponse(status));
   api.addPage(dashboardPage(monitor));
+  const timeline = opts.recovery?.timeline;
+  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, timeline };
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
+  const running = writes.simulators;
+  const simulators = Object.fromEntries(Object.entries(running).map(([name, sim]) => [name, sim.url]));
   const polls = opts.polls
-    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
+    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env, simulators }, opts.polls)
     : undefined;
   if (polls) addPollRoutes(api, polls, providers, deps);
+  const recovery = opts.recovery
+    ? await startLocalRecovery(
+        { providers, dynamo, secrets, sink, queueFor: (name) => queues[name]?.queue, blobs, running, env: opts.env },
+        opts.recovery,
+      )
+    : undefined;
   addHealthPage(api, queues);
-  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer };
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
+  recovery?.sendTo(url);
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { dlq }] of Object.entries(writes.queues))
     monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
   writes.start();
-  const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
+  const parts = {
+    url,
+    providers,
+    port,
+    dataDir,
+    dynamo,
+    secrets,
+    records,
+    queues,
+    api,
+    blobs,
+    monitor,
+    writes,
+    polls,
+    recovery,
+  };
   return {
     ...parts,
     adminUrl: admin.url,
@@ -324,6 +357,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       monitor.stop();
       await api.close();
       await polls?.stop();
+      await recovery?.stop();
       await admin.close();
       await Promise.all(mappings.map((m) => m.stop()));
       await writes.stop();
