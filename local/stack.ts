@@ -273,6 +273,33 @@ async function drained(queues: ProviderQueues[]): Promise<void> {
   while (queues.some(({ queue }) => queue.depth().total > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** Writes, polls and recovery: the parts that call providers, sharing the simulators writes start. */
+async function startOutbound(
+  opts: LocalStackOptions,
+  api: LocalApiGateway,
+  queues: Record<string, ProviderQueues>,
+  deps: WebhookDeps & { secrets: FileSecretStore; providers: readonly ProviderDefinition[] },
+) {
+  const { providers, dynamo, secrets, sink, blobs, visibilityTimeoutMs, maxReceiveCount } = deps;
+  const timeline = opts.recovery?.timeline;
+  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, timeline };
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
+  const running = writes.simulators;
+  const simulators = Object.fromEntries(Object.entries(running).map(([name, sim]) => [name, sim.url]));
+  const polls = opts.polls
+    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env, simulators }, opts.polls)
+    : undefined;
+  if (polls) addPollRoutes(api, polls, providers, deps);
+  const queueFor = (name: string) => queues[name]?.queue;
+  const recovery = opts.recovery
+    ? await startLocalRecovery(
+        { providers, dynamo, secrets, sink, queueFor, blobs, running, env: opts.env },
+        opts.recovery,
+      )
+    : undefined;
+  return { writes, polls, recovery };
+}
+
 /**
  * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
  * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
@@ -305,21 +332,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   monitor.httpApi();
   api.observe(({ status }) => monitor.recordApiResponse(status));
   api.addPage(dashboardPage(monitor));
-  const timeline = opts.recovery?.timeline;
-  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, timeline };
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
-  const running = writes.simulators;
-  const simulators = Object.fromEntries(Object.entries(running).map(([name, sim]) => [name, sim.url]));
-  const polls = opts.polls
-    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env, simulators }, opts.polls)
-    : undefined;
-  if (polls) addPollRoutes(api, polls, providers, deps);
-  const recovery = opts.recovery
-    ? await startLocalRecovery(
-        { providers, dynamo, secrets, sink, queueFor: (name) => queues[name]?.queue, blobs, running, env: opts.env },
-        opts.recovery,
-      )
-    : undefined;
+  const { writes, polls, recovery } = await startOutbound(opts, api, queues, { ...deps, secrets, providers });
   addHealthPage(api, queues);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   recovery?.sendTo(url);
@@ -329,24 +342,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const [name, { dlq }] of Object.entries(writes.queues))
     monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
   writes.start();
-  const parts = {
-    url,
-    providers,
-    port,
-    dataDir,
-    dynamo,
-    secrets,
-    records,
-    queues,
-    api,
-    blobs,
-    monitor,
-    writes,
-    polls,
-    recovery,
-  };
   return {
-    ...parts,
+    ...{ url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes },
+    ...{ polls, recovery },
     adminUrl: admin.url,
     drained: () => drained([...Object.values(queues), ...Object.values(writes.queues)]),
     pauseProcessing: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
@@ -356,9 +354,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     stop: async () => {
       monitor.stop();
       await api.close();
-      await polls?.stop();
-      await recovery?.stop();
-      await admin.close();
+      await Promise.all([polls?.stop(), recovery?.stop(), admin.close()]);
       await Promise.all(mappings.map((m) => m.stop()));
       await writes.stop();
       await dynamo.close();
