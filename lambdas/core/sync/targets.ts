@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IntegrationError } from '../errors';
 import type { SecretStore } from '../ports';
 import type { SyncSource } from '../provider';
@@ -37,15 +38,23 @@ export async function targetsOf(
 }
 
 /**
- * A source bound to one target, under its own state name (`<name>@<target>`): its own checkpoint, gaps and lease.
+ * A target's name in state keys, logs and metrics: a short hash, since it comes from a secret (a shop, a repository).
  *
  * @example
- * const board = forTarget(cardsPoll, 'cards', '5f3c0a1b2c3d4e5f60718293'); // name 'cards@5f3c0a1b2c3d4e5f60718293'
+ * targetTag('5f3c0a1b2c3d4e5f60718293') // 'a41c0f9e2b7d' (always the same for that board)
+ */
+export const targetTag = (target: string): string => createHash('sha256').update(target).digest('hex').slice(0, 12);
+
+/**
+ * A source bound to one target, under its own state name (`<name>@<tag>`): its own checkpoint, gaps and lease.
+ *
+ * @example
+ * const board = forTarget(cardsPoll, 'cards', '5f3c0a1b2c3d4e5f60718293'); // name 'cards@a41c0f9e2b7d'
  */
 export function forTarget<S extends SyncSource>(source: S, stateName: string, target: string | undefined): S {
   return {
     ...source,
-    name: target === undefined ? stateName : `${stateName}@${target}`,
+    name: target === undefined ? stateName : `${stateName}@${targetTag(target)}`,
     request: (window) => source.request(window, target),
   };
 }
