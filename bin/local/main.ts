@@ -89,8 +89,13 @@ export const main = cliMain(USAGE, async (argv, io) => {
     sink,
     observability: { timeScale: s.timeScale },
     polls: { everyMs: s.pollEvery * 1000 },
+    // Missed-webhook recovery on its schedule; the simulators send their webhooks here (docs/recovery.md).
+    recovery: {},
   });
-  const simulators = Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([n, sim]) => [n, sim.url]));
+  const simulators = {
+    ...Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([n, sim]) => [n, sim.url])),
+    ...stack.recovery?.baseUrls,
+  };
   // Tells `npm run ops` and `npm run sync` where this running stack listens.
   const stateFile = resolve(s.dataDir, 'stack.json');
   const state = {

@@ -37,6 +37,7 @@ export function summaryText(s: SyncJsonSummary, run: RunSummary): string {
     `records: ${s.records_written} written, ${s.records_unchanged} unchanged, ${s.records_quarantined} quarantined`,
     `gaps open: ${s.gaps_open}`,
   ];
+  if (run.eventsRecovered > 0) lines.push(`events recovered: ${run.eventsRecovered} (sent back into the webhook path)`);
   if (run.stopped) {
     const until = run.resumeAt ? ` until ${new Date(run.resumeAt).toISOString()}` : '';
     lines.push(`stopped: ${run.stopped}${until}${run.error ? ` (${run.error.message})` : ''}`);

@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as syncMain } from '../../../bin/sync/main';
+import { runCli } from '../../helpers/cli';
 import { stripe } from '../../../lambdas/providers/stripe';
 import type { StripeEvent } from '../../../local/simulators/stripe-events';
 import type { StripeSimulator } from '../../../local/simulators/stripe';
@@ -83,5 +87,42 @@ describe('Stripe recovery: GET /v1/events into the webhook queue', () => {
     await until(() => skipped(delivered.id).length === 1 || undefined, 'the recovered copy deduplicated');
     expect(processed(delivered.id)).toHaveLength(1);
     expect(logs.metric('EventsRecovered', { provider: 'stripe' })).toBe(before);
+  });
+
+  it('recovers on demand from the CLI over an explicit span, against the running stack, without waiting to settle', async () => {
+    const running = {
+      url: stack.url,
+      dynamoEndpoint: stack.dynamo.endpoint,
+      adminUrl: stack.adminUrl,
+      pid: process.pid,
+      simulators: stack.recovery!.baseUrls,
+    };
+    writeFileSync(join(stack.dataDir, 'stack.json'), JSON.stringify(running));
+    // The CLI runs on the wall clock: an event created now, failed at our endpoint.
+    const now = Date.now();
+    const missed = sim.events.emit(
+      { ...sim.events.create('customer.updated', customer('cus_cli', 'cli')), created: Math.floor(now / 1000) },
+      'failed',
+    );
+    const from = new Date(now - 3_600_000).toISOString();
+    const to = new Date(now + 60_000).toISOString();
+    const argv = [
+      '--provider',
+      'stripe',
+      '--recover',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--json',
+      '--data-dir',
+      stack.dataDir,
+    ];
+    const run = await runCli(syncMain, argv, {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ events_recovered: 1, gaps_open: 0 });
+    const record = await until(() => stack.records.get('stripe', 'customer', 'cus_cli'), 'the record');
+    expect(record.eventId).toBe(missed.id);
+    expect((await runCli(syncMain, ['--provider', 'football', '--recover'], {})).code).toBe(2);
   });
 });
