@@ -186,6 +186,11 @@ function webhookRows({ metric, search }: SectionMetrics, { queue, dlq }: { queue
         ],
         { width: 12 },
       ),
+      // Above zero, deliveries were missed (recovery repaired them) or a sender without a replay API dropped some.
+      graph('Webhooks missed', [
+        metric(METRIC.EventsRecovered, 'Sum', 'recovered'),
+        metric(METRIC.SenderWarnings, 'Sum', 'sender warnings'),
+      ]),
     ],
   ];
 }

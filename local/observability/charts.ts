@@ -56,7 +56,7 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
 /** A chart's query: a metric in the stack's namespace unless one is given. */
 type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
 
-/** The CloudWatch dashboard's widgets, as data: requests by status class, 429s and timeouts, p95 latency, webhooks, queue and DLQ depth, lag, gaps, schema drift. */
+/** The CloudWatch dashboard's widgets, as data: requests by status class, 429s and timeouts, p95 latency, webhooks, missed webhooks, queue and DLQ depth, lag, gaps, schema drift. */
 const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
   {
     id: 'requests',
@@ -129,6 +129,27 @@ const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }
         name: METRIC.EventsDeadLettered,
         match: exactly('provider'),
         label: (d) => `${d.provider} dead-lettered`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'missed',
+    title: 'Webhooks missed: recovered, and sender warnings',
+    unit: 'count',
+    queries: [
+      {
+        name: METRIC.EventsRecovered,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} recovered`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: METRIC.SenderWarnings,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} sender warnings`,
         stat: 'Sum',
         zero: true,
       },
