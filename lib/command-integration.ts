@@ -6,10 +6,11 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderIntegrationProps } from './shared-parts';
-import { grantItemAccess } from './table-grants';
+import { grantProviderItems, IDEMPOTENCY_ACTIONS } from './table-grants';
 import { type WorkQueue, workQueue } from './work-queue';
 
 export interface CommandIntegrationProps extends ProviderIntegrationProps {
@@ -44,7 +45,7 @@ export class CommandIntegration extends Construct {
     ({ queue: this.queue, dlq: this.dlq } = work);
     const common = { [ENV.provider]: provider.name, [ENV.namespace]: shared.namespace };
     this.accept = this.acceptFunction(props, work, common);
-    const monitoring = shared.observability.provider(provider.name, provider.displayName).writes();
+    const monitoring = shared.observability.provider(provider.name, provider.displayName).writes({ queue: work.queue });
     this.writer = new QueueFunction(this, 'Writer', {
       handler: 'command-writer',
       work,
@@ -57,7 +58,13 @@ export class CommandIntegration extends Construct {
       },
       // Writes are paced by the provider's rate limit; few concurrent batches keep the client's bucket meaningful.
       eventSource: { batchSize: settings.batchSize ?? 5, maxConcurrency: settings.maxConcurrency ?? 2 },
-      itemTables: [tables.idempotency, tables.externalIds, tables.commands],
+      itemTables: [
+        { table: tables.idempotency, actions: IDEMPOTENCY_ACTIONS },
+        // Claim, count, map (conditional updates), release (a conditional delete), and read on a lost claim.
+        { table: tables.externalIds, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+        // A delivery's outcome: start, succeed, fail, each a conditional update.
+        { table: tables.commands, actions: ['dynamodb:UpdateItem'] },
+      ],
       calls: { provider, secrets, apiNotices: tables.apiNotices },
       monitoring: { provider: monitoring, role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
     });
@@ -80,7 +87,7 @@ export class CommandIntegration extends Construct {
 
   /** Validates, records and queues a command: sends to this queue, writes command outcomes. */
   private acceptFunction(
-    { shared }: ProviderIntegrationProps,
+    { provider, shared }: ProviderIntegrationProps,
     work: WorkQueue,
     common: Record<string, string>,
   ): HandlerFunction {
@@ -93,8 +100,14 @@ export class CommandIntegration extends Construct {
         [ENV.commandsTable]: shared.tables.commands.tableName,
       },
     });
+    acknowledgeTrigger(accept, 'api');
     work.queue.grantSendMessages(accept);
-    grantItemAccess(shared.tables.commands, accept);
+    // Accept (a conditional put), read on a repeat, discard a command the queue refused.
+    grantProviderItems(shared.tables.commands, accept, provider.name, [
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:DeleteItem',
+    ]);
     return accept;
   }
 }

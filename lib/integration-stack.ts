@@ -1,6 +1,7 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import type { ProviderDefinition } from '../lambdas/core/provider';
@@ -18,6 +19,7 @@ import { RecordsApi } from './records-api';
 import type { ProviderSecrets, SharedParts } from './shared-parts';
 import { type StackTables, stackTables } from './stack-tables';
 import { StageSettings } from './stage-settings';
+import { TableBackups } from './table-backups';
 import { stageConfig, type StageConfig } from './stages';
 import { WebhookIntegration, type WebhookIntegrationProps } from './webhook-integration';
 import { DLQ_RETENTION_DAYS, QUEUE_RETENTION_DAYS } from './work-queue';
@@ -35,7 +37,7 @@ export interface IntegrationStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   processor?: WebhookIntegrationProps['processor'];
   writer?: CommandIntegrationProps['writer'];
-  /** Removal policy of tables, bucket, secrets and the topic key; default the stage's. */
+  /** Removal policy of tables, bucket, secrets, the topic key and log groups; default the stage's. */
   removalPolicy?: RemovalPolicy;
   /** Days archived webhooks are kept for `npm run ops -- replay`; default the stage's. */
   archiveRetentionDays?: number;
@@ -59,10 +61,14 @@ export class IntegrationStack extends Stack {
   readonly stage: StageSettings;
   /** CloudWatch namespace of this stack's metrics: the stage's unless props say. */
   readonly namespace: string;
-  /** Of tables, bucket, secrets and the topic key: the stage's unless props say. */
+  /** Of tables, bucket, secrets, the topic key and log groups: the stage's unless props say. */
   readonly removalPolicy: RemovalPolicy;
   readonly tables: StackTables;
+  /** Daily backups of every table where the stage keeps them (`backupRetentionDays`). */
+  readonly backups?: TableBackups;
   readonly secrets: Record<string, ProviderSecrets> = {};
+  /** Encrypts every secret of the stage when its `secretsKmsKey` is on (lib/stages.ts). */
+  readonly secretsKey?: Key;
   readonly observability: Observability;
   readonly api: HttpApi;
   readonly blobs: BlobBucket;
@@ -78,17 +84,21 @@ export class IntegrationStack extends Stack {
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
     // Attached first: constructs below read it through StageSettings.of(this).
-    this.stage = new StageSettings(props.stage ?? stageConfig()).attach(this);
+    this.stage = new StageSettings(props.stage ?? stageConfig(), { removalPolicy: props.removalPolicy }).attach(this);
     this.namespace = props.namespace ?? this.stage.namespace;
-    this.removalPolicy = props.removalPolicy ?? this.stage.removalPolicy;
+    this.removalPolicy = this.stage.removalPolicy;
     this.tables = stackTables(this, this.removalPolicy);
+    this.backups = this.addBackups();
+    this.secretsKey = this.addSecretsKey();
     for (const provider of props.providers) {
-      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy);
+      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy, this.secretsKey);
     }
     this.observability = this.addObservability(props);
     this.api = integrationApi(this, {
       throttle: props.throttle ?? this.stage.config.throttle,
       logRetention: this.stage.logRetention,
+      metricsNamespace: this.namespace,
+      logRemovalPolicy: this.removalPolicy,
     });
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();
@@ -102,14 +112,43 @@ export class IntegrationStack extends Stack {
   }
 
   /**
-   * Lets a function that calls providers record the endpoints it uses and their deprecation notices
-   * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that table only.
+   * Lets a function that calls `provider` record the endpoints it uses and their deprecation notices
+   * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that provider's items only.
    *
    * @example
-   * stack.recordApiNotices(pollerFn);
+   * stack.recordApiNotices(pollerFn, 'football');
    */
-  recordApiNotices(fn: LambdaFunction & IGrantable): void {
-    recordApiNotices(fn, this.tables.apiNotices);
+  recordApiNotices(fn: LambdaFunction & IGrantable, provider: string): void {
+    recordApiNotices(fn, provider, this.tables.apiNotices);
+  }
+
+  /** AWS Backup of every table, or why point-in-time recovery alone holds in this stage. */
+  private addBackups(): TableBackups | undefined {
+    const retentionDays = this.stage.config.backupRetentionDays;
+    if (retentionDays)
+      return new TableBackups(this, 'Backups', {
+        tables: Object.values(this.tables),
+        retentionDays,
+        removalPolicy: this.removalPolicy,
+      });
+    for (const table of Object.values(this.tables))
+      Validations.of(table).acknowledge({
+        id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+        reason:
+          'This stage keeps no AWS Backup copies (lib/stages.ts `backupRetentionDays`, set in prod): point-in-time recovery restores any second of the last 35 days, and its tables hold test data or state a sync rebuilds.',
+      });
+    return undefined;
+  }
+
+  /** The stage's own key for its secrets: rotating, kept as the stage keeps its data; undefined where the stage says no. */
+  private addSecretsKey(): Key | undefined {
+    if (!this.stage.config.secretsKmsKey) return undefined;
+    return new Key(this, 'SecretsKey', {
+      description: `Encrypts the secrets of stage ${this.stage.name} (${this.stage.secretPrefix}/*)`,
+      enableKeyRotation: true,
+      removalPolicy: this.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
   }
 
   /** The on-call topic, alarms and dashboard, with outbound-call alarms for every provider. */
@@ -141,6 +180,8 @@ export class IntegrationStack extends Stack {
       maxMessageLifetimeDays: QUEUE_RETENTION_DAYS + DLQ_RETENTION_DAYS,
       removalPolicy: this.removalPolicy,
       autoDeleteObjects: this.removalPolicy === RemovalPolicy.DESTROY && this.stage.config.autoDeleteObjects,
+      accessLogRetentionDays: this.stage.config.blobAccessLogs ? this.stage.config.logRetentionDays : undefined,
+      versioned: this.stage.config.blobVersioning,
     });
   }
 

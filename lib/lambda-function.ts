@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { getProvider } from '../lambdas/providers';
+import { acknowledgeLogEncryption, acknowledgeRolePolicies } from './acknowledgements';
 import { StageSettings } from './stage-settings';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,7 +81,8 @@ export class HandlerFunction extends NodejsFunction {
     const stage = StageSettings.of(scope);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? stage?.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // A stage that keeps its data keeps its logs: deleting the stack must not delete what happened.
+      removalPolicy: stage?.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's log group only.
     const role =
@@ -118,14 +120,35 @@ export class HandlerFunction extends NodejsFunction {
         }),
       );
     }
+    acknowledgeHandler(this, role, logGroup, stage?.config.tracing ?? false);
+  }
+}
+
+/** Why this project stays on RUNTIME while Lambda offers a newer Node.js (docs/security.md, "Runtime"). */
+const RUNTIME_REASON = `${RUNTIME.name} is the runtime this project pins: the local stack and every test run on Node.js 20, one major from it, and the bundles target it; Lambda supports it until 2027-04-30. Moving on is a deliberate change of RUNTIME and BUNDLING.target in lib/lambda-function.ts once the toolchain runs the newer major.`;
+
+/** The findings every HandlerFunction carries, each with why it holds here; X-Ray's `*` only where tracing is on. */
+function acknowledgeHandler(fn: HandlerFunction, role: IRole, logGroup: LogGroup, tracing: boolean): void {
+  const onFunction = Validations.of(fn);
+  onFunction.acknowledge({ id: 'AwsSolutions-L1', reason: RUNTIME_REASON });
+  onFunction.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: RUNTIME_REASON });
+  onFunction.acknowledge({
+    id: 'NIST.800.53.R5-LambdaInsideVPC',
+    reason:
+      'Nothing private to reach: the functions call third-party APIs over the internet and AWS APIs with IAM. A VPC would need NAT gateways or endpoints for SQS, DynamoDB, S3, Secrets Manager, KMS and CloudWatch, billed per hour and zone, with no resource inside it to protect.',
+  });
+  if (tracing)
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; test/infra/least-privilege.test.ts allows Resource "*" for these X-Ray actions only.',
     });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: `${RUNTIME.name} is the runtime this project pins (bundles target it; Lambda supports it into 2027); moving to a newer Node.js is a deliberate change of RUNTIME in lib/lambda-function.ts, not a side effect of a CDK release.`,
+  else
+    onFunction.acknowledge({
+      id: 'Serverless-LambdaTracing',
+      reason:
+        'This stage turns X-Ray off (lib/stages.ts `tracing`: at a few webhooks a second nearly every invocation is traced, more than the rest costs per webhook); every log line carries the trace id, and a stage that sets `tracing: true` traces every function.',
     });
-  }
+  acknowledgeRolePolicies(role);
+  acknowledgeLogEncryption(logGroup);
 }

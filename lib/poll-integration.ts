@@ -1,4 +1,5 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -9,9 +10,11 @@ import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
 import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
 import type { ProviderDefinition } from '../lambdas/core/provider';
+import { acknowledgeRolePolicies, acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 import { allowProviderCalls } from './provider-calls';
 import type { ProviderIntegrationProps } from './shared-parts';
+import { grantProviderItems, type ItemAction } from './table-grants';
 import { deadLetterQueue } from './work-queue';
 
 export interface PollIntegrationProps extends ProviderIntegrationProps {
@@ -103,16 +106,18 @@ export class PollIntegration extends Construct {
         [ENV.quarantineTable]: tables.quarantine.tableName,
       },
     });
+    acknowledgeTrigger(poller, 'schedule');
     // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
     poller.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
       onFailure: new SqsDestination(this.dlq),
     });
-    tables.records.grant(poller, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
-    tables.checkpoints.grant(poller, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    tables.gaps.grant(poller, 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    tables.quarantine.grant(poller, 'dynamodb:UpdateItem');
+    const items = (table: ITable, actions: ItemAction[]) => grantProviderItems(table, poller, provider.name, actions);
+    items(tables.records, ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    items(tables.checkpoints, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    items(tables.gaps, ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    items(tables.quarantine, ['dynamodb:UpdateItem']);
     allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices });
     return poller;
   }
@@ -126,6 +131,7 @@ export class PollIntegration extends Construct {
       }),
       description: `Invokes the ${provider.displayName} poller for its schedules`,
     });
+    acknowledgeRolePolicies(schedulerRole);
     Validations.of(schedulerRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.poller.node.defaultChild as never)}.Arn>:*]`,
       reason:

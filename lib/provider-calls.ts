@@ -3,6 +3,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { ENV } from '../lambdas/core/env-contract';
 import { clientSecretNames, grantSecretReads } from './auth-secrets';
 import type { ProviderDefinition, ProviderSecrets } from './shared-parts';
+import { grantProviderItems } from './table-grants';
 
 export interface ProviderCallsProps {
   provider: ProviderDefinition;
@@ -12,15 +13,15 @@ export interface ProviderCallsProps {
 }
 
 /**
- * Lets a function record the endpoints it calls and their deprecation notices (`npm run ops -- versions`):
- * sets API_NOTICES_TABLE and grants UpdateItem on that table only.
+ * Lets a function record the endpoints of `provider` it calls and their deprecation notices
+ * (`npm run ops -- versions`): sets API_NOTICES_TABLE and grants UpdateItem on that provider's items only.
  *
  * @example
- * recordApiNotices(pollerFn, tables.apiNotices);
+ * recordApiNotices(pollerFn, 'football', tables.apiNotices);
  */
-export function recordApiNotices(fn: LambdaFunction, table: ITable): void {
+export function recordApiNotices(fn: LambdaFunction, provider: string, table: ITable): void {
   fn.addEnvironment(ENV.apiNoticesTable, table.tableName);
-  table.grant(fn, 'dynamodb:UpdateItem');
+  grantProviderItems(table, fn, provider, ['dynamodb:UpdateItem']);
 }
 
 /**
@@ -32,5 +33,5 @@ export function recordApiNotices(fn: LambdaFunction, table: ITable): void {
  */
 export function allowProviderCalls(fn: LambdaFunction, props: ProviderCallsProps): void {
   grantSecretReads(fn, props.provider, props.secrets, clientSecretNames(props.provider));
-  recordApiNotices(fn, props.apiNotices);
+  recordApiNotices(fn, props.provider.name, props.apiNotices);
 }

@@ -1,14 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { AlarmId } from '../lambdas/core/alarm-rules';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeSqsMapping, acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction, type HandlerFunctionProps } from './lambda-function';
 import type { ProviderMonitoring } from './observability/observability';
 import { allowProviderCalls, type ProviderCallsProps } from './provider-calls';
-import { grantItemAccess } from './table-grants';
+import { grantProviderItems, type ProviderItems } from './table-grants';
 import type { WorkQueue } from './work-queue';
 
 /** How an integration tunes its queue consumer; each integration has its own defaults. */
@@ -27,8 +27,8 @@ export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'
    * Partial batch responses are always on: the handlers report failed items.
    */
   eventSource?: Omit<SqsEventSourceProps, 'reportBatchItemFailures'>;
-  /** Tables it reads and writes single items of (no query, scan or batch: table-grants.ts). */
-  itemTables?: ITable[];
+  /** Tables it reads and writes items of, each with the actions it uses, on its provider's keys only (table-grants.ts). */
+  itemTables?: readonly ProviderItems[];
   /** Set when it calls the provider: reads the provider's client secrets and records API notices. */
   calls?: ProviderCallsProps;
   /** Its alarms: errors and throttles as `role`, and `dlqAlarm` on its DLQ when given. */
@@ -38,7 +38,8 @@ export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'
 /**
  * A handler that consumes a work queue, in the style of AWS Solutions Constructs' aws-sqs-lambda: the SQS event
  * source with partial batch responses, its DLQ wired in (DLQ_URL and MAX_RECEIVE_COUNT set, send granted, so the
- * handler can dead-letter a permanent failure at once), single-item access to the tables it names, the provider's
+ * handler can dead-letter a permanent failure at once), the actions it names on its provider's items (its PROVIDER
+ * variable) of the tables it names, the provider's
  * client secrets when it calls out, and its alarms. Everything else a HandlerFunction is; each part overridable by
  * props. The queue and DLQ come from `workQueue`, so the visibility timeout always fits the function's timeout.
  *
@@ -47,7 +48,8 @@ export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'
  * new QueueFunction(this, 'Writer', {
  *   handler: 'command-writer',
  *   work,
- *   itemTables: [tables.idempotency, tables.commands],
+ *   environment: { PROVIDER: 'trello' },
+ *   itemTables: [{ table: tables.commands, actions: ['dynamodb:UpdateItem'] }],
  *   calls: { provider, secrets, apiNotices: tables.apiNotices },
  *   monitoring: { provider: observability.provider('trello'), role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
  * });
@@ -81,8 +83,15 @@ export class QueueFunction extends HandlerFunction {
         reportBatchItemFailures: true,
       }),
     );
+    acknowledgeTrigger(this, 'sqs');
+    // The mapping is this function's child: the acknowledgement covers it.
+    acknowledgeSqsMapping(this);
     work.dlq.grantSendMessages(this);
-    for (const table of props.itemTables ?? []) grantItemAccess(table, this);
+    const provider = props.environment?.[ENV.provider];
+    for (const { table, actions } of props.itemTables ?? []) {
+      if (!provider) throw new Error(`${id}: itemTables need the function's ${ENV.provider} variable`);
+      grantProviderItems(table, this, provider, actions);
+    }
     if (props.calls) allowProviderCalls(this, props.calls);
     const monitoring = props.monitoring;
     if (monitoring?.dlqAlarm) monitoring.provider.queue(monitoring.dlqAlarm, work.dlq);

@@ -6,6 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
 
 export interface RecordsApiProps {
@@ -41,6 +42,7 @@ export class RecordsApi extends Construct {
         [ENV.quarantineTable]: tables.quarantine.tableName,
       },
     });
+    acknowledgeTrigger(this.reader, 'api');
     tables.records.grant(this.reader, 'dynamodb:GetItem', 'dynamodb:Scan');
     tables.checkpoints.grant(this.reader, 'dynamodb:GetItem');
     [this.route] = props.api.addRoutes({

@@ -2,13 +2,14 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
+import { registerKeyLayout } from './table-grants';
 
 /** The stack's DynamoDB tables by name (lambdas/core/tables.ts): shared by every provider. */
 export type StackTables = Record<TableName, Table>;
 
 /**
  * One table from its spec: on-demand, AWS-managed encryption, TTL and point-in-time recovery as the spec says,
- * string keys for the table and its indexes.
+ * string keys for the table and its indexes, and its key layout known to grantProviderItems.
  *
  * @example
  * const records = specTable(stack, 'RecordsTable', TABLES.records, RemovalPolicy.RETAIN);
@@ -23,6 +24,7 @@ export function specTable(scope: Construct, id: string, spec: TableSpec, removal
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.pointInTimeRecovery },
     removalPolicy,
   });
+  registerKeyLayout(table, spec);
   for (const index of spec.indexes ?? []) {
     table.addGlobalSecondaryIndex({
       indexName: index.name,

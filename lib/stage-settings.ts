@@ -24,9 +24,14 @@ export class StageSettings {
   readonly namespace: string;
   private stack?: Stack;
 
-  constructor(readonly config: StageConfig) {
+  /** `overrides.removalPolicy`: a stack's own choice over the stage file's (IntegrationStack's `removalPolicy` prop). */
+  constructor(
+    readonly config: StageConfig,
+    overrides: { removalPolicy?: RemovalPolicy } = {},
+  ) {
     this.name = config.name;
-    this.removalPolicy = config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.removalPolicy =
+      overrides.removalPolicy ?? (config.removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     // RetentionDays' values are the day counts themselves; the stage schema allows only valid ones.
     this.logRetention = config.logRetentionDays as RetentionDays;
     this.secretPrefix = secretPrefix(config.name);
@@ -38,11 +43,11 @@ export class StageSettings {
     return attached.get(Stack.of(scope));
   }
 
-  /** Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a log group with the stage's retention. */
+  /** Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a log group with the stage's retention and removal policy. */
   attach(stack: Stack): this {
     attached.set(stack, this);
     this.stack = stack;
-    Aspects.of(stack).add(new FunctionLogGroups(this.logRetention));
+    Aspects.of(stack).add(new FunctionLogGroups(this.logRetention, this.removalPolicy));
     Tags.of(stack).add('stage', this.name);
     Tags.of(stack).add('service', SERVICE);
     for (const [key, value] of Object.entries(this.config.tags)) Tags.of(stack).add(key, value);

@@ -65,6 +65,22 @@ export const stageSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
+    /**
+     * A customer managed KMS key of the stage's own encrypts its secrets (instead of the account's
+     * `aws/secretsmanager`, which every principal of the account may use): reading a secret then also needs
+     * `kms:Decrypt` on this key, which only the functions that read secrets get. $1 a month and a KMS call per
+     * secret read (functions cache values 5 minutes).
+     */
+    secretsKmsKey: z.boolean().default(false),
+    /** S3 server access logs of the blob bucket, into a log bucket of the stage's own kept `logRetentionDays`. */
+    blobAccessLogs: z.boolean().default(false),
+    /** Versioning on the blob bucket: an overwritten or expired object stays recoverable for 7 more days. */
+    blobVersioning: z.boolean().default(false),
+    /**
+     * Daily AWS Backup copies of every table, kept this many days in a vault whose recovery points no one may
+     * delete early; unset: point-in-time recovery (35 days, on every table) only.
+     */
+    backupRetentionDays: z.number().int().min(1).optional(),
     /** The api-sunset-soon alarm fires when an endpoint in use has a sunset date this close (days). */
     sunsetWarningDays: z.number().int().positive().default(30),
     /** Threshold and evaluation overrides per alarm rule (defaults in lambdas/core/alarm-rules.ts). */
@@ -121,6 +137,11 @@ const STAGE_INPUTS = {
     archiveRetentionDays: 14,
     // Prod gets two months' notice of a sunset: time for a release train.
     sunsetWarningDays: 60,
+    // Prod holds the real credentials and data: its own key, access logs, versions and backups (docs/security.md).
+    secretsKmsKey: true,
+    blobAccessLogs: true,
+    blobVersioning: true,
+    backupRetentionDays: 90,
   },
 } as const satisfies Record<string, StageInput>;
 
@@ -139,6 +160,16 @@ export function parseStage(input: StageInput): StageConfig {
   if (!result.success)
     throw new Error(`stage ${String((input as { name?: unknown }).name)}: ${z.prettifyError(result.error)}`);
   return result.data as StageConfig;
+}
+
+/**
+ * A stage's settings as written above, before defaults: the base for a variant (`{ ...stageInput('staging'), tracing: true }`).
+ *
+ * @example
+ * parseStage({ ...stageInput('staging'), tracing: true });
+ */
+export function stageInput(name: StageName): StageInput {
+  return STAGE_INPUTS[name];
 }
 
 /**

@@ -4,9 +4,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { acknowledgeTrigger } from './acknowledgements';
 import { grantSecretReads } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
+import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
+import { IDEMPOTENCY_ACTIONS } from './table-grants';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { type WorkQueue, workQueue } from './work-queue';
 
@@ -42,9 +45,10 @@ export class WebhookIntegration extends Construct {
       [ENV.blobBucket]: shared.blobs.bucket.bucketName,
     };
     this.ingest = this.ingestFunction(props, provider.webhook, work, common);
+    this.path = `/webhooks/${provider.name}`;
     const monitoring = shared.observability
       .provider(provider.name, provider.displayName)
-      .webhook({ queue: work.queue, dlq: work.dlq })
+      .webhook({ queue: work.queue, dlq: work.dlq, route: webhookRouteKey(this.path) })
       .lambda('ingest', this.ingest);
     this.processor = new QueueFunction(this, 'Processor', {
       handler: 'event-processor',
@@ -55,12 +59,16 @@ export class WebhookIntegration extends Construct {
         [ENV.recordsTable]: shared.tables.records.tableName,
       },
       eventSource: { batchSize: settings.batchSize ?? 10, maxConcurrency: settings.maxConcurrency ?? 5 },
-      itemTables: [shared.tables.idempotency, shared.tables.records],
+      itemTables: [
+        // Powertools idempotency: claim, complete, and release on failure; read when a claim collides.
+        { table: shared.tables.idempotency, actions: IDEMPOTENCY_ACTIONS },
+        // Upsert-if-newer: a conditional put, and a read when the condition fails. Never an update or a delete.
+        { table: shared.tables.records, actions: ['dynamodb:PutItem', 'dynamodb:GetItem'] },
+      ],
       monitoring: { provider: monitoring, role: 'processor' },
     });
     shared.blobs.grantGetPayloads(this.processor, provider.name);
     shared.blobs.grantPutArchive(this.processor, provider.name);
-    this.path = `/webhooks/${provider.name}`;
     this.addRoute(props, id);
   }
 
@@ -76,6 +84,7 @@ export class WebhookIntegration extends Construct {
       timeout: Duration.seconds(10),
       environment: { ...common, [ENV.queueUrl]: work.queue.queueUrl, [ENV.secretPrefix]: shared.secretPrefix },
     });
+    acknowledgeTrigger(ingest, 'api');
     work.queue.grantSendMessages(ingest);
     // The signing secret, and the signed callback URL where the provider signs one (Trello).
     const names = [webhook.secret, webhook.callbackUrlSecret].filter((n) => n !== undefined);

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeDeadLetterQueue } from './acknowledgements';
 
 /** How long a work queue keeps a message (days). */
 export const QUEUE_RETENTION_DAYS = 4;
@@ -8,17 +9,19 @@ export const QUEUE_RETENTION_DAYS = 4;
 export const DLQ_RETENTION_DAYS = 14;
 
 /**
- * A DLQ for failures: encrypted, TLS only, kept 14 days.
+ * A DLQ for failures: encrypted, TLS only, kept 14 days; the end of its redrive chain (no redrive of its own).
  *
  * @example
  * const dlq = deadLetterQueue(this, 'SchedulerDlq');
  */
 export function deadLetterQueue(scope: Construct, id: string): Queue {
-  return new Queue(scope, id, {
+  const dlq = new Queue(scope, id, {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
   });
+  acknowledgeDeadLetterQueue(dlq);
+  return dlq;
 }
 
 /** A queue, its DLQ, and what they were sized for. */

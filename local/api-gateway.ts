@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
+import { realTime } from '../lambdas/core/client/time';
+import { TokenBucket } from '../lambdas/core/client/token-bucket';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -42,18 +44,47 @@ function eventBody(raw: Buffer, contentType: string | undefined): { body?: strin
   return { body: raw.toString('base64'), isBase64Encoded: true };
 }
 
+/** Requests per second and burst, as a stage's (or one route's) throttling settings. */
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+export interface LocalApiGatewayOptions {
+  /**
+   * The stage's default route throttling: each route has its own bucket of `burstLimit` requests refilled at
+   * `rateLimit` per second, as HTTP API's default route settings; `routes` overrides it per route key.
+   * Over it, the gateway answers 429 before the handler runs. Default: no throttling.
+   */
+  throttle?: RouteThrottle & { routes?: Record<string, RouteThrottle> };
+  /** The throttle's clock (epoch ms). */
+  now?: () => number;
+}
+
+/** What an observer is told of each API response (local pages aside). */
+export interface ApiResponse {
+  method: string;
+  path: string;
+  status: number;
+  /** The matched route's key (`ANY /webhooks/github`), as API Gateway's `$context.routeKey`; none when no route matched. */
+  route?: string;
+}
+
 /**
  * API Gateway HTTP API (payload format 2.0) on one machine: requests become the same
  * APIGatewayProxyEventV2 events the deployed handlers receive, results become responses.
  */
 export class LocalApiGateway {
   private readonly routes: Route[] = [];
+  private readonly buckets = new Map<string, TokenBucket>();
   private server?: Server;
   /** Plain node handlers for local-only pages (dashboard, health). */
   private readonly extras: ((req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>)[] =
     [];
-  /** Told the status of every API response (not local pages), as API Gateway's Count/4xx/5xx metrics count them. */
-  private readonly observers: ((response: { method: string; path: string; status: number }) => void)[] = [];
+  /** Told the status of every API response (not local pages), as API Gateway's metrics and access log count them. */
+  private readonly observers: ((response: ApiResponse) => void)[] = [];
+
+  constructor(private readonly opts: LocalApiGatewayOptions = {}) {}
 
   addRoute(method: string, path: string, handler: HttpHandler): void {
     this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler });
@@ -63,12 +94,28 @@ export class LocalApiGateway {
     this.extras.push(handler);
   }
 
-  observe(observer: (response: { method: string; path: string; status: number }) => void): void {
+  observe(observer: (response: ApiResponse) => void): void {
     this.observers.push(observer);
   }
 
-  private notify(method: string, path: string, status: number): void {
-    for (const o of this.observers) o({ method, path, status });
+  private notify(method: string, path: string, status: number, route?: string): void {
+    for (const o of this.observers) o({ method, path, status, route });
+  }
+
+  /** Takes a token from the route's bucket; false when it has none (API Gateway answers 429). */
+  private admit(routeKey: string): boolean {
+    const throttle = this.opts.throttle;
+    if (!throttle) return true;
+    let bucket = this.buckets.get(routeKey);
+    if (!bucket) {
+      const { rateLimit, burstLimit } = throttle.routes?.[routeKey] ?? throttle;
+      const time = { ...realTime, now: this.opts.now ?? realTime.now };
+      bucket = new TokenBucket(time, { requestsPerSecond: rateLimit, burst: burstLimit });
+      this.buckets.set(routeKey, bucket);
+    }
+    if (bucket.reserve() <= (this.opts.now ?? Date.now)()) return true;
+    bucket.release();
+    return false;
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
@@ -93,6 +140,7 @@ export class LocalApiGateway {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    let routeKey: string | undefined;
     try {
       const raw = await readBody(req);
       if (raw === undefined) {
@@ -100,37 +148,40 @@ export class LocalApiGateway {
         return send(res, 413, { message: 'Request Entity Too Large' });
       }
       for (const extra of this.extras) if (await extra(req, res, raw)) return;
-      let route: Route | undefined;
-      let params: Record<string, string> | undefined;
-      for (const r of this.routes) {
-        if (r.method !== 'ANY' && r.method !== method) continue;
-        params = r.match(path);
-        if (params) {
-          route = r;
-          break;
-        }
-      }
-      if (!route) {
+      const found = this.match(method, path);
+      if (!found) {
         this.notify(method, path, 404);
         return send(res, 404, { message: 'Not Found' });
       }
-      const result = await route.handler(toEvent(req, raw, url, method, route, params!));
-      const headers = { ...(result.headers ?? {}) } as Record<string, string>;
-      res.writeHead(result.statusCode ?? 200, headers);
-      res.end(
-        method === 'HEAD'
-          ? undefined
-          : result.isBase64Encoded
-            ? Buffer.from(result.body ?? '', 'base64')
-            : (result.body ?? ''),
-      );
-      this.notify(method, path, result.statusCode ?? 200);
+      routeKey = `${found.route.method} ${found.route.path}`;
+      if (!this.admit(routeKey)) {
+        this.notify(method, path, 429, routeKey);
+        return send(res, 429, { message: 'Too Many Requests' });
+      }
+      const result = await found.route.handler(toEvent(req, raw, url, method, found.route, found.params));
+      res.writeHead(result.statusCode ?? 200, { ...(result.headers ?? {}) } as Record<string, string>);
+      res.end(method === 'HEAD' ? undefined : resultBody(result));
+      this.notify(method, path, result.statusCode ?? 200, routeKey);
     } catch {
       // API Gateway answers 500 when the integration fails; details stay in the function's logs.
-      this.notify(method, path, 500);
+      this.notify(method, path, 500, routeKey);
       send(res, 500, { message: 'Internal Server Error' });
     }
   }
+
+  /** The first route for this method and path, with the path's parameters. */
+  private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== 'ANY' && route.method !== method) continue;
+      const params = route.match(path);
+      if (params) return { route, params };
+    }
+    return undefined;
+  }
+}
+
+function resultBody(result: APIGatewayProxyStructuredResultV2): string | Buffer {
+  return result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
 }
 
 /** A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches, else undefined. */

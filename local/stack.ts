@@ -11,8 +11,8 @@ import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/core/provider';
-import type { AlarmSettings } from '../lambdas/core/alarm-rules';
-import { LocalApiGateway } from './api-gateway';
+import { type AlarmSettings, webhookRouteKey } from '../lambdas/core/alarm-rules';
+import { LocalApiGateway, type LocalApiGatewayOptions } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   sink?: (line: string) => void;
   /** Archive every received event under `<dataDir>/blobs/archive/` (default true). */
   archive?: boolean;
+  /** The API stage's throttling, per route (`npm start` uses the dev stage's); default none. */
+  throttle?: LocalApiGatewayOptions['throttle'];
   /** The local dashboard's alarm evaluation: `timeScale` 60 makes a one-minute period last a second. */
   observability?: { timeScale?: number; alarms?: AlarmSettings; tickMs?: number };
   /** Command writers (outbound writes); `env` holds `<PROVIDER>_BASE_URL` overrides (default process.env). */
@@ -169,10 +171,11 @@ function webhookPipelines(
     queues[provider.name] = { queue, dlq };
     monitor
       .provider(provider.name)
-      .webhook({ queue, dlq })
+      .webhook({ queue, dlq, route: webhookRouteKey(webhookPath(provider.name)) })
       .lambda('ingest', `${provider.name}-webhook-ingest`)
       .lambda('processor', functionName);
     const processor = createProcessorHandler({
+      provider: provider.name,
       registry: deps.registry,
       records: deps.records,
       // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
@@ -208,6 +211,8 @@ function webhookPipelines(
   return { queues, mappings };
 }
 
+const webhookPath = (provider: string) => `/webhooks/${provider}`;
+
 /** `ANY /webhooks/{provider}` for each queue, served by the ingest handler Lambda runs. */
 function addIngestRoutes(
   api: LocalApiGateway,
@@ -230,7 +235,7 @@ function addIngestRoutes(
     flush: () => telemetry.flush(),
   });
   for (const name of Object.keys(queues)) {
-    api.addRoute('ANY', `/webhooks/${name}`, async (event) => {
+    api.addRoute('ANY', webhookPath(name), async (event) => {
       try {
         return await ingest(event);
       } catch (err) {
@@ -326,11 +331,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
   const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
-  const api = new LocalApiGateway();
+  const api = new LocalApiGateway({ throttle: opts.throttle });
   addIngestRoutes(api, queues, { ...deps, secrets });
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
-  api.observe(({ status }) => monitor.recordApiResponse(status));
+  api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
   api.addPage(dashboardPage(monitor));
   const { writes, polls, recovery } = await startOutbound(opts, api, queues, { ...deps, secrets, providers });
   addHealthPage(api, queues);
@@ -339,8 +344,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const admin = await startAdminApi(queues);
   for (const m of mappings) m.start();
   monitor.start();
-  for (const [name, { dlq }] of Object.entries(writes.queues))
-    monitor.provider(name).writes().queue('command-dlq-not-empty', dlq);
+  for (const [name, { queue, dlq }] of Object.entries(writes.queues))
+    monitor.provider(name).writes({ queue }).queue('command-dlq-not-empty', dlq);
   writes.start();
   return {
     ...{ url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes },

@@ -49,7 +49,10 @@ export interface LocalWrites {
   clients: Record<string, Client>;
   externalIds: DynamoExternalIdStore;
   commands: DynamoCommandStore;
+  /** Starts (or resumes) the writers. */
   start(): void;
+  /** Stops the writers' event source mappings, simulators left running: commands keep queueing until `start()`. */
+  pause(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ function commandPipeline(
     deadLetterQueue: dlq,
   });
   const writer = createWriterHandler({
+    provider: def.name,
     registry: (name) => (name === def.name ? def : undefined),
     clientFor: (name) => (name === def.name ? p.client : undefined),
     externalIds: p.externalIds,
@@ -191,6 +195,7 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     start: () => {
       for (const m of mappings) m.start();
     },
+    pause: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
     stop: async () => {
       await Promise.all(mappings.map((m) => m.stop()));
       await Promise.all(Object.values(simulators).map((s) => s.close()));

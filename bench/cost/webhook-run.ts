@@ -172,11 +172,7 @@ class WebhookRig {
     this.peek = createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials });
     this.dynamo = new DynamoMeter(this.client, this.peek);
     const blobs = meteredBlobs(new FileBlobStore(this.blobDir), this.counts);
-    const persistenceStore = new DynamoDBPersistenceLayer({
-      tableName: TABLES.idempotency.name,
-      awsSdkV3Client: this.client,
-    });
-    const shared = { blobs, persistenceStore, records: this.countedRecords() };
+    const shared = { blobs, records: this.countedRecords() };
     for (const name of Object.keys(PROVIDER_SHARE) as MixProvider[])
       this.functions.set(name, this.providerFunctions(name, shared));
   }
@@ -196,10 +192,7 @@ class WebhookRig {
   }
 
   /** One ingest and one processor function for the provider, each with its own telemetry, as deployed. */
-  private providerFunctions(
-    name: MixProvider,
-    shared: { blobs: BlobStore; persistenceStore: DynamoDBPersistenceLayer; records: RecordStore },
-  ): ProviderFunctions {
+  private providerFunctions(name: MixProvider, shared: { blobs: BlobStore; records: RecordStore }): ProviderFunctions {
     const def = getProvider(name)!;
     const dlq = new LocalQueue({ name: `${name}-dlq`, visibilityTimeoutMs: 3_600_000 });
     const queue = new LocalQueue({ name: `${name}-webhooks`, visibilityTimeoutMs: 3_600_000 });
@@ -225,9 +218,14 @@ class WebhookRig {
       flush: () => ingestTelemetry.flush(),
     });
     const process = createProcessorHandler({
+      provider: name,
       registry: getProvider,
       records: shared.records,
-      persistenceStore: shared.persistenceStore,
+      // Its own, as each processor Lambda has: Powertools keeps the key prefix of the handler that last used an instance.
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: TABLES.idempotency.name,
+        awsSdkV3Client: this.client,
+      }),
       dlq: meteredQueue(dlq, this.counts),
       maxReceiveCount: 5,
       blobs: shared.blobs,

@@ -21,7 +21,7 @@ const discardingBlobs: BlobStore = {
 };
 
 /**
- * The event-processor Lambda as deployed: Powertools batch and idempotency on the real SDK, the
+ * GitHub's event-processor Lambda as deployed: Powertools batch and idempotency on the real SDK, the
  * records store, the archive, Powertools telemetry (written to a discarding sink instead of stdout).
  */
 export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorHandler; deadLettered: QueueMessage[] } {
@@ -32,6 +32,7 @@ export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorH
   });
   const deadLettered: QueueMessage[] = [];
   const handle = createProcessorHandler({
+    provider: 'github',
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(client), TABLES.records.name),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency.name, awsSdkV3Client: client }),

@@ -5,6 +5,7 @@ import { defaultDemoDrivers, startDemo } from '../../local/demo';
 import { logFileSink } from '../../local/log-file';
 import { prng } from '../../local/simulators/dataset';
 import { startLocalStack } from '../../local/stack';
+import { stageConfig } from '../../lib/stages';
 import { type CliIO, cliMain, parseCli, UsageError } from '../cli/main';
 import { banner } from './banner';
 
@@ -87,6 +88,8 @@ export const main = cliMain(USAGE, async (argv, io) => {
     dataDir: s.dataDir,
     memory: s.memory,
     sink,
+    // Each route throttled as the dev stage's API is, so a flood gets the 429s it would get in AWS.
+    throttle: stageConfig('dev').throttle,
     observability: { timeScale: s.timeScale },
     polls: { everyMs: s.pollEvery * 1000 },
     // Missed-webhook recovery on its schedule; the simulators send their webhooks here (docs/recovery.md).

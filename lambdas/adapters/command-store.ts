@@ -6,12 +6,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  CommandOutcome,
-  CommandOutcomeStore,
-  CommandRunStore,
-  OutcomeBase,
-  WriteAction,
+import {
+  commandKey,
+  type CommandOutcome,
+  type CommandOutcomeStore,
+  type CommandRunStore,
+  type OutcomeBase,
+  type WriteAction,
 } from '../core/writes/outcomes';
 import { isConditionFailure } from './dynamodb';
 
@@ -19,6 +20,11 @@ import { isConditionFailure } from './dynamodb';
 const KEEP_SECONDS = 30 * 24 * 3600;
 
 const SAME_INPUT = 'attribute_not_exists(commandId) OR inputHash = :h';
+
+/** The item's key: the table's key attribute keeps its name, `commandId`, and holds `<provider>#<commandId>`. */
+const keyOf = (base: Pick<OutcomeBase, 'provider' | 'commandId'>) => ({
+  commandId: commandKey(base.provider, base.commandId),
+});
 
 /**
  * What a command's deliveries write to the outcomes table: the command writer's part of DynamoCommandStore,
@@ -62,7 +68,7 @@ export class DynamoCommandRuns implements CommandRunStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { commandId: base.commandId },
+          Key: keyOf(base),
           UpdateExpression: `SET ${this.setFixed(base)}, #s = :running, attempts = if_not_exists(attempts, :zero) + :one`,
           ConditionExpression: SAME_INPUT,
           ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
@@ -77,15 +83,14 @@ export class DynamoCommandRuns implements CommandRunStore {
   }
 
   async succeed(
-    commandId: string,
-    inputHash: string,
+    base: OutcomeBase,
     result: { action: WriteAction; providerId: string; providerCalls: number },
     at: Date,
   ): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { commandId },
+        Key: keyOf(base),
         UpdateExpression:
           'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
         ConditionExpression: 'inputHash = :h',
@@ -97,7 +102,7 @@ export class DynamoCommandRuns implements CommandRunStore {
           ':at': at.toISOString(),
           ':zero': 0,
           ':n': result.providerCalls,
-          ':h': inputHash,
+          ':h': base.inputHash,
         },
       }),
     );
@@ -114,7 +119,7 @@ export class DynamoCommandRuns implements CommandRunStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { commandId: base.commandId },
+          Key: keyOf(base),
           UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
           // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must not undo that.
           ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
@@ -137,8 +142,8 @@ export class DynamoCommandRuns implements CommandRunStore {
 }
 
 /**
- * Command outcomes in DynamoDB, one item per command id, bound to the first input hash it was seen with;
- * the `byProvider` index lists a provider's commands by last update.
+ * Command outcomes in DynamoDB, one item per provider and command id (`<provider>#<commandId>`), bound to the first
+ * input hash it was seen with; the `byProvider` index lists a provider's commands by last update.
  *
  * @example
  * const outcomes = new DynamoCommandStore(doc, process.env.COMMANDS_TABLE!);
@@ -151,7 +156,7 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            commandId: base.commandId,
+            ...keyOf(base),
             provider: base.provider,
             operation: base.operation,
             inputHash: base.inputHash,
@@ -168,20 +173,20 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
       return 'new';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      const current = await this.get(base.commandId);
+      const current = await this.get(base.provider, base.commandId);
       return current?.inputHash === base.inputHash ? 'known' : 'conflict';
     }
   }
 
-  async discard(commandId: string, inputHash: string): Promise<void> {
+  async discard(base: OutcomeBase): Promise<void> {
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { commandId },
+          Key: keyOf(base),
           ConditionExpression: '#s = :q AND inputHash = :h',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':q': 'queued', ':h': inputHash },
+          ExpressionAttributeValues: { ':q': 'queued', ':h': base.inputHash },
         }),
       );
     } catch (err) {
@@ -189,9 +194,9 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
     }
   }
 
-  async get(commandId: string): Promise<CommandOutcome | undefined> {
+  async get(provider: string, commandId: string): Promise<CommandOutcome | undefined> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { commandId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keyOf({ provider, commandId }), ConsistentRead: true }),
     );
     return res.Item ? strip(res.Item) : undefined;
   }
@@ -219,7 +224,10 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
   }
 }
 
+/** The outcome of an item: the caller's command id back from the key (items from before ids were per provider have none). */
 function strip(item: Record<string, unknown>): CommandOutcome {
-  const { expiresAt: _e, ...rest } = item;
-  return rest as unknown as CommandOutcome;
+  const { expiresAt: _e, ...rest } = item as Record<string, unknown> & { commandId: string; provider: string };
+  const prefix = `${rest.provider}#`;
+  const commandId = rest.commandId.startsWith(prefix) ? rest.commandId.slice(prefix.length) : rest.commandId;
+  return { ...rest, commandId } as unknown as CommandOutcome;
 }

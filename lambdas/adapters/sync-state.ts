@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { PagePosition } from '../core/client/types';
-import type { Checkpoint, Gap, InProgress, QuarantineEntry, SyncStateStore } from '../core/sync/state';
+import {
+  type Checkpoint,
+  type Gap,
+  type InProgress,
+  pollKey,
+  type QuarantineEntry,
+  type SyncStateStore,
+} from '../core/sync/state';
 import { isConditionFailure } from './dynamodb';
 
 /** Quarantined records are kept this long (TTL), then DynamoDB deletes them. */
@@ -21,7 +28,6 @@ export interface SyncTables {
   quarantine: string;
 }
 
-const pollId = (provider: string, poll: string): string => `${provider}#${poll}`;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function bounded(record: unknown): string {
@@ -47,7 +53,11 @@ export class DynamoSyncState implements SyncStateStore {
 
   async getCheckpoint(provider: string, poll: string): Promise<Checkpoint | undefined> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.tables.checkpoints, Key: { id: pollId(provider, poll) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tables.checkpoints,
+        Key: { id: pollKey(provider, poll) },
+        ConsistentRead: true,
+      }),
     );
     if (!res.Item) return undefined;
     const { id: _id, updatedAt: _u, ...checkpoint } = res.Item;
@@ -58,7 +68,7 @@ export class DynamoSyncState implements SyncStateStore {
     return this.conditional(
       new UpdateCommand({
         TableName: this.tables.checkpoints,
-        Key: { id: pollId(provider, poll) },
+        Key: { id: pollKey(provider, poll) },
         UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
         ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': owner, ':until': until, ':now': now },
@@ -70,7 +80,7 @@ export class DynamoSyncState implements SyncStateStore {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tables.checkpoints,
-        Key: { id: pollId(provider, poll) },
+        Key: { id: pollKey(provider, poll) },
         UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': owner },
@@ -82,7 +92,7 @@ export class DynamoSyncState implements SyncStateStore {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tables.checkpoints,
-        Key: { id: pollId(provider, poll) },
+        Key: { id: pollKey(provider, poll) },
         UpdateExpression:
           'SET #cursor = :cursor, lastSyncedAt = :now, updatedAt = :now REMOVE inProgress, resumeAt, resumeReason',
         ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor < :cursor',
@@ -104,7 +114,7 @@ export class DynamoSyncState implements SyncStateStore {
       const saved = await this.conditional(
         new UpdateCommand({
           TableName: this.tables.checkpoints,
-          Key: { id: pollId(provider, poll) },
+          Key: { id: pollKey(provider, poll) },
           UpdateExpression: `SET inProgress = :inProgress, updatedAt = :now${resumeAt !== undefined ? ', resumeAt = :resumeAt, resumeReason = :resumeReason' : ''}`,
           ConditionExpression: 'attribute_not_exists(#cursor) OR #cursor <= :from',
           ExpressionAttributeNames: { '#cursor': 'cursor' },
@@ -122,7 +132,7 @@ export class DynamoSyncState implements SyncStateStore {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tables.checkpoints,
-        Key: { id: pollId(provider, poll) },
+        Key: { id: pollKey(provider, poll) },
         UpdateExpression: 'SET resumeAt = :resumeAt, resumeReason = :resumeReason, updatedAt = :now',
         ExpressionAttributeValues: { ':now': now, ...prefixed(pause) },
       }),
@@ -138,7 +148,7 @@ export class DynamoSyncState implements SyncStateStore {
           TableName: this.tables.gaps,
           KeyConditionExpression: range ? '#poll = :poll AND #window < :to' : '#poll = :poll',
           ExpressionAttributeNames: { '#poll': 'poll', ...(range ? { '#window': 'window' } : {}) },
-          ExpressionAttributeValues: { ':poll': pollId(provider, poll), ...(range ? { ':to': iso(range.to) } : {}) },
+          ExpressionAttributeValues: { ':poll': pollKey(provider, poll), ...(range ? { ':to': iso(range.to) } : {}) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
@@ -168,7 +178,7 @@ export class DynamoSyncState implements SyncStateStore {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tables.gaps,
-        Key: { poll: pollId(provider, poll), window: iso(gap.from) },
+        Key: { poll: pollKey(provider, poll), window: iso(gap.from) },
         UpdateExpression: `SET #from = :from, #to = :to, errorKind = :kind, lastError = :error, lastAttemptAt = :now, firstFailedAt = if_not_exists(firstFailedAt, :now)${gap.position ? ', #position = :position' : ''} ADD attempts :count${gap.position ? '' : ' REMOVE #position'}`,
         ExpressionAttributeNames: { '#from': 'from', '#to': 'to', '#position': 'position' },
         ExpressionAttributeValues: {
@@ -186,7 +196,7 @@ export class DynamoSyncState implements SyncStateStore {
 
   async closeGap(provider: string, poll: string, from: number): Promise<void> {
     await this.doc.send(
-      new DeleteCommand({ TableName: this.tables.gaps, Key: { poll: pollId(provider, poll), window: iso(from) } }),
+      new DeleteCommand({ TableName: this.tables.gaps, Key: { poll: pollKey(provider, poll), window: iso(from) } }),
     );
   }
 
@@ -198,7 +208,7 @@ export class DynamoSyncState implements SyncStateStore {
           this.doc.send(
             new UpdateCommand({
               TableName: this.tables.quarantine,
-              Key: { poll: pollId(provider, poll), id: e.id },
+              Key: { poll: pollKey(provider, poll), id: e.id },
               UpdateExpression:
                 'SET reason = :reason, #record = :record, #window = :window, #position = :position, #index = :index, lastSeenAt = :now, firstSeenAt = if_not_exists(firstSeenAt, :now), expiresAt = :expires ADD seen :one',
               ExpressionAttributeNames: {

@@ -16,10 +16,34 @@ export type Comparison =
   | 'LessThanOrEqualToThreshold';
 
 /**
+ * The HTTP API's counts per webhook route, in the stack's namespace with one dimension, `route` (the route key,
+ * `ANY /webhooks/github`): in AWS from metric filters on the API's access log (lib/observability/route-metrics.ts),
+ * which has every request API Gateway answered, throttled ones (429) included; locally from the gateway itself.
+ * API Gateway's own detailed (per-route) metrics have no 429 of their own: they count throttled requests as 4xx.
+ */
+export const ROUTE_METRIC = {
+  requests: 'ApiRouteRequests',
+  clientErrors: 'ApiRoute4xx',
+  throttled: 'ApiRoute429',
+} as const;
+
+export type RouteMetricName = (typeof ROUTE_METRIC)[keyof typeof ROUTE_METRIC];
+
+/** The routes ROUTE_METRIC counts: every webhook route, as an access log filter pattern on the route key. */
+export const WEBHOOK_ROUTES = 'ANY /webhooks/*';
+
+/** The route key of a webhook path, as API Gateway logs it and ROUTE_METRIC's `route` dimension holds it. */
+export const webhookRouteKey = (path: string): string => `ANY ${path}`;
+
+/** Whether ROUTE_METRIC counts a route key (WEBHOOK_ROUTES). */
+export const isWebhookRoute = (routeKey: string): boolean => routeKey.startsWith(WEBHOOK_ROUTES.slice(0, -1));
+
+/**
  * Where a rule's numbers come from:
  * - `stack`: a metric our handlers emit (one namespace, dimensions from the rule's scope, see emitMetric);
  * - `queue`: an SQS metric of the queue the rule watches;
  * - `api`: the HTTP API's own metrics (AWS/ApiGateway `5xx`, `Count`);
+ * - `route`: the HTTP API's counts of one route (ROUTE_METRIC);
  * - `function`: a Lambda function's own metrics (AWS/Lambda `Errors`, `Throttles`).
  */
 export type MetricSource =
@@ -30,6 +54,7 @@ export type MetricSource =
       statistic: Statistic;
     }
   | { source: 'api'; metric: '5xx' | '4xx' | 'Count'; statistic: Statistic }
+  | { source: 'route'; metric: RouteMetricName; statistic: Statistic }
   | { source: 'function'; metric: 'Errors' | 'Throttles' | 'Invocations'; statistic: Statistic };
 
 /**
@@ -45,9 +70,10 @@ export type Measure =
 /**
  * What one alarm instance watches:
  * `provider` (one per provider), `operation` (one per provider operation), `queue` (one per queue
- * registered under this rule), `function` (one per Lambda function), `api` (one per stack).
+ * registered under this rule), `route` (one per webhook route), `function` (one per Lambda function),
+ * `api` (one per stack).
  */
-export type AlarmScope = 'provider' | 'operation' | 'queue' | 'function' | 'api';
+export type AlarmScope = 'provider' | 'operation' | 'queue' | 'route' | 'function' | 'api';
 
 /** Which part of the stack a rule watches; a provider integration registers the groups it has. */
 export type AlarmGroup = 'client' | 'webhook' | 'sync' | 'writes' | 'platform';
@@ -285,6 +311,47 @@ export const ALARM_RULES = [
     comparison: 'GreaterThanThreshold',
   },
   {
+    id: 'api-route-4xx-rate',
+    group: 'webhook',
+    title: 'Webhook route 4xx rate above 10%',
+    summary:
+      'More than 10% of requests to the webhook route were answered 4xx (bad signature, malformed, wrong method, throttled), in every minute for 5 minutes: a flood of junk, or real deliveries refused.',
+    scope: 'route',
+    measure: {
+      kind: 'rate',
+      numerator: { source: 'route', metric: ROUTE_METRIC.clientErrors, statistic: 'Sum' },
+      denominator: { source: 'route', metric: ROUTE_METRIC.requests, statistic: 'Sum' },
+      minDenominator: 20,
+    },
+    unit: '%',
+    periodSeconds: minute,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    threshold: 10,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'api-route-throttled',
+    group: 'webhook',
+    title: 'Webhook route throttled',
+    summary:
+      'API Gateway answered 429 to more than 1% of requests to the webhook route in a minute: providers that never retry (GitHub) lose those deliveries; clears 5 minutes after the last such minute.',
+    scope: 'route',
+    // 1 of 5: red at the first throttled minute, and held while throttling recurs, since every refused delivery counts.
+    measure: {
+      kind: 'rate',
+      numerator: { source: 'route', metric: ROUTE_METRIC.throttled, statistic: 'Sum' },
+      denominator: { source: 'route', metric: ROUTE_METRIC.requests, statistic: 'Sum' },
+      minDenominator: 1,
+    },
+    unit: '%',
+    periodSeconds: minute,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 1,
+    threshold: 1,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
     id: 'command-dlq-not-empty',
     group: 'writes',
     title: 'Command DLQ not empty',
@@ -300,6 +367,43 @@ export const ALARM_RULES = [
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     threshold: 0,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'command-queue-backlog',
+    group: 'writes',
+    title: 'Command queue backlog above 100',
+    summary:
+      "More than 100 write commands waited in the provider's command queue, in every minute for 10 minutes: the writer is failing, throttled or slower than commands arrive.",
+    scope: 'queue',
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+    },
+    unit: 'count',
+    periodSeconds: minute,
+    evaluationPeriods: 10,
+    datapointsToAlarm: 10,
+    threshold: 100,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'command-queue-age',
+    group: 'writes',
+    title: 'Command queue falling behind',
+    summary:
+      'The oldest write command waiting in the queue is older than 15 minutes, for 5 minutes: writes are late, failing again and again, or the writer is not running.',
+    scope: 'queue',
+    // 15 minutes: a retried command waits out the queue's visibility timeout (6 minutes in AWS), so one retry alone never fires.
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateAgeOfOldestMessage', statistic: 'Maximum' },
+    },
+    unit: 's',
+    periodSeconds: minute,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    threshold: 900,
     comparison: 'GreaterThanThreshold',
   },
   {

@@ -12,13 +12,22 @@ export interface TableSpec {
   pointInTimeRecovery: boolean;
   /** Global secondary indexes (string keys, all attributes projected). */
   indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
+  /**
+   * How every partition key value names the provider it belongs to, so IAM can hold a provider's functions to
+   * their own items (`dynamodb:LeadingKeys`, lib/table-grants.ts): `prefix` is `<provider>#...`, `exact` the
+   * provider's name itself. Default `prefix`.
+   */
+  providerKey?: 'prefix' | 'exact';
 }
 
 export const TABLES = {
+  /** Powertools idempotency: `<provider>#webhook-event#<hash>` (processor), `<provider>#command#<hash>` (writer). */
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: true },
+  /** One item per entity: `<provider>#<type>#<key>`. */
   records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
   // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
   externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
+  /** One outcome per command: `<provider>#<commandId>` (the attribute keeps its first name, so deployed tables stay). */
   commands: {
     name: 'commands',
     partitionKey: 'commandId',
@@ -33,6 +42,7 @@ export const TABLES = {
     sortKey: 'endpoint',
     ttlAttribute: 'expiresAt',
     pointInTimeRecovery: true,
+    providerKey: 'exact',
   },
   // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
   checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
@@ -47,3 +57,19 @@ export const TABLES = {
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;
+
+/** A provider name as it may lead a key: no IAM wildcard (`*`, `?`) and no `#`, so one provider's pattern never covers another's keys. */
+export const PROVIDER_KEY_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * The `dynamodb:LeadingKeys` patterns (IAM `StringLike`) that cover exactly one provider's partition keys in a
+ * table of this layout.
+ *
+ * @example
+ * providerKeyPatterns('github') // ['github#*']
+ * providerKeyPatterns('github', 'exact') // ['github']
+ */
+export function providerKeyPatterns(provider: string, layout: TableSpec['providerKey'] = 'prefix'): string[] {
+  if (!PROVIDER_KEY_NAME.test(provider)) throw new Error(`provider name ${JSON.stringify(provider)} cannot lead a key`);
+  return layout === 'exact' ? [provider] : [`${provider}#*`];
+}

@@ -10,6 +10,7 @@ import { sqsSender } from '../adapters/sqs-sender';
 import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError } from '../core/errors';
 import { type Delivery, isFinalAttempt, settleFailure } from '../core/failure-policy';
+import { idempotencyPrefix } from '../core/idempotency-prefix';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { QueueSender, Telemetry } from '../core/ports';
 import type { Registry } from '../core/provider';
@@ -33,6 +34,8 @@ import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 export type WriterHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface WriterDeps {
+  /** The provider this function serves (one function per provider, as in Lambda): it leads every idempotency key. */
+  provider: string;
   registry: Registry;
   /** The outbound client of a provider this writer serves; undefined for any other. */
   clientFor(provider: string): RequestClient | undefined;
@@ -63,7 +66,7 @@ type RunOnce = (run: CommandRun, resolved: Resolved, context: Context) => Promis
  * writer itself on the last receive.
  *
  * @example
- * const handle = createWriterHandler({ registry: getProvider, clientFor, externalIds, outcomes, persistenceStore, dlq, maxReceiveCount: 5, telemetry, time: realTime });
+ * const handle = createWriterHandler({ provider: 'trello', registry: getProvider, clientFor, externalIds, outcomes, persistenceStore, dlq, maxReceiveCount: 5, telemetry, time: realTime });
  * const { batchItemFailures } = await handle(sqsEvent, context);
  */
 export function createWriterHandler(deps: WriterDeps): WriterHandler {
@@ -77,7 +80,7 @@ export function createWriterHandler(deps: WriterDeps): WriterHandler {
   const runOnce: RunOnce = makeIdempotent(performCommand(deps), {
     persistenceStore: deps.persistenceStore,
     config,
-    keyPrefix: 'command',
+    keyPrefix: idempotencyPrefix(deps.provider, 'command'),
     dataIndexArgument: 0,
   });
   return async (event, context) => {
@@ -193,6 +196,7 @@ const aws = once(() => {
   const doc = createDocumentClient(dynamo);
   const client = definition ? providerRequestClient(definition, { telemetry, doc }) : undefined;
   return createWriterHandler({
+    provider,
     // One function per provider: it holds only that provider's credentials.
     registry: (name) => (name === provider ? definition : undefined),
     clientFor: (name) => (name === provider ? client : undefined),

@@ -10,12 +10,13 @@ import { s3Blobs } from '../adapters/s3-blobs';
 import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
 import { archiveReceived } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
-import { describeError } from '../core/errors';
+import { describeError, IntegrationError } from '../core/errors';
 import { ATTR, type EventEnvelope, readQueuedEvent } from '../core/event-message';
 import { settleFailure } from '../core/failure-policy';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { BlobStore, QueueSender } from '../core/ports';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
+import { idempotencyPrefix } from '../core/idempotency-prefix';
 import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
@@ -25,6 +26,8 @@ import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface ProcessorDeps extends ProcessDeps {
+  /** The provider this function serves (one function per provider, as in Lambda): it leads every idempotency key. */
+  provider: string;
   persistenceStore: BasePersistenceLayer;
   /** The queue's DLQ: permanent failures and last attempts go there with their reason. */
   dlq?: QueueSender;
@@ -44,10 +47,10 @@ type ApplyOnce = (idempotencyKey: string, envelope: EventEnvelope) => Promise<Ap
 
 /**
  * The event-processor Lambda: SQS batches with partial failures, each event applied once
- * (Powertools idempotency on `provider#eventId`), then upsert-if-newer per entity.
+ * (Powertools idempotency on `provider#eventId`, records led by the provider), then upsert-if-newer per entity.
  *
  * @example
- * const handle = createProcessorHandler({ registry: getProvider, records, persistenceStore, telemetry, now: Date.now, maxReceiveCount: 5 });
+ * const handle = createProcessorHandler({ provider: 'github', registry: getProvider, records, persistenceStore, telemetry, now: Date.now, maxReceiveCount: 5 });
  * const { batchItemFailures } = await handle(sqsEvent, context);
  */
 export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
@@ -61,7 +64,12 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
       provider: envelope.provider,
       ...(await processEvent(envelope, processDeps)),
     }),
-    { persistenceStore: deps.persistenceStore, config, keyPrefix: 'webhook-event', dataIndexArgument: 0 },
+    {
+      persistenceStore: deps.persistenceStore,
+      config,
+      keyPrefix: idempotencyPrefix(deps.provider, 'webhook-event'),
+      dataIndexArgument: 0,
+    },
   );
   return async (event, context) => {
     config.registerLambdaContext(context);
@@ -117,6 +125,9 @@ async function handleEvent(
   };
   try {
     const received = readQueuedEvent(record.body, attrs);
+    // Its role may touch only its own provider's items; another provider's event cannot succeed here.
+    if (received.provider !== deps.provider)
+      throw new IntegrationError('invalid_payload', `this processor serves ${deps.provider}, not ${received.provider}`);
     const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
     const result = await applyOnce(eventIdempotencyKey(envelope), envelope);
     const recovered = envelope.recovered ? { recovered: envelope.recovered } : {};
@@ -149,6 +160,7 @@ const aws = once(() => {
   const bucket = process.env[ENV.blobBucket];
   const blobs = bucket ? s3Blobs(bucket) : undefined;
   return createProcessorHandler({
+    provider: required(ENV.provider),
     blobs,
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,

@@ -23,6 +23,8 @@ export interface CreatedAlarm {
   rule: AlarmRule;
   subject: string;
   alarm: Alarm;
+  /** The provider it belongs to (its dashboard section and health alarm); none for the API's own. */
+  provider?: string;
 }
 
 const OPERATORS: Record<Comparison, ComparisonOperator> = {
@@ -55,11 +57,16 @@ export class AlarmFactory {
     private readonly props: AlarmFactoryProps,
   ) {}
 
+  /** The alarms created for one provider so far. */
+  of(provider: string): Alarm[] {
+    return this.created.filter((c) => c.provider === provider).map((c) => c.alarm);
+  }
+
   runbookUrl(ruleId: string): string {
     return `${this.props.runbookBaseUrl ?? ''}${runbookPath(ruleId)}`;
   }
 
-  create(rule: AlarmRule, subject: string, target: AlarmTarget): Alarm {
+  create(rule: AlarmRule, subject: string, target: AlarmTarget, provider = target.provider): Alarm {
     const slug = subjectSlug(rule.id, subject);
     const label = `${rule.title} (${subject})`;
     const metric = measureMetric(rule.measure, target, this.props.namespace, rule.periodSeconds, label);
@@ -93,7 +100,7 @@ export class AlarmFactory {
         });
     alarm.addAlarmAction(...this.props.actions);
     alarm.addOkAction(...this.props.actions);
-    this.created.push({ rule, subject, alarm });
+    this.created.push({ rule, subject, alarm, provider });
     return alarm;
   }
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AlarmStatusWidget,
+  AlarmStatusWidgetSortBy,
   Column,
   GraphWidget,
   MathExpression,
@@ -14,6 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { ROUTE_METRIC } from '../../lambdas/core/alarm-rules';
 import { METRIC } from '../../lambdas/core/metrics';
 import { METRICS_SERVICE } from '../../lambdas/core/env-contract';
 
@@ -60,9 +62,11 @@ export interface ProviderSectionState {
   provider: string;
   displayName: string;
   client: boolean;
-  webhook?: { queue: IQueue; dlq: IQueue };
+  webhook?: { queue: IQueue; dlq: IQueue; route?: string };
   sync: boolean;
   writes: boolean;
+  /** The command queue, when the provider has writes: backlog and age. */
+  commandQueue?: IQueue;
   /** Every other queue registered for the provider (command, scheduler DLQs): depth only. */
   queues: { label: string; queue: IQueue }[];
 }
@@ -151,7 +155,11 @@ function clientRow({ metric, search, rate }: SectionMetrics): IWidget[] {
 }
 
 /** Webhooks: received and rejected, queue depth and age, DLQ and failures, lag; then what the records got. */
-function webhookRows({ metric, search }: SectionMetrics, { queue, dlq }: { queue: IQueue; dlq: IQueue }): IWidget[][] {
+function webhookRows(
+  { metric, search }: SectionMetrics,
+  { queue, dlq, route }: NonNullable<ProviderSectionState['webhook']>,
+  namespace: string,
+): IWidget[][] {
   const depth = [
     queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'visible' }),
     queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum', label: 'in flight' }),
@@ -184,15 +192,28 @@ function webhookRows({ metric, search }: SectionMetrics, { queue, dlq }: { queue
           metric(METRIC.DuplicatesSkipped, 'Sum', 'duplicates skipped'),
           metric(METRIC.RecordsQuarantined, 'Sum', 'quarantined'),
         ],
-        { width: 12 },
+        // One row of 24 columns: records and missed share what the route graph leaves.
+        { width: route ? 6 : 18 },
       ),
       // Above zero, deliveries were missed (recovery repaired them) or a sender without a replay API dropped some.
       graph('Webhooks missed', [
         metric(METRIC.EventsRecovered, 'Sum', 'recovered'),
         metric(METRIC.SenderWarnings, 'Sum', 'sender warnings'),
       ]),
+      ...(route ? [routeGraph(namespace, route)] : []),
     ],
   ];
+}
+
+/** One webhook route as API Gateway answered it: requests, 4xx and 429 (route-metrics.ts). */
+function routeGraph(namespace: string, route: string): IWidget {
+  const count = (metricName: string, label: string) =>
+    new Metric({ namespace, metricName, dimensionsMap: { route }, statistic: 'Sum', period: PERIOD, label });
+  return graph(
+    `Webhook route: requests, 4xx and 429 (${route})`,
+    [count(ROUTE_METRIC.requests, 'requests'), count(ROUTE_METRIC.clientErrors, '4xx')],
+    { right: [count(ROUTE_METRIC.throttled, '429')], rightLabel: '429', width: 12 },
+  );
 }
 
 /** The last row, with what the provider runs: deprecations, gaps, schema drift, failed commands, other queues. */
@@ -222,6 +243,20 @@ function detailRow({ metric, search }: SectionMetrics, s: ProviderSectionState):
       ]),
     );
   if (s.writes) row.push(graph('Commands failed', [metric(METRIC.CommandsFailed, 'Sum', 'failed')]));
+  const commands = s.commandQueue;
+  if (commands)
+    row.push(
+      graph(
+        'Command queue: backlog and age',
+        [commands.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'waiting' })],
+        {
+          right: [
+            commands.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' }),
+          ],
+          rightLabel: 's',
+        },
+      ),
+    );
   if (s.queues.length > 0)
     row.push(
       graph(
@@ -235,80 +270,121 @@ function detailRow({ metric, search }: SectionMetrics, s: ProviderSectionState):
 }
 
 /**
- * Builds one provider's section: requests by operation and status class, error rates, 429s, p95 latency,
- * webhooks, queue depth and age, DLQ depth, lag, gaps. SEARCH expressions break down by operation,
- * status class and reason without knowing them at deploy time.
+ * Builds one provider's section: its alarms (firing first), requests by operation and status class, error rates,
+ * 429s, p95 latency, webhooks, the webhook route's 4xx and 429, queue depth and age, DLQ depth, lag, gaps, the
+ * command queue. SEARCH expressions break down by operation, status class and reason without knowing them at
+ * deploy time.
  *
  * @example
- * providerSection('IntegrationStack/prod', { provider: 'github', displayName: 'GitHub', client: true, sync: false, writes: false, queues: [] });
+ * providerSection('IntegrationStack/prod', { provider: 'github', displayName: 'GitHub', client: true, sync: false, writes: false, queues: [] }, alarms);
  */
-export function providerSection(namespace: string, s: ProviderSectionState): IWidget[][] {
+export function providerSection(namespace: string, s: ProviderSectionState, alarms: IAlarm[] = []): IWidget[][] {
   const metrics = sectionMetrics(namespace, s.provider);
   const rows: IWidget[][] = [
     [new TextWidget({ markdown: `## ${s.displayName} (\`${s.provider}\`)`, width: 24, height: 1 })],
+    ...alarmStatus(`${s.displayName}: alarms, firing first`, alarms),
   ];
   if (s.client) rows.push(clientRow(metrics));
-  if (s.webhook) rows.push(...webhookRows(metrics, s.webhook));
+  if (s.webhook) rows.push(...webhookRows(metrics, s.webhook, namespace));
   const details = detailRow(metrics, s);
   if (details.length > 0) rows.push(details);
   return rows;
 }
 
-/** The stack-wide part: every alarm's state, the API's own numbers, every function's errors and throttles. */
-export function overviewSection(
-  title: string,
-  alarms: IAlarm[],
-  api: IHttpApi | undefined,
-  functions: { label: string; fn: IFunction }[],
-): IWidget[][] {
-  const rows: IWidget[][] = [
-    [
-      new TextWidget({
-        markdown: `# ${title}\nEvery alarm's description links to its runbook in \`docs/runbooks/\`.`,
-        width: 24,
-        height: 2,
-      }),
-    ],
-  ];
-  // AlarmStatusWidget shows at most 100 alarms.
-  for (let i = 0; i < alarms.length; i += 100) {
-    const chunk = alarms.slice(i, i + 100);
+/** At most this many alarms in one AlarmStatusWidget (CloudWatch's limit). */
+const ALARMS_PER_WIDGET = 100;
+
+/**
+ * Alarm status widgets over `alarms`, firing ones first (then INSUFFICIENT_DATA, then OK; most recent change first
+ * within each), one per 100 alarms.
+ *
+ * @example
+ * alarmStatus('GitHub alarms, firing first', observability.factory.of('github'));
+ */
+export function alarmStatus(title: string, alarms: IAlarm[]): IWidget[][] {
+  const rows: IWidget[][] = [];
+  for (let i = 0; i < alarms.length; i += ALARMS_PER_WIDGET) {
+    const chunk = alarms.slice(i, i + ALARMS_PER_WIDGET);
     rows.push([
       new AlarmStatusWidget({
-        title: 'Alarms',
+        title,
         alarms: chunk,
+        sortBy: AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
         width: 24,
         height: Math.min(12, 2 + Math.ceil(chunk.length / 4)),
       }),
     ]);
   }
-  const row: IWidget[] = [];
-  if (api) {
-    row.push(
-      graph(
-        'API requests and errors',
-        [
-          api.metric('Count', { period: PERIOD, statistic: 'Sum', label: 'requests' }),
-          api.metric('4xx', { period: PERIOD, statistic: 'Sum', label: '4xx' }),
-          api.metric('5xx', { period: PERIOD, statistic: 'Sum', label: '5xx' }),
-        ],
-        { width: 8 },
-      ),
-    );
-  }
-  if (functions.length > 0) {
+  return rows;
+}
+
+/** What the overview shows: the providers' health alarms and the API's own alarms, the API, every function. */
+export interface OverviewState {
+  title: string;
+  /** One per provider (any of its alarms) and the alarms of no provider. */
+  status: IAlarm[];
+  api?: IHttpApi;
+  namespace: string;
+  functions: { label: string; fn: IFunction }[];
+  /** The dashboards holding the provider sections that do not fit on this one. */
+  more: string[];
+}
+
+/** The API's numbers: its requests and errors, and each webhook route's 4xx and 429 (route-metrics.ts). */
+function apiGraphs(api: IHttpApi, namespace: string): IWidget[] {
+  const byRoute = (name: string, what: string) =>
+    new MathExpression({
+      expression: `SEARCH('{${namespace},route} MetricName="${name}"', 'Sum', 60)`,
+      label: `\${PROP('Dim.route')} ${what}`,
+      period: PERIOD,
+      usingMetrics: {},
+    });
+  return [
+    graph('API requests and errors', [
+      api.metric('Count', { period: PERIOD, statistic: 'Sum', label: 'requests' }),
+      api.metric('4xx', { period: PERIOD, statistic: 'Sum', label: '4xx' }),
+      api.metric('5xx', { period: PERIOD, statistic: 'Sum', label: '5xx' }),
+    ]),
+    graph('Webhook routes: 4xx and 429', [
+      byRoute(ROUTE_METRIC.clientErrors, '4xx'),
+      byRoute(ROUTE_METRIC.throttled, '429'),
+    ]),
+  ];
+}
+
+/**
+ * The top of the first dashboard: one line of what it holds, every provider's health and the API's alarms firing
+ * first, then the API's numbers and every function's errors and throttles.
+ *
+ * @example
+ * overviewSection({ title: 'IntegrationStack-prod: integrations', status, api, namespace, functions, more: [] });
+ */
+export function overviewSection(o: OverviewState): IWidget[][] {
+  const elsewhere = o.more.length > 0 ? ` and on ${o.more.map((d) => `\`${d}\``).join(', ')}` : '';
+  const rows: IWidget[][] = [
+    [
+      new TextWidget({
+        markdown: `# ${o.title}\nFiring first: one line per provider (in ALARM while any of its alarms is) and the API's own alarms. Each provider's alarms and charts follow below${elsewhere}; every alarm's description links its runbook in \`docs/runbooks/\`.`,
+        width: 24,
+        height: 2,
+      }),
+    ],
+    ...alarmStatus('Providers and the API, firing first', o.status),
+  ];
+  const row: IWidget[] = o.api ? apiGraphs(o.api, o.namespace) : [];
+  if (o.functions.length > 0) {
+    const each = (metric: (fn: IFunction, label: string) => IMetric) =>
+      o.functions.map(({ label, fn }) => metric(fn, label));
     row.push(
       graph(
         'Lambda errors',
-        functions.map(({ label, fn }) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label })),
-        { width: 8 },
+        each((fn, label) => fn.metricErrors({ period: PERIOD, statistic: 'Sum', label })),
       ),
     );
     row.push(
       graph(
         'Lambda throttles',
-        functions.map(({ label, fn }) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label })),
-        { width: 8 },
+        each((fn, label) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label })),
       ),
     );
   }

@@ -1,6 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Dashboard, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, CompositeAlarm, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -17,9 +17,12 @@ import {
   type AlarmId,
   type AlarmSettings,
 } from '../../lambdas/core/alarm-rules';
+import { deadLetterQueue as dlqOf } from '../work-queue';
 import { AlarmFactory } from './alarm-factory';
 import type { OnCallProps } from './on-call';
-import { LazyWidget, overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
+import { overviewSection, providerSection, type ProviderSectionState } from './dashboard-widgets';
+import { IntegrationDashboards } from './dashboards';
+import { providerHealthAlarm } from './provider-health';
 
 export interface ObservabilityProps {
   namespace: string;
@@ -33,6 +36,8 @@ export interface ObservabilityProps {
   runbookBaseUrl?: string;
   /** Of the topic's KMS key; default RETAIN. */
   removalPolicy?: RemovalPolicy;
+  /** Provider sections per CloudWatch dashboard before another one starts (dashboards.ts); default 10. */
+  providersPerDashboard?: number;
 }
 
 /**
@@ -46,17 +51,21 @@ export interface ObservabilityProps {
  */
 export class Observability extends Construct {
   readonly topic: Topic;
-  readonly dashboard: Dashboard;
+  readonly dashboards: IntegrationDashboards;
   readonly factory: AlarmFactory;
   readonly settings: AlarmSettings;
   readonly namespace: string;
   private readonly providers = new Map<string, ProviderMonitoring>();
+  /** Each provider's health (any of its alarms), in the order providers were added. */
+  private readonly health: CompositeAlarm[] = [];
+  private readonly prefix: string;
   private readonly functions: { label: string; fn: IFunction }[] = [];
   private api?: IHttpApi;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const prefix = props.prefix ?? Stack.of(this).stackName;
+    this.prefix = prefix;
     this.settings = props.alarms ?? {};
     this.namespace = props.namespace;
 
@@ -75,8 +84,7 @@ export class Observability extends Construct {
       }),
     );
     this.topic = new Topic(this, 'OnCallTopic', { displayName: `${prefix} on-call`, masterKey: key, enforceSSL: true });
-    for (const email of props.oncall?.emails ?? []) this.topic.addSubscription(new EmailSubscription(email));
-    for (const url of props.oncall?.urls ?? []) this.topic.addSubscription(new UrlSubscription(url));
+    this.addSubscriptions(props.oncall ?? {});
 
     this.factory = new AlarmFactory(this, {
       prefix,
@@ -84,12 +92,18 @@ export class Observability extends Construct {
       actions: [new SnsAction(this.topic)],
       runbookBaseUrl: props.runbookBaseUrl,
     });
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${prefix}-integrations`,
-      defaultInterval: Duration.hours(3),
-    });
-    this.dashboard.addWidgets(
-      new LazyWidget(() => overviewSection(`${prefix}: integrations`, this.alarms, this.api, this.functions)),
+    this.dashboards = new IntegrationDashboards(
+      this,
+      { prefix, providersPerDashboard: props.providersPerDashboard ?? 10 },
+      (more) =>
+        overviewSection({
+          title: `${prefix}: integrations`,
+          status: this.status,
+          api: this.api,
+          namespace: this.namespace,
+          functions: this.functions,
+          more,
+        }),
     );
 
     new CfnOutput(this, 'OnCallTopicArn', {
@@ -97,14 +111,28 @@ export class Observability extends Construct {
       value: this.topic.topicArn,
     });
     new CfnOutput(this, 'DashboardName', {
-      description: 'CloudWatch dashboard of every integration',
+      description: 'CloudWatch dashboard of every integration (more providers on <name>-2, -3, ... past 10)',
       value: `${prefix}-integrations`,
     });
+  }
+  /** Email and HTTPS subscriptions; a page SNS cannot deliver (endpoint down, after SNS's retries) lands in one DLQ. */
+  private addSubscriptions(oncall: OnCallProps): void {
+    const emails = oncall.emails ?? [];
+    const urls = oncall.urls ?? [];
+    if (emails.length + urls.length === 0) return;
+    const deadLetterQueue = onCallDlq(this);
+    for (const email of emails) this.topic.addSubscription(new EmailSubscription(email, { deadLetterQueue }));
+    for (const url of urls) this.topic.addSubscription(new UrlSubscription(url, { deadLetterQueue }));
   }
 
   /** Every alarm created so far. */
   get alarms(): Alarm[] {
     return this.factory.created.map((c) => c.alarm);
+  }
+
+  /** What the overview lists: each provider's health, then the alarms of no provider (the API's). */
+  private get status(): IAlarm[] {
+    return [...this.health, ...this.factory.created.filter((c) => c.provider === undefined).map((c) => c.alarm)];
   }
 
   /** The facade of one provider (created on first use; adds the provider's dashboard section). */
@@ -114,7 +142,10 @@ export class Observability extends Construct {
       p = new ProviderMonitoring(this, name, displayName);
       this.providers.set(name, p);
       const state = p.state;
-      this.dashboard.addWidgets(new LazyWidget(() => providerSection(this.namespace, state)));
+      const alarms = () => this.factory.of(name);
+      const health = providerHealthAlarm(this, this.prefix, name, alarms);
+      this.health.push(health);
+      this.dashboards.addProvider(health, () => providerSection(this.namespace, state, alarms()));
     }
     return p;
   }
@@ -126,10 +157,11 @@ export class Observability extends Construct {
     for (const rule of rulesFor('platform', 'api', this.settings)) this.factory.create(rule, 'api', { api });
   }
 
-  /** Lambda errors and throttles of one function. */
-  lambda(label: string, fn: IFunction): void {
+  /** Lambda errors and throttles of one function (of `provider`, when it is one of a provider's). */
+  lambda(label: string, fn: IFunction, provider?: string): void {
     this.functions.push({ label, fn });
-    for (const rule of rulesFor('platform', 'function', this.settings)) this.factory.create(rule, label, { fn });
+    for (const rule of rulesFor('platform', 'function', this.settings))
+      this.factory.create(rule, label, { fn }, provider);
   }
 }
 
@@ -180,13 +212,20 @@ export class ProviderMonitoring {
     });
   }
 
-  /** Webhooks: signature rejections, event lag, queue age, DLQ not empty. */
-  webhook(parts: { queue: IQueue; dlq: IQueue }): this {
+  /**
+   * Webhooks: signature rejections, event lag, queue age, DLQ not empty; with `route` (its route key,
+   * `ANY /webhooks/github`), the route's 4xx and throttled rates (counted by route-metrics.ts).
+   */
+  webhook(parts: { queue: IQueue; dlq: IQueue; route?: string }): this {
     return this.once('webhook', () => {
       this.state.webhook = parts;
       this.group('webhook');
       this.alarmOn('webhook-queue-age', parts.queue);
       this.alarmOn('webhook-dlq-not-empty', parts.dlq);
+      const route = parts.route;
+      if (route)
+        for (const rule of rulesFor('webhook', 'route', this.owner.settings))
+          this.owner.factory.create(rule, this.provider, { provider: this.provider, route });
     });
   }
 
@@ -198,11 +237,21 @@ export class ProviderMonitoring {
     });
   }
 
-  /** Outbound writes: the failed-commands widget (add its command DLQ with `queue`). */
-  writes(): this {
-    return this.once('writes', () => {
+  /**
+   * Outbound writes: the failed-commands widget; with `queue` (the command queue), its backlog and age alarms
+   * and widget. Add its command DLQ with `queue('command-dlq-not-empty', dlq)`.
+   */
+  writes(parts: { queue?: IQueue } = {}): this {
+    this.once('writes', () => {
       this.state.writes = true;
       this.group('writes');
+    });
+    const queue = parts.queue;
+    if (!queue) return this;
+    return this.once('writes:queue', () => {
+      this.state.commandQueue = queue;
+      this.alarmOn('command-queue-backlog', queue);
+      this.alarmOn('command-queue-age', queue);
     });
   }
 
@@ -219,7 +268,7 @@ export class ProviderMonitoring {
 
   /** Errors and throttles of one of the provider's functions (`role`: ingest, processor, poller, writer). */
   lambda(role: string, fn: IFunction): this {
-    return this.once(`lambda:${role}`, () => this.owner.lambda(subjectSlug(this.provider, role), fn));
+    return this.once(`lambda:${role}`, () => this.owner.lambda(subjectSlug(this.provider, role), fn, this.provider));
   }
 
   private alarmOn(id: AlarmId, queue: IQueue, name?: string): void {
@@ -228,4 +277,15 @@ export class ProviderMonitoring {
     if (rule.scope !== 'queue') throw new Error(`${id} is not a queue rule`);
     this.owner.factory.create(rule, subjectSlug(this.provider, name), { provider: this.provider, queue });
   }
+}
+
+/** The on-call subscriptions' DLQ: SNS's own dead-letter target, not one an SQS queue redrives to. */
+function onCallDlq(scope: Construct): IQueue {
+  const dlq = dlqOf(scope, 'OnCallDlq');
+  Validations.of(dlq).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This is itself a dead-letter queue (the on-call subscriptions' redrive target for pages SNS could not deliver); nag only recognises DLQs that an SQS queue redrives to.",
+  });
+  return dlq;
 }

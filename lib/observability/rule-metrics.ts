@@ -13,6 +13,8 @@ export interface AlarmTarget {
   queue?: IQueue;
   fn?: IFunction;
   api?: IHttpApi;
+  /** A route key of the HTTP API (`ANY /webhooks/github`). */
+  route?: string;
 }
 
 /**
@@ -47,6 +49,13 @@ export function sourceMetric(
       return need(target.fn, 'function').metric(source.metric, opts);
     case 'api':
       return need(target.api, 'HTTP API').metric(source.metric, opts);
+    case 'route':
+      return new Metric({
+        namespace,
+        metricName: source.metric,
+        dimensionsMap: { route: need(target.route, 'route') },
+        ...opts,
+      });
   }
 }
 

@@ -264,7 +264,7 @@ async function verifyRun(
     sent: traffic.sent,
     writes: plans.writes,
     commandsSent: traffic.commandsSent,
-    commandOutcome: (id) => stack.writes.commands.get(id),
+    commandOutcome: (provider, id) => stack.writes.commands.get(provider, id),
     backfill: plans.backfill,
     doc: stack.dynamo.doc,
     tables: { records: TABLES.records.name, quarantine: TABLES.quarantine.name },

@@ -87,8 +87,11 @@ export interface VerifyInput {
   webhooks: WebhookPlan;
   sent: SentDelivery[];
   writes: WritePlan;
-  commandsSent: { commandId: string; statuses: number[] }[];
-  commandOutcome(commandId: string): Promise<{ status: string; lastError?: { message: string } } | undefined>;
+  commandsSent: { provider: string; commandId: string; statuses: number[] }[];
+  commandOutcome(
+    provider: string,
+    commandId: string,
+  ): Promise<{ status: string; lastError?: { message: string } } | undefined>;
   backfill: BackfillPlan;
   doc: DynamoDBDocumentClient;
   tables: { records: string; quarantine: string };
@@ -248,7 +251,7 @@ async function quarantinedFixtures(v: VerifyInput): Promise<Set<number>> {
 async function writesOutcome(v: VerifyInput, deadCommands: Set<string>, details: ChaosDetails) {
   let lost = 0;
   for (const c of v.commandsSent.filter((x) => x.statuses.some((s) => s >= 200 && s < 300))) {
-    const outcome = await v.commandOutcome(c.commandId);
+    const outcome = await v.commandOutcome(c.provider, c.commandId);
     if (outcome?.status === 'succeeded') continue;
     details.failedCommands.push({
       commandId: c.commandId,

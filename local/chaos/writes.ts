@@ -89,7 +89,7 @@ export async function sendCommands(
   url: string,
   commands: Command[],
   concurrency: number,
-): Promise<{ commandId: string; statuses: number[] }[]> {
+): Promise<{ provider: string; commandId: string; statuses: number[] }[]> {
   const limit = pLimit(concurrency);
   return Promise.all(
     commands.map((c) =>
@@ -110,7 +110,7 @@ export async function sendCommands(
             statuses.push(0);
           }
         }
-        return { commandId: c.commandId, statuses };
+        return { provider: c.provider, commandId: c.commandId, statuses };
       }),
     ),
   );

@@ -1,4 +1,4 @@
-import type { Statistic } from '../../lambdas/core/alarm-rules';
+import { ROUTE_METRIC, type Statistic } from '../../lambdas/core/alarm-rules';
 import { METRIC } from '../../lambdas/core/metrics';
 import { AWS_NAMESPACE } from './evaluate';
 import { statistic, window, type Dimensions, type MetricStore, type Series } from './metric-store';
@@ -56,56 +56,12 @@ function seriesFor(store: MetricStore, q: Query, starts: number[], bucketMs: num
 /** A chart's query: a metric in the stack's namespace unless one is given. */
 type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
 
-/** The CloudWatch dashboard's widgets, as data: requests by status class, 429s and timeouts, p95 latency, webhooks, missed webhooks, queue and DLQ depth, lag, gaps, schema drift. */
+/**
+ * The CloudWatch dashboard's widgets, as data, in the order an incident reads them: the webhook path (received and
+ * rejected, the routes' 4xx and 429, webhooks missed, queue depth, lag), then outbound calls (status classes, 429s and timeouts,
+ * p95 latency), then gaps and schema drift.
+ */
 const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
-  {
-    id: 'requests',
-    title: 'Outbound requests by status class',
-    unit: 'count',
-    queries: [
-      {
-        name: METRIC.Requests,
-        match: exactly('provider', 'operation', 'status_class'),
-        label: (d) => `${d.provider} ${d.status_class}`,
-        stat: 'Sum',
-        zero: true,
-      },
-    ],
-  },
-  {
-    id: 'throttling',
-    title: '429s and timeouts',
-    unit: 'count',
-    queries: [
-      {
-        name: METRIC.Http429,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} 429`,
-        stat: 'Sum',
-        zero: true,
-      },
-      {
-        name: METRIC.Timeouts,
-        match: exactly('provider'),
-        label: (d) => `${d.provider} timeouts`,
-        stat: 'Sum',
-        zero: true,
-      },
-    ],
-  },
-  {
-    id: 'latency',
-    title: 'p95 latency by operation',
-    unit: 'ms',
-    queries: [
-      {
-        name: METRIC.LatencyMs,
-        match: exactly('provider', 'operation'),
-        label: (d) => `${d.provider} ${d.operation}`,
-        stat: 'p95',
-      },
-    ],
-  },
   {
     id: 'webhooks',
     title: 'Webhooks: received, rejected, dead-lettered',
@@ -129,6 +85,34 @@ const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }
         name: METRIC.EventsDeadLettered,
         match: exactly('provider'),
         label: (d) => `${d.provider} dead-lettered`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'routes',
+    title: 'Webhook routes: requests, 4xx and 429',
+    unit: 'count',
+    queries: [
+      {
+        name: ROUTE_METRIC.requests,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} requests`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: ROUTE_METRIC.clientErrors,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} 4xx`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: ROUTE_METRIC.throttled,
+        match: exactly('route'),
+        label: (d) => `${d.route?.replace(/^ANY /, '')} 429`,
         stat: 'Sum',
         zero: true,
       },
@@ -187,6 +171,54 @@ const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }
         label: (d) => `${d.QueueName} oldest`,
         stat: 'Maximum',
         scale: 1000,
+      },
+    ],
+  },
+  {
+    id: 'requests',
+    title: 'Outbound requests by status class',
+    unit: 'count',
+    queries: [
+      {
+        name: METRIC.Requests,
+        match: exactly('provider', 'operation', 'status_class'),
+        label: (d) => `${d.provider} ${d.status_class}`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'throttling',
+    title: '429s and timeouts',
+    unit: 'count',
+    queries: [
+      {
+        name: METRIC.Http429,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} 429`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: METRIC.Timeouts,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} timeouts`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'latency',
+    title: 'p95 latency by operation',
+    unit: 'ms',
+    queries: [
+      {
+        name: METRIC.LatencyMs,
+        match: exactly('provider', 'operation'),
+        label: (d) => `${d.provider} ${d.operation}`,
+        stat: 'p95',
       },
     ],
   },

@@ -25,8 +25,9 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 }
 
 /**
- * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page), `/_dashboard/state`
- * (alarms and chart series as JSON, polled by the page), `/_dashboard/assets/*` (uPlot) and
+ * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page) and `/_dashboard/dashboard.js`
+ * (its script), `/_dashboard/state` (alarms, summary and chart series as JSON, polled by the page; DashboardState
+ * says how it is versioned), `/_dashboard/assets/*` (uPlot) and
  * `/_dashboard/runbooks/<rule>.md` (the runbook each alarm links to).
  *
  * @example
@@ -39,6 +40,8 @@ export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
     if (path === '/_dashboard' || path === '/_dashboard/')
       return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
+    if (path === '/_dashboard/dashboard.js')
+      return send(res, 200, 'text/javascript; charset=utf-8', readFileSync(join(HERE, 'dashboard.js')));
     if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
     const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
     if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));

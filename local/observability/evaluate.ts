@@ -13,6 +13,8 @@ export interface LocalTarget {
   queue?: string;
   /** Function name. */
   fn?: string;
+  /** Route key (`ANY /webhooks/github`). */
+  route?: string;
 }
 
 export type AlarmState = 'OK' | 'ALARM';
@@ -46,6 +48,8 @@ function seriesOf(
       return { namespace: AWS_NAMESPACE.function, dims: { FunctionName: target.fn ?? '' } };
     case 'api':
       return { namespace: AWS_NAMESPACE.api, dims: { ApiId: LOCAL_API_ID } };
+    case 'route':
+      return { namespace, dims: { route: target.route ?? '' } };
   }
 }
 

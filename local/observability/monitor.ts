@@ -1,5 +1,7 @@
 import {
   ALARM_RULES,
+  isWebhookRoute,
+  ROUTE_METRIC,
   resolveRule,
   rulesFor,
   runbookPath,
@@ -14,6 +16,7 @@ import type { LocalQueue } from '../queue';
 import { buildCharts, type Chart } from './charts';
 import { AWS_NAMESPACE, evaluateRule, LOCAL_API_ID, type AlarmState, type LocalTarget } from './evaluate';
 import { MetricStore } from './metric-store';
+import { type DashboardSummary, summarize } from './summary';
 
 export interface LocalMonitorOptions {
   namespace: string;
@@ -52,7 +55,12 @@ export interface AlarmView {
   runbookUrl: string;
 }
 
+/**
+ * `GET /_dashboard/state`. Version 2 added `version` and `summary`; every version-1 field keeps its meaning, so
+ * readers of version 1 keep working. A new field is an addition; a changed meaning is a new version.
+ */
 export interface DashboardState {
+  version: 2;
   now: number;
   timeScale: number;
   bucketMs: number;
@@ -61,6 +69,8 @@ export interface DashboardState {
   times: number[];
   charts: Chart[];
   alarms: AlarmView[];
+  /** The headline and the per-provider counts the page folds OK alarms by. */
+  summary: DashboardSummary;
 }
 
 interface Instance {
@@ -136,15 +146,22 @@ export class LocalMonitor {
   }
 
   /** Errors and throttles of one local function; feed it with recordFunctionError. */
-  lambda(label: string, functionName: string): void {
-    for (const rule of rulesFor('platform', 'function', this.settings)) this.add(rule, label, { fn: functionName });
+  lambda(label: string, functionName: string, provider?: string): void {
+    for (const rule of rulesFor('platform', 'function', this.settings))
+      this.add(rule, label, { fn: functionName }, provider);
   }
 
-  recordApiResponse(status: number): void {
+  /** One API response: the API's Count/4xx/5xx, and on a webhook route (its key) the route's counts, as CDK's metric filters make them. */
+  recordApiResponse(status: number, route?: string): void {
     const dims = { ApiId: LOCAL_API_ID };
+    const clientError = status >= 400 && status < 500 ? 1 : 0;
     this.store.add(AWS_NAMESPACE.api, 'Count', dims, 1);
     this.store.add(AWS_NAMESPACE.api, '5xx', dims, status >= 500 ? 1 : 0);
-    this.store.add(AWS_NAMESPACE.api, '4xx', dims, status >= 400 && status < 500 ? 1 : 0);
+    this.store.add(AWS_NAMESPACE.api, '4xx', dims, clientError);
+    if (!route || !isWebhookRoute(route)) return;
+    this.store.add(this.namespace, ROUTE_METRIC.requests, { route }, 1);
+    this.store.add(this.namespace, ROUTE_METRIC.clientErrors, { route }, clientError);
+    this.store.add(this.namespace, ROUTE_METRIC.throttled, { route }, status === 429 ? 1 : 0);
   }
 
   recordFunctionError(functionName: string): void {
@@ -225,14 +242,17 @@ export class LocalMonitor {
     const buckets = this.opts.buckets ?? 60;
     const last = Math.floor(now / this.bucketMs) * this.bucketMs;
     const times = Array.from({ length: buckets }, (_, i) => last - (buckets - 1 - i) * this.bucketMs);
+    const alarms = this.alarms();
     return {
+      version: 2,
       now,
       timeScale: this.timeScale,
       bucketMs: this.bucketMs,
       refreshMs: Math.max(200, Math.min(2000, this.tickMs * 2)),
       times,
       charts: buildCharts(this.store, this.namespace, times, this.bucketMs),
-      alarms: this.alarms(),
+      alarms,
+      summary: summarize(alarms),
     };
   }
 
@@ -297,9 +317,14 @@ export class LocalProviderMonitoring {
     return this;
   }
 
-  webhook(parts: { queue: LocalQueue; dlq: LocalQueue }): this {
+  /** With `route` (its route key), the route's 4xx and throttled rates too; feed them with recordApiResponse. */
+  webhook(parts: { queue: LocalQueue; dlq: LocalQueue; route?: string }): this {
     this.group('webhook');
     this.queue('webhook-queue-age', parts.queue);
+    const route = parts.route;
+    if (route)
+      for (const rule of rulesFor('webhook', 'route', this.monitor.settings))
+        this.monitor.add(rule, this.provider, { provider: this.provider, route }, this.provider);
     return this.queue('webhook-dlq-not-empty', parts.dlq);
   }
 
@@ -307,8 +332,12 @@ export class LocalProviderMonitoring {
     return this.group('sync');
   }
 
-  writes(): this {
-    return this.group('writes');
+  /** With `queue` (the command queue), its backlog and age alarms too. */
+  writes(parts: { queue?: LocalQueue } = {}): this {
+    this.group('writes');
+    if (!parts.queue) return this;
+    this.queue('command-queue-backlog', parts.queue);
+    return this.queue('command-queue-age', parts.queue);
   }
 
   /** A queue-scoped rule on one local queue, e.g. `queue('command-dlq-not-empty', commandDlq)`. */
@@ -326,7 +355,7 @@ export class LocalProviderMonitoring {
   }
 
   lambda(role: string, functionName: string): this {
-    this.monitor.lambda(subjectSlug(this.provider, role), functionName);
+    this.monitor.lambda(subjectSlug(this.provider, role), functionName, this.provider);
     return this;
   }
 

@@ -26,6 +26,11 @@ const RUN_ELSEWHERE: Record<string, { file: string; shows: string[] }> = {
   'npm start': { file: 'test/tooling/npm-start.slow.test.ts', shows: ["describe('npm start'", "'bin/local.ts'"] },
   'npm start -- --no-demo': { file: 'test/tooling/npm-start.slow.test.ts', shows: ["'--no-demo'"] },
   'npx cdk synth': { file: 'test/infra/synth.slow.test.ts', shows: ["'cdk', 'synth'"] },
+  'npx cdk synth --quiet': { file: 'test/infra/synth.slow.test.ts', shows: ["'cdk', 'synth', '--quiet'"] },
+  "cfn-lint 'cdk.out/**/*.template.json'": {
+    file: 'test/infra/synth.slow.test.ts',
+    shows: ['runCfnLint(templates', 'templatesIn(out)'],
+  },
   'npm run chaos': { file: 'test/tooling/chaos.slow.test.ts', shows: ['npm run chaos', 'runChaos('] },
   'npm run chaos -- --seed 7 --events 300 --writes 40 --pages 30': {
     file: 'test/tooling/chaos.slow.test.ts',

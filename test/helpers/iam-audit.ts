@@ -80,6 +80,8 @@ export interface FunctionAccess {
   logGroup?: string;
   /** What the role's Allow statements grant, per rendered resource. */
   grants: Map<string, Set<string>>;
+  /** The Condition of each Allow statement that names the resource (undefined for a statement without one). */
+  conditions: Map<string, unknown[]>;
 }
 
 /** Every Lambda function with its role's allowed actions per resource. */
@@ -89,17 +91,19 @@ export function functionAccess(s: StageSynth): FunctionAccess[] {
     const vars = (fn.Properties.Environment?.Variables ?? {}) as Record<string, string>;
     const role = render(fn.Properties.Role).replace(/^<(.+)\.Arn>$/, '$1');
     const grants = new Map<string, Set<string>>();
+    const conditions = new Map<string, unknown[]>();
     for (const st of (statements.get(role) ?? []).filter((x) => x.Effect === 'Allow')) {
       for (const resource of list(st.Resource).map(render)) {
         const actions = grants.get(resource) ?? new Set<string>();
         for (const a of list(st.Action)) actions.add(a);
         grants.set(resource, actions);
+        conditions.set(resource, [...(conditions.get(resource) ?? []), st.Condition]);
       }
     }
     const logGroup = fn.Properties.LoggingConfig?.LogGroup
       ? render(fn.Properties.LoggingConfig.LogGroup).replace(/^<(.+)>$/, '$1')
       : undefined;
-    return { id, kind: vars.POWERTOOLS_SERVICE_NAME, provider: vars.PROVIDER, role, logGroup, grants };
+    return { id, kind: vars.POWERTOOLS_SERVICE_NAME, provider: vars.PROVIDER, role, logGroup, grants, conditions };
   });
 }
 
@@ -107,4 +111,29 @@ export function functionAccess(s: StageSynth): FunctionAccess[] {
 export function target(resource: string): { id: string; rest: string } | undefined {
   const m = /^<([A-Za-z0-9]+)(?:\.Arn)?>(.*)$/.exec(resource);
   return m ? { id: m[1]!, rest: m[2]! } : undefined;
+}
+
+/** IAM's `StringLike`: `*` any run of characters, `?` any one, case-sensitive, the whole value. */
+export function stringLike(pattern: string, value: string): boolean {
+  const source = [...pattern]
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+/**
+ * Whether a grant's Condition lets a request whose partition keys are `keys` through, as IAM evaluates
+ * `ForAllValues:StringLike` on `dynamodb:LeadingKeys`: every key matches one of the patterns. Any other operator
+ * on the key is not one this project writes, so it does not count as a restriction.
+ */
+export function leadingKeysAllow(condition: unknown, keys: readonly string[]): boolean {
+  const patterns = leadingKeyPatterns(condition);
+  return patterns === undefined || keys.every((k) => patterns.some((p) => stringLike(p, k)));
+}
+
+/** The `ForAllValues:StringLike` patterns on `dynamodb:LeadingKeys` of a Condition; undefined when it has none. */
+export function leadingKeyPatterns(condition: unknown): string[] | undefined {
+  const like = (condition as Record<string, Record<string, unknown>> | undefined)?.['ForAllValues:StringLike'];
+  const patterns = like?.['dynamodb:LeadingKeys'];
+  return patterns === undefined ? undefined : list(patterns as string | string[]);
 }

@@ -4,8 +4,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
+import { addSecurityChecks } from '../../lib/security-checks';
 import { addStageStack } from '../../lib/stage-app';
-import { stackName, stageConfig, type StageName } from '../../lib/stages';
+import { parseStage, stackName, stageConfig, stageInput, type StageInput, type StageName } from '../../lib/stages';
+import { templatesIn } from './cfn-lint';
 
 /** cdk.json's context: the feature flags `cdk synth` applies (minimized policies among them). */
 const CDK_CONTEXT = (
@@ -35,6 +37,10 @@ export interface SynthOptions {
   extend?(stack: IntegrationStack): void;
   /** false: the stack without the app's cdk-nag checks (which fail the synth of a deliberately bad stack). */
   nag?: boolean;
+  /** More `-c key=value` context, as `cdk synth` takes it (`oncallEmails`, ...). */
+  context?: Record<string, unknown>;
+  /** Changes to the stage file's settings, as another stage file would make them. */
+  stage?: Partial<StageInput>;
 }
 
 /**
@@ -49,11 +55,13 @@ export function synthStage(name: StageName, opts: SynthOptions = {}): StageSynth
   // CDK's built-in CloudFormation schema validation runs in synth.slow.test.ts's real `cdk synth`; here it costs ~20 s per file.
   const app = new App({
     builtinCloudFormationValidation: false,
-    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name },
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], stage: name, ...opts.context },
   });
+  const stage = opts.stage ? parseStage({ ...stageInput(name), ...opts.stage }) : stageConfig(name);
+  if (opts.nag !== false) addSecurityChecks(app);
   const stack =
-    opts.nag === false
-      ? new IntegrationStack(app, stackName(name), { providers, stage: stageConfig(name) })
+    opts.nag === false || opts.stage
+      ? new IntegrationStack(app, stackName(name), { providers, stage })
       : addStageStack(app, {});
   opts.extend?.(stack);
   const template = Template.fromStack(stack);
@@ -97,3 +105,32 @@ export function render(value: unknown): string {
 
 /** `[value].flat()` for the string-or-array fields of policies. */
 export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
+ * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
+ * asset hashes differ. With no region in the stage file the stack is environment-agnostic: `cdk synth` writes
+ * its profile's region where this template has `Ref AWS::Region`, which is why one template stands for every
+ * region it is linted for.
+ *
+ * @example
+ * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
+ */
+export function synthTemplates(stage: StageName, outdir: string): string[] {
+  const app = new App({
+    outdir,
+    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
+    builtinCloudFormationValidation: false,
+    context: {
+      ...CDK_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': [],
+      stage,
+    },
+  });
+  addStageStack(app, {});
+  app.synth();
+  return templatesIn(outdir);
+}

@@ -47,7 +47,7 @@ export interface WriterRig {
   queues: Record<Name, { queue: LocalQueue; dlq: LocalQueue }>;
   externalIds: DynamoExternalIdStore;
   commands: DynamoCommandStore;
-  handler: WriterHandler;
+  handlers: Record<Name, WriterHandler>;
   clients: Record<Name, Client>;
   /** Queues a command (or any body) on a provider's command queue. */
   send(provider: Name, command: Command | string): void;
@@ -127,29 +127,30 @@ export async function writerRig(
   }
   const externalIds = new DynamoExternalIdStore(dynamo.doc, dynamo.tableName('externalIds'));
   const commands = new DynamoCommandStore(dynamo.doc, dynamo.tableName('commands'));
-  // One writer serving both providers: each message is dead-lettered to its own provider's DLQ by the test's `deliver`.
-  let dlqFor: Name = 'stripe';
-  const handler = createWriterHandler({
-    registry: (name) => definitions[name as Name],
-    clientFor: (name) => clients[name as Name],
-    externalIds,
-    outcomes: commands,
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: dynamo.tableName('idempotency'),
-      awsSdkV3Client: dynamo.client,
-    }),
-    dlq: { send: async (m) => queues[dlqFor].dlq.send(m) },
-    maxReceiveCount,
-    telemetry,
-    time,
-    flush: () => telemetry.flush(),
-  });
+  // One writer per provider, as deployed: each its own persistence layer (its key prefix) and DLQ.
+  const writer = (provider: Name): WriterHandler =>
+    createWriterHandler({
+      provider,
+      registry: (name) => definitions[name as Name],
+      clientFor: (name) => clients[name as Name],
+      externalIds,
+      outcomes: commands,
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: dynamo.tableName('idempotency'),
+        awsSdkV3Client: dynamo.client,
+      }),
+      dlq: queues[provider].dlq,
+      maxReceiveCount,
+      telemetry,
+      time,
+      flush: () => telemetry.flush(),
+    });
+  const handlers: Record<Name, WriterHandler> = { stripe: writer('stripe'), trello: writer('trello') };
 
   const invoke = async (provider: Name, messages: StoredMessage[]): Promise<SQSBatchResponse> => {
     const { queue } = queues[provider];
-    dlqFor = provider;
     const records = messages.map((m) => queue.toRecord(m));
-    const result = await handler({ Records: records }, lambdaContext(`${provider}-command-writer`, 60_000));
+    const result = await handlers[provider]({ Records: records }, lambdaContext(`${provider}-command-writer`, 60_000));
     const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
     for (const r of records) if (!failed.has(r.messageId)) queue.delete(r.receiptHandle);
     return result;
@@ -169,7 +170,7 @@ export async function writerRig(
     queues,
     externalIds,
     commands,
-    handler,
+    handlers,
     clients,
     send: (provider, command) =>
       void queues[provider].queue.send(

@@ -7,6 +7,15 @@ type Doc = {
   Statement: { Effect: string; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> }[];
 };
 
+type KeyDoc = {
+  Statement: {
+    Effect: string;
+    Principal?: unknown;
+    Action?: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+  }[];
+};
+
 /** HTTP API's access-log variables (AWS docs, "Customize HTTP API access logs"); REST-only ones such as resourcePath log nothing. */
 const HTTP_API_LOG_VARIABLES = new Set([
   'accountId',
@@ -161,6 +170,96 @@ describe.each(STAGE_NAMES)(
           id,
         ).toEqual([]);
       }
+    });
+
+    it("encrypts the stage's secrets with its own rotating key where the stage says (prod), which only the functions reading a secret may use, through Secrets Manager only", () => {
+      const secrets = each('AWS::SecretsManager::Secret');
+      const key = s().stack.secretsKey;
+      expect(key !== undefined, 'a secrets key').toBe(config.secretsKmsKey);
+      for (const [id, secret] of secrets)
+        expect(secret.Properties.KmsKeyId && render(secret.Properties.KmsKeyId), id).toBe(
+          key ? `<${s().idOf(key)}.Arn>` : undefined,
+        );
+      if (!key) return;
+      const policy = s().resources[s().idOf(key)]!.Properties;
+      expect(policy.EnableKeyRotation).toBe(true);
+      // Roles named in the key policy: exactly those allowed to read some secret, and only to decrypt through Secrets Manager.
+      const named = (policy.KeyPolicy as KeyDoc).Statement.filter((st) =>
+        JSON.stringify(st.Principal).includes('Fn::GetAtt'),
+      );
+      expect(named).toHaveLength(1);
+      expect(named[0]).toMatchObject({ Effect: 'Allow', Action: 'kms:Decrypt' });
+      expect(render(named[0]!.Condition?.StringEquals?.['kms:ViaService'])).toBe(
+        'secretsmanager.<AWS::Region>.amazonaws.com',
+      );
+      const roles = list((named[0]!.Principal as { AWS: unknown }).AWS).map((r) =>
+        render(r).replace(/^<(.+)\.Arn>$/, '$1'),
+      );
+      const readers = ofType(s(), 'AWS::IAM::Policy')
+        .filter(([, p]) =>
+          (p.Properties.PolicyDocument as KeyDoc).Statement.some(
+            (st) => st.Effect === 'Allow' && list(st.Action).includes('secretsmanager:GetSecretValue'),
+          ),
+        )
+        .flatMap(([, p]) => list(p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+      expect(roles.sort()).toEqual([...new Set(readers)].sort());
+    });
+
+    it('logs access to the blob bucket and keeps its versions where the stage says (prod), in a log bucket that expires its logs', () => {
+      const bucket = s().resources[s().idOf(s().stack.blobs.bucket)]!.Properties;
+      const logs = s().stack.blobs.accessLogs;
+      expect(logs !== undefined, 'an access-log bucket').toBe(config.blobAccessLogs);
+      expect(bucket.VersioningConfiguration?.Status ?? 'off').toBe(config.blobVersioning ? 'Enabled' : 'off');
+      const rules = bucket.LifecycleConfiguration.Rules as Record<string, unknown>[];
+      if (config.blobVersioning)
+        expect(rules).toContainEqual(
+          expect.objectContaining({
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+            ExpiredObjectDeleteMarker: true,
+          }),
+        );
+      if (!logs) return expect(bucket.LoggingConfiguration).toBeUndefined();
+      const id = s().idOf(logs);
+      expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: id }, LogFilePrefix: 'blobs/' });
+      expect(s().resources[id]!.Properties.LifecycleConfiguration.Rules).toEqual([
+        expect.objectContaining({ ExpirationInDays: config.logRetentionDays, Status: 'Enabled' }),
+      ]);
+      // Only the S3 logging service may write there, and only for this bucket of this account.
+      const writers = policiesOf(s(), 'AWS::S3::BucketPolicy', 'Bucket', id)
+        .flatMap((d) => d.Statement)
+        .filter((st) => st.Effect === 'Allow');
+      expect(writers).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Condition: expect.objectContaining({ ArnLike: { 'aws:SourceArn': expect.anything() } }),
+        }),
+      ]);
+    });
+
+    it('backs every table up daily into a vault no one may delete from early, where the stage keeps backups (prod)', () => {
+      const plans = ofType(s(), 'AWS::Backup::BackupPlan');
+      if (!config.backupRetentionDays) return expect(plans).toEqual([]);
+      expect(plans).toHaveLength(1);
+      const [rule] = plans[0]![1].Properties.BackupPlan.BackupPlanRule as Record<string, any>[];
+      expect(rule).toMatchObject({ Lifecycle: { DeleteAfterDays: config.backupRetentionDays } });
+      const selections = ofType(s(), 'AWS::Backup::BackupSelection');
+      expect(selections).toHaveLength(1);
+      const selected = list(selections[0]![1].Properties.BackupSelection.Resources).map(render).sort();
+      expect(selected).toEqual(
+        each('AWS::DynamoDB::Table')
+          .map(([id]) => `<${id}.Arn>`)
+          .sort(),
+      );
+      const vaults = ofType(s(), 'AWS::Backup::BackupVault');
+      expect(vaults).toHaveLength(1);
+      expect(vaults[0]![1].Properties.AccessPolicy.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: expect.arrayContaining(['backup:DeleteRecoveryPoint']),
+          Principal: { AWS: '*' },
+        }),
+      );
     });
 
     it("authorises every route: AWS_IAM for commands, and for webhooks only its provider's signature-verifying ingest function", () => {

@@ -6,9 +6,16 @@ import { getProvider, providers } from '../../lambdas/providers';
 import { clientSecretNames } from '../../lib/auth-secrets';
 import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
-import { ITEM_ACTIONS } from '../../lib/table-grants';
+import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
+import { recordKey } from '../../lambdas/core/records';
+import { pollKey } from '../../lambdas/core/sync/state';
+import type { TableName } from '../../lambdas/core/tables';
+import { entityKey } from '../../lambdas/core/writes/external-ids';
+import { commandKey } from '../../lambdas/core/writes/outcomes';
 import {
   functionAccess,
+  leadingKeyPatterns,
+  leadingKeysAllow,
   managedPolicies,
   target,
   wildcardFindings,
@@ -44,6 +51,8 @@ const WILDCARD_ALLOWANCES: readonly Allowance[] = [
 
 /** AWS managed policies a role may carry, and why; our own functions carry none. */
 const MANAGED_POLICY_ALLOWANCES: Record<string, string> = {
+  'service-role/AWSBackupServiceRolePolicyForBackup':
+    "the role AWS Backup assumes to back the tables up where the stage keeps backups: AWS's own policy for that service, on a role no function uses",
   'service-role/AWSLambdaBasicExecutionRole':
     "CDK's own singleton custom resource providers (the dev bucket's auto-delete function) come with it; it grants CloudWatch Logs writes only",
 };
@@ -57,7 +66,33 @@ const CONSUME = [
   'sqs:GetQueueAttributes',
 ];
 const READ_SECRET = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
-const ITEMS = [...ITEM_ACTIONS];
+/** Powertools idempotency: claim (put), complete (update), release on failure (delete), read on a collision. */
+const IDEMPOTENCY = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/**
+ * Partition keys of one provider's items in each shared table, made by the code that writes them. A table added to
+ * lambdas/core/tables.ts must say here what its keys are, or this file does not compile.
+ */
+const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
+  idempotency: (p) => [`${idempotencyPrefix(p, 'webhook-event')}#bWQ1`, `${idempotencyPrefix(p, 'command')}#bWQ1`],
+  records: (p) => [recordKey(p, 'issue', 'octo/repo#1'), recordKey(p, 'fixture', '1035037#2024-08-16')],
+  externalIds: (p) => [entityKey({ provider: p, entity: 'card', ref: 'T-1' })],
+  commands: (p) => [commandKey(p, 'c-1')],
+  apiNotices: (p) => [p],
+  checkpoints: (p) => [pollKey(p, 'fixtures')],
+  gaps: (p) => [pollKey(p, 'fixtures')],
+  quarantine: (p) => [pollKey(p, 'fixtures')],
+};
+
+/** The `dynamodb:LeadingKeys` patterns a provider's grant on a table must carry (the table's key layout). */
+const keyPatterns = (table: TableName, provider: string): string[] =>
+  table === 'apiNotices' ? [provider] : [`${provider}#*`];
+
+/** The shared table a resource is, by name in lambdas/core/tables.ts. */
+function tableOf(s: StageSynth, resource: string): TableName | undefined {
+  const t = target(resource);
+  return (Object.keys(s.stack.tables) as TableName[]).find((name) => t?.id === s.idOf(s.stack.tables[name]));
+}
 
 const stages = {} as Record<StageName, StageSynth>;
 beforeAll(() => {
@@ -97,23 +132,23 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
       return new Map([
         [arn(st.webhooks[p]!.queue), CONSUME],
         [arn(st.webhooks[p]!.dlq), SEND],
-        [arn(st.tables.idempotency), ITEMS],
-        [arn(st.tables.records), ITEMS],
+        [arn(st.tables.idempotency), IDEMPOTENCY],
+        [arn(st.tables.records), ['dynamodb:GetItem', 'dynamodb:PutItem']],
         [`${bucket}/payloads/${p}/*`, ['s3:GetObject']],
         [`${bucket}/archive/${p}/*`, ['s3:PutObject']],
       ]);
     case 'command-accept':
       return new Map([
         [arn(st.commands[p]!.queue), SEND],
-        [arn(st.tables.commands), ITEMS],
+        [arn(st.tables.commands), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']],
       ]);
     case 'command-writer':
       return new Map([
         [arn(st.commands[p]!.queue), CONSUME],
         [arn(st.commands[p]!.dlq), SEND],
-        [arn(st.tables.idempotency), ITEMS],
-        [arn(st.tables.externalIds), ITEMS],
-        [arn(st.tables.commands), ITEMS],
+        [arn(st.tables.idempotency), IDEMPOTENCY],
+        [arn(st.tables.externalIds), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
+        [arn(st.tables.commands), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
@@ -164,9 +199,15 @@ function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
         if (!new RegExp(`^/[a-z]+/${fn.provider}/\\*$`).test(t.rest))
           findings.push(`${where}: outside the provider's key prefixes`);
         break;
-      case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::Table': {
         if (t.rest !== '') findings.push(`${where}: more than the table itself`);
+        const table = tableOf(s, resource);
+        const expected = table && JSON.stringify(keyPatterns(table, fn.provider!));
+        for (const condition of fn.conditions.get(resource) ?? [])
+          if (JSON.stringify(leadingKeyPatterns(condition)) !== expected)
+            findings.push(`${where}: not held to the provider's keys (dynamodb:LeadingKeys)`);
         break;
+      }
       case 'AWS::Logs::LogGroup':
         findings.push(`${where}: another function's log group`);
         break;
@@ -220,8 +261,12 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
         const expected = expectedAccess(s(), fn)!;
         const granted = ownGrants(fn);
         expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
-        for (const [resource, actions] of granted)
-          expect(expected.get(resource), `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
+        for (const [resource, actions] of granted) {
+          const want = expected.get(resource)!;
+          // Tables exactly: an action a function does not use is one an attacker in it could.
+          if (tableOf(s(), resource)) expect([...actions].sort(), `${fn.id} -> ${resource}`).toEqual([...want].sort());
+          else expect(want, `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
+        }
       }
     },
   );
@@ -230,6 +275,45 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     const withProvider = ours().filter((f) => f.provider);
     expect(withProvider.length).toBeGreaterThan(0);
     expect(withProvider.flatMap((fn) => isolationFindings(s(), fn))).toEqual([]);
+  });
+
+  it("holds every table grant of a provider's function to that provider's partition keys (dynamodb:LeadingKeys)", () => {
+    const fns = ours().filter((f) => f.provider);
+    const tableGrants = fns.flatMap((fn) =>
+      [...fn.grants.keys()].filter((r) => tableOf(s(), r)).map((resource) => ({ fn, resource })),
+    );
+    expect(tableGrants.length).toBeGreaterThan(fns.length);
+    for (const { fn, resource } of tableGrants) {
+      const table = tableOf(s(), resource)!;
+      for (const condition of fn.conditions.get(resource)!)
+        expect(leadingKeyPatterns(condition), `${fn.id} (${fn.provider}) -> ${table}`).toEqual(
+          keyPatterns(table, fn.provider!),
+        );
+    }
+  });
+
+  it("lets a provider's grant match every key its own code writes, and no key of any other provider", () => {
+    const names = providers.map((p) => p.name);
+    for (const fn of ours().filter((f) => f.provider)) {
+      const own = fn.provider!;
+      // Every other provider, and names that share a prefix with this one.
+      const others = [...names.filter((n) => n !== own), `${own}-eu`, `${own}x`, `x${own}`];
+      for (const [resource, conditions] of fn.conditions) {
+        const table = tableOf(s(), resource);
+        if (!table) continue;
+        for (const condition of conditions) {
+          const where = `${fn.id} (${own}) -> ${table}`;
+          expect(leadingKeysAllow(condition, KEYS_OF[table](own)), where).toBe(true);
+          for (const other of others)
+            for (const key of KEYS_OF[table](other))
+              expect(leadingKeysAllow(condition, [key]), `${where}: ${key}`).toBe(false);
+          // A batch is refused if any one of its keys is another provider's.
+          expect(leadingKeysAllow(condition, [...KEYS_OF[table](own), ...KEYS_OF[table](others[0]!)]), where).toBe(
+            false,
+          );
+        }
+      }
+    }
   });
 
   it('lets every function write only its own log group, and trace to X-Ray', () => {
@@ -313,6 +397,8 @@ describe('the audit itself', () => {
     const poller = functionAccess(s).find((f) => f.id.startsWith('Poller'))!;
     expect(isolationFindings(s, poller).sort()).toEqual([
       expect.stringMatching(/CommandsTable\w+\.Arn>\/index\/\*: more than the table itself$/),
+      expect.stringMatching(/CommandsTable\w+\.Arn>\/index\/\*: not held to the provider's keys/),
+      expect.stringMatching(/CommandsTable\w+\.Arn>: not held to the provider's keys \(dynamodb:LeadingKeys\)$/),
       expect.stringMatching(/SecretstripesecretKey\w+>: another provider's AWS::SecretsManager::Secret$/),
     ]);
   });

@@ -388,3 +388,69 @@ describe('runbooks', () => {
       );
   });
 });
+
+describe('webhook route and command queue alarms', () => {
+  it('counts each webhook route from the access log: requests, 4xx and 429, by route key', () => {
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')) as Resource[];
+    const byName = Object.fromEntries(
+      filters.map((f) => [f.Properties.MetricTransformations[0].MetricName as string, f.Properties]),
+    );
+    expect(Object.keys(byName).sort()).toEqual(['ApiRoute429', 'ApiRoute4xx', 'ApiRouteRequests']);
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('ApiAccessLogs'),
+    );
+    expect(byName.ApiRouteRequests!.FilterPattern).toBe('{ $.routeKey = "ANY /webhooks/*" }');
+    expect(byName.ApiRoute4xx!.FilterPattern).toBe('{ ($.routeKey = "ANY /webhooks/*") && ($.status = "4*") }');
+    expect(byName.ApiRoute429!.FilterPattern).toBe('{ ($.routeKey = "ANY /webhooks/*") && ($.status = "429") }');
+    for (const f of Object.values(byName)) {
+      expect(f.LogGroupName).toEqual({ Ref: logGroup });
+      expect(f.MetricTransformations[0]).toMatchObject({
+        MetricNamespace: 'IntegrationStack/prod',
+        MetricValue: '1',
+        Unit: 'Count',
+        Dimensions: [{ Key: 'route', Value: '$.routeKey' }],
+      });
+    }
+  });
+
+  it.each([
+    ['Test-api-route-4xx-rate-github', 'ApiRoute4xx', 20, 10, 5, 5],
+    ['Test-api-route-throttled-github', 'ApiRoute429', 1, 1, 1, 5],
+  ])('%s: %s per request of the route above the threshold', (name, metric, min, threshold, datapoints, periods) => {
+    const p = alarm(template, name);
+    expect(p).toMatchObject({
+      Threshold: threshold,
+      DatapointsToAlarm: datapoints,
+      EvaluationPeriods: periods,
+      TreatMissingData: 'notBreaching',
+    });
+    const expr = (p.Metrics as { Expression?: string; ReturnData: boolean }[]).find((m) => m.ReturnData)!;
+    expect(expr.Expression).toBe(`IF(den >= ${min}, 100 * FILL(num, 0) / den, 0)`);
+    for (const [id, name] of [
+      ['num', metric],
+      ['den', 'ApiRouteRequests'],
+    ] as const) {
+      const m = query(p, id).MetricStat;
+      expect(m).toMatchObject({
+        Period: 60,
+        Stat: 'Sum',
+        Metric: { MetricName: name, Namespace: 'IntegrationStack/prod' },
+      });
+      expect(dims(m.Metric)).toEqual({ route: 'ANY /webhooks/github' });
+    }
+  });
+
+  it('watches the backlog and age of each command queue', () => {
+    const prod = synthStage('prod').template;
+    for (const provider of ['stripe', 'trello']) {
+      const backlog = alarm(prod, `IntegrationStack-prod-command-queue-backlog-${provider}`);
+      expect(backlog).toMatchObject({ Threshold: 100, EvaluationPeriods: 10, DatapointsToAlarm: 10 });
+      expect(single(backlog)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Stat: 'Maximum' });
+      const age = alarm(prod, `IntegrationStack-prod-command-queue-age-${provider}`);
+      expect(age).toMatchObject({ Threshold: 900, EvaluationPeriods: 5, DatapointsToAlarm: 5 });
+      expect(single(age)).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Stat: 'Maximum', Period: 60 });
+      for (const a of [backlog, age])
+        expect(JSON.stringify(single(a).Dimensions)).toMatch(new RegExp(`Commands${provider}Queue`));
+    }
+  });
+});

@@ -27,7 +27,7 @@ beforeAll(() => {
     handler: 'event-processor',
     work: workQueue(a, Duration.seconds(20), 3),
     environment: { PROVIDER: 'stripe' },
-    itemTables: [tables.records],
+    itemTables: [{ table: tables.records, actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] }],
   });
   const b = new Construct(stack, 'Calling-github');
   calling = new QueueFunction(b, 'Consumer', {
@@ -35,7 +35,7 @@ beforeAll(() => {
     work: workQueue(b, Duration.seconds(40), 4),
     environment: { PROVIDER: 'github' },
     eventSource: { batchSize: 2, maxConcurrency: 3 },
-    itemTables: [tables.idempotency],
+    itemTables: [{ table: tables.idempotency, actions: ['dynamodb:GetItem'] }],
     calls: { provider: github, secrets: stack.secrets.github!, apiNotices: tables.apiNotices },
     // github has no writes, so this DLQ alarm is the consumer's own.
     monitoring: { provider: observability.provider('github'), role: 'consumer', dlqAlarm: 'command-dlq-not-empty' },

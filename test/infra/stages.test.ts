@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthStage } from '../helpers/stage-stacks';
@@ -9,7 +9,12 @@ import { addStageStack } from '../../lib/stage-app';
 import { StageSettings } from '../../lib/stage-settings';
 import { parseStage, stackName, stageConfig, STAGE_NAMES, type StageName } from '../../lib/stages';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; NotResource?: unknown };
 
 // One synth per stage as the CDK app makes it from `-c stage=<name>` (bin/app.ts) with cdk.json's context, no bundling (the synth test bundles for real).
@@ -102,12 +107,17 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
       );
   });
 
-  it('keeps or drops its data as the stage says (prod retains tables, bucket, secrets and the topic key)', () => {
+  it('keeps or drops its data as the stage says (prod retains tables, bucket, secrets, keys and every log group)', () => {
     const policy = config.removal === 'retain' ? 'Retain' : 'Delete';
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key']) {
-      const found = values(t(), type);
+    // Log groups too: the functions' logs and the API access logs, the only record of callers' source IPs.
+    const types = ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key'];
+    for (const type of [...types, 'AWS::Logs::LogGroup']) {
+      const found = resources(t(), type);
       expect(found.length, type).toBeGreaterThan(0);
-      for (const r of found) expect(r.DeletionPolicy, type).toBe(policy);
+      for (const [id, r] of found) {
+        expect(r.DeletionPolicy, `${type} ${id}`).toBe(policy);
+        expect(r.UpdateReplacePolicy, `${type} ${id}`).toBe(policy);
+      }
     }
     expect(values(t(), 'Custom::S3AutoDeleteObjects')).toHaveLength(config.autoDeleteObjects ? 1 : 0);
   });
@@ -120,8 +130,9 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
         ThrottlingBurstLimit: config.throttle.burstLimit,
       },
     });
-    const [bucket] = values(t(), 'AWS::S3::Bucket');
-    expect(bucket!.Properties.LifecycleConfiguration.Rules).toContainEqual(
+    const blobs = stacks[name].resolve((stacks[name].blobs.bucket.node.defaultChild as CfnResource).logicalId);
+    const bucket = t().toJSON().Resources[blobs] as Resource;
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
       expect.objectContaining({ Prefix: 'archive/', ExpirationInDays: config.archiveRetentionDays }),
     );
   });
@@ -199,7 +210,7 @@ describe('a staging stack with on-call and an added poller', () => {
     stack = new IntegrationStack(app, stackName('staging'), { providers, stage });
     // What a poller or writer construct does: a HandlerFunction, plus one line to record API notices.
     poller = new HandlerFunction(stack, 'Poller', { handler: 'event-processor' });
-    stack.recordApiNotices(poller);
+    stack.recordApiNotices(poller, 'github');
     t = Template.fromStack(stack);
   });
 
@@ -227,7 +238,7 @@ describe('a staging stack with on-call and an added poller', () => {
     expect(values(templates.dev, 'AWS::SNS::Subscription')).toHaveLength(0);
   });
 
-  it('gives added constructs the stage without a line of their own (log retention, secrets deny); one line records API notices', () => {
+  it("gives added constructs the stage without a line of their own (log retention, secrets deny); one line records a provider's API notices", () => {
     expect(StageSettings.of(poller)).toBe(stack.stage);
     expect(stack.stage.secretName('github', 'token')).toBe('staging/github/token');
     expect(stack.stage.resourceName('poller')).toBe('IntegrationStack-staging-poller');
@@ -245,7 +256,8 @@ describe('a staging stack with on-call and an added poller', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
-        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^ApiNoticesTable/), 'Arn'] }],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ApiNoticesTable/), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['github'] } },
       }),
     );
     expect(JSON.stringify(own.find((x) => x.Effect === 'Deny')?.NotResource)).toContain(':secret:staging/*');

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -81,4 +82,14 @@ describe('cdk synth', () => {
     }
     expect(oneProvider).toBeGreaterThan(0);
   }, 240_000);
+
+  it("passes cfn-lint as the CLI wrote it, as docs/security.md runs it by hand (.cfnlintrc's regions and ignores)", async () => {
+    requireCfnLint();
+    const templates = templatesIn(out);
+    expect(
+      templates.map((t) => t.split('/').pop()),
+      'the synth above wrote no template',
+    ).toContain('IntegrationStack-dev.template.json');
+    expect((await runCfnLint(templates, lintRegions('dev'))).map(describeFinding)).toEqual([]);
+  });
 });

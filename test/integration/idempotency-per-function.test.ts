@@ -27,7 +27,8 @@ describe('each function on the local stack has its own idempotency configuration
     });
     expect(res.status).toBe(202);
     await until(
-      async () => ((await stack.writes.commands.get('first-of-all'))?.status === 'succeeded' ? true : undefined),
+      async () =>
+        (await stack.writes.commands.get('trello', 'first-of-all'))?.status === 'succeeded' ? true : undefined,
       'the command',
     );
 

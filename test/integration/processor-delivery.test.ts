@@ -58,6 +58,7 @@ function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
   const dlq = new MemoryQueue();
   const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
   const handle = createProcessorHandler({
+    provider: 'github',
     registry: getProvider,
     records,
     persistenceStore: new DynamoDBPersistenceLayer({
@@ -121,16 +122,27 @@ describe('event processor: archive and claim check', () => {
     expect(p.dlq.messages[0]!.attributes[ATTR.failureReason]).toContain('does not exist');
   });
 
-  it('stores each event under the idempotency key id earlier versions used, so their records still deduplicate', async () => {
+  it('stores each event under an idempotency key its provider leads, so IAM can hold the processor to its own', async () => {
     const p = processor({ archive: new MemoryBlobs() });
     const r = record(231);
     expect((await p.run([r])).batchItemFailures).toEqual([]);
-    // Powertools' id: `<keyPrefix>#` + base64 md5 of the JSON of the key (`provider#eventId`).
-    const id = `webhook-event#${createHash('md5')
+    // Powertools' id: `<keyPrefix>#` + base64 md5 of the JSON of the key (`provider#eventId`); the prefix leads with the provider.
+    const id = `github#webhook-event#${createHash('md5')
       .update(JSON.stringify(`github#evt-${seq}`))
       .digest('base64')}`;
     const { Item } = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('idempotency'), Key: { id } }));
     expect(Item).toMatchObject({ id, status: 'COMPLETED' });
     expect(Item!.data).toMatchObject({ provider: 'github', written: 1 });
+  });
+});
+
+describe('event processor: one provider per function', () => {
+  it('dead-letters at once an event of another provider, which its role could not store', async () => {
+    const p = processor({ archive: new MemoryBlobs() });
+    const other = record(241);
+    other.messageAttributes[ATTR.provider]!.stringValue = 'stripe';
+    expect((await p.run([other])).batchItemFailures).toEqual([]);
+    expect(p.dlq.messages).toHaveLength(1);
+    expect(p.dlq.messages[0]!.attributes[ATTR.failureReason]).toContain('serves github, not stripe');
   });
 });

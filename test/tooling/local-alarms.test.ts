@@ -267,3 +267,84 @@ describe('local monitor', () => {
     ]);
   });
 });
+
+describe('command queue and webhook route rules', () => {
+  it('fires command-queue-age once the oldest command is over 15 minutes old for 5 minutes, and command-queue-backlog above 100 for 10', () => {
+    let now = T0;
+    const monitor = new LocalMonitor({ namespace: NS, now: () => now });
+    const queue = new LocalQueue({ name: 'trello-commands', visibilityTimeoutMs: 1000 });
+    monitor.provider('trello').writes({ queue });
+    const state = (key: string) => monitor.alarms().find((a) => a.key === key)?.state;
+    queue.put({ body: '{}', attributes: {}, sentAt: T0 - 15 * MIN });
+    for (let i = 0; i < 100; i += 1) queue.put({ body: '{}', attributes: {} });
+    for (let m = 0; m < 4; m += 1) {
+      now += MIN;
+      monitor.tick();
+    }
+    expect(state('command-queue-age:trello')).toBe('OK');
+    now += MIN;
+    monitor.tick();
+    expect(state('command-queue-age:trello')).toBe('ALARM');
+    // 101 visible: above 100, but only for 5 of the 10 minutes so far.
+    expect(state('command-queue-backlog:trello')).toBe('OK');
+    for (let m = 0; m < 5; m += 1) {
+      now += MIN;
+      monitor.tick();
+    }
+    expect(state('command-queue-backlog:trello')).toBe('ALARM');
+    queue.purge();
+    now += MIN;
+    monitor.tick();
+    expect([state('command-queue-age:trello'), state('command-queue-backlog:trello')]).toEqual(['OK', 'OK']);
+  });
+
+  it('fires api-route-throttled at the first minute with more than 1% of a route throttled, and holds it 5 minutes', () => {
+    let now = T0;
+    const monitor = new LocalMonitor({ namespace: NS, now: () => now });
+    const queue = new LocalQueue({ name: 'github-webhooks', visibilityTimeoutMs: 1000 });
+    const dlq = new LocalQueue({ name: 'github-webhooks-dlq', visibilityTimeoutMs: 1000 });
+    monitor.provider('github').webhook({ queue, dlq, route: 'ANY /webhooks/github' });
+    const state = (key: string) => monitor.alarms().find((a) => a.key === key)?.state;
+    const minute = (ok: number, throttled: number, route = 'ANY /webhooks/github') => {
+      now += 1;
+      for (let i = 0; i < ok; i += 1) monitor.recordApiResponse(200, route);
+      for (let i = 0; i < throttled; i += 1) monitor.recordApiResponse(429, route);
+      now += MIN - 1;
+      monitor.tick();
+    };
+    minute(200, 2); // 1%: not above
+    expect(state('api-route-throttled:github')).toBe('OK');
+    minute(50, 0, 'ANY /webhooks/stripe');
+    minute(0, 0, 'POST /commands/github');
+    expect(state('api-route-throttled:github')).toBe('OK');
+    minute(90, 10);
+    expect(state('api-route-throttled:github')).toBe('ALARM');
+    for (let m = 0; m < 4; m += 1) minute(100, 0);
+    expect(state('api-route-throttled:github')).toBe('ALARM');
+    minute(100, 0);
+    expect(state('api-route-throttled:github')).toBe('OK');
+  });
+
+  it('fires api-route-4xx-rate when over 10% of a route is answered 4xx in each of 5 minutes, from 20 requests a minute', () => {
+    let now = T0;
+    const monitor = new LocalMonitor({ namespace: NS, now: () => now });
+    const queue = new LocalQueue({ name: 'github-webhooks', visibilityTimeoutMs: 1000 });
+    const dlq = new LocalQueue({ name: 'github-webhooks-dlq', visibilityTimeoutMs: 1000 });
+    monitor.provider('github').webhook({ queue, dlq, route: 'ANY /webhooks/github' });
+    const alarm = () => monitor.alarms().find((a) => a.key === 'api-route-4xx-rate:github')!;
+    const minute = (ok: number, rejected: number) => {
+      now += 1;
+      for (let i = 0; i < ok; i += 1) monitor.recordApiResponse(200, 'ANY /webhooks/github');
+      for (let i = 0; i < rejected; i += 1) monitor.recordApiResponse(401, 'ANY /webhooks/github');
+      now += MIN - 1;
+      monitor.tick();
+    };
+    // Too thin to mean anything: 5 of 10 rejected, every minute.
+    for (let m = 0; m < 5; m += 1) minute(5, 5);
+    expect(alarm()).toMatchObject({ state: 'OK', value: 0 });
+    for (let m = 0; m < 4; m += 1) minute(30, 10);
+    expect(alarm().state).toBe('OK');
+    minute(30, 10);
+    expect(alarm()).toMatchObject({ state: 'ALARM', value: 25 });
+  });
+});

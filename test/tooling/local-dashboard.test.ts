@@ -142,6 +142,22 @@ describe('local dashboard', () => {
     for (const c of s.charts) for (const series of c.series) expect(series.values).toHaveLength(s.times.length);
   });
 
+  it('serves state version 2: every version-1 field, plus a one-line headline and the alarms counted per provider', async () => {
+    const s = await state();
+    expect(s.version).toBe(2);
+    for (const field of ['now', 'timeScale', 'bucketMs', 'refreshMs', 'times', 'charts', 'alarms'])
+      expect(s, field).toHaveProperty(field);
+    const firing = s.alarms.filter((a) => a.state === 'ALARM');
+    expect(s.summary).toMatchObject({ firing: firing.length, total: s.alarms.length });
+    expect(s.summary.headline).toEqual(
+      firing.length === 0 ? `All ${s.alarms.length} alarms OK` : expect.stringMatching(/^\d+ alarms? firing: /),
+    );
+    const github = s.summary.providers.find((p) => p.provider === 'github')!;
+    expect(github.ok + github.firing).toBe(s.alarms.filter((a) => a.provider === 'github').length);
+    // Every alarm belongs to a provider but the API's own.
+    expect(s.alarms.filter((a) => !a.provider).map((a) => a.key)).toEqual(['api-5xx-rate:api']);
+  });
+
   it('runs demo traffic: signed webhooks accepted, an occasional forged one rejected', async () => {
     let n = 0;
     // Every third delivery forged, deterministically.

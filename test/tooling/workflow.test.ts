@@ -6,6 +6,7 @@ import { validateWorkflow } from '@action-validator/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { stackName } from '../../lib/stages';
+import { CFN_LINT_MISSING } from '../helpers/cfn-lint';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FILE = '.github/workflows/deploy.yml';
@@ -67,6 +68,19 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     expect(runs(test)).toMatch(/apt-get install -y[^\n]*\bchromium\b/);
     expect(runs(test)).toMatch(/npm ci[\s\S]*npm test/);
     expect(assumesRole(test)).toBeUndefined();
+  });
+
+  it('installs cfn-lint with pip before the tests, the version .ci/run and the lint test ask for', () => {
+    const steps = job('test').steps.map((s) => s.run ?? '');
+    const pin = /pip install (cfn-lint==[\d.*]+)$/.exec(CFN_LINT_MISSING)?.[1];
+    const install = steps.findIndex((run) => run.includes(`pip install --quiet '${pin}'`));
+    expect(pin).toBe('cfn-lint==1.51.*');
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(steps.indexOf('npm test'));
+    // Debian's Python has no pip of its own and refuses system-wide installs: a venv, put on the PATH.
+    expect(runs(job('test'))).toMatch(/apt-get install -y[^\n]*\bpython3-venv\b/);
+    expect(steps[install]).toContain('>> "$GITHUB_PATH"');
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toContain(CFN_LINT_MISSING);
   });
 
   it('on pull requests: cdk diff of the staging stack, after the tests', () => {

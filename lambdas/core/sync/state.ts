@@ -1,5 +1,14 @@
 import type { PagePosition, Quarantined } from '../client/types';
 
+/**
+ * The partition key of a poll's checkpoint, gaps and quarantined records: led by the provider, so IAM's
+ * `dynamodb:LeadingKeys` holds a poller to its own provider's state.
+ *
+ * @example
+ * pollKey('football', 'fixtures') // 'football#fixtures'
+ */
+export const pollKey = (provider: string, poll: string): string => `${provider}#${poll}`;
+
 /** A window a run was in the middle of when it stopped, and the page to continue from. */
 export interface InProgress {
   from: number;

@@ -124,7 +124,7 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
   try {
     await queue.send(toCommandMessage(command));
   } catch (err) {
-    if (known === 'new') await deps.outcomes.discard(command.commandId, base.inputHash).catch(() => undefined);
+    if (known === 'new') await deps.outcomes.discard(base).catch(() => undefined);
     deps.telemetry.log('error', 'command enqueue failed', { ...log, error_code: describeError(err).kind });
     return json(503, { error: 'unavailable' });
   }

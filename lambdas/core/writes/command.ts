@@ -112,14 +112,15 @@ function canonical(value: unknown): string {
 }
 
 /**
- * What makes two deliveries of one command id the same command: its operation and input. A command id seen
- * again with another hash is a permanent error, never executed.
+ * What makes two deliveries of one command id the same command: its provider, operation and input. A command id
+ * seen again with another hash is a permanent error, never executed.
  *
  * @example
- * inputHash({ operation: 'createCard', input: { ref: 'T-1', name: 'a' } }) === inputHash({ operation: 'createCard', input: { name: 'a', ref: 'T-1' } }) // true
+ * inputHash({ provider: 'trello', operation: 'createCard', input: { ref: 'T-1', name: 'a' } }) ===
+ *   inputHash({ provider: 'trello', operation: 'createCard', input: { name: 'a', ref: 'T-1' } }) // true
  */
-export function inputHash(command: Pick<Command, 'operation' | 'input'>): string {
+export function inputHash(command: Pick<Command, 'provider' | 'operation' | 'input'>): string {
   return createHash('sha256')
-    .update(canonical([command.operation, command.input]))
+    .update(canonical([command.provider, command.operation, command.input]))
     .digest('hex');
 }

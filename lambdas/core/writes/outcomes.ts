@@ -24,6 +24,15 @@ export interface CommandOutcome {
   updatedAt: string;
 }
 
+/**
+ * A command's key in the outcomes table: ids are the caller's and unique per provider only, so the provider leads
+ * (and IAM's `dynamodb:LeadingKeys` holds each provider's functions to its own commands).
+ *
+ * @example
+ * commandKey('stripe', 'c-1') // 'stripe#c-1'
+ */
+export const commandKey = (provider: string, commandId: string): string => `${provider}#${commandId}`;
+
 export interface OutcomeBase {
   commandId: string;
   provider: string;
@@ -39,8 +48,7 @@ export interface CommandRunStore {
   /** A delivery starts: `running`, attempts + 1; `conflict` when the id belongs to another input. */
   start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'>;
   succeed(
-    commandId: string,
-    inputHash: string,
+    base: OutcomeBase,
     result: { action: WriteAction; providerId: string; providerCalls: number },
     at: Date,
   ): Promise<void>;
@@ -54,13 +62,16 @@ export interface CommandRunStore {
   ): Promise<void>;
 }
 
-/** The command outcomes table. A command id is bound to its first input hash: writes for another hash are refused. */
+/**
+ * The command outcomes table, one item per provider and command id. A command id is bound to its first input hash:
+ * writes for another hash are refused. The same id under two providers is two commands.
+ */
 export interface CommandOutcomeStore extends CommandRunStore {
   /** The route accepted a command: `new`, `known` (same id and input again), or `conflict` (same id, other input). */
   accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'>;
   /** Forgets a `queued` command the route could not enqueue. */
-  discard(commandId: string, inputHash: string): Promise<void>;
-  get(commandId: string): Promise<CommandOutcome | undefined>;
+  discard(base: OutcomeBase): Promise<void>;
+  get(provider: string, commandId: string): Promise<CommandOutcome | undefined>;
   /** The provider's commands, most recently updated first. */
   list(provider: string, opts?: { limit?: number }): Promise<CommandOutcome[]>;
 }

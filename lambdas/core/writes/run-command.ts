@@ -63,7 +63,7 @@ export async function runCommand(
     },
     deps,
   );
-  await deps.outcomes.succeed(command.commandId, base.inputHash, result, now());
+  await deps.outcomes.succeed(base, result, now());
   const dims = { provider: command.provider, operation: command.operation };
   emitMetric(deps.telemetry, METRIC.CommandsSucceeded, 1, 'Count', dims);
   if (result.action === 'reconciled') emitMetric(deps.telemetry, METRIC.CommandsReconciled, 1, 'Count', dims);

@@ -53,7 +53,7 @@ describe('the same command delivered twice at once: exactly one resource at the 
       expect(results.flatMap((r) => r.batchItemFailures).length).toBeLessThanOrEqual(unanswered ? 2 : 1);
       await rig.drain('trello');
       expect(rig.trello.cardsWith(trelloMarker(`twin-${round}`))).toHaveLength(1);
-      expect(await rig.commands.get(command.commandId)).toMatchObject({ status: 'succeeded' });
+      expect(await rig.commands.get(command.provider, command.commandId)).toMatchObject({ status: 'succeeded' });
     }
     expect(rig.logs.logs('command already done, skipped')).toHaveLength(10);
     expect(
@@ -88,7 +88,10 @@ describe('the same command delivered twice at once: exactly one resource at the 
     await rig.deliverApart('trello');
     await rig.drain('trello');
     expect(rig.trello.cardsWith(trelloMarker('shared-1'))).toHaveLength(1);
-    const actions = [(await rig.commands.get('race-a'))!.action, (await rig.commands.get('race-b'))!.action].sort();
+    const actions = [
+      (await rig.commands.get('trello', 'race-a'))!.action,
+      (await rig.commands.get('trello', 'race-b'))!.action,
+    ].sort();
     expect(actions).toEqual(['created', 'updated']);
   });
 
@@ -102,7 +105,7 @@ describe('the same command delivered twice at once: exactly one resource at the 
     await rig.drain('trello');
     expect(rig.trello.log()).toHaveLength(calls);
     expect(rig.logs.logs('command already done, skipped')).toHaveLength(1);
-    expect(await rig.commands.get('done-once')).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await rig.commands.get('trello', 'done-once')).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 });
 
@@ -111,7 +114,7 @@ describe('the same command id with another input: permanent, never executed', ()
     rig = await writerRig();
     rig.send('trello', card('reused-1', 'reuse-1'));
     await rig.drain('trello');
-    const before = await rig.commands.get('reused-1');
+    const before = await rig.commands.get('trello', 'reused-1');
     const calls = rig.trello.log().length;
     rig.send('trello', card('reused-1', 'reuse-1', { name: 'Something else' }));
     await rig.drain('trello');
@@ -123,14 +126,14 @@ describe('the same command id with another input: permanent, never executed', ()
         [ATTR.receiveCount]: '1',
       }),
     ]);
-    expect(await rig.commands.get('reused-1')).toEqual(before);
+    expect(await rig.commands.get('trello', 'reused-1')).toEqual(before);
   });
 
   it('after the first one failed for good (no idempotency record left): still refused by the outcome it left', async () => {
     rig = await writerRig();
     rig.send('trello', card('reused-2', 'reuse-2', { idList: 'bbbbbbbbbbbbbbbbbbbbbbbb' }));
     await rig.drain('trello');
-    expect(await rig.commands.get('reused-2')).toMatchObject({ status: 'failed' });
+    expect(await rig.commands.get('trello', 'reused-2')).toMatchObject({ status: 'failed' });
     rig.send('trello', card('reused-2', 'reuse-2'));
     await rig.drain('trello');
     expect(rig.trello.log('/1/cards').filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -178,7 +181,7 @@ describe('bad commands through the queue: the DLQ at once with the reason, nothi
     rig = await writerRig();
     rig.send('stripe', customer('bad-email', 'bad-5', { email: 'not-an-email' }));
     await rig.drain('stripe');
-    expect(await rig.commands.get('bad-email')).toMatchObject({
+    expect(await rig.commands.get('stripe', 'bad-email')).toMatchObject({
       status: 'failed',
       attempts: 0,
       lastError: { kind: 'invalid_payload', message: expect.stringContaining('input.email invalid_format') },
@@ -214,7 +217,10 @@ describe('a succeeded command stays succeeded', () => {
     await rig.drain('stripe');
     expect(rig.logs.logs('command failed, will retry')).toHaveLength(1);
     expect(rig.logs.logs('command already done, skipped')).toHaveLength(1);
-    expect(await rig.commands.get('done-then-flaky')).toMatchObject({ status: 'succeeded', action: 'created' });
+    expect(await rig.commands.get('stripe', 'done-then-flaky')).toMatchObject({
+      status: 'succeeded',
+      action: 'created',
+    });
     expect(customersWith('flaky-1')).toHaveLength(1);
   });
 });

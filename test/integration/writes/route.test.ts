@@ -43,11 +43,11 @@ const cardInput = (ref: string, extra: Record<string, unknown> = {}) => ({
   name: `Card ${ref}`,
   ...extra,
 });
-const succeeded = (commandId: string) =>
+const succeeded = (commandId: string, provider = 'trello') =>
   until(
     async () =>
-      (await stack.writes.commands.get(commandId))?.status === 'succeeded'
-        ? stack.writes.commands.get(commandId)
+      (await stack.writes.commands.get(provider, commandId))?.status === 'succeeded'
+        ? stack.writes.commands.get(provider, commandId)
         : undefined,
     commandId,
   );
@@ -72,8 +72,30 @@ describe('POST /commands/{provider} on the local stack (no IAM locally)', () => 
     const res = await post('stripe', { operation: 'createCustomer', input: { ref: 'R-2', email: 'r2@example.com' } });
     expect(res.status).toBe(202);
     expect(res.body.commandId).toMatch(/^[0-9a-f-]{36}$/);
-    await succeeded(String(res.body.commandId));
+    await succeeded(String(res.body.commandId), 'stripe');
     expect(stack.writes.simulators.stripe!.customers.size).toBe(1);
+  });
+
+  it("scopes command ids per provider: a Trello caller's id never collides with a Stripe command's, each runs once", async () => {
+    const id = 'shared-id-1';
+    const stripeCommand = {
+      commandId: id,
+      operation: 'createCustomer',
+      input: { ref: 'S-1', email: 's1@example.com' },
+    };
+    expect(await post('stripe', stripeCommand)).toEqual({ status: 202, body: { commandId: id, status: 'queued' } });
+    const trelloCommand = { commandId: id, operation: 'createCard', input: cardInput('S-1') };
+    expect(await post('trello', trelloCommand)).toEqual({ status: 202, body: { commandId: id, status: 'queued' } });
+    // Each provider's retry of its own command is still the same command.
+    expect((await post('trello', trelloCommand)).status).toBe(202);
+    expect((await post('stripe', stripeCommand)).status).toBe(202);
+    expect(await succeeded(id, 'stripe')).toMatchObject({ provider: 'stripe', commandId: id, action: 'created' });
+    expect(await succeeded(id, 'trello')).toMatchObject({ provider: 'trello', commandId: id, action: 'created' });
+    await stack.drained();
+    expect(stack.writes.simulators.trello!.cardsWith(trelloMarker('S-1'))).toHaveLength(1);
+    const customers = [...stack.writes.simulators.stripe!.customers.values()];
+    expect(customers.filter((c) => JSON.stringify(c).includes('S-1'))).toHaveLength(1);
+    expect(logs.logs('command done').filter((l) => l.command_id === id)).toHaveLength(2);
   });
 
   it('accepts the same command again (a caller retry) and performs it once', async () => {

@@ -21,7 +21,7 @@ const create = (input: Record<string, unknown> = {}, commandId = `cmd-stripe-${+
   correlationId: `trace-${n}`,
 });
 const posts = () => rig.stripe.log('/v1/customers').filter((r) => r.method === 'POST');
-const outcome = (command: Command) => rig.commands.get(command.commandId);
+const outcome = (command: Command) => rig.commands.get(command.provider, command.commandId);
 
 async function run(command: Command) {
   rig.send('stripe', command);

@@ -33,7 +33,7 @@ const update = (input: Record<string, unknown>, commandId = `cmd-trello-upd-${++
 });
 const requests = (method: string, path: string) => rig.trello.log(path).filter((r) => r.method === method);
 const cardsOf = (r: string) => rig.trello.cardsWith(trelloMarker(r));
-const outcome = (command: Command) => rig.commands.get(command.commandId);
+const outcome = (command: Command) => rig.commands.get(command.provider, command.commandId);
 
 async function run(command: Command) {
   rig.send('trello', command);

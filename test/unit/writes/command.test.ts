@@ -88,17 +88,20 @@ describe('inputHash: what binds a command id to its input', () => {
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (input) => {
         const reversed = Object.fromEntries(Object.entries(input).reverse());
         return (
-          inputHash({ operation: 'op', input }) ===
-          inputHash({ operation: 'op', input: { ...reversed, extra: undefined } })
+          inputHash({ provider: 'trello', operation: 'op', input }) ===
+          inputHash({ provider: 'trello', operation: 'op', input: { ...reversed, extra: undefined } })
         );
       }),
     );
   });
 
-  it('differs when the operation or any value differs', () => {
-    const base = inputHash({ operation: 'createCard', input: { ref: 'T-1', name: 'a' } });
-    expect(inputHash({ operation: 'updateCard', input: { ref: 'T-1', name: 'a' } })).not.toBe(base);
-    expect(inputHash({ operation: 'createCard', input: { ref: 'T-1', name: 'b' } })).not.toBe(base);
-    expect(inputHash({ operation: 'createCard', input: { ref: 'T-1', name: 'a', due: null } })).not.toBe(base);
+  it('differs when the provider, the operation or any value differs', () => {
+    const card = (input: Record<string, unknown>, operation = 'createCard', provider = 'trello') =>
+      inputHash({ provider, operation, input });
+    const base = card({ ref: 'T-1', name: 'a' });
+    expect(card({ ref: 'T-1', name: 'a' }, 'createCard', 'other')).not.toBe(base);
+    expect(card({ ref: 'T-1', name: 'a' }, 'updateCard')).not.toBe(base);
+    expect(card({ ref: 'T-1', name: 'b' })).not.toBe(base);
+    expect(card({ ref: 'T-1', name: 'a', due: null })).not.toBe(base);
   });
 });
