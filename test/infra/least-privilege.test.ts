@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getProvider, providers } from '../../lambdas/providers';
-import { clientSecretNames } from '../../lib/auth-secrets';
+import { clientSecretNames, targetSecretNames } from '../../lib/auth-secrets';
 import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
@@ -160,7 +160,9 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
-        ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+        ...[...clientSecretNames(def), ...targetSecretNames(def.polls ?? [])].map(
+          (n) => [secret(n), READ_SECRET] as [string, string[]],
+        ),
       ]);
     default:
       return undefined;
