@@ -8,6 +8,7 @@ import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
 import { recordKey } from '../../lambdas/core/records';
+import { recoveryStateName } from '../../lambdas/core/provider';
 import { pollKey } from '../../lambdas/core/sync/state';
 import type { TableName } from '../../lambdas/core/tables';
 import { entityKey } from '../../lambdas/core/writes/external-ids';
@@ -79,9 +80,9 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
   externalIds: (p) => [entityKey({ provider: p, entity: 'card', ref: 'T-1' })],
   commands: (p) => [commandKey(p, 'c-1')],
   apiNotices: (p) => [p],
-  checkpoints: (p) => [pollKey(p, 'fixtures')],
-  gaps: (p) => [pollKey(p, 'fixtures')],
-  quarantine: (p) => [pollKey(p, 'fixtures')],
+  checkpoints: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
+  gaps: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
+  quarantine: (p) => [pollKey(p, 'fixtures'), pollKey(p, recoveryStateName('events'))],
 };
 
 /** The `dynamodb:LeadingKeys` patterns a provider's grant on a table must carry (the table's key layout). */
@@ -161,6 +162,20 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         ...[...clientSecretNames(def), ...targetSecretNames(def.polls ?? [])].map(
+          (n) => [secret(n), READ_SECRET] as [string, string[]],
+        ),
+      ]);
+    // Recovered events go to the webhook queue (claim-checked when big); its own state keys, no records.
+    case 'recovery':
+      return new Map([
+        [arn(st.webhooks[p]!.queue), SEND],
+        [arn(st.recoveries[p]!.dlq), SEND],
+        [arn(st.tables.checkpoints), ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+        [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+        [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
+        [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [`${bucket}/payloads/${p}/*`, ['s3:PutObject']],
+        ...[...clientSecretNames(def), ...targetSecretNames(def.recover ?? [])].map(
           (n) => [secret(n), READ_SECRET] as [string, string[]],
         ),
       ]);
@@ -251,27 +266,33 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     expect(count('event-processor')).toBe(providers.filter((p) => p.webhook).length);
     expect(count('command-accept')).toBe(providers.filter((p) => p.writes).length);
     expect(count('command-writer')).toBe(providers.filter((p) => p.writes).length);
+    expect(count('recovery')).toBe(providers.filter((p) => p.recover?.length).length);
     expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
   });
 
-  it.each(['webhook-ingest', 'event-processor', 'command-accept', 'command-writer', 'poller', 'records-read'])(
-    '%s of each provider touches exactly its own resources, with only the actions it needs',
-    (kind) => {
-      const fns = ours().filter((f) => f.kind === kind);
-      expect(fns.length).toBeGreaterThan(0);
-      for (const fn of fns) {
-        const expected = expectedAccess(s(), fn)!;
-        const granted = ownGrants(fn);
-        expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
-        for (const [resource, actions] of granted) {
-          const want = expected.get(resource)!;
-          // Tables exactly: an action a function does not use is one an attacker in it could.
-          if (tableOf(s(), resource)) expect([...actions].sort(), `${fn.id} -> ${resource}`).toEqual([...want].sort());
-          else expect(want, `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
-        }
+  it.each([
+    'webhook-ingest',
+    'event-processor',
+    'command-accept',
+    'command-writer',
+    'poller',
+    'recovery',
+    'records-read',
+  ])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
+    const fns = ours().filter((f) => f.kind === kind);
+    expect(fns.length).toBeGreaterThan(0);
+    for (const fn of fns) {
+      const expected = expectedAccess(s(), fn)!;
+      const granted = ownGrants(fn);
+      expect([...granted.keys()].sort(), `${fn.id} (${fn.provider})`).toEqual([...expected.keys()].sort());
+      for (const [resource, actions] of granted) {
+        const want = expected.get(resource)!;
+        // Tables exactly: an action a function does not use is one an attacker in it could.
+        if (tableOf(s(), resource)) expect([...actions].sort(), `${fn.id} -> ${resource}`).toEqual([...want].sort());
+        else expect(want, `${fn.id} -> ${resource}`).toEqual(expect.arrayContaining([...actions]));
       }
-    },
-  );
+    }
+  });
 
   it("lets no function of a provider reach another provider's queues, secrets or key prefixes (any function, pollers included)", () => {
     const withProvider = ours().filter((f) => f.provider);
