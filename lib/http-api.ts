@@ -1,5 +1,12 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  HttpApi,
+  type HttpRoute,
+  HttpStage,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeLogEncryption } from './acknowledgements';
@@ -38,7 +45,7 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
     removalPolicy: props.logRemovalPolicy,
   });
   acknowledgeLogEncryption(accessLogs);
-  new HttpStage(scope, 'DefaultStage', {
+  const stage = new HttpStage(scope, 'DefaultStage', {
     httpApi: api,
     stageName: '$default',
     autoDeploy: true,
@@ -49,5 +56,35 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
     },
   });
   routeMetricFilters(scope, accessLogs, props.metricsNamespace);
+  stages.set(api, stage);
   return api;
+}
+
+const stages = new WeakMap<HttpApi, HttpStage>();
+
+/** What one route may set on the stage: its own throttling, CloudWatch's detailed (per-route) metrics. */
+export interface RouteSettings {
+  throttle?: ThrottleSettings;
+  detailedMetrics?: boolean;
+}
+
+/**
+ * Per-route settings on the API's `$default` stage (CloudFormation `RouteSettings`, keyed by route key), merged
+ * setting by setting, so callers that set different things (throttling, metrics) never overwrite each other. The
+ * stage then depends on the route: CloudFormation refuses settings for a route key that does not exist yet.
+ *
+ * @example
+ * setRouteSettings(api, route, 'ANY /webhooks/github', { throttle: { rateLimit: 500, burstLimit: 1000 } });
+ */
+export function setRouteSettings(api: HttpApi, route: HttpRoute, routeKey: string, settings: RouteSettings): void {
+  const stage = stages.get(api);
+  if (!stage) throw new Error('setRouteSettings: the API was not made by integrationApi');
+  const cfn = stage.node.defaultChild as CfnStage;
+  const set = (name: string, value: number | boolean | undefined) => {
+    if (value !== undefined) cfn.addPropertyOverride(`RouteSettings.${routeKey}.${name}`, value);
+  };
+  set('ThrottlingRateLimit', settings.throttle?.rateLimit);
+  set('ThrottlingBurstLimit', settings.throttle?.burstLimit);
+  set('DetailedMetricsEnabled', settings.detailedMetrics);
+  stage.node.addDependency(route);
 }

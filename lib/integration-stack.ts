@@ -212,8 +212,8 @@ export class IntegrationStack extends Stack {
   }
 
   private sharedParts(): SharedParts {
-    const { api, tables, blobs, observability, namespace } = this;
-    return { api, tables, blobs, observability, namespace, secretPrefix: this.stage.secretPrefix };
+    const { api, tables, blobs, observability, namespace, secretsKey } = this;
+    return { api, tables, blobs, observability, namespace, secretPrefix: this.stage.secretPrefix, secretsKey };
   }
 
   private addWebhook(provider: ProviderDefinition, props: IntegrationStackProps): void {

@@ -36,11 +36,22 @@ export function providerSecrets(
       removalPolicy,
       encryptionKey,
     });
-    const v = Validations.of(secret);
-    v.acknowledge({ id: 'AwsSolutions-SMG4', reason: THIRD_PARTY_SECRET });
-    v.acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: THIRD_PARTY_SECRET });
-    if (!encryptionKey) v.acknowledge({ id: 'NIST.800.53.R5-SecretsManagerUsingKMSKey', reason: AWS_MANAGED_KEY });
+    acknowledgeSecret(secret, THIRD_PARTY_SECRET, encryptionKey);
     secrets[name] = secret;
   }
   return secrets;
+}
+
+/**
+ * Why a secret has no rotation schedule (cdk-nag SMG4, NIST rotation), and, without the stage's key, why the
+ * account's key holds (NIST SecretsManagerUsingKMSKey).
+ *
+ * @example
+ * acknowledgeSecret(secret, 'Not a credential: a list of addresses', stageKey);
+ */
+export function acknowledgeSecret(secret: Secret, noRotation: string, encryptionKey?: IKey): void {
+  const v = Validations.of(secret);
+  v.acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotation });
+  v.acknowledge({ id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: noRotation });
+  if (!encryptionKey) v.acknowledge({ id: 'NIST.800.53.R5-SecretsManagerUsingKMSKey', reason: AWS_MANAGED_KEY });
 }

@@ -1,4 +1,5 @@
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { BlobBucket } from './blob-bucket';
@@ -26,6 +27,8 @@ export interface SharedParts {
   namespace: string;
   /** Secrets Manager names start with it: `<prefix>/<provider>/<name>`. */
   secretPrefix: string;
+  /** The stage's customer managed key for secrets (`secretsKmsKey`), when it has one. */
+  secretsKey?: IKey;
 }
 
 /** What one provider's integration takes: its definition, its secrets and the shared parts. */

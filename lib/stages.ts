@@ -17,6 +17,20 @@ const LOG_RETENTION_DAYS = [
 
 const ALARM_IDS = ALARM_RULES.map((r) => r.id) as [AlarmId, ...AlarmId[]];
 
+const throttle = z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() });
+
+/** One provider's webhook route settings on a stage. */
+const webhookRoute = z.strictObject({
+  /**
+   * A source-IP allow list, checked before any signature work (403 outside it, counted as WebhooksSourceRefused):
+   * `published`, the provider's published ranges (GitHub, Stripe), refreshed every hour by a scheduled function;
+   * `manual`, whatever the operator stores in its `webhookSourceIps` secret. Off unless set.
+   */
+  sourceIps: z.enum(['published', 'manual']).optional(),
+  /** The route's own throttling, above the stage's (`throttle`), so junk elsewhere cannot starve this provider. */
+  throttle: throttle.optional(),
+});
+
 const alarmOverride = z.strictObject({
   threshold: z.number().optional(),
   periodSeconds: z.number().int().positive().optional(),
@@ -49,7 +63,9 @@ export const stageSchema = z
       .number()
       .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
     /** API Gateway stage throttling (requests per second, burst). */
-    throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }),
+    throttle,
+    /** Per provider: its webhook route's allow list and throttling (docs/security.md). */
+    webhooks: z.record(z.string(), webhookRoute).default({}),
     /**
      * X-Ray active tracing on every function. Off by default: Lambda records the first invocation each
      * second and 5 % of the rest ($5 per million traces), so at a few webhooks a second nearly every one
@@ -104,6 +120,14 @@ export const stageSchema = z
       });
     if (s.name === 'prod' && s.removal !== 'retain')
       ctx.addIssue({ code: 'custom', path: ['removal'], message: 'prod must retain its data' });
+    for (const [provider, route] of Object.entries(s.webhooks)) {
+      if (route.throttle && route.throttle.rateLimit < s.throttle.rateLimit)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', provider, 'throttle'],
+          message: "a route's own rate limit raises the stage's, never lowers it",
+        });
+    }
     if (s.name === 'prod' && s.autoDeleteObjects)
       ctx.addIssue({ code: 'custom', path: ['autoDeleteObjects'], message: 'prod never empties its bucket' });
   });

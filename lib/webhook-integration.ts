@@ -1,16 +1,19 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { acknowledgeTrigger } from './acknowledgements';
 import { grantSecretReads } from './auth-secrets';
+import { setRouteSettings } from './http-api';
 import { HandlerFunction } from './lambda-function';
 import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import { IDEMPOTENCY_ACTIONS } from './table-grants';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
+import { StageSettings } from './stage-settings';
+import { WebhookSourceIps } from './webhook-source-ips';
 import { type WorkQueue, workQueue } from './work-queue';
 
 export interface WebhookIntegrationProps extends ProviderIntegrationProps {
@@ -31,6 +34,8 @@ export class WebhookIntegration extends Construct {
   readonly ingest: HandlerFunction;
   readonly processor: QueueFunction;
   readonly path: string;
+  /** The provider's source-IP allow list, where the stage switches it on. */
+  sourceIps?: WebhookSourceIps;
 
   constructor(scope: Construct, id: string, props: WebhookIntegrationProps) {
     super(scope, id);
@@ -69,7 +74,21 @@ export class WebhookIntegration extends Construct {
     });
     shared.blobs.grantGetPayloads(this.processor, provider.name);
     shared.blobs.grantPutArchive(this.processor, provider.name);
-    this.addRoute(props, id);
+    const route = this.addRoute(props, id);
+    this.applyStageOptions(props, route);
+  }
+
+  /** The stage's options for this provider's route (lib/stages.ts `webhooks`): its own throttling, an allow list. */
+  private applyStageOptions({ provider, shared }: ProviderIntegrationProps, route: HttpRoute): void {
+    const options = StageSettings.of(this)?.config.webhooks[provider.name];
+    if (options?.throttle) setRouteSettings(shared.api, route, `ANY ${this.path}`, { throttle: options.throttle });
+    if (options?.sourceIps)
+      this.sourceIps = new WebhookSourceIps(this, 'SourceIps', {
+        provider,
+        shared,
+        ingest: this.ingest,
+        mode: options.sourceIps,
+      });
   }
 
   /** Verifies, answers fast and queues: sends to this queue, reads the signing secrets, claim-checks big bodies. */
@@ -93,7 +112,7 @@ export class WebhookIntegration extends Construct {
     return ingest;
   }
 
-  private addRoute({ shared }: ProviderIntegrationProps, id: string): void {
+  private addRoute({ shared }: ProviderIntegrationProps, id: string): HttpRoute {
     // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.
     const [route] = shared.api.addRoutes({
       path: this.path,
@@ -105,5 +124,6 @@ export class WebhookIntegration extends Construct {
       reason:
         'Webhook routes are public by nature (providers cannot sign AWS requests); the ingest function authenticates every request by its provider signature over the raw body (constant-time HMAC, timestamp tolerance) and answers 401 before anything is queued.',
     });
+    return route!;
   }
 }

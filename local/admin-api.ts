@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
+import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
+import { localRequestRefusal } from './request-guard';
 
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
   messageId: m.messageId,
@@ -26,7 +28,8 @@ const MAX_ADMIN_BODY = 64 * 1024 * 1024;
 
 /**
  * The local stack's admin API for `npm run ops` (which runs in another process), always on
- * 127.0.0.1: it can read and move queued webhooks, so it is never exposed beyond this machine.
+ * 127.0.0.1: it can read and move queued webhooks, so it is never exposed beyond this machine, and a browser page
+ * cannot reach it either (localRequestRefusal: no cross-site request, JSON bodies only).
  *
  *   GET  /_local/queues                            depth of every provider's queue and DLQ
  *   GET  /_local/queues/{provider}/dlq?limit=N     dead-lettered messages with their attributes
@@ -45,6 +48,9 @@ export async function startAdminApi(
   );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every admin route, present and future, passes the same guard as the command routes.
+    const refusal = localRequestRefusal({ method: req.method ?? 'GET', headers: req.headers });
+    if (refusal) return send(res, refusal.status, { error: refusal.error });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && url.pathname === '/_local/queues') {
       return send(
@@ -54,7 +60,9 @@ export async function startAdminApi(
       );
     }
     const match = /^\/_local\/queues\/([^/]+)\/(dlq|redrive|messages)$/.exec(url.pathname);
-    const q = match ? queues[decodeURIComponent(match[1]!)] : undefined;
+    const name = match ? decodePathPart(match[1]!) : undefined;
+    if (match && name === undefined) return send(res, 400, { error: 'malformed_path' });
+    const q = name !== undefined && Object.hasOwn(queues, name) ? queues[name] : undefined;
     if (!match || !q) return send(res, 404, { error: 'not_found' });
     const action = match[2];
     if (action === 'dlq' && req.method === 'GET') {

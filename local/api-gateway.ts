@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_PAYLOAD_LIMIT } from '../lambdas/core/blob-layout';
+import { API_PAYLOAD_LIMIT, LAMBDA_INVOKE_LIMIT } from '../lambdas/core/blob-layout';
 import { realTime } from '../lambdas/core/client/time';
 import { TokenBucket } from '../lambdas/core/client/token-bucket';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Middleware on matching routes: an answer refuses the request before its handler runs. */
+export type RouteGuard = (event: APIGatewayProxyEventV2) => APIGatewayProxyStructuredResultV2 | undefined;
 
 /** HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers them. */
 export { API_PAYLOAD_LIMIT };
@@ -17,6 +20,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 interface Route {
   method: string;
   path: string;
+  /** Checked before the handler (see `guard`): an answer refuses the request. */
+  guard?: RouteGuard;
   /** The path's pattern, compiled once: a regex per request and route was the gateway's largest cost under load. */
   match: (path: string) => Record<string, string> | undefined;
   handler: HttpHandler;
@@ -59,6 +64,11 @@ export interface LocalApiGatewayOptions {
   throttle?: RouteThrottle & { routes?: Record<string, RouteThrottle> };
   /** The throttle's clock (epoch ms). */
   now?: () => number;
+  /**
+   * Take the source IP from the last `X-Forwarded-For` entry, as behind a proxy that sets it (tests and tools stand
+   * for callers elsewhere this way); by default it is the connection's address, as API Gateway's `sourceIp` is.
+   */
+  trustForwardedFor?: boolean;
 }
 
 /** What an observer is told of each API response (local pages aside). */
@@ -86,8 +96,29 @@ export class LocalApiGateway {
 
   constructor(private readonly opts: LocalApiGatewayOptions = {}) {}
 
+  private readonly guards: { applies(path: string): boolean; guard: RouteGuard }[] = [];
+
   addRoute(method: string, path: string, handler: HttpHandler): void {
-    this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler });
+    const guard = this.guardFor(path);
+    this.routes.push({ method: method.toUpperCase(), path, match: pathMatcher(path), handler, guard });
+  }
+
+  /** Puts `guard` in front of every route whose pattern `applies` to, added before or after this call. */
+  guard(applies: (routePath: string) => boolean, guard: RouteGuard): void {
+    this.guards.push({ applies, guard });
+    for (const r of this.routes) if (applies(r.path)) r.guard = this.guardFor(r.path);
+  }
+
+  private guardFor(path: string): RouteGuard | undefined {
+    const all = this.guards.filter((g) => g.applies(path)).map((g) => g.guard);
+    if (all.length === 0) return undefined;
+    return (event) => {
+      for (const g of all) {
+        const answer = g(event);
+        if (answer) return answer;
+      }
+      return undefined;
+    };
   }
 
   addPage(handler: (req: IncomingMessage, res: ServerResponse, raw: Buffer) => boolean | Promise<boolean>): void {
@@ -154,19 +185,43 @@ export class LocalApiGateway {
         return send(res, 404, { message: 'Not Found' });
       }
       routeKey = `${found.route.method} ${found.route.path}`;
-      if (!this.admit(routeKey)) {
-        this.notify(method, path, 429, routeKey);
-        return send(res, 429, { message: 'Too Many Requests' });
-      }
-      const result = await found.route.handler(toEvent(req, raw, url, method, found.route, found.params));
-      res.writeHead(result.statusCode ?? 200, { ...(result.headers ?? {}) } as Record<string, string>);
-      res.end(method === 'HEAD' ? undefined : resultBody(result));
-      this.notify(method, path, result.statusCode ?? 200, routeKey);
+      await this.dispatch(req, res, raw, url, method, found, routeKey);
     } catch {
       // API Gateway answers 500 when the integration fails; details stay in the function's logs.
       this.notify(method, path, 500, routeKey);
       send(res, 500, { message: 'Internal Server Error' });
     }
+  }
+
+  /** After routing: throttle, malformed path, Lambda's invoke limit, the guard, then the handler. */
+  private async dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    url: URL,
+    method: string,
+    { route, params }: { route: Route; params: Record<string, string> },
+    routeKey: string,
+  ): Promise<void> {
+    const path = url.pathname;
+    if (!this.admit(routeKey)) {
+      this.notify(method, path, 429, routeKey);
+      return send(res, 429, { message: 'Too Many Requests' });
+    }
+    if (params === MALFORMED) {
+      this.notify(method, path, 400, routeKey);
+      return send(res, 400, { message: 'Bad Request' });
+    }
+    const event = toEvent(req, raw, url, method, route, params, this.opts.trustForwardedFor ?? false);
+    if (raw.length > INVOKE_SAFE_BODY && invokePayloadBytes(event) >= LAMBDA_INVOKE_LIMIT) {
+      // As in AWS: Lambda refuses the invoke, the function never runs, API Gateway answers 500.
+      this.notify(method, path, 500, routeKey);
+      return send(res, 500, { message: 'Internal Server Error' });
+    }
+    const result = route.guard?.(event) ?? (await route.handler(event));
+    res.writeHead(result.statusCode ?? 200, { ...(result.headers ?? {}) } as Record<string, string>);
+    res.end(method === 'HEAD' ? undefined : resultBody(result));
+    this.notify(method, path, result.statusCode ?? 200, routeKey);
   }
 
   /** The first route for this method and path, with the path's parameters. */
@@ -184,7 +239,36 @@ function resultBody(result: APIGatewayProxyStructuredResultV2): string | Buffer 
   return result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
 }
 
-/** A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches, else undefined. */
+/** A body this small makes an event under Lambda's invoke limit even if every byte needs a 6-byte escape. */
+const INVOKE_SAFE_BODY = Math.floor((LAMBDA_INVOKE_LIMIT - 256 * 1024) / 6);
+
+/**
+ * The bytes Lambda counts for an invoke with this event: its JSON, where the body is an escaped string (each `"`
+ * and `\\` doubles, a control character takes six bytes) or base64, beside the headers and request context.
+ *
+ * @example
+ * invokePayloadBytes(event) >= LAMBDA_INVOKE_LIMIT // true: API Gateway answers 500, the function never runs
+ */
+export function invokePayloadBytes(event: APIGatewayProxyEventV2): number {
+  return Buffer.byteLength(JSON.stringify(event));
+}
+
+/** The parameters of a path that matches but holds a malformed percent-escape (`%E0%A4%A`): a 400, as API Gateway answers. */
+const MALFORMED: Record<string, string> = Object.freeze({});
+
+/** `decodeURIComponent`, or undefined for a malformed escape (it throws URIError). */
+export function decodePathPart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A matcher for `pattern` (API Gateway syntax, `/records/{provider}/{type}`): a path's parameters when it matches
+ * (`MALFORMED` when one of them cannot be decoded), else undefined.
+ */
 function pathMatcher(pattern: string): (path: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
@@ -194,7 +278,9 @@ function pathMatcher(pattern: string): (path: string) => Record<string, string> 
   const re = new RegExp(`^${source}$`);
   return (path) => {
     const m = re.exec(path);
-    return m ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) : undefined;
+    if (!m) return undefined;
+    const values = names.map((_, i) => decodePathPart(m[i + 1]!));
+    return values.every((v) => v !== undefined) ? Object.fromEntries(names.map((n, i) => [n, values[i]!])) : MALFORMED;
   };
 }
 
@@ -205,6 +291,7 @@ function toEvent(
   method: string,
   route: Route,
   pathParameters: Record<string, string>,
+  trustForwardedFor: boolean,
 ): APIGatewayProxyEventV2 {
   const headers = eventHeaders(req);
   const now = Date.now();
@@ -227,7 +314,7 @@ function toEvent(
         method,
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: sourceIpOf(req, headers, trustForwardedFor),
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -238,6 +325,12 @@ function toEvent(
     },
     ...eventBody(raw, headers['content-type']),
   };
+}
+
+/** The connection's address, or with `trustForwardedFor` the last `X-Forwarded-For` entry (what the proxy saw). */
+function sourceIpOf(req: IncomingMessage, headers: Record<string, string>, trustForwardedFor: boolean): string {
+  const forwarded = trustForwardedFor ? headers['x-forwarded-for']?.split(',').pop()?.trim() : undefined;
+  return forwarded || (req.socket.remoteAddress ?? '127.0.0.1');
 }
 
 // Event listeners, not `for await`: the async iterator cost a promise per chunk on the hot path.

@@ -1,3 +1,5 @@
+import { printable } from '../lambdas/core/printable';
+
 /**
  * INFO messages `npm start` shows on the terminal without `--verbose`: what a newcomer wants to see
  * happen (a webhook in, a sync run's summary, a command's outcome, an alarm back to OK). Every WARN and
@@ -32,7 +34,7 @@ export function consoleLine(line: string, opts: { verbose?: boolean } = {}): str
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line;
+    return printable(line);
   }
   if (entry._aws) return undefined;
   const level = String(entry.level ?? '').toUpperCase();
@@ -45,7 +47,9 @@ export function consoleLine(line: string, opts: { verbose?: boolean } = {}): str
   if (!shown) return undefined;
   const fields = Object.entries(entry)
     .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${printable(k)}=${printable(typeof v === 'string' ? v : JSON.stringify(v))}`)
     .join(' ');
-  return `${String(entry.timestamp ?? '').slice(11, 19)} ${level.padEnd(5)} ${String(entry.service ?? '')}: ${message} ${fields}`.trimEnd();
+  // Every part may carry what a provider or caller sent (a provider name, an error message): escaped, never raw.
+  const head = `${printable(String(entry.timestamp ?? '').slice(11, 19))} ${printable(level.padEnd(5))}`;
+  return `${head} ${printable(String(entry.service ?? ''))}: ${printable(message)} ${fields}`.trimEnd();
 }

@@ -9,6 +9,7 @@ import { createProcessorHandler } from '../lambdas/handlers/event-processor';
 import { createIngestHandler } from '../lambdas/handlers/webhook-ingest';
 import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
+import { SOURCE_IPS_SECRET } from '../lambdas/core/source-ips';
 import { providers as allProviders } from '../lambdas/providers';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import { type AlarmSettings, webhookRouteKey } from '../lambdas/core/alarm-rules';
@@ -22,6 +23,7 @@ import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
 import { startAdminApi } from './admin-api';
+import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
@@ -62,6 +64,8 @@ export interface LocalStackOptions {
    * the stack (`npm start` does); off unless given.
    */
   recovery?: LocalRecoveryOptions;
+  /** Take each request's source IP from `X-Forwarded-For` (see LocalApiGateway), to stand for callers elsewhere. */
+  trustForwardedFor?: boolean;
 }
 
 export interface ProviderQueues {
@@ -229,6 +233,8 @@ function addIngestRoutes(
     secrets: deps.secrets,
     queueFor: (name) => queues[name]?.queue,
     blobs: deps.blobs,
+    // On for a provider once `.local/secrets.json` holds its list (`<provider>.webhookSourceIps`), as in AWS.
+    sourceIps: async (provider) => deps.secrets.read()[provider]?.[SOURCE_IPS_SECRET],
     telemetry,
     now: () => new Date(),
     newId: randomUUID,
@@ -262,6 +268,22 @@ function addPollRoutes(
     for (const poll of provider.polls ?? [])
       deps.monitor.provider(provider.name).sync().queue('scheduler-dlq-not-empty', polls.dlq, poll.name);
   }
+}
+
+/**
+ * Routes AWS authorises with IAM (commands, records, any added later) have no auth locally: every route but the
+ * providers' webhooks refuses a browser's cross-site request and a body that is not JSON (localRequestRefusal).
+ */
+function guardLocalRoutes(api: LocalApiGateway): void {
+  api.guard(
+    (path) => !path.startsWith('/webhooks/'),
+    (event) => {
+      const refusal = localRequestRefusal({ method: event.requestContext.http.method, headers: event.headers });
+      if (!refusal) return undefined;
+      const body = JSON.stringify({ error: refusal.error });
+      return { statusCode: refusal.status, headers: { 'content-type': 'application/json' }, body };
+    },
+  );
 }
 
 function addHealthPage(api: LocalApiGateway, queues: Record<string, ProviderQueues>): void {
@@ -331,7 +353,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const archive = opts.archive === false ? undefined : { blobs, newId: randomUUID };
   const deps = { registry, dynamo, records, blobs, archive, monitor, sink, maxReceiveCount, visibilityTimeoutMs };
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
-  const api = new LocalApiGateway({ throttle: opts.throttle });
+  const api = new LocalApiGateway({ throttle: opts.throttle, trustForwardedFor: opts.trustForwardedFor });
+  guardLocalRoutes(api);
   addIngestRoutes(api, queues, { ...deps, secrets });
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();

@@ -1,3 +1,4 @@
+import { printable } from '../../lambdas/core/printable';
 import { deadLetterSummary } from '../../lambdas/core/dead-letter-summary';
 import type { OpsTarget } from './target';
 import { positiveInt } from '../cli/main';
@@ -26,7 +27,7 @@ export async function dlq(target: OpsTarget, provider: string, opts: { limit: nu
 export function dlqText(r: DlqResult): string {
   const lines = r.messages.map(
     (m) =>
-      `${m.sentAt}  ${m.eventId ?? '?'}  ${m.failureKind ?? '?'} after ${m.receiveCount ?? '?'} attempt(s): ${m.failureReason ?? '(no reason recorded)'}${m.claimChecked ? '  [body in blob store]' : ''}`,
+      `${m.sentAt}  ${printable(m.eventId ?? '?', 200)}  ${printable(m.failureKind ?? '?', 64)} after ${printable(m.receiveCount ?? '?', 8)} attempt(s): ${printable(m.failureReason ?? '(no reason recorded)', 1000)}${m.claimChecked ? '  [body in blob store]' : ''}`,
   );
   return [
     ...lines,

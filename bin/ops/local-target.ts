@@ -50,7 +50,8 @@ export class LocalOpsTarget implements OpsTarget {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.adminUrl}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : undefined,
+      // The admin API takes JSON only, body or not (local/request-guard.ts).
+      headers: method === 'GET' ? undefined : { 'content-type': 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
     });
     const json = (await res.json()) as T & { error?: string };

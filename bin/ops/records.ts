@@ -1,3 +1,4 @@
+import { printable } from '../../lambdas/core/printable';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../lambdas/core/tables';
 import { localDynamo } from './local-target';
@@ -9,7 +10,7 @@ function recordLine(item: Record<string, unknown>): string {
     item.fetchedAt !== undefined
       ? `fetched=${new Date(Number(item.fetchedAt)).toISOString()}\tpoll=${String(item.source)}`
       : `version=${new Date(Number(item.version)).toISOString()}\tevent=${String(item.eventId)}`;
-  return `${item.type}\t${item.key}\t${when}`;
+  return `${printable(String(item.type), 200)}\t${printable(String(item.key), 200)}\t${printable(when, 400)}`;
 }
 
 export const verb: OpsVerb = {

@@ -6,6 +6,7 @@ import { DEFAULT_STAGE, stackName } from '../../lib/stages';
 import { type CliIO, UsageError } from '../cli/main';
 import { LocalOpsTarget, type RunningStack, runningStack } from './local-target';
 import type { OpsTarget } from './target';
+import { terminalSafe } from '../../lambdas/core/printable';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -105,6 +106,7 @@ export class OpsContext {
 
   /** One result: JSON with `--json`, else its text. */
   print<T>(result: T, text: (r: T) => string): void {
-    this.io.stdout.write(`${this.json ? JSON.stringify(result) : text(result)}\n`);
+    // Results hold what providers sent (event ids, failure reasons, record keys): never a raw control character.
+    this.io.stdout.write(`${this.json ? JSON.stringify(result) : terminalSafe(text(result))}\n`);
   }
 }

@@ -10,6 +10,7 @@ import { runAws } from './run-aws';
 import { recoverLocal } from './recover-local';
 import { runLocal } from './run-local';
 import { jsonSummary, summaryText } from './summary';
+import { printable, terminalSafe } from '../../lambdas/core/printable';
 
 const DAY = 86_400_000;
 
@@ -125,8 +126,9 @@ export const main = cliMain(USAGE, async (argv, io: CliIO) => {
   const { summary, failures } = await run(values, range, { io, concurrency, onProgress }).finally(() => bar?.stop());
   const out = jsonSummary(summary, Date.now() - started);
   const json = values.recover ? { ...out, events_recovered: summary.eventsRecovered } : out;
-  io.stdout.write(values.json ? `${JSON.stringify(json)}\n` : summaryText(out, summary));
-  for (const f of failures) io.stderr.write(`invocation failed: ${f}\n`);
+  // A summary carries provider error messages: never a raw control character on the terminal.
+  io.stdout.write(values.json ? `${JSON.stringify(json)}\n` : terminalSafe(summaryText(out, summary)));
+  for (const f of failures) io.stderr.write(`invocation failed: ${printable(f, 1000)}\n`);
   return out.gaps_open === 0 && !PAUSED.has(summary.stopped) && failures.length === 0 ? 0 : 1;
 });
 

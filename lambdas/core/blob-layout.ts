@@ -22,6 +22,14 @@ export const CLAIM_CHECK_THRESHOLD = SQS_MESSAGE_LIMIT - 64 * 1024;
 export const API_PAYLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
+ * Lambda's synchronous invoke payload: the whole event as JSON must be smaller than this ("Request must be smaller
+ * than 6291456 bytes for the InvokeFunction operation"). API Gateway builds the event with the body JSON-escaped
+ * (base64 for binary types) beside the headers; an event this big never reaches the function, and API Gateway
+ * answers 500 itself.
+ */
+export const LAMBDA_INVOKE_LIMIT = 6_291_456;
+
+/**
  * The largest webhook body the ingest function accepts (5 MiB); bigger ones get 413. Lambda's synchronous
  * invoke payload is 6 MB for the whole event, where the body is a JSON-escaped string (quotes double) plus
  * headers: 5 MiB of JSON fits with room to spare, so every body under it is answered by our code.

@@ -18,7 +18,14 @@ export const ENV = {
   checkpointsTable: 'CHECKPOINTS_TABLE',
   gapsTable: 'GAPS_TABLE',
   quarantineTable: 'QUARANTINE_TABLE',
+  /** The secret name of the provider's source-IP allow list; set only where a stage switches it on. */
+  sourceIpsSecret: 'SOURCE_IPS_SECRET',
+  /** The full id of that secret, for the function that refreshes it from the provider's published list. */
+  sourceIpsSecretId: 'SOURCE_IPS_SECRET_ID',
 } as const;
+
+/** The secret of a provider's webhook source-IP allow list (`<stage>/<provider>/webhookSourceIps`): CDK and ingest share it. */
+export const SOURCE_IPS_SECRET = 'webhookSourceIps';
 
 /** CloudWatch namespace of every metric the stack emits. */
 export const DEFAULT_NAMESPACE = 'IntegrationStack';

@@ -14,9 +14,23 @@ export interface Delivery {
 /** What a consumer does with a failed message: acknowledge it (it is in the DLQ now) or rethrow for a redelivery. */
 export type FailureStep = 'dead-lettered' | 'retry';
 
-/** No retry can help (a permanent error) or none is left (the queue's last receive). */
+/**
+ * Errors no retry can fix, because the same message fails the same way every time: a permanent IntegrationError; a
+ * RangeError (a stack overflow on a deeply nested value, a string past V8's length limit); a request the database
+ * refuses as invalid (DynamoDB's ValidationException: a key over 2,048 bytes, an item over 400 KB). By type and
+ * name, never by message.
+ *
+ * @example
+ * isUnfixable(new RangeError('Maximum call stack size exceeded')) // true
+ */
+export function isUnfixable(err: unknown): boolean {
+  if (isPermanent(err) || err instanceof RangeError) return true;
+  return err instanceof Error && err.name === 'ValidationException';
+}
+
+/** No retry can help (an unfixable error) or none is left (the queue's last receive). */
 export function isFinalAttempt(err: unknown, receiveCount: number, maxReceiveCount: number): boolean {
-  return isPermanent(err) || receiveCount >= maxReceiveCount;
+  return isUnfixable(err) || receiveCount >= maxReceiveCount;
 }
 
 /** The DLQ's copy of a failed message: its body and attributes as received, plus why and after how many receives. */
@@ -34,7 +48,7 @@ export function deadLetterMessage(delivery: Delivery, err: unknown): QueueMessag
 }
 
 /**
- * The failure policy of the stack's queue consumers (processor and writer): a permanent error or the last receive
+ * The failure policy of the stack's queue consumers (processor and writer): an unfixable error or the last receive
  * goes to the DLQ at once with its reason, so the consumer acknowledges it; anything else is retried: the consumer
  * rethrows and SQS redelivers it. Without a DLQ to send to, always retry (the queue's redrive policy moves it).
  *

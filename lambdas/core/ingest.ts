@@ -6,9 +6,12 @@ import { WEBHOOK_BODY_LIMIT } from './blob-layout';
 import { claimCheck, payloadKey } from './claim-check';
 import { secretValues } from './secret-values';
 import { verifyWebhook } from './signatures';
-import { describeError } from './errors';
+import { describeError, IntegrationError } from './errors';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { emitMetric, METRIC } from './metrics';
-import { parseWebhookBody } from './parse-body';
+import { parseWebhookBody, TOO_DEEP } from './parse-body';
+import { sourceIpListOf } from './source-ips';
+import { boundedKey, MAX_EVENT_ID_BYTES } from './bounded-key';
 import type { Registry } from './provider';
 import type { ProviderDefinition, WebhookInput, WebhookSpec } from './provider';
 
@@ -19,6 +22,8 @@ export interface IngestRequest {
   rawBody: Buffer;
   /** The public URL the provider called. */
   url?: string;
+  /** The caller's address as API Gateway saw it (`requestContext.http.sourceIp`). */
+  sourceIp?: string;
 }
 
 export interface IngestResponse {
@@ -38,6 +43,11 @@ export interface IngestDeps {
   blobs?: BlobStore;
   /** The largest body accepted (default `WEBHOOK_BODY_LIMIT`, 5 MiB: what surely fits Lambda's 6 MB invoke payload). */
   maxBodyBytes?: number;
+  /**
+   * The stored source-IP allow list of a provider (see source-ips.ts), for providers that have one switched on;
+   * undefined, a failed read or a value that is no list means not enforced. Cache it as secrets are cached.
+   */
+  sourceIps?(provider: string): Promise<string | undefined>;
 }
 
 const json = (statusCode: number, body: Record<string, unknown>, headers?: Record<string, string>): IngestResponse => ({
@@ -64,6 +74,23 @@ function tooLarge(deps: IngestDeps, provider: string, bytes: number): IngestResp
   emitMetric(deps.telemetry, METRIC.WebhooksTooLarge, 1, 'Count', { provider, operation: 'webhook' });
   deps.telemetry.log('warn', 'webhook body too large', { provider, bytes });
   return json(413, { error: 'payload_too_large' });
+}
+
+/** A caller outside the provider's allow list: counted, logged, refused with 403, before any secret or HMAC work. */
+async function outsideAllowList(
+  req: IngestRequest,
+  provider: string,
+  deps: IngestDeps,
+): Promise<IngestResponse | undefined> {
+  const value = await deps.sourceIps?.(provider).catch(() => undefined);
+  if (value === undefined) return undefined;
+  const list = sourceIpListOf(value, () =>
+    deps.telemetry.log('warn', 'source ip allow list is not a list of addresses: not enforced', { provider }),
+  );
+  if (!list || list.allows(req.sourceIp)) return undefined;
+  emitMetric(deps.telemetry, METRIC.WebhooksSourceRefused, 1, 'Count', { provider, operation: 'webhook' });
+  deps.telemetry.log('warn', 'webhook source refused', { provider, source_ip: req.sourceIp ?? 'unknown' });
+  return json(403, { error: 'forbidden_source' });
 }
 
 /** Checks the signature on the raw bytes against every current secret; an answer when it fails, else undefined. */
@@ -109,14 +136,14 @@ function parsed(
   try {
     const rawBody = utf8.decode(req.rawBody);
     return { headers, rawBody, body: parseWebhookBody(rawBody, headers['content-type']) };
-  } catch {
+  } catch (err) {
+    const tooDeep = err instanceof IntegrationError && err.details?.reason === TOO_DEEP;
     emitMetric(deps.telemetry, METRIC.WebhooksMalformed, 1, 'Count', { provider, operation: 'webhook' });
-    deps.telemetry.log('warn', 'webhook body is neither JSON nor a form with a JSON payload', {
-      provider,
-      trace_id: deps.newId(),
-      bytes: req.rawBody.length,
-    });
-    return json(400, { error: 'malformed_payload' });
+    const message = tooDeep
+      ? `webhook body nests deeper than ${MAX_JSON_DEPTH} levels`
+      : 'webhook body is neither JSON nor a form with a JSON payload';
+    deps.telemetry.log('warn', message, { provider, trace_id: deps.newId(), bytes: req.rawBody.length });
+    return json(400, tooDeep ? { error: 'malformed_payload', reason: TOO_DEEP } : { error: 'malformed_payload' });
   }
 }
 
@@ -140,7 +167,9 @@ async function enqueue(
   input: WebhookInput,
   deps: IngestDeps,
 ): Promise<IngestResponse> {
-  const providerId = spec.eventId(input);
+  // Ids from headers are unsigned and unbounded: a long or odd one is hashed before it becomes a key.
+  const raw = spec.eventId(input);
+  const providerId = raw ? boundedKey(raw, MAX_EVENT_ID_BYTES) : undefined;
   const eventId = providerId || createHash('sha256').update(req.rawBody).digest('hex');
   const traceId = providerId || deps.newId();
   const queue = deps.queueFor(def.name);
@@ -177,8 +206,9 @@ async function enqueue(
  *
  * @example
  * const res = await ingest({ provider: 'github', method: 'POST', headers, rawBody }, deps);
- * // res.statusCode: 200 queued (or HEAD where allowed, or a handshake's own answer), 401 bad signature,
- * // 400 not JSON, 404 unknown provider, 405 wrong method
+ * // res.statusCode: 200 queued (or HEAD where allowed, or a handshake's own answer), 401 bad signature, 403 source
+ * // outside the provider's allow list,
+ * // 400 not JSON or nested deeper than 128 (`reason: nesting_too_deep`), 404 unknown provider, 405 wrong method
  */
 export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
   const def = deps.registry(req.provider);
@@ -190,6 +220,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     return json(405, { error: 'method_not_allowed' }, { allow: spec.allowHead ? 'POST, HEAD' : 'POST' });
   if (req.rawBody.length > (deps.maxBodyBytes ?? WEBHOOK_BODY_LIMIT))
     return tooLarge(deps, def.name, req.rawBody.length);
+  const outside = await outsideAllowList(req, def.name, deps);
+  if (outside) return outside;
   const headers = normalizeHeaders(req.headers);
   const refusal = await rejected(req, def, spec, headers, deps);
   if (refusal) return refusal;

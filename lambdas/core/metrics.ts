@@ -24,6 +24,8 @@ export const METRIC = names([
   'WebhooksReceived',
   'WebhooksMalformed',
   'WebhooksTooLarge',
+  // Refused by the provider's source-IP allow list, before any signature work.
+  'WebhooksSourceRefused',
   'EventsArchived',
   'SignatureRejected',
   'EventLagMs',

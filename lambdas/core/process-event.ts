@@ -1,3 +1,4 @@
+import { boundedKey, MAX_RECORD_KEY_BYTES, MAX_RECORD_TYPE_BYTES } from './bounded-key';
 import { IntegrationError } from './errors';
 import { emitMetric, METRIC } from './metrics';
 import { toWebhookEvent, type EventEnvelope } from './event-message';
@@ -33,7 +34,8 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
   let event: ReturnType<typeof toWebhookEvent>;
   try {
     event = toWebhookEvent(envelope);
-  } catch {
+  } catch (err) {
+    if (err instanceof IntegrationError) throw err;
     throw new IntegrationError('invalid_payload', 'queued body is not JSON');
   }
   const { value: changes, drift } = collectDrift(() => def.webhook!.map(event));
@@ -50,7 +52,13 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
       (field) => deps.driftLog?.first(`${def.name}:${field}`, deps.now()) ?? true,
     );
   }
-  for (const change of changes) {
+  for (const mapped of changes) {
+    // Types and keys may come from headers (GitHub's event name, Shopify's shop): bounded under DynamoDB's key limit.
+    const change = {
+      ...mapped,
+      type: boundedKey(mapped.type, MAX_RECORD_TYPE_BYTES),
+      key: boundedKey(mapped.key, MAX_RECORD_KEY_BYTES),
+    };
     const outcome = await deps.records.upsertIfNewer(def.name, change, {
       eventId: envelope.eventId,
       receivedAt: envelope.receivedAt,

@@ -19,6 +19,7 @@ export function toIngestRequest(event: APIGatewayProxyEventV2): IngestRequest {
     headers: event.headers ?? {},
     rawBody: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
     url: `https://${host}${event.rawPath ?? ''}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`,
+    sourceIp: event.requestContext?.http?.sourceIp,
   };
 }
 
@@ -44,14 +45,18 @@ const aws = once(() => {
   const provider = required(ENV.provider);
   const queue = sqsSender(required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];
+  const secrets = new AwsSecretStore(required(ENV.secretPrefix), {
+    maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300),
+  });
+  // Set only where the stage switches the provider's allow list on (lib/stages.ts `webhooks.<provider>.sourceIps`).
+  const allowList = process.env[ENV.sourceIpsSecret];
   return createIngestHandler({
     // Only bodies above the queue's limit go to S3: its client is imported when one first does.
     blobs: bucket ? s3BlobsOnFirstUse(bucket) : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
-    secrets: new AwsSecretStore(required(ENV.secretPrefix), {
-      maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300),
-    }),
+    secrets,
+    sourceIps: allowList ? (name) => secrets.get(name, allowList) : undefined,
     queueFor: (name) => (name === provider ? queue : undefined),
     telemetry,
     now: () => new Date(),

@@ -215,6 +215,8 @@ export const github: ProviderDefinition = {
     secret: 'webhookSecret',
     forwardHeaders: ['x-github-event', 'x-github-hook-id'],
     eventId: ({ headers }) => headers['x-github-delivery'],
+    // `hooks`: the CIDR ranges, IPv4 and IPv6, webhooks come from (docs.github.com, "About GitHub's IP addresses").
+    publishedSourceIps: { url: 'https://api.github.com/meta', field: 'hooks' },
     map: mapGithub,
   },
   recover: [githubDeliveries],

@@ -29,10 +29,38 @@ const resource = z.looseObject({
   updated_at: z.optional(z.nullable(z.string())),
 });
 
+/**
+ * A delivery header from either family: webhooks send `X-Shopify-<name>`; Shopify Events deliveries (developer
+ * preview) send `Shopify-<name>`, some both (shopify.dev, "Webhooks delivery structure" and Events' own page).
+ */
+export const shopifyHeader = (headers: Record<string, string>, name: string): string | undefined =>
+  headers[`x-shopify-${name}`] ?? headers[`shopify-${name}`];
+
+const FORWARDED = ['topic', 'shop-domain', 'triggered-at', 'api-version', 'event-id'];
+// Only Shopify Events deliveries carry these: their body is a notice about a resource, not the resource.
+const EVENTS_ONLY = ['shopify-handle', 'shopify-action', 'shopify-resource-id'];
+
 const triggeredAt = (headers: Record<string, string>): number | undefined => {
-  const ms = Date.parse(headers['x-shopify-triggered-at'] ?? '');
+  const ms = Date.parse(shopifyHeader(headers, 'triggered-at') ?? '');
   return Number.isNaN(ms) ? undefined : ms;
 };
+
+/**
+ * What dedupes a delivery. `X-Shopify-Event-Id` is shared by every delivery of one merchant action, across
+ * subscriptions (and across topics), while `X-Shopify-Webhook-Id` is one per subscription, kept across retries. So
+ * shop + topic + event id is one event however many subscriptions deliver it, without merging two topics one action
+ * caused; a delivery without an event id dedupes on its webhook id.
+ *
+ * @example
+ * shopifyEventId(SHOPIFY_HEADERS) // 'johns-apparel.myshopify.com/orders/create/98880550-7158-44d4-b7cd-2c97c8a091b5'
+ */
+export function shopifyEventId(headers: Record<string, string>): string | undefined {
+  const event = shopifyHeader(headers, 'event-id');
+  const topic = shopifyHeader(headers, 'topic');
+  const shop = shopifyHeader(headers, 'shop-domain');
+  if (event && topic && shop) return `${shop}/${topic}/${event}`;
+  return shopifyHeader(headers, 'webhook-id');
+}
 
 /**
  * The resource's exact id. Shopify ids exceed 2^53, which JSON.parse rounds, so take the digits of
@@ -53,21 +81,17 @@ export function exactShopifyId(body: z.infer<typeof resource>, rawBody: string):
  * shop and exact id. Deletes carry only the id and are versioned by X-Shopify-Triggered-At.
  */
 function mapShopify(event: WebhookEvent): EntityChange[] {
-  const topic = event.headers['x-shopify-topic'];
-  const shop = event.headers['x-shopify-shop-domain'];
+  const topic = shopifyHeader(event.headers, 'topic');
+  const shop = shopifyHeader(event.headers, 'shop-domain');
   if (!topic || !shop)
     throw new IntegrationError('invalid_payload', 'shopify webhook lacks X-Shopify-Topic or X-Shopify-Shop-Domain');
-  const body = parsePayload('shopify', topic, resource, event.body);
+  const notice = EVENTS_ONLY.some((h) => event.headers[h] !== undefined);
+  const body = notice ? {} : parsePayload('shopify', topic, resource, event.body);
   const [name = '', action] = topic.split('/');
-  if (COMPLIANCE.has(topic) || (body.id === undefined && !RESOURCES.has(name))) {
-    return [
-      {
-        type: `event:${topic}`,
-        key: `${shop}/${event.eventId}`,
-        version: triggeredAt(event.headers) ?? 0,
-        data: { topic, shop },
-      },
-    ];
+  if (notice || COMPLIANCE.has(topic) || (body.id === undefined && !RESOURCES.has(name))) {
+    const id = shopifyHeader(event.headers, 'event-id') ?? event.eventId;
+    const data = { topic, shop, ...(notice ? { action: event.headers['shopify-action'] } : {}) };
+    return [{ type: `event:${topic}`, key: `${shop}/${id}`, version: triggeredAt(event.headers) ?? 0, data }];
   }
   const id = exactShopifyId(body, event.rawBody);
   if (!id) throw new IntegrationError('invalid_payload', `shopify ${topic} payload has no usable id`);
@@ -99,9 +123,9 @@ export const shopify: ProviderDefinition = {
     scheme: 'shopify',
     // Shopify signs with the app's client secret.
     secret: 'clientSecret',
-    forwardHeaders: ['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-triggered-at', 'x-shopify-api-version'],
-    // The same for every retry of one delivery: https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates
-    eventId: ({ headers }) => headers['x-shopify-webhook-id'],
+    forwardHeaders: [...FORWARDED.flatMap((h) => [`x-shopify-${h}`, `shopify-${h}`]), ...EVENTS_ONLY],
+    // https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates and .../verify-deliveries
+    eventId: ({ headers }) => shopifyEventId(headers),
     eventTime: ({ headers }) => triggeredAt(headers),
     map: mapShopify,
   },
@@ -159,7 +183,8 @@ export const shopifySamples: WebhookSamples = {
     type: 'order',
     key: `${SHOPIFY_HEADERS['x-shopify-shop-domain']}/8209829119461${String(index).padStart(5, '0')}`,
   }),
-  eventId: (ids) => ids.uuid(),
+  // As shopifyEventId makes it: shop, topic, then X-Shopify-Event-Id.
+  eventId: (ids) => `${SHOPIFY_HEADERS['x-shopify-shop-domain']}/orders/updated/${ids.uuid()}`,
   // An `orders/updated` delivery: the order at `updated_at`.
   event: (e) => {
     const iso = new Date(e.version).toISOString();
@@ -172,8 +197,8 @@ export const shopifySamples: WebhookSamples = {
     const headers = {
       ...SHOPIFY_HEADERS,
       'x-shopify-topic': 'orders/updated',
-      'x-shopify-webhook-id': e.eventId,
-      'x-shopify-event-id': e.eventId,
+      'x-shopify-webhook-id': e.eventId.slice(e.eventId.lastIndexOf('/') + 1),
+      'x-shopify-event-id': e.eventId.slice(e.eventId.lastIndexOf('/') + 1),
       'x-shopify-triggered-at': iso,
     };
     return { body: raw, headers };

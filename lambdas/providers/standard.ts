@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { standardWebhookHeaders } from '../core/signatures/verify-standard-webhooks';
 import { isoMs, parsePayload, pickIsoMs } from './payload';
 import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
@@ -29,8 +30,8 @@ function mapStandard(provider: string) {
 }
 
 /**
- * A provider definition for any Standard Webhooks sender (standardwebhooks.com): its secret is the
- * `whsec_...` value the sender shows, its event id the `webhook-id` header.
+ * A provider definition for any Standard Webhooks sender (standardwebhooks.com), Svix-signed ones (Clerk, Resend)
+ * included: its secret is the `whsec_...` value the sender shows, its event id the `svix-id` or `webhook-id` header.
  *
  * @example
  * export const acme = standardWebhooks({ name: 'acme', displayName: 'Acme' });
@@ -51,10 +52,11 @@ export function standardWebhooks(opts: {
       scheme: 'standard-webhooks',
       secret: 'webhookSecret',
       toleranceSeconds: opts.toleranceSeconds,
-      forwardHeaders: ['webhook-timestamp'],
-      eventId: ({ headers }) => headers['webhook-id'],
+      forwardHeaders: ['webhook-timestamp', 'svix-timestamp'],
+      // The id of whichever header family signed it (svix-* first, as the svix library reads them).
+      eventId: ({ headers }) => standardWebhookHeaders(headers).id,
       eventTime: ({ headers, body }) => {
-        const seconds = Number(headers['webhook-timestamp']);
+        const seconds = Number(standardWebhookHeaders(headers).timestamp);
         return pickIsoMs(body, 'timestamp') ?? (Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined);
       },
       map: mapStandard(opts.name),

@@ -52,6 +52,8 @@ export const stripe: ProviderDefinition = {
     scheme: 'stripe',
     secret: 'webhookSecret',
     eventId: ({ body }) => pickString(body, 'id'),
+    // `WEBHOOKS`: the addresses webhooks come from; changes are announced 7 days ahead (docs.stripe.com/ips).
+    publishedSourceIps: { url: 'https://stripe.com/files/ips/ips_webhooks.json', field: 'WEBHOOKS' },
     eventTime: ({ body }) => {
       const created = pick(body, 'created');
       return typeof created === 'number' && Number.isFinite(created) ? created * 1000 : undefined;

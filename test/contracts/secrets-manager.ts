@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * Secrets Manager's GetSecretValue over its real wire protocol (JSON 1.1, `X-Amz-Target`),
+ * Secrets Manager's GetSecretValue and PutSecretValue over its real wire protocol (JSON 1.1, `X-Amz-Target`),
  * enough for the real SDK client to run against it. Answers ResourceNotFoundException as AWS does.
  */
 export class SecretsManagerContract {
@@ -20,6 +20,21 @@ export class SecretsManagerContract {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
         this.calls.push(`${target} ${body.SecretId ?? ''}`);
         res.setHeader('content-type', 'application/x-amz-json-1.1');
+        if (target === 'secretsmanager.PutSecretValue') {
+          const put = body as { SecretId?: string; SecretString?: string };
+          if (!put.SecretId || !this.values.has(put.SecretId)) {
+            res.writeHead(400).end(
+              JSON.stringify({
+                __type: 'ResourceNotFoundException',
+                message: "Secrets Manager can't find the specified secret.",
+              }),
+            );
+            return;
+          }
+          this.values.set(put.SecretId, put.SecretString ?? '');
+          res.writeHead(200).end(JSON.stringify({ ARN: put.SecretId, Name: put.SecretId, VersionId: 'v2' }));
+          return;
+        }
         if (target !== 'secretsmanager.GetSecretValue') {
           res
             .writeHead(400)

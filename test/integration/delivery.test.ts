@@ -88,22 +88,23 @@ describe('big payloads', () => {
     expect(archived?.body).toBeUndefined();
   });
 
-  it('answers 413 above the API payload limit and above what fits a Lambda invoke, and queues nothing', async () => {
+  it('answers 413 above the API payload limit and above the ingest limit, 500 as AWS past the invoke limit', async () => {
     const before = logs.logs('webhook accepted').length;
-    const res = await fetch(`${stack.url}/webhooks/github`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: `{"pad":"${'x'.repeat(10 * 1024 * 1024)}"}`,
-    });
-    expect(res.status).toBe(413);
-    // 6 MB passes API Gateway's 10 MB but not Lambda's 6 MB event: the ingest function answers it.
-    const sixMb = await fetch(`${stack.url}/webhooks/github`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: `{"pad":"${'x'.repeat(6 * 1024 * 1024)}"}`,
-    });
-    expect(sixMb.status).toBe(413);
-    expect(await sixMb.json()).toEqual({ error: 'payload_too_large' });
+    const post = (bytes: number) =>
+      fetch(`${stack.url}/webhooks/github`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"pad":"${'x'.repeat(bytes)}"}`,
+      });
+    expect((await post(10 * 1024 * 1024)).status).toBe(413);
+    // 5.5 MB: its event fits Lambda's 6,291,456 bytes, and the ingest function answers its own 413.
+    const overIngest = await post(5.5 * 1024 * 1024);
+    expect(overIngest.status).toBe(413);
+    expect(await overIngest.json()).toEqual({ error: 'payload_too_large' });
+    // 6 MiB passes API Gateway's 10 MB but its event does not fit an invoke: API Gateway answers 500, no code runs.
+    const sixMb = await post(6 * 1024 * 1024);
+    expect(sixMb.status).toBe(500);
+    expect(await sixMb.json()).toEqual({ message: 'Internal Server Error' });
     expect(logs.logs('webhook accepted').length).toBe(before);
   });
 });

@@ -92,7 +92,7 @@ describe('each provider through the local stack', () => {
       provider: 'shopify',
       body: SHOPIFY_ORDERS_CREATE_RAW,
       headers: SHOPIFY_HEADERS,
-      eventId: SHOPIFY_HEADERS['x-shopify-webhook-id'],
+      eventId: `johns-apparel.myshopify.com/orders/create/${SHOPIFY_HEADERS['x-shopify-event-id']}`,
       record: ['order', 'johns-apparel.myshopify.com/820982911946154508'],
     },
     {

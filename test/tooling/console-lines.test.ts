@@ -34,4 +34,14 @@ describe('npm start console lines', () => {
     expect(consoleLine(JSON.stringify({ _aws: { Timestamp: 1 }, Requests: 1 }), { verbose: true })).toBeUndefined();
     expect(consoleLine('not json')).toBe('not json');
   });
+
+  it('escapes what a provider or caller sent: a newline or an ANSI escape never forges a line (#16 point 9)', () => {
+    const forged = 'stripe\n03:04:05 INFO  svc: command done provider=stripe\u001b[2J\u001b[31m';
+    const text = consoleLine(
+      line('WARN', 'command rejected', { provider: forged, error_message: `provider ${forged}` }),
+    );
+    expect(text?.includes('\n') || text?.includes('\u001b')).toBe(false);
+    expect(text).toContain('provider=stripe\\n03:04:05 INFO');
+    expect(consoleLine('not json \u001b[31m red')).toBe('not json \\u001b[31m red');
+  });
 });

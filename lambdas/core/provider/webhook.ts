@@ -1,4 +1,5 @@
 import type { HmacOptions, SignatureScheme } from '../signatures';
+import type { PublishedSourceIps } from '../source-ips';
 
 /** What the ingest path knows of one verified delivery. */
 export interface WebhookInput {
@@ -61,6 +62,8 @@ export interface WebhookSpec {
    * the reason, counted as SenderWarnings (the `webhook-sender-warnings` alarm), for senders with no replay API.
    */
   senderWarning?(event: WebhookEvent): string | undefined;
+  /** Where the provider publishes its webhooks' source addresses, for a stage's allow list (`sourceIps: 'published'`). */
+  publishedSourceIps?: PublishedSourceIps;
   /** Maps a verified event to entity changes. Throws IntegrationError('invalid_payload') when it cannot. */
   map(event: WebhookEvent): EntityChange[];
 }

@@ -10,15 +10,33 @@ export function standardWebhooksKey(secret: string): Buffer {
 }
 
 /**
+ * The id, timestamp and signature of a Standard Webhooks delivery, from either header family: Svix-signed senders
+ * (Clerk, Resend, ...) send `svix-id`, `svix-timestamp`, `svix-signature`. As the official `svix` library reads them:
+ * each `svix-*` header first, else its `webhook-*` twin.
+ *
+ * @example
+ * standardWebhookHeaders({ 'svix-id': 'msg_1', 'webhook-id': 'other' }).id // 'msg_1'
+ */
+export function standardWebhookHeaders(headers: Record<string, string>): {
+  id?: string;
+  timestamp?: string;
+  signature?: string;
+} {
+  return {
+    id: headers['svix-id'] ?? headers['webhook-id'],
+    timestamp: headers['svix-timestamp'] ?? headers['webhook-timestamp'],
+    signature: headers['svix-signature'] ?? headers['webhook-signature'],
+  };
+}
+
+/**
  * Standard Webhooks: `webhook-signature` is a space-separated list of `<version>,<signature>`; `v1` is
  * base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}". Other versions (`v1a`, asymmetric) are
- * skipped: a sender signs with every active key, so any v1 match is enough.
+ * skipped: a sender signs with every active key, so any v1 match is enough. Svix's `svix-*` headers are read first.
  * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
 export const verifyStandardWebhooks: Verifier = (req, secrets, opts) => {
-  const id = req.headers['webhook-id'];
-  const timestamp = req.headers['webhook-timestamp'];
-  const header = req.headers['webhook-signature'];
+  const { id, timestamp, signature: header } = standardWebhookHeaders(req.headers);
   if (!id || !timestamp || !header) return reject('missing_header');
   let entries = 0;
   const candidates: Buffer[] = [];

@@ -1,5 +1,7 @@
 import { describeError } from '../errors';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth';
 import { emitMetric, METRIC } from '../metrics';
+import { printable } from '../printable';
 import type { QueueMessage, QueueSender, Telemetry } from '../ports';
 import type { Registry } from '../provider';
 import { CMD_ATTR, parseCommand, type Command } from './command';
@@ -83,6 +85,9 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
 
   if (Buffer.byteLength(req.body) > COMMAND_BODY_LIMIT)
     return rejected(413, 'payload_too_large', `the body is over ${COMMAND_BODY_LIMIT} bytes`);
+  // The input hash and the schemas recurse: a body nested thousands deep would overflow the stack.
+  if (jsonTooDeep(req.body))
+    return rejected(400, 'malformed_body', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
     body = JSON.parse(req.body);
@@ -93,7 +98,11 @@ export async function acceptCommand(req: AcceptRequest, deps: AcceptDeps): Promi
     return rejected(400, 'invalid_command', 'the body must be a JSON object');
   const fields = body as Record<string, unknown>;
   if (fields.provider !== undefined && fields.provider !== def.name)
-    return rejected(400, 'invalid_command', `provider ${String(fields.provider)} does not match the route`);
+    return rejected(
+      400,
+      'invalid_command',
+      `provider ${printable(String(fields.provider), 64)} does not match the route`,
+    );
 
   let command: Command;
   try {

@@ -5,6 +5,12 @@ import { IntegrationError } from '../errors';
 /** Command ids: what callers use as their own idempotency key (UUIDs, ULIDs, `order-42:create`). */
 export const COMMAND_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
+/**
+ * Correlation ids travel as a header (`X-Correlation-Id`) and in logs: visible ASCII only (no space, no control
+ * character, so never a broken header or a forged log line), at most 128, as W3C trace ids and request ids are.
+ */
+export const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** Our id of an entity (`ref` in every write input): printable, no spaces or newlines, at most 128 characters. */
 export const refSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,127}$/));
 
@@ -13,7 +19,7 @@ const commandSchema = z.object({
   provider: z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)),
   operation: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/)),
   input: z.unknown(),
-  correlationId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  correlationId: z.optional(z.string().check(z.regex(CORRELATION_ID))),
 });
 
 /** A write command, as queued and as `POST /commands/{provider}` takes it. */
@@ -36,6 +42,7 @@ export const CMD_ATTR = {
 
 /**
  * Why a zod/mini schema rejected a value: paths, codes and key names, never the values (they may be personal data).
+ * Names come from the caller: each is cut to 64 characters (answers are JSON and the console escapes what it shows).
  *
  * @example
  * describeIssues(z.safeParse(schema, input).error!.issues, 'input') // 'input.email invalid_format; input unrecognized_keys (color)'
@@ -47,14 +54,17 @@ export function describeIssues(
   return issues
     .slice(0, 5)
     .map((i) => {
-      const where = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
+      const where = [prefix, ...i.path.map((p) => String(p).slice(0, 64))].filter(Boolean).join('.') || '(root)';
       const extra =
         typeof i.expected === 'string'
           ? ` (expected ${i.expected})`
           : i.keys
-            ? ` (${i.keys.slice(0, 5).join(', ')})`
+            ? ` (${i.keys
+                .slice(0, 5)
+                .map((k) => k.slice(0, 64))
+                .join(', ')})`
             : i.code === 'custom' && i.message
-              ? ` (${i.message})`
+              ? ` (${i.message.slice(0, 200)})`
               : '';
       return `${where} ${i.code}${extra}`;
     })

@@ -42,13 +42,19 @@ describe('shopify mapping', () => {
     });
   });
 
-  it('takes the event id from X-Shopify-Webhook-Id and the event time from X-Shopify-Triggered-At', () => {
+  it('takes the event id from shop, topic and X-Shopify-Event-Id, the event time from X-Shopify-Triggered-At', () => {
     const input = {
       headers: SHOPIFY_HEADERS,
       rawBody: SHOPIFY_ORDERS_CREATE_RAW,
       body: JSON.parse(SHOPIFY_ORDERS_CREATE_RAW) as unknown,
     };
-    expect(shopify.webhook!.eventId(input)).toBe('b54557e4-bdd9-4b37-8a5f-bf7d70bcd043');
+    expect(shopify.webhook!.eventId(input)).toBe(
+      'johns-apparel.myshopify.com/orders/create/98880550-7158-44d4-b7cd-2c97c8a091b5',
+    );
+    const { 'x-shopify-event-id': _dropped, ...withoutEventId } = SHOPIFY_HEADERS;
+    expect(shopify.webhook!.eventId({ ...input, headers: withoutEventId })).toBe(
+      'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+    );
     expect(shopify.webhook!.eventTime!(input)).toBe(Date.parse('2023-03-29T18:00:27.877Z'));
     expect(shopify.webhook!.forwardHeaders).toEqual(
       expect.arrayContaining(['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-triggered-at']),
@@ -60,7 +66,39 @@ describe('shopify mapping', () => {
       ...SHOPIFY_HEADERS,
       'x-shopify-topic': 'shop/redact',
     });
-    expect(change).toMatchObject({ type: 'event:shop/redact', key: 'johns-apparel.myshopify.com/wh-1' });
+    expect(change).toMatchObject({
+      type: 'event:shop/redact',
+      key: `johns-apparel.myshopify.com/${SHOPIFY_HEADERS['x-shopify-event-id']}`,
+    });
+  });
+
+  it('reads the unprefixed Shopify-* headers as well (#16 point 14)', () => {
+    const unprefixed = Object.fromEntries(Object.entries(SHOPIFY_HEADERS).map(([k, v]) => [k.slice(2), v]));
+    const [change] = map(SHOPIFY_ORDERS_CREATE_RAW, unprefixed);
+    expect(change).toMatchObject({ type: 'order', key: 'johns-apparel.myshopify.com/820982911946154508' });
+    const input = { headers: unprefixed, rawBody: '', body: {} };
+    expect(shopify.webhook!.eventId(input)).toBe(
+      `johns-apparel.myshopify.com/orders/create/${SHOPIFY_HEADERS['x-shopify-event-id']}`,
+    );
+  });
+
+  it('keeps a Shopify Events notice (Shopify-Handle, Shopify-Action) as an event, never over the resource', () => {
+    const headers = {
+      'shopify-topic': 'orders/updated',
+      'shopify-shop-domain': 'johns-apparel.myshopify.com',
+      'shopify-event-id': 'ev-1',
+      'shopify-handle': 'order-sync',
+      'shopify-action': 'update',
+      'shopify-resource-id': 'gid://shopify/Order/820982911946154508',
+      'shopify-triggered-at': '2026-01-02T03:04:05Z',
+    };
+    const [change] = map('{"topic":"orders/updated","action":"update","handle":"order-sync"}', headers);
+    expect(change).toMatchObject({
+      type: 'event:orders/updated',
+      key: 'johns-apparel.myshopify.com/ev-1',
+      version: Date.parse('2026-01-02T03:04:05Z'),
+      data: { topic: 'orders/updated', action: 'update' },
+    });
   });
 
   it('rejects what it cannot key or version as invalid_payload', () => {
