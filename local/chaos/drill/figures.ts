@@ -41,6 +41,10 @@ interface ProcessedLine {
   recovered?: string;
 }
 
+/** The id the provider's sender attempts carry: Shopify's event id is `<shop>/<topic>/<id>`, its delivery's `<id>`. */
+const deliveryId = (e: DrillEvent): string =>
+  e.provider === 'shopify' ? e.eventId.slice(e.eventId.lastIndexOf('/') + 1) : e.eventId;
+
 /** The ids an event may be processed under: its own, and Shopify's reconcile id for the same version. */
 function aliases(e: DrillEvent): string[] {
   if (e.provider !== 'shopify') return [e.eventId];
@@ -89,11 +93,11 @@ async function figuresOf(
     const writes = aliases(e).reduce((n, id) => n + (log.writes.get(id) ?? 0), 0);
     if (writes > 1) f.duplicated += 1;
     const recovered = redelivered.has(e.eventId) || aliases(e).some((id) => log.recovered.has(id));
-    if (own.has(e.eventId)) f.delivered += 1;
+    if (own.has(deliveryId(e))) f.delivered += 1;
     else if (recovered) f.recovered += 1;
     else if (stored.get(entity)! >= e.version) f.superseded += 1;
     else f.lost += 1;
-    if (own.has(e.eventId) || recovered) accepted.set(entity, Math.max(accepted.get(entity) ?? -1, e.version));
+    if (own.has(deliveryId(e)) || recovered) accepted.set(entity, Math.max(accepted.get(entity) ?? -1, e.version));
   }
   for (const [entity, newest] of accepted) if (stored.get(entity)! < newest) f.stale += 1;
   return f;
