@@ -197,10 +197,14 @@ describe('commands shown in README.md and docs/', () => {
     let checkout: string;
 
     beforeAll(async () => {
-      stack = await testStack({ polls: { autoStart: false } });
+      // Recovery's simulators too, so `npm run sync -- --recover` finds them as it finds `npm start`'s.
+      stack = await testStack({ polls: { autoStart: false }, recovery: { autoStart: false } });
       checkout = checkoutView(stack.stack.dataDir);
       const s = stack.stack;
-      const simulators = Object.fromEntries(Object.entries(s.polls?.simulators ?? {}).map(([p, sim]) => [p, sim.url]));
+      const simulators = {
+        ...Object.fromEntries(Object.entries(s.polls?.simulators ?? {}).map(([p, sim]) => [p, sim.url])),
+        ...s.recovery?.baseUrls,
+      };
       // As `npm start` does at once: the first scheduled poll, which sets the checkpoint 3 days back.
       for (const { event } of s.polls!.scheduler.schedules) await s.polls!.scheduler.invoke(event);
       // What `npm start` writes for the CLIs; this process is the running stack.
