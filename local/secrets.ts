@@ -14,6 +14,16 @@ const SIMULATED_TARGETS: Record<string, Record<string, string>> = {
   shopify: { shop: 'johns-apparel' },
 };
 
+/**
+ * True for a development value that names something a simulator holds: public in the samples (the shop's domain is in
+ * every Shopify delivery), so log checks for leaked secrets skip it.
+ *
+ * @example
+ * isSimulatedTarget('johns-apparel') // true
+ */
+export const isSimulatedTarget = (value: string): boolean =>
+  Object.values(SIMULATED_TARGETS).some((targets) => Object.values(targets).includes(value));
+
 /** A development value shaped like the provider's real secrets (Standard Webhooks wants `whsec_<base64>`). */
 export function devSecret(provider: ProviderDefinition, name: string): string {
   // Not a URL, so the ingest verifies against the URL each request came to; put the real callbackURL here to pin it.
