@@ -49,6 +49,8 @@ export interface LocalRecovery {
   /** The client's base URL per provider (the simulator's, or `<PROVIDER>_BASE_URL`). */
   baseUrls: Record<string, string>;
   scheduler: LocalScheduler<RecoveryEvent>;
+  /** Failed runs, as Lambda's on-failure records (the CDK stack's scheduler DLQ of each recovery). */
+  dlq: LocalQueue;
   handler: RecoveryHandler;
   clients: Record<string, Client>;
   /** Points every simulator's webhook sender at the stack (once it listens). */
@@ -66,6 +68,8 @@ export interface RecoveryDepsLocal {
   /** Simulators already running (the writes' Stripe and Trello), reused so recovery sees what writes did. */
   running: { stripe?: StripeSimulator; trello?: TrelloSimulator };
   env?: Record<string, string | undefined>;
+  /** A recovery run that threw (it goes to the DLQ too): the monitor counts it as the function's error. */
+  onError?(event: RecoveryEvent, err: unknown): void;
 }
 
 /** The GitHub and Shopify simulators (Stripe's and Trello's come from writes), unless a base URL is set. */
@@ -91,9 +95,15 @@ function recoverySchedule(
   withRecovery: readonly ProviderDefinition[],
   handler: RecoveryHandler,
   opts: LocalRecoveryOptions,
+  onError?: RecoveryDepsLocal['onError'],
 ) {
   const dlq = new LocalQueue({ name: 'recovery-scheduler-dlq', visibilityTimeoutMs: 30_000 });
-  const scheduler = new LocalScheduler<RecoveryEvent>(handler, { functionName: 'recovery', timeoutMs: 300_000, dlq });
+  const scheduler = new LocalScheduler<RecoveryEvent>(handler, {
+    functionName: 'recovery',
+    timeoutMs: 300_000,
+    dlq,
+    onError,
+  });
   for (const provider of withRecovery)
     for (const recovery of provider.recover ?? []) {
       const everyMs = opts.everyMs ?? Math.min(rateMs(recovery.schedule) ?? 60_000, 60_000);
@@ -150,13 +160,14 @@ export async function startLocalRecovery(
     now: opts.timeline ? () => opts.timeline!.now() : Date.now,
     flush: () => telemetry.flush(),
   });
-  const { scheduler } = recoverySchedule(withRecovery, handler, opts);
+  const { scheduler, dlq } = recoverySchedule(withRecovery, handler, opts, deps.onError);
   if (opts.autoStart ?? true) scheduler.start();
   const started = [simulators.github, simulators.shopify].filter((s): s is NonNullable<typeof s> => s !== undefined);
   return {
     simulators,
     baseUrls,
     scheduler,
+    dlq,
     handler,
     clients,
     sendTo: (stackUrl) => pointSenders(simulators, deps, stackUrl),

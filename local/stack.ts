@@ -11,12 +11,13 @@ import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
 import { SOURCE_IPS_SECRET } from '../lambdas/core/source-ips';
 import { providers as allProviders } from '../lambdas/providers';
-import type { ProviderDefinition } from '../lambdas/core/provider';
+import { type ProviderDefinition, recoveryStateName } from '../lambdas/core/provider';
 import { type AlarmSettings, webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { LocalApiGateway, type LocalApiGatewayOptions } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
+import type { RecoveryEvent } from '../lambdas/handlers/recovery';
 import { startLocalRecovery, type LocalRecovery, type LocalRecoveryOptions } from './recovery';
 import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
@@ -318,13 +319,24 @@ async function startOutbound(
     : undefined;
   if (polls) addPollRoutes(api, polls, providers, deps);
   const queueFor = (name: string) => queues[name]?.queue;
+  const onError = (event: RecoveryEvent) => deps.monitor.recordFunctionError(`${event.provider}-recovery`);
   const recovery = opts.recovery
     ? await startLocalRecovery(
-        { providers, dynamo, secrets, sink, queueFor, blobs, running, env: opts.env },
+        { providers, dynamo, secrets, sink, queueFor, blobs, running, env: opts.env, onError },
         opts.recovery,
       )
     : undefined;
+  if (recovery) watchRecovery(recovery, providers, deps.monitor);
   return { writes, polls, recovery };
+}
+
+/** As the CDK stack does per provider with recoveries: the function's errors, gaps, and each recovery's DLQ. */
+function watchRecovery(recovery: LocalRecovery, providers: readonly ProviderDefinition[], monitor: LocalMonitor): void {
+  for (const provider of providers) {
+    if (!provider.recover?.length) continue;
+    const watch = monitor.provider(provider.name).sync().lambda('recovery', `${provider.name}-recovery`);
+    for (const r of provider.recover) watch.queue('scheduler-dlq-not-empty', recovery.dlq, recoveryStateName(r.name));
+  }
 }
 
 /**
