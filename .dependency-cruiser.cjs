@@ -18,6 +18,7 @@ const LIB_MAY_IMPORT = [
   '^lambdas/core/blob-layout[.]ts$', // bucket prefixes and retention
   '^lambdas/core/client/defaults[.]ts$', // client timeouts, for Lambda timeouts
   '^lambdas/core/sync/defaults[.]ts$', // sync defaults, for poller timeouts
+  '^lambdas/core/resource-tags[.]ts$', // the tags the ops CLI finds resources by
 ];
 
 module.exports = {

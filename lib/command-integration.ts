@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { grantProviderItems, IDEMPOTENCY_ACTIONS } from './table-grants';
@@ -43,6 +44,8 @@ export class CommandIntegration extends Construct {
     const settings = props.writer ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(60), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
+    tagForOps(work.queue, 'commands', provider.name);
+    tagForOps(work.dlq, 'commands-dlq', provider.name);
     const common = { [ENV.provider]: provider.name, [ENV.namespace]: shared.namespace };
     this.accept = this.acceptFunction(props, work, common);
     const monitoring = shared.observability.provider(provider.name, provider.displayName).writes({ queue: work.queue });
@@ -65,7 +68,7 @@ export class CommandIntegration extends Construct {
         // A delivery's outcome: start, succeed, fail, each a conditional update.
         { table: tables.commands, actions: ['dynamodb:UpdateItem'] },
       ],
-      calls: { provider, secrets, apiNotices: tables.apiNotices },
+      calls: { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits },
       monitoring: { provider: monitoring, role: 'writer', dlqAlarm: 'command-dlq-not-empty' },
     });
     monitoring.lambda('command-accept', this.accept);

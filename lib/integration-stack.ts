@@ -7,7 +7,9 @@ import type { AlarmSettings } from '../lambdas/core/alarm-rules';
 import type { ProviderDefinition } from '../lambdas/core/provider';
 import { requestOperations } from '../lambdas/providers/operations';
 import type { Construct } from 'constructs';
+import { BLOBS_ROLE } from '../lambdas/core/resource-tags';
 import { BlobBucket } from './blob-bucket';
+import { tagForOps } from './ops-tags';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { integrationApi } from './http-api';
 import { Observability } from './observability/observability';
@@ -179,7 +181,7 @@ export class IntegrationStack extends Stack {
   }
 
   private addBlobs(props: IntegrationStackProps): BlobBucket {
-    return new BlobBucket(this, 'Blobs', {
+    const blobs = new BlobBucket(this, 'Blobs', {
       archiveRetentionDays: props.archiveRetentionDays ?? this.stage.config.archiveRetentionDays,
       // The processor re-sends to the DLQ itself, so a message can live out both retentions.
       maxMessageLifetimeDays: QUEUE_RETENTION_DAYS + DLQ_RETENTION_DAYS,
@@ -188,9 +190,11 @@ export class IntegrationStack extends Stack {
       accessLogRetentionDays: this.stage.config.blobAccessLogs ? this.stage.config.logRetentionDays : undefined,
       versioned: this.stage.config.blobVersioning,
     });
+    tagForOps(blobs.bucket, BLOBS_ROLE);
+    return blobs;
   }
 
-  /** `npm run ops -- ... --aws` finds the bucket, tables and names through these outputs. */
+  /** What people read about the stage; `npm run ops -- ... --aws` finds queues, tables and bucket by their tags instead (lib/ops-tags.ts). */
   private addStageOutputs(): void {
     new CfnOutput(this, 'BlobBucketName', {
       value: this.blobs.bucket.bucketName,
@@ -225,8 +229,6 @@ export class IntegrationStack extends Stack {
       processor: props.processor,
     });
     this.webhooks[provider.name] = webhook;
-    new CfnOutput(this, `QueueUrl-${provider.name}`, { value: webhook.queue.queueUrl });
-    new CfnOutput(this, `DlqUrl-${provider.name}`, { value: webhook.dlq.queueUrl });
     new CfnOutput(this, `WebhookUrl-${provider.name}`, {
       description: `Paste into ${provider.displayName}'s webhook settings`,
       value: `${this.api.apiEndpoint}${webhook.path}`,

@@ -3,7 +3,9 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { POLLER_ROLE } from '../lambdas/core/resource-tags';
 import type { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { scheduleInvocations } from './scheduled-invocations';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { SYNC_MEMORY_MB, schedulerDlq, syncFunction } from './sync-function';
@@ -41,6 +43,8 @@ export class PollIntegration extends Construct {
     const { provider } = props;
     this.dlq = props.dlq ?? schedulerDlq(this, 'SchedulerDlq', 'poller');
     this.poller = this.pollerFunction(props);
+    if (!props.dlq) tagForOps(this.dlq, 'scheduler-dlq', provider.name);
+    tagForOps(this.poller, POLLER_ROLE, provider.name);
     this.addSchedules(props);
     const monitoring = props.shared.observability
       .provider(provider.name, provider.displayName)

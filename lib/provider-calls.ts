@@ -10,6 +10,8 @@ export interface ProviderCallsProps {
   secrets: ProviderSecrets;
   /** Where the client records endpoints in use and their deprecation notices. */
   apiNotices: ITable;
+  /** Where the client records its breaker's transitions (`npm run ops -- circuit`). */
+  circuits?: ITable;
 }
 
 /**
@@ -34,4 +36,17 @@ export function recordApiNotices(fn: LambdaFunction, provider: string, table: IT
 export function allowProviderCalls(fn: LambdaFunction, props: ProviderCallsProps): void {
   grantSecretReads(fn, props.provider, props.secrets, clientSecretNames(props.provider));
   recordApiNotices(fn, props.provider.name, props.apiNotices);
+  if (props.circuits) recordCircuits(fn, props.provider.name, props.circuits);
+}
+
+/**
+ * Lets a function record its breaker's transitions (rare: open, half-open, closed): sets CIRCUITS_TABLE and grants
+ * PutItem on that provider's items only.
+ *
+ * @example
+ * recordCircuits(pollerFn, 'football', tables.circuits);
+ */
+export function recordCircuits(fn: LambdaFunction, provider: string, table: ITable): void {
+  fn.addEnvironment(ENV.circuitsTable, table.tableName);
+  grantProviderItems(table, fn, provider, ['dynamodb:PutItem']);
 }

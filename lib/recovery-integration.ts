@@ -4,7 +4,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { recoveryStateName } from '../lambdas/core/provider';
+import { RECOVERY_DLQ_ROLE, RECOVERY_ROLE } from '../lambdas/core/resource-tags';
 import type { HandlerFunction } from './lambda-function';
+import { tagForOps } from './ops-tags';
 import { scheduleInvocations } from './scheduled-invocations';
 import type { ProviderIntegrationProps } from './shared-parts';
 import { schedulerDlq, syncFunction } from './sync-function';
@@ -48,6 +50,9 @@ export class RecoveryIntegration extends Construct {
       dlq: this.dlq,
       environment: { [ENV.queueUrl]: queue.queueUrl, [ENV.blobBucket]: shared.blobs.bucket.bucketName },
     });
+    // Found by `npm run sync -- --recover --aws --stage` and the ops CLI, as the poller and its DLQ are.
+    tagForOps(this.fn, RECOVERY_ROLE, provider.name);
+    tagForOps(this.dlq, RECOVERY_DLQ_ROLE, provider.name);
     queue.grantSendMessages(this.fn);
     shared.blobs.grantPutPayloads(this.fn, provider.name);
     const entries = recoveries.map((r) => ({

@@ -1,7 +1,9 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { tableRole } from '../lambdas/core/resource-tags';
 import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
+import { tagForOps } from './ops-tags';
 import { registerKeyLayout } from './table-grants';
 
 /** The stack's DynamoDB tables by name (lambdas/core/tables.ts): shared by every provider. */
@@ -46,7 +48,9 @@ export function specTable(scope: Construct, id: string, spec: TableSpec, removal
 export function stackTables(scope: Construct, removalPolicy: RemovalPolicy): StackTables {
   const entries = (Object.keys(TABLES) as TableName[]).map((name) => {
     const id = `${name[0]!.toUpperCase()}${name.slice(1)}Table`;
-    return [name, specTable(scope, id, TABLES[name], removalPolicy)] as const;
+    const table = specTable(scope, id, TABLES[name], removalPolicy);
+    tagForOps(table, tableRole(name));
+    return [name, table] as const;
   });
   return Object.fromEntries(entries) as StackTables;
 }

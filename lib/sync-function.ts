@@ -74,7 +74,7 @@ export interface SyncFunctionProps extends ProviderIntegrationProps {
 /**
  * A scheduled sync function of one provider: invoked by Scheduler with failed runs sent to `dlq`; the sync state
  * tables with the few item actions the engine uses, on its provider's keys only; the provider's client secrets and
- * the secrets listing its targets; API notices.
+ * the secrets listing its targets; API notices and the circuit state.
  *
  * @example
  * const poller = syncFunction(this, 'Poller', { handler: 'poller', sources: football.polls!, dlq, provider, secrets, shared });
@@ -103,7 +103,7 @@ export function syncFunction(scope: Construct, id: string, props: SyncFunctionPr
   items(tables.checkpoints, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   items(tables.gaps, ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
   items(tables.quarantine, ['dynamodb:UpdateItem']);
-  allowProviderCalls(fn, { provider, secrets, apiNotices: tables.apiNotices });
+  allowProviderCalls(fn, { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits });
   // Sources run per target (Trello's boards, GitHub's hooks) read the secret that lists them.
   grantSecretReads(fn, provider, secrets, targetSecretNames(sources));
   return fn;

@@ -9,6 +9,7 @@ import { grantSecretReads } from './auth-secrets';
 import { setRouteSettings } from './http-api';
 import { HandlerFunction } from './lambda-function';
 import { webhookRouteKey } from '../lambdas/core/alarm-rules';
+import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
 import { IDEMPOTENCY_ACTIONS } from './table-grants';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
@@ -44,6 +45,8 @@ export class WebhookIntegration extends Construct {
     const settings = props.processor ?? {};
     const work = workQueue(this, settings.timeout ?? Duration.seconds(30), settings.maxReceiveCount ?? 5);
     ({ queue: this.queue, dlq: this.dlq } = work);
+    tagForOps(work.queue, 'webhooks', provider.name);
+    tagForOps(work.dlq, 'webhooks-dlq', provider.name);
     const common = {
       [ENV.provider]: provider.name,
       [ENV.namespace]: shared.namespace,

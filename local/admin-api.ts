@@ -2,21 +2,29 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
+import { QUEUE_KINDS, type QueueKind } from '../lambdas/core/resource-tags';
+import { missedPoll } from '../lambdas/core/scheduler-dead-letter';
 import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
 import { localRequestRefusal } from './request-guard';
 
+/** A dead letter as the ops CLI reads it: what SQS ReceiveMessage gives, body included. */
 export const deadLetter = (m: StoredMessage): DeadLetter => ({
   messageId: m.messageId,
   sentAt: m.sentAt,
   attributes: m.attributes,
   bodyBytes: Buffer.byteLength(m.body),
+  body: m.body,
 });
 
-/** Moves every DLQ message back to its queue, attributes kept, as SQS's StartMessageMoveTask does. */
-export function redriveLocal(from: LocalQueue, to: LocalQueue): number {
+/** Moves DLQ messages (every one, or those named, in that order) back to its queue, attributes kept, as SQS's StartMessageMoveTask does. */
+export function redriveLocal(from: LocalQueue, to: LocalQueue, messageIds?: readonly string[]): number {
+  const all = from.list();
+  const chosen = messageIds
+    ? messageIds.map((id) => all.find((m) => m.messageId === id)).filter((m) => m !== undefined)
+    : all;
   let moved = 0;
-  for (const m of from.list()) {
+  for (const m of chosen) {
     if (!from.remove(m.messageId)) continue;
     to.put({ body: m.body, attributes: m.attributes });
     moved += 1;
@@ -24,65 +32,60 @@ export function redriveLocal(from: LocalQueue, to: LocalQueue): number {
   return moved;
 }
 
+/** A provider's queue of one kind: the scheduler's has no work queue (its DLQ is shared by every poll locally). */
+export interface AdminQueue {
+  queue?: LocalQueue;
+  dlq: LocalQueue;
+  /** Which of the DLQ's messages are this provider's (the shared scheduler DLQ). */
+  owns?(m: StoredMessage): boolean;
+}
+
+export interface AdminApiParts {
+  queues: Partial<Record<QueueKind, Record<string, AdminQueue>>>;
+  /** Runs one poll as its schedule would (ops redrive --queue scheduler). */
+  runPoll?(provider: string, poll: string): Promise<unknown>;
+}
+
+/** Every provider's queues of the given kinds, the scheduler DLQ filtered to each poll provider's messages. */
+export function adminQueues(
+  webhooks: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
+  commands: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
+  scheduler: { dlq: LocalQueue; providers: string[] } | undefined,
+): AdminApiParts['queues'] {
+  const polls = Object.fromEntries(
+    (scheduler?.providers ?? []).map((p) => [
+      p,
+      { dlq: scheduler!.dlq, owns: (m: StoredMessage) => missedPoll(m.body)?.provider === p },
+    ]),
+  );
+  return { webhooks, commands, scheduler: polls };
+}
+
 const MAX_ADMIN_BODY = 64 * 1024 * 1024;
+const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|')}))?/(dlq|redrive|delete|messages)$`);
 
 /**
  * The local stack's admin API for `npm run ops` (which runs in another process), always on
- * 127.0.0.1: it can read and move queued webhooks, so it is never exposed beyond this machine, and a browser page
- * cannot reach it either (localRequestRefusal: no cross-site request, JSON bodies only).
+ * 127.0.0.1: it can read and move queued messages, so it is never exposed beyond this machine, and a browser page
+ * cannot reach it either (localRequestRefusal: no cross-site request, JSON bodies only). `{kind}` is webhooks (the
+ * default), commands or scheduler.
  *
- *   GET  /_local/queues                            depth of every provider's queue and DLQ
- *   GET  /_local/queues/{provider}/dlq?limit=N     dead-lettered messages with their attributes
- *   POST /_local/queues/{provider}/redrive         moves the DLQ back to the queue -> { moved }
- *   POST /_local/queues/{provider}/messages        { messages: [{ body, attributes }] } -> { enqueued }
+ *   GET  /_local/queues                                   depth of every queue and DLQ
+ *   GET  /_local/queues/{provider}/{kind}/dlq?limit=N     dead-lettered messages with attributes and body
+ *   POST /_local/queues/{provider}/{kind}/redrive         { messageIds? } moves them (default all) back -> { moved }
+ *   POST /_local/queues/{provider}/{kind}/delete          { messageIds } deletes them from the DLQ -> { deleted }
+ *   POST /_local/queues/{provider}/messages               { messages: [{ body, attributes }] } -> { enqueued }
+ *   POST /_local/polls/{provider}/{poll}/run              runs the poll as its schedule would -> { summary }
  *
  * @example
- * const admin = await startAdminApi(queues);
- * await fetch(`${admin.url}/_local/queues/github/redrive`, { method: 'POST' });
+ * const admin = await startAdminApi({ queues: { webhooks: queues } });
+ * await fetch(`${admin.url}/_local/queues/github/webhooks/redrive`, { method: 'POST' });
  */
-export async function startAdminApi(
-  queues: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
-): Promise<{ url: string; close(): Promise<void> }> {
+export async function startAdminApi(parts: AdminApiParts): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer(
-    (req, res) => void handle(req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message })),
+    (req, res) =>
+      void handle(parts, req, res).catch((err: unknown) => send(res, 500, { error: (err as Error).message })),
   );
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Every admin route, present and future, passes the same guard as the command routes.
-    const refusal = localRequestRefusal({ method: req.method ?? 'GET', headers: req.headers });
-    if (refusal) return send(res, refusal.status, { error: refusal.error });
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && url.pathname === '/_local/queues') {
-      return send(
-        res,
-        200,
-        Object.entries(queues).map(([provider, q]) => ({ provider, queue: q.queue.depth(), dlq: q.dlq.depth() })),
-      );
-    }
-    const match = /^\/_local\/queues\/([^/]+)\/(dlq|redrive|messages)$/.exec(url.pathname);
-    const name = match ? decodePathPart(match[1]!) : undefined;
-    if (match && name === undefined) return send(res, 400, { error: 'malformed_path' });
-    const q = name !== undefined && Object.hasOwn(queues, name) ? queues[name] : undefined;
-    if (!match || !q) return send(res, 404, { error: 'not_found' });
-    const action = match[2];
-    if (action === 'dlq' && req.method === 'GET') {
-      const limit = Number(url.searchParams.get('limit') ?? 100);
-      const messages = q.dlq
-        .list()
-        .slice(0, Number.isFinite(limit) ? limit : 100)
-        .map(deadLetter);
-      return send(res, 200, { messages, total: q.dlq.depth().total });
-    }
-    if (action === 'redrive' && req.method === 'POST') return send(res, 200, { moved: redriveLocal(q.dlq, q.queue) });
-    if (action === 'messages' && req.method === 'POST') {
-      const body = JSON.parse((await readBody(req)).toString('utf8')) as { messages?: QueueMessage[] };
-      const messages = Array.isArray(body.messages) ? body.messages : [];
-      for (const m of messages) q.queue.put({ body: String(m.body), attributes: { ...m.attributes } });
-      return send(res, 200, { enqueued: messages.length });
-    }
-    return send(res, 405, { error: 'method_not_allowed' });
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -95,6 +98,66 @@ export async function startAdminApi(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function depths(parts: AdminApiParts) {
+  return Object.entries(parts.queues).flatMap(([kind, byProvider]) =>
+    Object.entries(byProvider ?? {}).map(([provider, q]) => ({
+      provider,
+      kind,
+      queue: q.queue?.depth(),
+      dlq: q.owns ? q.dlq.list().filter(q.owns).length : q.dlq.depth().total,
+    })),
+  );
+}
+
+async function handle(parts: AdminApiParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Every admin route, present and future, passes the same guard as the command routes.
+  const refusal = localRequestRefusal({ method: req.method ?? 'GET', headers: req.headers });
+  if (refusal) return send(res, refusal.status, { error: refusal.error });
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method === 'GET' && url.pathname === '/_local/queues') return send(res, 200, depths(parts));
+  const poll = /^\/_local\/polls\/([^/]+)\/([^/]+)\/run$/.exec(url.pathname);
+  if (poll && req.method === 'POST') {
+    if (!parts.runPoll) return send(res, 404, { error: 'this stack runs no polls' });
+    const [provider, name] = [decodePathPart(poll[1]!), decodePathPart(poll[2]!)];
+    if (provider === undefined || name === undefined) return send(res, 400, { error: 'malformed_path' });
+    return send(res, 200, { summary: await parts.runPoll(provider, name) });
+  }
+  const match = QUEUE_PATH.exec(url.pathname);
+  const kind = (match?.[2] ?? 'webhooks') as QueueKind;
+  const name = match ? decodePathPart(match[1]!) : undefined;
+  if (match && name === undefined) return send(res, 400, { error: 'malformed_path' });
+  const byProvider = parts.queues[kind];
+  const q = name !== undefined && byProvider && Object.hasOwn(byProvider, name) ? byProvider[name] : undefined;
+  if (!match || !q) return send(res, 404, { error: 'not_found' });
+  const action = match[3];
+  const mine = () => q.dlq.list().filter((m) => !q.owns || q.owns(m));
+  if (action === 'dlq' && req.method === 'GET') {
+    const limit = Number(url.searchParams.get('limit') ?? 100);
+    const all = mine();
+    return send(res, 200, {
+      messages: all.slice(0, Number.isFinite(limit) ? limit : 100).map(deadLetter),
+      total: all.length,
+    });
+  }
+  if (req.method !== 'POST') return send(res, 405, { error: 'method_not_allowed' });
+  const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as {
+    messages?: QueueMessage[];
+    messageIds?: string[];
+  };
+  const ids = Array.isArray(body.messageIds) ? body.messageIds : mine().map((m) => m.messageId);
+  if (action === 'redrive') {
+    if (!q.queue) return send(res, 400, { error: `the ${kind} DLQ has no queue to move back to` });
+    return send(res, 200, { moved: redriveLocal(q.dlq, q.queue, ids) });
+  }
+  if (action === 'delete') return send(res, 200, { deleted: ids.filter((id) => q.dlq.remove(id)).length });
+  if (action === 'messages' && q.queue) {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    for (const m of messages) q.queue.put({ body: String(m.body), attributes: { ...m.attributes } });
+    return send(res, 200, { enqueued: messages.length });
+  }
+  return send(res, 405, { error: 'method_not_allowed' });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

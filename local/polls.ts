@@ -3,6 +3,8 @@ import { DynamoSyncState } from '../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { createClient, realTime, telemetryObserver, type Client } from '../lambdas/core/client';
 import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
+import { circuitRecorder } from '../lambdas/core/circuit-recorder';
+import { DynamoCircuitTransitions } from '../lambdas/adapters/circuit-store';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { alignDown, instant } from '../lambdas/core/sync/windows';
@@ -64,6 +66,7 @@ async function pollClients(withPolls: readonly ProviderDefinition[], deps: Polls
   const simulators: Record<string, ProviderSimulator> = {};
   const clients: Record<string, Client> = {};
   const noticeStore = new DynamoApiNoticeStore(deps.dynamo.doc, deps.dynamo.tableName('apiNotices'));
+  const circuits = new DynamoCircuitTransitions(deps.dynamo.doc, deps.dynamo.tableName('circuits'));
   for (const provider of withPolls) {
     let { baseUrl, tokenUrl } = endpointOverrides(provider.name, deps.env ?? process.env);
     baseUrl ??= deps.simulators?.[provider.name];
@@ -75,7 +78,12 @@ async function pollClients(withPolls: readonly ProviderDefinition[], deps: Polls
     }
     // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed poller records them.
     const notices = apiNoticeRecorder(noticeStore, { apiVersion: provider.apiVersion?.value });
-    const onEvent = [telemetryObserver(telemetry), notices.listener];
+    // Breaker transitions, for `npm run ops -- circuit` and the dashboard, as the deployed poller records them.
+    const circuit = circuitRecorder(circuits, {
+      source: `${provider.name}-poller`,
+      halfOpenAfterMs: provider.circuitBreaker?.halfOpenAfterMs,
+    });
+    const onEvent = [telemetryObserver(telemetry), notices.listener, circuit.listener];
     clients[provider.name] = createClient({
       definition: provider,
       secrets: deps.secrets,

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoCircuitStore } from '../lambdas/adapters/circuit-store';
 import { DynamoRecordStore } from '../lambdas/adapters/record-store';
+import { providerCircuits } from '../lambdas/core/circuit-recorder';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
 import { DEFAULT_NAMESPACE } from '../lambdas/core/env-contract';
 import { createProcessorHandler } from '../lambdas/handlers/event-processor';
@@ -23,7 +25,7 @@ import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
-import { startAdminApi } from './admin-api';
+import { adminQueues, startAdminApi } from './admin-api';
 import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
@@ -32,9 +34,9 @@ import { startLocalWrites, type LocalWrites } from './writes';
 export interface LocalStackOptions {
   port?: number;
   host?: string;
-  /** Where secrets.json (and, unless `memory`, DynamoDB data) live; default `.local`. */
+  /** Where secrets.json (and, unless `memory`, DynamoDB data and the simulators' data) live; default `.local`. */
   dataDir?: string;
-  /** Keep DynamoDB in memory: nothing persists across runs. */
+  /** Keep DynamoDB and the simulators in memory: nothing persists across runs. */
   memory?: boolean;
   providers?: readonly ProviderDefinition[];
   /** SQS visibility timeout; a failed message is retried after it (default 30 s). */
@@ -310,7 +312,15 @@ async function startOutbound(
 ) {
   const { providers, dynamo, secrets, sink, blobs, visibilityTimeoutMs, maxReceiveCount } = deps;
   const timeline = opts.recovery?.timeline;
-  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, timeline };
+  const stateDir = opts.memory ? undefined : join(opts.dataDir ?? '.local', 'simulators');
+  const writerOpts = {
+    env: opts.writer?.env,
+    visibilityTimeoutMs,
+    maxReceiveCount,
+    writer: opts.writer,
+    timeline,
+    stateDir,
+  };
   const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
   const running = writes.simulators;
   const simulators = Object.fromEntries(Object.entries(running).map(([name, sim]) => [name, sim.url]));
@@ -371,12 +381,17 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
   api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
-  api.addPage(dashboardPage(monitor));
+  const circuits = new DynamoCircuitStore(dynamo.doc, dynamo.tableName('circuits'));
+  const names = providers.map((p) => p.name);
+  api.addPage(dashboardPage(monitor, { circuits: async () => providerCircuits(names, await circuits.list()) }));
   const { writes, polls, recovery } = await startOutbound(opts, api, queues, { ...deps, secrets, providers });
   addHealthPage(api, queues);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   recovery?.sendTo(url);
-  const admin = await startAdminApi(queues);
+  const admin = await startAdminApi({
+    queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),
+    runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
+  });
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { queue, dlq }] of Object.entries(writes.queues))

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoCommandStore } from '../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../lambdas/adapters/external-id-store';
@@ -13,6 +14,8 @@ import type { ProviderDefinition } from '../lambdas/core/provider';
 import type { LocalApiGateway } from './api-gateway';
 import type { LocalDynamo } from './dynamo';
 import { apiNoticeRecorder } from '../lambdas/core/api-notice-recorder';
+import { circuitRecorder } from '../lambdas/core/circuit-recorder';
+import { DynamoCircuitTransitions } from '../lambdas/adapters/circuit-store';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
@@ -36,6 +39,8 @@ export interface LocalWritesOptions {
   time?: Time;
   /** The simulated providers' clock and schedule (their webhooks' retries); default real time. */
   timeline?: Timeline;
+  /** Where simulators keep their data across restarts (`<dataDir>/simulators`); none: they start empty. */
+  stateDir?: string;
 }
 
 export interface CommandQueues {
@@ -81,6 +86,7 @@ async function endpointFor(
   const simulated = SIMULATED[def.name];
   if (baseUrl || !simulated) return { baseUrl, tokenUrl };
   const sim = await simulated.start(opts.secrets, opts.timeline);
+  if (opts.stateDir) sim.persistTo(join(opts.stateDir, `${def.name}.json`));
   return { baseUrl: `${await sim.listen()}${simulated.basePath}`, tokenUrl, sim };
 }
 
@@ -154,6 +160,8 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     sink: opts.sink,
   });
   const noticeStore = new DynamoApiNoticeStore(opts.dynamo.doc, opts.dynamo.tableName('apiNotices'));
+  // Breaker transitions, for `npm run ops -- circuit` and the dashboard, as the deployed writer records them.
+  const circuits = new DynamoCircuitTransitions(opts.dynamo.doc, opts.dynamo.tableName('circuits'));
   const writers = opts.providers.filter((p) => p.writes);
   const queues: Record<string, CommandQueues> = {};
   const simulators: Record<string, ProviderSimulator> = {};
@@ -164,7 +172,11 @@ export async function startLocalWrites(opts: LocalWritesOptions): Promise<LocalW
     if (sim) simulators[def.name] = sim;
     // Endpoints in use and deprecation notices, for `npm run ops -- versions`, as the deployed writer records them.
     const notices = apiNoticeRecorder(noticeStore, { apiVersion: def.apiVersion?.value });
-    const onEvent = [telemetryObserver(telemetry), notices.listener];
+    const circuit = circuitRecorder(circuits, {
+      source: `${def.name}-command-writer`,
+      halfOpenAfterMs: def.circuitBreaker?.halfOpenAfterMs,
+    });
+    const onEvent = [telemetryObserver(telemetry), notices.listener, circuit.listener];
     const client = createClient({ definition: def, secrets: opts.secrets, time, baseUrl, tokenUrl, onEvent });
     clients[def.name] = client;
     const pipeline = commandPipeline({ def, client, externalIds, commands, telemetry, time }, opts);

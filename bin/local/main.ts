@@ -15,8 +15,8 @@ Runs the whole stack on this machine (API, queues, processors, polls, writes, Dy
 gentle demo traffic, until Ctrl-C.
   --port N          the API's port (default PORT, else 3000)
   --host H          the address to bind (default 127.0.0.1)
-  --data-dir DIR    secrets, DynamoDB data and logs (default .local)
-  --memory          DynamoDB in memory: nothing persists
+  --data-dir DIR    secrets, DynamoDB data, simulator data and logs (default .local)
+  --memory          DynamoDB and simulators in memory: nothing persists
   --no-demo         no demo traffic: the stack alone (real providers, DIR/secrets.json)
   --quiet           nothing on the terminal; --verbose: every log line (all of them are in DIR/logs.jsonl)
   --demo-speed N    the demo N times faster (default 1)

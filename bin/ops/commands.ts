@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoCommandStore } from '../../lambdas/adapters/command-store';
-import { TABLES } from '../../lambdas/core/tables';
 import type { CommandOutcome, CommandOutcomeStore } from '../../lambdas/core/writes/outcomes';
 import { UsageError } from '../cli/main';
-import { localDynamo } from './local-target';
 import type { OpsVerb } from './verb';
 
 export interface SentCommand {
@@ -86,6 +84,7 @@ export function commandsText(outcomes: CommandOutcome[]): string {
 export const commandVerb: OpsVerb = {
   synopsis: 'command <provider> <operation> --input JSON [--id ID]',
   summary: 'send one write command (POST /commands/<provider>); a new id unless --id',
+  localOnly: true,
   options: { input: { type: 'string' }, id: { type: 'string' } },
   run: async (ctx) => {
     const provider = ctx.provider(ctx.args[0]).name;
@@ -111,7 +110,8 @@ export const commandsVerb: OpsVerb = {
   options: { provider: { type: 'string' } },
   run: async (ctx) => {
     const provider = ctx.provider(ctx.option('provider') ?? ctx.args[0]).name;
-    const store = new DynamoCommandStore(localDynamo(ctx.running().dynamoEndpoint), TABLES.commands.name);
+    const { doc, name } = (await ctx.target()).tables();
+    const store = new DynamoCommandStore(doc, name('commands'));
     ctx.print(await listCommands(store, provider), commandsText);
     return 0;
   },

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
+import { TABLES } from '../../lambdas/core/tables';
 import { FileBlobStore } from '../../local/file-blob-store';
-import type { OpsTarget } from './target';
+import type { OpsTables, OpsTarget, QueueRef } from './target';
 
 /** What `npm start` writes to `<dataDir>/stack.json` for the ops CLI. */
 export interface RunningStack {
@@ -15,10 +17,15 @@ export interface RunningStack {
   pid: number;
 }
 
+/** A client for the running local stack's DynamoDB (dynalite). */
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  return createDynamoClient({ endpoint, region: 'local', credentials });
+}
+
 /** A document client for the running local stack's DynamoDB (dynalite). */
 export function localDynamo(endpoint: string): DynamoDBDocumentClient {
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  return createDocumentClient(createDynamoClient({ endpoint, region: 'local', credentials }));
+  return createDocumentClient(localDynamoClient(endpoint));
 }
 
 export function runningStack(dataDir: string): RunningStack {
@@ -27,23 +34,28 @@ export function runningStack(dataDir: string): RunningStack {
   return JSON.parse(readFileSync(file, 'utf8')) as RunningStack;
 }
 
+const queuePath = (ref: QueueRef, action: string) =>
+  `/_local/queues/${encodeURIComponent(ref.provider)}/${ref.kind}/${action}`;
+
 /**
  * The running local stack, through its 127.0.0.1 admin API (see local/admin-api.ts); the archive
- * is read straight from `<dataDir>/blobs/`.
+ * is read straight from `<dataDir>/blobs/`, the tables from its DynamoDB.
  *
  * @example
- * const target = new LocalOpsTarget(stack.adminUrl, '.local');
- * await target.redrive('github', { wait: true });
+ * const target = new LocalOpsTarget(runningStack('.local'), '.local');
+ * await target.redrive({ provider: 'github', kind: 'webhooks' }, { wait: true });
  */
 export class LocalOpsTarget implements OpsTarget {
   readonly where: string;
   readonly blobs: FileBlobStore;
+  private readonly adminUrl: string;
 
   constructor(
-    private readonly adminUrl: string,
+    private readonly stack: RunningStack,
     dataDir: string,
   ) {
-    this.where = `local stack (${adminUrl})`;
+    this.adminUrl = stack.adminUrl;
+    this.where = `local stack (${stack.adminUrl})`;
     this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
   }
 
@@ -59,19 +71,33 @@ export class LocalOpsTarget implements OpsTarget {
     return json;
   }
 
-  listDlq(provider: string, limit: number): Promise<{ messages: DeadLetter[]; total: number }> {
-    return this.call('GET', `/_local/queues/${encodeURIComponent(provider)}/dlq?limit=${limit}`);
+  listDlq(ref: QueueRef, limit: number): Promise<{ messages: DeadLetter[]; total: number }> {
+    return this.call('GET', `${queuePath(ref, 'dlq')}?limit=${limit}`);
   }
 
-  async redrive(provider: string): Promise<{ moved: number; status: string }> {
-    const { moved } = await this.call<{ moved: number }>(
-      'POST',
-      `/_local/queues/${encodeURIComponent(provider)}/redrive`,
-    );
+  async redrive(ref: QueueRef): Promise<{ moved: number; status: string }> {
+    const { moved } = await this.call<{ moved: number }>('POST', queuePath(ref, 'redrive'), {});
     return { moved, status: 'COMPLETED' };
+  }
+
+  async moveMessages(ref: QueueRef, messageIds: readonly string[]): Promise<number> {
+    return (await this.call<{ moved: number }>('POST', queuePath(ref, 'redrive'), { messageIds })).moved;
+  }
+
+  async deleteMessages(ref: QueueRef, messageIds: readonly string[]): Promise<number> {
+    return (await this.call<{ deleted: number }>('POST', queuePath(ref, 'delete'), { messageIds })).deleted;
+  }
+
+  async runPoll(provider: string, poll: string): Promise<void> {
+    await this.call('POST', `/_local/polls/${encodeURIComponent(provider)}/${encodeURIComponent(poll)}/run`, {});
   }
 
   async enqueue(provider: string, messages: QueueMessage[]): Promise<void> {
     await this.call('POST', `/_local/queues/${encodeURIComponent(provider)}/messages`, { messages });
+  }
+
+  tables(): OpsTables {
+    const client = localDynamoClient(this.stack.dynamoEndpoint);
+    return { client, doc: createDocumentClient(client), name: (t) => TABLES[t].name };
   }
 }

@@ -25,9 +25,10 @@ ${verbLines()}
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
-  --aws                  dlq, redrive, replay and versions act on a deployed stage (AWS credentials and
-                         region from the usual variables or profile)
-  --stage NAME           which stage with --aws (default ${DEFAULT_STAGE}: stack IntegrationStack-${DEFAULT_STAGE}); --stack NAME overrides
+  --aws                  act on a deployed stage instead (every verb but send and command; AWS
+                         credentials and region from the usual variables or profile)
+  --stage NAME           which stage with --aws (default ${DEFAULT_STAGE}); its resources are found by their tags
+  --endpoint-url URL     with --aws: send every AWS call there (moto, LocalStack)
   --json                 machine-readable output`;
 
 /** Every verb's flags: the first parse finds the verb wherever flags stand; the second holds it to its own. */
@@ -55,6 +56,7 @@ export function opsMain(providers: readonly ProviderDefinition[] = listed) {
       io,
       providers,
     );
+    if (verb.localOnly && ctx.aws) throw new UsageError(`${name} acts on the local stack only: drop --aws`);
     return verb.run(ctx);
   });
 }

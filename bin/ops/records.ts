@@ -1,7 +1,5 @@
 import { printable } from '../../lambdas/core/printable';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLES } from '../../lambdas/core/tables';
-import { localDynamo } from './local-target';
 import type { OpsVerb } from './verb';
 
 /** Webhook records carry a version and an event; polled ones the time they were fetched. */
@@ -18,13 +16,13 @@ export const verb: OpsVerb = {
   summary: "list the provider's records (polled ones with their fetch time)",
   run: async (ctx) => {
     const provider = ctx.provider(ctx.args[0]).name;
-    const doc = localDynamo(ctx.running().dynamoEndpoint);
+    const { doc, name } = (await ctx.target()).tables();
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await doc.send(
         new ScanCommand({
-          TableName: TABLES.records.name,
+          TableName: name('records'),
           ExclusiveStartKey: start,
           FilterExpression: 'provider = :p',
           ExpressionAttributeValues: { ':p': provider },

@@ -14,6 +14,7 @@ export interface SendResult {
 export const verb: OpsVerb = {
   synopsis: 'send <provider>',
   summary: "send the provider's documented sample webhook, signed as the provider signs",
+  localOnly: true,
   run: async (ctx) => {
     const def = ctx.provider(ctx.args[0], 'a provider with webhooks');
     if (!def.webhook) throw new UsageError(`${def.name} receives no webhooks`);

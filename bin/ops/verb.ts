@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { DEFAULT_STAGE, stackName } from '../../lib/stages';
+import { QUEUE_KINDS, type QueueKind } from '../../lambdas/core/resource-tags';
+import { DEFAULT_STAGE } from '../../lib/stages';
 import { type CliIO, UsageError } from '../cli/main';
 import { LocalOpsTarget, type RunningStack, runningStack } from './local-target';
-import type { OpsTarget } from './target';
+import type { OpsTarget, QueueRef } from './target';
 import { terminalSafe } from '../../lambdas/core/printable';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -22,6 +23,8 @@ export interface OpsVerb {
   synopsis: string;
   /** What it does, in a line. */
   summary: string;
+  /** Acts on the local stack only (it talks to its HTTP API or its files): `--aws` is a usage error. */
+  localOnly?: boolean;
   /** Its flags beside the common ones (COMMON_OPTIONS). */
   options?: Options;
   /** Resolves to the exit code; throws a UsageError for a missing or bad argument. */
@@ -34,7 +37,7 @@ export const COMMON_OPTIONS = {
   json: { type: 'boolean', default: false },
   aws: { type: 'boolean', default: false },
   stage: { type: 'string', default: DEFAULT_STAGE },
-  stack: { type: 'string' },
+  'endpoint-url': { type: 'string' },
 } as const satisfies Options;
 
 /** What a verb gets: its arguments and flags, where to write, and the stack it acts on. */
@@ -70,9 +73,26 @@ export class OpsContext {
     return this.option('data-dir')!;
   }
 
-  /** The deployed stack `--aws` acts on: `--stack`, else the stage's. */
-  get awsStack(): string {
-    return this.option('stack') ?? stackName(this.option('stage')!);
+  /** The deployed stage `--aws` acts on. */
+  get stage(): string {
+    return this.option('stage')!;
+  }
+
+  /** The SDK clients' endpoint and region with `--aws`: `--endpoint-url` (moto, LocalStack), else AWS's. */
+  get awsConnection(): { endpoint?: string; region?: string } {
+    const endpoint = this.option('endpoint-url');
+    return { endpoint, region: this.io.env.AWS_REGION ?? (endpoint ? 'us-east-1' : undefined) };
+  }
+
+  /** The provider's queue a verb acts on: the first argument and `--queue` (default webhooks). */
+  queue(what = 'a provider'): QueueRef {
+    const kind = this.option('queue') ?? 'webhooks';
+    if (!(QUEUE_KINDS as readonly string[]).includes(kind))
+      throw new UsageError(`--queue must be one of ${QUEUE_KINDS.join(', ')}, got ${kind}`);
+    const def = this.provider(this.args[0], what);
+    const has = { webhooks: def.webhook, commands: def.writes, scheduler: def.polls?.length } as const;
+    if (!has[kind as QueueKind]) throw new UsageError(`${def.name} has no ${kind} queue`);
+    return { provider: def.name, kind: kind as QueueKind };
   }
 
   /** A provider by name, or a UsageError naming the known ones. */
@@ -97,11 +117,11 @@ export class OpsContext {
   async target(): Promise<OpsTarget> {
     if (this.aws) {
       const { AwsOpsTarget } = await import('./aws-target');
-      return AwsOpsTarget.connect(this.awsStack);
+      return AwsOpsTarget.connect(this.stage, this.awsConnection);
     }
-    const { adminUrl } = this.running();
-    if (!adminUrl) throw new Error('the running local stack has no admin API: restart it with `npm start`');
-    return new LocalOpsTarget(adminUrl, this.dataDir);
+    const running = this.running();
+    if (!running.adminUrl) throw new Error('the running local stack has no admin API: restart it with `npm start`');
+    return new LocalOpsTarget(running, this.dataDir);
   }
 
   /** One result: JSON with `--json`, else its text. */

@@ -1,5 +1,4 @@
 import { DynamoApiNoticeStore } from '../../lambdas/adapters/api-notice-store';
-import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { EndpointRecord } from '../../lambdas/core/api-notice-recorder';
 import { TABLES } from '../../lambdas/core/tables';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
@@ -153,12 +152,9 @@ export function versionsText(r: VersionsReport): string {
 /** Where endpoint records are read: the deployed stage's table with --aws, else the running local stack's, if any. */
 async function noticeStore(ctx: OpsContext): Promise<{ store?: DynamoApiNoticeStore; where: string }> {
   if (ctx.aws) {
-    const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
-    const { readOutputs } = await import('./aws-target');
-    const table = (await readOutputs(new CloudFormationClient({}), ctx.awsStack)).ApiNoticesTableName;
-    if (!table) throw new Error(`stack ${ctx.awsStack} has no output ApiNoticesTableName: deploy this version first`);
-    const store = new DynamoApiNoticeStore(createDocumentClient(createDynamoClient()), table);
-    return { store, where: `AWS stack ${ctx.awsStack}` };
+    const target = await ctx.target();
+    const { doc, name } = target.tables();
+    return { store: new DynamoApiNoticeStore(doc, name('apiNotices')), where: target.where };
   }
   if (!ctx.isRunning())
     return { where: 'the local stack is not running (npm start), or add --aws for a deployed stage' };

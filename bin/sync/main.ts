@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { RunSummary } from '../../lambdas/core/sync/run-poll';
 import { instant } from '../../lambdas/core/sync/windows';
 import { providers } from '../../lambdas/providers';
+import { DEFAULT_STAGE } from '../../lib/stages';
 import type { PollSpec, ProviderDefinition, RecoverySpec } from '../../lambdas/core/provider';
 import { addSummaries } from '../../lambdas/core/sync/summary';
 import { type CliIO, cliMain, parseCli, positiveInt, UsageError } from '../cli/main';
@@ -14,7 +15,7 @@ import { printable, terminalSafe } from '../../lambdas/core/printable';
 
 const DAY = 86_400_000;
 
-export const USAGE = `npm run sync -- --provider NAME [--poll NAME | --recover [--recovery NAME]] [--from DATE --to DATE] [--json] [--aws --function NAME]
+export const USAGE = `npm run sync -- --provider NAME [--poll NAME | --recover [--recovery NAME]] [--from DATE --to DATE] [--json] [--aws [--stage NAME]]
 
 Runs a poll over a range (a backfill: --from/--to, dates inclusive, UTC), or as its schedule does
 (from its checkpoint) without them. Locally by default: the local stack's DynamoDB if \`npm start\`
@@ -30,7 +31,8 @@ Options:
   --from DATE --to DATE  the range, e.g. 2024-08-01 and 2024-08-31 (--to defaults to now)
   --json               one JSON summary at the end instead of the progress bar
   --aws                invoke the deployed poller once per window instead of running locally
-  --function NAME      the poller function (output PollerFunction<provider>), or with --recover RecoveryFunction<provider>
+  --stage NAME         which stage with --aws (default ${DEFAULT_STAGE}): its poller (or recovery function) is found by its tags
+  --function NAME      the function, instead of finding it (output PollerFunction<provider>, or RecoveryFunction<provider>)
   --concurrency N      windows invoked at once with --aws (default 2; they share the provider's limit)
   --endpoint-url URL   Lambda endpoint (tests); default the SDK's
   --data-dir DIR       the local stack's data folder (default .local)
@@ -47,6 +49,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   aws: { type: 'boolean', default: false },
   function: { type: 'string' },
+  stage: { type: 'string' },
   concurrency: { type: 'string', default: '2' },
   'endpoint-url': { type: 'string' },
   'data-dir': { type: 'string', default: '.local' },
@@ -101,6 +104,25 @@ function recoveriesOf(
   return [provider, chosen];
 }
 
+/** The stage's poller or recovery function of a provider, found by its tags as the ops CLI finds resources. */
+async function functionOf(
+  kind: 'poller' | 'recovery',
+  provider: string,
+  stage: string | undefined,
+  endpoint: string | undefined,
+  io: CliIO,
+) {
+  const [{ ResourceGroupsTaggingAPIClient }, { SQSClient }, { discoverStage }] = await Promise.all([
+    import('@aws-sdk/client-resource-groups-tagging-api'),
+    import('@aws-sdk/client-sqs'),
+    import('../ops/aws-resources'),
+  ]);
+  const config = { endpoint, region: io.env.AWS_REGION ?? (endpoint ? 'us-east-1' : undefined) };
+  const clients = { tagging: new ResourceGroupsTaggingAPIClient(config), sqs: new SQSClient(config) };
+  const resources = await discoverStage(clients, stage ?? DEFAULT_STAGE);
+  return kind === 'poller' ? resources.poller(provider) : resources.recovery(provider);
+}
+
 const PAUSED = new Set<RunSummary['stopped']>(['rate_limited', 'quota_exhausted', 'paused']);
 
 /**
@@ -113,10 +135,7 @@ const PAUSED = new Set<RunSummary['stopped']>(['rate_limited', 'quota_exhausted'
 export const main = cliMain(USAGE, async (argv, io: CliIO) => {
   const { values } = parseCli(argv, { options: OPTIONS });
   const range = parseRange(values.from, values.to, Date.now());
-  if (values.aws && !values.function)
-    throw new UsageError(
-      '--aws needs --function (the CloudFormation output PollerFunction<provider>, or RecoveryFunction<provider>)',
-    );
+  if (!values.aws && (values.stage || values.function)) throw new UsageError('--stage and --function need --aws');
   if (values.recovery && !values.recover) throw new UsageError('--recovery needs --recover');
   const concurrency = positiveInt('concurrency', values.concurrency);
   const started = Date.now();
@@ -139,12 +158,16 @@ interface RunContext {
   onProgress(s: Readonly<RunSummary>): void;
 }
 
+/** The function `--function` names, or the stage's, found by its tags. */
+const awsFunction = (kind: 'poller' | 'recovery', provider: string, values: Values, io: CliIO) =>
+  values.function ?? functionOf(kind, provider, values.stage, values['endpoint-url'], io);
+
 /** A poll, locally or through the deployed poller. */
 async function pollRun(values: Values, range: { from: number; to: number } | undefined, c: RunContext) {
   const [provider, poll] = pollOf(values.provider, values.poll);
   if (values.aws) {
     const aws = {
-      functionName: values.function!,
+      functionName: await awsFunction('poller', provider.name, values, c.io),
       concurrency: c.concurrency,
       endpoint: values['endpoint-url'],
       env: c.io.env,
@@ -163,7 +186,7 @@ async function recoverRun(values: Values, range: { from: number; to: number } | 
     return { summary, failures: [] as string[] };
   }
   const aws = {
-    functionName: values.function!,
+    functionName: await awsFunction('recovery', provider.name, values, c.io),
     concurrency: c.concurrency,
     endpoint: values['endpoint-url'],
     env: c.io.env,

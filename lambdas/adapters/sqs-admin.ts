@@ -1,5 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
@@ -75,6 +76,7 @@ export class SqsAdmin {
               Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
             ),
             bodyBytes: Buffer.byteLength(m.Body ?? ''),
+            body: m.Body ?? '',
           });
         }
       }
@@ -85,6 +87,69 @@ export class SqsAdmin {
       }
     }
     return [...seen.values()];
+  }
+
+  /**
+   * Takes the named messages out of a queue (received, hidden meanwhile), hands them to `use` in the order named,
+   * then deletes those `use` kept and makes every other one visible again. Returns how many it deleted.
+   */
+  async take(
+    queueUrl: string,
+    messageIds: readonly string[],
+    use: (messages: QueueMessage[]) => Promise<void>,
+    hideSeconds = 60,
+  ): Promise<number> {
+    const wanted = new Set(messageIds);
+    const found = new Map<string, { handle: string; message: QueueMessage }>();
+    const others: string[] = [];
+    try {
+      while (found.size < wanted.size) {
+        const res = await this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: hideSeconds,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        const messages = res.Messages ?? [];
+        if (messages.length === 0) break;
+        for (const m of messages) {
+          if (!m.MessageId || !m.ReceiptHandle) continue;
+          if (!wanted.has(m.MessageId) || found.has(m.MessageId)) {
+            others.push(m.ReceiptHandle);
+            continue;
+          }
+          const attributes = Object.fromEntries(
+            Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+          );
+          found.set(m.MessageId, { handle: m.ReceiptHandle, message: { body: m.Body ?? '', attributes } });
+        }
+      }
+      const ordered = messageIds.map((id) => found.get(id)).filter((f) => f !== undefined);
+      await use(ordered.map((f) => f.message));
+      for (let i = 0; i < ordered.length; i += 10) {
+        const entries = ordered.slice(i, i + 10).map((f, n) => ({ Id: String(n), ReceiptHandle: f.handle }));
+        await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      }
+      return ordered.length;
+    } catch (err) {
+      others.push(...[...found.values()].map((f) => f.handle));
+      throw err;
+    } finally {
+      await this.release(queueUrl, others);
+    }
+  }
+
+  /** Makes received messages visible again at once. */
+  private async release(queueUrl: string, handles: readonly string[]): Promise<void> {
+    for (let i = 0; i < handles.length; i += 10) {
+      const entries = handles
+        .slice(i, i + 10)
+        .map((h, n) => ({ Id: String(n), ReceiptHandle: h, VisibilityTimeout: 0 }));
+      await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    }
   }
 
   /** Starts moving every message of a DLQ to `destinationArn` (SQS StartMessageMoveTask). */

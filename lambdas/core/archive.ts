@@ -110,6 +110,34 @@ export async function archiveReceived(
 }
 
 /**
+ * Every archived copy of a provider's events received in [from, to), oldest first: an event retried before it
+ * succeeded, or delivered twice, has one copy per receive (see event-history.ts).
+ *
+ * @example
+ * const copies = await readArchiveCopies(blobs, 'github', new Date('2024-05-01T00:00Z'), new Date('2024-05-02T00:00Z'));
+ */
+export async function readArchiveCopies(
+  blobs: ListableBlobStore,
+  provider: string,
+  from: Date,
+  to: Date,
+): Promise<ArchiveEntry[]> {
+  const start = from.getTime();
+  const end = to.getTime();
+  const copies: ArchiveEntry[] = [];
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < end; day += 86_400_000) {
+    for (const key of await blobs.list(`${BLOB_PREFIX.archive}${provider}/${dayPath(new Date(day))}/`)) {
+      const hour = Number(/\/(\d{2})\/[^/]+$/.exec(key)?.[1]);
+      const hourStart = day + hour * 3_600_000;
+      if (!Number.isFinite(hour) || hourStart + 3_600_000 <= start || hourStart >= end) continue;
+      for (const entry of await decodeArchive(await blobs.get(key)))
+        if (entry.receivedAt >= start && entry.receivedAt < end) copies.push(entry);
+    }
+  }
+  return copies.sort((a, b) => a.receivedAt - b.receivedAt);
+}
+
+/**
  * Archived events of a provider received in [from, to), oldest first, each event id once
  * (an event retried before it succeeded may have been archived more than once).
  *
@@ -122,19 +150,8 @@ export async function readArchive(
   from: Date,
   to: Date,
 ): Promise<ArchiveEntry[]> {
-  const start = from.getTime();
-  const end = to.getTime();
   const seen = new Map<string, ArchiveEntry>();
-  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < end; day += 86_400_000) {
-    for (const key of await blobs.list(`${BLOB_PREFIX.archive}${provider}/${dayPath(new Date(day))}/`)) {
-      const hour = Number(/\/(\d{2})\/[^/]+$/.exec(key)?.[1]);
-      const hourStart = day + hour * 3_600_000;
-      if (!Number.isFinite(hour) || hourStart + 3_600_000 <= start || hourStart >= end) continue;
-      for (const entry of await decodeArchive(await blobs.get(key))) {
-        if (entry.receivedAt >= start && entry.receivedAt < end && !seen.has(entry.eventId))
-          seen.set(entry.eventId, entry);
-      }
-    }
-  }
-  return [...seen.values()].sort((a, b) => a.receivedAt - b.receivedAt);
+  for (const entry of await readArchiveCopies(blobs, provider, from, to))
+    if (!seen.has(entry.eventId)) seen.set(entry.eventId, entry);
+  return [...seen.values()];
 }

@@ -1,4 +1,6 @@
 import { ATTR } from './event-message';
+import { missedPoll } from './scheduler-dead-letter';
+import { CMD_ATTR } from './writes/command';
 
 /** A dead-lettered message as `npm run ops -- dlq` shows it, whichever queue service holds it. */
 export interface DeadLetter {
@@ -7,24 +9,44 @@ export interface DeadLetter {
   sentAt: number;
   attributes: Record<string, string>;
   bodyBytes: number;
+  /** The message body, when the reader kept it (ops redrive reads commands and missed polls from it). */
+  body?: string;
 }
 
-/** The fields an operator needs first: which event, why it failed, after how many attempts. */
-export function deadLetterSummary(d: DeadLetter): {
+/** The fields an operator needs first: which event, command or poll, why it failed, after how many attempts. */
+export interface DeadLetterSummary {
   messageId: string;
   eventId?: string;
+  commandId?: string;
+  operation?: string;
+  /** `provider/poll` of a missed scheduled run. */
+  poll?: string;
   failureKind?: string;
   failureReason?: string;
   receiveCount?: string;
   sentAt: string;
   bodyBytes: number;
   claimChecked: boolean;
-} {
+}
+
+/**
+ * What `ops dlq` shows of a dead letter: webhook events and commands carry their failure in attributes, a missed
+ * poll in its body (see scheduler-dead-letter.ts).
+ *
+ * @example
+ * deadLetterSummary(message).failureReason // 'invalid_payload: ...'
+ */
+export function deadLetterSummary(d: DeadLetter): DeadLetterSummary {
+  const missed =
+    d.body !== undefined && d.attributes[ATTR.eventId] === undefined ? missedPoll(d.body, d.attributes) : undefined;
   return {
     messageId: d.messageId,
     eventId: d.attributes[ATTR.eventId],
-    failureKind: d.attributes[ATTR.failureKind],
-    failureReason: d.attributes[ATTR.failureReason],
+    commandId: d.attributes[CMD_ATTR.commandId],
+    operation: d.attributes[CMD_ATTR.operation],
+    poll: missed ? `${missed.provider}/${missed.poll}` : undefined,
+    failureKind: d.attributes[ATTR.failureKind] ?? (missed ? 'missed_run' : undefined),
+    failureReason: d.attributes[ATTR.failureReason] ?? missed?.reason,
     receiveCount: d.attributes[ATTR.receiveCount],
     sentAt: new Date(d.sentAt).toISOString(),
     bodyBytes: d.bodyBytes,

@@ -15,6 +15,8 @@ export const ENV = {
   commandsTable: 'COMMANDS_TABLE',
   /** Where the outbound client records endpoints in use and their deprecation notices (`npm run ops -- versions`). */
   apiNoticesTable: 'API_NOTICES_TABLE',
+  /** Where the outbound client records its circuit breaker's transitions (`npm run ops -- circuit`). */
+  circuitsTable: 'CIRCUITS_TABLE',
   checkpointsTable: 'CHECKPOINTS_TABLE',
   gapsTable: 'GAPS_TABLE',
   quarantineTable: 'QUARANTINE_TABLE',

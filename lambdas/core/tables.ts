@@ -44,6 +44,15 @@ export const TABLES = {
     pointInTimeRecovery: true,
     providerKey: 'exact',
   },
+  /** The client's circuit breaker per provider and function, written on transitions only (core/circuit-recorder.ts). */
+  circuits: {
+    name: 'circuits',
+    partitionKey: 'provider',
+    sortKey: 'source',
+    ttlAttribute: 'expiresAt',
+    pointInTimeRecovery: true,
+    providerKey: 'exact',
+  },
   // Scheduled sync state: one checkpoint per provider#poll, gaps by window start, quarantined records by content hash.
   checkpoints: { name: 'checkpoints', partitionKey: 'id', pointInTimeRecovery: true },
   gaps: { name: 'gaps', partitionKey: 'poll', sortKey: 'window', pointInTimeRecovery: true },

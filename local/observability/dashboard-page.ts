@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ProviderCircuit } from '../../lambdas/core/circuit-recorder';
 import type { LocalMonitor } from './monitor';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -17,6 +18,15 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
   'uPlot.min.css': { file: join(dirname(require.resolve('uplot')), 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
+
+/** State the monitor does not hold, read when the page asks: each provider's circuit breaker. */
+export interface DashboardExtras {
+  circuits?(): Promise<ProviderCircuit[]>;
+}
+
+async function stateWithExtras(monitor: LocalMonitor, extra: DashboardExtras) {
+  return { ...monitor.state(), ...(extra.circuits ? { circuits: await extra.circuits() } : {}) };
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): true {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -33,7 +43,10 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
  * @example
  * api.addPage(dashboardPage(monitor));
  */
-export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function dashboardPage(
+  monitor: LocalMonitor,
+  extra: DashboardExtras = {},
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/_dashboard' && !path.startsWith('/_dashboard/')) return false;
@@ -42,7 +55,13 @@ export function dashboardPage(monitor: LocalMonitor): (req: IncomingMessage, res
       return send(res, 200, 'text/html; charset=utf-8', readFileSync(join(HERE, 'dashboard.html')));
     if (path === '/_dashboard/dashboard.js')
       return send(res, 200, 'text/javascript; charset=utf-8', readFileSync(join(HERE, 'dashboard.js')));
-    if (path === '/_dashboard/state') return send(res, 200, 'application/json', JSON.stringify(monitor.state()));
+    if (path === '/_dashboard/state') {
+      void stateWithExtras(monitor, extra).then(
+        (state) => send(res, 200, 'application/json', JSON.stringify(state)),
+        (err: unknown) => send(res, 500, 'application/json', JSON.stringify({ message: (err as Error).message })),
+      );
+      return true;
+    }
     const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
     if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));
     const runbook = /^\/_dashboard\/runbooks\/([a-z0-9-]+)\.md$/.exec(path)?.[1];

@@ -188,10 +188,41 @@ function renderFolded(state) {
   document.querySelector('#ok .groups').replaceChildren(...groups);
 }
 
-/** The per-provider health panel: drawn from `state.health` when the state has it (provider circuit state). */
+function failureText(f) {
+  return [f.operation, f.status ?? f.errorCode].filter(Boolean).join(' ');
+}
+
+/** One provider's breaker as `npm run ops -- circuit` shows it: state, since, next probe, the latest failures. */
+function circuitRow(c, now) {
+  const probe = c.nextProbeAt ? (c.nextProbeAt > now ? `in ${formatDuration(c.nextProbeAt - now)}` : 'due') : '';
+  const failures = c.failures.slice(-3).map(failureText).join('; ');
+  return el(
+    'tr',
+    { 'data-provider': c.provider, 'data-circuit': c.state },
+    el('td', {}, c.provider),
+    el('td', {}, el('span', { class: 'breaker' }, c.state)),
+    el('td', {}, c.since ? since(c.since, now) : ''),
+    el('td', {}, probe),
+    el('td', {}, failures),
+  );
+}
+
+/** Provider health: each provider's circuit breaker as last seen by any function (`state.circuits`); open ones first. */
 function renderHealth(state) {
   const section = document.getElementById('health');
-  section.hidden = !state.health;
+  section.hidden = !state.circuits;
+  if (!state.circuits) return;
+  const rank = { open: 0, 'half-open': 1, closed: 2 };
+  const rows = [...state.circuits].sort(
+    (a, b) => rank[a.state] - rank[b.state] || a.provider.localeCompare(b.provider),
+  );
+  const head = el(
+    'tr',
+    {},
+    ...['Provider', 'Breaker', 'For', 'Next probe', 'Latest failures'].map((h) => el('th', {}, h)),
+  );
+  const table = el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows.map((c) => circuitRow(c, state.now))));
+  section.querySelector('.panel').replaceChildren(table);
 }
 
 // --- Charts ------------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { FaultState, noticeHeaders, waitHeaders, type Fault, type FaultSettings } from './faults';
 import type { Timeline } from './timeline';
 
@@ -98,6 +100,8 @@ export class ProviderSimulator {
   private readonly faultListeners = new Set<(kind: Fault['kind'], req: SimRequest, fault: Fault) => void>();
   /** Routes held by `commit-late` faults, run once the simulator's clock reaches `due`. */
   private late: { due: number; run: () => Promise<unknown> }[] = [];
+  /** Writes the provider's data to its state file (set by persistTo). */
+  private save?: () => void;
 
   constructor(opts: SimulatorOptions = {}) {
     this.now = opts.now ?? opts.timeline?.now.bind(opts.timeline) ?? Date.now;
@@ -138,6 +142,33 @@ export class ProviderSimulator {
     this.auth = auth;
   }
 
+  /**
+   * Keeps the simulator's data in `file` across restarts, as the real provider keeps it: loads it now, and
+   * writes it after every request that may change it. Without it a restarted stack's external-id mappings
+   * (kept in DynamoDB) would point at entities the fresh simulator never had.
+   *
+   * @example
+   * new TrelloSimulator({ apiKey, token }).persistTo('.local/simulators/trello.json');
+   */
+  persistTo(file: string): this {
+    if (existsSync(file)) this.restore(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+    this.save = () => {
+      mkdirSync(dirname(file), { recursive: true });
+      // Written whole, then renamed: a stop mid-write never leaves half a file.
+      writeFileSync(`${file}.tmp`, JSON.stringify(this.snapshot()));
+      renameSync(`${file}.tmp`, file);
+    };
+    return this;
+  }
+
+  /** The provider's data as JSON (subclasses with data override it with restore). */
+  protected snapshot(): unknown {
+    return {};
+  }
+
+  /** Takes back what snapshot returned. */
+  protected restore(_data: unknown): void {}
+
   /** Invalidates every issued OAuth token: the next call with one gets 401. */
   revokeTokens(): void {
     this.tokens.clear();
@@ -154,6 +185,7 @@ export class ProviderSimulator {
     const due = this.late.filter((l) => opts.all || l.due <= now);
     this.late = this.late.filter((l) => !due.includes(l));
     for (const l of due) await l.run().catch(() => undefined);
+    if (due.length > 0) this.save?.();
     return due.length;
   }
 
@@ -216,6 +248,7 @@ export class ProviderSimulator {
     sreq.params = match.params;
     if (committing?.kind === 'commit-late') return this.holdLate(committing, match.route, sreq, entry, req);
     const out = await runRoute(match.route, sreq);
+    if (sreq.method !== 'GET' && sreq.method !== 'HEAD') this.save?.();
     out.headers = { ...limit.headers, ...noticeHeaders(this.faults.settings.notices, sreq.path), ...out.headers };
     if (!committing) return finish(out);
     entry.fault = 'commit-then-fail';

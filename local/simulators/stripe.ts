@@ -128,6 +128,16 @@ export class StripeSimulator extends ProviderSimulator {
     return this.events.emit(this.events.create(input.type ?? 'customer.updated', object), input.delivery);
   }
 
+  protected override snapshot(): unknown {
+    return { customers: [...this.customers.values()], saved: [...this.saved.entries()] };
+  }
+
+  protected override restore(data: unknown): void {
+    const d = data as { customers?: StripeCustomer[]; saved?: [string, SavedResult][] };
+    for (const c of d.customers ?? []) this.customers.set(c.id, c);
+    for (const [key, result] of d.saved ?? []) this.saved.set(key, result);
+  }
+
   /** The next `times` requests with this key answer 409, as while another request with it is running. */
   lockKey(key: string, times = 1): void {
     this.locks.set(key, times);

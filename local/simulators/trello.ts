@@ -238,6 +238,16 @@ export class TrelloSimulator extends ProviderSimulator {
 
   private readonly maxCards: number;
 
+  protected override snapshot(): unknown {
+    return { cards: [...this.cards.values()], sequence: this.sequence };
+  }
+
+  protected override restore(data: unknown): void {
+    const d = data as { cards?: TrelloCard[]; sequence?: number };
+    for (const c of d.cards ?? []) this.cards.set(c.id, c);
+    this.sequence = Math.max(this.sequence, d.sequence ?? 0);
+  }
+
   /**
    * Adds `count` cards to a list at once, as other people's work (a big board for tests); each `spacingMs`
    * apart on the simulator's clock, ending now. Returns their ids, oldest first.

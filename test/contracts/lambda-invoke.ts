@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
+import { forward } from './forward';
 
 export type ContractHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -9,9 +10,12 @@ export type ContractHandler = (event: unknown, context: Context) => Promise<unkn
  * Lambda's Invoke over its real wire protocol (REST-JSON, `POST /2015-03-31/functions/{name}/invocations`),
  * enough for the real SDK client: the payload in and out, `X-Amz-Function-Error` with Lambda's error
  * document when the handler throws, ResourceNotFoundException for an unknown function, and
- * TooManyRequestsException when told to throttle. Runs registered handlers in process.
+ * TooManyRequestsException when told to throttle. Runs registered handlers in process. Given an upstream (moto),
+ * every other request goes there, so one endpoint serves a CLI that also finds its function by tags.
  */
 export class LambdaInvokeContract {
+  constructor(private readonly upstream?: string) {}
+
   readonly handlers = new Map<string, ContractHandler>();
   readonly calls: { functionName: string; invocationType?: string; payload: unknown }[] = [];
   /** The next n invocations answer 429 TooManyRequestsException. */
@@ -24,11 +28,7 @@ export class LambdaInvokeContract {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on(
-        'end',
-        () =>
-          void this.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res),
-      );
+      req.on('end', () => void this.route(req, Buffer.concat(chunks), res));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -39,12 +39,22 @@ export class LambdaInvokeContract {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
+  private async route(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const invoke = req.method === 'POST' && /^\/2015-03-31\/functions\/[^/]+\/invocations/.test(req.url ?? '');
+    if (this.upstream && !invoke)
+      return forward(this.upstream, req, body, res).catch((err: Error) => {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: err.message }));
+      });
+    return this.handle(req.method ?? '', req.url ?? '', req.headers, body.toString('utf8'), res);
+  }
+
   private async handle(
     method: string,
     url: string,
     headers: Record<string, string | string[] | undefined>,
     body: string,
-    res: import('node:http').ServerResponse,
+    res: ServerResponse,
   ): Promise<void> {
     const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(url);
     const send = (status: number, out: unknown, extra: Record<string, string> = {}) => {

@@ -1,22 +1,20 @@
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  announceStack,
+  checkoutView,
+  commandsIn,
+  ROOT,
+  runShell,
+  type ShellRun,
+  type Shown,
+  withoutComment,
+} from '../helpers/doc-commands';
+import { opsMain } from '../../bin/ops/main';
+import { runCli } from '../helpers/cli';
 import { testStack } from '../helpers/local-stack';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMMAND_TIMEOUT_MS = 90_000;
 
 /** Commands another file runs; that file must exist and show each string. Keys are whole commands (or `&&` parts). */
@@ -47,16 +45,6 @@ const SHORTENED: Record<string, string> = {
 /** Paths in README's "where things live" that other #18 branches are creating; each goes once it exists. */
 const PENDING_PATHS: string[] = [];
 
-interface Shown {
-  where: string;
-  command: string;
-  aws: boolean;
-}
-
-const SHELL_FENCE = /^\s*```(sh|bash|shell)\s*$/;
-const INLINE_COMMAND = /^(npm run |npx |npm start\b|npm test\b)/;
-const AWS_MARK = /(^|\s)# AWS\b/;
-
 function docFiles(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
@@ -67,34 +55,6 @@ function docFiles(): string[] {
   return ['README.md', ...walk('docs')];
 }
 
-/** Every command line of fenced shell blocks (continuations joined), and inline spans that start like a command. */
-function commandsIn(file: string): Shown[] {
-  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
-  const shown: Shown[] = [];
-  const add = (n: number, text: string) =>
-    shown.push({ where: `${file}:${n + 1}`, command: text, aws: AWS_MARK.test(text) });
-  let fence: 'shell' | 'other' | undefined;
-  let pending = '';
-  lines.forEach((raw, n) => {
-    const line = raw.trim();
-    if (line.startsWith('```')) {
-      fence = fence ? undefined : SHELL_FENCE.test(raw) ? 'shell' : 'other';
-      return;
-    }
-    if (fence === 'shell') {
-      if (line === '' || (line.startsWith('#') && !pending)) return;
-      pending += line.endsWith('\\') ? `${line.slice(0, -1)} ` : line;
-      if (!line.endsWith('\\')) add(n, pending);
-      if (!line.endsWith('\\')) pending = '';
-      return;
-    }
-    if (fence) return;
-    for (const [, span] of raw.matchAll(/`([^`]+)`/g)) if (INLINE_COMMAND.test(span!.trim())) add(n, span!.trim());
-  });
-  return shown;
-}
-
-const withoutComment = (command: string) => command.replace(/\s+#\s.*$/, '').trim();
 const isElsewhere = (command: string) => command.split(/\s+&&\s+/).every((part) => part in RUN_ELSEWHERE);
 const shortened = (command: string) =>
   Object.keys(SHORTENED).find((prefix) => command === prefix || command.startsWith(`${prefix} `));
@@ -136,7 +96,7 @@ function whereThingsLive(): string[] {
   return [...new Set(spans.filter((s) => s.includes('/') || /\.\w+$/.test(s)))];
 }
 
-const shown = docFiles().flatMap(commandsIn);
+const shown = docFiles().flatMap((file) => commandsIn(file));
 
 describe('README.md, the front door', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
@@ -201,23 +161,12 @@ describe('commands shown in README.md and docs/', () => {
       stack = await testStack({ polls: { autoStart: false }, recovery: { autoStart: false } });
       checkout = checkoutView(stack.stack.dataDir);
       const s = stack.stack;
-      const simulators = {
-        ...Object.fromEntries(Object.entries(s.polls?.simulators ?? {}).map(([p, sim]) => [p, sim.url])),
-        ...s.recovery?.baseUrls,
-      };
       // As `npm start` does at once: the first scheduled poll, which sets the checkpoint 3 days back.
       for (const { event } of s.polls!.scheduler.schedules) await s.polls!.scheduler.invoke(event);
-      // What `npm start` writes for the CLIs; this process is the running stack.
-      writeFileSync(
-        join(s.dataDir, 'stack.json'),
-        JSON.stringify({
-          url: s.url,
-          dynamoEndpoint: s.dynamo.endpoint,
-          adminUrl: s.adminUrl,
-          pid: process.pid,
-          simulators,
-        }),
-      );
+      announceStack(s);
+      // One accepted event in the archive, for `ops event github latest`.
+      expect((await runCli(opsMain(), ['send', 'github', '--data-dir', s.dataDir])).code).toBe(0);
+      await s.drained();
     });
     afterAll(async () => {
       rmSync(checkout, { recursive: true, force: true });
@@ -237,39 +186,9 @@ describe('commands shown in README.md and docs/', () => {
   });
 });
 
-/**
- * A folder that looks like this checkout (each top-level entry linked) but whose `.local` is the test stack's data
- * folder, so commands run exactly as shown and find the stack as they would find `npm start`'s.
- */
-function checkoutView(dataDir: string): string {
-  const view = mkdtempSync(join(tmpdir(), 'docs-checkout-'));
-  for (const entry of readdirSync(ROOT)) {
-    if (['.git', '.local', 'cdk.out', 'coverage'].includes(entry)) continue;
-    symlinkSync(join(ROOT, entry), join(view, entry));
-  }
-  symlinkSync(dataDir, join(view, '.local'));
-  return view;
-}
-
-/** Runs one command with bash in its own process group, so a timeout ends every process it started. */
-function run(command: string, cwd: string): Promise<{ command: string; code: number; output: string; ms: number }> {
-  const started = Date.now();
-  // `npm start` serves until stopped, on port 3000 unless told otherwise: only the table's tests run it.
+/** Runs one command as shown; `npm start` serves until stopped, on port 3000 unless told otherwise: only the table's tests run it. */
+function run(command: string, cwd: string): Promise<ShellRun> {
   if (/^npm start\b/.test(command))
     return Promise.resolve({ command, code: -1, output: 'npm start is not run here: list it in RUN_ELSEWHERE', ms: 0 });
-  // Every provider simulated: no real base URL leaks in from the environment.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.endsWith('_BASE_URL') && !k.endsWith('_TOKEN_URL')),
-  );
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), COMMAND_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ command, code: code ?? -1, output, ms: Date.now() - started });
-    });
-  });
+  return runShell(command, cwd, COMMAND_TIMEOUT_MS);
 }

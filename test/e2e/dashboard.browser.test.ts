@@ -236,6 +236,11 @@ describe.skipIf(!HAVE_CHROMIUM)('local dashboard in a browser', () => {
     const run = await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' });
     expect(run?.stopped).toBe('circuit_open');
     await page.waitForSelector(firing(alarm), { timeout: 30_000 });
+    // The provider health panel shows the breaker open, first, with the failures that opened it (as `ops circuit`).
+    const health = '#health tbody tr';
+    await page.waitForSelector(`${health}[data-provider="football"][data-circuit="open"]`, { timeout: 30_000 });
+    expect(await page.getAttribute(`${health}:first-child`, 'data-provider')).toBe('football');
+    expect(await page.textContent(`${health}[data-provider="football"] td:last-child`)).toMatch(/503/);
     // The outbound requests chart shows the 5xx answers that opened it.
     await page.locator('#chart-requests .u-legend', { hasText: 'football 5xx' }).waitFor({ timeout: 30_000 });
 

@@ -93,7 +93,7 @@ describe('blob bucket (claim check and archive)', () => {
     expect(processor).not.toContain('s3:*');
   });
 
-  it('tells both functions the bucket name and outputs it with the queue and DLQ URLs for the ops CLI', () => {
+  it('tells both functions the bucket name, outputs it, and tags it and the queues for the ops CLI instead of one output per queue', () => {
     const vars = (f: { Properties: Record<string, unknown> }) =>
       (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const webhookFns = Object.values(resources('AWS::Lambda::Function')).filter((f) =>
@@ -105,7 +105,16 @@ describe('blob bucket (claim check and archive)', () => {
     const bucket = template.findOutputs('BlobBucketName').BlobBucketName?.Value as { Ref: string };
     expect(resources('AWS::S3::Bucket')[bucket.Ref]).toBeDefined();
     for (const f of webhookFns) expect(vars(f).BLOB_BUCKET).toEqual({ Ref: bucket.Ref });
-    template.hasOutput('QueueUrlgithub', {});
-    template.hasOutput('DlqUrlgithub', {});
+    expect(Object.keys(template.findOutputs('*')).filter((k) => /^(Queue|Dlq)Url/.test(k))).toEqual([]);
+    const tags = (r: { Properties: Record<string, unknown> }) =>
+      Object.fromEntries(((r.Properties.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+    expect(tags(resources('AWS::S3::Bucket')[bucket.Ref]!)).toMatchObject({ 'integration:resource': 'blobs' });
+    const queues = Object.values(resources('AWS::SQS::Queue')).map(tags);
+    expect(queues).toContainEqual(
+      expect.objectContaining({ 'integration:resource': 'webhooks-dlq', 'integration:provider': 'github' }),
+    );
+    expect(queues).toContainEqual(
+      expect.objectContaining({ 'integration:resource': 'webhooks', 'integration:provider': 'github' }),
+    );
   });
 });

@@ -10,7 +10,7 @@ import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
 import { recordKey } from '../../lambdas/core/records';
 import { recoveryStateName } from '../../lambdas/core/provider';
 import { pollKey } from '../../lambdas/core/sync/state';
-import type { TableName } from '../../lambdas/core/tables';
+import { TABLES, type TableName, type TableSpec } from '../../lambdas/core/tables';
 import { entityKey } from '../../lambdas/core/writes/external-ids';
 import { commandKey } from '../../lambdas/core/writes/outcomes';
 import {
@@ -80,6 +80,7 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
   externalIds: (p) => [entityKey({ provider: p, entity: 'card', ref: 'T-1' })],
   commands: (p) => [commandKey(p, 'c-1')],
   apiNotices: (p) => [p],
+  circuits: (p) => [p],
   checkpoints: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
   gaps: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
   quarantine: (p) => [pollKey(p, 'fixtures'), pollKey(p, recoveryStateName('events'))],
@@ -87,7 +88,7 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
 
 /** The `dynamodb:LeadingKeys` patterns a provider's grant on a table must carry (the table's key layout). */
 const keyPatterns = (table: TableName, provider: string): string[] =>
-  table === 'apiNotices' ? [provider] : [`${provider}#*`];
+  (TABLES[table] as TableSpec).providerKey === 'exact' ? [provider] : [`${provider}#*`];
 
 /** The shared table a resource is, by name in lambdas/core/tables.ts. */
 function tableOf(s: StageSynth, resource: string): TableName | undefined {
@@ -151,6 +152,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.externalIds), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']],
         [arn(st.tables.commands), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
       ]);
     case 'poller':
@@ -161,6 +163,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...[...clientSecretNames(def), ...targetSecretNames(def.polls ?? [])].map(
           (n) => [secret(n), READ_SECRET] as [string, string[]],
         ),
@@ -174,6 +177,7 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
         [`${bucket}/payloads/${p}/*`, ['s3:PutObject']],
         ...[...clientSecretNames(def), ...targetSecretNames(def.recover ?? [])].map(
           (n) => [secret(n), READ_SECRET] as [string, string[]],

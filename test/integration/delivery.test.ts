@@ -43,7 +43,10 @@ let ops: LocalOpsTarget;
 
 beforeAll(async () => {
   ({ stack, logs, close } = await testStack({ providers: [github, mapfix, strict] }));
-  ops = new LocalOpsTarget(stack.adminUrl, stack.dataDir);
+  ops = new LocalOpsTarget(
+    { url: stack.url, adminUrl: stack.adminUrl, dynamoEndpoint: stack.dynamo.endpoint, pid: process.pid },
+    stack.dataDir,
+  );
 });
 afterAll(async () => close());
 
@@ -193,7 +196,7 @@ describe('dead letters: list and redrive', () => {
   it('lists dead-lettered messages with their reasons, and redrive gets them processed after the fix', async () => {
     const res = await deliver('strict', sampleGithubIssue({ number: 5, title: 'was rejected' }));
     const listed = await until(async () => {
-      const r = await dlq(ops, 'strict', { limit: 10 });
+      const r = await dlq(ops, { provider: 'strict', kind: 'webhooks' }, { limit: 10 });
       return r.count > 0 ? r : undefined;
     }, 'dead letter');
     expect(listed.messages[0]).toMatchObject({
@@ -205,10 +208,10 @@ describe('dead letters: list and redrive', () => {
     expect(dlqText(listed)).toContain('invalid_payload after 1 attempt(s): issue.labels is not supported yet');
 
     mapping.rejectsEvents = false;
-    const moved = await redrive(ops, 'strict', { wait: true });
+    const moved = await redrive(ops, { provider: 'strict', kind: 'webhooks' }, { wait: true });
     expect(moved).toMatchObject({ moved: 1, status: 'COMPLETED' });
     expect((await until(() => record('strict', 5), 'redriven record'))?.data.title).toBe('was rejected');
-    expect((await dlq(ops, 'strict', { limit: 10 })).count).toBe(0);
+    expect((await dlq(ops, { provider: 'strict', kind: 'webhooks' }, { limit: 10 })).count).toBe(0);
   });
 
   it('works from the command line (its main) against the running stack, with --json', async () => {
@@ -225,6 +228,6 @@ describe('dead letters: list and redrive', () => {
     const { stdout } = await run('redrive', 'github', '--json');
     expect(JSON.parse(stdout)).toMatchObject({ provider: 'github', moved: expect.any(Number), status: 'COMPLETED' });
     const text = await run('dlq', 'github');
-    expect(text.stdout).toMatch(/dead-lettered message\(s\) listed for github on local stack/);
+    expect(text.stdout).toMatch(/dead-lettered message\(s\) listed from the github webhooks DLQ on local stack/);
   });
 });

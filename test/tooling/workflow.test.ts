@@ -83,6 +83,14 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toContain(CFN_LINT_MISSING);
   });
 
+  it('installs moto for the --aws tests, pinned as .ci/run asks for it, and .ci/run fails plainly without it', () => {
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    expect(runs(job('test'))).toMatch(/pip install "moto\[server\]==5\.2\.1"[\s\S]*npm test/);
+    expect(ci).toMatch(
+      /command -v moto_server[\s\S]*pip install "moto\[server\]==5\.2\.1"[\s\S]*exit 1[\s\S]*npm test/,
+    );
+  });
+
   it('on pull requests: cdk diff of the staging stack, after the tests', () => {
     const diff = job('diff-staging');
     expect(diff.if).toContain("github.event_name == 'pull_request'");

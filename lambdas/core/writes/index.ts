@@ -32,3 +32,4 @@ export { resolveCommand, rejectReason, type RejectReason, type Resolved } from '
 export { performWrite, type PerformDeps, type WriteRequest, type WriteResult } from './perform-write';
 export { runCommand, outcomeBase, type RunDeps } from './run-command';
 export { acceptCommand, toCommandMessage, type AcceptDeps, type AcceptRequest, type AcceptResponse } from './accept';
+export { redrivePhases, type DeadCommandMessage, type RedrivePhases } from './redrive-order';

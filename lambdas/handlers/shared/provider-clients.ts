@@ -1,7 +1,9 @@
 import { DynamoEndpointSightings } from '../../adapters/api-notice-store';
+import { DynamoCircuitTransitions } from '../../adapters/circuit-store';
 import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../../adapters/dynamodb';
 import { AwsSecretStore } from '../../adapters/secrets';
 import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
+import { circuitRecorder, type CircuitTransitions } from '../../core/circuit-recorder';
 import {
   createClient,
   createRequestClient,
@@ -26,7 +28,9 @@ export interface ProviderClientOptions {
   fetch?: typeof fetch;
   /** Where endpoints in use and deprecation notices go; default DynamoDB `API_NOTICES_TABLE` when set, else none. */
   notices?: EndpointSightings;
-  /** The function's own DynamoDB client, for that default (else one more client, and connection, per process). */
+  /** Where breaker transitions go; default DynamoDB `CIRCUITS_TABLE` when set, else none. */
+  circuits?: CircuitTransitions;
+  /** The function's own DynamoDB client, for those defaults (else one more client, and connection, per process). */
   doc?: DynamoDBDocumentClient;
 }
 
@@ -39,7 +43,7 @@ export function endpointOverrides(
 }
 
 const clients = new Map<string, RequestClient>();
-const recorders = new Set<ApiNoticeRecorder>();
+const recorders = new Set<Pick<ApiNoticeRecorder, 'settled'>>();
 
 // A one-provider bundle has its provider's auth kind defined (lib/lambda-function.ts): the OAuth token code goes only
 // where it is used. Spelled out as providers/index.ts does, so esbuild folds it; unset (local stack, tests): OAuth.
@@ -55,6 +59,36 @@ function noticeStore(
   if (opts.notices) return opts.notices;
   const table = env[ENV.apiNoticesTable];
   return table ? new DynamoEndpointSightings(opts.doc ?? createDocumentClient(createDynamoClient()), table) : undefined;
+}
+
+function circuitStore(
+  opts: ProviderClientOptions,
+  env: Record<string, string | undefined>,
+): CircuitTransitions | undefined {
+  if (opts.circuits) return opts.circuits;
+  const table = env[ENV.circuitsTable];
+  return table
+    ? new DynamoCircuitTransitions(opts.doc ?? createDocumentClient(createDynamoClient()), table)
+    : undefined;
+}
+
+/** Records the client's breaker transitions where every instance's can be read (`ops circuit`). */
+function recordCircuit(client: RequestClient, opts: ProviderClientOptions, env: Record<string, string | undefined>) {
+  const store = circuitStore(opts, env);
+  if (!store) return;
+  const definition = client.definition;
+  const recorder = circuitRecorder(store, {
+    // The function's name in Lambda: breakers live per instance, and any instance's last word is what ops shows.
+    source: env.AWS_LAMBDA_FUNCTION_NAME ?? `${definition.name}-client`,
+    halfOpenAfterMs: definition.circuitBreaker?.halfOpenAfterMs,
+    onError: (err) =>
+      opts.telemetry.log('warn', 'circuit transition not recorded', {
+        third_party: definition.name,
+        error_message: (err as Error).message,
+      }),
+  });
+  client.onEvent(recorder.listener);
+  recorders.add(recorder);
 }
 
 /** One client per provider and kind per process, built by `create` and wired to the environment. */
@@ -95,6 +129,7 @@ function wired<C extends RequestClient>(
     client.onEvent(recorder.listener);
     recorders.add(recorder);
   }
+  recordCircuit(client, opts, env);
   clients.set(key, client);
   return client;
 }

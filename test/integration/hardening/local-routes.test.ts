@@ -16,7 +16,7 @@ describe('local routes with malformed percent-escapes (#16 point 13)', () => {
     });
     ({ url } = await api.listen(0));
     const queue = () => new LocalQueue({ name: 'q', visibilityTimeoutMs: 1000 });
-    admin = await startAdminApi({ github: { queue: queue(), dlq: queue() } });
+    admin = await startAdminApi({ queues: { webhooks: { github: { queue: queue(), dlq: queue() } } } });
   });
   afterAll(async () => {
     await api.close();

@@ -16,8 +16,10 @@ import { FileSecretStore } from '../../../local/secrets';
 import { FootballSimulator } from '../../../local/simulators';
 import type { CliIO } from '../../../bin/cli/main';
 import { main as syncCommand } from '../../../bin/sync/main';
-import { LambdaInvokeContract } from '../../contracts/lambda-invoke';
+import { type ContractHandler, LambdaInvokeContract } from '../../contracts/lambda-invoke';
 import { MemorySecrets } from '../../helpers/memory';
+import { type Moto, startMoto } from '../../helpers/moto';
+import { MOTO_CREDENTIALS, MOTO_REGION, seedMotoStage } from '../../helpers/moto-stage';
 
 const KEY = 'apisports-cli-test-key-77aa';
 const KEYS = [
@@ -152,7 +154,7 @@ describe('npm run sync (local)', () => {
     expect(await syncCommand(['--provider', 'football', '--to', '2024-08-10'], bad)).toBe(2);
     expect(bad.err.join('')).toContain('--to needs --from');
     expect(await syncCommand(['--provider', 'github'], io())).toBe(2);
-    expect(await syncCommand(['--provider', 'football', '--aws'], io())).toBe(2);
+    expect(await syncCommand(['--provider', 'football', '--function', 'f'], io())).toBe(2);
   });
 
   it('runs as `npm run sync` does: bin/sync.ts, its JSON on stdout and its exit code', async () => {
@@ -182,6 +184,25 @@ describe('npm run sync (local)', () => {
   }, 60_000);
 });
 
+/** The football poller as its Lambda runs it, on the simulator and a local DynamoDB. */
+function footballPoller(dynamo: LocalDynamo): ContractHandler {
+  const client = createClient({
+    definition: football,
+    secrets: new MemorySecrets({ football: { apiKey: KEY } }),
+    time: realTime,
+    baseUrl: sim.url,
+  });
+  const poller = createPollerHandler({
+    registry: getProvider,
+    clientFor: () => client,
+    records: new DynamoRecordStore(dynamo.doc, 'records'),
+    state: new DynamoSyncState(dynamo.doc, { checkpoints: 'checkpoints', gaps: 'gaps', quarantine: 'quarantine' }),
+    telemetry: silentTelemetry,
+    now: Date.now,
+  });
+  return (event, context) => poller(event as PollEvent, context);
+}
+
 describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () => {
   const contract = new LambdaInvokeContract();
   let endpoint: string;
@@ -190,23 +211,7 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
   beforeAll(async () => {
     endpoint = await contract.start();
     dynamo = await startDynamo();
-    const client = createClient({
-      definition: football,
-      secrets: new MemorySecrets({ football: { apiKey: KEY } }),
-      time: realTime,
-      baseUrl: sim.url,
-    });
-    const poller = createPollerHandler({
-      registry: getProvider,
-      clientFor: () => client,
-      records: new DynamoRecordStore(dynamo.doc, 'records'),
-      state: new DynamoSyncState(dynamo.doc, { checkpoints: 'checkpoints', gaps: 'gaps', quarantine: 'quarantine' }),
-      telemetry: silentTelemetry,
-      now: Date.now,
-    });
-    contract.handlers.set('IntegrationStack-PollfootballPoller', (event, context) =>
-      poller(event as PollEvent, context),
-    );
+    contract.handlers.set('IntegrationStack-PollfootballPoller', footballPoller(dynamo));
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
   });
@@ -282,5 +287,50 @@ describe('npm run sync --aws (the deployed poller, through Lambda Invoke)', () =
       ),
     ).toBe(1);
     expect(out.err.join('')).toMatch(/invocation failed: 2024-08-10T00:00:00.000Z: ResourceNotFoundException/);
+  });
+});
+
+describe('npm run sync --aws --stage (the poller found by its tags, as the ops CLI finds resources)', () => {
+  let moto: Moto;
+  let contract: LambdaInvokeContract;
+  let endpoint: string;
+  let dynamo: LocalDynamo;
+  const stage = `synccli${process.pid}`;
+
+  beforeAll(async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', MOTO_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', MOTO_CREDENTIALS.secretAccessKey);
+    moto = await startMoto();
+    const seeded = await seedMotoStage(moto.url, stage, [football]);
+    // moto finds the function by its tags but cannot run it: Invoke is answered here, every other call by moto.
+    contract = new LambdaInvokeContract(moto.url);
+    endpoint = await contract.start();
+    dynamo = await startDynamo();
+    contract.handlers.set(seeded.pollers.football!, footballPoller(dynamo));
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await contract?.stop();
+    await moto?.stop();
+    await dynamo?.close();
+  });
+
+  it("invokes the stage's football poller, found by its tags", async () => {
+    const out = io({ AWS_REGION: MOTO_REGION });
+    const argv = ['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--json', '--aws'];
+    expect(await syncCommand([...argv, '--stage', stage, '--endpoint-url', endpoint], out)).toBe(0);
+    expect(out.err).toEqual([]);
+    expect(JSON.parse(out.out[0]!)).toMatchObject({
+      windows: 1,
+      records_written: expected('2024-08-10', '2024-08-10'),
+    });
+    expect(new Set(contract.calls.map((c) => c.functionName))).toEqual(new Set([`${stage}-football-poller`]));
+  });
+
+  it('names the stage when nothing is tagged with it', async () => {
+    const out = io({ AWS_REGION: MOTO_REGION });
+    const argv = ['--provider', 'football', '--from', '2024-08-10', '--to', '2024-08-10', '--json', '--aws'];
+    expect(await syncCommand([...argv, '--stage', 'nosuchstage', '--endpoint-url', endpoint], out)).toBe(1);
+    expect(out.err.join('')).toMatch(/no resource is tagged stage=nosuchstage/);
   });
 });

@@ -201,7 +201,7 @@ describe('ops: command and commands', () => {
   it('sends a command with `command` and lists outcomes with `commands --provider X --json`', async () => {
     writeFileSync(
       join(stack.dataDir, 'stack.json'),
-      JSON.stringify({ url: stack.url, dynamoEndpoint: stack.dynamo.endpoint }),
+      JSON.stringify({ url: stack.url, adminUrl: stack.adminUrl, dynamoEndpoint: stack.dynamo.endpoint }),
     );
     const sent = await ops([
       'command',

@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
+
+/** A moto_server (AWS APIs on 127.0.0.1) for tests of the `--aws` paths with the real SDK clients. */
+export interface Moto {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const INSTALL = 'pip install "moto[server]==5.2.1"';
+const running = new Set<ChildProcess>();
+// A test run that dies without its afterAll still takes its servers down.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A port nothing listens on now (moto takes it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts `moto_server` on an ephemeral port and waits until it answers; `stop()` ends it (SIGTERM, then SIGKILL).
+ * Give each test file its own names (queues, buckets, tags' stage) or its own server: moto's state is shared.
+ *
+ * @example
+ * const moto = await startMoto();
+ * const sqs = new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials });
+ * await moto.stop();
+ */
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'ENOENT' ? `moto_server is not installed: ${INSTALL}` : err.message)),
+    );
+    child.once('exit', (code) => reject(new Error(`moto_server exited (${code}):\n${stderr}`)));
+  });
+  exited.catch(() => undefined);
+  const up = () =>
+    fetch(`${url}/moto-api/data.json`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  for (const started = Date.now(); ; ) {
+    if (await Promise.race([up(), exited])) break;
+    if (Date.now() - started > 30_000) throw new Error(`moto_server not ready after 30 s:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+      running.delete(child);
+    },
+  };
+}

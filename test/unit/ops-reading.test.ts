@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { archivedEvents, eventOutcome, eventTypeOf } from '../../lambdas/core/event-history';
+import { missedPoll } from '../../lambdas/core/scheduler-dead-letter';
+import { redrivePhases } from '../../lambdas/core/writes';
+import type { ExternalId } from '../../lambdas/core/writes';
+import { trello } from '../../lambdas/providers/trello';
+
+describe('missedPoll', () => {
+  it("reads Lambda's on-failure record and Scheduler's dead letter alike", () => {
+    expect(
+      missedPoll(
+        '{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorType":"Error","errorMessage":"boom"}}',
+      ),
+    ).toEqual({ provider: 'football', poll: 'fixtures', reason: 'Error: boom' });
+    expect(
+      missedPoll('{"provider":"football","poll":"fixtures"}', { ERROR_CODE: 'Throttled', ERROR_MESSAGE: 'slow down' }),
+    ).toEqual({
+      provider: 'football',
+      poll: 'fixtures',
+      reason: 'Throttled: slow down',
+    });
+    expect(missedPoll('not json')).toBeUndefined();
+    expect(missedPoll('{"something":"else"}')).toBeUndefined();
+  });
+});
+
+describe('event history', () => {
+  it("names an event's type as its provider does", () => {
+    expect(eventTypeOf({ 'x-github-event': 'issues' }, '{"action":"opened"}')).toBe('issues.opened');
+    expect(eventTypeOf({ 'x-shopify-topic': 'orders/create' }, '{}')).toBe('orders/create');
+    expect(eventTypeOf({}, '{"type":"event_callback","event":{"type":"message"}}')).toBe('message');
+    expect(eventTypeOf({}, '{"action":{"type":"updateCard"}}')).toBe('updateCard');
+    expect(eventTypeOf({}, '{"type":"customer.updated"}')).toBe('customer.updated');
+    expect(eventTypeOf({}, 'not json')).toBeUndefined();
+  });
+
+  it('counts deliveries (receipts) and receives (archived copies) per event', () => {
+    const copy = (eventId: string, receivedAt: number) => ({
+      provider: 'stripe',
+      eventId,
+      traceId: eventId,
+      receivedAt,
+      headers: {},
+      body: '{"type":"x"}',
+    });
+    const events = archivedEvents([copy('a', 1), copy('a', 1), copy('a', 5), copy('b', 2)]);
+    expect(events.map((e) => [e.eventId, e.receivedAt, e.deliveries, e.receives])).toEqual([
+      ['a', 1, 2, 3],
+      ['b', 2, 1, 1],
+    ]);
+  });
+
+  it('tells the outcome from the DLQ first, then the idempotency record', () => {
+    const dl = {
+      messageId: 'm',
+      sentAt: 0,
+      bodyBytes: 2,
+      attributes: { failureKind: 'invalid_payload', failureReason: 'bad', receiveCount: '1' },
+    };
+    expect(eventOutcome({ deadLetter: dl })).toEqual({
+      status: 'dead-lettered',
+      kind: 'invalid_payload',
+      reason: 'bad',
+      attempts: 1,
+    });
+    expect(
+      eventOutcome({ idempotency: { status: 'COMPLETED', data: { written: 0, stale: 1, duplicate: 0 } } }).status,
+    ).toBe('stale');
+    expect(
+      eventOutcome({ idempotency: { status: 'COMPLETED', data: { written: 0, stale: 0, duplicate: 2 } } }).status,
+    ).toBe('duplicate');
+    expect(eventOutcome({ idempotency: { status: 'INPROGRESS' } })).toEqual({ status: 'processing' });
+    expect(eventOutcome({}).status).toBe('unknown');
+  });
+});
+
+describe('redrivePhases', () => {
+  const idList = '5f3c0a1b2c3d4e5f60718294';
+  const body = (commandId: string, operation: string, input: unknown) =>
+    JSON.stringify({ commandId, provider: 'trello', operation, input });
+  const claims = new Map<string, ExternalId>([
+    [
+      'T-1',
+      {
+        provider: 'trello',
+        entity: 'card',
+        ref: 'T-1',
+        state: 'creating',
+        owner: 'c-1',
+        unconfirmed: 1,
+        updatedAt: '',
+      },
+    ],
+  ]);
+  const externalIds = { get: async (k: { ref: string }) => claims.get(k.ref) };
+  const registry = (name: string) => (name === 'trello' ? trello : undefined);
+
+  it('puts back first the creates that hold their claim, then every other command', async () => {
+    const phases = await redrivePhases(
+      [
+        { messageId: 'm-update', body: body('u-1', 'updateCard', { ref: 'T-1', name: 'b' }) },
+        { messageId: 'm-other-create', body: body('c-2', 'createCard', { ref: 'T-1', idList, name: 'twin' }) },
+        { messageId: 'm-create', body: body('c-1', 'createCard', { ref: 'T-1', idList, name: 'a' }) },
+        { messageId: 'm-junk', body: 'not a command' },
+      ],
+      { registry, externalIds },
+    );
+    expect(phases.claims).toEqual([{ messageId: 'm-create', commandId: 'c-1' }]);
+    expect(phases.rest.map((r) => r.messageId)).toEqual(['m-update', 'm-other-create', 'm-junk']);
+  });
+});
