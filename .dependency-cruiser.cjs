@@ -19,6 +19,9 @@ const LIB_MAY_IMPORT = [
   '^lambdas/core/client/defaults[.]ts$', // client timeouts, for Lambda timeouts
   '^lambdas/core/sync/defaults[.]ts$', // sync defaults, for poller timeouts
   '^lambdas/core/resource-tags[.]ts$', // the tags the ops CLI finds resources by
+  '^lambdas/core/changes/(names|schema)[.]ts$', // change event names and schema (the bus archive, the schema registry)
+  '^lambdas/core/routes/', // the route contract: types, synth-time checks, rule patterns
+  '^lambdas/routes[.]ts$', // the routes as data
 ];
 
 module.exports = {

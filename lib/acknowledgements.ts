@@ -8,13 +8,17 @@ import type { IConstruct } from 'constructs';
  */
 
 /** How a function is invoked decides what a function-level DLQ or reserved concurrency would mean. */
-export type Trigger = 'api' | 'sqs' | 'schedule';
+export type Trigger = 'api' | 'sqs' | 'schedule' | 'stream' | 'event';
 
 const DLQ_REASON: Record<Trigger, string> = {
   api: 'Invoked synchronously by API Gateway: the caller gets the error (providers redeliver webhooks, command callers retry) and nothing is queued to dead-letter; a function DeadLetterConfig applies only to asynchronous invocations.',
   sqs: "Invoked synchronously by its SQS event source mapping: a failed message stays on the source queue, whose redrive policy moves it to the queue's DLQ after maxReceiveCount (the handler dead-letters permanent failures itself); a function DeadLetterConfig applies only to asynchronous invocations.",
   schedule:
     "Invoked asynchronously by EventBridge Scheduler with an on-failure destination (EventInvokeConfig to the provider's scheduler DLQ, AWS's successor to DeadLetterConfig) and the schedule's own DLQ; the rule reads only DeadLetterConfig.",
+  stream:
+    "Invoked synchronously by its DynamoDB Streams event source mapping, whose OnFailure destination is the change DLQ (after bisecting, retries and the stream's record age); a function DeadLetterConfig applies only to asynchronous invocations.",
+  event:
+    "Invoked asynchronously by its EventBridge rule, with an on-failure destination (EventInvokeConfig to the change DLQ, AWS's successor to DeadLetterConfig) and the rule target's own DLQ; the rule reads only DeadLetterConfig.",
 };
 
 const CONCURRENCY_REASON: Record<Trigger, string> = {
@@ -22,6 +26,10 @@ const CONCURRENCY_REASON: Record<Trigger, string> = {
   sqs: "Bounded by its SQS event source mapping's maximum concurrency (AWS's recommended limit for SQS consumers); reserved concurrency below it makes Lambda throttle the poller, which returns messages to the queue, raises their receive count and sends them to the DLQ early.",
   schedule:
     'One run per schedule tick, and a DynamoDB lease per poll keeps two runs from syncing at once; reserved concurrency would take from the account pool and make a manual backfill fail instead of waiting for the lease.',
+  stream:
+    "Bounded by the stream: one batch per shard at a time (parallelization factor 1, which keeps each key's events in order); reserved concurrency below the shard count would hold batches back until their records age out of the stream's 24 hours.",
+  event:
+    "One short invocation per matching change event, which only queues a command: the provider's rate limit applies downstream, at the target's command writer (its mapping's maximum concurrency); reserved concurrency would take from the account pool and turn bursts of changes into throttled retries.",
 };
 
 /**

@@ -10,6 +10,11 @@ import type { Construct } from 'constructs';
 import { BLOBS_ROLE } from '../lambdas/core/resource-tags';
 import { BlobBucket } from './blob-bucket';
 import { tagForOps } from './ops-tags';
+import { type Route, routesFor } from '../lambdas/core/routes/route';
+import { checkRoutes } from '../lambdas/core/routes/validate';
+import { recordFields } from '../lambdas/providers/record-fields';
+import { ROUTES } from '../lambdas/routes';
+import { ChangeEvents } from './change-events';
 import { CommandIntegration, type CommandIntegrationProps } from './command-integration';
 import { integrationApi } from './http-api';
 import { Observability } from './observability/observability';
@@ -50,6 +55,8 @@ export interface IntegrationStackProps extends StackProps {
   oncall?: OnCallProps;
   /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context `runbookBaseUrl`. */
   runbookBaseUrl?: string;
+  /** Routes from change events to commands (default: those of lambdas/routes.ts whose providers the stack has), checked before anything is built. */
+  routes?: readonly Route[];
 }
 
 /**
@@ -86,9 +93,14 @@ export class IntegrationStack extends Stack {
   readonly recoveries: Record<string, RecoveryIntegration> = {};
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
+  /** The change bus (records created or changed), its archive, the stream into it and the routes on it. */
+  readonly changes: ChangeEvents;
 
   constructor(scope: Construct, id: string, props: IntegrationStackProps) {
     super(scope, id, props);
+    const routes = props.routes ?? routesFor(ROUTES, props.providers);
+    // A route naming an unknown provider, record field or operation is a synth error, before anything is built.
+    checkRoutes(routes, { registry: (name) => props.providers.find((p) => p.name === name), fieldsOf: recordFields });
     // Attached first: constructs below read it through StageSettings.of(this).
     this.stage = new StageSettings(props.stage ?? stageConfig(), { removalPolicy: props.removalPolicy }).attach(this);
     this.namespace = props.namespace ?? this.stage.namespace;
@@ -116,6 +128,12 @@ export class IntegrationStack extends Stack {
     for (const provider of props.providers) if (provider.polls?.length) this.addPolls(provider);
     for (const provider of props.providers) if (provider.recover?.length) this.addRecovery(provider);
     for (const provider of props.providers) if (provider.writes) this.addCommands(provider, props);
+    this.changes = new ChangeEvents(this, 'ChangeEvents', {
+      shared: this.shared,
+      archiveRetentionDays: this.stage.config.changeArchiveRetentionDays,
+      routes,
+      commands: this.commands,
+    });
   }
 
   /**

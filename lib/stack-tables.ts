@@ -1,5 +1,5 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { tableRole } from '../lambdas/core/resource-tags';
 import { TABLES, type TableName, type TableSpec } from '../lambdas/core/tables';
@@ -24,6 +24,7 @@ export function specTable(scope: Construct, id: string, spec: TableSpec, removal
     encryption: TableEncryption.AWS_MANAGED,
     timeToLiveAttribute: spec.ttlAttribute,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.pointInTimeRecovery },
+    stream: spec.stream === 'NEW_AND_OLD_IMAGES' ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
     removalPolicy,
   });
   registerKeyLayout(table, spec);

@@ -81,6 +81,8 @@ export const stageSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
+    /** Days the change bus's archive keeps change events for replay (docs/change-events.md). */
+    changeArchiveRetentionDays: z.number().int().positive().default(7),
     /**
      * A customer managed KMS key of the stage's own encrypts its secrets (instead of the account's
      * `aws/secretsmanager`, which every principal of the account may use): reading a secret then also needs
@@ -144,6 +146,7 @@ const STAGE_INPUTS = {
     logRetentionDays: 7,
     throttle: { rateLimit: 20, burstLimit: 40 },
     archiveRetentionDays: 3,
+    changeArchiveRetentionDays: 3,
     // Dev sees forged test traffic on purpose; page only on a flood.
     alarms: { 'signature-rejections': { threshold: 50 } },
   },
@@ -159,6 +162,8 @@ const STAGE_INPUTS = {
     logRetentionDays: 90,
     throttle: { rateLimit: 100, burstLimit: 200 },
     archiveRetentionDays: 14,
+    // Routes' commands can be replayed from a month of changes (a bad route fixed, a target down for days).
+    changeArchiveRetentionDays: 30,
     // Prod gets two months' notice of a sunset: time for a release train.
     sunsetWarningDays: 60,
     // Prod holds the real credentials and data: its own key, access logs, versions and backups (docs/security.md).

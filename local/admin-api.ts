@@ -4,6 +4,7 @@ import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
 import { QUEUE_KINDS, type QueueKind } from '../lambdas/core/resource-tags';
 import { missedPoll } from '../lambdas/core/scheduler-dead-letter';
+import type { LocalChanges } from './changes';
 import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
 import { localRequestRefusal } from './request-guard';
@@ -44,6 +45,8 @@ export interface AdminApiParts {
   queues: Partial<Record<QueueKind, Record<string, AdminQueue>>>;
   /** Runs one poll as its schedule would (ops redrive --queue scheduler). */
   runPoll?(provider: string, poll: string): Promise<unknown>;
+  /** The change DLQ and the bus archive's replay. */
+  changes?: LocalChanges;
 }
 
 /** Every provider's queues of the given kinds, the scheduler DLQ filtered to each poll provider's messages. */
@@ -76,6 +79,8 @@ const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|
  *   POST /_local/queues/{provider}/{kind}/delete          { messageIds } deletes them from the DLQ -> { deleted }
  *   POST /_local/queues/{provider}/messages               { messages: [{ body, attributes }] } -> { enqueued }
  *   POST /_local/polls/{provider}/{poll}/run              runs the poll as its schedule would -> { summary }
+ *   GET  /_local/changes/dlq?limit=N                      the change DLQ (stream and route failures) with reasons
+ *   POST /_local/changes/replay                           { provider?, type?, since? } -> { replayed }: archive to routes
  *
  * @example
  * const admin = await startAdminApi({ queues: { webhooks: queues } });
@@ -117,6 +122,7 @@ async function handle(parts: AdminApiParts, req: IncomingMessage, res: ServerRes
   if (refusal) return send(res, refusal.status, { error: refusal.error });
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (req.method === 'GET' && url.pathname === '/_local/queues') return send(res, 200, depths(parts));
+  if (parts.changes && url.pathname.startsWith('/_local/changes/')) return changesRoute(req, res, url, parts.changes);
   const poll = /^\/_local\/polls\/([^/]+)\/([^/]+)\/run$/.exec(url.pathname);
   if (poll && req.method === 'POST') {
     if (!parts.runPoll) return send(res, 404, { error: 'this stack runs no polls' });
@@ -158,6 +164,24 @@ async function handle(parts: AdminApiParts, req: IncomingMessage, res: ServerRes
     return send(res, 200, { enqueued: messages.length });
   }
   return send(res, 405, { error: 'method_not_allowed' });
+}
+
+/** The change DLQ and archive replay (`npm run ops -- changes --dlq`, `--replay`). */
+async function changesRoute(req: IncomingMessage, res: ServerResponse, url: URL, changes: LocalChanges): Promise<void> {
+  if (url.pathname === '/_local/changes/dlq' && req.method === 'GET') {
+    const limit = Number(url.searchParams.get('limit') ?? 100);
+    const messages = changes.dlq
+      .list()
+      .slice(0, Number.isFinite(limit) ? limit : 100)
+      .map(deadLetter);
+    return send(res, 200, { messages, total: changes.dlq.depth().total });
+  }
+  if (url.pathname === '/_local/changes/replay' && req.method === 'POST') {
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, string | undefined>;
+    const replayed = await changes.bus.replay({ provider: body.provider, type: body.type, since: body.since });
+    return send(res, 200, { replayed });
+  }
+  return send(res, 404, { error: 'not_found' });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -30,6 +30,10 @@ import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
+import { type LocalChanges, type LocalChangesOptions, startLocalChanges } from './changes';
+import { RecordStream } from './record-stream';
+import { type Route, routesFor } from '../lambdas/core/routes/route';
+import { ROUTES } from '../lambdas/routes';
 
 export interface LocalStackOptions {
   port?: number;
@@ -67,6 +71,10 @@ export interface LocalStackOptions {
    * the stack (`npm start` does); off unless given.
    */
   recovery?: LocalRecoveryOptions;
+  /** The routes it runs (default: those of lambdas/routes.ts whose providers it serves). */
+  routes?: readonly Route[];
+  /** Change events: chaos faults on the bus, the stream's retries. */
+  changes?: Pick<LocalChangesOptions, 'busFaults' | 'streamRetries'>;
   /** Take each request's source IP from `X-Forwarded-For` (see LocalApiGateway), to stand for callers elsewhere. */
   trustForwardedFor?: boolean;
 }
@@ -99,6 +107,8 @@ export interface LocalStack {
   polls?: LocalPolls;
   /** Missed-webhook recovery, its schedules and simulators, when `recovery` was given. */
   recovery?: LocalRecovery;
+  /** Change events (the records table's stream into a local bus with an archive) and the routes on it. */
+  changes: LocalChanges;
   /** Resolves when every queue is empty and no batch is running. */
   drained(): Promise<void>;
   /** Stops the event source mappings (queues keep filling), e.g. to measure ingest alone. */
@@ -349,6 +359,64 @@ function watchRecovery(recovery: LocalRecovery, providers: readonly ProviderDefi
   }
 }
 
+/** The running parts a stack's controls act on. */
+interface Running {
+  queues: Record<string, ProviderQueues>;
+  writes: LocalWrites;
+  stream: RecordStream;
+  changes: LocalChanges;
+  mappings: { start(): void; stop(): Promise<void> }[];
+  monitor: LocalMonitor;
+  api: LocalApiGateway;
+  polls?: LocalPolls;
+  recovery?: LocalRecovery;
+  admin: { close(): Promise<void> };
+  dynamo: LocalDynamo;
+  closeLogs(): Promise<void>;
+}
+
+/** drained, pause and resume, stop: over the running parts, in the order they depend on each other. */
+function controls(r: Running): Pick<LocalStack, 'drained' | 'pauseProcessing' | 'resumeProcessing' | 'stop'> {
+  const all = [...Object.values(r.queues), ...Object.values(r.writes.queues)];
+  return {
+    // Changes make commands and commands make no records, but a webhook may still be queued: until all is quiet.
+    drained: async () => {
+      do {
+        await drained(all);
+        await r.changes.drained();
+      } while (all.some(({ queue }) => queue.depth().total > 0) || r.stream.depth > 0);
+    },
+    pauseProcessing: async () => void (await Promise.all(r.mappings.map((m) => m.stop()))),
+    resumeProcessing: () => {
+      for (const m of r.mappings) m.start();
+    },
+    stop: async () => {
+      r.monitor.stop();
+      await r.api.close();
+      await r.polls?.stop();
+      await r.recovery?.stop();
+      await r.admin.close();
+      await Promise.all(r.mappings.map((m) => m.stop()));
+      await r.changes.stop();
+      await r.writes.stop();
+      await r.dynamo.close();
+      await r.closeLogs();
+    },
+  };
+}
+
+/** Change events: the records table's stream into a local bus with the routes on it, and its DLQ watched. */
+function startChanges(
+  opts: LocalStackOptions,
+  deps: Omit<Parameters<typeof startLocalChanges>[0], 'routes'> & { monitor: LocalMonitor },
+): LocalChanges {
+  const { monitor, providers, ...rest } = deps;
+  const routes = opts.routes ?? routesFor(ROUTES, providers);
+  const changes = startLocalChanges({ ...rest, providers, routes, ...opts.changes });
+  monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
+  return changes;
+}
+
 /**
  * The whole stack on one machine: the same handler modules Lambda runs, with API Gateway v2
  * events, SQS semantics, dynalite for DynamoDB, and a file for Secrets Manager.
@@ -369,6 +437,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
   const dynamo = await startDynamo({ dir: opts.memory ? undefined : join(dataDir, 'dynamodb') });
+  // Before anything writes a record: dynalite has no streams, so the local stack makes the records table's.
+  const stream = new RecordStream(dynamo.client, dynamo.tableName('records'));
   const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
   const maxReceiveCount = opts.maxReceiveCount ?? 5;
   const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 30_000;
@@ -383,37 +453,44 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
   const circuits = new DynamoCircuitStore(dynamo.doc, dynamo.tableName('circuits'));
   const names = providers.map((p) => p.name);
-  api.addPage(dashboardPage(monitor, { circuits: async () => providerCircuits(names, await circuits.list()) }));
+  // The change events section reads the changes wired below, once they are.
+  let changesView: (() => ReturnType<LocalChanges['view']>) | undefined;
+  api.addPage(
+    dashboardPage(monitor, {
+      circuits: async () => providerCircuits(names, await circuits.list()),
+      changes: () => changesView?.() ?? { routes: [], recent: [] },
+    }),
+  );
   const { writes, polls, recovery } = await startOutbound(opts, api, queues, { ...deps, secrets, providers });
   addHealthPage(api, queues);
+  const changes = startChanges(opts, { stream, records, writes, providers, dataDir, sink, monitor });
+  changesView = changes.view;
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   recovery?.sendTo(url);
   const admin = await startAdminApi({
     queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),
     runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
+    changes,
   });
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { queue, dlq }] of Object.entries(writes.queues))
     monitor.provider(name).writes({ queue }).queue('command-dlq-not-empty', dlq);
   writes.start();
-  return {
-    ...{ url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes },
-    ...{ polls, recovery },
-    adminUrl: admin.url,
-    drained: () => drained([...Object.values(queues), ...Object.values(writes.queues)]),
-    pauseProcessing: async () => void (await Promise.all(mappings.map((m) => m.stop()))),
-    resumeProcessing: () => {
-      for (const m of mappings) m.start();
-    },
-    stop: async () => {
-      monitor.stop();
-      await api.close();
-      await Promise.all([polls?.stop(), recovery?.stop(), admin.close()]);
-      await Promise.all(mappings.map((m) => m.stop()));
-      await writes.stop();
-      await dynamo.close();
-      await closeLogs();
-    },
+  const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
+  const running = {
+    queues,
+    writes,
+    stream,
+    changes,
+    mappings,
+    monitor,
+    api,
+    polls,
+    recovery,
+    admin,
+    dynamo,
+    closeLogs,
   };
+  return { ...parts, recovery, adminUrl: admin.url, changes, ...controls(running) };
 }

@@ -19,6 +19,7 @@ import { DynamoCircuitTransitions } from '../lambdas/adapters/circuit-store';
 import { DynamoApiNoticeStore } from '../lambdas/adapters/api-notice-store';
 import { EventSourceMapping } from './event-source';
 import { LocalQueue } from './queue';
+import { SlackSimulator } from './simulators/slack';
 import { StripeSimulator } from './simulators/stripe';
 import { TrelloSimulator } from './simulators/trello';
 import type { ProviderSimulator } from './simulators/base';
@@ -50,7 +51,7 @@ export interface CommandQueues {
 
 export interface LocalWrites {
   queues: Record<string, CommandQueues>;
-  simulators: { stripe?: StripeSimulator; trello?: TrelloSimulator };
+  simulators: { stripe?: StripeSimulator; trello?: TrelloSimulator; slack?: SlackSimulator };
   clients: Record<string, Client>;
   externalIds: DynamoExternalIdStore;
   commands: DynamoCommandStore;
@@ -74,6 +75,10 @@ const SIMULATED: Record<
     start: async (s, timeline) =>
       new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token'), timeline }),
     basePath: '',
+  },
+  slack: {
+    start: async (s) => new SlackSimulator({ botToken: await s.get('slack', 'botToken') }),
+    basePath: '/api',
   },
 };
 
@@ -143,8 +148,8 @@ function commandPipeline(
 
 /**
  * Outbound writes on one machine: per provider with writes, a command queue and DLQ, the writer behind
- * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe and
- * Trello get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` point elsewhere.
+ * an SQS event source, and `POST /commands/<provider>` (no IAM locally) to the accept handler. Stripe, Trello and
+ * Slack get their simulators unless `STRIPE_BASE_URL` / `TRELLO_BASE_URL` / `SLACK_BASE_URL` point elsewhere.
  *
  * @example
  * const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, visibilityTimeoutMs: 30_000, maxReceiveCount: 5 });

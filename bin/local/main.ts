@@ -95,8 +95,10 @@ export const main = cliMain(USAGE, async (argv, io) => {
     // Missed-webhook recovery on its schedule; the simulators send their webhooks here (docs/recovery.md).
     recovery: {},
   });
+  const simulated = { ...stack.polls?.simulators, ...stack.writes.simulators };
   const simulators = {
-    ...Object.fromEntries(Object.entries(stack.polls?.simulators ?? {}).map(([n, sim]) => [n, sim.url])),
+    ...Object.fromEntries(Object.entries(simulated).map(([n, sim]) => [n, sim!.url])),
+    // The recovering providers' base URLs (Stripe's `/v1`), which `npm run sync -- --recover` calls.
     ...stack.recovery?.baseUrls,
   };
   // Tells `npm run ops` and `npm run sync` where this running stack listens.

@@ -1,4 +1,5 @@
 // The ops CLI's verbs, one line each (usage lists them in this order's alphabetical sort).
+export { verb as changes } from './changes';
 export { verb as circuit } from './circuit';
 export { commandVerb as command, commandsVerb as commands } from './commands';
 export { verb as dlq } from './dlq';

@@ -237,7 +237,7 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
           ExpressionAttributeValues: { ':prefix': recordKey(provider, type, '') },
         }),
       );
-      for (const item of page.Items ?? []) out.push(parsed(item));
+      for (const item of page.Items ?? []) out.push(storedRecordOf(item));
       start = page.LastEvaluatedKey;
     } while (start && (opts.limit === undefined || out.length < opts.limit));
     return opts.limit === undefined ? out : out.slice(0, opts.limit);
@@ -247,11 +247,17 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: recordKey(provider, type, key) }, ConsistentRead: true }),
     );
-    return res.Item ? parsed(res.Item) : undefined;
+    return res.Item ? storedRecordOf(res.Item) : undefined;
   }
 }
 
-function parsed(item: Record<string, unknown>): StoredRecord {
+/**
+ * A records-table item as a record: `data` parsed from its JSON text, or from its gzip when stored binary.
+ *
+ * @example
+ * const record = storedRecordOf(unmarshall(image)); // record.data is the entity's JSON again
+ */
+export function storedRecordOf(item: Record<string, unknown>): StoredRecord {
   const { data, ...rest } = item as Omit<StoredRecord, 'data'> & { data: string | Uint8Array };
   const text = typeof data === 'string' ? data : gunzipSync(data).toString('utf8');
   return { ...rest, data: JSON.parse(text) as Record<string, unknown> };

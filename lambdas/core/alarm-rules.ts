@@ -76,7 +76,7 @@ export type Measure =
 export type AlarmScope = 'provider' | 'operation' | 'queue' | 'route' | 'function' | 'api';
 
 /** Which part of the stack a rule watches; a provider integration registers the groups it has. */
-export type AlarmGroup = 'client' | 'webhook' | 'sync' | 'writes' | 'platform';
+export type AlarmGroup = 'client' | 'webhook' | 'sync' | 'writes' | 'changes' | 'platform';
 
 export interface AlarmRule {
   /** kebab-case; also the runbook's file name: docs/runbooks/<id>.md. */
@@ -404,6 +404,24 @@ export const ALARM_RULES = [
     evaluationPeriods: 5,
     datapointsToAlarm: 5,
     threshold: 900,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'change-dlq-not-empty',
+    group: 'changes',
+    title: 'Change DLQ not empty',
+    summary:
+      'A record change could not be published as a change event, or a route could not turn one into a command (the target refused it, or it could not be delivered): it waits in the change dead-letter queue with its reason.',
+    scope: 'queue',
+    measure: {
+      kind: 'metric',
+      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+    },
+    unit: 'count',
+    periodSeconds: minute,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 0,
     comparison: 'GreaterThanThreshold',
   },
   {

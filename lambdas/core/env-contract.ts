@@ -20,6 +20,10 @@ export const ENV = {
   checkpointsTable: 'CHECKPOINTS_TABLE',
   gapsTable: 'GAPS_TABLE',
   quarantineTable: 'QUARANTINE_TABLE',
+  /** The stage's change bus (EventBridge): where the change publisher puts change events. */
+  changeBus: 'CHANGE_BUS',
+  /** The route a route function runs, as JSON (checked at synth time). */
+  route: 'ROUTE',
   /** The secret name of the provider's source-IP allow list; set only where a stage switches it on. */
   sourceIpsSecret: 'SOURCE_IPS_SECRET',
   /** The full id of that secret, for the function that refreshes it from the provider's published list. */

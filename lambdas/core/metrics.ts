@@ -57,6 +57,12 @@ export const METRIC = names([
   'CommandsRetried',
   'CommandsReconciled',
   'WritesUnchanged',
+  // change events: put on the bus, dead-lettered (no event can be made); routes: matched, commands queued, refused
+  'ChangesPublished',
+  'ChangesDeadLettered',
+  'RoutesMatched',
+  'RouteCommandsQueued',
+  'RouteCommandsRefused',
 ]);
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});

@@ -10,6 +10,8 @@ export interface TableSpec {
   ttlAttribute?: string;
   /** On for every table: billed by table size (TTL keeps these small) and restores what a bad deploy or script deletes. cdk-nag DDB3 checks it. */
   pointInTimeRecovery: boolean;
+  /** A DynamoDB stream of the table (the records table's feeds change events). */
+  stream?: 'NEW_AND_OLD_IMAGES';
   /** Global secondary indexes (string keys, all attributes projected). */
   indexes?: readonly { name: string; partitionKey: string; sortKey?: string }[];
   /**
@@ -23,8 +25,8 @@ export interface TableSpec {
 export const TABLES = {
   /** Powertools idempotency: `<provider>#webhook-event#<hash>` (processor), `<provider>#command#<hash>` (writer). */
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: true },
-  /** One item per entity: `<provider>#<type>#<key>`. */
-  records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true },
+  /** One item per entity: `<provider>#<type>#<key>`; its stream (old and new item) feeds change events (lib/change-events.ts). */
+  records: { name: 'records', partitionKey: 'pk', pointInTimeRecovery: true, stream: 'NEW_AND_OLD_IMAGES' },
   // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
   externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
   /** One outcome per command: `<provider>#<commandId>` (the attribute keeps its first name, so deployed tables stay). */

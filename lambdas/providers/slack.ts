@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { parsePayload, pick, pickString } from './payload';
 import type { WebhookSamples } from './samples';
+import { slackProblem, slackWrites } from './slack-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Events API envelope: https://api.slack.com/types/event
@@ -100,8 +101,12 @@ export const slack: ProviderDefinition = {
   baseUrl: 'https://slack.com/api',
   auth: { kind: 'bearer', secret: 'botToken' },
   secrets: ['signingSecret', 'botToken'],
-  // Web API tier 3 (most read methods): 50 requests per minute.
+  // conversations.history is Tier 3 (50 a minute) and posting about one a second per channel: 0.8/s keeps under both.
   rateLimit: { requestsPerSecond: 0.8, burst: 5 },
+  // Errors come as HTTP 200 `{ ok: false, error }`, named in the error's message.
+  inspectResponse: slackProblem,
+  // Writes: no idempotency keys; a post is reconciled by our id in its message metadata (slack-writes.ts).
+  writes: slackWrites,
   webhook: {
     scheme: 'slack',
     secret: 'signingSecret',

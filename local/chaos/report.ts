@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChaosResult } from './run';
+import { type RouteFigures, routePassed } from './routes';
 import type { ChaosFigures } from './verify';
 
 /** Which figures the pass condition constrains, and how. */
@@ -51,6 +52,7 @@ export function chaosTable(r: ChaosResult): string {
     `  DynamoDB: ${s.dynamo.writes} writes; ${s.dynamo.failed} attempts failed and retried by the SDK, ${s.dynamo.surfaced} failures past its retries (throttling, internal errors); ${s.dynamo.crashes} processor crashes mid-batch (${s.crashesObserved} invocations timed out)`,
     `  backfill: ${s.backfill.days} days, ${s.backfill.plannedPages} pages once; ${s.backfill.pages} pages fetched in ${s.backfill.runs} runs (${s.backfill.failedRuns} failed), ${s.backfill.http429} 429s, ${s.backfill.retries} retries, ${s.backfill.gapsOpened} gaps opened, ${s.backfill.gapsLeft} left`,
     `  commands: ${s.commands.sent} sent, ${s.commands.accepted} accepted`,
+    `  change events: ${s.changes.published} published, ${s.changes.replayed} replayed to the routes`,
     `  simulator faults:`,
     ...faults,
     `  quarantined fixtures: ${r.details.quarantined}; poison events sent: ${r.details.poisonSent}`,
@@ -72,14 +74,38 @@ export function chaosTable(r: ChaosResult): string {
     lines.push(
       `  unexpected records: ${d.unexpectedRecords.length}, e.g. ${d.unexpectedRecords.slice(0, 3).join(', ')}`,
     );
+  lines.push('', ...routesTable(r.routes));
   lines.push('', `${r.pass ? 'PASS' : 'FAIL'} in ${(r.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
 
-/** `result.json` (exactly the figures), `details.json` (everything else) and `logs.jsonl` (what the stack logged), under `dir`. */
+/** Per route: the changes it matched, the commands it sent, the writes made, duplicates; each must match. */
+function routesTable(routes: RouteFigures[]): string[] {
+  const widths = [22, 8, 9, 7, 10, 11, 6];
+  return [
+    'routes (every change event replayed once at the end; events delivered twice, stream batches put twice)',
+    row(['route', 'matched', 'commands', 'writes', 'refs/found', 'duplicated', 'check'], widths),
+    ...routes.map((f) =>
+      row(
+        [
+          f.route,
+          f.expected === undefined ? f.changes_matched : `${f.changes_matched}/${f.expected}`,
+          f.commands_sent,
+          f.provider_writes,
+          `${f.refs}/${f.resources_found}`,
+          f.duplicated,
+          routePassed(f) ? 'ok' : 'FAIL',
+        ],
+        widths,
+      ),
+    ),
+  ];
+}
+
+/** `result.json` (exactly the figures, and the routes' under `routes`), `details.json` (everything else) and `logs.jsonl` (what the stack logged), under `dir`. */
 export function writeChaosFiles(dir: string, r: ChaosResult, meta: Record<string, unknown>): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'result.json'), `${JSON.stringify(r.figures, null, 2)}\n`);
+  writeFileSync(join(dir, 'result.json'), `${JSON.stringify({ ...r.figures, routes: r.routes }, null, 2)}\n`);
   writeFileSync(
     join(dir, 'details.json'),
     `${JSON.stringify({ ...meta, pass: r.pass, durationMs: r.durationMs, stats: r.stats, details: r.details }, null, 2)}\n`,

@@ -8,6 +8,7 @@ import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { FootballSimulator } from '../simulators/football';
 import type { StoredMessage } from '../queue';
 import type { SecretsFile } from '../secrets';
+import { readArchive } from '../event-bus';
 import { startLocalStack, type LocalStack } from '../stack';
 import { type BackfillOutcome, type BackfillPlan, planBackfill, runBackfill } from './backfill';
 import { injectDynamoFaults, type DynamoFaultStats } from './dynamo-faults';
@@ -18,6 +19,17 @@ import { type ChaosDetails, type ChaosFigures, passed, verify } from './verify';
 import { planWebhooks, type WebhookPlan } from './webhook-plan';
 import { type WebhookSender, webhookSenders } from './webhook-payloads';
 import { planWrites, resourcesByRef, sendCommands, type WritePlan } from './writes';
+import {
+  finishFixtures,
+  planRoutes,
+  replayChanges,
+  type RouteFigures,
+  routeBusFaults,
+  routePassed,
+  type RoutePlan,
+  slackFaults,
+  verifyRoutes,
+} from './routes';
 
 export interface ChaosOptions {
   seed: number;
@@ -43,6 +55,8 @@ export interface ChaosOptions {
   visibilityTimeoutMs?: number;
   /** Gives up waiting for the queues to drain after this long (the figures then show what is missing). */
   drainTimeoutMs?: number;
+  /** Fixtures of the backfill that finish while watched (the football-ft-to-slack route); default pages / 10, at least 4. */
+  finishing?: number;
   onProgress?(line: string): void;
 }
 
@@ -50,6 +64,8 @@ export interface ChaosResult {
   figures: ChaosFigures;
   details: ChaosDetails;
   pass: boolean;
+  /** Per route: changes it matched, commands it sent, provider writes made, duplicates (local/chaos/routes.ts). */
+  routes: RouteFigures[];
   durationMs: number;
   /** What was injected and how the parts fared, for the report. */
   stats: {
@@ -60,6 +76,7 @@ export interface ChaosResult {
     simulatorFaults: Record<string, Record<string, number>>;
     backfill: BackfillOutcome & { plannedPages: number; days: number };
     commands: { sent: number; accepted: number };
+    changes: { published: number; replayed: number };
   };
   /** Every line the stack logged. */
   logLines: string[];
@@ -101,6 +118,7 @@ function chaosDefinitions(): ProviderDefinition[] {
       timeouts: { ...p.timeouts, attemptMs: 1000, callMs: 8000, safetyMarginMs: 1000 },
       circuitBreaker: { ...p.circuitBreaker, halfOpenAfterMs: 1000 },
       ...(p.name === 'football' ? { rateLimit: { requestsPerSecond: 50, burst: 20 } } : {}),
+      ...(p.name === 'slack' ? { rateLimit: { requestsPerSecond: 20, burst: 20 } } : {}),
     };
   });
 }
@@ -112,6 +130,7 @@ interface Plans {
   writes: WritePlan;
   backfill: BackfillPlan;
   senders: WebhookSender[];
+  routes: RoutePlan;
 }
 
 /** The stack as the chaos run needs it: simulators, in-memory DynamoDB, scaled time, every line kept. */
@@ -121,6 +140,7 @@ function startChaosStack(
   footballUrl: string,
   opts: ChaosOptions,
   logLines: string[],
+  rng: Rng,
 ) {
   // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before its timeout.
   const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 20_000;
@@ -138,6 +158,7 @@ function startChaosStack(
     writer: { timeoutMs: Math.round(visibilityTimeoutMs * 0.9), env: {} },
     polls: { autoStart: false },
     env: { FOOTBALL_BASE_URL: footballUrl },
+    changes: { busFaults: routeBusFaults(rng.fork('bus')), streamRetries: { retryDelayMs: 50 } },
   });
 }
 
@@ -177,6 +198,7 @@ function injectFaults(stack: LocalStack, football: FootballSimulator, rng: Rng, 
       writeFaults({ method: 'POST', path: '/1/cards' }),
       every,
     ),
+    slack: slackFaults(stack, rng.fork('slack-faults')),
   };
   return {
     dynamo,
@@ -193,7 +215,7 @@ async function driveTraffic(
   stack: LocalStack,
   plans: Plans,
   rng: Rng,
-  opts: ChaosOptions & { signatures: Set<string>; onSent(n: number): void },
+  opts: ChaosOptions & { signatures: Set<string>; onSent(n: number): void; football: FootballSimulator },
 ) {
   const webhooks = sendWebhooks(plans.webhooks, {
     url: stack.url,
@@ -205,7 +227,11 @@ async function driveTraffic(
     signatures: opts.signatures,
     onProgress: (n) => opts.onSent(n),
   });
-  const backfill = runBackfill(stack.polls!, plans.backfill);
+  // The fixtures the backfill stored in play finish afterwards: the football route's changes.
+  const backfill = runBackfill(stack.polls!, plans.backfill).then(async (outcome) => {
+    await finishFixtures(stack, opts.football, plans.routes);
+    return outcome;
+  });
   const commands = (async () => {
     const first = await sendCommands(stack.url, plans.writes.first, 8);
     while (Object.values(stack.writes.queues).some((q) => q.queue.depth().total > 0)) await sleep(50);
@@ -277,11 +303,22 @@ async function verifyRun(
   });
 }
 
+/** Anything in the change DLQ is unexpected in the run: every route's input is valid, the bus comes back. */
+function changeDeadLetters(stack: LocalStack): ChaosDetails['unexpectedDeadLetters'] {
+  return stack.changes.dlq.list().map((m) => ({
+    queue: 'changes-dlq',
+    id: m.attributes.eventId,
+    kind: m.attributes.failureKind,
+    reason: m.attributes.failureReason,
+  }));
+}
+
 function stats(
   plans: Plans,
   faults: Faults,
   traffic: Awaited<ReturnType<typeof driveTraffic>>,
   logLines: string[],
+  changes: ChaosResult['stats']['changes'],
 ): ChaosResult['stats'] {
   const deliveries: Record<string, number> = {};
   for (const d of plans.webhooks.deliveries) deliveries[d.kind] = (deliveries[d.kind] ?? 0) + 1;
@@ -304,6 +341,27 @@ function stats(
       sent: traffic.commandsSent.length,
       accepted: traffic.commandsSent.filter((c) => c.statuses.some((x) => x >= 200 && x < 300)).length,
     },
+    changes,
+  };
+}
+
+/** What the seed makes the run send: webhooks, the backfill, the fixtures that finish (routes), commands. */
+function chaosPlans(opts: ChaosOptions, rng: Rng, football: FootballSimulator, providers: ProviderDefinition[]): Plans {
+  const senders = webhookSenders(providers);
+  const backfill = planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY);
+  const finishing = opts.finishing ?? Math.max(4, Math.round(opts.pages / 10));
+  return {
+    senders,
+    backfill,
+    routes: planRoutes(football, backfill, rng.fork('routes'), finishing),
+    webhooks: planWebhooks(rng.fork('webhooks'), {
+      senders,
+      events: opts.events,
+      toleranceMs: TOLERANCE_MS,
+      replayMarginMs: opts.replayMarginMs ?? 20_000,
+      oversized: opts.oversized ?? 2,
+    }),
+    writes: planWrites(rng.fork('writes'), opts.writes),
   };
 }
 
@@ -335,42 +393,40 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     faults: invalid,
   });
   await football.listen();
-  const senders = webhookSenders(providers);
-  const plans: Plans = {
-    senders,
-    backfill: planBackfill(football, Date.UTC(2024, 8, 1), opts.pages, PAGE_SIZE, INVALID_EVERY),
-    webhooks: planWebhooks(rng.fork('webhooks'), {
-      senders,
-      events: opts.events,
-      toleranceMs: TOLERANCE_MS,
-      replayMarginMs: opts.replayMarginMs ?? 20_000,
-      oversized: opts.oversized ?? 2,
-    }),
-    writes: planWrites(rng.fork('writes'), opts.writes),
-  };
+  const plans = chaosPlans(opts, rng, football, providers);
   const logLines: string[] = [];
   let stack: LocalStack | undefined;
   let faults: Faults | undefined;
   try {
-    stack = await startChaosStack(dataDir, providers, football.url, opts, logLines);
+    stack = await startChaosStack(dataDir, providers, football.url, opts, logLines, rng);
     faults = injectFaults(stack, football, rng, opts);
     const tick = ticker(stack, plans, football, faults, progress);
     const signatures = new Set<string>();
-    const traffic = await driveTraffic(stack, plans, rng, { ...opts, signatures, onSent: tick.sent });
+    const traffic = await driveTraffic(stack, plans, rng, { ...opts, signatures, onSent: tick.sent, football });
     progress('all traffic sent; waiting for the queues to drain');
     await Promise.race([stack.drained(), sleep(opts.drainTimeoutMs ?? 300_000)]);
+    progress('replaying every change event to the routes');
+    const replayed = await Promise.race([replayChanges(stack), sleep(opts.drainTimeoutMs ?? 300_000).then(() => -1)]);
     tick.stop();
     faults.stop();
     const { figures, details } = await verifyRun(stack, plans, traffic, logLines, signatures);
+    const routes = await verifyRoutes(stack, plans.routes, logLines);
+    details.unexpectedDeadLetters.push(...changeDeadLetters(stack));
     const clean =
       details.unexpectedAnswers.length + details.unexpectedRecords.length + details.unexpectedDeadLetters.length === 0;
-    const pass = passed(figures) && figures.events_applied === figures.events_sent - details.poisonSent && clean;
+    const pass =
+      passed(figures) &&
+      figures.events_applied === figures.events_sent - details.poisonSent &&
+      clean &&
+      routes.every(routePassed);
+    const published = new Set(readArchive(stack.changes.archiveFile).map((e) => e.detail.eventId)).size;
     return {
       figures,
       details,
       pass,
+      routes,
       durationMs: Date.now() - started,
-      stats: stats(plans, faults, traffic, logLines),
+      stats: stats(plans, faults, traffic, logLines, { published, replayed }),
       logLines,
     };
   } finally {

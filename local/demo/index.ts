@@ -3,6 +3,7 @@ import { commandsDemo } from './commands';
 import { footballFaultsDemo } from './football-faults';
 import { githubWebhookDemo } from './github-webhooks';
 import { providerWebhooksDemo } from './provider-webhooks';
+import { routesDemo } from './routes';
 import type { DemoDriver } from './types';
 
 export type { DemoContext, DemoDriver } from './types';
@@ -15,7 +16,8 @@ export interface DemoOptions {
 /**
  * The drivers `npm start` runs, gentle by default (about one request a second in all): signed GitHub
  * webhooks every 2 s (a forged burst every 3 min), another provider's every 3 s (an occasional duplicate
- * or out-of-order one), a Stripe or Trello command every 20 s, and a football simulator fault 30 s in, then every 75 s.
+ * or out-of-order one), a Stripe or Trello command every 20 s, a football simulator fault 30 s in, then every 75 s, and
+ * the routes at work 20 s in, then every 60 s: a GitHub bug becomes a Trello card, a fixture finishing a Slack post.
  *
  * @example
  * const demo = startDemo(stack, defaultDemoDrivers({ speed: 50 }));
@@ -28,6 +30,7 @@ export function defaultDemoDrivers(opts: DemoOptions = {}): DemoDriver[] {
     providerWebhooksDemo({ intervalMs: ms(3000) }),
     commandsDemo({ intervalMs: ms(20_000) }),
     footballFaultsDemo({ everyMs: ms(75_000), firstAfterMs: ms(30_000) }),
+    routesDemo({ everyMs: ms(60_000), firstAfterMs: ms(20_000) }),
   ];
 }
 

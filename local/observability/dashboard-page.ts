@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { ProviderCircuit } from '../../lambdas/core/circuit-recorder';
 import type { LocalMonitor } from './monitor';
 
+/** What the dashboard's change events section shows: each route's counts and the latest events. */
+export interface ChangesView {
+  routes: { name: string; on: string; does: string; matched: number; queued: number; refused: number }[];
+  recent: { time: string; detailType: string; provider: string; key: string; version: number; changed: string[] }[];
+}
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const require = createRequire(import.meta.url);
@@ -22,6 +28,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 /** State the monitor does not hold, read when the page asks: each provider's circuit breaker. */
 export interface DashboardExtras {
   circuits?(): Promise<ProviderCircuit[]>;
+  /** The change events section: each route's counts and the latest events. */
+  changes?(): ChangesView;
 }
 
 async function stateWithExtras(monitor: LocalMonitor, extra: DashboardExtras) {
@@ -37,7 +45,8 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 /**
  * The local dashboard's routes, for LocalApiGateway.addPage: `/_dashboard` (the page) and `/_dashboard/dashboard.js`
  * (its script), `/_dashboard/state` (alarms, summary and chart series as JSON, polled by the page; DashboardState
- * says how it is versioned), `/_dashboard/assets/*` (uPlot) and
+ * says how it is versioned), `/_dashboard/changes` (routes and the latest change events), `/_dashboard/assets/*`
+ * (uPlot) and
  * `/_dashboard/runbooks/<rule>.md` (the runbook each alarm links to).
  *
  * @example
@@ -62,6 +71,8 @@ export function dashboardPage(
       );
       return true;
     }
+    if (path === '/_dashboard/changes')
+      return send(res, 200, 'application/json', JSON.stringify(extra.changes?.() ?? { routes: [], recent: [] }));
     const asset = ASSETS[path.slice('/_dashboard/assets/'.length)];
     if (path.startsWith('/_dashboard/assets/') && asset) return send(res, 200, asset.type, readFileSync(asset.file));
     const runbook = /^\/_dashboard\/runbooks\/([a-z0-9-]+)\.md$/.exec(path)?.[1];

@@ -256,7 +256,8 @@ export class ProviderSimulator {
     this.notify(committing, sreq);
     if (committing.drop === 'reset') return void req.socket.destroy();
     if (committing.drop === 'hang') return;
-    return finish(badGateway(committing.status ?? 502), 'commit-then-fail');
+    const lost = committing.body === undefined ? badGateway(committing.status ?? 502) : committedError(committing);
+    return finish(lost, 'commit-then-fail');
   }
 
   private notify(fault: Fault, req: SimRequest): void {
@@ -264,7 +265,7 @@ export class ProviderSimulator {
   }
 
   /** Trello names the limit that was hit: developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits */
-  private limitedBody(): unknown {
+  protected limitedBody(): unknown {
     return this.faults.settings.rateLimit?.headers === 'trello'
       ? { error: 'API_TOKEN_LIMIT_EXCEEDED', message: 'Rate limit exceeded' }
       : { error: 'rate_limited', message: 'Too many requests' };
@@ -432,6 +433,12 @@ async function runRoute(route: Route, req: SimRequest): Promise<SimResponse> {
     return { status: 500, body: { error: 'simulator_error', message: (err as Error).message } };
   }
 }
+
+// An error body in place of the answer (Slack's HTTP 200 `fatal_error` after the post was stored).
+const committedError = (fault: Extract<Fault, { kind: 'commit-then-fail' }>): SimResponse => ({
+  status: fault.status ?? 200,
+  body: fault.body,
+});
 
 const badGateway = (status: number): SimResponse => ({
   status,

@@ -21,9 +21,10 @@ export type Fault =
   | { kind: 'latency'; ms: number }
   /**
    * The route runs (a create commits, an idempotent response is saved), then the answer is lost: a `status`
-   * (default 502, an HTML gateway page) or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
+   * (default 502, an HTML gateway page), an error `body` in its place (JSON, `status` default 200: Slack's
+   * `{ ok: false, error: 'fatal_error' }`), or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
    */
-  | { kind: 'commit-then-fail'; status?: number; drop?: 'reset' | 'hang' }
+  | { kind: 'commit-then-fail'; status?: number; body?: unknown; drop?: 'reset' | 'hang' }
   /**
    * The answer is lost first (`drop`: `reset` by default, or `hang`) and the route runs `afterMs` later on the
    * simulator's clock: a request the provider was still working on when the client gave up, which commits after

@@ -44,3 +44,4 @@ export {
   type FootballFaultSettings,
   type DriftKnob,
 } from './football';
+export { SlackSimulator, SLACK_SEED, type SlackMessage, type SlackSimulatorOptions, type SlackTiers } from './slack';

@@ -4,6 +4,8 @@ import { createServer as createNetServer } from 'node:net';
 /** A moto_server (AWS APIs on 127.0.0.1) for tests of the `--aws` paths with the real SDK clients. */
 export interface Moto {
   url: string;
+  /** Any keys do for moto; the SDK needs some. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startMoto(): Promise<Moto> {
   }
   return {
     url,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     stop: async () => {
       if (child.exitCode !== null) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));

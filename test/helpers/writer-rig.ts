@@ -9,12 +9,14 @@ import { toCommandMessage } from '../../lambdas/core/writes/accept';
 import type { Command } from '../../lambdas/core/writes/command';
 import { createWriterHandler, type WriterHandler } from '../../lambdas/handlers/command-writer';
 import { stripe as stripeDef } from '../../lambdas/providers/stripe';
+import { slack as slackDef } from '../../lambdas/providers/slack';
 import { trello as trelloDef } from '../../lambdas/providers/trello';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
 import { LocalQueue, type StoredMessage } from '../../local/queue';
 import { StripeSimulator } from '../../local/simulators/stripe';
+import { SlackSimulator } from '../../local/simulators/slack';
 import { TrelloSimulator } from '../../local/simulators/trello';
 import type { ProviderSimulator } from '../../local/simulators/base';
 import { LogCapture } from './log-capture';
@@ -29,10 +31,11 @@ export const SECRETS = {
     token: 'ATTAa9f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a4938271605f4e3d2c1b0a',
     appSecret: 'trello-app-secret-0001',
   },
+  slack: { botToken: 'xoxb-1234567890-0987654321-rigBotTokenValue42', signingSecret: 'slack-signing-secret-0001' },
 };
 export const SECRET_VALUES = Object.values(SECRETS).flatMap((s) => Object.values(s));
 
-type Name = 'stripe' | 'trello';
+type Name = 'stripe' | 'trello' | 'slack';
 
 /** A breaker that stays closed, for tests that need every delivery to reach a failing provider. */
 export const LENIENT_BREAKER = { consecutiveFailures: 100, failureRate: 0.99, window: 100, minimumCalls: 99 };
@@ -41,6 +44,7 @@ export interface WriterRig {
   dynamo: LocalDynamo;
   stripe: StripeSimulator;
   trello: TrelloSimulator;
+  slack: SlackSimulator;
   time: VirtualTime;
   logs: LogCapture;
   events: ClientEvent[];
@@ -61,7 +65,7 @@ export interface WriterRig {
 }
 
 /**
- * The writer handler as Lambda runs it, over dynalite, with Stripe and Trello simulators on 127.0.0.1 and
+ * The writer handler as Lambda runs it, over dynalite, with Stripe, Trello and Slack simulators on 127.0.0.1 and
  * clients on a virtual clock (retries and Retry-After waits take no real time; a hanging request times out
  * at once). Queues have a zero visibility timeout, so a failed command is redelivered on the next `deliver`.
  *
@@ -83,7 +87,8 @@ export async function writerRig(
   });
   const stripe = new StripeSimulator({ secretKey: SECRETS.stripe.secretKey, now: time.now });
   const trello = new TrelloSimulator({ apiKey: SECRETS.trello.apiKey, token: SECRETS.trello.token, now: time.now });
-  const sims: ProviderSimulator[] = [stripe, trello];
+  const slack = new SlackSimulator({ botToken: SECRETS.slack.botToken, now: time.now });
+  const sims: ProviderSimulator[] = [stripe, trello, slack];
   await Promise.all(sims.map((s) => s.listen()));
   // A request the simulator leaves hanging times out at once in virtual time.
   for (const sim of sims)
@@ -98,6 +103,7 @@ export async function writerRig(
   const definitions: Record<Name, ProviderDefinition> = {
     stripe: { ...stripeDef, ...opts.definitions?.stripe },
     trello: { ...trelloDef, ...opts.definitions?.trello },
+    slack: { ...slackDef, ...opts.definitions?.slack },
   };
   const client = (name: Name, baseUrl: string) =>
     createClient({
@@ -110,10 +116,11 @@ export async function writerRig(
   const clients: Record<Name, Client> = {
     stripe: client('stripe', `${stripe.url}/v1`),
     trello: client('trello', trello.url),
+    slack: client('slack', `${slack.url}/api`),
   };
   const queues = {} as WriterRig['queues'];
   const maxReceiveCount = opts.maxReceiveCount ?? 5;
-  for (const name of ['stripe', 'trello'] as const) {
+  for (const name of ['stripe', 'trello', 'slack'] as const) {
     const dlq = new LocalQueue({ name: `${name}-commands-dlq`, visibilityTimeoutMs: 0 });
     queues[name] = {
       dlq,
@@ -145,7 +152,11 @@ export async function writerRig(
       time,
       flush: () => telemetry.flush(),
     });
-  const handlers: Record<Name, WriterHandler> = { stripe: writer('stripe'), trello: writer('trello') };
+  const handlers: Record<Name, WriterHandler> = {
+    stripe: writer('stripe'),
+    trello: writer('trello'),
+    slack: writer('slack'),
+  };
 
   const invoke = async (provider: Name, messages: StoredMessage[]): Promise<SQSBatchResponse> => {
     const { queue } = queues[provider];
@@ -164,6 +175,7 @@ export async function writerRig(
     dynamo,
     stripe,
     trello,
+    slack,
     time,
     logs,
     events,

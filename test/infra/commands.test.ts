@@ -39,9 +39,9 @@ const envOf = (prefix: string) =>
     .Variables;
 
 describe('outbound writes in the stack', () => {
-  it('has writes for stripe and trello only', () => {
-    expect(writers).toEqual(['stripe', 'trello']);
-    expect(Object.keys(stack.commands).sort()).toEqual(['stripe', 'trello']);
+  it('has writes for slack, stripe and trello only', () => {
+    expect(writers).toEqual(['slack', 'stripe', 'trello']);
+    expect(Object.keys(stack.commands).sort()).toEqual(['slack', 'stripe', 'trello']);
     expect(byId('AWS::Lambda::Function', 'Commandsgithub')).toHaveLength(0);
   });
 

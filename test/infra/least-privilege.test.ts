@@ -3,6 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getProvider, providers } from '../../lambdas/providers';
+import { ROUTES } from '../../lambdas/routes';
 import { clientSecretNames, targetSecretNames } from '../../lib/auth-secrets';
 import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
@@ -117,6 +118,17 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
       [arn(st.tables.checkpoints), ['dynamodb:GetItem']],
     ]);
   }
+  // The change publisher serves every provider: the records table's stream in, its bus and the change DLQ out.
+  if (fn.kind === 'change-stream') {
+    return new Map([
+      [
+        `<${s.idOf(st.tables.records)}.StreamArn>`,
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      ],
+      [arn(st.changes.bus), ['events:PutEvents']],
+      [arn(st.changes.dlq), SEND],
+    ]);
+  }
   const p = fn.provider!;
   const secret = (name: string) => `<${s.idOf(st.secrets[p]![name]!)}>`;
   const bucket = arn(st.blobs.bucket);
@@ -154,6 +166,14 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         [arn(st.tables.circuits), ['dynamodb:PutItem']],
         ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+      ]);
+    // A route's function (its PROVIDER is its target's): that command queue, the command outcomes, one record read.
+    case 'change-route':
+      return new Map([
+        [arn(st.commands[p]!.queue), SEND],
+        [arn(st.tables.commands), ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']],
+        [arn(st.tables.records), ['dynamodb:GetItem']],
+        [arn(st.changes.dlq), SEND],
       ]);
     case 'poller':
       return new Map([
@@ -196,6 +216,13 @@ function ownerOf(s: StageSynth, id: string): string | undefined {
   return providers.map((p) => p.name).find((p) => segments.some((seg) => seg.endsWith(`-${p}`)));
 }
 
+/** Whose keys a function's grant on a table is held to: its provider's, but a route's function reads its source's records. */
+function keyOwner(s: StageSynth, fn: FunctionAccess, table: TableName): string {
+  if (table !== 'records' || fn.kind !== 'change-route') return fn.provider!;
+  const name = Object.keys(s.stack.changes.routes).find((n) => s.idOf(s.stack.changes.routes[n]!.fn) === fn.id);
+  return ROUTES.find((r) => r.name === name)!.on.provider;
+}
+
 /**
  * Cross-provider and out-of-place access of any function of a provider, whatever it is (pollers included):
  * queues, secrets and key prefixes of its own provider only; shared tables by their ARN (no index wildcard);
@@ -214,6 +241,8 @@ function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
     switch (r.Type) {
       case 'AWS::SQS::Queue':
       case 'AWS::SecretsManager::Secret':
+        // The change DLQ is shared and holds no provider's data, only keys and reasons (lib/change-events.ts).
+        if (t.id === s.idOf(s.stack.changes.dlq)) break;
         if (ownerOf(s, t.id) !== fn.provider) findings.push(`${where}: another provider's ${r.Type}`);
         break;
       case 'AWS::S3::Bucket':
@@ -223,7 +252,7 @@ function isolationFindings(s: StageSynth, fn: FunctionAccess): string[] {
       case 'AWS::DynamoDB::Table': {
         if (t.rest !== '') findings.push(`${where}: more than the table itself`);
         const table = tableOf(s, resource);
-        const expected = table && JSON.stringify(keyPatterns(table, fn.provider!));
+        const expected = table && JSON.stringify(keyPatterns(table, keyOwner(s, fn, table)));
         for (const condition of fn.conditions.get(resource) ?? [])
           if (JSON.stringify(leadingKeyPatterns(condition)) !== expected)
             findings.push(`${where}: not held to the provider's keys (dynamodb:LeadingKeys)`);
@@ -282,6 +311,8 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     'poller',
     'recovery',
     'records-read',
+    'change-stream',
+    'change-route',
   ])('%s of each provider touches exactly its own resources, with only the actions it needs', (kind) => {
     const fns = ours().filter((f) => f.kind === kind);
     expect(fns.length).toBeGreaterThan(0);
@@ -314,7 +345,7 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
       const table = tableOf(s(), resource)!;
       for (const condition of fn.conditions.get(resource)!)
         expect(leadingKeyPatterns(condition), `${fn.id} (${fn.provider}) -> ${table}`).toEqual(
-          keyPatterns(table, fn.provider!),
+          keyPatterns(table, keyOwner(s(), fn, table)),
         );
     }
   });
@@ -322,12 +353,12 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
   it("lets a provider's grant match every key its own code writes, and no key of any other provider", () => {
     const names = providers.map((p) => p.name);
     for (const fn of ours().filter((f) => f.provider)) {
-      const own = fn.provider!;
-      // Every other provider, and names that share a prefix with this one.
-      const others = [...names.filter((n) => n !== own), `${own}-eu`, `${own}x`, `x${own}`];
       for (const [resource, conditions] of fn.conditions) {
         const table = tableOf(s(), resource);
         if (!table) continue;
+        const own = keyOwner(s(), fn, table);
+        // Every other provider, and names that share a prefix with this one.
+        const others = [...names.filter((n) => n !== own), `${own}-eu`, `${own}x`, `x${own}`];
         for (const condition of conditions) {
           const where = `${fn.id} (${own}) -> ${table}`;
           expect(leadingKeysAllow(condition, KEYS_OF[table](own)), where).toBe(true);

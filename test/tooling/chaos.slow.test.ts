@@ -7,7 +7,7 @@ import { runChaos } from '../../local/chaos/run';
 
 // The chaos run of `npm run chaos`, shorter: a few hundred events, every fault kind, the same checks.
 describe('a short seeded chaos run', () => {
-  it('loses nothing, duplicates nothing, lets nothing forged in, and logs no secret', async () => {
+  it('loses nothing, duplicates nothing, lets nothing forged in, logs no secret, and routes write once', async () => {
     const result = await runChaos({
       seed: 7,
       events: 300,
@@ -43,6 +43,20 @@ describe('a short seeded chaos run', () => {
     expect(result.stats.dynamo.failed).toBeGreaterThan(0);
     expect(result.stats.dynamo.surfaced).toBeGreaterThan(0);
     expect(result.stats.dynamo.crashes).toBeGreaterThan(0);
+    // Routes: every matched change written once at the provider, through duplicate deliveries, a replay and faults.
+    expect(result.routes.map((r) => r.route)).toEqual(['football-ft-to-slack', 'github-bug-to-trello']);
+    for (const r of result.routes) {
+      expect(r.changes_matched, r.route).toBeGreaterThan(0);
+      expect([r.commands_sent, r.provider_writes, r.duplicated], r.route).toEqual([
+        r.changes_matched,
+        r.changes_matched,
+        0,
+      ]);
+      expect(r.resources_found, r.route).toBe(r.refs);
+    }
+    expect(result.routes[0]!.changes_matched).toBe(result.routes[0]!.expected);
+    expect(result.stats.changes.replayed).toBeGreaterThanOrEqual(result.stats.changes.published);
+    expect(result.stats.simulatorFaults.slack).toBeDefined();
     expect(result.pass).toBe(true);
   }, 120_000);
 

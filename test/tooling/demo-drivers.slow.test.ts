@@ -3,6 +3,8 @@ import { startDemo } from '../../local/demo';
 import { commandsDemo } from '../../local/demo/commands';
 import { footballFaultsDemo } from '../../local/demo/football-faults';
 import { providerWebhooksDemo } from '../../local/demo/provider-webhooks';
+import { routesDemo } from '../../local/demo/routes';
+import { SLACK_SEED } from '../../local/simulators/slack';
 import type { DashboardState } from '../../local/observability/monitor';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';
@@ -70,6 +72,31 @@ describe('demo drivers', () => {
     await demo.stop();
     const done = new Set(logs.logs('command done').map((e) => e.provider));
     expect([...done].sort()).toEqual(['stripe', 'trello']);
+  });
+
+  // Before the football faults: their 5xx burst leaves the client's circuit open for a while.
+  it('shows the routes: a GitHub issue opened with the label bug makes one Trello card, a fixture finishing one Slack post', async () => {
+    const say: string[] = [];
+    const demo = startDemo(stack, [routesDemo({ everyMs: 50, firstAfterMs: 1 })], {
+      say: (m) => say.push(m),
+      random: () => 0.5,
+    });
+    const slack = stack.writes.simulators.slack!;
+    const trello = stack.writes.simulators.trello!;
+    const posts = () => slack.messages.get(SLACK_SEED.channels.results)!.filter((m) => m.metadata);
+    await until(
+      () => (posts().length >= 1 && trello.cardsWith('github-issue:').length >= 1 ? true : undefined),
+      'a post and a card',
+    );
+    await demo.stop();
+    await stack.drained();
+    expect(say[0]).toContain('GitHub issue #1000 opened with the label bug');
+    expect(say[1]).toMatch(/fixture \d+ finished 2-1: the football-ft-to-slack route posts one Slack message/);
+    // One card per issue and one post per fixture, however many times the demo ran.
+    const refs = (list: string[]) => list.length === new Set(list).size;
+    expect(refs(trello.cardsWith('github-issue:').map((c) => c.desc.split('\n').at(-1)!))).toBe(true);
+    expect(refs(posts().map((m) => String(m.metadata!.event_payload.ref)))).toBe(true);
+    expect(posts()[0]!.text).toMatch(/^FT: .+ 2-1 .+/);
   });
 
   it('puts faults on the football simulator through /_faults, one episode at a time, and clears them', async () => {
