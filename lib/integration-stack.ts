@@ -22,6 +22,7 @@ import { type OnCallProps, onCallSubscriptions, runbookBaseUrlOf } from './obser
 import { PollIntegration } from './poll-integration';
 import { recordApiNotices } from './provider-calls';
 import { providerResources } from './provider-cost';
+import { RecoveryIntegration } from './recovery-integration';
 import { providerSecrets } from './provider-secrets';
 import { planProviderStacks, ProviderStacks, resourcesIn, STACK_BUDGET, type StackBudget } from './provider-stacks';
 import { RecordsApi } from './records-api';
@@ -64,9 +65,9 @@ export interface IntegrationStackProps extends StackProps {
 
 /**
  * The whole integration stack of one stage: shared tables, secrets, observability, an HTTP API and a bucket;
- * then per provider its webhook path, polls and writes; the records API; and the outputs the ops CLI reads.
- * Providers beyond the base stack's resource budget are built in nested stacks (`Providers-<n>`, lib/provider-stacks.ts),
- * deployed with it; everything shared, every secret and every output stays here.
+ * then per provider its webhook path, polls, missed-event recovery and writes; the records API; and the outputs
+ * the ops CLI reads. Providers beyond the base stack's resource budget are built in nested stacks
+ * (`Providers-<n>`, lib/provider-stacks.ts), deployed with it; everything shared and every output stays here.
  *
  * @example
  * new IntegrationStack(app, stackName('prod'), { providers, stage: stageConfig('prod') });
@@ -93,6 +94,8 @@ export class IntegrationStack extends Stack {
   /** `GET /records/{provider}/{type}` (IAM): last known data with fetch times, whether providers are up or not. */
   readonly records: RecordsApi;
   readonly polls: Record<string, PollIntegration> = {};
+  /** Missed-event recovery per provider with `recover`: its function, schedules and DLQ. */
+  readonly recoveries: Record<string, RecoveryIntegration> = {};
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
   /** Which stack builds each provider's integrations: this one, or one of its nested stacks. */
@@ -133,6 +136,7 @@ export class IntegrationStack extends Stack {
     for (const provider of props.providers) if (provider.webhook) this.addWebhook(provider, props);
     this.records = this.addRecordsApi();
     for (const provider of props.providers) if (provider.polls?.length) this.addPolls(provider);
+    for (const provider of props.providers) if (provider.recover?.length) this.addRecovery(provider);
     for (const provider of props.providers) if (provider.writes) this.addCommands(provider, props);
     this.changes = new ChangeEvents(this, 'ChangeEvents', {
       shared: this.shared,
@@ -319,6 +323,23 @@ export class IntegrationStack extends Stack {
     new CfnOutput(this, `PollerFunction-${provider.name}`, {
       description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
       value: polls.poller.functionName,
+    });
+  }
+
+  private addRecovery(provider: ProviderDefinition): void {
+    const queue = this.webhooks[provider.name]?.queue;
+    if (!queue) throw new Error(`${provider.name} has recoveries but no webhook to feed them into`);
+    const secrets = this.secrets[provider.name] ?? {};
+    const recovery = new RecoveryIntegration(this.providerStacks.scopeOf(provider.name), `Recover-${provider.name}`, {
+      provider,
+      secrets,
+      shared: this.shared,
+      queue,
+    });
+    this.recoveries[provider.name] = recovery;
+    new CfnOutput(this, `RecoveryFunction-${provider.name}`, {
+      description: `npm run sync -- --provider ${provider.name} --recover --aws --function <this>`,
+      value: recovery.fn.functionName,
     });
   }
 

@@ -15,7 +15,9 @@ export const PART_RESOURCES = {
   commands: 16,
   /** Poller (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler role and policy. */
   poller: 9,
-  /** One EventBridge schedule per poll. */
+  /** Recovery function (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler role and policy. */
+  recovery: 9,
+  /** One EventBridge schedule per poll or recovery. */
   schedule: 1,
   /** The provider's health (composite) alarm. */
   health: 1,
@@ -54,6 +56,11 @@ export function providerResources(provider: ProviderDefinition, stage: StageConf
   if (polls > 0) {
     n += PART_RESOURCES.poller + alarms('sync', 'provider') + functionAlarms();
     n += polls * (PART_RESOURCES.schedule + alarms('sync', 'queue'));
+  }
+  const recoveries = provider.recover?.length ?? 0;
+  if (recoveries > 0) {
+    n += PART_RESOURCES.recovery + functionAlarms() + (polls > 0 ? 0 : alarms('sync', 'provider'));
+    n += recoveries * (PART_RESOURCES.schedule + alarms('sync', 'queue'));
   }
   if (provider.writes) n += PART_RESOURCES.commands + alarms('writes', 'provider') + alarms('writes', 'queue');
   if (provider.writes) n += 2 * functionAlarms();
