@@ -115,7 +115,10 @@ export class IntegrationStack extends Stack {
     this.tables = stackTables(this, this.removalPolicy);
     this.backups = this.addBackups();
     this.secretsKey = this.addSecretsKey();
-    const budget = props.stackBudget ?? STACK_BUDGET;
+    const budget = props.stackBudget ?? {
+      ...STACK_BUDGET,
+      base: this.stage.config.stackBaseBudget ?? STACK_BUDGET.base,
+    };
     const later = this.addBaseSecrets(props.providers, budget.secrets);
     this.observability = this.addObservability(props);
     this.api = integrationApi(this, {
