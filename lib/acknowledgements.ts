@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -103,4 +103,17 @@ export function acknowledgeRolePolicies(role: IConstruct): void {
     reason:
       "The role's policy is the one AWS::IAM::Policy CDK's grants write for this role alone, and test/infra/least-privilege.test.ts pins its every action and resource; a customer managed policy per role would hold the same statements in more resources.",
   });
+}
+
+/**
+ * How cdk-nag names `attribute` of `target` in a finding on `from`: `<LogicalId.Arn>` in the same stack; from a
+ * nested stack, the parameter CDK passes it in by (`<referenceto<unique id>Arn>`, CDK's own naming).
+ *
+ * @example
+ * `AwsSolutions-IAM5[Resource::<${nagReference(cfnBucket, 'Arn', role)}>/payloads/github/*]`
+ */
+export function nagReference(target: CfnElement, attribute: string, from: IConstruct): string {
+  const targetStack = Stack.of(target);
+  if (Stack.of(from) === targetStack) return `${targetStack.resolve(target.logicalId)}.${attribute}`;
+  return `referenceto${Names.nodeUniqueId(target.node)}${attribute}`;
 }

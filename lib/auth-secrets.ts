@@ -1,4 +1,5 @@
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ProviderDefinition, SyncSource } from '../lambdas/core/provider';
 
@@ -49,6 +50,34 @@ export function grantSecretReads(
   for (const name of names) {
     const secret = secrets[name];
     if (!secret) throw new Error(`${def.name}: secret ${name} is not declared in secrets`);
-    secret.grantRead(grantee);
+    grantSecretRead(secret, grantee);
   }
+}
+
+/**
+ * `secret.grantRead(grantee)`; for a grantee in another stack than the secret or its key (a provider's nested stack
+ * reading a secret or key of the base), the same actions on the grantee's policy alone: CDK would also name the grantee's role in the key's policy, and
+ * the base's key reading a role of a nested stack that reads the base is a dependency cycle. The key policy trusts
+ * the account's IAM policies, so the grantee's own policy suffices.
+ *
+ * @example
+ * grantSecretRead(secrets.webhookSecret, ingestFn);
+ */
+export function grantSecretRead(secret: ISecret, grantee: IGrantable): void {
+  const key = secret.encryptionKey;
+  const here = 'node' in grantee ? Stack.of(grantee as never) : undefined;
+  if (!here || (here === Stack.of(secret) && (!key || here === Stack.of(key)))) {
+    secret.grantRead(grantee);
+    return;
+  }
+  const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+  Grant.addToPrincipal({ grantee, actions, resourceArns: [secret.secretArn] });
+  if (!key) return;
+  const viaService = { 'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com` };
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:Decrypt'],
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: viaService },
+  });
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import {
 import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import { BLOB_PREFIX, DEFAULT_ARCHIVE_RETENTION_DAYS } from '../lambdas/core/blob-layout';
+import { nagReference } from './acknowledgements';
 
 export interface BlobBucketProps {
   /** Days archived events are kept for replay (default 7). */
@@ -84,11 +85,11 @@ export class BlobBucket extends Construct {
     principal.addToPrincipalPolicy(
       new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(keyPattern)] }),
     );
-    // cdk-nag names the finding by the bucket's logical id, as it renders the resource.
-    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
     if ('node' in principal) {
-      Validations.of(principal as unknown as IConstruct).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${keyPattern}]`,
+      const role = principal as unknown as IConstruct;
+      const bucketArn = nagReference(this.bucket.node.defaultChild as CfnBucket, 'Arn', role);
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketArn}>/${keyPattern}]`,
         reason: `Object keys are made per delivery, so the grant covers one provider's key prefix (${keyPattern}) and nothing else in the bucket.`,
       });
     }

@@ -7,6 +7,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { acknowledgeTrigger } from './acknowledgements';
+import { addRoutes } from './http-api';
 import { HandlerFunction } from './lambda-function';
 import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
@@ -73,7 +74,7 @@ export class CommandIntegration extends Construct {
     });
     monitoring.lambda('command-accept', this.accept);
     this.path = `/commands/${provider.name}`;
-    [this.route] = shared.api.addRoutes({
+    [this.route] = addRoutes(shared.api, this, {
       path: this.path,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.accept),

@@ -1,8 +1,11 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
+  type AddRoutesOptions,
   type CfnStage,
   HttpApi,
-  type HttpRoute,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
   type ThrottleSettings,
@@ -61,6 +64,28 @@ export function integrationApi(scope: Construct, props: HttpApiProps): HttpApi {
 }
 
 const stages = new WeakMap<HttpApi, HttpStage>();
+
+/**
+ * `api.addRoutes(options)` for a construct `owner`: in the API's stack the routes are the API's children, as
+ * they have always been (same logical ids); in a nested stack of providers they are `owner`'s, so the route, its
+ * integration and its Lambda permission stay in that stack with the function they call.
+ *
+ * @example
+ * const [route] = addRoutes(shared.api, this, { path: '/webhooks/acme', methods: [HttpMethod.ANY], integration });
+ */
+export function addRoutes(api: HttpApi, owner: Construct, options: AddRoutesOptions): HttpRoute[] {
+  if (Stack.of(owner) === Stack.of(api)) return api.addRoutes(options);
+  return (options.methods ?? [HttpMethod.ANY]).map(
+    (method) =>
+      new HttpRoute(owner, `${method}${options.path}`, {
+        httpApi: api,
+        routeKey: HttpRouteKey.with(options.path, method),
+        integration: options.integration,
+        authorizer: options.authorizer ?? api.defaultAuthorizer,
+        authorizationScopes: options.authorizationScopes ?? api.defaultAuthorizationScopes,
+      }),
+  );
+}
 
 /** What one route may set on the stage: its own throttling, CloudWatch's detailed (per-route) metrics. */
 export interface RouteSettings {

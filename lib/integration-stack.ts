@@ -21,8 +21,10 @@ import { Observability } from './observability/observability';
 import { type OnCallProps, onCallSubscriptions, runbookBaseUrlOf } from './observability/on-call';
 import { PollIntegration } from './poll-integration';
 import { recordApiNotices } from './provider-calls';
+import { providerResources } from './provider-cost';
 import { RecoveryIntegration } from './recovery-integration';
 import { providerSecrets } from './provider-secrets';
+import { planProviderStacks, ProviderStacks, resourcesIn, STACK_BUDGET, type StackBudget } from './provider-stacks';
 import { RecordsApi } from './records-api';
 import type { ProviderSecrets, SharedParts } from './shared-parts';
 import { type StackTables, stackTables } from './stack-tables';
@@ -55,6 +57,8 @@ export interface IntegrationStackProps extends StackProps {
   oncall?: OnCallProps;
   /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context `runbookBaseUrl`. */
   runbookBaseUrl?: string;
+  /** Resources per stack before providers go into nested stacks (lib/provider-stacks.ts); default STACK_BUDGET. */
+  stackBudget?: StackBudget;
   /** Routes from change events to commands (default: those of lambdas/routes.ts whose providers the stack has), checked before anything is built. */
   routes?: readonly Route[];
 }
@@ -62,7 +66,8 @@ export interface IntegrationStackProps extends StackProps {
 /**
  * The whole integration stack of one stage: shared tables, secrets, observability, an HTTP API and a bucket;
  * then per provider its webhook path, polls, missed-event recovery and writes; the records API; and the outputs
- * the ops CLI reads.
+ * the ops CLI reads. Providers beyond the base stack's resource budget are built in nested stacks
+ * (`Providers-<n>`, lib/provider-stacks.ts), deployed with it; everything shared and every output stays here.
  *
  * @example
  * new IntegrationStack(app, stackName('prod'), { providers, stage: stageConfig('prod') });
@@ -93,6 +98,8 @@ export class IntegrationStack extends Stack {
   readonly recoveries: Record<string, RecoveryIntegration> = {};
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
+  /** Which stack builds each provider's integrations: this one, or one of its nested stacks. */
+  readonly providerStacks: ProviderStacks;
   /** The change bus (records created or changed), its archive, the stream into it and the routes on it. */
   readonly changes: ChangeEvents;
 
@@ -108,9 +115,11 @@ export class IntegrationStack extends Stack {
     this.tables = stackTables(this, this.removalPolicy);
     this.backups = this.addBackups();
     this.secretsKey = this.addSecretsKey();
-    for (const provider of props.providers) {
-      this.secrets[provider.name] = providerSecrets(this, provider, this.stage, this.removalPolicy, this.secretsKey);
-    }
+    const budget = props.stackBudget ?? {
+      ...STACK_BUDGET,
+      base: this.stage.config.stackBaseBudget ?? STACK_BUDGET.base,
+    };
+    const later = this.addBaseSecrets(props.providers, budget.secrets);
     this.observability = this.addObservability(props);
     this.api = integrationApi(this, {
       throttle: props.throttle ?? this.stage.config.throttle,
@@ -120,6 +129,10 @@ export class IntegrationStack extends Stack {
     });
     this.blobs = this.addBlobs(props);
     this.addStageOutputs();
+    // Planned once the shared parts are counted; the alarms below then go where their provider is.
+    this.providerStacks = this.planProviderStacks(props.providers, budget);
+    for (const provider of later) this.addSecrets(provider, this.providerStacks.scopeOf(provider.name));
+    this.monitorProviders(props.providers);
     this.observability.httpApi(this.api);
     this.shared = this.sharedParts();
     // By kind, then provider: alarms and dashboard widgets come out in the order they are added.
@@ -145,6 +158,42 @@ export class IntegrationStack extends Stack {
    */
   recordApiNotices(fn: LambdaFunction & IGrantable, provider: string): void {
     recordApiNotices(fn, provider, this.tables.apiNotices);
+  }
+
+  /**
+   * Each provider's secrets in this stack, in the order listed, while the providers' running cost stays within
+   * `allowance` (every provider this stack can hold, and a few after it); returns the providers after that, whose
+   * secrets go in their nested stack once it is planned.
+   */
+  private addBaseSecrets(providers: readonly ProviderDefinition[], allowance: number): ProviderDefinition[] {
+    let cost = 0;
+    for (const [i, provider] of providers.entries()) {
+      cost += provider.secrets.length + providerResources(provider, this.stage.config);
+      if (cost > allowance) return providers.slice(i);
+      this.addSecrets(provider, this);
+    }
+    return [];
+  }
+
+  private addSecrets(provider: ProviderDefinition, scope: Construct): void {
+    const { stage, removalPolicy, secretsKey } = this;
+    this.secrets[provider.name] = providerSecrets(scope, provider, stage, removalPolicy, secretsKey);
+  }
+
+  /**
+   * Providers in the order listed, in this stack while its budget lasts (what it holds besides secrets, a reserve
+   * for what it makes after them, and each provider's secrets here), the rest in nested stacks.
+   */
+  private planProviderStacks(providers: readonly ProviderDefinition[], budget: StackBudget): ProviderStacks {
+    const secretsHere = Object.values(this.secrets).reduce((n, s) => n + Object.keys(s).length, 0);
+    const costs = providers.map((p) => ({
+      name: p.name,
+      resources: providerResources(p, this.stage.config),
+      secrets: p.secrets.length,
+      secretsInBase: this.secrets[p.name] !== undefined,
+    }));
+    const used = resourcesIn(this) - secretsHere + budget.reserve;
+    return new ProviderStacks(this, planProviderStacks(costs, used, budget));
   }
 
   /** AWS Backup of every table, or why point-in-time recovery alone holds in this stage. */
@@ -176,7 +225,7 @@ export class IntegrationStack extends Stack {
     });
   }
 
-  /** The on-call topic, alarms and dashboard, with outbound-call alarms for every provider. */
+  /** The on-call topic and its key, and the dashboards; alarms come with what they watch. */
   private addObservability(props: IntegrationStackProps): Observability {
     const { config } = this.stage;
     const observability = new Observability(this, 'Observability', {
@@ -190,12 +239,17 @@ export class IntegrationStack extends Stack {
       runbookBaseUrl: props.runbookBaseUrl ?? runbookBaseUrlOf(this),
       removalPolicy: this.removalPolicy,
     });
-    // p95 latency per operation its polls and writes call; missing data never breaches, so idle providers stay OK.
-    for (const provider of props.providers) {
-      const monitoring = observability.provider(provider.name, provider.displayName).client();
+    return observability;
+  }
+
+  /** Every provider's dashboard section and outbound-call alarms, in its stack; p95 latency per operation it calls. */
+  private monitorProviders(providers: readonly ProviderDefinition[]): void {
+    for (const provider of providers) {
+      const home = this.providerStacks.monitoringOf(provider.name);
+      const monitoring = this.observability.provider(provider.name, provider.displayName, home).client();
+      // Missing data never breaches, so idle providers stay OK.
       for (const operation of requestOperations(provider)) monitoring.operation(operation);
     }
-    return observability;
   }
 
   private addBlobs(props: IntegrationStackProps): BlobBucket {
@@ -235,12 +289,13 @@ export class IntegrationStack extends Stack {
 
   private sharedParts(): SharedParts {
     const { api, tables, blobs, observability, namespace, secretsKey } = this;
-    return { api, tables, blobs, observability, namespace, secretPrefix: this.stage.secretPrefix, secretsKey };
+    const { secretPrefix } = this.stage;
+    return { api, tables, blobs, observability, namespace, secretPrefix, secretsKey };
   }
 
   private addWebhook(provider: ProviderDefinition, props: IntegrationStackProps): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const webhook = new WebhookIntegration(this, `Webhook-${provider.name}`, {
+    const webhook = new WebhookIntegration(this.providerStacks.scopeOf(provider.name), `Webhook-${provider.name}`, {
       provider,
       secrets,
       shared: this.shared,
@@ -265,7 +320,8 @@ export class IntegrationStack extends Stack {
 
   private addPolls(provider: ProviderDefinition): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const polls = new PollIntegration(this, `Poll-${provider.name}`, { provider, secrets, shared: this.shared });
+    const scope = this.providerStacks.scopeOf(provider.name);
+    const polls = new PollIntegration(scope, `Poll-${provider.name}`, { provider, secrets, shared: this.shared });
     this.polls[provider.name] = polls;
     new CfnOutput(this, `PollerFunction-${provider.name}`, {
       description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
@@ -277,7 +333,7 @@ export class IntegrationStack extends Stack {
     const queue = this.webhooks[provider.name]?.queue;
     if (!queue) throw new Error(`${provider.name} has recoveries but no webhook to feed them into`);
     const secrets = this.secrets[provider.name] ?? {};
-    const recovery = new RecoveryIntegration(this, `Recover-${provider.name}`, {
+    const recovery = new RecoveryIntegration(this.providerStacks.scopeOf(provider.name), `Recover-${provider.name}`, {
       provider,
       secrets,
       shared: this.shared,
@@ -292,7 +348,7 @@ export class IntegrationStack extends Stack {
 
   private addCommands(provider: ProviderDefinition, props: IntegrationStackProps): void {
     const secrets = this.secrets[provider.name] ?? {};
-    const writes = new CommandIntegration(this, `Commands-${provider.name}`, {
+    const writes = new CommandIntegration(this.providerStacks.scopeOf(provider.name), `Commands-${provider.name}`, {
       provider,
       secrets,
       shared: this.shared,

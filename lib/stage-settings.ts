@@ -38,9 +38,13 @@ export class StageSettings {
     this.namespace = metricsNamespace(config.name);
   }
 
-  /** The stage of `scope`'s stack; undefined outside an IntegrationStack (a construct tested alone). */
+  /** The stage of `scope`'s stack (or of the stack a nested stack sits in); undefined outside an IntegrationStack. */
   static of(scope: IConstruct): StageSettings | undefined {
-    return attached.get(Stack.of(scope));
+    for (let stack: Stack | undefined = Stack.of(scope); stack; stack = stack.nestedStackParent) {
+      const settings = attached.get(stack);
+      if (settings) return settings;
+    }
+    return undefined;
   }
 
   /** Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a log group with the stage's retention and removal policy. */

@@ -81,6 +81,12 @@ export const stageSchema = z
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
+    /**
+     * Resources the base stack may hold before providers go into nested stacks (default 430, lib/provider-stacks.ts).
+     * The stages below keep today's providers in one stack (474 resources, under CloudFormation's 500), so nothing
+     * deployed moves; the next provider goes into a nested stack (docs/deploy.md).
+     */
+    stackBaseBudget: z.number().int().positive().max(485).optional(),
     /** Days the change bus's archive keeps change events for replay (docs/change-events.md). */
     changeArchiveRetentionDays: z.number().int().positive().default(7),
     /**
@@ -141,6 +147,7 @@ export type StageConfig = z.output<typeof stageSchema> & { alarms: AlarmSettings
 const STAGE_INPUTS = {
   dev: {
     name: 'dev',
+    stackBaseBudget: 480,
     removal: 'destroy',
     autoDeleteObjects: true,
     logRetentionDays: 7,
@@ -152,12 +159,14 @@ const STAGE_INPUTS = {
   },
   staging: {
     name: 'staging',
+    stackBaseBudget: 480,
     removal: 'retain',
     logRetentionDays: 14,
     throttle: { rateLimit: 50, burstLimit: 100 },
   },
   prod: {
     name: 'prod',
+    stackBaseBudget: 480,
     removal: 'retain',
     logRetentionDays: 90,
     throttle: { rateLimit: 100, burstLimit: 200 },

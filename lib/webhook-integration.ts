@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
 import { acknowledgeTrigger } from './acknowledgements';
 import { grantSecretReads } from './auth-secrets';
-import { setRouteSettings } from './http-api';
+import { addRoutes, setRouteSettings } from './http-api';
 import { HandlerFunction } from './lambda-function';
 import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { tagForOps } from './ops-tags';
@@ -82,12 +82,13 @@ export class WebhookIntegration extends Construct {
   }
 
   /** The stage's options for this provider's route (lib/stages.ts `webhooks`): its own throttling, an allow list. */
-  private applyStageOptions({ provider, shared }: ProviderIntegrationProps, route: HttpRoute): void {
+  private applyStageOptions({ provider, secrets, shared }: ProviderIntegrationProps, route: HttpRoute): void {
     const options = StageSettings.of(this)?.config.webhooks[provider.name];
     if (options?.throttle) setRouteSettings(shared.api, route, `ANY ${this.path}`, { throttle: options.throttle });
     if (options?.sourceIps)
       this.sourceIps = new WebhookSourceIps(this, 'SourceIps', {
         provider,
+        secrets,
         shared,
         ingest: this.ingest,
         mode: options.sourceIps,
@@ -117,7 +118,7 @@ export class WebhookIntegration extends Construct {
 
   private addRoute({ shared }: ProviderIntegrationProps, id: string): HttpRoute {
     // ANY, so the handler answers 405 for wrong methods and HEAD where a provider probes the URL.
-    const [route] = shared.api.addRoutes({
+    const [route] = addRoutes(shared.api, this, {
       path: this.path,
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration(`${id}Integration`, this.ingest),

@@ -6,14 +6,17 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, SOURCE_IPS_SECRET } from '../lambdas/core/env-contract';
 import { acknowledgeRolePolicies, acknowledgeTrigger } from './acknowledgements';
+import { grantSecretRead } from './auth-secrets';
 import { HandlerFunction } from './lambda-function';
 import { acknowledgeSecret } from './provider-secrets';
-import type { ProviderDefinition, SharedParts } from './shared-parts';
+import type { ProviderDefinition, ProviderSecrets, SharedParts } from './shared-parts';
 import { StageSettings } from './stage-settings';
 
 export interface WebhookSourceIpsProps {
   provider: ProviderDefinition;
   shared: SharedParts;
+  /** The provider's other secrets: the list's secret goes in their stack. */
+  secrets: ProviderSecrets;
   /** The ingest function that enforces the list. */
   ingest: HandlerFunction;
   /** `published`: refreshed hourly from the provider's list; `manual`: kept by the operator. */
@@ -28,7 +31,7 @@ export interface WebhookSourceIpsProps {
  * (the placeholder value), nothing is refused.
  *
  * @example
- * new WebhookSourceIps(this, 'SourceIps', { provider: github, shared, ingest, mode: 'published' });
+ * new WebhookSourceIps(this, 'SourceIps', { provider: github, secrets, shared, ingest, mode: 'published' });
  */
 export class WebhookSourceIps extends Construct {
   readonly secret: Secret;
@@ -39,8 +42,11 @@ export class WebhookSourceIps extends Construct {
     const { provider, shared, ingest } = props;
     const stage = StageSettings.of(this);
     const name = `${shared.secretPrefix}/${provider.name}/${SOURCE_IPS_SECRET}`;
-    // Named like the provider's other secrets (Secret-<provider>-<name>), and so acknowledged like them.
-    this.secret = new Secret(this, `Secret-${provider.name}-${SOURCE_IPS_SECRET}`, {
+    // Named like the provider's other secrets (Secret-<provider>-<name>), acknowledged like them, and kept in the
+    // stack they are in (the base stack, for most providers built in a nested stack).
+    const sibling = Object.values(props.secrets)[0];
+    const home = sibling && Stack.of(sibling) !== Stack.of(this) ? Stack.of(sibling) : this;
+    this.secret = new Secret(home, `Secret-${provider.name}-${SOURCE_IPS_SECRET}`, {
       secretName: stage ? stage.secretName(provider.name, SOURCE_IPS_SECRET) : name,
       description: `${provider.displayName} webhook source-IP allow list: {"ranges":[...]} (docs/security.md)`,
       removalPolicy: stage?.removalPolicy,
@@ -51,7 +57,7 @@ export class WebhookSourceIps extends Construct {
       'Not a credential: a list of the addresses a provider sends webhooks from, kept current by its refresh function or by the operator; rotation does not apply.',
       shared.secretsKey,
     );
-    this.secret.grantRead(ingest);
+    grantSecretRead(this.secret, ingest);
     ingest.addEnvironment(ENV.sourceIpsSecret, SOURCE_IPS_SECRET);
     if (props.mode === 'published') this.refresher = this.refresh(props);
   }

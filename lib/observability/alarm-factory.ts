@@ -51,11 +51,17 @@ const SYMBOL: Record<Comparison, string> = {
  */
 export class AlarmFactory {
   readonly created: CreatedAlarm[] = [];
+  private readonly homes = new Map<string, Construct>();
 
   constructor(
     private readonly scope: Construct,
     private readonly props: AlarmFactoryProps,
   ) {}
+
+  /** Makes `provider`'s alarms in `scope` (its nested stack's) rather than the factory's own. */
+  home(provider: string, scope: Construct): void {
+    this.homes.set(provider, scope);
+  }
 
   /** The alarms created for one provider so far. */
   of(provider: string): Alarm[] {
@@ -68,6 +74,7 @@ export class AlarmFactory {
 
   create(rule: AlarmRule, subject: string, target: AlarmTarget, provider = target.provider): Alarm {
     const slug = subjectSlug(rule.id, subject);
+    const scope = (provider !== undefined && this.homes.get(provider)) || this.scope;
     const label = `${rule.title} (${subject})`;
     const metric = measureMetric(rule.measure, target, this.props.namespace, rule.periodSeconds, label);
     const when = rule.anomalyStdDevs
@@ -88,12 +95,12 @@ export class AlarmFactory {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     };
     const alarm = rule.anomalyStdDevs
-      ? new AnomalyDetectionAlarm(this.scope, slug, {
+      ? new AnomalyDetectionAlarm(scope, slug, {
           ...common,
           stdDevs: rule.anomalyStdDevs,
           comparisonOperator: ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
         })
-      : new Alarm(this.scope, slug, {
+      : new Alarm(scope, slug, {
           ...common,
           threshold: rule.threshold,
           comparisonOperator: OPERATORS[rule.comparison],

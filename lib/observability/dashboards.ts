@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { type CfnDashboard, Dashboard, type IAlarm, type IWidget, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { alarmStatus, LazyWidget } from './dashboard-widgets';
@@ -16,6 +16,9 @@ export interface DashboardsProps {
 interface Page {
   dashboard: Dashboard;
   health: IAlarm[];
+  /** Where the dashboard is: the observability construct, or a nested stack's for that stack's providers. */
+  scope: Construct;
+  providers: number;
 }
 
 /**
@@ -29,14 +32,13 @@ interface Page {
  */
 export class IntegrationDashboards {
   private readonly pages: Page[] = [];
-  private providers = 0;
 
   constructor(
     private readonly scope: Construct,
     private readonly props: DashboardsProps,
     overview: (more: string[]) => IWidget[][],
   ) {
-    const first = this.page();
+    const first = this.page(scope);
     first.dashboard.addWidgets(new LazyWidget(() => overview(this.names.slice(1))));
   }
 
@@ -49,15 +51,15 @@ export class IntegrationDashboards {
     return `${this.props.prefix}-integrations${index === 0 ? '' : `-${index + 1}`}`;
   }
 
-  private page(): Page {
+  private page(scope: Construct): Page {
     const index = this.pages.length;
-    const dashboard = new Dashboard(this.scope, index === 0 ? 'Dashboard' : `Dashboard${index + 1}`, {
+    const dashboard = new Dashboard(scope, index === 0 ? 'Dashboard' : `Dashboard${index + 1}`, {
       dashboardName: this.nameOf(index),
       defaultInterval: Duration.hours(3),
     });
     // cfn-lint 1.51's us-east-1 schema predates dashboard Tags, which CloudFormation and CDK accept (docs/security.md).
     (dashboard.node.defaultChild as CfnDashboard).addMetadata('cfn-lint', { config: { ignore_checks: ['E3002'] } });
-    const page: Page = { dashboard, health: [] };
+    const page: Page = { dashboard, health: [], scope, providers: 0 };
     this.pages.push(page);
     if (index > 0) dashboard.addWidgets(new LazyWidget(() => this.header(index, page)));
     return page;
@@ -72,11 +74,15 @@ export class IntegrationDashboards {
     ];
   }
 
-  /** Adds one provider's section (built at synth) to the dashboard it falls on, with its health alarm. */
-  addProvider(health: IAlarm, section: () => IWidget[][]): void {
-    const index = Math.floor(this.providers / this.props.providersPerDashboard);
-    this.providers += 1;
-    const page = this.pages[index] ?? this.page();
+  /**
+   * Adds one provider's section (built at synth) to the last dashboard, with its health alarm; a full dashboard, or
+   * one in another stack than `scope`'s, starts the next, so a nested stack's providers share dashboards of its own.
+   */
+  addProvider(health: IAlarm, section: () => IWidget[][], scope: Construct = this.scope): void {
+    const last = this.pages[this.pages.length - 1]!;
+    const fits = last.providers < this.props.providersPerDashboard && Stack.of(last.scope) === Stack.of(scope);
+    const page = fits ? last : this.page(scope);
+    page.providers += 1;
     page.health.push(health);
     page.dashboard.addWidgets(new LazyWidget(section));
   }

@@ -135,17 +135,22 @@ export class Observability extends Construct {
     return [...this.health, ...this.factory.created.filter((c) => c.provider === undefined).map((c) => c.alarm)];
   }
 
-  /** The facade of one provider (created on first use; adds the provider's dashboard section). */
-  provider(name: string, displayName = name): ProviderMonitoring {
+  /**
+   * The facade of one provider (created on first use; adds the provider's dashboard section). `home` is where its
+   * alarms, health alarm and dashboard section go, given on first use: this construct unless the provider's
+   * integrations are built in a nested stack (lib/provider-stacks.ts), whose own construct it then is.
+   */
+  provider(name: string, displayName = name, home: Construct = this): ProviderMonitoring {
     let p = this.providers.get(name);
     if (!p) {
       p = new ProviderMonitoring(this, name, displayName);
       this.providers.set(name, p);
+      this.factory.home(name, home);
       const state = p.state;
       const alarms = () => this.factory.of(name);
-      const health = providerHealthAlarm(this, this.prefix, name, alarms);
+      const health = providerHealthAlarm(home, this.prefix, name, alarms);
       this.health.push(health);
-      this.dashboards.addProvider(health, () => providerSection(this.namespace, state, alarms()));
+      this.dashboards.addProvider(health, () => providerSection(this.namespace, state, alarms()), home);
     }
     return p;
   }
