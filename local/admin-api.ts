@@ -80,7 +80,9 @@ const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|
  *   POST /_local/queues/{provider}/messages               { messages: [{ body, attributes }] } -> { enqueued }
  *   POST /_local/polls/{provider}/{poll}/run              runs the poll as its schedule would -> { summary }
  *   GET  /_local/changes/dlq?limit=N                      the change DLQ (stream and route failures) with reasons
- *   POST /_local/changes/replay                           { provider?, type?, since? } -> { replayed }: archive to routes
+ *   POST /_local/changes/dlq/delete                       { messageIds } deletes them from the change DLQ -> { deleted }
+ *   POST /_local/changes/replay                           { provider?, type?, since? } -> { replayed }: archive to routes,
+ *                                                         answered once the routes ran (refusals are in the DLQ by then)
  *
  * @example
  * const admin = await startAdminApi({ queues: { webhooks: queues } });
@@ -176,9 +178,16 @@ async function changesRoute(req: IncomingMessage, res: ServerResponse, url: URL,
       .map(deadLetter);
     return send(res, 200, { messages, total: changes.dlq.depth().total });
   }
+  if (url.pathname === '/_local/changes/dlq/delete' && req.method === 'POST') {
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as { messageIds?: unknown };
+    // Only the ids named: a message that arrived after the operator listed the DLQ stays.
+    if (!Array.isArray(body.messageIds)) return send(res, 400, { error: 'messageIds: an array of message ids' });
+    return send(res, 200, { deleted: body.messageIds.filter((id) => changes.dlq.remove(String(id))).length });
+  }
   if (url.pathname === '/_local/changes/replay' && req.method === 'POST') {
     const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, string | undefined>;
     const replayed = await changes.bus.replay({ provider: body.provider, type: body.type, since: body.since });
+    await changes.bus.drained();
     return send(res, 200, { replayed });
   }
   return send(res, 404, { error: 'not_found' });

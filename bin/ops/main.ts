@@ -18,6 +18,14 @@ function verbLines(): string {
     .join('\n');
 }
 
+/** The verbs that act on the local stack only, as the usage names them: `changes, command and send`. */
+function localOnlyVerbs(): string {
+  const names = Object.entries(VERBS)
+    .filter(([, v]) => v.localOnly)
+    .map(([name]) => name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
+}
+
 export const USAGE = `npm run ops -- <command> [options]
 
 Commands (local stack; start it with npm start):
@@ -25,7 +33,7 @@ ${verbLines()}
 
 Options:
   --data-dir DIR         the local stack's data folder (default .local)
-  --aws                  act on a deployed stage instead (every verb but send and command; AWS
+  --aws                  act on a deployed stage instead (every verb but ${localOnlyVerbs()}; AWS
                          credentials and region from the usual variables or profile)
   --stage NAME           which stage with --aws (default ${DEFAULT_STAGE}); its resources are found by their tags
   --endpoint-url URL     with --aws: send every AWS call there (moto, LocalStack)

@@ -327,6 +327,73 @@ export const routeJunk: Condition = {
   repaired: githubDeliveryLands,
 };
 
+/** A GitHub `issues` delivery as GitHub sends it, signed: the issue's number, title, labels, action and update time. */
+async function deliverIssue(
+  stack: LocalStack,
+  issue: { number: number; title: string; labels: string[]; action: string; updatedAt: number },
+): Promise<void> {
+  const secret = await stack.secrets.get('github', 'webhookSecret');
+  const body = sampleGithubIssue({ ...issue, updatedAt: iso(issue.updatedAt).replace(/\.\d{3}Z$/, 'Z') });
+  (body.issue as { labels: unknown[] }).labels = issue.labels.map((name) => ({ name, color: 'd73a4a' }));
+  const signed = signAs('github', JSON.stringify(body), secret, { headers: { 'x-github-event': 'issues' } });
+  const res = await fetch(`${stack.url}/webhooks/github`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
+  expect(res.status).toBe(200);
+  await stack.drained();
+}
+
+const cardRef = (number: number) => `github-issue:Codertocat/Hello-World#${number}`;
+
+/**
+ * A GitHub issue opened with the label `bug` and no title: the route's Trello card has no name, Trello's writer
+ * refuses the command (400) and it lands in the change DLQ with its reason. Then the fix at the source, which is
+ * GitHub's and no command of on-call's: the issue gets its title (no card: the route acts on `bug` being added),
+ * and the label is removed and added again (one card). The runbook's replay refuses the untitled change again and
+ * writes no second card; its delete empties the DLQ, so the alarm clears.
+ */
+export function changeDeadLetter(): Condition {
+  let bugIssue = 0;
+  const cards = (stack: LocalStack) =>
+    stack.writes.simulators.trello!.cardsWith(`[integration-ref: ${cardRef(bugIssue)}]`);
+  return {
+    async drive({ stack }) {
+      bugIssue = 20_000 + Math.floor(Math.random() * 10_000);
+      const at = Math.floor(Date.now() / 1000) * 1000;
+      const issue = { number: bugIssue, labels: ['bug'] };
+      await deliverIssue(stack, { ...issue, title: '', action: 'opened', updatedAt: at });
+      const reasons = stack.changes.dlq.list().map((m) => m.attributes[ATTR.failureReason]);
+      const refused = /github-bug-to-trello: trello refused the command \(400 .*input\.name/;
+      expect(reasons).toContainEqual(expect.stringMatching(refused));
+      await deliverIssue(stack, { ...issue, title: 'Crash on save', action: 'edited', updatedAt: at + 1000 });
+      expect(cards(stack)).toEqual([]);
+      await deliverIssue(stack, {
+        ...issue,
+        labels: [],
+        title: 'Crash on save',
+        action: 'unlabeled',
+        updatedAt: at + 2000,
+      });
+      await deliverIssue(stack, { ...issue, title: 'Crash on save', action: 'labeled', updatedAt: at + 3000 });
+      return undefined;
+    },
+    async repaired({ stack }, runs) {
+      const replay = runs.find((r) => r.command.includes('changes --replay'));
+      expect(replay?.output).toMatch(/replayed [1-9]\d* change event\(s\) to the routes/);
+      // The delete ran after the replay had refused the untitled change again: its dead letter and the first.
+      const deleted = runs.find((r) => r.command.includes('changes --dlq --delete'));
+      expect(deleted?.output.match(/refused the command \(400/g)?.length).toBeGreaterThanOrEqual(2);
+      await stack.drained();
+      expect(stack.changes.dlq.depth().total).toBe(0);
+      expect(cards(stack).map((c) => c.name)).toEqual(['Crash on save']);
+      const commands = (await stack.writes.commands.list('trello')).filter((o) => o.ref === cardRef(bugIssue));
+      expect(commands.map((o) => o.status)).toEqual(['succeeded']);
+    },
+  };
+}
+
 /**
  * Trello writers held (as a disabled event source or a throttled writer holds them) while commands queue: the
  * backlog and the oldest command's age grow. Once the writers run again (the mitigation, which has no local
@@ -368,6 +435,7 @@ export const RUNBOOKS: Record<string, RunbookEntry> = {
   'api-route-4xx-rate': { condition: routeJunk },
   'api-route-throttled': { condition: routeThrottled },
   'api-sunset-soon': { noCondition: 'the repair is a code change and a deploy; versions shows the notices either way' },
+  'change-dlq-not-empty': { condition: changeDeadLetter() },
   'circuit-open': { condition: footballCircuitOpen },
   'command-dlq-not-empty': { condition: commandDeadLetters },
   'command-queue-age': { condition: heldWriters },

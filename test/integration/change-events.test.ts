@@ -177,8 +177,47 @@ describe('npm run ops -- changes', () => {
     expect(stack.writes.simulators.trello!.cards.size).toBe(cards);
   });
 
-  it('refuses a bad --since, and --aws, with one line and the usage', async () => {
+  it('deletes the change DLQ as it lists it: --dry-run keeps it, --message-id one, then the rest', async () => {
+    // The replay above answered once the routes ran: the untitled issue's change was refused again by then.
+    const ids = stack.changes.dlq.list().map((m) => m.messageId);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    // The admin API deletes only ids it is given: never "everything", which would take a message listed by no one.
+    const unnamed = await fetch(`${stack.adminUrl}/_local/changes/dlq/delete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(unnamed.status).toBe(400);
+    const dry = await run('--dlq', '--delete', '--dry-run');
+    expect(dry.stdout).toContain(ids[0]);
+    expect(dry.stdout.trim().split('\n').at(-1)).toBe(`would delete ${ids.length} message(s) from the change DLQ`);
+    expect(stack.changes.dlq.depth().total).toBe(ids.length);
+    const missing = await run('--dlq', '--delete', '--message-id', 'no-such-message');
+    expect([missing.code, missing.stdout.trim().split('\n').at(-1)]).toEqual([
+      1,
+      'no message no-such-message in the change DLQ',
+    ]);
+    const one = JSON.parse((await run('--dlq', '--delete', '--message-id', ids[0]!, '--json')).stdout);
+    expect(one).toMatchObject({ dryRun: false, deleted: 1, messages: [{ messageId: ids[0] }] });
+    expect(stack.changes.dlq.list().map((m) => m.messageId)).toEqual(ids.slice(1));
+    const rest = await run('--dlq', '--delete');
+    expect([rest.code, rest.stdout.trim().split('\n').at(-1)]).toEqual([
+      0,
+      `deleted ${ids.length - 1} message(s) from the change DLQ`,
+    ]);
+    expect(stack.changes.dlq.depth().total).toBe(0);
+    expect((await run('--dlq')).stdout.trim()).toBe('0 change(s) in the change DLQ');
+  });
+
+  it('refuses a bad --since, --delete without --dlq, a lone --message-id, and --aws, with one line and the usage', async () => {
     expect((await run('--since', 'yesterday')).code).toBe(2);
-    expect((await run('--aws')).stderr.split('\n')[0]).toContain('reads the local archive');
+    const first = async (...args: string[]) => {
+      const r = await run(...args);
+      return [r.code, r.stderr.split('\n')[0]];
+    };
+    expect(await first('--delete')).toEqual([2, '--delete deletes from the change DLQ: add --dlq']);
+    expect(await first('--dlq', '--message-id', 'x')).toEqual([2, '--message-id goes with --dlq --delete']);
+    expect(await first('--dlq', '--dry-run')).toEqual([2, '--dry-run goes with --dlq --delete']);
+    expect(await first('--aws')).toEqual([2, 'changes acts on the local stack only: drop --aws']);
   });
 });
