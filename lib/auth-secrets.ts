@@ -1,6 +1,6 @@
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ProviderDefinition } from '../lambdas/core/provider';
+import type { ProviderDefinition, SyncSource } from '../lambdas/core/provider';
 
 /**
  * The secrets a provider's outbound client reads: its credentials and any `{name}` in its base URL.
@@ -21,6 +21,16 @@ export function clientSecretNames(def: ProviderDefinition): string[] {
           : [];
   const placeholders = [...def.baseUrl.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!);
   return [...new Set([...names, ...placeholders])];
+}
+
+/**
+ * The secrets that list the targets of polls or recoveries run per target (Trello's `boards`, GitHub's `hooks`).
+ *
+ * @example
+ * targetSecretNames(github.recover!) // ['hooks']
+ */
+export function targetSecretNames(sources: readonly Pick<SyncSource, 'targets'>[]): string[] {
+  return [...new Set(sources.flatMap((s) => (s.targets ? [s.targets.secret] : [])))];
 }
 
 /**

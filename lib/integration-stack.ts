@@ -21,6 +21,7 @@ import { Observability } from './observability/observability';
 import { type OnCallProps, onCallSubscriptions, runbookBaseUrlOf } from './observability/on-call';
 import { PollIntegration } from './poll-integration';
 import { recordApiNotices } from './provider-calls';
+import { RecoveryIntegration } from './recovery-integration';
 import { providerSecrets } from './provider-secrets';
 import { RecordsApi } from './records-api';
 import type { ProviderSecrets, SharedParts } from './shared-parts';
@@ -60,7 +61,8 @@ export interface IntegrationStackProps extends StackProps {
 
 /**
  * The whole integration stack of one stage: shared tables, secrets, observability, an HTTP API and a bucket;
- * then per provider its webhook path, polls and writes; the records API; and the outputs the ops CLI reads.
+ * then per provider its webhook path, polls, missed-event recovery and writes; the records API; and the outputs
+ * the ops CLI reads.
  *
  * @example
  * new IntegrationStack(app, stackName('prod'), { providers, stage: stageConfig('prod') });
@@ -87,6 +89,8 @@ export class IntegrationStack extends Stack {
   /** `GET /records/{provider}/{type}` (IAM): last known data with fetch times, whether providers are up or not. */
   readonly records: RecordsApi;
   readonly polls: Record<string, PollIntegration> = {};
+  /** Missed-event recovery per provider with `recover`: its function, schedules and DLQ. */
+  readonly recoveries: Record<string, RecoveryIntegration> = {};
   /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
   readonly commands: Record<string, CommandIntegration> = {};
   /** The change bus (records created or changed), its archive, the stream into it and the routes on it. */
@@ -122,6 +126,7 @@ export class IntegrationStack extends Stack {
     for (const provider of props.providers) if (provider.webhook) this.addWebhook(provider, props);
     this.records = this.addRecordsApi();
     for (const provider of props.providers) if (provider.polls?.length) this.addPolls(provider);
+    for (const provider of props.providers) if (provider.recover?.length) this.addRecovery(provider);
     for (const provider of props.providers) if (provider.writes) this.addCommands(provider, props);
     this.changes = new ChangeEvents(this, 'ChangeEvents', {
       shared: this.shared,
@@ -265,6 +270,23 @@ export class IntegrationStack extends Stack {
     new CfnOutput(this, `PollerFunction-${provider.name}`, {
       description: `npm run sync -- --provider ${provider.name} --aws --function <this>`,
       value: polls.poller.functionName,
+    });
+  }
+
+  private addRecovery(provider: ProviderDefinition): void {
+    const queue = this.webhooks[provider.name]?.queue;
+    if (!queue) throw new Error(`${provider.name} has recoveries but no webhook to feed them into`);
+    const secrets = this.secrets[provider.name] ?? {};
+    const recovery = new RecoveryIntegration(this, `Recover-${provider.name}`, {
+      provider,
+      secrets,
+      shared: this.shared,
+      queue,
+    });
+    this.recoveries[provider.name] = recovery;
+    new CfnOutput(this, `RecoveryFunction-${provider.name}`, {
+      description: `npm run sync -- --provider ${provider.name} --recover --aws --function <this>`,
+      value: recovery.fn.functionName,
     });
   }
 

@@ -1,23 +1,15 @@
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Duration } from 'aws-cdk-lib';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CLIENT_DEFAULTS } from '../lambdas/core/client/defaults';
 import { ENV } from '../lambdas/core/env-contract';
-import { SYNC_DEFAULTS } from '../lambdas/core/sync/defaults';
-import type { ProviderDefinition } from '../lambdas/core/provider';
 import { POLLER_ROLE } from '../lambdas/core/resource-tags';
-import { acknowledgeRolePolicies, acknowledgeTrigger } from './acknowledgements';
-import { HandlerFunction } from './lambda-function';
+import type { HandlerFunction } from './lambda-function';
 import { tagForOps } from './ops-tags';
-import { allowProviderCalls } from './provider-calls';
+import { scheduleInvocations } from './scheduled-invocations';
 import type { ProviderIntegrationProps } from './shared-parts';
+import { SYNC_MEMORY_MB, schedulerDlq, syncFunction } from './sync-function';
 import { grantProviderItems, type ItemAction } from './table-grants';
-import { deadLetterQueue } from './work-queue';
 
 export interface PollIntegrationProps extends ProviderIntegrationProps {
   /** Where failed schedule deliveries and failed runs go; default: a DLQ of this provider's own. */
@@ -28,28 +20,7 @@ export interface PollIntegrationProps extends ProviderIntegrationProps {
 }
 
 /** The poller's memory (MB): a run holds pages and a window's records. */
-export const POLLER_MEMORY_MB = 512;
-
-/**
- * The poller's timeout (s): the longest of the provider's polls' `timeoutSeconds`; a synth error unless it leaves
- * room for one attempt and the run's margins, within Lambda's 900 s.
- */
-function pollerTimeoutSeconds(provider: ProviderDefinition): number {
-  const polls = provider.polls ?? [];
-  if (polls.length === 0) throw new Error(`${provider.name} has no polls`);
-  const timeoutSeconds = Math.max(...polls.map((p) => p.timeoutSeconds ?? SYNC_DEFAULTS.timeoutSeconds));
-  const minimum =
-    (provider.timeouts?.attemptMs ?? CLIENT_DEFAULTS.attemptMs) +
-    (provider.timeouts?.safetyMarginMs ?? CLIENT_DEFAULTS.safetyMarginMs) +
-    SYNC_DEFAULTS.stopMarginMs +
-    SYNC_DEFAULTS.writeReserveMs;
-  if (timeoutSeconds * 1000 < minimum || timeoutSeconds > 900) {
-    throw new Error(
-      `${provider.name}: a poller timeout of ${timeoutSeconds} s must be between ${Math.ceil(minimum / 1000)} s (one attempt, margins) and 900 s (Lambda's maximum)`,
-    );
-  }
-  return timeoutSeconds;
-}
+export const POLLER_MEMORY_MB = SYNC_MEMORY_MB;
 
 /**
  * One provider's scheduled syncs: a poller Lambda and, per poll, an EventBridge Scheduler schedule that
@@ -70,10 +41,9 @@ export class PollIntegration extends Construct {
   constructor(scope: Construct, id: string, props: PollIntegrationProps) {
     super(scope, id);
     const { provider } = props;
-    const timeoutSeconds = pollerTimeoutSeconds(provider);
-    this.dlq = props.dlq ?? this.ownDlq();
+    this.dlq = props.dlq ?? schedulerDlq(this, 'SchedulerDlq', 'poller');
+    this.poller = this.pollerFunction(props);
     if (!props.dlq) tagForOps(this.dlq, 'scheduler-dlq', provider.name);
-    this.poller = this.pollerFunction(props, timeoutSeconds);
     tagForOps(this.poller, POLLER_ROLE, provider.name);
     this.addSchedules(props);
     const monitoring = props.shared.observability
@@ -83,76 +53,33 @@ export class PollIntegration extends Construct {
     for (const poll of provider.polls ?? []) monitoring.queue('scheduler-dlq-not-empty', this.dlq, poll.name);
   }
 
-  private ownDlq(): IQueue {
-    const dlq = deadLetterQueue(this, 'SchedulerDlq');
-    Validations.of(dlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This is itself a dead-letter queue (EventBridge Scheduler's and the poller's async failure destination); nag only recognises DLQs that an SQS queue redrives to.",
-    });
-    return dlq;
-  }
-
-  /** The poller: sync tables with the few actions it uses, the provider's client secrets, API notices. */
-  private pollerFunction({ provider, secrets, shared }: PollIntegrationProps, timeoutSeconds: number): HandlerFunction {
-    const { tables } = shared;
-    const poller = new HandlerFunction(this, 'Poller', {
+  /** The poller: a sync function that also reads and writes its provider's records. */
+  private pollerFunction(props: PollIntegrationProps): HandlerFunction {
+    const { provider, shared } = props;
+    const poller = syncFunction(this, 'Poller', {
+      ...props,
       handler: 'poller',
-      timeout: Duration.seconds(timeoutSeconds),
-      memorySize: POLLER_MEMORY_MB,
-      environment: {
-        [ENV.provider]: provider.name,
-        [ENV.namespace]: shared.namespace,
-        [ENV.secretPrefix]: shared.secretPrefix,
-        [ENV.recordsTable]: tables.records.tableName,
-        [ENV.checkpointsTable]: tables.checkpoints.tableName,
-        [ENV.gapsTable]: tables.gaps.tableName,
-        [ENV.quarantineTable]: tables.quarantine.tableName,
-      },
+      sources: provider.polls ?? [],
+      dlq: this.dlq,
+      environment: { [ENV.recordsTable]: shared.tables.records.tableName },
     });
-    acknowledgeTrigger(poller, 'schedule');
-    // Scheduler invokes asynchronously; the next scheduled run is the retry, so a failed run goes straight to the DLQ.
-    poller.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.hours(1),
-      onFailure: new SqsDestination(this.dlq),
-    });
-    const items = (table: ITable, actions: ItemAction[]) => grantProviderItems(table, poller, provider.name, actions);
-    items(tables.records, ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
-    items(tables.checkpoints, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    items(tables.gaps, ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
-    items(tables.quarantine, ['dynamodb:UpdateItem']);
-    allowProviderCalls(poller, { provider, secrets, apiNotices: tables.apiNotices, circuits: tables.circuits });
+    const actions: ItemAction[] = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'];
+    grantProviderItems(shared.tables.records, poller, provider.name, actions);
     return poller;
   }
 
   /** One schedule per poll, all invoking the poller through one role, with Scheduler's retries and the DLQ. */
   private addSchedules({ provider, retryAttempts, maxEventAge }: PollIntegrationProps): void {
-    // One role for this provider's schedules, limited to this account's Scheduler (confused-deputy guard).
-    const schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `Invokes the ${provider.displayName} poller for its schedules`,
-    });
-    acknowledgeRolePolicies(schedulerRole);
-    Validations.of(schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.poller.node.defaultChild as never)}.Arn>:*]`,
-      reason:
-        "lambda:InvokeFunction from grantInvoke covers this one poller's versions and aliases (`<poller>:*`), nothing else.",
-    });
-    for (const poll of provider.polls ?? []) {
-      this.schedules[poll.name] = new Schedule(this, `Schedule-${poll.name}`, {
-        description: `${provider.displayName} ${poll.name}: ${poll.description ?? 'scheduled sync'}`,
-        schedule: ScheduleExpression.expression(poll.schedule, TimeZone.ETC_UTC),
-        target: new LambdaInvoke(this.poller, {
-          role: schedulerRole,
-          input: ScheduleTargetInput.fromObject({ provider: provider.name, poll: poll.name }),
-          deadLetterQueue: this.dlq,
-          retryAttempts: retryAttempts ?? 3,
-          maxEventAge: maxEventAge ?? Duration.hours(1),
-        }),
-      });
-    }
+    const entries = (provider.polls ?? []).map((poll) => ({
+      name: poll.name,
+      description: `${provider.displayName} ${poll.name}: ${poll.description ?? 'scheduled sync'}`,
+      expression: poll.schedule,
+      input: { provider: provider.name, poll: poll.name },
+    }));
+    const role = `Invokes the ${provider.displayName} poller for its schedules`;
+    Object.assign(
+      this.schedules,
+      scheduleInvocations(this, this.poller, this.dlq, role, entries, { retryAttempts, maxEventAge }),
+    );
   }
 }

@@ -57,6 +57,8 @@ interface PollsDeps {
   secrets: FileSecretStore;
   sink: (line: string) => void;
   env?: Record<string, string | undefined>;
+  /** Base URLs of simulators already running (the writes' Trello), used before starting one. */
+  simulators?: Record<string, string>;
 }
 
 /** A client per provider with polls: against its simulator (started here) unless `<PROVIDER>_BASE_URL` is set. */
@@ -67,6 +69,7 @@ async function pollClients(withPolls: readonly ProviderDefinition[], deps: Polls
   const circuits = new DynamoCircuitTransitions(deps.dynamo.doc, deps.dynamo.tableName('circuits'));
   for (const provider of withPolls) {
     let { baseUrl, tokenUrl } = endpointOverrides(provider.name, deps.env ?? process.env);
+    baseUrl ??= deps.simulators?.[provider.name];
     const simulate = SIMULATORS[provider.name];
     if (!baseUrl && simulate) {
       const sim = await simulate(deps.secrets);
@@ -157,6 +160,7 @@ export async function startLocalPolls(deps: PollsDeps, opts: LocalPollsOptions =
   const startAt = pollStarts(withPolls, Date.now(), opts.startBackMs ?? 3 * DAY);
   const poller = createPollerHandler({
     registry: (name) => withPolls.find((p) => p.name === name),
+    secrets: deps.secrets,
     clientFor: (definition) => clients[definition.name]!,
     records,
     state,

@@ -12,14 +12,17 @@ export function rateMs(expression: ScheduleExpression): number | undefined {
   return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
 }
 
-export interface LocalScheduleOptions {
+/** A scheduled function: the poller or a recovery, invoked with the event its schedule sends. */
+export type ScheduledHandler<E> = (event: E, context: ReturnType<typeof lambdaContext>) => Promise<RunSummary>;
+
+export interface LocalScheduleOptions<E = PollEvent> {
   functionName: string;
   /** The poller's timeout: each invocation's context counts down from it, as in Lambda. */
   timeoutMs: number;
   /** Where failed invocations go, shaped as Lambda's async on-failure record (the CDK stack's scheduler DLQ). */
   dlq?: LocalQueue;
-  onRun?(event: PollEvent, summary: RunSummary): void;
-  onError?(event: PollEvent, err: unknown): void;
+  onRun?(event: E, summary: RunSummary): void;
+  onError?(event: E, err: unknown): void;
 }
 
 /**
@@ -33,22 +36,22 @@ export interface LocalScheduleOptions {
  * scheduler.add({ provider: 'football', poll: 'fixtures' }, 60_000);
  * scheduler.start();
  */
-export class LocalScheduler {
-  private readonly entries: { event: PollEvent; everyMs: number; timer?: NodeJS.Timeout }[] = [];
+export class LocalScheduler<E extends object = PollEvent> {
+  private readonly entries: { event: E; everyMs: number; timer?: NodeJS.Timeout }[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private started = false;
 
   constructor(
-    private readonly handler: PollerHandler,
-    private readonly opts: LocalScheduleOptions,
+    private readonly handler: ScheduledHandler<E> | PollerHandler,
+    private readonly opts: LocalScheduleOptions<E>,
   ) {}
 
-  add(event: PollEvent, everyMs: number): this {
+  add(event: E, everyMs: number): this {
     this.entries.push({ event, everyMs });
     return this;
   }
 
-  get schedules(): readonly { event: PollEvent; everyMs: number }[] {
+  get schedules(): readonly { event: E; everyMs: number }[] {
     return this.entries;
   }
 
@@ -64,8 +67,9 @@ export class LocalScheduler {
   }
 
   /** One invocation now, as the schedule would make it; resolves to the run's summary. */
-  async invoke(event: PollEvent): Promise<RunSummary> {
-    const run = this.handler({ ...event }, lambdaContext(this.opts.functionName, this.opts.timeoutMs));
+  async invoke(event: E): Promise<RunSummary> {
+    const handler = this.handler as ScheduledHandler<E>;
+    const run = handler({ ...event }, lambdaContext(this.opts.functionName, this.opts.timeoutMs));
     this.running.add(run);
     try {
       const summary = await run;

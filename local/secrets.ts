@@ -3,13 +3,33 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SecretStore } from '../lambdas/core/ports';
 import type { ProviderDefinition } from '../lambdas/core/provider';
+import { TRELLO_SEED } from './simulators/trello';
 
 export type SecretsFile = Record<string, Record<string, string>>;
+
+/** Values that name things the simulators hold (the seeded board, GitHub's example hook and shop), not secrets. */
+const SIMULATED_TARGETS: Record<string, Record<string, string>> = {
+  trello: { boards: TRELLO_SEED.board },
+  github: { hooks: 'Codertocat/Hello-World/292430182' },
+  shopify: { shop: 'johns-apparel' },
+};
+
+/**
+ * True for a development value that names something a simulator holds: public in the samples (the shop's domain is in
+ * every Shopify delivery), so log checks for leaked secrets skip it.
+ *
+ * @example
+ * isSimulatedTarget('johns-apparel') // true
+ */
+export const isSimulatedTarget = (value: string): boolean =>
+  Object.values(SIMULATED_TARGETS).some((targets) => Object.values(targets).includes(value));
 
 /** A development value shaped like the provider's real secrets (Standard Webhooks wants `whsec_<base64>`). */
 export function devSecret(provider: ProviderDefinition, name: string): string {
   // Not a URL, so the ingest verifies against the URL each request came to; put the real callbackURL here to pin it.
   if (provider.webhook?.callbackUrlSecret === name) return 'auto';
+  const target = SIMULATED_TARGETS[provider.name]?.[name];
+  if (target) return target;
   const bytes = randomBytes(24);
   if (provider.webhook?.secret === name && provider.webhook.scheme === 'standard-webhooks')
     return `whsec_${bytes.toString('base64')}`;

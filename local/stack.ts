@@ -13,12 +13,14 @@ import { createRecordsReadHandler } from '../lambdas/handlers/records-read';
 import type { Registry } from '../lambdas/core/provider';
 import { SOURCE_IPS_SECRET } from '../lambdas/core/source-ips';
 import { providers as allProviders } from '../lambdas/providers';
-import type { ProviderDefinition } from '../lambdas/core/provider';
+import { type ProviderDefinition, recoveryStateName } from '../lambdas/core/provider';
 import { type AlarmSettings, webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { LocalApiGateway, type LocalApiGatewayOptions } from './api-gateway';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { EventSourceMapping } from './event-source';
 import { startLocalPolls, type LocalPolls, type LocalPollsOptions } from './polls';
+import type { RecoveryEvent } from '../lambdas/handlers/recovery';
+import { startLocalRecovery, type LocalRecovery, type LocalRecoveryOptions } from './recovery';
 import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
@@ -66,6 +68,11 @@ export interface LocalStackOptions {
   polls?: LocalPollsOptions;
   /** Environment for `<PROVIDER>_BASE_URL` overrides (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Recover missed webhooks on a local schedule against the providers' simulators, which also send their webhooks to
+   * the stack (`npm start` does); off unless given.
+   */
+  recovery?: LocalRecoveryOptions;
   /** The routes it runs (default: those of lambdas/routes.ts whose providers it serves). */
   routes?: readonly Route[];
   /** Change events: chaos faults on the bus, the stream's retries. */
@@ -102,6 +109,8 @@ export interface LocalStack {
   writes: LocalWrites;
   /** Scheduled polls, simulators and the `GET /records/{provider}/{type}` page, when `polls` was given. */
   polls?: LocalPolls;
+  /** Missed-webhook recovery, its schedules and simulators, when `recovery` was given. */
+  recovery?: LocalRecovery;
   /** Change events (the records table's stream into a local bus with an archive) and the routes on it. */
   changes: LocalChanges;
   /** Resolves when every queue is empty and no batch is running. */
@@ -307,6 +316,52 @@ async function drained(queues: ProviderQueues[]): Promise<void> {
   while (queues.some(({ queue }) => queue.depth().total > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+/** Writes, polls and recovery: the parts that call providers, sharing the simulators writes start. */
+async function startOutbound(
+  opts: LocalStackOptions,
+  api: LocalApiGateway,
+  queues: Record<string, ProviderQueues>,
+  deps: WebhookDeps & { secrets: FileSecretStore; providers: readonly ProviderDefinition[] },
+) {
+  const { providers, dynamo, secrets, sink, blobs, visibilityTimeoutMs, maxReceiveCount } = deps;
+  const timeline = opts.recovery?.timeline;
+  const stateDir = opts.memory ? undefined : join(opts.dataDir ?? '.local', 'simulators');
+  const writerOpts = {
+    env: opts.writer?.env,
+    visibilityTimeoutMs,
+    maxReceiveCount,
+    writer: opts.writer,
+    timeline,
+    stateDir,
+  };
+  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
+  const running = writes.simulators;
+  const simulators = Object.fromEntries(Object.entries(running).map(([name, sim]) => [name, sim.url]));
+  const polls = opts.polls
+    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env, simulators }, opts.polls)
+    : undefined;
+  if (polls) addPollRoutes(api, polls, providers, deps);
+  const queueFor = (name: string) => queues[name]?.queue;
+  const onError = (event: RecoveryEvent) => deps.monitor.recordFunctionError(`${event.provider}-recovery`);
+  const recovery = opts.recovery
+    ? await startLocalRecovery(
+        { providers, dynamo, secrets, sink, queueFor, blobs, running, env: opts.env, onError },
+        opts.recovery,
+      )
+    : undefined;
+  if (recovery) watchRecovery(recovery, providers, deps.monitor);
+  return { writes, polls, recovery };
+}
+
+/** As the CDK stack does per provider with recoveries: the function's errors, gaps, and each recovery's DLQ. */
+function watchRecovery(recovery: LocalRecovery, providers: readonly ProviderDefinition[], monitor: LocalMonitor): void {
+  for (const provider of providers) {
+    if (!provider.recover?.length) continue;
+    const watch = monitor.provider(provider.name).sync().lambda('recovery', `${provider.name}-recovery`);
+    for (const r of provider.recover) watch.queue('scheduler-dlq-not-empty', recovery.dlq, recoveryStateName(r.name));
+  }
+}
+
 /** The running parts a stack's controls act on. */
 interface Running {
   queues: Record<string, ProviderQueues>;
@@ -317,6 +372,7 @@ interface Running {
   monitor: LocalMonitor;
   api: LocalApiGateway;
   polls?: LocalPolls;
+  recovery?: LocalRecovery;
   admin: { close(): Promise<void> };
   dynamo: LocalDynamo;
   closeLogs(): Promise<void>;
@@ -341,6 +397,7 @@ function controls(r: Running): Pick<LocalStack, 'drained' | 'pauseProcessing' | 
       r.monitor.stop();
       await r.api.close();
       await r.polls?.stop();
+      await r.recovery?.stop();
       await r.admin.close();
       await Promise.all(r.mappings.map((m) => m.stop()));
       await r.changes.stop();
@@ -370,6 +427,18 @@ function addDashboard(
   return (view) => {
     changesView = view;
   };
+}
+
+/** Change events: the records table's stream into a local bus with the routes on it, and its DLQ watched. */
+function startChanges(
+  opts: LocalStackOptions,
+  deps: Omit<Parameters<typeof startLocalChanges>[0], 'routes'> & { monitor: LocalMonitor },
+): LocalChanges {
+  const { monitor, providers, ...rest } = deps;
+  const routes = opts.routes ?? routesFor(ROUTES, providers);
+  const changes = startLocalChanges({ ...rest, providers, routes, ...opts.changes });
+  monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
+  return changes;
 }
 
 /**
@@ -411,27 +480,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   monitor.httpApi();
   api.observe(({ status, route }) => monitor.recordApiResponse(status, route));
   const showChanges = addDashboard(api, monitor, dynamo, providers);
-  const polls = opts.polls
-    ? await startLocalPolls({ providers, dynamo, secrets, sink, env: opts.env }, opts.polls)
-    : undefined;
-  if (polls) addPollRoutes(api, polls, providers, deps);
+  const { writes, polls, recovery } = await startOutbound(opts, api, queues, { ...deps, secrets, providers });
   addHealthPage(api, queues);
-  const stateDir = opts.memory ? undefined : join(dataDir, 'simulators');
-  const writerOpts = { env: opts.writer?.env, visibilityTimeoutMs, maxReceiveCount, writer: opts.writer, stateDir };
-  const writes = await startLocalWrites({ providers, secrets, dynamo, api, sink, ...writerOpts });
-  const changes = startLocalChanges({
-    stream,
-    records,
-    writes,
-    providers,
-    routes: opts.routes ?? routesFor(ROUTES, providers),
-    dataDir,
-    sink,
-    ...opts.changes,
-  });
-  monitor.provider('changes').queue('change-dlq-not-empty', changes.dlq);
+  const changes = startChanges(opts, { stream, records, writes, providers, dataDir, sink, monitor });
   showChanges(changes.view);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
+  recovery?.sendTo(url);
   const admin = await startAdminApi({
     queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),
     runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
@@ -443,6 +497,19 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     monitor.provider(name).writes({ queue }).queue('command-dlq-not-empty', dlq);
   writes.start();
   const parts = { url, providers, port, dataDir, dynamo, secrets, records, queues, api, blobs, monitor, writes, polls };
-  const running = { queues, writes, stream, changes, mappings, monitor, api, polls, admin, dynamo, closeLogs };
-  return { ...parts, adminUrl: admin.url, changes, ...controls(running) };
+  const running = {
+    queues,
+    writes,
+    stream,
+    changes,
+    mappings,
+    monitor,
+    api,
+    polls,
+    recovery,
+    admin,
+    dynamo,
+    closeLogs,
+  };
+  return { ...parts, recovery, adminUrl: admin.url, changes, ...controls(running) };
 }

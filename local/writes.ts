@@ -23,6 +23,7 @@ import { SlackSimulator } from './simulators/slack';
 import { StripeSimulator } from './simulators/stripe';
 import { TrelloSimulator } from './simulators/trello';
 import type { ProviderSimulator } from './simulators/base';
+import type { Timeline } from './simulators/timeline';
 
 export interface LocalWritesOptions {
   providers: readonly ProviderDefinition[];
@@ -37,6 +38,8 @@ export interface LocalWritesOptions {
   writer?: { batchSize?: number; maxConcurrency?: number; timeoutMs?: number };
   /** The writers' clients' clock (default the real one). */
   time?: Time;
+  /** The simulated providers' clock and schedule (their webhooks' retries); default real time. */
+  timeline?: Timeline;
   /** Where simulators keep their data across restarts (`<dataDir>/simulators`); none: they start empty. */
   stateDir?: string;
 }
@@ -60,14 +63,17 @@ export interface LocalWrites {
 }
 
 /** Simulators for the providers that have writes, and where the client's base URL is on them. */
-const SIMULATED: Record<string, { start(secrets: SecretStore): Promise<ProviderSimulator>; basePath: string }> = {
+const SIMULATED: Record<
+  string,
+  { start(secrets: SecretStore, timeline?: Timeline): Promise<ProviderSimulator>; basePath: string }
+> = {
   stripe: {
-    start: async (s) => new StripeSimulator({ secretKey: await s.get('stripe', 'secretKey') }),
+    start: async (s, timeline) => new StripeSimulator({ secretKey: await s.get('stripe', 'secretKey'), timeline }),
     basePath: '/v1',
   },
   trello: {
-    start: async (s) =>
-      new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token') }),
+    start: async (s, timeline) =>
+      new TrelloSimulator({ apiKey: await s.get('trello', 'apiKey'), token: await s.get('trello', 'token'), timeline }),
     basePath: '',
   },
   slack: {
@@ -84,7 +90,7 @@ async function endpointFor(
   const { baseUrl, tokenUrl } = endpointOverrides(def.name, opts.env ?? process.env);
   const simulated = SIMULATED[def.name];
   if (baseUrl || !simulated) return { baseUrl, tokenUrl };
-  const sim = await simulated.start(opts.secrets);
+  const sim = await simulated.start(opts.secrets, opts.timeline);
   if (opts.stateDir) sim.persistTo(join(opts.stateDir, `${def.name}.json`));
   return { baseUrl: `${await sim.listen()}${simulated.basePath}`, tokenUrl, sim };
 }

@@ -48,6 +48,9 @@ export function banner(stack: LocalStack, o: BannerOptions): string {
     ({ event, everyMs }) =>
       `${event.provider}/${event.poll} every ${everyMs / 1000} s against ${o.simulators[event.provider] ? `its simulator ${o.simulators[event.provider]}` : 'the real API'}`,
   );
+  const recoveries = (stack.recovery?.scheduler.schedules ?? []).map(
+    ({ event }) => `${event.provider}/${event.recovery}`,
+  );
   const list = (items: string[], sep: string) => items.join(sep);
   const webhooks = Object.keys(stack.queues).map((p) => `${stack.url}/webhooks/${p}`);
   const commands = Object.keys(stack.writes.queues).map((p) => `${stack.url}/commands/${p}`);
@@ -63,6 +66,7 @@ Integration stack (local) is running at ${stack.url}
   console:   ${CONSOLE[o.console]}
   polls:     ${list(pollLines, '\n             ') || 'none'}
   records:   ${stack.url}/records/football/fixture   (the last known data, with its fetch time)
+  recovery:  ${list(recoveries, ', ') || 'none'}   (missed webhooks, docs/recovery.md)
 
 Send a correctly signed GitHub webhook (paste into another terminal):
 

@@ -101,10 +101,16 @@ export const main = cliMain(USAGE, async (argv, io) => {
     throttle: stageConfig('dev').throttle,
     observability: { timeScale: s.timeScale },
     polls: { everyMs: s.pollEvery * 1000 },
+    // Missed-webhook recovery on its schedule; the simulators send their webhooks here (docs/recovery.md).
+    recovery: {},
     aws: s.awsEndpoint ? { endpoint: s.awsEndpoint, env: io.env } : undefined,
   });
   const simulated = { ...stack.polls?.simulators, ...stack.writes.simulators };
-  const simulators = Object.fromEntries(Object.entries(simulated).map(([n, sim]) => [n, sim!.url]));
+  const simulators = {
+    ...Object.fromEntries(Object.entries(simulated).map(([n, sim]) => [n, sim!.url])),
+    // The recovering providers' base URLs (Stripe's `/v1`), which `npm run sync -- --recover` calls.
+    ...stack.recovery?.baseUrls,
+  };
   // Tells `npm run ops` and `npm run sync` where this running stack listens.
   const stateFile = resolve(s.dataDir, 'stack.json');
   const state = {

@@ -1,6 +1,13 @@
 import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { BLOBS_ROLE, POLLER_ROLE, RESOURCE_TAG, type QueueRole, tableRole } from '../../lambdas/core/resource-tags';
+import {
+  BLOBS_ROLE,
+  POLLER_ROLE,
+  RECOVERY_ROLE,
+  RESOURCE_TAG,
+  type QueueRole,
+  tableRole,
+} from '../../lambdas/core/resource-tags';
 import type { TableName } from '../../lambdas/core/tables';
 import { SERVICE } from '../../lib/stages';
 
@@ -22,6 +29,8 @@ export interface StageResources {
   readonly bucket: string;
   /** The provider's poller function name. */
   poller(provider: string): string;
+  /** The provider's missed-webhook recovery function name. */
+  recovery(provider: string): string;
 }
 
 const RESOURCE_TYPES = ['sqs:queue', 'dynamodb:table', 's3:bucket', 'lambda:function'];
@@ -97,5 +106,6 @@ export async function discoverStage(
       return nameOf(one(BLOBS_ROLE, undefined, 'blob bucket').arn);
     },
     poller: (provider) => nameOf(one(POLLER_ROLE, provider, `${provider} poller`).arn),
+    recovery: (provider) => nameOf(one(RECOVERY_ROLE, provider, `${provider} recovery function`).arn),
   };
 }

@@ -3,9 +3,9 @@ import pLimit from 'p-limit';
 import { type InvokeResult, LambdaInvoker } from '../../lambdas/adapters/lambda-invoker';
 import { emptySummary, type RunSummary } from '../../lambdas/core/sync/run-poll';
 import { instant, planWindows } from '../../lambdas/core/sync/windows';
-import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
+import type { ProviderDefinition, SyncSource } from '../../lambdas/core/provider';
 import type { CliIO } from '../cli/main';
-import { addSummaries } from './summary';
+import { addSummaries } from '../../lambdas/core/sync/summary';
 
 export interface AwsRunOptions {
   functionName: string;
@@ -14,9 +14,11 @@ export interface AwsRunOptions {
   env: CliIO['env'];
 }
 
+/** The poller's event (`poll`), or the recovery function's (`recovery`). */
 interface PollEvent {
   provider: string;
-  poll: string;
+  poll?: string;
+  recovery?: string;
   from?: string;
   to?: string;
   start?: unknown;
@@ -39,14 +41,15 @@ function pollerInvoke(opts: AwsRunOptions): Invoke {
 
 /** One window, over as many invocations as it takes: a window longer than one continues where the last stopped. */
 async function runWindow(invoke: Invoke, event: PollEvent, failures: string[]): Promise<RunSummary> {
-  let total = emptySummary(event.provider, event.poll, 'range');
+  const name = event.poll ?? event.recovery ?? '';
+  let total = emptySummary(event.provider, name, 'range');
   let start: RunSummary['resume'];
   for (let round = 0; round < 100; round += 1) {
     const res = await invoke(start ? { ...event, start: start.position } : event);
     if (!res.ok) {
       failures.push(`${event.from}: ${res.error.type}: ${res.error.message}`);
       return addSummaries(total, {
-        ...emptySummary(event.provider, event.poll, 'range'),
+        ...emptySummary(event.provider, name, 'range'),
         windowsFailed: 1,
         gapsOpen: 1,
       });
@@ -56,7 +59,8 @@ async function runWindow(invoke: Invoke, event: PollEvent, failures: string[]): 
     // A continued window's gap is the next invocation's to close: count only the last one's.
     total = addSummaries(total, { ...got, windowsPlanned: 0, gapsOpen: continues ? 0 : got.gapsOpen });
     if (!continues) break;
-    start = got.resume;
+    // A recovery's window starts over (the pages it already sent are deduplicated): its resume needs the target.
+    start = event.recovery ? undefined : got.resume;
   }
   return total;
 }
@@ -70,14 +74,16 @@ async function runWindow(invoke: Invoke, event: PollEvent, failures: string[]): 
  */
 export async function runAws(
   provider: ProviderDefinition,
-  poll: PollSpec,
+  poll: SyncSource,
   range: { from: number; to: number } | undefined,
-  opts: AwsRunOptions,
+  opts: AwsRunOptions & { recovery?: boolean },
   onProgress: (s: Readonly<RunSummary>) => void,
 ): Promise<{ summary: RunSummary; failures: string[] }> {
   const invoke = pollerInvoke(opts);
   const failures: string[] = [];
-  const base = { provider: provider.name, poll: poll.name };
+  const base = opts.recovery
+    ? { provider: provider.name, recovery: poll.name }
+    : { provider: provider.name, poll: poll.name };
   if (!range) {
     const res = await invoke(base);
     if (res.ok) return { summary: res.payload, failures };

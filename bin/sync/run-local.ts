@@ -18,13 +18,15 @@ import { SIMULATORS } from '../../local/polls';
 import { FileSecretStore } from '../../local/secrets';
 import type { CliIO } from '../cli/main';
 
-interface RunningStack {
+export interface RunningStack {
   dynamoEndpoint: string;
+  /** The admin API: the provider's webhook queue, for what a recovery reads back. */
+  adminUrl?: string;
   simulators?: Record<string, string>;
 }
 
 /** The stack `npm start` wrote to `<dataDir>/stack.json`, if its process still runs. */
-function runningStack(dataDir: string): RunningStack | undefined {
+export function runningStack(dataDir: string): RunningStack | undefined {
   const file = join(dataDir, 'stack.json');
   if (!existsSync(file)) return undefined;
   try {
@@ -37,10 +39,13 @@ function runningStack(dataDir: string): RunningStack | undefined {
 }
 
 /** Something to release when the run ends. */
-type Close = () => Promise<void>;
+export type Close = () => Promise<void>;
 
 /** The running stack's DynamoDB, else the data folder's (started here and closed after). */
-async function dynamoFor(dataDir: string, running: RunningStack | undefined): Promise<[DynamoDBDocumentClient, Close]> {
+export async function dynamoFor(
+  dataDir: string,
+  running: RunningStack | undefined,
+): Promise<[DynamoDBDocumentClient, Close]> {
   if (!running) {
     const local = await startDynamo({ dir: join(dataDir, 'dynamodb') });
     return [local.doc, () => local.close()];
@@ -51,7 +56,7 @@ async function dynamoFor(dataDir: string, running: RunningStack | undefined): Pr
 }
 
 /** `<PROVIDER>_BASE_URL` if set, else the running stack's simulator, else one started here (closed after). */
-async function endpointsFor(
+export async function endpointsFor(
   provider: ProviderDefinition,
   env: CliIO['env'],
   running: RunningStack | undefined,

@@ -1,4 +1,4 @@
-import { type RunSummary, SUMMARY_COUNTS } from '../../lambdas/core/sync/run-poll';
+import type { RunSummary } from '../../lambdas/core/sync/run-poll';
 
 /** The `--json` summary: exactly these keys. */
 export interface SyncJsonSummary {
@@ -37,21 +37,10 @@ export function summaryText(s: SyncJsonSummary, run: RunSummary): string {
     `records: ${s.records_written} written, ${s.records_unchanged} unchanged, ${s.records_quarantined} quarantined`,
     `gaps open: ${s.gaps_open}`,
   ];
+  if (run.eventsRecovered > 0) lines.push(`events recovered: ${run.eventsRecovered} (sent back into the webhook path)`);
   if (run.stopped) {
     const until = run.resumeAt ? ` until ${new Date(run.resumeAt).toISOString()}` : '';
     lines.push(`stopped: ${run.stopped}${until}${run.error ? ` (${run.error.message})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Two runs' summaries as one: counts added, the first reason to stop kept. */
-export function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
-  const sums = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, a[k] + b[k]]));
-  return {
-    ...a,
-    ...sums,
-    stopped: a.stopped ?? b.stopped,
-    resumeAt: a.resumeAt ?? b.resumeAt,
-    error: a.error ?? b.error,
-  };
 }

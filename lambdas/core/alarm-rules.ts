@@ -279,6 +279,38 @@ export const ALARM_RULES = [
     comparison: 'GreaterThanThreshold',
   },
   {
+    id: 'webhooks-missed',
+    group: 'webhook',
+    title: 'Webhooks missed, then recovered',
+    summary:
+      'Recovery brought back webhooks the provider had not delivered (or GitHub redelivered on our request): our endpoint was down, throttled or refusing; the records are repaired, the cause is not.',
+    scope: 'provider',
+    // Counted when a recovered event applies (or a redelivery is accepted); recovery runs hourly, so 1 of 4
+    // fifteen-minute periods fires on the first and clears an hour after the last.
+    measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.EventsRecovered, statistic: 'Sum' } },
+    unit: 'count',
+    periodSeconds: 15 * minute,
+    evaluationPeriods: 4,
+    datapointsToAlarm: 1,
+    threshold: 0,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
+    id: 'webhook-sender-warnings',
+    group: 'webhook',
+    title: 'Webhook sender throttles or disabled our deliveries',
+    summary:
+      "A sender with no replay API told us it drops or stopped sending our events (Slack's app_rate_limited): what it dropped is lost unless recovered by hand.",
+    scope: 'provider',
+    measure: { kind: 'metric', metric: { source: 'stack', metric: METRIC.SenderWarnings, statistic: 'Sum' } },
+    unit: 'count',
+    periodSeconds: 5 * minute,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 0,
+    comparison: 'GreaterThanThreshold',
+  },
+  {
     id: 'api-route-4xx-rate',
     group: 'webhook',
     title: 'Webhook route 4xx rate above 10%',

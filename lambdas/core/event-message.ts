@@ -17,6 +17,8 @@ export const ATTR = {
   bodyRef: 'bodyRef',
   /** Set on re-enqueued archived events: the replay run's id (see the processor's idempotency key). */
   replay: 'replay',
+  /** Set on events a recovery read back from the provider (its name): counted as EventsRecovered when they apply. */
+  recovered: 'recovered',
 } as const;
 
 export interface EventEnvelope {
@@ -30,6 +32,8 @@ export interface EventEnvelope {
   bodyRef?: string;
   /** The replay run that re-enqueued this event, if any. */
   replay?: string;
+  /** The recovery that read this event back from the provider, if any (it keeps the event's own id). */
+  recovered?: string;
 }
 
 export function toQueueMessage(e: EventEnvelope): QueueMessage {
@@ -43,6 +47,7 @@ export function toQueueMessage(e: EventEnvelope): QueueMessage {
       [ATTR.headers]: JSON.stringify(e.headers),
       ...(e.bodyRef ? { [ATTR.bodyRef]: e.bodyRef } : {}),
       ...(e.replay ? { [ATTR.replay]: e.replay } : {}),
+      ...(e.recovered ? { [ATTR.recovered]: e.recovered } : {}),
     },
   };
 }
@@ -65,6 +70,7 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
     rawBody: body,
     ...(attributes[ATTR.bodyRef] ? { bodyRef: attributes[ATTR.bodyRef] } : {}),
     ...(attributes[ATTR.replay] ? { replay: attributes[ATTR.replay] } : {}),
+    ...(attributes[ATTR.recovered] ? { recovered: attributes[ATTR.recovered] } : {}),
   };
 }
 

@@ -31,6 +31,10 @@ export const METRIC = names([
   'EventLagMs',
   'EventsFailed',
   'EventsDeadLettered',
+  // Webhooks a recovery brought back that no delivery had applied (or a redelivery the provider accepted): missed ones.
+  'EventsRecovered',
+  // A sender said it throttled or turned off our deliveries (Slack's app_rate_limited).
+  'SenderWarnings',
   // records
   'StaleSkipped',
   'DuplicatesSkipped',

@@ -67,6 +67,15 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
     summary[outcome] += 1;
     emitMetric(deps.telemetry, OUTCOME_METRIC[outcome], 1, 'Count', dims);
   }
+  const warning = def.webhook.senderWarning?.(event);
+  if (warning) {
+    emitMetric(deps.telemetry, METRIC.SenderWarnings, 1, 'Count', { ...dims, reason: warning });
+    deps.telemetry.log('warn', 'webhook sender throttles or disabled our deliveries', {
+      provider: def.name,
+      event_id: envelope.eventId,
+      reason: warning,
+    });
+  }
   const eventTime = def.webhook.eventTime?.(event) ?? envelope.receivedAt;
   emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
   return summary;

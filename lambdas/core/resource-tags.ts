@@ -7,7 +7,7 @@ import type { TableName } from './tables';
  * stage's `stage` and `service` tags (lib/stage-settings.ts), which pick the stage.
  */
 export const RESOURCE_TAG = {
-  /** What the resource is: a QueueRole, `table:<name>`, `blobs` or `poller`. */
+  /** What the resource is: a QueueRole, `table:<name>`, `blobs`, `poller` or `recovery` (its DLQ: `recovery-dlq`). */
   resource: 'integration:resource',
   /** The provider it belongs to (queues and pollers). */
   provider: 'integration:provider',
@@ -27,3 +27,6 @@ export const tableRole = (name: TableName): string => `table:${name}`;
 
 export const BLOBS_ROLE = 'blobs';
 export const POLLER_ROLE = 'poller';
+export const RECOVERY_ROLE = 'recovery';
+/** A recovery's scheduler DLQ: apart from the poller's, which a provider with both (Trello) also has. */
+export const RECOVERY_DLQ_ROLE = 'recovery-dlq';

@@ -130,8 +130,15 @@ async function handleEvent(
       throw new IntegrationError('invalid_payload', `this processor serves ${deps.provider}, not ${received.provider}`);
     const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
     const result = await applyOnce(eventIdempotencyKey(envelope), envelope);
-    if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', log);
-    else deps.telemetry.log('info', 'event processed', { ...log, ...result });
+    const recovered = envelope.recovered ? { recovered: envelope.recovered } : {};
+    if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', { ...log, ...recovered });
+    else deps.telemetry.log('info', 'event processed', { ...log, ...result, ...recovered });
+    // Read back from the provider and new to us: a webhook that never arrived (or not yet).
+    if (envelope.recovered && !result.replayed && result.written > 0)
+      emitMetric(deps.telemetry, METRIC.EventsRecovered, 1, 'Count', {
+        provider: result.provider,
+        operation: envelope.recovered,
+      });
     return result;
   } catch (err) {
     const { kind, message } = describeError(err);

@@ -2,19 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { AwsSecretStore } from '../adapters/secrets';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { DynamoSyncState } from '../adapters/sync-state';
 import type { Client } from '../core/client';
 import { IntegrationError } from '../core/errors';
-import type { Telemetry } from '../core/ports';
+import type { SecretStore, Telemetry } from '../core/ports';
 import type { SyncRecordStore } from '../core/records';
 import { runPoll, type RunSummary } from '../core/sync/run-poll';
 import type { SyncStateStore } from '../core/sync/state';
-import { instant } from '../core/sync/windows';
+import { eachTarget } from '../core/sync/targets';
 import { getProvider } from '../providers';
 import type { ProviderDefinition, Registry } from '../core/provider';
 import { apiNoticesSettled, providerClient } from './shared/provider-clients';
 import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
+import { eventRange, NO_SECRETS, pagePositionSchema } from './shared/sync-event';
 
 /**
  * What invokes the poller: EventBridge Scheduler sends `{ provider, poll }` (a scheduled run); the sync
@@ -25,14 +27,9 @@ export const pollEventSchema = z.object({
   poll: z.string(),
   from: z.optional(z.string()),
   to: z.optional(z.string()),
-  start: z.optional(
-    z.object({
-      page: z.optional(z.number()),
-      offset: z.optional(z.number()),
-      cursor: z.optional(z.string()),
-      url: z.optional(z.string()),
-    }),
-  ),
+  start: z.optional(pagePositionSchema),
+  /** One target of a poll with targets (a resumed window); default all the poll's secret lists. */
+  target: z.optional(z.string()),
 });
 export type PollEvent = z.infer<typeof pollEventSchema>;
 
@@ -44,6 +41,8 @@ export interface PollerDeps {
   clientFor(definition: ProviderDefinition): Client;
   records: SyncRecordStore;
   state: SyncStateStore;
+  /** Where polls with targets find them (Trello's boards); needed only for those. */
+  secrets?: SecretStore;
   telemetry: Telemetry;
   now(): number;
   newId?(): string;
@@ -64,37 +63,40 @@ export interface PollerDeps {
 export function createPollerHandler(deps: PollerDeps): PollerHandler {
   return async (event, context) => {
     try {
-      const parsed = z.safeParse(pollEventSchema, event);
-      if (!parsed.success)
-        throw new IntegrationError('invalid_payload', 'poller event must be { provider, poll, from?, to?, start? }');
-      const { provider: name, poll: pollName, from, to, start } = parsed.data;
-      const provider = deps.registry(name);
-      const poll = provider?.polls?.find((p) => p.name === pollName);
-      if (!provider || !poll) throw new IntegrationError('invalid_payload', `unknown poll ${name}/${pollName}`);
-      if ((from === undefined) !== (to === undefined))
-        throw new IntegrationError('invalid_payload', 'from and to go together');
-      let range: { from: number; to: number } | undefined;
-      try {
-        range = from !== undefined && to !== undefined ? { from: instant(from), to: instant(to) } : undefined;
-      } catch (err) {
-        throw new IntegrationError('invalid_payload', (err as Error).message);
-      }
-      return await runPoll(
-        { provider, poll, range, start, startAt: deps.startAt?.(name, pollName) },
-        {
-          client: deps.clientFor(provider),
-          records: deps.records,
-          state: deps.state,
-          telemetry: deps.telemetry,
-          now: deps.now,
-          remainingMs: () => context.getRemainingTimeInMillis(),
-          traceId: `${context.awsRequestId || (deps.newId ?? randomUUID)()}`,
-        },
+      const { provider, poll, range, start, target } = readPollEvent(event, deps.registry);
+      const runDeps = {
+        client: deps.clientFor(provider),
+        records: deps.records,
+        state: deps.state,
+        telemetry: deps.telemetry,
+        now: deps.now,
+        remainingMs: () => context.getRemainingTimeInMillis(),
+        traceId: `${context.awsRequestId || (deps.newId ?? randomUUID)()}`,
+      };
+      const startAt = deps.startAt?.(provider.name, poll.name);
+      const targets = { secrets: deps.secrets ?? NO_SECRETS, remainingMs: runDeps.remainingMs, only: target };
+      return await eachTarget(provider.name, poll, poll.name, targets, (bound) =>
+        runPoll({ provider, poll: bound, range, start, startAt }, runDeps),
       );
     } finally {
       deps.flush?.();
     }
   };
+}
+
+/** The poll an event names, with its range; a permanent error for anything the poller cannot run. */
+function readPollEvent(event: PollEvent, registry: Registry) {
+  const parsed = z.safeParse(pollEventSchema, event);
+  if (!parsed.success)
+    throw new IntegrationError(
+      'invalid_payload',
+      'poller event must be { provider, poll, from?, to?, start?, target? }',
+    );
+  const { provider: name, poll: pollName, from, to, start, target } = parsed.data;
+  const provider = registry(name);
+  const poll = provider?.polls?.find((p) => p.name === pollName);
+  if (!provider || !poll) throw new IntegrationError('invalid_payload', `unknown poll ${name}/${pollName}`);
+  return { provider, poll, range: eventRange(from, to), start, target };
 }
 
 const aws = once(() => {
@@ -109,6 +111,9 @@ const aws = once(() => {
       checkpoints: required(ENV.checkpointsTable),
       gaps: required(ENV.gapsTable),
       quarantine: required(ENV.quarantineTable),
+    }),
+    secrets: new AwsSecretStore(required(ENV.secretPrefix), {
+      maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300),
     }),
     telemetry,
     now: Date.now,

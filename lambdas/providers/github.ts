@@ -4,6 +4,7 @@ import { resetAt } from '../core/client/rate-limit-headers';
 import { retryAfterMs } from '../core/client/retry-after';
 import { IntegrationError } from '../core/errors';
 import { openEnum } from '../core/schema-drift';
+import { githubDeliveries } from './github-recover';
 import { parsePayload } from './payload';
 import type { WebhookSamples } from './samples';
 import type { EntityChange, ProviderDefinition, ResponseProblem, WebhookEvent } from '../core/provider';
@@ -204,7 +205,7 @@ export const github: ProviderDefinition = {
   baseUrl: 'https://api.github.com',
   apiVersion: { value: '2022-11-28', in: 'header', header: 'X-GitHub-Api-Version' },
   auth: { kind: 'bearer', secret: 'token' },
-  secrets: ['webhookSecret', 'token'],
+  secrets: ['webhookSecret', 'token', 'hooks'],
   rateLimit: { requestsPerSecond: 1 },
   // A 429 with no JSON for githubProblem to read still waits GitHub's minute.
   retry: { minRateLimitWaitMs: SECONDARY_WAIT_MS },
@@ -218,6 +219,7 @@ export const github: ProviderDefinition = {
     publishedSourceIps: { url: 'https://api.github.com/meta', field: 'hooks' },
     map: mapGithub,
   },
+  recover: [githubDeliveries],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

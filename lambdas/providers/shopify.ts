@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { isoMs, parsePayload } from './payload';
 import type { WebhookSamples } from './samples';
+import { shopifyReconciles } from './shopify-recover';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // Admin REST resources whose webhooks carry the resource itself (`orders/create` -> an order).
@@ -128,6 +129,7 @@ export const shopify: ProviderDefinition = {
     eventTime: ({ headers }) => triggeredAt(headers),
     map: mapShopify,
   },
+  recover: shopifyReconciles,
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

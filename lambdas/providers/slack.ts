@@ -118,6 +118,8 @@ export const slack: ProviderDefinition = {
       if (pick(body, 'type') !== 'url_verification' || typeof challenge !== 'string') return undefined;
       return { statusCode: 200, body: JSON.stringify({ challenge }), headers: { 'content-type': 'application/json' } };
     },
+    // Sent when Slack drops our events past its rate limit, and when it turns event delivery off: no replay exists.
+    senderWarning: ({ body }) => (pick(body, 'type') === 'app_rate_limited' ? 'app_rate_limited' : undefined),
     map: mapSlack,
   },
 };

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { parsePayload, pick, pickString } from './payload';
 import type { WebhookSamples } from './samples';
+import { stripeEvents } from './stripe-recover';
 import { stripeErrorCode, stripeWrites } from './stripe-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
@@ -59,6 +60,7 @@ export const stripe: ProviderDefinition = {
     },
     map: mapStripe,
   },
+  recover: [stripeEvents],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

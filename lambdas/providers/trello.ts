@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs, pickString } from './payload';
 import type { WebhookSamples } from './samples';
+import { trelloActions, trelloCards } from './trello-recover';
 import { trelloWrites } from './trello-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
@@ -69,7 +70,7 @@ export const trello: ProviderDefinition = {
       { name: 'token', secret: 'token' },
     ],
   },
-  secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl'],
+  secrets: ['appSecret', 'apiKey', 'token', 'callbackUrl', 'boards'],
   // Every instance together under the token's limit; each also caps itself at what Trello says remains in the
   // window (the header names no reset time: none left holds calls for the 10 s window).
   rateLimit: {
@@ -89,6 +90,8 @@ export const trello: ProviderDefinition = {
     eventTime: ({ body }) => pickIsoMs(body, 'action', 'date'),
     map: mapTrello,
   },
+  polls: [trelloCards],
+  recover: [trelloActions],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

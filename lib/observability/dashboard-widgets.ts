@@ -192,8 +192,14 @@ function webhookRows(
           metric(METRIC.DuplicatesSkipped, 'Sum', 'duplicates skipped'),
           metric(METRIC.RecordsQuarantined, 'Sum', 'quarantined'),
         ],
-        { width: 12 },
+        // One row of 24 columns: records and missed share what the route graph leaves.
+        { width: route ? 6 : 18 },
       ),
+      // Above zero, deliveries were missed (recovery repaired them) or a sender without a replay API dropped some.
+      graph('Webhooks missed', [
+        metric(METRIC.EventsRecovered, 'Sum', 'recovered'),
+        metric(METRIC.SenderWarnings, 'Sum', 'sender warnings'),
+      ]),
       ...(route ? [routeGraph(namespace, route)] : []),
     ],
   ];

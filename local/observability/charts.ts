@@ -58,7 +58,7 @@ type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
 
 /**
  * The CloudWatch dashboard's widgets, as data, in the order an incident reads them: the webhook path (received and
- * rejected, the routes' 4xx and 429, queue depth, lag), then outbound calls (status classes, 429s and timeouts,
+ * rejected, the routes' 4xx and 429, webhooks missed, queue depth, lag), then outbound calls (status classes, 429s and timeouts,
  * p95 latency), then gaps and schema drift.
  */
 const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
@@ -113,6 +113,27 @@ const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }
         name: ROUTE_METRIC.throttled,
         match: exactly('route'),
         label: (d) => `${d.route?.replace(/^ANY /, '')} 429`,
+        stat: 'Sum',
+        zero: true,
+      },
+    ],
+  },
+  {
+    id: 'missed',
+    title: 'Webhooks missed: recovered, and sender warnings',
+    unit: 'count',
+    queries: [
+      {
+        name: METRIC.EventsRecovered,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} recovered`,
+        stat: 'Sum',
+        zero: true,
+      },
+      {
+        name: METRIC.SenderWarnings,
+        match: exactly('provider'),
+        label: (d) => `${d.provider} sender warnings`,
         stat: 'Sum',
         zero: true,
       },

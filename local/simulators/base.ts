@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { FaultState, noticeHeaders, waitHeaders, type Fault, type FaultSettings } from './faults';
+import type { Timeline } from './timeline';
 
 /** The credentials a simulator's protected routes require, as the real provider would. */
 export type SimAuth =
@@ -49,8 +50,10 @@ export interface LoggedRequest {
 }
 
 export interface SimulatorOptions {
-  /** The simulator's clock: rate windows, Retry-After dates, token expiry (default Date.now). */
+  /** The simulator's clock: rate windows, Retry-After dates, token expiry (default Date.now, or the timeline's). */
   now?: () => number;
+  /** When its webhooks are sent and retried (default: its clock, in real time). */
+  timeline?: Timeline;
   auth?: SimAuth;
   faults?: FaultSettings;
 }
@@ -86,8 +89,11 @@ export class ProviderSimulator {
   readonly faults: FaultState;
   readonly requests: LoggedRequest[] = [];
   readonly now: () => number;
+  /** The provider's clock and schedule: webhook retries and redeliveries run on it. */
+  readonly timeline: Timeline;
   protected auth: SimAuth;
   private readonly routes: Route[] = [];
+  private readonly controls: Route[] = [];
   private readonly tokens = new Map<string, number>();
   private server?: Server;
   private baseUrl = '';
@@ -98,7 +104,12 @@ export class ProviderSimulator {
   private save?: () => void;
 
   constructor(opts: SimulatorOptions = {}) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? opts.timeline?.now.bind(opts.timeline) ?? Date.now;
+    this.timeline = opts.timeline ?? {
+      now: this.now,
+      schedule: (at, task) =>
+        void setTimeout(() => void Promise.resolve(task()).catch(() => undefined), at - this.now()).unref(),
+    };
     this.auth = opts.auth ?? { kind: 'none' };
     this.faults = new FaultState(this.now);
     if (opts.faults) this.faults.set(opts.faults);
@@ -111,6 +122,13 @@ export class ProviderSimulator {
   /** Adds a route; `:name` segments become `req.params.name`. */
   route(method: string, path: string, handler: SimHandler): this {
     this.routes.push({ method: method.toUpperCase(), parts: path.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  /** Adds a control route under `/_` (emit an event, list what was sent): never faulted, logged or authenticated. */
+  controlRoute(method: string, path: string, handler: SimHandler): this {
+    if (!path.startsWith(CONTROL)) throw new Error(`control routes start with ${CONTROL}`);
+    this.controls.push({ method: method.toUpperCase(), parts: path.split('/').filter(Boolean), handler });
     return this;
   }
 
@@ -190,7 +208,7 @@ export class ProviderSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const sreq = await readRequest(req, this.baseUrl || 'http://127.0.0.1');
-    if (sreq.path.startsWith(CONTROL)) return this.respond(res, this.control(sreq));
+    if (sreq.path.startsWith(CONTROL)) return this.respond(res, await this.control(sreq));
     // A create held by `commit-late` lands before whatever comes next once it is due.
     await this.commitLate();
     const query = Object.fromEntries(sreq.query);
@@ -278,9 +296,9 @@ export class ProviderSimulator {
     if (fault.drop !== 'hang') req.socket.destroy();
   }
 
-  private match(req: SimRequest): { route: Route; params: Record<string, string> } | undefined {
+  private match(req: SimRequest, routes = this.routes): { route: Route; params: Record<string, string> } | undefined {
     const parts = req.path.split('/').filter(Boolean);
-    for (const route of this.routes) {
+    for (const route of routes) {
       if (route.method !== req.method || route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
       const matches = route.parts.every((p, i) => {
@@ -340,7 +358,9 @@ export class ProviderSimulator {
   }
 
   /** `GET|POST|DELETE /_faults` and `GET|DELETE /_requests`: runtime control for the local stack, ops and browser tests. */
-  private control(req: SimRequest): SimResponse {
+  private async control(req: SimRequest): Promise<SimResponse> {
+    const own = this.match(req, this.controls);
+    if (own) return runRoute(own.route, { ...req, params: own.params });
     if (req.path === '/_faults') {
       if (req.method === 'GET') return { body: this.faults.settings };
       if (req.method === 'DELETE') {

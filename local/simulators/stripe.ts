@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ProviderSimulator, type SimRequest, type SimResponse, type SimulatorOptions } from './base';
+import { type StripeEvent, StripeEvents } from './stripe-events';
 
 export interface StripeSimulatorOptions extends Omit<SimulatorOptions, 'auth'> {
   /** The secret key callers must send as `Authorization: Bearer sk_...`. */
@@ -92,6 +93,8 @@ function parseForm(body: string): Record<string, unknown> {
  */
 export class StripeSimulator extends ProviderSimulator {
   readonly customers = new Map<string, StripeCustomer>();
+  /** The events log (`GET /v1/events`) and the webhook sender that delivers each event. */
+  readonly events: StripeEvents;
   private readonly saved = new Map<string, SavedResult>();
   private readonly locks = new Map<string, number>();
 
@@ -103,6 +106,26 @@ export class StripeSimulator extends ProviderSimulator {
     this.route('GET', '/v1/customers/search', (req) => this.withRequestId(this.search(req)));
     this.route('GET', '/v1/customers/:id', (req) => this.withRequestId(this.retrieve(req.params.id!)));
     this.route('GET', '/v1/customers', (req) => this.withRequestId(this.list(req)));
+    this.events = new StripeEvents(this.timeline);
+    this.route('GET', '/v1/events/:id', (req) => this.withRequestId(this.events.get(req.params.id!)));
+    this.route('GET', '/v1/events', (req) => this.withRequestId(this.events.list(req)));
+    // Test and ops hooks: an event Stripe created (sent, or failed as if our endpoint had been down), and what was sent.
+    this.controlRoute('POST', '/_events', (req) => ({ body: this.emitFromControl(req.body) }));
+    this.controlRoute('GET', '/_deliveries', () => ({ body: this.events.sender.attempts }));
+  }
+
+  /** `POST /_events` `{ type?, object?, delivery? }`: a `customer.updated` of the first customer (or a new id) by default. */
+  private emitFromControl(body: string): StripeEvent {
+    const input = JSON.parse(body || '{}') as {
+      type?: string;
+      object?: Record<string, unknown>;
+      delivery?: 'send' | 'failed' | 'none';
+    };
+    const first = [...this.customers.values()][0];
+    const object = input.object ?? {
+      ...(first ?? { id: `cus_${randomBytes(7).toString('hex')}`, object: 'customer' }),
+    };
+    return this.events.emit(this.events.create(input.type ?? 'customer.updated', object), input.delivery);
   }
 
   protected override snapshot(): unknown {

@@ -1,4 +1,5 @@
 import { ProviderSimulator, type SimRequest, type SimResponse, type SimulatorOptions } from './base';
+import { RETRY_SCHEDULES, WebhookSender } from './sender';
 
 export interface TrelloSimulatorOptions extends Omit<SimulatorOptions, 'auth'> {
   /** Query credentials callers must send (`?key=...&token=...`). */
@@ -57,6 +58,20 @@ export interface TrelloCard {
   cardRole: string | null;
 }
 
+/** An Action (developer.atlassian.com/cloud/trello/rest/api-group-actions): what a board webhook carries. */
+export interface TrelloAction {
+  id: string;
+  idMemberCreator: string;
+  type: string;
+  date: string;
+  data: {
+    board?: { id: string; name?: string };
+    card?: Record<string, unknown>;
+    list?: Record<string, unknown>;
+  } & Record<string, unknown>;
+  memberCreator?: Record<string, unknown>;
+}
+
 /** The ids the simulator seeds, fixed so the local stack can print them. */
 export const TRELLO_SEED = {
   board: '5f3c0a1b2c3d4e5f60718293',
@@ -107,6 +122,10 @@ export class TrelloSimulator extends ProviderSimulator {
   readonly boards = new Map<string, TrelloBoard>();
   readonly lists = new Map<string, TrelloList>();
   readonly cards = new Map<string, TrelloCard>();
+  /** Every action, oldest first: what `GET /1/boards/{id}/actions` lists and the board's webhook carries. */
+  readonly actions: TrelloAction[] = [];
+  /** The board webhook's sender: 3 retries, then Trello drops the action. */
+  readonly sender: WebhookSender;
   private sequence = 0;
 
   constructor(opts: TrelloSimulatorOptions) {
@@ -158,7 +177,63 @@ export class TrelloSimulator extends ProviderSimulator {
     this.route('GET', '/1/boards/:id/cards/:filter', (req) =>
       this.withBoard(req.params.id!, (board) => this.cardList(req, req.params.filter!, (c) => c.idBoard === board.id)),
     );
+    this.route('GET', '/1/boards/:id/actions', (req) =>
+      this.withBoard(req.params.id!, (board) => this.actionList(req, board)),
+    );
     this.maxCards = opts.maxCardsPerRequest ?? 1000;
+    this.sender = new WebhookSender(this.timeline, RETRY_SCHEDULES.trello);
+  }
+
+  /**
+   * Records an action on its board (`data.board.id`) and sends the board webhook `{ action, model }` when a target is
+   * set; an action without an id gets one of now (an ObjectId starts with its second), without a date, now.
+   */
+  recordAction(input: Omit<TrelloAction, 'id' | 'date'> & { id?: string; date?: string }): TrelloAction {
+    const action: TrelloAction = {
+      ...input,
+      id: input.id ?? this.newId(),
+      date: input.date ?? new Date(this.now()).toISOString(),
+    };
+    this.actions.push(action);
+    const boardId = action.data.board?.id;
+    const model = (boardId && this.boards.get(boardId)) || { id: boardId };
+    if (this.sender.target)
+      this.sender.deliver({ id: action.id, body: JSON.stringify({ action, model }), headers: {} });
+    return action;
+  }
+
+  /**
+   * `GET /1/boards/{id}/actions`: newest first, `limit` 0-1000 (default 50), `filter` (action types, default all),
+   * `since`/`before` as a date (compared with the action's date) or an ObjectId (compared with its id).
+   */
+  private actionList(req: SimRequest, board: TrelloBoard): SimResponse {
+    const bound = (name: string): ((a: TrelloAction) => number) | undefined | false => {
+      const v = req.query.get(name);
+      if (v === null) return undefined;
+      if (ID.test(v))
+        return (a) => (a.id.toLowerCase() < v.toLowerCase() ? -1 : a.id.toLowerCase() > v.toLowerCase() ? 1 : 0);
+      const ms = Date.parse(v);
+      return Number.isNaN(ms) ? false : (a) => Math.sign(Date.parse(a.date) - ms);
+    };
+    const since = bound('since');
+    const before = bound('before');
+    if (since === false) return text(400, 'invalid value for since');
+    if (before === false) return text(400, 'invalid value for before');
+    const limit = Number(req.query.get('limit') ?? 50);
+    if (!(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) return text(400, 'invalid value for limit');
+    const filter = req.query.get('filter') ?? 'all';
+    const types = filter === 'all' ? undefined : new Set(filter.split(','));
+    const list = this.actions
+      .filter(
+        (a) =>
+          a.data.board?.id === board.id &&
+          (!types || types.has(a.type)) &&
+          (!since || since(a) > 0) &&
+          (!before || before(a) < 0),
+      )
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, limit);
+    return { body: list };
   }
 
   private readonly maxCards: number;
@@ -253,7 +328,7 @@ export class TrelloSimulator extends ProviderSimulator {
   }
 
   // Trello ids are MongoDB ObjectIds: 4 bytes of seconds, then a counter.
-  private newId(at = this.now()): string {
+  newId(at = this.now()): string {
     this.sequence += 1;
     return (
       Math.floor(at / 1000)

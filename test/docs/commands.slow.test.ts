@@ -163,7 +163,8 @@ describe('commands shown in README.md and docs/', () => {
     let checkout: string;
 
     beforeAll(async () => {
-      stack = await testStack({ polls: { autoStart: false } });
+      // Recovery's simulators too, so `npm run sync -- --recover` finds them as it finds `npm start`'s.
+      stack = await testStack({ polls: { autoStart: false }, recovery: { autoStart: false } });
       checkout = checkoutView(stack.stack.dataDir);
       const s = stack.stack;
       // As `npm start` does at once: the first scheduled poll, which sets the checkpoint 3 days back.

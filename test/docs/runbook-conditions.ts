@@ -255,6 +255,28 @@ export const signatureBurst: Condition = {
   },
 };
 
+/** Slack says, in a signed delivery, that it rate-limits the app (docs.slack.dev, app_rate_limited): one SenderWarnings. */
+export const slackRateLimited: Condition = {
+  async drive({ stack }) {
+    const body = JSON.stringify({
+      token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+      type: 'app_rate_limited',
+      team_id: 'T123456',
+      minute_rate_limited: Math.floor(Date.now() / 60_000) * 60,
+      api_app_id: 'A123456',
+    });
+    const signed = signAs('slack', body, await stack.secrets.get('slack', 'signingSecret'));
+    const res = await fetch(`${stack.url}/webhooks/slack`, { method: 'POST', headers: signed.headers, body });
+    expect(res.status).toBe(200);
+    await stack.drained();
+    return undefined;
+  },
+  async repaired(_ctx, runs) {
+    // What the stack kept of Slack's deliveries shows the warning among them.
+    expect(runs.find((r) => r.command.includes('records slack'))?.output).toMatch(/app_rate_limited/);
+  },
+};
+
 /** A signed delivery as `npm run ops -- send github` sends it, and a forged one (401, nothing queued). */
 async function postGithub(stack: LocalStack, signingSecret: string): Promise<number> {
   const signed = signAs('github', JSON.stringify(sampleGithubIssue()), signingSecret, {
@@ -365,4 +387,9 @@ export const RUNBOOKS: Record<string, RunbookEntry> = {
   'signature-rejections': { condition: signatureBurst },
   'webhook-dlq-not-empty': { condition: webhookDeadLetter },
   'webhook-queue-age': { condition: webhookDeadLetter },
+  'webhook-sender-warnings': { condition: slackRateLimited },
+  'webhooks-missed': {
+    noCondition:
+      'a missed delivery recovered is driven per provider by test/integration/recovery/*.test.ts and the outage drill (npm run chaos); here the repair commands run against the simulators',
+  },
 };

@@ -90,6 +90,8 @@ describe('every runbook command, run as on-call types it, against a local stack 
     // Each route throttled as `npm start` throttles it (the dev stage's budget), so a burst gets its 429s.
     stack = await testStack({
       polls: { autoStart: false },
+      // Unscheduled: webhooks-missed runs the recoveries by hand against their simulators.
+      recovery: { autoStart: false },
       providers: fastProbe,
       visibilityTimeoutMs: 5000,
       throttle: stageConfig('dev').throttle,

@@ -72,7 +72,11 @@ export function checkoutView(dataDir: string): string {
 
 /** Writes what `npm start` writes for the CLIs to `<dataDir>/stack.json`: this process is the running stack. */
 export function announceStack(s: LocalStack): void {
-  const simulators = Object.fromEntries(Object.entries(s.polls?.simulators ?? {}).map(([p, sim]) => [p, sim.url]));
+  const simulators = {
+    ...Object.fromEntries(Object.entries(s.polls?.simulators ?? {}).map(([p, sim]) => [p, sim.url])),
+    // As `npm start` lists them: recovery's simulators, which `npm run sync -- --recover` calls.
+    ...s.recovery?.baseUrls,
+  };
   writeFileSync(
     join(s.dataDir, 'stack.json'),
     JSON.stringify({

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secretValues } from '../../lambdas/core/secret-values';
-import type { SecretsFile } from '../../local/secrets';
+import { isSimulatedTarget, type SecretsFile } from '../../local/secrets';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { LogCapture } from './log-capture';
 
@@ -10,7 +10,7 @@ import { LogCapture } from './log-capture';
 function secretsOf(stack: LocalStack): string[] {
   return Object.values(stack.secrets.read())
     .flatMap((entry) => Object.values(entry).flatMap((v) => [v, ...secretValues(v)]))
-    .filter((v) => v.length >= 8);
+    .filter((v) => v.length >= 8 && !isSimulatedTarget(v));
 }
 
 /**

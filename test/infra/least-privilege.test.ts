@@ -4,11 +4,12 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getProvider, providers } from '../../lambdas/providers';
 import { ROUTES } from '../../lambdas/routes';
-import { clientSecretNames } from '../../lib/auth-secrets';
+import { clientSecretNames, targetSecretNames } from '../../lib/auth-secrets';
 import { HandlerFunction } from '../../lib/lambda-function';
 import { STAGE_NAMES, type StageName } from '../../lib/stages';
 import { idempotencyPrefix } from '../../lambdas/core/idempotency-prefix';
 import { recordKey } from '../../lambdas/core/records';
+import { recoveryStateName } from '../../lambdas/core/provider';
 import { pollKey } from '../../lambdas/core/sync/state';
 import { RECORDS_BY_PROVIDER, TABLES, type TableName, type TableSpec } from '../../lambdas/core/tables';
 import { entityKey } from '../../lambdas/core/writes/external-ids';
@@ -81,9 +82,9 @@ const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
   commands: (p) => [commandKey(p, 'c-1')],
   apiNotices: (p) => [p],
   circuits: (p) => [p],
-  checkpoints: (p) => [pollKey(p, 'fixtures')],
-  gaps: (p) => [pollKey(p, 'fixtures')],
-  quarantine: (p) => [pollKey(p, 'fixtures')],
+  checkpoints: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
+  gaps: (p) => [pollKey(p, 'fixtures'), pollKey(p, `${recoveryStateName('events')}@a41c0f9e2b7d`)],
+  quarantine: (p) => [pollKey(p, 'fixtures'), pollKey(p, recoveryStateName('events'))],
 };
 
 /** The `dynamodb:LeadingKeys` patterns a provider's grant on a table must carry (the table's key layout). */
@@ -184,7 +185,24 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
         [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
         [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
         [arn(st.tables.circuits), ['dynamodb:PutItem']],
-        ...clientSecretNames(def).map((n) => [secret(n), READ_SECRET] as [string, string[]]),
+        ...[...clientSecretNames(def), ...targetSecretNames(def.polls ?? [])].map(
+          (n) => [secret(n), READ_SECRET] as [string, string[]],
+        ),
+      ]);
+    // Recovered events go to the webhook queue (claim-checked when big); its own state keys, no records.
+    case 'recovery':
+      return new Map([
+        [arn(st.webhooks[p]!.queue), SEND],
+        [arn(st.recoveries[p]!.dlq), SEND],
+        [arn(st.tables.checkpoints), ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+        [arn(st.tables.gaps), ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+        [arn(st.tables.quarantine), ['dynamodb:UpdateItem']],
+        [arn(st.tables.apiNotices), ['dynamodb:UpdateItem']],
+        [arn(st.tables.circuits), ['dynamodb:PutItem']],
+        [`${bucket}/payloads/${p}/*`, ['s3:PutObject']],
+        ...[...clientSecretNames(def), ...targetSecretNames(def.recover ?? [])].map(
+          (n) => [secret(n), READ_SECRET] as [string, string[]],
+        ),
       ]);
     default:
       return undefined;
@@ -282,6 +300,7 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     expect(count('event-processor')).toBe(providers.filter((p) => p.webhook).length);
     expect(count('command-accept')).toBe(providers.filter((p) => p.writes).length);
     expect(count('command-writer')).toBe(providers.filter((p) => p.writes).length);
+    expect(count('recovery')).toBe(providers.filter((p) => p.recover?.length).length);
     expect(new Set(ours().map((f) => f.role)).size).toBe(ours().length);
   });
 
@@ -291,6 +310,7 @@ describe.each(STAGE_NAMES)('least privilege in the %s stage', (name) => {
     'command-accept',
     'command-writer',
     'poller',
+    'recovery',
     'records-read',
     'change-stream',
     'change-route',

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { providers } from '../../lambdas/providers';
 import { LAZY_CLIENTS } from '../../lib/lambda-function';
 import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
@@ -37,6 +38,15 @@ describe('cdk synth', () => {
       const runbook = /Runbook: (docs\/runbooks\/[a-z0-9-]+\.md)$/.exec(a.Properties?.AlarmDescription ?? '')?.[1];
       expect(runbook && existsSync(runbook), a.Properties?.AlarmDescription).toBeTruthy();
     }
+    // Every recovery of every provider runs on a schedule of the real template (issue #15).
+    const recoveryInputs = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Scheduler::Schedule')
+      .map((r) => JSON.parse((r.Properties as { Target: { Input: string } }).Target.Input) as Record<string, string>)
+      .filter((input) => input.recovery)
+      .map((input) => `${input.provider}/${input.recovery}`);
+    expect(recoveryInputs.sort()).toEqual(
+      providers.flatMap((p) => (p.recover ?? []).map((r) => `${p.name}/${r.name}`)).sort(),
+    );
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(2);
     // Our handlers are ESM bundles; CDK's own assets (dev's bucket auto-delete provider) are not.

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DRILL_PROVIDERS } from '../../local/chaos/drill/plan';
+import { drillTable, HAS_RECOVERY } from '../../local/chaos/drill/figures';
+import { runOutageDrill } from '../../local/chaos/drill/run';
 import { chaosTable } from '../../local/chaos/report';
 import { runChaos } from '../../local/chaos/run';
 
@@ -55,5 +58,27 @@ describe('a short seeded chaos run', () => {
     expect(result.stats.changes.replayed).toBeGreaterThanOrEqual(result.stats.changes.published);
     expect(result.stats.simulatorFaults.slack).toBeDefined();
     expect(result.pass).toBe(true);
+  }, 120_000);
+
+  it('the outage drill: no loss where the provider has a recovery API, honest loss where it has none', async () => {
+    const drill = await runOutageDrill({ seed: 7 });
+    if (!drill.pass) console.log(drillTable(drill.figures));
+    for (const provider of DRILL_PROVIDERS) {
+      const f = drill.figures[provider];
+      expect(f.sent, provider).toBeGreaterThan(0);
+      expect(f.delivered + f.recovered + f.superseded + f.lost, provider).toBe(f.sent);
+      expect({ duplicated: f.duplicated, stale: f.stale }, provider).toEqual({ duplicated: 0, stale: 0 });
+      if (HAS_RECOVERY[provider]) expect(f.lost, provider).toBe(0);
+    }
+    // The outages cost something: GitHub (no retries) and Trello (3 quick ones) needed recovery, and Slack lost events.
+    expect(drill.figures.github.recovered).toBeGreaterThan(0);
+    expect(drill.figures.trello.recovered).toBeGreaterThan(0);
+    expect(drill.figures.slack.lost).toBeGreaterThan(0);
+    // Shopify retries for 4 hours, past both outages: its deliveries count as delivered (by their webhook id).
+    expect(drill.figures.shopify.delivered).toBeGreaterThan(0);
+    expect(drill.edge).toMatchObject({ 503: expect.any(Number), 429: expect.any(Number) });
+    expect(drill.simulatedHours).toBeGreaterThanOrEqual(6);
+    expect(drill.recovery.failed).toBe(0);
+    expect(drill.pass).toBe(true);
   }, 120_000);
 });

@@ -68,7 +68,7 @@ const CLIS: Cli[] = [
     usage: 'npm run sync -- --provider NAME',
     bad: [
       [['--provider', 'football', '--window', '1d'], /^Unknown option '--window'$/],
-      [[], /^unknown provider with polls: \(none\); known: football$/],
+      [[], /^unknown provider with polls: \(none\); known: trello, football$/],
       [['--provider', 'football', '--to', '2024-08-01'], /^--to needs --from$/],
       [['--provider', 'football', '--from', '2024-08-02', '--to', '2024-08-01'], /^--to must be after --from$/],
       [['--provider', 'football', '--stage', 'prod'], /^--stage and --function need --aws$/],

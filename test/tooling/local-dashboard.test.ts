@@ -38,7 +38,12 @@ beforeAll(async () => {
     (a) => a.Properties.AlarmName as string,
   );
   // x300: a 5-minute period lasts 1 s, a 1-minute period 0.2 s.
-  ({ stack, logs, close } = await testStack({ providers: [github, crashing], observability: { timeScale: 300 } }));
+  // Recovery too (unscheduled), as the CDK stack has it for every provider with recoveries.
+  ({ stack, logs, close } = await testStack({
+    providers: [github, crashing],
+    observability: { timeScale: 300 },
+    recovery: { autoStart: false },
+  }));
 });
 afterAll(async () => close());
 

@@ -1,5 +1,6 @@
 import type { WritesSpec } from '../writes/types';
 import type { PollSpec } from './poll';
+import type { RecoverySpec } from './recover';
 import type { WebhookSpec } from './webhook';
 
 /** How the client authenticates; values are secret names, never secrets. */
@@ -103,6 +104,11 @@ export interface ProviderDefinition {
   ): ResponseProblem | undefined;
   /** Scheduled syncs of this provider's list endpoints (one EventBridge schedule each). */
   polls?: readonly PollSpec[];
+  /**
+   * Ways to fetch or redeliver the webhooks this provider could not deliver (its event log, its delivery log), each
+   * on its own schedule, fed into the same queue and processor as a delivered webhook. See docs/recovery.md.
+   */
+  recover?: readonly RecoverySpec[];
 }
 
 /** An error a provider reported inside a success response, as the client should treat it. */

@@ -57,6 +57,11 @@ export interface WebhookSpec {
    * to, which differs from what was registered behind a custom domain or a path mapping.
    */
   callbackUrlSecret?: string;
+  /**
+   * A delivery by which the sender says it throttles or turned off our deliveries (Slack's `app_rate_limited`):
+   * the reason, counted as SenderWarnings (the `webhook-sender-warnings` alarm), for senders with no replay API.
+   */
+  senderWarning?(event: WebhookEvent): string | undefined;
   /** Where the provider publishes its webhooks' source addresses, for a stage's allow list (`sourceIps: 'published'`). */
   publishedSourceIps?: PublishedSourceIps;
   /** Maps a verified event to entity changes. Throws IntegrationError('invalid_payload') when it cannot. */

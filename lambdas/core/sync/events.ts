@@ -22,10 +22,16 @@ export type SyncEventBody =
   | { type: 'run_paused'; resumeAt: number; reason?: string }
   | { type: 'window_failed'; window: SyncWindow; failure: WindowFailure }
   | { type: 'gap_closed'; gap: Gap }
+  /** A gap older than the provider keeps (`window.maxAgeMs`): given up, what it held cannot be fetched any more. */
+  | { type: 'gap_expired'; gap: Gap }
   /** A gap failed again, `gapFailingAttempts` times or more in all. */
   | { type: 'gap_failing'; gap: Gap; error: IntegrationError }
   /** A rate limit or a spent quota stopped the run until the provider takes calls again. */
   | { type: 'provider_paused'; error: IntegrationError }
+  /** A recovery asked the provider to deliver a failed webhook again, and it accepted. */
+  | { type: 'redelivered'; recovery: string; guid: string; deliveredAt: number }
+  /** The provider refused to redeliver that one delivery (too old, spammed): it stays failed. */
+  | { type: 'redelivery_refused'; recovery: string; guid: string; error: IntegrationError }
   /** A record the schema accepted that the poll's mapping could not read. */
   | { type: 'record_unmapped'; operation: string }
   | { type: 'run_ended'; summary: RunSummary; drift: DriftCount[]; gaps: GapGauges };

@@ -26,6 +26,8 @@ function endLine(summary: RunSummary): [LogLevel, string, Record<string, unknown
       records_quarantined: summary.recordsQuarantined,
       ...(summary.schemaDrift ? { schema_drift: summary.schemaDrift } : {}),
       gaps_open: summary.gapsOpen,
+      ...(summary.gapsExpired ? { gaps_expired: summary.gapsExpired } : {}),
+      ...(summary.eventsRecovered ? { events_recovered: summary.eventsRecovered } : {}),
       resume_at: iso(summary.resumeAt),
       duration_ms: summary.durationMs,
     },
@@ -72,6 +74,12 @@ function line(e: SyncEvent): [LogLevel, string, Record<string, unknown>] | undef
     }
     case 'gap_closed':
       return ['info', 'sync gap closed', { window: windowId(e.gap), attempts: e.gap.attempts }];
+    case 'gap_expired':
+      return [
+        'error',
+        'sync gap expired: older than the provider keeps, what it held cannot be fetched any more',
+        { window: windowId(e.gap), attempts: e.gap.attempts, error_code: e.gap.errorKind },
+      ];
     case 'gap_failing': {
       const { gap, error } = e;
       return [
@@ -94,6 +102,18 @@ function line(e: SyncEvent): [LogLevel, string, Record<string, unknown>] | undef
         { error_code: kind, error_message: message, resume_at: iso(resumeAt) },
       ];
     }
+    case 'redelivered':
+      return [
+        'info',
+        'webhook redelivery requested',
+        { recovery: e.recovery, guid: e.guid, delivered_at: at(e.deliveredAt) },
+      ];
+    case 'redelivery_refused':
+      return [
+        'warn',
+        'webhook redelivery refused',
+        { recovery: e.recovery, guid: e.guid, error_code: e.error.kind, error_message: e.error.message },
+      ];
     case 'run_ended':
       return endLine(e.summary);
   }
@@ -116,6 +136,9 @@ export function syncObserver(t: Telemetry): SyncListener {
     if (e.type === 'record_unmapped')
       emitMetric(t, METRIC.RecordsQuarantined, 1, 'Count', { provider: e.provider, operation: e.operation });
     if (e.type === 'run_ended') runMetrics(t, e);
+    // The provider gave up on this delivery and sends it again now: a webhook we missed.
+    if (e.type === 'redelivered')
+      emitMetric(t, METRIC.EventsRecovered, 1, 'Count', { provider: e.provider, operation: e.recovery });
     const l = line(e);
     if (l) t.log(l[0], l[1], { provider: e.provider, poll: e.poll, trace_id: e.traceId, ...l[2] });
   };

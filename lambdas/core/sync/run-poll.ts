@@ -5,11 +5,12 @@ import { countGaps } from './gaps';
 import { syncObserver } from './observer';
 import { progress, startRun, type PollRunDeps, type PollRunRequest, type Run } from './run';
 import type { RunSummary } from './summary';
+import { recordsSink } from './sync-window';
 import { rangeRun, scheduledRun } from './window-loop';
 
 export { SYNC_DEFAULTS };
-export { emptySummary, SUMMARY_COUNTS, type RunStop, type RunSummary } from './summary';
-export type { PollRunDeps, PollRunRequest } from './run';
+export { addSummaries, emptySummary, SUMMARY_COUNTS, type RunStop, type RunSummary } from './summary';
+export type { PageSink, PollRunDeps, PollRunRequest } from './run';
 
 /**
  * Runs one poll: a scheduled run (no `range`) drains up to `gapsPerRun` gaps, then syncs from its
@@ -24,7 +25,12 @@ export type { PollRunDeps, PollRunRequest } from './run';
  * if (summary.stopped === 'quota_exhausted') console.log(`paused until ${new Date(summary.resumeAt!).toISOString()}`);
  */
 export async function runPoll(req: PollRunRequest, deps: PollRunDeps): Promise<RunSummary> {
-  const run = startRun(req, deps, syncObserver(deps.telemetry));
+  const run = startRun(
+    req,
+    deps,
+    syncObserver(deps.telemetry),
+    req.sink === undefined ? recordsSink(req.poll) : req.sink,
+  );
   const offEvents = deps.client.onEvent(countCalls(run));
   let gaps: GapGauges;
   try {

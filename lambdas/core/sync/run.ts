@@ -1,18 +1,28 @@
 import type { Client } from '../client/client';
-import type { CallContext, PagePosition } from '../client/types';
+import type { CallContext, Page, PagePosition } from '../client/types';
 import type { IntegrationError } from '../errors';
 import type { Telemetry } from '../ports';
 import type { SyncRecordStore } from '../records';
 import { DriftTally } from '../schema-drift';
-import type { PollSpec, ProviderDefinition } from '../provider';
+import type { PollSpec, ProviderDefinition, SyncSource, SyncWindow } from '../provider';
 import { SYNC_DEFAULTS } from './defaults';
 import type { SyncEventBody, SyncListener } from './events';
 import type { SyncStateStore } from './state';
 import { emptySummary, type RunStop, type RunSummary } from './summary';
 
-export interface PollRunRequest {
+/**
+ * Where a window's pages go: the records table (a poll), or back into the webhook path (a recovery).
+ *
+ * @example
+ * const sink: PageSink = { open: (run, window) => async (page) => console.log(window.from, page.records.length) };
+ */
+export interface PageSink {
+  /** The writer of one window's pages, in order; an IntegrationError it throws fails the window at that page. */
+  open(run: Run, window: SyncWindow, operation: string): (page: Page, fetchedAt: number) => Promise<void>;
+}
+
+interface RunTarget {
   provider: ProviderDefinition;
-  poll: PollSpec;
   /** An explicit span (a backfill): its windows on the poll's grid; the checkpoint is left alone, failures become gaps. */
   range?: { from: number; to: number };
   /** Where the first window of `range` continues (a resumed invocation). */
@@ -20,6 +30,9 @@ export interface PollRunRequest {
   /** Overrides the poll's start date (the local stack starts a few days back). */
   startAt?: number;
 }
+
+/** One run of a poll (its pages stored as records), or of any sync source with a sink of its own. */
+export type PollRunRequest = RunTarget & ({ poll: PollSpec; sink?: undefined } | { poll: SyncSource; sink: PageSink });
 
 export interface PollRunDeps {
   client: Client;
@@ -41,7 +54,9 @@ export interface Run {
   deps: PollRunDeps;
   /** The provider's name. */
   provider: string;
-  poll: PollSpec;
+  /** The poll or recovery this run walks (its name keys the checkpoint and gaps). */
+  poll: SyncSource;
+  sink: PageSink;
   options: typeof SYNC_DEFAULTS;
   summary: RunSummary;
   drift: DriftTally;
@@ -55,9 +70,9 @@ export interface Run {
  * A run of `req`, its events going to `report`.
  *
  * @example
- * const run = startRun(req, deps, syncObserver(deps.telemetry));
+ * const run = startRun(req, deps, syncObserver(deps.telemetry), req.sink ?? recordsSink);
  */
-export function startRun(req: PollRunRequest, deps: PollRunDeps, report: SyncListener): Run {
+export function startRun(req: PollRunRequest, deps: PollRunDeps, report: SyncListener, sink: PageSink): Run {
   const { provider, poll } = req;
   const options = { ...SYNC_DEFAULTS, ...deps.options };
   const { traceId, remainingMs } = deps;
@@ -66,6 +81,7 @@ export function startRun(req: PollRunRequest, deps: PollRunDeps, report: SyncLis
     deps,
     provider: provider.name,
     poll,
+    sink,
     options,
     summary: emptySummary(provider.name, poll.name, req.range ? 'range' : 'scheduled'),
     drift: new DriftTally(),

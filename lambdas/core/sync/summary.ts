@@ -24,6 +24,10 @@ export interface RunSummary {
   schemaDrift?: Record<string, number>;
   gapsOpened: number;
   gapsClosed: number;
+  /** Gaps given up: older than the provider keeps (`window.maxAgeMs`). */
+  gapsExpired: number;
+  /** Recoveries: events sent back into the webhook path (queued, or redeliveries the provider accepted). */
+  eventsRecovered: number;
   /** Open gaps after the run: the poll's (scheduled), or within the range. */
   gapsOpen: number;
   stopped?: RunStop;
@@ -52,6 +56,8 @@ export const SUMMARY_COUNTS = [
   'recordsQuarantined',
   'gapsOpened',
   'gapsClosed',
+  'gapsExpired',
+  'eventsRecovered',
   'gapsOpen',
 ] as const satisfies readonly (keyof RunSummary)[];
 
@@ -67,4 +73,23 @@ export function emptySummary(provider: string, poll: string, mode: RunSummary['m
     number
   >;
   return { provider, poll, mode, ...counts, durationMs: 0 };
+}
+
+/**
+ * Two runs' summaries as one (a backfill's invocations, a source's targets): counts added, the first reason to stop
+ * kept, and the later run's resume position.
+ *
+ * @example
+ * const total = addSummaries(first, second); // total.pages === first.pages + second.pages
+ */
+export function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
+  const sums = Object.fromEntries(SUMMARY_COUNTS.map((k) => [k, a[k] + b[k]]));
+  return {
+    ...a,
+    ...sums,
+    stopped: a.stopped ?? b.stopped,
+    resumeAt: a.resumeAt ?? b.resumeAt,
+    error: a.error ?? b.error,
+    resume: b.resume ?? a.resume,
+  };
 }

@@ -1,9 +1,10 @@
 import { operationOf } from '../client/request-url';
 import type { ClientRequest, Page, PagePosition } from '../client/types';
+import { IntegrationError } from '../errors';
 import type { SyncRecord } from '../records';
-import type { SyncWindow } from '../provider';
+import type { PollSpec, SyncWindow } from '../provider';
 import { contentHash } from './content-hash';
-import { lowOnTime, progress, type Run } from './run';
+import { lowOnTime, progress, type PageSink, type Run } from './run';
 import type { QuarantineEntry } from './state';
 import type { WindowOutcome } from './window-outcome';
 
@@ -13,7 +14,7 @@ export type { WindowFailure, WindowOutcome } from './window-outcome';
 export type SaveProgress = (position: PagePosition, pages: number) => Promise<void>;
 
 /** A page's records by stable key with their content hash, and the ones the poll's mapping refused. */
-function mapPage(run: Run, window: SyncWindow, page: Page, operation: string) {
+function mapPage(run: Run, poll: PollSpec, window: SyncWindow, page: Page, operation: string) {
   const bad: QuarantineEntry[] = page.quarantined.map((q) => ({
     ...q,
     window,
@@ -23,7 +24,7 @@ function mapPage(run: Run, window: SyncWindow, page: Page, operation: string) {
   const byKey = new Map<string, SyncRecord>();
   page.records.forEach((raw, index) => {
     try {
-      const r = run.poll.record(raw);
+      const r = poll.record(raw);
       if (byKey.has(r.key)) run.summary.recordsUnchanged += 1; // the provider repeated it on this page
       byKey.set(r.key, { key: r.key, version: r.version, data: r.data, hash: contentHash(r.data, r.version) });
     } catch (err) {
@@ -36,10 +37,17 @@ function mapPage(run: Run, window: SyncWindow, page: Page, operation: string) {
 }
 
 /** Validated records -> stable key, content hash -> written only if new or changed; the bad ones quarantined. */
-async function storePage(run: Run, window: SyncWindow, page: Page, fetchedAt: number, operation: string) {
-  const { deps, provider, poll, summary } = run;
+async function storePage(
+  run: Run,
+  poll: PollSpec,
+  window: SyncWindow,
+  page: Page,
+  fetchedAt: number,
+  operation: string,
+) {
+  const { deps, provider, summary } = run;
   if (page.drift?.length) run.drift.merge(page.drift);
-  const { records, bad } = mapPage(run, window, page, operation);
+  const { records, bad } = mapPage(run, poll, window, page, operation);
   const meta = { fetchedAt, source: poll.name, now: deps.now() };
   const outcomes = records.length > 0 ? await deps.records.putIfChanged(provider, poll.type, records, meta) : [];
   for (const outcome of outcomes) {
@@ -53,28 +61,48 @@ async function storePage(run: Run, window: SyncWindow, page: Page, fetchedAt: nu
   }
 }
 
+/**
+ * A poll's sink: each page's records to the records table, written only if new or changed.
+ *
+ * @example
+ * const run = startRun({ provider, poll }, deps, syncObserver(deps.telemetry), recordsSink(poll));
+ */
+export const recordsSink = (poll: PollSpec): PageSink => ({
+  open: (run, window, operation) => (page, fetchedAt) => storePage(run, poll, window, page, fetchedAt, operation),
+});
+
 /** Writes one page while the next is fetched; every exit awaits `settled()`, so no page is left unwritten. */
 interface PageWriter {
   /** Pages written. */
   readonly pages: number;
   /** Pages handed over, written or not yet. */
   readonly handed: number;
+  /** The sink refused a page (an IntegrationError): the window fails there; no later page is written. */
+  readonly refused?: { error: IntegrationError; position: PagePosition };
   write(page: Page, fetchedAt: number): Promise<void>;
   settled(): Promise<void>;
 }
 
 function pageWriter(run: Run, window: SyncWindow, operation: string): PageWriter {
+  const store = run.sink.open(run, window, operation);
   let writing: Promise<void> = Promise.resolve();
-  const writer = {
+  const writer: { -readonly [K in keyof PageWriter]: PageWriter[K] } = {
     pages: 0,
     handed: 0,
     async write(page: Page, fetchedAt: number) {
       await writing;
-      writing = storePage(run, window, page, fetchedAt, operation).then(() => {
-        writer.pages += 1;
-        run.summary.pages += 1;
-        progress(run);
-      });
+      if (writer.refused) return;
+      writing = store(page, fetchedAt).then(
+        () => {
+          writer.pages += 1;
+          run.summary.pages += 1;
+          progress(run);
+        },
+        (err: unknown) => {
+          if (!(err instanceof IntegrationError)) throw err;
+          writer.refused = { error: err, position: page.position };
+        },
+      );
       writing.catch(() => undefined); // awaited (and thrown) at the next page or exit
       writer.handed += 1;
     },
@@ -83,9 +111,23 @@ function pageWriter(run: Run, window: SyncWindow, operation: string): PageWriter
   return writer;
 }
 
+/** The window's outcome once every handed page is written: the sink's refusal overrides `out`. */
+async function settle(writer: PageWriter, out: WindowOutcome): Promise<WindowOutcome> {
+  await writer.settled();
+  const refused = writer.refused;
+  return refused ? { ok: false, position: refused.position, pages: writer.pages, error: refused.error } : out;
+}
+
+/** The page's last record is older than the window (a newest-first list that ignores it): the window is done. */
+const pastWindow = (run: Run, window: SyncWindow, page: Page): boolean =>
+  run.poll.olderThan !== undefined &&
+  page.records.length > 0 &&
+  run.poll.olderThan(page.records[page.records.length - 1], window);
+
 /** One pass of the client's pagination from `start`: the window's outcome, or where `max_pages` left off. */
 async function pageThrough(
   run: Run,
+  window: SyncWindow,
   request: ClientRequest,
   start: PagePosition | undefined,
   writer: PageWriter,
@@ -93,40 +135,33 @@ async function pageThrough(
 ): Promise<WindowOutcome | { more: PagePosition }> {
   const { deps, poll } = run;
   let position = start;
-  let more: PagePosition | undefined;
   for await (const result of deps.client.paginate(request, poll.pagination, run.callCtx, {
     schema: poll.schema,
     start,
   })) {
     if (!result.ok) {
-      await writer.settled();
       // A call cut short by the run's own deadline is a clean stop, not a failed window.
       const why =
         result.error.kind === 'timeout' && lowOnTime(run) ? { stop: 'deadline' as const } : { error: result.error };
-      return { ok: false, position: result.position, pages: writer.pages, ...why };
+      return settle(writer, { ok: false, position: result.position, pages: writer.pages, ...why });
     }
     await writer.write(result.page, deps.now());
     const { stop: end, next } = result.page;
+    if (writer.refused || pastWindow(run, window, result.page)) return settle(writer, { ok: true });
     if (end === 'max_pages' && next) {
-      more = next;
-      break;
-    }
-    if (end || !next) {
       await writer.settled();
-      return { ok: true };
+      return writer.refused ? settle(writer, { ok: true }) : { more: next };
     }
+    if (end || !next) return settle(writer, { ok: true });
     position = next;
     if (saveEvery && writer.handed % run.options.progressEveryPages === 0) {
       await writer.settled();
+      if (writer.refused) return settle(writer, { ok: true });
       await saveEvery(position, writer.pages);
     }
-    if (lowOnTime(run)) {
-      await writer.settled();
-      return { ok: false, position, pages: writer.pages, stop: 'deadline' };
-    }
+    if (lowOnTime(run)) return settle(writer, { ok: false, position, pages: writer.pages, stop: 'deadline' });
   }
-  await writer.settled();
-  return more ? { more } : { ok: true };
+  return settle(writer, { ok: true });
 }
 
 /**
@@ -148,7 +183,7 @@ export async function syncWindow(
   let position = start;
   for (;;) {
     if (lowOnTime(run)) return { ok: false, position, pages: writer.pages, stop: 'deadline' };
-    const out = await pageThrough(run, request, position, writer, saveEvery);
+    const out = await pageThrough(run, window, request, position, writer, saveEvery);
     if (!('more' in out)) return out;
     position = out.more;
   }

@@ -132,6 +132,15 @@ async function syncFrontier(run: Run, frontier: SyncWindow[], cp: Checkpoint, ru
   }
 }
 
+/** Closes the gaps the provider no longer keeps anything of: reported, since what they held is lost for good. */
+async function expireGaps(run: Run, expired: readonly Gap[]): Promise<void> {
+  for (const gap of expired) {
+    await run.deps.state.closeGap(run.provider, run.poll.name, gap.from);
+    run.summary.gapsExpired += 1;
+    run.emit({ type: 'gap_expired', gap });
+  }
+}
+
 /** Stops the run as paused when its checkpoint says the provider takes no calls yet. */
 function paused(run: Run, cp: Checkpoint | undefined): boolean {
   const resumeAt = cp?.resumeAt;
@@ -151,6 +160,7 @@ async function scheduledWindows(run: Run): Promise<void> {
   const runStart = deps.now();
   const open = await deps.state.gaps(run.provider, run.poll.name);
   const plan = planScheduled(run.poll, cp.cursor, open, runStart, req.startAt, run.options.gapsPerRun);
+  await expireGaps(run, plan.expired);
   run.summary.windowsPlanned = plan.drain.length + plan.frontier.length;
   run.summary.cursor = cp.cursor;
   const { drain, frontier, from } = plan;
@@ -163,7 +173,7 @@ async function scheduledWindows(run: Run): Promise<void> {
     cursor: cp.cursor,
   });
   progress(run);
-  const openAt = new Set(open.map((g) => g.from));
+  const openAt = new Set(open.filter((g) => !plan.expired.includes(g)).map((g) => g.from));
   const done = new Set<number>();
   await drainGaps(run, drain, openAt, done);
   if (run.summary.stopped) return;
@@ -181,7 +191,7 @@ async function scheduledWindows(run: Run): Promise<void> {
  * advancing the checkpoint after each window that is over; skipped while another run holds the lease.
  *
  * @example
- * await scheduledRun(startRun({ provider: football, poll }, deps, syncObserver(deps.telemetry)));
+ * await scheduledRun(startRun({ provider: football, poll }, deps, syncObserver(deps.telemetry), recordsSink(poll)));
  */
 export async function scheduledRun(run: Run): Promise<void> {
   if (await withLease(run, () => scheduledWindows(run))) return;

@@ -1,4 +1,4 @@
-import type { PollSpec, SyncWindow } from '../provider';
+import type { SyncSource, SyncWindow } from '../provider';
 
 /** At most this many windows in one plan: a guard against a tiny window size over a long span. */
 export const MAX_WINDOWS = 100_000;
@@ -61,25 +61,39 @@ export function planWindows(from: number, to: number, size: number, anchor = fro
 }
 
 /**
- * What a scheduled run covers: from the checkpoint (or the start date on the first run), widened back by
- * the lookback from now, to now plus what the poll looks ahead. Lookback counts from now, not from the
- * checkpoint, so a backfill that spans many runs never repeats a finished window.
+ * What a scheduled run covers: from the checkpoint (the start date, or `firstRunBackMs` ago, on the first run),
+ * widened back by the lookback from now, never older than `maxAgeMs`; to now plus what the poll looks ahead, or,
+ * with `settleMs`, to the last window over that long ago. Lookback counts from now, not from the checkpoint, so a
+ * backfill that spans many runs never repeats a finished window.
  *
  * @example
  * scheduledSpan(poll, { cursor: instant('2024-08-10') }, Date.now())
  */
 export function scheduledSpan(
-  poll: PollSpec,
+  poll: Pick<SyncSource, 'window'>,
   cursor: number | undefined,
   now: number,
   startAt?: number,
 ): { from: number; to: number; anchor: number } {
   const anchor = startAt ?? instant(poll.window.start);
-  const size = poll.window.sizeMs;
-  const recent = alignDown(now - (poll.window.lookbackMs ?? 0), anchor, size);
-  const from = Math.max(anchor, Math.min(cursor ?? anchor, recent));
-  const to = alignUp(now + (poll.window.aheadMs ?? 0), anchor, size);
+  const { sizeMs: size, lookbackMs = 0, aheadMs = 0, firstRunBackMs, settleMs } = poll.window;
+  const oldest = oldestWindow(poll, now, anchor);
+  const first = firstRunBackMs === undefined ? anchor : alignDown(now - firstRunBackMs, anchor, size);
+  const recent = alignDown(now - lookbackMs, anchor, size);
+  const from = Math.max(anchor, oldest, Math.min(cursor ?? first, recent));
+  const to = settleMs === undefined ? alignUp(now + aheadMs, anchor, size) : alignDown(now - settleMs, anchor, size);
   return { from, to: Math.max(from, to), anchor };
+}
+
+/**
+ * The start of the oldest window the provider still keeps (`maxAgeMs`), on the grid; the anchor when unbounded.
+ *
+ * @example
+ * oldestWindow(stripeEvents, Date.now(), instant('2024-01-01')) // the first whole window of the last 30 days
+ */
+export function oldestWindow(poll: Pick<SyncSource, 'window'>, now: number, anchor: number): number {
+  const { maxAgeMs, sizeMs } = poll.window;
+  return maxAgeMs === undefined ? anchor : Math.max(anchor, alignUp(now - maxAgeMs, anchor, sizeMs));
 }
 
 /**

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
+import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
+import { createClient, realTime, telemetryObserver } from '../../lambdas/core/client';
+import { DEFAULT_NAMESPACE } from '../../lambdas/core/env-contract';
+import type { QueueSender } from '../../lambdas/core/ports';
+import type { ProviderDefinition, RecoverySpec } from '../../lambdas/core/provider';
+import { runRecovery } from '../../lambdas/core/recover/run-recovery';
+import { addSummaries, type RunSummary } from '../../lambdas/core/sync/summary';
+import { TABLES } from '../../lambdas/core/tables';
+import { endpointOverrides } from '../../lambdas/handlers/shared/provider-clients';
+import { providers } from '../../lambdas/providers';
+import { FileSecretStore } from '../../local/secrets';
+import { type CliIO, UsageError } from '../cli/main';
+import { dynamoFor, runningStack } from './run-local';
+
+/** The running stack's webhook queue of a provider, through its admin API (`npm run ops` uses the same). */
+function adminQueue(adminUrl: string, provider: string): QueueSender {
+  return {
+    send: async (message) => {
+      const res = await fetch(`${adminUrl}/_local/queues/${encodeURIComponent(provider)}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [message] }),
+      });
+      if (!res.ok) throw new Error(`the local stack's admin API answered ${res.status}`);
+    },
+  };
+}
+
+/**
+ * Recoveries of a provider on this machine, on demand: the running local stack's DynamoDB (checkpoints, gaps) and
+ * webhook queue (its processor applies what comes back), the provider's simulator unless `<PROVIDER>_BASE_URL` is
+ * set; logs to `<dataDir>/logs.jsonl`. It needs `npm start` running: the events go to its queue.
+ *
+ * @example
+ * const summary = await recoverLocal(stripe, stripe.recover!, { from, to }, '.local', io, () => undefined);
+ */
+export async function recoverLocal(
+  provider: ProviderDefinition,
+  recoveries: readonly RecoverySpec[],
+  range: { from: number; to: number } | undefined,
+  dataDir: string,
+  io: CliIO,
+  onProgress: (s: Readonly<RunSummary>) => void,
+): Promise<RunSummary> {
+  mkdirSync(dataDir, { recursive: true });
+  const running = runningStack(dataDir);
+  if (!running?.adminUrl)
+    throw new UsageError('--recover runs against the running local stack (npm start): its queue takes what comes back');
+  const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
+  secrets.ensure(providers);
+  const [doc, closeDynamo] = await dynamoFor(dataDir, running);
+  const sink = (line: string) => appendFileSync(join(dataDir, 'logs.jsonl'), `${line}\n`);
+  const telemetry = new PowertoolsTelemetry({ serviceName: 'sync-cli', namespace: DEFAULT_NAMESPACE, sink });
+  const { baseUrl = running.simulators?.[provider.name], tokenUrl } = endpointOverrides(provider.name, io.env);
+  const client = createClient({
+    definition: provider,
+    secrets,
+    time: realTime,
+    baseUrl,
+    tokenUrl,
+    onEvent: telemetryObserver(telemetry),
+  });
+  const state = new DynamoSyncState(doc, {
+    checkpoints: TABLES.checkpoints.name,
+    gaps: TABLES.gaps.name,
+    quarantine: TABLES.quarantine.name,
+  });
+  const queue = adminQueue(running.adminUrl, provider.name);
+  const deps = {
+    client,
+    state,
+    queue,
+    secrets,
+    telemetry,
+    now: Date.now,
+    traceId: randomUUID(),
+    newId: randomUUID,
+    onProgress,
+  };
+  try {
+    let total: RunSummary | undefined;
+    for (const recovery of recoveries) {
+      const summary = await runRecovery({ provider, recovery, range }, deps);
+      total = total ? addSummaries(total, summary) : summary;
+    }
+    return total!;
+  } finally {
+    telemetry.flush();
+    await closeDynamo();
+  }
+}
