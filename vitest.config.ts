@@ -4,7 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // Where a test lives says what it tests:
 //   test/unit         core (client/, signatures/, sync/, writes/), handlers/ and providers/: pure, no I/O
-//   test/adapters     the AWS adapters against wire-level contracts, moto and dynalite
+//   test/adapters     the AWS adapters against moto and dynalite (small contracts only for what moto lacks)
 //   test/infra        the CDK stack (lib/), synthesized and asserted
 //   test/integration  handlers through the local stack and the provider simulators
 //   test/tooling      bench, chaos, the local stack's own parts, the CI workflow, this file

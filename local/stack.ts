@@ -28,6 +28,8 @@ import { FileSecretStore } from './secrets';
 import { adminQueues, startAdminApi } from './admin-api';
 import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
+import { type AwsEndpointOptions, awsEndpointParts } from './aws-endpoint';
+import type { ListableBlobStore, SecretStore } from '../lambdas/core/ports';
 import { logFileSink } from './log-file';
 import { startLocalWrites, type LocalWrites } from './writes';
 import { type LocalChanges, type LocalChangesOptions, startLocalChanges } from './changes';
@@ -77,6 +79,8 @@ export interface LocalStackOptions {
   changes?: Pick<LocalChangesOptions, 'busFaults' | 'streamRetries'>;
   /** Take each request's source IP from `X-Forwarded-For` (see LocalApiGateway), to stand for callers elsewhere. */
   trustForwardedFor?: boolean;
+  /** Blobs (S3) and the ingest's secrets (Secrets Manager) through the real adapters against this endpoint. */
+  aws?: AwsEndpointOptions;
 }
 
 export interface ProviderQueues {
@@ -95,8 +99,8 @@ export interface LocalStack {
   records: DynamoRecordStore;
   queues: Record<string, ProviderQueues>;
   api: LocalApiGateway;
-  /** The S3 stand-in: claim-checked bodies and the event archive, under `<dataDir>/blobs/`. */
-  blobs: FileBlobStore;
+  /** Claim-checked bodies and the event archive: under `<dataDir>/blobs/`, or in S3 with `aws`. */
+  blobs: ListableBlobStore;
   /** The admin API `npm run ops` talks to (127.0.0.1 only; see admin-api.ts). */
   adminUrl: string;
   /** Metrics, alarm states and the dashboard at `${url}/_dashboard`. */
@@ -154,8 +158,8 @@ interface WebhookDeps {
   registry: Registry;
   dynamo: LocalDynamo;
   records: DynamoRecordStore;
-  blobs: FileBlobStore;
-  archive?: { blobs: FileBlobStore; newId(): string };
+  blobs: ListableBlobStore;
+  archive?: { blobs: ListableBlobStore; newId(): string };
   monitor: LocalMonitor;
   sink(line: string): void;
   maxReceiveCount: number;
@@ -234,7 +238,7 @@ const webhookPath = (provider: string) => `/webhooks/${provider}`;
 function addIngestRoutes(
   api: LocalApiGateway,
   queues: Record<string, ProviderQueues>,
-  deps: WebhookDeps & { secrets: FileSecretStore },
+  deps: WebhookDeps & { secrets: SecretStore; sourceIps(provider: string): Promise<string | undefined> },
 ): void {
   const telemetry = new PowertoolsTelemetry({
     serviceName: 'webhook-ingest',
@@ -246,8 +250,7 @@ function addIngestRoutes(
     secrets: deps.secrets,
     queueFor: (name) => queues[name]?.queue,
     blobs: deps.blobs,
-    // On for a provider once `.local/secrets.json` holds its list (`<provider>.webhookSourceIps`), as in AWS.
-    sourceIps: async (provider) => deps.secrets.read()[provider]?.[SOURCE_IPS_SECRET],
+    sourceIps: deps.sourceIps,
     telemetry,
     now: () => new Date(),
     newId: randomUUID,
@@ -454,9 +457,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const registry = (name: string) => providers.find((p) => p.name === name);
   mkdirSync(dataDir, { recursive: true });
   const { monitor, sink, close: closeLogs } = observe(dataDir, opts);
-  const blobs = new FileBlobStore(join(dataDir, 'blobs'));
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
+  const aws = opts.aws && (await awsEndpointParts(opts.aws, providers, secrets));
+  const blobs = aws?.blobs ?? new FileBlobStore(join(dataDir, 'blobs'));
+  // On for a provider once `.local/secrets.json` holds its list (`<provider>.webhookSourceIps`), as in AWS.
+  const sourceIps = async (provider: string) => secrets.read()[provider]?.[SOURCE_IPS_SECRET];
+  const ingestSecrets = aws ? { secrets: aws.secrets, sourceIps: aws.sourceIps } : { secrets, sourceIps };
   const dynamo = await startDynamo({ dir: opts.memory ? undefined : join(dataDir, 'dynamodb') });
   // Before anything writes a record: dynalite has no streams, so the local stack makes the records table's.
   const stream = new RecordStream(dynamo.client, dynamo.tableName('records'));
@@ -468,7 +475,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const { queues, mappings } = webhookPipelines(providers, deps, opts);
   const api = new LocalApiGateway({ throttle: opts.throttle, trustForwardedFor: opts.trustForwardedFor });
   guardLocalRoutes(api);
-  addIngestRoutes(api, queues, { ...deps, secrets });
+  addIngestRoutes(api, queues, { ...deps, ...ingestSecrets });
   for (const provider of providers) monitor.provider(provider.name).client();
   monitor.httpApi();
   api.observe(({ status, route }) => monitor.recordApiResponse(status, route));

@@ -15,7 +15,7 @@ import { football } from '../../lambdas/providers/football';
 import { POLLER_MEMORY_MB } from '../../lib/poll-integration';
 import { lambdaContext } from '../../local/lambda-context';
 import { FootballSimulator } from '../../local/simulators';
-import { SecretsManagerContract } from '../../test/contracts/secrets-manager';
+import { SecretsManagerContract } from './secrets-manager-stub';
 import { DynamoMeter, emptyCounts, LambdaMeter, LATENCY_MS, LogMeter, usageOf } from './meter';
 import type { Usage } from './pricing';
 

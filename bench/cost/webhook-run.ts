@@ -25,7 +25,7 @@ import { FileBlobStore } from '../../local/file-blob-store';
 import { lambdaContext } from '../../local/lambda-context';
 import { LocalQueue } from '../../local/queue';
 import { devSecret } from '../../local/secrets';
-import { SecretsManagerContract } from '../../test/contracts/secrets-manager';
+import { SecretsManagerContract } from './secrets-manager-stub';
 import {
   accessLogLine,
   DynamoMeter,

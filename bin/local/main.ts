@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { AWS_ENDPOINT_DEFAULTS } from '../../local/aws-endpoint';
 import { consoleLine } from '../../local/console-lines';
 import { defaultDemoDrivers, startDemo } from '../../local/demo';
 import { logFileSink } from '../../local/log-file';
@@ -10,6 +11,7 @@ import { type CliIO, cliMain, parseCli, UsageError } from '../cli/main';
 import { banner } from './banner';
 
 export const USAGE = `npm start -- [--port N] [--host H] [--data-dir DIR] [--memory] [--no-demo] [--quiet | --verbose]
+                    [--aws-endpoint URL]
 
 Runs the whole stack on this machine (API, queues, processors, polls, writes, DynamoDB, dashboard) with
 gentle demo traffic, until Ctrl-C.
@@ -21,7 +23,9 @@ gentle demo traffic, until Ctrl-C.
   --quiet           nothing on the terminal; --verbose: every log line (all of them are in DIR/logs.jsonl)
   --demo-speed N    the demo N times faster (default 1)
   --time-scale N    alarm periods last period / N (default 10 with the demo, 1 without)
-  --poll-every S    seconds between poll runs (default 20 with the demo, 60 without)`;
+  --poll-every S    seconds between poll runs (default 20 with the demo, 60 without)
+  --aws-endpoint URL  blobs in S3 and the ingest's secrets in Secrets Manager at URL (moto_server, say), through
+                    the real adapters; queues, DynamoDB and the rest stay embedded (docs/local-stack.md)`;
 
 const OPTIONS = {
   port: { type: 'string' },
@@ -34,6 +38,7 @@ const OPTIONS = {
   'demo-speed': { type: 'string', default: '1' },
   'time-scale': { type: 'string' },
   'poll-every': { type: 'string' },
+  'aws-endpoint': { type: 'string' },
 } as const;
 
 function positive(name: string, value: string): number {
@@ -49,11 +54,15 @@ function settings(argv: string[], env: CliIO['env']) {
   const port = Number(values.port ?? env.PORT ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a port number, got ${values.port}`);
+  const awsEndpoint = values['aws-endpoint'];
+  if (awsEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(awsEndpoint))
+    throw new UsageError(`--aws-endpoint must be an http(s) URL, got ${awsEndpoint}`);
   return {
     ...values,
     demo,
     demoSpeed,
     port,
+    awsEndpoint,
     dataDir: resolve(values['data-dir']),
     pollEvery: positive('poll-every', values['poll-every'] ?? String(demo ? 20 / demoSpeed : 60)),
     timeScale: positive('time-scale', values['time-scale'] ?? (demo ? '10' : '1')),
@@ -94,6 +103,7 @@ export const main = cliMain(USAGE, async (argv, io) => {
     polls: { everyMs: s.pollEvery * 1000 },
     // Missed-webhook recovery on its schedule; the simulators send their webhooks here (docs/recovery.md).
     recovery: {},
+    aws: s.awsEndpoint ? { endpoint: s.awsEndpoint, env: io.env } : undefined,
   });
   const simulated = { ...stack.polls?.simulators, ...stack.writes.simulators };
   const simulators = {
@@ -113,6 +123,12 @@ export const main = cliMain(USAGE, async (argv, io) => {
   writeFileSync(stateFile, JSON.stringify(state));
   const consoleMode = s.quiet ? 'quiet' : s.verbose ? 'verbose' : 'notable';
   io.stdout.write(`${banner(stack, { ...s, console: consoleMode, simulators })}\n`);
+  if (s.awsEndpoint) {
+    const { bucket, secretPrefix } = AWS_ENDPOINT_DEFAULTS;
+    io.stdout.write(
+      `AWS endpoint ${s.awsEndpoint}: blobs in s3://${bucket}, the ingest's secrets ${secretPrefix}/<provider>/<name>\n`,
+    );
+  }
   // Seeded: the same run of forged, duplicate and late deliveries each time.
   const say = (m: string) => io.stdout.write(`${m}\n`);
   const traffic = s.demo

@@ -1,45 +1,103 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazy } from '../../lambdas/adapters/lazy';
-import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
-import { SqsQueueSender } from '../../lambdas/adapters/sqs-queue';
-import { AwsContract } from '../helpers/aws-contract';
+import { S3BlobStore, s3BlobsOnFirstUse } from '../../lambdas/adapters/s3-blob-store';
+import { s3Blobs } from '../../lambdas/adapters/s3-blobs';
+import { SqsQueueSender, sqsSenderOnFirstSend } from '../../lambdas/adapters/sqs-queue';
+import { sqsSender } from '../../lambdas/adapters/sqs-sender';
+import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-let aws: AwsContract;
+let moto: Moto;
+let sqs: SQSClient;
+let s3: S3Client;
 beforeAll(async () => {
-  aws = await new AwsContract().start();
+  moto = await startMoto();
+  sqs = new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
+  s3 = new S3Client({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials, forcePathStyle: true });
 });
-afterAll(async () => aws.stop());
+afterAll(async () => {
+  sqs?.destroy();
+  s3?.destroy();
+  await moto?.stop();
+});
+afterEach(() => vi.unstubAllEnvs());
 
-describe('clients built on first use (rare paths cost nothing at cold start)', () => {
+const newQueue = async (name: string) => (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+const newBucket = async (name: string) => {
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+};
+/** Every message on the queue, as [body, provider attribute], in the order sent. */
+async function drain(queueUrl: string): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return out;
+    for (const m of Messages) out.push([m.Body ?? '', m.MessageAttributes?.provider?.StringValue ?? '']);
+  }
+}
+
+describe('clients built on first use (rare paths cost nothing at cold start), on moto', () => {
   it('builds the S3 client when a blob is first written, once, and reads and lists through it', async () => {
+    const bucket = await newBucket('lazy-blobs');
     let built = 0;
+    let calls: RecordedCall[] = [];
     const blobs = new S3BlobStore(async () => {
       built += 1;
-      return new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials, forcePathStyle: true });
-    }, 'blobs-bucket');
+      const client = new S3Client({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
+      calls = recordCommands(client);
+      return client;
+    }, bucket);
     expect(built).toBe(0);
     await Promise.all([blobs.put('payloads/github/a', 'one'), blobs.put('payloads/github/b', 'two')]);
     expect((await blobs.get('payloads/github/b')).toString()).toBe('two');
+    await blobs.put('payloads/slack/c', 'three');
     expect(await blobs.list('payloads/github/')).toEqual(['payloads/github/a', 'payloads/github/b']);
     await expect(blobs.get('payloads/github/missing')).rejects.toMatchObject({ kind: 'permanent' });
     expect(built).toBe(1);
+    expect(calls.filter((c) => c.command === 'ListObjectsV2Command')).toHaveLength(1);
+  });
+
+  it('lists past one page, following the continuation token, sorted', async () => {
+    const bucket = await newBucket('lazy-pages');
+    const client = new S3Client({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
+    // S3 pages at 1000 keys; asking moto for pages of 2 makes the adapter's paging show with 5 keys.
+    client.middlewareStack.add(
+      (next) => (args) => {
+        Object.assign(args.input as object, { MaxKeys: 2 });
+        return next(args);
+      },
+      { step: 'initialize', name: 'smallPages' },
+    );
+    const calls = recordCommands(client);
+    const blobs = new S3BlobStore(client, bucket);
+    const keys = ['e', 'c', 'a', 'd', 'b'].map((k) => `archive/github/${k}`);
+    for (const k of keys) await blobs.put(k, k);
+    await blobs.put('archive/slack/z', 'other provider');
+    calls.length = 0;
+    expect(await blobs.list('archive/github/')).toEqual([...keys].sort());
+    expect(calls.map((c) => c.command)).toEqual([
+      'ListObjectsV2Command',
+      'ListObjectsV2Command',
+      'ListObjectsV2Command',
+    ]);
   });
 
   it('builds the SQS client when a message is first sent, once', async () => {
-    const queue = aws.addQueue('lazy-dlq');
+    const queueUrl = await newQueue('lazy-dlq');
     let built = 0;
     const sender = new SqsQueueSender(async () => {
       built += 1;
-      return new SQSClient({ endpoint: aws.url, region: 'us-east-1', credentials });
-    }, queue.url);
+      return new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
+    }, queueUrl);
     expect(built).toBe(0);
     await sender.send({ body: '{"a":1}', attributes: { provider: 'github' } });
     await sender.send({ body: '{"a":2}', attributes: { provider: 'github' } });
     expect(built).toBe(1);
-    expect(queue.messages.map((m) => [m.body, m.attributes.provider])).toEqual([
+    expect(await drain(queueUrl)).toEqual([
       ['{"a":1}', 'github'],
       ['{"a":2}', 'github'],
     ]);
@@ -56,5 +114,25 @@ describe('clients built on first use (rare paths cost nothing at cold start)', (
     expect(await value()).toBe('client');
     expect(await value()).toBe('client');
     expect(attempts).toBe(2);
+  });
+});
+
+describe("the Lambda-side factories, their clients built from the environment as in Lambda's, on moto", () => {
+  it('sqsSender and sqsSenderOnFirstSend deliver to their queue with String attributes', async () => {
+    const [main, dlq] = await Promise.all([newQueue('env-main'), newQueue('env-dlq')]);
+    stubSdkEnvironment(moto);
+    await sqsSender(main).send({ body: 'ü body', attributes: { provider: 'stripe' } });
+    await sqsSenderOnFirstSend(dlq).send({ body: 'dead', attributes: { provider: 'slack' } });
+    expect(await drain(main)).toEqual([['ü body', 'stripe']]);
+    expect(await drain(dlq)).toEqual([['dead', 'slack']]);
+  });
+
+  it('s3Blobs and s3BlobsOnFirstUse write and read their bucket', async () => {
+    const bucket = await newBucket('env-blobs');
+    stubSdkEnvironment(moto);
+    await s3Blobs(bucket).put('payloads/github/x', Buffer.alloc(2 * 1024 * 1024, 7), { contentType: 'text/plain' });
+    const again = s3BlobsOnFirstUse(bucket);
+    expect((await again.get('payloads/github/x')).equals(Buffer.alloc(2 * 1024 * 1024, 7))).toBe(true);
+    await expect(again.get('payloads/github/none')).rejects.toMatchObject({ kind: 'permanent' });
   });
 });

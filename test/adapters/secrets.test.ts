@@ -1,41 +1,65 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { putSecretValue, secretWriter } from '../../lambdas/adapters/secret-writer';
 import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
-import { SecretsManagerContract } from '../contracts/secrets-manager';
+import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
-const contract = new SecretsManagerContract();
+let moto: Moto;
 let client: SecretsManagerClient;
+let calls: RecordedCall[];
 
 beforeAll(async () => {
-  const endpoint = await contract.start();
+  moto = await startMoto();
   client = new SecretsManagerClient({
-    endpoint,
+    endpoint: moto.url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: moto.credentials,
     maxAttempts: 1,
   });
+  calls = recordCommands(client);
 });
 afterAll(async () => {
-  client.destroy();
-  await contract.stop();
+  client?.destroy();
+  await moto?.stop();
 });
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
 
-describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () => {
+const create = (name: string, value: string | Uint8Array) =>
+  client.send(
+    new CreateSecretCommand(
+      typeof value === 'string' ? { Name: name, SecretString: value } : { Name: name, SecretBinary: value },
+    ),
+  );
+const put = (name: string, value: string) =>
+  client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+const read = async (name: string) => (await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
+
+describe('AwsSecretStore (Secrets Manager through Powertools Parameters, on moto)', () => {
   it('reads `<prefix>/<provider>/<name>` and caches it for the TTL', async () => {
-    contract.values.set('dev/github/webhookSecret', 'v1-secret');
+    await create('dev/github/webhookSecret', 'v1-secret');
     const store = new AwsSecretStore('dev', { client, maxAgeSeconds: 300 });
+    const before = calls.length;
     expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
     expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
-    expect(contract.calls.filter((c) => c.endsWith('dev/github/webhookSecret'))).toHaveLength(1);
+    expect(calls.slice(before).map((c) => [c.command, c.input.SecretId])).toEqual([
+      ['GetSecretValueCommand', 'dev/github/webhookSecret'],
+    ]);
   });
 
   it('picks up a rotated value once the cache TTL has passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    contract.values.set('dev/slack/signingSecret', 'old');
+    await create('dev/slack/signingSecret', 'old');
     const store = new AwsSecretStore('dev', { client, maxAgeSeconds: 60 });
     expect(await store.get('slack', 'signingSecret')).toBe('old');
-    contract.values.set('dev/slack/signingSecret', 'new');
+    await put('dev/slack/signingSecret', 'new');
     vi.advanceTimersByTime(30_000);
     expect(await store.get('slack', 'signingSecret')).toBe('old');
     vi.advanceTimersByTime(31_000);
@@ -56,7 +80,7 @@ describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () =>
 
   it('fails with an error naming the secret, never its value, when the value is not a string', async () => {
     const value = 'hunter2-stored-as-binary';
-    contract.values.set('dev/github/token', new TextEncoder().encode(value));
+    await create('dev/github/token', new TextEncoder().encode(value));
     const store = new AwsSecretStore('dev', { client });
     const err = await store.get('github', 'token').then(
       () => undefined,
@@ -65,5 +89,29 @@ describe('AwsSecretStore (Secrets Manager through Powertools Parameters)', () =>
     expect(err?.message).toContain('dev/github/token');
     for (const shown of [value, Buffer.from(value).toString('base64'), 'hunter2'])
       expect(err?.message).not.toContain(shown);
+  });
+
+  it('builds its own client from the environment when given none, as in Lambda', async () => {
+    await create('env/github/webhookSecret', 'from-env');
+    stubSdkEnvironment(moto);
+    expect(await new AwsSecretStore('env').get('github', 'webhookSecret')).toBe('from-env');
+  });
+});
+
+describe('secret writer (PutSecretValue, on moto)', () => {
+  it('writes a new current version that the next read returns', async () => {
+    await create('prod/github/webhookSourceIps', 'placeholder-from-deploy');
+    await putSecretValue('prod/github/webhookSourceIps', '["140.82.112.0/20"]', client);
+    expect(await read('prod/github/webhookSourceIps')).toBe('["140.82.112.0/20"]');
+  });
+
+  it('secretWriter builds its client from the environment on first write, and fails on a missing secret', async () => {
+    await create('prod/stripe/webhookSourceIps', 'placeholder-from-deploy');
+    stubSdkEnvironment(moto);
+    await secretWriter('prod/stripe/webhookSourceIps')('["3.18.12.63"]');
+    expect(await read('prod/stripe/webhookSourceIps')).toBe('["3.18.12.63"]');
+    await expect(secretWriter('prod/nope/webhookSourceIps')('[]')).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });

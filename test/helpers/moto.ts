@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
+import { vi } from 'vitest';
 
 /** A moto_server (AWS APIs on 127.0.0.1) for tests of the `--aws` paths with the real SDK clients. */
 export interface Moto {
@@ -71,4 +72,51 @@ export async function startMoto(): Promise<Moto> {
       running.delete(child);
     },
   };
+}
+
+/** An SDK client's middleware stack, enough to add one step (every v3 client has it). */
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      mw: (next: (args: { input: object }) => Promise<unknown>, ctx: { commandName?: string }) => typeof next,
+      opts: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/** One call a client sent: the command's name (`GetSecretValueCommand`) and its input. */
+export interface RecordedCall {
+  command: string;
+  input: Record<string, unknown>;
+}
+
+/**
+ * The calls a client sends, in order: how a test counts calls on moto (it keeps no per-call log of its own that
+ * tells one test's calls from another's).
+ *
+ * @example
+ * const calls = recordCommands(client);
+ * expect(calls.filter((c) => c.command === 'GetSecretValueCommand')).toHaveLength(1);
+ */
+export function recordCommands(client: WithMiddleware): RecordedCall[] {
+  const calls: RecordedCall[] = [];
+  client.middlewareStack.add(
+    (next, ctx) => (args) => {
+      calls.push({ command: ctx.commandName ?? '?', input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
+  return calls;
+}
+
+/**
+ * Sets what Lambda's environment gives a client built with `{}` (region, keys), plus moto's endpoint, so adapters
+ * that build their own clients reach moto; undo with `vi.unstubAllEnvs()`.
+ */
+export function stubSdkEnvironment(moto: Moto): void {
+  vi.stubEnv('AWS_ENDPOINT_URL', moto.url);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', moto.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', moto.credentials.secretAccessKey);
 }

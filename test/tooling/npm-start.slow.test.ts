@@ -4,7 +4,11 @@ import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
+import { AWS_ENDPOINT_DEFAULTS } from '../../local/aws-endpoint';
+import { startMoto } from '../helpers/moto';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -163,5 +167,25 @@ describe('npm start', () => {
       { exitCode: null } as ChildProcess,
       s.output,
     );
+  });
+
+  it('--aws-endpoint URL: the printed signed webhook verifies against the secret in moto and is archived in its S3', async () => {
+    const moto = await startMoto();
+    try {
+      const s = await npmStart(['--no-demo', '--aws-endpoint', moto.url]);
+      expect(s.output()).toContain(`AWS endpoint ${moto.url}: blobs in s3://${AWS_ENDPOINT_DEFAULTS.bucket}`);
+      const printed = /^BODY=[\s\S]*?--data "\$BODY"$/m.exec(s.output())?.[0];
+      const { stdout } = await promisify(execFile)('bash', ['-c', printed!], { cwd: tmpdir() });
+      expect(stdout).toMatch(/^HTTP\/1\.1 200/);
+      const s3 = new S3Client({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
+      const blobs = new S3BlobStore(s3, AWS_ENDPOINT_DEFAULTS.bucket);
+      for (let i = 0; i < 400 && (await blobs.list('archive/github/')).length === 0; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await blobs.list('archive/github/')).not.toEqual([]);
+      s3.destroy();
+    } finally {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+      await moto.stop();
+    }
   });
 });

@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putSecretValue } from '../../../lambdas/adapters/secret-writer';
 import { AwsSecretStore } from '../../../lambdas/adapters/secrets';
@@ -11,10 +17,10 @@ import { github, sampleGithubIssue } from '../../../lambdas/providers/github';
 import { stripe } from '../../../lambdas/providers/stripe';
 import { signAs } from '../../../local/sign';
 import type { LocalStack } from '../../../local/stack';
-import { SecretsManagerContract } from '../../contracts/secrets-manager';
 import type { LogCapture } from '../../helpers/log-capture';
 import { testStack } from '../../helpers/local-stack';
 import { MemoryQueue, RecordingTelemetry } from '../../helpers/memory';
+import { type Moto, type RecordedCall, recordCommands, startMoto } from '../../helpers/moto';
 
 // The shapes GitHub's GET /meta and Stripe's ips_webhooks.json document (research notes, #16 point 10).
 const GITHUB_META = {
@@ -55,21 +61,23 @@ describe('source-IP allow lists: parsing and lookups', () => {
   });
 });
 
-describe('the published lists, refreshed into the secret the ingest reads (real SDK, Secrets Manager contract)', () => {
-  const contract = new SecretsManagerContract();
+describe('the published lists, refreshed into the secret the ingest reads (real SDK, Secrets Manager on moto)', () => {
+  let moto: Moto;
   let client: SecretsManagerClient;
+  let calls: RecordedCall[];
   let server: Server;
   let base = '';
   const served: Record<string, unknown> = { '/meta': GITHUB_META, '/files/ips/ips_webhooks.json': STRIPE_IPS };
 
   beforeAll(async () => {
-    const endpoint = await contract.start();
+    moto = await startMoto();
     client = new SecretsManagerClient({
-      endpoint,
+      endpoint: moto.url,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: moto.credentials,
       maxAttempts: 1,
     });
+    calls = recordCommands(client);
     server = createServer((req, res) => {
       const doc = served[req.url ?? ''];
       res
@@ -80,10 +88,18 @@ describe('the published lists, refreshed into the secret the ingest reads (real 
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    client.destroy();
-    await contract.stop();
-    server.close();
+    client?.destroy();
+    await moto?.stop();
+    server?.close();
   });
+
+  /** Sets a secret's value as a deploy or an operator would: created the first time, a new version after. */
+  const set = (name: string, value: string) =>
+    client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value })).catch((err: unknown) => {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
+      return client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    });
+  const value = async (name: string) => (await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
 
   const deps = (secretId: string) => ({
     fetch,
@@ -93,15 +109,15 @@ describe('the published lists, refreshed into the secret the ingest reads (real 
   });
 
   it("writes GitHub's hooks and Stripe's WEBHOOKS; the ingest then refuses others (403) before any signature work", async () => {
-    contract.values.set('prod/github/webhookSourceIps', 'placeholder-from-deploy');
+    await set('prod/github/webhookSourceIps', 'placeholder-from-deploy');
     const source = { ...github.webhook!.publishedSourceIps!, url: `${base}/meta` };
     expect(await refreshSourceIps('github', source, deps('prod/github/webhookSourceIps'))).toEqual({ ranges: 6 });
-    expect(JSON.parse(String(contract.values.get('prod/github/webhookSourceIps')))).toEqual({
+    expect(JSON.parse(String(await value('prod/github/webhookSourceIps')))).toEqual({
       ranges: GITHUB_META.hooks,
       source: `${base}/meta`,
       fetchedAt: '2026-01-02T03:04:05.000Z',
     });
-    contract.values.set('prod/stripe/webhookSourceIps', 'placeholder-from-deploy');
+    await set('prod/stripe/webhookSourceIps', 'placeholder-from-deploy');
     const stripeSource = { ...stripe.webhook!.publishedSourceIps!, url: `${base}/files/ips/ips_webhooks.json` };
     expect((await refreshSourceIps('stripe', stripeSource, deps('prod/stripe/webhookSourceIps'))).ranges).toBe(4);
 
@@ -125,18 +141,18 @@ describe('the published lists, refreshed into the secret the ingest reads (real 
     // Inside the list the request goes on to the signature check (no secret here: 503), never to 403.
     expect((await call('140.82.115.1')).statusCode).not.toBe(403);
     expect(telemetry.count('WebhooksSourceRefused', { provider: 'github', operation: 'webhook' })).toBe(1);
-    expect(contract.calls.filter((c) => c.includes('github/webhookSecret'))).toHaveLength(1);
+    expect(calls.filter((c) => c.input.SecretId === 'prod/github/webhookSecret')).toHaveLength(1);
   });
 
   it('keeps the last good list when the published one is unreachable or not a list', async () => {
-    contract.values.set('prod/github/webhookSourceIps', '["140.82.112.0/20"]');
+    await set('prod/github/webhookSourceIps', '["140.82.112.0/20"]');
     const down = { url: `${base}/nowhere`, field: 'hooks' };
     await expect(refreshSourceIps('github', down, deps('prod/github/webhookSourceIps'))).rejects.toThrow(/503/);
     const wrongField = { url: `${base}/meta`, field: 'verifiable_password_authentication' };
     await expect(refreshSourceIps('github', wrongField, deps('prod/github/webhookSourceIps'))).rejects.toThrow(
       /not a list/,
     );
-    expect(contract.values.get('prod/github/webhookSourceIps')).toBe('["140.82.112.0/20"]');
+    expect(await value('prod/github/webhookSourceIps')).toBe('["140.82.112.0/20"]');
   });
 });
 

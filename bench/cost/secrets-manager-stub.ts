@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * Secrets Manager's GetSecretValue and PutSecretValue over its real wire protocol (JSON 1.1, `X-Amz-Target`),
  * enough for the real SDK client to run against it. Answers ResourceNotFoundException as AWS does.
+ * The cost bench's own stand-in (tests use moto): the bench sleeps AWS's latency itself and counts calls, so a
+ * server that answers in microseconds keeps its timings free of an emulator's.
  */
 export class SecretsManagerContract {
   /** A Uint8Array is stored as SecretBinary, as a secret created from a file may be. */
