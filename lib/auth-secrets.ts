@@ -56,9 +56,9 @@ export function grantSecretReads(
 
 /**
  * `secret.grantRead(grantee)`; for a grantee in another stack than the secret or its key (a provider's nested stack
- * reading a secret or key of the base), the same actions on the grantee's policy alone: CDK would also name the grantee's role in the key's policy, and
- * the base's key reading a role of a nested stack that reads the base is a dependency cycle. The key policy trusts
- * the account's IAM policies, so the grantee's own policy suffices.
+ * reading a secret or key of the base), the same actions on the grantee's policy alone: CDK would also name the
+ * grantee's role in the key's policy, and the base's key reading a role of a nested stack that reads the base is a
+ * dependency cycle. The key policy trusts the account's IAM policies, so the grantee's own policy suffices.
  *
  * @example
  * grantSecretRead(secrets.webhookSecret, ingestFn);

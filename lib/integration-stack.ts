@@ -55,11 +55,17 @@ export interface IntegrationStackProps extends StackProps {
   alarms?: AlarmSettings;
   /** On-call subscriptions; default the stage's plus context `oncallEmails` / `oncallUrls`. */
   oncall?: OnCallProps;
-  /** Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context `runbookBaseUrl`. */
+  /**
+   * Prepended to `docs/runbooks/<alarm>.md` in alarm descriptions (e.g. your repository's URL); default context
+   * `runbookBaseUrl`.
+   */
   runbookBaseUrl?: string;
   /** Resources per stack before providers go into nested stacks (lib/provider-stacks.ts); default STACK_BUDGET. */
   stackBudget?: StackBudget;
-  /** Routes from change events to commands (default: those of lambdas/routes.ts whose providers the stack has), checked before anything is built. */
+  /**
+   * Routes from change events to commands (default: those of lambdas/routes.ts whose providers the stack has), checked
+   * before anything is built.
+   */
   routes?: readonly Route[];
 }
 
@@ -96,7 +102,10 @@ export class IntegrationStack extends Stack {
   readonly polls: Record<string, PollIntegration> = {};
   /** Missed-event recovery per provider with `recover`: its function, schedules and DLQ. */
   readonly recoveries: Record<string, RecoveryIntegration> = {};
-  /** Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and route. */
+  /**
+   * Outbound writes per provider with `writes`: its command queue and DLQ (`commands[p].dlq` for alarms), writer and
+   * route.
+   */
   readonly commands: Record<string, CommandIntegration> = {};
   /** Which stack builds each provider's integrations: this one, or one of its nested stacks. */
   readonly providerStacks: ProviderStacks;
@@ -214,7 +223,9 @@ export class IntegrationStack extends Stack {
     return undefined;
   }
 
-  /** The stage's own key for its secrets: rotating, kept as the stage keeps its data; undefined where the stage says no. */
+  /**
+   * The stage's own key for its secrets: rotating, kept as the stage keeps its data; undefined where the stage says no.
+   */
   private addSecretsKey(): Key | undefined {
     if (!this.stage.config.secretsKmsKey) return undefined;
     return new Key(this, 'SecretsKey', {
@@ -266,7 +277,10 @@ export class IntegrationStack extends Stack {
     return blobs;
   }
 
-  /** What people read about the stage; `npm run ops -- ... --aws` finds queues, tables and bucket by their tags instead (lib/ops-tags.ts). */
+  /**
+   * What people read about the stage; `npm run ops -- ... --aws` finds queues, tables and bucket by their tags instead
+   * (lib/ops-tags.ts).
+   */
   private addStageOutputs(): void {
     new CfnOutput(this, 'BlobBucketName', {
       value: this.blobs.bucket.bucketName,

@@ -62,7 +62,8 @@ export const BUNDLING = {
   // except what a Lambda never loads at init, left to the runtime's copy.
   externalModules: [...NEVER_AT_INIT],
   esbuildArgs: {
-    // Powertools idempotency's JMESPath engine (~23 KB) swapped for the bare-field subset this stack uses (see that file).
+    // Powertools idempotency's JMESPath engine (~23 KB) swapped for the bare-field subset this stack uses (see that
+    // file).
     '--alias': `@aws-lambda-powertools/jmespath=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'jmespath')}`,
     // Bundled packages' preserved comments (only `v8 ignore` hints today) go to index.mjs.LEGAL.txt, not into the code.
     '--legal-comments': 'external',
@@ -71,7 +72,10 @@ export const BUNDLING = {
 
 /** The expression lambdas/providers/index.ts tests; defined per function so its bundle holds only its provider. */
 export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
-/** The expression lambdas/handlers/shared/provider-clients.ts tests: that provider's auth kind, so only OAuth providers bundle OAuth code. */
+/**
+ * The expression lambdas/handlers/shared/provider-clients.ts tests: that provider's auth kind, so only OAuth providers
+ * bundle OAuth code.
+ */
 export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 
 /**

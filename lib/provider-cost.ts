@@ -9,13 +9,24 @@ import type { StageConfig } from './stages';
  * providerResources equal to what it counts, so a construct that makes more must say so here.
  */
 export const PART_RESOURCES = {
-  /** Ingest and processor (function, role, policy, log group each), queue and DLQ with their policies, event source mapping; route, integration, permission. */
+  /**
+   * Ingest and processor (function, role, policy, log group each), queue and DLQ with their policies, event source
+   * mapping; route, integration, permission.
+   */
   webhook: 16,
-  /** Accept and writer, command queue and DLQ with their policies, event source mapping; route, integration, permission. */
+  /**
+   * Accept and writer, command queue and DLQ with their policies, event source mapping; route, integration, permission.
+   */
   commands: 16,
-  /** Poller (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler role and policy. */
+  /**
+   * Poller (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler role and
+   * policy.
+   */
   poller: 9,
-  /** Recovery function (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler role and policy. */
+  /**
+   * Recovery function (function, role, policy, log group), its async-invoke config, scheduler DLQ and policy, scheduler
+   * role and policy.
+   */
   recovery: 9,
   /** One EventBridge schedule per poll or recovery. */
   schedule: 1,

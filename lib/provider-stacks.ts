@@ -6,7 +6,9 @@ import { Construct } from 'constructs';
  * stack's resources average about 1.7 KB of template.
  */
 export interface StackBudget {
-  /** Resources of the base stack (shared parts, secrets, then providers' integrations in order) before providers spill. */
+  /**
+   * Resources of the base stack (shared parts, secrets, then providers' integrations in order) before providers spill.
+   */
   base: number;
   /** What the base stack makes after the plan: the records API, the change events, the API's alarms, CDK's metadata. */
   reserve: number;

@@ -27,7 +27,9 @@ export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'
    * Partial batch responses are always on: the handlers report failed items.
    */
   eventSource?: Omit<SqsEventSourceProps, 'reportBatchItemFailures'>;
-  /** Tables it reads and writes items of, each with the actions it uses, on its provider's keys only (table-grants.ts). */
+  /**
+   * Tables it reads and writes items of, each with the actions it uses, on its provider's keys only (table-grants.ts).
+   */
   itemTables?: readonly ProviderItems[];
   /** Set when it calls the provider: reads the provider's client secrets and records API notices. */
   calls?: ProviderCallsProps;

@@ -24,7 +24,9 @@ export class StageSettings {
   readonly namespace: string;
   private stack?: Stack;
 
-  /** `overrides.removalPolicy`: a stack's own choice over the stage file's (IntegrationStack's `removalPolicy` prop). */
+  /**
+   * `overrides.removalPolicy`: a stack's own choice over the stage file's (IntegrationStack's `removalPolicy` prop).
+   */
   constructor(
     readonly config: StageConfig,
     overrides: { removalPolicy?: RemovalPolicy } = {},
@@ -47,7 +49,10 @@ export class StageSettings {
     return undefined;
   }
 
-  /** Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a log group with the stage's retention and removal policy. */
+  /**
+   * Makes this the stage of `stack`, tags every resource in it with `stage` and `service`, and gives every function a
+   * log group with the stage's retention and removal policy.
+   */
   attach(stack: Stack): this {
     attached.set(stack, this);
     this.stack = stack;

@@ -45,7 +45,10 @@ export const stageSchema = z
   .strictObject({
     /** Lower-case: the secret prefix, a tag value and part of every name. */
     name: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lower-case letters, digits and dashes, 2-16 long'),
-    /** Pin the stage to one account and region; otherwise CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION (or none: an environment-agnostic synth). */
+    /**
+     * Pin the stage to one account and region; otherwise CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION (or none: an
+     * environment-agnostic synth).
+     */
     account: z
       .string()
       .regex(/^\d{12}$/, 'a 12-digit AWS account id')
@@ -54,7 +57,10 @@ export const stageSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
       .optional(),
-    /** `retain` keeps tables, the bucket, secrets and the topic key when the stack or a resource goes; `destroy` deletes them. */
+    /**
+     * `retain` keeps tables, the bucket, secrets and the topic key when the stack or a resource goes; `destroy` deletes
+     * them.
+     */
     removal: z.enum(['retain', 'destroy']),
     /** Empty the bucket on delete (a custom resource does it); only with `removal: destroy`. */
     autoDeleteObjects: z.boolean().default(false),
@@ -201,7 +207,8 @@ export function parseStage(input: StageInput): StageConfig {
 }
 
 /**
- * A stage's settings as written above, before defaults: the base for a variant (`{ ...stageInput('staging'), tracing: true }`).
+ * A stage's settings as written above, before defaults: the base for a variant (`{ ...stageInput('staging'), tracing:
+ * true }`).
  *
  * @example
  * parseStage({ ...stageInput('staging'), tracing: true });

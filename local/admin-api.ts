@@ -18,7 +18,10 @@ export const deadLetter = (m: StoredMessage): DeadLetter => ({
   body: m.body,
 });
 
-/** Moves DLQ messages (every one, or those named, in that order) back to its queue, attributes kept, as SQS's StartMessageMoveTask does. */
+/**
+ * Moves DLQ messages (every one, or those named, in that order) back to its queue, attributes kept, as SQS's
+ * StartMessageMoveTask does.
+ */
 export function redriveLocal(from: LocalQueue, to: LocalQueue, messageIds?: readonly string[]): number {
   const all = from.list();
   const chosen = messageIds

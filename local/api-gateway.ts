@@ -11,7 +11,10 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayP
 /** Middleware on matching routes: an answer refuses the request before its handler runs. */
 export type RouteGuard = (event: APIGatewayProxyEventV2) => APIGatewayProxyStructuredResultV2 | undefined;
 
-/** HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers them. */
+/**
+ * HTTP API's payload limit (one constant with the ingest handler's); bigger requests get 413 as API Gateway answers
+ * them.
+ */
 export { API_PAYLOAD_LIMIT };
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json|[\w.+-]+\+xml))/i;
@@ -76,7 +79,9 @@ export interface ApiResponse {
   method: string;
   path: string;
   status: number;
-  /** The matched route's key (`ANY /webhooks/github`), as API Gateway's `$context.routeKey`; none when no route matched. */
+  /**
+   * The matched route's key (`ANY /webhooks/github`), as API Gateway's `$context.routeKey`; none when no route matched.
+   */
   route?: string;
 }
 
@@ -253,7 +258,10 @@ export function invokePayloadBytes(event: APIGatewayProxyEventV2): number {
   return Buffer.byteLength(JSON.stringify(event));
 }
 
-/** The parameters of a path that matches but holds a malformed percent-escape (`%E0%A4%A`): a 400, as API Gateway answers. */
+/**
+ * The parameters of a path that matches but holds a malformed percent-escape (`%E0%A4%A`): a 400, as API Gateway
+ * answers.
+ */
 const MALFORMED: Record<string, string> = Object.freeze({});
 
 /** `decodeURIComponent`, or undefined for a malformed escape (it throws URIError). */

@@ -96,7 +96,10 @@ async function pollClients(withPolls: readonly ProviderDefinition[], deps: Polls
   return { simulators, clients };
 }
 
-/** Where each poll starts: `startBackMs` ago, on the poll's own grid, so windows (and gaps) line up with any other run of it. */
+/**
+ * Where each poll starts: `startBackMs` ago, on the poll's own grid, so windows (and gaps) line up with any other run
+ * of it.
+ */
 function pollStarts(withPolls: readonly ProviderDefinition[], now: number, startBackMs: number): Map<string, number> {
   const startAt = new Map<string, number>();
   for (const provider of withPolls) {

@@ -128,7 +128,10 @@ interface Observed {
   close(): Promise<void>;
 }
 
-/** The local CloudWatch: every EMF line becomes datapoints for alarms and charts; alarm changes are logged as SNS would page. */
+/**
+ * The local CloudWatch: every EMF line becomes datapoints for alarms and charts; alarm changes are logged as SNS would
+ * page.
+ */
 function observe(dataDir: string, opts: LocalStackOptions): Observed {
   const logFile = opts.sink ? undefined : logFileSink(join(dataDir, 'logs.jsonl'));
   const output = opts.sink ?? logFile!.write;
@@ -199,7 +202,8 @@ function webhookPipelines(
       provider: provider.name,
       registry: deps.registry,
       records: deps.records,
-      // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses an instance.
+      // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses
+      // an instance.
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: deps.dynamo.tableName('idempotency'),
         awsSdkV3Client: deps.dynamo.client,
@@ -268,7 +272,10 @@ function addIngestRoutes(
   }
 }
 
-/** The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here), and each poll's scheduler DLQ watched. */
+/**
+ * The same records-read handler the deployed `GET /records/{provider}/{type}` route runs (without IAM here), and each
+ * poll's scheduler DLQ watched.
+ */
 function addPollRoutes(
   api: LocalApiGateway,
   polls: LocalPolls,

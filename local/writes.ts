@@ -123,7 +123,8 @@ function commandPipeline(
     clientFor: (name) => (name === def.name ? p.client : undefined),
     externalIds: p.externalIds,
     outcomes: p.commands,
-    // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an instance.
+    // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an
+    // instance.
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: opts.dynamo.tableName('idempotency'),
       awsSdkV3Client: opts.dynamo.client,

@@ -12,7 +12,8 @@ export interface LoadSample {
   processMs: number;
 }
 
-// Lambda's init, split in two: the SDK packages the bundle imports statically first (ESM loads them before its body), then the bundle.
+// Lambda's init, split in two: the SDK packages the bundle imports statically first (ESM loads them before its body),
+// then the bundle.
 const CHILD = `
 const [bundle, ...sdk] = process.argv.slice(1);
 const t0 = performance.now();

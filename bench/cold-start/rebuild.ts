@@ -9,7 +9,9 @@ export interface Rebuilt {
   metafile: Metafile;
 }
 
-/** How the AWS SDK is built in: as the stack does (BUNDLING) when undefined, else bundled or left to the runtime's copy. */
+/**
+ * How the AWS SDK is built in: as the stack does (BUNDLING) when undefined, else bundled or left to the runtime's copy.
+ */
 export interface SdkChoice {
   sdk?: 'bundled' | 'runtime';
 }

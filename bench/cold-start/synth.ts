@@ -22,7 +22,10 @@ interface TemplateFunction {
   Properties: { Environment?: { Variables?: Record<string, unknown> } };
 }
 
-/** The handler a bundle was built from: its service name when that file is among the map's sources, else its only handler source. */
+/**
+ * The handler a bundle was built from: its service name when that file is among the map's sources, else its only
+ * handler source.
+ */
 function entryOf(root: string, bundle: string, service: string | undefined): string | undefined {
   const map = `${bundle}.map`;
   if (!existsSync(map)) return undefined;
@@ -69,7 +72,8 @@ export async function synthBundles(root: string, out: string): Promise<SynthBund
     for (const [id, resource] of Object.entries(template.Resources)) {
       const asset = resource.Metadata?.['aws:asset:path'];
       if (resource.Type !== 'AWS::Lambda::Function' || typeof asset !== 'string') continue;
-      // Only our handlers (ESM bundles with a POWERTOOLS_SERVICE_NAME); CDK's own helpers (bucket auto-delete) are not ours to measure.
+      // Only our handlers (ESM bundles with a POWERTOOLS_SERVICE_NAME); CDK's own helpers (bucket auto-delete) are not
+      // ours to measure.
       const bundle = join(out, asset, 'index.mjs');
       if (!existsSync(bundle) || !resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME) continue;
       const known = bundles.get(bundle);

@@ -123,7 +123,9 @@ export function writeUnits(w: { newBytes: number; oldBytes?: number; conditionFa
   return Math.max(kb(w.newBytes), w.oldBytes === undefined ? 0 : kb(w.oldBytes));
 }
 
-/** One item's image as an index sees it: its key values (strings here), or null when the item is absent or lacks one. */
+/**
+ * One item's image as an index sees it: its key values (strings here), or null when the item is absent or lacks one.
+ */
 type IndexImage = Record<string, string> | null;
 
 /**

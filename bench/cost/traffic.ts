@@ -16,7 +16,10 @@ export const PROVIDER_SHARE = {
 } as const;
 export type MixProvider = keyof typeof PROVIDER_SHARE;
 
-/** How each event relates to what came before: the duplicate and out-of-order rates providers document as possible, made explicit. */
+/**
+ * How each event relates to what came before: the duplicate and out-of-order rates providers document as possible, made
+ * explicit.
+ */
 export const MIX = {
   /** The same delivery again (same event id and body): a provider retrying after a timeout. */
   duplicate: 0.02,

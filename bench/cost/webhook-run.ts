@@ -221,7 +221,8 @@ class WebhookRig {
       provider: name,
       registry: getProvider,
       records: shared.records,
-      // Its own, as each processor Lambda has: Powertools keeps the key prefix of the handler that last used an instance.
+      // Its own, as each processor Lambda has: Powertools keeps the key prefix of the handler that last used an
+      // instance.
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: TABLES.idempotency.name,
         awsSdkV3Client: this.client,

@@ -12,7 +12,10 @@ import { createProcessorHandler, type ProcessorHandler } from '../../lambdas/han
 import { getProvider } from '../../lambdas/providers';
 import { lambdaContext } from '../../local/lambda-context';
 
-/** S3 stand-in for the archive: keeps nothing (S3 is not the store whose ceiling is measured), but the batch is still gzipped. */
+/**
+ * S3 stand-in for the archive: keeps nothing (S3 is not the store whose ceiling is measured), but the batch is still
+ * gzipped.
+ */
 const discardingBlobs: BlobStore = {
   put: async () => {},
   get: async (key) => {
@@ -63,7 +66,10 @@ export async function pool<T>(
   return (performance.now() - started) / 1000;
 }
 
-/** Invokes the handler on every batch, `concurrency` invocations at once (the event source mapping's maximum concurrency). */
+/**
+ * Invokes the handler on every batch, `concurrency` invocations at once (the event source mapping's maximum
+ * concurrency).
+ */
 export async function processBatches(
   handle: ProcessorHandler,
   batches: readonly SQSEvent[],

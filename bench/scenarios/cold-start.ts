@@ -79,7 +79,10 @@ async function alternativeOf(
 
 type Samples = { bare: number[]; ours: LoadSample[]; other: LoadSample[] };
 
-/** Rounds of bare node, the stack's bundle and the alternative, in an order that rotates so load on the machine hits all alike. */
+/**
+ * Rounds of bare node, the stack's bundle and the alternative, in an order that rotates so load on the machine hits all
+ * alike.
+ */
 async function sampleRounds(
   ours: string,
   other: { dir: string; sdk: string[] } | undefined,

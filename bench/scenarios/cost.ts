@@ -116,7 +116,9 @@ async function runAll(endpoint: string, admin: DynamoDBClient, opts: RunOptions)
   return { deployed, single, warn, plain, sync };
 }
 
-/** Per-event usage split into per-event and per-batch parts (from the deployed and batch-1 runs), priced at any traffic. */
+/**
+ * Per-event usage split into per-event and per-batch parts (from the deployed and batch-1 runs), priced at any traffic.
+ */
 function pricing(runs: Runs) {
   const { deployed } = runs;
   const stage = stageConfig('prod');

@@ -49,7 +49,9 @@ async function ours(sim: RecordsSimulator): Promise<number> {
   return pages;
 }
 
-/** The naive baseline: fetch in p-retry with its default schedule (1 s, 2 s, ...), deaf to Retry-After and rate headers. */
+/**
+ * The naive baseline: fetch in p-retry with its default schedule (1 s, 2 s, ...), deaf to Retry-After and rate headers.
+ */
 async function naive(sim: RecordsSimulator): Promise<number> {
   let cursor: string | null = null;
   let pages = 0;

@@ -162,7 +162,8 @@ export const recordsApi: Scenario = {
       if (returned !== listed || scanned !== listed)
         throw new Error(`listed ${returned} by index and ${scanned} by scan, expected ${listed}`);
       const per = (r: Reads) => r.items / returned;
-      // The index reads only the listed type's keys and items, so its ratio holds at any table size; a Scan reads it all.
+      // The index reads only the listed type's keys and items, so its ratio holds at any table size; a Scan reads it
+      // all.
       const modelScan = MODEL_ITEMS / (MODEL_ITEMS * LISTED_SHARE);
       return [
         figure(

@@ -48,7 +48,9 @@ async function redriveAll(target: OpsTarget, ref: QueueRef, opts: RedriveOptions
   return target.redrive(ref, opts);
 }
 
-/** Waits until each of a provider's commands has run since `since` (succeeded or failed); returns those that did not. */
+/**
+ * Waits until each of a provider's commands has run since `since` (succeeded or failed); returns those that did not.
+ */
 async function settle(target: OpsTarget, ref: QueueRef, ids: string[], since: number, opts: RedriveOptions) {
   const { doc, name } = target.tables();
   const store = new DynamoCommandStore(doc, name('commands'));

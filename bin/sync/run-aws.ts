@@ -26,7 +26,10 @@ interface PollEvent {
 
 type Invoke = (event: PollEvent) => Promise<InvokeResult<RunSummary>>;
 
-/** The poller through Lambda Invoke; an invocation that could not be made (no such function, no credentials) is a failure to report, like a function error. */
+/**
+ * The poller through Lambda Invoke; an invocation that could not be made (no such function, no credentials) is a
+ * failure to report, like a function error.
+ */
 function pollerInvoke(opts: AwsRunOptions): Invoke {
   const region = opts.env.AWS_REGION ?? (opts.endpoint ? 'us-east-1' : undefined);
   const lambda = new LambdaInvoker(new LambdaClient({ endpoint: opts.endpoint, maxAttempts: 5, region }));

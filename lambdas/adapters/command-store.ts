@@ -121,7 +121,8 @@ export class DynamoCommandRuns implements CommandRunStore {
           TableName: this.tableName,
           Key: keyOf(base),
           UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
-          // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must not undo that.
+          // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must
+          // not undo that.
           ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
           ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
           ExpressionAttributeValues: {
@@ -224,7 +225,10 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
   }
 }
 
-/** The outcome of an item: the caller's command id back from the key (items from before ids were per provider have none). */
+/**
+ * The outcome of an item: the caller's command id back from the key (items from before ids were per provider have
+ * none).
+ */
 function strip(item: Record<string, unknown>): CommandOutcome {
   const { expiresAt: _e, ...rest } = item as Record<string, unknown> & { commandId: string; provider: string };
   const prefix = `${rest.provider}#`;

@@ -14,6 +14,9 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
   });
 }
 
-/** A conditional write's condition did not hold (by name: the SDK's error class may come from another copy of the package). */
+/**
+ * A conditional write's condition did not hold (by name: the SDK's error class may come from another copy of the
+ * package).
+ */
 export const isConditionFailure = (err: unknown): boolean =>
   (err as Error | undefined)?.name === 'ConditionalCheckFailedException';

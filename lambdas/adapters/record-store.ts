@@ -23,7 +23,9 @@ import type { EntityChange } from '../core/provider';
 import { RECORDS_BY_PROVIDER } from '../core/tables';
 import { isConditionFailure } from './dynamodb';
 
-/** DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut. */
+/**
+ * DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut.
+ */
 const MAX_DATA_BYTES = 300_000;
 /**
  * Entity data above this is stored gzipped (a binary `data`): DynamoDB bills a write unit per KB of
@@ -36,7 +38,8 @@ const MAX_KEPT_CHARS = 1024;
 function boundedData(data: Record<string, unknown>): string {
   const text = JSON.stringify(data);
   if (Buffer.byteLength(text) <= MAX_DATA_BYTES) return text;
-  // One long scalar (an issue body, an order note) can exceed the limit alone: cut strings too, and stop adding fields at the limit.
+  // One long scalar (an issue body, an order note) can exceed the limit alone: cut strings too, and stop adding fields
+  // at the limit.
   const kept: Record<string, unknown> = { _truncated: true };
   let bytes = Buffer.byteLength(JSON.stringify(kept));
   for (const [key, value] of Object.entries(data)) {

@@ -2,7 +2,10 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../core/ports';
 
-/** Secrets Manager name of a provider's secret: `<prefix>/<provider>/<name>`; the prefix is the stage (SECRET_PREFIX, lib/stages.ts). */
+/**
+ * Secrets Manager name of a provider's secret: `<prefix>/<provider>/<name>`; the prefix is the stage (SECRET_PREFIX,
+ * lib/stages.ts).
+ */
 export const secretName = (prefix: string, provider: string, name: string): string => `${prefix}/${provider}/${name}`;
 
 /**

@@ -394,7 +394,8 @@ export const ALARM_RULES = [
     summary:
       'The oldest write command waiting in the queue is older than 15 minutes, for 5 minutes: writes are late, failing again and again, or the writer is not running.',
     scope: 'queue',
-    // 15 minutes: a retried command waits out the queue's visibility timeout (6 minutes in AWS), so one retry alone never fires.
+    // 15 minutes: a retried command waits out the queue's visibility timeout (6 minutes in AWS), so one retry alone
+    // never fires.
     measure: {
       kind: 'metric',
       metric: { source: 'queue', metric: 'ApproximateAgeOfOldestMessage', statistic: 'Maximum' },

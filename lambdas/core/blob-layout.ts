@@ -15,7 +15,10 @@ export const DEFAULT_ARCHIVE_RETENTION_DAYS = 7;
 /** SQS's message size limit, body and attributes together (1 MiB). */
 export const SQS_MESSAGE_LIMIT = 1_048_576;
 
-/** Above this (body + attributes) a body is claim-checked; the margin leaves room for attributes added later (DLQ reason, replay marker). */
+/**
+ * Above this (body + attributes) a body is claim-checked; the margin leaves room for attributes added later (DLQ
+ * reason, replay marker).
+ */
 export const CLAIM_CHECK_THRESHOLD = SQS_MESSAGE_LIMIT - 64 * 1024;
 
 /** API Gateway HTTP API's request payload limit (10 MB); bigger requests get 413 from the gateway. */

@@ -30,7 +30,10 @@ export const ENV = {
   sourceIpsSecretId: 'SOURCE_IPS_SECRET_ID',
 } as const;
 
-/** The secret of a provider's webhook source-IP allow list (`<stage>/<provider>/webhookSourceIps`): CDK and ingest share it. */
+/**
+ * The secret of a provider's webhook source-IP allow list (`<stage>/<provider>/webhookSourceIps`): CDK and ingest share
+ * it.
+ */
 export const SOURCE_IPS_SECRET = 'webhookSourceIps';
 
 /** CloudWatch namespace of every metric the stack emits. */

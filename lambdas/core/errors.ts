@@ -32,7 +32,10 @@ export class IntegrationError extends Error {
   readonly requestId?: string;
   /** How many attempts the call made (outbound client). */
   readonly attempts?: number;
-  /** For `rate_limited` and `quota_exhausted`: when the provider accepts calls again (epoch ms), so a sync can checkpoint and resume. */
+  /**
+   * For `rate_limited` and `quota_exhausted`: when the provider accepts calls again (epoch ms), so a sync can
+   * checkpoint and resume.
+   */
   readonly resumeAt?: number;
 
   constructor(kind: ErrorKind, message: string, opts: IntegrationErrorOptions = {}) {

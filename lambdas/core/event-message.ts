@@ -74,7 +74,9 @@ export function fromQueueMessage(body: string, attributes: Record<string, string
   };
 }
 
-/** fromQueueMessage for a consumer: a message it cannot read is a permanent `invalid_payload`, dead-lettered at once. */
+/**
+ * fromQueueMessage for a consumer: a message it cannot read is a permanent `invalid_payload`, dead-lettered at once.
+ */
 export function readQueuedEvent(body: string, attributes: Record<string, string | undefined>): EventEnvelope {
   try {
     return fromQueueMessage(body, attributes);

@@ -147,7 +147,9 @@ function parsed(
   }
 }
 
-/** The headers a processor reads again: a form's content type (JSON, the default, needs none) and the provider's own. */
+/**
+ * The headers a processor reads again: a form's content type (JSON, the default, needs none) and the provider's own.
+ */
 function forwardedHeaders(spec: WebhookSpec, headers: Record<string, string>): Record<string, string> {
   const forwarded: Record<string, string> = {};
   if (/x-www-form-urlencoded/i.test(headers['content-type'] ?? ''))

@@ -12,7 +12,9 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 
-/** Index after the string whose opening quote is at `start`, skipping escapes; the text's length when it never closes. */
+/**
+ * Index after the string whose opening quote is at `start`, skipping escapes; the text's length when it never closes.
+ */
 function afterString(text: string, start: number): number {
   let i = start + 1;
   for (;;) {

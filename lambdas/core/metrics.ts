@@ -83,7 +83,8 @@ export interface MetricDimensions {
 /**
  * Emits one metric under the dimension sets alarms and dashboards query:
  * `{provider}` (per-provider alarms), `{provider, operation}` (per-operation alarms and widgets),
- * plus `{provider, operation, status_class}`, `{provider, reason}` and `{provider, operation, field}` when given (breakdowns).
+ * plus `{provider, operation, status_class}`, `{provider, reason}` and `{provider, operation, field}` when given
+ * (breakdowns).
  *
  * @example
  * emitMetric(telemetry, METRIC.Requests, 1, 'Count', { provider: 'github', operation: 'GET /repos', status_class: '2xx' });

@@ -44,7 +44,10 @@ export interface SyncRecord {
   hash: string;
 }
 
-/** `written`: new or changed; `unchanged`: same content stored, no write; `stale`: a later fetch (or newer version) is stored. */
+/**
+ * `written`: new or changed; `unchanged`: same content stored, no write; `stale`: a later fetch (or newer version) is
+ * stored.
+ */
 export type SyncWriteOutcome = 'written' | 'unchanged' | 'stale';
 
 export interface SyncRecordStore {

@@ -8,7 +8,10 @@ export interface TableSpec {
   partitionKey: string;
   sortKey?: string;
   ttlAttribute?: string;
-  /** On for every table: billed by table size (TTL keeps these small) and restores what a bad deploy or script deletes. cdk-nag DDB3 checks it. */
+  /**
+   * On for every table: billed by table size (TTL keeps these small) and restores what a bad deploy or script deletes.
+   * cdk-nag DDB3 checks it.
+   */
   pointInTimeRecovery: boolean;
   /** A DynamoDB stream of the table (the records table's feeds change events). */
   stream?: 'NEW_AND_OLD_IMAGES';
@@ -42,7 +45,9 @@ export const TABLES = {
   },
   // Writes: our id -> the provider's id per entity (`provider#entity#ref`), and one outcome per command.
   externalIds: { name: 'external-ids', partitionKey: 'pk', pointInTimeRecovery: true },
-  /** One outcome per command: `<provider>#<commandId>` (the attribute keeps its first name, so deployed tables stay). */
+  /**
+   * One outcome per command: `<provider>#<commandId>` (the attribute keeps its first name, so deployed tables stay).
+   */
   commands: {
     name: 'commands',
     partitionKey: 'commandId',
@@ -50,7 +55,10 @@ export const TABLES = {
     pointInTimeRecovery: true,
     indexes: [{ name: 'byProvider', partitionKey: 'provider', sortKey: 'updatedAt' }],
   },
-  /** One item per provider endpoint the client called: last seen, and any deprecation or sunset notice (core/api-notice-recorder.ts). */
+  /**
+   * One item per provider endpoint the client called: last seen, and any deprecation or sunset notice
+   * (core/api-notice-recorder.ts).
+   */
   apiNotices: {
     name: 'api-notices',
     partitionKey: 'provider',
@@ -82,7 +90,10 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 
-/** A provider name as it may lead a key: no IAM wildcard (`*`, `?`) and no `#`, so one provider's pattern never covers another's keys. */
+/**
+ * A provider name as it may lead a key: no IAM wildcard (`*`, `?`) and no `#`, so one provider's pattern never covers
+ * another's keys.
+ */
 export const PROVIDER_KEY_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**

@@ -58,7 +58,8 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   const processDeps: ProcessDeps = { ...deps, driftLog: deps.driftLog ?? new RecentFields(600_000) };
   const config = idempotencyConfig(deps);
   // The key is the idempotent function's first argument (no JMESPath: Powertools builds a new interpreter per search,
-  // a few % of the processor's CPU); its hash is the one `eventKeyJmesPath: 'idempotencyKey'` gave, so stored records match.
+  // a few % of the processor's CPU); its hash is the one `eventKeyJmesPath: 'idempotencyKey'` gave, so stored records
+  // match.
   const applyOnce: ApplyOnce = makeIdempotent(
     async (_idempotencyKey: string, envelope: EventEnvelope): Promise<Applied> => ({
       provider: envelope.provider,

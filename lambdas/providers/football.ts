@@ -175,7 +175,8 @@ export const football: ProviderDefinition = {
   auth: { kind: 'apiKey', in: 'header', name: 'x-apisports-key', secret: 'apiKey' },
   secrets: ['apiKey'],
   // The Pro plan's 300 requests per minute; the client also follows X-RateLimit-Remaining (per minute, no reset
-  // header: at 0 it holds calls a minute) and x-ratelimit-requests-remaining (per day: at 0 nothing is sent until 00:00 UTC).
+  // header: at 0 it holds calls a minute) and x-ratelimit-requests-remaining (per day: at 0 nothing is sent until 00:00
+  // UTC).
   rateLimit: {
     requestsPerSecond: 5,
     burst: 5,

@@ -20,7 +20,10 @@ const postInput = z.strictObject({
 });
 type PostInput = z.infer<typeof postInput>;
 
-/** Messages asked for per history page: Slack advises 200 at most (limit is 999; 15 for non-Marketplace commercial apps). */
+/**
+ * Messages asked for per history page: Slack advises 200 at most (limit is 999; 15 for non-Marketplace commercial
+ * apps).
+ */
 const HISTORY_PAGE = 200;
 /** History pages read at most when looking for a post whose answer was lost; more is an error, never a guess. */
 export const SLACK_LOOKUP_PAGES = 5;

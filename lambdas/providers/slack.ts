@@ -44,7 +44,8 @@ export function slackTimeMs(value: unknown): number | undefined {
 /**
  * Messages (and app mentions, which are messages) are keyed by channel and message ts, so an edit or a
  * delete lands on the message it changes; versioned by the event's own `event_ts`/`ts` (microseconds, so
- * a post and its edit in the same second still order), else the envelope's `event_time`. Other events are kept once each, by event id.
+ * a post and its edit in the same second still order), else the envelope's `event_time`. Other events are kept once
+ * each, by event id.
  */
 function mapSlack(event: WebhookEvent): EntityChange[] {
   // Slash commands arrive as a form with no `type`: kept once each, without the token or response_url.
@@ -151,7 +152,10 @@ export const SLACK_APP_MENTION = /* @__PURE__ */ inWrapper({
   event_ts: '1515449522000016',
 });
 
-/** Slack, the `document_mention` example with its full wrapper (docs.slack.dev/reference/events/message/document_mention). */
+/**
+ * Slack, the `document_mention` example with its full wrapper
+ * (docs.slack.dev/reference/events/message/document_mention).
+ */
 export const SLACK_DOCUMENT_MENTION = {
   token: 'XXYYZZ',
   team_id: 'T123ABC456',

@@ -3,7 +3,10 @@ import { refSchema } from '../core/writes/command';
 import { writeOperation, type Call, type WritesSpec } from '../core/writes/types';
 import { pick, pickString } from './payload';
 
-/** Metadata key that carries our id on every customer we write, as Stripe suggests for reconciling (docs.stripe.com/error-low-level). */
+/**
+ * Metadata key that carries our id on every customer we write, as Stripe suggests for reconciling
+ * (docs.stripe.com/error-low-level).
+ */
 export const STRIPE_REF_METADATA = 'integration_ref';
 
 // Customer parameters and limits: https://docs.stripe.com/api/customers/create
@@ -68,7 +71,10 @@ export async function findCustomerByRef(input: { ref: string }, call: Call) {
   return { ok: true as const, value: ours[0] === undefined ? undefined : idFrom(ours[0]) };
 }
 
-/** Stripe keeps an idempotency key at least 24 h; after that a reused key runs as a new request (docs.stripe.com/api/idempotent_requests). */
+/**
+ * Stripe keeps an idempotency key at least 24 h; after that a reused key runs as a new request
+ * (docs.stripe.com/api/idempotent_requests).
+ */
 const STRIPE_KEY_KEPT_MS = 24 * 3_600_000;
 
 /**
@@ -106,6 +112,9 @@ export const stripeWrites: WritesSpec = {
   }),
 };
 
-/** Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none (`idempotency_error`). */
+/**
+ * Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none
+ * (`idempotency_error`).
+ */
 export const stripeErrorCode = (body: unknown): string | undefined =>
   pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');

@@ -44,7 +44,8 @@ export const stripe: ProviderDefinition = {
   rateLimit: { requestsPerSecond: 25 },
   // Writes: POSTs carry an idempotency key; 409 is a concurrent request with the same key, retried.
   idempotencyKeyHeader: 'Idempotency-Key',
-  // Stripe's 429s name no time (rate limiter or lock_timeout) and it asks for exponential backoff with jitter: start at 1 s.
+  // Stripe's 429s name no time (rate limiter or lock_timeout) and it asks for exponential backoff with jitter: start at
+  // 1 s.
   retry: { retryStatuses: [409], minRateLimitWaitMs: 1_000 },
   errorCode: stripeErrorCode,
   writes: stripeWrites,

@@ -75,7 +75,9 @@ const update = (input: CardFields, id: string, current: unknown): ClientRequest 
 const CARD_FIELDS = 'id,desc,idList,closed';
 /** Trello returns at most 1000 cards a call (`limit`), newest first, and pages back with `before` (a card id). */
 const PAGE = 1000;
-/** Pages of the board read at most: 5000 cards made since the first send; more and the writer stops rather than guess. */
+/**
+ * Pages of the board read at most: 5000 cards made since the first send; more and the writer stops rather than guess.
+ */
 export const TRELLO_LOOKUP_PAGES = 5;
 /** Our clock and Trello's may disagree: cards are read from an hour before the first send. */
 const SKEW_MS = 3_600_000;

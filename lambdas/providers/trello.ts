@@ -47,9 +47,15 @@ function mapTrello(event: WebhookEvent): EntityChange[] {
   return [{ type: `event:${action.type}`, key: action.id, version, data: about }];
 }
 
-/** Trello allows 100 requests per 10 s per token (300 per key): developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits */
+/**
+ * Trello allows 100 requests per 10 s per token (300 per key):
+ * developer.atlassian.com/cloud/trello/guides/rest-api/rate-limits
+ */
 export const TRELLO_TOKEN_LIMIT = { requests: 100, windowMs: 10_000 };
-/** Writer instances that may run at once, each with its own bucket: the command queue's `maxConcurrency` (lib/command-integration.ts, default 2). */
+/**
+ * Writer instances that may run at once, each with its own bucket: the command queue's `maxConcurrency`
+ * (lib/command-integration.ts, default 2).
+ */
 export const TRELLO_INSTANCES = 2;
 /** Requests one instance sends at once before it has read Trello's count: one batch of commands (5). */
 const BURST = 5;

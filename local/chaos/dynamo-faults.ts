@@ -6,7 +6,10 @@ import {
 import type { Rng } from './random';
 
 export interface DynamoFaultOptions {
-  /** Share of PutItem/UpdateItem attempts that DynamoDB answers with throttling or an internal error (the SDK retries them). */
+  /**
+   * Share of PutItem/UpdateItem attempts that DynamoDB answers with throttling or an internal error (the SDK retries
+   * them).
+   */
   failRate: number;
   /** Share of PutItem/UpdateItem calls that fail past the SDK's retries: the handler sees the error. */
   surfacedRate: number;

@@ -102,7 +102,10 @@ function routesTable(routes: RouteFigures[]): string[] {
   ];
 }
 
-/** `result.json` (exactly the figures, and the routes' under `routes`), `details.json` (everything else) and `logs.jsonl` (what the stack logged), under `dir`. */
+/**
+ * `result.json` (exactly the figures, and the routes' under `routes`), `details.json` (everything else) and
+ * `logs.jsonl` (what the stack logged), under `dir`.
+ */
 export function writeChaosFiles(dir: string, r: ChaosResult, meta: Record<string, unknown>): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify({ ...r.figures, routes: r.routes }, null, 2)}\n`);

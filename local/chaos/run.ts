@@ -55,7 +55,10 @@ export interface ChaosOptions {
   visibilityTimeoutMs?: number;
   /** Gives up waiting for the queues to drain after this long (the figures then show what is missing). */
   drainTimeoutMs?: number;
-  /** Fixtures of the backfill that finish while watched (the football-ft-to-slack route); default pages / 10, at least 4. */
+  /**
+   * Fixtures of the backfill that finish while watched (the football-ft-to-slack route); default pages / 10, at least
+   * 4.
+   */
   finishing?: number;
   onProgress?(line: string): void;
 }
@@ -142,7 +145,8 @@ function startChaosStack(
   logLines: string[],
   rng: Rng,
 ) {
-  // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before its timeout.
+  // 20 s: long enough that a batch on this one loaded Node thread (six processors, dynalite, simulators) ends before
+  // its timeout.
   const visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 20_000;
   return startLocalStack({
     port: 0,
@@ -153,7 +157,8 @@ function startChaosStack(
     visibilityTimeoutMs,
     // Visibility is scaled down but Retry-After waits are not: with 5 receives, commands behind a 429 storm run out.
     maxReceiveCount: 10,
-    // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a batch's time under its timeout.
+    // Every processor shares this one Node thread (in AWS each runs apart): two batches in flight per provider keep a
+    // batch's time under its timeout.
     processor: { timeoutMs: processorTimeoutMs(opts), maxConcurrency: 2 },
     writer: { timeoutMs: Math.round(visibilityTimeoutMs * 0.9), env: {} },
     polls: { autoStart: false },
@@ -170,7 +175,10 @@ interface Faults {
   stop(): void;
 }
 
-/** DynamoDB write failures and processor crashes; 5xx, 429 and commit faults on the football, Stripe and Trello simulators. */
+/**
+ * DynamoDB write failures and processor crashes; 5xx, 429 and commit faults on the football, Stripe and Trello
+ * simulators.
+ */
 function injectFaults(stack: LocalStack, football: FootballSimulator, rng: Rng, opts: ChaosOptions): Faults {
   const crashes = opts.crashes ?? Math.max(1, Math.round(opts.events / 750));
   const dynamo = injectDynamoFaults(stack.dynamo.client, rng.fork('dynamo'), {

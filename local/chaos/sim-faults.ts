@@ -2,7 +2,10 @@ import type { ProviderSimulator } from '../simulators/base';
 import type { Fault, FaultRule } from '../simulators/faults';
 import type { Rng } from './random';
 
-/** One entry of a fault menu: the fault, how many requests in a row get it (a storm, a spike), and its name in the report. */
+/**
+ * One entry of a fault menu: the fault, how many requests in a row get it (a storm, a spike), and its name in the
+ * report.
+ */
 export interface FaultChoice {
   name: string;
   fault: Fault;
@@ -62,7 +65,10 @@ const retryAfter = (as: 'seconds' | 'date'): Fault => ({
   body: { error: { type: 'rate_limit_error', message: 'Too many requests' } },
 });
 
-/** Faults of any HTTP API: 429 storms with Retry-After, 5xx spikes, hangs past the timeout, resets, truncated bodies, HTML error pages. */
+/**
+ * Faults of any HTTP API: 429 storms with Retry-After, 5xx spikes, hangs past the timeout, resets, truncated bodies,
+ * HTML error pages.
+ */
 export function readFaults(match?: FaultRule['match']): FaultChoice[] {
   return [
     { name: '429 storm (Retry-After seconds)', fault: retryAfter('seconds'), times: [2, 4], match },

@@ -71,7 +71,10 @@ export function passed(f: ChaosFigures): boolean {
 
 /** Everything else worth seeing when a figure is off (printed, and written next to result.json). */
 export interface ChaosDetails {
-  /** Deliveries whose answer was not the expected class (a valid one refused every time, a forged one 2xx, a malformed one not 400, ...). */
+  /**
+   * Deliveries whose answer was not the expected class (a valid one refused every time, a forged one 2xx, a malformed
+   * one not 400, ...).
+   */
   unexpectedAnswers: { kind: string; expect: string; statuses: number[] }[];
   /** Dead-lettered messages that are not poison, or carry no reason. */
   unexpectedDeadLetters: { queue: string; id?: string; kind?: string; reason?: string }[];
@@ -115,7 +118,10 @@ async function scan(doc: DynamoDBDocumentClient, table: string): Promise<Record<
   return items;
 }
 
-/** Which of `values` (20+ characters each) appear in `text`: one pass over its long hex/base64 runs, indexed by 16-character prefixes. */
+/**
+ * Which of `values` (20+ characters each) appear in `text`: one pass over its long hex/base64 runs, indexed by
+ * 16-character prefixes.
+ */
 export function foundIn(text: string, values: Iterable<string>): string[] {
   const byPrefix = new Map<string, string[]>();
   for (const v of values) byPrefix.set(v.slice(0, 16), [...(byPrefix.get(v.slice(0, 16)) ?? []), v]);
@@ -128,7 +134,9 @@ export function foundIn(text: string, values: Iterable<string>): string[] {
   return [...found];
 }
 
-/** What the processor did, from its own log lines: per event id, how often it was processed, and how often that wrote. */
+/**
+ * What the processor did, from its own log lines: per event id, how often it was processed, and how often that wrote.
+ */
 function processorLog(logLines: string[]): { applied: Map<string, number>; writes: Map<string, number> } {
   const applied = new Map<string, number>();
   const writes = new Map<string, number>();
@@ -218,7 +226,9 @@ function webhookOutcome(v: VerifyInput, records: Records, accepted: Set<string>,
 
 const FIXTURE = 'football#fixture#';
 
-/** The backfill's fixtures found under their keys with their own ids; records nothing accounts for go to the details. */
+/**
+ * The backfill's fixtures found under their keys with their own ids; records nothing accounts for go to the details.
+ */
 function backfillOutcome(v: VerifyInput, records: Records, details: ChaosDetails): number {
   let found = 0;
   for (const key of v.backfill.expected) {

@@ -68,7 +68,9 @@ export interface WebhookPlanOptions {
   events: number;
   /** Signature tolerance of the timestamped schemes (300 s by default in every provider here). */
   toleranceMs: number;
-  /** A replayed original is signed this long before the tolerance runs out, so it is accepted first and refused later. */
+  /**
+   * A replayed original is signed this long before the tolerance runs out, so it is accepted first and refused later.
+   */
   replayMarginMs: number;
   /** Deliveries over 10 MB (each builds a 10 MB string). */
   oversized: number;

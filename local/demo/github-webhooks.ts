@@ -10,7 +10,10 @@ export interface GithubWebhookDemoOptions {
   intervalMs?: number;
   /** About one delivery in this many is forged (default 15). */
   forgedEvery?: number;
-  /** Every this often, a burst of forged deliveries just above the signature-rejections threshold (default 3 min; 0: never). */
+  /**
+   * Every this often, a burst of forged deliveries just above the signature-rejections threshold (default 3 min; 0:
+   * never).
+   */
   burstEveryMs?: number;
 }
 

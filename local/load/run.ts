@@ -122,7 +122,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
 }
 
-/** The processor kept up: nothing failed, the queue at the end holds under two seconds of traffic, and every accepted webhook was processed. */
+/**
+ * The processor kept up: nothing failed, the queue at the end holds under two seconds of traffic, and every accepted
+ * webhook was processed.
+ */
 export function keptUp(r: LoadResult): boolean {
   return r.errors === 0 && r.queueDepthAtEnd <= 2 * r.rate && r.processed === r.accepted && r.deadLettered === 0;
 }

@@ -58,8 +58,8 @@ type ChartQuery = Omit<Query, 'namespace'> & { namespace?: string };
 
 /**
  * The CloudWatch dashboard's widgets, as data, in the order an incident reads them: the webhook path (received and
- * rejected, the routes' 4xx and 429, webhooks missed, queue depth, lag), then outbound calls (status classes, 429s and timeouts,
- * p95 latency), then gaps and schema drift.
+ * rejected, the routes' 4xx and 429, webhooks missed, queue depth, lag), then outbound calls (status classes, 429s and
+ * timeouts, p95 latency), then gaps and schema drift.
  */
 const CHARTS: { id: string; title: string; unit: string; queries: ChartQuery[] }[] = [
   {

@@ -65,7 +65,10 @@ function sourceValue(
   return statistic(source.statistic, store.values(ns, source.metric, dims, from, to));
 }
 
-/** A measure over one period, as the CDK side's metric or metric math computes it (see lib/observability/rule-metrics.ts). */
+/**
+ * A measure over one period, as the CDK side's metric or metric math computes it (see
+ * lib/observability/rule-metrics.ts).
+ */
 export function measureValue(
   store: MetricStore,
   measure: Measure,

@@ -93,7 +93,10 @@ export class MetricStore {
     return true;
   }
 
-  /** Values of one exact series (dimension set without `service`) with from < time <= to: a window ending now includes now. */
+  /**
+   * Values of one exact series (dimension set without `service`) with from < time <= to: a window ending now includes
+   * now.
+   */
   values(namespace: string, name: string, dims: Dimensions, from: number, to: number): number[] {
     const s = this.series.get(keyOf(namespace, name, dims));
     if (!s) return [];

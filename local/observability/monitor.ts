@@ -151,7 +151,10 @@ export class LocalMonitor {
       this.add(rule, label, { fn: functionName }, provider);
   }
 
-  /** One API response: the API's Count/4xx/5xx, and on a webhook route (its key) the route's counts, as CDK's metric filters make them. */
+  /**
+   * One API response: the API's Count/4xx/5xx, and on a webhook route (its key) the route's counts, as CDK's metric
+   * filters make them.
+   */
   recordApiResponse(status: number, route?: string): void {
     const dims = { ApiId: LOCAL_API_ID };
     const clientError = status >= 400 && status < 500 ? 1 : 0;

@@ -357,7 +357,9 @@ export class ProviderSimulator {
     };
   }
 
-  /** `GET|POST|DELETE /_faults` and `GET|DELETE /_requests`: runtime control for the local stack, ops and browser tests. */
+  /**
+   * `GET|POST|DELETE /_faults` and `GET|DELETE /_requests`: runtime control for the local stack, ops and browser tests.
+   */
   private async control(req: SimRequest): Promise<SimResponse> {
     const own = this.match(req, this.controls);
     if (own) return runRoute(own.route, { ...req, params: own.params });

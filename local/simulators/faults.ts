@@ -22,7 +22,8 @@ export type Fault =
   /**
    * The route runs (a create commits, an idempotent response is saved), then the answer is lost: a `status`
    * (default 502, an HTML gateway page), an error `body` in its place (JSON, `status` default 200: Slack's
-   * `{ ok: false, error: 'fatal_error' }`), or a dropped connection (`drop`: `reset`, or `hang` until the client gives up).
+   * `{ ok: false, error: 'fatal_error' }`), or a dropped connection (`drop`: `reset`, or `hang` until the client gives
+   * up).
    */
   | { kind: 'commit-then-fail'; status?: number; body?: unknown; drop?: 'reset' | 'hang' }
   /**
@@ -60,7 +61,9 @@ export interface RateLimitKnob {
 export interface NoticeKnob {
   /** Only paths starting with this. */
   path?: string;
-  /** When the endpoint is (or was) deprecated, ISO date (sent as `@<epoch seconds>`), or `true` for the drafts' boolean. */
+  /**
+   * When the endpoint is (or was) deprecated, ISO date (sent as `@<epoch seconds>`), or `true` for the drafts' boolean.
+   */
   deprecation?: string | true;
   /** When it stops answering, ISO date (sent as an HTTP-date). */
   sunset?: string;
@@ -109,7 +112,10 @@ export interface FaultSettings {
 
 const httpDate = (ms: number): string => new Date(Math.ceil(ms / 1000) * 1000).toUTCString();
 
-/** Headers for a 429/503's Retry-After and reset, from the simulator's clock; dates round up so clients never come back early. */
+/**
+ * Headers for a 429/503's Retry-After and reset, from the simulator's clock; dates round up so clients never come back
+ * early.
+ */
 export function waitHeaders(
   now: number,
   waitMs: number,

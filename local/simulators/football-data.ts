@@ -3,7 +3,10 @@ import { prng } from './dataset';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
-/** Real API-Football league ids first; more leagues get synthetic ids. The last four play a calendar-year season (March to November). */
+/**
+ * Real API-Football league ids first; more leagues get synthetic ids. The last four play a calendar-year season (March
+ * to November).
+ */
 const LEAGUES: [id: number, name: string, country: string, calendarYear?: boolean][] = [
   [39, 'Premier League', 'England'],
   [140, 'La Liga', 'Spain'],

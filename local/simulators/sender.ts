@@ -35,7 +35,8 @@ export function doublingUntil(firstMs: number, totalMs: number): number[] {
 
 /** Each provider's documented retries (/work/coord/research-providers.md summarises the sources). */
 export const RETRY_SCHEDULES = {
-  // docs.stripe.com/webhooks#retries: live mode retries for up to three days with exponential backoff (intervals unpublished).
+  // docs.stripe.com/webhooks#retries: live mode retries for up to three days with exponential backoff (intervals
+  // unpublished).
   stripe: {
     retries: doublingUntil(5 * MINUTE, 72 * HOUR),
     deadlineMs: 10 * SECOND,
@@ -51,7 +52,8 @@ export const RETRY_SCHEDULES = {
     deadlineMs: 3 * SECOND,
     source: '3 retries: now, +1 min, +5 min',
   },
-  // Trello's archived webhook docs: 3 retries (the intervals are not documented: 30 s, 1 min, 2 min assumed); 30 s to answer.
+  // Trello's archived webhook docs: 3 retries (the intervals are not documented: 30 s, 1 min, 2 min assumed); 30 s to
+  // answer.
   trello: {
     retries: [30 * SECOND, MINUTE, 2 * MINUTE],
     deadlineMs: 30 * SECOND,

@@ -42,12 +42,12 @@ interface Filters {
 }
 
 /**
- * Shopify's REST Admin lists of orders, products, customers and draft orders (`GET /admin/api/{version}/{resource}.json`)
- * with `updated_at_min`/`updated_at_max` (inclusive), `status` (orders: `open` by default, `any`), `limit` (1-250,
- * default 50) and cursor pagination: a `Link` header with `page_info`, which takes no filter but `limit` and `fields`
- * (400 otherwise); orders older than 60 days are hidden without `read_all_orders`. Its webhook sender delivers each
- * change (`X-Shopify-*` headers), retries 8 times over 4 hours, then removes the subscription: later changes are
- * not sent until it is created again (`subscribe()`).
+ * Shopify's REST Admin lists of orders, products, customers and draft orders (`GET
+ * /admin/api/{version}/{resource}.json`) with `updated_at_min`/`updated_at_max` (inclusive), `status` (orders: `open`
+ * by default, `any`), `limit` (1-250, default 50) and cursor pagination: a `Link` header with `page_info`, which takes
+ * no filter but `limit` and `fields` (400 otherwise); orders older than 60 days are hidden without `read_all_orders`.
+ * Its webhook sender delivers each change (`X-Shopify-*` headers), retries 8 times over 4 hours, then removes the
+ * subscription: later changes are not sent until it is created again (`subscribe()`).
  *
  * @example
  * const sim = new ShopifySimulator({ accessToken: 'shpat_x' });

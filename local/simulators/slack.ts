@@ -7,7 +7,9 @@ export const SLACK_SEED = {
   channels: { results: 'C0RESULTS01', bugs: 'C0BUGS00001', general: 'C0GENERAL01' },
 } as const;
 
-/** A message as `conversations.history` returns it (docs.slack.dev/reference/objects/message-object), for a bot post. */
+/**
+ * A message as `conversations.history` returns it (docs.slack.dev/reference/objects/message-object), for a bot post.
+ */
 export interface SlackMessage {
   type: 'message';
   subtype?: string;
@@ -123,7 +125,9 @@ export class SlackSimulator extends ProviderSimulator {
     return [...this.messages.values()].flat().filter((m) => m.metadata?.event_payload?.ref === ref);
   }
 
-  /** Adds `count` messages to a channel at once, as other people's chatter (a busy channel for tests); returns their ts. */
+  /**
+   * Adds `count` messages to a channel at once, as other people's chatter (a busy channel for tests); returns their ts.
+   */
   addMessages(channel: string, count: number, text = 'chatter'): string[] {
     const list = this.messages.get(channel);
     if (!list) throw new Error(`no channel ${channel}`);

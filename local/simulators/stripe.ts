@@ -109,12 +109,16 @@ export class StripeSimulator extends ProviderSimulator {
     this.events = new StripeEvents(this.timeline);
     this.route('GET', '/v1/events/:id', (req) => this.withRequestId(this.events.get(req.params.id!)));
     this.route('GET', '/v1/events', (req) => this.withRequestId(this.events.list(req)));
-    // Test and ops hooks: an event Stripe created (sent, or failed as if our endpoint had been down), and what was sent.
+    // Test and ops hooks: an event Stripe created (sent, or failed as if our endpoint had been down), and what was
+    // sent.
     this.controlRoute('POST', '/_events', (req) => ({ body: this.emitFromControl(req.body) }));
     this.controlRoute('GET', '/_deliveries', () => ({ body: this.events.sender.attempts }));
   }
 
-  /** `POST /_events` `{ type?, object?, delivery? }`: a `customer.updated` of the first customer (or a new id) by default. */
+  /**
+   * `POST /_events` `{ type?, object?, delivery? }`: a `customer.updated` of the first customer (or a new id) by
+   * default.
+   */
   private emitFromControl(body: string): StripeEvent {
     const input = JSON.parse(body || '{}') as {
       type?: string;

@@ -111,7 +111,8 @@ function params(req: SimRequest): Record<string, string> {
  * `GET /1/lists/{id}`, `GET /1/lists/{id}/cards`, `GET /1/boards/{id}/lists`, `GET /1/boards/{id}/cards/{filter}`,
  * with `key`/`token` query auth, `fields` selection, card paging (`limit` up to 1000, newest first, `before`/`since`;
  * too many cards without a limit is `API_TOO_MANY_CARDS_REQUESTED`), Trello's plain-text errors (`invalid id`,
- * 404s), and no idempotency keys: a create sent twice makes two cards. Seeds one board with To Do, Doing and Done lists.
+ * 404s), and no idempotency keys: a create sent twice makes two cards. Seeds one board with To Do, Doing and Done
+ * lists.
  *
  * @example
  * const sim = new TrelloSimulator({ apiKey, token });

@@ -78,7 +78,8 @@ function credentialFailure(err: unknown, aborted: boolean): Classified & { statu
   return { outcome, kind: err.kind, message: err.message, status: err.status, breakerFailure: false };
 }
 
-// The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its 499).
+// The provider's hook reads errors a success status hides (API-Football's `errors` object) and statuses of its own (its
+// 499).
 function inspected(
   def: ProviderDefinition,
   now: number,
@@ -115,7 +116,8 @@ function judgeResponse(
     (c.outcome === 'ok' || c.outcome === 'permanent' || c.outcome === 'rate_limited')
   ) {
     const hook = inspected(def, now, { status, headers, body });
-    // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is spent.
+    // A 429 stays a rate limit whatever else its body says: the hook may only say when it ends, or that a quota is
+    // spent.
     if (hook && (c.outcome !== 'rate_limited' || hook.outcome === 'rate_limited')) c = hook;
   }
   // The provider's own error code (Stripe's `idempotency_error`) names the cause in logs and DLQ reasons.

@@ -74,7 +74,10 @@ function endWithout(
   return e;
 }
 
-/** One attempt through the gates (deadline and quota, the rate limit's pace, a bulkhead slot, the breaker), or the error the call ends with. */
+/**
+ * One attempt through the gates (deadline and quota, the rate limit's pace, a bulkhead slot, the breaker), or the error
+ * the call ends with.
+ */
 async function sendOne(parts: CallParts, call: Call): Promise<AttemptResult | IntegrationError> {
   const { time, limits } = parts;
   const refused = refusal(time.now(), call.deadline, limits.quotaUntil, parts.retry.rateLimitHeaders?.dailyRemaining);

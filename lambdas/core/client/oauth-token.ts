@@ -94,7 +94,9 @@ export class OAuthTokens {
   }
 }
 
-/** The token request: the client's id and secret in the form, or as HTTP Basic; each value registered with the redactor. */
+/**
+ * The token request: the client's id and secret in the form, or as HTTP Basic; each value registered with the redactor.
+ */
 async function tokenRequest(o: OAuthTokensOptions, signal: AbortSignal) {
   const { spec, secrets, provider, redactor } = o;
   const [clientId, clientSecret] = await untilAborted(

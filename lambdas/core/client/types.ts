@@ -2,7 +2,9 @@ import type { DriftCount } from '../schema-drift';
 import type { IntegrationError } from '../errors';
 import type { ApiNotice } from './api-notice';
 
-/** What one call sends. `path` is relative to the base URL (and version path), or an absolute URL on the same origin. */
+/**
+ * What one call sends. `path` is relative to the base URL (and version path), or an absolute URL on the same origin.
+ */
 export interface ClientRequest {
   method?: string;
   path: string;
@@ -12,13 +14,17 @@ export interface ClientRequest {
   json?: unknown;
   /** Sent as application/x-www-form-urlencoded (Stripe, Trello). */
   form?: Record<string, string>;
-  /** Endpoint name for logs and metrics (low cardinality, no ids), e.g. `GET /v1/customers`; default method and path. */
+  /**
+   * Endpoint name for logs and metrics (low cardinality, no ids), e.g. `GET /v1/customers`; default method and path.
+   */
   operation?: string;
   /** Sent in the provider's idempotency header; makes a non-idempotent method safe to retry. */
   idempotencyKey?: string;
 }
 
-/** Who is calling: the trace id travels as `X-Correlation-Id`; the deadline never passes the Lambda's remaining time. */
+/**
+ * Who is calling: the trace id travels as `X-Correlation-Id`; the deadline never passes the Lambda's remaining time.
+ */
 export interface CallContext {
   traceId: string;
   /** The Lambda's `context.getRemainingTimeInMillis`; the call ends a safety margin before it. */
@@ -69,7 +75,10 @@ export interface AttemptEvent {
   /** The client will try again after `waitMs`. */
   retrying: boolean;
   waitMs?: number;
-  /** The response said its endpoint is deprecated, has a sunset date, or carried a warning or a provider's notice header. */
+  /**
+   * The response said its endpoint is deprecated, has a sunset date, or carried a warning or a provider's notice
+   * header.
+   */
   notice?: ApiNotice;
 }
 
@@ -149,7 +158,9 @@ export interface Page<T = unknown> {
   /** Fields and enum values the valid records carried that the record schema does not know (see schema-drift.ts). */
   drift?: DriftCount[];
   response: ClientResponse;
-  /** Where the next page starts; undefined on the last page (kept when `max_pages` stopped the run, to resume there). */
+  /**
+   * Where the next page starts; undefined on the last page (kept when `max_pages` stopped the run, to resume there).
+   */
   next?: PagePosition;
   /** On the last page: why it is the last. */
   stop?: StopReason;

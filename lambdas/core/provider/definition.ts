@@ -28,15 +28,23 @@ export interface RateLimitHeaderNames {
   remaining?: string;
   /** When the window resets (default `x-ratelimit-reset`). */
   reset?: string;
-  /** How `reset` counts; `auto` (default) reads small numbers as seconds from now, large ones as epoch seconds or ms. */
+  /**
+   * How `reset` counts; `auto` (default) reads small numbers as seconds from now, large ones as epoch seconds or ms.
+   */
   resetUnit?: 'auto' | 'delta-seconds' | 'epoch-seconds' | 'epoch-ms';
   /** The window of `remaining` when no reset header names its end: at 0 left, calls wait this long. */
   windowMs?: number;
-  /** A daily quota's remaining-requests header (resets at 00:00 UTC): at 0, calls fail `quota_exhausted` unsent until then. */
+  /**
+   * A daily quota's remaining-requests header (resets at 00:00 UTC): at 0, calls fail `quota_exhausted` unsent until
+   * then.
+   */
   dailyRemaining?: string;
 }
 
-/** Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429 (5 s at least when it names no time). */
+/**
+ * Retries of the outbound client. Defaults: 200 ms base, 20 s cap, 4 attempts, 5 waits on 429 (5 s at least when it
+ * names no time).
+ */
 export interface RetrySpec {
   baseMs?: number;
   capMs?: number;
@@ -46,11 +54,17 @@ export interface RetrySpec {
   rateLimitWaits?: number;
   /** The first wait after a 429 that names no time (no Retry-After, no reset), doubled on each repeat (default 5 s). */
   minRateLimitWaitMs?: number;
-  /** Other statuses the provider documents as worth retrying (Stripe: 409, a concurrent request with the same idempotency key). */
+  /**
+   * Other statuses the provider documents as worth retrying (Stripe: 409, a concurrent request with the same
+   * idempotency key).
+   */
   retryStatuses?: number[];
 }
 
-/** The per-provider circuit breaker. Defaults: 5 consecutive failures, or 50% of the last 20 calls (10 at least); probe after 30 s. */
+/**
+ * The per-provider circuit breaker. Defaults: 5 consecutive failures, or 50% of the last 20 calls (10 at least); probe
+ * after 30 s.
+ */
 export interface CircuitBreakerSpec {
   consecutiveFailures?: number;
   failureRate?: number;
@@ -71,17 +85,26 @@ export interface ProviderDefinition {
   secrets: string[];
   /** Client-side token bucket; the client also follows what the provider reports in its headers. */
   rateLimit?: { requestsPerSecond: number; burst?: number; headers?: RateLimitHeaderNames };
-  /** Per attempt (default 8 s) and per call (default 60 s, never past the Lambda's remaining time minus `safetyMarginMs`, default 2 s). */
+  /**
+   * Per attempt (default 8 s) and per call (default 60 s, never past the Lambda's remaining time minus
+   * `safetyMarginMs`, default 2 s).
+   */
   timeouts?: { attemptMs?: number; callMs?: number; safetyMarginMs?: number };
   retry?: RetrySpec;
   /** Calls in flight at once to this provider, per process (default 8). */
   concurrency?: number;
   circuitBreaker?: CircuitBreakerSpec;
-  /** Header that carries an idempotency key on writes (e.g. Stripe's `Idempotency-Key`); unset when the provider has none. */
+  /**
+   * Header that carries an idempotency key on writes (e.g. Stripe's `Idempotency-Key`); unset when the provider has
+   * none.
+   */
   idempotencyKeyHeader?: string;
   /** Response headers that carry the provider's request id, first found wins (common names are always tried). */
   requestIdHeaders?: string[];
-  /** The provider's error code in an error response body (Stripe: `error.code` or `error.type`), added to the error message. */
+  /**
+   * The provider's error code in an error response body (Stripe: `error.code` or `error.type`), added to the error
+   * message.
+   */
   errorCode?(body: unknown): string | undefined;
   /**
    * Response headers by which the provider announces API changes besides the standard `Deprecation`, `Sunset`

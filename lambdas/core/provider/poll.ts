@@ -18,7 +18,10 @@ export type PaginationSpec = (
       style: 'cursor';
       /** Query parameter that carries the cursor. */
       cursorParam: string;
-      /** Dot path of the next cursor: in the body, or in the last record (`from: 'lastRecord'`, as Stripe's `starting_after`). */
+      /**
+       * Dot path of the next cursor: in the body, or in the last record (`from: 'lastRecord'`, as Stripe's
+       * `starting_after`).
+       */
       cursorPath: string;
       from?: 'body' | 'lastRecord';
       /** Dot path of a "more pages" flag (e.g. `has_more`); false stops. */
@@ -72,12 +75,15 @@ export interface WindowSpec {
   maxAgeMs?: number;
   /**
    * Windows end at least this long before now, so each is fetched once, when it is over and settled (a recovery
-   * waits out the provider's own first retries). Unset: windows run to now plus `aheadMs`, the last ones again next run.
+   * waits out the provider's own first retries). Unset: windows run to now plus `aheadMs`, the last ones again next
+   * run.
    */
   settleMs?: number;
 }
 
-/** A source that runs once per target named in a secret, each with its own checkpoint and gaps (Trello: one per board). */
+/**
+ * A source that runs once per target named in a secret, each with its own checkpoint and gaps (Trello: one per board).
+ */
 export interface TargetsSpec {
   /** The secret whose value lists the targets, separated by commas, spaces or newlines. */
   secret: string;

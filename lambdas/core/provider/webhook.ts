@@ -62,7 +62,9 @@ export interface WebhookSpec {
    * the reason, counted as SenderWarnings (the `webhook-sender-warnings` alarm), for senders with no replay API.
    */
   senderWarning?(event: WebhookEvent): string | undefined;
-  /** Where the provider publishes its webhooks' source addresses, for a stage's allow list (`sourceIps: 'published'`). */
+  /**
+   * Where the provider publishes its webhooks' source addresses, for a stage's allow list (`sourceIps: 'published'`).
+   */
   publishedSourceIps?: PublishedSourceIps;
   /** Maps a verified event to entity changes. Throws IntegrationError('invalid_payload') when it cannot. */
   map(event: WebhookEvent): EntityChange[];

@@ -14,7 +14,9 @@ export interface RecoveryRunRequest {
   recovery: RecoverySpec;
   /** An explicit span (on demand): its windows; the checkpoint is left alone, failures become gaps. */
   range?: { from: number; to: number };
-  /** Where the first window of `range` continues (a resumed invocation; needs `target` when the recovery has targets). */
+  /**
+   * Where the first window of `range` continues (a resumed invocation; needs `target` when the recovery has targets).
+   */
   start?: PagePosition;
   /** Only this target; default every target the recovery's secret lists. */
   target?: string;

@@ -33,9 +33,9 @@ function merge(into: Pattern, add: Pattern): Pattern | undefined {
  * The EventBridge pattern of a route's rule: what a pattern can say of `when`, so the route's function is invoked
  * only for changes that may match. Source and detail-type (narrowed to `created` or `changed` when `when`
  * requires it), and the value a `becomes` field (or a scalar `added` item) holds now, in `detail.record` (or any
- * event that left the record out: `detail.recordUrl` exists). What a pattern cannot say, the function decides: that the value was
- * different before (a pattern matches one event's fields; it cannot compare a field with its old value, nor say
- * that an old array lacked an item).
+ * event that left the record out: `detail.recordUrl` exists). What a pattern cannot say, the function decides: that the
+ * value was different before (a pattern matches one event's fields; it cannot compare a field with its old value, nor
+ * say that an old array lacked an item).
  *
  * @example
  * routePattern(ROUTES[0]) // { source: ['integration.football'], 'detail-type': ['fixture.changed'], detail: { $or: [...] } }

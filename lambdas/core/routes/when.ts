@@ -29,7 +29,9 @@ function withValue(record: Json, path: string, value: unknown): Json {
   return copy;
 }
 
-/** The record with every changed field set to its `from` (or `to`) side; fields whose values were left out stay unknown. */
+/**
+ * The record with every changed field set to its `from` (or `to`) side; fields whose values were left out stay unknown.
+ */
 const rebuilt = (base: Json, changed: ChangeDetail['changed'], side: 'from' | 'to'): Json =>
   Object.entries(changed).reduce((r, [path, c]) => withValue(r, path, c.omitted ? undefined : c[side]), base);
 

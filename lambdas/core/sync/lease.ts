@@ -1,7 +1,8 @@
 import type { Run } from './run';
 
 /**
- * Takes or renews the poll's lease for `leaseMs`, never past the Lambda's remaining time; false while another run holds it.
+ * Takes or renews the poll's lease for `leaseMs`, never past the Lambda's remaining time; false while another run holds
+ * it.
  *
  * @example
  * if (!(await takeLease(run))) stop(run, 'busy'); // renewed after each window

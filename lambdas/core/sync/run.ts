@@ -23,7 +23,9 @@ export interface PageSink {
 
 interface RunTarget {
   provider: ProviderDefinition;
-  /** An explicit span (a backfill): its windows on the poll's grid; the checkpoint is left alone, failures become gaps. */
+  /**
+   * An explicit span (a backfill): its windows on the poll's grid; the checkpoint is left alone, failures become gaps.
+   */
   range?: { from: number; to: number };
   /** Where the first window of `range` continues (a resumed invocation). */
   start?: PagePosition;

@@ -20,7 +20,10 @@ export interface RunSummary {
   /** Not written: a later fetch (or a newer provider version) is stored. */
   recordsStale: number;
   recordsQuarantined: number;
-  /** Valid records that carried a field or enum value the schema does not know, per field (bounded; see schema-drift.ts). */
+  /**
+   * Valid records that carried a field or enum value the schema does not know, per field (bounded; see
+   * schema-drift.ts).
+   */
   schemaDrift?: Record<string, number>;
   gapsOpened: number;
   gapsClosed: number;

@@ -37,7 +37,9 @@ async function advance(run: Run, to: number): Promise<void> {
   summary.cursor = to;
 }
 
-/** Syncs the gaps chosen to drain, adding each healed one to `done`; stops the run on a deadline or a stopping error. */
+/**
+ * Syncs the gaps chosen to drain, adding each healed one to `done`; stops the run on a deadline or a stopping error.
+ */
 async function drainGaps(run: Run, drain: Gap[], openAt: Set<number>, done: Set<number>): Promise<void> {
   const { emit } = run;
   for (const gap of drain) {

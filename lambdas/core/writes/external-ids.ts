@@ -18,7 +18,10 @@ export interface ExternalId extends EntityKey {
   unconfirmed: number;
   /** The command that created (or reconciled) the mapping. */
   commandId?: string;
-  /** When the entity was first claimed for a create, right before its first create request (never later): how old an idempotency key is. */
+  /**
+   * When the entity was first claimed for a create, right before its first create request (never later): how old an
+   * idempotency key is.
+   */
   firstSentAt?: string;
   updatedAt: string;
 }
@@ -35,7 +38,10 @@ export type Claim =
 /** The mapping table; the DynamoDB adapter makes every step a conditional write. */
 export interface ExternalIdStore {
   get(key: EntityKey): Promise<ExternalId | undefined>;
-  /** Takes the entity for a create by this command (again, after a redelivery), unless it is mapped or another command holds it. */
+  /**
+   * Takes the entity for a create by this command (again, after a redelivery), unless it is mapped or another command
+   * holds it.
+   */
   claim(key: EntityKey, commandId: string, at: Date): Promise<Claim>;
   /** +1 before a create request goes out, -1 once the provider answered that it created nothing. */
   countSent(key: EntityKey, commandId: string, delta: 1 | -1): Promise<void>;

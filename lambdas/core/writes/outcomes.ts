@@ -52,7 +52,10 @@ export interface CommandRunStore {
     result: { action: WriteAction; providerId: string; providerCalls: number },
     at: Date,
   ): Promise<void>;
-  /** Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another input, and once the command succeeded. */
+  /**
+   * Records a failure (`retrying` or `failed`), creating the item when the command never ran; ignored for another
+   * input, and once the command succeeded.
+   */
   fail(
     base: OutcomeBase,
     status: 'retrying' | 'failed',

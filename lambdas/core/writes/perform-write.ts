@@ -73,10 +73,15 @@ const done = (run: Run, action: WriteAction, providerId: string): WriteResult =>
   providerCalls: run.calls(),
 });
 
-/** How long before the provider may drop a key we stop trusting it: clock skew, and the time until the request arrives. */
+/**
+ * How long before the provider may drop a key we stop trusting it: clock skew, and the time until the request arrives.
+ */
 export const KEY_EXPIRY_MARGIN_MS = 3_600_000;
 
-/** Looks the entity up by our id and maps what it finds; undefined when nothing is there. A failed lookup never lets the create go on. */
+/**
+ * Looks the entity up by our id and maps what it finds; undefined when nothing is there. A failed lookup never lets the
+ * create go on.
+ */
 async function adopt(
   run: Run,
   find: FindByRef<WriteInput>,

@@ -9,12 +9,18 @@ export interface WriteInput {
   ref: string;
 }
 
-/** What a lookup knows besides the input: `since`, the earliest a create for this entity can have been sent (its first claim). */
+/**
+ * What a lookup knows besides the input: `since`, the earliest a create for this entity can have been sent (its first
+ * claim).
+ */
 export interface FindContext {
   since?: Date;
 }
 
-/** Finds the provider's id of an entity a lost create may have made, by our id embedded in it; undefined when there is none. */
+/**
+ * Finds the provider's id of an entity a lost create may have made, by our id embedded in it; undefined when there is
+ * none.
+ */
 export type FindByRef<I> = (input: I, call: Call, ctx: FindContext) => Promise<Result<string | undefined>>;
 
 /**

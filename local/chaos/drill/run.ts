@@ -36,7 +36,10 @@ export interface DrillResult {
   simulatedHours: number;
 }
 
-/** Providers with a recovery API get clients that go as fast as the simulators answer: the drill runs hours of provider time in seconds. */
+/**
+ * Providers with a recovery API get clients that go as fast as the simulators answer: the drill runs hours of provider
+ * time in seconds.
+ */
 function drillDefinitions(): ProviderDefinition[] {
   return allProviders.map((p) =>
     p.recover ? { ...p, rateLimit: { ...p.rateLimit, requestsPerSecond: 500, burst: 100 } } : p,
@@ -63,7 +66,9 @@ async function recoverAll(stack: LocalStack, tally: DrillResult['recovery']): Pr
     }
 }
 
-/** A stack for the drill: in memory, processing fast, recovery on the providers' clock, the drill's board in secrets. */
+/**
+ * A stack for the drill: in memory, processing fast, recovery on the providers' clock, the drill's board in secrets.
+ */
 async function drillStack(
   dataDir: string,
   definitions: ProviderDefinition[],
