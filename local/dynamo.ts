@@ -45,6 +45,7 @@ async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec): Promi
     start = page.LastEvaluatedKey;
   } while (start);
   await client.send(new DeleteTableCommand({ TableName: spec.name }));
+  await tableGone(client, spec.name);
   await createSpecTable(client, spec);
   for (let i = 0; i < items.length; i += 25) {
     const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
@@ -52,6 +53,20 @@ async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec): Promi
     while (unprocessed && Object.keys(unprocessed).length > 0)
       unprocessed = (await client.send(new BatchWriteItemCommand({ RequestItems: unprocessed }))).UnprocessedItems;
   }
+}
+
+/** Waits out dynalite's asynchronous delete (the SDK's waiter polls every 20 s at least; this is local and quick). */
+export async function tableGone(client: DynamoDBClient, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: name }));
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return;
+      throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${name} was not deleted`);
 }
 
 /** False when the table already exists. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTable, startDynamo } from '../../../local/dynamo';
+import { createTable, startDynamo, tableGone } from '../../../local/dynamo';
 import { RECORDS_BY_PROVIDER, TABLES } from '../../../lambdas/core/tables';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynamo-indexes-'));
@@ -15,6 +15,7 @@ describe('local DynamoDB tables kept in .local/', () => {
     const before = await startDynamo({ dir });
     const { indexes: _none, ...oldSpec } = TABLES.records;
     await before.client.send(new DeleteTableCommand({ TableName: 'records' }));
+    await tableGone(before.client, 'records');
     await createTable(before.client, oldSpec);
     await before.doc.send(
       new PutCommand({
