@@ -30,6 +30,7 @@ export interface LocalDynamo {
  */
 export async function createTable(client: DynamoDBClient, spec: TableSpec): Promise<void> {
   if (!(await createSpecTable(client, spec))) await addMissingIndexes(client, spec);
+  await tableActive(client, spec.name);
 }
 
 /** A table created before its spec gained an index (a kept `.local/` folder): rebuilt with its items. */
@@ -47,6 +48,7 @@ async function addMissingIndexes(client: DynamoDBClient, spec: TableSpec): Promi
   await client.send(new DeleteTableCommand({ TableName: spec.name }));
   await tableGone(client, spec.name);
   await createSpecTable(client, spec);
+  await tableActive(client, spec.name);
   for (let i = 0; i < items.length; i += 25) {
     const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     let unprocessed: Record<string, WriteRequest[]> | undefined = { [spec.name]: batch };
@@ -67,6 +69,16 @@ export async function tableGone(client: DynamoDBClient, name: string): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`table ${name} was not deleted`);
+}
+
+/** Waits out dynalite's asynchronous create: a write to a table still CREATING is refused. */
+async function tableActive(client: DynamoDBClient, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${name} did not become active`);
 }
 
 /** False when the table already exists. */
