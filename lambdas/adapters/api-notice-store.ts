@@ -1,5 +1,6 @@
-import { paginateQuery, paginateScan, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSightings } from '../core/api-notice-recorder';
+import { providerItems } from './dynamodb';
 
 /** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
 const KEEP_DAYS = 90;
@@ -117,19 +118,7 @@ export class DynamoEndpointSightings implements EndpointSightings {
  */
 export class DynamoApiNoticeStore extends DynamoEndpointSightings implements ApiNoticeStore {
   async list(provider?: string): Promise<EndpointRecord[]> {
-    const items: Item[] = [];
-    const pages = provider
-      ? paginateQuery(
-          { client: this.doc },
-          {
-            TableName: this.tableName,
-            KeyConditionExpression: '#p = :p',
-            ExpressionAttributeNames: { '#p': 'provider' },
-            ExpressionAttributeValues: { ':p': provider },
-          },
-        )
-      : paginateScan({ client: this.doc }, { TableName: this.tableName });
-    for await (const page of pages) items.push(...((page.Items ?? []) as Item[]));
+    const items = await providerItems<Item>(this.doc, this.tableName, provider);
     return items
       .map(toRecord)
       .sort((a, b) => a.provider.localeCompare(b.provider) || a.endpoint.localeCompare(b.endpoint));

@@ -1,6 +1,6 @@
-import { PutCommand, paginateQuery, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CircuitStore, CircuitTransition, CircuitTransitions } from '../core/circuit-recorder';
-import { isConditionFailure } from './dynamodb';
+import { isConditionFailure, providerItems } from './dynamodb';
 
 /** A provider no function has called for this long drops out of the table (DynamoDB TTL). */
 const KEEP_DAYS = 30;
@@ -44,19 +44,7 @@ export class DynamoCircuitTransitions implements CircuitTransitions {
  */
 export class DynamoCircuitStore extends DynamoCircuitTransitions implements CircuitStore {
   async list(provider?: string): Promise<CircuitTransition[]> {
-    const items: CircuitTransition[] = [];
-    const pages = provider
-      ? paginateQuery(
-          { client: this.doc },
-          {
-            TableName: this.tableName,
-            KeyConditionExpression: '#p = :p',
-            ExpressionAttributeNames: { '#p': 'provider' },
-            ExpressionAttributeValues: { ':p': provider },
-          },
-        )
-      : paginateScan({ client: this.doc }, { TableName: this.tableName });
-    for await (const page of pages) items.push(...((page.Items ?? []) as CircuitTransition[]));
+    const items = await providerItems<CircuitTransition>(this.doc, this.tableName, provider);
     return items.map(({ expiresAt: _e, ...t }: CircuitTransition & { expiresAt?: number }) => ({
       ...t,
       failures: t.failures ?? [],

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 
 export type { DynamoDBDocumentClient };
 
@@ -20,3 +20,30 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
  */
 export const isConditionFailure = (err: unknown): boolean =>
   (err as Error | undefined)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Every item of a table whose partition key is `provider`: one provider's (a Query), or all of them (a Scan).
+ *
+ * @example
+ * const items = await providerItems(doc, 'circuits', 'github');
+ */
+export async function providerItems<T>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  provider?: string,
+): Promise<T[]> {
+  const items: T[] = [];
+  const pages = provider
+    ? paginateQuery(
+        { client: doc },
+        {
+          TableName: tableName,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': 'provider' },
+          ExpressionAttributeValues: { ':p': provider },
+        },
+      )
+    : paginateScan({ client: doc }, { TableName: tableName });
+  for await (const page of pages) items.push(...((page.Items ?? []) as T[]));
+  return items;
+}
