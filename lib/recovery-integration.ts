@@ -23,7 +23,7 @@ export interface RecoveryIntegrationProps extends ProviderIntegrationProps {
  * One provider's missed-event recovery: a recovery Lambda and, per `recover` entry, an EventBridge Scheduler
  * schedule that invokes it with `{ provider, recovery }`, with retries and a DLQ of its own, and their alarms.
  * What it reads back from the provider's event log goes to the provider's webhook queue (or the provider
- * redelivers it, GitHub), so the processor's idempotency applies an event once. It may send to that one queue,
+ * redelivers it, GitHub), where the records' version condition applies an event once. It may send to that one queue,
  * put claim-checked payloads under its provider's prefix, read its provider's client and target secrets, and
  * use its own sync state keys (`<provider>#recover-<name>`); it reads and writes no records.
  *

@@ -11,7 +11,6 @@ import { HandlerFunction } from './lambda-function';
 import { webhookRouteKey } from '../lambdas/core/alarm-rules';
 import { tagForOps } from './ops-tags';
 import { QueueFunction, type QueueConsumerSettings } from './queue-function';
-import { IDEMPOTENCY_ACTIONS } from './table-grants';
 import type { ProviderDefinition, ProviderIntegrationProps } from './shared-parts';
 import { StageSettings } from './stage-settings';
 import { WebhookSourceIps } from './webhook-source-ips';
@@ -63,14 +62,11 @@ export class WebhookIntegration extends Construct {
       work,
       environment: {
         ...common,
-        [ENV.idempotencyTable]: shared.tables.idempotency.tableName,
         [ENV.recordsTable]: shared.tables.records.tableName,
       },
       eventSource: { batchSize: settings.batchSize ?? 10, maxConcurrency: settings.maxConcurrency ?? 5 },
       itemTables: [
-        // Powertools idempotency: claim, complete, and release on failure; read when a claim collides.
-        { table: shared.tables.idempotency, actions: IDEMPOTENCY_ACTIONS },
-        // Upsert-if-newer: a conditional put, and a read when the condition fails. Never an update or a delete.
+        // Upsert-if-newer (each event applied once by its condition): a conditional put, and a read when the condition fails. Never an update or a delete.
         { table: shared.tables.records, actions: ['dynamodb:PutItem', 'dynamodb:GetItem'] },
       ],
       monitoring: { provider: monitoring, role: 'processor' },

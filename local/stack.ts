@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoCircuitStore } from '../lambdas/adapters/circuit-store';
 import { DynamoRecordStore } from '../lambdas/adapters/record-store';
 import { providerCircuits } from '../lambdas/core/circuit-recorder';
@@ -202,12 +201,6 @@ function webhookPipelines(
       provider: provider.name,
       registry: deps.registry,
       records: deps.records,
-      // One per function, as each Lambda has its own: Powertools keeps the configuration of the first handler that uses
-      // an instance.
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: deps.dynamo.tableName('idempotency'),
-        awsSdkV3Client: deps.dynamo.client,
-      }),
       dlq,
       maxReceiveCount,
       blobs: deps.blobs,

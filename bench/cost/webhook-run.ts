@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
@@ -221,12 +220,6 @@ class WebhookRig {
       provider: name,
       registry: getProvider,
       records: shared.records,
-      // Its own, as each processor Lambda has: Powertools keeps the key prefix of the handler that last used an
-      // instance.
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: TABLES.idempotency.name,
-        awsSdkV3Client: this.client,
-      }),
       dlq: meteredQueue(dlq, this.counts),
       maxReceiveCount: 5,
       blobs: shared.blobs,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -38,7 +37,6 @@ export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorH
     provider: 'github',
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(client), TABLES.records.name),
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: TABLES.idempotency.name, awsSdkV3Client: client }),
     dlq: { send: async (m) => void deadLettered.push(m) },
     maxReceiveCount: 5,
     blobs: discardingBlobs,

@@ -1,5 +1,3 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
 import { type ArchiveEntry, readArchiveCopies } from '../../lambdas/core/archive';
 import { claimedBody } from '../../lambdas/core/claim-check';
@@ -9,10 +7,10 @@ import {
   archivedEvents,
   type EventOutcome,
   eventOutcome,
-  type IdempotencySeen,
+  type RecordSeen,
 } from '../../lambdas/core/event-history';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { batches, eventIdempotencyKey } from '../../lambdas/core/replay';
+import { batches } from '../../lambdas/core/replay';
 import { positiveInt, UsageError } from '../cli/main';
 import type { OpsTarget } from './target';
 import type { OpsContext, OpsVerb } from './verb';
@@ -95,28 +93,10 @@ export const eventsVerb: OpsVerb = {
   },
 };
 
-/** The processor's idempotency record of an event, read as Powertools reads it (its key and hash). */
-async function idempotencyOf(target: OpsTarget, entry: ArchiveEntry): Promise<IdempotencySeen | undefined> {
-  const { client, name } = target.tables();
-  const store = new DynamoDBPersistenceLayer({ tableName: name('idempotency'), awsSdkV3Client: client });
-  store.configure({ config: new IdempotencyConfig({}), keyPrefix: 'webhook-event' });
-  try {
-    const record = await store.getRecord(eventIdempotencyKey({ ...entry, replay: undefined }));
-    return { status: record.getStatus(), data: record.getResponse() as IdempotencySeen['data'] };
-  } catch (err) {
-    if ((err as Error).name === 'IdempotencyItemNotFoundError') return undefined;
-    throw err;
-  }
-}
-
-export interface EventRecord {
+export interface EventRecord extends RecordSeen {
   type: string;
   key: string;
-  version: number;
-  /** Whether the stored record is this event's state, a newer one's, or missing. */
-  stored: 'this event' | 'another event' | 'missing';
   storedEventId?: string;
-  storedVersion?: number;
 }
 
 /** The records the event maps to (the provider's mapping, run again here) and what the table holds for each. */
@@ -165,7 +145,7 @@ export interface EventDetail {
 
 /**
  * `ops event <provider> <id>`: one event's raw payload and kept headers (archive), its receives, its outcome
- * (DLQ message, idempotency record) and the records it maps to, all from data already written.
+ * (DLQ message, else the records it maps to) and those records, all from data already written.
  *
  * @example
  * const d = await eventDetail(target, github, 'd1', { from, to });
@@ -183,10 +163,8 @@ export async function eventDetail(
   if (!event || !first) return undefined;
   const dlq = await target.listDlq({ provider: def.name, kind: 'webhooks' }, 1000);
   const deadLetter = dlq.messages.find((m) => m.attributes[ATTR.eventId] === event.eventId);
-  const outcome = eventOutcome({
-    deadLetter,
-    idempotency: deadLetter ? undefined : await idempotencyOf(target, first),
-  });
+  const records = await recordsOf(target, def, first);
+  const outcome = eventOutcome({ deadLetter, records });
   return {
     where: target.where,
     provider: def.name,
@@ -196,14 +174,13 @@ export async function eventDetail(
     bodyRef: first.bodyRef,
     receives: copies.map((c) => ({ receivedAt: new Date(c.receivedAt).toISOString(), traceId: c.traceId })),
     outcome,
-    records: await recordsOf(target, def, first),
+    records,
   };
 }
 
 function outcomeText(o: EventOutcome): string {
   if (o.status === 'dead-lettered')
     return `dead-lettered: ${o.kind ?? '?'} after ${o.attempts ?? '?'} attempt(s): ${o.reason ?? '(no reason)'}`;
-  if (o.status === 'processing') return 'processing';
   if (o.status === 'unknown') return `unknown: ${o.note}`;
   return `${o.status} (written ${o.written}, stale ${o.stale}, duplicate ${o.duplicate})`;
 }
@@ -213,7 +190,7 @@ export function eventText(d: EventDetail): string {
   return [
     `${d.provider} event ${e.eventId} (${e.type ?? 'type unknown'}) on ${d.where}`,
     `outcome: ${outcomeText(d.outcome)}`,
-    `delivered ${e.deliveries} time(s), received ${e.receives} time(s) by the processor${e.deliveries > 1 ? ' (later deliveries skip as duplicates)' : ''}:`,
+    `delivered ${e.deliveries} time(s), received ${e.receives} time(s) by the processor${e.deliveries > 1 ? ' (later deliveries find their version stored and write nothing)' : ''}:`,
     ...d.receives.map((r) => `  ${r.receivedAt}  trace ${r.traceId}`),
     'records:',
     ...d.records.map(
@@ -253,30 +230,30 @@ export interface RetryResult {
   provider: string;
   found: number;
   enqueued: number;
-  /** Set with --reapply: the marker the processor keys idempotency on, so a processed event is applied again. */
-  replayId?: string;
+  /** The marker the copies carry, so the processor does not archive them again. */
+  replayId: string;
   dryRun: boolean;
   eventIds: string[];
 }
 
 /**
- * `ops retry <provider> [id]`: re-enqueues archived events on the provider's queue through the normal path. Without
- * `reapply` idempotency applies (an event processed in the last 24 h is skipped as a duplicate); with it, a replay
- * marker makes the processor apply it again, records still newer-only.
+ * `ops retry <provider> [id]`: re-enqueues archived events on the provider's queue through the normal path, marked as a
+ * replay. The processor writes a record only if its version is newer than the stored one, so a retried event fills
+ * what is missing or older and never doubles or rolls back what is there.
  *
  * @example
- * await retry(target, 'github', { from, to, id: 'd1' }, { reapply: true, now: new Date() });
+ * await retry(target, 'github', { from, to, id: 'd1' }, { now: new Date() });
  */
 export async function retry(
   target: OpsTarget,
   provider: string,
   filter: { from: Date; to: Date; id?: string; type?: string },
-  opts: { reapply?: boolean; dryRun?: boolean; now: Date },
+  opts: { dryRun?: boolean; now: Date },
 ): Promise<RetryResult> {
   const { events, copies } = await findEvents(target, provider, filter);
   const ids = new Set(events.map((e) => e.eventId));
   const firsts = [...new Map(copies.filter((c) => ids.has(c.eventId)).map((c) => [c.eventId, c])).values()];
-  const replayId = opts.reapply ? `retry-${opts.now.toISOString()}` : undefined;
+  const replayId = `retry-${opts.now.toISOString()}`;
   const messages = firsts.map((e) =>
     toQueueMessage({ ...e, rawBody: e.body ?? e.bodyRef ?? '', bodyRef: e.bodyRef, replay: replayId }),
   );
@@ -287,16 +264,14 @@ export async function retry(
       enqueued += chunk.length;
     }
   const base = { where: target.where, provider, found: messages.length, enqueued, dryRun: Boolean(opts.dryRun) };
-  return { ...base, ...(replayId ? { replayId } : {}), eventIds: firsts.map((e) => e.eventId) };
+  return { ...base, replayId, eventIds: firsts.map((e) => e.eventId) };
 }
 
 export const retryVerb: OpsVerb = {
   synopsis: 'retry <provider> [id] [--type T] [--from ISO --to ISO]',
-  summary:
-    'send archived events through the queue again (idempotency applies; --reapply applies them again; --dry-run)',
+  summary: 'send archived events through the queue again (records are written only if newer; --dry-run)',
   options: {
     ...FILTER_OPTIONS,
-    reapply: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
   },
   run: async (ctx) => {
@@ -308,14 +283,13 @@ export const retryVerb: OpsVerb = {
     const filter = { ...searchRange(ctx, now.getTime()), id, type };
     if (!id && !type && !ctx.option('from')) throw new UsageError('retry needs an event id, --type or --from/--to');
     const r = await retry(await ctx.target(), def.name, filter, {
-      reapply: ctx.flag('reapply'),
       dryRun: ctx.flag('dry-run'),
       now,
     });
     ctx.print(
       r,
       (x) =>
-        `${x.dryRun ? `would send ${x.found}` : `sent ${x.enqueued} of ${x.found}`} archived ${x.provider} event(s) through the queue again${x.replayId ? ` to be applied again (replay id ${x.replayId})` : ' (idempotency applies)'} on ${x.where}`,
+        `${x.dryRun ? `would send ${x.found}` : `sent ${x.enqueued} of ${x.found}`} archived ${x.provider} event(s) through the queue again (replay id ${x.replayId}; records are written only if newer) on ${x.where}`,
     );
     return r.found === 0 && id ? 1 : 0;
   },

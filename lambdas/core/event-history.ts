@@ -15,17 +15,18 @@ export interface ArchivedEvent {
   receives: number;
 }
 
-/** What became of an event, from data already written: the DLQ, the processor's idempotency record, the archive. */
+/** What became of an event, from data already written: the DLQ, the records it maps to, the archive. */
 export type EventOutcome =
   | { status: 'processed' | 'stale' | 'duplicate'; written: number; stale: number; duplicate: number }
   | { status: 'dead-lettered'; kind?: string; reason?: string; attempts?: number }
-  | { status: 'processing' }
   | { status: 'unknown'; note: string };
 
-/** The processor's idempotency record of an event: Powertools' status and the summary it stored. */
-export interface IdempotencySeen {
-  status: string;
-  data?: { written?: number; stale?: number; duplicate?: number };
+/** One record an event maps to, as the records table holds it now. */
+export interface RecordSeen {
+  version: number;
+  /** Whether the stored record is this event's state, another event's, or missing. */
+  stored: 'this event' | 'another event' | 'missing';
+  storedVersion?: number;
 }
 
 const pick = (o: unknown, ...path: string[]): unknown =>
@@ -84,14 +85,14 @@ export function archivedEvents(copies: readonly ArchiveEntry[]): ArchivedEvent[]
 }
 
 /**
- * What became of an event: dead-lettered (its DLQ message and reason), processed, stale or duplicate (the
- * idempotency record's summary), still processing, or unknown (no record: not processed yet, or processed
- * before the record's 24 h expired).
+ * What became of an event: dead-lettered (its DLQ message and reason), else read from the records it maps to (the
+ * processor writes only newer versions): each holds this event's state (written), a newer one (stale) or the same
+ * version from another event (duplicate). A record missing or older means the event is not applied yet.
  *
  * @example
- * eventOutcome({ idempotency: { status: 'COMPLETED', data: { written: 1, stale: 0, duplicate: 0 } } }) // { status: 'processed', ... }
+ * eventOutcome({ records: [{ version: 2, stored: 'another event', storedVersion: 3 }] }) // { status: 'stale', ... }
  */
-export function eventOutcome(seen: { deadLetter?: DeadLetter; idempotency?: IdempotencySeen }): EventOutcome {
+export function eventOutcome(seen: { deadLetter?: DeadLetter; records?: readonly RecordSeen[] }): EventOutcome {
   const dl = seen.deadLetter;
   if (dl) {
     const attempts = Number(dl.attributes[ATTR.receiveCount]);
@@ -102,12 +103,15 @@ export function eventOutcome(seen: { deadLetter?: DeadLetter; idempotency?: Idem
       ...(Number.isFinite(attempts) ? { attempts } : {}),
     };
   }
-  const rec = seen.idempotency;
-  if (rec?.status === 'INPROGRESS') return { status: 'processing' };
-  if (rec?.status !== 'COMPLETED')
-    return { status: 'unknown', note: 'no processing record: still queued or retrying, or processed over 24 h ago' };
-  const counts = { written: rec.data?.written ?? 0, stale: rec.data?.stale ?? 0, duplicate: rec.data?.duplicate ?? 0 };
-  const status =
-    counts.written > 0 ? 'processed' : counts.stale > 0 ? 'stale' : counts.duplicate > 0 ? 'duplicate' : 'processed';
+  const records = seen.records ?? [];
+  if (records.length === 0) return { status: 'unknown', note: 'the event maps to no record, so none shows it' };
+  const counts = { written: 0, stale: 0, duplicate: 0 };
+  for (const r of records) {
+    if (r.stored === 'this event') counts.written += 1;
+    else if (r.stored === 'another event' && (r.storedVersion ?? -1) > r.version) counts.stale += 1;
+    else if (r.stored === 'another event' && r.storedVersion === r.version) counts.duplicate += 1;
+    else return { status: 'unknown', note: 'not applied yet: still queued or retrying (see ops dlq)' };
+  }
+  const status = counts.written > 0 ? 'processed' : counts.stale > 0 ? 'stale' : 'duplicate';
   return { status, ...counts };
 }

@@ -1,7 +1,7 @@
 import { readArchive } from './archive';
 import { SQS_MESSAGE_LIMIT } from './blob-layout';
 import { messageBytes } from './claim-check';
-import { type EventEnvelope, toQueueMessage } from './event-message';
+import { toQueueMessage } from './event-message';
 import type { ListableBlobStore, QueueMessage } from './ports';
 
 export interface ReplayOptions {
@@ -9,7 +9,7 @@ export interface ReplayOptions {
   provider: string;
   from: Date;
   to: Date;
-  /** Marks the re-enqueued messages; the processor keys idempotency on it (see eventIdempotencyKey). */
+  /** Marks the re-enqueued messages, so the processor does not archive them again. */
   replayId: string;
   /** Sends one chunk: at most 10 messages and 1 MiB together, as one SQS SendMessageBatch allows. */
   enqueue(messages: QueueMessage[]): Promise<void>;
@@ -23,18 +23,6 @@ export interface ReplayResult {
   replayId: string;
   found: number;
   enqueued: number;
-}
-
-/**
- * The key the processor applies an event once under: `provider#eventId`. A replay gets its own key, so an event
- * processed within the idempotency window is applied again (after a mapping fix) while a redelivery of the same
- * replay message still dedupes. Safe because records are written only if newer: a replay cannot roll one back.
- *
- * @example
- * eventIdempotencyKey({ provider: 'github', eventId: 'd1', replay: 'r1', ...rest }); // 'github#d1#replay:r1'
- */
-export function eventIdempotencyKey(e: Pick<EventEnvelope, 'provider' | 'eventId' | 'replay'>): string {
-  return `${e.provider}#${e.eventId}${e.replay ? `#replay:${e.replay}` : ''}`;
 }
 
 /** Splits messages into SendMessageBatch-sized chunks (10 entries, 1 MiB in total). */

@@ -29,7 +29,7 @@ export interface TableSpec {
 export const RECORDS_BY_PROVIDER = 'byProvider';
 
 export const TABLES = {
-  /** Powertools idempotency: `<provider>#webhook-event#<hash>` (processor), `<provider>#command#<hash>` (writer). */
+  /** Powertools idempotency of the command writer: `<provider>#command#<hash>`. */
   idempotency: { name: 'idempotency', partitionKey: 'id', ttlAttribute: 'expiration', pointInTimeRecovery: true },
   /**
    * One item per entity: `<provider>#<type>#<key>`; its stream (old and new item) feeds change events

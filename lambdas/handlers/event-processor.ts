@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoRecordStore } from '../adapters/record-store';
@@ -11,13 +8,11 @@ import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
 import { archiveReceived } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
 import { describeError, IntegrationError } from '../core/errors';
-import { ATTR, type EventEnvelope, readQueuedEvent } from '../core/event-message';
+import { ATTR, readQueuedEvent } from '../core/event-message';
 import { settleFailure } from '../core/failure-policy';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { BlobStore, QueueSender } from '../core/ports';
 import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
-import { idempotencyPrefix } from '../core/idempotency-prefix';
-import { eventIdempotencyKey } from '../core/replay';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
 import { deliveryOf, messageAttributes } from './shared/sqs-record';
@@ -26,15 +21,12 @@ import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 export type ProcessorHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface ProcessorDeps extends ProcessDeps {
-  /** The provider this function serves (one function per provider, as in Lambda): it leads every idempotency key. */
+  /** The provider this function serves (one function per provider, as in Lambda): its role writes only its records. */
   provider: string;
-  persistenceStore: BasePersistenceLayer;
   /** The queue's DLQ: permanent failures and last attempts go there with their reason. */
   dlq?: QueueSender;
   /** The queue's maxReceiveCount; the attempt that reaches it moves the message itself. */
   maxReceiveCount: number;
-  /** How long a processed event id is remembered (default 24 h). */
-  idempotencySeconds?: number;
   /** Loads claim-checked bodies (messages with a `bodyRef` attribute). */
   blobs?: BlobStore;
   /** Archives every received event (one object per batch) before processing it; see archive.ts. */
@@ -42,38 +34,22 @@ export interface ProcessorDeps extends ProcessDeps {
   flush?(): void;
 }
 
-type Applied = ProcessSummary & { provider: string; replayed?: boolean };
-type ApplyOnce = (idempotencyKey: string, envelope: EventEnvelope) => Promise<Applied>;
+type Applied = ProcessSummary & { provider: string };
 
 /**
- * The event-processor Lambda: SQS batches with partial failures, each event applied once
- * (Powertools idempotency on `provider#eventId`, records led by the provider), then upsert-if-newer per entity.
+ * The event-processor Lambda: SQS batches with partial failures, each event applied once by the records table's own
+ * condition (upsert-if-newer per entity: a second copy of an event finds its version stored and writes nothing), so
+ * no idempotency record is written per event; Powertools idempotency stays where a side effect cannot be made
+ * conditional (the command writer).
  *
  * @example
- * const handle = createProcessorHandler({ provider: 'github', registry: getProvider, records, persistenceStore, telemetry, now: Date.now, maxReceiveCount: 5 });
+ * const handle = createProcessorHandler({ provider: 'github', registry: getProvider, records, telemetry, now: Date.now, maxReceiveCount: 5 });
  * const { batchItemFailures } = await handle(sqsEvent, context);
  */
 export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   // A drifted field's warn line once per 10 minutes per container; the metric counts every event.
   const processDeps: ProcessDeps = { ...deps, driftLog: deps.driftLog ?? new RecentFields(600_000) };
-  const config = idempotencyConfig(deps);
-  // The key is the idempotent function's first argument (no JMESPath: Powertools builds a new interpreter per search,
-  // a few % of the processor's CPU); its hash is the one `eventKeyJmesPath: 'idempotencyKey'` gave, so stored records
-  // match.
-  const applyOnce: ApplyOnce = makeIdempotent(
-    async (_idempotencyKey: string, envelope: EventEnvelope): Promise<Applied> => ({
-      provider: envelope.provider,
-      ...(await processEvent(envelope, processDeps)),
-    }),
-    {
-      persistenceStore: deps.persistenceStore,
-      config,
-      keyPrefix: idempotencyPrefix(deps.provider, 'webhook-event'),
-      dataIndexArgument: 0,
-    },
-  );
   return async (event, context) => {
-    config.registerLambdaContext(context);
     const processor = new BatchProcessor(EventType.SQS);
     try {
       if (deps.archive)
@@ -83,7 +59,7 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
         );
       return await processPartialResponse(
         event,
-        (record: SQSRecord) => handleEvent(record, applyOnce, deps),
+        (record: SQSRecord) => handleEvent(record, processDeps, deps),
         processor,
         {
           context,
@@ -96,23 +72,10 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   };
 }
 
-/** Idempotency records kept `idempotencySeconds` (default 24 h); a hit counts as a duplicate skipped. */
-function idempotencyConfig(deps: ProcessorDeps): IdempotencyConfig {
-  return new IdempotencyConfig({
-    expiresAfterSeconds: deps.idempotencySeconds ?? 86_400,
-    responseHook: (response) => {
-      const provider = (response as { provider?: string } | null)?.provider;
-      if (provider)
-        emitMetric(deps.telemetry, METRIC.DuplicatesSkipped, 1, 'Count', { provider, operation: 'webhook' });
-      return { ...(response as Record<string, unknown>), replayed: true } as typeof response;
-    },
-  });
-}
-
-/** One record: read it, load a claim-checked body, apply it once; a failure goes through the failure policy. */
+/** One record: read it, load a claim-checked body, apply it; a failure goes through the failure policy. */
 async function handleEvent(
   record: SQSRecord,
-  applyOnce: ApplyOnce,
+  processDeps: ProcessDeps,
   deps: ProcessorDeps,
 ): Promise<Applied | { deadLettered: true }> {
   const delivery = deliveryOf(record);
@@ -130,12 +93,17 @@ async function handleEvent(
     if (received.provider !== deps.provider)
       throw new IntegrationError('invalid_payload', `this processor serves ${deps.provider}, not ${received.provider}`);
     const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
-    const result = await applyOnce(eventIdempotencyKey(envelope), envelope);
+    const result: Applied = { provider: envelope.provider, ...(await processEvent(envelope, processDeps)) };
     const recovered = envelope.recovered ? { recovered: envelope.recovered } : {};
-    if (result.replayed) deps.telemetry.log('info', 'event already processed, skipped', { ...log, ...recovered });
-    else deps.telemetry.log('info', 'event processed', { ...log, ...result, ...recovered });
+    // Every record already at this version: a second copy of an event already applied.
+    const again = result.written === 0 && result.stale === 0 && result.duplicate > 0;
+    deps.telemetry.log('info', again ? 'event already processed, skipped' : 'event processed', {
+      ...log,
+      ...result,
+      ...recovered,
+    });
     // Read back from the provider and new to us: a webhook that never arrived (or not yet).
-    if (envelope.recovered && !result.replayed && result.written > 0)
+    if (envelope.recovered && result.written > 0)
       emitMetric(deps.telemetry, METRIC.EventsRecovered, 1, 'Count', {
         provider: result.provider,
         operation: envelope.recovered,
@@ -166,10 +134,6 @@ const aws = once(() => {
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,
     records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: required(ENV.idempotencyTable),
-      awsSdkV3Client: dynamo,
-    }),
     // The DLQ is the rare path: its SQS client is imported when a message first goes there.
     dlq: sqsSenderOnFirstSend(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),

@@ -76,7 +76,7 @@ const IDEMPOTENCY = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutIte
  * lambdas/core/tables.ts must say here what its keys are, or this file does not compile.
  */
 const KEYS_OF: Record<TableName, (provider: string) => string[]> = {
-  idempotency: (p) => [`${idempotencyPrefix(p, 'webhook-event')}#bWQ1`, `${idempotencyPrefix(p, 'command')}#bWQ1`],
+  idempotency: (p) => [`${idempotencyPrefix(p, 'command')}#bWQ1`],
   records: (p) => [recordKey(p, 'issue', 'octo/repo#1'), recordKey(p, 'fixture', '1035037#2024-08-16')],
   externalIds: (p) => [entityKey({ provider: p, entity: 'card', ref: 'T-1' })],
   commands: (p) => [commandKey(p, 'c-1')],
@@ -147,7 +147,6 @@ function expectedAccess(s: StageSynth, fn: FunctionAccess): Map<string, string[]
       return new Map([
         [arn(st.webhooks[p]!.queue), CONSUME],
         [arn(st.webhooks[p]!.dlq), SEND],
-        [arn(st.tables.idempotency), IDEMPOTENCY],
         [arn(st.tables.records), ['dynamodb:GetItem', 'dynamodb:PutItem']],
         [`${bucket}/payloads/${p}/*`, ['s3:GetObject']],
         [`${bucket}/archive/${p}/*`, ['s3:PutObject']],

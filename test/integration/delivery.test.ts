@@ -137,7 +137,7 @@ describe('archive and replay', () => {
       sampleGithubIssue({ number: 2, title: 'b-old', updatedAt: '2024-05-01T10:00:00Z' }),
     );
     await stack.drained();
-    // The broken mapping processed both (idempotency now remembers them for 24 h) and wrote nothing.
+    // The broken mapping processed both and wrote nothing.
     expect(
       logs.logs('event processed').filter((l) => l.event_id === a.deliveryId || l.event_id === b.deliveryId),
     ).toHaveLength(2);

@@ -212,7 +212,7 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     const found = await json<{ events: { eventId: string; type: string }[] }>('events', 'github', '--type', 'issues');
     expect(found.events).toEqual([expect.objectContaining({ eventId: 'd-42', type: 'issues.closed' })]);
     const before = await depth(urls.github!);
-    expect(await json('retry', 'github', 'd-42', '--reapply')).toMatchObject({ found: 1, enqueued: 1 });
+    expect(await json('retry', 'github', 'd-42')).toMatchObject({ found: 1, enqueued: 1 });
     expect(await depth(urls.github!)).toBe(before + 1);
   });
 

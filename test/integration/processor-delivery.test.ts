@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -61,10 +58,6 @@ function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
     provider: 'github',
     registry: getProvider,
     records,
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: dynamo.tableName('idempotency'),
-      awsSdkV3Client: dynamo.client,
-    }),
     telemetry: new RecordingTelemetry(),
     now: Date.now,
     maxReceiveCount: 5,
@@ -122,17 +115,15 @@ describe('event processor: archive and claim check', () => {
     expect(p.dlq.messages[0]!.attributes[ATTR.failureReason]).toContain('does not exist');
   });
 
-  it('stores each event under an idempotency key its provider leads, so IAM can hold the processor to its own', async () => {
+  it('applies a redelivered event once: its version is stored, so the second copy writes nothing', async () => {
     const p = processor({ archive: new MemoryBlobs() });
     const r = record(231);
     expect((await p.run([r])).batchItemFailures).toEqual([]);
-    // Powertools' id: `<keyPrefix>#` + base64 md5 of the JSON of the key (`provider#eventId`); the prefix leads with the provider.
-    const id = `github#webhook-event#${createHash('md5')
-      .update(JSON.stringify(`github#evt-${seq}`))
-      .digest('base64')}`;
-    const { Item } = await dynamo.doc.send(new GetCommand({ TableName: dynamo.tableName('idempotency'), Key: { id } }));
-    expect(Item).toMatchObject({ id, status: 'COMPLETED' });
-    expect(Item!.data).toMatchObject({ provider: 'github', written: 1 });
+    const first = await p.records.get('github', 'issue', 'Codertocat/Hello-World#231');
+    expect((await p.run([r, { ...r, messageId: 'again' }])).batchItemFailures).toEqual([]);
+    const after = await p.records.get('github', 'issue', 'Codertocat/Hello-World#231');
+    expect(after).toEqual(first);
+    expect(first?.eventId).toBe(`evt-${seq}`);
   });
 });
 

@@ -3,7 +3,6 @@ import { archiveReceived, decodeArchive } from '../../lambdas/core/archive';
 import { IntegrationError } from '../../lambdas/core/errors';
 import { ATTR, toQueueMessage } from '../../lambdas/core/event-message';
 import { deadLetterMessage, isFinalAttempt, settleFailure, type Delivery } from '../../lambdas/core/failure-policy';
-import { eventIdempotencyKey } from '../../lambdas/core/replay';
 import { commandIdempotencyKey, fromIdempotencyError, ownsOutcome } from '../../lambdas/core/writes/command-failure';
 import { MemoryBlobs, MemoryQueue, RecordingTelemetry } from '../helpers/memory';
 
@@ -53,11 +52,6 @@ describe('failure policy of the queue consumers', () => {
 });
 
 describe('idempotency keys', () => {
-  it('keys an event by provider and event id, and a replay apart from its original', () => {
-    expect(eventIdempotencyKey({ provider: 'github', eventId: 'd-1' })).toBe('github#d-1');
-    expect(eventIdempotencyKey({ provider: 'github', eventId: 'd-1', replay: 'r-7' })).toBe('github#d-1#replay:r-7');
-  });
-
   it('keys a command by provider and command id', () => {
     expect(commandIdempotencyKey({ provider: 'stripe', commandId: 'c-1' })).toBe('stripe#c-1');
   });

@@ -63,13 +63,22 @@ describe('event history', () => {
       reason: 'bad',
       attempts: 1,
     });
-    expect(
-      eventOutcome({ idempotency: { status: 'COMPLETED', data: { written: 0, stale: 1, duplicate: 0 } } }).status,
-    ).toBe('stale');
-    expect(
-      eventOutcome({ idempotency: { status: 'COMPLETED', data: { written: 0, stale: 0, duplicate: 2 } } }).status,
-    ).toBe('duplicate');
-    expect(eventOutcome({ idempotency: { status: 'INPROGRESS' } })).toEqual({ status: 'processing' });
+    const seen = (stored: 'this event' | 'another event' | 'missing', storedVersion?: number) => ({
+      version: 5,
+      stored,
+      storedVersion,
+    });
+    expect(eventOutcome({ records: [seen('this event', 5), seen('another event', 9)] })).toEqual({
+      status: 'processed',
+      written: 1,
+      stale: 1,
+      duplicate: 0,
+    });
+    expect(eventOutcome({ records: [seen('another event', 9)] }).status).toBe('stale');
+    expect(eventOutcome({ records: [seen('another event', 5)] }).status).toBe('duplicate');
+    // Missing or older: the processor has not written it yet.
+    expect(eventOutcome({ records: [seen('this event', 5), seen('missing')] }).status).toBe('unknown');
+    expect(eventOutcome({ records: [seen('another event', 4)] }).status).toBe('unknown');
     expect(eventOutcome({}).status).toBe('unknown');
   });
 });
