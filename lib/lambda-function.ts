@@ -141,7 +141,7 @@ export class HandlerFunction extends NodejsFunction {
       role,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.handler,
-        POWERTOOLS_LOG_LEVEL: stage?.config.logLevel ?? 'INFO',
+        POWERTOOLS_LOG_LEVEL: logLevelOf(props.handler, stage?.config),
         ...props.environment,
       },
       bundling: bundlingFor(props.environment?.[ENV.provider], props.handler),
@@ -159,6 +159,12 @@ export class HandlerFunction extends NodejsFunction {
     }
     acknowledgeHandler(this, role, logGroup, stage?.config.tracing ?? false);
   }
+}
+
+/** A function's log level: the stage's, except the ingest's own (lib/stages.ts `ingestLogLevel`). */
+function logLevelOf(handler: string, config?: { logLevel: string; ingestLogLevel: string }): string {
+  if (!config) return 'INFO';
+  return handler === 'webhook-ingest' ? config.ingestLogLevel : config.logLevel;
 }
 
 /** Why this project stays on RUNTIME while Lambda offers a newer Node.js (docs/security.md, "Runtime"). */

@@ -15,6 +15,8 @@ import type { WorkQueue } from './work-queue';
 export interface QueueConsumerSettings {
   timeout?: Duration;
   batchSize?: number;
+  /** How long the event source mapping may gather a batch before it invokes (it invokes at once when full). */
+  batchWindow?: Duration;
   maxConcurrency?: number;
   maxReceiveCount?: number;
 }

@@ -85,6 +85,12 @@ export const stageSchema = z
      * per-event Logs Insights queries in docs/runbooks then find nothing (metrics still count everything).
      */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * The webhook ingest's log level. WARN by default: it logs what it refuses and what fails, while what it accepts
+     * is counted (`WebhooksReceived`, the route metrics) and logged by the processor under the same trace id; its
+     * INFO line per webhook was a tenth of the cost of a busy webhook's logs. INFO adds the `webhook accepted` line.
+     */
+    ingestLogLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
     /**

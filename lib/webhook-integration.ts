@@ -22,6 +22,14 @@ export interface WebhookIntegrationProps extends ProviderIntegrationProps {
 }
 
 /**
+ * The processor's batches: the event source mapping invokes when a batch is full, or when the window has passed
+ * since it began gathering. Busy traffic fills batches at once (10 webhooks a second fill 50 in 5 s); quiet
+ * traffic waits at most the window, so the archive's PUT and the invocation are shared by more events. The window
+ * stays well under the event-lag alarm's 60 s p95 (lambdas/core/alarm-rules.ts). Costs: docs/benchmarks.md#cost.
+ */
+export const WEBHOOK_BATCH = { size: 50, windowSeconds: 40 } as const;
+
+/**
  * One provider's webhook path: route -> ingest λ -> queue (+DLQ) -> processor λ -> records, with its alarms and
  * dashboard section. Each function can touch only this provider's queue, secret and blob prefixes.
  *
@@ -42,7 +50,8 @@ export class WebhookIntegration extends Construct {
     const { provider, shared } = props;
     if (!provider.webhook) throw new Error(`${provider.name} has no webhook`);
     const settings = props.processor ?? {};
-    const work = workQueue(this, settings.timeout ?? Duration.seconds(30), settings.maxReceiveCount ?? 5);
+    const batchWindow = settings.batchWindow ?? Duration.seconds(WEBHOOK_BATCH.windowSeconds);
+    const work = workQueue(this, settings.timeout ?? Duration.seconds(30), settings.maxReceiveCount ?? 5, batchWindow);
     ({ queue: this.queue, dlq: this.dlq } = work);
     tagForOps(work.queue, 'webhooks', provider.name);
     tagForOps(work.dlq, 'webhooks-dlq', provider.name);
@@ -64,7 +73,11 @@ export class WebhookIntegration extends Construct {
         ...common,
         [ENV.recordsTable]: shared.tables.records.tableName,
       },
-      eventSource: { batchSize: settings.batchSize ?? 10, maxConcurrency: settings.maxConcurrency ?? 5 },
+      eventSource: {
+        batchSize: settings.batchSize ?? WEBHOOK_BATCH.size,
+        maxBatchingWindow: batchWindow,
+        maxConcurrency: settings.maxConcurrency ?? 5,
+      },
       itemTables: [
         // Upsert-if-newer (each event applied once by its condition): a conditional put, and a read when the condition fails. Never an update or a delete.
         { table: shared.tables.records, actions: ['dynamodb:PutItem', 'dynamodb:GetItem'] },

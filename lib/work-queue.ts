@@ -42,13 +42,19 @@ export interface WorkQueue {
  * @example
  * const { queue, dlq } = workQueue(this, Duration.seconds(30), 5);
  */
-export function workQueue(scope: Construct, consumerTimeout: Duration, maxReceiveCount: number): WorkQueue {
+export function workQueue(
+  scope: Construct,
+  consumerTimeout: Duration,
+  maxReceiveCount: number,
+  batchWindow: Duration = Duration.seconds(0),
+): WorkQueue {
   const dlq = deadLetterQueue(scope, 'Dlq');
   const queue = new Queue(scope, 'Queue', {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(QUEUE_RETENTION_DAYS),
-    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
+    // Lambda's guidance for an SQS event source: six times the function's timeout, plus its batching window.
+    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6 + batchWindow.toSeconds()),
     deadLetterQueue: { queue: dlq, maxReceiveCount },
   });
   return { queue, dlq, consumerTimeout, maxReceiveCount };

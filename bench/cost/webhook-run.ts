@@ -55,6 +55,8 @@ export interface WebhookRunOptions {
   split: number;
   batchSize: number;
   logLevel: 'INFO' | 'WARN';
+  /** The ingest's own level, as a stage sets it (lib/stages.ts `ingestLogLevel`); default `logLevel`. */
+  ingestLogLevel?: 'INFO' | 'WARN';
   /** Store records' entity data gzipped above 1 KB, as deployed (false: plain JSON, the alternative). */
   gzipRecords: boolean;
   /** dynalite's endpoint, with fresh tables. */
@@ -71,7 +73,7 @@ export interface WebhookRunResult {
   dynamo: DynamoMeter;
   secretsCalls: number;
   logs: LogMeter;
-  outcomes: Record<'written' | 'stale' | 'duplicate' | 'replayed', number>;
+  outcomes: Record<'written' | 'stale' | 'duplicate', number>;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event for one delivery to `/webhooks/<provider>`. */
@@ -153,7 +155,7 @@ class WebhookRig {
   readonly ingestMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: this.logs, source: 'ingest' });
   readonly processorMeter = new LambdaMeter(DEFAULT_MEMORY_MB, { meter: this.logs, source: 'processor' });
   readonly api = { requests: 0, transferOutBytes: 0 };
-  readonly outcomes = { written: 0, stale: 0, duplicate: 0, replayed: 0 };
+  readonly outcomes = { written: 0, stale: 0, duplicate: 0 };
   readonly functions = new Map<MixProvider, ProviderFunctions>();
   readonly dynamo: DynamoMeter;
   batches = 0;
@@ -176,7 +178,7 @@ class WebhookRig {
       this.functions.set(name, this.providerFunctions(name, shared));
   }
 
-  /** The records store, counting what each event came to (events the idempotency layer skipped never reach it). */
+  /** The records store, counting what each event came to. */
   private countedRecords(): RecordStore {
     const gzip = this.opts.gzipRecords ? {} : { gzipAboveBytes: Infinity };
     const store = new DynamoRecordStore(createDocumentClient(this.client), TABLES.records.name, gzip);
@@ -201,7 +203,7 @@ class WebhookRig {
       new PowertoolsTelemetry({
         serviceName,
         namespace: DEFAULT_NAMESPACE,
-        logLevel: this.opts.logLevel,
+        logLevel: source === 'ingest' ? (this.opts.ingestLogLevel ?? this.opts.logLevel) : this.opts.logLevel,
         sink: this.logs.sink(source),
       });
     const ingestTelemetry = telemetry('webhook-ingest', 'ingest');
@@ -320,8 +322,6 @@ export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunRe
     await rig.drain();
     await rig.ingestWave(opts.events.slice(opts.split), signing);
     await rig.drain();
-    const { written, stale, duplicate } = rig.outcomes;
-    rig.outcomes.replayed = opts.events.length - written - stale - duplicate;
     return {
       events: opts.events.length,
       batches: rig.batches,

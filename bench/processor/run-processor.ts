@@ -23,7 +23,7 @@ const discardingBlobs: BlobStore = {
 };
 
 /**
- * GitHub's event-processor Lambda as deployed: Powertools batch and idempotency on the real SDK, the
+ * GitHub's event-processor Lambda as deployed: Powertools batch on the real SDK, the
  * records store, the archive, Powertools telemetry (written to a discarding sink instead of stdout).
  */
 export function processorUnderTest(client: DynamoDBClient): { handle: ProcessorHandler; deadLettered: QueueMessage[] } {
@@ -82,7 +82,7 @@ export async function processBatches(
 
 /**
  * The store's own limit: `count` conditional PutItems (attribute_not_exists on a fresh key, as the
- * idempotency and records writes are) of `itemBytes` each, `concurrency` in flight, on the same SDK.
+ * records writes are) of `itemBytes` each, `concurrency` in flight, on the same SDK.
  */
 export async function rawConditionalPuts(
   client: DynamoDBClient,

@@ -10,6 +10,7 @@ import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { RECORDS_BY_PROVIDER, TABLES } from '../../lambdas/core/tables';
 import { getProvider } from '../../lambdas/providers';
 import { stageConfig } from '../../lib/stages';
+import { WEBHOOK_BATCH } from '../../lib/webhook-integration';
 import { createTable } from '../../local/dynamo';
 import { figure, type Figure, type RunOptions, type Scenario } from '../figure';
 import { PRICES } from '../prices';
@@ -24,22 +25,22 @@ import { startServer } from '../webhook-ingest/load';
 const DYNALITE = join(fileURLToPath(import.meta.url), '..', '..', 'processor', 'dynalite-server.ts');
 const ID = 'cost' as const;
 const PER_M = 'USD/M';
-/** lib/webhook-integration.ts: batches of up to 10, gathered for at most 1 s. */
-const BATCH_SIZE = 10;
-const BATCH_WINDOW_S = 1;
+/** As deployed (lib/webhook-integration.ts): batches of up to 50, gathered for at most 40 s. */
+const BATCH_SIZE = WEBHOOK_BATCH.size;
+const BATCH_WINDOW_S = WEBHOOK_BATCH.windowSeconds;
 const PROVIDERS = Object.keys(PROVIDER_SHARE).length;
 /** The handlers' secret cache (SECRETS_MAX_AGE_SECONDS, default 300 in lambdas/handlers/webhook-ingest.ts). */
 const SECRETS_TTL_S = 300;
 
 const BUSY: Profile = {
   name: 'busy',
-  label: '10 webhooks/s per provider: full batches of 10',
+  label: `10 webhooks/s per provider: full batches of ${BATCH_SIZE}`,
   perProvider: 10,
   providers: PROVIDERS,
 };
 const QUIET: Profile = {
   name: 'quiet',
-  label: `1 M webhooks a month over ${PROVIDERS} providers: batches of ~1`,
+  label: `1 M webhooks a month over ${PROVIDERS} providers`,
   perProvider: 1e6 / MONTH_SECONDS / PROVIDERS,
   providers: PROVIDERS,
 };
@@ -73,7 +74,9 @@ function breakdownTable(columns: [string, Breakdown][]): string {
     .join('\n');
 }
 
-type RunOpts = { batchSize: number; logLevel: 'INFO' | 'WARN'; gzipRecords: boolean };
+type RunOpts = { batchSize: number; logLevel: 'INFO' | 'WARN'; gzipRecords: boolean; ingestLogLevel?: 'INFO' | 'WARN' };
+/** The prod stage's ingest log level (lib/stages.ts), as the deployed runs use it. */
+const INGEST_LOG_LEVEL = stageConfig('prod').ingestLogLevel === 'INFO' ? 'INFO' : 'WARN';
 
 /** Fresh tables before each run: dynalite in its own process, as DynamoDB is remote. */
 async function freshTables(admin: DynamoDBClient): Promise<void> {
@@ -90,11 +93,13 @@ interface Runs {
   deployed: WebhookRunResult;
   single: WebhookRunResult;
   warn: WebhookRunResult;
+  /** Every function at INFO, the ingest too. */
+  info: WebhookRunResult;
   plain: WebhookRunResult;
   sync: Awaited<ReturnType<typeof runSync>>;
 }
 
-/** The same events four times (as deployed, batches of 1, log level WARN, records as plain JSON), then the sync. */
+/** The same events five times (as deployed, batches of 1, all at WARN, all at INFO, records as plain JSON), then the sync. */
 async function runAll(endpoint: string, admin: DynamoDBClient, opts: RunOptions): Promise<Runs> {
   const count = opts.quick ? 100 : 240;
   const { events, split } = mixEvents(count);
@@ -103,17 +108,19 @@ async function runAll(endpoint: string, admin: DynamoDBClient, opts: RunOptions)
     const t0 = performance.now();
     const r = await runWebhooks({ events, split, endpoint, ...o });
     console.error(
-      `  ${count} webhooks, batch ${o.batchSize}, ${o.logLevel}${o.gzipRecords ? '' : ', records as plain JSON'}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${r.batches} batches; outcomes ${JSON.stringify(r.outcomes)}`,
+      `  ${count} webhooks, batch ${o.batchSize}, ${o.logLevel} (ingest ${o.ingestLogLevel ?? o.logLevel})${o.gzipRecords ? '' : ', records as plain JSON'}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${r.batches} batches; outcomes ${JSON.stringify(r.outcomes)}`,
     );
     return r;
   };
-  const deployed = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: true });
-  const single = await run({ batchSize: 1, logLevel: 'INFO', gzipRecords: true });
+  const ingestLogLevel = INGEST_LOG_LEVEL;
+  const deployed = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', ingestLogLevel, gzipRecords: true });
+  const single = await run({ batchSize: 1, logLevel: 'INFO', ingestLogLevel, gzipRecords: true });
   const warn = await run({ batchSize: BATCH_SIZE, logLevel: 'WARN', gzipRecords: true });
-  const plain = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', gzipRecords: false });
+  const info = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', ingestLogLevel: 'INFO', gzipRecords: true });
+  const plain = await run({ batchSize: BATCH_SIZE, logLevel: 'INFO', ingestLogLevel, gzipRecords: false });
   await freshTables(admin);
   const sync = await runSync({ endpoint, days: opts.quick ? 4 : 10 });
-  return { deployed, single, warn, plain, sync };
+  return { deployed, single, warn, info, plain, sync };
 }
 
 /**
@@ -155,38 +162,46 @@ function pricing(runs: Runs) {
 
 type Pricing = ReturnType<typeof pricing>;
 
-/** DynamoDB write units of one records put, and what the idempotency table costs per event. */
+/**
+ * Powertools idempotency per event, were the processor to keep it: its claim (a conditional put) and its completion
+ * (an update), each an item under 1 KB; a second copy's claim fails (a write unit) and reads the record.
+ */
+const IDEMPOTENCY_WRU = 2;
+
+/** DynamoDB write units of one records put. */
 function dynamoUnits(deployed: WebhookRunResult) {
-  const idem = deployed.dynamo.tables.get(TABLES.idempotency.name)!;
   const records = deployed.dynamo.tables.get(TABLES.records.name)!;
   const puts = [...records.requests.entries()].filter(([op]) => op === 'PutItem').reduce((n, [, v]) => n + v, 0);
   const index = deployed.dynamo.tables.get(`${TABLES.records.name}/index/${RECORDS_BY_PROVIDER}`);
-  return { idem, records, recordWru: records.wru / Math.max(1, puts), indexWru: (index?.wru ?? 0) / deployed.events };
+  return { records, recordWru: records.wru / Math.max(1, puts), indexWru: (index?.wru ?? 0) / deployed.events };
 }
 
 /** Each a one-change alternative to the busy figure. */
 function busyAlternatives(runs: Runs, p: Pricing): [string, number][] {
   const { deployed } = runs;
   const swap = (change: (u: Usage) => Usage) => total(perMillion(change(p.busyUsage)));
-  const { idem, recordWru } = dynamoUnits(deployed);
-  const dupRate = deployed.outcomes.replayed / deployed.events;
+  const dupRate = deployed.outcomes.duplicate / deployed.events;
   const bytes = (match: (k: string) => boolean) => deployed.logs.sum(match) / deployed.events;
-  const noIdempotency = (u: Usage) => ({
+  // Its duplicates would stop at the claim: no failed records put and read.
+  const { recordWru } = dynamoUnits(deployed);
+  const withIdempotency = (u: Usage) => ({
     ...u,
-    dynamoWru: u.dynamoWru - idem.wru / deployed.events + dupRate * recordWru,
-    dynamoRru: u.dynamoRru - idem.rru / deployed.events + dupRate,
+    dynamoWru: u.dynamoWru + IDEMPOTENCY_WRU - dupRate * (recordWru + 1),
+    dynamoRru: u.dynamoRru + dupRate,
   });
   const tracing = !p.stage.tracing;
   return [
-    ['processor batch size 1 instead of 10', total(perMillion(p.traffic(atBatch(p.model, 1), BUSY, 1)))],
+    ['processor batch size 1', total(perMillion(p.traffic(atBatch(p.model, 1), BUSY, 1)))],
+    ['processor batch size 10', total(perMillion(p.traffic(atBatch(p.model, 10), BUSY, 10)))],
     ['archive: one S3 PUT per event instead of per batch', swap((u) => ({ ...u, s3Puts: 1 }))],
     ['archive off', swap((u) => ({ ...u, s3Puts: 0 }))],
     [
-      `no Powertools idempotency (records' version condition dedupes; ${(dupRate * 100).toFixed(0)} % duplicates then cost a failed put + read)`,
-      swap(noIdempotency),
+      `Powertools idempotency in the processor too (a claim and a completion per event; ${(dupRate * 100).toFixed(0)} % duplicates stop at the claim)`,
+      swap(withIdempotency),
     ],
     ['records entity data as plain JSON instead of gzip', swap(p.relative(runs.plain))],
-    ['log level WARN instead of INFO (no per-webhook INFO lines)', swap(p.relative(runs.warn))],
+    ['log level WARN at the processor too (no per-event INFO lines)', swap(p.relative(runs.warn))],
+    ["ingest at INFO, as the other functions (its 'webhook accepted' line)", swap(p.relative(runs.info))],
     [
       'no EMF document from the ingest (per webhook)',
       swap((u) => ({ ...u, logBytes: u.logBytes - bytes((k) => k === 'ingest:emf') })),
@@ -208,7 +223,7 @@ function quietAlternatives(p: Pricing): [string, number][] {
       quiet(p.quietBatch, { tracing: !p.stage.tracing }),
     ],
     ['quiet, secrets cached 1 h instead of 5 min', quiet(p.quietBatch, { ttl: 3600 })],
-    ...[20, 60].map((w): [string, number] => {
+    ...[1, 60].map((w): [string, number] => {
       const b = meanBatch(QUIET.perProvider, w, BATCH_SIZE);
       return [`quiet, batching window ${w} s (batches of ${b.toFixed(1)})`, quiet(b)];
     }),
@@ -238,14 +253,14 @@ function explainCost(
 ): void {
   const { deployed } = runs;
   const u = p.busyUsage;
-  const { idem, records, recordWru, indexWru } = dynamoUnits(deployed);
+  const { records, recordWru, indexWru } = dynamoUnits(deployed);
   const secrets = Object.keys(PROVIDER_SHARE).reduce((n, name) => n + (getProvider(name)?.secrets.length ?? 0), 0);
   const say = (line: string) => console.error(line);
   say(
     `  prices: ${PRICES.region}, on-demand, as of ${PRICES.date} (bench/prices.ts); ingest ${median(deployed.ingest.durations).toFixed(1)} ms, processor ${median(deployed.processor.durations).toFixed(0)} ms per batch of ${(deployed.events / deployed.batches).toFixed(1)} (medians, service latencies slept, dynalite on a loaded machine)`,
   );
   say(
-    `  per webhook (busy): ${u.dynamoWru.toFixed(2)} WRU (idempotency ${(idem.wru / deployed.events).toFixed(2)}, records ${(records.wru / deployed.events).toFixed(2)}: ${recordWru.toFixed(2)} per put; its provider index ${indexWru.toFixed(2)}, new entities only), ${u.dynamoRru.toFixed(2)} RRU, ${u.sqsRequests.toFixed(2)} SQS requests, ${u.lambdaInvocations.toFixed(2)} invocations, ${(u.lambdaGbSeconds * 1000).toFixed(2)} GB-ms, ${u.s3Puts.toFixed(2)} S3 PUTs, ${Math.round(u.logBytes)} log bytes`,
+    `  per webhook (busy): ${u.dynamoWru.toFixed(2)} WRU (records ${(records.wru / deployed.events).toFixed(2)}: ${recordWru.toFixed(2)} per put; its provider index ${indexWru.toFixed(2)}, new entities only), ${u.dynamoRru.toFixed(2)} RRU, ${u.sqsRequests.toFixed(2)} SQS requests, ${u.lambdaInvocations.toFixed(2)} invocations, ${(u.lambdaGbSeconds * 1000).toFixed(2)} GB-ms, ${u.s3Puts.toFixed(2)} S3 PUTs, ${Math.round(u.logBytes)} log bytes`,
   );
   say(
     `  log bytes per webhook: ${[...deployed.logs.bytes.entries()].map(([k, v]) => `${k} ${Math.round(v / deployed.events)}`).join(', ')}`,
@@ -333,9 +348,9 @@ function costFigures(
 /**
  * Cost: billable AWS requests per 5 KB webhook and per synced record, counted while the deployed
  * handler modules run a realistic mix locally (see bench/cost/*: what is counted where), priced at
- * on-demand us-east-1 prices (bench/prices.ts, with their sources and date). The same events run four
- * times: as deployed (batches of 10), in batches of 1, at log level WARN, and with records stored as
- * plain JSON; the first two split usage into per-event and per-batch parts, which give the figure at
+ * on-demand us-east-1 prices (bench/prices.ts, with their sources and date). The same events run five
+ * times: as deployed (batches of up to 50, the ingest at the prod stage's log level), in batches of 1, every
+ * function at WARN, every function at INFO, and with records stored as plain JSON; the first two split usage into per-event and per-batch parts, which give the figure at
  * any batch fill. Design choices that need no run (archive, idempotency writes, X-Ray, EMF, cache
  * TTL, batching window) are priced from the same counts. Free tiers and fixed monthly costs (secrets
  * stored, alarms, idle queue polling) are left out: they do not grow with webhooks.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
+import { WEBHOOK_BATCH } from '../../lib/webhook-integration';
 import { figure, type Figure, type RunOptions, type Scenario } from '../figure';
 import { sqsBatches } from '../processor/batches';
 import { countRequests } from '../processor/count-requests';
@@ -9,7 +10,8 @@ import { processBatches, processorUnderTest, rawConditionalPuts } from '../proce
 import { startServer } from '../webhook-ingest/load';
 
 const HERE = join(fileURLToPath(import.meta.url), '..', '..', 'processor');
-const BATCH_SIZE = 10;
+/** As deployed (lib/webhook-integration.ts). */
+const BATCH_SIZE = WEBHOOK_BATCH.size;
 /** The event source mapping's maximum concurrency: 5 batches in flight. */
 const CONCURRENCY = 5;
 // utime + stime of a process from /proc (Linux), in microseconds; 0 where /proc is absent.
@@ -44,7 +46,7 @@ interface Setup {
   writesPerEvent: number;
   bytesPerWrite: number;
   putsPerRound: number;
-  /** As many requests in flight as the processor can have: 5 invocations x 10 records in parallel. */
+  /** As many requests in flight as the processor can have: 5 invocations x a batch of records in parallel. */
   inFlight: number;
 }
 
@@ -140,8 +142,8 @@ function explain(setup: Setup, m: Rounds, counts: ReturnType<typeof countRequest
 }
 
 /**
- * Processor throughput: SQS batches of 10 GitHub webhooks (2-5 KB, distinct delivery ids) through
- * the event-processor handler (Powertools batch + idempotency, records upsert-if-newer, archive) on
+ * Processor throughput: SQS batches of 50 GitHub webhooks (2-5 KB, distinct delivery ids) through
+ * the event-processor handler (Powertools batch, records upsert-if-newer, archive) on
  * dynalite, 5 invocations at once. Ceiling, in the same run and alternating rounds: dynalite's raw
  * conditional PutItem throughput at the same number of requests in flight, divided by the DynamoDB
  * writes the processor sends per event (counted on the wire).
@@ -154,7 +156,7 @@ function explain(setup: Setup, m: Rounds, counts: ReturnType<typeof countRequest
 export const processor: Scenario = {
   id: 'processor',
   description:
-    'SQS batches of 10 GitHub webhooks through the event processor (idempotency + records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
+    'SQS batches of 50 GitHub webhooks through the event processor (records + archive) on dynalite, 5 batches at once, vs dynalite raw conditional writes',
   async run(opts: RunOptions = {}): Promise<Figure[]> {
     const [rounds, perRound, warmup] = opts.quick ? [1, 200, 100] : [5, 300, 300];
     const store = await startServer<{ endpoint: string }>(join(HERE, 'dynalite-server.ts'));

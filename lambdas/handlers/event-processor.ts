@@ -72,6 +72,12 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   };
 }
 
+// The line every event writes, kept short (a busy webhook's logs are billed by the byte): the message id and a first
+// attempt are left to the failure lines, and counts that are zero are left out.
+const successFields = ({ message_id: _, attempt, ...rest }: Record<string, unknown>) =>
+  attempt === 1 ? rest : { ...rest, attempt };
+const nonZero = (r: Applied) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
+
 /** One record: read it, load a claim-checked body, apply it; a failure goes through the failure policy. */
 async function handleEvent(
   record: SQSRecord,
@@ -98,8 +104,8 @@ async function handleEvent(
     // Every record already at this version: a second copy of an event already applied.
     const again = result.written === 0 && result.stale === 0 && result.duplicate > 0;
     deps.telemetry.log('info', again ? 'event already processed, skipped' : 'event processed', {
-      ...log,
-      ...result,
+      ...successFields(log),
+      ...nonZero(result),
       ...recovered,
     });
     // Read back from the provider and new to us: a webhook that never arrived (or not yet).

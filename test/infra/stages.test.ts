@@ -144,7 +144,10 @@ describe.each(STAGE_NAMES)('the %s stage', (name) => {
     expect(functions.length).toBeGreaterThan(0);
     for (const f of functions) {
       expect(f.Properties.TracingConfig?.Mode).toBe(config.tracing ? 'Active' : undefined);
-      expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe(config.logLevel);
+      const ingest = f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === 'webhook-ingest';
+      expect(f.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe(
+        ingest ? config.ingestLogLevel : config.logLevel,
+      );
     }
   });
 
