@@ -12,6 +12,7 @@ import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
 import { messageBytes } from '../../lambdas/core/claim-check';
 import { DEFAULT_NAMESPACE } from '../../lambdas/core/env-contract';
+import { INGEST_SECRETS_MAX_AGE_SECONDS } from '../../lambdas/core/ingest';
 import type { BlobStore } from '../../lambdas/core/ports';
 import type { RecordStore } from '../../lambdas/core/records';
 import { TABLES } from '../../lambdas/core/tables';
@@ -210,7 +211,7 @@ class WebhookRig {
     const processorTelemetry = telemetry('event-processor', 'processor');
     const ingest = createIngestHandler({
       registry: (n) => (n === name ? def : undefined),
-      secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: 300 }),
+      secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: INGEST_SECRETS_MAX_AGE_SECONDS }),
       queueFor: (n) => (n === name ? meteredQueue(queue, this.counts) : undefined),
       blobs: shared.blobs,
       telemetry: ingestTelemetry,

@@ -7,6 +7,7 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../lambdas/adapters/dynamodb';
+import { INGEST_SECRETS_MAX_AGE_SECONDS } from '../../lambdas/core/ingest';
 import { RECORDS_BY_PROVIDER, TABLES } from '../../lambdas/core/tables';
 import { getProvider } from '../../lambdas/providers';
 import { stageConfig } from '../../lib/stages';
@@ -29,8 +30,8 @@ const PER_M = 'USD/M';
 const BATCH_SIZE = WEBHOOK_BATCH.size;
 const BATCH_WINDOW_S = WEBHOOK_BATCH.windowSeconds;
 const PROVIDERS = Object.keys(PROVIDER_SHARE).length;
-/** The handlers' secret cache (SECRETS_MAX_AGE_SECONDS, default 300 in lambdas/handlers/webhook-ingest.ts). */
-const SECRETS_TTL_S = 300;
+/** The ingest's secret cache (lambdas/core/ingest.ts; a mismatching signature re-reads at once). */
+const SECRETS_TTL_S = INGEST_SECRETS_MAX_AGE_SECONDS;
 
 const BUSY: Profile = {
   name: 'busy',
@@ -222,7 +223,7 @@ function quietAlternatives(p: Pricing): [string, number][] {
       `quiet, X-Ray active tracing ${p.stage.tracing ? 'off' : 'on'}`,
       quiet(p.quietBatch, { tracing: !p.stage.tracing }),
     ],
-    ['quiet, secrets cached 1 h instead of 5 min', quiet(p.quietBatch, { ttl: 3600 })],
+    ['quiet, secrets cached 5 min instead of 1 h', quiet(p.quietBatch, { ttl: 300 })],
     ...[1, 60].map((w): [string, number] => {
       const b = meanBatch(QUIET.perProvider, w, BATCH_SIZE);
       return [`quiet, batching window ${w} s (batches of ${b.toFixed(1)})`, quiet(b)];

@@ -93,6 +93,12 @@ async function outsideAllowList(
   return json(403, { error: 'forbidden_source' });
 }
 
+/**
+ * How long the ingest keeps a signing secret: an hour, as a signature that does not match re-reads it at once
+ * (`SecretStore.refresh`), so a rotation takes effect on its first delivery, not up to this long after it.
+ */
+export const INGEST_SECRETS_MAX_AGE_SECONDS = 3600;
+
 /** Checks the signature on the raw bytes against every current secret; an answer when it fails, else undefined. */
 async function rejected(
   req: IngestRequest,
@@ -113,11 +119,18 @@ async function rejected(
   }
   const url =
     (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
-  const verdict = verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, secrets, {
-    now: deps.now(),
-    toleranceSeconds: spec.toleranceSeconds,
-    hmac: spec.hmac,
-  });
+  const verify = (values: string[]) =>
+    verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, values, {
+      now: deps.now(),
+      toleranceSeconds: spec.toleranceSeconds,
+      hmac: spec.hmac,
+    });
+  let verdict = verify(secrets);
+  // A mismatch may be a secret rotated since it was cached: read it once more, past the cache, and verify again.
+  if (!verdict.ok && verdict.reason === 'signature_mismatch') {
+    const fresh = await deps.secrets.refresh?.(def.name, spec.secret).catch(() => undefined);
+    if (fresh !== undefined && secretValues(fresh).join() !== secrets.join()) verdict = verify(secretValues(fresh));
+  }
   if (verdict.ok) return undefined;
   const dims = { provider: def.name, operation: 'webhook', reason: verdict.reason };
   emitMetric(deps.telemetry, METRIC.SignatureRejected, 1, 'Count', dims);

@@ -15,6 +15,11 @@ export interface QueueSender {
 export interface SecretStore {
   /** The raw value of a provider's secret; may hold several values for rotation (see secretValues). */
   get(provider: string, name: string): Promise<string>;
+  /**
+   * Reads the secret again past any cache, so a rotated value is used at once; undefined when it was re-read too
+   * recently to do so again (a flood of forged requests must not become a flood of reads).
+   */
+  refresh?(provider: string, name: string): Promise<string | undefined>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

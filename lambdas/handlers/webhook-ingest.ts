@@ -3,7 +3,7 @@ import { s3BlobsOnFirstUse } from '../adapters/s3-blob-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AwsSecretStore } from '../adapters/secrets';
 import { sqsSender } from '../adapters/sqs-sender';
-import { ingest, type IngestDeps, type IngestRequest } from '../core/ingest';
+import { INGEST_SECRETS_MAX_AGE_SECONDS, ingest, type IngestDeps, type IngestRequest } from '../core/ingest';
 import { getProvider } from '../providers';
 import { awsTelemetry, ENV, once, required } from './shared/lambda-init';
 
@@ -46,7 +46,7 @@ const aws = once(() => {
   const queue = sqsSender(required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];
   const secrets = new AwsSecretStore(required(ENV.secretPrefix), {
-    maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? 300),
+    maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? INGEST_SECRETS_MAX_AGE_SECONDS),
   });
   // Set only where the stage switches the provider's allow list on (lib/stages.ts `webhooks.<provider>.sourceIps`).
   const allowList = process.env[ENV.sourceIpsSecret];

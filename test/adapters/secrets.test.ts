@@ -66,6 +66,23 @@ describe('AwsSecretStore (Secrets Manager through Powertools Parameters, on moto
     expect(await store.get('slack', 'signingSecret')).toBe('new');
   });
 
+  it('re-reads past the cache on refresh, at most once a minute per secret', async () => {
+    await create('dev/stripe/webhookSecret', 'old');
+    let now = 1_000_000;
+    const store = new AwsSecretStore('dev', { client, maxAgeSeconds: 3600, now: () => now });
+    expect(await store.get('stripe', 'webhookSecret')).toBe('old');
+    await put('dev/stripe/webhookSecret', 'new');
+    expect(await store.get('stripe', 'webhookSecret')).toBe('old');
+    const before = calls.length;
+    expect(await store.refresh('stripe', 'webhookSecret')).toBe('new');
+    expect(await store.get('stripe', 'webhookSecret')).toBe('new');
+    // A flood of mismatching signatures: no second read within the minute.
+    expect(await store.refresh('stripe', 'webhookSecret')).toBeUndefined();
+    now += 61_000;
+    expect(await store.refresh('stripe', 'webhookSecret')).toBe('new');
+    expect(calls.slice(before).map((c) => c.command)).toEqual(['GetSecretValueCommand', 'GetSecretValueCommand']);
+  });
+
   it('fails with an error naming the secret when it does not exist, keeping the error kind', async () => {
     const store = new AwsSecretStore('dev', { client });
     const err = await store.get('nope', 'token').then(

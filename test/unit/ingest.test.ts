@@ -54,6 +54,19 @@ describe('webhook ingest', () => {
     expect(telemetry.count('WebhooksReceived', { provider: 'github' })).toBe(1);
   });
 
+  it('re-reads a secret rotated since it was cached when a signature does not match, and accepts with the new one', async () => {
+    const { queue, deps } = setup('old-secret');
+    let refreshes = 0;
+    const stale = { get: async () => 'old-secret', refresh: async () => (refreshes++ === 0 ? SECRET : undefined) };
+    const headers = { 'X-Hub-Signature-256': signature(body), 'X-GitHub-Delivery': 'd-9', 'X-GitHub-Event': 'issues' };
+    expect((await ingest(post(body, headers), { ...deps, secrets: stale })).statusCode).toBe(200);
+    expect(queue.messages).toHaveLength(1);
+    // A forged one is still refused; the store said it re-read too recently to read again.
+    const forged = { ...headers, 'X-Hub-Signature-256': signature(body, 'attacker') };
+    expect((await ingest(post(body, forged), { ...deps, secrets: stale })).statusCode).toBe(401);
+    expect(refreshes).toBe(2);
+  });
+
   it('answers 404 for an unknown provider and 405 for a wrong method, queueing nothing', async () => {
     const { queue, deps } = setup();
     expect((await ingest({ ...post(body, {}), provider: 'nope' }, deps)).statusCode).toBe(404);
