@@ -210,7 +210,8 @@ async function enqueue(
     deps.telemetry.log('error', 'webhook enqueue failed', fields);
     return json(503, { error: 'unavailable' });
   }
-  emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', { provider: def.name, operation: 'webhook' });
+  // By provider only: every one is a webhook, and this document is written per webhook (billed by the byte).
+  emitMetric(deps.telemetry, METRIC.WebhooksReceived, 1, 'Count', { provider: def.name });
   const fields = { provider: def.name, trace_id: traceId, event_id: eventId, bytes: req.rawBody.length };
   deps.telemetry.log('info', 'webhook accepted', fields);
   return json(200, { received: true, eventId });
