@@ -1,6 +1,5 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../core/ports';
+import { type AwsEndpointConfig, awsJsonClient, SECRETS_MANAGER } from './aws-json';
 
 /**
  * Secrets Manager name of a provider's secret: `<prefix>/<provider>/<name>`; the prefix is the stage (SECRET_PREFIX,
@@ -9,29 +8,45 @@ import type { SecretStore } from '../core/ports';
 export const secretName = (prefix: string, provider: string, name: string): string => `${prefix}/${provider}/${name}`;
 
 /**
- * Secrets Manager through Powertools Parameters, cached for `maxAgeSeconds`, so a rotated value
- * is picked up within that time without a redeploy.
+ * Secrets Manager's GetSecretValue (through aws-json.ts), each value cached for `maxAgeSeconds`, so a rotated value is
+ * picked up within that time without a redeploy. Powertools Parameters did this caching, but only over the SDK's
+ * Secrets Manager client, whose module scope cost the ingest more cold start than all its own code.
+ *
+ * @example
+ * const secrets = new AwsSecretStore('prod', { maxAgeSeconds: 300 });
+ * const signingSecret = await secrets.get('github', 'webhookSecret');
  */
 export class AwsSecretStore implements SecretStore {
-  private readonly provider: SecretsProvider;
+  private readonly call: ReturnType<typeof awsJsonClient>;
+  private readonly maxAgeMs: number;
+  // Promises, so concurrent first reads of one secret share one call; a failed read is dropped, not cached.
+  private readonly cache = new Map<string, { value: Promise<string>; expires: number }>();
 
   constructor(
     private readonly prefix: string,
-    opts: { client?: SecretsManagerClient; maxAgeSeconds?: number } = {},
+    opts: AwsEndpointConfig & { maxAgeSeconds?: number } = {},
   ) {
-    this.provider = new SecretsProvider(opts.client ? { awsSdkV3Client: opts.client } : {});
-    this.maxAge = opts.maxAgeSeconds ?? 300;
+    this.call = awsJsonClient(SECRETS_MANAGER, opts);
+    this.maxAgeMs = (opts.maxAgeSeconds ?? 300) * 1000;
   }
 
-  private readonly maxAge: number;
-
-  async get(provider: string, name: string): Promise<string> {
+  get(provider: string, name: string): Promise<string> {
     const id = secretName(this.prefix, provider, name);
-    const value = await this.provider.get(id, { maxAge: this.maxAge }).catch((err: unknown) => {
+    const cached = this.cache.get(id);
+    if (cached && cached.expires > Date.now()) return cached.value;
+    const value = this.read(id);
+    this.cache.set(id, { value, expires: Date.now() + this.maxAgeMs });
+    value.catch(() => this.cache.get(id)?.value === value && this.cache.delete(id));
+    return value;
+  }
+
+  private async read(id: string): Promise<string> {
+    const out = await this.call('GetSecretValue', { SecretId: id }).catch((err: unknown) => {
       // Secrets Manager's messages do not say which secret; keep the error's name, which callers count as its kind.
       const cause = err instanceof Error ? err : new Error(String(err));
       throw Object.assign(new Error(`secret ${id}: ${cause.message}`, { cause }), { name: cause.name });
     });
+    const value = out.SecretString;
     if (typeof value !== 'string' || value.length === 0) throw new Error(`secret ${id} has no string value`);
     return value;
   }
