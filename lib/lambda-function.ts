@@ -42,10 +42,11 @@ const NEVER_AT_INIT = [
 
 /**
  * Clients a handler imports only on a rare path (lambdas/adapters/lazy.ts): the runtime's copy on first use
- * instead of parsing them at every cold start. The claim check at ingest, the DLQ at the processor.
+ * instead of parsing them at every cold start. The claim check at ingest and recovery, the DLQ at the processor.
  */
 export const LAZY_CLIENTS: Readonly<Record<string, readonly string[]>> = {
   'webhook-ingest': ['@aws-sdk/client-s3'],
+  recovery: ['@aws-sdk/client-s3'],
   'event-processor': ['@aws-sdk/client-sqs'],
 };
 

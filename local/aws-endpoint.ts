@@ -61,7 +61,7 @@ export async function awsEndpointParts(
   for (const p of providers)
     for (const name of p.secrets) await copySecret(sm, secretName(secretPrefix, p.name, name), values[p.name]![name]!);
   // Read back on each request after the first minute, as the ingest does in AWS (AwsSecretStore's default TTL).
-  const secrets = new AwsSecretStore(secretPrefix, { client: sm, maxAgeSeconds: 60 });
+  const secrets = new AwsSecretStore(secretPrefix, { ...config, maxAgeSeconds: 60 });
   return {
     blobs: new S3BlobStore(s3, bucket),
     secrets,

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
+import type { AwsEndpointConfig } from '../../lambdas/adapters/aws-json';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
 import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
 import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
@@ -34,7 +34,7 @@ interface SyncRig {
   url: string;
   client: DynamoDBClient;
   peek: DynamoDBClient;
-  secretsClient: SecretsManagerClient;
+  secretsConfig: AwsEndpointConfig;
   contract: SecretsManagerContract;
   startAt: number;
 }
@@ -61,7 +61,7 @@ async function runOnce(rig: SyncRig): Promise<SyncRun> {
     clientFor: () =>
       createClient({
         definition,
-        secrets: new AwsSecretStore('bench', { client: rig.secretsClient, maxAgeSeconds: 300 }),
+        secrets: new AwsSecretStore('bench', { ...rig.secretsConfig, maxAgeSeconds: 300 }),
         time: realTime,
         baseUrl: rig.url,
         onEvent: telemetryObserver(telemetry),
@@ -120,12 +120,7 @@ export async function runSync(opts: { endpoint: string; days: number }): Promise
     contract,
     client: createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials }),
     peek: createDynamoClient({ endpoint: opts.endpoint, region: 'local', credentials }),
-    secretsClient: new SecretsManagerClient({
-      endpoint: secretsEndpoint,
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 1,
-    }),
+    secretsConfig: { endpoint: secretsEndpoint, region: 'us-east-1', credentials },
     startAt: alignDown(Date.now() - opts.days * DAY, instant(poll.window.start), poll.window.sizeMs),
   };
   try {
@@ -135,7 +130,6 @@ export async function runSync(opts: { endpoint: string; days: number }): Promise
   } finally {
     rig.client.destroy();
     rig.peek.destroy();
-    rig.secretsClient.destroy();
     await contract.stop();
     await sim.close();
   }

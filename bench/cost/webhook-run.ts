@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
@@ -129,18 +127,7 @@ function secretsFor(contract: SecretsManagerContract): Map<MixProvider, string> 
 }
 
 /** Secrets Manager as the ingest's SDK client calls it: the contract server, with the service's latency slept. */
-function slowSecretsClient(endpoint: string): SecretsManagerClient {
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      await sleep(LATENCY_MS.secretsManager);
-      return next(args);
-    },
-    { step: 'build', name: 'benchLatency' },
-  );
-  return client;
-}
+const SECRETS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 interface ProviderFunctions {
   def: ProviderDefinition;
@@ -163,7 +150,6 @@ class WebhookRig {
   private readonly client: DynamoDBClient;
   private readonly peek: DynamoDBClient;
   private readonly blobDir = mkdtempSync(join(tmpdir(), 'bench-cost-blobs-'));
-  private readonly secretsClients: SecretsManagerClient[] = [];
 
   constructor(
     private readonly opts: WebhookRunOptions,
@@ -198,8 +184,6 @@ class WebhookRig {
     const def = getProvider(name)!;
     const dlq = new LocalQueue({ name: `${name}-dlq`, visibilityTimeoutMs: 3_600_000 });
     const queue = new LocalQueue({ name: `${name}-webhooks`, visibilityTimeoutMs: 3_600_000 });
-    const secretsClient = slowSecretsClient(this.secretsEndpoint);
-    this.secretsClients.push(secretsClient);
     const telemetry = (serviceName: string, source: LogSource) =>
       new PowertoolsTelemetry({
         serviceName,
@@ -211,7 +195,12 @@ class WebhookRig {
     const processorTelemetry = telemetry('event-processor', 'processor');
     const ingest = createIngestHandler({
       registry: (n) => (n === name ? def : undefined),
-      secrets: new AwsSecretStore(PREFIX, { client: secretsClient, maxAgeSeconds: INGEST_SECRETS_MAX_AGE_SECONDS }),
+      secrets: new AwsSecretStore(PREFIX, {
+        endpoint: this.secretsEndpoint,
+        region: 'us-east-1',
+        credentials: SECRETS_CREDENTIALS,
+        maxAgeSeconds: INGEST_SECRETS_MAX_AGE_SECONDS,
+      }),
       queueFor: (n) => (n === name ? meteredQueue(queue, this.counts) : undefined),
       blobs: shared.blobs,
       telemetry: ingestTelemetry,
@@ -294,15 +283,14 @@ class WebhookRig {
   close(): void {
     this.client.destroy();
     this.peek.destroy();
-    for (const c of this.secretsClients) c.destroy();
     rmSync(this.blobDir, { recursive: true, force: true });
   }
 }
 
 /**
  * The webhook path of a realistic mix through the deployed handler modules, every billable request
- * counted: one ingest "function" per provider (its own Secrets Manager cache, Powertools Parameters over
- * the real SDK), SQS as the local queue with sends, receives and deletes counted as the event source
+ * counted: one ingest "function" per provider (its own Secrets Manager cache, the functions' secret
+ * store over the wire protocol), SQS as the local queue with sends, receives and deletes counted as the event source
  * mapping makes them (one ReceiveMessage and one DeleteMessageBatch per batch, 64 KB chunks counted),
  * the processor on the real Powertools idempotency and records store against dynalite (units metered on
  * the SDK client), the archive on the local blob store (PUTs counted), and every log line and EMF
@@ -314,7 +302,7 @@ class WebhookRig {
  * r.dynamo.total().wru / r.events // write units per webhook
  */
 export async function runWebhooks(opts: WebhookRunOptions): Promise<WebhookRunResult> {
-  const contract = new SecretsManagerContract();
+  const contract = new SecretsManagerContract({ latencyMs: LATENCY_MS.secretsManager });
   const secretsEndpoint = await contract.start();
   const signing = secretsFor(contract);
   const rig = new WebhookRig(opts, secretsEndpoint);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +157,27 @@ async function measure(b: Measured, work: string, runs: number): Promise<Figure[
 }
 
 /**
+ * Printed, not a figure: a whole process importing an empty ESM module as the child imports a bundle, over bare
+ * node. The floor of every handler's ratio (node's ESM loader and the first file import), whatever the bundle holds.
+ */
+async function printFloor(work: string, runs: number): Promise<void> {
+  const dir = join(work, 'floor');
+  mkdirSync(dir, { recursive: true });
+  const empty = join(dir, 'index.mjs');
+  writeFileSync(empty, '');
+  const bare: number[] = [];
+  const loaded: number[] = [];
+  for (let r = 0; r < runs; r += 1) {
+    bare.push(await bareNodeOnce(dir, {}));
+    loaded.push((await loadOnce(empty, {})).processMs);
+  }
+  const [b, e] = [median(bare), median(loaded)];
+  console.error(
+    `  floor: importing an empty ESM module ${e.toFixed(1)} ms, bare node ${b.toFixed(1)} ms (${(e / b).toFixed(2)}x)`,
+  );
+}
+
+/**
  * Cold start: every Lambda bundle a real `cdk synth` produces, its size, and for each handler's largest, a whole
  * `node` process that imports it (module-scope init included, as Lambda's init phase runs it), with any `@aws-sdk/*`
  * it leaves external resolved from node_modules as the runtime provides it. Baselines, in the same run, rotating:
@@ -174,6 +195,7 @@ export const coldStart: Scenario = {
     try {
       const all = await synthBundles(ROOT, join(work, 'cdk.out'));
       if (all.length === 0) throw new Error('cdk synth produced no Lambda bundle');
+      await printFloor(work, runs);
       const figures: Figure[] = [];
       for (const b of largestPerHandler(all)) figures.push(...(await measure(b, work, runs)));
       return figures;

@@ -1,15 +1,26 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsQueueSender } from './sqs-queue';
+import type { QueueMessage, QueueSender } from '../core/ports';
+import { type AwsEndpointConfig, awsJsonClient, SQS } from './aws-json';
 
 /**
- * A sender whose SQS client is built now, at init in Lambda: for a function whose main path sends (ingest, accept,
- * the writer). A module of its own, so a function that sends rarely (sqsSenderOnFirstSend) never loads the SDK
- * at cold start.
+ * A sender for a queue on a function's main path (ingest, accept, the writer), calling SendMessage through
+ * aws-json.ts instead of `@aws-sdk/client-sqs`, whose module scope was most of these functions' cold start. A module
+ * of its own, so it stays out of bundles that send only rarely (sqsSenderOnFirstSend in sqs-queue.ts).
  *
  * @example
  * const queue = sqsSender(process.env.QUEUE_URL!);
  * await queue.send({ body, attributes: { provider: 'github' } });
  */
-export function sqsSender(queueUrl: string): SqsQueueSender {
-  return new SqsQueueSender(new SQSClient({}), queueUrl);
+export function sqsSender(queueUrl: string, config: AwsEndpointConfig = {}): QueueSender {
+  const call = awsJsonClient(SQS, config);
+  return {
+    async send(message: QueueMessage): Promise<void> {
+      await call('SendMessage', {
+        QueueUrl: queueUrl,
+        MessageBody: message.body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(message.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+        ),
+      });
+    },
+  };
 }
