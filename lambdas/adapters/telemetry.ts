@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_SERVICE } from '../core/env-contract';
+import { GAUGE_COUNTS } from '../core/metrics';
 import type { LogLevel, MetricUnit as Unit, Telemetry } from '../core/ports';
 
 export interface TelemetryOptions {
@@ -69,7 +70,10 @@ function chunks(values: [string, Unit, number][]): [string, Unit, number][][] {
  */
 export class PowertoolsTelemetry implements Telemetry {
   readonly logger: Logger;
-  private readonly pending = new Map<string, { dims: Record<string, string>; values: [string, Unit, number][] }>();
+  private readonly pending = new Map<
+    string,
+    { dims: Record<string, string>; values: [string, Unit, number][]; counts: Map<string, [string, Unit, number]> }
+  >();
   private readonly console?: Console;
   private readonly publishers = new Map<string, Metrics>();
 
@@ -90,10 +94,17 @@ export class PowertoolsTelemetry implements Telemetry {
     const key = JSON.stringify(dimensions);
     let group = this.pending.get(key);
     if (!group) {
-      group = { dims: dimensions, values: [] };
+      group = { dims: dimensions, values: [], counts: new Map() };
       this.pending.set(key, group);
     }
-    group.values.push([name, unit, value]);
+    // Occurrence counts go out as one sum per flush: a batch of 50 events is one value, not fifty.
+    const sum = unit === 'Count' && !GAUGE_COUNTS.has(name) ? group.counts.get(name) : undefined;
+    if (sum) sum[2] += value;
+    else {
+      const entry: [string, Unit, number] = [name, unit, value];
+      group.values.push(entry);
+      if (unit === 'Count' && !GAUGE_COUNTS.has(name)) group.counts.set(name, entry);
+    }
   }
 
   flush(): void {

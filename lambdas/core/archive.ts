@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { constants, gunzip, gzip } from 'node:zlib';
 import { BLOB_PREFIX } from './blob-layout';
 import { type EventEnvelope, fromQueueMessage } from './event-message';
 import { emitMetric, METRIC } from './metrics';
@@ -39,8 +39,13 @@ export function archiveKey(provider: string, receivedAt: number, id: string): st
   return `${BLOB_PREFIX.archive}${provider}/${dayPath(d)}/${pad(d.getUTCHours())}/${receivedAt}-${id}.jsonl.gz`;
 }
 
+// zlib's fastest level: a batch of 50 webhooks gzips in a sixth of the default's CPU (about 1 ms instead of 6 on
+// 150 KB), a fifth of the processor's own CPU per event; the object is about a third larger, and archive storage
+// costs cents per million events.
+const ARCHIVE_GZIP = { level: constants.Z_BEST_SPEED };
+
 export async function encodeArchive(entries: readonly ArchiveEntry[]): Promise<Buffer> {
-  return gzipAsync(entries.map((e) => JSON.stringify(e)).join('\n'));
+  return gzipAsync(entries.map((e) => JSON.stringify(e)).join('\n'), ARCHIVE_GZIP);
 }
 
 export async function decodeArchive(data: Buffer): Promise<ArchiveEntry[]> {

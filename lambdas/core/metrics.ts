@@ -67,6 +67,12 @@ export const METRIC = names([
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});
 
+/**
+ * Count metrics that state a level rather than count occurrences: their values are kept apart, never added up (every
+ * other Count is an occurrence count, which a flush may send as one sum: alarms and widgets read counts by Sum).
+ */
+export const GAUGE_COUNTS: ReadonlySet<string> = new Set([METRIC.GapsOpen, METRIC.GapsFailing, METRIC.CircuitOpen]);
+
 export type StatusClass = '2xx' | '3xx' | '4xx' | '429' | '5xx' | 'timeout' | 'network';
 
 export interface MetricDimensions {

@@ -33,6 +33,21 @@ describe('Powertools telemetry adapter', () => {
     });
   });
 
+  it('sends occurrence counts of one flush as one sum, and keeps gauges and timings value by value', () => {
+    const { telemetry, emf } = capture();
+    for (let i = 0; i < 50; i += 1) {
+      emitMetric(telemetry, 'RecordsWritten', 1, 'Count', { provider: 'github' });
+      emitMetric(telemetry, 'EventLagMs', i, 'Milliseconds', { provider: 'github' });
+    }
+    emitMetric(telemetry, 'GapsOpen', 2, 'Count', { provider: 'github' });
+    emitMetric(telemetry, 'GapsOpen', 3, 'Count', { provider: 'github' });
+    telemetry.flush();
+    const values = Object.assign({}, ...emf());
+    expect(values.RecordsWritten).toBe(50);
+    expect(values.EventLagMs).toHaveLength(50);
+    expect(values.GapsOpen).toEqual([2, 3]);
+  });
+
   it('keeps sets with different metrics in separate documents, so no metric lands under a set it was not emitted for', () => {
     const { telemetry, emf } = capture();
     emitMetric(telemetry, 'SignatureRejected', 1, 'Count', {
