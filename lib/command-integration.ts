@@ -59,6 +59,8 @@ export class CommandIntegration extends Construct {
         [ENV.idempotencyTable]: tables.idempotency.tableName,
         [ENV.externalIdsTable]: tables.externalIds.tableName,
         [ENV.commandsTable]: tables.commands.tableName,
+        // A rate-limited command is hidden until the limit has room (ChangeMessageVisibility, in its consume grant).
+        [ENV.queueUrl]: work.queue.queueUrl,
       },
       // Writes are paced by the provider's rate limit; few concurrent batches keep the client's bucket meaningful.
       eventSource: { batchSize: settings.batchSize ?? 5, maxConcurrency: settings.maxConcurrency ?? 2 },

@@ -97,6 +97,16 @@ export class LocalQueue extends EventEmitter implements QueueSender {
     return out;
   }
 
+  /** Hides a received message for `ms` from now, as SQS ChangeMessageVisibility does. */
+  changeVisibility(receiptHandle: string, ms: number): boolean {
+    for (const m of this.messages.values()) {
+      if (m.receiptHandle !== receiptHandle) continue;
+      m.visibleAt = this.now() + ms;
+      return true;
+    }
+    return false;
+  }
+
   delete(receiptHandle: string): boolean {
     for (const m of this.messages.values()) {
       if (m.receiptHandle === receiptHandle) return this.messages.delete(m.messageId);

@@ -130,6 +130,7 @@ function commandPipeline(
       awsSdkV3Client: opts.dynamo.client,
     }),
     dlq,
+    retryDelay: { delay: async (handle, seconds) => void queue.changeVisibility(handle, seconds * 1000) },
     maxReceiveCount: opts.maxReceiveCount,
     telemetry,
     time: p.time,

@@ -1,4 +1,4 @@
-import type { QueueMessage, QueueSender } from '../core/ports';
+import type { QueueMessage, QueueSender, RetryDelay } from '../core/ports';
 import { type AwsEndpointConfig, awsJsonClient, SQS } from './aws-json';
 
 /**
@@ -20,6 +20,26 @@ export function sqsSender(queueUrl: string, config: AwsEndpointConfig = {}): Que
         MessageAttributes: Object.fromEntries(
           Object.entries(message.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
         ),
+      });
+    },
+  };
+}
+
+/**
+ * ChangeMessageVisibility on the queue a function consumes, through aws-json.ts: a failed message comes back when its
+ * delay has passed instead of after the queue's visibility timeout.
+ *
+ * @example
+ * await sqsRetryDelay(process.env.QUEUE_URL!).delay(record.receiptHandle, 30);
+ */
+export function sqsRetryDelay(queueUrl: string, config: AwsEndpointConfig = {}): RetryDelay {
+  const call = awsJsonClient(SQS, config);
+  return {
+    async delay(receiptHandle: string, seconds: number): Promise<void> {
+      await call('ChangeMessageVisibility', {
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
       });
     },
   };

@@ -1,4 +1,4 @@
-import { describeError, isPermanent } from './errors';
+import { describeError, IntegrationError, isPermanent } from './errors';
 import { ATTR } from './event-message';
 import type { QueueMessage, QueueSender } from './ports';
 
@@ -64,4 +64,21 @@ export async function settleFailure(
   if (!policy.dlq || !isFinalAttempt(err, delivery.receiveCount, policy.maxReceiveCount)) return 'retry';
   await policy.dlq.send(deadLetterMessage(delivery, err));
   return 'dead-lettered';
+}
+
+/** SQS hides a message at most 12 hours. */
+const MAX_DELAY_SECONDS = 43_200;
+
+/**
+ * How long to hide a message that will be retried, when its error says when the provider (or our own rate limit)
+ * has room again (`resumeAt`): that wait plus up to a fifth more, so the messages a limit turned away come back
+ * spread out, not together. Undefined when the error names no time: the queue's visibility timeout applies.
+ *
+ * @example
+ * retryDelaySeconds(new IntegrationError('retryable', 'rate limited', { resumeAt: now + 30_000 }), now) // 30 to 36
+ */
+export function retryDelaySeconds(err: unknown, now: number, random: () => number = Math.random): number | undefined {
+  if (!(err instanceof IntegrationError) || err.resumeAt === undefined || err.resumeAt <= now) return undefined;
+  const waitMs = err.resumeAt - now;
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil((waitMs * (1 + random() / 5)) / 1000));
 }

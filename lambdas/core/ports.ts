@@ -12,6 +12,11 @@ export interface QueueSender {
   send(message: QueueMessage): Promise<void>;
 }
 
+/** Hides a received message until a given time, as SQS ChangeMessageVisibility does (the receive still counts). */
+export interface RetryDelay {
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
+
 export interface SecretStore {
   /** The raw value of a provider's secret; may hold several values for rotation (see secretValues). */
   get(provider: string, name: string): Promise<string>;

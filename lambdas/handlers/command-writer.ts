@@ -6,13 +6,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoCommandRuns } from '../adapters/command-store';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
-import { sqsSender } from '../adapters/sqs-sender';
+import { sqsRetryDelay, sqsSender } from '../adapters/sqs-sender';
 import { realTime, type RequestClient, type Time } from '../core/client';
 import { describeError, IntegrationError } from '../core/errors';
-import { type Delivery, isFinalAttempt, settleFailure } from '../core/failure-policy';
+import { type Delivery, isFinalAttempt, retryDelaySeconds, settleFailure } from '../core/failure-policy';
 import { idempotencyPrefix } from '../core/idempotency-prefix';
 import { emitMetric, METRIC } from '../core/metrics';
-import type { QueueSender, Telemetry } from '../core/ports';
+import type { QueueSender, RetryDelay, Telemetry } from '../core/ports';
 import type { Registry } from '../core/provider';
 import { CMD_ATTR, commandFromMessage, type Command } from '../core/writes/command';
 import {
@@ -44,6 +44,11 @@ export interface WriterDeps {
   persistenceStore: BasePersistenceLayer;
   /** The command queue's DLQ: permanent failures and last attempts go there with their reason. */
   dlq?: QueueSender;
+  /**
+   * Hides a failed command until the time its error names (a rate limit's, ours or the provider's), so it comes back
+   * when there is room instead of after the queue's visibility timeout, and spends no receives before then.
+   */
+  retryDelay?: RetryDelay;
   maxReceiveCount: number;
   telemetry: Telemetry;
   /** The clients' clock (waits between reconcile rounds, outcome timestamps). */
@@ -184,7 +189,10 @@ async function failCommand(attempt: Attempt, caught: unknown, deps: WriterDeps):
     return { deadLettered: true };
   }
   emitMetric(deps.telemetry, METRIC.CommandsRetried, 1, 'Count', dims);
-  deps.telemetry.log('warn', 'command failed, will retry', fields);
+  const delay = retryDelaySeconds(err, deps.time.now());
+  // Best effort: without it the message comes back after the queue's visibility timeout.
+  if (delay !== undefined) await deps.retryDelay?.delay(attempt.record.receiptHandle, delay).catch(() => undefined);
+  deps.telemetry.log('warn', 'command failed, will retry', { ...fields, ...(delay ? { retry_in_s: delay } : {}) });
   throw err;
 }
 
@@ -207,6 +215,7 @@ const aws = once(() => {
       awsSdkV3Client: dynamo,
     }),
     dlq: sqsSender(required(ENV.dlqUrl)),
+    retryDelay: sqsRetryDelay(required(ENV.queueUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     time: realTime,

@@ -21,6 +21,7 @@ import { TrelloSimulator } from '../../local/simulators/trello';
 import type { ProviderSimulator } from '../../local/simulators/base';
 import { LogCapture } from './log-capture';
 import { MemorySecrets } from './memory';
+import type { RetryDelay } from '../../lambdas/core/ports';
 import { VirtualTime } from './virtual-time';
 
 /** Credentials shaped like the real ones; every test scans the logs for them. */
@@ -75,7 +76,12 @@ export interface WriterRig {
  * await rig.drain('trello');
  */
 export async function writerRig(
-  opts: { maxReceiveCount?: number; definitions?: Partial<Record<Name, Partial<ProviderDefinition>>> } = {},
+  opts: {
+    maxReceiveCount?: number;
+    definitions?: Partial<Record<Name, Partial<ProviderDefinition>>>;
+    /** Where a failed command's delay goes (the deployed writer's ChangeMessageVisibility); default none. */
+    retryDelay?: RetryDelay;
+  } = {},
 ): Promise<WriterRig> {
   const time = new VirtualTime();
   const dynamo = await startDynamo();
@@ -147,6 +153,7 @@ export async function writerRig(
         awsSdkV3Client: dynamo.client,
       }),
       dlq: queues[provider].dlq,
+      retryDelay: opts.retryDelay,
       maxReceiveCount,
       telemetry,
       time,

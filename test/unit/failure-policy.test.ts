@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { archiveReceived, decodeArchive } from '../../lambdas/core/archive';
 import { IntegrationError } from '../../lambdas/core/errors';
 import { ATTR, toQueueMessage } from '../../lambdas/core/event-message';
-import { deadLetterMessage, isFinalAttempt, settleFailure, type Delivery } from '../../lambdas/core/failure-policy';
+import {
+  deadLetterMessage,
+  isFinalAttempt,
+  retryDelaySeconds,
+  settleFailure,
+  type Delivery,
+} from '../../lambdas/core/failure-policy';
 import { commandIdempotencyKey, fromIdempotencyError, ownsOutcome } from '../../lambdas/core/writes/command-failure';
 import { MemoryBlobs, MemoryQueue, RecordingTelemetry } from '../helpers/memory';
 
@@ -85,5 +91,21 @@ describe('archive step', () => {
     const [key] = await blobs.list('archive/');
     expect((await decodeArchive(await blobs.get(key!))).map((e) => e.eventId)).toEqual(['d-1']);
     expect(telemetry.count('EventsArchived', { provider: 'github' })).toBe(1);
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  const now = 1_000_000;
+  it("hides a message until the error's resumeAt, plus up to a fifth to spread the returns, at most SQS's 12 hours", () => {
+    const limited = (ms: number) => new IntegrationError('retryable', 'rate limited', { resumeAt: now + ms });
+    expect(retryDelaySeconds(limited(30_000), now, () => 0)).toBe(30);
+    expect(retryDelaySeconds(limited(30_000), now, () => 0.999)).toBe(36);
+    expect(retryDelaySeconds(limited(86_400_000), now, () => 0)).toBe(43_200);
+  });
+
+  it('leaves the queue its visibility timeout when the error names no time, or one already past', () => {
+    expect(retryDelaySeconds(new IntegrationError('retryable', 'x'), now)).toBeUndefined();
+    expect(retryDelaySeconds(new IntegrationError('retryable', 'x', { resumeAt: now - 1 }), now)).toBeUndefined();
+    expect(retryDelaySeconds(new Error('x'), now)).toBeUndefined();
   });
 });

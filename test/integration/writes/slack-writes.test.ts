@@ -137,6 +137,22 @@ describe('rate limits: HTTP 429 ratelimited with Retry-After, and chat.postMessa
   });
 });
 
+describe('a rate-limited command comes back when the limit has room', () => {
+  it("hides the message until Slack's Retry-After has passed (plus up to a fifth), not the queue's visibility timeout", async () => {
+    const delays: number[] = [];
+    rig = await writerRig({ retryDelay: { delay: async (_handle, seconds) => void delays.push(seconds) } });
+    rig.slack.faults.add(
+      { kind: 'status', status: 429, retryAfter: { seconds: 30 }, body: { ok: false, error: 'ratelimited' } },
+      { match: { path: POST } },
+    );
+    rig.send('slack', post());
+    await rig.deliver('slack');
+    expect(delays).toHaveLength(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(30);
+    expect(delays[0]).toBeLessThanOrEqual(36);
+  });
+});
+
 describe('commit, then fail: Slack stored the post and the answer was lost', () => {
   it.each([
     // Answers: the request is over, so the same invocation can look at once.
