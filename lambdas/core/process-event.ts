@@ -76,7 +76,9 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
       reason: warning,
     });
   }
+  // A second copy of an event already applied (every record at its version) says nothing of how late events apply.
+  const again = summary.duplicate > 0 && summary.written === 0 && summary.stale === 0;
   const eventTime = def.webhook.eventTime?.(event) ?? envelope.receivedAt;
-  emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
+  if (!again) emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
   return summary;
 }

@@ -54,11 +54,12 @@ function record(n: number, attrs: Record<string, string> = {}, body?: string): S
 function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
   const dlq = new MemoryQueue();
   const records = new DynamoRecordStore(dynamo.doc, dynamo.tableName('records'));
+  const telemetry = new RecordingTelemetry();
   const handle = createProcessorHandler({
     provider: 'github',
     registry: getProvider,
     records,
-    telemetry: new RecordingTelemetry(),
+    telemetry,
     now: Date.now,
     maxReceiveCount: 5,
     dlq,
@@ -68,6 +69,7 @@ function processor(opts: { archive: MemoryBlobs; blobs?: MemoryBlobs }) {
   return {
     dlq,
     records,
+    telemetry,
     run: (rs: SQSRecord[]) => handle({ Records: rs } as SQSEvent, lambdaContext('processor', 30_000)),
   };
 }
@@ -123,6 +125,9 @@ describe('event processor: archive and claim check', () => {
     expect((await p.run([r, { ...r, messageId: 'again' }])).batchItemFailures).toEqual([]);
     const after = await p.records.get('github', 'issue', 'Codertocat/Hello-World#231');
     expect(after).toEqual(first);
+    // Counted as duplicates; only the first copy says how late the event was applied.
+    expect(p.telemetry.count('DuplicatesSkipped', { provider: 'github' })).toBe(2);
+    expect(p.telemetry.metrics.filter((m) => m.name === 'EventLagMs' && !m.dims.operation)).toHaveLength(1);
     expect(first?.eventId).toBe(`evt-${seq}`);
   });
 });
