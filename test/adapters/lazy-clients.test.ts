@@ -5,7 +5,7 @@ import { lazy } from '../../lambdas/adapters/lazy';
 import { S3BlobStore, s3BlobsOnFirstUse } from '../../lambdas/adapters/s3-blob-store';
 import { s3Blobs } from '../../lambdas/adapters/s3-blobs';
 import { SqsQueueSender, sqsSenderOnFirstSend } from '../../lambdas/adapters/sqs-queue';
-import { sqsSender } from '../../lambdas/adapters/sqs-sender';
+import { sqsRetryDelay, sqsSender } from '../../lambdas/adapters/sqs-sender';
 import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
 let moto: Moto;
@@ -125,6 +125,18 @@ describe("the Lambda-side factories, their clients built from the environment as
     await sqsSenderOnFirstSend(dlq).send({ body: 'dead', attributes: { provider: 'slack' } });
     expect(await drain(main)).toEqual([['ü body', 'stripe']]);
     expect(await drain(dlq)).toEqual([['dead', 'slack']]);
+  });
+
+  it('sqsRetryDelay hides a received message for the seconds it is given (ChangeMessageVisibility)', async () => {
+    const queue = await newQueue('env-delay');
+    stubSdkEnvironment(moto);
+    await sqsSender(queue).send({ body: 'later', attributes: { provider: 'trello' } });
+    const receive = () =>
+      sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 1, VisibilityTimeout: 0 }));
+    const { Messages = [] } = await receive();
+    expect(Messages).toHaveLength(1);
+    await sqsRetryDelay(queue).delay(Messages[0]!.ReceiptHandle!, 600);
+    expect((await receive()).Messages ?? []).toEqual([]);
   });
 
   it('s3Blobs and s3BlobsOnFirstUse write and read their bucket', async () => {
