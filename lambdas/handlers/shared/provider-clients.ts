@@ -2,7 +2,7 @@ import { DynamoEndpointSightings } from '../../adapters/api-notice-store';
 import { DynamoCircuitTransitions } from '../../adapters/circuit-store';
 import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../../adapters/dynamodb';
 import { AwsSecretStore } from '../../adapters/secrets';
-import { apiNoticeRecorder, type ApiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
+import { apiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
 import { circuitRecorder, type CircuitTransitions } from '../../core/circuit-recorder';
 import {
   createClient,
@@ -12,12 +12,13 @@ import {
   telemetryObserver,
   type Client,
   type ClientDeps,
+  type ClientListener,
   type RequestClient,
 } from '../../core/client';
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../../core/env-contract';
 import type { SecretStore, Telemetry } from '../../core/ports';
 import type { ProviderDefinition } from '../../core/provider';
-import { required } from './lambda-init';
+import { once, required } from './lambda-init';
 
 export interface ProviderClientOptions {
   telemetry: Telemetry;
@@ -43,7 +44,7 @@ export function endpointOverrides(
 }
 
 const clients = new Map<string, RequestClient>();
-const recorders = new Set<Pick<ApiNoticeRecorder, 'settled'>>();
+const recorders = new Set<{ settled(): Promise<void> }>();
 
 // A one-provider bundle has its provider's auth kind defined (lib/lambda-function.ts): the OAuth token code goes only
 // where it is used. Spelled out as providers/index.ts does, so esbuild folds it; unset (local stack, tests): OAuth.
@@ -52,43 +53,60 @@ const oauthTokens: ClientDeps['oauthTokens'] =
     ? (o) => new OAuthTokens(o)
     : undefined;
 
-function noticeStore(
+// One document client for both default stores when the caller gave none: one client, and connection, per process.
+const defaultDoc = once(() => createDocumentClient(createDynamoClient()));
+
+/** The store given, else one on the table the environment names, else none. */
+function tableStore<S>(
+  given: S | undefined,
+  table: string | undefined,
   opts: ProviderClientOptions,
-  env: Record<string, string | undefined>,
-): EndpointSightings | undefined {
-  if (opts.notices) return opts.notices;
-  const table = env[ENV.apiNoticesTable];
-  return table ? new DynamoEndpointSightings(opts.doc ?? createDocumentClient(createDynamoClient()), table) : undefined;
+  build: (doc: DynamoDBDocumentClient, table: string) => S,
+): S | undefined {
+  if (given) return given;
+  return table ? build(opts.doc ?? defaultDoc(), table) : undefined;
 }
 
-function circuitStore(
+/** Feeds the client's events to a recorder whose writes `apiNoticesSettled` waits for; a failed write is a warning. */
+function attach(
+  client: RequestClient,
   opts: ProviderClientOptions,
-  env: Record<string, string | undefined>,
-): CircuitTransitions | undefined {
-  if (opts.circuits) return opts.circuits;
-  const table = env[ENV.circuitsTable];
-  return table
-    ? new DynamoCircuitTransitions(opts.doc ?? createDocumentClient(createDynamoClient()), table)
-    : undefined;
-}
-
-/** Records the client's breaker transitions where every instance's can be read (`ops circuit`). */
-function recordCircuit(client: RequestClient, opts: ProviderClientOptions, env: Record<string, string | undefined>) {
-  const store = circuitStore(opts, env);
-  if (!store) return;
-  const definition = client.definition;
-  const recorder = circuitRecorder(store, {
-    // The function's name in Lambda: breakers live per instance, and any instance's last word is what ops shows.
-    source: env.AWS_LAMBDA_FUNCTION_NAME ?? `${definition.name}-client`,
-    halfOpenAfterMs: definition.circuitBreaker?.halfOpenAfterMs,
-    onError: (err) =>
-      opts.telemetry.log('warn', 'circuit transition not recorded', {
-        third_party: definition.name,
-        error_message: (err as Error).message,
-      }),
-  });
+  what: string,
+  make: (onError: (err: unknown) => void) => { listener: ClientListener; settled(): Promise<void> },
+): void {
+  const recorder = make((err) =>
+    opts.telemetry.log('warn', `${what} not recorded`, {
+      third_party: client.definition.name,
+      error_message: (err as Error).message,
+    }),
+  );
   client.onEvent(recorder.listener);
   recorders.add(recorder);
+}
+
+/** Records endpoints in use and deprecation notices (`ops versions`), and breaker transitions (`ops circuit`). */
+function recordEvents(client: RequestClient, opts: ProviderClientOptions, env: Record<string, string | undefined>) {
+  const definition = client.definition;
+  const notices = tableStore(opts.notices, env[ENV.apiNoticesTable], opts, (d, t) => new DynamoEndpointSightings(d, t));
+  if (notices)
+    attach(client, opts, 'api notice', (onError) =>
+      apiNoticeRecorder(notices, { apiVersion: definition.apiVersion?.value, onError }),
+    );
+  const circuits = tableStore(
+    opts.circuits,
+    env[ENV.circuitsTable],
+    opts,
+    (d, t) => new DynamoCircuitTransitions(d, t),
+  );
+  if (circuits)
+    attach(client, opts, 'circuit transition', (onError) =>
+      circuitRecorder(circuits, {
+        // The function's name in Lambda: breakers live per instance, and any instance's last word is what ops shows.
+        source: env.AWS_LAMBDA_FUNCTION_NAME ?? `${definition.name}-client`,
+        halfOpenAfterMs: definition.circuitBreaker?.halfOpenAfterMs,
+        onError,
+      }),
+    );
 }
 
 /** One client per provider and kind per process, built by `create` and wired to the environment. */
@@ -116,20 +134,7 @@ function wired<C extends RequestClient>(
     onEvent: telemetryObserver(opts.telemetry),
     oauthTokens,
   });
-  const store = noticeStore(opts, env);
-  if (store) {
-    const recorder = apiNoticeRecorder(store, {
-      apiVersion: definition.apiVersion?.value,
-      onError: (err) =>
-        opts.telemetry.log('warn', 'api notice not recorded', {
-          third_party: definition.name,
-          error_message: (err as Error).message,
-        }),
-    });
-    client.onEvent(recorder.listener);
-    recorders.add(recorder);
-  }
-  recordCircuit(client, opts, env);
+  recordEvents(client, opts, env);
   clients.set(key, client);
   return client;
 }
