@@ -34,6 +34,24 @@ export function runningStack(dataDir: string): RunningStack {
   return JSON.parse(readFileSync(file, 'utf8')) as RunningStack;
 }
 
+/** One call to the running stack's admin API (local/admin-api.ts), its JSON answer or an error naming the call. */
+export async function adminCall<T>(adminUrl: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${adminUrl}${path}`, {
+    method,
+    // The admin API takes JSON only, body or not (local/request-guard.ts).
+    headers: method === 'GET' ? undefined : { 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(`local admin API ${method} ${path}: ${res.status} ${json.error ?? ''}`);
+  return json;
+}
+
+/** Puts messages on a provider's webhook queue of the running stack, as delivered webhooks are. */
+export async function enqueueLocal(adminUrl: string, provider: string, messages: QueueMessage[]): Promise<void> {
+  await adminCall(adminUrl, 'POST', `/_local/queues/${encodeURIComponent(provider)}/messages`, { messages });
+}
+
 const queuePath = (ref: QueueRef, action: string) =>
   `/_local/queues/${encodeURIComponent(ref.provider)}/${ref.kind}/${action}`;
 
@@ -59,16 +77,8 @@ export class LocalOpsTarget implements OpsTarget {
     this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.adminUrl}${path}`, {
-      method,
-      // The admin API takes JSON only, body or not (local/request-guard.ts).
-      headers: method === 'GET' ? undefined : { 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as T & { error?: string };
-    if (!res.ok) throw new Error(`local admin API ${method} ${path}: ${res.status} ${json.error ?? ''}`);
-    return json;
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return adminCall<T>(this.adminUrl, method, path, body);
   }
 
   listDlq(ref: QueueRef, limit: number): Promise<{ messages: DeadLetter[]; total: number }> {
@@ -92,8 +102,8 @@ export class LocalOpsTarget implements OpsTarget {
     await this.call('POST', `/_local/polls/${encodeURIComponent(provider)}/${encodeURIComponent(poll)}/run`, {});
   }
 
-  async enqueue(provider: string, messages: QueueMessage[]): Promise<void> {
-    await this.call('POST', `/_local/queues/${encodeURIComponent(provider)}/messages`, { messages });
+  enqueue(provider: string, messages: QueueMessage[]): Promise<void> {
+    return enqueueLocal(this.adminUrl, provider, messages);
   }
 
   tables(): OpsTables {

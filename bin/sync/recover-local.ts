@@ -14,21 +14,8 @@ import { endpointOverrides } from '../../lambdas/handlers/shared/provider-client
 import { providers } from '../../lambdas/providers';
 import { FileSecretStore } from '../../local/secrets';
 import { type CliIO, UsageError } from '../cli/main';
-import { dynamoFor, runningStack } from './run-local';
-
-/** The running stack's webhook queue of a provider, through its admin API (`npm run ops` uses the same). */
-function adminQueue(adminUrl: string, provider: string): QueueSender {
-  return {
-    send: async (message) => {
-      const res = await fetch(`${adminUrl}/_local/queues/${encodeURIComponent(provider)}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [message] }),
-      });
-      if (!res.ok) throw new Error(`the local stack's admin API answered ${res.status}`);
-    },
-  };
-}
+import { enqueueLocal } from '../ops/local-target';
+import { dynamoFor, localSyncParts, runningStack } from './run-local';
 
 /**
  * Recoveries of a provider on this machine, on demand: the running local stack's DynamoDB (checkpoints, gaps) and
@@ -53,23 +40,12 @@ export async function recoverLocal(
   const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
   secrets.ensure(providers);
   const [doc, closeDynamo] = await dynamoFor(dataDir, running);
-  const sink = (line: string) => appendFileSync(join(dataDir, 'logs.jsonl'), `${line}\n`);
-  const telemetry = new PowertoolsTelemetry({ serviceName: 'sync-cli', namespace: DEFAULT_NAMESPACE, sink });
-  const { baseUrl = running.simulators?.[provider.name], tokenUrl } = endpointOverrides(provider.name, io.env);
-  const client = createClient({
-    definition: provider,
-    secrets,
-    time: realTime,
-    baseUrl,
-    tokenUrl,
-    onEvent: telemetryObserver(telemetry),
-  });
-  const state = new DynamoSyncState(doc, {
-    checkpoints: TABLES.checkpoints.name,
-    gaps: TABLES.gaps.name,
-    quarantine: TABLES.quarantine.name,
-  });
-  const queue = adminQueue(running.adminUrl, provider.name);
+  const endpoints = endpointOverrides(provider.name, io.env);
+  const baseUrl = endpoints.baseUrl ?? running.simulators?.[provider.name];
+  const { telemetry, client, state } = localSyncParts(provider, dataDir, doc, secrets, { ...endpoints, baseUrl });
+  const adminUrl = running.adminUrl;
+  // What comes back goes to the stack's webhook queue, as `npm run ops` puts messages there.
+  const queue: QueueSender = { send: (message) => enqueueLocal(adminUrl, provider.name, [message]) };
   const deps = {
     client,
     state,

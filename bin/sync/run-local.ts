@@ -16,6 +16,7 @@ import type { PollSpec, ProviderDefinition } from '../../lambdas/core/provider';
 import { startDynamo } from '../../local/dynamo';
 import { SIMULATORS } from '../../local/polls';
 import { FileSecretStore } from '../../local/secrets';
+import { localDynamo } from '../ops/local-target';
 import type { CliIO } from '../cli/main';
 
 export interface RunningStack {
@@ -50,9 +51,7 @@ export async function dynamoFor(
     const local = await startDynamo({ dir: join(dataDir, 'dynamodb') });
     return [local.doc, () => local.close()];
   }
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const client = createDynamoClient({ endpoint: running.dynamoEndpoint, region: 'local', credentials });
-  return [createDocumentClient(client), async () => undefined];
+  return [localDynamo(running.dynamoEndpoint), async () => undefined];
 }
 
 /** `<PROVIDER>_BASE_URL` if set, else the running stack's simulator, else one started here (closed after). */
@@ -68,6 +67,34 @@ export async function endpointsFor(
     return { baseUrl: baseUrl ?? simulatorUrl, tokenUrl, close: async () => undefined };
   const sim = await SIMULATORS[provider.name]!(secrets);
   return { baseUrl: await sim.listen(), tokenUrl, close: () => sim.close() };
+}
+
+/**
+ * What a local run of a poll or a recovery is made of: the provider's client on its endpoints, the data folder's
+ * sync state, telemetry appended to `<dataDir>/logs.jsonl`.
+ */
+export function localSyncParts(
+  provider: ProviderDefinition,
+  dataDir: string,
+  doc: DynamoDBDocumentClient,
+  secrets: FileSecretStore,
+  endpoints: { baseUrl?: string; tokenUrl?: string },
+) {
+  const sink = (line: string) => appendFileSync(join(dataDir, 'logs.jsonl'), `${line}\n`);
+  const telemetry = new PowertoolsTelemetry({ serviceName: 'sync-cli', namespace: DEFAULT_NAMESPACE, sink });
+  const client = createClient({
+    definition: provider,
+    secrets,
+    time: realTime,
+    ...endpoints,
+    onEvent: telemetryObserver(telemetry),
+  });
+  const state = new DynamoSyncState(doc, {
+    checkpoints: TABLES.checkpoints.name,
+    gaps: TABLES.gaps.name,
+    quarantine: TABLES.quarantine.name,
+  });
+  return { telemetry, client, state };
 }
 
 /**
@@ -94,23 +121,7 @@ export async function runLocal(
     await closeDynamo();
     throw err;
   });
-  const logFile = join(dataDir, 'logs.jsonl');
-  const sink = (line: string) => appendFileSync(logFile, `${line}\n`);
-  const telemetry = new PowertoolsTelemetry({ serviceName: 'sync-cli', namespace: DEFAULT_NAMESPACE, sink });
-  const { baseUrl, tokenUrl } = endpoints;
-  const client = createClient({
-    definition: provider,
-    secrets,
-    time: realTime,
-    baseUrl,
-    tokenUrl,
-    onEvent: telemetryObserver(telemetry),
-  });
-  const state = new DynamoSyncState(doc, {
-    checkpoints: TABLES.checkpoints.name,
-    gaps: TABLES.gaps.name,
-    quarantine: TABLES.quarantine.name,
-  });
+  const { telemetry, client, state } = localSyncParts(provider, dataDir, doc, secrets, endpoints);
   const records = new DynamoRecordStore(doc, TABLES.records.name);
   try {
     const deps = { client, records, state, telemetry, now: Date.now, traceId: randomUUID(), onProgress };
