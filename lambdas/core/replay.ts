@@ -1,4 +1,5 @@
 import { readArchive } from './archive';
+import { chunked } from './chunks';
 import { SQS_MESSAGE_LIMIT } from './blob-layout';
 import { messageBytes } from './claim-check';
 import { toQueueMessage } from './event-message';
@@ -31,21 +32,7 @@ export function batches(
   maxEntries = 10,
   maxBytes = SQS_MESSAGE_LIMIT,
 ): QueueMessage[][] {
-  const out: QueueMessage[][] = [];
-  let current: QueueMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = messageBytes(m);
-    if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+  return chunked(messages, { entries: maxEntries, bytes: maxBytes }, messageBytes);
 }
 
 /**

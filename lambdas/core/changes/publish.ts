@@ -3,6 +3,7 @@ import { ATTR } from '../event-message';
 import { emitMetric, METRIC } from '../metrics';
 import type { QueueSender, Telemetry } from '../ports';
 import type { StoredRecord } from '../records';
+import { chunked } from '../chunks';
 import { type BusEntry, busEntry, entryBytes, MAX_ENTRY_BYTES } from './bus-entry';
 import { detectChange } from './detect';
 import type { ChangeDetail } from './schema';
@@ -71,23 +72,8 @@ function deadLetter(step: Step, reason: unknown) {
 }
 
 /** Entries in order, cut into PutEvents calls of at most 10 entries and 256 KB. */
-function chunks(steps: Step[]): Step[][] {
-  const out: Step[][] = [];
-  let chunk: Step[] = [];
-  let bytes = 0;
-  for (const s of steps) {
-    const size = entryBytes(s.entry!);
-    if (chunk.length === PUT_ENTRIES || bytes + size > MAX_ENTRY_BYTES) {
-      out.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(s);
-    bytes += size;
-  }
-  if (chunk.length > 0) out.push(chunk);
-  return out;
-}
+const chunks = (steps: Step[]): Step[][] =>
+  chunked(steps, { entries: PUT_ENTRIES, bytes: MAX_ENTRY_BYTES }, (s) => entryBytes(s.entry!));
 
 /**
  * Turns a batch of the records table's stream into change events on the bus, in stream order (so per key, by
