@@ -104,6 +104,21 @@ export interface AlarmRule {
 
 const minute = 60;
 
+/** Every dead-letter queue's alarm: one message visible, in any minute. */
+const DLQ_NOT_EMPTY = {
+  scope: 'queue',
+  measure: {
+    kind: 'metric',
+    metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
+  },
+  unit: 'count',
+  periodSeconds: minute,
+  evaluationPeriods: 1,
+  datapointsToAlarm: 1,
+  threshold: 0,
+  comparison: 'GreaterThanThreshold',
+} as const;
+
 /**
  * Every alarm rule, with its default thresholds. Missing data never breaches.
  * Adding an alarm: add a rule here, write docs/runbooks/<id>.md, and register what it watches
@@ -266,17 +281,7 @@ export const ALARM_RULES = [
     title: 'Webhook DLQ not empty',
     summary:
       'At least one webhook event could not be processed and waits in the dead-letter queue with its failure reason.',
-    scope: 'queue',
-    measure: {
-      kind: 'metric',
-      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
-    },
-    unit: 'count',
-    periodSeconds: minute,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 0,
-    comparison: 'GreaterThanThreshold',
+    ...DLQ_NOT_EMPTY,
   },
   {
     id: 'webhooks-missed',
@@ -357,17 +362,7 @@ export const ALARM_RULES = [
     title: 'Command DLQ not empty',
     summary:
       'At least one write command failed permanently or exhausted its retries and waits in the dead-letter queue.',
-    scope: 'queue',
-    measure: {
-      kind: 'metric',
-      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
-    },
-    unit: 'count',
-    periodSeconds: minute,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 0,
-    comparison: 'GreaterThanThreshold',
+    ...DLQ_NOT_EMPTY,
   },
   {
     id: 'command-queue-backlog',
@@ -413,17 +408,7 @@ export const ALARM_RULES = [
     title: 'Change DLQ not empty',
     summary:
       'A record change could not be published as a change event, or a route could not turn one into a command (the target refused it, or it could not be delivered): it waits in the change dead-letter queue with its reason.',
-    scope: 'queue',
-    measure: {
-      kind: 'metric',
-      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
-    },
-    unit: 'count',
-    periodSeconds: minute,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 0,
-    comparison: 'GreaterThanThreshold',
+    ...DLQ_NOT_EMPTY,
   },
   {
     id: 'scheduler-dlq-not-empty',
@@ -431,17 +416,7 @@ export const ALARM_RULES = [
     title: 'Scheduler DLQ not empty',
     summary:
       'EventBridge Scheduler could not invoke a poller after its retries; the missed run waits in the dead-letter queue.',
-    scope: 'queue',
-    measure: {
-      kind: 'metric',
-      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
-    },
-    unit: 'count',
-    periodSeconds: minute,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 0,
-    comparison: 'GreaterThanThreshold',
+    ...DLQ_NOT_EMPTY,
   },
   {
     id: 'api-5xx-rate',
