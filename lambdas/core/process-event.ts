@@ -18,6 +18,9 @@ export interface ProcessDeps {
 
 export type ProcessSummary = Record<UpsertOutcome, number>;
 
+/** A second copy of an event already applied: every record it maps to already holds its version. */
+export const appliedBefore = (s: ProcessSummary): boolean => s.duplicate > 0 && s.written === 0 && s.stale === 0;
+
 const OUTCOME_METRIC = {
   written: METRIC.RecordsWritten,
   stale: METRIC.StaleSkipped,
@@ -76,9 +79,9 @@ export async function processEvent(envelope: EventEnvelope, deps: ProcessDeps): 
       reason: warning,
     });
   }
-  // A second copy of an event already applied (every record at its version) says nothing of how late events apply.
-  const again = summary.duplicate > 0 && summary.written === 0 && summary.stale === 0;
+  // A second copy of an event already applied says nothing of how late events apply.
   const eventTime = def.webhook.eventTime?.(event) ?? envelope.receivedAt;
-  if (!again) emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
+  if (!appliedBefore(summary))
+    emitMetric(deps.telemetry, METRIC.EventLagMs, Math.max(0, deps.now() - eventTime), 'Milliseconds', dims);
   return summary;
 }

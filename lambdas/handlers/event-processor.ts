@@ -12,7 +12,7 @@ import { ATTR, readQueuedEvent } from '../core/event-message';
 import { settleFailure } from '../core/failure-policy';
 import { emitMetric, METRIC } from '../core/metrics';
 import type { BlobStore, QueueSender } from '../core/ports';
-import { processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
+import { appliedBefore, processEvent, type ProcessDeps, type ProcessSummary } from '../core/process-event';
 import { RecentFields } from '../core/schema-drift';
 import { getProvider } from '../providers';
 import { deliveryOf, messageAttributes } from './shared/sqs-record';
@@ -101,9 +101,7 @@ async function handleEvent(
     const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
     const result: Applied = { provider: envelope.provider, ...(await processEvent(envelope, processDeps)) };
     const recovered = envelope.recovered ? { recovered: envelope.recovered } : {};
-    // Every record already at this version: a second copy of an event already applied.
-    const again = result.written === 0 && result.stale === 0 && result.duplicate > 0;
-    deps.telemetry.log('info', again ? 'event already processed, skipped' : 'event processed', {
+    deps.telemetry.log('info', appliedBefore(result) ? 'event already processed, skipped' : 'event processed', {
       ...successFields(log),
       ...nonZero(result),
       ...recovered,
