@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
-import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
-import { createClient, realTime, telemetryObserver } from '../../lambdas/core/client';
-import { DEFAULT_NAMESPACE } from '../../lambdas/core/env-contract';
 import type { QueueSender } from '../../lambdas/core/ports';
 import type { ProviderDefinition, RecoverySpec } from '../../lambdas/core/provider';
 import { runRecovery } from '../../lambdas/core/recover/run-recovery';
 import { addSummaries, type RunSummary } from '../../lambdas/core/sync/summary';
-import { TABLES } from '../../lambdas/core/tables';
 import { endpointOverrides } from '../../lambdas/handlers/shared/provider-clients';
 import { providers } from '../../lambdas/providers';
 import { FileSecretStore } from '../../local/secrets';

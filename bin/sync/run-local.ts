@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
 import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';

@@ -106,6 +106,23 @@ export function render(value: unknown): string {
 /** `[value].flat()` for the string-or-array fields of policies. */
 export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** An App as `cdk synth -c stage=<name>` makes it: cdk.json's flags, the CLI's metadata, no bundling. */
+export function cliApp(stage: string, outdir: string): App {
+  return new App({
+    outdir,
+    // CDK's built-in schema check costs ~20 s a stage; cfn-lint is the check here (synth.slow.test.ts runs CDK's).
+    builtinCloudFormationValidation: false,
+    context: {
+      ...CDK_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': [],
+      stage,
+    },
+  });
+}
+
 /**
  * A stage's CloudFormation templates as `cdk synth -c stage=<name>` writes them (bin/app.ts's code, cdk.json's
  * flags, the CLI's metadata), written to `outdir`; returns their paths. Lambda code is not bundled, so only
@@ -117,19 +134,7 @@ export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : 
  * synthTemplates('prod', '/tmp/lint/prod'); // ['/tmp/lint/prod/IntegrationStack-prod.template.json']
  */
 export function synthTemplates(stage: StageName, outdir: string): string[] {
-  const app = new App({
-    outdir,
-    // CDK's built-in schema check costs ~20 s a stage; here cfn-lint is the check (synth.slow.test.ts runs CDK's).
-    builtinCloudFormationValidation: false,
-    context: {
-      ...CDK_CONTEXT,
-      'aws:cdk:enable-path-metadata': true,
-      'aws:cdk:enable-asset-metadata': true,
-      'aws:cdk:version-reporting': true,
-      'aws:cdk:bundling-stacks': [],
-      stage,
-    },
-  });
+  const app = cliApp(stage, outdir);
   addStageStack(app, {});
   app.synth();
   return templatesIn(outdir);

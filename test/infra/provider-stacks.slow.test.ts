@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
 import { providers } from '../../lambdas/providers';
@@ -14,11 +14,7 @@ import { STACK_BUDGET, type StackBudget } from '../../lib/provider-stacks';
 import { addSecurityChecks } from '../../lib/security-checks';
 import { parseStage, stackName, stageInput } from '../../lib/stages';
 import { templatesIn } from '../helpers/cfn-lint';
-
-/** cdk.json's context: the feature flags `cdk synth` applies. */
-const CDK_CONTEXT = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
-).context;
+import { cliApp } from '../helpers/stage-stacks';
 
 /** CloudFormation's quotas, with the margin the issue asks for on resources and bytes. */
 const LIMITS = { resources: 450, bytes: 900 * 1024, outputs: 200, parameters: 200, mappings: 200, tree: 2_500 };
@@ -58,18 +54,7 @@ interface Synth {
 
 /** The prod stage with `list`, as `cdk synth -c stage=prod` writes it (no bundling), cdk-nag registered. */
 function synth(outdir: string, list: readonly ProviderDefinition[], stackBudget?: StackBudget): Synth {
-  const app = new App({
-    outdir,
-    builtinCloudFormationValidation: false,
-    context: {
-      ...CDK_CONTEXT,
-      'aws:cdk:enable-path-metadata': true,
-      'aws:cdk:enable-asset-metadata': true,
-      'aws:cdk:version-reporting': true,
-      'aws:cdk:bundling-stacks': [],
-      stage: 'prod',
-    },
-  });
+  const app = cliApp('prod', outdir);
   addSecurityChecks(app);
   // An allow list on one webhook provider of each kind, so the plan counts the stage's route options too.
   // The default base budget (430), not the one that keeps today's prod in one stack.
