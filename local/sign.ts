@@ -96,3 +96,20 @@ export function signAs(scheme: SignatureScheme, body: string, secret: string, op
   signer({ body, secret, seconds, headers, opts });
   return { headers, body };
 }
+
+/**
+ * POSTs a signed delivery to a stack's webhook route for `provider`, as the provider would; the answer's status
+ * (its body read and dropped, so the connection is free again).
+ *
+ * @example
+ * await postDelivery(stack.url, 'github', signAs('github', body, secret, { headers: { 'x-github-event': 'issues' } }));
+ */
+export async function postDelivery(stackUrl: string, provider: string, signed: SignedDelivery): Promise<number> {
+  const res = await fetch(`${stackUrl}/webhooks/${provider}`, {
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

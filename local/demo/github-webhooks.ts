@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolveRule } from '../../lambdas/core/alarm-rules';
 import { secretValues } from '../../lambdas/core/secret-values';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
-import { signAs } from '../sign';
+import { postDelivery, signAs } from '../sign';
 import type { DemoContext, DemoDriver } from './types';
 
 export interface GithubWebhookDemoOptions {
@@ -43,13 +43,7 @@ export function githubWebhookDemo(opts: GithubWebhookDemoOptions = {}): DemoDriv
         const signed = signAs('github', JSON.stringify(issue), forged ? `forged-${randomUUID()}` : secret, {
           headers: { 'x-github-event': 'issues' },
         });
-        const res = await fetch(`${stack.url}/webhooks/github`, {
-          method: 'POST',
-          headers: signed.headers,
-          body: signed.body,
-        });
-        await res.arrayBuffer();
-        return res.status;
+        return postDelivery(stack.url, 'github', signed);
       };
       const track = (p: Promise<unknown>) => {
         const q = p.catch(() => undefined).finally(() => inFlight.delete(q));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { secretValues } from '../../lambdas/core/secret-values';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
-import { signAs } from '../sign';
+import { postDelivery, signAs } from '../sign';
 import type { FootballSimulator } from '../simulators/football';
 import { Pacer } from './pacer';
 import type { DemoContext, DemoDriver } from './types';
@@ -54,12 +54,7 @@ async function bugReported(ctx: DemoContext, number: number): Promise<void> {
   const secret = secretValues(await stack.secrets.get('github', 'webhookSecret'))[0] ?? '';
   const issue = sampleGithubIssue({ number, title: `Demo bug ${randomUUID().slice(0, 8)}` });
   const signed = signAs('github', JSON.stringify(issue), secret, { headers: { 'x-github-event': 'issues' } });
-  const res = await fetch(`${stack.url}/webhooks/github`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body,
-  });
-  await res.arrayBuffer();
+  await postDelivery(stack.url, 'github', signed);
   ctx.say(
     `demo: GitHub issue #${number} opened with the label bug: the github-bug-to-trello route makes one Trello card`,
   );

@@ -6,7 +6,7 @@ import { ATTR, toQueueMessage } from '../../lambdas/core/event-message';
 import type { Fault } from '../../local/simulators/faults';
 import { CMD_ATTR, inputHash } from '../../lambdas/core/writes';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
-import { signAs } from '../../local/sign';
+import { postDelivery, signAs } from '../../local/sign';
 import { TRELLO_SEED } from '../../local/simulators/trello';
 import type { LocalStack } from '../../local/stack';
 import type { ShellRun } from '../helpers/doc-commands';
@@ -282,13 +282,7 @@ async function postGithub(stack: LocalStack, signingSecret: string): Promise<num
   const signed = signAs('github', JSON.stringify(sampleGithubIssue()), signingSecret, {
     headers: { 'x-github-event': 'issues' },
   });
-  const res = await fetch(`${stack.url}/webhooks/github`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body,
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return postDelivery(stack.url, 'github', signed);
 }
 
 /** The runbook's `ops send github` got through (202) and nothing of GitHub's is dead-lettered. */

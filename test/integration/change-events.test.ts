@@ -8,7 +8,7 @@ import { routeCommandId } from '../../lambdas/core/routes/route';
 import { secretValues } from '../../lambdas/core/secret-values';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { readArchive } from '../../local/event-bus';
-import { signAs } from '../../local/sign';
+import { postDelivery, signAs } from '../../local/sign';
 import type { FootballSimulator } from '../../local/simulators/football';
 import { SLACK_SEED } from '../../local/simulators/slack';
 import { TRELLO_SEED } from '../../local/simulators/trello';
@@ -40,12 +40,7 @@ async function sendIssue(number: number, opts: { labels?: string[]; title?: stri
   const signed = signAs('github', JSON.stringify(body), secret, {
     headers: { 'x-github-event': 'issues', 'x-github-delivery': `delivery-${number}-${opts.updatedAt}` },
   });
-  const res = await fetch(`${stack.url}/webhooks/github`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body,
-  });
-  expect(res.status).toBe(200);
+  expect(await postDelivery(stack.url, 'github', signed)).toBe(200);
   await stack.drained();
 }
 

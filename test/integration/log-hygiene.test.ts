@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTR } from '../../lambdas/core/event-message';
 import { github, sampleGithubIssue } from '../../lambdas/providers/github';
-import { signAs } from '../../local/sign';
+import { postDelivery, signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import type { LogCapture } from '../helpers/log-capture';
 import { testStack, until } from '../helpers/local-stack';
@@ -28,13 +28,7 @@ async function deliver(
   const signed = signAs('github', body, secret, { headers: { 'x-github-event': 'issues', ...headers } });
   signatures.push(signed.headers['x-hub-signature-256']!.slice('sha256='.length));
   deliveries[name] = signed.headers['x-github-delivery']!;
-  const res = await fetch(`${stack.url}/webhooks/github`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body,
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return postDelivery(stack.url, 'github', signed);
 }
 
 beforeAll(async () => {

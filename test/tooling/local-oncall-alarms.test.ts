@@ -3,7 +3,7 @@ import { github, sampleGithubIssue } from '../../lambdas/providers/github';
 import { stripe } from '../../lambdas/providers/stripe';
 import { sendCommand } from '../../bin/ops/commands';
 import type { DashboardState } from '../../local/observability/monitor';
-import { signAs } from '../../local/sign';
+import { postDelivery, signAs } from '../../local/sign';
 import type { LocalStack } from '../../local/stack';
 import { testStack, until } from '../helpers/local-stack';
 
@@ -40,13 +40,7 @@ async function forged(): Promise<number> {
   const signed = signAs('github', JSON.stringify(sampleGithubIssue()), 'forged', {
     headers: { 'x-github-event': 'issues' },
   });
-  const res = await fetch(`${stack.url}/webhooks/github`, {
-    method: 'POST',
-    headers: signed.headers,
-    body: signed.body,
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return postDelivery(stack.url, 'github', signed);
 }
 
 describe('new on-call rules on the local stack', () => {
