@@ -21,6 +21,8 @@ export interface HandlerFunctionProps {
   memorySize?: number;
   /** Default: the stage's (lib/stages.ts), else one month. */
   logRetention?: RetentionDays;
+  /** Powertools' log level; default the stage's `logLevel`, else INFO. */
+  logLevel?: string;
   overrides?: Partial<NodejsFunctionProps>;
 }
 
@@ -142,7 +144,7 @@ export class HandlerFunction extends NodejsFunction {
       role,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.handler,
-        POWERTOOLS_LOG_LEVEL: logLevelOf(props.handler, stage?.config),
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
       bundling: bundlingFor(props.environment?.[ENV.provider], props.handler),
@@ -160,12 +162,6 @@ export class HandlerFunction extends NodejsFunction {
     }
     acknowledgeHandler(this, role, logGroup, stage?.config.tracing ?? false);
   }
-}
-
-/** A function's log level: the stage's, except the ingest's own (lib/stages.ts `ingestLogLevel`). */
-function logLevelOf(handler: string, config?: { logLevel: string; ingestLogLevel: string }): string {
-  if (!config) return 'INFO';
-  return handler === 'webhook-ingest' ? config.ingestLogLevel : config.logLevel;
 }
 
 /** Why this project stays on RUNTIME while Lambda offers a newer Node.js (docs/security.md, "Runtime"). */

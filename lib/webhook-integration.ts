@@ -114,6 +114,7 @@ export class WebhookIntegration extends Construct {
     const ingest = new HandlerFunction(this, 'Ingest', {
       handler: 'webhook-ingest',
       timeout: Duration.seconds(10),
+      logLevel: StageSettings.of(this)?.config.ingestLogLevel,
       environment: { ...common, [ENV.queueUrl]: work.queue.queueUrl, [ENV.secretPrefix]: shared.secretPrefix },
     });
     acknowledgeTrigger(ingest, 'api');
