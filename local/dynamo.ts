@@ -11,7 +11,7 @@ import {
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { createDocumentClient, createDynamoClient } from '../lambdas/adapters/dynamodb';
 import { TABLES, type TableSpec } from '../lambdas/core/tables';
@@ -19,7 +19,7 @@ import { TABLES, type TableSpec } from '../lambdas/core/tables';
 export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
-  doc: DynamoDBDocumentClient;
+  doc: DynamoDBDocument;
   tableName(name: keyof typeof TABLES): string;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createDynamoClient } from '../../lambdas/adapters/dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../../lambdas/core/ports';
@@ -24,7 +24,7 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 /** A document client for the running local stack's DynamoDB (dynalite). */
-export function localDynamo(endpoint: string): DynamoDBDocumentClient {
+export function localDynamo(endpoint: string): DynamoDBDocument {
   return createDocumentClient(localDynamoClient(endpoint));
 }
 

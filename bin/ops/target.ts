@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { ListableBlobStore, QueueMessage } from '../../lambdas/core/ports';
 import type { QueueKind } from '../../lambdas/core/resource-tags';
@@ -15,7 +15,7 @@ export interface QueueRef {
 export interface OpsTables {
   /** The plain client, for Powertools' persistence layer. */
   client: DynamoDBClient;
-  doc: DynamoDBDocumentClient;
+  doc: DynamoDBDocument;
   name(table: TableName): string;
 }
 

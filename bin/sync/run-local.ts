@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
 import { DynamoSyncState } from '../../lambdas/adapters/sync-state';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/telemetry';
@@ -45,7 +45,7 @@ export type Close = () => Promise<void>;
 export async function dynamoFor(
   dataDir: string,
   running: RunningStack | undefined,
-): Promise<[DynamoDBDocumentClient, Close]> {
+): Promise<[DynamoDBDocument, Close]> {
   if (!running) {
     const local = await startDynamo({ dir: join(dataDir, 'dynamodb') });
     return [local.doc, () => local.close()];
@@ -75,7 +75,7 @@ export async function endpointsFor(
 export function localSyncParts(
   provider: ProviderDefinition,
   dataDir: string,
-  doc: DynamoDBDocumentClient,
+  doc: DynamoDBDocument,
   secrets: FileSecretStore,
   endpoints: { baseUrl?: string; tokenUrl?: string },
 ) {

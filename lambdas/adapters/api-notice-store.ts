@@ -1,6 +1,5 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiNoticeStore, EndpointRecord, EndpointSighting, EndpointSightings } from '../core/api-notice-recorder';
-import { providerItems } from './dynamodb';
+import { providerItems, type DocumentClient } from './document';
 
 /** Endpoints not called for this long drop out of the table (DynamoDB TTL), so `versions` shows what is in use. */
 const KEEP_DAYS = 90;
@@ -63,7 +62,7 @@ function toRecord(item: Item): EndpointRecord {
  */
 export class DynamoEndpointSightings implements EndpointSightings {
   constructor(
-    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly doc: DocumentClient,
     protected readonly tableName: string,
   ) {}
 
@@ -97,15 +96,13 @@ export class DynamoEndpointSightings implements EndpointSightings {
     const set = Object.keys(values).map((name) => `#${name} = :${name}`);
     if (s.notice) set.push('#noticeFirstSeenAt = if_not_exists(#noticeFirstSeenAt, :lastSeenAt)');
     const names = [...Object.keys(values), ...remove, ...(s.notice ? ['noticeFirstSeenAt'] : [])];
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { provider: s.provider, endpoint: s.endpoint },
-        UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''}`,
-        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-        ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k}`, v])),
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: { provider: s.provider, endpoint: s.endpoint },
+      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([k, v]) => [`:${k}`, v])),
+    });
   }
 }
 

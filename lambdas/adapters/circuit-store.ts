@@ -1,6 +1,5 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CircuitStore, CircuitTransition, CircuitTransitions } from '../core/circuit-recorder';
-import { isConditionFailure, providerItems } from './dynamodb';
+import { isConditionFailure, providerItems, type DocumentClient } from './document';
 
 /** A provider no function has called for this long drops out of the table (DynamoDB TTL). */
 const KEEP_DAYS = 30;
@@ -15,21 +14,19 @@ const KEEP_DAYS = 30;
  */
 export class DynamoCircuitTransitions implements CircuitTransitions {
   constructor(
-    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly doc: DocumentClient,
     protected readonly tableName: string,
   ) {}
 
   async record(t: CircuitTransition): Promise<void> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...t, expiresAt: Math.floor(t.at / 1000) + KEEP_DAYS * 86_400 },
-          ConditionExpression: 'attribute_not_exists(#at) OR #at <= :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': t.at },
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: { ...t, expiresAt: Math.floor(t.at / 1000) + KEEP_DAYS * 86_400 },
+        ConditionExpression: 'attribute_not_exists(#at) OR #at <= :at',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':at': t.at },
+      });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }

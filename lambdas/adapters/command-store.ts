@@ -1,12 +1,4 @@
 import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import {
   commandKey,
   type CommandOutcome,
   type CommandOutcomeStore,
@@ -14,7 +6,7 @@ import {
   type OutcomeBase,
   type WriteAction,
 } from '../core/writes/outcomes';
-import { isConditionFailure } from './dynamodb';
+import { isConditionFailure, type DocumentClient } from './document';
 
 /** Outcomes are kept 30 days (TTL), long past any redelivery or redrive. */
 const KEEP_SECONDS = 30 * 24 * 3600;
@@ -36,7 +28,7 @@ const keyOf = (base: Pick<OutcomeBase, 'provider' | 'commandId'>) => ({
  */
 export class DynamoCommandRuns implements CommandRunStore {
   constructor(
-    protected readonly doc: DynamoDBDocumentClient,
+    protected readonly doc: DocumentClient,
     protected readonly tableName: string,
   ) {}
 
@@ -65,16 +57,14 @@ export class DynamoCommandRuns implements CommandRunStore {
 
   async start(base: OutcomeBase, at: Date): Promise<'ok' | 'conflict'> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(base),
-          UpdateExpression: `SET ${this.setFixed(base)}, #s = :running, attempts = if_not_exists(attempts, :zero) + :one`,
-          ConditionExpression: SAME_INPUT,
-          ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
-          ExpressionAttributeValues: { ...this.fixed(base, at), ':running': 'running', ':zero': 0, ':one': 1 },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: keyOf(base),
+        UpdateExpression: `SET ${this.setFixed(base)}, #s = :running, attempts = if_not_exists(attempts, :zero) + :one`,
+        ConditionExpression: SAME_INPUT,
+        ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
+        ExpressionAttributeValues: { ...this.fixed(base, at), ':running': 'running', ':zero': 0, ':one': 1 },
+      });
       return 'ok';
     } catch (err) {
       if (isConditionFailure(err)) return 'conflict';
@@ -87,25 +77,23 @@ export class DynamoCommandRuns implements CommandRunStore {
     result: { action: WriteAction; providerId: string; providerCalls: number },
     at: Date,
   ): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(base),
-        UpdateExpression:
-          'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
-        ConditionExpression: 'inputHash = :h',
-        ExpressionAttributeNames: { '#s': 'status', '#action': 'action' },
-        ExpressionAttributeValues: {
-          ':done': 'succeeded',
-          ':a': result.action,
-          ':id': result.providerId,
-          ':at': at.toISOString(),
-          ':zero': 0,
-          ':n': result.providerCalls,
-          ':h': base.inputHash,
-        },
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: keyOf(base),
+      UpdateExpression:
+        'SET #s = :done, #action = :a, providerId = :id, updatedAt = :at, providerCalls = if_not_exists(providerCalls, :zero) + :n REMOVE lastError',
+      ConditionExpression: 'inputHash = :h',
+      ExpressionAttributeNames: { '#s': 'status', '#action': 'action' },
+      ExpressionAttributeValues: {
+        ':done': 'succeeded',
+        ':a': result.action,
+        ':id': result.providerId,
+        ':at': at.toISOString(),
+        ':zero': 0,
+        ':n': result.providerCalls,
+        ':h': base.inputHash,
+      },
+    });
   }
 
   async fail(
@@ -116,25 +104,23 @@ export class DynamoCommandRuns implements CommandRunStore {
     at: Date,
   ): Promise<void> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(base),
-          UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
-          // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must
-          // not undo that.
-          ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
-          ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
-          ExpressionAttributeValues: {
-            ...this.fixed(base, at),
-            ':s': status,
-            ':err': { kind: error.kind, message: error.message.slice(0, 1000) },
-            ':zero': 0,
-            ':n': providerCalls,
-            ':done': 'succeeded',
-          },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: keyOf(base),
+        UpdateExpression: `SET ${this.setFixed(base)}, #s = :s, lastError = :err, attempts = if_not_exists(attempts, :zero), providerCalls = if_not_exists(providerCalls, :zero) + :n`,
+        // A succeeded command is done: a later delivery that fails before it runs (and is then skipped as done) must
+        // not undo that.
+        ConditionExpression: `(${SAME_INPUT}) AND (attribute_not_exists(#s) OR #s <> :done)`,
+        ExpressionAttributeNames: { '#s': 'status', ...(base.ref ? { '#ref': 'ref' } : {}) },
+        ExpressionAttributeValues: {
+          ...this.fixed(base, at),
+          ':s': status,
+          ':err': { kind: error.kind, message: error.message.slice(0, 1000) },
+          ':zero': 0,
+          ':n': providerCalls,
+          ':done': 'succeeded',
+        },
+      });
     } catch (err) {
       // Another input owns this command id, or it already succeeded: its outcome is not ours to change.
       if (!isConditionFailure(err)) throw err;
@@ -153,24 +139,22 @@ export class DynamoCommandRuns implements CommandRunStore {
 export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutcomeStore {
   async accept(base: OutcomeBase, at: Date): Promise<'new' | 'known' | 'conflict'> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keyOf(base),
-            provider: base.provider,
-            operation: base.operation,
-            inputHash: base.inputHash,
-            correlationId: base.correlationId,
-            status: 'queued',
-            attempts: 0,
-            createdAt: at.toISOString(),
-            updatedAt: at.toISOString(),
-            expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(commandId)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(base),
+          provider: base.provider,
+          operation: base.operation,
+          inputHash: base.inputHash,
+          correlationId: base.correlationId,
+          status: 'queued',
+          attempts: 0,
+          createdAt: at.toISOString(),
+          updatedAt: at.toISOString(),
+          expiresAt: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(commandId)',
+      });
       return 'new';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -181,24 +165,24 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
 
   async discard(base: OutcomeBase): Promise<void> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keyOf(base),
-          ConditionExpression: '#s = :q AND inputHash = :h',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':q': 'queued', ':h': base.inputHash },
-        }),
-      );
+      await this.doc.delete({
+        TableName: this.tableName,
+        Key: keyOf(base),
+        ConditionExpression: '#s = :q AND inputHash = :h',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':q': 'queued', ':h': base.inputHash },
+      });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
   }
 
   async get(provider: string, commandId: string): Promise<CommandOutcome | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf({ provider, commandId }), ConsistentRead: true }),
-    );
+    const res = await this.doc.get({
+      TableName: this.tableName,
+      Key: keyOf({ provider, commandId }),
+      ConsistentRead: true,
+    });
     return res.Item ? strip(res.Item) : undefined;
   }
 
@@ -207,17 +191,15 @@ export class DynamoCommandStore extends DynamoCommandRuns implements CommandOutc
     const limit = opts.limit ?? 100;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byProvider',
-          KeyConditionExpression: 'provider = :p',
-          ExpressionAttributeValues: { ':p': provider },
-          ScanIndexForward: false,
-          Limit: limit - out.length,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const page = await this.doc.query({
+        TableName: this.tableName,
+        IndexName: 'byProvider',
+        KeyConditionExpression: 'provider = :p',
+        ExpressionAttributeValues: { ':p': provider },
+        ScanIndexForward: false,
+        Limit: limit - out.length,
+        ExclusiveStartKey: start,
+      });
       out.push(...(page.Items ?? []).map(strip));
       start = page.LastEvaluatedKey;
     } while (start && out.length < limit);

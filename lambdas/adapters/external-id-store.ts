@@ -1,4 +1,3 @@
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   entityKey,
   type Claim,
@@ -6,7 +5,7 @@ import {
   type ExternalId,
   type ExternalIdStore,
 } from '../core/writes/external-ids';
-import { isConditionFailure } from './dynamodb';
+import { isConditionFailure, type DocumentClient } from './document';
 
 /**
  * The external-id mapping in DynamoDB, one item per entity (`provider#entity#ref`). Every transition is a
@@ -18,14 +17,12 @@ import { isConditionFailure } from './dynamodb';
  */
 export class DynamoExternalIdStore implements ExternalIdStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: DocumentClient,
     private readonly tableName: string,
   ) {}
 
   async get(key: EntityKey): Promise<ExternalId | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: entityKey(key) }, ConsistentRead: true }),
-    );
+    const res = await this.doc.get({ TableName: this.tableName, Key: { pk: entityKey(key) }, ConsistentRead: true });
     if (!res.Item) return undefined;
     const { pk: _pk, ...item } = res.Item as ExternalId & { pk: string };
     return { ...item, unconfirmed: item.unconfirmed ?? 0 };
@@ -33,26 +30,24 @@ export class DynamoExternalIdStore implements ExternalIdStore {
 
   async claim(key: EntityKey, commandId: string, at: Date): Promise<Claim> {
     try {
-      const res = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: entityKey(key) },
-          UpdateExpression:
-            'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
-          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-          ExpressionAttributeValues: {
-            ':creating': 'creating',
-            ':c': commandId,
-            ':p': key.provider,
-            ':e': key.entity,
-            ':r': key.ref,
-            ':at': at.toISOString(),
-            ':zero': 0,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const res = await this.doc.update({
+        TableName: this.tableName,
+        Key: { pk: entityKey(key) },
+        UpdateExpression:
+          'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
+        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
+        ExpressionAttributeValues: {
+          ':creating': 'creating',
+          ':c': commandId,
+          ':p': key.provider,
+          ':e': key.entity,
+          ':r': key.ref,
+          ':at': at.toISOString(),
+          ':zero': 0,
+        },
+        ReturnValues: 'ALL_OLD',
+      });
       // The item as it was: none means this is the first claim (sent from now); a claim of ours without
       // firstSentAt (written before it existed) is of unknown age, so it reports none.
       const old = res.Attributes;
@@ -73,51 +68,45 @@ export class DynamoExternalIdStore implements ExternalIdStore {
   }
 
   async countSent(key: EntityKey, commandId: string, delta: 1 | -1): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: entityKey(key) },
-        UpdateExpression: 'ADD unconfirmed :d',
-        ConditionExpression: '#owner = :c',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':d': delta, ':c': commandId },
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: { pk: entityKey(key) },
+      UpdateExpression: 'ADD unconfirmed :d',
+      ConditionExpression: '#owner = :c',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':d': delta, ':c': commandId },
+    });
   }
 
   async map(key: EntityKey, providerId: string, commandId: string, at: Date): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: entityKey(key) },
-        UpdateExpression:
-          'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
-        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :c',
-        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-        ExpressionAttributeValues: {
-          ':mapped': 'mapped',
-          ':id': providerId,
-          ':c': commandId,
-          ':p': key.provider,
-          ':e': key.entity,
-          ':r': key.ref,
-          ':at': at.toISOString(),
-        },
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: { pk: entityKey(key) },
+      UpdateExpression:
+        'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
+      ConditionExpression: 'attribute_not_exists(pk) OR #owner = :c',
+      ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
+      ExpressionAttributeValues: {
+        ':mapped': 'mapped',
+        ':id': providerId,
+        ':c': commandId,
+        ':p': key.provider,
+        ':e': key.entity,
+        ':r': key.ref,
+        ':at': at.toISOString(),
+      },
+    });
   }
 
   async release(key: EntityKey, commandId: string): Promise<void> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: entityKey(key) },
-          ConditionExpression: '#state = :creating AND #owner = :c',
-          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
-          ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId },
-        }),
-      );
+      await this.doc.delete({
+        TableName: this.tableName,
+        Key: { pk: entityKey(key) },
+        ConditionExpression: '#state = :creating AND #owner = :c',
+        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+        ExpressionAttributeValues: { ':creating': 'creating', ':c': commandId },
+      });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }

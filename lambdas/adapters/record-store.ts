@@ -1,12 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  BatchGetCommand,
-  GetCommand,
-  type BatchGetCommandOutput,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import {
   InvalidCursor,
@@ -21,7 +14,7 @@ import {
 } from '../core/records';
 import type { EntityChange } from '../core/provider';
 import { RECORDS_BY_PROVIDER } from '../core/tables';
-import { isConditionFailure } from './dynamodb';
+import { isConditionFailure, type DocumentClient } from './document';
 
 /**
  * DynamoDB items stay far under the 400 KB limit: bigger entity data keeps only its scalar fields, long strings cut.
@@ -86,7 +79,7 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
 
   /** `gzipAboveBytes`: entity data larger than this is stored gzipped (default 1 KB; Infinity never). */
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: DocumentClient,
     private readonly tableName: string,
     opts: { gzipAboveBytes?: number } = {},
   ) {
@@ -100,26 +93,24 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   ): Promise<UpsertOutcome> {
     const pk = recordKey(provider, change.type, change.key);
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk,
-            provider,
-            type: change.type,
-            key: change.key,
-            version: change.version,
-            data: storedData(change.data, this.gzipAbove),
-            eventId: meta.eventId,
-            receivedAt: meta.receivedAt,
-            writtenAt: meta.now,
-          },
-          // An item a poll wrote without a version yields to any webhook version.
-          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#version) OR #version < :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': change.version },
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          pk,
+          provider,
+          type: change.type,
+          key: change.key,
+          version: change.version,
+          data: storedData(change.data, this.gzipAbove),
+          eventId: meta.eventId,
+          receivedAt: meta.receivedAt,
+          writtenAt: meta.now,
+        },
+        // An item a poll wrote without a version yields to any webhook version.
+        ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#version) OR #version < :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': change.version },
+      });
       return 'written';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -172,30 +163,28 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   ): Promise<SyncWriteOutcome> {
     const versioned = record.version !== undefined;
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk,
-            provider,
-            type,
-            key: record.key,
-            ...(versioned ? { version: record.version } : {}),
-            data: storedData(record.data, this.gzipAbove),
-            contentHash: record.hash,
-            fetchedAt: meta.fetchedAt,
-            source: meta.source,
-            writtenAt: meta.now,
-          },
-          ConditionExpression: `attribute_not_exists(pk) OR ((attribute_not_exists(contentHash) OR contentHash <> :hash) AND (attribute_not_exists(fetchedAt) OR fetchedAt <= :fetchedAt)${versioned ? ' AND (attribute_not_exists(#version) OR #version <= :version)' : ''})`,
-          ExpressionAttributeNames: versioned ? { '#version': 'version' } : undefined,
-          ExpressionAttributeValues: {
-            ':hash': record.hash,
-            ':fetchedAt': meta.fetchedAt,
-            ...(versioned ? { ':version': record.version } : {}),
-          },
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          pk,
+          provider,
+          type,
+          key: record.key,
+          ...(versioned ? { version: record.version } : {}),
+          data: storedData(record.data, this.gzipAbove),
+          contentHash: record.hash,
+          fetchedAt: meta.fetchedAt,
+          source: meta.source,
+          writtenAt: meta.now,
+        },
+        ConditionExpression: `attribute_not_exists(pk) OR ((attribute_not_exists(contentHash) OR contentHash <> :hash) AND (attribute_not_exists(fetchedAt) OR fetchedAt <= :fetchedAt)${versioned ? ' AND (attribute_not_exists(#version) OR #version <= :version)' : ''})`,
+        ExpressionAttributeNames: versioned ? { '#version': 'version' } : undefined,
+        ExpressionAttributeValues: {
+          ':hash': record.hash,
+          ':fetchedAt': meta.fetchedAt,
+          ...(versioned ? { ':version': record.version } : {}),
+        },
+      });
       return 'written';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -225,9 +214,9 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
       for (let round = 0; keys && keys.length > 0; round += 1) {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
         if (round > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-        const res: BatchGetCommandOutput = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ...read } } }),
-        );
+        const res: BatchGetCommandOutput = await this.doc.batchGet({
+          RequestItems: { [this.tableName]: { Keys: keys, ...read } },
+        });
         for (const item of res.Responses?.[this.tableName] ?? []) found.set(item.pk as string, item);
         keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
       }
@@ -245,16 +234,14 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
    */
   async list(provider: string, type: string, opts: { limit?: number; cursor?: string } = {}): Promise<RecordPage> {
     const prefix = recordKey(provider, type, '');
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: RECORDS_BY_PROVIDER,
-        KeyConditionExpression: 'provider = :provider AND begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':provider': provider, ':prefix': prefix },
-        Limit: opts.limit ?? 100,
-        ExclusiveStartKey: opts.cursor === undefined ? undefined : cursorKey(opts.cursor, provider, prefix),
-      }),
-    );
+    const page = await this.doc.query({
+      TableName: this.tableName,
+      IndexName: RECORDS_BY_PROVIDER,
+      KeyConditionExpression: 'provider = :provider AND begins_with(pk, :prefix)',
+      ExpressionAttributeValues: { ':provider': provider, ':prefix': prefix },
+      Limit: opts.limit ?? 100,
+      ExclusiveStartKey: opts.cursor === undefined ? undefined : cursorKey(opts.cursor, provider, prefix),
+    });
     const pks = (page.Items ?? []).map((item) => item.pk as string);
     // The index is eventually consistent anyway; an item deleted since is left out.
     const items = await this.batchGet(pks, { ConsistentRead: false });
@@ -266,9 +253,11 @@ export class DynamoRecordStore implements RecordStore, SyncRecordStore {
   }
 
   async get(provider: string, type: string, key: string): Promise<StoredRecord | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: recordKey(provider, type, key) }, ConsistentRead: true }),
-    );
+    const res = await this.doc.get({
+      TableName: this.tableName,
+      Key: { pk: recordKey(provider, type, key) },
+      ConsistentRead: true,
+    });
     return res.Item ? storedRecordOf(res.Item) : undefined;
   }
 }

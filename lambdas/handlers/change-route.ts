@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoCommandStore } from '../adapters/command-store';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { sqsSender } from '../adapters/sqs-sender';
 import type { ChangeDetail } from '../core/changes/schema';
@@ -36,7 +36,7 @@ const aws = once(() => {
   const telemetry = awsTelemetry('change-route');
   // The route as the CDK app checked it at synth time (lib/change-routes.ts), as JSON.
   const route = JSON.parse(required(ENV.route)) as Route;
-  const doc = createDocumentClient(createDynamoClient());
+  const doc = new JsonDocumentClient();
   const queue = sqsSender(required(ENV.queueUrl));
   const records = new DynamoRecordStore(doc, required(ENV.recordsTable));
   return createChangeRouteHandler(route, {

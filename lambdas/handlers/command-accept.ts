@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoCommandStore } from '../adapters/command-store';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { sqsSender } from '../adapters/sqs-sender';
 import { acceptCommand, type AcceptDeps } from '../core/writes/accept';
 import { getProvider } from '../providers';
@@ -43,7 +43,7 @@ const aws = once(() => {
     // One function per provider: it can send only to its own command queue.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
     queueFor: (name) => (name === provider ? queue : undefined),
-    outcomes: new DynamoCommandStore(createDocumentClient(createDynamoClient()), required(ENV.commandsTable)),
+    outcomes: new DynamoCommandStore(new JsonDocumentClient(), required(ENV.commandsTable)),
     telemetry,
     now: () => new Date(),
     newId: randomUUID,

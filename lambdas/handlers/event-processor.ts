@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { s3Blobs } from '../adapters/s3-blobs';
 import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
@@ -129,7 +129,6 @@ async function handleEvent(
 
 const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
-  const dynamo = createDynamoClient();
   const bucket = process.env[ENV.blobBucket];
   const blobs = bucket ? s3Blobs(bucket) : undefined;
   return createProcessorHandler({
@@ -137,7 +136,7 @@ const aws = once(() => {
     blobs,
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,
-    records: new DynamoRecordStore(createDocumentClient(dynamo), required(ENV.recordsTable)),
+    records: new DynamoRecordStore(new JsonDocumentClient(), required(ENV.recordsTable)),
     // The DLQ is the rare path: its SQS client is imported when a message first goes there.
     dlq: sqsSenderOnFirstSend(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { AwsSecretStore } from '../adapters/secrets';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { DynamoSyncState } from '../adapters/sync-state';
@@ -101,7 +101,7 @@ function readPollEvent(event: PollEvent, registry: Registry) {
 
 const aws = once(() => {
   const telemetry = awsTelemetry('poller');
-  const doc = createDocumentClient(createDynamoClient());
+  const doc = new JsonDocumentClient();
   return createPollerHandler({
     // One function per provider: it runs and can read only its own provider's polls and secrets.
     registry: (name) => (name === required(ENV.provider) ? getProvider(name) : undefined),

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { DynamoSyncState } from '../adapters/sync-state';
 import { ENV } from '../core/env-contract';
@@ -51,7 +51,7 @@ export function createRecordsReadHandler(deps: {
 }
 
 const aws = once(() => {
-  const doc = createDocumentClient(createDynamoClient());
+  const doc = new JsonDocumentClient();
   const tables = {
     checkpoints: required(ENV.checkpointsTable),
     gaps: required(ENV.gapsTable),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { s3BlobsOnFirstUse } from '../adapters/s3-blob-store';
 import { AwsSecretStore } from '../adapters/secrets';
 import { sqsSender } from '../adapters/sqs-sender';
@@ -106,7 +106,7 @@ export function createRecoveryHandler(deps: RecoveryDeps): RecoveryHandler {
 
 const aws = once(() => {
   const telemetry = awsTelemetry('recovery');
-  const doc = createDocumentClient(createDynamoClient());
+  const doc = new JsonDocumentClient();
   const provider = required(ENV.provider);
   const queue = sqsSender(required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];

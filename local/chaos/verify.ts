@@ -1,4 +1,4 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { ATTR } from '../../lambdas/core/event-message';
 import { recordKey } from '../../lambdas/core/records';
 import { CMD_ATTR } from '../../lambdas/core/writes/command';
@@ -96,7 +96,7 @@ export interface VerifyInput {
     commandId: string,
   ): Promise<{ status: string; lastError?: { message: string } } | undefined>;
   backfill: BackfillPlan;
-  doc: DynamoDBDocumentClient;
+  doc: DynamoDBDocument;
   tables: { records: string; quarantine: string };
   webhookDlqs: Record<string, StoredMessage[]>;
   commandDlqs: Record<string, StoredMessage[]>;
@@ -107,7 +107,7 @@ export interface VerifyInput {
   signatures: Set<string>;
 }
 
-async function scan(doc: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+async function scan(doc: DynamoDBDocument, table: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {

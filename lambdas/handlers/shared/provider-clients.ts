@@ -1,6 +1,7 @@
 import { DynamoEndpointSightings } from '../../adapters/api-notice-store';
 import { DynamoCircuitTransitions } from '../../adapters/circuit-store';
-import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../../adapters/dynamodb';
+import type { DocumentClient } from '../../adapters/document';
+import { JsonDocumentClient } from '../../adapters/dynamodb-json';
 import { AwsSecretStore } from '../../adapters/secrets';
 import { apiNoticeRecorder, type EndpointSightings } from '../../core/api-notice-recorder';
 import { circuitRecorder, type CircuitTransitions } from '../../core/circuit-recorder';
@@ -32,7 +33,7 @@ export interface ProviderClientOptions {
   /** Where breaker transitions go; default DynamoDB `CIRCUITS_TABLE` when set, else none. */
   circuits?: CircuitTransitions;
   /** The function's own DynamoDB client, for those defaults (else one more client, and connection, per process). */
-  doc?: DynamoDBDocumentClient;
+  doc?: DocumentClient;
 }
 
 /** The endpoint overrides a provider's client takes from the environment. */
@@ -54,14 +55,14 @@ const oauthTokens: ClientDeps['oauthTokens'] =
     : undefined;
 
 // One document client for both default stores when the caller gave none: one client, and connection, per process.
-const defaultDoc = once(() => createDocumentClient(createDynamoClient()));
+const defaultDoc = once(() => new JsonDocumentClient());
 
 /** The store given, else one on the table the environment names, else none. */
 function tableStore<S>(
   given: S | undefined,
   table: string | undefined,
   opts: ProviderClientOptions,
-  build: (doc: DynamoDBDocumentClient, table: string) => S,
+  build: (doc: DocumentClient, table: string) => S,
 ): S | undefined {
   if (given) return given;
   return table ? build(opts.doc ?? defaultDoc(), table) : undefined;
