@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { createEventBridgeClient, EventBridgeBus } from '../adapters/eventbridge-bus';
+import { EventBridgeBus, eventBridgeCaller } from '../adapters/eventbridge-bus';
 import { sqsSender } from '../adapters/sqs-sender';
 import { streamChange } from '../adapters/stream-records';
 import { type ChangeBus, publishChanges } from '../core/changes/publish';
@@ -40,7 +40,7 @@ export function createChangeStreamHandler(deps: ChangeStreamDeps): ChangeStreamH
 const aws = once(() => {
   const telemetry = awsTelemetry('change-stream');
   return createChangeStreamHandler({
-    bus: new EventBridgeBus(createEventBridgeClient(), required(ENV.changeBus)),
+    bus: new EventBridgeBus(eventBridgeCaller(), required(ENV.changeBus)),
     dlq: sqsSender(required(ENV.dlqUrl)),
     telemetry,
     flush: () => telemetry.flush(),

@@ -8,7 +8,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { EventBridgeBus } from '../../lambdas/adapters/eventbridge-bus';
+import { EventBridgeBus, eventBridgeCaller } from '../../lambdas/adapters/eventbridge-bus';
 import { busEntry } from '../../lambdas/core/changes/bus-entry';
 import { detectChange } from '../../lambdas/core/changes/detect';
 import { CHANGE_SOURCE_PREFIX } from '../../lambdas/core/changes/names';
@@ -87,7 +87,10 @@ const issue = (labels: string[]): StoredRecord => ({
 
 describe('the change bus in AWS terms (EventBridge PutEvents, against moto)', () => {
   it('puts change events that consumers receive in the published shape, and route rules narrow what they get', async () => {
-    const bus = new EventBridgeBus(events, BUS);
+    const bus = new EventBridgeBus(
+      eventBridgeCaller({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials }),
+      BUS,
+    );
     const details = [
       detectChange(fixture('1H', 0, 1), fixture('2H', 1, 2))!,
       detectChange(fixture('2H', 1, 2), fixture('FT', 2, 3))!,
