@@ -146,7 +146,7 @@ export class IntegrationStack extends Stack {
     this.shared = this.sharedParts();
     // By kind, then provider: alarms and dashboard widgets come out in the order they are added.
     for (const provider of props.providers) if (provider.webhook) this.addWebhook(provider, props);
-    this.records = this.addRecordsApi();
+    this.records = this.addRecordsApi(props.providers);
     for (const provider of props.providers) if (provider.polls?.length) this.addPolls(provider);
     for (const provider of props.providers) if (provider.recover?.length) this.addRecovery(provider);
     for (const provider of props.providers) if (provider.writes) this.addCommands(provider, props);
@@ -322,8 +322,13 @@ export class IntegrationStack extends Stack {
     });
   }
 
-  private addRecordsApi(): RecordsApi {
-    const records = new RecordsApi(this, 'Records', { api: this.api, namespace: this.namespace, tables: this.tables });
+  private addRecordsApi(providers: readonly ProviderDefinition[]): RecordsApi {
+    const records = new RecordsApi(this, 'Records', {
+      api: this.api,
+      namespace: this.namespace,
+      tables: this.tables,
+      providers,
+    });
     this.observability.provider('records', 'Records API').lambda('records-read', records.reader);
     new CfnOutput(this, 'RecordsUrl', {
       description: 'GET <this>/<provider>/<type>[?key=] (IAM, SigV4): last known data with fetch times',

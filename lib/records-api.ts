@@ -6,6 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
+import { type ProviderDefinition, recordPollsOf } from '../lambdas/core/provider';
 import { RECORDS_BY_PROVIDER } from '../lambdas/core/tables';
 import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
@@ -14,6 +15,8 @@ export interface RecordsApiProps {
   api: HttpApi;
   namespace: string;
   tables: { records: ITable; checkpoints: ITable; gaps: ITable; quarantine: ITable };
+  /** The stack's providers: the API answers for these, and reads their polls' checkpoints. */
+  providers: readonly ProviderDefinition[];
 }
 
 /**
@@ -41,6 +44,7 @@ export class RecordsApi extends Construct {
         [ENV.checkpointsTable]: tables.checkpoints.tableName,
         [ENV.gapsTable]: tables.gaps.tableName,
         [ENV.quarantineTable]: tables.quarantine.tableName,
+        [ENV.recordPolls]: JSON.stringify(recordPollsOf(props.providers)),
       },
     });
     acknowledgeTrigger(this.reader, 'api');

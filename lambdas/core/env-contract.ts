@@ -22,6 +22,8 @@ export const ENV = {
   quarantineTable: 'QUARANTINE_TABLE',
   /** The stage's change bus (EventBridge): where the change publisher puts change events. */
   changeBus: 'CHANGE_BUS',
+  /** The records API's catalogue of every provider's polls (name and type), as JSON (recordPollsOf at synth). */
+  recordPolls: 'RECORD_POLLS',
   /** The route a route function runs, as JSON (checked at synth time). */
   route: 'ROUTE',
   /** The secret name of the provider's source-IP allow list; set only where a stage switches it on. */

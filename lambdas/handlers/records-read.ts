@@ -6,8 +6,7 @@ import { ENV } from '../core/env-contract';
 import { InvalidCursor, type SyncRecordStore } from '../core/records';
 import type { SyncStateStore } from '../core/sync/state';
 import { lastKnown } from '../core/sync/read-records';
-import type { Registry } from '../core/provider';
-import { getProvider } from '../providers';
+import { type PollsRegistry, pollsRegistry } from '../core/provider';
 import { once, required } from './shared/lambda-init';
 
 export type RecordsReadHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -30,7 +29,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 export function createRecordsReadHandler(deps: {
   records: SyncRecordStore;
   state: SyncStateStore;
-  registry: Registry;
+  registry: PollsRegistry;
 }): RecordsReadHandler {
   return async (event) => {
     const fromPath = /^\/records\/([^/]+)\/([^/]+)$/.exec(event.rawPath ?? '');
@@ -60,7 +59,8 @@ const aws = once(() => {
   return createRecordsReadHandler({
     records: new DynamoRecordStore(doc, required(ENV.recordsTable)),
     state: new DynamoSyncState(doc, tables),
-    registry: getProvider,
+    // The polls catalogue CDK wrote at synth, not the provider definitions: their schemas would double the bundle.
+    registry: pollsRegistry(JSON.parse(required(ENV.recordPolls))),
   });
 });
 

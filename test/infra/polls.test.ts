@@ -152,4 +152,13 @@ describe('scheduled polls', () => {
   it('outputs the poller function name for `npm run sync -- --aws --function`', () => {
     template.hasOutput('PollerFunctionfootball', { Value: { Ref: id(stack.polls.football!.poller) } });
   });
+
+  it("gives the records API every provider's polls (name and record type) in its environment, not their definitions", () => {
+    const reader = resources('AWS::Lambda::Function')[id(stack.records.reader)]!;
+    const env = (reader.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const catalogue = JSON.parse(env.RECORD_POLLS!);
+    expect(Object.keys(catalogue).sort()).toEqual(providers.map((p) => p.name).sort());
+    expect(catalogue.football).toEqual([{ name: fixturesPoll.name, type: fixturesPoll.type }]);
+    expect(catalogue.slack).toEqual(providers.find((p) => p.name === 'slack')!.polls ?? []);
+  });
 });

@@ -3,5 +3,5 @@ export type * from './definition';
 export type * from './poll';
 export type * from './recover';
 export { recoveryStateName } from './recover';
-export type { Registry } from './registry';
+export { type PollsRegistry, pollsRegistry, type RecordPolls, recordPollsOf, type Registry } from './registry';
 export type * from './webhook';

@@ -1,5 +1,5 @@
 import type { RecordPage, SyncRecordStore } from '../records';
-import type { Registry } from '../provider';
+import type { PollsRegistry } from '../provider';
 import type { SyncStateStore } from './state';
 
 export interface LastKnown {
@@ -27,7 +27,7 @@ export interface LastKnown {
  * const page = await lastKnown(deps, { provider: 'football', type: 'fixture', limit: 100, cursor: known.next ?? undefined });
  */
 export async function lastKnown(
-  deps: { records: SyncRecordStore; state: SyncStateStore; registry: Registry },
+  deps: { records: SyncRecordStore; state: SyncStateStore; registry: PollsRegistry },
   q: { provider: string; type: string; key?: string; limit?: number; cursor?: string },
 ): Promise<LastKnown> {
   const page: RecordPage = q.key

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidCursor, type StoredRecord, type SyncRecordStore } from '../../../lambdas/core/records';
 import type { SyncStateStore } from '../../../lambdas/core/sync/state';
 import { createRecordsReadHandler } from '../../../lambdas/handlers/records-read';
-import { getProvider } from '../../../lambdas/providers';
+import { pollsRegistry, recordPollsOf } from '../../../lambdas/core/provider';
+import { providers } from '../../../lambdas/providers';
 
 const stored: StoredRecord = {
   pk: 'football#fixture#1#2024-08-16',
@@ -23,7 +24,12 @@ const records = {
   },
 } as unknown as SyncRecordStore;
 const state = { getCheckpoint: async () => ({ lastSyncedAt: 1_700_000_000_000 }) } as unknown as SyncStateStore;
-const read = createRecordsReadHandler({ records, state, registry: getProvider });
+// The catalogue as the deployed function reads it: written by CDK at synth, through its environment (JSON).
+const read = createRecordsReadHandler({
+  records,
+  state,
+  registry: pollsRegistry(JSON.parse(JSON.stringify(recordPollsOf(providers)))),
+});
 const event = (path: string, query?: Record<string, string>) =>
   ({ rawPath: path, queryStringParameters: query }) as unknown as APIGatewayProxyEventV2;
 
@@ -54,6 +60,7 @@ describe('GET /records/{provider}/{type}', () => {
 
   it('answers 404 for an unknown provider and 400 for a limit out of range', async () => {
     expect((await read(event('/records/nope/fixture'))).statusCode).toBe(404);
+    expect((await read(event('/records/constructor/fixture'))).statusCode).toBe(404);
     expect((await read(event('/records/football/fixture', { limit: '0' }))).statusCode).toBe(400);
     expect((await read(event('/records/football/fixture', { limit: 'many' }))).statusCode).toBe(400);
   });
