@@ -80,58 +80,92 @@ function endpointOf(service: AwsJsonService, config: AwsEndpointConfig, region: 
   return new URL(config.endpoint ?? env ?? `https://${service.signingName}.${region}.${suffix}`);
 }
 
-/** One signed POST, its JSON answer or an AwsServiceError (network failures keep node's error, which has a `code`). */
-async function attempt(service: AwsJsonService, config: AwsEndpointConfig, operation: string, body: string) {
-  const region = config.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const url = endpointOf(service, config, region);
+/** One request to sign and send; `s3` signs as S3 does (the path as given, the payload's hash in a header). */
+export interface SignedRequest {
+  signingName: string;
+  config: AwsEndpointConfig;
+  url: URL;
+  method: 'GET' | 'PUT' | 'POST';
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  s3?: boolean;
+  timeoutMs?: number;
+}
+
+/** The region a request goes to: the config's, else Lambda's AWS_REGION. */
+export const regionOf = (config: AwsEndpointConfig): string => config.region ?? process.env.AWS_REGION ?? 'us-east-1';
+
+/** Signs one request with SigV4 and sends it: its answer, whatever the status (network failures reject). */
+export async function sendSigned(req: SignedRequest): Promise<{ res: IncomingMessage; body: Buffer }> {
   const signer = new SignatureV4({
-    service: service.signingName,
-    region,
-    credentials: credentialsFrom(config),
+    service: req.signingName,
+    region: regionOf(req.config),
+    credentials: credentialsFrom(req.config),
     sha256: Sha256,
+    uriEscapePath: !req.s3,
+    applyChecksum: !!req.s3,
   });
+  const { url } = req;
+  const body = req.body ?? '';
   const signed = await signer.sign({
-    method: 'POST',
+    method: req.method,
     protocol: url.protocol,
     hostname: url.hostname,
     port: url.port ? Number(url.port) : undefined,
     path: url.pathname,
     query: {},
+    headers: { host: url.host, 'content-length': String(Buffer.byteLength(body)), ...req.headers },
+    body,
+  });
+  return send(url, req.method, signed.headers, body, req.timeoutMs ?? REQUEST_TIMEOUT_MS);
+}
+
+/** One signed POST, its JSON answer or an AwsServiceError (network failures keep node's error, which has a `code`). */
+async function attempt(service: AwsJsonService, config: AwsEndpointConfig, operation: string, body: string) {
+  const { res, body: answer } = await sendSigned({
+    signingName: service.signingName,
+    config,
+    url: endpointOf(service, config, regionOf(config)),
+    method: 'POST',
     headers: {
-      host: url.host,
       'content-type': `application/x-amz-json-${service.jsonVersion}`,
       'x-amz-target': `${service.targetPrefix}.${operation}`,
-      'content-length': String(Buffer.byteLength(body)),
     },
     body,
   });
-  const https = url.protocol === 'https:';
-  const { res, text } = await post(https, url, signed.headers, body);
   const status = res.statusCode ?? 0;
-  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (status < 300) return parsed;
+  const text = answer.toString('utf8');
+  if (status < 300) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const parsed = errorBody(text);
   // `__type` is `namespace#Code` (or `Code:uri`); the header carries it when the body does not.
   const type = String(parsed.__type ?? header(res, 'x-amzn-errortype') ?? `Http${status}`);
   const code = type.split('#').pop()!.split(':')[0]!;
   throw new AwsServiceError(code, String(parsed.message ?? parsed.Message ?? code), status, res);
 }
 
-function post(https: boolean, url: URL, headers: Record<string, string>, body: string) {
-  return new Promise<{ res: IncomingMessage; text: string }>((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, {
-      method: 'POST',
-      headers,
-      agent: agents[https ? 'https' : 'http'],
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
-      req.destroy(Object.assign(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`), { name: 'TimeoutError' })),
+/** An error answer's fields: JSON as the protocol says, else an XML `<Code>` (a gateway or auth layer's), else none. */
+function errorBody(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    const xml = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(text)?.[1];
+    return { __type: xml('Code'), message: xml('Message') };
+  }
+}
+
+function send(url: URL, method: string, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) {
+  return new Promise<{ res: IncomingMessage; body: Buffer }>((resolve, reject) => {
+    const https = url.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(url, { method, headers, agent: agents[https ? 'https' : 'http'] });
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })),
     );
     req.once('error', reject);
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', reject);
-      res.once('end', () => resolve({ res, text: Buffer.concat(chunks).toString('utf8') }));
+      res.once('end', () => resolve({ res, body: Buffer.concat(chunks) }));
     });
     req.end(body);
   });
@@ -151,25 +185,20 @@ function retryInfo(error: Error): RetryErrorInfo {
 }
 
 /**
- * A caller of one AWS JSON-protocol service (SQS, Secrets Manager) over node:https, signed with the SDK's SigV4 signer
- * and retried by the SDK's standard strategy (3 attempts, backoff with jitter, retry quota): the ~200 KB of SDK
- * client a Lambda otherwise parses at every cold start, for the one or two operations a hot path needs.
+ * Runs `call` under the SDK's standard retry strategy (3 attempts, backoff with jitter, retry quota): what the SDK
+ * clients do, for the calls made here without them. One `retrier` per client, as its quota is per client.
  *
  * @example
- * const call = awsJsonClient(SQS, {});
- * await call('SendMessage', { QueueUrl, MessageBody: 'hi' });
+ * const retry = retrier();
+ * await retry('GetObject', () => sendOnce());
  */
-export function awsJsonClient(
-  service: AwsJsonService,
-  config: AwsEndpointConfig = {},
-): (operation: string, input: object) => Promise<Record<string, unknown>> {
+export function retrier(): <T>(scope: string, call: () => Promise<T>) => Promise<T> {
   const strategy = new StandardRetryStrategy(3);
-  return async (operation, input) => {
-    const body = JSON.stringify(input);
-    let token = await strategy.acquireInitialRetryToken(operation);
+  return async (scope, call) => {
+    let token = await strategy.acquireInitialRetryToken(scope);
     for (let attempts = 1; ; attempts += 1) {
       try {
-        const out = await attempt(service, config, operation, body);
+        const out = await call();
         strategy.recordSuccess(token);
         return out;
       } catch (err) {
@@ -182,6 +211,26 @@ export function awsJsonClient(
         }
       }
     }
+  };
+}
+
+/**
+ * A caller of one AWS JSON-protocol service (SQS, Secrets Manager, DynamoDB, EventBridge) over node:https, signed
+ * with the SDK's SigV4 signer and retried as the SDK does (retrier): the ~200 KB of SDK client a Lambda otherwise
+ * parses at every cold start, for the few operations a handler needs.
+ *
+ * @example
+ * const call = awsJsonClient(SQS, {});
+ * await call('SendMessage', { QueueUrl, MessageBody: 'hi' });
+ */
+export function awsJsonClient(
+  service: AwsJsonService,
+  config: AwsEndpointConfig = {},
+): (operation: string, input: object) => Promise<Record<string, unknown>> {
+  const retry = retrier();
+  return (operation, input) => {
+    const body = JSON.stringify(input);
+    return retry(operation, () => attempt(service, config, operation, body));
   };
 }
 

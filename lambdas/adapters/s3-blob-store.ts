@@ -63,7 +63,7 @@ export class S3BlobStore implements ListableBlobStore {
 
 /**
  * A blob store whose S3 client is imported and built on first use: for a function that rarely touches S3 (ingest,
- * for oversized bodies only). For one that always does, `s3Blobs` (s3-blobs.ts) builds it at init.
+ * for oversized bodies only). For one that always does, S3RestBlobs (s3-rest.ts) has put and get without the SDK.
  *
  * @example
  * const blobs = bucket ? s3BlobsOnFirstUse(bucket) : undefined;

@@ -3,7 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { DynamoRecordStore } from '../adapters/record-store';
-import { s3Blobs } from '../adapters/s3-blobs';
+import { S3RestBlobs } from '../adapters/s3-rest';
 import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
 import { archiveReceived } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
@@ -130,7 +130,7 @@ async function handleEvent(
 const aws = once(() => {
   const telemetry = awsTelemetry('event-processor');
   const bucket = process.env[ENV.blobBucket];
-  const blobs = bucket ? s3Blobs(bucket) : undefined;
+  const blobs = bucket ? new S3RestBlobs(bucket) : undefined;
   return createProcessorHandler({
     provider: required(ENV.provider),
     blobs,

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsServiceError, awsJsonClient, SQS } from '../../lambdas/adapters/aws-json';
+import { type Moto, startSigningMoto } from '../helpers/moto';
 
 // A real HTTP server scripted per test: what moto cannot do on demand (throttle, fail with a 503, then answer).
 let server: Server;
@@ -98,5 +99,27 @@ describe('awsJsonClient (SigV4 over node:http(s), the SDK standard retry strateg
       name: 'CredentialsProviderError',
     });
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('awsJsonClient against a moto that checks signatures as AWS does', () => {
+  let moto: Moto;
+  beforeAll(async () => {
+    moto = await startSigningMoto();
+  }, 60_000);
+  afterAll(async () => moto?.stop());
+
+  it('is accepted with the right secret and refused (403, not retried into success) with a wrong one', async () => {
+    const config = { endpoint: moto.url, region: 'us-east-1' };
+    const sqs = awsJsonClient(SQS, { ...config, credentials: moto.credentials });
+    const { QueueUrl } = await sqs('CreateQueue', { QueueName: 'signed' });
+    expect(await sqs('SendMessage', { QueueUrl, MessageBody: 'ü' })).toHaveProperty('MessageId');
+    const forged = awsJsonClient(SQS, {
+      ...config,
+      credentials: { accessKeyId: moto.credentials.accessKeyId, secretAccessKey: 'wrong' },
+    });
+    await expect(forged('SendMessage', { QueueUrl, MessageBody: 'x' })).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 });

@@ -3,7 +3,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazy } from '../../lambdas/adapters/lazy';
 import { S3BlobStore, s3BlobsOnFirstUse } from '../../lambdas/adapters/s3-blob-store';
-import { s3Blobs } from '../../lambdas/adapters/s3-blobs';
+import { S3RestBlobs } from '../../lambdas/adapters/s3-rest';
 import { SqsQueueSender, sqsSenderOnFirstSend } from '../../lambdas/adapters/sqs-queue';
 import { sqsRetryDelay, sqsSender } from '../../lambdas/adapters/sqs-sender';
 import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
@@ -139,10 +139,12 @@ describe("the Lambda-side factories, their clients built from the environment as
     expect((await receive()).Messages ?? []).toEqual([]);
   });
 
-  it('s3Blobs and s3BlobsOnFirstUse write and read their bucket', async () => {
+  it('S3RestBlobs (the processor) and s3BlobsOnFirstUse (ingest) write and read their bucket', async () => {
     const bucket = await newBucket('env-blobs');
     stubSdkEnvironment(moto);
-    await s3Blobs(bucket).put('payloads/github/x', Buffer.alloc(2 * 1024 * 1024, 7), { contentType: 'text/plain' });
+    await new S3RestBlobs(bucket).put('payloads/github/x', Buffer.alloc(2 * 1024 * 1024, 7), {
+      contentType: 'text/plain',
+    });
     const again = s3BlobsOnFirstUse(bucket);
     expect((await again.get('payloads/github/x')).equals(Buffer.alloc(2 * 1024 * 1024, 7))).toBe(true);
     await expect(again.get('payloads/github/none')).rejects.toMatchObject({ kind: 'permanent' });
