@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoCommandStore } from '../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../lambdas/adapters/external-id-store';
 import { PowertoolsTelemetry } from '../lambdas/adapters/telemetry';
@@ -24,6 +23,7 @@ import { StripeSimulator } from './simulators/stripe';
 import { TrelloSimulator } from './simulators/trello';
 import type { ProviderSimulator } from './simulators/base';
 import type { Timeline } from './simulators/timeline';
+import { DocumentPersistenceLayer } from '../lambdas/adapters/idempotency-store';
 
 export interface LocalWritesOptions {
   providers: readonly ProviderDefinition[];
@@ -125,9 +125,9 @@ function commandPipeline(
     outcomes: p.commands,
     // Its own, as each writer Lambda has: Powertools keeps the configuration of the first handler that uses an
     // instance.
-    persistenceStore: new DynamoDBPersistenceLayer({
+    persistenceStore: new DocumentPersistenceLayer({
       tableName: opts.dynamo.tableName('idempotency'),
-      awsSdkV3Client: opts.dynamo.client,
+      doc: opts.dynamo.doc,
     }),
     dlq,
     retryDelay: { delay: async (handle, seconds) => void queue.changeVisibility(handle, seconds * 1000) },

@@ -26,9 +26,18 @@ export class AwsServiceError extends Error {
   readonly $fault: 'client' | 'server';
   readonly $metadata: { httpStatusCode?: number; requestId?: string; attempts?: number };
   readonly $response?: { statusCode: number; headers: Record<string, string | string[] | undefined> };
+  /** The error answer's other fields (DynamoDB's `Item` on a failed condition, when asked for). */
+  readonly details?: Record<string, unknown>;
 
-  constructor(name: string, message: string, status: number | undefined, response?: IncomingMessage) {
+  constructor(
+    name: string,
+    message: string,
+    status: number | undefined,
+    response?: IncomingMessage,
+    details?: Record<string, unknown>,
+  ) {
     super(message);
+    if (details) this.details = details;
     this.name = name;
     this.$fault = status !== undefined && status >= 500 ? 'server' : 'client';
     this.$metadata = { httpStatusCode: status, requestId: header(response, 'x-amzn-requestid') };
@@ -140,7 +149,7 @@ async function attempt(service: AwsJsonService, config: AwsEndpointConfig, opera
   // `__type` is `namespace#Code` (or `Code:uri`); the header carries it when the body does not.
   const type = String(parsed.__type ?? header(res, 'x-amzn-errortype') ?? `Http${status}`);
   const code = type.split('#').pop()!.split(':')[0]!;
-  throw new AwsServiceError(code, String(parsed.message ?? parsed.Message ?? code), status, res);
+  throw new AwsServiceError(code, String(parsed.message ?? parsed.Message ?? code), status, res, parsed);
 }
 
 /** An error answer's fields: JSON as the protocol says, else an XML `<Code>` (a gateway or auth layer's), else none. */

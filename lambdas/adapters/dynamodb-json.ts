@@ -1,6 +1,6 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type AwsEndpointConfig, type AwsJsonService, awsJsonClient } from './aws-json';
+import { type AwsEndpointConfig, type AwsJsonService, AwsServiceError, awsJsonClient } from './aws-json';
 import { type DocumentClient, MARSHALL_OPTIONS } from './document';
 
 export const DYNAMODB: AwsJsonService = {
@@ -74,7 +74,14 @@ export class JsonDocumentClient implements DocumentClient {
   private readonly call: (operation: string, input: object) => Promise<Wire>;
 
   constructor(config: AwsEndpointConfig = {}) {
-    this.call = awsJsonClient(DYNAMODB, config);
+    const call = awsJsonClient(DYNAMODB, config);
+    this.call = (operation, input) =>
+      call(operation, input).catch((err: unknown) => {
+        // As the SDK's error: a failed condition's item (ReturnValuesOnConditionCheckFailure) as attribute values.
+        const item = err instanceof AwsServiceError ? err.details?.Item : undefined;
+        if (item) Object.assign(err as object, { Item: decodeMap(item as Wire) });
+        throw err;
+      });
   }
 
   async get(input: Parameters<DocumentClient['get']>[0]): ReturnType<DocumentClient['get']> {

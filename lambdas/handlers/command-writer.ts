@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoCommandRuns } from '../adapters/command-store';
-import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb';
+import { JsonDocumentClient } from '../adapters/dynamodb-json';
+import { DocumentPersistenceLayer } from '../adapters/idempotency-store';
 import { DynamoExternalIdStore } from '../adapters/external-id-store';
 import { sqsRetryDelay, sqsSender } from '../adapters/sqs-sender';
 import { realTime, type RequestClient, type Time } from '../core/client';
@@ -200,8 +200,7 @@ const aws = once(() => {
   const telemetry = awsTelemetry('command-writer');
   const provider = required(ENV.provider);
   const definition = getProvider(provider);
-  const dynamo = createDynamoClient();
-  const doc = createDocumentClient(dynamo);
+  const doc = new JsonDocumentClient();
   const client = definition ? providerRequestClient(definition, { telemetry, doc }) : undefined;
   return createWriterHandler({
     provider,
@@ -210,10 +209,7 @@ const aws = once(() => {
     clientFor: (name) => (name === provider ? client : undefined),
     externalIds: new DynamoExternalIdStore(doc, required(ENV.externalIdsTable)),
     outcomes: new DynamoCommandRuns(doc, required(ENV.commandsTable)),
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: required(ENV.idempotencyTable),
-      awsSdkV3Client: dynamo,
-    }),
+    persistenceStore: new DocumentPersistenceLayer({ tableName: required(ENV.idempotencyTable), doc }),
     dlq: sqsSender(required(ENV.dlqUrl)),
     retryDelay: sqsRetryDelay(required(ENV.queueUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),

@@ -1,4 +1,3 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { DynamoCommandStore } from '../../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../../lambdas/adapters/external-id-store';
@@ -23,6 +22,7 @@ import { LogCapture } from './log-capture';
 import { MemorySecrets } from './memory';
 import type { RetryDelay } from '../../lambdas/core/ports';
 import { VirtualTime } from './virtual-time';
+import { DocumentPersistenceLayer } from '../../lambdas/adapters/idempotency-store';
 
 /** Credentials shaped like the real ones; every test scans the logs for them. */
 export const SECRETS = {
@@ -148,10 +148,7 @@ export async function writerRig(
       clientFor: (name) => clients[name as Name],
       externalIds,
       outcomes: commands,
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: dynamo.tableName('idempotency'),
-        awsSdkV3Client: dynamo.client,
-      }),
+      persistenceStore: new DocumentPersistenceLayer({ tableName: dynamo.tableName('idempotency'), doc: dynamo.doc }),
       dlq: queues[provider].dlq,
       retryDelay: opts.retryDelay,
       maxReceiveCount,
