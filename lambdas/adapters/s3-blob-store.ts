@@ -3,17 +3,16 @@ import { IntegrationError } from '../core/errors';
 import type { ListableBlobStore } from '../core/ports';
 import { clientFrom, lazy, type ClientSource } from './lazy';
 
-// Imported on first use: at ingest, S3 serves only oversized bodies (see lazy.ts).
+// Imported on first use (lazy.ts): a tool that never touches S3 does not load it.
 const sdk = lazy(() => import('@aws-sdk/client-s3'));
 
 /**
- * The blob store on one S3 bucket (SSE-S3 by bucket default, so no KMS call per object).
+ * The blob store on one S3 bucket through the SDK's S3 client, listing too: for tools (`ops replay`, the local stack's
+ * AWS endpoint mode). Lambda handlers, which only put and get, use S3RestBlobs (s3-rest.ts) without the SDK.
  *
  * @example
  * const blobs = new S3BlobStore(new S3Client({}), process.env.BLOB_BUCKET!);
- * // or, importing the S3 client only when a blob is first read or written:
- * const rare = s3BlobsOnFirstUse(bucket);
- * await blobs.put('payloads/github/2024-05-01/abc', body);
+ * await blobs.list('archive/github/2024/05/01/');
  */
 export class S3BlobStore implements ListableBlobStore {
   private readonly client: () => Promise<S3Client>;
@@ -59,15 +58,4 @@ export class S3BlobStore implements ListableBlobStore {
     } while (token);
     return keys.sort();
   }
-}
-
-/**
- * A blob store whose S3 client is imported and built on first use: for a function that rarely touches S3 (ingest,
- * for oversized bodies only). For one that always does, S3RestBlobs (s3-rest.ts) has put and get without the SDK.
- *
- * @example
- * const blobs = bucket ? s3BlobsOnFirstUse(bucket) : undefined;
- */
-export function s3BlobsOnFirstUse(bucket: string): S3BlobStore {
-  return new S3BlobStore(() => sdk().then(({ S3Client }) => new S3Client({})), bucket);
 }

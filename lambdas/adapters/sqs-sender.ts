@@ -2,9 +2,8 @@ import type { QueueMessage, QueueSender, RetryDelay } from '../core/ports';
 import { type AwsEndpointConfig, awsJsonClient, SQS } from './aws-json';
 
 /**
- * A sender for a queue on a function's main path (ingest, accept, the writer), calling SendMessage through
- * aws-json.ts instead of `@aws-sdk/client-sqs`, whose module scope was most of these functions' cold start. A module
- * of its own, so it stays out of bundles that send only rarely (sqsSenderOnFirstSend in sqs-queue.ts).
+ * A sender for a queue (ingest, accept, the writer, every DLQ), calling SendMessage through aws-json.ts instead of
+ * `@aws-sdk/client-sqs`, whose module scope was most of these functions' cold start.
  *
  * @example
  * const queue = sqsSender(process.env.QUEUE_URL!);

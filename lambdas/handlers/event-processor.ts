@@ -4,7 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { JsonDocumentClient } from '../adapters/dynamodb-json';
 import { DynamoRecordStore } from '../adapters/record-store';
 import { S3RestBlobs } from '../adapters/s3-rest';
-import { sqsSenderOnFirstSend } from '../adapters/sqs-queue';
+import { sqsSender } from '../adapters/sqs-sender';
 import { archiveReceived } from '../core/archive';
 import { claimedBody } from '../core/claim-check';
 import { describeError, IntegrationError } from '../core/errors';
@@ -137,8 +137,7 @@ const aws = once(() => {
     archive: blobs ? { blobs, newId: randomUUID } : undefined,
     registry: getProvider,
     records: new DynamoRecordStore(new JsonDocumentClient(), required(ENV.recordsTable)),
-    // The DLQ is the rare path: its SQS client is imported when a message first goes there.
-    dlq: sqsSenderOnFirstSend(required(ENV.dlqUrl)),
+    dlq: sqsSender(required(ENV.dlqUrl)),
     maxReceiveCount: Number(process.env[ENV.maxReceiveCount] ?? 5),
     telemetry,
     now: Date.now,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { JsonDocumentClient } from '../adapters/dynamodb-json';
-import { s3BlobsOnFirstUse } from '../adapters/s3-blob-store';
+import { S3RestBlobs } from '../adapters/s3-rest';
 import { AwsSecretStore } from '../adapters/secrets';
 import { sqsSender } from '../adapters/sqs-sender';
 import { DynamoSyncState } from '../adapters/sync-state';
@@ -123,7 +123,7 @@ const aws = once(() => {
       quarantine: required(ENV.quarantineTable),
     }),
     queueFor: (name) => (name === provider ? queue : undefined),
-    blobs: bucket ? s3BlobsOnFirstUse(bucket) : undefined,
+    blobs: bucket ? new S3RestBlobs(bucket) : undefined,
     secrets,
     telemetry,
     now: Date.now,

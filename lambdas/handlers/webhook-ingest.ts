@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { s3BlobsOnFirstUse } from '../adapters/s3-blob-store';
+import { S3RestBlobs } from '../adapters/s3-rest';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AwsSecretStore } from '../adapters/secrets';
 import { sqsSender } from '../adapters/sqs-sender';
@@ -52,7 +52,7 @@ const aws = once(() => {
   const allowList = process.env[ENV.sourceIpsSecret];
   return createIngestHandler({
     // Only bodies above the queue's limit go to S3: its client is imported when one first does.
-    blobs: bucket ? s3BlobsOnFirstUse(bucket) : undefined,
+    blobs: bucket ? new S3RestBlobs(bucket) : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
     secrets,

@@ -2,9 +2,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lazy } from '../../lambdas/adapters/lazy';
-import { S3BlobStore, s3BlobsOnFirstUse } from '../../lambdas/adapters/s3-blob-store';
+import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
 import { S3RestBlobs } from '../../lambdas/adapters/s3-rest';
-import { SqsQueueSender, sqsSenderOnFirstSend } from '../../lambdas/adapters/sqs-queue';
 import { sqsRetryDelay, sqsSender } from '../../lambdas/adapters/sqs-sender';
 import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
@@ -86,23 +85,6 @@ describe('clients built on first use (rare paths cost nothing at cold start), on
     ]);
   });
 
-  it('builds the SQS client when a message is first sent, once', async () => {
-    const queueUrl = await newQueue('lazy-dlq');
-    let built = 0;
-    const sender = new SqsQueueSender(async () => {
-      built += 1;
-      return new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
-    }, queueUrl);
-    expect(built).toBe(0);
-    await sender.send({ body: '{"a":1}', attributes: { provider: 'github' } });
-    await sender.send({ body: '{"a":2}', attributes: { provider: 'github' } });
-    expect(built).toBe(1);
-    expect(await drain(queueUrl)).toEqual([
-      ['{"a":1}', 'github'],
-      ['{"a":2}', 'github'],
-    ]);
-  });
-
   it('retries a failed build on the next use instead of keeping the failure', async () => {
     let attempts = 0;
     const value = lazy(async () => {
@@ -118,11 +100,11 @@ describe('clients built on first use (rare paths cost nothing at cold start), on
 });
 
 describe("the Lambda-side factories, their clients built from the environment as in Lambda's, on moto", () => {
-  it('sqsSender and sqsSenderOnFirstSend deliver to their queue with String attributes', async () => {
+  it('sqsSender delivers to its queue with String attributes (the main queues and the processor DLQ)', async () => {
     const [main, dlq] = await Promise.all([newQueue('env-main'), newQueue('env-dlq')]);
     stubSdkEnvironment(moto);
     await sqsSender(main).send({ body: 'ü body', attributes: { provider: 'stripe' } });
-    await sqsSenderOnFirstSend(dlq).send({ body: 'dead', attributes: { provider: 'slack' } });
+    await sqsSender(dlq).send({ body: 'dead', attributes: { provider: 'slack' } });
     expect(await drain(main)).toEqual([['ü body', 'stripe']]);
     expect(await drain(dlq)).toEqual([['dead', 'slack']]);
   });
@@ -139,13 +121,13 @@ describe("the Lambda-side factories, their clients built from the environment as
     expect((await receive()).Messages ?? []).toEqual([]);
   });
 
-  it('S3RestBlobs (the processor) and s3BlobsOnFirstUse (ingest) write and read their bucket', async () => {
+  it('S3RestBlobs (ingest, processor, recovery) writes and reads its bucket', async () => {
     const bucket = await newBucket('env-blobs');
     stubSdkEnvironment(moto);
     await new S3RestBlobs(bucket).put('payloads/github/x', Buffer.alloc(2 * 1024 * 1024, 7), {
       contentType: 'text/plain',
     });
-    const again = s3BlobsOnFirstUse(bucket);
+    const again = new S3RestBlobs(bucket);
     expect((await again.get('payloads/github/x')).equals(Buffer.alloc(2 * 1024 * 1024, 7))).toBe(true);
     await expect(again.get('payloads/github/none')).rejects.toMatchObject({ kind: 'permanent' });
   });
