@@ -42,16 +42,6 @@ const NEVER_AT_INIT = [
   '@aws-sdk/token-providers',
 ] as const;
 
-/**
- * Clients a handler imports only on a rare path (lambdas/adapters/lazy.ts): the runtime's copy on first use
- * instead of parsing them at every cold start. The claim check at ingest and recovery, the DLQ at the processor.
- */
-export const LAZY_CLIENTS: Readonly<Record<string, readonly string[]>> = {
-  'webhook-ingest': ['@aws-sdk/client-s3'],
-  recovery: ['@aws-sdk/client-s3'],
-  'event-processor': ['@aws-sdk/client-sqs'],
-};
-
 /** How every handler is bundled; `npm run bench` (cold-start) rebuilds with the same options to explain sizes. */
 export const BUNDLING = {
   format: OutputFormat.ESM,
@@ -84,17 +74,15 @@ export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 /**
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
  * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
- * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER (records-read), all.
- * The handler's rarely used clients (LAZY_CLIENTS) stay external.
+ * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER, every provider it imports.
  *
  * @example
- * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github', 'webhook-ingest') });
+ * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
  */
 export function bundlingFor(
   provider: string | undefined,
-  handler?: string,
 ): NodejsFunctionProps['bundling'] & Omit<typeof BUNDLING, 'externalModules'> & { externalModules: string[] } {
-  const externalModules = [...BUNDLING.externalModules, ...(LAZY_CLIENTS[handler ?? ''] ?? [])];
+  const externalModules = [...BUNDLING.externalModules];
   if (!provider) return { ...BUNDLING, externalModules };
   const auth = getProvider(provider)?.auth.kind;
   return {
@@ -147,7 +135,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: bundlingFor(props.environment?.[ENV.provider], props.handler),
+      bundling: bundlingFor(props.environment?.[ENV.provider]),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

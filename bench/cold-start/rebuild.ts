@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { bundlingFor } from '../../lib/lambda-function';
 
@@ -18,7 +18,7 @@ export interface SdkChoice {
 
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
 export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice & { provider?: string }): BuildOptions {
-  const BUNDLING = bundlingFor(opts.provider, basename(entry, '.ts'));
+  const BUNDLING = bundlingFor(opts.provider);
   const args = BUNDLING.esbuildArgs;
   const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
   return {
