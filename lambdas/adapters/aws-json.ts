@@ -83,10 +83,19 @@ function credentialsFrom(config: AwsEndpointConfig): NonNullable<AwsEndpointConf
   return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN };
 }
 
+/**
+ * A service's regional host, as the SDK resolves it: China's domain in `cn-` regions, the `-fips` host when
+ * AWS_USE_FIPS_ENDPOINT is true (GovCloud and FedRAMP stages set it).
+ */
+export function serviceHost(prefix: string, region: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const fips = process.env.AWS_USE_FIPS_ENDPOINT === 'true' ? '-fips' : '';
+  return `${prefix}${fips}.${region}.${suffix}`;
+}
+
 function endpointOf(service: AwsJsonService, config: AwsEndpointConfig, region: string): URL {
   const env = process.env[service.endpointEnv] ?? process.env.AWS_ENDPOINT_URL;
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return new URL(config.endpoint ?? env ?? `https://${service.signingName}.${region}.${suffix}`);
+  return new URL(config.endpoint ?? env ?? `https://${serviceHost(service.signingName, region)}`);
 }
 
 /** One request to sign and send; `s3` signs as S3 does (the path as given, the payload's hash in a header). */

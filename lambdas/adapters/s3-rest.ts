@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { IntegrationError } from '../core/errors';
 import type { BlobStore } from '../core/ports';
-import { type AwsEndpointConfig, AwsServiceError, regionOf, retrier, sendSigned } from './aws-json';
+import { type AwsEndpointConfig, AwsServiceError, regionOf, retrier, sendSigned, serviceHost } from './aws-json';
 
 // S3 allows objects far larger than a JSON call: a multi-MB body gets more than aws-json's 5 s default.
 const S3_TIMEOUT_MS = 30_000;
@@ -21,11 +21,10 @@ const escapeKey = (key: string): string =>
  */
 function objectUrl(bucket: string, key: string, config: AwsEndpointConfig): URL {
   const override = config.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const region = regionOf(config);
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const host = serviceHost('s3', regionOf(config));
   if (override) return new URL(`${override.replace(/\/$/, '')}/${bucket}/${escapeKey(key)}`);
-  if (bucket.includes('.')) return new URL(`https://s3.${region}.${suffix}/${bucket}/${escapeKey(key)}`);
-  return new URL(`https://${bucket}.s3.${region}.${suffix}/${escapeKey(key)}`);
+  if (bucket.includes('.')) return new URL(`https://${host}/${bucket}/${escapeKey(key)}`);
+  return new URL(`https://${bucket}.${host}/${escapeKey(key)}`);
 }
 
 /** S3's XML error (`<Code>`, `<Message>`) as the SDK names it; a body-less answer (HEAD, some 5xx) by its status. */
