@@ -1,9 +1,10 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocumentClient, isConditionFailure, providerItems } from '../../lambdas/adapters/document';
-import { JsonDocumentClient } from '../../lambdas/adapters/dynamodb-json';
+import type { JsonDocumentClient } from '../../lambdas/adapters/dynamodb-json';
 import { DynamoRecordStore } from '../../lambdas/adapters/record-store';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
+import { jsonDocumentClient } from '../helpers/json-document';
 
 // The contract: JsonDocumentClient (what Lambda handlers use) answers as the SDK's DynamoDBDocument (what tools and
 // tests use) does, operation by operation, on the same dynalite table.
@@ -13,11 +14,7 @@ const TABLE = 'contract';
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  json = new JsonDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  json = jsonDocumentClient(dynamo);
   await dynamo.client.send(
     new CreateTableCommand({
       TableName: TABLE,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonDocumentClient } from '../../lambdas/adapters/dynamodb-json';
 import { DocumentPersistenceLayer } from '../../lambdas/adapters/idempotency-store';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
+import { jsonDocumentClient } from '../helpers/json-document';
 
 // Ours against Powertools' own DynamoDB layer on the same dynalite table: each reads what the other wrote, and both
 // refuse a second claim of a key in progress.
@@ -13,11 +14,7 @@ let dynamo: LocalDynamo;
 let json: JsonDocumentClient;
 beforeAll(async () => {
   dynamo = await startDynamo();
-  json = new JsonDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  json = jsonDocumentClient(dynamo);
 });
 afterAll(async () => dynamo?.close());
 
