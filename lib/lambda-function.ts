@@ -23,6 +23,11 @@ export interface HandlerFunctionProps {
   logRetention?: RetentionDays;
   /** Powertools' log level; default the stage's `logLevel`, else INFO. */
   logLevel?: string;
+  /**
+   * Values compiled into the bundle (esbuild `define`, e.g. `process.env.X` to a JSON string literal): for data that
+   * changes only with a deploy and could outgrow Lambda's 4 KB of environment variables.
+   */
+  defines?: Record<string, string>;
   overrides?: Partial<NodejsFunctionProps>;
 }
 
@@ -92,6 +97,14 @@ export function bundlingFor(
   };
 }
 
+/** A function's bundling with more esbuild defines (HandlerFunctionProps.defines) than its provider's. */
+function withDefines(
+  bundling: ReturnType<typeof bundlingFor>,
+  defines: Record<string, string> | undefined,
+): ReturnType<typeof bundlingFor> {
+  return defines ? { ...bundling, define: { ...bundling.define, ...defines } } : bundling;
+}
+
 /** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */
 export const DEFAULT_MEMORY_MB = 256;
 
@@ -135,7 +148,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: bundlingFor(props.environment?.[ENV.provider]),
+      bundling: withDefines(bundlingFor(props.environment?.[ENV.provider]), props.defines),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

@@ -6,10 +6,18 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/core/env-contract';
-import { type ProviderDefinition, recordPollsOf } from '../lambdas/core/provider';
+import { type ProviderDefinition, type RecordPolls, recordPollsOf } from '../lambdas/core/provider';
 import { RECORDS_BY_PROVIDER } from '../lambdas/core/tables';
 import { acknowledgeTrigger } from './acknowledgements';
 import { HandlerFunction } from './lambda-function';
+
+/**
+ * What the records API's bundle has compiled in: its polls catalogue. In the bundle, not the environment: one entry
+ * per provider would pass Lambda's 4 KB of variables in a stack of many providers.
+ */
+export const recordsReaderDefines = (polls: RecordPolls): Record<string, string> => ({
+  [`process.env.${ENV.recordPolls}`]: JSON.stringify(JSON.stringify(polls)),
+});
 
 export interface RecordsApiProps {
   api: HttpApi;
@@ -31,10 +39,13 @@ export interface RecordsApiProps {
 export class RecordsApi extends Construct {
   readonly reader: HandlerFunction;
   readonly route: HttpRoute;
+  /** The polls catalogue compiled into the reader's bundle. */
+  readonly polls: RecordPolls;
 
   constructor(scope: Construct, id: string, props: RecordsApiProps) {
     super(scope, id);
     const { tables } = props;
+    this.polls = recordPollsOf(props.providers);
     this.reader = new HandlerFunction(this, 'Reader', {
       handler: 'records-read',
       timeout: Duration.seconds(10),
@@ -44,8 +55,8 @@ export class RecordsApi extends Construct {
         [ENV.checkpointsTable]: tables.checkpoints.tableName,
         [ENV.gapsTable]: tables.gaps.tableName,
         [ENV.quarantineTable]: tables.quarantine.tableName,
-        [ENV.recordPolls]: JSON.stringify(recordPollsOf(props.providers)),
       },
+      defines: recordsReaderDefines(this.polls),
     });
     acknowledgeTrigger(this.reader, 'api');
     // Items by key, and the provider index's keys (Query on that index alone: no Scan of the table).

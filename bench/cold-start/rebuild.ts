@@ -1,7 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { recordPollsOf } from '../../lambdas/core/provider';
+import { providers } from '../../lambdas/providers';
 import { bundlingFor } from '../../lib/lambda-function';
+import { recordsReaderDefines } from '../../lib/records-api';
 
 export interface Rebuilt {
   bundle: string;
@@ -33,7 +36,11 @@ export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice &
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
     external: opts.sdk === undefined ? [...BUNDLING.externalModules] : opts.sdk === 'bundled' ? [] : ['@aws-sdk/*'],
-    define: BUNDLING.define,
+    // The records API has its polls catalogue compiled in, as RecordsApi does for a stack of every provider.
+    define:
+      basename(entry, '.ts') === 'records-read'
+        ? { ...BUNDLING.define, ...recordsReaderDefines(recordPollsOf(providers)) }
+        : BUNDLING.define,
     alias: { [aliasFrom]: aliasTo },
     legalComments: args['--legal-comments'],
     metafile: true,

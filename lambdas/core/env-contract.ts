@@ -22,7 +22,10 @@ export const ENV = {
   quarantineTable: 'QUARANTINE_TABLE',
   /** The stage's change bus (EventBridge): where the change publisher puts change events. */
   changeBus: 'CHANGE_BUS',
-  /** The records API's catalogue of every provider's polls (name and type), as JSON (recordPollsOf at synth). */
+  /**
+   * The records API's catalogue of every provider's polls (name and type), as JSON (recordPollsOf at synth): compiled
+   * into its bundle (an esbuild define, lib/records-api.ts), set in the environment by tests and the local stack.
+   */
   recordPolls: 'RECORD_POLLS',
   /** The route a route function runs, as JSON (checked at synth time). */
   route: 'ROUTE',

@@ -49,6 +49,16 @@ export function createRecordsReadHandler(deps: {
   };
 }
 
+/**
+ * The polls catalogue CDK compiled into this bundle at synth (ENV.recordPolls), not the provider definitions, whose
+ * schemas would double the bundle. Spelled out so esbuild's define replaces it; tests set it in the environment.
+ */
+function recordPolls(): string {
+  const catalogue = process.env.RECORD_POLLS;
+  if (!catalogue) throw new Error('RECORD_POLLS is not set: the records API needs its polls catalogue');
+  return catalogue;
+}
+
 const aws = once(() => {
   const doc = new JsonDocumentClient();
   const tables = {
@@ -59,8 +69,7 @@ const aws = once(() => {
   return createRecordsReadHandler({
     records: new DynamoRecordStore(doc, required(ENV.recordsTable)),
     state: new DynamoSyncState(doc, tables),
-    // The polls catalogue CDK wrote at synth, not the provider definitions: their schemas would double the bundle.
-    registry: pollsRegistry(JSON.parse(required(ENV.recordPolls))),
+    registry: pollsRegistry(JSON.parse(recordPolls())),
   });
 });
 
