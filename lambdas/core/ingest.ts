@@ -61,13 +61,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The URL configured for a provider that signs it (Trello), when its secret holds one; else undefined. */
 async function configuredUrl(secrets: SecretStore, provider: string, name: string): Promise<string | undefined> {
-  try {
-    const value = (await secrets.get(provider, name)).trim();
-    return /^https?:\/\/\S+$/.test(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  return urlIn(await secrets.get(provider, name).catch(() => undefined));
 }
+
+/** A callback URL secret's value when it is one (a deploy's placeholder is not). */
+const urlIn = (value: string | undefined): string | undefined =>
+  value !== undefined && /^https?:\/\/\S+$/.test(value.trim()) ? value.trim() : undefined;
 
 /** A body over the limit: counted, logged, refused with 413. */
 function tooLarge(deps: IngestDeps, provider: string, bytes: number): IngestResponse {
@@ -94,8 +93,9 @@ async function outsideAllowList(
 }
 
 /**
- * How long the ingest keeps a signing secret: an hour, as a signature that does not match re-reads it at once
- * (`SecretStore.refresh`), so a rotation takes effect on its first delivery, not up to this long after it.
+ * How long the ingest keeps its signing secret and callback URL: an hour, as a signature that does not match re-reads
+ * both at once (`SecretStore.refresh`), so a change takes effect on its first delivery, not up to this long after it.
+ * Nothing re-reads the source-IP allow list early, so the ingest keeps it in a store of the default age.
  */
 export const INGEST_SECRETS_MAX_AGE_SECONDS = 3600;
 
@@ -119,17 +119,21 @@ async function rejected(
   }
   const url =
     (spec.callbackUrlSecret && (await configuredUrl(deps.secrets, def.name, spec.callbackUrlSecret))) || req.url;
-  const verify = (values: string[]) =>
-    verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url }, values, {
+  const verify = (values: string[], signedUrl: string | undefined) =>
+    verifyWebhook(spec.scheme, { headers, rawBody: req.rawBody, url: signedUrl }, values, {
       now: deps.now(),
       toleranceSeconds: spec.toleranceSeconds,
       hmac: spec.hmac,
     });
-  let verdict = verify(secrets);
-  // A mismatch may be a secret rotated since it was cached: read it once more, past the cache, and verify again.
+  let verdict = verify(secrets, url);
+  // A mismatch may be a secret rotated, or a callback URL changed (Trello signs it), since they were cached: read them
+  // once more, past the cache, and verify again if either changed.
   if (!verdict.ok && verdict.reason === 'signature_mismatch') {
-    const fresh = await deps.secrets.refresh?.(def.name, spec.secret).catch(() => undefined);
-    if (fresh !== undefined && secretValues(fresh).join() !== secrets.join()) verdict = verify(secretValues(fresh));
+    const refresh = (name: string) => deps.secrets.refresh?.(def.name, name).catch(() => undefined);
+    const fresh = await refresh(spec.secret);
+    const values = fresh === undefined ? secrets : secretValues(fresh);
+    const freshUrl = (spec.callbackUrlSecret && urlIn(await refresh(spec.callbackUrlSecret))) || url;
+    if (values.join() !== secrets.join() || freshUrl !== url) verdict = verify(values, freshUrl);
   }
   if (verdict.ok) return undefined;
   const dims = { provider: def.name, operation: 'webhook', reason: verdict.reason };

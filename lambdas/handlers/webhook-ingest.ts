@@ -45,18 +45,21 @@ const aws = once(() => {
   const provider = required(ENV.provider);
   const queue = sqsSender(required(ENV.queueUrl));
   const bucket = process.env[ENV.blobBucket];
-  const secrets = new AwsSecretStore(required(ENV.secretPrefix), {
+  const prefix = required(ENV.secretPrefix);
+  const secrets = new AwsSecretStore(prefix, {
     maxAgeSeconds: Number(process.env[ENV.secretsMaxAge] ?? INGEST_SECRETS_MAX_AGE_SECONDS),
   });
   // Set only where the stage switches the provider's allow list on (lib/stages.ts `webhooks.<provider>.sourceIps`).
+  // Its own cache, of the default 5 minutes: an address the refresher adds must not wait the signing secret's hour.
   const allowList = process.env[ENV.sourceIpsSecret];
+  const allowLists = allowList ? new AwsSecretStore(prefix) : undefined;
   return createIngestHandler({
-    // Only bodies above the queue's limit go to S3: its client is imported when one first does.
+    // Only bodies above the queue's limit go to S3.
     blobs: bucket ? new S3RestBlobs(bucket) : undefined,
     // One function per provider: it serves and can read only its own provider's route, queue and secret.
     registry: (name) => (name === provider ? getProvider(name) : undefined),
     secrets,
-    sourceIps: allowList ? (name) => secrets.get(name, allowList) : undefined,
+    sourceIps: allowList && allowLists ? (name) => allowLists.get(name, allowList) : undefined,
     queueFor: (name) => (name === provider ? queue : undefined),
     telemetry,
     now: () => new Date(),

@@ -77,6 +77,32 @@ describe('ingest: provider hooks (HEAD probes, signed callback URLs, handshakes)
     ).toBe(401);
   });
 
+  it('re-reads a callback URL changed since it was cached when a signature does not match (Trello signs it)', async () => {
+    const body = JSON.stringify(TRELLO_VOTE_ON_CARD);
+    const moved = 'https://hooks.example.com/trello';
+    const { deps, queue } = setup({});
+    const refreshed: string[] = [];
+    const secrets = {
+      get: async (_p: string, name: string) => (name === 'appSecret' ? 'app-secret' : 'https://old.example.com/trello'),
+      refresh: async (_p: string, name: string) => {
+        refreshed.push(name);
+        return name === 'callbackUrl' ? moved : undefined;
+      },
+    };
+    const request = (url: string) => ({
+      provider: 'trello',
+      method: 'POST',
+      headers: signAs('trello', body, 'app-secret', { url }).headers,
+      rawBody: Buffer.from(body),
+      url: REQUEST_URL,
+    });
+    expect((await ingest(request(moved), { ...deps, secrets })).statusCode).toBe(200);
+    expect(refreshed).toEqual(['appSecret', 'callbackUrl']);
+    expect(queue.messages).toHaveLength(1);
+    // Signed over any other URL, it is still refused.
+    expect((await ingest(request('https://attacker.example.com/trello'), { ...deps, secrets })).statusCode).toBe(401);
+  });
+
   it('answers a verified Slack url_verification directly, without queueing or counting it as received', async () => {
     const { deps, queue, telemetry } = setup({ slack: { signingSecret: 'signing-secret' } });
     const body = JSON.stringify(SLACK_URL_VERIFICATION);
