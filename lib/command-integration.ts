@@ -43,7 +43,12 @@ export class CommandIntegration extends Construct {
     if (!provider.writes) throw new Error(`${provider.name} has no writes`);
     const { tables } = shared;
     const settings = props.writer ?? {};
-    const work = workQueue(this, settings.timeout ?? Duration.seconds(60), settings.maxReceiveCount ?? 5);
+    const work = workQueue(
+      this,
+      settings.timeout ?? Duration.seconds(60),
+      settings.maxReceiveCount ?? 5,
+      settings.batchWindow,
+    );
     ({ queue: this.queue, dlq: this.dlq } = work);
     tagForOps(work.queue, 'commands', provider.name);
     tagForOps(work.dlq, 'commands-dlq', provider.name);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -25,10 +25,11 @@ export interface QueueFunctionProps extends Omit<HandlerFunctionProps, 'timeout'
   /** The queue it consumes and its DLQ (`workQueue`); the function's timeout is the queue's consumer timeout. */
   work: WorkQueue;
   /**
-   * The SQS event source; defaults: batches of 10, a 1 s batching window, at most 5 concurrent batches.
-   * Partial batch responses are always on: the handlers report failed items.
+   * The SQS event source; defaults: batches of 10, at most 5 concurrent batches. Its batching window is the work
+   * queue's (`workQueue`), which the visibility timeout includes. Partial batch responses are always on: the handlers
+   * report failed items.
    */
-  eventSource?: Omit<SqsEventSourceProps, 'reportBatchItemFailures'>;
+  eventSource?: Omit<SqsEventSourceProps, 'reportBatchItemFailures' | 'maxBatchingWindow'>;
   /**
    * Tables it reads and writes items of, each with the actions it uses, on its provider's keys only (table-grants.ts).
    */
@@ -81,9 +82,9 @@ export class QueueFunction extends HandlerFunction {
     this.addEventSource(
       new SqsEventSource(work.queue, {
         batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
         maxConcurrency: 5,
         ...props.eventSource,
+        maxBatchingWindow: work.batchWindow,
         reportBatchItemFailures: true,
       }),
     );

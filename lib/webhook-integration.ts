@@ -17,7 +17,10 @@ import { WebhookSourceIps } from './webhook-source-ips';
 import { type WorkQueue, workQueue } from './work-queue';
 
 export interface WebhookIntegrationProps extends ProviderIntegrationProps {
-  /** Defaults: 30 s timeout, batches of 10, at most 5 concurrent batches, 5 receives before the DLQ. */
+  /**
+   * Defaults: 30 s timeout, batches of up to 50 gathered for at most 40 s (WEBHOOK_BATCH), at most 5 concurrent
+   * batches, 5 receives before the DLQ.
+   */
   processor?: QueueConsumerSettings;
 }
 
@@ -75,7 +78,6 @@ export class WebhookIntegration extends Construct {
       },
       eventSource: {
         batchSize: settings.batchSize ?? WEBHOOK_BATCH.size,
-        maxBatchingWindow: batchWindow,
         maxConcurrency: settings.maxConcurrency ?? 5,
       },
       itemTables: [

@@ -32,12 +32,14 @@ export interface WorkQueue {
   consumerTimeout: Duration;
   /** Receives before a message moves to the DLQ. */
   maxReceiveCount: number;
+  /** How long the consumer's event source may gather a batch; the visibility timeout includes it. */
+  batchWindow: Duration;
 }
 
 /**
- * A work queue and its DLQ for a Lambda consumer with `consumerTimeout`: encrypted, TLS only; visibility
- * 6x the timeout (AWS guidance: a redelivery never overlaps a running batch); `maxReceiveCount` receives
- * before the DLQ.
+ * A work queue and its DLQ for a Lambda consumer with `consumerTimeout` and a `batchWindow` (default 1 s): encrypted,
+ * TLS only; visibility 6x the timeout plus the window (AWS guidance: a redelivery never overlaps a running batch);
+ * `maxReceiveCount` receives before the DLQ. QueueFunction gathers batches for that same window.
  *
  * @example
  * const { queue, dlq } = workQueue(this, Duration.seconds(30), 5);
@@ -46,7 +48,7 @@ export function workQueue(
   scope: Construct,
   consumerTimeout: Duration,
   maxReceiveCount: number,
-  batchWindow: Duration = Duration.seconds(0),
+  batchWindow: Duration = Duration.seconds(1),
 ): WorkQueue {
   const dlq = deadLetterQueue(scope, 'Dlq');
   const queue = new Queue(scope, 'Queue', {
@@ -57,5 +59,5 @@ export function workQueue(
     visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6 + batchWindow.toSeconds()),
     deadLetterQueue: { queue: dlq, maxReceiveCount },
   });
-  return { queue, dlq, consumerTimeout, maxReceiveCount };
+  return { queue, dlq, consumerTimeout, maxReceiveCount, batchWindow };
 }

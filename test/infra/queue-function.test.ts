@@ -32,7 +32,7 @@ beforeAll(() => {
   const b = new Construct(stack, 'Calling-github');
   calling = new QueueFunction(b, 'Consumer', {
     handler: 'command-writer',
-    work: workQueue(b, Duration.seconds(40), 4),
+    work: workQueue(b, Duration.seconds(40), 4, Duration.seconds(5)),
     environment: { PROVIDER: 'github' },
     eventSource: { batchSize: 2, maxConcurrency: 3 },
     itemTables: [{ table: tables.idempotency, actions: ['dynamodb:GetItem'] }],
@@ -68,15 +68,18 @@ describe('a QueueFunction', () => {
     expect(mappingOf(calling)).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 2,
+      MaximumBatchingWindowInSeconds: 5,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
+    // The window its work queue was made with: the visibility timeout counts it (6 x 40 s + 5 s).
+    expect(resources[idOf(calling.queue)]!.Properties.VisibilityTimeout).toBe(245);
   });
 
-  it("times out at its queue's consumer timeout, a sixth of the visibility, and knows its DLQ and receive count", () => {
+  it("times out at its queue's consumer timeout, the visibility being 6 timeouts plus the 1 s batching window, and knows its DLQ and receive count", () => {
     const fn = resources[idOf(plain)]!.Properties;
     expect(fn.Timeout).toBe(20);
     expect(resources[idOf(plain.queue)]!.Properties).toMatchObject({
-      VisibilityTimeout: 120,
+      VisibilityTimeout: 121,
       RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: { 'Fn::GetAtt': [idOf(plain.dlq), 'Arn'] } },
     });
     expect(fn.Environment.Variables).toMatchObject({ DLQ_URL: { Ref: idOf(plain.dlq) }, MAX_RECEIVE_COUNT: '3' });

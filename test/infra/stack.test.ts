@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '../../lambdas/providers';
 import { IntegrationStack } from '../../lib/integration-stack';
 import { stageConfig } from '../../lib/stages';
-import { WEBHOOK_BATCH } from '../../lib/webhook-integration';
 
 let template: Template;
 
@@ -67,12 +66,12 @@ describe('IntegrationStack', () => {
 
   it('consumes webhooks in batches of up to 50 gathered for at most 40 s, with partial failures; the queue hiding a message for 6 timeouts plus the window', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: WEBHOOK_BATCH.size,
-      MaximumBatchingWindowInSeconds: WEBHOOK_BATCH.windowSeconds,
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 40,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 30 + WEBHOOK_BATCH.windowSeconds });
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 30 + 40 });
   });
 
   it('creates the idempotency table (id, TTL on expiration, on demand) and the records table with PITR', () => {
