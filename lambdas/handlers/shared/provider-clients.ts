@@ -19,7 +19,7 @@ import {
 import { baseUrlEnv, ENV, tokenUrlEnv } from '../../core/env-contract';
 import type { SecretStore, Telemetry } from '../../core/ports';
 import type { ProviderDefinition } from '../../core/provider';
-import { once, required } from './lambda-init';
+import { required } from './lambda-init';
 
 export interface ProviderClientOptions {
   telemetry: Telemetry;
@@ -55,7 +55,9 @@ const oauthTokens: ClientDeps['oauthTokens'] =
     : undefined;
 
 // One document client for both default stores when the caller gave none: one client, and connection, per process.
-const defaultDoc = once(() => new JsonDocumentClient());
+// Built on first use, not at init (lambda-init's `once`): every handler passes its own `doc`.
+let sharedDoc: DocumentClient | undefined;
+const defaultDoc = (): DocumentClient => (sharedDoc ??= new JsonDocumentClient());
 
 /** The store given, else one on the table the environment names, else none. */
 function tableStore<S>(
