@@ -80,29 +80,26 @@ export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
  * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
  * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER, every provider it imports.
+ * `defines` adds the function's own (HandlerFunctionProps.defines).
  *
  * @example
  * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
  */
 export function bundlingFor(
   provider: string | undefined,
+  defines: Record<string, string> = {},
 ): NodejsFunctionProps['bundling'] & Omit<typeof BUNDLING, 'externalModules'> & { externalModules: string[] } {
-  const externalModules = [...BUNDLING.externalModules];
-  if (!provider) return { ...BUNDLING, externalModules };
-  const auth = getProvider(provider)?.auth.kind;
+  const auth = provider ? getProvider(provider)?.auth.kind : undefined;
+  const define = {
+    ...(provider ? { [BUNDLED_PROVIDER]: JSON.stringify(provider) } : {}),
+    ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}),
+    ...defines,
+  };
   return {
     ...BUNDLING,
-    externalModules,
-    define: { [BUNDLED_PROVIDER]: JSON.stringify(provider), ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}) },
+    externalModules: [...BUNDLING.externalModules],
+    ...(Object.keys(define).length ? { define } : {}),
   };
-}
-
-/** A function's bundling with more esbuild defines (HandlerFunctionProps.defines) than its provider's. */
-function withDefines(
-  bundling: ReturnType<typeof bundlingFor>,
-  defines: Record<string, string> | undefined,
-): ReturnType<typeof bundlingFor> {
-  return defines ? { ...bundling, define: { ...bundling.define, ...defines } } : bundling;
 }
 
 /** Memory of a handler that sets none (MB); `npm run bench -- --scenario cost` prices GB-seconds with it. */
@@ -148,7 +145,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: withDefines(bundlingFor(props.environment?.[ENV.provider]), props.defines),
+      bundling: bundlingFor(props.environment?.[ENV.provider], props.defines),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

@@ -21,7 +21,9 @@ export interface SdkChoice {
 
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
 export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice & { provider?: string }): BuildOptions {
-  const BUNDLING = bundlingFor(opts.provider);
+  // The records API has its polls catalogue compiled in, as RecordsApi does for a stack of every provider.
+  const defines = basename(entry, '.ts') === 'records-read' ? recordsReaderDefines(recordPollsOf(providers)) : {};
+  const BUNDLING = bundlingFor(opts.provider, defines);
   const args = BUNDLING.esbuildArgs;
   const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
   return {
@@ -36,11 +38,7 @@ export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice &
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
     external: opts.sdk === undefined ? [...BUNDLING.externalModules] : opts.sdk === 'bundled' ? [] : ['@aws-sdk/*'],
-    // The records API has its polls catalogue compiled in, as RecordsApi does for a stack of every provider.
-    define:
-      basename(entry, '.ts') === 'records-read'
-        ? { ...BUNDLING.define, ...recordsReaderDefines(recordPollsOf(providers)) }
-        : BUNDLING.define,
+    define: BUNDLING.define,
     alias: { [aliasFrom]: aliasTo },
     legalComments: args['--legal-comments'],
     metafile: true,
