@@ -34,8 +34,6 @@ export interface ProcessorDeps extends ProcessDeps {
   flush?(): void;
 }
 
-type Applied = ProcessSummary & { provider: string };
-
 /**
  * The event-processor Lambda: SQS batches with partial failures, each event applied once by the records table's own
  * condition (upsert-if-newer per entity: a second copy of an event finds its version stored and writes nothing), so
@@ -72,44 +70,39 @@ export function createProcessorHandler(deps: ProcessorDeps): ProcessorHandler {
   };
 }
 
-// The line every event writes, kept short (a busy webhook's logs are billed by the byte): the message id and a first
-// attempt are left to the failure lines, and counts that are zero are left out.
-const successFields = ({ message_id: _, attempt, ...rest }: Record<string, unknown>) =>
-  attempt === 1 ? rest : { ...rest, attempt };
-const nonZero = (r: Applied) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
+// Counts that are zero are left out of the line every event writes (a busy webhook's logs are billed by the byte).
+const nonZero = (r: ProcessSummary) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
 
 /** One record: read it, load a claim-checked body, apply it; a failure goes through the failure policy. */
 async function handleEvent(
   record: SQSRecord,
   processDeps: ProcessDeps,
   deps: ProcessorDeps,
-): Promise<Applied | { deadLettered: true }> {
+): Promise<ProcessSummary | { deadLettered: true }> {
   const delivery = deliveryOf(record);
   const attrs = delivery.attributes;
-  const log = {
-    provider: attrs[ATTR.provider],
-    trace_id: attrs[ATTR.traceId],
-    event_id: attrs[ATTR.eventId],
-    message_id: record.messageId,
-    attempt: delivery.receiveCount,
-  };
+  const ids = { provider: attrs[ATTR.provider], trace_id: attrs[ATTR.traceId], event_id: attrs[ATTR.eventId] };
+  // The success line leaves the message id and a first attempt to the failure lines.
+  const attempt = delivery.receiveCount;
+  const log = { ...ids, message_id: record.messageId, attempt };
   try {
     const received = readQueuedEvent(record.body, attrs);
     // Its role may touch only its own provider's items; another provider's event cannot succeed here.
     if (received.provider !== deps.provider)
       throw new IntegrationError('invalid_payload', `this processor serves ${deps.provider}, not ${received.provider}`);
     const envelope = { ...received, rawBody: await claimedBody(record.body, attrs, deps.blobs) };
-    const result: Applied = { provider: envelope.provider, ...(await processEvent(envelope, processDeps)) };
+    const result = await processEvent(envelope, processDeps);
     const recovered = envelope.recovered ? { recovered: envelope.recovered } : {};
     deps.telemetry.log('info', appliedBefore(result) ? 'event already processed, skipped' : 'event processed', {
-      ...successFields(log),
+      ...ids,
+      ...(attempt > 1 ? { attempt } : {}),
       ...nonZero(result),
       ...recovered,
     });
     // Read back from the provider and new to us: a webhook that never arrived (or not yet).
     if (envelope.recovered && result.written > 0)
       emitMetric(deps.telemetry, METRIC.EventsRecovered, 1, 'Count', {
-        provider: result.provider,
+        provider: deps.provider,
         operation: envelope.recovered,
       });
     return result;
