@@ -126,7 +126,7 @@ function secretsFor(contract: SecretsManagerContract): Map<MixProvider, string> 
   return signing;
 }
 
-/** Secrets Manager as the ingest's SDK client calls it: the contract server, with the service's latency slept. */
+/** Secrets Manager as the ingest's secret store calls it (aws-json.ts): the contract server, its latency slept. */
 const SECRETS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 interface ProviderFunctions {
@@ -292,8 +292,8 @@ class WebhookRig {
  * counted: one ingest "function" per provider (its own Secrets Manager cache, the functions' secret
  * store over the wire protocol), SQS as the local queue with sends, receives and deletes counted as the event source
  * mapping makes them (one ReceiveMessage and one DeleteMessageBatch per batch, 64 KB chunks counted),
- * the processor on the real Powertools idempotency and records store against dynalite (units metered on
- * the SDK client), the archive on the local blob store (PUTs counted), and every log line and EMF
+ * the processor on the records store against dynalite (units metered on the SDK's document client, whose
+ * middleware counts them; in Lambda the same store runs on JsonDocumentClient), the archive on the local blob store (PUTs counted), and every log line and EMF
  * document the handlers write (bytes counted). Service latencies are slept (LATENCY_MS).
  *
  * @example

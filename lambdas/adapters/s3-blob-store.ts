@@ -1,10 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { IntegrationError } from '../core/errors';
 import type { ListableBlobStore } from '../core/ports';
-import { clientFrom, lazy, type ClientSource } from './lazy';
-
-// Imported on first use (lazy.ts): a tool that never touches S3 does not load it.
-const sdk = lazy(() => import('@aws-sdk/client-s3'));
 
 /**
  * The blob store on one S3 bucket through the SDK's S3 client, listing too: for tools (`ops replay`, the local stack's
@@ -15,26 +11,20 @@ const sdk = lazy(() => import('@aws-sdk/client-s3'));
  * await blobs.list('archive/github/2024/05/01/');
  */
 export class S3BlobStore implements ListableBlobStore {
-  private readonly client: () => Promise<S3Client>;
-
   constructor(
-    client: ClientSource<S3Client>,
+    private readonly client: S3Client,
     private readonly bucket: string,
-  ) {
-    this.client = clientFrom(client);
-  }
+  ) {}
 
   async put(key: string, body: Buffer | string, opts: { contentType?: string } = {}): Promise<void> {
-    const [{ PutObjectCommand }, client] = await Promise.all([sdk(), this.client()]);
-    await client.send(
+    await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType }),
     );
   }
 
   async get(key: string): Promise<Buffer> {
-    const [{ GetObjectCommand, NoSuchKey }, client] = await Promise.all([sdk(), this.client()]);
     try {
-      const res = await client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!res.Body) throw new IntegrationError('permanent', `blob ${key} has no body`);
       return Buffer.from(await res.Body.transformToByteArray());
     } catch (err) {
@@ -46,11 +36,10 @@ export class S3BlobStore implements ListableBlobStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const [{ ListObjectsV2Command }, client] = await Promise.all([sdk(), this.client()]);
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(
+      const page = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);

@@ -24,7 +24,7 @@ export const ENV = {
   changeBus: 'CHANGE_BUS',
   /**
    * The records API's catalogue of every provider's polls (name and type), as JSON (recordPollsOf at synth): compiled
-   * into its bundle (an esbuild define, lib/records-api.ts), set in the environment by tests and the local stack.
+   * into its bundle (an esbuild define, lib/records-api.ts); tests of the wired handler set it in the environment.
    */
   recordPolls: 'RECORD_POLLS',
   /** The route a route function runs, as JSON (checked at synth time). */

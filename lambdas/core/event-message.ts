@@ -15,7 +15,7 @@ export const ATTR = {
   receiveCount: 'receiveCount',
   /** Claim check: the blob key holding the body (the message body is then only a placeholder). */
   bodyRef: 'bodyRef',
-  /** Set on re-enqueued archived events: the replay run's id (see the processor's idempotency key). */
+  /** Set on re-enqueued archived events: the replay run's id, so the processor does not archive them again. */
   replay: 'replay',
   /** Set on events a recovery read back from the provider (its name): counted as EventsRecovered when they apply. */
   recovered: 'recovered',

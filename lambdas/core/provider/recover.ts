@@ -3,7 +3,10 @@ import type { SyncSource } from './poll';
 
 /** An event read back from the provider's log, as the webhook would have carried it. */
 export interface RecoveredEvent {
-  /** The id the ingest would have queued it under (the provider's event id), so idempotency applies it once. */
+  /**
+   * The id the ingest would have queued it under (the provider's event id): the same event in logs and `ops event`.
+   * The records' version condition applies it once, however often it is read back.
+   */
   eventId: string;
   /** The body as the webhook carries it (JSON text). */
   body: string;

@@ -24,7 +24,7 @@ const records = {
   },
 } as unknown as SyncRecordStore;
 const state = { getCheckpoint: async () => ({ lastSyncedAt: 1_700_000_000_000 }) } as unknown as SyncStateStore;
-// The catalogue as the deployed function reads it: written by CDK at synth, through its environment (JSON).
+// The catalogue as the deployed function reads it: written by CDK at synth, compiled in as a JSON string.
 const read = createRecordsReadHandler({
   records,
   state,

@@ -1,11 +1,9 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lazy } from '../../lambdas/adapters/lazy';
 import { S3BlobStore } from '../../lambdas/adapters/s3-blob-store';
-import { S3RestBlobs } from '../../lambdas/adapters/s3-rest';
 import { sqsRetryDelay, sqsSender } from '../../lambdas/adapters/sqs-sender';
-import { type Moto, type RecordedCall, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
+import { type Moto, recordCommands, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
 let moto: Moto;
 let sqs: SQSClient;
@@ -39,25 +37,15 @@ async function drain(queueUrl: string): Promise<[string, string][]> {
   }
 }
 
-describe('clients built on first use (rare paths cost nothing at cold start), on moto', () => {
-  it('builds the S3 client when a blob is first written, once, and reads and lists through it', async () => {
-    const bucket = await newBucket('lazy-blobs');
-    let built = 0;
-    let calls: RecordedCall[] = [];
-    const blobs = new S3BlobStore(async () => {
-      built += 1;
-      const client = new S3Client({ endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials });
-      calls = recordCommands(client);
-      return client;
-    }, bucket);
-    expect(built).toBe(0);
+describe("S3BlobStore (the tools' blob store, on the SDK client), on moto", () => {
+  it('puts, gets and lists a bucket, and a missing key is a permanent error', async () => {
+    const bucket = await newBucket('tool-blobs');
+    const blobs = new S3BlobStore(s3, bucket);
     await Promise.all([blobs.put('payloads/github/a', 'one'), blobs.put('payloads/github/b', 'two')]);
     expect((await blobs.get('payloads/github/b')).toString()).toBe('two');
     await blobs.put('payloads/slack/c', 'three');
     expect(await blobs.list('payloads/github/')).toEqual(['payloads/github/a', 'payloads/github/b']);
     await expect(blobs.get('payloads/github/missing')).rejects.toMatchObject({ kind: 'permanent' });
-    expect(built).toBe(1);
-    expect(calls.filter((c) => c.command === 'ListObjectsV2Command')).toHaveLength(1);
   });
 
   it('lists past one page, following the continuation token, sorted', async () => {
@@ -84,29 +72,14 @@ describe('clients built on first use (rare paths cost nothing at cold start), on
       'ListObjectsV2Command',
     ]);
   });
-
-  it('retries a failed build on the next use instead of keeping the failure', async () => {
-    let attempts = 0;
-    const value = lazy(async () => {
-      attempts += 1;
-      if (attempts === 1) throw new Error('import failed');
-      return 'client';
-    });
-    await expect(value()).rejects.toThrow('import failed');
-    expect(await value()).toBe('client');
-    expect(await value()).toBe('client');
-    expect(attempts).toBe(2);
-  });
 });
 
-describe("the Lambda-side factories, their clients built from the environment as in Lambda's, on moto", () => {
-  it('sqsSender delivers to its queue with String attributes (the main queues and the processor DLQ)', async () => {
-    const [main, dlq] = await Promise.all([newQueue('env-main'), newQueue('env-dlq')]);
+describe("the Lambda-side SQS calls (aws-json), built from the environment as in Lambda's, on moto", () => {
+  it('sqsSender delivers to its queue with String attributes', async () => {
+    const main = await newQueue('env-main');
     stubSdkEnvironment(moto);
     await sqsSender(main).send({ body: 'ü body', attributes: { provider: 'stripe' } });
-    await sqsSender(dlq).send({ body: 'dead', attributes: { provider: 'slack' } });
     expect(await drain(main)).toEqual([['ü body', 'stripe']]);
-    expect(await drain(dlq)).toEqual([['dead', 'slack']]);
   });
 
   it('sqsRetryDelay hides a received message for the seconds it is given (ChangeMessageVisibility)', async () => {
@@ -119,16 +92,5 @@ describe("the Lambda-side factories, their clients built from the environment as
     expect(Messages).toHaveLength(1);
     await sqsRetryDelay(queue).delay(Messages[0]!.ReceiptHandle!, 600);
     expect((await receive()).Messages ?? []).toEqual([]);
-  });
-
-  it('S3RestBlobs (ingest, processor, recovery) writes and reads its bucket', async () => {
-    const bucket = await newBucket('env-blobs');
-    stubSdkEnvironment(moto);
-    await new S3RestBlobs(bucket).put('payloads/github/x', Buffer.alloc(2 * 1024 * 1024, 7), {
-      contentType: 'text/plain',
-    });
-    const again = new S3RestBlobs(bucket);
-    expect((await again.get('payloads/github/x')).equals(Buffer.alloc(2 * 1024 * 1024, 7))).toBe(true);
-    await expect(again.get('payloads/github/none')).rejects.toMatchObject({ kind: 'permanent' });
   });
 });
