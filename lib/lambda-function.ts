@@ -10,6 +10,7 @@ import { ENV } from '../lambdas/core/env-contract';
 import { getProvider } from '../lambdas/providers';
 import { acknowledgeLogEncryption, acknowledgeRolePolicies } from './acknowledgements';
 import { StageSettings } from './stage-settings';
+import type { LogLevel } from './stages';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,7 +23,7 @@ export interface HandlerFunctionProps {
   /** Default: the stage's (lib/stages.ts), else one month. */
   logRetention?: RetentionDays;
   /** Powertools' log level; default the stage's `logLevel`, else INFO. */
-  logLevel?: string;
+  logLevel?: LogLevel;
   /**
    * Values compiled into the bundle (esbuild `define`, e.g. `process.env.X` to a JSON string literal): for data that
    * changes only with a deploy and could outgrow Lambda's 4 KB of environment variables.

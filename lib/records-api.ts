@@ -39,13 +39,10 @@ export interface RecordsApiProps {
 export class RecordsApi extends Construct {
   readonly reader: HandlerFunction;
   readonly route: HttpRoute;
-  /** The polls catalogue compiled into the reader's bundle. */
-  readonly polls: RecordPolls;
 
   constructor(scope: Construct, id: string, props: RecordsApiProps) {
     super(scope, id);
     const { tables } = props;
-    this.polls = recordPollsOf(props.providers);
     this.reader = new HandlerFunction(this, 'Reader', {
       handler: 'records-read',
       timeout: Duration.seconds(10),
@@ -56,7 +53,7 @@ export class RecordsApi extends Construct {
         [ENV.gapsTable]: tables.gaps.tableName,
         [ENV.quarantineTable]: tables.quarantine.tableName,
       },
-      defines: recordsReaderDefines(this.polls),
+      defines: recordsReaderDefines(recordPollsOf(props.providers)),
     });
     acknowledgeTrigger(this.reader, 'api');
     // Items by key, and the provider index's keys (Query on that index alone: no Scan of the table).

@@ -17,6 +17,10 @@ const LOG_RETENTION_DAYS = [
 
 const ALARM_IDS = ALARM_RULES.map((r) => r.id) as [AlarmId, ...AlarmId[]];
 
+/** Powertools' log levels a stage may set. */
+const logLevel = z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+export type LogLevel = z.infer<typeof logLevel>;
+
 const throttle = z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() });
 
 /** One provider's webhook route settings on a stage. */
@@ -84,13 +88,13 @@ export const stageSchema = z
      * at the processor (about 0.6 KB, $0.34 per million webhooks); WARN keeps problems only, and the
      * per-event Logs Insights queries in docs/runbooks then find nothing (metrics still count everything).
      */
-    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    logLevel: logLevel.default('INFO'),
     /**
      * The webhook ingest's log level. WARN by default: it logs what it refuses and what fails, while what it accepts
      * is counted (`WebhooksReceived`, the route metrics) and logged by the processor under the same trace id; its
      * INFO line per webhook was a tenth of the cost of a busy webhook's logs. INFO adds the `webhook accepted` line.
      */
-    ingestLogLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+    ingestLogLevel: logLevel.default('WARN'),
     /** Days archived webhooks are kept for replay. */
     archiveRetentionDays: z.number().int().positive().default(7),
     /**

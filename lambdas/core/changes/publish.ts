@@ -71,10 +71,6 @@ function deadLetter(step: Step, reason: unknown) {
   };
 }
 
-/** Entries in order, cut into PutEvents calls of at most 10 entries and 256 KB. */
-const chunks = (steps: Step[]): Step[][] =>
-  chunked(steps, { entries: PUT_ENTRIES, bytes: MAX_ENTRY_BYTES }, (s) => entryBytes(s.entry!));
-
 /**
  * Turns a batch of the records table's stream into change events on the bus, in stream order (so per key, by
  * version): a write that changed no content publishes nothing; one no event can be made of goes to the DLQ with
@@ -89,7 +85,10 @@ export async function publishChanges(changes: StreamChange[], deps: PublishDeps)
   const result: PublishResult = { published: 0, unchanged: 0, deadLettered: 0 };
   let pending: Step[] = [];
   const flush = async (): Promise<boolean> => {
-    for (const chunk of chunks(pending)) {
+    // In order, cut into PutEvents calls of at most 10 entries and 256 KB.
+    for (const chunk of chunked(pending, { entries: PUT_ENTRIES, bytes: MAX_ENTRY_BYTES }, (s) =>
+      entryBytes(s.entry!),
+    )) {
       const failedAt = await putChunk(chunk, deps, result);
       if (failedAt) {
         result.failedAt = failedAt;
