@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsServiceError, awsJsonClient, SQS, serviceHost } from '../../lambdas/adapters/aws-json';
 import { type Moto, startSigningMoto } from '../helpers/moto';
@@ -84,13 +84,22 @@ describe('awsJsonClient (SigV4 over node:http(s), the SDK standard retry strateg
     expect(seen).toHaveLength(1);
   });
 
-  it('retries a refused connection (transient) and then fails with the network error', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const call = awsJsonClient(SQS, { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials });
-    await expect(call('SendMessage', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  it('retries a reset connection (transient), 3 attempts in all, then fails with the network error', async () => {
+    let connections = 0;
+    // A server that takes each connection and drops it at once: every attempt ends in ECONNRESET.
+    const dropping = createNetServer((socket) => {
+      connections += 1;
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const port = (dropping.address() as AddressInfo).port;
+    try {
+      const call = awsJsonClient(SQS, { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials });
+      await expect(call('SendMessage', {})).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(connections).toBe(3);
+    } finally {
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+    }
   });
 
   it('fails without credentials in the environment, before any request', async () => {

@@ -46,8 +46,11 @@ describe('AwsSecretStore (GetSecretValue through aws-json, on moto)', () => {
   it('reads `<prefix>/<provider>/<name>` and caches it for the TTL, one call for concurrent first reads', async () => {
     await create('dev/github/webhookSecret', 'v1-secret');
     const store = new AwsSecretStore('dev', { ...config(), maxAgeSeconds: 300 });
-    const [a, b] = await Promise.all([store.get('github', 'webhookSecret'), store.get('github', 'webhookSecret')]);
-    expect([a, b]).toEqual(['v1-secret', 'v1-secret']);
+    const first = store.get('github', 'webhookSecret');
+    const second = store.get('github', 'webhookSecret');
+    // The second read shares the first's call: the same pending answer, not a second GetSecretValue.
+    expect(second).toBe(first);
+    expect(await Promise.all([first, second])).toEqual(['v1-secret', 'v1-secret']);
     await put('dev/github/webhookSecret', 'v2-secret');
     expect(await store.get('github', 'webhookSecret')).toBe('v1-secret');
   });
