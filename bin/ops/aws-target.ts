@@ -67,14 +67,13 @@ export class AwsOpsTarget implements OpsTarget {
     const config = { endpoint: conn.endpoint, region: conn.region };
     const sqs = new SQSClient(config);
     const resources = await discoverStage({ tagging: new ResourceGroupsTaggingAPIClient(config), sqs }, stage);
-    const client = createDynamoClient(config);
-    const doc = createDocumentClient(client);
+    const doc = createDocumentClient(createDynamoClient(config));
     return new AwsOpsTarget({
       resources,
       sqs,
       s3: new S3Client({ ...config, forcePathStyle: conn.endpoint !== undefined }),
       lambda: new LambdaClient({ ...config, maxAttempts: 5 }),
-      tables: { client, doc, name: (t) => resources.table(t) },
+      tables: { doc, name: (t) => resources.table(t) },
     });
   }
 

@@ -18,7 +18,7 @@ export interface RunningStack {
 }
 
 /** A client for the running local stack's DynamoDB (dynalite). */
-export function localDynamoClient(endpoint: string): DynamoDBClient {
+function localDynamoClient(endpoint: string): DynamoDBClient {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   return createDynamoClient({ endpoint, region: 'local', credentials });
 }
@@ -107,7 +107,6 @@ export class LocalOpsTarget implements OpsTarget {
   }
 
   tables(): OpsTables {
-    const client = localDynamoClient(this.stack.dynamoEndpoint);
-    return { client, doc: createDocumentClient(client), name: (t) => TABLES[t].name };
+    return { doc: localDynamo(this.stack.dynamoEndpoint), name: (t) => TABLES[t].name };
   }
 }

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter } from '../../lambdas/core/dead-letter-summary';
 import type { ListableBlobStore, QueueMessage } from '../../lambdas/core/ports';
@@ -13,8 +12,6 @@ export interface QueueRef {
 
 /** The stack's DynamoDB tables, for the stores the ops verbs read. */
 export interface OpsTables {
-  /** The plain client, for Powertools' persistence layer. */
-  client: DynamoDBClient;
   doc: DynamoDBDocument;
   name(table: TableName): string;
 }
