@@ -1,6 +1,6 @@
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ATTR, toQueueMessage } from '../../lambdas/core/event-message';
 import { recordPollsOf } from '../../lambdas/core/provider';
@@ -8,6 +8,7 @@ import { providers } from '../../lambdas/providers';
 import { sampleGithubIssue } from '../../lambdas/providers/github';
 import { startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { lambdaContext } from '../../local/lambda-context';
+import { LocalQueue } from '../../local/queue';
 import { type Moto, startSigningMoto } from '../helpers/moto';
 
 // The handlers as Lambda runs them: their `aws()` init builds every client from the environment (the JSON DynamoDB
@@ -49,24 +50,23 @@ function lambdaEnvironment(vars: Record<string, string>): void {
 }
 
 let seq = 0;
-function sqsRecord(rawBody: string): SQSRecord {
-  seq += 1;
-  const m = toQueueMessage({
-    provider: 'github',
-    eventId: `wiring-${seq}`,
-    traceId: `wiring-${seq}`,
-    receivedAt: Date.parse('2024-05-01T10:00:00Z'),
-    headers: { 'x-github-event': 'issues' },
-    rawBody,
-  });
-  const attributes = Object.entries(m.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }]);
-  return {
-    messageId: `m-${seq}`,
-    receiptHandle: `r-${seq}`,
-    body: m.body,
-    attributes: { ApproximateReceiveCount: '1' },
-    messageAttributes: Object.fromEntries(attributes),
-  } as unknown as SQSRecord;
+/** The event Lambda's SQS event source would deliver for these bodies: through the local stack's queue. */
+async function sqsEvent(rawBodies: string[]): Promise<SQSEvent> {
+  const queue = new LocalQueue({ name: 'github', visibilityTimeoutMs: 30_000 });
+  for (const rawBody of rawBodies) {
+    seq += 1;
+    await queue.send(
+      toQueueMessage({
+        provider: 'github',
+        eventId: `wiring-${seq}`,
+        traceId: `wiring-${seq}`,
+        receivedAt: Date.parse('2024-05-01T10:00:00Z'),
+        headers: { 'x-github-event': 'issues' },
+        rawBody,
+      }),
+    );
+  }
+  return { Records: queue.receive(rawBodies.length).map((m) => queue.toRecord(m)) };
 }
 
 describe('the event processor as wired for Lambda, on dynalite and a signature-checking moto', () => {
@@ -80,8 +80,9 @@ describe('the event processor as wired for Lambda, on dynalite and a signature-c
     });
     const { handler } = await import('../../lambdas/handlers/event-processor');
     const issue = JSON.stringify(sampleGithubIssue({ number: 901, updatedAt: '2024-05-01T10:00:00Z' }));
-    const poison = sqsRecord('{"not": "an issue event"');
-    const res = await handler({ Records: [sqsRecord(issue), poison] } as SQSEvent, lambdaContext('processor', 30_000));
+    const event = await sqsEvent([issue, '{"not": "an issue event"']);
+    const poison = event.Records[1]!;
+    const res = await handler(event, lambdaContext('processor', 30_000));
 
     expect(res.batchItemFailures).toEqual([]);
     const stored = await dynamo.doc.get({
