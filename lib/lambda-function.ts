@@ -77,23 +77,52 @@ export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
  */
 export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 
+/** The expressions lambdas/providers/*.ts test to leave a provider's writes or recoveries out of a bundle. */
+export const BUNDLED_WRITES = 'process.env.BUNDLED_WRITES';
+export const BUNDLED_RECOVER = 'process.env.BUNDLED_RECOVER';
+
+/** A part of a provider definition that some handlers never read. */
+export type ProviderPart = 'writes' | 'recover';
+
+/**
+ * The provider parts a handler's code never reads (test/infra/provider-bundles.test.ts checks its imports), left out
+ * of its bundle with the zod schemas they build at import: a Trello poller loads 2.6 ms less (docs/benchmarks.md).
+ * A handler not listed keeps every part.
+ */
+export const UNREAD_PARTS: Readonly<Record<string, readonly ProviderPart[]>> = {
+  'webhook-ingest': ['writes', 'recover'],
+  'event-processor': ['writes', 'recover'],
+  'source-ips-refresh': ['writes', 'recover'],
+  poller: ['writes', 'recover'],
+  recovery: ['writes'],
+  'command-accept': ['recover'],
+  'command-writer': ['recover'],
+  'change-route': ['recover'],
+};
+
+const PART_DEFINE: Record<ProviderPart, string> = { writes: BUNDLED_WRITES, recover: BUNDLED_RECOVER };
+
 /**
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
  * definition only, the other providers' files (and the zod they alone use) left out of its bundle: 19-29 KB
  * less per bundle; and OAuth token code only if that provider's auth is OAuth; without PROVIDER, every provider it imports.
- * `defines` adds the function's own (HandlerFunctionProps.defines).
+ * the provider parts its handler never reads are left out (UNREAD_PARTS); `defines` adds the function's own
+ * (HandlerFunctionProps.defines).
  *
  * @example
- * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github') });
+ * new NodejsFunction(scope, 'Fn', { entry, bundling: bundlingFor('github', {}, 'poller') });
  */
 export function bundlingFor(
   provider: string | undefined,
   defines: Record<string, string> = {},
+  handler?: string,
 ): NodejsFunctionProps['bundling'] & Omit<typeof BUNDLING, 'externalModules'> & { externalModules: string[] } {
   const auth = provider ? getProvider(provider)?.auth.kind : undefined;
+  const unread = (handler && UNREAD_PARTS[handler]) || [];
   const define = {
     ...(provider ? { [BUNDLED_PROVIDER]: JSON.stringify(provider) } : {}),
     ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}),
+    ...Object.fromEntries(unread.map((part) => [PART_DEFINE[part], JSON.stringify('no')])),
     ...defines,
   };
   return {
@@ -146,7 +175,7 @@ export class HandlerFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? stage?.config.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: bundlingFor(props.environment?.[ENV.provider], props.defines),
+      bundling: bundlingFor(props.environment?.[ENV.provider], props.defines, props.handler),
       ...props.overrides,
     });
     // An explicit deny beats any allow: even a broad grant added later cannot reach another stage's secrets.

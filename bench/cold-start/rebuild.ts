@@ -20,10 +20,15 @@ export interface SdkChoice {
 }
 
 /** esbuild options equal to what NodejsFunction passes for BUNDLING (see aws-lambda-nodejs' buildEsbuildArgs). */
-export function esbuildOptions(entry: string, outfile: string, opts: SdkChoice & { provider?: string }): BuildOptions {
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  opts: SdkChoice & { provider?: string; handler?: string },
+): BuildOptions {
+  const handler = opts.handler ?? basename(entry, '.ts');
   // The records API has its polls catalogue compiled in, as RecordsApi does for a stack of every provider.
-  const defines = basename(entry, '.ts') === 'records-read' ? recordsReaderDefines(recordPollsOf(providers)) : {};
-  const BUNDLING = bundlingFor(opts.provider, defines);
+  const defines = handler === 'records-read' ? recordsReaderDefines(recordPollsOf(providers)) : {};
+  const BUNDLING = bundlingFor(opts.provider, defines, handler);
   const args = BUNDLING.esbuildArgs;
   const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
   return {

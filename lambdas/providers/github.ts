@@ -219,7 +219,7 @@ export const github: ProviderDefinition = {
     publishedSourceIps: { url: 'https://api.github.com/meta', field: 'hooks' },
     map: mapGithub,
   },
-  recover: [githubDeliveries],
+  recover: process.env.BUNDLED_RECOVER === 'no' ? undefined : [githubDeliveries],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

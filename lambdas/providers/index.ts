@@ -12,7 +12,9 @@ function listed(): ProviderDefinition[] {
   // A one-provider Lambda is bundled with process.env.BUNDLED_PROVIDER defined as its provider's name
   // (lib/lambda-function.ts): esbuild folds every other line to `false` and drops that provider's file (package.json
   // sideEffects: false). Spelled out per line, as esbuild folds the defined expression itself, not a variable holding
-  // it. Unset everywhere else (local stack, tests, CLIs): every provider.
+  // it. Unset everywhere else (local stack, tests, CLIs): every provider. The same way, a handler that never reads
+  // a provider's `writes` or `recover` gets BUNDLED_WRITES or BUNDLED_RECOVER defined as 'no' (UNREAD_PARTS), and
+  // each definition leaves that part, its file and its schemas out (`process.env.BUNDLED_WRITES === 'no' ? ...`).
   return [
     (process.env.BUNDLED_PROVIDER ?? 'github') === 'github' && github,
     (process.env.BUNDLED_PROVIDER ?? 'slack') === 'slack' && slack,

@@ -129,7 +129,7 @@ export const shopify: ProviderDefinition = {
     eventTime: ({ headers }) => triggeredAt(headers),
     map: mapShopify,
   },
-  recover: shopifyReconciles,
+  recover: process.env.BUNDLED_RECOVER === 'no' ? undefined : shopifyReconciles,
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

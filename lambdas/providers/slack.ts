@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { IntegrationError } from '../core/errors';
 import { parsePayload, pick, pickString } from './payload';
 import type { WebhookSamples } from './samples';
-import { slackProblem, slackWrites } from './slack-writes';
+import { slackProblem } from './slack-errors';
+import { slackWrites } from './slack-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Events API envelope: https://api.slack.com/types/event
@@ -107,7 +108,7 @@ export const slack: ProviderDefinition = {
   // Errors come as HTTP 200 `{ ok: false, error }`, named in the error's message.
   inspectResponse: slackProblem,
   // Writes: no idempotency keys; a post is reconciled by our id in its message metadata (slack-writes.ts).
-  writes: slackWrites,
+  writes: process.env.BUNDLED_WRITES === 'no' ? undefined : slackWrites,
   webhook: {
     scheme: 'slack',
     secret: 'signingSecret',

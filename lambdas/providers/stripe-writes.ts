@@ -111,10 +111,3 @@ export const stripeWrites: WritesSpec = {
     endpoints: ['POST /v1/customers/{id}'],
   }),
 };
-
-/**
- * Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none
- * (`idempotency_error`).
- */
-export const stripeErrorCode = (body: unknown): string | undefined =>
-  pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { parsePayload, pick, pickString } from './payload';
 import type { WebhookSamples } from './samples';
 import { stripeEvents } from './stripe-recover';
-import { stripeErrorCode, stripeWrites } from './stripe-writes';
+import { stripeWrites } from './stripe-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
 // The Event object's fields the mapping reads: https://docs.stripe.com/api/events/object
@@ -33,6 +33,13 @@ function mapStripe(event: WebhookEvent): EntityChange[] {
   return [{ type: object.object, key: object.id, version, data: { ...object, ...deleted, event_type: e.type } }];
 }
 
+/**
+ * Stripe's error body `{ error: { type, code, message } }`: the code, or the type when there is none
+ * (`idempotency_error`).
+ */
+export const stripeErrorCode = (body: unknown): string | undefined =>
+  pickString(body, 'error', 'code') ?? pickString(body, 'error', 'type');
+
 export const stripe: ProviderDefinition = {
   name: 'stripe',
   displayName: 'Stripe',
@@ -48,7 +55,7 @@ export const stripe: ProviderDefinition = {
   // 1 s.
   retry: { retryStatuses: [409], minRateLimitWaitMs: 1_000 },
   errorCode: stripeErrorCode,
-  writes: stripeWrites,
+  writes: process.env.BUNDLED_WRITES === 'no' ? undefined : stripeWrites,
   webhook: {
     scheme: 'stripe',
     secret: 'webhookSecret',
@@ -61,7 +68,7 @@ export const stripe: ProviderDefinition = {
     },
     map: mapStripe,
   },
-  recover: [stripeEvents],
+  recover: process.env.BUNDLED_RECOVER === 'no' ? undefined : [stripeEvents],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

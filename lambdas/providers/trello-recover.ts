@@ -1,19 +1,16 @@
 import * as z from 'zod/mini';
-import type { PollSpec, RecoverySpec, TargetsSpec } from '../core/provider';
+import type { RecoverySpec } from '../core/provider';
+import { BOARDS, boardPath } from './trello-polls';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-
-const BOARDS: TargetsSpec = { secret: 'boards', describe: 'board id' };
 
 /** The smallest ObjectId of a second: Trello's ids start with their creation time, so ids bound a span exactly. */
 export const objectIdAt = (ms: number): string =>
   Math.floor(ms / 1000)
     .toString(16)
     .padStart(8, '0') + '0'.repeat(16);
-
-const boardPath = (board: string | undefined) => `/boards/${board === undefined ? '{id}' : encodeURIComponent(board)}`;
 
 // An Action (developer.atlassian.com/cloud/trello/rest/api-group-actions): what a board webhook carries as `action`.
 const action = z.looseObject({ id: z.string(), type: z.string(), date: z.string(), data: z.looseObject({}) });
@@ -49,48 +46,4 @@ export const trelloActions: RecoverySpec<z.infer<typeof action>> = {
     }),
   },
   limits: 'actions on models other than the configured boards; nothing older than what the board lists',
-};
-
-// A Card (developer.atlassian.com/cloud/trello/rest/api-group-cards): the fields the records keep.
-const card = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  idList: z.string(),
-  idBoard: z.string(),
-  closed: z.boolean(),
-  dateLastActivity: z.string(),
-});
-const CARD_FIELDS =
-  'id,name,desc,idList,idBoard,closed,due,dueComplete,idMembers,idLabels,pos,shortUrl,dateLastActivity';
-
-/**
- * The cards of each configured board, open and archived, so the last known state exists before any webhook
- * arrives: `GET /1/boards/{id}/cards/all`, 1000 a page newest first, `before` the oldest card of a page. Trello
- * has no "changed since" filter, so every run reads every card; a card is written only when it changed, versioned
- * by its `dateLastActivity` as webhooks are by their action's date. A deleted card simply stops being listed.
- */
-export const trelloCards: PollSpec<z.infer<typeof card>> = {
-  name: 'cards',
-  description: 'every card of the configured boards (last known state)',
-  schedule: 'rate(1 hour)',
-  type: 'card',
-  targets: BOARDS,
-  request: (_w, board) => ({
-    path: `${boardPath(board)}/cards/all`,
-    query: { fields: CARD_FIELDS },
-    operation: 'GET /1/boards/{id}/cards/all',
-  }),
-  pagination: {
-    style: 'cursor',
-    cursorParam: 'before',
-    cursorPath: 'id',
-    from: 'lastRecord',
-    sizeParam: 'limit',
-    pageSize: 1000,
-  },
-  schema: { record: card },
-  record: (c) => ({ key: c.id, version: Date.parse(c.dateLastActivity), data: c }),
-  // One window a day, fetched each run until the day is over: one read of each board per run.
-  window: { sizeMs: DAY, start: '2024-01-01', firstRunBackMs: 0 },
-  timeoutSeconds: 300,
 };

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { isoMs, parsePayload, pickIsoMs, pickString } from './payload';
 import type { WebhookSamples } from './samples';
-import { trelloActions, trelloCards } from './trello-recover';
+import { trelloCards } from './trello-polls';
+import { trelloActions } from './trello-recover';
 import { trelloWrites } from './trello-writes';
 import type { EntityChange, ProviderDefinition, WebhookEvent } from '../core/provider';
 
@@ -85,7 +86,7 @@ export const trello: ProviderDefinition = {
     headers: { remaining: 'x-rate-limit-api-token-remaining', windowMs: 10_000 },
   },
   // Writes: no idempotency keys; creates are reconciled by a marker in the card (trello-writes.ts).
-  writes: trelloWrites,
+  writes: process.env.BUNDLED_WRITES === 'no' ? undefined : trelloWrites,
   webhook: {
     scheme: 'trello',
     // Trello signs with the application's OAuth secret (trello.com/app-key), not the API key or a token.
@@ -97,7 +98,7 @@ export const trello: ProviderDefinition = {
     map: mapTrello,
   },
   polls: [trelloCards],
-  recover: [trelloActions],
+  recover: process.env.BUNDLED_RECOVER === 'no' ? undefined : [trelloActions],
 };
 
 // Documented sample deliveries: for local tools and tests only (see samples.ts).

@@ -6,6 +6,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../bench/cold-start/rebuild';
 import { providers } from '../../lambdas/providers';
+import { type ProviderPart, UNREAD_PARTS } from '../../lib/lambda-function';
 
 const dir = mkdtempSync(join(tmpdir(), 'provider-bundles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +60,58 @@ describe('one-provider bundles (the registry as lib/lambda-function.ts bundles i
     await build(esbuildOptions(ENTRY, outfile, {}));
     const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
     expect(bundled.providers.map((p) => p.name).sort()).toEqual(providers.map((p) => p.name).sort());
+  });
+});
+
+// A file that reads a definition's part: `def.writes`, `provider?.recover`, `definition.writes[op]`.
+const READS: Record<ProviderPart, RegExp> = { writes: /[\w)\]?]\??\.writes\b/, recover: /[\w)\]?]\??\.recover\b/ };
+
+describe('provider parts a handler never reads (UNREAD_PARTS) are left out of its bundle', () => {
+  it.each(Object.entries(UNREAD_PARTS))('%s reads none of %j in its own code', async (handler, parts) => {
+    const entry = join(process.cwd(), 'lambdas/handlers', `${handler}.ts`);
+    const { metafile } = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // Provider files define the parts; everything else a handler runs must not look at the ones it goes without.
+    const own = Object.keys(metafile.inputs).filter(
+      (p) => p.startsWith('lambdas/') && !p.startsWith('lambdas/providers/'),
+    );
+    expect(own.length).toBeGreaterThan(5);
+    for (const part of parts)
+      expect(
+        own.filter((p) => READS[part].test(readFileSync(p, 'utf8'))),
+        `${handler}: ${part}`,
+      ).toEqual([]);
+  });
+
+  it('the readers are found: the writer reads writes, the recovery reads recover', () => {
+    expect(READS.writes.test(readFileSync('lambdas/core/writes/resolve.ts', 'utf8'))).toBe(true);
+    expect(READS.recover.test(readFileSync('lambdas/handlers/recovery.ts', 'utf8'))).toBe(true);
+  });
+
+  it.each([
+    ['poller', { writes: false, recover: false }],
+    ['recovery', { writes: false, recover: true }],
+    ['command-writer', { writes: true, recover: false }],
+    ['records-read', { writes: true, recover: true }],
+  ] as const)('a Trello %s bundle holds only the parts it reads: %j', async (handler, has) => {
+    const outfile = join(dir, `trello-${handler}.mjs`);
+    const { metafile } = await build(esbuildOptions(ENTRY, outfile, { provider: 'trello', handler }));
+    const files = providerFiles(metafile!);
+    expect(files.includes('trello-writes')).toBe(has.writes);
+    expect(files.includes('trello-recover')).toBe(has.recover);
+    expect(files).toContain('trello-polls');
+    const bundled = (await import(pathToFileURL(outfile).href)) as typeof import('../../lambdas/providers');
+    const trello = bundled.getProvider('trello')!;
+    expect(trello.writes !== undefined).toBe(has.writes);
+    expect(trello.recover !== undefined).toBe(has.recover);
+    expect(trello.polls?.map((p) => p.name)).toEqual(['cards']);
   });
 });

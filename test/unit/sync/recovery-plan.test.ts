@@ -5,7 +5,7 @@ import { planScheduled } from '../../../lambdas/core/sync/plan';
 import { instant, scheduledSpan } from '../../../lambdas/core/sync/windows';
 import { githubDeliveries } from '../../../lambdas/providers/github-recover';
 import { stripeEvents } from '../../../lambdas/providers/stripe-recover';
-import { trelloCards } from '../../../lambdas/providers/trello-recover';
+import { trelloCards } from '../../../lambdas/providers/trello-polls';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

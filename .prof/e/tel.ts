@@ -1,0 +1,2 @@
+import { awsTelemetry } from '../../lambdas/handlers/shared/lambda-init';
+export const t = awsTelemetry('x');
