@@ -55,8 +55,8 @@ export const BUNDLING = {
   minify: true,
   sourceMap: true,
   mainFields: ['module', 'main'],
-  // Some CommonJS dependencies call require(); ESM bundles need it defined.
-  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  // No `require` banner (createRequire): no bundled CommonJS dependency requires anything esbuild could not inline, and
+  // node:module costs 0.4 ms of every cold start. test/infra/synth.slow.test.ts fails if one ever does.
   // The AWS SDK is bundled (tree-shaken ESM loads faster than the runtime's copy: docs/benchmarks.md#cold-start),
   // except what a Lambda never loads at init, left to the runtime's copy.
   externalModules: [...NEVER_AT_INIT],

@@ -41,7 +41,6 @@ export function esbuildOptions(
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
     mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
     external: opts.sdk === undefined ? [...BUNDLING.externalModules] : opts.sdk === 'bundled' ? [] : ['@aws-sdk/*'],
     define: BUNDLING.define,
     alias: { [aliasFrom]: aliasTo },

@@ -74,6 +74,11 @@ describe('cdk synth', () => {
         bundle,
       ).toEqual([]);
       expect(code).not.toMatch(/import\("@aws-sdk\//);
+      // ESM bundles get no `require` (lib/lambda-function.ts BUNDLING): esbuild's stand-in would throw when called.
+      expect(
+        code,
+        `${bundle}: a CommonJS dependency calls require(); give BUNDLING a createRequire banner`,
+      ).not.toMatch(/Dynamic require of/);
     }
     // A function serving one provider bundles that provider's definition and no other provider's file.
     let oneProvider = 0;
