@@ -1,2 +1,0 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-export const l = new Logger({ serviceName: 'x' });

@@ -1,2 +1,0 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
-export const m = new Metrics({ namespace: 'x', serviceName: 'x' });

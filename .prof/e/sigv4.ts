@@ -1,2 +1,0 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-export const x = SignatureV4;

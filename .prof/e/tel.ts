@@ -1,2 +1,0 @@
-import { awsTelemetry } from '../../lambdas/handlers/shared/lambda-init';
-export const t = awsTelemetry('x');
