@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
 import { QUEUE_KINDS, type QueueKind } from '../lambdas/core/resource-tags';
-import { missedPoll } from '../lambdas/core/scheduler-dead-letter';
+import { missedPoll, missedRecovery } from '../lambdas/core/scheduler-dead-letter';
 import type { LocalChanges } from './changes';
 import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
@@ -36,11 +36,14 @@ export function redriveLocal(from: LocalQueue, to: LocalQueue, messageIds?: read
   return moved;
 }
 
-/** A provider's queue of one kind: the scheduler's has no work queue (its DLQ is shared by every poll locally). */
+/**
+ * A provider's queue of one kind: the poller's and the recovery's schedules have no work queue (locally each has one
+ * DLQ, shared by every provider).
+ */
 export interface AdminQueue {
   queue?: LocalQueue;
   dlq: LocalQueue;
-  /** Which of the DLQ's messages are this provider's (the shared scheduler DLQ). */
+  /** Which of the DLQ's messages are this provider's (the shared scheduler DLQs). */
   owns?(m: StoredMessage): boolean;
 }
 
@@ -48,23 +51,34 @@ export interface AdminApiParts {
   queues: Partial<Record<QueueKind, Record<string, AdminQueue>>>;
   /** Runs one poll as its schedule would (ops redrive --queue scheduler). */
   runPoll?(provider: string, poll: string): Promise<unknown>;
+  /** Runs one missed-webhook recovery as its schedule would (ops redrive --queue recovery). */
+  runRecovery?(provider: string, recovery: string): Promise<unknown>;
   /** The change DLQ and the bus archive's replay. */
   changes?: LocalChanges;
 }
 
-/** Every provider's queues of the given kinds, the scheduler DLQ filtered to each poll provider's messages. */
+type SharedDlq = { dlq: LocalQueue; providers: string[] } | undefined;
+
+/** Each provider's share of a DLQ every provider's schedules send to: the messages `provider` reads as its own. */
+function shares(shared: SharedDlq, provider: (body: string) => string | undefined): Record<string, AdminQueue> {
+  return Object.fromEntries(
+    (shared?.providers ?? []).map((p) => [p, { dlq: shared!.dlq, owns: (m: StoredMessage) => provider(m.body) === p }]),
+  );
+}
+
+/** Every provider's queues of the given kinds, the scheduler DLQs filtered to each provider's missed runs. */
 export function adminQueues(
   webhooks: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
   commands: Record<string, { queue: LocalQueue; dlq: LocalQueue }>,
-  scheduler: { dlq: LocalQueue; providers: string[] } | undefined,
+  scheduler: SharedDlq,
+  recovery?: SharedDlq,
 ): AdminApiParts['queues'] {
-  const polls = Object.fromEntries(
-    (scheduler?.providers ?? []).map((p) => [
-      p,
-      { dlq: scheduler!.dlq, owns: (m: StoredMessage) => missedPoll(m.body)?.provider === p },
-    ]),
-  );
-  return { webhooks, commands, scheduler: polls };
+  return {
+    webhooks,
+    commands,
+    scheduler: shares(scheduler, (body) => missedPoll(body)?.provider),
+    recovery: shares(recovery, (body) => missedRecovery(body)?.provider),
+  };
 }
 
 const MAX_ADMIN_BODY = 64 * 1024 * 1024;
@@ -74,7 +88,7 @@ const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|
  * The local stack's admin API for `npm run ops` (which runs in another process), always on
  * 127.0.0.1: it can read and move queued messages, so it is never exposed beyond this machine, and a browser page
  * cannot reach it either (localRequestRefusal: no cross-site request, JSON bodies only). `{kind}` is webhooks (the
- * default), commands or scheduler.
+ * default), commands, scheduler or recovery.
  *
  *   GET  /_local/queues                                   depth of every queue and DLQ
  *   GET  /_local/queues/{provider}/{kind}/dlq?limit=N     dead-lettered messages with attributes and body
@@ -82,6 +96,7 @@ const QUEUE_PATH = new RegExp(`^/_local/queues/([^/]+)(?:/(${QUEUE_KINDS.join('|
  *   POST /_local/queues/{provider}/{kind}/delete          { messageIds } deletes them from the DLQ -> { deleted }
  *   POST /_local/queues/{provider}/messages               { messages: [{ body, attributes }] } -> { enqueued }
  *   POST /_local/polls/{provider}/{poll}/run              runs the poll as its schedule would -> { summary }
+ *   POST /_local/recoveries/{provider}/{recovery}/run     runs the recovery as its schedule would -> { summary }
  *   GET  /_local/changes/dlq?limit=N                      the change DLQ (stream and route failures) with reasons
  *   POST /_local/changes/dlq/delete                       { messageIds } deletes them from the change DLQ -> { deleted }
  *   POST /_local/changes/replay                           { provider?, type?, since? } -> { replayed }: archive to routes,
@@ -128,12 +143,13 @@ async function handle(parts: AdminApiParts, req: IncomingMessage, res: ServerRes
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (req.method === 'GET' && url.pathname === '/_local/queues') return send(res, 200, depths(parts));
   if (parts.changes && url.pathname.startsWith('/_local/changes/')) return changesRoute(req, res, url, parts.changes);
-  const poll = /^\/_local\/polls\/([^/]+)\/([^/]+)\/run$/.exec(url.pathname);
-  if (poll && req.method === 'POST') {
-    if (!parts.runPoll) return send(res, 404, { error: 'this stack runs no polls' });
-    const [provider, name] = [decodePathPart(poll[1]!), decodePathPart(poll[2]!)];
+  const run = /^\/_local\/(polls|recoveries)\/([^/]+)\/([^/]+)\/run$/.exec(url.pathname);
+  if (run && req.method === 'POST') {
+    const runner = run[1] === 'polls' ? parts.runPoll : parts.runRecovery;
+    if (!runner) return send(res, 404, { error: `this stack runs no ${run[1]}` });
+    const [provider, name] = [decodePathPart(run[2]!), decodePathPart(run[3]!)];
     if (provider === undefined || name === undefined) return send(res, 400, { error: 'malformed_path' });
-    return send(res, 200, { summary: await parts.runPoll(provider, name) });
+    return send(res, 200, { summary: await runner(provider, name) });
   }
   const match = QUEUE_PATH.exec(url.pathname);
   const kind = (match?.[2] ?? 'webhooks') as QueueKind;

@@ -24,7 +24,7 @@ import { LocalQueue } from './queue';
 import { dashboardPage } from './observability/dashboard-page';
 import { LocalMonitor } from './observability/monitor';
 import { FileSecretStore } from './secrets';
-import { adminQueues, startAdminApi } from './admin-api';
+import { type AdminApiParts, adminQueues, startAdminApi } from './admin-api';
 import { localRequestRefusal } from './request-guard';
 import { FileBlobStore } from './file-blob-store';
 import { type AwsEndpointOptions, awsEndpointParts } from './aws-endpoint';
@@ -353,6 +353,23 @@ async function startOutbound(
   return { writes, polls, recovery };
 }
 
+/** What `npm run ops` reaches through the admin API: every queue and DLQ, and the scheduled runs it can run again. */
+function adminParts(
+  queues: Record<string, ProviderQueues>,
+  { writes, polls, recovery }: Awaited<ReturnType<typeof startOutbound>>,
+): Omit<AdminApiParts, 'changes'> {
+  return {
+    queues: adminQueues(
+      queues,
+      writes.queues,
+      polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) },
+      recovery && { dlq: recovery.dlq, providers: Object.keys(recovery.clients) },
+    ),
+    runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
+    runRecovery: recovery && ((provider, name) => recovery.scheduler.invoke({ provider, recovery: name })),
+  };
+}
+
 /** As the CDK stack does per provider with recoveries: the function's errors, gaps, and each recovery's DLQ. */
 function watchRecovery(recovery: LocalRecovery, providers: readonly ProviderDefinition[], monitor: LocalMonitor): void {
   for (const provider of providers) {
@@ -486,11 +503,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   showChanges(changes.view);
   const { port, url } = await api.listen(opts.port ?? 3000, opts.host ?? '127.0.0.1');
   recovery?.sendTo(url);
-  const admin = await startAdminApi({
-    queues: adminQueues(queues, writes.queues, polls && { dlq: polls.dlq, providers: Object.keys(polls.clients) }),
-    runPoll: polls && ((provider, poll) => polls.scheduler.invoke({ provider, poll })),
-    changes,
-  });
+  const admin = await startAdminApi({ ...adminParts(queues, { writes, polls, recovery }), changes });
   for (const m of mappings) m.start();
   monitor.start();
   for (const [name, { queue, dlq }] of Object.entries(writes.queues))

@@ -37,8 +37,8 @@ export interface AwsOpsTargetOptions {
 }
 
 const workQueue = (ref: QueueRef): QueueRole => {
-  if (ref.kind === 'scheduler')
-    throw new Error('the scheduler DLQ has no queue to move back to: redrive re-runs the polls');
+  if (ref.kind === 'scheduler' || ref.kind === 'recovery')
+    throw new Error(`the ${ref.kind} DLQ has no queue to move back to: redrive runs the missed runs again`);
   return ref.kind;
 };
 
@@ -126,6 +126,14 @@ export class AwsOpsTarget implements OpsTarget {
       poll,
     });
     if (!res.ok) throw new Error(`${provider} ${poll}: ${res.error.type}: ${res.error.message}`);
+  }
+
+  async runRecovery(provider: string, recovery: string): Promise<void> {
+    const res = await new LambdaInvoker(this.opts.lambda).invoke(this.opts.resources.recovery(provider), {
+      provider,
+      recovery,
+    });
+    if (!res.ok) throw new Error(`${provider} ${recovery}: ${res.error.type}: ${res.error.message}`);
   }
 
   async enqueue(provider: string, messages: QueueMessage[]): Promise<void> {

@@ -16,7 +16,7 @@ export interface DlqResult {
 }
 
 /**
- * `ops dlq <provider> [--queue webhooks|commands|scheduler]`: dead-lettered messages with why they failed;
+ * `ops dlq <provider> [--queue webhooks|commands|scheduler|recovery]`: dead-lettered messages with why they failed;
  * nothing is consumed.
  *
  * @example
@@ -34,9 +34,9 @@ export async function dlq(target: OpsTarget, ref: QueueRef, opts: { limit: numbe
   };
 }
 
-/** What the message is about: a webhook event, a command (and its operation), or a poll. */
+/** What the message is about: a webhook event, a command (and its operation), a poll or a recovery. */
 const subject = (m: DeadLetterSummary): string =>
-  m.eventId ?? (m.commandId ? `${m.commandId} ${m.operation ?? ''}`.trim() : (m.poll ?? '?'));
+  m.eventId ?? (m.commandId ? `${m.commandId} ${m.operation ?? ''}`.trim() : (m.poll ?? m.recovery ?? '?'));
 
 export function dlqText(r: DlqResult): string {
   const lines = r.messages.map(
@@ -51,7 +51,8 @@ export function dlqText(r: DlqResult): string {
 
 export const verb: OpsVerb = {
   synopsis: 'dlq <provider> [--queue Q]',
-  summary: 'list a DLQ with failure reasons (--queue webhooks|commands|scheduler, default webhooks; --limit N)',
+  summary:
+    'list a DLQ with failure reasons (--queue webhooks|commands|scheduler|recovery, default webhooks; --limit N)',
   options: { limit: { type: 'string', default: '100' }, queue: { type: 'string' } },
   run: async (ctx) => {
     const ref = ctx.queue();

@@ -102,6 +102,14 @@ export class LocalOpsTarget implements OpsTarget {
     await this.call('POST', `/_local/polls/${encodeURIComponent(provider)}/${encodeURIComponent(poll)}/run`, {});
   }
 
+  async runRecovery(provider: string, recovery: string): Promise<void> {
+    await this.call(
+      'POST',
+      `/_local/recoveries/${encodeURIComponent(provider)}/${encodeURIComponent(recovery)}/run`,
+      {},
+    );
+  }
+
   enqueue(provider: string, messages: QueueMessage[]): Promise<void> {
     return enqueueLocal(this.adminUrl, provider, messages);
   }

@@ -2,7 +2,7 @@ import { DynamoCommandStore } from '../../lambdas/adapters/command-store';
 import { DynamoExternalIdStore } from '../../lambdas/adapters/external-id-store';
 import type { Registry } from '../../lambdas/core/provider';
 import type { QueueKind } from '../../lambdas/core/resource-tags';
-import { missedPoll } from '../../lambdas/core/scheduler-dead-letter';
+import { type MissedRun, missedRun } from '../../lambdas/core/scheduler-dead-letter';
 import { redrivePhases } from '../../lambdas/core/writes';
 import { positiveInt } from '../cli/main';
 import type { OpsTarget, QueueRef } from './target';
@@ -16,14 +16,23 @@ export interface RedriveResult {
   provider: string;
   queue: QueueKind;
   dryRun: boolean;
-  /** Messages moved back (webhooks, commands) or settled by a new run (scheduler). */
+  /** Messages moved back (webhooks, commands) or settled by a new run (scheduler, recovery). */
   moved: number;
   status: string;
   handle?: string;
   /** Commands: claim-holding creates first, then the rest. */
   phases?: { claims: number; rest: number; waitedFor?: number; unsettled?: string[] };
   /** Scheduler: each missed poll, run again once. */
-  polls?: { poll: string; messages: number; ok: boolean; error?: string }[];
+  polls?: ({ poll: string } & RunOutcome)[];
+  /** Recovery: each missed recovery, run again once. */
+  recoveries?: ({ recovery: string } & RunOutcome)[];
+}
+
+/** A missed run's messages and how running it again went. */
+interface RunOutcome {
+  messages: number;
+  ok: boolean;
+  error?: string;
 }
 
 export interface RedriveOptions {
@@ -102,65 +111,89 @@ async function redriveCommands(target: OpsTarget, ref: QueueRef, opts: RedriveOp
   return { moved, status: 'COMPLETED', phases: { ...counts, waitedFor, ...(unsettled.length ? { unsettled } : {}) } };
 }
 
-/** Scheduler: each missed poll runs again once (from its checkpoint, gaps first); its messages go once it succeeded. */
-async function redriveScheduler(target: OpsTarget, ref: QueueRef, opts: RedriveOptions) {
+/**
+ * Scheduler and recovery DLQs: each missed run (a poll, or a recovery) runs again once, from its checkpoint, gaps
+ * first; its messages go once it succeeded. `?` gathers messages that are not this kind's run.
+ */
+async function redriveRuns(target: OpsTarget, ref: QueueRef, opts: RedriveOptions, kind: MissedRun['kind']) {
   const { messages } = await target.listDlq(ref, READ_LIMIT);
-  const byPoll = new Map<string, string[]>();
+  const byName = new Map<string, string[]>();
   for (const m of messages) {
-    const missed = missedPoll(m.body ?? '', m.attributes);
-    const poll = missed?.poll ?? '?';
-    byPoll.set(poll, [...(byPoll.get(poll) ?? []), m.messageId]);
+    const missed = missedRun(m.body ?? '', m.attributes);
+    const name = missed?.kind === kind ? missed.name : '?';
+    byName.set(name, [...(byName.get(name) ?? []), m.messageId]);
   }
-  const polls: NonNullable<RedriveResult['polls']> = [];
+  const run = (name: string) =>
+    kind === 'poll' ? target.runPoll(ref.provider, name) : target.runRecovery(ref.provider, name);
+  const runs: ({ name: string } & RunOutcome)[] = [];
   let moved = 0;
-  for (const [poll, ids] of byPoll) {
-    if (opts.dryRun || poll === '?') {
-      polls.push({
-        poll,
+  for (const [name, ids] of byName) {
+    if (opts.dryRun || name === '?') {
+      runs.push({
+        name,
         messages: ids.length,
-        ok: poll !== '?',
-        ...(poll === '?' ? { error: 'not a poll event' } : {}),
+        ok: name !== '?',
+        ...(name === '?' ? { error: `not a ${kind} event` } : {}),
       });
       continue;
     }
     try {
-      await target.runPoll(ref.provider, poll);
+      await run(name);
       moved += await target.deleteMessages(ref, ids);
-      polls.push({ poll, messages: ids.length, ok: true });
+      runs.push({ name, messages: ids.length, ok: true });
     } catch (err) {
-      polls.push({ poll, messages: ids.length, ok: false, error: (err as Error).message });
+      runs.push({ name, messages: ids.length, ok: false, error: (err as Error).message });
     }
   }
-  const failed = polls.some((p) => !p.ok);
-  return { moved, status: opts.dryRun ? 'DRY_RUN' : failed ? 'FAILED' : 'COMPLETED', polls };
+  const failed = runs.some((r) => !r.ok);
+  return { moved, status: opts.dryRun ? 'DRY_RUN' : failed ? 'FAILED' : 'COMPLETED', runs };
+}
+
+async function redriveScheduler(target: OpsTarget, ref: QueueRef, opts: RedriveOptions) {
+  const { runs, ...done } = await redriveRuns(target, ref, opts, 'poll');
+  return { ...done, polls: runs.map(({ name, ...r }) => ({ poll: name, ...r })) };
+}
+
+async function redriveRecovery(target: OpsTarget, ref: QueueRef, opts: RedriveOptions) {
+  const { runs, ...done } = await redriveRuns(target, ref, opts, 'recovery');
+  return { ...done, recoveries: runs.map(({ name, ...r }) => ({ recovery: name, ...r })) };
 }
 
 /**
- * `ops redrive <provider> [--queue webhooks|commands|scheduler]`: webhooks go back to their queue at once (the
- * processor is idempotent and newer-only); commands go back claim holders first (see redrivePhases); missed polls
- * run again. `dryRun` only says what would happen.
+ * `ops redrive <provider> [--queue webhooks|commands|scheduler|recovery]`: webhooks go back to their queue at once
+ * (the processor is idempotent and newer-only); commands go back claim holders first (see redrivePhases); missed
+ * polls and recoveries run again. `dryRun` only says what would happen.
  *
  * @example
  * const r = await redrive(target, { provider: 'trello', kind: 'commands' }, { wait: true, registry: getProvider });
  */
 export async function redrive(target: OpsTarget, ref: QueueRef, opts: RedriveOptions): Promise<RedriveResult> {
-  const run = { webhooks: redriveAll, commands: redriveCommands, scheduler: redriveScheduler }[ref.kind];
+  const run = {
+    webhooks: redriveAll,
+    commands: redriveCommands,
+    scheduler: redriveScheduler,
+    recovery: redriveRecovery,
+  }[ref.kind];
   const done = await run(target, ref, opts);
   return { where: target.where, provider: ref.provider, queue: ref.kind, dryRun: Boolean(opts.dryRun), ...done };
 }
 
-function pollsText(r: RedriveResult): string[] {
-  return (r.polls ?? []).map(
+function runsText(r: RedriveResult): string[] {
+  const runs = [
+    ...(r.polls ?? []).map(({ poll, ...o }) => ({ name: poll, ...o })),
+    ...(r.recoveries ?? []).map(({ recovery, ...o }) => ({ name: recovery, ...o })),
+  ];
+  return runs.map(
     (p) =>
-      `  ${r.provider}/${p.poll}: ${p.messages} message(s), ${r.dryRun ? 'would run it again' : p.ok ? 'ran again, messages deleted' : `run failed, messages kept: ${p.error}`}`,
+      `  ${r.provider}/${p.name}: ${p.messages} message(s), ${r.dryRun ? 'would run it again' : p.ok ? 'ran again, messages deleted' : `run failed, messages kept: ${p.error}`}`,
   );
 }
 
 export function redriveText(r: RedriveResult): string {
   const from = `the ${r.provider} ${r.queue} DLQ`;
   const head =
-    r.queue === 'scheduler'
-      ? `${r.dryRun ? 'would settle' : 'settled'} ${r.moved} message(s) of ${from} by running the missed polls`
+    r.queue === 'scheduler' || r.queue === 'recovery'
+      ? `${r.dryRun ? 'would settle' : 'settled'} ${r.moved} message(s) of ${from} by running the missed ${r.queue === 'scheduler' ? 'polls' : 'recoveries'}`
       : r.dryRun
         ? `would move ${r.moved} message(s) from ${from} back to its queue`
         : r.status === 'RUNNING'
@@ -173,13 +206,13 @@ export function redriveText(r: RedriveResult): string {
         ...(p.unsettled ? [`  still running when the rest went back: ${p.unsettled.join(', ')}`] : []),
       ]
     : [];
-  return [`${head} on ${r.where}`, ...phases, ...pollsText(r)].join('\n');
+  return [`${head} on ${r.where}`, ...phases, ...runsText(r)].join('\n');
 }
 
 export const verb: OpsVerb = {
   synopsis: 'redrive <provider> [--queue Q]',
   summary:
-    'move a DLQ back to its queue (commands: claim holders first; scheduler: run the missed polls) (--dry-run; --no-wait: AWS webhooks)',
+    'move a DLQ back to its queue (commands: claim holders first; scheduler, recovery: run the missed runs) (--dry-run; --no-wait: AWS webhooks)',
   options: {
     queue: { type: 'string' },
     'no-wait': { type: 'boolean', default: false },

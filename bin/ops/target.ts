@@ -4,7 +4,7 @@ import type { ListableBlobStore, QueueMessage } from '../../lambdas/core/ports';
 import type { QueueKind } from '../../lambdas/core/resource-tags';
 import type { TableName } from '../../lambdas/core/tables';
 
-/** One provider's queue of one kind: its webhooks, its commands, or its scheduled polls (a DLQ only). */
+/** One provider's queue of one kind: its webhooks, its commands, or its scheduled polls or recoveries (a DLQ only). */
 export interface QueueRef {
   provider: string;
   kind: QueueKind;
@@ -30,6 +30,8 @@ export interface OpsTarget {
   deleteMessages(ref: QueueRef, messageIds: readonly string[]): Promise<number>;
   /** Runs one poll as its schedule would; throws when the run fails. */
   runPoll(provider: string, poll: string): Promise<void>;
+  /** Runs one missed-webhook recovery as its schedule would; throws when the run fails. */
+  runRecovery(provider: string, recovery: string): Promise<void>;
   /** Sends one chunk (<= 10 messages, <= 1 MiB) to the provider's webhook queue. */
   enqueue(provider: string, messages: QueueMessage[]): Promise<void>;
   /** The event archive (blob store). */

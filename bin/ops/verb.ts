@@ -90,7 +90,12 @@ export class OpsContext {
     if (!(QUEUE_KINDS as readonly string[]).includes(kind))
       throw new UsageError(`--queue must be one of ${QUEUE_KINDS.join(', ')}, got ${kind}`);
     const def = this.provider(this.args[0], what);
-    const has = { webhooks: def.webhook, commands: def.writes, scheduler: def.polls?.length } as const;
+    const has = {
+      webhooks: def.webhook,
+      commands: def.writes,
+      scheduler: def.polls?.length,
+      recovery: def.recover?.length,
+    } as const;
     if (!has[kind as QueueKind]) throw new UsageError(`${def.name} has no ${kind} queue`);
     return { provider: def.name, kind: kind as QueueKind };
   }

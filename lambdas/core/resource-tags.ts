@@ -13,12 +13,15 @@ export const RESOURCE_TAG = {
   provider: 'integration:provider',
 } as const;
 
-/** The queues an operator lists and redrives, per provider. */
-export const QUEUE_KINDS = ['webhooks', 'commands', 'scheduler'] as const;
+/** The queues an operator lists and redrives, per provider: `scheduler` and `recovery` are the DLQs of their schedules. */
+export const QUEUE_KINDS = ['webhooks', 'commands', 'scheduler', 'recovery'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
-/** A queue's tag value: a work queue (`webhooks`, `commands`) or a DLQ (`<kind>-dlq`); the scheduler has only a DLQ. */
-export type QueueRole = 'webhooks' | 'webhooks-dlq' | 'commands' | 'commands-dlq' | 'scheduler-dlq';
+/**
+ * A queue's tag value: a work queue (`webhooks`, `commands`) or a DLQ (`<kind>-dlq`); the poller's and the recovery's
+ * schedules have only a DLQ.
+ */
+export type QueueRole = 'webhooks' | 'webhooks-dlq' | 'commands' | 'commands-dlq' | 'scheduler-dlq' | 'recovery-dlq';
 
 export const dlqRole = (kind: QueueKind): QueueRole => `${kind}-dlq`;
 
@@ -29,4 +32,4 @@ export const BLOBS_ROLE = 'blobs';
 export const POLLER_ROLE = 'poller';
 export const RECOVERY_ROLE = 'recovery';
 /** A recovery's scheduler DLQ: apart from the poller's, which a provider with both (Trello) also has. */
-export const RECOVERY_DLQ_ROLE = 'recovery-dlq';
+export const RECOVERY_DLQ_ROLE: QueueRole = 'recovery-dlq';

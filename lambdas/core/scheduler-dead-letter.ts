@@ -1,27 +1,49 @@
-/** A poll the schedule could not run, read from a scheduler DLQ message. */
-export interface MissedPoll {
+/** A scheduled run the schedule could not run, read from a scheduler DLQ message: a poll or a recovery. */
+export interface MissedRun {
   provider: string;
-  poll: string;
+  /** What the schedule runs: the poller's `poll` or the recovery function's `recovery`. */
+  kind: 'poll' | 'recovery';
+  /** The poll's or the recovery's name. */
+  name: string;
   /** Why, as the message says it (the function's error, or Scheduler's ERROR_CODE and ERROR_MESSAGE). */
   reason?: string;
 }
 
-const isPollEvent = (v: unknown): v is { provider: string; poll: string } =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Record<string, unknown>).provider === 'string' &&
-  typeof (v as Record<string, unknown>).poll === 'string';
+/** A poll the schedule could not run. */
+export interface MissedPoll {
+  provider: string;
+  poll: string;
+  reason?: string;
+}
+
+/** A recovery the schedule could not run. */
+export interface MissedRecovery {
+  provider: string;
+  recovery: string;
+  reason?: string;
+}
+
+const KINDS = ['poll', 'recovery'] as const;
+
+/** The schedule's event: `{ provider, poll }` for the poller, `{ provider, recovery }` for a recovery. */
+function runOf(v: unknown): Omit<MissedRun, 'reason'> | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const event = v as Record<string, unknown>;
+  if (typeof event.provider !== 'string') return undefined;
+  const kind = KINDS.find((k) => typeof event[k] === 'string');
+  return kind ? { provider: event.provider, kind, name: event[kind] as string } : undefined;
+}
 
 /**
- * Reads a scheduler DLQ message: Lambda's async on-failure record (`requestPayload` is the poll event, the error in
- * `responsePayload`), or EventBridge Scheduler's dead letter (the body is the poll event, the error in the
- * `ERROR_CODE` / `ERROR_MESSAGE` attributes). Undefined when it is neither.
+ * Reads a scheduler DLQ message: Lambda's async on-failure record (`requestPayload` is the schedule's event, the error
+ * in `responsePayload`), or EventBridge Scheduler's dead letter (the body is the event, the error in the `ERROR_CODE` /
+ * `ERROR_MESSAGE` attributes). Undefined when it is neither.
  *
  * @example
- * missedPoll('{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorMessage":"boom"}}')
- * // { provider: 'football', poll: 'fixtures', reason: 'boom' }
+ * missedRun('{"provider":"github","recovery":"deliveries"}', { ERROR_CODE: 'AWS.Lambda.TooManyRequestsException' })
+ * // { provider: 'github', kind: 'recovery', name: 'deliveries', reason: 'AWS.Lambda.TooManyRequestsException' }
  */
-export function missedPoll(body: string, attributes: Record<string, string> = {}): MissedPoll | undefined {
+export function missedRun(body: string, attributes: Record<string, string> = {}): MissedRun | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -29,12 +51,37 @@ export function missedPoll(body: string, attributes: Record<string, string> = {}
     return undefined;
   }
   const record = value as { requestPayload?: unknown; responsePayload?: { errorType?: string; errorMessage?: string } };
-  if (isPollEvent(record.requestPayload)) {
+  const invoked = runOf(record.requestPayload);
+  if (invoked) {
     const error = record.responsePayload;
     const reason = error ? [error.errorType, error.errorMessage].filter(Boolean).join(': ') : undefined;
-    return { provider: record.requestPayload.provider, poll: record.requestPayload.poll, reason };
+    return { ...invoked, reason };
   }
-  if (!isPollEvent(value)) return undefined;
+  const scheduled = runOf(value);
+  if (!scheduled) return undefined;
   const reason = [attributes.ERROR_CODE, attributes.ERROR_MESSAGE].filter(Boolean).join(': ') || undefined;
-  return { provider: value.provider, poll: value.poll, reason };
+  return { ...scheduled, reason };
+}
+
+/**
+ * A missed poll (the poller's scheduler DLQ).
+ *
+ * @example
+ * missedPoll('{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorMessage":"boom"}}')
+ * // { provider: 'football', poll: 'fixtures', reason: 'boom' }
+ */
+export function missedPoll(body: string, attributes: Record<string, string> = {}): MissedPoll | undefined {
+  const run = missedRun(body, attributes);
+  return run?.kind === 'poll' ? { provider: run.provider, poll: run.name, reason: run.reason } : undefined;
+}
+
+/**
+ * A missed recovery (a recovery function's scheduler DLQ).
+ *
+ * @example
+ * missedRecovery('{"provider":"github","recovery":"deliveries"}') // { provider: 'github', recovery: 'deliveries' }
+ */
+export function missedRecovery(body: string, attributes: Record<string, string> = {}): MissedRecovery | undefined {
+  const run = missedRun(body, attributes);
+  return run?.kind === 'recovery' ? { provider: run.provider, recovery: run.name, reason: run.reason } : undefined;
 }

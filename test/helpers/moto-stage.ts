@@ -3,7 +3,7 @@ import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ProviderDefinition } from '../../lambdas/core/provider';
-import { POLLER_ROLE, RESOURCE_TAG } from '../../lambdas/core/resource-tags';
+import { POLLER_ROLE, RECOVERY_ROLE, RESOURCE_TAG } from '../../lambdas/core/resource-tags';
 import { TABLES, type TableName } from '../../lambdas/core/tables';
 import { SERVICE } from '../../lib/stages';
 import { createTable } from '../../local/dynamo';
@@ -18,11 +18,16 @@ export interface MotoStage {
   dynamo: DynamoDBClient;
   s3: S3Client;
   bucket: string;
-  /** Queue URLs by `<provider>` (work queue), `<provider>-dlq` and `<provider>-scheduler-dlq`; commands under `<provider>-commands`. */
+  /**
+   * Queue URLs by `<provider>` (work queue), `<provider>-dlq`, `<provider>-scheduler-dlq` and
+   * `<provider>-recovery-dlq`; commands under `<provider>-commands`.
+   */
   urls: Record<string, string>;
   tables: Record<TableName, string>;
   /** Poller function names by provider (functions that exist to be found; moto cannot run them). */
   pollers: Record<string, string>;
+  /** Recovery function names by provider, likewise. */
+  recoveries: Record<string, string>;
 }
 
 const tagsOf = (stage: string, role: string, provider?: string): Record<string, string> => ({
@@ -87,8 +92,15 @@ async function lambdaRole(url: string, stage: string): Promise<string> {
   return arn;
 }
 
-async function poller(s: MotoStage, lambda: LambdaClient, role: string, provider: string): Promise<void> {
-  const FunctionName = `${s.stage}-${provider}-poller`;
+/** A provider's poller or recovery function, tagged as the stack tags it. */
+async function scheduled(
+  s: MotoStage,
+  lambda: LambdaClient,
+  role: string,
+  provider: string,
+  kind: typeof POLLER_ROLE | typeof RECOVERY_ROLE,
+): Promise<string> {
+  const FunctionName = `${s.stage}-${provider}-${kind}`;
   await lambda.send(
     new CreateFunctionCommand({
       FunctionName,
@@ -96,15 +108,16 @@ async function poller(s: MotoStage, lambda: LambdaClient, role: string, provider
       Runtime: 'nodejs20.x',
       Handler: 'index.handler',
       Code: { ZipFile: EMPTY_ZIP },
-      Tags: tagsOf(s.stage, POLLER_ROLE, provider),
+      Tags: tagsOf(s.stage, kind, provider),
     }),
   );
-  s.pollers[provider] = FunctionName;
+  return FunctionName;
 }
 
 /**
  * Creates a stage in moto as the stack would tag it: per provider its webhook queue and DLQ, command queue and DLQ,
- * scheduler DLQ and poller function (as its definition has webhooks, writes, polls); every table; the blob bucket. Give each test file
+ * scheduler DLQ and poller function, recovery DLQ and function (as its definition has webhooks, writes, polls,
+ * recoveries); every table; the blob bucket. Give each test file
  * its own stage name: discovery filters on it.
  *
  * @example
@@ -125,9 +138,10 @@ export async function seedMotoStage(
     urls: {},
     tables: {} as Record<TableName, string>,
     pollers: {},
+    recoveries: {},
   };
   const lambda = new LambdaClient(config);
-  const role = providers.some((p) => p.polls?.length) ? await lambdaRole(url, stage) : '';
+  const role = providers.some((p) => p.polls?.length || p.recover?.length) ? await lambdaRole(url, stage) : '';
   await s.s3.send(new CreateBucketCommand({ Bucket: s.bucket }));
   const tagSet = Object.entries(tagsOf(stage, 'blobs')).map(([Key, Value]) => ({ Key, Value }));
   await s.s3.send(new PutBucketTaggingCommand({ Bucket: s.bucket, Tagging: { TagSet: tagSet } }));
@@ -142,7 +156,11 @@ export async function seedMotoStage(
     }
     if (p.polls?.length) {
       await queue(s, `${p.name}-scheduler-dlq`, 'scheduler-dlq', p.name);
-      await poller(s, lambda, role, p.name);
+      s.pollers[p.name] = await scheduled(s, lambda, role, p.name, POLLER_ROLE);
+    }
+    if (p.recover?.length) {
+      await queue(s, `${p.name}-recovery-dlq`, 'recovery-dlq', p.name);
+      s.recoveries[p.name] = await scheduled(s, lambda, role, p.name, RECOVERY_ROLE);
     }
   }
   for (const name of Object.keys(TABLES) as TableName[]) await table(s, name);

@@ -50,6 +50,7 @@ beforeAll(async () => {
   endpoint = await lambda.start();
   stage = await seedMotoStage(moto.url, STAGE, [github, trello, football]);
   lambda.handlers.set(stage.pollers.football!, async () => ({ windows: 1 }));
+  lambda.handlers.set(stage.recoveries.github!, async () => ({ windows: 1 }));
   ({ sqs, dynamo, urls, tables } = stage);
 }, 60_000);
 afterAll(async () => {
@@ -179,6 +180,37 @@ describe('ops --aws against moto, the stage found by its tags', () => {
       [stage.pollers.football, { provider: 'football', poll: 'fixtures' }],
     ]);
     expect(await depth(urls['football-scheduler-dlq']!)).toBe(0);
+  });
+
+  it("lists a recovery's DLQ with the missed recovery and its reason, and redrives it through the recovery function", async () => {
+    await send(urls['github-recovery-dlq']!, JSON.stringify({ provider: 'github', recovery: 'deliveries' }), {
+      ERROR_CODE: 'AWS.Lambda.TooManyRequestsException',
+      ERROR_MESSAGE: 'Rate exceeded',
+    });
+    const listed = await json<{ messages: { recovery: string; failureReason: string }[] }>(
+      'dlq',
+      'github',
+      '--queue',
+      'recovery',
+    );
+    expect(listed.messages).toEqual([
+      expect.objectContaining({
+        recovery: 'github/deliveries',
+        failureReason: 'AWS.Lambda.TooManyRequestsException: Rate exceeded',
+      }),
+    ]);
+    const plan = await json<{ recoveries: unknown[] }>('redrive', 'github', '--queue', 'recovery', '--dry-run');
+    expect(plan.recoveries).toEqual([{ recovery: 'deliveries', messages: 1, ok: true }]);
+    const before = lambda.calls.length;
+    // The redrive runs the missed recovery on the stage's recovery function, found by its tags, then empties the DLQ.
+    await json('redrive', 'github', '--queue', 'recovery');
+    expect(lambda.calls.slice(before).map((c) => [c.functionName, c.payload])).toEqual([
+      [stage.recoveries.github, { provider: 'github', recovery: 'deliveries' }],
+    ]);
+    expect(await depth(urls['github-recovery-dlq']!)).toBe(0);
+    // A provider without recoveries has no such queue: a usage error, not a lookup.
+    const none = await aws('dlq', 'football', '--queue', 'recovery');
+    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('football has no recovery queue')]);
   });
 
   it('shows circuits, finds an archived event on S3, and retries it through the queue', async () => {

@@ -45,7 +45,7 @@ const CLIS: Cli[] = [
     bad: [
       [
         ['redrive', 'trello', '--queue', 'everything'],
-        /^--queue must be one of webhooks, commands, scheduler, got everything$/,
+        /^--queue must be one of webhooks, commands, scheduler, recovery, got everything$/,
       ],
       [['dlq', 'football'], /^football has no webhooks queue$/],
       [['dlq', 'github', '--queue', 'commands'], /^github has no commands queue$/],

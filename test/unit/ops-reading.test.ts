@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { archivedEvents, eventOutcome, eventTypeOf } from '../../lambdas/core/event-history';
-import { missedPoll } from '../../lambdas/core/scheduler-dead-letter';
+import { missedPoll, missedRecovery, missedRun } from '../../lambdas/core/scheduler-dead-letter';
 import { redrivePhases } from '../../lambdas/core/writes';
 import type { ExternalId } from '../../lambdas/core/writes';
 import { trello } from '../../lambdas/providers/trello';
@@ -21,6 +21,22 @@ describe('missedPoll', () => {
     });
     expect(missedPoll('not json')).toBeUndefined();
     expect(missedPoll('{"something":"else"}')).toBeUndefined();
+  });
+
+  it("tells a missed recovery from a missed poll, in both messages' shapes", () => {
+    const onFailure =
+      '{"requestPayload":{"provider":"github","recovery":"deliveries"},"responsePayload":{"errorType":"IntegrationError","errorMessage":"auth"}}';
+    expect(missedRecovery(onFailure)).toEqual({
+      provider: 'github',
+      recovery: 'deliveries',
+      reason: 'IntegrationError: auth',
+    });
+    expect(missedPoll(onFailure)).toBeUndefined();
+    expect(
+      missedRun('{"provider":"stripe","recovery":"events"}', { ERROR_CODE: 'AWS.Lambda.ResourceNotFound' }),
+    ).toEqual({ provider: 'stripe', kind: 'recovery', name: 'events', reason: 'AWS.Lambda.ResourceNotFound' });
+    expect(missedRecovery('{"provider":"football","poll":"fixtures"}')).toBeUndefined();
+    expect(missedRecovery('{"provider":"github","recovery":7}')).toBeUndefined();
   });
 });
 
