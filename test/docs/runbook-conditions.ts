@@ -138,23 +138,33 @@ export const commandDeadLetters: Condition = {
   },
 };
 
-/** A football run the scheduler could not invoke, in the scheduler DLQ: the redrive runs it again and deletes it. */
+/** Lambda's on-failure record of a scheduled run that was refused (throttled). */
+const refusedRun = (requestPayload: Record<string, string>) => ({
+  body: JSON.stringify({
+    version: '1.0',
+    timestamp: iso(Date.now()),
+    requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+    requestPayload,
+    responsePayload: { errorType: 'TooManyRequestsException', errorMessage: 'Rate exceeded (runbook test)' },
+  }),
+  attributes: {},
+});
+
+/**
+ * A football poll and a GitHub recovery the scheduler could not invoke, each in its DLQ: the redrives run them again
+ * and delete them.
+ */
 export const schedulerDeadLetter: Condition = {
   async drive({ stack }) {
-    await stack.polls!.dlq.send({
-      body: JSON.stringify({
-        version: '1.0',
-        timestamp: iso(Date.now()),
-        requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 1 },
-        requestPayload: { provider: 'football', poll: 'fixtures' },
-        responsePayload: { errorType: 'TooManyRequestsException', errorMessage: 'Rate exceeded (runbook test)' },
-      }),
-      attributes: {},
-    });
+    await stack.polls!.dlq.send(refusedRun({ provider: 'football', poll: 'fixtures' }));
+    await stack.recovery!.dlq.send(refusedRun({ provider: 'github', recovery: 'deliveries' }));
     return undefined;
   },
-  async repaired({ stack }) {
+  async repaired({ stack }, runs) {
     expect(stack.polls!.dlq.depth().total).toBe(0);
+    expect(stack.recovery!.dlq.depth().total).toBe(0);
+    // The recovery's DLQ was listed with the missed run before the redrive emptied it.
+    expect(runs.some((r) => r.output.includes('github/deliveries') && r.output.includes('Rate exceeded'))).toBe(true);
   },
 };
 
