@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { RetryErrorInfo, SourceData } from '@smithy/types';
+import { type AwsService, serviceHost } from './aws-endpoints';
 
 /** Where and as whom to call; each part defaults to what Lambda's environment gives (AWS_REGION, AWS_*_KEY...). */
 export interface AwsEndpointConfig {
@@ -14,7 +15,8 @@ export interface AwsEndpointConfig {
 
 /** One AWS JSON-protocol service: its signing name, X-Amz-Target prefix, JSON version and endpoint variable. */
 export interface AwsJsonService {
-  signingName: string;
+  /** Also its endpoint prefix (aws-endpoints.ts). */
+  signingName: AwsService;
   targetPrefix: string;
   jsonVersion: '1.0' | '1.1';
   /** The service's AWS_ENDPOINT_URL_<ID> variable, as the SDK reads it. */
@@ -81,16 +83,6 @@ function credentialsFrom(config: AwsEndpointConfig): NonNullable<AwsEndpointConf
   if (!accessKeyId || !secretAccessKey)
     throw new AwsServiceError('CredentialsProviderError', 'no AWS credentials in the environment', undefined);
   return { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN };
-}
-
-/**
- * A service's regional host, as the SDK resolves it: China's domain in `cn-` regions, the `-fips` host when
- * AWS_USE_FIPS_ENDPOINT is true (GovCloud and FedRAMP stages set it).
- */
-export function serviceHost(prefix: string, region: string): string {
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  const fips = process.env.AWS_USE_FIPS_ENDPOINT === 'true' ? '-fips' : '';
-  return `${prefix}${fips}.${region}.${suffix}`;
 }
 
 function endpointOf(service: AwsJsonService, config: AwsEndpointConfig, region: string): URL {

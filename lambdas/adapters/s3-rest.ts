@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { IntegrationError } from '../core/errors';
 import type { BlobStore } from '../core/ports';
-import { type AwsEndpointConfig, AwsServiceError, regionOf, retrier, sendSigned, serviceHost } from './aws-json';
+import { serviceHost } from './aws-endpoints';
+import { type AwsEndpointConfig, AwsServiceError, regionOf, retrier, sendSigned } from './aws-json';
 
 // S3 allows objects far larger than a JSON call: a multi-MB body gets more than aws-json's 5 s default.
 const S3_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AwsServiceError, awsJsonClient, SQS, serviceHost } from '../../lambdas/adapters/aws-json';
+import { AwsServiceError, awsJsonClient, SQS } from '../../lambdas/adapters/aws-json';
 import { type Moto, startSigningMoto } from '../helpers/moto';
 
 // A real HTTP server scripted per test: what moto cannot do on demand (throttle, fail with a 503, then answer).
@@ -130,14 +130,5 @@ describe('awsJsonClient against a moto that checks signatures as AWS does', () =
     await expect(forged('SendMessage', { QueueUrl, MessageBody: 'x' })).rejects.toMatchObject({
       $metadata: { httpStatusCode: 403 },
     });
-  });
-});
-
-describe('serviceHost (where a call goes without an endpoint override)', () => {
-  it("names the regional host as the SDK does: China's domain, and the FIPS host when the stage asks for it", () => {
-    expect(serviceHost('dynamodb', 'eu-west-1')).toBe('dynamodb.eu-west-1.amazonaws.com');
-    expect(serviceHost('sqs', 'cn-north-1')).toBe('sqs.cn-north-1.amazonaws.com.cn');
-    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
-    expect(serviceHost('s3', 'us-gov-west-1')).toBe('s3-fips.us-gov-west-1.amazonaws.com');
   });
 });
