@@ -86,7 +86,7 @@ export type ProviderPart = 'writes' | 'recover';
 
 /**
  * The provider parts a handler's code never reads (test/infra/provider-bundles.test.ts checks its imports), left out
- * of its bundle with the zod schemas they build at import: a Trello poller loads 2.6 ms less (docs/benchmarks.md).
+ * of its bundle with the zod schemas they build at import (docs/benchmarks.md#cold-start says what it saves).
  * A handler not listed keeps every part.
  */
 export const UNREAD_PARTS: Readonly<Record<string, readonly ProviderPart[]>> = {

@@ -77,11 +77,14 @@ export function variantFromEnv(env: Record<string, string | undefined> = process
 
 /** Where a service's rules leave the generic pattern: GovCloud's FIPS hosts, Secrets Manager's dual-stack. */
 function exception(service: AwsService, region: string, p: Partition, v: EndpointVariant): string | undefined {
-  // In GovCloud the regular SQS and DynamoDB hosts are the FIPS ones; EventBridge's are in its two regions.
+  // In GovCloud the regular SQS and DynamoDB hosts are the FIPS ones; EventBridge's are in its first two regions,
+  // and its dual-stack hosts in every GovCloud region.
   if (v.fips && !v.dualStack && p.name === 'aws-us-gov' && (service === 'sqs' || service === 'dynamodb'))
     return `${service}.${region}.amazonaws.com`;
-  if (v.fips && service === 'events' && (region === 'us-gov-east-1' || region === 'us-gov-west-1'))
-    return `events.${region}.${v.dualStack ? p.dualStackDnsSuffix : p.dnsSuffix}`;
+  if (v.fips && service === 'events' && p.name === 'aws-us-gov') {
+    if (v.dualStack) return `events.${region}.${p.dualStackDnsSuffix}`;
+    if (region === 'us-gov-east-1' || region === 'us-gov-west-1') return `events.${region}.${p.dnsSuffix}`;
+  }
   // Secrets Manager answers on its IPv4 hosts in these partitions even when dual-stack is asked for.
   if (service === 'secretsmanager' && v.dualStack) {
     if (p.name === 'aws' || p.name === 'aws-us-gov')

@@ -22,8 +22,8 @@ const escapeKey = (key: string): string =>
  */
 function objectUrl(bucket: string, key: string, config: AwsEndpointConfig): URL {
   const override = config.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const host = serviceHost('s3', regionOf(config));
   if (override) return new URL(`${override.replace(/\/$/, '')}/${bucket}/${escapeKey(key)}`);
+  const host = serviceHost('s3', regionOf(config));
   if (bucket.includes('.')) return new URL(`https://${host}/${bucket}/${escapeKey(key)}`);
   return new URL(`https://${bucket}.${host}/${escapeKey(key)}`);
 }

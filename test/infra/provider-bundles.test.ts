@@ -63,8 +63,12 @@ describe('one-provider bundles (the registry as lib/lambda-function.ts bundles i
   });
 });
 
-// A file that reads a definition's part: `def.writes`, `provider?.recover`, `definition.writes[op]`.
-const READS: Record<ProviderPart, RegExp> = { writes: /[\w)\]?]\??\.writes\b/, recover: /[\w)\]?]\??\.recover\b/ };
+// A file that reads a definition's part: `def.writes`, `provider?.recover`, `def['writes']`, `const { writes } = def`.
+const reads = (part: ProviderPart) =>
+  new RegExp(String.raw`[\w)\]?]\??\.${part}\b|\[\s*['"]${part}['"]\s*\]|[{,]\s*${part}\s*[,}:]`);
+const READS: Record<ProviderPart, RegExp> = { writes: reads('writes'), recover: reads('recover') };
+// The files that define the parts (a provider's definition and its part files); every other file is checked.
+const DEFINES = new RegExp(String.raw`^lambdas/providers/(${providers.map((p) => p.name).join('|')})(-[a-z]+)?\.ts$`);
 
 describe('provider parts a handler never reads (UNREAD_PARTS) are left out of its bundle', () => {
   it.each(Object.entries(UNREAD_PARTS))('%s reads none of %j in its own code', async (handler, parts) => {
@@ -80,9 +84,7 @@ describe('provider parts a handler never reads (UNREAD_PARTS) are left out of it
       logLevel: 'silent',
     });
     // Provider files define the parts; everything else a handler runs must not look at the ones it goes without.
-    const own = Object.keys(metafile.inputs).filter(
-      (p) => p.startsWith('lambdas/') && !p.startsWith('lambdas/providers/'),
-    );
+    const own = Object.keys(metafile.inputs).filter((p) => p.startsWith('lambdas/') && !DEFINES.test(p));
     expect(own.length).toBeGreaterThan(5);
     for (const part of parts)
       expect(
@@ -91,9 +93,15 @@ describe('provider parts a handler never reads (UNREAD_PARTS) are left out of it
       ).toEqual([]);
   });
 
-  it('the readers are found: the writer reads writes, the recovery reads recover', () => {
+  it('the readers are found: the writer reads writes, the recovery reads recover, in every spelling', () => {
     expect(READS.writes.test(readFileSync('lambdas/core/writes/resolve.ts', 'utf8'))).toBe(true);
     expect(READS.recover.test(readFileSync('lambdas/handlers/recovery.ts', 'utf8'))).toBe(true);
+    for (const code of ['def?.writes', "def['writes']", 'const { writes } = def', 'const { name, writes: w } = def'])
+      expect(READS.writes.test(code), code).toBe(true);
+    for (const code of ['const writes = 2', 'rewrites()', '"writes: none"', '// no writes here'])
+      expect(READS.writes.test(code), code).toBe(false);
+    expect(DEFINES.test('lambdas/providers/trello-writes.ts')).toBe(true);
+    expect(DEFINES.test('lambdas/providers/operations.ts')).toBe(false);
   });
 
   it.each([
