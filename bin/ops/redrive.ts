@@ -183,17 +183,23 @@ function runsText(r: RedriveResult): string[] {
     ...(r.polls ?? []).map(({ poll, ...o }) => ({ name: poll, ...o })),
     ...(r.recoveries ?? []).map(({ recovery, ...o }) => ({ name: recovery, ...o })),
   ];
-  return runs.map(
-    (p) =>
-      `  ${r.provider}/${p.name}: ${p.messages} message(s), ${r.dryRun ? 'would run it again' : p.ok ? 'ran again, messages deleted' : `run failed, messages kept: ${p.error}`}`,
-  );
+  const outcome = (p: RunOutcome & { name: string }): string => {
+    if (p.name === '?') return `${r.dryRun ? 'would be kept' : 'kept'}: ${p.error}`;
+    if (r.dryRun) return 'would run it again';
+    return p.ok ? 'ran again, messages deleted' : `run failed, messages kept: ${p.error}`;
+  };
+  return runs.map((p) => `  ${r.provider}/${p.name}: ${p.messages} message(s), ${outcome(p)}`);
 }
+
+/** Messages a dry run would settle: those of the missed runs it could run again. */
+const runnable = (r: RedriveResult): number =>
+  [...(r.polls ?? []), ...(r.recoveries ?? [])].filter((p) => p.ok).reduce((n, p) => n + p.messages, 0);
 
 export function redriveText(r: RedriveResult): string {
   const from = `the ${r.provider} ${r.queue} DLQ`;
   const head =
     r.queue === 'scheduler' || r.queue === 'recovery'
-      ? `${r.dryRun ? 'would settle' : 'settled'} ${r.moved} message(s) of ${from} by running the missed ${r.queue === 'scheduler' ? 'polls' : 'recoveries'}`
+      ? `${r.dryRun ? 'would settle' : 'settled'} ${r.dryRun ? runnable(r) : r.moved} message(s) of ${from} by running the missed ${r.queue === 'scheduler' ? 'polls' : 'recoveries'}`
       : r.dryRun
         ? `would move ${r.moved} message(s) from ${from} back to its queue`
         : r.status === 'RUNNING'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { archivedEvents, eventOutcome, eventTypeOf } from '../../lambdas/core/event-history';
+import { redriveText } from '../../bin/ops/redrive';
 import { missedPoll, missedRecovery, missedRun } from '../../lambdas/core/scheduler-dead-letter';
 import { redrivePhases } from '../../lambdas/core/writes';
 import type { ExternalId } from '../../lambdas/core/writes';
@@ -132,5 +133,38 @@ describe('redrivePhases', () => {
     );
     expect(phases.claims).toEqual([{ messageId: 'm-create', commandId: 'c-1' }]);
     expect(phases.rest.map((r) => r.messageId)).toEqual(['m-update', 'm-other-create', 'm-junk']);
+  });
+});
+
+describe('redriveText for missed runs', () => {
+  const base = { where: 'the local stack', provider: 'github', queue: 'recovery' as const, status: 'DRY_RUN' };
+
+  it('counts what a dry run would settle, and says what each run would do', () => {
+    const text = redriveText({
+      ...base,
+      dryRun: true,
+      moved: 0,
+      recoveries: [
+        { recovery: 'deliveries', messages: 2, ok: true },
+        { recovery: '?', messages: 1, ok: false, error: 'not a recovery event' },
+      ],
+    });
+    expect(text.split('\n')).toEqual([
+      'would settle 2 message(s) of the github recovery DLQ by running the missed recoveries on the local stack',
+      '  github/deliveries: 2 message(s), would run it again',
+      '  github/?: 1 message(s), would be kept: not a recovery event',
+    ]);
+  });
+
+  it('says which runs failed and kept their messages', () => {
+    const text = redriveText({
+      ...base,
+      dryRun: false,
+      moved: 0,
+      status: 'FAILED',
+      recoveries: [{ recovery: 'deliveries', messages: 1, ok: false, error: 'auth: token revoked' }],
+    });
+    expect(text).toContain('settled 0 message(s) of the github recovery DLQ');
+    expect(text).toContain('github/deliveries: 1 message(s), run failed, messages kept: auth: token revoked');
   });
 });
