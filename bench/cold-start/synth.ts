@@ -60,6 +60,17 @@ export async function synthBundles(root: string, out: string): Promise<SynthBund
     timeout: 240_000,
     maxBuffer: 64 * 1024 * 1024,
   });
+  return bundlesIn(root, out);
+}
+
+/**
+ * Every handler bundle of a synthesized cloud assembly (`out`), with the functions deploying it and the first one's
+ * environment.
+ *
+ * @example
+ * const bundles = bundlesIn(process.cwd(), 'cdk.out');
+ */
+export function bundlesIn(root: string, out: string): SynthBundle[] {
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
   };

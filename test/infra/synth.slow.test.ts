@@ -3,12 +3,19 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadOnce, stageBundle } from '../../bench/cold-start/load-time';
+import { bundlesIn } from '../../bench/cold-start/synth';
 import { recordPollsOf } from '../../lambdas/core/provider';
 import { providers } from '../../lambdas/providers';
 import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+// Apart from `out`: cfn-lint reads every template under it, and a staged bundle links node_modules.
+const staging = mkdtempSync(join(tmpdir(), 'bundles-loaded-'));
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
+});
 
 describe('cdk synth', () => {
   it('synthesizes the default (dev) stage offline, without credentials, and bundles every handler with esbuild', () => {
@@ -110,6 +117,18 @@ describe('cdk synth', () => {
     expect(readerCode.includes(catalogue) || readerCode.includes(JSON.stringify(catalogue).slice(1, -1))).toBe(true);
     expect(readerCode).not.toContain('process.env.RECORD_POLLS');
   }, 240_000);
+
+  it("loads every handler bundle as Lambda's init does: in a fresh node, with its function's environment", async () => {
+    const bundles = bundlesIn(process.cwd(), out);
+    expect(bundles.length).toBeGreaterThan(10);
+    const failed: string[] = [];
+    for (const [i, b] of bundles.entries()) {
+      // Alone in a folder, as /var/task holds it; `AWS_LAMBDA_FUNCTION_NAME` set, so the module-scope wiring runs.
+      const staged = stageBundle(b.bundle, join(staging, String(i)), join(process.cwd(), 'node_modules'));
+      await loadOnce(staged, b.environment).catch((err: Error) => failed.push(`${b.handler}: ${err.message}`));
+    }
+    expect(failed).toEqual([]);
+  }, 120_000);
 
   it("passes cfn-lint as the CLI wrote it, as docs/security.md runs it by hand (.cfnlintrc's regions and ignores)", async () => {
     requireCfnLint();
