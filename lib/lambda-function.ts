@@ -77,10 +77,6 @@ export const BUNDLED_PROVIDER = 'process.env.BUNDLED_PROVIDER';
  */
 export const BUNDLED_AUTH = 'process.env.BUNDLED_AUTH';
 
-/** The expressions lambdas/providers/*.ts test to leave a provider's writes or recoveries out of a bundle. */
-export const BUNDLED_WRITES = 'process.env.BUNDLED_WRITES';
-export const BUNDLED_RECOVER = 'process.env.BUNDLED_RECOVER';
-
 /** A part of a provider definition that some handlers never read. */
 export type ProviderPart = 'writes' | 'recover';
 
@@ -100,7 +96,8 @@ export const UNREAD_PARTS: Readonly<Record<string, readonly ProviderPart[]>> = {
   'change-route': ['recover'],
 };
 
-const PART_DEFINE: Record<ProviderPart, string> = { writes: BUNDLED_WRITES, recover: BUNDLED_RECOVER };
+/** The expression lambdas/providers/*.ts test to leave a part out: `process.env.BUNDLED_WRITES`, `..._RECOVER`. */
+const partDefine = (part: ProviderPart): string => `process.env.BUNDLED_${part.toUpperCase()}`;
 
 /**
  * BUNDLING for one function: one that serves a single provider (its PROVIDER variable) gets that provider's
@@ -122,7 +119,7 @@ export function bundlingFor(
   const define = {
     ...(provider ? { [BUNDLED_PROVIDER]: JSON.stringify(provider) } : {}),
     ...(auth ? { [BUNDLED_AUTH]: JSON.stringify(auth) } : {}),
-    ...Object.fromEntries(unread.map((part) => [PART_DEFINE[part], JSON.stringify('no')])),
+    ...Object.fromEntries(unread.map((part) => [partDefine(part), JSON.stringify('no')])),
     ...defines,
   };
   return {

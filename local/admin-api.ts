@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeadLetter } from '../lambdas/core/dead-letter-summary';
 import type { QueueMessage } from '../lambdas/core/ports';
 import { QUEUE_KINDS, type QueueKind } from '../lambdas/core/resource-tags';
-import { missedPoll, missedRecovery } from '../lambdas/core/scheduler-dead-letter';
+import { type MissedRun, missedRun } from '../lambdas/core/scheduler-dead-letter';
 import type { LocalChanges } from './changes';
 import { decodePathPart } from './api-gateway';
 import type { LocalQueue, StoredMessage } from './queue';
@@ -59,10 +59,14 @@ export interface AdminApiParts {
 
 type SharedDlq = { dlq: LocalQueue; providers: string[] } | undefined;
 
-/** Each provider's share of a DLQ every provider's schedules send to: the messages `provider` reads as its own. */
-function shares(shared: SharedDlq, provider: (body: string) => string | undefined): Record<string, AdminQueue> {
+/** Each provider's share of a DLQ every provider's schedules send to: its missed runs of that kind. */
+function shares(shared: SharedDlq, kind: MissedRun['kind']): Record<string, AdminQueue> {
+  const owner = (body: string) => {
+    const run = missedRun(body);
+    return run?.kind === kind ? run.provider : undefined;
+  };
   return Object.fromEntries(
-    (shared?.providers ?? []).map((p) => [p, { dlq: shared!.dlq, owns: (m: StoredMessage) => provider(m.body) === p }]),
+    (shared?.providers ?? []).map((p) => [p, { dlq: shared!.dlq, owns: (m: StoredMessage) => owner(m.body) === p }]),
   );
 }
 
@@ -76,8 +80,8 @@ export function adminQueues(
   return {
     webhooks,
     commands,
-    scheduler: shares(scheduler, (body) => missedPoll(body)?.provider),
-    recovery: shares(recovery, (body) => missedRecovery(body)?.provider),
+    scheduler: shares(scheduler, 'poll'),
+    recovery: shares(recovery, 'recovery'),
   };
 }
 

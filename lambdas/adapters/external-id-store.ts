@@ -7,6 +7,16 @@ import {
 } from '../core/writes/external-ids';
 import { isConditionFailure, type DocumentClient } from './document';
 
+// What claim and map both write: the entity's fields, the command acting on it, and when.
+const ENTITY_NAMES = { '#state': 'state', '#owner': 'owner', '#ref': 'ref' };
+const entityValues = (key: EntityKey, commandId: string, at: Date) => ({
+  ':c': commandId,
+  ':p': key.provider,
+  ':e': key.entity,
+  ':r': key.ref,
+  ':at': at.toISOString(),
+});
+
 /**
  * The external-id mapping in DynamoDB, one item per entity (`provider#entity#ref`). Every transition is a
  * conditional write, so two commands can never both create one entity.
@@ -36,16 +46,8 @@ export class DynamoExternalIdStore implements ExternalIdStore {
         UpdateExpression:
           'SET #state = :creating, #owner = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at, unconfirmed = if_not_exists(unconfirmed, :zero), firstSentAt = if_not_exists(firstSentAt, :at)',
         ConditionExpression: 'attribute_not_exists(pk) OR (#state = :creating AND #owner = :c)',
-        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-        ExpressionAttributeValues: {
-          ':creating': 'creating',
-          ':c': commandId,
-          ':p': key.provider,
-          ':e': key.entity,
-          ':r': key.ref,
-          ':at': at.toISOString(),
-          ':zero': 0,
-        },
+        ExpressionAttributeNames: ENTITY_NAMES,
+        ExpressionAttributeValues: { ...entityValues(key, commandId, at), ':creating': 'creating', ':zero': 0 },
         ReturnValues: 'ALL_OLD',
       });
       // The item as it was: none means this is the first claim (sent from now); a claim of ours without
@@ -85,16 +87,8 @@ export class DynamoExternalIdStore implements ExternalIdStore {
       UpdateExpression:
         'SET #state = :mapped, providerId = :id, commandId = :c, provider = :p, entity = :e, #ref = :r, updatedAt = :at REMOVE #owner, unconfirmed',
       ConditionExpression: 'attribute_not_exists(pk) OR #owner = :c',
-      ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner', '#ref': 'ref' },
-      ExpressionAttributeValues: {
-        ':mapped': 'mapped',
-        ':id': providerId,
-        ':c': commandId,
-        ':p': key.provider,
-        ':e': key.entity,
-        ':r': key.ref,
-        ':at': at.toISOString(),
-      },
+      ExpressionAttributeNames: ENTITY_NAMES,
+      ExpressionAttributeValues: { ...entityValues(key, commandId, at), ':mapped': 'mapped', ':id': providerId },
     });
   }
 

@@ -104,8 +104,8 @@ export interface AlarmRule {
 
 const minute = 60;
 
-/** Every dead-letter queue's alarm: one message visible, in any minute. */
-const DLQ_NOT_EMPTY = {
+/** A queue's messages waiting (its most in a minute), above a threshold. */
+const MESSAGES_WAITING = {
   scope: 'queue',
   measure: {
     kind: 'metric',
@@ -113,11 +113,11 @@ const DLQ_NOT_EMPTY = {
   },
   unit: 'count',
   periodSeconds: minute,
-  evaluationPeriods: 1,
-  datapointsToAlarm: 1,
-  threshold: 0,
   comparison: 'GreaterThanThreshold',
 } as const;
+
+/** Every dead-letter queue's alarm: one message visible, in any minute. */
+const DLQ_NOT_EMPTY = { ...MESSAGES_WAITING, evaluationPeriods: 1, datapointsToAlarm: 1, threshold: 0 } as const;
 
 /**
  * Every alarm rule, with its default thresholds. Missing data never breaches.
@@ -370,17 +370,10 @@ export const ALARM_RULES = [
     title: 'Command queue backlog above 100',
     summary:
       "More than 100 write commands waited in the provider's command queue, in every minute for 10 minutes: the writer is failing, throttled or slower than commands arrive.",
-    scope: 'queue',
-    measure: {
-      kind: 'metric',
-      metric: { source: 'queue', metric: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum' },
-    },
-    unit: 'count',
-    periodSeconds: minute,
+    ...MESSAGES_WAITING,
     evaluationPeriods: 10,
     datapointsToAlarm: 10,
     threshold: 100,
-    comparison: 'GreaterThanThreshold',
   },
   {
     id: 'command-queue-age',

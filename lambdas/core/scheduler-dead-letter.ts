@@ -9,20 +9,6 @@ export interface MissedRun {
   reason?: string;
 }
 
-/** A poll the schedule could not run. */
-export interface MissedPoll {
-  provider: string;
-  poll: string;
-  reason?: string;
-}
-
-/** A recovery the schedule could not run. */
-export interface MissedRecovery {
-  provider: string;
-  recovery: string;
-  reason?: string;
-}
-
 const KINDS = ['poll', 'recovery'] as const;
 
 /** The schedule's event: `{ provider, poll }` for the poller, `{ provider, recovery }` for a recovery. */
@@ -61,27 +47,4 @@ export function missedRun(body: string, attributes: Record<string, string> = {})
   if (!scheduled) return undefined;
   const reason = [attributes.ERROR_CODE, attributes.ERROR_MESSAGE].filter(Boolean).join(': ') || undefined;
   return { ...scheduled, reason };
-}
-
-/**
- * A missed poll (the poller's scheduler DLQ).
- *
- * @example
- * missedPoll('{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorMessage":"boom"}}')
- * // { provider: 'football', poll: 'fixtures', reason: 'boom' }
- */
-export function missedPoll(body: string, attributes: Record<string, string> = {}): MissedPoll | undefined {
-  const run = missedRun(body, attributes);
-  return run?.kind === 'poll' ? { provider: run.provider, poll: run.name, reason: run.reason } : undefined;
-}
-
-/**
- * A missed recovery (a recovery function's scheduler DLQ).
- *
- * @example
- * missedRecovery('{"provider":"github","recovery":"deliveries"}') // { provider: 'github', recovery: 'deliveries' }
- */
-export function missedRecovery(body: string, attributes: Record<string, string> = {}): MissedRecovery | undefined {
-  const run = missedRun(body, attributes);
-  return run?.kind === 'recovery' ? { provider: run.provider, recovery: run.name, reason: run.reason } : undefined;
 }

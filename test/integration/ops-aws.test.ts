@@ -154,61 +154,46 @@ describe('ops --aws against moto, the stage found by its tags', () => {
     expect(outcomes).toEqual([expect.objectContaining({ commandId: 'c-7', status: 'queued' })]);
   });
 
-  it('lists the scheduler DLQ with the missed poll and its reason, and redrives it through the poller', async () => {
-    await send(urls['football-scheduler-dlq']!, JSON.stringify({ provider: 'football', poll: 'fixtures' }), {
-      ERROR_CODE: 'AWS.Lambda.TooManyRequestsException',
-      ERROR_MESSAGE: 'Rate exceeded',
-    });
-    const listed = await json<{ messages: { poll: string; failureReason: string }[] }>(
-      'dlq',
-      'football',
-      '--queue',
-      'scheduler',
-    );
-    expect(listed.messages).toEqual([
-      expect.objectContaining({
-        poll: 'football/fixtures',
-        failureReason: 'AWS.Lambda.TooManyRequestsException: Rate exceeded',
-      }),
-    ]);
-    const plan = await json<{ polls: unknown[] }>('redrive', 'football', '--queue', 'scheduler', '--dry-run');
-    expect(plan.polls).toEqual([{ poll: 'fixtures', messages: 1, ok: true }]);
-    expect(lambda.calls).toEqual([]);
-    // The redrive runs the missed poll on the stage's poller, found by its tags, then empties the DLQ.
-    await json('redrive', 'football', '--queue', 'scheduler');
-    expect(lambda.calls.map((c) => [c.functionName, c.payload])).toEqual([
-      [stage.pollers.football, { provider: 'football', poll: 'fixtures' }],
-    ]);
-    expect(await depth(urls['football-scheduler-dlq']!)).toBe(0);
-  });
+  // The two DLQs of scheduled runs: the poller's and a recovery's, each redriven through its function.
+  it.each([
+    { queue: 'scheduler', provider: 'football', kind: 'poll', name: 'fixtures', runs: 'polls', fn: 'pollers' },
+    {
+      queue: 'recovery',
+      provider: 'github',
+      kind: 'recovery',
+      name: 'deliveries',
+      runs: 'recoveries',
+      fn: 'recoveries',
+    },
+  ] as const)(
+    "lists the $queue DLQ with the missed $kind and its reason, and redrives it through the stage's function",
+    async ({ queue, provider, kind, name, runs, fn }) => {
+      const dlq = urls[`${provider}-${queue}-dlq`]!;
+      await send(dlq, JSON.stringify({ provider, [kind]: name }), {
+        ERROR_CODE: 'AWS.Lambda.TooManyRequestsException',
+        ERROR_MESSAGE: 'Rate exceeded',
+      });
+      const listed = await json<{ messages: Record<string, string>[] }>('dlq', provider, '--queue', queue);
+      expect(listed.messages).toEqual([
+        expect.objectContaining({
+          [kind]: `${provider}/${name}`,
+          failureReason: 'AWS.Lambda.TooManyRequestsException: Rate exceeded',
+        }),
+      ]);
+      const before = lambda.calls.length;
+      const plan = await json<Record<string, unknown>>('redrive', provider, '--queue', queue, '--dry-run');
+      expect(plan[runs]).toEqual([{ [kind]: name, messages: 1, ok: true }]);
+      expect(lambda.calls.length).toBe(before);
+      // The redrive runs the missed run on the stage's function, found by its tags, then empties the DLQ.
+      await json('redrive', provider, '--queue', queue);
+      expect(lambda.calls.slice(before).map((c) => [c.functionName, c.payload])).toEqual([
+        [stage[fn][provider], { provider, [kind]: name }],
+      ]);
+      expect(await depth(dlq)).toBe(0);
+    },
+  );
 
-  it("lists a recovery's DLQ with the missed recovery and its reason, and redrives it through the recovery function", async () => {
-    await send(urls['github-recovery-dlq']!, JSON.stringify({ provider: 'github', recovery: 'deliveries' }), {
-      ERROR_CODE: 'AWS.Lambda.TooManyRequestsException',
-      ERROR_MESSAGE: 'Rate exceeded',
-    });
-    const listed = await json<{ messages: { recovery: string; failureReason: string }[] }>(
-      'dlq',
-      'github',
-      '--queue',
-      'recovery',
-    );
-    expect(listed.messages).toEqual([
-      expect.objectContaining({
-        recovery: 'github/deliveries',
-        failureReason: 'AWS.Lambda.TooManyRequestsException: Rate exceeded',
-      }),
-    ]);
-    const plan = await json<{ recoveries: unknown[] }>('redrive', 'github', '--queue', 'recovery', '--dry-run');
-    expect(plan.recoveries).toEqual([{ recovery: 'deliveries', messages: 1, ok: true }]);
-    const before = lambda.calls.length;
-    // The redrive runs the missed recovery on the stage's recovery function, found by its tags, then empties the DLQ.
-    await json('redrive', 'github', '--queue', 'recovery');
-    expect(lambda.calls.slice(before).map((c) => [c.functionName, c.payload])).toEqual([
-      [stage.recoveries.github, { provider: 'github', recovery: 'deliveries' }],
-    ]);
-    expect(await depth(urls['github-recovery-dlq']!)).toBe(0);
-    // A provider without recoveries has no such queue: a usage error, not a lookup.
+  it('refuses a recovery queue for a provider without recoveries: a usage error, not a lookup', async () => {
     const none = await aws('dlq', 'football', '--queue', 'recovery');
     expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('football has no recovery queue')]);
   });

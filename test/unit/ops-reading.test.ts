@@ -1,43 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { archivedEvents, eventOutcome, eventTypeOf } from '../../lambdas/core/event-history';
 import { redriveText } from '../../bin/ops/redrive';
-import { missedPoll, missedRecovery, missedRun } from '../../lambdas/core/scheduler-dead-letter';
+import { missedRun } from '../../lambdas/core/scheduler-dead-letter';
 import { redrivePhases } from '../../lambdas/core/writes';
 import type { ExternalId } from '../../lambdas/core/writes';
 import { trello } from '../../lambdas/providers/trello';
 
-describe('missedPoll', () => {
-  it("reads Lambda's on-failure record and Scheduler's dead letter alike", () => {
+describe('missedRun', () => {
+  it("reads a missed poll from Lambda's on-failure record and Scheduler's dead letter alike", () => {
     expect(
-      missedPoll(
+      missedRun(
         '{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorType":"Error","errorMessage":"boom"}}',
       ),
-    ).toEqual({ provider: 'football', poll: 'fixtures', reason: 'Error: boom' });
+    ).toEqual({ provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Error: boom' });
     expect(
-      missedPoll('{"provider":"football","poll":"fixtures"}', { ERROR_CODE: 'Throttled', ERROR_MESSAGE: 'slow down' }),
-    ).toEqual({
-      provider: 'football',
-      poll: 'fixtures',
-      reason: 'Throttled: slow down',
-    });
-    expect(missedPoll('not json')).toBeUndefined();
-    expect(missedPoll('{"something":"else"}')).toBeUndefined();
+      missedRun('{"provider":"football","poll":"fixtures"}', { ERROR_CODE: 'Throttled', ERROR_MESSAGE: 'slow down' }),
+    ).toEqual({ provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Throttled: slow down' });
+    expect(missedRun('not json')).toBeUndefined();
+    expect(missedRun('{"something":"else"}')).toBeUndefined();
   });
 
   it("tells a missed recovery from a missed poll, in both messages' shapes", () => {
-    const onFailure =
-      '{"requestPayload":{"provider":"github","recovery":"deliveries"},"responsePayload":{"errorType":"IntegrationError","errorMessage":"auth"}}';
-    expect(missedRecovery(onFailure)).toEqual({
-      provider: 'github',
-      recovery: 'deliveries',
-      reason: 'IntegrationError: auth',
-    });
-    expect(missedPoll(onFailure)).toBeUndefined();
+    expect(
+      missedRun(
+        '{"requestPayload":{"provider":"github","recovery":"deliveries"},"responsePayload":{"errorType":"IntegrationError","errorMessage":"auth"}}',
+      ),
+    ).toEqual({ provider: 'github', kind: 'recovery', name: 'deliveries', reason: 'IntegrationError: auth' });
     expect(
       missedRun('{"provider":"stripe","recovery":"events"}', { ERROR_CODE: 'AWS.Lambda.ResourceNotFound' }),
     ).toEqual({ provider: 'stripe', kind: 'recovery', name: 'events', reason: 'AWS.Lambda.ResourceNotFound' });
-    expect(missedRecovery('{"provider":"football","poll":"fixtures"}')).toBeUndefined();
-    expect(missedRecovery('{"provider":"github","recovery":7}')).toBeUndefined();
+    expect(missedRun('{"provider":"github","recovery":7}')).toBeUndefined();
   });
 });
 
