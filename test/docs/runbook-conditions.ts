@@ -201,9 +201,11 @@ export const footballRateLimited: Condition = {
   async drive({ stack }) {
     const sim = stack.polls!.simulators.football!;
     sim.faults.add({ kind: 'status', status: 429, retryAfter: { seconds: 1 } }, { times: Number.POSITIVE_INFINITY });
-    await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' }).catch(() => undefined);
+    const run = await stack.polls!.scheduler.invoke({ provider: 'football', poll: 'fixtures' }).catch(() => undefined);
     sim.faults.clear();
     expect(sim.log().some((r) => r.status === 429)).toBe(true);
+    // The runbook repairs "after the quota resets": a sync started before the pause the run stored would stop on it.
+    await until(() => (Date.now() > (run?.resumeAt ?? 0) ? true : undefined), 'the rate limit to reset');
     return undefined;
   },
   repaired: gapsClosed,
