@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -6,7 +7,7 @@ import { cliMain, parseCli, UsageError } from '../bin/cli/main';
 import { formatMarkdown, formatSummary, formatTable, runScenarios, writeResults } from './report';
 import { scenarios } from './scenarios';
 
-export const USAGE = `npm run bench -- [--scenario ID [--scenario ID2 ...]] [--quick] [--out FILE]
+export const USAGE = `npm run bench -- [--scenario ID [--scenario ID2 ...]] [--quick] [--out FILE] [--node PATH]
 
 Runs the benchmark scenarios one after another (all by default), prints their figures against baselines and
 targets, ends with every target met or MISSED, and writes bench/results.json and bench/results.md (the table
@@ -14,13 +15,24 @@ docs/benchmarks.md holds, with the machine's load during the run). Progress goes
   --scenario ID   only this scenario (repeatable): ${scenarios.map((s) => s.id).join(', ')}
   --quick         smoke-test sizes: figures not for comparison
   --out FILE      write the results there instead of bench/results.json (and the table beside it, .md)
+  --node PATH     time cold starts with this node binary, e.g. Lambda's Node 22 (docs/benchmarks.md#cold-start)
 Exit code: 0 when every scenario ran, 1 when one failed, 2 on bad usage.`;
 
 const OPTIONS = {
   scenario: { type: 'string', multiple: true },
   quick: { type: 'boolean', default: false },
   out: { type: 'string' },
+  node: { type: 'string' },
 } as const;
+
+/** The version of the `node` binary at `path`, or a usage error when it does not run. */
+function nodeVersion(path: string): string {
+  try {
+    return execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch {
+    throw new UsageError(`--node must be a node binary that runs, got ${path}`);
+  }
+}
 
 /**
  * `npm run bench`: resolves to the exit code.
@@ -34,13 +46,15 @@ export const main = cliMain(USAGE, async (argv, io) => {
   const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
   if (unknown.length > 0) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}`);
   const chosen = scenarios.filter((s) => wanted.includes(s.id));
+  const coldStartNode = values.node ? nodeVersion(values.node) : undefined;
   const [loadBefore, started] = [loadavg(), performance.now()];
-  const { results, failures } = await runScenarios(chosen, { quick: values.quick }, (line) =>
+  const { results, failures } = await runScenarios(chosen, { quick: values.quick, node: values.node }, (line) =>
     io.stderr.write(`${line}\n`),
   );
   const meta = {
     date: new Date().toISOString().slice(0, 10),
     node: process.versions.node,
+    coldStartNode,
     cores: availableParallelism(),
     seconds: (performance.now() - started) / 1000,
     loadBefore,

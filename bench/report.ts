@@ -68,6 +68,8 @@ export function formatSummary(results: readonly Figure[], failed: readonly strin
 export interface RunMeta {
   date: string;
   node: string;
+  /** Set when cold starts were timed with another node binary (`--node`). */
+  coldStartNode?: string;
   cores: number;
   seconds: number;
   loadBefore: number[];
@@ -81,7 +83,7 @@ export interface RunMeta {
  */
 export function formatMarkdown(results: readonly Figure[], meta: RunMeta): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
-  const head = `${meta.date}: ${meta.cores} cores, Node ${meta.node}, ${Math.round(meta.seconds)} s${meta.quick ? ' (--quick: not for comparison)' : ''}; load average (1 / 5 / 15 min) ${load(meta.loadBefore)} before, ${load(meta.loadAfter)} after.`;
+  const head = `${meta.date}: ${meta.cores} cores, Node ${meta.node}${meta.coldStartNode ? ` (cold starts on Node ${meta.coldStartNode})` : ''}, ${Math.round(meta.seconds)} s${meta.quick ? ' (--quick: not for comparison)' : ''}; load average (1 / 5 / 15 min) ${load(meta.loadBefore)} before, ${load(meta.loadAfter)} after.`;
   const cell = (t: string) => t.replace(/\|/g, '\\|');
   const rows = results.map((r) =>
     [

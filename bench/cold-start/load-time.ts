@@ -51,10 +51,15 @@ function lambdaEnv(environment: Record<string, string>): Record<string, string> 
 }
 
 /** Spawns `node args` in `cwd` and resolves with its stdout and the spawn-to-exit time the parent saw. */
-function timedNode(args: string[], cwd: string, env: Record<string, string>): Promise<{ out: string; ms: number }> {
+function timedNode(
+  node: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ out: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -70,8 +75,8 @@ function timedNode(args: string[], cwd: string, env: Record<string, string>): Pr
 }
 
 /**
- * One cold load of a bundle in a fresh `node` with a Lambda-like environment; `sdk` lists the bundle's static
- * `@aws-sdk/*` imports, timed apart.
+ * One cold load of a bundle in a fresh `node` (this one, or the binary `node` names) with a Lambda-like environment;
+ * `sdk` lists the bundle's static `@aws-sdk/*` imports, timed apart.
  *
  * @example
  * const { importMs, processMs } = await loadOnce('/tmp/x/index.mjs', { AWS_LAMBDA_FUNCTION_NAME: 'f' });
@@ -80,10 +85,11 @@ export async function loadOnce(
   bundle: string,
   environment: Record<string, string>,
   sdk: readonly string[] = [],
+  node: string = process.execPath,
 ): Promise<LoadSample> {
   // Run in the bundle's folder: `-e` code resolves bare specifiers from there, as the bundle does.
   const args = ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, ...sdk];
-  const { out, ms } = await timedNode(args, dirname(bundle), lambdaEnv(environment));
+  const { out, ms } = await timedNode(node, args, dirname(bundle), lambdaEnv(environment));
   return { ...(JSON.parse(out) as { importMs: number; sdkMs: number }), processMs: ms };
 }
 
@@ -93,6 +99,10 @@ export async function loadOnce(
  * @example
  * const floorMs = await bareNodeOnce(tmp, {});
  */
-export async function bareNodeOnce(cwd: string, environment: Record<string, string>): Promise<number> {
-  return (await timedNode(['-e', '0'], cwd, lambdaEnv(environment))).ms;
+export async function bareNodeOnce(
+  cwd: string,
+  environment: Record<string, string>,
+  node: string = process.execPath,
+): Promise<number> {
+  return (await timedNode(node, ['-e', '0'], cwd, lambdaEnv(environment))).ms;
 }

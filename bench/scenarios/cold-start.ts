@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -79,6 +80,12 @@ async function alternativeOf(
 
 type Samples = { bare: number[]; ours: LoadSample[]; other: LoadSample[] };
 
+/** The `node` binary the children run, and the words figures get when it is not the bench's own. */
+interface Timer {
+  node: string;
+  on: string;
+}
+
 /**
  * Rounds of bare node, the stack's bundle and the alternative, in an order that rotates so load on the machine hits all
  * alike.
@@ -89,12 +96,13 @@ async function sampleRounds(
   env: Record<string, string>,
   sdk: string[],
   runs: number,
+  node: string,
 ): Promise<Samples> {
   const samples: Samples = { bare: [], ours: [], other: [] };
   const steps: (() => Promise<void>)[] = [
-    async () => void samples.bare.push(await bareNodeOnce(dirname(ours), env)),
-    async () => void samples.ours.push(await loadOnce(ours, env, sdk)),
-    async () => void (other && samples.other.push(await loadOnce(other.dir, env, other.sdk))),
+    async () => void samples.bare.push(await bareNodeOnce(dirname(ours), env, node)),
+    async () => void samples.ours.push(await loadOnce(ours, env, sdk, node)),
+    async () => void (other && samples.other.push(await loadOnce(other.dir, env, other.sdk, node))),
   ];
   for (const step of steps) await step(); // unmeasured: fills the disk cache
   samples.bare.length = samples.ours.length = samples.other.length = 0;
@@ -103,12 +111,12 @@ async function sampleRounds(
 }
 
 /** Load times of a bundle, its alternative and a bare node, alternating. */
-async function measure(b: Measured, work: string, runs: number): Promise<Figure[]> {
+async function measure(b: Measured, work: string, runs: number, { node, on }: Timer): Promise<Figure[]> {
   const sdk = staticSdkImports(readFileSync(b.bundle, 'utf8'));
   const ours = stageBundle(b.bundle, join(work, 'ours', b.handler), join(ROOT, 'node_modules'));
   const other = await alternativeOf(b, work, sdk);
   const env = { ...b.environment, AWS_LAMBDA_FUNCTION_NAME: b.functions[0]! };
-  const s = await sampleRounds(ours, other, env, sdk, runs);
+  const s = await sampleRounds(ours, other, env, sdk, runs, node);
   const m = (xs: LoadSample[], f: (x: LoadSample) => number): number | null => (xs.length ? median(xs.map(f)) : null);
   const [id, who] = ['cold-start' as const, b.handler];
   const bare = median(s.bare);
@@ -120,7 +128,7 @@ async function measure(b: Measured, work: string, runs: number): Promise<Figure[
     }),
     figure(
       id,
-      `${who}: whole process, ${SDK_WORDS[STACK_SDK]} (baseline = bare node -e 0)`,
+      `${who}: whole process, ${SDK_WORDS[STACK_SDK]}${on} (baseline = bare node -e 0)`,
       m(s.ours, (x) => x.processMs)!,
       'ms',
       {
@@ -130,7 +138,7 @@ async function measure(b: Measured, work: string, runs: number): Promise<Figure[
     ),
     figure(
       id,
-      `${who}: whole process, ${SDK_WORDS[OTHER_SDK]} instead (baseline = bare node -e 0)`,
+      `${who}: whole process, ${SDK_WORDS[OTHER_SDK]} instead${on} (baseline = bare node -e 0)`,
       m(s.other, (x) => x.processMs) ?? Number.NaN,
       'ms',
       {
@@ -139,7 +147,7 @@ async function measure(b: Measured, work: string, runs: number): Promise<Figure[
     ),
     figure(
       id,
-      `${who}: import + init, median (baseline = ${SDK_WORDS[OTHER_SDK]})`,
+      `${who}: import + init, median${on} (baseline = ${SDK_WORDS[OTHER_SDK]})`,
       m(s.ours, (x) => x.importMs)!,
       'ms',
       {
@@ -160,7 +168,7 @@ async function measure(b: Measured, work: string, runs: number): Promise<Figure[
  * Printed, not a figure: a whole process importing an empty ESM module as the child imports a bundle, over bare
  * node. The floor of every handler's ratio (node's ESM loader and the first file import), whatever the bundle holds.
  */
-async function printFloor(work: string, runs: number): Promise<void> {
+async function printFloor(work: string, runs: number, { node, on }: Timer): Promise<void> {
   const dir = join(work, 'floor');
   mkdirSync(dir, { recursive: true });
   const empty = join(dir, 'index.mjs');
@@ -168,13 +176,20 @@ async function printFloor(work: string, runs: number): Promise<void> {
   const bare: number[] = [];
   const loaded: number[] = [];
   for (let r = 0; r < runs; r += 1) {
-    bare.push(await bareNodeOnce(dir, {}));
-    loaded.push((await loadOnce(empty, {})).processMs);
+    bare.push(await bareNodeOnce(dir, {}, node));
+    loaded.push((await loadOnce(empty, {}, [], node)).processMs);
   }
   const [b, e] = [median(bare), median(loaded)];
   console.error(
-    `  floor: importing an empty ESM module ${e.toFixed(1)} ms, bare node ${b.toFixed(1)} ms (${(e / b).toFixed(2)}x)`,
+    `  floor${on}: importing an empty ESM module ${e.toFixed(1)} ms, bare node ${b.toFixed(1)} ms (${(e / b).toFixed(2)}x)`,
   );
+}
+
+/** Another `node` binary's figures name its version: Lambda runs Node 22, and this machine may not. */
+function timerOf(node: string | undefined): Timer {
+  if (!node) return { node: process.execPath, on: '' };
+  const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+  return { node, on: ` on Node ${version}` };
 }
 
 /**
@@ -195,9 +210,10 @@ export const coldStart: Scenario = {
     try {
       const all = await synthBundles(ROOT, join(work, 'cdk.out'));
       if (all.length === 0) throw new Error('cdk synth produced no Lambda bundle');
-      await printFloor(work, runs);
+      const timer = timerOf(opts.node);
+      await printFloor(work, runs, timer);
       const figures: Figure[] = [];
-      for (const b of largestPerHandler(all)) figures.push(...(await measure(b, work, runs)));
+      for (const b of largestPerHandler(all)) figures.push(...(await measure(b, work, runs, timer)));
       return figures;
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -107,6 +107,7 @@ const CLIS: Cli[] = [
     bad: [
       [['--fast'], /^Unknown option '--fast'$/],
       [['--scenario', 'nope'], /^unknown scenario\(s\): nope$/],
+      [['--node', '/nonexistent/node'], /^--node must be a node binary that runs, got \/nonexistent\/node$/],
     ],
   },
   {
