@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnce, stageBundle } from '../../bench/cold-start/load-time';
 import { bundlesIn } from '../../bench/cold-start/synth';
 import { recordPollsOf } from '../../lambdas/core/provider';
+import { RUNTIME } from '../../lib/lambda-function';
 import { providers } from '../../lambdas/providers';
 import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
@@ -128,14 +129,24 @@ describe('cdk synth', () => {
   it("loads every handler bundle as Lambda's init does: in a fresh node, with its function's environment", async () => {
     const bundles = bundlesIn(process.cwd(), out);
     expect(bundles.length).toBeGreaterThan(10);
+    // This node, and Lambda's major too where .ci/run fetched it (LAMBDA_NODE): Node 22 loads builtins differently.
+    const nodes = [process.execPath, ...(process.env.LAMBDA_NODE ? [process.env.LAMBDA_NODE] : [])];
     const failed: string[] = [];
     for (const [i, b] of bundles.entries()) {
       // Alone in a folder, as /var/task holds it; `AWS_LAMBDA_FUNCTION_NAME` set, so the module-scope wiring runs.
       const staged = stageBundle(b.bundle, join(staging, String(i)), join(process.cwd(), 'node_modules'));
-      await loadOnce(staged, b.environment).catch((err: Error) => failed.push(`${b.handler}: ${err.message}`));
+      for (const node of nodes)
+        await loadOnce(staged, b.environment, [], node).catch((err: Error) =>
+          failed.push(`${b.handler} on ${node}: ${err.message}`),
+        );
     }
     expect(failed).toEqual([]);
-  }, 120_000);
+  }, 240_000);
+
+  it.runIf(process.env.LAMBDA_NODE)("LAMBDA_NODE is the runtime's major (RUNTIME)", () => {
+    const version = execFileSync(process.env.LAMBDA_NODE!, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    expect(`nodejs${version.split('.')[0]}.x`).toBe(RUNTIME.name);
+  });
 
   it("passes cfn-lint as the CLI wrote it, as docs/security.md runs it by hand (.cfnlintrc's regions and ignores)", async () => {
     requireCfnLint();
