@@ -30,7 +30,7 @@ export function esbuildOptions(
   const defines = handler === 'records-read' ? recordsReaderDefines(recordPollsOf(providers)) : {};
   const BUNDLING = bundlingFor(opts.provider, defines, handler);
   const args = BUNDLING.esbuildArgs;
-  const [aliasFrom, aliasTo] = args['--alias'].split(/=(.*)/s) as [string, string];
+  const alias = Object.fromEntries(args['--alias'].map((a) => a.split(/=(.*)/s) as [string, string]));
   return {
     entryPoints: [entry],
     outfile,
@@ -43,7 +43,7 @@ export function esbuildOptions(
     mainFields: [...BUNDLING.mainFields],
     external: opts.sdk === undefined ? [...BUNDLING.externalModules] : opts.sdk === 'bundled' ? [] : ['@aws-sdk/*'],
     define: BUNDLING.define,
-    alias: { [aliasFrom]: aliasTo },
+    alias,
     legalComments: args['--legal-comments'],
     metafile: true,
     logLevel: 'silent',
