@@ -25,13 +25,19 @@ const OPTIONS = {
   node: { type: 'string' },
 } as const;
 
-/** The version of the `node` binary at `path`, or a usage error when it does not run. */
+/** The version of the `node` binary at `path`, or a usage error when it does not run or is older than 20.16. */
 function nodeVersion(path: string): string {
+  let version: string;
   try {
-    return execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    version = execFileSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8', stdio: 'pipe' }).trim();
   } catch {
     throw new UsageError(`--node must be a node binary that runs, got ${path}`);
   }
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  // The bundles take builtins with process.getBuiltinModule (docs/benchmarks.md#cold-start).
+  if (major < 20 || (major === 20 && minor < 16))
+    throw new UsageError(`--node must be Node 20.16 or later, got ${version} at ${path}`);
+  return version;
 }
 
 /**
@@ -46,15 +52,17 @@ export const main = cliMain(USAGE, async (argv, io) => {
   const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id));
   if (unknown.length > 0) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}`);
   const chosen = scenarios.filter((s) => wanted.includes(s.id));
-  const coldStartNode = values.node ? nodeVersion(values.node) : undefined;
+  // Absolute: the cold-start children run in each bundle's folder.
+  const node = values.node ? resolve(values.node) : undefined;
+  const coldStartNode = node ? nodeVersion(node) : undefined;
   const [loadBefore, started] = [loadavg(), performance.now()];
-  const { results, failures } = await runScenarios(chosen, { quick: values.quick, node: values.node }, (line) =>
+  const { results, failures } = await runScenarios(chosen, { quick: values.quick, node }, (line) =>
     io.stderr.write(`${line}\n`),
   );
   const meta = {
     date: new Date().toISOString().slice(0, 10),
     node: process.versions.node,
-    coldStartNode,
+    coldStartNode: chosen.some((s) => s.id === 'cold-start') ? coldStartNode : undefined,
     cores: availableParallelism(),
     seconds: (performance.now() - started) / 1000,
     loadBefore,
