@@ -91,6 +91,15 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
     );
   });
 
+  it("loads every bundle on Lambda's node in the tests, as .ci/run does (.ci/lambda-node)", () => {
+    const test = job('test');
+    expect(test.env?.REQUIRE_LAMBDA_NODE).toBe('1');
+    expect(runs(test)).toMatch(/LAMBDA_NODE=\$\(\.ci\/lambda-node\)[\s\S]*npm test/);
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/^export REQUIRE_LAMBDA_NODE=1$/m);
+    expect(ci).toMatch(/LAMBDA_NODE=\$\(\.ci\/lambda-node\)[\s\S]*npm test/);
+  });
+
   it('on pull requests: cdk diff of the staging stack, after the tests', () => {
     const diff = job('diff-staging');
     expect(diff.if).toContain("github.event_name == 'pull_request'");
