@@ -5,7 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { putSecretValue, secretWriter } from '../../lambdas/adapters/secret-writer';
+import { secretWriter } from '../../lambdas/adapters/secret-writer';
 import { AwsSecretStore, secretName } from '../../lambdas/adapters/secrets';
 import { type Moto, startMoto, stubSdkEnvironment } from '../helpers/moto';
 
@@ -122,11 +122,16 @@ describe('AwsSecretStore (GetSecretValue through aws-json, on moto)', () => {
 describe('secret writer (PutSecretValue, on moto)', () => {
   it('writes a new current version that the next read returns', async () => {
     await create('prod/github/webhookSourceIps', 'placeholder-from-deploy');
-    await putSecretValue('prod/github/webhookSourceIps', '["140.82.112.0/20"]', client);
+    const write = secretWriter('prod/github/webhookSourceIps', {
+      endpoint: moto.url,
+      region: 'us-east-1',
+      credentials: moto.credentials,
+    });
+    await write('["140.82.112.0/20"]');
     expect(await read('prod/github/webhookSourceIps')).toBe('["140.82.112.0/20"]');
   });
 
-  it('secretWriter builds its client from the environment on first write, and fails on a missing secret', async () => {
+  it('secretWriter takes its endpoint and credentials from the environment, and fails on a missing secret', async () => {
     await create('prod/stripe/webhookSourceIps', 'placeholder-from-deploy');
     stubSdkEnvironment(moto);
     await secretWriter('prod/stripe/webhookSourceIps')('["3.18.12.63"]');

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../bench/cold-start/rebuild';
 import { providers } from '../../lambdas/providers';
 import { type ProviderPart, UNREAD_PARTS } from '../../lib/lambda-function';
+import { eagerGetterImports } from '../helpers/builtin-imports';
 
 const dir = mkdtempSync(join(tmpdir(), 'provider-bundles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,5 +122,16 @@ describe('provider parts a handler never reads (UNREAD_PARTS) are left out of it
     expect(trello.writes !== undefined).toBe(has.writes);
     expect(trello.recover !== undefined).toBe(has.recover);
     expect(trello.polls?.map((p) => p.name)).toEqual(['cards']);
+  });
+});
+
+// Only stages with `sourceIps: 'published'` deploy it, so the synth test (the dev stage) never sees its bundle.
+describe('the source-IP refresher, as a stage with published ranges bundles it', () => {
+  it('holds no AWS SDK client and imports none of node:http, util, fs or crypto as an ES module', async () => {
+    const outfile = join(dir, 'source-ips-refresh.mjs');
+    const entry = join(process.cwd(), 'lambdas/handlers/source-ips-refresh.ts');
+    const { metafile } = await build(esbuildOptions(entry, outfile, { provider: 'github' }));
+    expect(Object.keys(metafile!.inputs).filter((f) => /@aws-sdk\/(?:client-|lib-)/.test(f))).toEqual([]);
+    expect(eagerGetterImports(readFileSync(outfile, 'utf8'))).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { bundlesIn } from '../../bench/cold-start/synth';
 import { recordPollsOf } from '../../lambdas/core/provider';
 import { RUNTIME } from '../../lib/lambda-function';
 import { providers } from '../../lambdas/providers';
+import { eagerGetterImports } from '../helpers/builtin-imports';
 import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
@@ -90,14 +91,8 @@ describe('cdk synth', () => {
         code,
         `${bundle}: a CommonJS dependency calls require(); give BUNDLING a createRequire banner`,
       ).not.toMatch(/Dynamic require of/);
-      // On Node 22 and 24 an ES module import of these runs their lazy getters (node:http's loads undici, 8 to 15 ms):
-      // take them with process.getBuiltinModule, as lambdas/adapters/aws-json.ts and BUNDLING's node:crypto alias do
-      // (docs/benchmarks.md#cold-start).
-      const eagerGetters = /(?:^|[;\s}])import\s*(?:[^;"'()]*?from\s*)?"((?:node:)?(?:http|util|fs|crypto))"/g;
-      expect(
-        [...code.matchAll(eagerGetters)].map((m) => m[1]),
-        bundle,
-      ).toEqual([]);
+      // Builtins whose ES module import runs costly getters on Node 22 (test/helpers/builtin-imports.ts).
+      expect(eagerGetterImports(code), bundle).toEqual([]);
     }
     // A function serving one provider bundles that provider's definition and no other provider's file.
     let oneProvider = 0;

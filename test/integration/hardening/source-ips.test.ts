@@ -8,7 +8,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putSecretValue } from '../../../lambdas/adapters/secret-writer';
+import { secretWriter } from '../../../lambdas/adapters/secret-writer';
 import { AwsSecretStore } from '../../../lambdas/adapters/secrets';
 import { ingest } from '../../../lambdas/core/ingest';
 import { compileSourceIps, parseSourceIps, SOURCE_IPS_SECRET } from '../../../lambdas/core/source-ips';
@@ -61,7 +61,7 @@ describe('source-IP allow lists: parsing and lookups', () => {
   });
 });
 
-describe('the published lists, refreshed into the secret the ingest reads (real SDK, Secrets Manager on moto)', () => {
+describe('the published lists, refreshed into the secret the ingest reads (Secrets Manager on moto)', () => {
   let moto: Moto;
   let client: SecretsManagerClient;
   let server: Server;
@@ -101,7 +101,7 @@ describe('the published lists, refreshed into the secret the ingest reads (real 
 
   const deps = (secretId: string) => ({
     fetch,
-    write: (value: string) => putSecretValue(secretId, value, client),
+    write: secretWriter(secretId, { endpoint: moto.url, region: 'us-east-1', credentials: moto.credentials }),
     now: () => new Date('2026-01-02T03:04:05Z'),
     telemetry: new RecordingTelemetry(),
   });
