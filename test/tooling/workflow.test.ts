@@ -94,7 +94,10 @@ describe('the deploy workflow (.github/workflows/deploy.yml)', () => {
   it("loads every bundle on Lambda's node in the tests, as .ci/run does (.ci/lambda-node)", () => {
     const test = job('test');
     expect(test.env?.REQUIRE_LAMBDA_NODE).toBe('1');
-    expect(runs(test)).toMatch(/LAMBDA_NODE=\$\(\.ci\/lambda-node\)[\s\S]*npm test/);
+    // Assigned on its own line, so a failed fetch fails the step.
+    expect(runs(test)).toMatch(
+      /^lambda_node=\$\(\.ci\/lambda-node\)$[\s\S]*"LAMBDA_NODE=\$lambda_node"[\s\S]*npm test/m,
+    );
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
     expect(ci).toMatch(/^export REQUIRE_LAMBDA_NODE=1$/m);
     expect(ci).toMatch(/LAMBDA_NODE=\$\(\.ci\/lambda-node\)[\s\S]*npm test/);
