@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsServiceError, awsJsonClient, SQS } from '../../lambdas/adapters/aws-json';
+import { secretWriter } from '../../lambdas/adapters/secret-writer';
 import { type Moto, startSigningMoto } from '../helpers/moto';
 
 // A real HTTP server scripted per test: what moto cannot do on demand (throttle, fail with a 503, then answer).
@@ -108,6 +109,27 @@ describe('awsJsonClient (SigV4 over node:http(s), the SDK standard retry strateg
       name: 'CredentialsProviderError',
     });
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('secretWriter (PutSecretValue through awsJsonClient)', () => {
+  it('sends one ClientRequestToken per write, the same on a retry, so a retried write adds no second version', async () => {
+    answers = [
+      { status: 503, body: { __type: 'ServiceUnavailable' } },
+      { status: 200, body: {} },
+    ];
+    const write = secretWriter('prod/github/webhookSourceIps', { endpoint: url, region: 'us-east-1', credentials });
+    await write('["140.82.112.0/20"]');
+    await write('["140.82.112.0/20"]');
+    expect(seen.map((s) => s.headers['x-amz-target'])).toEqual(Array(3).fill('secretsmanager.PutSecretValue'));
+    const [first, retry, next] = seen.map((s) => JSON.parse(s.body) as Record<string, string>);
+    expect(first).toEqual({
+      SecretId: 'prod/github/webhookSourceIps',
+      SecretString: '["140.82.112.0/20"]',
+      ClientRequestToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(retry!.ClientRequestToken).toBe(first!.ClientRequestToken);
+    expect(next!.ClientRequestToken).not.toBe(first!.ClientRequestToken);
   });
 });
 

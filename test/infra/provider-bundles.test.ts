@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadOnce, stageBundle } from '../../bench/cold-start/load-time';
 import { esbuildOptions } from '../../bench/cold-start/rebuild';
+import { ENV } from '../../lambdas/core/env-contract';
 import { providers } from '../../lambdas/providers';
 import { type ProviderPart, UNREAD_PARTS } from '../../lib/lambda-function';
 import { eagerGetterImports } from '../helpers/builtin-imports';
@@ -127,11 +129,16 @@ describe('provider parts a handler never reads (UNREAD_PARTS) are left out of it
 
 // Only stages with `sourceIps: 'published'` deploy it, so the synth test (the dev stage) never sees its bundle.
 describe('the source-IP refresher, as a stage with published ranges bundles it', () => {
-  it('holds no AWS SDK client and imports none of node:http, util, fs or crypto as an ES module', async () => {
-    const outfile = join(dir, 'source-ips-refresh.mjs');
+  it("holds no AWS SDK client nor an eager builtin import, and loads as Lambda's init does, on Lambda's node too", async () => {
+    const outfile = join(dir, 'refresher', 'source-ips-refresh.mjs');
     const entry = join(process.cwd(), 'lambdas/handlers/source-ips-refresh.ts');
     const { metafile } = await build(esbuildOptions(entry, outfile, { provider: 'github' }));
     expect(Object.keys(metafile!.inputs).filter((f) => /@aws-sdk\/(?:client-|lib-)/.test(f))).toEqual([]);
     expect(eagerGetterImports(readFileSync(outfile, 'utf8'))).toEqual([]);
+    const staged = stageBundle(outfile, join(dir, 'refresher-task'), join(process.cwd(), 'node_modules'));
+    const env = { [ENV.provider]: 'github', [ENV.sourceIpsSecretId]: 'prod/github/webhookSourceIps' };
+    // This node, and Lambda's major where .ci/lambda-node fetched it (LAMBDA_NODE), as the synth test loads the rest.
+    for (const node of [process.execPath, ...(process.env.LAMBDA_NODE ? [resolve(process.env.LAMBDA_NODE)] : [])])
+      await loadOnce(staged, env, [], node);
   });
 });
