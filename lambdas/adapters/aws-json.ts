@@ -74,7 +74,8 @@ class Sha256 {
 }
 
 // Not an `import` of node:http: on Node 22 and 24 (Lambda's runtimes) an ES module import runs node:http's lazy
-// WebSocket getters, which load undici: 8 to 15 ms of each cold start on Node 22 (nodejs/node#59686). This does not.
+// WebSocket getters, which load undici (nodejs/node#59686); this does not. With node:util and node:crypto taken the
+// same way, 8 to 16 ms less of each handler's cold start on Node 22 (docs/benchmarks.md#cold-start).
 const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 // Kept alive across invocations, as the SDK's NodeHttpHandler does.
 const agents = { https: new HttpsAgent({ keepAlive: true }), http: new HttpAgent({ keepAlive: true }) };

@@ -1,5 +1,5 @@
-// On Node 22 and 24 an ES module import of these builtins runs their lazy getters (node:http's loads undici, 8 to
-// 15 ms of a cold start): bundles take them with process.getBuiltinModule, as lambdas/adapters/aws-json.ts and
+// On Node 22 and 24 an ES module import of a builtin reads every export, running lazy getters (node:http's load
+// undici, about 19 ms alone): bundles take these with process.getBuiltinModule, as lambdas/adapters/aws-json.ts and
 // BUNDLING's node:crypto alias do (docs/benchmarks.md#cold-start).
 const EAGER_GETTER_IMPORT = /(?:^|[;\s}])import\s*(?:[^;"'()]*?from\s*)?"((?:node:)?(?:http|util|fs|crypto))"/g;
 
