@@ -48,6 +48,20 @@ const NEVER_AT_INIT = [
   '@aws-sdk/token-providers',
 ] as const;
 
+/**
+ * Builtins whose ES module import builds a namespace of every export, running lazy getters, on Node 22 and 24
+ * (Lambda's runtimes): node:http's load undici, about 19 ms (nodejs/node#59686); node:util's 2.4 ms, node:crypto's
+ * 0.8 ms of the writer's cold start. Bundles get each through lambdas/bundle-aliases/node-builtins/<name>.cjs, the
+ * builtin taken with process.getBuiltinModule (docs/benchmarks.md#cold-start); the synth test fails on a bundle that
+ * still imports one. Not node:fs: no bundle imports it, and its `fs/promises` subpath cannot go to one file.
+ */
+export const EAGER_BUILTINS = ['http', 'util', 'crypto'] as const;
+
+const builtinAliases = EAGER_BUILTINS.flatMap((name) => {
+  const file = path.join(ROOT, 'lambdas', 'bundle-aliases', 'node-builtins', `${name}.cjs`);
+  return [`node:${name}=${file}`, `${name}=${file}`];
+});
+
 /** How every handler is bundled; `npm run bench` (cold-start) rebuilds with the same options to explain sizes. */
 export const BUNDLING = {
   format: OutputFormat.ESM,
@@ -65,9 +79,7 @@ export const BUNDLING = {
       // Powertools idempotency's JMESPath engine (~23 KB) swapped for the bare-field subset this stack uses (see that
       // file).
       `@aws-lambda-powertools/jmespath=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'jmespath')}`,
-      // node:crypto without an ES module namespace of its exports: 0.8 ms of a cold start on Node 22 (see that file).
-      `node:crypto=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'node-crypto.cjs')}`,
-      `crypto=${path.join(ROOT, 'lambdas', 'bundle-aliases', 'node-crypto.cjs')}`,
+      ...builtinAliases,
     ],
     // Bundled packages' preserved comments (only `v8 ignore` hints today) go to index.mjs.LEGAL.txt, not into the code.
     '--legal-comments': 'external',

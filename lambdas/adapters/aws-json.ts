@@ -1,5 +1,5 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -73,10 +73,6 @@ class Sha256 {
   }
 }
 
-// Not an `import` of node:http: on Node 22 and 24 (Lambda's runtimes) an ES module import runs node:http's lazy
-// WebSocket getters, which load undici (nodejs/node#59686); this does not. With node:util and node:crypto taken the
-// same way, 8 to 16 ms less of each handler's cold start on Node 22 (docs/benchmarks.md#cold-start).
-const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 // Kept alive across invocations, as the SDK's NodeHttpHandler does.
 const agents = { https: new HttpsAgent({ keepAlive: true }), http: new HttpAgent({ keepAlive: true }) };
 const REQUEST_TIMEOUT_MS = 5_000;

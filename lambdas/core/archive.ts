@@ -1,11 +1,10 @@
+import { promisify } from 'node:util';
 import { constants, gunzip, gzip } from 'node:zlib';
 import { BLOB_PREFIX } from './blob-layout';
 import { type EventEnvelope, fromQueueMessage } from './event-message';
 import { emitMetric, METRIC } from './metrics';
 import type { BlobStore, ListableBlobStore, QueueMessage, Telemetry } from './ports';
 
-// Not an `import` of node:util: on Node 22 and 24 an ES module import runs its lazy getters, 2.4 ms of a cold start.
-const { promisify } = process.getBuiltinModule('node:util');
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 

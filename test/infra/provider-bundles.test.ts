@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { esbuildOptions } from '../../bench/cold-start/rebuild';
 import { ENV } from '../../lambdas/core/env-contract';
 import { providers } from '../../lambdas/providers';
 import { type ProviderPart, UNREAD_PARTS } from '../../lib/lambda-function';
-import { eagerGetterImports } from '../helpers/builtin-imports';
+import { BUNDLE_NODES, eagerGetterImports } from '../helpers/lambda-bundles';
 
 const dir = mkdtempSync(join(tmpdir(), 'provider-bundles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -137,8 +137,7 @@ describe('the source-IP refresher, as a stage with published ranges bundles it',
     expect(eagerGetterImports(readFileSync(outfile, 'utf8'))).toEqual([]);
     const staged = stageBundle(outfile, join(dir, 'refresher-task'), join(process.cwd(), 'node_modules'));
     const env = { [ENV.provider]: 'github', [ENV.sourceIpsSecretId]: 'prod/github/webhookSourceIps' };
-    // This node, and Lambda's major where .ci/lambda-node fetched it (LAMBDA_NODE), as the synth test loads the rest.
-    for (const node of [process.execPath, ...(process.env.LAMBDA_NODE ? [resolve(process.env.LAMBDA_NODE)] : [])])
-      await loadOnce(staged, env, [], node);
+    // On this node and Lambda's major, as the synth test loads the rest.
+    for (const node of BUNDLE_NODES) await loadOnce(staged, env, [], node);
   });
 });

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnce, stageBundle } from '../../bench/cold-start/load-time';
 import { bundlesIn } from '../../bench/cold-start/synth';
 import { recordPollsOf } from '../../lambdas/core/provider';
 import { RUNTIME } from '../../lib/lambda-function';
 import { providers } from '../../lambdas/providers';
-import { eagerGetterImports } from '../helpers/builtin-imports';
+import { BUNDLE_NODES, eagerGetterImports, LAMBDA_NODE } from '../helpers/lambda-bundles';
 import { describeFinding, lintRegions, requireCfnLint, runCfnLint, templatesIn } from '../helpers/cfn-lint';
 
 const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
@@ -18,9 +18,6 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
 });
-
-/** A node of Lambda's major, when this one is not (.ci/run sets it from .ci/lambda-node). */
-const LAMBDA_NODE = process.env.LAMBDA_NODE ? resolve(process.env.LAMBDA_NODE) : undefined;
 
 describe('cdk synth', () => {
   it('synthesizes the default (dev) stage offline, without credentials, and bundles every handler with esbuild', () => {
@@ -91,7 +88,7 @@ describe('cdk synth', () => {
         code,
         `${bundle}: a CommonJS dependency calls require(); give BUNDLING a createRequire banner`,
       ).not.toMatch(/Dynamic require of/);
-      // Builtins whose ES module import runs costly getters on Node 22 (test/helpers/builtin-imports.ts).
+      // Builtins whose ES module import runs costly getters on Node 22 (lib/lambda-function.ts EAGER_BUILTINS).
       expect(eagerGetterImports(code), bundle).toEqual([]);
     }
     // A function serving one provider bundles that provider's definition and no other provider's file.
@@ -128,13 +125,11 @@ describe('cdk synth', () => {
   it("loads every handler bundle as Lambda's init does: in a fresh node, with its function's environment", async () => {
     const bundles = bundlesIn(process.cwd(), out);
     expect(bundles.length).toBeGreaterThan(10);
-    // This node, and Lambda's major too where .ci/lambda-node fetched it: Node 22 loads builtins differently.
-    const nodes = [process.execPath, ...(LAMBDA_NODE ? [LAMBDA_NODE] : [])];
     const failed: string[] = [];
     for (const [i, b] of bundles.entries()) {
       // Alone in a folder, as /var/task holds it; `AWS_LAMBDA_FUNCTION_NAME` set, so the module-scope wiring runs.
       const staged = stageBundle(b.bundle, join(staging, String(i)), join(process.cwd(), 'node_modules'));
-      for (const node of nodes)
+      for (const node of BUNDLE_NODES)
         await loadOnce(staged, b.environment, [], node).catch((err: Error) =>
           failed.push(`${b.handler} on ${node}: ${err.message}`),
         );
