@@ -24,8 +24,8 @@ export type ScenarioId =
 export interface RunOptions {
   /** A smoke run: fewer rounds and requests, figures only indicative. */
   quick?: boolean;
-  /** The `node` binary cold starts are timed with (e.g. Lambda's major); default the one running the bench. */
-  node?: string;
+  /** The `node` binary cold starts are timed with (e.g. Lambda's major), and its version; default the bench's own. */
+  node?: { path: string; version: string };
 }
 
 export interface Scenario {

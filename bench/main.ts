@@ -55,15 +55,15 @@ export const main = cliMain(USAGE, async (argv, io) => {
   const chosen = scenarios.filter((s) => wanted.includes(s.id));
   // A path made absolute (the cold-start children run in each bundle's folder); a bare name is looked up on PATH.
   const node = values.node?.includes('/') ? resolve(values.node) : values.node;
-  const coldStartNode = node ? nodeVersion(node) : undefined;
+  const coldStartNode = node ? { path: node, version: nodeVersion(node) } : undefined;
   const [loadBefore, started] = [loadavg(), performance.now()];
-  const { results, failures } = await runScenarios(chosen, { quick: values.quick, node }, (line) =>
+  const { results, failures } = await runScenarios(chosen, { quick: values.quick, node: coldStartNode }, (line) =>
     io.stderr.write(`${line}\n`),
   );
   const meta = {
     date: new Date().toISOString().slice(0, 10),
     node: process.versions.node,
-    coldStartNode: chosen.some((s) => s.id === 'cold-start') ? coldStartNode : undefined,
+    coldStartNode: chosen.some((s) => s.id === 'cold-start') ? coldStartNode?.version : undefined,
     cores: availableParallelism(),
     seconds: (performance.now() - started) / 1000,
     loadBefore,

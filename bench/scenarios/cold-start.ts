@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -186,11 +185,8 @@ async function printFloor(work: string, runs: number, { node, on }: Timer): Prom
 }
 
 /** Another `node` binary's figures name its version: Lambda runs Node 22, and this machine may not. */
-function timerOf(node: string | undefined): Timer {
-  if (!node) return { node: process.execPath, on: '' };
-  const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
-  return { node, on: ` on Node ${version}` };
-}
+const timerOf = (node: RunOptions['node']): Timer =>
+  node ? { node: node.path, on: ` on Node ${node.version}` } : { node: process.execPath, on: '' };
 
 /**
  * Cold start: every Lambda bundle a real `cdk synth` produces, its size, and for each handler's largest, a whole
