@@ -7,30 +7,42 @@ import type { ExternalId } from '../../lambdas/core/writes';
 import { trello } from '../../lambdas/providers/trello';
 
 describe('missedRun', () => {
-  it("reads a missed poll from Lambda's on-failure record and Scheduler's dead letter alike", () => {
-    expect(
-      missedRun(
-        '{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorType":"Error","errorMessage":"boom"}}',
-      ),
-    ).toEqual({ provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Error: boom' });
-    expect(
-      missedRun('{"provider":"football","poll":"fixtures"}', { ERROR_CODE: 'Throttled', ERROR_MESSAGE: 'slow down' }),
-    ).toEqual({ provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Throttled: slow down' });
-    expect(missedRun('not json')).toBeUndefined();
-    expect(missedRun('{"something":"else"}')).toBeUndefined();
+  // Lambda's on-failure record (the event in requestPayload) and Scheduler's dead letter (the event as the body).
+  it.each([
+    [
+      'a poll, from Lambda',
+      '{"requestPayload":{"provider":"football","poll":"fixtures"},"responsePayload":{"errorType":"Error","errorMessage":"boom"}}',
+      {},
+      { provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Error: boom' },
+    ],
+    [
+      'a poll, from Scheduler',
+      '{"provider":"football","poll":"fixtures"}',
+      { ERROR_CODE: 'Throttled', ERROR_MESSAGE: 'slow down' },
+      { provider: 'football', kind: 'poll', name: 'fixtures', reason: 'Throttled: slow down' },
+    ],
+    [
+      'a recovery, from Lambda',
+      '{"requestPayload":{"provider":"github","recovery":"deliveries"},"responsePayload":{"errorType":"IntegrationError","errorMessage":"auth"}}',
+      {},
+      { provider: 'github', kind: 'recovery', name: 'deliveries', reason: 'IntegrationError: auth' },
+    ],
+    [
+      'a recovery, from Scheduler',
+      '{"provider":"stripe","recovery":"events"}',
+      { ERROR_CODE: 'AWS.Lambda.ResourceNotFound' },
+      { provider: 'stripe', kind: 'recovery', name: 'events', reason: 'AWS.Lambda.ResourceNotFound' },
+    ],
+  ])('reads %s', (_, body, attributes, run) => {
+    expect(missedRun(body, attributes)).toEqual(run);
   });
 
-  it("tells a missed recovery from a missed poll, in both messages' shapes", () => {
-    expect(
-      missedRun(
-        '{"requestPayload":{"provider":"github","recovery":"deliveries"},"responsePayload":{"errorType":"IntegrationError","errorMessage":"auth"}}',
-      ),
-    ).toEqual({ provider: 'github', kind: 'recovery', name: 'deliveries', reason: 'IntegrationError: auth' });
-    expect(
-      missedRun('{"provider":"stripe","recovery":"events"}', { ERROR_CODE: 'AWS.Lambda.ResourceNotFound' }),
-    ).toEqual({ provider: 'stripe', kind: 'recovery', name: 'events', reason: 'AWS.Lambda.ResourceNotFound' });
-    expect(missedRun('{"provider":"github","recovery":7}')).toBeUndefined();
-  });
+  it.each(['not json', '{"something":"else"}', '{"provider":"github","recovery":7}'])(
+    'reads no run from %s',
+    (body) => {
+      expect(missedRun(body)).toBeUndefined();
+    },
+  );
 });
 
 describe('event history', () => {
